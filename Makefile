@@ -1,0 +1,58 @@
+# The intermediary services marketplace — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+export FLASK_APP := market
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint fmt typecheck db-upgrade db-check demo translations \
+        translations-update clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations ## create .venv and install the project with test tools
+
+translations: $(VENV)/.installed ## compile the message catalogues (.po -> .mo)
+	$(VENV)/bin/pybabel compile -d market/translations
+
+translations-update: $(VENV)/.installed ## extract strings and update the English catalogue
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o market/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i market/translations/messages.pot -d market/translations
+
+db-upgrade: install ## upgrade the database to the newest migration
+	$(VENV)/bin/flask db upgrade
+
+db-check: install ## check that the models and the migrations agree
+	$(VENV)/bin/flask db check
+
+demo: db-upgrade ## load the demo city if the database is empty
+	$(VENV)/bin/flask demo load
+
+run: demo ## set up everything and serve on http://127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
+	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+
+fmt: install ## format and fix imports
+	$(VENV)/bin/ruff check --fix --select I .
+	$(VENV)/bin/ruff format market lottery billing tests bench
+
+typecheck: install ## mypy (strict on lottery/ and market/domain/)
+	$(VENV)/bin/mypy lottery market/domain
+
+test: install lint typecheck ## lint, type-check and run the whole suite
+	$(VENV)/bin/pytest -q
+
+clean: ## remove the virtualenv and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

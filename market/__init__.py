@@ -1,0 +1,115 @@
+"""The intermediary services marketplace (中介服务超市): the Flask application."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+
+from market import config as config_module
+from market.db import db as database  # aliased: `market.db` must stay the module
+from market.extensions import babel, csrf, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``MARKET_*`` environment variables, then ``config``."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MARKET_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(config_module.defaults(app.instance_path))
+    app.config.update(config_module.from_environment(os.environ))
+    app.config.update(config or {})
+    config_module.finalise(app.config, app.instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from market import errors, security
+
+    errors.register(app)
+    security.register(app)
+    _register_template_helpers(app)
+    _register_commands(app)
+
+    from market.auth import check_every_view_has_a_rule
+
+    check_every_view_has_a_rule(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    wanted = session.get("lang")
+    if wanted in current_app.config["LANGUAGES"]:
+        return str(wanted)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _init_extensions(app: Flask) -> None:
+    database.init_app(app)
+    migrate.init_app(app, database, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "market" / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page says why on its own
+
+    # Import models so that metadata is complete for migrations and create_all.
+    from market import models  # noqa: F401
+
+    @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login ships no types
+    def load_user(session_id: str) -> Any:
+        from market.accounts.models import User
+
+        user_id, _, stamp = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = database.session.get(User, int(user_id))
+        if user is None or str(user.session_version) != stamp:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market.accounts.views import bp as accounts
+    from market.operator.views import bp as operator
+    from market.public.views import bp as public
+
+    for bp in (public, accounts, operator):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from market.auth import current_membership
+    from market.forms import ActionForm
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {
+            "current_membership": current_membership,
+            "action_form": ActionForm,
+            "care_mode": bool(session.get("care")),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "site_name": app.config["SITE_NAME"],
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+
+def _register_commands(app: Flask) -> None:
+    from market.demo import demo_cli
+
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Accounts: users, organisations and memberships (账户、单位、成员)."""

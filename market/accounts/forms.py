@@ -1,0 +1,93 @@
+"""Account forms (登录、注册、修改密码、添加成员)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from market.domain.codes import normalise_credit_code, validate_credit_code
+from market.forms import Form, password_strength
+
+_REQUIRED = _l("请填写此项。")
+
+CREDIT_CODE_ERRORS = {
+    "length": _l("统一社会信用代码应为 18 位。"),
+    "charset": _l("统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）。"),
+    "region": _l("统一社会信用代码第 3–8 位应为行政区划代码（6 位数字）。"),
+    "check_digit": _l("统一社会信用代码校验位不正确，请核对。"),
+}
+
+
+class LoginForm(Form):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(_REQUIRED), Length(max=254)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+
+
+class RegisterForm(Form):
+    kind = RadioField(
+        _l("单位类型"),
+        choices=[SelectChoice("owner", _l("项目业主")), SelectChoice("agency", _l("中介机构"))],
+        validators=[DataRequired(_REQUIRED)],
+    )
+    org_name = StringField(_l("单位名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    credit_code = StringField(
+        _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
+    )
+    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    name = StringField(_l("您的姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    phone = StringField(_l("手机号码"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
+    )
+
+    def validate_credit_code(self, field: StringField) -> None:
+        field.data = normalise_credit_code(field.data or "")
+        error = validate_credit_code(field.data)
+        if error is not None:
+            raise ValidationError(CREDIT_CODE_ERRORS.get(error, CREDIT_CODE_ERRORS["check_digit"]))
+
+
+class PasswordChangeForm(Form):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_REQUIRED)])
+    password = PasswordField(_l("新密码"), validators=[DataRequired(_REQUIRED), password_strength])
+    confirm = PasswordField(
+        _l("确认新密码"),
+        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
+    )
+
+
+class MemberForm(Form):
+    """An organisation admin adds a colleague (owner delegates, agency staff)."""
+
+    name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    role = SelectField(_l("角色"), validators=[DataRequired(_REQUIRED)])
+    password = PasswordField(
+        _l("初始密码"), validators=[DataRequired(_REQUIRED), password_strength]
+    )
+
+
+class RegulatorForm(Form):
+    """An operator creates a regulator account (监管账户)."""
+
+    org_name = StringField(
+        _l("监管单位"), validators=[DataRequired(_REQUIRED), Length(max=200)]
+    )
+    name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("初始密码"), validators=[DataRequired(_REQUIRED), password_strength]
+    )

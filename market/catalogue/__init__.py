@@ -1,0 +1,1 @@
+"""The service catalogue (服务目录): service types and approval matters."""

@@ -1,0 +1,116 @@
+"""Configuration: defaults, then ``MARKET_*`` environment variables, then an explicit mapping.
+
+Secrets never live in the repository: they come from the environment or the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# Settings an operator may change per region (domain.md marks them *(setting)*).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "ADMISSION_REVIEW_DAYS": 2,
+    "SIGNUP_MIN_WORKING_DAYS": 3,
+    "MIN_ELIGIBLE_REGISTRANTS": 3,
+    "PUBLICITY_WORKING_DAYS": 3,
+    "CONFIRM_WORKING_DAYS": 2,
+    "ACCEPTANCE_WORKING_DAYS": 5,
+    "CLOCK_WARNING_DAYS": 2,
+    "DIRECT_SELECTION_THRESHOLD_FEN": 50_000_00,
+    "UPLOAD_MAX_BYTES": 50 * 1024 * 1024,
+    "EXTERNAL_ENTROPY_MIN_DELAY_HOURS": 2,
+    "PLATFORM_FEE_BASIS_POINTS": 0,
+}
+
+# Environment variables we read, with how to parse them.  Unknown MARKET_* names are ignored so a
+# typo cannot silently switch something on.
+_ENV: dict[str, tuple[str, type]] = {
+    "MARKET_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "MARKET_SECRET_KEY": ("SECRET_KEY", str),
+    "MARKET_UPLOAD_DIR": ("UPLOAD_DIR", str),
+    "MARKET_HTTPS": ("HTTPS", bool),
+    "MARKET_ENV": ("ENV", str),
+    "MARKET_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "MARKET_LOG_KEY": ("LOG_SIGNING_KEY", str),
+    "MARKET_LOG_ORIGIN": ("LOG_ORIGIN", str),
+    "MARKET_SITE_NAME": ("SITE_NAME", str),
+    "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
+}
+
+
+class ConfigError(RuntimeError):
+    """Start-up cannot continue: the message says what to set."""
+
+
+def _parse(kind: type, raw: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "ENV": "development",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "market.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": None,
+        "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
+        "HTTPS": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_LIMIT": "10 per 5 minutes",
+        "SITE_NAME": "云川市中介服务超市",
+        "LOG_ORIGIN": "market.example/log",
+        "LOG_SIGNING_KEY": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token; a timeout loses typed text
+        "WTF_I18N_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": DEFAULT_SETTINGS["UPLOAD_MAX_BYTES"] + 1024 * 1024,
+        **DEFAULT_SETTINGS,
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, (key, kind) in _ENV.items():
+        if name in environ and environ[name] != "":
+            found[key] = _parse(kind, environ[name])
+    return found
+
+
+def finalise(config: dict[str, Any], instance_path: str) -> None:
+    """Derive dependent values and enforce the rules that stop start-up."""
+    secure = bool(config.get("HTTPS"))
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    if secure:
+        config["PREFERRED_URL_SCHEME"] = "https"
+    if not config.get("SECRET_KEY"):
+        if config.get("ENV") == "production":
+            raise ConfigError(
+                "MARKET_SECRET_KEY is not set. In production the secret key must come from the "
+                "environment (for example: export MARKET_SECRET_KEY=$(python -c 'import secrets; "
+                "print(secrets.token_hex(32))')). Refusing to start."
+            )
+        config["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _development_secret(instance_path: str) -> str:
+    """A per-checkout key kept in the instance folder, so sessions survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,124 @@
+"""Demo data for a clearly fictional city, 云川市 (``flask demo load``).
+
+No real company, person or ID number: names are invented and credit codes are built with a
+fictional region code (539900) but still pass the GB 32100 check digit.
+"""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from market import audit
+from market.accounts import operations as ops
+from market.accounts.models import Organisation, OrgKind, OrgStatus, Role
+from market.catalogue.models import ServiceType
+from market.db import db
+from market.domain.codes import make_credit_code
+
+demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
+
+DEMO_PASSWORD = "yunchuan-demo-2026"  # noqa: S105  # published demo password, fictional city only
+DISTRICTS = ("东城区", "西岭区", "南湖区")
+
+SERVICE_TYPES = (
+    ("EIA", "环境影响评价", "Environmental impact assessment", "市生态环境局"),
+    ("FSR", "可行性研究报告编制", "Feasibility study", "市发展和改革委员会"),
+    ("DES", "工程设计", "Engineering design", "市住房和城乡建设局"),
+    ("DRR", "施工图审查", "Construction drawing review", "市住房和城乡建设局"),
+    ("COST", "造价咨询", "Cost consulting", "市住房和城乡建设局"),
+    ("SURV", "测绘", "Surveying and mapping", "市自然资源和规划局"),
+    ("SAFE", "安全评价", "Safety assessment", "市应急管理局"),
+    ("SWC", "水土保持方案编制", "Soil and water conservation plan", "市水务局"),
+)
+
+_AGENCY_WORDS = ("青禾", "远山", "澄川", "明衡", "岚桥", "启元", "泓泰", "北辰", "云杉", "嘉穗",
+                 "拓新", "汇勘", "清岚", "知行", "同创")
+_AGENCY_TRADES = ("环境科技有限公司", "工程咨询有限公司", "勘测设计有限公司", "造价事务所有限公司",
+                  "安全技术服务有限公司", "规划设计研究院有限公司")
+
+OWNERS = (
+    ("云川市东城区教育局", "东城区"),
+    ("云川市交通建设投资集团有限公司", "西岭区"),
+    ("云川市南湖区水务局", "南湖区"),
+    ("云川市城市更新发展有限公司", "东城区"),
+)
+
+
+def demo_credit_code(kind_digit: str, n: int) -> str:
+    """A check-digit-valid credit code in the fictional region 539900."""
+    body = f"{kind_digit}1539900MA{n:07d}"
+    return make_credit_code(body[:17])
+
+
+def load() -> list[tuple[str, str, str]]:
+    """Fill an empty database; returns (who, email, password) for the logins."""
+    logins: list[tuple[str, str, str]] = []
+
+    def person(label: str, email: str, name: str) -> tuple[str, str]:
+        logins.append((label, email, DEMO_PASSWORD))
+        return name, email
+
+    name, email = person("运营 operator", "operator@yunchuan.demo", "运营管理员 周一鸣")
+    op_org = ops.create_organisation(OrgKind.OPERATOR, "云川市政务服务中心（平台运营）")
+    ops.add_member(op_org, name=name, email=email, role=Role.OPERATOR, password=DEMO_PASSWORD)
+
+    regulators: dict[str, Organisation] = {}
+    for i, org_name in enumerate(("云川市政务服务管理办公室", "云川市住房和城乡建设局"), start=1):
+        name, email = person(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo",
+                             ("监管员 林若溪", "监管员 顾承宇")[i - 1])
+        ops.create_regulator(org_name=org_name, name=name, email=email, password=DEMO_PASSWORD)
+
+    for code, zh, en, regulator_name in SERVICE_TYPES:
+        reg = regulators.get(regulator_name)
+        if reg is None:
+            reg = db.session.scalar(sa.select(Organisation).where(
+                Organisation.kind == OrgKind.REGULATOR.value, Organisation.name == regulator_name))
+            if reg is None:
+                reg = ops.create_organisation(OrgKind.REGULATOR, regulator_name)
+            regulators[regulator_name] = reg
+        db.session.add(ServiceType(code=code, name=zh, name_en=en, regulator_id=reg.id))
+
+    for i, (org_name, district) in enumerate(OWNERS, start=1):
+        name, email = person(f"业主 owner {i}", f"owner{i}@yunchuan.demo", f"采购管理人 {i}号")
+        user = ops.register(kind=OrgKind.OWNER, org_name=org_name,
+                            credit_code=demo_credit_code("1", i), region=f"云川市{district}",
+                            name=name, email=email, password=DEMO_PASSWORD)
+        org = user.memberships[0].organisation
+        d_name, d_email = person(f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo",
+                                 f"采购受托人 {i}号")
+        ops.add_member(org, name=d_name, email=d_email, role=Role.OWNER_DELEGATE,
+                       password=DEMO_PASSWORD)
+
+    for i in range(1, 31):
+        word = _AGENCY_WORDS[(i - 1) % len(_AGENCY_WORDS)]
+        trade = _AGENCY_TRADES[(i - 1) % len(_AGENCY_TRADES)]
+        district = DISTRICTS[(i - 1) % len(DISTRICTS)]
+        org_name = f"云川{word}{trade}" if i <= 15 else f"云川{district[:2]}{word}{trade}"
+        email = f"agency{i}@yunchuan.demo"
+        if i <= 3:
+            person(f"中介 agency {i}", email, "")
+        user = ops.register(kind=OrgKind.AGENCY, org_name=org_name,
+                            credit_code=demo_credit_code("9", i), region=f"云川市{district}",
+                            name=f"业务授权人 {i}号", email=email, password=DEMO_PASSWORD)
+        org = user.memberships[0].organisation
+        org.status = OrgStatus.ADMITTED.value
+        audit.record("organisation:organisation:admit", org.public_id, {"demo": True},
+                     organisation_id=org.id)
+    return logins
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Load the demo city into an empty database and print the demo logins."""
+    if db.session.scalar(sa.select(sa.func.count(Organisation.id))):
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    logins = load()
+    db.session.commit()
+    click.echo("Demo data loaded (云川市, fictional). Logins (password for all: "
+               f"{DEMO_PASSWORD}):")
+    for label, email, _password in logins:
+        click.echo(f"  {label:<24} {email}")
+    click.echo("  (agencies 4–30: agency4@yunchuan.demo … agency30@yunchuan.demo)")

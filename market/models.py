@@ -1,0 +1,5 @@
+"""Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
+
+from market.accounts.models import Membership, Organisation, User  # noqa: F401
+from market.audit import AuditEvent  # noqa: F401
+from market.catalogue.models import ServiceType  # noqa: F401

@@ -1,0 +1,1 @@
+"""Public pages (公开页面): no login needed."""

@@ -1,0 +1,71 @@
+"""Home page, language and care-mode switches, health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from werkzeug.wrappers import Response
+
+from market.accounts.models import Organisation, OrgKind, OrgStatus
+from market.auth import ANYONE, access
+from market.catalogue.models import ServiceType
+from market.db import db
+from market.forms import ActionForm
+
+bp = Blueprint("public", __name__)
+
+
+def _back() -> str:
+    target = request.form.get("next") or request.referrer or "/"
+    # Same-site paths only.
+    if not target.startswith("/") or target.startswith("//"):
+        host = request.host_url
+        target = target[len(host) - 1 :] if target.startswith(host) else "/"
+    return target
+
+
+@bp.route("/")
+@access(ANYONE)
+def home() -> str:
+    stats = {
+        "agencies": db.session.scalar(
+            sa.select(sa.func.count(Organisation.id)).where(
+                Organisation.kind == OrgKind.AGENCY.value,
+                Organisation.status == OrgStatus.ADMITTED.value,
+            )
+        ),
+        "service_types": db.session.scalar(sa.select(sa.func.count(ServiceType.id))),
+        "owners": db.session.scalar(
+            sa.select(sa.func.count(Organisation.id)).where(
+                Organisation.kind == OrgKind.OWNER.value
+            )
+        ),
+    }
+    service_types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
+    return render_template("public/home.html", stats=stats, service_types=service_types)
+
+
+@bp.route("/language", methods=["POST"])
+@access(ANYONE)
+def language() -> Response:
+    """Switch the interface language (中文 / English); kept in the session."""
+    code = request.form.get("lang", "")
+    if ActionForm().validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_back())
+
+
+@bp.route("/care-mode", methods=["POST"])
+@access(ANYONE)
+def care_mode() -> Response:
+    """Toggle 关怀版: larger text and higher contrast, as government sites offer."""
+    if ActionForm().validate_on_submit():
+        session["care"] = not session.get("care", False)
+    return redirect(_back())
+
+
+@bp.route("/healthz")
+@access(ANYONE)
+def healthz() -> Response:
+    db.session.execute(sa.text("SELECT 1"))
+    return jsonify({"status": "ok"})

@@ -1,0 +1,185 @@
+"""Fixtures: an app per test (SQLite by default, PostgreSQL where asked), one client per role."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from market import create_app
+from market.accounts import operations as ops
+from market.accounts.models import OrgKind, Role
+from market.accounts.passwords import use_cheap_parameters
+from market.db import db
+from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
+
+PASSWORD = "correct-horse-42"
+
+use_cheap_parameters()
+
+
+def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'test.db'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+    import os
+
+    os.environ["MARKET_INSTANCE_PATH"] = str(tmp_path / "instance")
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context() -> Iterator[None]:
+    """Override pytest-flask's pushed request context: with it, Flask-Login's cached user on
+    ``g`` leaks between clients (pytest-flask#69).  Each request gets its own context."""
+    yield
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    application = make_app(tmp_path)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+_pg_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> Iterator[str]:
+    # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
+    workdir = Path(tempfile.mkdtemp(prefix="market-pg-"))
+    try:
+        with throwaway_cluster(workdir) as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> str:
+    return create_database(pg_base_url, f"test_{next(_pg_counter)}")
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path, pg_url: str) -> Iterator[Flask]:
+    application = make_app(tmp_path, pg_url)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The same test on SQLite and on a real PostgreSQL server."""
+    url = None
+    if request.param == "postgresql":
+        url = create_database(request.getfixturevalue("pg_base_url"), f"any_{next(_pg_counter)}")
+    application = make_app(tmp_path, url)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+# --- people -----------------------------------------------------------------------------------
+
+ROLE_KIND = {
+    Role.OWNER_ADMIN: OrgKind.OWNER,
+    Role.OWNER_DELEGATE: OrgKind.OWNER,
+    Role.AGENCY_ADMIN: OrgKind.AGENCY,
+    Role.AGENCY_STAFF: OrgKind.AGENCY,
+    Role.REGULATOR: OrgKind.REGULATOR,
+    Role.OPERATOR: OrgKind.OPERATOR,
+}
+
+
+@dataclass
+class Person:
+    email: str
+    password: str
+    role: Role
+    user_id: int
+    org_id: int
+
+
+_person_counter = itertools.count(1)
+
+
+def create_person(app: Flask, role: Role, *, org_id: int | None = None,
+                  admitted: bool = True) -> Person:
+    """A user holding ``role`` in a new (or the given) organisation."""
+    n = next(_person_counter)
+    with app.app_context():
+        from market.accounts.models import Organisation, OrgStatus
+        from market.domain.codes import make_credit_code
+
+        role = Role(role)
+        kind = ROLE_KIND[role]
+        if org_id is None:
+            code = make_credit_code(f"91539900MA{n:07d}"[:17]) if kind in (
+                OrgKind.OWNER, OrgKind.AGENCY) else None
+            org = ops.create_organisation(kind, f"测试单位{n}", credit_code=code, region="云川市")
+            if kind == OrgKind.AGENCY and admitted:
+                org.status = OrgStatus.ADMITTED.value
+        else:
+            org = db.session.get(Organisation, org_id)
+        email = f"{role.value}{n}@test.example.cn"
+        user = ops.add_member(org, name=f"测试{n}", email=email, role=role, password=PASSWORD)
+        db.session.commit()
+        return Person(email, PASSWORD, role, user.id, org.id)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def person(app: Flask) -> Callable[..., Person]:
+    return lambda role, **kw: create_person(app, role, **kw)
+
+
+@pytest.fixture
+def role_clients(app: Flask) -> dict[str, FlaskClient]:
+    """One logged-in client per role, each with its own cookie jar, plus ``anonymous``."""
+    clients: dict[str, FlaskClient] = {"anonymous": app.test_client()}
+    for role in Role:
+        p = create_person(app, role)
+        c = app.test_client()
+        response = login(c, p.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        clients[role.value] = c
+    return clients

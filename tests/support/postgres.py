@@ -1,0 +1,85 @@
+"""A throwaway PostgreSQL cluster on loopback for the test session (initdb + pg_ctl)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def _bindir() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise PostgresUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    # initdb refuses to run as root; CI runs as root, so switch to the postgres account.
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError as exc:
+            raise PostgresUnavailable("running as root and no 'postgres' user exists") from exc
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@contextmanager
+def throwaway_cluster(workdir: Path) -> Iterator[str]:
+    """Start a cluster in ``workdir``; yield its base URL (no database name); stop it after."""
+    bindir = _bindir()
+    data = workdir / "pgdata"
+    sock = workdir / "sock"
+    data.mkdir(parents=True)
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "postgres")
+        for p in (data, sock):
+            shutil.chown(p, "postgres")
+    port = free_port()
+    run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
+    try:
+        subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                                     "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]), **run)
+        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
+                                     "-l", str(workdir / "postgres.log"), "-w", "start"]), **run)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise PostgresUnavailable(f"could not start PostgreSQL: {detail.strip()[:500]}") from exc
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                                     "stop"]), capture_output=True, timeout=60, check=False)
+
+
+def create_database(base_url: str, name: str) -> str:
+    import psycopg
+
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base_url}/{name}"

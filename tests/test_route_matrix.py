@@ -1,0 +1,72 @@
+"""Every route, every role: the expected answer of each.
+
+A route added without a line here fails ``test_every_route_is_in_the_matrix``; a route added
+without an access rule stops the app from starting (``market.auth``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import csrf_token
+
+ROLES = ["anonymous", "owner_admin", "owner_delegate", "agency_admin", "agency_staff",
+         "regulator", "operator"]
+LOGGED_IN = ROLES[1:]
+
+# endpoint -> (method, path, roles that may use it, what an allowed role gets)
+MATRIX: dict[str, tuple[str, str, set[str], int]] = {
+    "public.home": ("GET", "/", set(ROLES), 200),
+    "public.healthz": ("GET", "/healthz", set(ROLES), 200),
+    "public.language": ("POST", "/language", set(ROLES), 302),
+    "public.care_mode": ("POST", "/care-mode", set(ROLES), 302),
+    "accounts.login": ("GET", "/login", set(ROLES), 200),
+    "accounts.register": ("GET", "/register", set(ROLES), 200),
+    "accounts.logout": ("POST", "/logout", set(LOGGED_IN), 302),
+    "accounts.dashboard": ("GET", "/dashboard", set(LOGGED_IN), 200),
+    "accounts.password": ("GET", "/account/password", set(LOGGED_IN), 200),
+    "accounts.switch_org": ("POST", "/account/organisation", set(LOGGED_IN), 302),
+    "accounts.members": ("GET", "/org/members", {"owner_admin", "agency_admin"}, 200),
+    "operator.regulators": ("GET", "/operator/regulators", {"operator"}, 200),
+}
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - set(MATRIX) == set(), "add the new routes to MATRIX"
+    assert set(MATRIX) - endpoints == set(), "MATRIX names routes that no longer exist"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_route_answers_each_role_as_expected(
+    role_clients: dict[str, FlaskClient], endpoint: str
+) -> None:
+    method, path, allowed, ok_status = MATRIX[endpoint]
+    for role in ROLES:
+        client = role_clients[role]
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": csrf_token(client, "/")})
+        if role in allowed:
+            expected = ok_status
+        elif role == "anonymous":
+            expected = 302  # to the login page
+        else:
+            expected = 403
+        assert response.status_code == expected, (endpoint, role, response.status_code)
+        if expected == 302 and role not in allowed:
+            assert "/login" in response.headers["Location"]
+
+
+def test_post_without_csrf_token_is_refused(role_clients: dict[str, FlaskClient]) -> None:
+    for role in ROLES:
+        assert role_clients[role].post("/care-mode").status_code == 400
+
+
+def test_unknown_route_gets_a_styled_404(role_clients: dict[str, FlaskClient]) -> None:
+    response = role_clients["anonymous"].get("/no/such/page")
+    assert response.status_code == 404
+    assert "您要找的页面不存在" in response.get_data(as_text=True)
