@@ -24,9 +24,11 @@ install: $(VENV)/.installed translations ## create .venv and install the project
 translations: $(VENV)/.installed ## compile the message catalogues (.po -> .mo)
 	$(VENV)/bin/pybabel compile -d market/translations
 
-translations-update: $(VENV)/.installed ## extract strings and update the English catalogue
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o market/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i market/translations/messages.pot -d market/translations
+translations-update: $(VENV)/.installed ## extract strings, update the catalogue from tools/translations/*.py
+	$(VENV)/bin/pybabel extract --no-location -F babel.cfg -k _l -k N_ -o market/translations/messages.pot . 2>/dev/null
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i market/translations/messages.pot -d market/translations
+	$(VENV)/bin/python tools/fill_translations.py
+	$(VENV)/bin/pybabel compile -d market/translations
 
 db-upgrade: install ## upgrade the database to the newest migration
 	$(VENV)/bin/flask db upgrade

@@ -1,13 +1,13 @@
-"""Fill English translations into the catalogue from a Python dict file (msgid -> msgstr).
+"""Fill English translations into the catalogue from the dicts in tools/translations/*.py.
 
-Usage: python tools/fill_translations.py TRANSLATIONS.py
-Only empty or fuzzy entries are filled; existing translations are kept.
+Each file defines ``T = {msgid: msgstr}`` for one area of the code, so several people can add
+strings without editing the same file.  ``make translations-update`` runs this after extracting.
+A translation in a dict wins over the catalogue's, so the dicts are the source of truth.
 """
 
 from __future__ import annotations
 
 import runpy
-import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -16,12 +16,15 @@ PO = Path(__file__).resolve().parent.parent / "market/translations/en/LC_MESSAGE
 
 
 def main() -> int:
-    table: dict[str, str] = runpy.run_path(sys.argv[1])["T"]
+    table: dict[str, str] = {}
+    for path in sorted((Path(__file__).resolve().parent / "translations").glob("*.py")):
+        table.update(runpy.run_path(str(path))["T"])
     with PO.open("rb") as f:
         catalog = read_po(f)
     filled = 0
     for message in catalog:
-        if message.id and (not message.string or message.fuzzy) and message.id in table:
+        if message.id and message.id in table and (message.string != table[message.id]
+                                                   or message.fuzzy):
             message.string = table[message.id]
             message.flags.discard("fuzzy")
             filled += 1
@@ -31,7 +34,7 @@ def main() -> int:
     print(f"filled {filled}; still untranslated {len(missing)}")
     for m in missing:
         print("  ", m)
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
