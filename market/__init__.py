@@ -83,10 +83,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from market.accounts.views import bp as accounts
+    from market.calendar.views import bp as calendar
     from market.operator.views import bp as operator
     from market.public.views import bp as public
 
-    for bp in (public, accounts, operator):
+    for bp in (public, accounts, operator, calendar):
         app.register_blueprint(bp)
 
 

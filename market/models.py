@@ -2,4 +2,5 @@
 
 from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.audit import AuditEvent  # noqa: F401
+from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ServiceType  # noqa: F401

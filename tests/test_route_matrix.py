@@ -30,6 +30,11 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "accounts.switch_org": ("POST", "/account/organisation", set(LOGGED_IN), 302),
     "accounts.members": ("GET", "/org/members", {"owner_admin", "agency_admin"}, 200),
     "operator.regulators": ("GET", "/operator/regulators", {"operator"}, 200),
+    "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),
+    "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
+    "calendar.api_add": ("GET", "/api/calendar/add?start=2026-09-30&days=3", set(ROLES), 200),
+    "calendar.api_count": ("GET", "/api/calendar/count?from=2026-09-30&to=2026-10-09",
+                           set(ROLES), 200),
 }
 
 

@@ -1,0 +1,1 @@
+"""The working-day calendar in the app (工作日历): operators' yearly schedules, public API."""

@@ -1,0 +1,56 @@
+"""The calendar in force: the library's data overridden by operators' schedules, cached per
+process and rebuilt when an operator changes a year (a revision counter says when)."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from market.calendar.models import CalendarRevision, CalendarYear
+from market.db import db
+from market.domain.calendar import WorkingCalendar, YearSchedule
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[int, WorkingCalendar]] = {}
+
+
+def _revision() -> int:
+    return db.session.scalar(sa.select(CalendarRevision.revision).where(CalendarRevision.id == 1)) or 0
+
+
+def stored_schedules() -> list[YearSchedule]:
+    rows = db.session.scalars(sa.select(CalendarYear).options(selectinload(CalendarYear.days)))
+    return [
+        YearSchedule(
+            row.year,
+            frozenset(d.day for d in row.days if not d.working),
+            frozenset(d.day for d in row.days if d.working),
+            row.confirmed,
+            row.source,
+        )
+        for row in rows
+    ]
+
+
+def current_calendar() -> WorkingCalendar:
+    """The calendar in force for this database (one cheap query when nothing changed)."""
+    key = str(db.engine.url)
+    revision = _revision()
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
+    with _lock:
+        calendar = WorkingCalendar.build(stored_schedules())
+        _cache[key] = (revision, calendar)
+    return calendar
+
+
+def bump_revision() -> None:
+    """Called in the same transaction as a schedule change."""
+    row = db.session.get(CalendarRevision, 1)
+    if row is None:
+        db.session.add(CalendarRevision(id=1, revision=1))
+    else:
+        row.revision = row.revision + 1
