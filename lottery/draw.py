@@ -1,0 +1,127 @@
+"""The draw of spec §2-4: commitment, canonical pool, draw key, tickets, ranking.
+
+Every function is pure; ``rank`` is what the platform runs and what the verifier re-runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lottery.encoding import JSON, V, cjson, enc, u32, utf8
+from lottery.errors import Invalid
+from lottery.merkle import leaf_hash, root_from_leaf_hashes
+
+_COMMIT_TAG = enc(utf8(V + "/commit"))
+_IKM_TAG = enc(utf8(V + "/ikm"))
+_SALT = hashlib.sha256(utf8(V + "/salt")).digest()
+_INFO_TAG = enc(utf8(V + "/draw-key"))
+_TICKET_TAG = enc(utf8(V + "/ticket"))
+
+
+def commitment(lottery_id: str, secret: bytes) -> bytes:
+    """H(enc("…/commit") || enc(lottery_id) || enc(secret)), published in the announcement."""
+    return hashlib.sha256(_COMMIT_TAG + enc(utf8(lottery_id)) + enc(secret)).digest()
+
+
+def canonical_pool(ids: Iterable[str]) -> list[str]:
+    """NFC ids sorted by their UTF-8 bytes; NFC-equal ids are one id, so a duplicate."""
+    normalized = [utf8(i) for i in ids]
+    normalized.sort()
+    for a, b in zip(normalized, normalized[1:], strict=False):
+        if a == b:
+            raise Invalid(f"duplicate agency id {a.decode('utf-8')!r}")
+    return [b.decode("utf-8") for b in normalized]
+
+
+def is_canonical_pool(pool: Sequence[str]) -> bool:
+    """Strictly increasing by bytes (ids are ASCII, so by code points too)."""
+    return all(a < b for a, b in zip(pool, pool[1:], strict=False)) and all(
+        p.isascii() for p in pool
+    )
+
+
+def pool_root(canonical: Sequence[str]) -> bytes:
+    """RFC 6962 tree hash over the leaves utf8(id), in canonical order."""
+    return root_from_leaf_hashes([leaf_hash(utf8(i)) for i in canonical])
+
+
+def _hkdf_sha256(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
+    # RFC 5869 written out (two HMACs for 32 bytes): avoids depending on a particular
+    # `cryptography` API and is short enough to read against the RFC.
+    prk = hmac.digest(salt, ikm, "sha256")
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.digest(prk, block + info + bytes([counter]), "sha256")
+        out += block
+        counter += 1
+    return out[:length]
+
+
+def draw_key(
+    lottery_id: str, announcement_hash: bytes, secret: bytes, sources: Sequence[JSON]
+) -> bytes:
+    """HKDF-SHA256 over the announcement hash, the secret and the entropy sources (§4)."""
+    parts = [_IKM_TAG, enc(announcement_hash), enc(secret), u32(len(sources))]
+    parts.extend(enc(cjson(s)) for s in sources)
+    info = _INFO_TAG + enc(utf8(lottery_id))
+    return _hkdf_sha256(_SALT, b"".join(parts), info, 32)
+
+
+def ticket(key: bytes, agency_id: str) -> bytes:
+    return hmac.digest(key, _TICKET_TAG + enc(utf8(agency_id)), "sha256")
+
+
+def tickets(key: bytes, pool: Iterable[str]) -> dict[str, bytes]:
+    return {i: hmac.digest(key, _TICKET_TAG + enc(utf8(i)), "sha256") for i in pool}
+
+
+def ranking_from_tickets(ticket_map: dict[str, bytes]) -> list[str]:
+    """Ascending by (ticket, utf8(id)); ties between tickets are practically impossible."""
+    ranking = sorted(ticket_map, key=ticket_map.__getitem__)
+    # Sorting by ticket alone is enough unless two tickets are equal (a 2^-256 event); then
+    # sort again with the full key so the tie is broken by the id's bytes, as specified.
+    if any(ticket_map[a] == ticket_map[b] for a, b in zip(ranking, ranking[1:], strict=False)):
+        ranking = sorted(ticket_map, key=lambda i: (ticket_map[i], utf8(i)))
+    return ranking
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    pool: list[str]
+    pool_root: bytes
+    draw_key: bytes
+    tickets: dict[str, bytes]
+    ranking: list[str]
+    winners: list[str]
+
+    def to_json(self) -> dict[str, JSON]:
+        """The output object of ``python -m lottery rank``."""
+        return {
+            "pool": self.pool,
+            "pool_root": self.pool_root.hex(),
+            "draw_key": self.draw_key.hex(),
+            "tickets": {i: t.hex() for i, t in self.tickets.items()},
+            "ranking": self.ranking,
+            "winners": self.winners,
+        }
+
+
+def rank(
+    lottery_id: str,
+    announcement_hash: bytes,
+    secret: bytes,
+    sources: Sequence[JSON],
+    pool: Iterable[str],
+    k: int,
+) -> DrawResult:
+    """Run the draw.  ``k`` larger than the pool is refused, never padded."""
+    canonical = canonical_pool(pool)
+    if not 1 <= k <= len(canonical):
+        raise Invalid(f"k={k} is outside 1..{len(canonical)} (the pool size)")
+    key = draw_key(lottery_id, announcement_hash, secret, sources)
+    ticket_map = tickets(key, canonical)
+    ranking = ranking_from_tickets(ticket_map)
+    return DrawResult(canonical, pool_root(canonical), key, ticket_map, ranking, ranking[:k])

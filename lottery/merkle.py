@@ -1,0 +1,227 @@
+"""RFC 6962 / RFC 9162 §2.1 Merkle tree hashes, proofs and their verification.
+
+The verification functions are the RFC 9162 §2.1.3.2 and §2.1.4.2 algorithms.  Proof
+*generation* is written once, over a ``range_hash(a, b)`` callback returning MTH(D[a:b]), so the
+reference (hashing a list) and the incremental log (reading stored subtree hashes) share the
+splitting logic but not the hashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+RangeHash = Callable[[int, int], bytes]
+T = TypeVar("T")
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def split_point(n: int) -> int:
+    """The largest power of two strictly smaller than ``n`` (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def mth(leaves: Sequence[bytes]) -> bytes:
+    """Merkle tree hash of a list of leaf data (direct recursive definition)."""
+    n = len(leaves)
+    if n == 0:
+        return EMPTY_ROOT
+    if n == 1:
+        return leaf_hash(leaves[0])
+    k = split_point(n)
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
+    """MTH given the leaf hashes, bottom-up in O(n) (used for pool roots)."""
+    if not hashes:
+        return EMPTY_ROOT
+    level = list(hashes)
+    while len(level) > 1:
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            # An odd node is promoted unchanged: same as RFC 6962's split at the power of two.
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+# --- proof generation ------------------------------------------------------------------------
+
+
+def inclusion_path(index: int, size: int, range_hash: RangeHash) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[0:size]), leaf to root."""
+    if not 0 <= index < size:
+        raise ValueError("index out of range")
+    out: list[bytes] = []
+    a, b, m = 0, size, index
+    while b - a > 1:
+        k = split_point(b - a)
+        if m < k:
+            out.append(range_hash(a + k, b))
+            b = a + k
+        else:
+            out.append(range_hash(a, a + k))
+            a, m = a + k, m - k
+    out.reverse()
+    return out
+
+
+def consistency_path(old: int, new: int, range_hash: RangeHash) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 PROOF(old, D[0:new]); empty when old is 0 or equal to new."""
+    if not 0 <= old <= new:
+        raise ValueError("sizes out of range")
+    if old == 0 or old == new:
+        return []
+    out: list[bytes] = []
+    a, b, m, complete = 0, new, old, True
+    while True:
+        n = b - a
+        if m == n:
+            if not complete:
+                out.append(range_hash(a, b))
+            break
+        k = split_point(n)
+        if m <= k:
+            out.append(range_hash(a + k, b))
+            b = a + k
+        else:
+            out.append(range_hash(a, a + k))
+            a, m, complete = a + k, m - k, False
+    out.reverse()
+    return out
+
+
+def reference_range_hash(leaves: Sequence[bytes]) -> RangeHash:
+    """A ``range_hash`` over an in-memory list, for tests and small trees."""
+    return lambda a, b: mth(leaves[a:b])
+
+
+# --- verification (RFC 9162) -----------------------------------------------------------------
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
+    """The root implied by an inclusion proof for leaf *hash* ``leaf``; ValueError if malformed."""
+    if not 0 <= index < size:
+        raise ValueError("index not below tree size")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise ValueError("proof too long")
+        if fn & 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("proof too short")
+    return r
+
+
+def verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
+) -> bool:
+    """Does ``proof`` show leaf hash ``leaf`` at ``index`` in the tree of ``size`` with ``root``?"""
+    try:
+        return root_from_inclusion(index, size, leaf, proof) == root
+    except ValueError:
+        return False
+
+
+def verify_consistency(
+    old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2, with the trivial cases (old 0 or old == new) needing an empty proof."""
+    if not 0 <= old <= new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    if old == 0:
+        return not proof and old_root == EMPTY_ROOT
+    path = list(proof)
+    if old & (old - 1) == 0:  # a power of two: the old root is itself a node of the new tree
+        path.insert(0, old_root)
+    if not path:
+        return False
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def verify_inclusions(
+    items: Sequence[tuple[int, bytes, Sequence[T]]],
+    size: int,
+    root: bytes,
+    decode: Callable[[T], bytes],
+) -> int | None:
+    """Verify many inclusion proofs against one tree; returns the first failing item or None.
+
+    Same outcome as calling :func:`verify_inclusion` on each, but a bundle's proofs share their
+    upper paths, so once a proof reaches a node another proof already verified (same position,
+    same hash) and its remaining elements are that proof's remaining elements, the rest of the
+    computation is identical and is skipped.  ``(fn, sn)`` of RFC 9162's loop identifies the
+    node position: ``sn`` strictly decreases with the level until it reaches 0.
+
+    Proof elements may be kept encoded (``decode`` turns one into a hash; it must be a
+    bijection, as canonical base64 is): only the elements actually hashed are decoded.
+    """
+    known: dict[tuple[int, int], tuple[bytes, Sequence[T], int]] = {}
+    for n, (index, leaf, proof) in enumerate(items):
+        if not 0 <= index < size:
+            return n
+        fn, sn, r = index, size - 1, leaf
+        done = False
+        for j, e in enumerate(proof):
+            seen = known.get((fn, sn))
+            if seen is not None:
+                if seen[0] != r or seen[1][seen[2] :] != proof[j:]:
+                    return n
+                done = True
+                break
+            known[(fn, sn)] = (r, proof, j)
+            if sn == 0:
+                return n
+            p = decode(e)
+            if fn & 1 or fn == sn:
+                r = hashlib.sha256(b"\x01" + p + r).digest()
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+            else:
+                r = hashlib.sha256(b"\x01" + r + p).digest()
+            fn >>= 1
+            sn >>= 1
+        if not done and (sn != 0 or r != root):
+            return n
+    return None

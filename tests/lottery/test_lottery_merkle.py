@@ -1,0 +1,121 @@
+"""RFC 9162 proofs: every index and size up to 64, from the log and from the reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from lottery.log import CompactRange, MerkleLog
+from lottery.merkle import (
+    consistency_path,
+    inclusion_path,
+    leaf_hash,
+    mth,
+    reference_range_hash,
+    root_from_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
+
+N = 64
+LEAVES = [f"leaf {i}".encode() for i in range(N)]
+
+
+@pytest.fixture(scope="module")
+def log() -> MerkleLog:
+    log = MerkleLog()
+    for i, leaf in enumerate(LEAVES):
+        # Mix single appends and batches: both paths must give the same nodes.
+        if i % 5 == 0:
+            log.append_many(LEAVES[i : i + 3][:1])
+        else:
+            log.append(leaf)
+    return log
+
+
+def _tampered(proof: list[bytes]) -> list[list[bytes]]:
+    out = []
+    for j in range(len(proof)):
+        bad = list(proof)
+        bad[j] = bytes([bad[j][0] ^ 1]) + bad[j][1:]
+        out.append(bad)
+    if proof:
+        out.append(proof[:-1])
+    out.append([*proof, proof[0] if proof else b"\x00" * 32])
+    return out
+
+
+def test_roots_match_reference(log: MerkleLog) -> None:
+    for n in range(N + 1):
+        assert log.root(n) == mth(LEAVES[:n])
+        assert root_from_leaf_hashes([leaf_hash(x) for x in LEAVES[:n]]) == mth(LEAVES[:n])
+    cr = CompactRange()
+    for n, leaf in enumerate(LEAVES, 1):
+        cr.append_hash(leaf_hash(leaf))
+        assert cr.root() == mth(LEAVES[:n])
+
+
+def test_inclusion_every_index_and_size(log: MerkleLog) -> None:
+    for size in range(1, N + 1):
+        root = mth(LEAVES[:size])
+        ref = reference_range_hash(LEAVES[:size])
+        for index in range(size):
+            proof = log.inclusion_proof(index, size)
+            assert proof == inclusion_path(index, size, ref)
+            lh = leaf_hash(LEAVES[index])
+            assert verify_inclusion(index, size, lh, proof, root)
+            for bad in _tampered(proof):
+                assert not verify_inclusion(index, size, lh, bad, root)
+            assert not verify_inclusion(index, size, leaf_hash(b"other"), proof, root)
+            if size > 1:
+                assert not verify_inclusion((index + 1) % size, size, lh, proof, root)
+            assert not verify_inclusion(index + size, size, lh, proof, root)
+
+
+def test_consistency_every_pair(log: MerkleLog) -> None:
+    for new in range(1, N + 1):
+        ref = reference_range_hash(LEAVES[:new])
+        new_root = mth(LEAVES[:new])
+        for old in range(0, new + 1):
+            old_root = mth(LEAVES[:old])
+            proof = log.consistency_proof(old, new)
+            assert proof == consistency_path(old, new, ref)
+            assert verify_consistency(old, new, old_root, new_root, proof)
+            for bad in _tampered(proof) if proof else []:
+                assert not verify_consistency(old, new, old_root, new_root, bad)
+            if 0 < old < new:
+                assert not verify_consistency(old, new, mth(LEAVES[1 : old + 1]), new_root, proof)
+                assert not verify_consistency(old, new, old_root, mth(LEAVES[1 : new + 1]), proof)
+
+
+def test_proofs_for_old_sizes_after_growth(log: MerkleLog) -> None:
+    # The app serves proofs against any earlier checkpoint: size m < current size.
+    assert log.size == N
+    assert log.inclusion_proof(3, 10) == inclusion_path(3, 10, reference_range_hash(LEAVES[:10]))
+
+
+def test_out_of_range() -> None:
+    log = MerkleLog()
+    log.append(b"x")
+    with pytest.raises(ValueError):
+        log.inclusion_proof(1, 1)
+    with pytest.raises(ValueError):
+        log.consistency_proof(1, 2)
+    assert not verify_inclusion(0, 0, leaf_hash(b"x"), [], leaf_hash(b"x"))
+
+
+def test_batch_verification_matches_single(log: MerkleLog) -> None:
+    from lottery.merkle import verify_inclusions
+
+    def ident(b: bytes) -> bytes:
+        return b
+
+    for size in (1, 2, 7, 33, 64):
+        root = log.root(size)
+        items = [(i, leaf_hash(LEAVES[i]), log.inclusion_proof(i, size)) for i in range(size)]
+        assert verify_inclusions(items, size, root, ident) is None
+        for n, (i, lh, proof) in enumerate(items):
+            for bad in _tampered(proof):
+                broken = [*items[:n], (i, lh, bad), *items[n + 1 :]]
+                assert verify_inclusions(broken, size, root, ident) == n
+            wrong_leaf = [*items[:n], (i, leaf_hash(b"x"), proof), *items[n + 1 :]]
+            assert verify_inclusions(wrong_leaf, size, root, ident) == n
