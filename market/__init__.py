@@ -86,8 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from market.calendar.views import bp as calendar
     from market.operator.views import bp as operator
     from market.public.views import bp as public
+    from market.transparency.views import bp as transparency
 
-    for bp in (public, accounts, operator, calendar):
+    for bp in (public, accounts, operator, calendar, transparency):
         app.register_blueprint(bp)
 
 
@@ -112,5 +113,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from market.demo import demo_cli
+    from market.transparency.cli import transparency_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(transparency_cli)

@@ -4,3 +4,4 @@ from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ServiceType  # noqa: F401
+from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401
