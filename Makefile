@@ -51,7 +51,7 @@ fmt: install ## format and fix imports
 	$(VENV)/bin/ruff format market lottery billing tests bench
 
 typecheck: install ## mypy (strict on lottery/ and market/domain/)
-	$(VENV)/bin/mypy lottery market/domain
+	$(VENV)/bin/mypy lottery market billing
 
 test: install lint typecheck ## lint, type-check and run the whole suite
 	$(VENV)/bin/pytest -q
