@@ -82,13 +82,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from billing.views import bp as billing
     from market.accounts.views import bp as accounts
     from market.calendar.views import bp as calendar
     from market.operator.views import bp as operator
     from market.public.views import bp as public
     from market.transparency.views import bp as transparency
 
-    for bp in (public, accounts, operator, calendar, transparency):
+    for bp in (public, accounts, operator, calendar, transparency, billing):
         app.register_blueprint(bp)
 
 

@@ -40,6 +40,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_LOG_ORIGIN": ("LOG_ORIGIN", str),
     "MARKET_SITE_NAME": ("SITE_NAME", str),
     "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
+    # Billing: a Stripe secret key switches from the offline backend to Stripe.
+    "MARKET_STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
+    "MARKET_STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
+    "MARKET_STRIPE_API_BASE": ("STRIPE_API_BASE", str),  # a Stripe stand-in (tests)
 }
 
 
@@ -63,6 +67,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "HTTPS": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_LIMIT": "10 per 5 minutes",
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_WEBHOOK_SECRET": None,
+        "STRIPE_API_BASE": None,
+        "BILLING_CURRENCY": "cny",
         "SITE_NAME": "云川市中介服务超市",
         # The log's origin and the signing key's name (no white space, no '+').
         "LOG_ORIGIN": "yunchuan.market.example/draws",

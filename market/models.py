@@ -1,5 +1,14 @@
 """Every model, imported once so SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 
+from billing.models import (  # noqa: F401
+    BillingAccount,
+    BillingEngagement,
+    ConnectedAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    WebhookEvent,
+)
 from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401

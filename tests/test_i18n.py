@@ -17,7 +17,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 
 def _source_messages() -> set[str]:
     found: set[str] = set()
-    method_map = [("market/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("market/**.py", "python"), ("billing/**.py", "python"), ("templates/**.html", "jinja2")]
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=KEYWORDS
     ):

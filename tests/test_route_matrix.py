@@ -15,6 +15,7 @@ from tests.conftest import csrf_token
 ROLES = ["anonymous", "owner_admin", "owner_delegate", "agency_admin", "agency_staff",
          "regulator", "operator"]
 LOGGED_IN = ROLES[1:]
+BILLING_READERS = {"owner_admin", "owner_delegate", "agency_admin", "agency_staff", "regulator"}
 
 # endpoint -> (method, path, roles that may use it, what an allowed role gets)
 MATRIX: dict[str, tuple[str, str, set[str], int]] = {
@@ -35,6 +36,16 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "transparency.checkpoint": ("GET", "/transparency/checkpoint", set(ROLES), 404),
     "transparency.leaves": ("GET", "/transparency/log", set(ROLES), 200),
     "transparency.consistency": ("GET", "/transparency/consistency?from=0", set(ROLES), 200),
+    # billing: no engagement 999 exists, so the allowed roles get 404; the webhook is 404
+    # while the offline backend is configured (tests/billing covers it with Stripe).
+    "billing.index": ("GET", "/billing/", BILLING_READERS, 200),
+    "billing.engagement": ("GET", "/billing/engagements/999", BILLING_READERS, 404),
+    "billing.record_payment": ("POST", "/billing/engagements/999/payments",
+                               {"owner_admin", "owner_delegate"}, 404),
+    "billing.confirm_payout": ("POST", "/billing/engagements/999/payout", {"agency_admin"}, 404),
+    "billing.receipt": ("GET", "/billing/payments/999/receipt", BILLING_READERS, 404),
+    "billing.statement": ("GET", "/billing/statement", BILLING_READERS, 200),
+    "billing.stripe_webhook": ("POST", "/billing/stripe/webhook", set(ROLES), 404),
     "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),
     "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
     "calendar.api_add": ("GET", "/api/calendar/add?start=2026-09-30&days=3", set(ROLES), 200),

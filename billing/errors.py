@@ -1,0 +1,23 @@
+"""Refusals, with a message for the person (Chinese msgid, translated where shown)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction (``pybabel extract -k N_``); translated where shown.
+
+    Billing's own twin of ``market.i18n.N_``, so its logic imports nothing from the market.
+    """
+    return message
+
+
+class BillingError(Exception):
+    """An operation refused; the ledger is unchanged.  ``message`` is an ``N_()`` msgid with
+    ``%(name)s`` placeholders filled from ``params`` after translation."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
