@@ -84,18 +84,42 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from billing.views import bp as billing
     from market.accounts.views import bp as accounts
+    from market.agencies.review import bp as review
+    from market.agencies.views import bp as agencies
+    from market.api.views import bp as api
     from market.calendar.views import bp as calendar
+    from market.catalogue.views import bp as catalogue
     from market.operator.views import bp as operator
+    from market.public.directory import bp as directory
     from market.public.views import bp as public
     from market.transparency.views import bp as transparency
 
-    for bp in (public, accounts, operator, calendar, transparency, billing):
+    for bp in (public, accounts, operator, calendar, transparency, billing,
+               catalogue, agencies, review, directory, api):
         app.register_blueprint(bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from market.auth import current_membership
+    from market.domain.fees import format_yuan
     from market.forms import ActionForm
+    from market.timeutil import SHANGHAI
+
+    @app.template_filter("yuan")
+    def yuan(fen: int | None) -> str:
+        return "—" if fen is None else format_yuan(fen)
+
+    @app.template_filter("beijing")
+    def beijing(dt: Any) -> str:
+        """An aware datetime shown in Beijing time, as people here read times."""
+        return "—" if dt is None else dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+    @app.template_filter("beijing_iso")
+    def beijing_iso(text: str) -> str:
+        from datetime import UTC, datetime
+
+        dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return beijing(dt)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -71,6 +71,14 @@ def current_org() -> Organisation | None:
     return m.organisation if m is not None else None
 
 
+def require_org() -> Organisation:
+    """The organisation the user acts for; views guarded by an organisation role have one."""
+    org = current_org()
+    if org is None:
+        abort(403)
+    return org
+
+
 def current_role() -> str | None:
     m = current_membership()
     return m.role if m is not None else None

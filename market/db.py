@@ -68,3 +68,22 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def lock_row(model: Any, pk: Any) -> Any:
+    """Lock one row for the rest of the transaction and return it, fresh.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``.  SQLite: the first write of a transaction takes the
+    database's write lock, so we write the row to itself first.  Either way a second request
+    doing the same waits here, then sees the first one's committed result.
+    """
+    session = db.session
+    session.flush()
+    table = model.__table__
+    pk_col = list(table.primary_key.columns)[0]
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.update(table).where(pk_col == pk).values({pk_col.name: pk_col}))
+        stmt = sa.select(model).where(pk_col == pk)
+    else:
+        stmt = sa.select(model).where(pk_col == pk).with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()

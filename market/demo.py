@@ -10,9 +10,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from market import audit
 from market.accounts import operations as ops
-from market.accounts.models import Organisation, OrgKind, OrgStatus, Role
+from market.accounts.models import Organisation, OrgKind, Role, User
+from market.agencies import demo as agency_demo
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.codes import make_credit_code
@@ -21,6 +21,7 @@ demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
 
 DEMO_PASSWORD = "yunchuan-demo-2026"  # noqa: S105  # published demo password, fictional city only
 DISTRICTS = ("东城区", "西岭区", "南湖区")
+DEMO_AGENCIES = 40
 
 SERVICE_TYPES = (
     ("EIA", "环境影响评价", "Environmental impact assessment", "市生态环境局"),
@@ -91,7 +92,9 @@ def load() -> list[tuple[str, str, str]]:
         ops.add_member(org, name=d_name, email=d_email, role=Role.OWNER_DELEGATE,
                        password=DEMO_PASSWORD)
 
-    for i in range(1, 31):
+    agencies: list[tuple[Organisation, User]] = []
+    trades: list[str] = []
+    for i in range(1, DEMO_AGENCIES + 1):
         word = _AGENCY_WORDS[(i - 1) % len(_AGENCY_WORDS)]
         trade = _AGENCY_TRADES[(i - 1) % len(_AGENCY_TRADES)]
         district = DISTRICTS[(i - 1) % len(DISTRICTS)]
@@ -102,10 +105,13 @@ def load() -> list[tuple[str, str, str]]:
         user = ops.register(kind=OrgKind.AGENCY, org_name=org_name,
                             credit_code=demo_credit_code("9", i), region=f"云川市{district}",
                             name=f"业务授权人 {i}号", email=email, password=DEMO_PASSWORD)
-        org = user.memberships[0].organisation
-        org.status = OrgStatus.ADMITTED.value
-        audit.record("organisation:organisation:admit", org.public_id, {"demo": True},
-                     organisation_id=org.id)
+        agencies.append((user, user.memberships[0].organisation)[::-1])  # (org, user)
+        trades.append(trade)
+    # Agencies 1–35 admitted with listings, 36 rejected, 37–40 pending (market.agencies.demo).
+    reviewer = ops.find_user("operator@yunchuan.demo")
+    if reviewer is None:
+        raise RuntimeError("the demo operator is created first")
+    agency_demo.load(agencies, reviewer, trades)
     return logins
 
 
@@ -121,4 +127,5 @@ def load_command() -> None:
                f"{DEMO_PASSWORD}):")
     for label, email, _password in logins:
         click.echo(f"  {label:<24} {email}")
-    click.echo("  (agencies 4–30: agency4@yunchuan.demo … agency30@yunchuan.demo)")
+    click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
+               "36 rejected, 37–40 pending)")

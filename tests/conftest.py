@@ -183,3 +183,24 @@ def role_clients(app: Flask) -> dict[str, FlaskClient]:
         assert response.status_code == 302, response.get_data(as_text=True)
         clients[role.value] = c
     return clients
+
+
+# --- a real browser -----------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright (never `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("browser tests skipped: chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

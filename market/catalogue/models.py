@@ -1,15 +1,28 @@
-"""Service types (中介服务事项)."""
+"""Service types (中介服务事项) and approval matters (审批事项)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import db
 
+approval_matter_service_type = sa.Table(
+    "approval_matter_service_type",
+    db.metadata,
+    sa.Column("approval_matter_id", sa.ForeignKey("approval_matter.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("service_type_id", sa.ForeignKey("service_type.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+
 
 class ServiceType(db.Model):  # type: ignore[name-defined,misc]
-    """A kind of intermediary service (中介服务事项), e.g. 环评 or 测绘."""
+    """A kind of intermediary service (中介服务事项), e.g. 环评 or 测绘.
+
+    ``qualification_types`` and ``practitioner_types`` name the qualification (资质) and
+    practitioner certificate (执业资格) types that allow an agency to offer it.
+    """
 
     __tablename__ = "service_type"
 
@@ -18,3 +31,36 @@ class ServiceType(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100), default="")
     regulator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    qualification_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    practitioner_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    regulator = relationship("Organisation", foreign_keys=[regulator_id])
+    approval_matters: Mapped[list[ApprovalMatter]] = relationship(
+        secondary=approval_matter_service_type, back_populates="service_types",
+        order_by="ApprovalMatter.name")
+
+    def display_name(self, locale: str) -> str:
+        return (self.name_en or self.name) if locale.startswith("en") else self.name
+
+
+class ApprovalMatter(db.Model):  # type: ignore[name-defined,misc]
+    """An administrative approval (审批事项) with its statutory (法定时限) and committed (承诺时限)
+    limits in working days and the service types whose reports it needs."""
+
+    __tablename__ = "approval_matter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    department: Mapped[str] = mapped_column(sa.String(200))
+    statutory_days: Mapped[int]
+    committed_days: Mapped[int]
+
+    service_types: Mapped[list[ServiceType]] = relationship(
+        secondary=approval_matter_service_type, back_populates="approval_matters",
+        order_by="ServiceType.code")
+
+    __table_args__ = (
+        sa.CheckConstraint("committed_days > 0 AND committed_days <= statutory_days",
+                           name="limits"),
+    )

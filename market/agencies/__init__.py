@@ -1,0 +1,1 @@
+"""Agencies (中介机构): admission, qualifications, practitioners, listings and the directory."""

@@ -1,0 +1,221 @@
+"""Agency admission (入驻申请), qualifications (资质), practitioners (执业人员) and listings
+(服务报价: fee schedule and committed service days, versioned)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import UTCDateTime, db
+from market.domain.fees import FeeKind, FeeSchedule
+
+
+class ReviewStatus(enum.StrEnum):
+    """Review state of an application or of a change to qualifications / practitioners."""
+
+    PENDING = "pending"  # 待审核
+    APPROVED = "approved"  # 已通过 (for applications: admitted)
+    REJECTED = "rejected"  # 未通过
+    SUPERSEDED = "superseded"  # 已被新版本取代
+
+
+_STATUS_CHECK = "status in ('pending','approved','rejected','superseded')"
+
+
+class AdmissionApplication(db.Model):  # type: ignore[name-defined,misc]
+    """An agency's application for admission (入驻申请).  A rejected application is corrected
+    and resubmitted as a new row (``previous_id``), so the history of reasons stays."""
+
+    __tablename__ = "admission_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admission_application.id"))
+    legal_name: Mapped[str] = mapped_column(sa.String(200))
+    credit_code: Mapped[str] = mapped_column(sa.String(18))
+    region: Mapped[str] = mapped_column(sa.String(100))
+    legal_representative: Mapped[str] = mapped_column(sa.String(100))
+    authorised_representative: Mapped[str] = mapped_column(sa.String(100))
+    contact_phone: Mapped[str] = mapped_column(sa.String(32))
+    contact_email: Mapped[str] = mapped_column(sa.String(254))
+    licence_upload_id: Mapped[int] = mapped_column(sa.ForeignKey("upload.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=ReviewStatus.PENDING)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    review_due_on: Mapped[date] = mapped_column(sa.Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reasons: Mapped[str | None] = mapped_column(sa.Text)
+
+    organisation = relationship("Organisation")
+    licence = relationship("Upload")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_STATUS_CHECK, name="status"),
+        sa.Index("ix_admission_application_status_due", "status", "review_due_on"),
+    )
+
+
+class AgencyProfile(db.Model):  # type: ignore[name-defined,misc]
+    """What the public sees of an admitted agency beyond its organisation row, and the figures
+    the directory sorts by (kept up to date by the operations that change them).
+
+    ``orders``, ``on_time_rate_bp`` and ``rating_centi`` are filled by later issues; ``NULL``
+    means "no record yet" (暂无记录)."""
+
+    __tablename__ = "agency_profile"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                 primary_key=True)
+    legal_representative: Mapped[str] = mapped_column(sa.String(100), default="")
+    authorised_representative: Mapped[str] = mapped_column(sa.String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    licence_upload_id: Mapped[int | None] = mapped_column(sa.ForeignKey("upload.id"))
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    min_fee_fen: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    min_days: Mapped[int | None] = mapped_column(index=True)
+    orders: Mapped[int] = mapped_column(default=0)
+    on_time_rate_bp: Mapped[int | None] = mapped_column(index=True)  # 0–10000
+    average_days_ratio_bp: Mapped[int | None]  # actual / committed days, 10000 = on commitment
+    rating_centi: Mapped[int | None] = mapped_column(index=True)  # 100–500 = 1.00–5.00
+
+    organisation = relationship("Organisation")
+
+
+class _Reviewed:
+    """Columns shared by qualifications and practitioners: a change is reviewed while the row
+    it replaces (``replaces_id``) stays in force."""
+
+    status: Mapped[str] = mapped_column(sa.String(16), default=ReviewStatus.PENDING)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Qualification(_Reviewed, db.Model):  # type: ignore[name-defined,misc]
+    """A qualification certificate (资质证书): type, level, number, issuer, validity, scan."""
+
+    __tablename__ = "qualification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qualification.id"))
+    qualification_type: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[str] = mapped_column(sa.String(20))
+    number: Mapped[str] = mapped_column(sa.String(100))
+    issuer: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    valid_until: Mapped[date] = mapped_column(sa.Date)
+    scan_upload_id: Mapped[int | None] = mapped_column(sa.ForeignKey("upload.id"))
+
+    replaces = relationship("Qualification", remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_STATUS_CHECK, name="status"),
+        sa.CheckConstraint("valid_until >= valid_from", name="validity"),
+        sa.Index("ix_qualification_org_status", "organisation_id", "status"),
+        sa.Index("ix_qualification_level_until", "level", "valid_until", "organisation_id"),
+    )
+
+
+class Practitioner(_Reviewed, db.Model):  # type: ignore[name-defined,misc]
+    """A registered practitioner (执业人员) and their certificate."""
+
+    __tablename__ = "practitioner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practitioner.id"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    certificate_type: Mapped[str] = mapped_column(sa.String(100))
+    certificate_number: Mapped[str] = mapped_column(sa.String(100))
+    valid_until: Mapped[date] = mapped_column(sa.Date)
+
+    replaces = relationship("Practitioner", remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_STATUS_CHECK, name="status"),
+        sa.Index("ix_practitioner_org_status", "organisation_id", "status"),
+    )
+
+
+class _FeeColumns:
+    fee_kind: Mapped[str] = mapped_column(sa.String(8))
+    amount_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    rate_bp: Mapped[int | None]
+    minimum_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    maximum_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    committed_days: Mapped[int]
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def fee(self) -> FeeSchedule:
+        return FeeSchedule(FeeKind(self.fee_kind), self.amount_fen, self.rate_bp,
+                           self.minimum_fen, self.maximum_fen)
+
+
+class Listing(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
+    """The version in force of an agency's offer of one service type (服务报价).
+
+    Every edit also writes a :class:`ListingVersion`; engagements point at a version, so a
+    changed fee never alters a running engagement.  ``fee_low_fen`` (the lowest fee the
+    schedule can charge) is what the directory filters and sorts by."""
+
+    __tablename__ = "listing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"))
+    version: Mapped[int]
+    fee_low_fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+    service_type = relationship("ServiceType")
+    versions: Mapped[list[ListingVersion]] = relationship(
+        back_populates="listing", order_by="ListingVersion.version.desc()")
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "service_type_id"),
+        sa.CheckConstraint("fee_kind in ('fixed','rate','range')", name="fee_kind"),
+        sa.CheckConstraint("committed_days > 0", name="committed_days"),
+        sa.Index("ix_listing_service_fee", "service_type_id", "fee_low_fen", "organisation_id"),
+        sa.Index("ix_listing_service_days", "service_type_id", "committed_days",
+                 "organisation_id"),
+        sa.Index("ix_listing_fee", "fee_low_fen", "organisation_id"),
+    )
+
+
+class ListingVersion(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
+    """One published version of a listing (报价版本); never changed once written."""
+
+    __tablename__ = "listing_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listing.id"))
+    version: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    listing: Mapped[Listing] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("listing_id", "version"),
+        sa.CheckConstraint("committed_days > 0", name="committed_days"),
+    )
+
+
+def _directory_indexes() -> None:
+    """The directory filters admitted agencies by region; the index lives on ``organisation``
+    (declared here, next to the query that needs it)."""
+    from market.accounts.models import Organisation
+
+    sa.Index("ix_organisation_kind_status_region", Organisation.kind, Organisation.status,
+             Organisation.region)
+
+
+_directory_indexes()

@@ -1,0 +1,80 @@
+"""Review pages for regulators and operators: the admission queue (overdue first) and the
+re-review of qualification and practitioner changes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.accounts.models import OrgKind
+from market.agencies import operations as ops
+from market.agencies.forms import DecisionForm, ReviewForm
+from market.agencies.models import AdmissionApplication, Practitioner, Qualification
+from market.agencies.views import apply_error
+from market.auth import access
+from market.db import db
+from market.timeutil import today_local
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.route("/admissions")
+@access(OrgKind.REGULATOR, OrgKind.OPERATOR)
+def queue() -> ResponseReturnValue:
+    today = today_local()
+    pending = ops.pending_applications()
+    overdue = [a for a in pending if ops.is_overdue(a, today)]
+    return render_template("agencies/review_queue.html", pending=pending, overdue=overdue,
+                           changes=ops.pending_changes(), today=today)
+
+
+@bp.route("/admissions/<int:application_id>", methods=["GET", "POST"])
+@access(OrgKind.REGULATOR, OrgKind.OPERATOR)
+def application(application_id: int) -> ResponseReturnValue:
+    row = db.session.get(AdmissionApplication, application_id)
+    if row is None:
+        abort(404)
+    form = DecisionForm()
+    decision = request.form.get("decision")
+    if form.validate_on_submit() and decision in ("admit", "reject"):
+        try:
+            ops.decide_application(row, current_user, admit=decision == "admit",
+                                   reasons=form.reasons.data or "")
+        except ops.AgencyError as error:
+            apply_error(form, error)
+        else:
+            flash(_("已准予入驻。") if decision == "admit" else _("已决定不予入驻。"), "success")
+            return redirect(url_for("review.queue"))
+    quals = db.session.query(Qualification).filter_by(organisation_id=row.organisation_id).all()
+    people = db.session.query(Practitioner).filter_by(organisation_id=row.organisation_id).all()
+    return render_template("agencies/review_application.html", row=row, form=form,
+                           quals=quals, people=people, today=today_local(),
+                           overdue=ops.is_overdue(row)), 400 if form.errors else 200
+
+
+_KINDS = {"qualification": Qualification, "practitioner": Practitioner}
+
+
+@bp.route("/changes/<kind>/<int:row_id>", methods=["GET", "POST"])
+@access(OrgKind.REGULATOR, OrgKind.OPERATOR)
+def change(kind: str, row_id: int) -> ResponseReturnValue:
+    model = _KINDS.get(kind)
+    row: Qualification | Practitioner | None = (
+        db.session.get(model, row_id) if model else None)  # type: ignore[assignment]
+    if row is None:
+        abort(404)
+    form = ReviewForm()
+    decision = request.form.get("decision")
+    if form.validate_on_submit() and decision in ("approve", "reject"):
+        try:
+            ops.review_change(row, current_user, approve=decision == "approve",
+                              reason=form.reason.data or "")
+        except ops.AgencyError as error:
+            apply_error(form, error)
+        else:
+            flash(_("审核结果已保存。"), "success")
+            return redirect(url_for("review.queue"))
+    return render_template("agencies/review_change.html", row=row, kind=kind, form=form,
+                           today=today_local()), 400 if form.errors else 200

@@ -1,0 +1,50 @@
+"""The public JSON API (公开数据接口) and its OpenAPI 3.1 document, generated from the code.
+
+How it works
+------------
+Responses and query parameters are plain typed dataclasses (``market/api/schemas.py`` and next
+to each area's views).  :func:`market.api.spec.endpoint` attaches them to a view; the view
+receives the parsed query as a dataclass and returns a dataclass (or a :class:`Page` of them),
+which is serialised with :func:`dataclasses.asdict`.  ``GET /api/openapi.json`` walks the URL
+map, takes every view that carries an endpoint description and turns the dataclasses' type
+hints into JSON Schema, so the document cannot drift from what the code accepts and returns
+(``tests/api/test_openapi.py`` also validates the document and checks real responses against
+it).
+
+Conventions (``shared/spec/api.md``): public, read-only, JSON; lists paged with ``?page=`` and
+``?per_page=`` (at most 100) answering ``{"items", "total", "page", "per_page"}``; errors are
+``{"error": {"code", "message"}}`` with a 4xx status — raise :class:`market.api.spec.ApiError`,
+never let bad input reach a 5xx.
+
+Adding an endpoint (any blueprint may do this)
+----------------------------------------------
+::
+
+    from dataclasses import dataclass, field
+    from market.api.spec import ApiError, Page, PageQuery, endpoint, param
+    from market.auth import ANYONE, access
+
+    @dataclass
+    class ThingOut:
+        id: str = field(metadata={"description": "the public id"})
+        amount_fen: int
+
+    @dataclass
+    class ThingQuery(PageQuery):          # PageQuery adds page / per_page
+        state: str | None = param(None, "filter by state", enum=("open", "closed"))
+
+    @bp.route("/api/things")
+    @access(ANYONE)
+    @endpoint(query=ThingQuery, response=ThingOut, paged=True, tag="things")
+    def things(query: ThingQuery) -> Page[ThingOut]:
+        '''Public things.            <- first docstring line: the summary
+
+        More text becomes the description.'''
+        ...
+        return Page(items=[...], total=n, query=query)
+
+Path parameters (``/api/things/<id>``) are passed as keyword arguments as usual and are
+documented as strings or integers from the rule's converter.  Then add the route to
+``tests/test_route_matrix.py``; ``tests/api/test_openapi.py`` fails for an ``/api/`` route
+without ``@endpoint``.
+"""

@@ -1,0 +1,158 @@
+"""Response and query shapes of the catalogue and agency endpoints (see :mod:`market.api`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from market.agencies.directory import SORTS
+from market.api.spec import PageQuery, param
+from market.domain.qualifications import QUALIFICATION_LEVELS
+
+
+def _d(text: str) -> dict[str, str]:
+    return {"description": text}
+
+
+@dataclass
+class ApprovalMatterRef:
+    """An approval matter (审批事项) that needs the service type."""
+
+    code: str
+    name: str
+    department: str
+    statutory_days: int = field(metadata=_d("statutory limit (法定时限), working days"))
+    committed_days: int = field(metadata=_d("committed limit (承诺时限), working days"))
+
+
+@dataclass
+class ServiceTypeOut:
+    """A service type (中介服务事项)."""
+
+    code: str = field(metadata=_d("stable code, e.g. EIA; the `service` filter of /api/agencies"))
+    name: str
+    name_en: str
+    regulator: str | None = field(metadata=_d("the industry regulator's name"))
+    qualification_types: list[str] = field(metadata=_d("qualifications that allow offering it"))
+    practitioner_types: list[str] = field(metadata=_d("practitioner certificates that allow it"))
+    approval_matters: list[ApprovalMatterRef]
+
+
+@dataclass
+class ServiceTypeQuery(PageQuery):
+    """Paging only."""
+
+
+@dataclass
+class FeeScheduleOut:
+    """A fee schedule (收费标准); amounts in integer fen, rates in basis points (0.01 %)."""
+
+    kind: str = field(metadata={"description": "fixed | rate | range",
+                                "enum": ("fixed", "rate", "range")})
+    amount_fen: int | None = field(metadata=_d("fixed price"))
+    rate_bp: int | None = field(metadata=_d("rate of the project investment, basis points"))
+    minimum_fen: int | None = field(metadata=_d("minimum fee (rate) or lower bound (range)"))
+    maximum_fen: int | None = field(metadata=_d("upper bound (range)"))
+
+
+@dataclass
+class ListingOut:
+    """An agency's current offer of one service type."""
+
+    service: str = field(metadata=_d("service type code"))
+    fee: FeeScheduleOut
+    committed_days: int = field(metadata=_d("committed service days (承诺服务时限), working days"))
+    version: int
+    effective_from: datetime
+
+
+@dataclass
+class AgencyOut:
+    """An admitted agency in the directory."""
+
+    id: str = field(metadata=_d("public id, the same string the lottery uses (AG-000123)"))
+    name: str
+    credit_code: str | None = field(metadata=_d("unified social credit code"))
+    region: str | None
+    listings: list[ListingOut]
+
+
+@dataclass
+class AgencyQuery(PageQuery):
+    q: str | None = param(None, "search in the name or the start of the credit code")
+    service: str | None = param(None, "a service type code (see /api/service-types)")
+    region: str | None = param(None, "region, exactly as listed")
+    level: str | None = param(None, "holds a qualification of this level valid today",
+                              enum=QUALIFICATION_LEVELS)
+    fee_min_fen: int | None = param(None, "lowest fee at least this (fen)", minimum=0)
+    fee_max_fen: int | None = param(None, "lowest fee at most this (fen)", minimum=0)
+    days_max: int | None = param(None, "committed days at most this", minimum=1, maximum=365)
+    sort: str = param("default", "order; rating and on_time put no record yet last",
+                      enum=SORTS)
+
+
+@dataclass
+class ListingVersionOut:
+    version: int
+    fee: FeeScheduleOut
+    committed_days: int
+    effective_from: datetime
+
+
+@dataclass
+class ListingDetailOut:
+    """A listing with its version history, newest first."""
+
+    service: str
+    service_name: str
+    fee: FeeScheduleOut
+    committed_days: int
+    version: int
+    effective_from: datetime
+    history: list[ListingVersionOut]
+
+
+@dataclass
+class QualificationOut:
+    """A qualification in force; the number is partly masked."""
+
+    type: str
+    level: str
+    number_masked: str
+    issuer: str
+    valid_from: date
+    valid_until: date
+    expired: bool = field(metadata=_d("past its valid-until date: no longer counts"))
+
+
+@dataclass
+class PerformanceOut:
+    """The agency's record; null means no record yet (暂无记录)."""
+
+    orders: int
+    on_time_rate_bp: int | None = field(metadata=_d("share delivered on time, basis points"))
+    average_days_ratio_bp: int | None = field(metadata=_d("actual/committed days, basis points"))
+    rating_centi: int | None = field(metadata=_d("average rating x100 (100–500)"))
+
+
+@dataclass
+class SanctionOut:
+    kind: str
+    reason: str
+    ends_on: date | None
+
+
+@dataclass
+class AgencyDetailOut:
+    """One admitted agency: listings with history, qualifications, performance, sanctions."""
+
+    id: str
+    name: str
+    credit_code: str | None
+    region: str | None
+    admitted_at: datetime | None
+    listings: list[ListingDetailOut]
+    qualifications: list[QualificationOut]
+    practitioner_count: int = field(metadata=_d("practitioners with a certificate valid today"))
+    performance: PerformanceOut
+    sanctions: list[SanctionOut] = field(metadata=_d("active sanctions"))

@@ -1,0 +1,313 @@
+"""Endpoint descriptions, query parsing and the OpenAPI 3.1 generator (see :mod:`market.api`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+T = TypeVar("T")
+MAX_PER_PAGE = 100
+
+_MISSING = dataclasses.MISSING
+
+
+class ApiError(Exception):
+    """Refuse a request with ``{"error": {"code", "message"}}`` and a 4xx status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def param(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
+          minimum: int | None = None, maximum: int | None = None) -> Any:
+    """A documented query parameter field for a query dataclass."""
+    meta: dict[str, Any] = {"description": description}
+    if enum is not None:
+        meta["enum"] = enum
+    if minimum is not None:
+        meta["minimum"] = minimum
+    if maximum is not None:
+        meta["maximum"] = maximum
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class PageQuery:
+    """Paging parameters shared by every list."""
+
+    page: int = param(1, "page number, from 1", minimum=1)
+    per_page: int = param(20, "items per page", minimum=1, maximum=MAX_PER_PAGE)
+
+
+@dataclass
+class Page(Generic[T]):
+    """A page of a list; serialised as ``{"items", "total", "page", "per_page"}``."""
+
+    items: list[T]
+    total: int
+    query: PageQuery
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    query: type | None
+    response: type
+    paged: bool
+    tag: str
+    summary: str
+    description: str
+    errors: tuple[int, ...]
+
+
+# --- query parsing ----------------------------------------------------------------------------
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0], True
+    return tp, False
+
+
+def parse_query(cls: type[T], args: Any) -> T:
+    """Build ``cls`` from request arguments; :class:`ApiError` (400) for anything unparseable,
+    out of range, outside its enum, or unknown."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(args) - set(fields))
+    if unknown:
+        raise ApiError(400, "unknown_parameter", f"unknown query parameter: {unknown[0]}")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in args:
+            continue
+        raw = args.get(name, "")
+        tp, optional = _unwrap_optional(hints[name])
+        if raw == "" and optional:
+            values[name] = None
+            continue
+        if tp is int:
+            if not re.fullmatch(r"-?[0-9]{1,18}", raw):
+                raise ApiError(400, "invalid_parameter", f"{name} must be an integer")
+            value: Any = int(raw)
+            lo, hi = f.metadata.get("minimum"), f.metadata.get("maximum")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                bounds = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
+                raise ApiError(400, "invalid_parameter", f"{name} must be in {bounds}")
+        else:
+            value = raw
+            if len(value) > 200:
+                raise ApiError(400, "invalid_parameter", f"{name} is too long")
+            enum = f.metadata.get("enum")
+            if enum is not None and value not in enum:
+                raise ApiError(400, "invalid_parameter",
+                               f"{name} must be one of: {', '.join(enum)}")
+        values[name] = value
+    return cls(**values)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, Page):
+        return {"items": [to_json(i) for i in value.items], "total": value.total,
+                "page": value.query.page, "per_page": value.query.per_page}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def endpoint(*, response: type, query: type | None = None, paged: bool = False, tag: str,
+             errors: tuple[int, ...] = (400,)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Describe a JSON view: its query dataclass, its response dataclass, whether it is paged.
+    Put it under ``@access(...)``: the view runs inside the request transaction."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (view.__doc__ or "").strip().split("\n", 1)
+        spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
+                            (doc[1] if len(doc) > 1 else "").strip(),
+                            tuple(sorted(set(errors) | ({400} if query else set()))))
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if query is not None:
+                    kwargs["query"] = parse_query(query, request.args)
+                elif request.args:
+                    raise ApiError(400, "unknown_parameter",
+                                   f"unknown query parameter: {sorted(request.args)[0]}")
+                result = view(*args, **kwargs)
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message)
+            if isinstance(result, Response):
+                return result
+            return jsonify(to_json(result))
+
+        wrapper._api_spec = spec  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+# --- the OpenAPI document ---------------------------------------------------------------------
+
+_SCALARS = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"},
+            float: {"type": "number"}}
+
+
+class _Schemas:
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def of(self, tp: Any) -> dict[str, Any]:
+        inner, optional = _unwrap_optional(tp)
+        schema = self._of(inner)
+        if optional:
+            return {"anyOf": [schema, {"type": "null"}]} if "$ref" in schema else {
+                **schema, "type": [schema["type"], "null"]}
+        return schema
+
+    def _of(self, tp: Any) -> dict[str, Any]:
+        import datetime
+
+        if tp in _SCALARS:
+            return dict(_SCALARS[tp])
+        if tp is datetime.datetime:
+            return {"type": "string", "format": "date-time"}
+        if tp is datetime.date:
+            return {"type": "string", "format": "date"}
+        if typing.get_origin(tp) is list:
+            return {"type": "array", "items": self.of(typing.get_args(tp)[0])}
+        if typing.get_origin(tp) is dict:
+            return {"type": "object", "additionalProperties": self.of(typing.get_args(tp)[1])}
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            return self.ref(tp)
+        if tp is Any:
+            return {}
+        raise TypeError(f"no JSON schema for {tp!r}")
+
+    def ref(self, cls: type) -> dict[str, Any]:
+        name = cls.__name__
+        if name not in self.components:
+            self.components[name] = {}  # reserve: recursive types
+            hints = typing.get_type_hints(cls)
+            props: dict[str, Any] = {}
+            for f in dataclasses.fields(cls):
+                prop = self.of(hints[f.name])
+                if "description" in f.metadata:
+                    prop = {**prop, "description": f.metadata["description"]} if "$ref" not in prop \
+                        else {"allOf": [prop], "description": f.metadata["description"]}
+                props[f.name] = prop
+            schema: dict[str, Any] = {"type": "object", "properties": props,
+                                      "required": list(props), "additionalProperties": False}
+            if cls.__doc__ and not cls.__doc__.startswith(name + "("):
+                schema["description"] = " ".join(cls.__doc__.split())
+            self.components[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def page_of(self, cls: type) -> dict[str, Any]:
+        name = cls.__name__ + "Page"
+        if name not in self.components:
+            self.components[name] = {
+                "type": "object",
+                "properties": {"items": {"type": "array", "items": self.ref(cls)},
+                               "total": {"type": "integer", "minimum": 0},
+                               "page": {"type": "integer", "minimum": 1},
+                               "per_page": {"type": "integer", "minimum": 1,
+                                            "maximum": MAX_PER_PAGE}},
+                "required": ["items", "total", "page", "per_page"],
+                "additionalProperties": False,
+            }
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+_CONVERTER_TYPES = {"int": {"type": "integer"}, "default": {"type": "string"},
+                    "string": {"type": "string"}, "path": {"type": "string"}}
+_RULE_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_STATUS_TEXT = {400: "Bad input (unknown or invalid parameter)", 404: "Not found"}
+
+
+def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for kind, name in _RULE_ARG.findall(rule.rule):
+        params.append({"name": name, "in": "path", "required": True,
+                       "schema": dict(_CONVERTER_TYPES.get(kind or "default",
+                                                           {"type": "string"}))})
+    if spec.query is not None:
+        hints = typing.get_type_hints(spec.query)
+        for f in dataclasses.fields(spec.query):
+            tp, _optional = _unwrap_optional(hints[f.name])
+            schema: dict[str, Any] = dict(_SCALARS.get(tp, {"type": "string"}))
+            for key in ("enum", "minimum", "maximum"):
+                if key in f.metadata:
+                    schema[key] = list(f.metadata[key]) if key == "enum" else f.metadata[key]
+            if f.default is not _MISSING and f.default is not None:
+                schema["default"] = f.default
+            params.append({"name": f.name, "in": "query", "required": False,
+                           "description": f.metadata.get("description", ""),
+                           "schema": schema})
+    return params
+
+
+def openapi_document(app: Flask | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every view that carries an :func:`endpoint` description."""
+    app = app or current_app
+    schemas = _Schemas()
+    schemas.components["Error"] = {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"},
+                                                "message": {"type": "string"}}}}}
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        spec: EndpointSpec | None = getattr(view, "_api_spec", None)
+        if spec is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
+        responses: dict[str, Any] = {
+            "200": {"description": "OK", "content": {"application/json": {"schema": body}}}}
+        for status in spec.errors:
+            responses[str(status)] = {
+                "description": _STATUS_TEXT.get(status, "Error"),
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}
+        operation: dict[str, Any] = {
+            "operationId": rule.endpoint.replace(".", "_"),
+            "summary": spec.summary,
+            "tags": [spec.tag],
+            "parameters": _parameters(spec, rule),
+            "responses": responses,
+        }
+        if spec.description:
+            operation["description"] = spec.description
+        paths.setdefault(path, {})["get"] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{app.config.get('SITE_NAME', 'market')} public API",
+            "version": "1",
+            "description": "Public, read-only data of the intermediary services marketplace "
+                           "(中介服务超市). Money is integer fen; agency ids are the public ids "
+                           "the lottery uses (AG-000123).",
+        },
+        "paths": paths,
+        "components": {"schemas": dict(sorted(schemas.components.items()))},
+    }

@@ -1,0 +1,127 @@
+"""Catalogue and agency endpoints, and the OpenAPI document (see :mod:`market.api`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from market.agencies import directory
+from market.agencies.directory import DirectoryFilter, FilterError
+from market.api import schemas as s
+from market.api.spec import ApiError, Page, endpoint, openapi_document
+from market.auth import ANYONE, access
+from market.catalogue.models import ServiceType
+from market.db import db
+from market.domain.qualifications import expired_on, mask_number
+from market.timeutil import today_local
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.route("/openapi.json")
+@access(ANYONE)
+def openapi() -> Response:
+    """The OpenAPI 3.1 document, generated from the endpoint descriptions."""
+    return jsonify(openapi_document())
+
+
+def fee_out(row: Any) -> s.FeeScheduleOut:
+    return s.FeeScheduleOut(kind=row.fee_kind, amount_fen=row.amount_fen, rate_bp=row.rate_bp,
+                            minimum_fen=row.minimum_fen, maximum_fen=row.maximum_fen)
+
+
+@bp.route("/service-types")
+@access(ANYONE)
+@endpoint(query=s.ServiceTypeQuery, response=s.ServiceTypeOut, paged=True, tag="catalogue")
+def service_types(query: s.ServiceTypeQuery) -> Page[s.ServiceTypeOut]:
+    """Service types (中介服务事项).
+
+    Each with its code (the `service` filter of /api/agencies), regulator, the qualification
+    and practitioner types that allow offering it, and the approval matters that need it."""
+    base = sa.select(ServiceType).order_by(ServiceType.code)
+    total = db.session.scalar(sa.select(sa.func.count(ServiceType.id))) or 0
+    rows = db.session.scalars(base.options(selectinload(ServiceType.approval_matters),
+                                           selectinload(ServiceType.regulator))
+                              .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    items = [s.ServiceTypeOut(
+        code=st.code, name=st.name, name_en=st.name_en,
+        regulator=st.regulator.name if st.regulator else None,
+        qualification_types=list(st.qualification_types or []),
+        practitioner_types=list(st.practitioner_types or []),
+        approval_matters=[s.ApprovalMatterRef(m.code, m.name, m.department, m.statutory_days,
+                                              m.committed_days) for m in st.approval_matters],
+    ) for st in rows]
+    return Page(items=items, total=total, query=query)
+
+
+def _codes() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(ServiceType.id, ServiceType.code)).all())
+
+
+@bp.route("/agencies")
+@access(ANYONE)
+@endpoint(query=s.AgencyQuery, response=s.AgencyOut, paged=True, tag="agencies")
+def agencies(query: s.AgencyQuery) -> Page[s.AgencyOut]:
+    """Admitted agencies (中介机构) with their current listings.
+
+    Filters combine with AND. With `service`, the fee and days filters and the fee and days
+    sorts apply to that service's listing; without it, to any of the agency's listings. The
+    fee compared is the lowest the schedule can charge (fixed price, or the minimum)."""
+    f = DirectoryFilter(q=query.q or "", service=query.service or "", region=query.region or "",
+                        level=query.level or "", fee_min_fen=query.fee_min_fen,
+                        fee_max_fen=query.fee_max_fen, days_max=query.days_max, sort=query.sort,
+                        page=query.page, per_page=query.per_page)
+    try:
+        page = directory.search(f)
+    except FilterError as error:
+        raise ApiError(400, "invalid_parameter",
+                       f"{error.field}: " + (error.message % error.params)) from error
+    codes = _codes()
+    items = [s.AgencyOut(
+        id=org.public_id, name=org.name, credit_code=org.credit_code, region=org.region,
+        listings=[s.ListingOut(service=codes[li.service_type_id], fee=fee_out(li),
+                               committed_days=li.committed_days, version=li.version,
+                               effective_from=li.effective_from)
+                  for li in page.listings.get(org.id, [])],
+    ) for org, _profile in page.rows]
+    return Page(items=items, total=page.total, query=query)
+
+
+@bp.route("/agencies/<agency_id>")
+@access(ANYONE)
+@endpoint(response=s.AgencyDetailOut, tag="agencies", errors=(404,))
+def agency(agency_id: str) -> s.AgencyDetailOut:
+    """One admitted agency by its public id (AG-000123).
+
+    Listings with their version history, qualifications in force (numbers partly masked),
+    practitioner count, performance (null: no record yet) and active sanctions."""
+    org = directory.find_admitted(agency_id)
+    if org is None:
+        raise ApiError(404, "not_found", f"no admitted agency {agency_id}")
+    detail = directory.profile_detail(org, today_local())
+    listings = [s.ListingDetailOut(
+        service=li.service_type.code, service_name=li.service_type.name, fee=fee_out(li),
+        committed_days=li.committed_days, version=li.version, effective_from=li.effective_from,
+        history=[s.ListingVersionOut(v.version, fee_out(v), v.committed_days, v.effective_from)
+                 for v in li.versions],
+    ) for li in detail.listings]
+    quals = [s.QualificationOut(
+        type=q.qualification_type, level=q.level, number_masked=mask_number(q.number),
+        issuer=q.issuer, valid_from=q.valid_from, valid_until=q.valid_until,
+        expired=expired_on(q.valid_until, detail.today)) for q in detail.qualifications]
+    p = detail.profile
+    return s.AgencyDetailOut(
+        id=org.public_id, name=org.name, credit_code=org.credit_code, region=org.region,
+        admitted_at=p.admitted_at if p else None, listings=listings, qualifications=quals,
+        practitioner_count=detail.practitioner_count,
+        performance=s.PerformanceOut(
+            orders=p.orders if p else 0, on_time_rate_bp=p.on_time_rate_bp if p else None,
+            average_days_ratio_bp=p.average_days_ratio_bp if p else None,
+            rating_centi=p.rating_centi if p else None),
+        sanctions=[],
+    )
+

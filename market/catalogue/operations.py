@@ -1,0 +1,134 @@
+"""Catalogue operations: operators maintain service types and approval matters.  Each writes
+its audit event in the same transaction; a refused change raises :class:`CatalogueError`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from market import audit
+from market.accounts.models import Organisation, OrgKind
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+from market.i18n import N_
+
+CODE_RE = re.compile(r"[A-Z][A-Z0-9_-]{1,31}", re.ASCII)
+
+
+class CatalogueError(ValueError):
+    def __init__(self, field: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.field, self.message, self.params = field, message, params
+
+
+def split_lines(text: str) -> list[str]:
+    """One entry per line (or separated by 、/，/;), trimmed, duplicates dropped, order kept."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[\n\r;；、，,]+", text or ""):
+        part = part.strip()
+        if part:
+            seen[part[:100]] = None
+    return list(seen)
+
+
+def _code(field: str, code: str, model: Any, current_id: int | None) -> str:
+    code = (code or "").strip().upper()
+    if not CODE_RE.fullmatch(code):
+        raise CatalogueError(field, N_("代码须为 2–32 位大写字母、数字、- 或 _，以字母开头。"))
+    clash = db.session.scalar(sa.select(model.id).where(model.code == code))
+    if clash is not None and clash != current_id:
+        raise CatalogueError(field, N_("该代码已被使用。"))
+    return code
+
+
+@dataclass(frozen=True)
+class ServiceTypeData:
+    code: str
+    name: str
+    name_en: str
+    regulator_id: int | None
+    qualification_types: list[str]
+    practitioner_types: list[str]
+
+
+def save_service_type(existing: ServiceType | None, data: ServiceTypeData) -> ServiceType:
+    """An operator creates or edits a service type (中介服务事项)."""
+    code = _code("code", data.code, ServiceType, existing.id if existing else None)
+    name = (data.name or "").strip()
+    if not name:
+        raise CatalogueError("name", N_("请填写此项。"))
+    if data.regulator_id is not None:
+        reg = db.session.get(Organisation, data.regulator_id)
+        if reg is None or reg.kind != OrgKind.REGULATOR.value:
+            raise CatalogueError("regulator_id", N_("请选择监管单位。"))
+    row = existing or ServiceType()
+    before = _service_type_state(row) if existing else None
+    row.code, row.name, row.name_en = code, name[:100], (data.name_en or "").strip()[:100]
+    row.regulator_id = data.regulator_id
+    row.qualification_types = list(data.qualification_types)
+    row.practitioner_types = list(data.practitioner_types)
+    if existing is None:
+        db.session.add(row)
+    db.session.flush()
+    audit.record("operator:service-type:" + ("update" if existing else "create"), code,
+                 {"before": before, "after": _service_type_state(row)})
+    return row
+
+
+def _service_type_state(row: ServiceType) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "name_en": row.name_en,
+            "regulator_id": row.regulator_id,
+            "qualification_types": list(row.qualification_types or []),
+            "practitioner_types": list(row.practitioner_types or [])}
+
+
+@dataclass(frozen=True)
+class ApprovalMatterData:
+    code: str
+    name: str
+    department: str
+    statutory_days: int | None
+    committed_days: int | None
+    service_type_ids: list[int]
+
+
+def save_approval_matter(existing: ApprovalMatter | None, data: ApprovalMatterData
+                         ) -> ApprovalMatter:
+    """An operator creates or edits an approval matter (审批事项) with its statutory and
+    committed limits (working days) and the service types it needs."""
+    code = _code("code", data.code, ApprovalMatter, existing.id if existing else None)
+    name, department = (data.name or "").strip(), (data.department or "").strip()
+    if not name:
+        raise CatalogueError("name", N_("请填写此项。"))
+    if not department:
+        raise CatalogueError("department", N_("请填写此项。"))
+    if data.statutory_days is None or not 1 <= data.statutory_days <= 365:
+        raise CatalogueError("statutory_days", N_("法定时限应为 1 到 365 个工作日。"))
+    if data.committed_days is None or not 1 <= data.committed_days <= 365:
+        raise CatalogueError("committed_days", N_("承诺时限应为 1 到 365 个工作日。"))
+    if data.committed_days > data.statutory_days:
+        raise CatalogueError("committed_days", N_("承诺时限不能长于法定时限。"))
+    types = list(db.session.scalars(sa.select(ServiceType).where(
+        ServiceType.id.in_(data.service_type_ids)))) if data.service_type_ids else []
+    if len(types) != len(set(data.service_type_ids)):
+        raise CatalogueError("service_type_ids", N_("请选择已有的中介服务事项。"))
+    row = existing or ApprovalMatter()
+    before = _matter_state(row) if existing else None
+    row.code, row.name, row.department = code, name[:200], department[:200]
+    row.statutory_days, row.committed_days = data.statutory_days, data.committed_days
+    row.service_types = sorted(types, key=lambda t: t.code)
+    if existing is None:
+        db.session.add(row)
+    db.session.flush()
+    audit.record("operator:approval-matter:" + ("update" if existing else "create"), code,
+                 {"before": before, "after": _matter_state(row)})
+    return row
+
+
+def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "department": row.department,
+            "statutory_days": row.statutory_days, "committed_days": row.committed_days,
+            "service_types": [t.code for t in row.service_types]}

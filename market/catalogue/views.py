@@ -1,0 +1,121 @@
+"""Operator pages for the service catalogue: service types and approval matters."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from market.accounts.models import Organisation, OrgKind
+from market.auth import access
+from market.catalogue import operations as ops
+from market.catalogue.forms import ApprovalMatterForm, ServiceTypeForm
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+
+bp = Blueprint("catalogue", __name__, url_prefix="/operator")
+
+
+def apply_error(form: object, error: ops.CatalogueError) -> None:
+    field = getattr(form, error.field, None)
+    message = _(error.message, **error.params)
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        flash(message, "error")
+
+
+def _regulator_choices() -> list[SelectChoice]:
+    rows = db.session.execute(sa.select(Organisation.id, Organisation.name).where(
+        Organisation.kind == OrgKind.REGULATOR.value).order_by(Organisation.name)).all()
+    return [SelectChoice(0, _("（未指定）")), *(SelectChoice(i, n) for i, n in rows)]
+
+
+def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
+    form = ServiceTypeForm(obj=None)
+    form.regulator_id.choices = _regulator_choices()
+    if existing is not None and not form.is_submitted():
+        form.code.data, form.name.data, form.name_en.data = (
+            existing.code, existing.name, existing.name_en)
+        form.regulator_id.data = existing.regulator_id or 0
+        form.qualification_types.data = "\n".join(existing.qualification_types or [])
+        form.practitioner_types.data = "\n".join(existing.practitioner_types or [])
+    if form.validate_on_submit():
+        try:
+            row = ops.save_service_type(existing, ops.ServiceTypeData(
+                code=form.code.data or "", name=form.name.data or "",
+                name_en=form.name_en.data or "", regulator_id=form.regulator_id.data or None,
+                qualification_types=ops.split_lines(form.qualification_types.data or ""),
+                practitioner_types=ops.split_lines(form.practitioner_types.data or "")))
+        except ops.CatalogueError as error:
+            apply_error(form, error)
+        else:
+            flash(_("已保存中介服务事项 %(code)s。", code=row.code), "success")
+            return redirect(url_for("catalogue.service_types"))
+    rows = db.session.scalars(sa.select(ServiceType).options(
+        selectinload(ServiceType.regulator), selectinload(ServiceType.approval_matters))
+        .order_by(ServiceType.code)).all()
+    return render_template("catalogue/service_types.html", form=form, rows=rows,
+                           existing=existing)
+
+
+@bp.route("/service-types", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def service_types() -> ResponseReturnValue:
+    return _service_type_page(None)
+
+
+@bp.route("/service-types/<code>", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def edit_service_type(code: str) -> ResponseReturnValue:
+    row = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
+    if row is None:
+        abort(404)
+    return _service_type_page(row)
+
+
+def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
+    form = ApprovalMatterForm()
+    types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
+    form.service_type_ids.choices = [SelectChoice(t.id, f"{t.code} {t.name}") for t in types]
+    if existing is not None and not form.is_submitted():
+        form.code.data, form.name.data, form.department.data = (
+            existing.code, existing.name, existing.department)
+        form.statutory_days.data, form.committed_days.data = (
+            existing.statutory_days, existing.committed_days)
+        form.service_type_ids.data = [t.id for t in existing.service_types]
+    if form.validate_on_submit():
+        try:
+            row = ops.save_approval_matter(existing, ops.ApprovalMatterData(
+                code=form.code.data or "", name=form.name.data or "",
+                department=form.department.data or "",
+                statutory_days=form.statutory_days.data,
+                committed_days=form.committed_days.data,
+                service_type_ids=list(form.service_type_ids.data or [])))
+        except ops.CatalogueError as error:
+            apply_error(form, error)
+        else:
+            flash(_("已保存审批事项 %(code)s。", code=row.code), "success")
+            return redirect(url_for("catalogue.approval_matters"))
+    rows = db.session.scalars(sa.select(ApprovalMatter).options(
+        selectinload(ApprovalMatter.service_types)).order_by(ApprovalMatter.code)).all()
+    return render_template("catalogue/approval_matters.html", form=form, rows=rows,
+                           existing=existing)
+
+
+@bp.route("/approval-matters", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def approval_matters() -> ResponseReturnValue:
+    return _matter_page(None)
+
+
+@bp.route("/approval-matters/<code>", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def edit_approval_matter(code: str) -> ResponseReturnValue:
+    row = db.session.scalar(sa.select(ApprovalMatter).where(ApprovalMatter.code == code))
+    if row is None:
+        abort(404)
+    return _matter_page(row)

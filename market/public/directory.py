@@ -1,0 +1,141 @@
+"""Public agency pages (no login): the directory, an agency's profile, and the comparison of
+every agency's fee and days for one service type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from market.agencies import directory
+from market.agencies.directory import DirectoryFilter, FilterError
+from market.auth import ANYONE, access
+from market.catalogue.models import ServiceType
+from market.db import db
+from market.domain import fees as fee_rules
+from market.domain.qualifications import QUALIFICATION_LEVELS, expired_on, mask_number
+from market.i18n import N_
+from market.timeutil import today_local
+
+bp = Blueprint("directory", __name__)
+
+SORT_LABELS = {"default": N_("默认"), "fee": N_("收费从低到高"), "days": N_("时限从短到长"),
+               "rating": N_("评价从高到低"), "on_time": N_("按时率从高到低")}
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise FilterError(name, N_("请输入整数。"))
+    return int(raw)
+
+
+def _yuan_arg(name: str, field: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = fee_rules.parse_yuan(raw)
+    if value is None:
+        raise FilterError(field, N_("请输入以元为单位的金额，最多两位小数。"))
+    return value
+
+
+def _parse_filter(per_page: int) -> DirectoryFilter:
+    return DirectoryFilter(
+        q=request.args.get("q", "").strip(), service=request.args.get("service", "").strip(),
+        region=request.args.get("region", "").strip(),
+        level=request.args.get("level", "").strip(),
+        fee_min_fen=_yuan_arg("fee_min", "fee_min_fen"),
+        fee_max_fen=_yuan_arg("fee_max", "fee_max_fen"),
+        days_max=_int_arg("days_max"), sort=request.args.get("sort", "default") or "default",
+        page=_int_arg("page") or 1, per_page=per_page)
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint or "directory.index", **(request.view_args or {}),
+                   **args)  # type: ignore[arg-type]  # query arguments are strings
+
+
+def fee_text(row: Any) -> str:
+    """A fee schedule in words, in the user's language."""
+    kind = row.fee_kind
+    if kind == "fixed":
+        return str(_("%(amount)s 元", amount=fee_rules.format_yuan(row.amount_fen)))
+    if kind == "rate":
+        return str(_("投资额的 %(rate)s，最低 %(minimum)s 元", rate=fee_rules.format_rate(row.rate_bp),
+                 minimum=fee_rules.format_yuan(row.minimum_fen)))
+    return str(_("%(low)s–%(high)s 元", low=fee_rules.format_yuan(row.minimum_fen),
+             high=fee_rules.format_yuan(row.maximum_fen)))
+
+
+@bp.app_context_processor
+def helpers() -> dict[str, Any]:
+    return {"fee_text": fee_text, "yuan": fee_rules.format_yuan}
+
+
+@bp.route("/agencies")
+@access(ANYONE)
+def index() -> ResponseReturnValue:
+    """The agency directory with search, filters, sorting and paging."""
+    from flask import current_app
+
+    error: FilterError | None = None
+    page = None
+    try:
+        f = _parse_filter(int(current_app.config["DIRECTORY_PER_PAGE"]))
+        page = directory.search(f)
+    except FilterError as exc:
+        error = exc
+        f = DirectoryFilter()
+    types = directory.service_types()
+    names = {t.id: t for t in types}
+    pages = max(1, -(-page.total // f.per_page)) if page else 1
+    return render_template(
+        "public/directory.html", page=page, f=f, error=error, types=types, names=names,
+        regions=directory.regions(), levels=QUALIFICATION_LEVELS, sorts=SORT_LABELS,
+        pages=pages, page_url=page_url, args=request.args,
+    ), 400 if error else 200
+
+
+@bp.route("/agencies/<public_id>")
+@access(ANYONE)
+def profile(public_id: str) -> ResponseReturnValue:
+    org = directory.find_admitted(public_id)
+    if org is None:
+        abort(404)
+    detail = directory.profile_detail(org, today_local())
+    return render_template("public/agency.html", org=org, d=detail, mask=mask_number,
+                           expired=lambda q: expired_on(q.valid_until, detail.today))
+
+
+@bp.route("/services")
+@access(ANYONE)
+def services() -> ResponseReturnValue:
+    types = directory.service_types()
+    return render_template("public/services.html", types=types)
+
+
+@bp.route("/services/<code>")
+@access(ANYONE)
+def service(code: str) -> ResponseReturnValue:
+    """Every agency's fee and committed days for one service type, side by side."""
+    st = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
+    if st is None:
+        abort(404)
+    try:
+        number = _int_arg("page") or 1
+    except FilterError:
+        number = 1
+    per_page = 50
+    rows, total, top_fee = directory.service_comparison(st, number, per_page)
+    top_days = max((li.committed_days for _o, li in rows), default=1)
+    return render_template("public/service.html", st=st, rows=rows, total=total,
+                           top_fee=max(top_fee, 1), top_days=max(top_days, 1), page=number,
+                           pages=max(1, -(-total // per_page)), page_url=page_url)

@@ -1,0 +1,226 @@
+"""Uploaded files (上传文件): checked by content, stored once under their SHA-256.
+
+A file is written to ``app.config["UPLOAD_DIR"]`` (outside the web root) as
+``ab/abcdef…`` — its SHA-256 in hex — through a temporary file and an atomic rename, and is
+never overwritten: the same bytes uploaded twice are stored once.  Each upload still gets its
+own :class:`Upload` row (who, when, under which name).  Files are served only by views that
+check the viewer may see them (see :func:`market.agencies.views.upload`); the storage itself
+knows nothing of permissions.
+
+The kind of a file is decided by its first bytes (magic numbers), never by its name or by the
+content type the browser claims.  ``store`` takes the set of kinds a caller accepts, so the
+deliverables of a later issue can accept more kinds (Office, DWG, ZIP) with the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market import timeutil
+from market.db import UTCDateTime, db
+from market.i18n import N_
+
+# kind -> (content type, magic prefixes)
+KINDS: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    # Deliverables: legacy Office (DOC/XLS, OLE compound file), OOXML and ZIP, AutoCAD DWG.
+    "ole": ("application/x-ole-storage", (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)),
+    "zip": ("application/zip", (b"PK\x03\x04",)),
+    "dwg": ("image/vnd.dwg", (b"AC10",)),
+}
+SCAN_KINDS = frozenset({"pdf", "jpeg", "png"})  # licences and certificate scans
+DELIVERABLE_KINDS = frozenset({"pdf", "jpeg", "png", "ole", "zip", "dwg"})
+# An archive may expand to at most this many times the upload limit, and no entry may
+# compress better than this ratio: beyond either it is treated as a decompression bomb.
+ZIP_MAX_EXPANSION = 4
+ZIP_MAX_RATIO = 200
+ZIP_MAX_ENTRIES = 10_000
+
+_CHUNK = 1024 * 1024
+
+
+class UploadError(ValueError):
+    """An upload was refused; ``field`` names the form field, ``message`` is an N_() string."""
+
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.params = params
+
+
+class Upload(db.Model):  # type: ignore[name-defined,misc]
+    """One upload of a file (上传记录); the bytes live on disk under ``sha256``."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id"), index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str
+    content_type: str
+
+
+def sniff(head: bytes, allowed: frozenset[str]) -> Sniffed | None:
+    """The kind of a file from its first bytes, if it is one of ``allowed``."""
+    for kind in sorted(allowed):
+        content_type, magics = KINDS[kind]
+        if any(head.startswith(m) for m in magics):
+            return Sniffed(kind, content_type)
+    return None
+
+
+def _check_zip(path: str, limit: int, field: str) -> Sniffed:
+    """Refuse an archive with unsafe names (absolute, ``..``, drive letters) or one that would
+    expand far beyond the upload limit (a size bomb); tell OOXML documents from plain ZIPs."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UploadError(field, N_("压缩文件已损坏，无法读取。")) from error
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
+    total = 0
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        parts = name.split("/")
+        if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise UploadError(field, N_("压缩文件内含不安全的路径（%(name)s），已拒收。"),
+                              name=info.filename[:100])
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
+            raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
+    if total > limit * ZIP_MAX_EXPANSION:
+        raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("word/") for n in names):
+            return Sniffed("docx", "application/vnd.openxmlformats-officedocument"
+                                   ".wordprocessingml.document")
+        if any(n.startswith("xl/") for n in names):
+            return Sniffed("xlsx", "application/vnd.openxmlformats-officedocument"
+                                   ".spreadsheetml.sheet")
+    return Sniffed("zip", "application/zip")
+
+
+def path_for(sha256: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / sha256[:2] / sha256
+
+
+def _safe_name(name: str | None) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:255] or "upload"
+
+
+def store(
+    stream: IO[bytes],
+    filename: str | None,
+    *,
+    allowed: frozenset[str] = SCAN_KINDS,
+    max_bytes: int | None = None,
+    field: str = "file",
+    uploaded_by_id: int | None = None,
+    organisation_id: int | None = None,
+    refuse_message: str | None = None,
+) -> Upload:
+    """Check and store an uploaded file; add its :class:`Upload` row to the session.
+
+    Refuses (``UploadError``, nothing written, nothing added) an empty file, a file over
+    ``max_bytes`` (default: the ``SCAN_MAX_BYTES`` setting) and a file whose first bytes are
+    not one of the ``allowed`` kinds.
+    """
+    limit = max_bytes if max_bytes is not None else int(current_app.config["SCAN_MAX_BYTES"])
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadError(field, N_("文件超过 %(mb)s MB 的上限。"),
+                                      mb=limit // (1024 * 1024))
+                if len(head) < 16:
+                    head += chunk[: 16 - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        if size == 0:
+            raise UploadError(field, N_("请选择要上传的文件。"))
+        sniffed = sniff(head, allowed)
+        if sniffed is None:
+            raise UploadError(field, refuse_message
+                              or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
+        if sniffed.kind == "zip":
+            sniffed = _check_zip(tmp_name, limit, field)
+        sha = digest.hexdigest()
+        final = path_for(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            os.unlink(tmp_name)  # stored once: the same bytes are already there
+        else:
+            os.chmod(tmp_name, 0o440)
+            # link() fails instead of replacing, so a concurrent upload of the same bytes
+            # can never overwrite a stored file; the loser just drops its temporary copy.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp_name, final)
+            os.unlink(tmp_name)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+    upload = Upload(
+        sha256=sha,
+        size=size,
+        content_type=sniffed.content_type,
+        original_name=_safe_name(filename),
+        uploaded_by_id=uploaded_by_id,
+        organisation_id=organisation_id,
+        uploaded_at=timeutil.now(),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def store_file(file: object, **kwargs: object) -> Upload:
+    """:func:`store` for a Werkzeug ``FileStorage`` (a form's file field)."""
+    from werkzeug.datastructures import FileStorage
+
+    if not isinstance(file, FileStorage) or not file.filename:
+        raise UploadError(str(kwargs.get("field", "file")), N_("请选择要上传的文件。"))
+    try:
+        return store(file.stream, file.filename, **kwargs)  # type: ignore[arg-type]
+    finally:
+        file.close()  # a large upload is spooled to a temporary file: free it now

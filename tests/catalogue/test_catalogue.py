@@ -1,0 +1,79 @@
+"""Operators maintain service types and approval matters; every change is audited."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from market.accounts.models import Role
+from market.audit import AuditEvent
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+from tests.conftest import create_person, csrf_token, login
+
+
+def _operator(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, create_person(app, Role.OPERATOR).email).status_code == 302
+    return c
+
+
+def _post(c: FlaskClient, url: str, **data: object):  # type: ignore[no-untyped-def]
+    return c.post(url, data={"csrf_token": csrf_token(c, url), **data})
+
+
+def test_operator_creates_and_edits_a_service_type(app: Flask) -> None:
+    c = _operator(app)
+    r = _post(c, "/operator/service-types", code="eia", name="环境影响评价", name_en="EIA",
+              regulator_id="0", qualification_types="环境影响评价资质\n环境影响评价资质",
+              practitioner_types="环境影响评价工程师")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    r = _post(c, "/operator/service-types/EIA", code="EIA", name="环评", name_en="EIA",
+              regulator_id="0", qualification_types="环境影响评价资质、甲类",
+              practitioner_types="")
+    assert r.status_code == 302
+    with app.app_context():
+        st = db.session.scalar(sa.select(ServiceType))
+        assert (st.code, st.name, st.qualification_types, st.practitioner_types) == (
+            "EIA", "环评", ["环境影响评价资质", "甲类"], [])
+        tags = list(db.session.scalars(sa.select(AuditEvent.tag).where(
+            AuditEvent.tag.like("operator:service-type:%")).order_by(AuditEvent.id)))
+        assert tags == ["operator:service-type:create", "operator:service-type:update"]
+    assert app.test_client().get("/api/service-types").get_json()["items"][0]["name"] == "环评"
+
+
+def test_bad_service_types_are_refused(app: Flask) -> None:
+    c = _operator(app)
+    _post(c, "/operator/service-types", code="EIA", name="环评", regulator_id="0")
+    for data, message in (({"code": "1X", "name": "x"}, "以字母开头"),
+                          ({"code": "EIA", "name": "x"}, "已被使用"),
+                          ({"code": "NEW", "name": "x", "regulator_id": "999"}, "请选择监管单位")):
+        r = _post(c, "/operator/service-types", **{"regulator_id": "0", **data})
+        assert r.status_code == 200 and message in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ServiceType.id))) == 1
+
+
+def test_approval_matters(app: Flask) -> None:
+    c = _operator(app)
+    _post(c, "/operator/service-types", code="EIA", name="环评", regulator_id="0")
+    with app.app_context():
+        st_id = db.session.scalar(sa.select(ServiceType.id))
+    base = {"code": "PA-EIA", "name": "建设项目环境影响评价文件审批", "department": "市生态环境局",
+            "statutory_days": "60", "committed_days": "30", "service_type_ids": str(st_id)}
+    for over, message in (({"committed_days": "61"}, "不能长于法定时限"),
+                          ({"statutory_days": "0"}, "1 到 365"),
+                          ({"service_type_ids": "9999"}, "请选择已有的")):
+        r = _post(c, "/operator/approval-matters", **{**base, **over})
+        assert r.status_code == 200 and message in r.get_data(as_text=True)
+    assert _post(c, "/operator/approval-matters", **base).status_code == 302
+    assert _post(c, "/operator/approval-matters/PA-EIA", **{**base, "committed_days": "20"}
+                 ).status_code == 302
+    with app.app_context():
+        m = db.session.scalar(sa.select(ApprovalMatter))
+        assert (m.committed_days, [t.code for t in m.service_types]) == (20, ["EIA"])
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.tag.like("operator:approval-matter:%"))) == 2
+    api = app.test_client().get("/api/service-types").get_json()
+    assert api["items"][0]["approval_matters"][0]["code"] == "PA-EIA"

@@ -1,0 +1,7 @@
+"""English for upload checks shared by every area (market/storage.py)."""
+
+T = {
+    "压缩文件内含不安全的路径（%(name)s），已拒收。": "The archive contains an unsafe path (%(name)s) and was refused.",
+    "压缩文件内的文件过多或解压后过大，已拒收。": "The archive holds too many files or is too large when unpacked, and was refused.",
+    "压缩文件已损坏，无法读取。": "The archive is damaged and cannot be read.",
+}
