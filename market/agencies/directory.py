@@ -7,11 +7,14 @@ error, not an empty result), so a typo in a link says so instead of showing noth
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.sql import ColumnElement
 
 from market import timeutil
@@ -49,8 +52,9 @@ class DirectoryFilter:
 
 @dataclass
 class DirectoryPage:
-    rows: list[tuple[Organisation, AgencyProfile | None]]
-    listings: dict[int, list[Listing]] = field(default_factory=dict)
+    # (agency, profile or None): rows with the attributes of CARD_COLUMNS
+    rows: list[tuple[Any, Any | None]]
+    listings: dict[int, list[Any]] = field(default_factory=dict)  # rows, see listings_for
     total: int = 0
 
 
@@ -66,13 +70,43 @@ def admitted() -> ColumnElement[bool]:
 
 
 def regions() -> list[str]:
-    return [r for r in db.session.scalars(
-        sa.select(Organisation.region).where(admitted()).distinct().order_by(Organisation.region))
-        if r]
+    """The regions of admitted agencies (the directory's region choices); read once per
+    request."""
+    if "directory_regions" not in g:
+        g.directory_regions = [r for r in db.session.connection().scalars(_REGIONS) if r]
+    return g.directory_regions  # type: ignore[no-any-return]
+
+
+def _distinct_regions() -> sa.Select[Any]:
+    """``SELECT DISTINCT region`` of admitted agencies as a loose index scan: one probe of
+    ``ix_organisation_kind_status_region`` per region instead of reading every agency's entry
+    (SQLite skips ahead by itself; PostgreSQL reads all 100,000 without this)."""
+    later = sa.select(Organisation.region).where(admitted())
+    first = sa.select(sa.func.min(Organisation.region).label("region")).where(admitted())
+    found = first.cte("found_region", recursive=True)
+    step = sa.select(later.with_only_columns(sa.func.min(Organisation.region))
+                     .where(Organisation.region > found.c.region).scalar_subquery()
+                     ).where(found.c.region.is_not(None))
+    found = found.union_all(step)
+    return sa.select(found.c.region).where(found.c.region.is_not(None)).order_by(found.c.region)
+
+
+_REGIONS = _distinct_regions()
+
+
+def known_region(region: str) -> bool:
+    """Whether some admitted agency is in ``region`` (one index probe, not the whole list)."""
+    return db.session.connection().scalar(sa.select(sa.literal(1)).where(
+        admitted(), Organisation.region == region).limit(1)) is not None
 
 
 def service_types() -> list[ServiceType]:
-    return list(db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)))
+    """All service types by code; read once per request (the filter, the form and the cards
+    all need them)."""
+    if "directory_service_types" not in g:
+        g.directory_service_types = list(db.session.scalars(
+            sa.select(ServiceType).order_by(ServiceType.code)))
+    return g.directory_service_types  # type: ignore[no-any-return]
 
 
 def validate(f: DirectoryFilter) -> ServiceType | None:
@@ -95,11 +129,12 @@ def validate(f: DirectoryFilter) -> ServiceType | None:
         raise FilterError("days_max", N_("承诺时限应在 1 到 365 个工作日之间。"))
     if f.level and f.level not in QUALIFICATION_LEVELS:
         raise FilterError("level", N_("未知的资质等级：%(value)s。"), value=f.level)
-    if f.region and f.region not in regions():
+    if f.region and not (f.region in g.directory_regions if "directory_regions" in g
+                         else known_region(f.region)):
         raise FilterError("region", N_("未知的地区：%(value)s。"), value=f.region)
     service = None
     if f.service:
-        service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == f.service))
+        service = next((t for t in service_types() if t.code == f.service), None)
         if service is None:
             raise FilterError("service", N_("未知的服务事项代码：%(value)s。"), value=f.service)
     return service
@@ -118,6 +153,25 @@ def _listing_conditions(f: DirectoryFilter, service: ServiceType | None) -> list
     return conds
 
 
+def _escape_like(q: str) -> str:
+    return q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_or_code(q: str) -> ColumnElement[bool]:
+    escaped = _escape_like(q)
+    return sa.or_(Organisation.name.like(f"%{escaped}%", escape="\\"),
+                  Organisation.credit_code.like(f"{escaped.upper()}%", escape="\\"))
+
+
+def _holds_level(org_id: Any, level: str, today: date) -> ColumnElement[bool]:
+    return sa.exists().where(
+        Qualification.organisation_id == org_id,
+        Qualification.level == level,
+        Qualification.status == ReviewStatus.APPROVED.value,
+        Qualification.valid_from <= today,
+        Qualification.valid_until >= today)
+
+
 def search(f: DirectoryFilter, today: date | None = None) -> DirectoryPage:
     """One page of admitted agencies matching ``f`` (validated first), with their listings.
 
@@ -126,60 +180,142 @@ def search(f: DirectoryFilter, today: date | None = None) -> DirectoryPage:
     Rating and on-time sorts put agencies with no record yet last."""
     service = validate(f)
     today = today or local_date(timeutil.now())
-    stmt = (sa.select(Organisation, AgencyProfile)
-            .outerjoin(AgencyProfile, AgencyProfile.organisation_id == Organisation.id)
-            .where(admitted()))
-    listing_conds = _listing_conditions(f, service)
-    joined = service is not None
-    if joined:
-        stmt = stmt.join(Listing, Listing.organisation_id == Organisation.id).where(*listing_conds)
-    elif listing_conds:
-        stmt = stmt.where(sa.exists().where(Listing.organisation_id == Organisation.id,
-                                            *listing_conds))
-    if f.q:
-        needle = f.q.strip()
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(sa.or_(
-            Organisation.name.like(f"%{escaped}%", escape="\\"),
-            Organisation.credit_code.like(f"{escaped.upper()}%", escape="\\")))
-    if f.region:
-        stmt = stmt.where(Organisation.region == f.region)
-    if f.level:
-        stmt = stmt.where(sa.exists().where(
-            Qualification.organisation_id == Organisation.id,
-            Qualification.level == f.level,
-            Qualification.status == ReviewStatus.APPROVED.value,
-            Qualification.valid_from <= today,
-            Qualification.valid_until >= today))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        stmt.with_only_columns(Organisation.id).subquery())) or 0
-    fee_col = Listing.fee_low_fen if joined else AgencyProfile.min_fee_fen
-    days_col = Listing.committed_days if joined else AgencyProfile.min_days
-    order = {
-        "default": [],
-        "fee": [fee_col.asc().nulls_last()],
-        "days": [days_col.asc().nulls_last()],
-        "rating": [AgencyProfile.rating_centi.desc().nulls_last()],
-        "on_time": [AgencyProfile.on_time_rate_bp.desc().nulls_last()],
-    }[f.sort]
-    stmt = stmt.order_by(*order, Organisation.id).limit(f.per_page).offset(
-        (f.page - 1) * f.per_page)
-    rows: list[tuple[Organisation, AgencyProfile | None]] = [
-        (org, profile) for org, profile in db.session.execute(stmt).all()]
-    page = DirectoryPage(rows=rows, total=total)
-    page.listings = listings_for([org.id for org, _ in rows])
+    if service is not None:
+        ids, total = _search_listings(f, service, today)
+    else:
+        ids, total = _search_organisations(f, today)
+    conn = db.session.connection()
+    found = {row.id: (row, row if row.profile_id is not None else None)
+             for row in conn.execute(_CARDS, {"ids": ids})} if ids else {}
+    page = DirectoryPage(rows=[found[i] for i in ids if i in found], total=total)
+    page.listings = listings_for(ids)
     return page
 
 
-def listings_for(org_ids: list[int]) -> dict[int, list[Listing]]:
-    found: dict[int, list[Listing]] = defaultdict(list)
+# What a directory card and /api/agencies show of an agency and its profile (read-only rows:
+# a page shows many of them and needs none of the mapped objects' bookkeeping).
+CARD_COLUMNS = (Organisation.id, Organisation.public_id, Organisation.name,
+                Organisation.credit_code, Organisation.region,
+                AgencyProfile.organisation_id.label("profile_id"), AgencyProfile.rating_centi,
+                AgencyProfile.on_time_rate_bp, AgencyProfile.orders)
+_CARDS = (sa.select(*CARD_COLUMNS)
+          .outerjoin(AgencyProfile, AgencyProfile.organisation_id == Organisation.id)
+          .where(Organisation.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+@functools.lru_cache(maxsize=256)
+def _listing_statements(sort: str, region: bool, fee_min: bool, fee_max: bool, days: bool,
+                        q: bool, level: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(count, page of organisation ids) for one combination of filters, built once per
+    process: the values are bound parameters, so a request only binds them."""
+    P = sa.bindparam  # noqa: N806
+    conds: list[ColumnElement[bool]] = [Listing.admitted == sa.true(),
+                                        Listing.service_type_id == P("service_id")]
+    if fee_min:
+        conds.append(Listing.fee_low_fen >= P("fee_min"))
+    if fee_max:
+        conds.append(Listing.fee_low_fen <= P("fee_max"))
+    if days:
+        conds.append(Listing.committed_days <= P("days"))
+    if region:
+        conds.append(Listing.region == P("region"))
+    if q:
+        conds.append(Listing.organisation_id.in_(sa.select(Organisation.id).where(sa.or_(
+            Organisation.name.like(P("name_like"), escape="\\"),
+            Organisation.credit_code.like(P("code_like"), escape="\\")))))
+    if level:
+        conds.append(sa.exists().where(
+            Qualification.organisation_id == Listing.organisation_id,
+            Qualification.level == P("level"),
+            Qualification.status == ReviewStatus.APPROVED.value,
+            Qualification.valid_from <= P("today"),
+            Qualification.valid_until >= P("today")))
+    count = sa.select(sa.func.count()).select_from(Listing).where(*conds)
+    stmt = sa.select(Listing.organisation_id).where(*conds)
+    if sort in ("rating", "on_time"):
+        col = AgencyProfile.rating_centi if sort == "rating" else AgencyProfile.on_time_rate_bp
+        stmt = stmt.outerjoin(AgencyProfile,
+                              AgencyProfile.organisation_id == Listing.organisation_id
+                              ).order_by(col.desc().nulls_last())
+    else:
+        stmt = stmt.order_by(*{"default": (), "fee": (Listing.fee_low_fen,),
+                               "days": (Listing.committed_days,)}[sort])
+    stmt = stmt.order_by(Listing.organisation_id).limit(P("limit")).offset(P("offset"))
+    return count, stmt
+
+
+def _search_listings(f: DirectoryFilter, service: ServiceType, today: date
+                     ) -> tuple[list[int], int]:
+    """With a service filter: one listing per agency, so the directory is a query on
+    ``listing`` alone.  Its copies of the organisation's state (``admitted``, ``region``) keep
+    the usual filters, the exact count and the fee / days / default orders inside one of the
+    ``ix_listing_dir_*`` indexes; the page's organisations are then fetched by id."""
+    count, stmt = _listing_statements(
+        f.sort, bool(f.region), f.fee_min_fen is not None, f.fee_max_fen is not None,
+        f.days_max is not None, bool(f.q), bool(f.level))
+    params: dict[str, Any] = {
+        "service_id": service.id, "fee_min": f.fee_min_fen, "fee_max": f.fee_max_fen,
+        "days": f.days_max, "region": f.region, "level": f.level, "today": today,
+        "limit": f.per_page, "offset": (f.page - 1) * f.per_page}
+    if f.q:
+        escaped = _escape_like(f.q)
+        params.update(name_like=f"%{escaped}%", code_like=f"{escaped.upper()}%")
+    conn = db.session.connection()  # plain Core: these queries load no mapped objects
+    total = conn.scalar(count, params) or 0
+    return list(conn.scalars(stmt, params)), total
+
+
+def _search_organisations(f: DirectoryFilter, today: date) -> tuple[list[int], int]:
+    """Without a service filter: agencies, with fee and days conditions on any listing."""
+    stmt = sa.select(Organisation.id).where(admitted())
+    listing_conds = _listing_conditions(f, None)
+    if listing_conds:
+        stmt = stmt.where(sa.exists().where(Listing.organisation_id == Organisation.id,
+                                            *listing_conds))
+    if f.q:
+        stmt = stmt.where(_name_or_code(f.q))
+    if f.region:
+        stmt = stmt.where(Organisation.region == f.region)
+    if f.level:
+        stmt = stmt.where(_holds_level(Organisation.id, f.level, today))
+    conn = db.session.connection()
+    total = conn.scalar(stmt.with_only_columns(sa.func.count())) or 0
+    order = {
+        "default": [],
+        "fee": [AgencyProfile.min_fee_fen.asc().nulls_last()],
+        "days": [AgencyProfile.min_days.asc().nulls_last()],
+        "rating": [AgencyProfile.rating_centi.desc().nulls_last()],
+        "on_time": [AgencyProfile.on_time_rate_bp.desc().nulls_last()],
+    }[f.sort]
+    if order:
+        stmt = stmt.outerjoin(AgencyProfile, AgencyProfile.organisation_id == Organisation.id)
+    stmt = stmt.order_by(*order, Organisation.id).limit(f.per_page).offset(
+        (f.page - 1) * f.per_page)
+    return list(conn.scalars(stmt)), total
+
+
+# What a directory card and /api/agencies show of a listing.
+LISTING_COLUMNS = (Listing.id, Listing.organisation_id, Listing.service_type_id, Listing.version,
+                   Listing.fee_kind, Listing.amount_fen, Listing.rate_bp, Listing.minimum_fen,
+                   Listing.maximum_fen, Listing.fee_low_fen, Listing.committed_days,
+                   Listing.effective_from)
+
+
+def listings_for(org_ids: list[int]) -> dict[int, list[Any]]:
+    """The current listings of these agencies, by service code: read-only rows with the
+    attributes of :data:`LISTING_COLUMNS` (a page shows a hundred of them; rows cost a fraction
+    of mapped objects)."""
+    found: dict[int, list[Any]] = defaultdict(list)
     if not org_ids:
         return found
-    for listing in db.session.scalars(
-            sa.select(Listing).join(ServiceType).where(Listing.organisation_id.in_(org_ids))
-            .order_by(ServiceType.code)):
+    for listing in db.session.connection().execute(_LISTINGS, {"ids": org_ids}).all():
         found[listing.organisation_id].append(listing)
     return found
+
+
+_LISTINGS = (sa.select(*LISTING_COLUMNS).join(ServiceType)
+             .where(Listing.organisation_id.in_(sa.bindparam("ids", expanding=True)))
+             .order_by(ServiceType.code))
 
 
 def find_admitted(public_id: str) -> Organisation | None:
@@ -197,17 +333,17 @@ def practitioner_count(org_id: int, today: date) -> int:
 def service_comparison(service: ServiceType, page: int, per_page: int
                        ) -> tuple[list[tuple[Organisation, Listing]], int, int]:
     """Every admitted agency's listing for ``service``, cheapest first: (rows, total, max fee)."""
-    base = (sa.select(Organisation, Listing)
-            .join(Listing, Listing.organisation_id == Organisation.id)
-            .where(admitted(), Listing.service_type_id == service.id))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        base.with_only_columns(Listing.id).subquery())) or 0
-    top = db.session.scalar(sa.select(sa.func.max(Listing.fee_low_fen)).join(
-        Organisation, Organisation.id == Listing.organisation_id).where(
-        admitted(), Listing.service_type_id == service.id)) or 0
-    rows = db.session.execute(base.order_by(Listing.fee_low_fen, Listing.committed_days,
-                                            Organisation.id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    # Driven from ix_listing_dir_fee (listing.admitted: the organisation is an admitted agency),
+    # so the page is read in fee order and the count and maximum come from the index alone.
+    mine = (Listing.service_type_id == service.id, Listing.admitted == sa.true())
+    total = db.session.scalar(sa.select(sa.func.count()).where(*mine)) or 0
+    top = db.session.scalar(sa.select(sa.func.max(Listing.fee_low_fen)).where(*mine)) or 0
+    rows = db.session.execute(
+        sa.select(Organisation, Listing)
+        .select_from(Listing).join(Organisation, Listing.organisation_id == Organisation.id)
+        .where(*mine)
+        .order_by(Listing.fee_low_fen, Listing.committed_days, Listing.organisation_id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
     return [(o, li) for o, li in rows], total, top
 
 

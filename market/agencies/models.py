@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -175,6 +176,12 @@ class Listing(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"))
     version: Mapped[int]
     fee_low_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    # Copies of the organisation's directory state, so the directory can filter, sort and
+    # count listings from one narrow index without joining every match to its organisation.
+    # Kept current by :func:`market.agencies.operations.sync_listing_directory_columns`
+    # (called whenever an organisation's status or region changes, and on every save).
+    admitted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    region: Mapped[str | None] = mapped_column(sa.String(100))
 
     service_type = relationship("ServiceType")
     versions: Mapped[list[ListingVersion]] = relationship(
@@ -184,9 +191,18 @@ class Listing(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
         sa.UniqueConstraint("organisation_id", "service_type_id"),
         sa.CheckConstraint("fee_kind in ('fixed','rate','range')", name="fee_kind"),
         sa.CheckConstraint("committed_days > 0", name="committed_days"),
-        sa.Index("ix_listing_service_fee", "service_type_id", "fee_low_fen", "organisation_id"),
-        sa.Index("ix_listing_service_days", "service_type_id", "committed_days",
-                 "organisation_id"),
+        # The directory (see market/agencies/directory.py): with a service filter, each of
+        # these answers the page in index order (LIMIT stops the walk) and the exact total as a
+        # count over one index range, with no join.  ``organisation_id`` follows the sort key,
+        # as the tie-breaker of every directory order.
+        sa.Index("ix_listing_dir_fee", "service_type_id", "admitted", "fee_low_fen",
+                 "organisation_id", "committed_days"),
+        sa.Index("ix_listing_dir_days", "service_type_id", "admitted", "committed_days",
+                 "organisation_id", "fee_low_fen"),
+        sa.Index("ix_listing_dir_org", "service_type_id", "admitted", "organisation_id",
+                 "fee_low_fen", "committed_days"),
+        sa.Index("ix_listing_dir_region_fee", "service_type_id", "admitted", "region",
+                 "fee_low_fen", "organisation_id", "committed_days"),
         sa.Index("ix_listing_fee", "fee_low_fen", "organisation_id"),
     )
 
@@ -219,3 +235,52 @@ def _directory_indexes() -> None:
 
 
 _directory_indexes()
+
+
+def directory_state(kind: str | None, status: str | None, region: str | None
+                    ) -> tuple[bool, str | None]:
+    """What a listing copies from its organisation: (admitted agency?, region)."""
+    from market.accounts.models import OrgKind, OrgStatus
+
+    return kind == OrgKind.AGENCY.value and status == OrgStatus.ADMITTED.value, region
+
+
+def _copy_organisation_state(mapper: Any, connection: sa.Connection, target: Listing) -> None:
+    """A new listing (however it is created through the ORM) starts with its organisation's
+    directory state."""
+    from market.accounts.models import Organisation
+
+    row = connection.execute(sa.select(Organisation.kind, Organisation.status,
+                                       Organisation.region)
+                             .where(Organisation.id == target.organisation_id)).one_or_none()
+    if row is not None:
+        target.admitted, target.region = directory_state(*row)
+
+
+def _push_organisation_state(mapper: Any, connection: sa.Connection, target: Any) -> None:
+    """An organisation whose kind, status or region changed (through the ORM, whichever code
+    changed it) passes the change on to its listings, in the same transaction."""
+    from sqlalchemy.orm import attributes, object_session
+
+    state = sa.inspect(target)
+    if not any(state.attrs[name].history.has_changes() for name in ("kind", "status", "region")):
+        return
+    admitted, region = directory_state(target.kind, target.status, target.region)
+    connection.execute(sa.update(Listing).where(Listing.organisation_id == target.id)
+                       .values(admitted=admitted, region=region))
+    session = object_session(target)
+    if session is not None:  # listings already loaded see the new values without a refresh
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Listing) and obj.organisation_id == target.id:
+                attributes.set_committed_value(obj, "admitted", admitted)
+                attributes.set_committed_value(obj, "region", region)
+
+
+def _listen_for_directory_state() -> None:
+    from market.accounts.models import Organisation
+
+    sa.event.listen(Listing, "before_insert", _copy_organisation_state)
+    sa.event.listen(Organisation, "after_update", _push_organisation_state)
+
+
+_listen_for_directory_state()

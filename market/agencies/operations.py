@@ -24,6 +24,7 @@ from market.agencies.models import (
     Practitioner,
     Qualification,
     ReviewStatus,
+    directory_state,
 )
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
@@ -428,6 +429,9 @@ def save_listing(
         for key, value in values.items():
             setattr(listing, key, value)
         listing.version, listing.fee_low_fen = version, fee.low_fen
+    # The directory's copy of the organisation's state (also kept by the ORM events in
+    # market.agencies.models when the organisation changes).
+    listing.admitted, listing.region = directory_state(org.kind, org.status, org.region)
     db.session.flush()
     db.session.add(ListingVersion(listing_id=listing.id, version=version,
                                   created_by_id=user.id, **values))
