@@ -1,0 +1,230 @@
+"""Selection benchmark (issue 5): a lottery with 5,000 registrants closes and draws; 50
+concurrent draw requests give one draw; the public draw page renders.
+
+    python bench/selection_bench.py [--agencies 5000] [--runs 3] [--no-postgres]
+
+Runs on SQLite and on a throwaway PostgreSQL cluster (tests/support/postgres.py).  Prints a
+markdown table; times are medians of ``--runs`` fresh databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from market import create_app, timeutil  # noqa: E402
+from market.accounts.models import Membership, Organisation, OrgStatus, Role, User  # noqa: E402
+from market.accounts.passwords import hash_password, use_cheap_parameters  # noqa: E402
+from market.agencies.models import Listing  # noqa: E402
+from market.catalogue.models import ServiceType  # noqa: E402
+from market.db import db  # noqa: E402
+from market.selection import draw  # noqa: E402
+from market.selection import requests as ops  # noqa: E402
+from market.selection.models import Lottery, SignUp  # noqa: E402
+from market.transparency import log  # noqa: E402
+from tests.support.live import serve  # noqa: E402
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-def]
+    os.environ["MARKET_INSTANCE_PATH"] = instance
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    with app.app_context(), timeutil.frozen(START):
+        db.drop_all()
+        db.create_all()
+        st = ServiceType(code="EIA", name="环境影响评价", qualification_types=[],
+                         practitioner_types=[])
+        db.session.add(st)
+        from market.accounts import operations as acc
+
+        owner = acc.create_organisation(acc.OrgKind.OWNER, "业主", credit_code=None)
+        pw = hash_password("bench-password-1")
+        people = []
+        for role, org in ((Role.OWNER_ADMIN, owner), (Role.OWNER_DELEGATE, owner)):
+            u = User(account_id=f"U-B{role.value}", email=f"{role.value}@b.cn", name=role.value,
+                     password_hash=pw, active=True, created_at=START, password_changed_at=START,
+                     session_version=0)
+            db.session.add(u)
+            db.session.add(Membership(user=u, organisation=org, role=role.value, created_at=START))
+            people.append(u)
+        db.session.flush()
+        # Agencies in bulk: the benchmark measures the draw, not the set-up.
+        orgs = [Organisation(public_id=f"AG-{i:06d}", kind="agency", name=f"机构{i}",
+                             status=OrgStatus.ADMITTED.value, created_at=START)
+                for i in range(1, agencies + 1)]
+        db.session.add_all(orgs)
+        db.session.flush()
+        users = [User(account_id=f"U-A{i:06d}", email=f"a{i}@b.cn", name=f"a{i}", password_hash=pw,
+                      active=True, created_at=START, password_changed_at=START, session_version=0)
+                 for i in range(1, agencies + 1)]
+        db.session.add_all(users)
+        db.session.flush()
+        db.session.add_all(Membership(user_id=u.id, organisation_id=o.id, role="agency_admin",
+                                      created_at=START) for u, o in zip(users, orgs, strict=True))
+        db.session.add_all(Listing(organisation_id=o.id, service_type_id=st.id, version=1,
+                                   fee_low_fen=100, fee_kind="fixed", amount_fen=100,
+                                   committed_days=10, effective_from=START) for o in orgs)
+        project = ops.create_project(owner, name="项目", code="2026-539901-47-01-000123",
+                                     fund_source="fiscal", investment_fen=10**9, location="云川")
+        data = ops.RequestInput(
+            project_id=project.id, service_code="EIA", title="基准", scope="基准",
+            qualification_type=None, qualification_level=None, practitioners={},
+            price_kind="fixed", price_fen=100_000, cap_fen=None, floor_fen=None,
+            service_days=10, signing_days=5, method="lottery",
+            signup_closes_at=START + timedelta(days=7), external_kind="ssq",
+            external_issue="2026025期", witness_ids=[people[1].id])
+        req = ops.save_draft(owner, data, people[0])
+        ops.publish(owner, req)
+        lottery = draw.current_lottery(req)
+        # Sign-ups: real log appends, one batch (the per-request path is the tests' job).
+        items = [("register", lottery.lottery_id, {"agency_id": o.public_id, "by": u.account_id})
+                 for o, u in zip(orgs, users, strict=True)]
+        events = log.append(items)
+        db.session.add_all(SignUp(request_id=req.id, lottery_id=lottery.lottery_id,
+                                  agency_org_id=o.id, by_id=u.id, at=START, log_seq=e["seq"])
+                           for o, u, e in zip(orgs, users, events, strict=True))
+        db.session.commit()
+        return app, req.id, lottery.lottery_id, people[1].id
+
+
+def close_and_draw(app, request_id: int, lottery_id: str, witness_id: int) -> float:  # type: ignore[no-untyped-def]
+    from market.selection.models import SelectionRequest
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        with timeutil.frozen(START + timedelta(days=7, minutes=1)):
+            req = db.session.get(SelectionRequest, request_id)
+            draw.advance(req)
+            db.session.commit()
+            lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+            draw.enter_witness(lottery, db.session.get(User, witness_id), "20260309")
+            db.session.commit()
+            external_at = lottery.external_at
+        with timeutil.frozen(external_at + timedelta(minutes=5)):
+            lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+            operator = db.session.get(User, witness_id)
+            draw.enter_external(lottery, operator, "3 7 12 19 25 31 + 9")
+            db.session.commit()
+        elapsed = time.perf_counter() - t0
+        assert db.session.scalar(sa.select(Lottery.state).where(
+            Lottery.lottery_id == lottery_id)) == "drawn"
+        return elapsed
+
+
+def page_times(app, lottery_id: str, runs: int = 7) -> float:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = client.get(f"/lotteries/{lottery_id}")
+        times.append(time.perf_counter() - t0)
+        assert r.status_code == 200
+    return statistics.median(times)
+
+
+def concurrent_draws(app, request_id: int, lottery_id: str, witness_id: int, n: int = 50) -> int:  # type: ignore[no-untyped-def]
+    """Close and witness, then ``n`` threads post the external value at once over HTTP."""
+    import urllib.request
+
+    from market.selection.models import SelectionRequest
+
+    with app.app_context(), timeutil.frozen(START + timedelta(days=7, minutes=1)):
+        draw.advance(db.session.get(SelectionRequest, request_id))
+        db.session.commit()
+        lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+        draw.enter_witness(lottery, db.session.get(User, witness_id), "20260309")
+        db.session.commit()
+        external_at = lottery.external_at
+    app.config["LOGIN_DISABLED"] = False
+    results: list[int] = []
+    with timeutil.frozen(external_at + timedelta(minutes=5)), serve(app) as url:
+        # Each thread logs in as the witness (who may enter the external value) with a cookie jar.
+        import http.cookiejar
+
+        def worker(barrier: threading.Barrier) -> None:
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            body = b"email=owner_delegate%40b.cn&password=bench-password-1"
+            opener.open(url + "/login", data=body, timeout=60)
+            barrier.wait()
+            data = b"value=3+7+12+19+25+31+%2B+9"
+            try:
+                results.append(opener.open(f"{url}/lotteries/{lottery_id}/external", data=data,
+                                           timeout=120).status)
+            except Exception:  # noqa: BLE001  # a refused duplicate is an answer too
+                results.append(0)
+
+        barrier = threading.Barrier(n)
+        threads = [threading.Thread(target=worker, args=(barrier,)) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    with app.app_context():
+        draws = sum(1 for leaf in log.leaves(0, log.size()) if b'"type":"draw"' in leaf)
+    return draws
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agencies", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    use_cheap_parameters()
+    rows = []
+    backends = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
+    from tests.support.postgres import create_database, throwaway_cluster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = None
+        if "postgresql" in backends:
+            pgdir = Path(tempfile.mkdtemp(prefix="market-pg-"))
+            cluster = throwaway_cluster(pgdir)
+            base = cluster.__enter__()
+        try:
+            for backend in backends:
+                closes, pages = [], []
+                for run in range(args.runs):
+                    url = (f"sqlite:///{tmp}/bench-{run}.db" if backend == "sqlite"
+                           else create_database(base, f"bench_{run}"))
+                    app, rid, lid, wid = build(url, f"{tmp}/inst", args.agencies)
+                    closes.append(close_and_draw(app, rid, lid, wid))
+                    pages.append(page_times(app, lid))
+                url = (f"sqlite:///{tmp}/bench-c.db" if backend == "sqlite"
+                       else create_database(base, "bench_c"))
+                app, rid, lid, wid = build(url, f"{tmp}/inst", 200)
+                draws = concurrent_draws(app, rid, lid, wid)
+                rows.append((backend, statistics.median(closes), statistics.median(pages), draws))
+        finally:
+            if cluster is not None:
+                cluster.__exit__(None, None, None)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
+    print(f"data: {args.agencies} registrants, median of {args.runs} fresh databases\n")
+    print("| database | close + witness + external + draw | draw page render | "
+          "draws from 50 concurrent requests |")
+    print("|---|---|---|---|")
+    for backend, close_s, page_s, draws in rows:
+        print(f"| {backend} | {close_s * 1000:.0f} ms (target ≤ 2000) | {page_s * 1000:.0f} ms "
+              f"(target ≤ 300) | {draws} (target 1) |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""After selection, for every method: the result notice (中选公示), objections (异议), the
+winner's confirmation, declines and timeouts passing the award on (lottery-v1.md §7 rule 6).
+
+Who may call: :func:`confirm` / :func:`decline` the awarded agency (its own award);
+:func:`file_objection` an agency that registered (signed up or quoted) for the request, while
+the result notice is public; :func:`decide_objection` a regulator; :func:`advance_awards` any
+page view or ``flask selection tick`` (timeouts; idempotent under the award's row lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from market import audit, timeutil
+from market.accounts.models import Organisation, User
+from market.calendar.service import current_calendar
+from market.db import db, lock_row
+from market.domain.credit import default_credit_score
+from market.domain.publicity import window_end
+from market.i18n import N_
+from market.selection import bidlog
+from market.selection.errors import SelectionError
+from market.selection.models import (
+    Award,
+    AwardState,
+    Bid,
+    Lottery,
+    LotteryState,
+    Method,
+    Objection,
+    ObjectionState,
+    RequestState,
+    SelectionRequest,
+    SignUp,
+)
+from market.transparency import log
+
+SYSTEM = "system"
+LIVE = (AwardState.OFFERED.value, AwardState.CONFIRMED.value)
+MAX_OBJECTION = 2000
+
+
+# --- credit: the one place issue 8 replaces ------------------------------------------------
+
+def declines_of(org_ids: Iterable[int]) -> dict[int, int]:
+    """Declines and confirmation timeouts per agency (what the credit score counts)."""
+    ids = list(org_ids)
+    counts = dict.fromkeys(ids, 0)
+    for org_id, n in db.session.execute(
+            sa.select(Award.agency_org_id, sa.func.count(Award.id))
+            .where(Award.agency_org_id.in_(ids),
+                   Award.state.in_((AwardState.DECLINED.value, AwardState.TIMED_OUT.value)))
+            .group_by(Award.agency_org_id)):
+        counts[org_id] = n
+    return counts
+
+
+def credit_scores(org_ids: Iterable[int]) -> dict[int, int]:
+    """Credit score (信用分) per agency at this moment — the one call credit merit makes.
+
+    Uses the published formula (issue 8, :func:`market.regulator.credit.scores_for`) when it is
+    installed, else the documented default of :func:`market.domain.credit.default_credit_score`
+    less the agency's declines."""
+    ids = list(org_ids)
+    try:
+        from market.regulator.credit import scores_for
+    except ImportError:  # the evaluation issue not merged yet
+        return {i: default_credit_score(n) for i, n in declines_of(ids).items()}
+    return scores_for(ids)
+
+
+def _notify(award: Award, orgs: Iterable[int], subject: str, body: str) -> None:
+    """Tell everyone involved (提醒) in the same transaction, if reminders are installed."""
+    try:
+        from market.notify import Notification
+    except ImportError:
+        return
+    for org_id in set(orgs):
+        db.session.add(Notification(
+            key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
+            state=award.state, subject=subject[:200], body=body,
+            link=f"/notices/{award.request.public_id}", created_at=timeutil.now()))
+
+
+# --- windows ------------------------------------------------------------------------------
+
+def _add(d: Any, n: int) -> Any:
+    return current_calendar().add_working_days(d, n)
+
+
+def publicity_end(award: Award) -> datetime:
+    return window_end(award.offered_at, int(current_app.config["PUBLICITY_WORKING_DAYS"]), _add)
+
+
+def confirm_by(award: Award) -> datetime:
+    return window_end(award.offered_at, int(current_app.config["CONFIRM_WORKING_DAYS"]), _add)
+
+
+def current_award(request: SelectionRequest) -> Award | None:
+    """The live award (offered or confirmed) of the request, if any."""
+    return db.session.scalars(sa.select(Award).where(
+        Award.request_id == request.id, Award.state.in_(LIVE)).order_by(Award.id.desc())).first()
+
+
+def awards_of(request: SelectionRequest) -> list[Award]:
+    return list(db.session.scalars(sa.select(Award).where(Award.request_id == request.id)
+                                   .order_by(Award.id)))
+
+
+# --- confirm, decline, timeout --------------------------------------------------------------
+
+def confirm(award: Award, agency: Organisation) -> Award:
+    """The awarded agency confirms (确认中选) within the confirmation window."""
+    award = lock_row(Award, award.id)
+    now = timeutil.now()
+    if award.agency_org_id != agency.id:
+        raise SelectionError(None, N_("这不是本机构的中选结果，不能确认。"))
+    if award.state != AwardState.OFFERED:
+        raise SelectionError(None, N_("该中选结果已处理，不能再确认。"))
+    if now >= confirm_by(award):
+        raise SelectionError(None, N_("确认期限已于 %(at)s 届满，不能再确认。"),
+                             at=confirm_by(award).astimezone(timeutil.SHANGHAI)
+                             .strftime("%Y-%m-%d %H:%M"))
+    award.state = AwardState.CONFIRMED.value
+    award.decided_at = now
+    audit.record("agency:award:confirm", award.request.public_id,
+                 {"agency": agency.public_id, "award": award.id})
+    return award
+
+
+def decline(award: Award, agency: Organisation, user: User, reason: str) -> Award | None:
+    """The awarded agency declines (放弃中选) before confirming; the award passes on."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明放弃理由（不超过 500 字）。"))
+    award = lock_row(Award, award.id)
+    if award.agency_org_id != agency.id:
+        raise SelectionError(None, N_("这不是本机构的中选结果。"))
+    if award.state != AwardState.OFFERED:
+        raise SelectionError(None, N_("该中选结果已处理，不能再放弃。"))
+    if timeutil.now() >= confirm_by(award):
+        raise SelectionError(None, N_("确认期限已届满。"))
+    return _pass_on(award, AwardState.DECLINED, reason, user.account_id)
+
+
+def _pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | None:
+    """Record the decline (``decline`` event), then offer the award to the next alternate —
+    §7 rule 6 for a drawn lottery; the next-lowest quote for a sealed bid."""
+    from market.selection import sealed
+    from market.selection.draw import offer_award
+
+    request = award.request
+    at = log.next_time()
+    agency_id = award.agency.public_id
+    award.state, award.decided_at = state.value, at
+    award.decline_reason, award.decided_by = reason, by
+    replacement: str | None = None
+    via_lottery: str | None = None
+    fee: int | None = None
+    rank = 0
+    lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == award.lottery_id)) \
+        if award.lottery_id else None
+    lot_replacement: str | None = None
+    if lottery is not None and lottery.record is not None:
+        ranking = list(lottery.record["ranking"])
+        k = int(lottery.record["k"])
+        # replacements already used: awards through this lottery to agencies of ranking[k:]
+        used = sum(1 for a in awards_of(request) if a.lottery_id == lottery.lottery_id
+                   and a.agency.public_id in ranking[k:])
+        lot_replacement = ranking[k + used] if k + used < len(ranking) else None
+        log.append([("decline", lottery.lottery_id, {
+            "agency_id": agency_id, "reason": reason[:500], "replacement": lot_replacement,
+            "by": by})], at=at)
+    if request.method == Method.SEALED_BID:
+        offered = {a.agency.public_id for a in awards_of(request)}
+        ranking_b = sealed.full_ranking(request)
+        replacement = next((a for a in ranking_b if a not in offered), None)
+        if lot_replacement is not None:
+            replacement = lot_replacement
+        via_lottery = award.lottery_id if replacement == lot_replacement else None
+        fee = sealed.amount_of(request, replacement) if replacement else None
+        rank = ranking_b.index(replacement) if replacement else 0
+        bidlog.append("decline", request.public_id, {
+            "agency_id": agency_id, "reason": reason[:500], "replacement": replacement,
+            "by": by}, at=max(at, bidlog.next_time()))
+    elif lottery is not None:
+        replacement, via_lottery = lot_replacement, lottery.lottery_id
+        rank = list(lottery.record["ranking"]).index(replacement) if replacement else 0
+    tag = "agency:award:decline" if state == AwardState.DECLINED else "system:award:timeout"
+    audit.record(tag, request.public_id, {"agency": agency_id, "replacement": replacement,
+                                          "reason": reason})
+    involved = [request.owner_org_id, award.agency_org_id]
+    if replacement is None:
+        _notify(award, involved, f"{request.title}：中选机构放弃，没有候补",
+                f"{agency_id} {reason}；本次选取失败，业主可以重新发布采购公告。")
+        request.state = RequestState.FAILED.value
+        request.failed_reason = "中选机构放弃或逾期未确认，且没有候补，本次选取失败"
+        return None
+    new = offer_award(request, via_lottery, replacement, rank, at, fee_fen=fee)
+    db.session.flush()
+    award.replaced_by_id = new.id
+    _notify(award, [*involved, new.agency_org_id], f"{request.title}：中选资格递补给 {replacement}",
+            f"{agency_id} {reason}；按公布的排名递补 {replacement}，请在确认期限内确认。")
+    return new
+
+
+def advance_awards(request: SelectionRequest) -> None:
+    """Confirmation timeouts (逾期未确认): a ``decline`` by ``system``; idempotent."""
+    if request.state != RequestState.SELECTED:
+        return
+    now = timeutil.now()
+    for _ in range(100):  # each timeout may offer the next alternate, who may be late too
+        award = current_award(request)
+        if award is None or award.state != AwardState.OFFERED or now < confirm_by(award):
+            return
+        award = lock_row(Award, award.id)
+        if award.state != AwardState.OFFERED:
+            return
+        _pass_on(award, AwardState.TIMED_OUT, "逾期未确认中选结果", SYSTEM)
+
+
+# --- objections ------------------------------------------------------------------------------
+
+def is_registrant(request: SelectionRequest, agency: Organisation) -> bool:
+    signed = db.session.scalar(sa.select(SignUp.id).where(
+        SignUp.request_id == request.id, SignUp.agency_org_id == agency.id).limit(1))
+    quoted = db.session.scalar(sa.select(Bid.id).where(
+        Bid.request_id == request.id, Bid.agency_org_id == agency.id).limit(1))
+    named = request.direct_agency_org_id == agency.id
+    return bool(signed or quoted or named)
+
+
+def check_objection(request: SelectionRequest, agency: Organisation, text: str) -> Award:
+    """Why an objection cannot be filed now, if it cannot (before anything is stored)."""
+    award = current_award(request)
+    now = timeutil.now()
+    if award is None or not award.offered_at <= now < publicity_end(award):
+        raise SelectionError(None, N_("只能在中选公示期内提出异议。"))
+    if not is_registrant(request, agency):
+        raise SelectionError(None, N_("只有参加了本次选取的机构可以提出异议。"))
+    if db.session.scalar(sa.select(Objection.id).where(
+            Objection.award_id == award.id, Objection.agency_org_id == agency.id)):
+        raise SelectionError(None, N_("本机构已对本次公示提出过异议。"))
+    if not 1 <= len(text.strip()) <= MAX_OBJECTION:
+        raise SelectionError("text", N_("请写明异议的事实和理由（不超过 2000 字）。"))
+    return award
+
+
+def file_objection(request: SelectionRequest, agency: Organisation, user: User, text: str,
+                   upload_id: int | None) -> Objection:
+    """A registrant files an objection (异议) during the result notice."""
+    award = check_objection(request, agency, text)
+    objection = Objection(request_id=request.id, award_id=award.id, agency_org_id=agency.id,
+                          by_id=user.id, text=text.strip(), upload_id=upload_id,
+                          filed_at=timeutil.now(), state=ObjectionState.PENDING.value)
+    db.session.add(objection)
+    db.session.flush()
+    audit.record("agency:objection:file", request.public_id,
+                 {"agency": agency.public_id, "objection": objection.id})
+    return objection
+
+
+def decide_objection(objection: Objection, regulator: User, uphold: bool, reason: str) -> None:
+    """A regulator upholds (异议成立: the selection is voided and re-run) or rejects (异议不成立)
+    an objection, with a reason; both are public."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明处理理由（不超过 500 字）。"))
+    objection = lock_row(Objection, objection.id)
+    if objection.state != ObjectionState.PENDING:
+        raise SelectionError(None, N_("该异议已处理。"))
+    request = lock_row(SelectionRequest, objection.request_id)
+    objection.decided_by_id, objection.decided_at = regulator.id, timeutil.now()
+    objection.decision_reason = reason
+    if not uphold:
+        objection.state = ObjectionState.REJECTED.value
+        audit.record("regulator:objection:reject", request.public_id,
+                     {"objection": objection.id, "reason": reason})
+        return
+    objection.state = ObjectionState.UPHELD.value
+    audit.record("regulator:objection:uphold", request.public_id,
+                 {"objection": objection.id, "reason": reason})
+    rerun(request, f"异议成立：{reason}"[:500], regulator)
+
+
+def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
+    """Void the selection (a ``void`` by the regulator's account for a drawn lottery) and run
+    the request again: a new window and a new lottery id that ``replaces`` the voided one."""
+    from market.selection import draw
+
+    for a in awards_of(request):
+        if a.state in LIVE:
+            a.state, a.decided_at, a.decided_by = AwardState.VOIDED.value, timeutil.now(), \
+                regulator.account_id
+    lottery = draw.current_lottery(request)
+    voided = None
+    if lottery is not None and lottery.state in (LotteryState.DRAWN.value, LotteryState.FROZEN.value):
+        draw.void(lottery, reason, regulator.account_id, at=log.next_time())
+        voided = lottery
+    if request.method in draw.LOTTERY_METHODS and voided is not None:
+        draw._restart(request, voided)
+    elif request.method == Method.SEALED_BID:
+        bidlog.append("void", request.public_id, {"round": request.bid_round, "reason": reason,
+                                                  "decided_by": regulator.account_id})
+        _new_window(request)
+        request.bid_round += 1
+        request.opened_at = None
+        request.state = RequestState.OPEN.value
+        request.version += 1
+    else:
+        request.state = RequestState.FAILED.value
+        request.failed_reason = reason
+    audit.record("regulator:request:rerun", request.public_id, {"reason": reason})
+
+
+def _new_window(request: SelectionRequest) -> None:
+    from market.domain.calendar import local_date, local_day_start
+
+    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    old = request.signup_closes_at
+    new_day = current_calendar().add_working_days(timeutil.today_local(), days)
+    request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))

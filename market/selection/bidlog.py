@@ -1,0 +1,103 @@
+"""The sealed-bid log (竞价承诺日志): a second append-only RFC 6962 log of the platform.
+
+Why a second log: lottery-v1.md §7 fixes the draw log's event types and other implementations
+audit it (``python -m lottery audit-log`` fails ``format`` on any other type), so commitments
+cannot go there without breaking every conforming auditor.  The stricter reading of "the
+commitment is written to the platform log" is therefore a log with the same guarantees — an
+append-only Merkle tree, leaves ``cjson(event)``, ``at`` read under the append lock so it never
+decreases, a checkpoint signed by the same platform key after every append — under its own
+origin ``<LOG_ORIGIN>-bids``.  Events (``data`` keys exactly as listed):
+
+=========  ======================================================================================
+``bid``    ``{"round", "agency_id", "commitment", "replaces": old commitment or null, "by"}``
+``open``   ``{"round", "bids": [{"agency_id", "amount_fen", "nonce", "commitment"}],
+           "invalid": [commitments that did not open], "winner": id or null,
+           "tie_lottery": lottery id or null}``
+``decline`` ``{"agency_id", "reason", "replacement": id or null, "by"}`` (sealed bids without a
+           tie lottery; a tie lottery's declines go to the draw log as §7 says)
+``void``   ``{"round", "reason", "decided_by"}`` (an upheld objection)
+=========  ======================================================================================
+
+The amount never appears before ``open``; a replaced quote's ``bid`` leaf stays in the log and
+the replacing one names it in ``replaces``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from lottery.encoding import b64encode, cjson
+from market import timeutil
+from market.db import db
+from market.selection.models import BidLogCheckpoint, BidLogHead, BidLogLeaf, BidLogNode
+from market.transparency.keys import platform_key
+from market.transparency.stored import StoredLog
+
+TYPES = {"bid", "open", "decline", "void"}
+
+
+def origin() -> str:
+    return platform_key().name + "-bids"
+
+
+BIDS = StoredLog(BidLogHead, BidLogNode, BidLogCheckpoint, origin=origin)
+
+
+def next_time() -> datetime:
+    return BIDS.next_time()
+
+
+def append(type_: str, request_id: str, data: dict[str, Any],
+           at: datetime | None = None) -> dict[str, Any]:
+    """Log one event in the caller's transaction; sign and store the new checkpoint."""
+    if type_ not in TYPES:
+        raise ValueError(f"unknown bid-log event type {type_}")
+    events: list[dict[str, Any]] = []
+
+    def make(first: int, when: datetime) -> list[bytes]:
+        event = {"seq": first, "type": type_, "request_id": request_id,
+                 "at": timeutil.iso_z(when), "data": data}
+        leaf = cjson(event)
+        db.session.add(BidLogLeaf(seq=first, request_id=request_id, type=type_, at=when,
+                                  data=leaf))
+        events.append(event)
+        return [leaf]
+
+    BIDS.append_leaves(make, at=at)
+    db.session.flush()
+    return events[0]
+
+
+def size() -> int:
+    return BIDS.size()
+
+
+def latest_checkpoint() -> BidLogCheckpoint | None:
+    cp: BidLogCheckpoint | None = BIDS.latest_checkpoint()
+    return cp
+
+
+def receipt(event: dict[str, Any]) -> dict[str, Any]:
+    """What a bidder keeps: the event (its commitment, no amount), the inclusion proof against
+    the checkpoint right after it, and that signed checkpoint."""
+    tree_size = event["seq"] + 1
+    cp = BIDS.checkpoint_at(tree_size)
+    proof = BIDS.reader(tree_size).inclusion_proof(event["seq"], tree_size)
+    return {"log": origin(), "index": event["seq"], "event": event, "tree_size": tree_size,
+            "proof": [b64encode(h) for h in proof], "checkpoint": cp.note if cp else None}
+
+
+def leaves(start: int, end: int) -> list[bytes]:
+    rows = db.session.scalars(sa.select(BidLogLeaf.data).where(
+        BidLogLeaf.seq >= start, BidLogLeaf.seq < end).order_by(BidLogLeaf.seq)).all()
+    return [bytes(r) for r in rows]
+
+
+def events_of(request_id: str) -> list[dict[str, Any]]:
+    rows = db.session.scalars(sa.select(BidLogLeaf.data).where(
+        BidLogLeaf.request_id == request_id).order_by(BidLogLeaf.seq)).all()
+    return [json.loads(bytes(r)) for r in rows]

@@ -1,0 +1,153 @@
+"""Demo draws for the fictional city: three finished lotteries (their bundles verify), one
+failed request (too few sign-ups) and one request open for sign-up.
+
+The finished ones happened in the past, so each step runs with the clock frozen at its time,
+in order: the log's times never go backwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from market import timeutil
+from market.accounts.models import Organisation, OrgKind, OrgStatus, Role, User
+from market.agencies.models import Listing
+from market.catalogue.models import ServiceType
+from market.db import db
+from market.domain.calendar import local_date
+from market.selection import draw
+from market.selection import requests as ops
+from market.selection.eligibility import reasons
+from market.selection.models import Lottery, SelectionRequest
+
+
+def _people(owner: Organisation) -> tuple[User, User]:
+    admin = delegate = None
+    for m in owner.memberships:
+        if m.role == Role.OWNER_ADMIN.value:
+            admin = m.user
+        elif m.role == Role.OWNER_DELEGATE.value:
+            delegate = m.user
+    if admin is None or delegate is None:
+        raise RuntimeError(f"demo owner {owner.public_id} needs an administrator and a delegate")
+    return admin, delegate
+
+
+def _user(email: str) -> User:
+    user: User | None = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        raise RuntimeError(f"demo account {email} is created first")
+    return user
+
+
+def _eligible(service: ServiceType, req: SelectionRequest, on: datetime) -> list[Organisation]:
+    orgs = db.session.scalars(
+        sa.select(Organisation).join(Listing, Listing.organisation_id == Organisation.id)
+        .where(Listing.service_type_id == service.id,
+               Organisation.status == OrgStatus.ADMITTED.value)
+        .order_by(Organisation.id)).all()
+    return [o for o in orgs if not reasons(o, req, local_date(on))]
+
+
+def _ssq(rng: random.Random) -> str:
+    reds = sorted(rng.sample(range(1, 34), 6))
+    return " ".join(map(str, reds)) + f" + {rng.randint(1, 16)}"
+
+
+def _post(owner: Organisation, service_code: str, title: str, start: datetime, project_name: str,
+          project_code: str, witnesses: list[User], external_kind: str, issue: str,
+          price_fen: int) -> SelectionRequest:
+    admin, _ = _people(owner)
+    with timeutil.frozen(start):
+        project = ops.create_project(owner, name=project_name, code=project_code,
+                                     fund_source="fiscal", investment_fen=price_fen * 300,
+                                     location=owner.region or "云川市")
+        closes = start + timedelta(days=14)
+        data = ops.RequestInput(
+            project_id=project.id, service_code=service_code, title=title,
+            scope=f"{project_name}：{title}，按现行规范编制并通过审查。", qualification_type=None,
+            qualification_level=None, practitioners={}, price_kind="fixed", price_fen=price_fen,
+            cap_fen=None, floor_fen=None, service_days=20, signing_days=5, method="lottery",
+            signup_closes_at=closes, external_kind=external_kind, external_issue=issue,
+            witness_ids=[w.id for w in witnesses])
+        req = ops.save_draft(owner, data, admin)
+        ops.publish(owner, req)
+    return req
+
+
+def _run(req: SelectionRequest, signups: int, rng: random.Random, operator: User,
+         finish: bool = True) -> None:
+    start = req.published_at or timeutil.now()
+    agencies = _eligible(req.service_type, req, start)[:signups]
+    for i, org in enumerate(agencies):
+        admin = next(m.user for m in org.memberships if m.role == Role.AGENCY_ADMIN.value)
+        with timeutil.frozen(start + timedelta(hours=2, minutes=7 * i)):
+            draw.sign_up(req, org, admin)
+    if not finish:
+        return
+    with timeutil.frozen(req.signup_closes_at + timedelta(minutes=1)):
+        draw.advance(req)
+    lottery = draw.current_lottery(req)
+    if lottery is None or lottery.state != "frozen":
+        return
+    for i, w in enumerate(req.witnesses):
+        with timeutil.frozen(req.signup_closes_at + timedelta(minutes=20 + 5 * i)):
+            draw.enter_witness(lottery, w.user, f"{rng.randrange(10**7, 10**8)}")
+    external = lottery.announcement["entropy_plan"][-1]
+    with timeutil.frozen(lottery.external_at + timedelta(minutes=40)):
+        if external["kind"] == "drand":
+            signature = rng.randbytes(48).hex()
+            value = hashlib.sha256(bytes.fromhex(signature)).hexdigest()
+            draw.enter_external(lottery, operator, value, signature)
+        else:
+            draw.enter_external(lottery, operator, _ssq(rng))
+
+
+def load(now: datetime) -> None:
+    """Add the demo draws (called by ``flask demo load`` after agencies and listings)."""
+    from market.selection import demo_award
+
+    demo_award.load(now)  # issue 6's requests come first: they happened earlier
+    rng = random.Random(20261125)  # noqa: S311  # demo values, not secrets
+    owners = db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()
+    regulator = _user("regulator1@yunchuan.demo")
+    operator = _user("operator@yunchuan.demo")
+    base = now - timedelta(days=80)
+    plans = [
+        (0, "EIA", "东城区第三小学改扩建工程环境影响评价", "东城区第三小学改扩建工程",
+         "2026-539901-83-01-000101", "ssq", "2026031期", 3_200_000, 6),
+        (1, "SURV", "西岭大道二期地形测绘", "西岭大道二期工程", "2026-539902-48-01-000202",
+         "drand", "", 1_850_000, 5),
+        (2, "COST", "南湖泵站改造工程造价咨询", "南湖泵站改造工程", "2026-539903-46-01-000303",
+         "ssq", "2026050期", 2_400_000, 4),
+    ]
+    for n, (owner_i, code, title, project, pcode, kind, issue, price, count) in enumerate(plans):
+        owner = owners[owner_i % len(owners)]
+        _admin, delegate = _people(owner)
+        req = _post(owner, code, title, base + timedelta(days=17 * n), project, pcode,
+                    [delegate, regulator], kind, issue, price)
+        _run(req, count, rng, operator)
+    owner = owners[3 % len(owners)]
+    _admin, delegate = _people(owner)
+    failed = _post(owner, "SAFE", "城市更新片区安全评价", base + timedelta(days=55),
+                   "老城片区城市更新项目", "2026-539901-47-01-000404", [delegate, regulator],
+                   "ssq", "2026067期", 1_500_000)
+    _run(failed, 2, rng, operator)
+    owner = owners[1 % len(owners)]
+    _admin, delegate = _people(owner)
+    # Published yesterday, so its sign-ups are in the past too.
+    open_req = _post(owner, "FSR", "环城绿道工程可行性研究报告编制", now - timedelta(days=1),
+                     "环城绿道工程", "2026-539902-78-01-000505", [delegate, regulator],
+                     "ssq", "2026140期", 2_800_000)
+    _run(open_req, 2, rng, operator, finish=False)
+    drawn = db.session.scalar(sa.select(sa.func.count(Lottery.id)).where(
+        Lottery.state == "drawn", Lottery.request_id.in_(sa.select(SelectionRequest.id).where(
+            SelectionRequest.method == "lottery", SelectionRequest.title.in_(
+                [p[2] for p in plans])))))
+    if drawn != 3:
+        raise RuntimeError(f"the demo should have 3 finished draws, it has {drawn}")

@@ -1,0 +1,496 @@
+"""The draw in the app (摇号): announce, sign-up, close, entropy, draw, void — each step logged
+(lottery-v1.md §7) in the same transaction as the state it changes.
+
+Every step that could race (two workers closing the same request, a double click on the last
+entropy value) first locks the lottery row (:func:`market.db.lock_row`) and then re-reads the
+state, so it happens exactly once and the others see its result.  Business times are the log's
+times, read under the log's append lock (:func:`market.transparency.log.next_time`).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from lottery.bundle import build_bundle, build_record, log_entries, sign_record
+from lottery.draw import canonical_pool, commitment, pool_root
+from lottery.encoding import V, b64encode
+from lottery.errors import Invalid
+from lottery.events import record_hash
+from lottery.sources import check_plan, check_source, public_time
+from market import audit, crypto, timeutil
+from market.accounts.models import Organisation, User
+from market.calendar.service import current_calendar
+from market.db import db, lock_row
+from market.domain.calendar import local_date, local_day_start
+from market.domain.entropy import ExternalKind, external_entry
+from market.i18n import N_
+from market.selection.errors import SelectionError
+from market.selection.models import (
+    Award,
+    AwardState,
+    EntropyEntry,
+    Lottery,
+    LotteryState,
+    Method,
+    RequestState,
+    SelectionRequest,
+    SignUp,
+)
+from market.transparency import log
+from market.transparency.keys import platform_key
+
+SECRET_PURPOSE = "lottery-secret"  # noqa: S105  # a key-derivation label, not a secret
+SYSTEM = "system"
+LOTTERY_METHODS = (Method.LOTTERY.value, Method.CREDIT_MERIT.value)
+
+
+def _iso(dt: datetime) -> str:
+    return timeutil.iso_z(dt)
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timeutil.now().tzinfo)
+
+
+def plan_of(request: SelectionRequest) -> list[dict[str, Any]]:
+    """The entropy plan: the request's witnesses in order, then its external source, public
+    at least ``EXTERNAL_ENTROPY_MIN_DELAY_HOURS`` after the close."""
+    delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
+    plan: list[dict[str, Any]] = [{"kind": "witness", "label": w.label}
+                                  for w in sorted(request.witnesses, key=lambda w: w.position)]
+    label = request.external_label
+    kind = ExternalKind(request.external_kind)
+    entry = external_entry(kind, label, request.signup_closes_at + delay)
+    if kind == ExternalKind.DRAND:
+        entry["label"] = f"drand quicknet 第{entry['round']}轮"
+    plan.append(entry)
+    return plan
+
+
+def announce(request: SelectionRequest, replaces: str | None,
+             carry_over: list[SignUp] | None = None, *, closes_at: datetime | None = None,
+             extra: dict[str, Any] | None = None, at: datetime | None = None) -> Lottery:
+    """Create a lottery for ``request`` and log its announcement (and carried-over sign-ups).
+
+    A sealed bid's tie-break draw passes ``closes_at`` (its opening time, when the tied
+    agencies are registered and frozen) and ``extra`` announcement keys."""
+    secret = os.urandom(32)
+    plan = plan_of(request)
+    lottery = Lottery(lottery_id="tmp-" + uuid.uuid4().hex[:20], request_id=request.id,
+                      replaces=replaces, announcement={}, secret_sealed=b"",
+                      state=LotteryState.OPEN.value, created_at=timeutil.now(),
+                      external_at=_parse(min(public_time(e) for e in plan
+                                             if e["kind"] != "witness")))
+    db.session.add(lottery)
+    db.session.flush()
+    lottery.lottery_id = f"LT-{lottery.id:06d}"
+    closes = _iso(closes_at or request.signup_closes_at)
+    try:
+        check_plan(plan, closes)
+    except Invalid as exc:
+        raise SelectionError("external_kind", N_("外部随机数须在报名截止之后才公开：%(detail)s"),
+                             detail=str(exc)) from None
+    price: dict[str, Any] = ({"kind": "fixed", "fen": request.price_fen}
+                             if request.price_kind == "fixed" else
+                             {"kind": "cap", "cap_fen": request.cap_fen,
+                              "floor_fen": request.floor_fen})
+    announcement: dict[str, Any] = {
+        "v": V, "lottery_id": lottery.lottery_id, "request_id": request.public_id,
+        "replaces": replaces, "k": 1, "signup_closes_at": closes,
+        "commitment": commitment(lottery.lottery_id, secret).hex(), "entropy_plan": plan,
+        "owner": request.owner.public_id, "project": request.project.name,
+        "project_code": request.project.code, "service": request.service_type.code,
+        "title": request.title, "price": {k: v for k, v in price.items() if v is not None},
+        "service_days": request.service_days, "version": request.version,
+        "method": request.method, **(extra or {}),
+    }
+    lottery.announcement = announcement
+    lottery.secret_sealed = crypto.seal(SECRET_PURPOSE, lottery.lottery_id, secret)
+    items: list[tuple[str, str, dict[str, Any]]] = [
+        ("announce", lottery.lottery_id, {"announcement": announcement})]
+    for s in carry_over or []:
+        by = db.session.get(User, s.by_id)
+        items.append(("register", lottery.lottery_id,
+                      {"agency_id": s.agency.public_id, "by": by.account_id if by else SYSTEM}))
+    events = log.append(items, at=at)
+    for s, ev in zip(carry_over or [], events[1:], strict=True):
+        s.lottery_id = lottery.lottery_id
+        s.log_seq = ev["seq"]
+        s.receipt = receipt(ev)
+    audit.record("system:lottery:announce", lottery.lottery_id,
+                 {"request": request.public_id, "replaces": replaces}, )
+    return lottery
+
+
+def current_lottery(request: SelectionRequest) -> Lottery | None:
+    return db.session.scalars(sa.select(Lottery).where(Lottery.request_id == request.id)
+                              .order_by(Lottery.id.desc()).limit(1)).first()
+
+
+def receipt(event: dict[str, Any]) -> dict[str, Any]:
+    """A sign-up receipt: the event, its inclusion proof and the checkpoint right after it."""
+    size = log.size() or event["seq"] + 1
+    cp = log.checkpoint_at(size)
+    return {"index": event["seq"], "event": event, "tree_size": size,
+            "proof": [b64encode(h) for h in log.inclusion_proof(event["seq"], size)],
+            "checkpoint": cp.note if cp else None}
+
+
+def void(lottery: Lottery, reason: str, decided_by: str, at: datetime | None = None) -> None:
+    """End a lottery; the request can only run again under a new lottery id."""
+    log.append([("void", lottery.lottery_id, {"reason": reason[:500], "decided_by": decided_by})],
+               at=at)
+    lottery.state = LotteryState.VOID.value
+    lottery.void_reason = reason
+    audit.record("system:lottery:void", lottery.lottery_id, {"reason": reason, "by": decided_by})
+
+
+def reannounce(request: SelectionRequest, reason: str) -> Lottery:
+    """Void the current (unfrozen) lottery and announce a new one naming it; the agencies
+    signed up stay signed up (their registrations are logged again under the new id)."""
+    old = current_lottery(request)
+    if request.method not in LOTTERY_METHODS:
+        return old  # type: ignore[return-value]  # sealed bids draw only to break a tie
+    carry = [s for s in request.signups if s.active]
+    if old is not None and old.state == LotteryState.OPEN:
+        void(old, reason, SYSTEM)
+    return announce(request, replaces=old.lottery_id if old else None, carry_over=carry)
+
+
+# --- sign-up ----------------------------------------------------------------------------------
+
+def _active_signup(request: SelectionRequest, agency: Organisation) -> SignUp | None:
+    return db.session.scalars(sa.select(SignUp).where(
+        SignUp.request_id == request.id, SignUp.agency_org_id == agency.id,
+        SignUp.withdrawn_at.is_(None), SignUp.excluded_at.is_(None))).first()
+
+
+def sign_up(request: SelectionRequest, agency: Organisation, user: User) -> SignUp:
+    """An admitted, eligible agency signs up (报名), accepting the published price.
+
+    Logged as ``register``; the agency gets a receipt it can keep (the checkpoint right after
+    its event and the inclusion proof), to prove later that it registered."""
+    from market.selection.eligibility import REASON_TEXT, reasons
+
+    lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
+    at = log.next_time()
+    if request.state != RequestState.OPEN or lottery.state != LotteryState.OPEN:
+        raise SelectionError(None, N_("该公告不在报名期。"))
+    if at >= request.signup_closes_at:
+        raise SelectionError(None, N_("报名已于 %(at)s 截止。"),
+                             at=request.signup_closes_at.astimezone(timeutil.SHANGHAI)
+                             .strftime("%Y-%m-%d %H:%M"))
+    if _active_signup(request, agency) is not None:
+        raise SelectionError(None, N_("本机构已报名。"))
+    if db.session.scalar(sa.select(SignUp.id).where(
+            SignUp.request_id == request.id, SignUp.agency_org_id == agency.id,
+            SignUp.withdrawn_at.is_not(None))):
+        raise SelectionError(None, N_("已退出的机构不能再次报名。"))
+    problems = reasons(agency, request, local_date(at))
+    if problems:
+        raise SelectionError(None, N_("不符合报名条件：%(reasons)s"),
+                             reasons="；".join(REASON_TEXT[r] for r in problems))
+    signup = SignUp(request_id=request.id, lottery_id=lottery.lottery_id,
+                    agency_org_id=agency.id, by_id=user.id, at=at)
+    db.session.add(signup)
+    (event,) = log.append([("register", lottery.lottery_id,
+                            {"agency_id": agency.public_id, "by": user.account_id})], at=at)
+    signup.log_seq = event["seq"]
+    signup.receipt = receipt(event)
+    audit.record("agency:signup:create", request.public_id, {"agency": agency.public_id})
+    return signup
+
+
+def withdraw(request: SelectionRequest, agency: Organisation, user: User, reason: str) -> SignUp:
+    """An agency withdraws before the close (logged as ``withdraw``); it cannot come back."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明退出理由（不超过 500 字）。"))
+    lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
+    at = log.next_time()
+    signup = _active_signup(request, agency)
+    if signup is None:
+        raise SelectionError(None, N_("本机构没有有效的报名。"))
+    if request.state != RequestState.OPEN or at > request.signup_closes_at:
+        raise SelectionError(None, N_("报名已截止，不能再退出。"))
+    signup.withdrawn_at = at
+    signup.withdraw_reason = reason
+    log.append([("withdraw", lottery.lottery_id,
+                 {"agency_id": agency.public_id, "reason": reason, "by": user.account_id})], at=at)
+    audit.record("agency:signup:withdraw", request.public_id,
+                 {"agency": agency.public_id, "reason": reason})
+    return signup
+
+
+# --- close, entropy, draw ---------------------------------------------------------------------
+
+def close(request: SelectionRequest) -> None:
+    """At the close: exclude agencies that became ineligible (logged), then freeze the pool —
+    or, with too few eligible, void the lottery and fail the request (流标) with a notice."""
+    from market.domain.eligibility import ineligibility
+    from market.selection.eligibility import REASON_TEXT, agency_facts_many, request_facts
+
+    lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
+    at = log.next_time()
+    if lottery.state != LotteryState.OPEN or request.state != RequestState.OPEN:
+        return  # somebody else closed it
+    if at < request.signup_closes_at:
+        return
+    close_day = local_date(request.signup_closes_at)
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    active = db.session.scalars(
+        sa.select(SignUp).options(joinedload(SignUp.agency)).where(
+            SignUp.request_id == request.id, SignUp.lottery_id == lottery.lottery_id,
+            SignUp.withdrawn_at.is_(None), SignUp.excluded_at.is_(None))).all()
+    facts = agency_facts_many([s.agency for s in active])
+    wanted = request_facts(request)
+    for s in active:
+        problems = ineligibility(facts[s.agency_org_id], wanted, close_day)
+        if problems:
+            text = "；".join(REASON_TEXT[r] for r in problems)
+            s.excluded_at, s.exclude_reason = at, text
+            items.append(("exclude", lottery.lottery_id,
+                          {"agency_id": s.agency.public_id, "reason": text[:500], "by": SYSTEM}))
+    minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"])
+    eligible = [s for s in active if s.excluded_at is None]
+    if request.method == Method.CREDIT_MERIT and len(eligible) >= minimum:
+        items += _credit_cut(lottery, eligible, minimum, at)
+    pool = canonical_pool(s.agency.public_id for s in active if s.excluded_at is None)
+    request.closed_at = at
+    if len(pool) < minimum:
+        if items:
+            log.append(items, at=at)
+        reason = f"有效报名不足 {minimum} 家（{len(pool)} 家），本次选取失败"
+        void(lottery, reason, SYSTEM, at=at)
+        request.state = RequestState.FAILED.value
+        request.failed_reason = reason
+        audit.record("system:request:fail", request.public_id, {"eligible": len(pool)})
+        return
+    items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
+    log.append(items, at=at)
+    lottery.state = LotteryState.FROZEN.value
+    lottery.pool = pool
+    request.state = RequestState.CLOSED.value
+    audit.record("system:lottery:freeze", lottery.lottery_id, {"pool": len(pool)})
+
+
+def _credit_cut(lottery: Lottery, eligible: list[SignUp], minimum: int,
+                at: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+    """Credit merit (信用择优) at the close: rank the eligible by credit score, keep the top half
+    (at least ``minimum``; everyone tied with the last kept stays, and the draw decides among
+    them); the others leave the pool as ``exclude`` events with their score in the reason."""
+    from market.domain.credit import Scored, credit_cut
+    from market.selection.award import credit_scores
+
+    scores = credit_scores([s.agency_org_id for s in eligible])
+    by_id = {s.agency.public_id: s for s in eligible}
+    kept, out = credit_cut([Scored(a, scores[s.agency_org_id]) for a, s in by_id.items()],
+                           minimum)
+    bar = min(scores[by_id[a].agency_org_id] for a in kept)
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    for agency_id in out:
+        s = by_id[agency_id]
+        text = (f"信用择优：信用分 {scores[s.agency_org_id]} 分，未进入前一半"
+                f"（入围 {len(kept)} 家，入围线 {bar} 分）")
+        s.excluded_at, s.exclude_reason = at, text
+        items.append(("exclude", lottery.lottery_id,
+                      {"agency_id": agency_id, "reason": text, "by": SYSTEM}))
+    return items
+
+
+def _plan(lottery: Lottery) -> list[dict[str, Any]]:
+    return list(lottery.announcement["entropy_plan"])
+
+
+def _entered(lottery: Lottery) -> dict[int, EntropyEntry]:
+    return {e.position: e for e in db.session.scalars(
+        sa.select(EntropyEntry).where(EntropyEntry.lottery_pk == lottery.id))}
+
+
+def enter_witness(lottery: Lottery, user: User, value: str) -> None:
+    """A witness types their digits (见证人录入): after the freeze and before ``T``."""
+    lottery = lock_row(Lottery, lottery.id)
+    at = log.next_time()
+    request = lottery.request
+    witness = next((w for w in request.witnesses if w.user_id == user.id), None)
+    if witness is None:
+        raise SelectionError(None, N_("您不是本次摇号的见证人。"))
+    if lottery.state != LotteryState.FROZEN:
+        raise SelectionError(None, N_("报名截止、名单冻结之后才能录入见证随机数。"))
+    if at >= lottery.external_at:
+        raise SelectionError("value", N_("外部随机数已公开，见证随机数的录入已截止。"))
+    value = value.strip()
+    if not (6 <= len(value) <= 32 and value.isascii() and value.isdigit()):
+        raise SelectionError("value", N_("请输入 6–32 位数字。"))
+    entered = _entered(lottery)
+    if witness.position in entered:
+        raise SelectionError(None, N_("您已录入过，不能修改。"))
+    if any(p not in entered for p in range(witness.position)):
+        raise SelectionError(None, N_("请等待排在您前面的见证人先录入。"))
+    source = {"kind": "witness", "label": _plan(lottery)[witness.position]["label"],
+              "value": value}
+    _log_entropy(lottery, witness.position, source, user, at)
+
+
+def enter_external(lottery: Lottery, user: User, value: str, signature: str = "") -> None:
+    """The external result (外部随机数), entered once it is public, by an operator or a witness.
+
+    The value must be the canonical spelling of lottery-v1.md §5; the draw runs right after."""
+    lottery = lock_row(Lottery, lottery.id)
+    at = log.next_time()
+    plan = _plan(lottery)
+    position = len(plan) - 1
+    entry = plan[position]
+    if lottery.state != LotteryState.FROZEN:
+        raise SelectionError(None, N_("该摇号不在等待外部随机数的状态。"))
+    if at < _parse(public_time(entry)):
+        raise SelectionError("value", N_("外部随机数要到 %(at)s 才公开，现在不能录入。"),
+                             at=_parse(public_time(entry)).astimezone(timeutil.SHANGHAI)
+                             .strftime("%Y-%m-%d %H:%M"))
+    entered = _entered(lottery)
+    if any(p not in entered for p in range(position)):
+        raise SelectionError(None, N_("见证人尚未全部录入。"))
+    if position in entered:
+        raise SelectionError(None, N_("外部随机数已录入。"))
+    source: dict[str, Any] = {**entry, "value": value.strip()}
+    if entry["kind"] == "drand":
+        source["signature"] = signature.strip().lower()
+        source["value"] = value.strip().lower()
+    try:
+        check_source(source)
+    except Invalid as exc:
+        raise SelectionError("value", N_("格式不符：%(detail)s。双色球示例：3 7 12 19 25 31 + 9（每组从小到大，无前导零）。"),
+                             detail=str(exc)) from None
+    _log_entropy(lottery, position, source, user, at)
+    run_draw(lottery)
+
+
+def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,
+                 at: datetime) -> None:
+    log.append([("entropy", lottery.lottery_id, {"source": source, "entered_by": user.account_id})],
+               at=at)
+    db.session.add(EntropyEntry(lottery_pk=lottery.id, position=position, source=source,
+                                entered_by_id=user.id, at=at))
+    db.session.flush()
+    audit.record("witness:lottery:entropy", lottery.lottery_id,
+                 {"position": position, "kind": source["kind"]})
+
+
+def run_draw(lottery: Lottery) -> dict[str, Any] | None:
+    """Draw once every planned source is in: record, signature, ``draw`` event.  Exactly once:
+    the caller holds the lottery row lock and the state is re-checked."""
+    lottery = lock_row(Lottery, lottery.id)
+    if lottery.state != LotteryState.FROZEN:
+        return lottery.record
+    entered = _entered(lottery)
+    plan = _plan(lottery)
+    if len(entered) != len(plan):
+        return None
+    at = log.next_time()
+    secret = crypto.unseal(SECRET_PURPOSE, lottery.lottery_id, lottery.secret_sealed)
+    sources = [entered[i].source for i in range(len(plan))]
+    record = build_record(lottery.announcement, secret, sources, lottery.pool or [], _iso(at))
+    signature = sign_record(platform_key().private, record)
+    log.append([("draw", lottery.lottery_id, {"record_hash": record_hash(record).hex(),
+                                              "ranking": record["ranking"]})], at=at)
+    lottery.record, lottery.signature, lottery.drawn_at = record, signature, at
+    lottery.state = LotteryState.DRAWN.value
+    request = lottery.request
+    if request.method == Method.SEALED_BID:
+        from market.selection import sealed
+
+        sealed.after_tie_draw(request, lottery, record, at)
+    else:
+        request.state = RequestState.SELECTED.value
+        for rank, agency_id in enumerate(record["winners"]):
+            offer_award(request, lottery.lottery_id, agency_id, rank, at)
+    audit.record("system:lottery:draw", lottery.lottery_id, {"winners": record["winners"]})
+    return record
+
+
+def offer_award(request: SelectionRequest, lottery_id: str | None, agency_id: str, rank: int,
+                at: datetime, fee_fen: int | None = None) -> Award:
+    """The award to a selected agency, with the fee and days fixed now (see :class:`Award`)."""
+    from market.agencies.models import Listing
+
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.public_id == agency_id))
+    if org is None:
+        raise RuntimeError(f"selected agency {agency_id} does not exist")
+    listing = db.session.scalar(sa.select(Listing).where(
+        Listing.organisation_id == org.id, Listing.service_type_id == request.service_type_id))
+    days = request.service_days if listing is None else min(request.service_days,
+                                                            listing.committed_days)
+    award = Award(request_id=request.id, lottery_id=lottery_id, agency_org_id=org.id, rank=rank,
+                  fee_fen=fee_fen if fee_fen is not None else (
+                      request.price_fen or request.cap_fen or 0), service_days=days,
+                  state=AwardState.OFFERED.value, offered_at=at)
+    db.session.add(award)
+    audit.record("system:award:offer", request.public_id, {"agency": agency_id, "rank": rank})
+    return award
+
+
+def advance(request: SelectionRequest) -> None:
+    """Everything time alone decides, done lazily on page view and by ``flask selection tick``:
+    the close, and the void of a lottery whose witnesses missed ``T``.  Idempotent."""
+    from market.selection import award, sealed
+
+    now = timeutil.now()
+    if request.state == RequestState.OPEN and now >= request.signup_closes_at:
+        if request.method == Method.SEALED_BID:
+            sealed.open_bids(request)
+        elif request.method in LOTTERY_METHODS:
+            close(request)
+    lottery = current_lottery(request)
+    if lottery is not None and lottery.state == LotteryState.FROZEN and now >= lottery.external_at:
+        lottery = lock_row(Lottery, lottery.id)
+        witnesses = sum(1 for e in _plan(lottery) if e["kind"] == "witness")
+        if lottery.state == LotteryState.FROZEN and len(
+                [p for p in _entered(lottery) if p < witnesses]) < witnesses:
+            at = log.next_time()
+            void(lottery, "见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告", SYSTEM, at=at)
+            if request.method == Method.SEALED_BID:
+                sealed.redo_tie(request, lottery)
+            else:
+                _restart(request, lottery)
+    award.advance_awards(request)
+
+
+def _restart(request: SelectionRequest, voided: Lottery) -> None:
+    """Re-announce a request whose lottery was voided by the system: a new lottery id, a new
+    window of the minimum length, the agencies still signed up carried over."""
+    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    today = timeutil.today_local()
+    old_close = request.signup_closes_at
+    new_day = current_calendar().add_working_days(today, days)
+    request.signup_closes_at = local_day_start(new_day) + (
+        old_close - local_day_start(local_date(old_close)))
+    request.state = RequestState.OPEN.value
+    request.version += 1
+    carry = [s for s in request.signups if s.lottery_id == voided.lottery_id
+             and s.withdrawn_at is None]
+    for s in carry:
+        s.excluded_at = None
+        s.exclude_reason = None
+    announce(request, replaces=voided.lottery_id, carry_over=carry)
+    audit.record("system:request:reannounce", request.public_id, {"replaces": voided.lottery_id})
+
+
+def bundle(lottery: Lottery) -> dict[str, Any]:
+    """The public verification bundle (lottery-v1.md §8) against the latest checkpoint."""
+    if lottery.record is None or lottery.signature is None:
+        raise SelectionError(None, N_("尚未抽取，没有可核验的结果。"))
+    cp = log.latest_checkpoint()
+    if cp is None:  # a drawn lottery has logged events, so a checkpoint exists
+        raise RuntimeError("drawn lottery but no checkpoint")
+    key = platform_key()
+    events = log.events_of(lottery.lottery_id)
+    entries = log_entries(log.reader(cp.size), [e for e in events if e["seq"] < cp.size], cp.size)
+    return build_bundle(lottery.announcement, lottery.record, lottery.signature, key.public_raw,
+                        key.name, key.name, cp.note, entries)

@@ -1,0 +1,65 @@
+"""Small helpers shared by the selection views: errors next to fields, parsing form text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import flash
+from flask_babel import gettext as _
+
+from market.domain.fees import parse_yuan
+from market.selection.errors import SelectionError
+from market.timeutil import SHANGHAI
+
+
+def show_error(form: Any, error: SelectionError) -> None:
+    """Put an operation's message next to its field (or on top of the page)."""
+    message = _(error.message, **error.params)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        flash(message, "error")
+
+
+def yuan_to_fen(text: str | None) -> int | None:
+    return parse_yuan(text or "") if text else None
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A date-time typed in Beijing time (naive, from the browser) as an aware UTC time."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    """For a datetime-local input: Beijing time without a zone."""
+    return value.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def parse_counts(text: str | None) -> dict[str, int] | None:
+    """Lines "证书类别 人数" → {类别: 人数}; None when a line does not parse."""
+    result: dict[str, int] = {}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        kind, _sep, count = line.rpartition(" ")
+        if not kind.strip() or not count.isdigit():
+            return None
+        result[kind.strip()] = result.get(kind.strip(), 0) + int(count)
+    return result
+
+
+def parse_avoid(text: str | None) -> list[tuple[str, str]] | None:
+    """Lines "AG-000012 理由" → [(id, reason)]; None when a line has no reason."""
+    result = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        agency_id, _sep, reason = line.partition(" ")
+        result.append((agency_id.strip(), reason.strip()))
+    return result

@@ -1,0 +1,391 @@
+"""Projects (项目), selection requests (采购公告), sign-ups (报名), lotteries (摇号)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import UTCDateTime, db
+
+
+class FundSource(enum.StrEnum):
+    FISCAL = "fiscal"  # 财政资金
+    SOCIAL = "social"  # 社会资金
+
+
+class Project(db.Model):  # type: ignore[name-defined,misc]
+    """An owner's investment project (项目)."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    code: Mapped[str] = mapped_column(sa.String(32))  # 投资项目代码
+    fund_source: Mapped[str] = mapped_column(sa.String(16))
+    investment_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    location: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    owner = relationship("Organisation")
+    requests: Mapped[list[SelectionRequest]] = relationship(back_populates="project")
+
+    __table_args__ = (
+        sa.CheckConstraint("fund_source in ('fiscal','social')", name="fund_source"),
+        sa.CheckConstraint("investment_fen >= 0", name="investment"),
+    )
+
+
+class Method(enum.StrEnum):
+    LOTTERY = "lottery"  # 随机抽取
+    SEALED_BID = "sealed_bid"  # 竞价
+    CREDIT_MERIT = "credit_merit"  # 信用择优
+    DIRECT = "direct"  # 直接选取
+
+
+class RequestState(enum.StrEnum):
+    DRAFT = "draft"  # 草稿
+    OPEN = "open"  # 报名中
+    CLOSED = "closed"  # 报名截止，待摇号
+    SELECTED = "selected"  # 已选出
+    FAILED = "failed"  # 流标（有效报名不足）
+    CANCELLED = "cancelled"  # 已撤销
+
+
+class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
+    """A selection request (采购公告): what the owner needs, the price, the method, the window.
+
+    ``plan`` is the draw's entropy plan without witness accounts; ``witnesses`` hold them.
+    """
+
+    __tablename__ = "selection_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
+    owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    scope: Mapped[str] = mapped_column(sa.Text)
+    qualification_type: Mapped[str | None] = mapped_column(sa.String(100))
+    qualification_level: Mapped[str | None] = mapped_column(sa.String(20))
+    practitioners: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    price_kind: Mapped[str] = mapped_column(sa.String(8))  # fixed / cap
+    price_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # the fixed price
+    cap_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # 最高限价
+    floor_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # 最低限价
+    service_days: Mapped[int]  # working days
+    signing_days: Mapped[int]  # working days to sign the contract after the award
+    method: Mapped[str] = mapped_column(sa.String(16), default=Method.LOTTERY)
+    signup_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    external_kind: Mapped[str] = mapped_column(sa.String(8), default="ssq")
+    external_label: Mapped[str] = mapped_column(sa.String(64), default="")
+    state: Mapped[str] = mapped_column(sa.String(16), default=RequestState.DRAFT, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    reannounces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_request.id"))
+    # direct selection (直接选取): the agency the owner names
+    direct_agency_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    # sealed bid (竞价): the round of quotes (a re-run after an upheld objection is a new round)
+    # and when the current round was opened; an opening that failed says why (e.g. lost key)
+    bid_round: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opening_error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    project: Mapped[Project] = relationship(back_populates="requests")
+    owner = relationship("Organisation", foreign_keys=[owner_org_id])
+    direct_agency = relationship("Organisation", foreign_keys=[direct_agency_org_id])
+    service_type = relationship("ServiceType")
+    avoid: Mapped[list[AvoidEntry]] = relationship(back_populates="request",
+                                                   cascade="all, delete-orphan")
+    witnesses: Mapped[list[Witness]] = relationship(back_populates="request",
+                                                    cascade="all, delete-orphan",
+                                                    order_by="Witness.position")
+    signups: Mapped[list[SignUp]] = relationship(back_populates="request")
+    amendments: Mapped[list[Amendment]] = relationship(back_populates="request",
+                                                       order_by="Amendment.version")
+
+    __table_args__ = (
+        sa.CheckConstraint("state in ('draft','open','closed','selected','failed','cancelled')",
+                           name="state"),
+        sa.CheckConstraint("method in ('lottery','sealed_bid','credit_merit','direct')",
+                           name="method"),
+        sa.CheckConstraint("price_kind in ('fixed','cap')", name="price_kind"),
+        sa.CheckConstraint("service_days > 0", name="service_days"),
+    )
+
+
+class AvoidEntry(db.Model):  # type: ignore[name-defined,misc]
+    """An agency the owner must not select, with the reason (回避)."""
+
+    __tablename__ = "avoid_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+    request: Mapped[SelectionRequest] = relationship(back_populates="avoid")
+    agency = relationship("Organisation")
+
+
+class Witness(db.Model):  # type: ignore[name-defined,misc]
+    """A witness of the draw (见证人): one account per witness entry of the plan."""
+
+    __tablename__ = "witness"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    position: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    label: Mapped[str] = mapped_column(sa.String(64))
+
+    request: Mapped[SelectionRequest] = relationship(back_populates="witnesses")
+    user = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "user_id"),
+                      sa.UniqueConstraint("request_id", "position"))
+
+
+class Amendment(db.Model):  # type: ignore[name-defined,misc]
+    """A published change to an open request (更正公告), with its reason."""
+
+    __tablename__ = "amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    version: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    request: Mapped[SelectionRequest] = relationship(back_populates="amendments")
+
+
+class SignUp(db.Model):  # type: ignore[name-defined,misc]
+    """An agency's sign-up (报名) for a request, and what happened to it."""
+
+    __tablename__ = "signup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    lottery_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdraw_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    exclude_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    log_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    request: Mapped[SelectionRequest] = relationship(back_populates="signups")
+    agency = relationship("Organisation")
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "agency_org_id", "lottery_id"),)
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None and self.excluded_at is None
+
+
+class LotteryState(enum.StrEnum):
+    OPEN = "open"  # announced, sign-up open
+    FROZEN = "frozen"  # pool frozen, waiting for entropy
+    DRAWN = "drawn"
+    VOID = "void"
+
+
+class Lottery(db.Model):  # type: ignore[name-defined,misc]
+    """One agency-lottery/v1 draw (摇号) of a request; a voided one is re-run under a new id."""
+
+    __tablename__ = "lottery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    replaces: Mapped[str | None] = mapped_column(sa.String(64))
+    announcement: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    secret_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    state: Mapped[str] = mapped_column(sa.String(8), default=LotteryState.OPEN, index=True)
+    pool: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    external_at: Mapped[datetime] = mapped_column(UTCDateTime())  # T of lottery-v1 §5
+    record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    signature: Mapped[str | None] = mapped_column(sa.String(100))
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    request: Mapped[SelectionRequest] = relationship()
+    entries: Mapped[list[EntropyEntry]] = relationship(back_populates="lottery",
+                                                       order_by="EntropyEntry.position")
+
+    __table_args__ = (
+        sa.CheckConstraint("state in ('open','frozen','drawn','void')", name="state"),
+    )
+
+
+class EntropyEntry(db.Model):  # type: ignore[name-defined,misc]
+    """A source value entered for a plan entry (witness digits or the external result)."""
+
+    __tablename__ = "entropy_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_pk: Mapped[int] = mapped_column(sa.ForeignKey("lottery.id"), index=True)
+    position: Mapped[int]
+    source: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    lottery: Mapped[Lottery] = relationship(back_populates="entries")
+    entered_by = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("lottery_pk", "position"),)
+
+
+class AwardState(enum.StrEnum):
+    OFFERED = "offered"  # 中选，待公示期满和确认
+    CONFIRMED = "confirmed"  # 中介机构已确认
+    DECLINED = "declined"  # 放弃
+    TIMED_OUT = "timed_out"  # 逾期未确认
+    VOIDED = "voided"  # 异议成立等原因作废
+
+
+class Award(db.Model):  # type: ignore[name-defined,misc]
+    """The result for one agency (中选结果): offered at the draw (or opening), then confirmed or
+    declined; a decline passes the award to the next alternate.  The fee and the committed
+    days are fixed here, so a later change of the agency's listing never alters them."""
+
+    __tablename__ = "award"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    lottery_id: Mapped[str | None] = mapped_column(sa.String(64))
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    rank: Mapped[int]  # position in the published ranking (0 = first drawn)
+    fee_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    service_days: Mapped[int]  # the shorter of the listing's committed days and the request's
+    state: Mapped[str] = mapped_column(sa.String(16), default=AwardState.OFFERED, index=True)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # who declined: the agency's account id, or "system" for a confirmation timeout; declines
+    # and timeouts are what the credit score counts (market.selection.award.declines_of)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(128))
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award.id"))
+
+    request: Mapped[SelectionRequest] = relationship()
+    agency = relationship("Organisation")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state in ('offered','confirmed','declined','timed_out','voided')", name="state"),
+    )
+
+
+class Bid(db.Model):  # type: ignore[name-defined,misc]
+    """A sealed quote (竞价报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce
+    under the per-request key) and the ``commitment`` exist; ``amount_fen`` and ``nonce`` are
+    filled in at the opening, when they become public.  A replaced quote stays, marked."""
+
+    __tablename__ = "bid"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    commitment: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    log_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    receipt: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    amount_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # public after the opening
+    nonce: Mapped[str | None] = mapped_column(sa.String(64))  # hex, public after the opening
+    valid: Mapped[bool | None] = mapped_column()  # opened and recomputes to its commitment
+
+    request: Mapped[SelectionRequest] = relationship()
+    agency = relationship("Organisation")
+
+
+class ObjectionState(enum.StrEnum):
+    PENDING = "pending"  # 待处理
+    UPHELD = "upheld"  # 异议成立
+    REJECTED = "rejected"  # 异议不成立
+
+
+class Objection(db.Model):  # type: ignore[name-defined,misc]
+    """An objection (异议) to a result notice by a registrant, and the regulator's decision."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    award_id: Mapped[int] = mapped_column(sa.ForeignKey("award.id"))
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    upload_id: Mapped[int | None] = mapped_column(sa.ForeignKey("upload.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(sa.String(16), default=ObjectionState.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    request: Mapped[SelectionRequest] = relationship()
+    agency = relationship("Organisation")
+    upload = relationship("Upload")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("state in ('pending','upheld','rejected')", name="state"),
+    )
+
+
+class BidLogLeaf(db.Model):  # type: ignore[name-defined,misc]
+    """One event of the sealed-bid log (its own origin, ``<LOG_ORIGIN>-bids``)."""
+
+    __tablename__ = "bid_log_leaf"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    request_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    type: Mapped[str] = mapped_column(sa.String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class BidLogNode(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "bid_log_node"
+
+    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+
+
+class BidLogHead(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "bid_log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BidLogCheckpoint(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "bid_log_checkpoint"
+
+    size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    note: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,265 @@
+"""Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened at the deadline.
+
+Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
+anyone's page view or ``flask selection tick`` once the deadline has passed (lazy, exactly once
+under the request's row lock).
+
+At rest a quote is only ``crypto.seal("sealed-bid", request id, u64(amount) || nonce)`` and its
+sealed-bid/v1 commitment: no column holds an amount before the opening, and no view reads
+``sealed``.  At the opening every current quote is decrypted, checked against its commitment and
+published with its nonce (``open`` event of the bid log, ``Bid.amount_fen``/``nonce``); the
+lowest valid quote wins, and a tie is broken by an agency-lottery/v1 draw among the tied.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+
+from market import audit, crypto, timeutil
+from market.accounts.models import Organisation, User
+from market.db import db, lock_row
+from market.domain import sealed_bid as sb
+from market.domain.calendar import local_date
+from market.i18n import N_
+from market.selection import bidlog
+from market.selection.errors import SelectionError
+from market.selection.models import (
+    Bid,
+    Lottery,
+    LotteryState,
+    Method,
+    RequestState,
+    SelectionRequest,
+)
+from market.transparency import log
+
+PURPOSE = "sealed-bid"
+SYSTEM = "system"
+
+
+def _seal(request: SelectionRequest, amount_fen: int, nonce: bytes) -> bytes:
+    return crypto.seal(PURPOSE, request.public_id, amount_fen.to_bytes(8, "big") + nonce)
+
+
+def _unseal(request: SelectionRequest, sealed: bytes) -> tuple[int, bytes]:
+    plain = crypto.unseal(PURPOSE, request.public_id, sealed)
+    if len(plain) != 8 + sb.NONCE_BYTES:
+        raise ValueError("sealed quote has the wrong length")
+    return int.from_bytes(plain[:8], "big"), plain[8:]
+
+
+def current_bids(request: SelectionRequest, *, include_replaced: bool = False) -> list[Bid]:
+    query = sa.select(Bid).where(Bid.request_id == request.id, Bid.round == request.bid_round)
+    if not include_replaced:
+        query = query.where(Bid.replaced_at.is_(None))
+    return list(db.session.scalars(query.order_by(Bid.id)))
+
+
+def my_bid(request: SelectionRequest, agency: Organisation) -> Bid | None:
+    return db.session.scalars(sa.select(Bid).where(
+        Bid.request_id == request.id, Bid.round == request.bid_round,
+        Bid.agency_org_id == agency.id, Bid.replaced_at.is_(None))).first()
+
+
+def submit(request: SelectionRequest, agency: Organisation, user: User, amount_fen: int | None) -> Bid:
+    """Seal and commit a quote (报价), or replace this agency's current one, before the
+    deadline.  The receipt holds the commitment, never the amount."""
+    from market.selection.eligibility import REASON_TEXT, reasons
+
+    request = lock_row(SelectionRequest, request.id)
+    at = bidlog.next_time()
+    if request.method != Method.SEALED_BID or request.state != RequestState.OPEN:
+        raise SelectionError(None, N_("该公告不在报价期。"))
+    if at >= request.signup_closes_at:
+        raise SelectionError("amount", N_("报价已于 %(at)s 截止。"),
+                             at=request.signup_closes_at.astimezone(timeutil.SHANGHAI)
+                             .strftime("%Y-%m-%d %H:%M"))
+    cap = request.cap_fen or 0
+    if amount_fen is None or not sb.within(amount_fen, request.floor_fen, cap):
+        raise SelectionError("amount", N_("报价须在最低限价 %(floor)s 元与最高限价 %(cap)s 元之间（含两端）。"),
+                             floor=_yuan(request.floor_fen or 1), cap=_yuan(cap))
+    problems = reasons(agency, request, local_date(at))
+    if problems:
+        raise SelectionError(None, N_("不符合报名条件：%(reasons)s"),
+                             reasons="；".join(REASON_TEXT[r] for r in problems))
+    old = my_bid(request, agency)
+    nonce = os.urandom(sb.NONCE_BYTES)
+    commitment = sb.commitment(request.public_id, agency.public_id, amount_fen, nonce).hex()
+    event = bidlog.append("bid", request.public_id, {
+        "round": request.bid_round, "agency_id": agency.public_id, "commitment": commitment,
+        "replaces": old.commitment if old else None, "by": user.account_id}, at=at)
+    if old is not None:
+        old.replaced_at = at
+    bid = Bid(request_id=request.id, round=request.bid_round, agency_org_id=agency.id,
+              by_id=user.id, at=at, sealed=_seal(request, amount_fen, nonce),
+              commitment=commitment, log_seq=event["seq"], receipt=bidlog.receipt(event))
+    db.session.add(bid)
+    db.session.flush()
+    audit.record("agency:bid:replace" if old else "agency:bid:submit", request.public_id,
+                 {"agency": agency.public_id, "commitment": commitment})
+    return bid
+
+
+def _yuan(fen: int) -> str:
+    from market.domain.fees import format_yuan
+
+    return format_yuan(fen)
+
+
+def open_bids(request: SelectionRequest) -> None:
+    """The opening (开标): decrypt, check, publish, rank; exactly once (row lock + re-check).
+
+    A quote that cannot be decrypted (the data key was lost or changed) stops the opening: the
+    request stays unopened with ``opening_error`` set and shown on its pages, so the loss is
+    reported and nothing is published from a partial set."""
+    from market.domain.eligibility import ineligibility
+    from market.selection.eligibility import REASON_TEXT, agency_facts_many, request_facts
+
+    request = lock_row(SelectionRequest, request.id)
+    at = bidlog.next_time()
+    if (request.method != Method.SEALED_BID or request.state != RequestState.OPEN
+            or at < request.signup_closes_at):
+        return
+    bids = current_bids(request)
+    opened: list[tuple[Bid, int, bytes]] = []
+    try:
+        for bid in bids:
+            amount, nonce = _unseal(request, bid.sealed)
+            opened.append((bid, amount, nonce))
+    except (InvalidTag, ValueError, RuntimeError) as exc:
+        message = (f"无法解密报价（{type(exc).__name__}）：保护报价的密钥已丢失或被更换，"
+                   "开标中止，请运营人员恢复密钥后重试。")
+        if request.opening_error != message:
+            request.opening_error = message
+            audit.record("system:bid:open-failed", request.public_id, {"error": type(exc).__name__})
+        return
+    request.opening_error = None
+    close_day = local_date(request.signup_closes_at)
+    facts = agency_facts_many([b.agency for b, _a, _n in opened])
+    wanted = request_facts(request)
+    valid: list[sb.OpenedBid] = []
+    invalid: list[str] = []
+    excluded: list[dict[str, str]] = []
+    published = []
+    for bid, amount, nonce in opened:
+        bid.amount_fen, bid.nonce = amount, nonce.hex()
+        bid.valid = sb.opens(bid.commitment, request.public_id, bid.agency.public_id, amount,
+                             bid.nonce) and sb.within(amount, request.floor_fen, request.cap_fen or 0)
+        published.append({"agency_id": bid.agency.public_id, "amount_fen": amount,
+                          "nonce": bid.nonce, "commitment": bid.commitment})
+        problems = ineligibility(facts[bid.agency_org_id], wanted, close_day)
+        if not bid.valid:
+            invalid.append(bid.commitment)
+        elif problems:
+            bid.valid = False
+            excluded.append({"agency_id": bid.agency.public_id,
+                             "reason": "；".join(REASON_TEXT[r] for r in problems)[:500]})
+        else:
+            valid.append(sb.OpenedBid(bid.agency.public_id, amount))
+    request.opened_at = at
+    request.closed_at = at
+    tied = sb.lowest(valid)
+    tie_lottery: Lottery | None = None
+    if not valid:
+        request.state = RequestState.FAILED.value
+        request.failed_reason = "没有有效报价，本次竞价失败"
+    elif len(tied) == 1:
+        request.state = RequestState.SELECTED.value
+    else:
+        request.state = RequestState.CLOSED.value  # waiting for the tie-break draw
+        tie_lottery = _announce_tie(request, tied, min(b.amount_fen for b in valid),
+                                    replaces=_unreplaced_void(request))
+    bidlog.append("open", request.public_id, {
+        "round": request.bid_round, "bids": published, "invalid": invalid, "excluded": excluded,
+        "winner": tied[0] if len(tied) == 1 else None,
+        "tie_lottery": tie_lottery.lottery_id if tie_lottery else None}, at=at)
+    if len(tied) == 1:
+        from market.selection.draw import offer_award
+
+        offer_award(request, None, tied[0], 0, at, fee_fen=min(b.amount_fen for b in valid))
+    audit.record("system:bid:open", request.public_id,
+                 {"valid": len(valid), "invalid": len(invalid), "tied": len(tied)})
+
+
+def _unreplaced_void(request: SelectionRequest) -> str | None:
+    """The request's last voided lottery not yet replaced (a re-run must name it, §7 rule 7)."""
+    rows = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == request.id)
+                              .order_by(Lottery.id)).all()
+    replaced = {r.replaces for r in rows if r.replaces}
+    voided = [r.lottery_id for r in rows
+              if r.state == LotteryState.VOID and r.lottery_id not in replaced]
+    return voided[-1] if voided else None
+
+
+def _announce_tie(request: SelectionRequest, tied: list[str], amount_fen: int,
+                  replaces: str | None) -> Lottery:
+    """A tie-break draw (agency-lottery/v1) among the tied: its own id, announced, the tied
+    registered and the pool frozen at the opening; the request's witnesses then type their
+    digits and the external source named in the request decides."""
+    from lottery.draw import pool_root
+    from market.selection.draw import announce
+
+    at = log.next_time()
+    lottery = announce(request, replaces, closes_at=at, at=at,
+                       extra={"purpose": "sealed-bid tie-break", "tied_amount_fen": amount_fen,
+                              "bid_round": request.bid_round})
+    pool = sorted(tied, key=lambda a: a.encode())
+    items: list[tuple[str, str, dict[str, Any]]] = [
+        ("register", lottery.lottery_id, {"agency_id": a, "by": SYSTEM}) for a in pool]
+    items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
+    log.append(items, at=at)
+    lottery.pool = pool
+    lottery.state = LotteryState.FROZEN.value
+    audit.record("system:lottery:freeze", lottery.lottery_id, {"pool": len(pool), "tie": True})
+    return lottery
+
+
+def redo_tie(request: SelectionRequest, voided: Lottery) -> None:
+    """The system voided a tie-break draw whose witnesses missed ``T``: draw again among the
+    same tied agencies under a new id that replaces it (external source re-planned from now)."""
+    pool = list(voided.pool or [])
+    amount = int(voided.announcement.get("tied_amount_fen", 0))
+    # plan_of counts the external source from the deadline; move it to now so the new T is
+    # in the future (the notice shows the re-planned source)
+    request.signup_closes_at = max(request.signup_closes_at, timeutil.now())
+    _announce_tie(request, pool, amount, replaces=voided.lottery_id)
+
+
+def after_tie_draw(request: SelectionRequest, lottery: Lottery, record: dict[str, Any],
+                   at: datetime) -> None:
+    """The tie-break draw is done: the award goes to its winner at the tied amount."""
+    from market.selection.draw import offer_award
+
+    request.state = RequestState.SELECTED.value
+    ranking = full_ranking(request)
+    winner = record["winners"][0]
+    offer_award(request, lottery.lottery_id, winner, ranking.index(winner), at,
+                fee_fen=int(lottery.announcement["tied_amount_fen"]))
+
+
+def tie_lottery(request: SelectionRequest) -> Lottery | None:
+    rows = db.session.scalars(sa.select(Lottery).where(
+        Lottery.request_id == request.id, Lottery.state == LotteryState.DRAWN.value)
+        .order_by(Lottery.id.desc())).all()
+    return next((r for r in rows if r.announcement.get("bid_round") == request.bid_round), None)
+
+
+def full_ranking(request: SelectionRequest) -> list[str]:
+    """Every valid quote of the current round, lowest first; the tie among the lowest in the
+    tie-break draw's ranking — the order in which alternates are offered the award."""
+    bids = [sb.OpenedBid(b.agency.public_id, b.amount_fen) for b in current_bids(request)
+            if b.valid and b.amount_fen is not None]
+    lot = tie_lottery(request)
+    return sb.ranking(bids, (lot.record or {}).get("ranking", []) if lot else [])
+
+
+def amount_of(request: SelectionRequest, agency_id: str) -> int | None:
+    for b in current_bids(request):
+        if b.agency.public_id == agency_id and b.valid:
+            return b.amount_fen
+    return None

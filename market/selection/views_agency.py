@@ -1,0 +1,115 @@
+"""Agency pages: open requests (with why not eligible), sign up, withdraw, receipts."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market import timeutil
+from market.agencies.models import Listing
+from market.auth import access, require_org
+from market.db import db
+from market.domain.calendar import local_date
+from market.forms import ActionForm
+from market.selection import draw, sealed
+from market.selection.eligibility import REASON_TEXT, reasons
+from market.selection.errors import SelectionError
+from market.selection.forms import WithdrawForm
+from market.selection.models import RequestState, SelectionRequest, SignUp
+
+bp = Blueprint("agency_selection", __name__, url_prefix="/agency")
+
+
+
+def _open_request(public_id: str) -> SelectionRequest:
+    req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
+        SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT))
+    if req is None:
+        abort(404)
+    return req
+
+
+@bp.route("/requests")
+@access("agency")
+def open_requests() -> str:
+    """Open requests for the services this agency lists, and for each whether it may sign up
+    (and if not, every reason)."""
+    org = require_org()
+    services = set(db.session.scalars(sa.select(Listing.service_type_id).where(
+        Listing.organisation_id == org.id)))
+    rows = db.session.scalars(sa.select(SelectionRequest).where(
+        SelectionRequest.state == RequestState.OPEN.value)
+        .order_by(SelectionRequest.signup_closes_at)).all()
+    today = timeutil.today_local()
+    items = []
+    for req in rows:
+        draw.advance(req)
+        if req.state != RequestState.OPEN:
+            continue
+        mine = db.session.scalar(sa.select(SignUp).where(
+            SignUp.request_id == req.id, SignUp.agency_org_id == org.id).order_by(SignUp.id.desc()))
+        problems = [REASON_TEXT[r] for r in reasons(org, req, today)]
+        items.append({"req": req, "listed": req.service_type_id in services, "signup": mine,
+                      "reasons": problems, "bid": sealed.my_bid(req, org)})
+    items.sort(key=lambda i: (not i["listed"], bool(i["reasons"])))
+    return render_template("selection/agency_requests.html", items=items,
+                           withdraw_form=WithdrawForm())
+
+
+@bp.route("/requests/<public_id>/signup", methods=["POST"])
+@access("agency")
+def sign_up(public_id: str) -> ResponseReturnValue:
+    req = _open_request(public_id)
+    if ActionForm().validate_on_submit():
+        draw.advance(req)
+        try:
+            draw.sign_up(req, require_org(), current_user)
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+            return redirect(url_for("agency_selection.open_requests"))
+        flash(_("报名成功。请下载并保存报名回执。"), "success")
+    return redirect(url_for("agency_selection.signups"))
+
+
+@bp.route("/requests/<public_id>/withdraw", methods=["POST"])
+@access("agency")
+def withdraw(public_id: str) -> ResponseReturnValue:
+    req = _open_request(public_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            draw.withdraw(req, require_org(), current_user, form.reason.data or "")
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("已退出报名。"), "success")
+    else:
+        flash(_("请写明退出理由。"), "error")
+    return redirect(url_for("agency_selection.signups"))
+
+
+@bp.route("/signups")
+@access("agency")
+def signups() -> str:
+    org = require_org()
+    rows = db.session.scalars(sa.select(SignUp).where(SignUp.agency_org_id == org.id)
+                              .order_by(SignUp.id.desc())).all()
+    return render_template("selection/agency_signups.html", signups=rows,
+                           withdraw_form=WithdrawForm(), today=local_date(timeutil.now()))
+
+
+@bp.route("/signups/<int:signup_id>/receipt.json")
+@access("agency")
+def receipt(signup_id: int) -> ResponseReturnValue:
+    """The sign-up receipt to keep: the register event, its inclusion proof, the checkpoint."""
+    signup = db.session.get(SignUp, signup_id)
+    if signup is None or signup.agency_org_id != require_org().id or signup.receipt is None:
+        abort(404)
+    body = json.dumps(signup.receipt, ensure_ascii=False, indent=1, sort_keys=True)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="receipt-{signup.lottery_id}-{signup.id}.json"'})

@@ -1,0 +1,373 @@
+"""Quotes, awards, objections, and the public request API (竞价、中选确认、异议、公告接口)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market import timeutil
+from market.api.spec import ApiError, Page, PageQuery, endpoint, param
+from market.auth import ANYONE, USER, access, current_role, require_org
+from market.db import db
+from market.selection import award as ops
+from market.selection import bidlog, draw, sealed
+from market.selection.errors import SelectionError
+from market.selection.forms import BidForm, DecideForm, DeclineForm, ObjectionForm
+from market.selection.helpers import show_error, yuan_to_fen
+from market.selection.models import (
+    Award,
+    AwardState,
+    Bid,
+    Method,
+    Objection,
+    ObjectionState,
+    RequestState,
+    SelectionRequest,
+)
+from market.storage import UploadError, store_file
+
+bp = Blueprint("awards", __name__)
+
+
+def _request(public_id: str) -> SelectionRequest:
+    req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
+        SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
+    if req is None:
+        abort(404)
+    return req
+
+
+# --- agency: quotes --------------------------------------------------------------------------
+
+@bp.route("/agency/requests/<public_id>/bid", methods=["POST"])
+@access("agency")
+def bid(public_id: str) -> ResponseReturnValue:
+    """Submit or replace a sealed quote; the amount is sealed before anything is stored."""
+    req = _request(public_id)
+    form = BidForm()
+    if not form.validate_on_submit():
+        flash(_("请填写报价（元）。"), "error")
+        return redirect(url_for("agency_selection.open_requests"))
+    amount = yuan_to_fen(form.amount.data)
+    if amount is None:
+        flash(_("请填写以元为单位的金额，最多两位小数。"), "error")
+        return redirect(url_for("agency_selection.open_requests"))
+    draw.advance(req)
+    try:
+        sealed.submit(req, require_org(), current_user, amount)
+    except SelectionError as error:
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("agency_selection.open_requests"))
+    flash(_("报价已密封提交。请下载并保存报价回执（含承诺值，不含金额）。"), "success")
+    return redirect(url_for("awards.my_bids"))
+
+
+@bp.route("/agency/bids")
+@access("agency")
+def my_bids() -> str:
+    org = require_org()
+    rows = db.session.scalars(sa.select(Bid).where(Bid.agency_org_id == org.id)
+                              .order_by(Bid.id.desc())).all()
+    return render_template("selection/agency_bids.html", bids=rows)
+
+
+@bp.route("/agency/bids/<int:bid_id>/receipt.json")
+@access("agency")
+def bid_receipt(bid_id: int) -> ResponseReturnValue:
+    row = db.session.get(Bid, bid_id)
+    if row is None or row.agency_org_id != require_org().id:
+        abort(404)
+    body = json.dumps(row.receipt, ensure_ascii=False, indent=1, sort_keys=True)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="bid-receipt-{row.id}.json"'})
+
+
+# --- agency: awards --------------------------------------------------------------------------
+
+@bp.route("/agency/awards")
+@access("agency")
+def my_awards() -> str:
+    org = require_org()
+    rows = db.session.scalars(sa.select(Award).where(Award.agency_org_id == org.id)
+                              .order_by(Award.id.desc())).all()
+    for a in rows:
+        draw.advance(a.request)
+    return render_template("selection/agency_awards.html", awards=rows, ops=ops,
+                           decline_form=DeclineForm(), now=timeutil.now())
+
+
+def _award(award_id: int) -> Award:
+    row = db.session.get(Award, award_id)
+    if row is None or row.agency_org_id != require_org().id:
+        abort(404)  # another organisation's award does not exist for you
+    return row
+
+
+@bp.route("/agency/awards/<int:award_id>/confirm", methods=["POST"])
+@access("agency_admin")
+def confirm(award_id: int) -> ResponseReturnValue:
+    row = db.session.get(Award, award_id)
+    if row is None:
+        abort(404)
+    from market.forms import ActionForm
+
+    if ActionForm().validate_on_submit():
+        draw.advance(row.request)
+        try:
+            ops.confirm(row, require_org())
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("已确认中选。请在合同签订时限内签订合同。"), "success")
+    return redirect(url_for("awards.my_awards"))
+
+
+@bp.route("/agency/awards/<int:award_id>/decline", methods=["POST"])
+@access("agency_admin")
+def decline(award_id: int) -> ResponseReturnValue:
+    row = _award(award_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        draw.advance(row.request)
+        try:
+            ops.decline(row, require_org(), current_user, form.reason.data or "")
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("已放弃中选，中选资格已依次递补给下一名候补。"), "success")
+    else:
+        flash(_("请写明放弃理由。"), "error")
+    return redirect(url_for("awards.my_awards"))
+
+
+# --- objections ------------------------------------------------------------------------------
+
+@bp.route("/notices/<public_id>/objection", methods=["GET", "POST"])
+@access("agency")
+def objection(public_id: str) -> ResponseReturnValue:
+    """A registrant files an objection (异议) during the result notice."""
+    req = _request(public_id)
+    draw.advance(req)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        org = require_org()
+        try:
+            ops.check_objection(req, org, form.text.data or "")
+            upload_id = None
+            if form.attachment.data and getattr(form.attachment.data, "filename", ""):
+                upload = store_file(form.attachment.data, field="attachment",
+                                    uploaded_by_id=current_user.id, organisation_id=org.id)
+                upload_id = upload.id
+            ops.file_objection(req, org, current_user, form.text.data or "", upload_id)
+        except SelectionError as error:
+            show_error(form, error)
+        except UploadError as error:
+            form.attachment.errors = [_(error.message, **error.params)]
+        else:
+            flash(_("异议已提交，监管部门处理后将公开结果。"), "success")
+            return redirect(url_for("lotteries.notice", public_id=public_id))
+    return render_template("selection/objection_form.html", req=req, form=form,
+                           award=ops.current_award(req))
+
+
+@bp.route("/objections/<int:objection_id>/attachment")
+@access(USER)
+def objection_attachment(objection_id: int) -> ResponseReturnValue:
+    """The attachment: for the objecting agency, the request's owner and regulators."""
+    from flask import send_file
+
+    from market.auth import current_org
+    from market.storage import path_for
+
+    row = db.session.get(Objection, objection_id)
+    org = current_org()
+    allowed = row is not None and row.upload is not None and (
+        current_role() == "regulator" or (org is not None and org.id in (
+            row.agency_org_id, row.request.owner_org_id)))
+    if not allowed or row is None:
+        abort(404)
+    return send_file(path_for(row.upload.sha256), mimetype=row.upload.content_type,
+                     download_name=row.upload.original_name)
+
+
+@bp.route("/regulator/objections")
+@access("regulator")
+def objections() -> str:
+    rows = db.session.scalars(sa.select(Objection).order_by(
+        (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
+    return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm())
+
+
+@bp.route("/regulator/objections/<int:objection_id>", methods=["POST"])
+@access("regulator")
+def decide(objection_id: int) -> ResponseReturnValue:
+    row = db.session.get(Objection, objection_id)
+    if row is None:
+        abort(404)
+    form = DecideForm()
+    if form.validate_on_submit():
+        try:
+            ops.decide_objection(row, current_user, form.decision.data == "uphold",
+                                 form.reason.data or "")
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("异议处理结果已公开。") if form.decision.data == "reject"
+                  else _("异议成立：本次选取已作废，公告已重新发布。"), "success")
+    else:
+        flash(_("请选择处理结果并写明理由。"), "error")
+    return redirect(url_for("awards.objections"))
+
+
+# --- the bid log -----------------------------------------------------------------------------
+
+@bp.route("/transparency/bids/checkpoint")
+@access(ANYONE)
+def bids_checkpoint() -> ResponseReturnValue:
+    cp = bidlog.latest_checkpoint()
+    if cp is None:
+        abort(404)
+    return Response(cp.note, mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/transparency/bids/log")
+@access(ANYONE)
+def bids_log() -> ResponseReturnValue:
+    from flask import request
+
+    size = bidlog.size()
+    start = request.args.get("start", 0, type=int) or 0
+    end = min(size, request.args.get("end", size, type=int) or size)
+    if start < 0 or start > end:
+        return {"error": {"code": "bad_request", "message": "0 <= start <= end"}}, 400
+    body = b"".join(leaf + b"\n" for leaf in bidlog.leaves(start, min(end, start + 10_000)))
+    return Response(body, mimetype="application/jsonl")
+
+
+# --- API -------------------------------------------------------------------------------------
+
+@dataclass
+class BidOut:
+    agency_id: str
+    amount_fen: int
+    nonce: str = field(metadata={"description": "32 bytes, hex"})
+    commitment: str = field(metadata={"description": "sealed-bid/v1 commitment, hex"})
+
+
+@dataclass
+class RequestOut:
+    id: str
+    method: str = field(metadata={"description": "lottery, sealed_bid, credit_merit or direct"})
+    state: str
+    title: str
+    service_type: str = field(metadata={"description": "service type code"})
+    project: str
+    project_code: str
+    owner: str
+    published_at: str | None
+    signup_closes_at: str
+    winner: str | None = field(metadata={"description": "the awarded agency id"})
+
+
+@dataclass
+class RequestDetailOut(RequestOut):
+    scope: str = ""
+    price_kind: str = ""
+    price_fen: int | None = None
+    cap_fen: int | None = None
+    floor_fen: int | None = None
+    service_days: int = 0
+    version: int = 1
+    external_source: str = ""
+    lotteries: list[str] = field(default_factory=list)
+    opened_at: str | None = None
+    commitments: list[str] = field(default_factory=list, metadata={
+        "description": "sealed bid: the current commitments (before and after the opening)"})
+    bids: list[BidOut] | None = field(default=None, metadata={
+        "description": "sealed bid, after the opening: every opened quote with its nonce"})
+    publicity_ends_at: str | None = None
+    confirm_by: str | None = None
+    failed_reason: str | None = None
+
+
+@dataclass
+class RequestQuery(PageQuery):
+    method: str | None = param(None, "filter by method",
+                               enum=tuple(m.value for m in Method))
+    state: str | None = param(None, "filter by state", enum=tuple(
+        s.value for s in RequestState if s != RequestState.DRAFT))
+
+
+def _iso(dt: object) -> str | None:
+    return timeutil.iso_z(dt) if dt is not None else None  # type: ignore[arg-type]
+
+
+def _winner(req: SelectionRequest) -> str | None:
+    a = ops.current_award(req)
+    return a.agency.public_id if a is not None else None
+
+
+def _out(req: SelectionRequest) -> RequestOut:
+    return RequestOut(id=req.public_id, method=req.method, state=req.state, title=req.title,
+                      service_type=req.service_type.code, project=req.project.name,
+                      project_code=req.project.code, owner=req.owner.public_id,
+                      published_at=_iso(req.published_at),
+                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req))
+
+
+@bp.route("/api/requests")
+@access(ANYONE)
+@endpoint(query=RequestQuery, response=RequestOut, paged=True, tag="requests")
+def api_requests(query: RequestQuery) -> Page[RequestOut]:
+    """Published selection requests (采购公告), newest first."""
+    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    if query.method:
+        q = q.where(SelectionRequest.method == query.method)
+    if query.state:
+        q = q.where(SelectionRequest.state == query.state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+    rows = db.session.scalars(q.order_by(SelectionRequest.id.desc()).limit(query.per_page)
+                              .offset((query.page - 1) * query.per_page)).all()
+    return Page(items=[_out(r) for r in rows], total=total, query=query)
+
+
+@bp.route("/api/requests/<public_id>")
+@access(ANYONE)
+@endpoint(response=RequestDetailOut, tag="requests", errors=(404,))
+def api_request(public_id: str) -> RequestDetailOut:
+    """One selection request: the notice fields, the opened quotes of a sealed bid, the winner.
+
+    Before a sealed bid's opening only the commitments are given: no amount exists in clear."""
+    req = db.session.scalar(sa.select(SelectionRequest).where(
+        SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
+    if req is None:
+        raise ApiError(404, "not_found", "no such request")
+    draw.advance(req)
+    base = _out(req)
+    from market.selection.models import Lottery
+
+    bids = None
+    commitments: list[str] = []
+    if req.method == Method.SEALED_BID:
+        current = sealed.current_bids(req)
+        commitments = [b.commitment for b in current]
+        if req.opened_at is not None:
+            bids = [BidOut(b.agency.public_id, b.amount_fen, b.nonce, b.commitment)
+                    for b in current if b.amount_fen is not None and b.nonce is not None]
+    a = ops.current_award(req)
+    return RequestDetailOut(
+        **vars(base), scope=req.scope, price_kind=req.price_kind, price_fen=req.price_fen,
+        cap_fen=req.cap_fen, floor_fen=req.floor_fen, service_days=req.service_days,
+        version=req.version, external_source=req.external_label,
+        lotteries=list(db.session.scalars(sa.select(Lottery.lottery_id).where(
+            Lottery.request_id == req.id).order_by(Lottery.id))),
+        opened_at=_iso(req.opened_at), commitments=commitments, bids=bids,
+        publicity_ends_at=_iso(ops.publicity_end(a)) if a else None,
+        confirm_by=_iso(ops.confirm_by(a)) if a and a.state == AwardState.OFFERED else None,
+        failed_reason=req.failed_reason)

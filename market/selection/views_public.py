@@ -1,0 +1,226 @@
+"""Public notices, draw pages with "verify it yourself", bundles, witness and result entry."""
+
+from __future__ import annotations
+
+import json
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from lottery.errors import CheckFailed
+from lottery.events import record_hash
+from lottery.sources import public_time
+from lottery.verify import verify_bundle
+from market import timeutil
+from market.accounts.models import Organisation
+from market.auth import ANYONE, USER, access, current_role
+from market.db import db
+from market.selection import draw
+from market.selection.errors import SelectionError
+from market.selection.forms import ExternalForm, WitnessForm
+from market.selection.helpers import show_error
+from market.selection.models import (
+    Lottery,
+    RequestState,
+    SelectionRequest,
+    SignUp,
+)
+from market.transparency.keys import platform_key
+
+bp = Blueprint("lotteries", __name__)
+
+PER_PAGE = 20
+PAGE_ROWS = 50  # rows of rankings and sign-ups shown before "show all" (the bundle has all)
+
+
+def _lottery(lottery_id: str) -> Lottery:
+    lottery: Lottery | None = db.session.scalar(
+        sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+    if lottery is None:
+        abort(404)
+    return lottery
+
+
+@bp.route("/notices")
+@access(ANYONE)
+def notices() -> str:
+    """Published selection requests (采购公告), newest first, filterable by state."""
+    state = request.args.get("state", "")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    if state in {s.value for s in RequestState} - {"draft"}:
+        query = query.where(SelectionRequest.state == state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(SelectionRequest.published_at.desc())
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("selection/notices.html", rows=rows, state=state, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), total=total)
+
+
+@bp.route("/notices/<public_id>")
+@access(ANYONE)
+def notice(public_id: str) -> str:
+    req = db.session.scalar(sa.select(SelectionRequest).where(
+        SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
+    if req is None:
+        abort(404)
+    draw.advance(req)
+    lotteries = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == req.id)
+                                   .order_by(Lottery.id)).all()
+    registrants = db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
+        SignUp.request_id == req.id, SignUp.withdrawn_at.is_(None))) or 0
+    from market.selection import award as award_ops
+    from market.selection import sealed
+    from market.selection.models import Objection
+
+    bids = sealed.current_bids(req) if req.method == "sealed_bid" else []
+    if req.method == "sealed_bid":
+        registrants = len(bids)
+    return render_template(
+        "selection/notice.html", req=req, lotteries=lotteries, registrants=registrants,
+        bids=bids, awards=award_ops.awards_of(req), award=award_ops.current_award(req),
+        award_ops=award_ops, now=timeutil.now(),
+        objections=db.session.scalars(sa.select(Objection).where(
+            Objection.request_id == req.id).order_by(Objection.id)).all())
+
+
+def _names(lottery: Lottery, show_all: bool) -> dict[str, str]:
+    """Agency id → name for the agencies shown (ids are always shown with their names)."""
+    ranking = (lottery.record or {}).get("ranking") or lottery.pool or []
+    wanted = ranking if show_all else ranking[:PAGE_ROWS]
+    names: dict[str, str] = {}
+    for chunk in (wanted[i:i + 900] for i in range(0, len(wanted), 900)):
+        names.update(db.session.execute(sa.select(Organisation.public_id, Organisation.name)
+                                        .where(Organisation.public_id.in_(chunk))).all())
+    return names
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=3, dark="#1f2328", light="#ffffff")
+
+
+@bp.route("/lotteries/<lottery_id>")
+@access(ANYONE)
+def lottery_page(lottery_id: str) -> str:
+    lottery = _lottery(lottery_id)
+    draw.advance(lottery.request)
+    lottery = _lottery(lottery_id)
+    show_all = request.args.get("all") == "1"
+    plan = lottery.announcement.get("entropy_plan", [])
+    entries = {e.position: e for e in lottery.entries}
+    me = current_user.id if current_user.is_authenticated else None
+    my_witness = next((w for w in lottery.request.witnesses if w.user_id == me), None)
+    external = plan[-1] if plan else None
+    page_url = url_for("lotteries.lottery_page", lottery_id=lottery_id, _external=True)
+    return render_template(
+        "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
+        entries=entries, my_witness=my_witness, external=external,
+        external_public_at=public_time(external) if external else None,
+        can_enter_external=bool(me) and (current_role() == "operator" or my_witness is not None),
+        witness_form=WitnessForm(), external_form=ExternalForm(), qr=_qr_svg(page_url),
+        now=timeutil.now(), page_url=page_url, names=_names(lottery, show_all),
+        public_key=platform_key().public_b64,
+        record_hash=record_hash(lottery.record).hex() if lottery.record else None,
+        show_all=show_all, limit=None if show_all else PAGE_ROWS,
+        signup_count=db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
+            SignUp.lottery_id == lottery_id)),
+        signups=db.session.scalars(
+            sa.select(SignUp).options(joinedload(SignUp.agency))
+            .where(SignUp.lottery_id == lottery_id).order_by(SignUp.at, SignUp.id)
+            .limit(None if show_all else PAGE_ROWS)).all())
+
+
+@bp.route("/lotteries/<lottery_id>/bundle.json")
+@access(ANYONE)
+def bundle(lottery_id: str) -> ResponseReturnValue:
+    lottery = _lottery(lottery_id)
+    if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
+        return {"error": {"code": "not_drawn", "message": "this lottery has not been drawn"}}, 404
+    body = json.dumps(draw.bundle(lottery), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'inline; filename="{lottery_id}.bundle.json"'})
+
+
+@bp.route("/lotteries/<lottery_id>/verify")
+@access(ANYONE)
+def verify(lottery_id: str) -> str:
+    """The server runs the same offline verifier on the bundle and shows each check."""
+    lottery = _lottery(lottery_id)
+    if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
+        abort(404)
+    try:
+        result = verify_bundle(draw.bundle(lottery))
+        lines, failure = result.lines(), None
+        passed = list(result.passed)
+    except CheckFailed as exc:
+        lines, failure, passed = [], f"FAIL {exc.check}: {exc.reason}", []
+    return render_template("selection/verify.html", lottery=lottery, lines=lines,
+                           failure=failure, passed=passed)
+
+
+@bp.route("/lotteries/<lottery_id>/witness", methods=["POST"])
+@access(USER)
+def witness(lottery_id: str) -> ResponseReturnValue:
+    lottery = _lottery(lottery_id)
+    form = WitnessForm()
+    if form.validate_on_submit():
+        try:
+            draw.enter_witness(lottery, current_user, form.value.data or "")
+        except SelectionError as error:
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("见证随机数已录入并写入日志。"), "success")
+    else:
+        flash(_("请输入 6–32 位数字。"), "error")
+    return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+
+
+@bp.route("/lotteries/<lottery_id>/external", methods=["POST"])
+@access(USER)
+def external(lottery_id: str) -> ResponseReturnValue:
+    lottery = _lottery(lottery_id)
+    is_witness = any(w.user_id == current_user.id for w in lottery.request.witnesses)
+    if current_role() != "operator" and not is_witness:
+        abort(403)
+    form = ExternalForm()
+    if form.validate_on_submit():
+        try:
+            draw.enter_external(lottery, current_user, form.value.data or "",
+                                form.signature.data or "")
+        except SelectionError as error:
+            show_error(form, error)
+            flash(_(error.message, **error.params), "error")
+        else:
+            flash(_("外部随机数已录入，摇号已完成。"), "success")
+    return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+
+
+@bp.route("/api/lotteries")
+@access(ANYONE)
+def api_lotteries() -> ResponseReturnValue:
+    """Lotteries, newest first: id, request id, state, winners, bundle URL (null until drawn)."""
+    try:
+        page = int(request.args.get("page", "1"))
+        per_page = int(request.args.get("per_page", "20"))
+    except ValueError:
+        return {"error": {"code": "bad_request", "message": "page and per_page are integers"}}, 400
+    if page < 1 or not 1 <= per_page <= 100:
+        return {"error": {"code": "bad_request",
+                          "message": "page >= 1 and 1 <= per_page <= 100"}}, 400
+    total = db.session.scalar(sa.select(sa.func.count(Lottery.id))) or 0
+    rows = db.session.execute(sa.select(Lottery, SelectionRequest.public_id)
+                              .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
+                              .order_by(Lottery.id.desc()).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    items = [{
+        "id": lot.lottery_id, "request_id": rid, "state": lot.state,
+        "winners": (lot.record or {}).get("winners", []),
+        "bundle_url": url_for("lotteries.bundle", lottery_id=lot.lottery_id, _external=True)
+        if lot.record is not None else None,
+    } for lot, rid in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

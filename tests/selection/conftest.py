@@ -1,0 +1,76 @@
+"""A small city for selection tests: one service type, an owner with a delegate, a regulator,
+an operator, and admitted agencies that list the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from market import timeutil
+from market.accounts.models import Organisation
+from market.agencies.models import Listing
+from market.catalogue.models import ServiceType
+from market.db import db
+from tests.conftest import Person, create_person, login
+
+# A Monday morning in Beijing (01:00 UTC); nothing in the test depends on the real clock.
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class City:
+    app: Flask
+    owner: Person
+    delegate: Person
+    regulator: Person
+    operator: Person
+    agencies: list[Person] = field(default_factory=list)
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
+
+    def client(self, who: Person) -> FlaskClient:
+        if who.email not in self.clients:
+            c = self.app.test_client()
+            assert login(c, who.email).status_code == 302
+            self.clients[who.email] = c
+        return self.clients[who.email]
+
+    def agency_id(self, who: Person) -> str:
+        with self.app.app_context():
+            return db.session.get(Organisation, who.org_id).public_id
+
+
+def add_listing(app: Flask, org_id: int, code: str = "EIA") -> None:
+    with app.app_context():
+        st = db.session.query(ServiceType).filter_by(code=code).one()
+        db.session.add(Listing(organisation_id=org_id, service_type_id=st.id, version=1,
+                               fee_low_fen=30_000_00, fee_kind="fixed", amount_fen=30_000_00,
+                               committed_days=20, effective_from=START))
+        db.session.commit()
+
+
+def build_city(app: Flask, agencies: int = 5) -> City:
+    """Service type EIA, an owner with a delegate, a regulator, an operator, and ``agencies``
+    admitted agencies that list EIA."""
+    with timeutil.frozen(START):
+        with app.app_context():
+            db.session.add(ServiceType(code="EIA", name="环境影响评价", name_en="EIA",
+                                       qualification_types=[], practitioner_types=[]))
+            db.session.commit()
+        owner = create_person(app, "owner_admin")
+        delegate = create_person(app, "owner_delegate", org_id=owner.org_id)
+        c = City(app, owner, delegate, create_person(app, "regulator"),
+                 create_person(app, "operator"))
+        for _ in range(agencies):
+            agency = create_person(app, "agency_admin")
+            add_listing(app, agency.org_id)
+            c.agencies.append(agency)
+    return c
+
+
+@pytest.fixture
+def city(app: Flask) -> City:
+    return build_city(app)
