@@ -1,0 +1,95 @@
+"""Approval cases (办件) and their suspensions (挂起)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import UTCDateTime, db
+
+
+class CaseState(enum.StrEnum):
+    PREPARING = "preparing"  # 申报准备
+    ACCEPTED = "accepted"  # 已受理，审批时限起算
+    SUSPENDED = "suspended"  # 挂起
+    RUNNING = "running"  # 恢复计时
+    DECIDED = "decided"  # 已办结
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+OPEN_CASE_STATES = (CaseState.ACCEPTED, CaseState.SUSPENDED, CaseState.RUNNING)
+
+
+class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
+    """A project's application for one approval matter (办件).  Its clock (``clock_id``) starts
+    at acceptance (受理) with the matter's committed limit (承诺时限)."""
+
+    __tablename__ = "approval_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
+    matter_id: Mapped[int] = mapped_column(sa.ForeignKey("approval_matter.id"), index=True)
+    owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default=CaseState.PREPARING, index=True)
+    limit_days: Mapped[int]  # the matter's committed limit when the case was opened
+    statutory_days: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision: Mapped[str | None] = mapped_column(sa.String(16))  # approved / refused
+    decision_note: Mapped[str | None] = mapped_column(sa.String(500))
+    clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id", use_alter=True))
+
+    project = relationship("Project")
+    matter = relationship("ApprovalMatter")
+    owner = relationship("Organisation")
+    suspensions: Mapped[list[Suspension]] = relationship(back_populates="case",
+                                                         order_by="Suspension.id")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state in ('preparing','accepted','suspended','running','decided','withdrawn')",
+            name="state"),
+        sa.CheckConstraint("decision is null or decision in ('approved','refused')",
+                           name="decision"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_CASE_STATES
+
+
+class Suspension(db.Model):  # type: ignore[name-defined,misc]
+    """A suspension (挂起) of a case's clock, with its reason and expected length.
+
+    An intermediary suspension points at the engagement (``engagement_id``): it opens when the
+    engagement's contract is confirmed and closes by itself when the deliverable is accepted.
+    ``notice`` is the written notice to the applicant (行政许可法第四十五条), fixed when issued.
+    """
+
+    __tablename__ = "suspension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("approval_case.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(32))
+    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagement.id"), index=True)
+    expected_days: Mapped[int]
+    expected_end: Mapped[date | None] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    notice: Mapped[str] = mapped_column(sa.Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(sa.String(32))  # owner / acceptance / cancel
+
+    case: Mapped[ApprovalCase] = relationship(back_populates="suspensions")
+    engagement = relationship("Engagement")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "reason in ('intermediary','expert_review','correction','hearing')", name="reason"),
+        sa.CheckConstraint("expected_days > 0", name="expected_days"),
+    )

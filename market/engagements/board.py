@@ -1,0 +1,212 @@
+"""Clock lists for the dashboards (时限看板): every open clock an organisation can see, with
+its state and due date, computed from the stored tallies in one query.
+
+The regulator's views cover every open clock of the city, so they do not compute a view per
+clock: SQL classifies and sorts the rows by the stored ``due_date`` (see
+:mod:`market.engagements.clocks`) and only the rows shown get a full
+:func:`~market.domain.clock.finish`.  For a running clock whose last event is not after ``now``
+(``today`` its local date, ``warn = add_working_days(today, warning_days)``):
+
+* overdue  ⇔ ``due_date < today``            (late: today > due)
+* warning  ⇔ ``today <= due_date <= warn``   (remaining = working days in (today, due] <= w)
+* normal   ⇔ ``due_date > warn``
+
+and the dashboard order (state, most overdue, earliest due) is ``ORDER BY due_date``.  A
+paused clock is "paused" whatever its dates; paused clocks sort after running ones, by how far
+they are past their limit and then by the due date they would have if resumed today (computed
+in Python from two light columns, and only when fewer running clocks than the page shows).
+The rare clock whose last event lies after ``now`` (a second ahead, see ``clocks._at``) is
+finished in Python like before.  The tests compare all of this with :func:`open_clocks`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from market import timeutil
+from market.approvals.models import ApprovalCase
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+from market.domain.calendar import WorkingCalendar, local_date
+from market.domain.clock import ClockView, finish
+from market.engagements import clocks
+from market.engagements.clocks import Clock
+from market.engagements.models import Engagement
+
+URGENCY = {"overdue": 0, "warning": 1, "normal": 2, "paused": 3, "not_started": 4, "stopped": 5}
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    clock_id: int
+    kind: str
+    engagement_id: str | None  # public ids, for links
+    case_id: str | None
+    subject: str  # service type or approval matter
+    view: ClockView
+
+
+def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
+           joined: bool = False) -> sa.Select[Any]:
+    """Open clocks only, of one side of the market if ``side`` is given."""
+    q = q.where(Clock.phase.in_(clocks.OPEN))
+    if side is not None and not joined:
+        q = (q.outerjoin(Engagement, Engagement.id == Clock.engagement_id)
+             .outerjoin(ApprovalCase, ApprovalCase.id == Clock.case_id))
+    if side == "owner":
+        q = q.where(sa.or_(Engagement.owner_org_id == org_id, ApprovalCase.owner_org_id == org_id))
+    elif side == "agency":
+        q = q.where(Engagement.agency_org_id == org_id)
+    return q
+
+
+def _query(org_id: int | None, side: str | None) -> sa.Select[Any]:
+    q: sa.Select[Any] = (sa.select(  # type: ignore[assignment]
+        Clock.id, Clock.kind, Clock.limit_days, Clock.phase, Clock.last_at,
+                   Clock.start_date, Clock.since, Clock.pause_reason, Clock.used,
+                   Clock.paused_by_reason, Clock.extensions, Clock.stop_date, Clock.due_date,
+                   Engagement.public_id.label("eng"), ServiceType.name.label("service"),
+                   ApprovalCase.public_id.label("case"), ApprovalMatter.name.label("matter"))
+         .outerjoin(Engagement, Engagement.id == Clock.engagement_id)
+         .outerjoin(ServiceType, ServiceType.id == Engagement.service_type_id)
+         .outerjoin(ApprovalCase, ApprovalCase.id == Clock.case_id)
+         .outerjoin(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id))
+    return _scope(q, org_id, side, joined=True)
+
+
+def _sort_key(row: ClockRow, today: date) -> tuple[int, int, date, int]:
+    return (URGENCY[row.view.state], -row.view.overdue_by, row.view.due_date or today,
+            row.clock_id)
+
+
+def _finished(rows: Iterable[Any], now: datetime, cal: WorkingCalendar,
+              wd: int) -> list[ClockRow]:
+    out = []
+    for r in rows:
+        view = finish(clocks.tally_from_row(r), r.limit_days, cal,
+                      max(now, r.last_at) if r.last_at else now, wd)
+        out.append(ClockRow(r.id, r.kind, r.eng, r.case, r.service or r.matter or "", view))
+    return out
+
+
+def open_clocks(org_id: int | None, side: str | None,
+                now: datetime | None = None) -> list[ClockRow]:
+    """Open clocks of one side of the market (``side`` owner/agency), or all (regulator),
+    most urgent first."""
+    now = now or timeutil.now()
+    _, cal = clocks.refresh_stale_open()
+    rows = _finished(db.session.execute(_query(org_id, side)), now, cal, clocks.warning_days())
+    today = local_date(now)
+    rows.sort(key=lambda row: _sort_key(row, today))
+    return rows
+
+
+def state_counts(rows: list[ClockRow]) -> Counter[str]:
+    return Counter(r.view.state for r in rows)
+
+
+@dataclass(frozen=True)
+class Board:
+    """The most urgent ``rows`` of ``total`` open clocks, and how many are in each state."""
+
+    rows: list[ClockRow]
+    total: int
+    counts: Counter[str]
+
+
+def _classes(today: date, warn: date) -> dict[str, Any]:
+    """What SQL decides for a settled running clock, state by state (module docstring)."""
+    return {"overdue": Clock.due_date < today,
+            "warning": sa.and_(Clock.due_date >= today, Clock.due_date <= warn),
+            "normal": Clock.due_date > warn}
+
+
+def state_expr(today: date, warn: date) -> Any:
+    """The state SQL gives an open clock (right unless its last event is after now)."""
+    return sa.case((Clock.phase == "paused", "paused"),
+                   *((cond, name) for name, cond in _classes(today, warn).items()),
+                   else_="normal")
+
+
+def _sql_state(phase: str, due: date | None, today: date, warn: date) -> str:
+    """The same classification in Python, for the rows SQL counts but Python finishes."""
+    if phase == "paused":
+        return "paused"
+    if due is not None and due < today:
+        return "overdue"
+    return "warning" if due is not None and due <= warn else "normal"
+
+
+def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 50,
+           state: str | None = None, now: datetime | None = None) -> Board:
+    """The ``limit`` most urgent open clocks (only those in ``state`` if given), in the order
+    of :func:`open_clocks`, with the counts per state; see the module docstring.  Costs a few
+    indexed queries and ``limit`` views, whatever the number of clocks."""
+    now = now or timeutil.now()
+    _, cal = clocks.refresh_stale_open()
+    wd = clocks.warning_days()
+    today = local_date(now)
+    warn = cal.add_working_days(today, wd)
+    classes = _classes(today, warn)
+    # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
+    expr = state_expr(today, warn)
+    counts: Counter[str] = Counter()
+    for name, n in db.session.execute(_scope(sa.select(expr, sa.func.count()), org_id, side)
+                                      .group_by(expr)):
+        counts[name] += n
+    # ... corrected for the rows with an event after now, finished in Python as before
+    ahead_rows = list(db.session.execute(_query(org_id, side).where(Clock.last_at > now)))
+    ahead = _finished(ahead_rows, now, cal, wd)
+    for r, row in zip(ahead_rows, ahead, strict=True):
+        counts[_sql_state(r.phase, r.due_date, today, warn)] -= 1
+        counts[row.view.state] += 1
+    counts = +counts  # drop zeros
+    rows = [r for r in ahead if state is None or r.view.state == state]
+    n_running = 0
+    if state is None or state in classes:
+        # the first rows of the (phase, due_date) index, skipping those finished above
+        running = _query(org_id, side).where(Clock.phase == "running")
+        if state is not None:
+            running = running.where(classes[state])
+        skip = {r.clock_id for r in ahead}
+        found = _finished((r for r in db.session.execute(
+            running.order_by(Clock.due_date, Clock.id).limit(limit + len(skip)))
+            if r.id not in skip), now, cal, wd)[:limit]
+        n_running = len(found)
+        rows += found
+    if state in (None, "paused") and n_running < limit:
+        ids = _most_urgent_paused(org_id, side, limit, now, cal)
+        rows += _finished(db.session.execute(_query(org_id, side).where(Clock.id.in_(ids))),
+                          now, cal, wd)
+    rows.sort(key=lambda row: _sort_key(row, today))
+    return Board(rows[:limit], sum(counts.values()) if state is None else counts[state],
+                 counts)
+
+
+def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: datetime,
+                        cal: WorkingCalendar) -> list[int]:
+    """Ids of the ``limit`` paused clocks that sort first: most past their limit, then the
+    earliest due date if resumed today (the stored one plus the working days paused since)."""
+    today = local_date(now)
+    keyed = []
+    light: sa.Select[Any] = sa.select(  # type: ignore[assignment]
+        Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since)
+    for r in db.session.execute(_scope(light.where(
+            Clock.phase == "paused", Clock.last_at <= now), org_id, side)):
+        due = cal.add_working_days(r.due_date, cal.working_days_between(r.since, today))
+        keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))
+    keyed.sort()
+    return [k[2] for k in keyed[:limit]]
+
+
+def regulator_board(now: datetime | None = None) -> dict[str, Any]:
+    """What the regulator's dashboard shows: state counts and the 50 most urgent clocks."""
+    board = urgent(limit=50, now=now)
+    return {"rows": board.rows, "total": board.total, "counts": board.counts,
+            "regulator": True}

@@ -1,0 +1,355 @@
+"""Stored clocks (时限): each clock is its logged events plus the fold of them.
+
+The events (:class:`ClockEntry` rows) are the record; what a clock shows is
+:func:`market.domain.clock.clock_view` of them at ``now``.  The :class:`Clock` row also keeps the
+running totals of :class:`market.domain.clock.ClockTally` — updated only when an event is
+written, never by time passing — so a clock is shown with one
+:func:`~market.domain.clock.finish` instead of replaying its log.  The tests check that both
+ways agree.
+
+Two more columns let SQL sort and classify open clocks without computing any view (see
+:mod:`market.engagements.board`): ``paused_days`` (closed paused working days, the sum of
+``paused_by_reason``) and ``due_date`` = ``add_working_days(start_date, limit + extensions +
+paused_days)``.  For a running clock this is the due date its view shows, and it does not move
+with time; for a paused clock it is the due date had it resumed on ``since`` (the view's due
+date is that plus the working days paused since).  Everything stored depends on the calendar,
+so ``calendar_revision`` records the calendar revision it was folded under: a row with another
+revision (or none, e.g. after migration 0010) is *stale* and is refolded from its events —
+in bulk before the dashboards query, after an operator saves a year
+(:func:`refresh_after_calendar_change`), in memory by :func:`view`, and before
+:func:`record` steps it.  The stored columns are thus a cache of (events, calendar), never a
+record of their own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market import timeutil
+from market.db import UTCDateTime, db, lock_row
+from market.domain.calendar import WorkingCalendar
+from market.domain.clock import (
+    ClockEvent,
+    ClockTally,
+    ClockView,
+    Extend,
+    Pause,
+    Resume,
+    Start,
+    Stop,
+    clock_view,
+    event_from_record,
+    finish,
+    step,
+)
+
+
+class ClockKind(enum.StrEnum):
+    SIGNING = "signing"  # 合同签订时限, from the award's confirmation
+    SERVICE = "service"  # 中介服务时限 (承诺服务时限)
+    REVIEW = "review"  # 业主验收时限, per submitted deliverable
+    CASE = "case"  # 审批时限 of an approval case (承诺时限)
+
+
+class PauseReason(enum.StrEnum):
+    MATERIALS = "materials"  # agency waits for the owner's materials
+    REVIEW = "review"  # deliverable with the owner for acceptance
+    INTERMEDIARY = "intermediary"  # 中介服务
+    EXPERT_REVIEW = "expert_review"  # 专家评审
+    CORRECTION = "correction"  # 补正
+    HEARING = "hearing"  # 听证
+
+
+class Clock(db.Model):  # type: ignore[name-defined,misc]
+    """One clock (时限) and the fold of its events (see the module docstring)."""
+
+    __tablename__ = "clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), index=True)
+    limit_days: Mapped[int]
+    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagement.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("approval_case.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the tally (ClockTally), written with each event
+    phase: Mapped[str] = mapped_column(sa.String(8), default="idle", index=True)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    start_date: Mapped[date | None] = mapped_column(sa.Date)
+    since: Mapped[date | None] = mapped_column(sa.Date)
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    used: Mapped[int] = mapped_column(default=0)
+    paused_by_reason: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    extensions: Mapped[int] = mapped_column(default=0)
+    stop_date: Mapped[date | None] = mapped_column(sa.Date)
+    # derived from the tally under calendar ``calendar_revision`` (see the module docstring)
+    paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    due_date: Mapped[date | None] = mapped_column(sa.Date)
+    calendar_revision: Mapped[int | None]
+
+    __table_args__ = (
+        sa.CheckConstraint("kind in ('signing','service','review','case')", name="kind"),
+        sa.CheckConstraint("phase in ('idle','running','paused','stopped')", name="phase"),
+        sa.CheckConstraint("limit_days >= 0", name="limit_days"),
+        # the regulator's pages (market.engagements.board): order and classify by due date,
+        # find the rare rows with an event after now, find rows of an older calendar
+        sa.Index("ix_clock_phase_due_date", "phase", "due_date"),
+        sa.Index("ix_clock_phase_last_at", "phase", "last_at"),
+        sa.Index("ix_clock_calendar_revision", "calendar_revision"),
+    )
+
+    def tally(self) -> ClockTally:
+        return ClockTally(phase=self.phase, last_at=self.last_at,  # type: ignore[arg-type]
+                          start_date=self.start_date, since=self.since,
+                          pause_reason=self.pause_reason, used=self.used,
+                          paused_by_reason=dict(self.paused_by_reason or {}),
+                          extensions=self.extensions, stop_date=self.stop_date)
+
+
+class ClockEntry(db.Model):  # type: ignore[name-defined,misc]
+    """One logged clock event (时限事件): start, pause with reason, resume, extend, stop."""
+
+    __tablename__ = "clock_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(sa.ForeignKey("clock.id"), index=True)
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(sa.String(32))
+    days: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        sa.UniqueConstraint("clock_id", "seq"),
+        sa.CheckConstraint("kind in ('start','pause','resume','extend','stop')", name="kind"),
+    )
+
+    def event(self) -> ClockEvent:
+        return event_from_record(self.kind, self.at, self.reason, self.days)
+
+
+_KIND_OF = {Start: "start", Pause: "pause", Resume: "resume", Extend: "extend", Stop: "stop"}
+
+
+def calendar() -> WorkingCalendar:
+    from market.calendar.service import current_calendar
+
+    return current_calendar()
+
+
+def calendar_revision() -> int:
+    """The revision counter of the calendar in force (0 before any operator change)."""
+    from market.calendar.models import CalendarRevision
+
+    return db.session.scalar(sa.select(CalendarRevision.revision).where(
+        CalendarRevision.id == 1)) or 0
+
+
+def calendar_state() -> tuple[int, WorkingCalendar]:
+    """(revision, calendar).  The revision is read first: if an operator saves a year in
+    between, the calendar is the newer one and rows stamped with this revision are merely
+    refolded once more, never wrongly taken as fresh."""
+    revision = calendar_revision()
+    return revision, calendar()
+
+
+def cached_due(tally: ClockTally, limit: int, cal: WorkingCalendar) -> tuple[date | None, int]:
+    """(due_date, paused_days) stored with ``tally`` (see the module docstring)."""
+    paused = sum(tally.paused_by_reason.values())
+    if tally.start_date is None:
+        return None, paused
+    return cal.add_working_days(tally.start_date, limit + tally.extensions + paused), paused
+
+
+def fold(events: Iterable[ClockEvent], cal: WorkingCalendar) -> ClockTally:
+    """The tally of an event log (what :func:`record` stores, one :func:`step` at a time)."""
+    tally = ClockTally()
+    for event in events:
+        tally = step(tally, event, cal)
+    return tally
+
+
+def stored_values(tally: ClockTally, limit: int, cal: WorkingCalendar,
+                  revision: int) -> dict[str, Any]:
+    """The :class:`Clock` columns that cache ``tally`` under calendar ``revision``."""
+    due, paused = cached_due(tally, limit, cal)
+    return {"phase": tally.phase, "last_at": tally.last_at, "start_date": tally.start_date,
+            "since": tally.since, "pause_reason": tally.pause_reason, "used": tally.used,
+            "paused_by_reason": dict(tally.paused_by_reason), "extensions": tally.extensions,
+            "stop_date": tally.stop_date, "paused_days": paused, "due_date": due,
+            "calendar_revision": revision}
+
+
+def is_fresh(clock: Clock, revision: int) -> bool:
+    """Whether the stored fold was computed under calendar ``revision`` (an idle clock has
+    nothing that depends on the calendar)."""
+    return clock.phase == "idle" or clock.calendar_revision == revision
+
+
+def warning_days() -> int:
+    return int(current_app.config.get("CLOCK_WARNING_DAYS", 2))
+
+
+def new_clock(kind: ClockKind, limit_days: int, *, engagement_id: int | None = None,
+              case_id: int | None = None) -> Clock:
+    clock = Clock(kind=kind.value, limit_days=limit_days, engagement_id=engagement_id,
+                  case_id=case_id, created_at=timeutil.now(), phase="idle", used=0,
+                  paused_by_reason={}, extensions=0)
+    db.session.add(clock)
+    db.session.flush()
+    return clock
+
+
+def _at(clock: Clock) -> datetime:
+    """Now, or one second after the clock's last event: two events of one clock in the same
+    second (a quick double action, a frozen test clock) keep their order."""
+    now = timeutil.now()
+    if clock.last_at is not None and now <= clock.last_at:
+        return clock.last_at + timedelta(seconds=1)
+    return now
+
+
+def record(clock: Clock, kind: str, *, reason: str | None = None, days: int | None = None,
+           note: str = "", by_user_id: int | None = None,
+           at: datetime | None = None) -> ClockEntry:
+    """Log one event on ``clock`` (locked first) and update its tally.  Raises
+    :class:`market.domain.clock.ClockError` (nothing written) for an impossible event.
+    ``at`` (default now) is for events that happened earlier, e.g. a signing clock that
+    starts at the award's confirmation."""
+    clock = lock_row(Clock, clock.id)
+    at = at if at is not None else _at(clock)
+    event = event_from_record(kind, at, reason, days)
+    revision, cal = calendar_state()
+    before = (clock.tally() if is_fresh(clock, revision)
+              else fold((e.event() for e in entries(clock)), cal))
+    tally = step(before, event, cal)
+    seq = (db.session.scalar(sa.select(sa.func.max(ClockEntry.seq)).where(
+        ClockEntry.clock_id == clock.id)) or 0) + 1
+    entry = ClockEntry(clock_id=clock.id, seq=seq, kind=kind, at=at, reason=reason, days=days,
+                       note=note[:500], by_user_id=by_user_id)
+    db.session.add(entry)
+    for name, value in stored_values(tally, clock.limit_days, cal, revision).items():
+        setattr(clock, name, value)
+    db.session.flush()
+    return entry
+
+
+def entries(clock: Clock) -> list[ClockEntry]:
+    return list(db.session.scalars(sa.select(ClockEntry).where(
+        ClockEntry.clock_id == clock.id).order_by(ClockEntry.seq)))
+
+
+def view(clock: Clock, now: datetime | None = None,
+         cal: WorkingCalendar | None = None) -> ClockView:
+    """What the clock shows at ``now`` (default: now), from its tally (refolded from the
+    events, without writing, if it was stored under another calendar)."""
+    now = now or timeutil.now()
+    now = max(now, clock.last_at) if clock.last_at is not None else now
+    revision = calendar_revision()
+    cal = cal or calendar()
+    tally = (clock.tally() if is_fresh(clock, revision)
+             else fold((e.event() for e in entries(clock)), cal))
+    return finish(tally, clock.limit_days, cal, now, warning_days())
+
+
+def replay(clock: Clock, now: datetime | None = None) -> ClockView:
+    """The same view, replaying the whole event log (the record; used by tests and audits)."""
+    events = [e.event() for e in entries(clock)]
+    return clock_view(events, clock.limit_days, calendar(), now or timeutil.now(),
+                      warning_days())
+
+
+def tally_from_row(row: Any) -> ClockTally:
+    """A tally from a plain result row with the :class:`Clock` columns (bulk lists)."""
+    return ClockTally(phase=row.phase, last_at=row.last_at, start_date=row.start_date,
+                      since=row.since, pause_reason=row.pause_reason, used=row.used,
+                      paused_by_reason=row.paused_by_reason or {}, extensions=row.extensions,
+                      stop_date=row.stop_date)
+
+
+# -- keeping the cache fresh --------------------------------------------------------------------
+
+OPEN = ("running", "paused")
+
+
+def refresh(ids: Sequence[int], revision: int, cal: WorkingCalendar) -> int:
+    """Refold the clocks ``ids`` from their events under ``cal`` and store the result stamped
+    with ``revision``.  Returns how many were rewritten."""
+    if not ids:
+        return 0
+    db.session.flush()
+    done = 0
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        limits = {r.id: r.limit_days for r in db.session.execute(
+            sa.select(Clock.id, Clock.limit_days).where(Clock.id.in_(chunk)))}
+        logs: dict[int, list[ClockEvent]] = {i: [] for i in limits}
+        for r in db.session.execute(
+                sa.select(ClockEntry.clock_id, ClockEntry.kind, ClockEntry.at, ClockEntry.reason,
+                          ClockEntry.days)
+                .where(ClockEntry.clock_id.in_(chunk))
+                .order_by(ClockEntry.clock_id, ClockEntry.seq)):
+            logs[r.clock_id].append(event_from_record(r.kind, r.at, r.reason, r.days))
+        values = [{"id": i, **stored_values(fold(log, cal), limits[i], cal, revision)}
+                  for i, log in logs.items()]
+        db.session.execute(sa.update(Clock), values)
+        done += len(values)
+    wanted = set(ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Clock) and obj.id in wanted:
+            db.session.expire(obj)
+    return done
+
+
+def refresh_stale_open() -> tuple[int, WorkingCalendar]:
+    """Refold the open clocks stored under another calendar revision (or none); return the
+    (revision, calendar) they now agree with.  One indexed query when nothing is stale."""
+    revision, cal = calendar_state()
+    # != and the phase test written so that SQLite answers from ix_clock_calendar_revision
+    # (normally an empty range) rather than walking every open clock through a phase index
+    stale = list(db.session.scalars(sa.select(Clock.id).where(
+        sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision < revision,
+               Clock.calendar_revision > revision),
+        Clock.phase.concat("").in_(OPEN))))
+    refresh(stale, revision, cal)
+    return revision, cal
+
+
+def refresh_after_calendar_change(before: tuple[int, WorkingCalendar]) -> int:
+    """After an operator's schedule change (same transaction, revision already bumped): refold
+    the clocks whose stored fold or due date spans a day whose working status changed, and any
+    stale ones; restamp the others.  ``before`` is :func:`calendar_state` before the change.
+    The new calendar is built here, not taken from the process cache, so a rolled-back change
+    never leaves a cached calendar behind.  Returns how many clocks were refolded."""
+    from market.calendar.service import stored_schedules
+
+    old_revision, old_cal = before
+    db.session.flush()
+    revision = calendar_revision()
+    cal = WorkingCalendar.build(stored_schedules())
+    first = date(max(old_cal.first_year, cal.first_year), 1, 1)
+    last = date(min(old_cal.last_year, cal.last_year), 12, 31)
+    changed = [d for d in (first + timedelta(i) for i in range((last - first).days + 1))
+               if old_cal.is_working_day(d) != cal.is_working_day(d)]
+    started = Clock.phase != "idle"
+    stale = sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision != old_revision)
+    where: Any = sa.and_(started, stale)
+    if changed:
+        lo, hi = changed[0], changed[-1]
+        # what is stored depends on the calendar over (start_date, max(since|stop_date, due)]
+        spans = sa.and_(Clock.start_date < hi, sa.or_(
+            Clock.due_date >= lo, Clock.since >= lo, Clock.stop_date >= lo))
+        where = sa.and_(started, sa.or_(stale, spans))
+    ids = list(db.session.scalars(sa.select(Clock.id).where(where)))
+    done = refresh(ids, revision, cal)
+    db.session.execute(sa.update(Clock).where(Clock.calendar_revision == old_revision)
+                       .values(calendar_revision=revision))
+    return done

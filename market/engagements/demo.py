@@ -1,0 +1,207 @@
+"""Demo engagements and approval cases for 云川市 (called by ``flask demo load``).
+
+Running, warned, overdue, paused and finished engagements and approval cases, so that every
+clock colour shows on the dashboards, and one project (东城区滨河学校新建工程) whose timeline is
+dominated by intermediary time.  Everything is driven through the real operations with the
+clock frozen at past moments, so the clocks, audit trail and ledger are what they would be.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from market import timeutil
+from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.agencies.models import Listing
+from market.approvals import operations as cases
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+from market.engagements import clocks
+from market.engagements import operations as ops
+from market.engagements.models import Engagement
+from market.selection.models import Award, AwardState, Project, SelectionRequest
+
+PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
+MATTERS = (
+    ("AM-EIA", "建设项目环境影响评价文件审批", "云川市生态环境局", 60, 20, ("EIA",)),
+    ("AM-FSR", "政府投资项目可行性研究报告审批", "云川市发展和改革委员会", 20, 10, ("FSR",)),
+    ("AM-DRR", "建设工程施工许可", "云川市住房和城乡建设局", 15, 7, ("DRR", "SURV")),
+)
+
+
+def _file(name: str, extra: bytes = b"") -> FileStorage:
+    return FileStorage(io.BytesIO(PDF + extra), filename=name)
+
+
+def _at(d: date, hour: int = 10) -> datetime:
+    return datetime.combine(d, time(hour), tzinfo=timeutil.SHANGHAI).astimezone(UTC)
+
+
+class _Demo:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.cal = clocks.calendar()
+        self.today = now.astimezone(timeutil.SHANGHAI).date()
+        self.owners = db.session.scalars(sa.select(Organisation).where(
+            Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()
+
+    def wd_ago(self, k: int, hour: int = 10) -> datetime:
+        """``hour`` o'clock on the working day ``k`` working days before today."""
+        d = self.today
+        while self.cal.working_days_between(d, self.today) < k or not self.cal.is_working_day(d):
+            d -= timedelta(days=1)
+        return _at(d, hour)
+
+    def user(self, org: Organisation | None, roles: tuple[Role, ...]) -> User:
+        assert org is not None  # noqa: S101  # demo data is built in order
+        user: User | None = db.session.scalar(sa.select(User).join(Membership).where(
+            Membership.organisation_id == org.id, Membership.role.in_([r.value for r in roles]))
+            .order_by(User.id).limit(1))
+        assert user is not None  # noqa: S101
+        return user
+
+    def agency_for(self, code: str, n: int) -> Organisation:
+        rows = db.session.scalars(sa.select(Organisation).join(
+            Listing, Listing.organisation_id == Organisation.id).join(
+            ServiceType, ServiceType.id == Listing.service_type_id).where(
+            ServiceType.code == code, Organisation.status == OrgStatus.ADMITTED.value)
+            .order_by(Organisation.id).distinct()).all()
+        return rows[n % len(rows)]
+
+    def project(self, owner: Organisation, name: str, code: str, at: datetime) -> Project:
+        p = Project(public_id="tmp-" + uuid.uuid4().hex[:24], owner_org_id=owner.id, name=name,
+                    code=code, fund_source="fiscal", investment_fen=120_000_000_00,
+                    location="云川市", created_at=at)
+        db.session.add(p)
+        db.session.flush()
+        p.public_id = f"PJ-{p.id:06d}"
+        return p
+
+    def engagement(self, project: Project, code: str, agency: Organisation, days: int,
+                   at: datetime, fee_fen: int = 120_000_00) -> Engagement:
+        """A direct-selection request with a confirmed award, and its engagement."""
+        st = db.session.scalars(sa.select(ServiceType).where(ServiceType.code == code)).one()
+        req = SelectionRequest(
+            public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
+            owner_org_id=project.owner_org_id, service_type_id=st.id,
+            title=f"{project.name}{st.name}", scope=f"{st.name}（演示）", price_kind="fixed",
+            price_fen=fee_fen, service_days=days, signing_days=5, method="direct",
+            signup_closes_at=at, state="selected", created_at=at, practitioners={})
+        db.session.add(req)
+        db.session.flush()
+        req.public_id = f"RQ-{req.id:06d}"
+        award = Award(request_id=req.id, agency_org_id=agency.id, rank=0, fee_fen=fee_fen,
+                      service_days=days, state=AwardState.CONFIRMED.value, offered_at=at,
+                      decided_at=at)
+        db.session.add(award)
+        db.session.flush()
+        with timeutil.frozen(at):
+            return ops.create_from_award(award)
+
+    def step(self, at: datetime, fn: Callable[..., Any], *args: Any) -> Any:
+        with timeutil.frozen(at):
+            return fn(*args)
+
+    def sign(self, eng: Engagement, at: datetime) -> None:
+        owner, agency = eng.owner, eng.agency
+        self.step(at, ops.upload_contract, eng, agency, self.agency_user(eng), _file("合同.pdf"))
+        self.step(at + timedelta(hours=2), ops.confirm_contract, eng, owner, self.owner_user(eng))
+
+    def owner_user(self, eng: Engagement) -> User:
+        return self.user(eng.owner, (Role.OWNER_ADMIN, Role.OWNER_DELEGATE))
+
+    def agency_user(self, eng: Engagement) -> User:
+        return self.user(eng.agency, (Role.AGENCY_ADMIN, Role.AGENCY_STAFF))
+
+    def deliver(self, eng: Engagement, at: datetime, version: int = 1) -> None:
+        self.step(at, ops.submit_deliverable, eng, eng.agency, self.agency_user(eng),
+                  _file(f"{eng.service_type.name}报告v{version}.pdf", b"v%d" % version))
+
+    def accept(self, eng: Engagement, at: datetime) -> None:
+        self.step(at, ops.accept_deliverable, eng, eng.owner, self.owner_user(eng))
+
+    def case(self, project: Project, matter: ApprovalMatter, at: datetime) -> Any:
+        owner = db.session.get(Organisation, project.owner_org_id)
+        case = self.step(at, cases.open_case, owner, project, matter)
+        user = self.user(owner, (Role.OWNER_ADMIN,))
+        self.step(at + timedelta(hours=1), cases.accept_case, case, user)
+        return case
+
+
+def _matters() -> dict[str, ApprovalMatter]:
+    out = {}
+    for code, name, department, statutory, committed, services in MATTERS:
+        m = db.session.scalar(sa.select(ApprovalMatter).where(ApprovalMatter.code == code))
+        if m is None:
+            m = ApprovalMatter(code=code, name=name, department=department,
+                               statutory_days=statutory, committed_days=committed,
+                               service_types=list(db.session.scalars(sa.select(ServiceType).where(
+                                   ServiceType.code.in_(services)))))
+            db.session.add(m)
+        out[code] = m
+    db.session.flush()
+    return out
+
+
+def load(now: datetime) -> None:
+    """Add the demo engagements and approval cases (after agencies and selection)."""
+    d = _Demo(now)
+    matters = _matters()
+    o1, o2, o3 = d.owners[0], d.owners[1 % len(d.owners)], d.owners[2 % len(d.owners)]
+
+    # 1. The project whose timeline is dominated by intermediary time: the EIA case waited
+    #    on an agency that ran late, then the feasibility case on another.
+    p = d.project(o1, "东城区滨河学校新建工程", "2026-539901-83-01-000901", d.wd_ago(60))
+    eia_case = d.case(p, matters["AM-EIA"], d.wd_ago(58))
+    eia = d.engagement(p, "EIA", d.agency_for("EIA", 0), 15, d.wd_ago(57))
+    d.sign(eia, d.wd_ago(56))
+    d.step(d.wd_ago(50), ops.ask_materials, eia, eia.agency, d.agency_user(eia), "项目选址意见书和总平面图")
+    d.step(d.wd_ago(47), ops.answer_materials, eia, eia.owner, d.owner_user(eia), "已提供选址意见书和总平面图")
+    d.deliver(eia, d.wd_ago(36))
+    d.step(d.wd_ago(34), ops.return_deliverable, eia, eia.owner, d.owner_user(eia), "缺少声环境影响预测")
+    d.deliver(eia, d.wd_ago(30), 2)
+    d.accept(eia, d.wd_ago(29))
+    d.step(d.wd_ago(25), cases.decide, eia_case, d.user(o1, (Role.OWNER_ADMIN,)), "approved")
+    d.case(p, matters["AM-FSR"], d.wd_ago(24))
+    fsr = d.engagement(p, "FSR", d.agency_for("FSR", 1), 12, d.wd_ago(23))
+    d.sign(fsr, d.wd_ago(22))  # still running: overdue, and the case stays suspended
+
+    # 2. Engagements in every state, for the dashboards' colours.
+    p2 = d.project(o2, "西岭大道三期工程", "2026-539902-48-01-000902", d.wd_ago(30))
+    case2 = d.case(p2, matters["AM-DRR"], d.wd_ago(20))
+    normal = d.engagement(p2, "SURV", d.agency_for("SURV", 0), 20, d.wd_ago(5))
+    d.sign(normal, d.wd_ago(4))  # suspends case2
+    warned = d.engagement(p2, "DES", d.agency_for("DES", 0), 6, d.wd_ago(6))
+    d.sign(warned, d.wd_ago(5))  # 1 working day left
+    paused = d.engagement(p2, "COST", d.agency_for("COST", 0), 15, d.wd_ago(8))
+    d.sign(paused, d.wd_ago(7))
+    d.step(d.wd_ago(2), ops.ask_materials, paused, paused.agency, d.agency_user(paused), "施工图预算编制依据")
+    review = d.engagement(p2, "DRR", d.agency_for("DRR", 0), 10, d.wd_ago(9))
+    d.sign(review, d.wd_ago(8))
+    d.deliver(review, d.wd_ago(1))
+    d.engagement(p2, "SAFE", d.agency_for("SAFE", 0), 10, d.wd_ago(1))  # awaiting contract
+    del case2
+
+    # 3. Finished engagements (on time and late) for the agencies' public records.
+    p3 = d.project(o3, "南湖湿地公园提升工程", "2026-539903-46-01-000903", d.wd_ago(45))
+    for i, (days, took) in enumerate(((10, 8), (8, 12), (15, 14))):
+        e = d.engagement(p3, ("SWC", "EIA", "SURV")[i], d.agency_for(("SWC", "EIA", "SURV")[i], 2),
+                         days, d.wd_ago(40))
+        d.sign(e, d.wd_ago(39))
+        d.deliver(e, d.wd_ago(39 - took))
+        d.accept(e, d.wd_ago(38 - took))
+
+    # 4. Approval cases running: one overdue, one warned, one normal.
+    p4 = d.project(o3, "南湖区污水管网改造工程", "2026-539903-48-01-000904", d.wd_ago(20))
+    d.case(p4, matters["AM-FSR"], d.wd_ago(12))  # committed 10: overdue
+    p5 = d.project(o2, "西岭区体育中心工程", "2026-539902-83-01-000905", d.wd_ago(15))
+    d.case(p5, matters["AM-FSR"], d.wd_ago(8))  # 2 left: warning
+    d.case(p5, matters["AM-DRR"], d.wd_ago(1))  # normal
+    db.session.flush()

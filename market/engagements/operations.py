@@ -1,0 +1,436 @@
+"""Engagement operations (委托): contract, materials, extensions, deliverables, acceptance.
+
+Each function is called by a view that has already checked the role and that the acting
+organisation is the engagement's owner or agency; the functions check the engagement's state
+and which side may act.  They add rows, clock events and audit events to the session and never
+commit (the request commits once).  Refusals raise :class:`EngagementError` with a field and an
+``N_()`` message, before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from billing.errors import BillingError
+from billing.integration import backend
+from billing.interface import EngagementRef
+from market import audit, storage, timeutil
+from market.accounts.models import Organisation, User
+from market.db import db, lock_row
+from market.domain.calendar import local_date
+from market.domain.clock import ClockError
+from market.engagements import clocks
+from market.engagements.clocks import Clock, ClockKind, PauseReason
+from market.engagements.models import (
+    Decision,
+    Deliverable,
+    Engagement,
+    EngagementState,
+    MaterialsRequest,
+)
+from market.i18n import N_
+from market.selection.models import Award, AwardState
+
+MAX_EXTENSION_DAYS = 120
+
+
+class EngagementError(ValueError):
+    """A refused action: ``field`` (or None for the page), an N_() ``message``, its params."""
+
+    def __init__(self, field: str | None, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.field = field
+        self.message = message
+        self.params = params
+
+
+# -- clocks of an engagement ----------------------------------------------------------------------
+
+
+def clock_of(eng: Engagement, kind: ClockKind) -> Clock | None:
+    """The engagement's newest clock of ``kind`` (review clocks: one per deliverable)."""
+    return db.session.scalar(sa.select(Clock).where(
+        Clock.engagement_id == eng.id, Clock.kind == kind.value).order_by(Clock.id.desc())
+        .limit(1))
+
+
+def _clock(eng: Engagement, kind: ClockKind) -> Clock:
+    clock = clock_of(eng, kind)
+    if clock is None:
+        raise RuntimeError(f"engagement {eng.public_id} has no {kind} clock")
+    return clock
+
+
+def _event(clock: Clock, kind: str, user: User | None, **kw: Any) -> None:
+    try:
+        clocks.record(clock, kind, by_user_id=user.id if user else None, **kw)
+    except ClockError as error:  # a state check above should have refused first
+        raise EngagementError(None, N_("时限记录冲突，请刷新页面后重试。")) from error
+
+
+# -- creation ---------------------------------------------------------------------------------------
+
+
+def create_from_award(award: Award) -> Engagement:
+    """System: the engagement of a confirmed award, with its signing clock started at the
+    award's confirmation.  Raises IntegrityError if the award already has one."""
+    if award.state != AwardState.CONFIRMED:
+        raise EngagementError(None, N_("中选结果尚未确认，不能建立委托。"))
+    req = award.request
+    confirmed_at = award.decided_at or award.offered_at
+    cal = clocks.calendar()
+    eng = Engagement(
+        public_id=f"tmp-{award.id}", award_id=award.id, request_id=req.id,
+        project_id=req.project_id, service_type_id=req.service_type_id,
+        owner_org_id=req.owner_org_id, agency_org_id=award.agency_org_id,
+        fee_fen=award.fee_fen, service_days=award.service_days,
+        state=EngagementState.SIGNING.value, created_at=timeutil.now(),
+        signing_due=cal.add_working_days(local_date(confirmed_at), req.signing_days))
+    db.session.add(eng)
+    db.session.flush()
+    eng.public_id = f"EG-{eng.id:06d}"
+    signing = clocks.new_clock(ClockKind.SIGNING, req.signing_days, engagement_id=eng.id)
+    clocks.record(signing, "start", at=min(confirmed_at, timeutil.now()))
+    audit.record("system:engagement:create", eng.public_id,
+                 {"award": award.id, "fee_fen": eng.fee_fen, "service_days": eng.service_days},
+                 organisation_id=eng.owner_org_id)
+    return eng
+
+
+def sync_from_awards(org_id: int | None = None) -> int:
+    """System (lazily on list pages and by ``flask clocks tick``): create the engagement of every
+    confirmed award that has none.  Idempotent and safe when two requests race (the award id
+    is unique; the loser's savepoint rolls back).  Returns how many were created."""
+    q = (sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
+         .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
+    if org_id is not None:
+        from market.selection.models import SelectionRequest
+
+        q = q.join(SelectionRequest, SelectionRequest.id == Award.request_id).where(
+            sa.or_(Award.agency_org_id == org_id, SelectionRequest.owner_org_id == org_id))
+    created = 0
+    for award in db.session.scalars(q.order_by(Award.id)).all():
+        try:
+            with db.session.begin_nested():
+                create_from_award(award)
+            created += 1
+        except IntegrityError:
+            continue
+    return created
+
+
+# -- contract -----------------------------------------------------------------------------------------
+
+
+def _side(eng: Engagement, org: Organisation) -> str:
+    if org.id == eng.owner_org_id:
+        return "owner"
+    if org.id == eng.agency_org_id:
+        return "agency"
+    raise EngagementError(None, N_("您的单位不是这项委托的一方。"))
+
+
+def _locked(eng: Engagement) -> Engagement:
+    return lock_row(Engagement, eng.id)  # type: ignore[no-any-return]
+
+
+def upload_contract(eng: Engagement, org: Organisation, user: User, file: object) -> None:
+    """Owner or agency: upload the signed contract (合同); replaces an unconfirmed one."""
+    eng = _locked(eng)
+    side = _side(eng, org)
+    if eng.state != EngagementState.SIGNING:
+        raise EngagementError("file", N_("合同已确认，不能再更换。"))
+    upload = storage.store_file(file, allowed=storage.DELIVERABLE_KINDS, field="file",
+                                max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
+                                uploaded_by_id=user.id, organisation_id=org.id,
+                                refuse_message=_KINDS_MESSAGE)
+    eng.contract_upload_id = upload.id
+    eng.contract_by_org_id = org.id
+    eng.contract_uploaded_at = timeutil.now()
+    audit.record(f"{side}:contract:upload", eng.public_id,
+                 {"sha256": upload.sha256, "size": upload.size})
+
+
+def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
+    """The other side: confirm the uploaded contract within the signing limit.  Starts the
+    service clock, opens the fee in billing and suspends the project's approval cases that
+    wait for this service."""
+    eng = _locked(eng)
+    side = _side(eng, org)
+    if eng.state != EngagementState.SIGNING:
+        raise EngagementError(None, N_("合同已确认。"))
+    if eng.contract_upload_id is None:
+        raise EngagementError(None, N_("对方尚未上传合同。"))
+    if eng.contract_by_org_id == org.id:
+        raise EngagementError(None, N_("合同由您方上传，须由对方确认。"))
+    if timeutil.today_local() > eng.signing_due:
+        raise EngagementError(None, N_("签约期限（%(due)s）已过，不能再确认合同。"),
+                              due=eng.signing_due.isoformat())
+    _event(_clock(eng, ClockKind.SIGNING), "stop", user)
+    service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id)
+    _event(service, "start", user)
+    eng.state = EngagementState.IN_SERVICE.value
+    eng.contract_confirmed_at = timeutil.now()
+    eng.contract_confirmed_by_id = user.id
+    backend().open_engagement(EngagementRef(eng.id, eng.owner_org_id, eng.agency_org_id,
+                                            eng.fee_fen))
+    audit.record(f"{side}:contract:confirm", eng.public_id,
+                 {"service_days": eng.service_days})
+    from market.approvals import operations as approvals
+
+    approvals.engagement_started(eng)
+
+
+# -- service: materials and extensions ------------------------------------------------------------
+
+
+def open_materials_request(eng: Engagement) -> MaterialsRequest | None:
+    return next((m for m in eng.materials if m.answered_at is None), None)
+
+
+def ask_materials(eng: Engagement, org: Organisation, user: User, what: str) -> MaterialsRequest:
+    """Agency: ask the owner for materials; the service clock waits until the answer."""
+    eng = _locked(eng)
+    if _side(eng, org) != "agency":
+        raise EngagementError(None, N_("只有中介机构可以请业主补充资料。"))
+    what = what.strip()
+    if not what:
+        raise EngagementError("what", N_("请写明需要业主提供的资料。"))
+    if eng.state != EngagementState.IN_SERVICE:
+        raise EngagementError("what", N_("委托不在服务中，不能请业主补充资料。"))
+    if open_materials_request(eng) is not None:
+        raise EngagementError("what", N_("上一次补充资料请求尚未答复。"))
+    _event(_clock(eng, ClockKind.SERVICE), "pause", user, reason=PauseReason.MATERIALS.value,
+           note=what)
+    req = MaterialsRequest(engagement_id=eng.id, asked_at=timeutil.now(), asked_by_id=user.id,
+                           what=what)
+    db.session.add(req)
+    db.session.flush()
+    audit.record("agency:materials:ask", eng.public_id, {"request": req.id, "what": what[:200]})
+    return req
+
+
+def answer_materials(eng: Engagement, org: Organisation, user: User, answer: str,
+                     file: object | None = None) -> None:
+    """Owner: answer the open materials request; the service clock runs again."""
+    eng = _locked(eng)
+    if _side(eng, org) != "owner":
+        raise EngagementError(None, N_("只有业主可以答复补充资料请求。"))
+    req = open_materials_request(eng)
+    if req is None:
+        raise EngagementError("answer", N_("没有待答复的补充资料请求。"))
+    answer = answer.strip()
+    if not answer:
+        raise EngagementError("answer", N_("请写明提供了哪些资料。"))
+    if file is not None and getattr(file, "filename", None):
+        upload = storage.store_file(file, allowed=storage.DELIVERABLE_KINDS, field="file",
+                                    max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
+                                    uploaded_by_id=user.id, organisation_id=org.id,
+                                    refuse_message=_KINDS_MESSAGE)
+        req.answer_upload_id = upload.id
+    _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=answer)
+    req.answered_at = timeutil.now()
+    req.answered_by_id = user.id
+    req.answer = answer
+    audit.record("owner:materials:answer", eng.public_id, {"request": req.id})
+
+
+def grant_extension(eng: Engagement, org: Organisation, user: User, days: int,
+                    reason: str) -> None:
+    """Owner: grant the agency extra working days, with a reason (延期)."""
+    eng = _locked(eng)
+    if _side(eng, org) != "owner":
+        raise EngagementError(None, N_("只有业主可以同意延期。"))
+    if eng.state not in (EngagementState.IN_SERVICE, EngagementState.IN_REVIEW):
+        raise EngagementError("days", N_("委托不在服务中，不能延期。"))
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise EngagementError("days", N_("延期天数须在 1 到 %(max)s 个工作日之间。"),
+                              max=MAX_EXTENSION_DAYS)
+    reason = reason.strip()
+    if not reason:
+        raise EngagementError("reason", N_("请写明延期理由。"))
+    _event(_clock(eng, ClockKind.SERVICE), "extend", user, days=days, reason="owner",
+           note=reason)
+    audit.record("owner:engagement:extend", eng.public_id, {"days": days, "reason": reason})
+
+
+# -- deliverables and acceptance ------------------------------------------------------------------
+
+_KINDS_MESSAGE = N_("文件内容不是 PDF、Word、Excel、JPEG、PNG、DWG 或 ZIP（按文件内容判断，与扩展名无关）。")
+
+
+def pending_deliverable(eng: Engagement) -> Deliverable | None:
+    return next((d for d in eng.deliverables if d.decision == Decision.PENDING), None)
+
+
+def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: object,
+                       note: str = "") -> Deliverable:
+    """Agency: upload a new version of the deliverable.  The service clock waits while the
+    owner reviews it; the owner's review clock (ACCEPTANCE_WORKING_DAYS) starts."""
+    eng = _locked(eng)
+    if _side(eng, org) != "agency":
+        raise EngagementError(None, N_("只有中介机构可以提交服务成果。"))
+    if eng.state != EngagementState.IN_SERVICE:
+        raise EngagementError("file", N_("委托不在服务中，不能提交服务成果。"))
+    if open_materials_request(eng) is not None:
+        raise EngagementError("file", N_("补充资料请求尚未答复，请等业主答复后再提交。"))
+    upload = storage.store_file(file, allowed=storage.DELIVERABLE_KINDS, field="file",
+                                max_bytes=int(current_app.config["UPLOAD_MAX_BYTES"]),
+                                uploaded_by_id=user.id, organisation_id=org.id,
+                                refuse_message=_KINDS_MESSAGE)
+    version = len(eng.deliverables) + 1
+    _event(_clock(eng, ClockKind.SERVICE), "pause", user, reason=PauseReason.REVIEW.value,
+           note=f"v{version}")
+    days = int(current_app.config["ACCEPTANCE_WORKING_DAYS"])
+    review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id)
+    _event(review, "start", user)
+    deliverable = Deliverable(engagement_id=eng.id, version=version, upload_id=upload.id,
+                              sha256=upload.sha256, size=upload.size, note=note.strip()[:1000],
+                              submitted_at=timeutil.now(), submitted_by_id=user.id,
+                              decision=Decision.PENDING.value, review_clock_id=review.id)
+    db.session.add(deliverable)
+    eng.state = EngagementState.IN_REVIEW.value
+    db.session.flush()
+    audit.record("agency:deliverable:submit", eng.public_id,
+                 {"version": version, "sha256": upload.sha256, "size": upload.size})
+    return deliverable
+
+
+def _pending(eng: Engagement) -> Deliverable:
+    if eng.state != EngagementState.IN_REVIEW:
+        raise EngagementError(None, N_("没有待验收的服务成果。"))
+    d = pending_deliverable(eng)
+    if d is None:
+        raise EngagementError(None, N_("没有待验收的服务成果。"))
+    return d
+
+
+def return_deliverable(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
+    """Owner: return the deliverable with a reason (退回); the agency's clock runs again for
+    the revision."""
+    eng = _locked(eng)
+    if _side(eng, org) != "owner":
+        raise EngagementError(None, N_("只有业主可以退回服务成果。"))
+    d = _pending(eng)
+    reason = reason.strip()
+    if not reason:
+        raise EngagementError("reason", N_("请写明退回理由。"))
+    review = db.session.get(Clock, d.review_clock_id)
+    if review is not None:
+        _event(review, "stop", user)
+    _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=reason)
+    d.decision = Decision.RETURNED.value
+    d.decided_at = timeutil.now()
+    d.decided_by_id = user.id
+    d.return_reason = reason
+    eng.state = EngagementState.IN_SERVICE.value
+    audit.record("owner:deliverable:return", eng.public_id,
+                 {"version": d.version, "reason": reason})
+
+
+def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
+    """Owner: accept the deliverable (验收).  Completes the engagement, tells billing (and
+    releases the fee if it is paid), closes the linked approval suspensions and updates the
+    agency's public record."""
+    eng = _locked(eng)
+    if _side(eng, org) != "owner":
+        raise EngagementError(None, N_("只有业主可以验收服务成果。"))
+    d = _pending(eng)
+    review = db.session.get(Clock, d.review_clock_id)
+    if review is not None:
+        _event(review, "stop", user)
+    service = _clock(eng, ClockKind.SERVICE)
+    _event(service, "stop", user)
+    shown = clocks.view(service)
+    d.decision = Decision.ACCEPTED.value
+    d.decided_at = timeutil.now()
+    d.decided_by_id = user.id
+    eng.state = EngagementState.ACCEPTED.value
+    eng.accepted_at = timeutil.now()
+    eng.days_used = shown.used
+    eng.on_time = not shown.late
+    billing = backend()
+    billing.mark_accepted(eng.id)
+    released = try_release(eng)
+    audit.record("owner:deliverable:accept", eng.public_id,
+                 {"version": d.version, "days_used": shown.used, "on_time": not shown.late,
+                  "released": released})
+    from market.approvals import operations as approvals
+
+    approvals.engagement_finished(eng, "acceptance")
+    refresh_agency_record(eng.agency_org_id)
+
+
+def try_release(eng: Engagement) -> bool:
+    """Release the fee to the agency if the engagement is accepted and paid in full (offline:
+    the owner records the transfer on the billing page first).  Idempotent; False if not yet."""
+    if eng.state != EngagementState.ACCEPTED:
+        return False
+    billing = backend()
+    summary = billing.summary(eng.id)
+    if summary.outstanding_fen > 0 or summary.status in ("released", "paid_out", "cancelled"):
+        return False
+    try:
+        billing.release(eng.id)
+    except BillingError:
+        return False
+    return True
+
+
+def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
+    """Owner: cancel an unfinished engagement with a reason; its clocks stop, billing writes off
+    what is unpaid and the linked approval suspensions close."""
+    eng = _locked(eng)
+    if _side(eng, org) != "owner":
+        raise EngagementError(None, N_("只有业主可以取消委托。"))
+    if eng.finished:
+        raise EngagementError(None, N_("委托已结束，不能取消。"))
+    reason = reason.strip()
+    if not reason:
+        raise EngagementError("reason", N_("请写明取消理由。"))
+    for clock in db.session.scalars(sa.select(Clock).where(
+            Clock.engagement_id == eng.id, Clock.phase.in_(("running", "paused")))):
+        _event(clock, "stop", user, note=reason)
+    d = pending_deliverable(eng)
+    if d is not None:
+        d.decision = Decision.WITHDRAWN.value
+        d.decided_at = timeutil.now()
+    was_signed = eng.contract_confirmed_at is not None
+    eng.state = EngagementState.CANCELLED.value
+    eng.cancelled_at = timeutil.now()
+    eng.cancel_reason = reason
+    if was_signed:
+        backend().cancel(eng.id)
+    audit.record("owner:engagement:cancel", eng.public_id, {"reason": reason})
+    from market.approvals import operations as approvals
+
+    approvals.engagement_finished(eng, "cancel")
+
+
+# -- the agency's public record -------------------------------------------------------------------
+
+
+def refresh_agency_record(agency_org_id: int) -> None:
+    """Recompute the agency's orders, on-time rate and average days against committed from its
+    accepted engagements (shown on its public profile and in the directory)."""
+    from market.agencies.models import AgencyProfile
+
+    profile = db.session.get(AgencyProfile, agency_org_id)
+    if profile is None:
+        return
+    rows = db.session.execute(sa.select(Engagement.on_time, Engagement.days_used,
+                                        Engagement.service_days).where(
+        Engagement.agency_org_id == agency_org_id,
+        Engagement.state == EngagementState.ACCEPTED.value)).all()
+    profile.orders = len(rows)
+    if not rows:
+        profile.on_time_rate_bp = None
+        profile.average_days_ratio_bp = None
+        return
+    profile.on_time_rate_bp = sum(1 for r in rows if r.on_time) * 10_000 // len(rows)
+    committed = sum(r.service_days for r in rows)
+    profile.average_days_ratio_bp = sum(r.days_used or 0 for r in rows) * 10_000 // committed
