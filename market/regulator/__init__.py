@@ -1,0 +1,1 @@
+"""The regulator's work: sanctions, complaints, credit scores and the supervision console."""

@@ -1,0 +1,46 @@
+"""Forms: a sanction, a complaint, handling a complaint, a pasted checkpoint."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from market.forms import Form
+
+_REQUIRED = _l("请填写此项。")
+_DATE = _l("请按 年-月-日 填写日期。")
+
+
+class SanctionForm(Form):
+    agency = StringField(_l("中介机构编号"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    kind = SelectField(_l("处罚类型"), choices=[SelectChoice("warning", _l("警告")),
+                                               SelectChoice("suspension", _l("暂停")),
+                                               SelectChoice("blacklist", _l("黑名单"))])
+    reason = TextAreaField(_l("处罚事由"), validators=[DataRequired(_REQUIRED),
+                                                       Length(max=1000)])
+    legal_basis = StringField(_l("处罚依据"), validators=[DataRequired(_REQUIRED),
+                                                          Length(max=500)])
+    starts_on = DateField(_l("开始日期"), validators=[DataRequired(_DATE)])
+    ends_on = DateField(_l("结束日期"), validators=[DataRequired(_DATE)])
+
+
+class ComplaintForm(Form):
+    subject_kind = RadioField(_l("投诉对象"), choices=[SelectChoice("engagement", _l("委托（服务过程）")),
+                                                       SelectChoice("request",
+                                                                    _l("采购公告（选取过程）"))],
+                              validators=[DataRequired(_l("请选择投诉对象。"))])
+    subject_id = StringField(_l("委托编号或公告编号"),
+                             validators=[DataRequired(_REQUIRED), Length(max=32)])
+    text = TextAreaField(_l("投诉内容"), validators=[DataRequired(_REQUIRED), Length(max=5000)])
+    files = MultipleFileField(_l("证明材料（PDF、JPEG 或 PNG，可多选）"))
+
+
+class DecideForm(Form):
+    outcome = TextAreaField(_l("处理结果（将公开）"), validators=[Optional(), Length(max=5000)])
+
+
+class CheckpointForm(Form):
+    note = TextAreaField(_l("您此前保存的检查点"), validators=[DataRequired(_REQUIRED),
+                                                              Length(max=10000)])

@@ -1,0 +1,116 @@
+"""Public pages (the credit formula, complaint outcomes) and the parties' complaint pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market import storage
+from market.accounts.models import OrgKind, Role
+from market.auth import ANYONE, access, current_org, current_role, require_org
+from market.domain import credit_formula as formula
+from market.regulator import complaints, credit, sanctions
+from market.regulator.errors import RuleError
+from market.regulator.forms import ComplaintForm
+from market.regulator.models import ComplaintState
+from market.regulator.views import apply_error
+
+bp = Blueprint("credit", __name__)
+
+
+@bp.app_template_global()
+def agency_record(org_id: int) -> dict[str, Any]:
+    """What the public profile shows of an agency's sanctions, ratings and credit."""
+    from market.evaluation.operations import DIMENSION_LABELS, public_ratings
+    from market.timeutil import today_local
+
+    today = today_local()
+    rows = sanctions.history(org_id)
+    _inputs, score = credit.explain(org_id)
+    return {"active": [s for s in rows if s.active_on(today)],
+            "past": [s for s in rows if not s.active_on(today)],
+            "kinds": sanctions.KIND_LABELS, "ratings": public_ratings(org_id),
+            "dimensions": DIMENSION_LABELS, "score": score,
+            "complaints": complaints.decided_about(org_id),
+            "states": complaints.STATE_LABELS}
+
+
+@bp.route("/credit")
+@access(ANYONE)
+def formula_page() -> ResponseReturnValue:
+    return render_template("regulator/formula.html", f=formula, labels=credit.PART_LABELS)
+
+
+@bp.route("/agency/credit")
+@access(OrgKind.AGENCY)
+def my_credit() -> ResponseReturnValue:
+    org = require_org()
+    inputs, score = credit.explain(org.id)
+    return render_template("regulator/my_credit.html", org=org, inputs=inputs, score=score,
+                           labels=credit.PART_LABELS)
+
+
+@bp.route("/complaints")
+@access(ANYONE)
+def outcomes() -> ResponseReturnValue:
+    rows = [c for c in complaints.listing()]
+    rows.sort(key=lambda c: c.filed_at, reverse=True)
+    return render_template("regulator/public_complaints.html", rows=rows,
+                           labels=complaints.STATE_LABELS, subjects=complaints.SUBJECT_LABELS)
+
+
+@bp.route("/complaints/<public_id>")
+@access(ANYONE)
+def public_complaint(public_id: str) -> ResponseReturnValue:
+    row = complaints.by_public_id(public_id)
+    if row is None:
+        abort(404)
+    org = current_org()
+    private = current_role() == Role.REGULATOR.value or (
+        org is not None and org.id == row.filer_org_id)
+    return render_template("regulator/public_complaint.html", row=row, private=private,
+                           labels=complaints.STATE_LABELS, subjects=complaints.SUBJECT_LABELS,
+                           decided=row.state in (ComplaintState.UPHELD.value,
+                                                 ComplaintState.REJECTED.value))
+
+
+@bp.route("/my/complaints")
+@access(OrgKind.OWNER, OrgKind.AGENCY)
+def my_complaints() -> ResponseReturnValue:
+    org = require_org()
+    return render_template("regulator/my_complaints.html", rows=complaints.of_filer(org.id),
+                           labels=complaints.STATE_LABELS, subjects=complaints.SUBJECT_LABELS)
+
+
+@bp.route("/my/complaints/new", methods=["GET", "POST"])
+@access(OrgKind.OWNER, OrgKind.AGENCY)
+def new_complaint() -> ResponseReturnValue:
+    org = require_org()
+    form = ComplaintForm()
+    if request.method == "GET":
+        form.subject_kind.data = request.args.get("kind") or form.subject_kind.data
+        form.subject_id.data = request.args.get("subject") or form.subject_id.data
+    if form.validate_on_submit():
+        try:
+            # Check the parties first, so nothing is written for a subject the filer is not
+            # party to; the files are stored only then.
+            complaints.parties(form.subject_kind.data or "", (form.subject_id.data or "").strip(),
+                               org)
+            uploads = [storage.store_file(f, field="files", uploaded_by_id=current_user.id,
+                                          organisation_id=org.id)
+                       for f in (form.files.data or []) if getattr(f, "filename", "")]
+            row = complaints.file(org, current_user, form.subject_kind.data or "",
+                                  form.subject_id.data or "", form.text.data or "", uploads)
+        except storage.UploadError as error:
+            form.files.errors = [*form.files.errors, _(error.message, **error.params)]
+        except RuleError as error:
+            apply_error(form, error)
+        else:
+            flash(_("投诉已受理，请在期限内等待处理结果。"), "success")
+            return redirect(url_for("credit.public_complaint", public_id=row.public_id))
+    return render_template("regulator/complaint_form.html", form=form), \
+        400 if form.errors else 200

@@ -1,0 +1,26 @@
+"""The demo city's sanctions, complaints and ratings; its fair draws are not flagged."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from market import demo
+from market.db import db
+from market.regulator import fairness_data, sanctions
+from market.regulator.models import Complaint, Sanction
+
+
+def test_demo_regulator_data(app: Flask) -> None:
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+        rows = db.session.scalars(sa.select(Sanction)).all()
+        assert {s.kind for s in rows} == {"warning", "suspension", "blacklist"}
+        blocking = [s for s in rows if s.kind == "suspension"][0]
+        assert sanctions.active(blocking.agency_org_id)
+        assert not sanctions.active([s for s in rows if s.kind == "blacklist"][0].agency_org_id)
+        states = set(db.session.scalars(sa.select(Complaint.state)))
+        assert states == {"received", "under_review", "upheld", "rejected"}
+        report = fairness_data.report()
+        assert report.services and not report.flagged
