@@ -87,15 +87,29 @@ def _register_blueprints(app: Flask) -> None:
     from market.agencies.review import bp as review
     from market.agencies.views import bp as agencies
     from market.api.views import bp as api
+    from market.approvals.views import bp as approvals
     from market.calendar.views import bp as calendar
     from market.catalogue.views import bp as catalogue
+    from market.engagements.views import bp as engagements
+    from market.evaluation.views import bp as evaluation
+    from market.notify import bp as notify
+    from market.ocds.views import bp as ocds
     from market.operator.views import bp as operator
     from market.public.directory import bp as directory
     from market.public.views import bp as public
+    from market.regulator.public_views import bp as credit
+    from market.regulator.views import bp as regulator
+    from market.selection.views_agency import bp as agency_selection
+    from market.selection.views_award import bp as awards
+    from market.selection.views_owner import bp as owner
+    from market.selection.views_public import bp as lotteries
     from market.transparency.views import bp as transparency
 
     for bp in (public, accounts, operator, calendar, transparency, billing,
-               catalogue, agencies, review, directory, api):
+               catalogue, agencies, review, directory, api,
+               owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
+        app.register_blueprint(bp)
+    for bp in (regulator, credit, evaluation):
         app.register_blueprint(bp)
 
 
@@ -137,8 +151,14 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from market.backup.cli import backup_cli
     from market.demo import demo_cli
+    from market.notify import clocks_cli
+    from market.selection.cli import selection_cli
     from market.transparency.cli import transparency_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(transparency_cli)
+    app.cli.add_command(selection_cli)
+    app.cli.add_command(clocks_cli)

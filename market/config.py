@@ -25,6 +25,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "DIRECTORY_PER_PAGE": 20,
     "EXTERNAL_ENTROPY_MIN_DELAY_HOURS": 2,
     "PLATFORM_FEE_BASIS_POINTS": 0,
+    "COMPLAINT_WORKING_DAYS": 20,  # a regulator decides a complaint within this
 }
 
 # Environment variables we read, with how to parse them.  Unknown MARKET_* names are ignored so a
@@ -41,11 +42,20 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_DATA_KEY": ("DATA_KEY", str),
     "MARKET_LOG_ORIGIN": ("LOG_ORIGIN", str),
     "MARKET_SITE_NAME": ("SITE_NAME", str),
+    "MARKET_OCDS_OCID_PREFIX": ("OCDS_OCID_PREFIX", str),
     "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
     # Billing: a Stripe secret key switches from the offline backend to Stripe.
     "MARKET_STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "MARKET_STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "MARKET_STRIPE_API_BASE": ("STRIPE_API_BASE", str),  # a Stripe stand-in (tests)
+    # Reminder e-mail (flask clocks tick); no host = in-app reminders only.
+    "MARKET_SMTP_HOST": ("SMTP_HOST", str),
+    "MARKET_SMTP_PORT": ("SMTP_PORT", str),
+    "MARKET_SMTP_USER": ("SMTP_USER", str),
+    "MARKET_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "MARKET_SMTP_FROM": ("SMTP_FROM", str),
+    "MARKET_SMTP_STARTTLS": ("SMTP_STARTTLS", bool),
+    "MARKET_SITE_URL": ("SITE_URL", str),  # absolute links in e-mail
 }
 
 
@@ -73,7 +83,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "STRIPE_WEBHOOK_SECRET": None,
         "STRIPE_API_BASE": None,
         "BILLING_CURRENCY": "cny",
+        "SMTP_HOST": None,
+        "SMTP_PORT": "25",
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_FROM": "noreply@market.example",
+        "SMTP_STARTTLS": False,
+        "SITE_URL": "http://127.0.0.1:5000",
         "SITE_NAME": "云川市中介服务超市",
+        # OCDS: the ocid prefix registered with the Open Contracting Partnership, and the
+        # licence the data is published under.
+        "OCDS_OCID_PREFIX": "ocds-yc0000",
+        "OCDS_LICENSE": "https://creativecommons.org/licenses/by/4.0/",
         # The log's origin and the signing key's name (no white space, no '+').
         "LOG_ORIGIN": "yunchuan.market.example/draws",
         "SIGNING_KEY_FILE": None,

@@ -10,12 +10,16 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from market import timeutil
 from market.accounts import operations as ops
 from market.accounts.models import Organisation, OrgKind, Role, User
 from market.agencies import demo as agency_demo
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.codes import make_credit_code
+from market.engagements import demo as engagement_demo
+from market.regulator import demo as regulator_demo
+from market.selection import demo as selection_demo
 
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
 
@@ -112,6 +116,9 @@ def load() -> list[tuple[str, str, str]]:
     if reviewer is None:
         raise RuntimeError("the demo operator is created first")
     agency_demo.load(agencies, reviewer, trades)
+    selection_demo.load(timeutil.now())
+    engagement_demo.load(timeutil.now())
+    regulator_demo.load(timeutil.now())
     return logins
 
 

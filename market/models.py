@@ -18,8 +18,40 @@ from market.agencies.models import (  # noqa: F401
     Practitioner,
     Qualification,
 )
+from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
 from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
+from market.engagements.clocks import Clock, ClockEntry  # noqa: F401
+from market.engagements.models import (  # noqa: F401
+    Deliverable,
+    Engagement,
+    MaterialsRequest,
+)
+from market.evaluation.models import Rating  # noqa: F401,E402
+from market.notify import Notification  # noqa: F401
+from market.regulator.models import (  # noqa: F401,E402
+    Complaint,
+    ComplaintAttachment,
+    CreditRecord,
+    Sanction,
+)
+from market.selection.models import (  # noqa: F401
+    Amendment,
+    AvoidEntry,
+    Award,
+    Bid,
+    BidLogCheckpoint,
+    BidLogHead,
+    BidLogLeaf,
+    BidLogNode,
+    EntropyEntry,
+    Lottery,
+    Objection,
+    Project,
+    SelectionRequest,
+    SignUp,
+    Witness,
+)
 from market.storage import Upload  # noqa: F401
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401

@@ -44,3 +44,14 @@ def test_migration_files_have_readable_names() -> None:
     for path in versions.glob("*.py"):
         number, _, slug = path.stem.partition("_")
         assert number.isdigit() and len(number) == 4 and slug, path.name
+
+
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path, monkeypatch) -> None:
+    from flask_migrate import downgrade
+
+    app = _fresh_app(tmp_path, f"sqlite:///{tmp_path / 'round.db'}", monkeypatch)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()

@@ -65,6 +65,9 @@ def save_year(year: int, *, days_off_text: str, days_on_text: str, source: str,
                             str(year)) from None
     if not source.strip():
         raise CalendarError("source", N_("请注明依据（如国务院办公厅通知的文号）。"))
+    from market.engagements import clocks  # stored due dates follow the calendar
+
+    before = clocks.calendar_state()
     row = db.session.get(CalendarYear, year)
     if row is None:
         row = CalendarYear(year=year)
@@ -77,6 +80,7 @@ def save_year(year: int, *, days_off_text: str, days_on_text: str, source: str,
     row.updated_at = timeutil.now()
     row.updated_by = user_id
     bump_revision()
+    clocks.refresh_after_calendar_change(before)
     audit.record("operator:calendar:save", str(year), {
         "confirmed": confirmed, "source": row.source,
         "days_off": [d.isoformat() for d in sorted(off)],

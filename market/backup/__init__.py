@@ -1,0 +1,1 @@
+"""Backups (备份与恢复): ``flask backup create`` / ``flask backup restore``."""

@@ -1,0 +1,166 @@
+"""One OCDS 1.1 release package per selection request.
+
+Mapping (OCDS ← ours): the owner is the buyer and procuring entity; every agency that signed up
+is a tenderer; an award is an OCDS award whose supplier is the agency; the lottery's verification
+bundle is attached to the award as a document.  Organisations are identified by their unified
+social credit code under the org-id scheme ``CN-USCC``.  Money is integer fen here; OCDS wants a
+number, so amounts are yuan with two decimals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from market import timeutil
+from market.accounts.models import Organisation
+from market.db import db
+from market.selection.models import (
+    Award,
+    Lottery,
+    RequestState,
+    SelectionRequest,
+    SignUp,
+)
+
+METHODS = {  # our method -> (OCDS procurementMethod, details in Chinese)
+    "lottery": ("open", "随机抽取（摇号，agency-lottery/v1，可离线核验）"),
+    "sealed_bid": ("open", "竞价（密封报价，最低价中选）"),
+    "credit_merit": ("selective", "信用择优（信用分前一半随机抽取）"),
+    "direct": ("direct", "直接选取"),
+}
+TENDER_STATUS = {
+    RequestState.OPEN.value: "active",
+    RequestState.CLOSED.value: "active",
+    RequestState.SELECTED.value: "complete",
+    RequestState.FAILED.value: "unsuccessful",
+    RequestState.CANCELLED.value: "cancelled",
+}
+AWARD_STATUS = {"offered": "pending", "confirmed": "active", "declined": "unsuccessful",
+                "timed_out": "unsuccessful", "voided": "cancelled"}
+
+
+def _time(dt: datetime | None) -> str | None:
+    return None if dt is None else timeutil.iso_z(dt)
+
+
+def _money(fen: int | None) -> dict[str, Any] | None:
+    if fen is None:
+        return None
+    return {"amount": float(Decimal(fen) / 100), "currency": "CNY"}
+
+
+def _party(org: Organisation, roles: list[str]) -> dict[str, Any]:
+    party: dict[str, Any] = {"id": org.public_id, "name": org.name, "roles": roles}
+    if org.credit_code:
+        party["identifier"] = {"scheme": "CN-USCC", "id": org.credit_code, "legalName": org.name}
+    if org.region:
+        party["address"] = {"region": org.region, "countryName": "中国"}
+    return party
+
+
+def ocid(request: SelectionRequest) -> str:
+    return f"{current_app.config['OCDS_OCID_PREFIX']}-{request.public_id}"
+
+
+def release(request: SelectionRequest) -> dict[str, Any]:
+    """The current state of ``request`` as one compiled OCDS release."""
+    signups = db.session.scalars(sa.select(SignUp).where(SignUp.request_id == request.id)
+                                 .order_by(SignUp.at)).all()
+    awards = db.session.scalars(sa.select(Award).where(Award.request_id == request.id)
+                                .order_by(Award.id)).all()
+    lotteries = {lt.lottery_id: lt for lt in db.session.scalars(
+        sa.select(Lottery).where(Lottery.request_id == request.id))}
+    parties: dict[str, dict[str, Any]] = {
+        request.owner.public_id: _party(request.owner, ["buyer", "procuringEntity"])}
+    tenderers = []
+    for s in signups:
+        party = parties.setdefault(s.agency.public_id, _party(s.agency, []))
+        if "tenderer" not in party["roles"]:
+            party["roles"].append("tenderer")
+            tenderers.append({"id": s.agency.public_id, "name": s.agency.name})
+    method, details = METHODS.get(request.method, ("open", request.method))
+    dates = [request.published_at, request.closed_at, *(a.decided_at or a.offered_at
+                                                        for a in awards)]
+    latest = max((d for d in dates if d is not None), default=request.created_at)
+    tender: dict[str, Any] = {
+        "id": request.public_id,
+        "title": request.title,
+        "description": request.scope,
+        "status": TENDER_STATUS.get(request.state, "planning"),
+        "procuringEntity": {"id": request.owner.public_id, "name": request.owner.name},
+        "items": [{"id": "1", "description": request.service_type.name,
+                   "classification": {"scheme": "CN-ISS", "id": request.service_type.code,
+                                      "description": request.service_type.name}}],
+        "procurementMethod": method,
+        "procurementMethodDetails": details,
+        "mainProcurementCategory": "services",
+        "datePublished": _time(request.published_at),
+        "tenderPeriod": {"startDate": _time(request.published_at),
+                         "endDate": _time(request.signup_closes_at)},
+        "contractPeriod": {"durationInDays": request.service_days},
+        "numberOfTenderers": len(tenderers),
+        "tenderers": tenderers,
+        "amendments": [{"id": str(a.version), "date": _time(a.at), "rationale": a.reason}
+                       for a in request.amendments],
+    }
+    if request.price_kind == "fixed":
+        tender["value"] = _money(request.price_fen)
+    else:
+        tender["value"] = _money(request.cap_fen)
+        tender["minValue"] = _money(request.floor_fen) if request.floor_fen else None
+        tender = {k: v for k, v in tender.items() if v is not None}
+    ocds_awards = []
+    for a in awards:
+        party = parties.setdefault(a.agency.public_id, _party(a.agency, []))
+        if "supplier" not in party["roles"] and a.state in ("offered", "confirmed"):
+            party["roles"].append("supplier")
+        award: dict[str, Any] = {
+            "id": f"{request.public_id}-A{a.id}", "status": AWARD_STATUS.get(a.state, "pending"),
+            "date": _time(a.offered_at), "value": _money(a.fee_fen),
+            "suppliers": [{"id": a.agency.public_id, "name": a.agency.name}],
+            "contractPeriod": {"durationInDays": a.service_days},
+        }
+        lottery = lotteries.get(a.lottery_id or "")
+        if lottery is not None and lottery.state == "drawn":
+            award["documents"] = [{
+                "id": f"{lottery.lottery_id}-bundle", "documentType": "evaluationReports",
+                "title": "摇号核验包（agency-lottery/v1）", "format": "application/json",
+                "url": url_for("lotteries.bundle", lottery_id=lottery.lottery_id, _external=True),
+            }]
+        ocds_awards.append(award)
+    tag = ["award"] if ocds_awards else ["tender"]
+    if request.amendments and not ocds_awards:
+        tag = ["tenderAmendment"]
+    out: dict[str, Any] = {
+        "ocid": ocid(request),
+        "id": f"{request.public_id}-v{request.version}-{request.state}",
+        "date": _time(latest),
+        "tag": tag,
+        "initiationType": "tender",
+        "language": "zh",
+        "parties": list(parties.values()),
+        "buyer": {"id": request.owner.public_id, "name": request.owner.name},
+        "tender": tender,
+    }
+    if ocds_awards:
+        out["awards"] = ocds_awards
+    return out
+
+
+def package(request: SelectionRequest) -> dict[str, Any]:
+    """The release package: the wrapper of OCDS 1.1 around :func:`release`."""
+    rel = release(request)
+    return {
+        "uri": url_for("ocds.request_package", request_id=request.public_id, _external=True),
+        "version": "1.1",
+        "publishedDate": rel["date"],
+        "publisher": {"name": current_app.config["SITE_NAME"]},
+        "license": current_app.config["OCDS_LICENSE"],
+        "publicationPolicy": url_for("transparency.index", _external=True),
+        "releases": [rel],
+    }

@@ -1,0 +1,88 @@
+"""The OCDS 1.1 export validates against the standard's own schemas (../shared/ocds, draft-04),
+for a request at each stage: open, drawn (with the bundle attached) and failed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from market import timeutil
+from tests.selection.conftest import START, City
+from tests.selection.test_lottery_flow import _publish, _sign_up
+
+OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft4Validator:
+    if not OCDS.exists():
+        pytest.fail(f"OCDS schemas not found at {OCDS} (../shared/ocds beside the checkout)")
+    package = json.loads((OCDS / "release-package-schema.json").read_text())
+    release = json.loads((OCDS / "dereferenced-release-schema.json").read_text())
+    registry = Registry().with_resource(
+        release["id"], Resource.from_contents(release, default_specification=DRAFT4))
+    return Draft4Validator(package, registry=registry)
+
+
+def _check(validator: Draft4Validator, body: dict) -> dict:
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    return body["releases"][0]
+
+
+def test_export_at_each_stage_is_valid_ocds(city: City, validator: Draft4Validator) -> None:
+    client = city.app.test_client()
+    with timeutil.frozen(START):
+        req = _publish(city)
+        for a in city.agencies[:3]:
+            _sign_up(city, a, req.public_id)
+        release = _check(validator, client.get(f"/api/ocds/{req.public_id}.json").get_json())
+        assert release["tender"]["status"] == "active"
+        assert release["tender"]["numberOfTenderers"] == 3
+        assert release["tender"]["value"] == {"amount": 30000.0, "currency": "CNY"}
+        assert release["ocid"].endswith(req.public_id)
+        buyer = next(p for p in release["parties"] if "buyer" in p["roles"])
+        assert buyer["identifier"]["scheme"] == "CN-USCC"
+    from market.db import db
+    from market.selection.models import Lottery
+
+    with city.app.app_context():
+        external_at = db.session.query(Lottery).one().external_at
+        lottery_id = db.session.query(Lottery).one().lottery_id
+    with timeutil.frozen(START + timedelta(days=7, minutes=1)):
+        from tests.conftest import csrf_token
+
+        client.get(f"/lotteries/{lottery_id}")
+        for who in (city.delegate, city.regulator):
+            c = city.client(who)
+            c.post(f"/lotteries/{lottery_id}/witness",
+                   data={"value": "123456", "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+    with timeutil.frozen(external_at + timedelta(minutes=1)):
+        op = city.client(city.operator)
+        op.post(f"/lotteries/{lottery_id}/external", data={
+            "value": "3 7 12 19 25 31 + 9", "csrf_token": csrf_token(op, f"/lotteries/{lottery_id}")})
+        release = _check(validator, client.get(f"/api/ocds/{req.public_id}.json").get_json())
+    assert release["tag"] == ["award"]
+    assert release["tender"]["status"] == "complete"
+    (award,) = release["awards"]
+    assert award["documents"][0]["url"].endswith(f"/lotteries/{lottery_id}/bundle.json")
+    supplier = award["suppliers"][0]["id"]
+    assert "supplier" in next(p for p in release["parties"] if p["id"] == supplier)["roles"]
+
+
+def test_failed_and_unknown_requests(city: City, validator: Draft4Validator) -> None:
+    client = city.app.test_client()
+    with timeutil.frozen(START):
+        req = _publish(city)
+    with timeutil.frozen(START + timedelta(days=8)):
+        client.get(f"/notices/{req.public_id}")
+        release = _check(validator, client.get(f"/api/ocds/{req.public_id}.json").get_json())
+    assert release["tender"]["status"] == "unsuccessful"
+    missing = client.get("/api/ocds/RQ-999999.json")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
