@@ -122,7 +122,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "regulator.complaint": ("GET", "/regulator/complaints/TS-999999", {"regulator"}, 404),
     "regulator.draw_audit": ("GET", "/regulator/draws", {"regulator"}, 200),
     "regulator.fairness": ("GET", "/regulator/fairness", {"regulator"}, 200),
-    "regulator.clocks": ("GET", "/regulator/clocks", {"regulator"}, 200),
+    "regulator.clocks": ("GET", "/regulator/clocks", {"regulator"}, 302),  # → /regulator/overdue
     "credit.formula_page": ("GET", "/credit", set(ROLES), 200),
     "credit.my_credit": ("GET", "/agency/credit", AGENCY, 200),
     "credit.outcomes": ("GET", "/complaints", set(ROLES), 200),
@@ -168,6 +168,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "approvals.regulator": ("GET", "/regulator/overdue", {"regulator"}, 200),
     "notify.index": ("GET", "/notifications", OWNER | AGENCY, 200),
     "ocds.request_package": ("GET", "/api/ocds/RQ-999999.json", set(ROLES), 404),
+    "ocds.bulk": ("GET", "/api/ocds/releases.json", set(ROLES), 200),
     "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),
     "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
     "calendar.api_add": ("GET", "/api/calendar/add?start=2026-09-30&days=3", set(ROLES), 200),

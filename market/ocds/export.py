@@ -42,6 +42,8 @@ TENDER_STATUS = {
 }
 AWARD_STATUS = {"offered": "pending", "confirmed": "active", "declined": "unsuccessful",
                 "timed_out": "unsuccessful", "voided": "cancelled"}
+CONTRACT_STATUS = {"signing": "pending", "in_service": "active", "in_review": "active",
+                   "accepted": "terminated", "cancelled": "cancelled"}
 
 
 def _time(dt: datetime | None) -> str | None:
@@ -133,7 +135,8 @@ def release(request: SelectionRequest) -> dict[str, Any]:
                 "url": url_for("lotteries.bundle", lottery_id=lottery.lottery_id, _external=True),
             }]
         ocds_awards.append(award)
-    tag = ["award"] if ocds_awards else ["tender"]
+    contracts = _contracts(request, {a.id: f"{request.public_id}-A{a.id}" for a in awards})
+    tag = ["contract"] if contracts else (["award"] if ocds_awards else ["tender"])
     if request.amendments and not ocds_awards:
         tag = ["tenderAmendment"]
     out: dict[str, Any] = {
@@ -149,7 +152,46 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     }
     if ocds_awards:
         out["awards"] = ocds_awards
+    if contracts:
+        out["contracts"] = contracts
     return out
+
+
+def _contracts(request: SelectionRequest, award_ids: dict[int, str]) -> list[dict[str, Any]]:
+    """Engagements (委托合同) as OCDS contracts, each pointing at the award it came from."""
+    from market.engagements.models import Engagement
+
+    rows = db.session.scalars(sa.select(Engagement).where(Engagement.request_id == request.id)
+                              .order_by(Engagement.id)).all()
+    out = []
+    for e in rows:
+        if e.award_id not in award_ids:
+            continue
+        contract: dict[str, Any] = {
+            "id": e.public_id, "awardID": award_ids[e.award_id],
+            "status": CONTRACT_STATUS.get(e.state, "pending"),
+            "value": _money(e.fee_fen),
+            "period": {"durationInDays": e.service_days},
+            "dateSigned": _time(e.contract_confirmed_at),
+        }
+        if e.state == "accepted":
+            contract["period"]["endDate"] = _time(e.accepted_at)
+        out.append({k: v for k, v in contract.items() if v is not None})
+    return out
+
+
+def bulk_package(requests: list[SelectionRequest], uri: str) -> dict[str, Any]:
+    """Many requests in one release package (one release each)."""
+    releases = [release(r) for r in requests]
+    return {
+        "uri": uri,
+        "version": "1.1",
+        "publishedDate": max((r["date"] for r in releases), default=timeutil.iso_z(timeutil.now())),
+        "publisher": {"name": current_app.config["SITE_NAME"]},
+        "license": current_app.config["OCDS_LICENSE"],
+        "publicationPolicy": url_for("transparency.index", _external=True),
+        "releases": releases,
+    }
 
 
 def package(request: SelectionRequest) -> dict[str, Any]:

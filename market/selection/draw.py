@@ -25,7 +25,7 @@ from lottery.errors import Invalid
 from lottery.events import record_hash
 from lottery.sources import check_plan, check_source, public_time
 from market import audit, crypto, timeutil
-from market.accounts.models import Organisation, User
+from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
@@ -59,15 +59,17 @@ def _parse(ts: str) -> datetime:
     return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timeutil.now().tzinfo)
 
 
-def plan_of(request: SelectionRequest) -> list[dict[str, Any]]:
+def plan_of(request: SelectionRequest, frozen_at: datetime | None = None) -> list[dict[str, Any]]:
     """The entropy plan: the request's witnesses in order, then its external source, public
-    at least ``EXTERNAL_ENTROPY_MIN_DELAY_HOURS`` after the close."""
+    at least ``EXTERNAL_ENTROPY_MIN_DELAY_HOURS`` after the pool is frozen — the close, or
+    ``frozen_at`` when that is later (a sealed bid opened late freezes its tie-break pool then)."""
     delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
     plan: list[dict[str, Any]] = [{"kind": "witness", "label": w.label}
                                   for w in sorted(request.witnesses, key=lambda w: w.position)]
     label = request.external_label
     kind = ExternalKind(request.external_kind)
-    entry = external_entry(kind, label, request.signup_closes_at + delay)
+    frozen = max(request.signup_closes_at, frozen_at or request.signup_closes_at)
+    entry = external_entry(kind, label, frozen + delay)
     if kind == ExternalKind.DRAND:
         entry["label"] = f"drand quicknet 第{entry['round']}轮"
     plan.append(entry)
@@ -82,7 +84,7 @@ def announce(request: SelectionRequest, replaces: str | None,
     A sealed bid's tie-break draw passes ``closes_at`` (its opening time, when the tied
     agencies are registered and frozen) and ``extra`` announcement keys."""
     secret = os.urandom(32)
-    plan = plan_of(request)
+    plan = plan_of(request, closes_at)
     lottery = Lottery(lottery_id="tmp-" + uuid.uuid4().hex[:20], request_id=request.id,
                       replaces=replaces, announcement={}, secret_sealed=b"",
                       state=LotteryState.OPEN.value, created_at=timeutil.now(),
@@ -337,6 +339,27 @@ def enter_witness(lottery: Lottery, user: User, value: str) -> None:
     source = {"kind": "witness", "label": _plan(lottery)[witness.position]["label"],
               "value": value}
     _log_entropy(lottery, witness.position, source, user, at)
+    witnesses = sum(1 for e in _plan(lottery) if e["kind"] == "witness")
+    if witness.position == witnesses - 1:
+        _ask_regulators_for_checkpoint(lottery)
+
+
+def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
+    """Every witness value is in: the regulators should save the signed checkpoint now, before
+    the external value is public (lottery-v1.md §5 note), to hold the log to its times."""
+    from market.notify import Notification
+
+    deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    regulators = db.session.scalars(sa.select(Organisation.id).where(
+        Organisation.kind == OrgKind.REGULATOR.value))
+    for org_id in regulators:
+        db.session.add(Notification(
+            key=f"checkpoint:{lottery.lottery_id}:{org_id}"[:120], organisation_id=org_id,
+            state="checkpoint", created_at=timeutil.now(), link="/transparency",
+            subject=f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）"[:200],
+            body=(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
+                  "公开。请现在下载并保存 /transparency/checkpoint 的签名检查点，日后可用它核对日志"
+                  "没有被改写（python -m lottery audit-log --checkpoint）。")))
 
 
 def enter_external(lottery: Lottery, user: User, value: str, signature: str = "") -> None:

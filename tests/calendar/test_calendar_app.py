@@ -103,3 +103,24 @@ def test_year_page_marks_provisional_years(app: Flask) -> None:
     page = app.test_client().get("/calendar?year=2027").get_data(as_text=True)
     assert 'data-test="provisional"' in page
     assert app.test_client().get("/calendar?year=1900").status_code == 404
+
+
+def test_2026_holidays_and_make_up_days_exactly(app: Flask) -> None:
+    """国办发明电〔2025〕7号: National Day 10-01..10-07 off with 09-20 (Sun) and 10-10 (Sat)
+    worked; Spring Festival 02-15..02-23 off with 02-14 (Sat) and 02-28 (Sat) worked."""
+    client = app.test_client()
+
+    def add(start: str, days: int) -> str:
+        return client.get(f"/api/calendar/add?start={start}&days={days}").get_json()["due"]
+
+    def count(a: str, b: str) -> int:
+        return client.get(f"/api/calendar/count?from={a}&to={b}").get_json()["working_days"]
+
+    assert add("2026-09-30", 1) == "2026-10-08"
+    assert add("2026-09-18", 1) == "2026-09-20"  # a Sunday, worked
+    assert add("2026-10-09", 1) == "2026-10-10"  # a Saturday, worked
+    assert add("2026-02-13", 1) == "2026-02-14"  # a Saturday, worked
+    assert add("2026-02-14", 1) == "2026-02-24"  # through the Spring Festival
+    assert add("2026-02-27", 1) == "2026-02-28"
+    assert count("2026-09-30", "2026-10-12") == 4  # 10-08, 10-09, 10-10, 10-12
+    assert count("2026-02-13", "2026-03-02") == 7  # 02-14, 02-24..02-27, 02-28, 03-02

@@ -86,3 +86,34 @@ def test_failed_and_unknown_requests(city: City, validator: Draft4Validator) -> 
     assert release["tender"]["status"] == "unsuccessful"
     missing = client.get("/api/ocds/RQ-999999.json")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_demo_request_exports_valid_ocds(tmp_path: Path, validator: Draft4Validator) -> None:
+    import sqlalchemy as sa
+
+    from market import demo
+    from market.db import db
+    from market.selection.models import SelectionRequest
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+        ids = list(db.session.scalars(sa.select(SelectionRequest.public_id).where(
+            SelectionRequest.state != "draft")))
+    client = app.test_client()
+    assert len(ids) >= 8
+    stages = set()
+    for public_id in ids:
+        release = _check(validator, client.get(f"/api/ocds/{public_id}.json").get_json())
+        stages.update(release["tag"])
+        if "contracts" in release:
+            award_ids = {a["id"] for a in release["awards"]}
+            assert all(c["awardID"] in award_ids for c in release["contracts"])
+    assert {"tender", "award", "contract"} <= stages
+    bulk = client.get("/api/ocds/releases.json")
+    body = bulk.get_json()
+    _check(validator, body)
+    assert len(body["releases"]) == len(ids) == int(bulk.headers["X-Total-Count"])
+    assert client.get("/api/ocds/releases.json?page=0").status_code == 400

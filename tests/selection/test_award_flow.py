@@ -87,7 +87,7 @@ def test_sealed_bid_quotes_opening_tie_draw_and_award(city: City, tmp_path: Path
     with timeutil.frozen(START):
         req = _publish(city, **SEALED)
         rid = req.public_id
-        assert "已报价" in _bid(city, a0, rid, "31234.56") or True
+        assert "报价已密封提交" in _bid(city, a0, rid, "31234.56")
         _bid(city, a1, rid, "30000")
         _bid(city, a2, rid, "35000")
         before = _snapshot(app)
@@ -384,3 +384,22 @@ def test_direct_selection(city: City) -> None:
     listing = app.test_client().get("/api/requests?method=direct").get_json()
     assert listing["total"] == 1 and listing["items"][0]["id"] == rid
     assert app.test_client().get("/api/requests?method=nope").status_code == 400
+
+
+def test_a_late_opening_still_plans_the_tie_break_after_its_freeze(city: City) -> None:
+    """If nobody opened the quotes for a day (no tick, no page view), the tie-break draw's
+    external source is planned from the actual opening, so its T is after its freeze."""
+    app = city.app
+    with timeutil.frozen(START):
+        req = _publish(city, **SEALED)
+        for agency in city.agencies[:3]:
+            _bid(city, agency, req.public_id, "30000")
+    with app.app_context():
+        closes = db.session.get(SelectionRequest, req.id).signup_closes_at
+    with timeutil.frozen(closes + timedelta(days=1, hours=3)):
+        assert app.test_client().get(f"/notices/{req.public_id}").status_code == 200
+    with app.app_context():
+        tie = db.session.scalars(sa.select(Lottery).order_by(Lottery.id.desc())).first()
+        assert tie is not None and tie.state == "frozen" and len(tie.pool) == 3
+        assert tie.external_at >= closes + timedelta(days=1, hours=5)
+        assert run_audit().ok

@@ -103,6 +103,12 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 4
         assert db.session.get(Lottery, 1).pool and len(db.session.get(Lottery, 1).pool) == 3
+        # The regulators are told to save the checkpoint before the external value is public.
+        from market.notify import Notification
+
+        notes = db.session.scalars(sa.select(Notification).where(
+            Notification.state == "checkpoint")).all()
+        assert [n.organisation_id for n in notes] == [city.regulator.org_id]
 
     with timeutil.frozen(external_at + timedelta(minutes=30)):
         c = city.client(city.operator)
