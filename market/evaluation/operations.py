@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from market import audit, timeutil
 from market.accounts.models import Organisation, User
-from market.agencies.models import AgencyProfile
+from market.agencies.operations import profile_of
 from market.db import db
 from market.engagements.models import Engagement, EngagementState
 from market.evaluation.models import DIMENSIONS, Rating
@@ -93,9 +93,11 @@ def reply(row: Rating, agency: Organisation, by: User, text: str) -> None:
 def _refresh_agency(agency_org_id: int) -> None:
     ratings = db.session.scalars(sa.select(Rating).where(
         Rating.agency_org_id == agency_org_id)).all()
-    profile = db.session.get(AgencyProfile, agency_org_id)
-    if profile is not None and ratings:
-        profile.rating_centi = round(100 * sum(r.average for r in ratings) / len(ratings))
+    agency = db.session.get(Organisation, agency_org_id)
+    if agency is not None and ratings:
+        # profile_of: an agency without a profile row yet gets one, so its average shows
+        profile_of(agency).rating_centi = round(
+            100 * sum(r.average for r in ratings) / len(ratings))
     from market.regulator import credit
 
     credit.recompute(agency_org_id)

@@ -179,4 +179,6 @@ def fairness() -> ResponseReturnValue:
 @bp.route("/clocks")
 @access(OrgKind.REGULATOR)
 def clocks() -> ResponseReturnValue:
-    return render_template("regulator/clocks.html")
+    """The console's clocks section is the overdue lists and the intermediary share of
+    approval time per agency and service type (:func:`market.approvals.views.regulator`)."""
+    return redirect(url_for("approvals.regulator"))

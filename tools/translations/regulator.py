@@ -140,7 +140,6 @@ T = {
     "请选择处罚类型。": "Please choose the sanction.",
     "请选择投诉对象。": "Please choose what the complaint is about.",
     "调查处理中": "Under review",
-    "超期清单和中介服务占审批时间的比例（按机构和服务事项）随委托与审批时限功能提供，届时在此显示图表。": "Overdue lists and the intermediary share of approval time (per agency and service type) come with the engagement and approval clocks; their charts will show here.",
     "还没有已抽取的摇号。": "No draws yet.",
     "采购公告（选取过程）": "Selection request (the selection)",
     "验收时间": "Accepted",
