@@ -8,7 +8,7 @@ export FLASK_APP := market
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt typecheck db-upgrade db-check demo translations \
-        translations-update clean
+        translations-update clean proof
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ typecheck: install ## mypy (strict on lottery/ and market/domain/)
 
 test: install lint typecheck ## lint, type-check and run the whole suite
 	$(VENV)/bin/pytest -q
+
+proof: install ## the bad-input, authorization and fault evidence of docs/reliability.md (tests/proof)
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/proof
 
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

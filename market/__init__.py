@@ -155,6 +155,7 @@ def _register_commands(app: Flask) -> None:
     from market.demo import demo_cli
     from market.notify import clocks_cli
     from market.selection.cli import selection_cli
+    from market.storage import uploads_cli
     from market.transparency.cli import transparency_cli
 
     app.cli.add_command(demo_cli)
@@ -162,3 +163,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(transparency_cli)
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)
+    app.cli.add_command(uploads_cli)

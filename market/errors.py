@@ -9,6 +9,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from market.db import db
@@ -34,6 +35,11 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         db.session.rollback()
         code = error.code or 500
+        if code == 413:
+            # The body was refused unread: the page's forms (language switch) would read it
+            # again and raise the 413 out of this handler (a 500 from the server).
+            for name in ("form", "files"):
+                request.__dict__[name] = ImmutableMultiDict()
         if _wants_json():
             return jsonify({"error": {"code": _JSON_CODES.get(code, "error"),
                                       "message": error.description}}), code

@@ -15,6 +15,7 @@ deliverables of a later issue can accept more kinds (Office, DWG, ZIP) with the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -23,11 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, mapped_column
 
-from market import timeutil
+from market import testhooks, timeutil
 from market.db import UTCDateTime, db
 from market.i18n import N_
 
@@ -50,6 +53,7 @@ ZIP_MAX_RATIO = 200
 ZIP_MAX_ENTRIES = 10_000
 
 _CHUNK = 1024 * 1024
+TEMP_PREFIX = ".incoming-"  # a file being written; never served, swept if a crash leaves it
 
 
 class UploadError(ValueError):
@@ -162,7 +166,7 @@ def store(
     digest = hashlib.sha256()
     size = 0
     head = b""
-    fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as tmp:
             while chunk := stream.read(_CHUNK):
@@ -176,6 +180,7 @@ def store(
                 tmp.write(chunk)
             tmp.flush()
             os.fsync(tmp.fileno())
+        testhooks.pause("upload-temp")  # crash tests only (market/testhooks.py)
         if size == 0:
             raise UploadError(field, N_("请选择要上传的文件。"))
         sniffed = sniff(head, allowed)
@@ -189,6 +194,9 @@ def store(
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
             os.unlink(tmp_name)  # stored once: the same bytes are already there
+            # Fresh again, so a concurrent sweep() does not take it for an old orphan.
+            with contextlib.suppress(OSError):
+                os.utime(final)
         else:
             os.chmod(tmp_name, 0o440)
             # link() fails instead of replacing, so a concurrent upload of the same bytes
@@ -196,9 +204,12 @@ def store(
             with contextlib.suppress(FileExistsError):
                 os.link(tmp_name, final)
             os.unlink(tmp_name)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            # A full disk (or quota): nothing is kept, and the user is told plainly.
+            raise UploadError(field, N_("存储空间不足，文件未保存。请稍后重试，或联系平台运维人员。")) from error
         raise
     upload = Upload(
         sha256=sha,
@@ -211,6 +222,7 @@ def store(
     )
     db.session.add(upload)
     db.session.flush()
+    testhooks.pause("upload")  # crash tests only (market/testhooks.py)
     return upload
 
 
@@ -224,3 +236,57 @@ def store_file(file: object, **kwargs: object) -> Upload:
         return store(file.stream, file.filename, **kwargs)  # type: ignore[arg-type]
     finally:
         file.close()  # a large upload is spooled to a temporary file: free it now
+
+
+# --- what a crash leaves behind ---------------------------------------------------------------
+
+
+def sweep(older_than_seconds: float) -> tuple[int, int]:
+    """Remove what a killed process can leave in ``UPLOAD_DIR``: temporary ``.incoming-*`` files
+    and stored files that no :class:`Upload` row names (the file is linked before the row's
+    transaction commits; a crash in between leaves the file alone).  Only files older than
+    ``older_than_seconds`` go: a live upload links its file seconds before its row commits, and
+    an upload of bytes already stored refreshes the file's time first.  Returns
+    ``(temporary files, orphans)`` removed.  ``flask uploads sweep`` runs it."""
+    import time
+
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    if not directory.is_dir():
+        return 0, 0
+    cutoff = time.time() - older_than_seconds
+
+    def old(path: Path) -> bool:
+        try:
+            return path.stat().st_mtime <= cutoff
+        except FileNotFoundError:
+            return False
+
+    temps = orphans = 0
+    for entry in directory.iterdir():
+        if entry.name.startswith(TEMP_PREFIX) and entry.is_file() and old(entry):
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+                temps += 1
+        elif entry.is_dir() and len(entry.name) == 2:
+            for stored in entry.iterdir():
+                if not (stored.is_file() and len(stored.name) == 64 and old(stored)):
+                    continue
+                named = db.session.scalar(sa.select(Upload.id).where(
+                    Upload.sha256 == stored.name).limit(1))
+                if named is None and old(stored):  # still old: nobody re-used it meanwhile
+                    with contextlib.suppress(FileNotFoundError):
+                        stored.unlink()
+                        orphans += 1
+    return temps, orphans
+
+
+uploads_cli = AppGroup("uploads", help="The upload store.")
+
+
+@uploads_cli.command("sweep")
+@click.option("--older-than", "minutes", type=float, default=60.0, show_default=True,
+              help="only files older than this many minutes")
+def sweep_command(minutes: float) -> None:
+    """Remove temporary files and files without an upload row that a crash left behind."""
+    temps, orphans = sweep(minutes * 60)
+    click.echo(f"removed {temps} temporary file(s), {orphans} orphan file(s)")

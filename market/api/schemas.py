@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from market.agencies.directory import SORTS
 from market.api.spec import PageQuery, param
+from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 
 
@@ -84,8 +85,10 @@ class AgencyQuery(PageQuery):
     region: str | None = param(None, "region, exactly as listed")
     level: str | None = param(None, "holds a qualification of this level valid today",
                               enum=QUALIFICATION_LEVELS)
-    fee_min_fen: int | None = param(None, "lowest fee at least this (fen)", minimum=0)
-    fee_max_fen: int | None = param(None, "lowest fee at most this (fen)", minimum=0)
+    fee_min_fen: int | None = param(None, "lowest fee at least this (fen)", minimum=0,
+                                    maximum=MAX_FEE_FEN)
+    fee_max_fen: int | None = param(None, "lowest fee at most this (fen)", minimum=0,
+                                    maximum=MAX_FEE_FEN)
     days_max: int | None = param(None, "committed days at most this", minimum=1, maximum=365)
     sort: str = param("default", "order; rating and on_time put no record yet last",
                       enum=SORTS)

@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+# Beyond this a page number is refused (400): an offset past 2**63 made SQLite raise (a 500).
+MAX_PAGE = 1_000_000
 
 _MISSING = dataclasses.MISSING
 
@@ -49,7 +51,7 @@ def param(default: Any, description: str, *, enum: tuple[str, ...] | None = None
 class PageQuery:
     """Paging parameters shared by every list."""
 
-    page: int = param(1, "page number, from 1", minimum=1)
+    page: int = param(1, "page number, from 1", minimum=1, maximum=MAX_PAGE)
     per_page: int = param(20, "items per page", minimum=1, maximum=MAX_PER_PAGE)
 
 
@@ -259,6 +261,8 @@ def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
                     schema[key] = list(f.metadata[key]) if key == "enum" else f.metadata[key]
             if f.default is not _MISSING and f.default is not None:
                 schema["default"] = f.default
+            if _optional:  # parse_query reads an empty value as "no filter" (HTML forms send it)
+                schema = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
             params.append({"name": f.name, "in": "query", "required": False,
                            "description": f.metadata.get("description", ""),
                            "schema": schema})

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from market.api.spec import MAX_PAGE
 from market.auth import ANYONE, access
 from market.db import db
 from market.ocds.export import bulk_package, package
@@ -38,7 +39,7 @@ def bulk() -> ResponseReturnValue:
     first; the ``links.next`` of OCDS 1.1 packages is not in 1.1's schema, so the total is
     in the ``X-Total-Count`` header."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         return jsonify({"error": {"code": "bad_request", "message": "page is a positive integer"}}), 400
     page = int(raw)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)

@@ -24,7 +24,7 @@ from lottery.encoding import V, b64encode
 from lottery.errors import Invalid
 from lottery.events import record_hash
 from lottery.sources import check_plan, check_source, public_time
-from market import audit, crypto, timeutil
+from market import audit, crypto, testhooks, timeutil
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
@@ -241,6 +241,9 @@ def close(request: SelectionRequest) -> None:
 
     lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
     at = log.next_time()
+    # Re-read the request under the locks: a concurrent close may have re-announced it (new
+    # lottery, new close) since it was loaded, and a stale close time would freeze the new one.
+    db.session.refresh(request)
     if lottery.state != LotteryState.OPEN or request.state != RequestState.OPEN:
         return  # somebody else closed it
     if at < request.signup_closes_at:
@@ -274,6 +277,14 @@ def close(request: SelectionRequest) -> None:
         request.state = RequestState.FAILED.value
         request.failed_reason = reason
         audit.record("system:request:fail", request.public_id, {"eligible": len(pool)})
+        return
+    if at >= lottery.external_at:
+        # Closed only after T (no tick and no page view between the close and T): the pool may
+        # no longer be frozen (lottery-v1.md §7: freeze.at < T), so void before the freeze and
+        # run again under a new lottery id; eligibility is checked again at the new close.
+        request.closed_at = None
+        void(lottery, "报名截止后未能在外部随机数公开前冻结名单，本次摇号作废并重新公告", SYSTEM, at=at)
+        _restart(request, lottery)
         return
     items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
     log.append(items, at=at)
@@ -423,6 +434,7 @@ def run_draw(lottery: Lottery) -> dict[str, Any] | None:
     signature = sign_record(platform_key().private, record)
     log.append([("draw", lottery.lottery_id, {"record_hash": record_hash(record).hex(),
                                               "ranking": record["ranking"]})], at=at)
+    testhooks.pause("draw")  # crash tests only (market/testhooks.py)
     lottery.record, lottery.signature, lottery.drawn_at = record, signature, at
     lottery.state = LotteryState.DRAWN.value
     request = lottery.request

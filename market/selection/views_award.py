@@ -112,9 +112,7 @@ def _award(award_id: int) -> Award:
 @bp.route("/agency/awards/<int:award_id>/confirm", methods=["POST"])
 @access("agency_admin")
 def confirm(award_id: int) -> ResponseReturnValue:
-    row = db.session.get(Award, award_id)
-    if row is None:
-        abort(404)
+    row = _award(award_id)  # 404 for another organisation's award, as decline does
     from market.forms import ActionForm
 
     if ActionForm().validate_on_submit():

@@ -18,6 +18,7 @@ from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
 from market.accounts.models import Organisation
+from market.api.spec import MAX_PAGE
 from market.auth import ANYONE, USER, access, current_role
 from market.db import db
 from market.selection import draw
@@ -51,7 +52,7 @@ def _lottery(lottery_id: str) -> Lottery:
 def notices() -> str:
     """Published selection requests (采购公告), newest first, filterable by state."""
     state = request.args.get("state", "")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
@@ -209,9 +210,9 @@ def api_lotteries() -> ResponseReturnValue:
         per_page = int(request.args.get("per_page", "20"))
     except ValueError:
         return {"error": {"code": "bad_request", "message": "page and per_page are integers"}}, 400
-    if page < 1 or not 1 <= per_page <= 100:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
         return {"error": {"code": "bad_request",
-                          "message": "page >= 1 and 1 <= per_page <= 100"}}, 400
+                          "message": f"1 <= page <= {MAX_PAGE} and 1 <= per_page <= 100"}}, 400
     total = db.session.scalar(sa.select(sa.func.count(Lottery.id))) or 0
     rows = db.session.execute(sa.select(Lottery, SelectionRequest.public_id)
                               .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)

@@ -211,7 +211,7 @@ def test_decline_passes_to_the_alternate_and_bundle_verifies(city: City, tmp_pat
         # The wrong agency cannot confirm or decline someone else's award.
         c = city.client(alternate)
         assert c.post("/agency/awards/1/confirm",
-                      data={"csrf_token": csrf_token(c, "/agency/awards")}).status_code == 302
+                      data={"csrf_token": csrf_token(c, "/agency/awards")}).status_code == 404
         assert c.post("/agency/awards/1/decline", data={
             "reason": "x", "csrf_token": csrf_token(c, "/agency/awards")}).status_code == 404
         with app.app_context():

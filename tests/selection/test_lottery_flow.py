@@ -276,3 +276,23 @@ def test_api_lotteries_lists_with_paging(city: City) -> None:
     body = city.app.test_client().get("/api/lotteries?per_page=5").get_json()
     assert body["total"] == 1 and body["items"][0]["bundle_url"] is None
     assert city.app.test_client().get("/api/lotteries?per_page=500").status_code == 400
+
+
+def test_a_close_found_only_after_t_voids_and_reannounces(city: City) -> None:
+    """Nobody closed the request between its close and T (cron down): freezing then would let
+    someone who knows the external value choose the pool, so the lottery is voided before any
+    freeze and the request re-announced under a new id; the log still audits."""
+    with timeutil.frozen(START):
+        req = _publish(city)
+        for a in city.agencies[:3]:
+            _sign_up(city, a, req.public_id)
+    with city.app.app_context():
+        external_at = db.session.scalar(sa.select(Lottery)).external_at
+    with timeutil.frozen(external_at + timedelta(minutes=1)):
+        assert city.app.test_client().get(f"/notices/{req.public_id}").status_code == 200
+    with city.app.app_context():
+        lotteries = db.session.scalars(sa.select(Lottery).order_by(Lottery.id)).all()
+        assert [lt.state for lt in lotteries] == ["void", "open"]
+        types = [json.loads(leaf)["type"] for leaf in log.leaves(0, log.size())]
+        assert "freeze" not in types
+        assert run_audit().ok

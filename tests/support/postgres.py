@@ -17,6 +17,10 @@ class PostgresUnavailable(RuntimeError):
     pass
 
 
+# base URL -> (bin folder, data folder, server log) of each running throwaway cluster
+_CLUSTERS: dict[str, tuple[Path, Path, Path]] = {}
+
+
 def _bindir() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if found:
@@ -68,9 +72,12 @@ def throwaway_cluster(workdir: Path) -> Iterator[str]:
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
         raise PostgresUnavailable(f"could not start PostgreSQL: {detail.strip()[:500]}") from exc
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    _CLUSTERS[url] = (bindir, data, workdir / "postgres.log")
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield url
     finally:
+        _CLUSTERS.pop(url, None)
         subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                                      "stop"]), capture_output=True, timeout=60, check=False)
 
@@ -83,3 +90,12 @@ def create_database(base_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base_url}/{name}"
+
+
+def restart(base_url: str, mode: str = "fast") -> None:
+    """``pg_ctl restart`` a cluster started by :func:`throwaway_cluster` (same port, same
+    options): every open connection is cut, as when the database server restarts in production."""
+    bindir, data, logfile = _CLUSTERS[base_url]
+    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", mode,
+                                 "-l", str(logfile), "-w", "restart"]),
+                   check=True, capture_output=True, text=True, timeout=120)

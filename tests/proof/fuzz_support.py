@@ -1,0 +1,215 @@
+# ruff: noqa: S608  # fixed SQL of this file (demo e-mails, table names), no outside input
+"""Shared by tests/proof: a demo city that can be reset between routes, demo logins per role,
+real object ids per route, row counts of every table."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from market import demo
+from market.accounts.models import Role
+from market.db import db
+from tests.conftest import create_person, csrf_token, make_app
+from tests.test_route_matrix import MATRIX
+
+# The demo person used for each role (agency_staff is added to agency1's organisation).
+DEMO_LOGIN = {
+    "owner_admin": "owner1@yunchuan.demo",
+    "owner_delegate": "delegate1@yunchuan.demo",
+    "agency_admin": "agency1@yunchuan.demo",
+    "regulator": "regulator1@yunchuan.demo",
+    "operator": "operator@yunchuan.demo",
+}
+ROLE_PREFERENCE = ["owner_admin", "agency_admin", "regulator", "operator", "owner_delegate",
+                   "agency_staff", "anonymous"]
+
+
+@dataclass
+class DemoCity:
+    app: Flask
+    db_path: Path
+    snapshot: Path
+    staff_email: str
+    staff_password: str
+
+    def reset(self) -> None:
+        """Put the database back as the demo loader left it."""
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.db_path) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(self.snapshot, self.db_path)
+
+
+def demo_city(tmp: Path) -> DemoCity:
+    app = make_app(tmp)
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+        agency_org = db.session.execute(sa.text(
+            "SELECT m.organisation_id FROM membership m JOIN user_account u ON u.id = m.user_id "
+            "WHERE u.email = 'agency1@yunchuan.demo'")).scalar_one()
+    staff = create_person(app, Role.AGENCY_STAFF, org_id=agency_org)
+    db_path = tmp / "test.db"
+    snapshot = tmp / "demo-snapshot.db"
+    city = DemoCity(app, db_path, snapshot, staff.email, staff.password)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    shutil.copyfile(db_path, snapshot)
+    return city
+
+
+def login_as(city: DemoCity, role: str) -> FlaskClient:
+    client = city.app.test_client()
+    if role == "anonymous":
+        return client
+    email, password = ((city.staff_email, city.staff_password) if role == "agency_staff"
+                       else (DEMO_LOGIN[role], demo.DEMO_PASSWORD))
+    token = csrf_token(client)
+    response = client.post("/login", data={"email": email, "password": password,
+                                           "csrf_token": token})
+    assert response.status_code == 302, (role, response.status_code)
+    return client
+
+
+def post_routes(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, rule) of every route that takes a POST."""
+    return sorted((r.endpoint, r.rule) for r in app.url_map.iter_rules()
+                  if "POST" in (r.methods or set()))
+
+
+def role_for(endpoint: str) -> str:
+    allowed = MATRIX[endpoint][2]
+    if "anonymous" in allowed:  # public forms (login, register, language…): as a visitor
+        return "anonymous"
+    return next(r for r in ROLE_PREFERENCE if r in allowed)
+
+
+# --- real ids ---------------------------------------------------------------------------------
+
+def _org(email: str) -> str:
+    return ("(SELECT m.organisation_id FROM membership m JOIN user_account u ON u.id = m.user_id"
+            f" WHERE u.email = '{email}' LIMIT 1)")
+
+
+OWNER1 = _org("owner1@yunchuan.demo")
+AGENCY1 = _org("agency1@yunchuan.demo")
+
+# endpoint -> SQL giving the URL arguments of a real object the preferred role may act on,
+# falling back to any object (then the answer is a 403/404, still a valid fuzz target).
+ARG_SQL: dict[str, str] = {
+    "awards.confirm": f"SELECT id AS award_id FROM award ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "awards.decline": f"SELECT id AS award_id FROM award ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "agencies.edit_listing": f"SELECT st.code AS code FROM listing l JOIN service_type st ON st.id = l.service_type_id ORDER BY l.organisation_id = {AGENCY1} DESC, l.id",
+    "agencies.change_practitioner": f"SELECT id AS row_id FROM practitioner ORDER BY organisation_id = {AGENCY1} DESC, id",
+    "agencies.change_qualification": f"SELECT id AS row_id FROM qualification ORDER BY organisation_id = {AGENCY1} DESC, id",
+    "evaluation.reply": f"SELECT id AS rating_id FROM rating ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "awards.bid": "SELECT public_id FROM selection_request ORDER BY state = 'published' DESC, id",
+    "agency_selection.sign_up": "SELECT public_id FROM selection_request ORDER BY state = 'published' DESC, id",
+    "agency_selection.withdraw": f"SELECT r.public_id FROM signup s JOIN selection_request r ON r.id = s.request_id ORDER BY s.agency_org_id = {AGENCY1} DESC, s.id",
+    "billing.record_payment": f"SELECT id AS engagement_id FROM billing_engagement ORDER BY owner_org_id = {OWNER1} DESC, id",
+    "billing.confirm_payout": f"SELECT id AS engagement_id FROM billing_engagement ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "lotteries.external": "SELECT lottery_id FROM lottery ORDER BY state != 'drawn' DESC, id",
+    "lotteries.witness": "SELECT lottery_id FROM lottery ORDER BY state != 'drawn' DESC, id",
+    "awards.objection": "SELECT r.public_id FROM award a JOIN selection_request r ON r.id = a.request_id ORDER BY a.id",
+    "calendar.edit_year": "SELECT CAST(strftime('%Y', 'now') AS INTEGER) AS year",
+    "catalogue.edit_approval_matter": "SELECT code FROM approval_matter ORDER BY id",
+    "catalogue.edit_service_type": "SELECT code FROM service_type ORDER BY id",
+    "evaluation.rate": f"SELECT public_id FROM engagement ORDER BY owner_org_id = {OWNER1} DESC, state = 'accepted' DESC, id",
+    "owner.amend": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'published' DESC, id",
+    "owner.edit_request": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'draft' DESC, id",
+    "owner.publish": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'draft' DESC, id",
+    "regulator.complaint": "SELECT public_id FROM complaint ORDER BY id",
+    "awards.decide": "SELECT id AS objection_id FROM objection ORDER BY id",
+    "review.application": "SELECT id AS application_id FROM admission_application ORDER BY decided_by_id IS NULL DESC, id",
+    "review.change": "SELECT 'qualification' AS kind, id AS row_id FROM qualification ORDER BY reviewed_by_id IS NULL DESC, id",
+}
+for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "submit_deliverable",
+              "extension", "ask_materials", "answer_materials", "release",
+              "return_deliverable"):
+    ARG_SQL[f"engagements.{_name}"] = (
+        "SELECT public_id FROM engagement ORDER BY "
+        f"owner_org_id = {OWNER1} OR agency_org_id = {AGENCY1} DESC, id")
+for _name in ("accept", "decide", "resume", "suspend", "withdraw"):
+    ARG_SQL[f"approvals.{_name}"] = (
+        f"SELECT public_id FROM approval_case ORDER BY owner_org_id = {OWNER1} DESC, id")
+
+_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def concrete_path(app: Flask, endpoint: str, rule: str) -> str:
+    """The rule with its arguments filled from the demo data (or 999999 when none exists)."""
+    names = _ARG.findall(rule)
+    if not names:
+        return rule
+    values: dict[str, Any] = {}
+    sql = ARG_SQL.get(endpoint)
+    if sql is not None:
+        with app.app_context():
+            row = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
+            db.session.remove()
+        if row is not None:
+            values = dict(row)
+    path = rule
+    for name in names:
+        value = values.get(name, 999999)
+        path = re.sub(r"<(?:[^:<>]+:)?" + name + ">", str(value), path)
+    return path
+
+
+# --- row counts -------------------------------------------------------------------------------
+
+def row_counter(app: Flask) -> Callable[[], dict[str, int]]:
+    """A function giving the row count of every table, in one statement."""
+    with app.app_context():
+        names = sorted(sa.inspect(db.engine).get_table_names())
+    sql = sa.text("SELECT " + ", ".join(f'(SELECT count(*) FROM "{n}")' for n in names))
+
+    def counts() -> dict[str, int]:
+        with app.app_context():
+            row = db.session.execute(sql).one()
+            db.session.remove()
+        return dict(zip(names, row, strict=True))
+
+    return counts
+
+
+# --- form fields ------------------------------------------------------------------------------
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_NAME = re.compile(r"""<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"[^>]*>""", re.I)
+_FILE = re.compile(r"""<input\b[^>]*type="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file\"""", re.I)
+
+
+def form_fields(client: FlaskClient, path: str) -> tuple[list[str], list[str]]:
+    """(field names, file field names) of the form posting to ``path``, found on the page
+    itself or on a page above it."""
+    candidates = [path]
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts = parts[:-1]
+        candidates.append("/".join(parts) or "/")
+    for page in candidates:
+        response = client.get(page)
+        if response.status_code != 200 or "html" not in (response.content_type or ""):
+            continue
+        html = response.get_data(as_text=True)
+        for attrs, body in _FORM.findall(html):
+            action = re.search(r'action="([^"]*)"', attrs)
+            target = action.group(1).split("?")[0] if action else page
+            if target in (path, "") or (page == path and not action):
+                names = sorted({n for n in _NAME.findall(body) if n != "csrf_token"})
+                files = sorted({a or b for a, b in _FILE.findall(body)})
+                return names, files
+    return [], []

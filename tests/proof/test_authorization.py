@@ -1,0 +1,219 @@
+# ruff: noqa: S608  # fixed SQL of this file (demo e-mails, table names), no outside input
+"""Authorization beyond the route × role matrix (issue 10, "Bad input").
+
+* IDOR: every route with an object id in its URL that belongs to one organisation, asked for by
+  the same role from another organisation of the demo city, answers 404 (or 403), shows none of
+  the object and, for a POST, stores nothing.  The object's own organisation gets it (so the
+  refusal is about the organisation, not a missing object).
+* CSRF: a POST without a token, or with a wrong one, is refused with a 400 on every POST route.
+* Session fixation: nothing of the session before login survives it.
+* Login brute force meets the rate limit: ``tests/test_accounts.py::
+  test_login_is_rate_limited_per_account`` (not repeated here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from market.db import db
+from tests.conftest import PASSWORD, create_person, csrf_token, login, make_app
+from tests.proof.fuzz_support import (
+    AGENCY1,
+    OWNER1,
+    DemoCity,
+    concrete_path,
+    demo_city,
+    login_as,
+    post_routes,
+    role_for,
+    row_counter,
+)
+
+OWNER2 = "owner2@yunchuan.demo"
+AGENCY2 = "agency2@yunchuan.demo"
+
+# endpoint -> (method, URL template, SQL for the template's fields: an object of owner1's
+# organisation or of agency1's), asked for by owner2 / agency2 in the same role.
+_EG_OWNER1 = f"SELECT public_id FROM engagement WHERE owner_org_id = {OWNER1} ORDER BY id"
+_BJ_OWNER1 = f"SELECT public_id FROM approval_case WHERE owner_org_id = {OWNER1} ORDER BY id"
+_RQ_OWNER1 = f"SELECT public_id FROM selection_request WHERE owner_org_id = {OWNER1} ORDER BY id"
+OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
+    "engagements.detail": ("GET", "/engagements/{public_id}", _EG_OWNER1),
+    "engagements.file": ("GET", "/engagements/{public_id}/files/{upload_id}",
+                         "SELECT e.public_id, d.upload_id FROM deliverable d JOIN engagement e "
+                         f"ON e.id = d.engagement_id WHERE e.owner_org_id = {OWNER1}"),
+    "evaluation.rate": ("GET", "/owner/engagements/{public_id}/rating", _EG_OWNER1),
+    "owner.request_detail": ("GET", "/owner/requests/{public_id}", _RQ_OWNER1),
+    "owner.edit_request": ("GET", "/owner/requests/{public_id}/edit",
+                           _RQ_OWNER1.replace("ORDER BY", "AND state = 'draft' ORDER BY")),
+    "owner.amend": ("GET", "/owner/requests/{public_id}/amend",
+                    _RQ_OWNER1.replace("ORDER BY", "AND state = 'published' ORDER BY")),
+    "owner.publish": ("POST", "/owner/requests/{public_id}/publish", _RQ_OWNER1),
+    "approvals.detail": ("GET", "/approvals/{public_id}", _BJ_OWNER1),
+    "approvals.notice": ("GET", "/approvals/suspensions/{id}/notice",
+                         "SELECT s.id FROM suspension s JOIN approval_case c ON c.id = s.case_id "
+                         f"WHERE c.owner_org_id = {OWNER1}"),
+    "approvals.timeline_page": ("GET", "/projects/{public_id}/timeline",
+                                f"SELECT public_id FROM project WHERE owner_org_id = {OWNER1}"),
+    "billing.engagement": ("GET", "/billing/engagements/{id}",
+                           f"SELECT id FROM billing_engagement WHERE owner_org_id = {OWNER1}"),
+    "billing.record_payment": ("POST", "/billing/engagements/{id}/payments",
+                               f"SELECT id FROM billing_engagement WHERE owner_org_id = {OWNER1}"),
+    "billing.receipt": ("GET", "/billing/payments/{id}/receipt",
+                        "SELECT p.id FROM billing_payment p JOIN billing_engagement e ON "
+                        f"e.id = p.engagement_id WHERE e.owner_org_id = {OWNER1}"),
+    "credit.my_complaints": ("GET", "/my/complaints", "SELECT 1 AS x"),  # list, see below
+}
+for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extension",
+              "answer_materials", "release", "return_deliverable"):
+    _path = {"upload_contract": "contract", "confirm_contract": "contract/confirm",
+             "answer_materials": "materials/answer", "return_deliverable": "return"}.get(
+        _name, _name)
+    OWNER_OBJECTS[f"engagements.{_name}"] = ("POST", "/engagements/{public_id}/" + _path,
+                                             _EG_OWNER1)
+for _name in ("accept", "decide", "resume", "suspend", "withdraw"):
+    OWNER_OBJECTS[f"approvals.{_name}"] = ("POST", "/approvals/{public_id}/" + _name, _BJ_OWNER1)
+del OWNER_OBJECTS["credit.my_complaints"]
+
+_EG_AGENCY1 = f"SELECT public_id FROM engagement WHERE agency_org_id = {AGENCY1} ORDER BY id"
+AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
+    "engagements.detail": ("GET", "/engagements/{public_id}", _EG_AGENCY1),
+    "engagements.ask_materials": ("POST", "/engagements/{public_id}/materials", _EG_AGENCY1),
+    "engagements.submit_deliverable": ("POST", "/engagements/{public_id}/deliverables",
+                                       _EG_AGENCY1),
+    "agencies.change_qualification": ("GET", "/agency/qualifications/{id}",
+                                      f"SELECT id FROM qualification WHERE organisation_id = {AGENCY1}"),
+    "agencies.change_practitioner": ("GET", "/agency/practitioners/{id}",
+                                     f"SELECT id FROM practitioner WHERE organisation_id = {AGENCY1}"),
+    "agencies.upload": ("GET", "/uploads/{id}",
+                        f"SELECT id FROM upload WHERE organisation_id = {AGENCY1}"),
+    "agency_selection.receipt": ("GET", "/agency/signups/{id}/receipt.json",
+                                 f"SELECT id FROM signup WHERE agency_org_id = {AGENCY1}"),
+    "awards.bid_receipt": ("GET", "/agency/bids/{id}/receipt.json",
+                           f"SELECT id FROM bid WHERE agency_org_id = {AGENCY1}"),
+    "awards.confirm": ("POST", "/agency/awards/{id}/confirm",
+                       f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
+    "awards.decline": ("POST", "/agency/awards/{id}/decline",
+                       f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
+    "awards.objection_attachment": ("GET", "/objections/{id}/attachment",
+                                    f"SELECT id FROM objection WHERE agency_org_id = {AGENCY1} "
+                                    "AND upload_id IS NOT NULL"),
+    "evaluation.reply": ("POST", "/agency/ratings/{id}/reply",
+                         f"SELECT id FROM rating WHERE agency_org_id = {AGENCY1}"),
+    "billing.engagement": ("GET", "/billing/engagements/{id}",
+                           f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
+    "billing.confirm_payout": ("POST", "/billing/engagements/{id}/payout",
+                               f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
+}
+
+CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]
+         + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()])
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
+    yield demo_city(Path(tmp_path_factory.mktemp("authz")))
+
+
+def _client(city: DemoCity, email: str):  # type: ignore[no-untyped-def]
+    from market import demo
+
+    client = city.app.test_client()
+    assert login(client, email, demo.DEMO_PASSWORD).status_code == 302, email
+    return client
+
+
+@pytest.mark.parametrize(("side", "endpoint", "method", "template", "sql"), CASES,
+                         ids=[f"{s}:{e}" for s, e, *_ in CASES])
+def test_another_organisations_object_is_not_found(
+    city: DemoCity, side: str, endpoint: str, method: str, template: str, sql: str
+) -> None:
+    city.reset()
+    with city.app.app_context():
+        row = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
+        db.session.remove()
+    if row is None:
+        pytest.skip(f"the demo city has no such object for {endpoint}")
+    path = template.format(**row)
+    own = _client(city, "owner1@yunchuan.demo" if side == "owner" else "agency1@yunchuan.demo")
+    other = _client(city, OWNER2 if side == "owner" else AGENCY2)
+    if method == "GET":
+        mine = own.get(path)
+        mine.close()  # a file download streams from disk
+        assert mine.status_code in (200, 302), (endpoint, path, mine.status_code)
+    counts = row_counter(city.app)
+    before = counts()
+    if method == "GET":
+        response = other.get(path)
+        response.close()
+    else:
+        response = other.post(path, data={"csrf_token": csrf_token(other, "/")})
+    assert response.status_code in (403, 404), (endpoint, path, response.status_code)
+    body = response.get_data(as_text=True).replace(path, "")  # the language form's "next"
+    for value in row.values():
+        if isinstance(value, str):
+            assert value not in body, (endpoint, value)
+    assert counts() == before, endpoint
+
+
+def test_every_object_route_was_checked(city: DemoCity) -> None:
+    """The IDOR cases above found objects in the demo city for nearly every route."""
+    missing = []
+    for _side, endpoint, _m, _t, sql in CASES:
+        with city.app.app_context():
+            if db.session.execute(sa.text(sql + " LIMIT 1")).first() is None:
+                missing.append(endpoint)
+            db.session.remove()
+    assert len(missing) <= 4, missing
+
+
+POSTS = [(e, r) for e, r in post_routes(make_app.__globals__["create_app"](
+    {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
+    if e != "billing.stripe_webhook"]  # CSRF-exempt: Stripe signs it (tests/billing)
+
+
+@pytest.mark.parametrize(("endpoint", "rule"), POSTS, ids=[e for e, _ in POSTS])
+def test_post_without_or_with_a_wrong_csrf_token_is_refused(
+    city: DemoCity, endpoint: str, rule: str
+) -> None:
+    role = role_for(endpoint)
+    client = login_as(city, role)
+    path = concrete_path(city.app, endpoint, rule)
+    counts = row_counter(city.app)
+    before = counts()
+    other_session_token = csrf_token(city.app.test_client(), "/login")
+    for token in (None, "", "not-a-token", other_session_token):
+        data = {} if token is None else {"csrf_token": token}
+        response = client.post(path, data=data)
+        assert response.status_code == 400, (endpoint, token, response.status_code)
+    assert counts() == before, endpoint
+
+
+def test_login_does_not_keep_the_session_from_before(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    person = create_person(app, "owner_admin")
+    client = app.test_client()
+    token_before = csrf_token(client)
+    with client.session_transaction() as session:
+        session["planted"] = "by-the-attacker"
+        session["_user_id"] = "999:0"  # a forged user id: ignored, and gone after login
+    cookie_before = client.get_cookie("session").value
+    response = client.post("/login", data={"email": person.email, "password": PASSWORD,
+                                           "csrf_token": token_before})
+    assert response.status_code == 302
+    cookie_after = client.get_cookie("session").value
+    assert cookie_after != cookie_before
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"].startswith(f"{person.user_id}:")
+        assert "csrf_token" not in session  # the CSRF secret is new after login
+    # The token from before login is no longer accepted.
+    assert client.post("/care-mode", data={"csrf_token": token_before}).status_code == 400
+    # Replaying the pre-login cookie gives an anonymous session, not the login.
+    replay = app.test_client()
+    replay.set_cookie("session", cookie_before)
+    assert replay.get("/dashboard").status_code == 302

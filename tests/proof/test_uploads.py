@@ -1,0 +1,115 @@
+"""Uploads with bad input (issue 10, "Bad input"): what the other suites do not already cover.
+
+Already covered elsewhere: wrong type by content, whatever the name says
+(``tests/agencies/test_admission.py::test_content_not_extension_decides``); a ZIP with a
+``../`` entry and a ZIP that compresses 5 MB of zeros (``tests/approvals/test_cases.py``).
+Here, through :func:`market.storage.store` and over HTTP: empty files, oversize files (by the
+store's limit and by the request limit, 413), ZIP bombs by total expansion and by entry count,
+absolute and drive-letter entries, path-traversal, control-character and huge file names.
+Every refusal leaves no ``upload`` row and no file (not even a temporary one) behind.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from market.db import db
+from market.storage import DELIVERABLE_KINDS, ZIP_MAX_ENTRIES, Upload, UploadError, store
+from tests.conftest import make_app
+
+PDF = b"%PDF-1.7\n" + b"x" * 100
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return make_app(tmp_path, SCAN_MAX_BYTES=64 * 1024, MAX_CONTENT_LENGTH=256 * 1024)
+
+
+def _files(app: Flask) -> list[Path]:
+    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def _refused(app: Flask, data: bytes, name: str = "x.pdf", **kw: object) -> str:
+    with app.app_context():
+        with pytest.raises(UploadError) as caught:
+            store(io.BytesIO(data), name, **kw)  # type: ignore[arg-type]
+        db.session.rollback()
+        assert db.session.query(Upload).count() == 0
+    assert _files(app) == []
+    return caught.value.message
+
+
+def _zip(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, content in entries.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_empty_file_is_refused(app: Flask) -> None:
+    assert "请选择" in _refused(app, b"")
+
+
+def test_oversize_file_is_refused_without_reading_it_all(app: Flask) -> None:
+    assert "上限" in _refused(app, PDF + b"0" * (64 * 1024))
+
+
+def test_oversize_request_is_a_413(app: Flask) -> None:
+    response = app.test_client().post("/login", data={"f": (io.BytesIO(b"0" * 300_000), "x")},
+                                      content_type="multipart/form-data")
+    assert response.status_code == 413
+
+
+def test_zip_bomb_by_total_expansion_is_refused(app: Flask) -> None:
+    # No entry compresses suspiciously well (about 35:1), but together they expand beyond
+    # 4 × the 64 kB limit while the archive itself is within it.
+    data = _zip({f"part{i}.bin": bytes(range(256)) * 40 for i in range(30)})
+    assert len(data) < 64 * 1024
+    assert "过大" in _refused(app, data, "c.zip", allowed=DELIVERABLE_KINDS)
+
+
+def test_zip_with_too_many_entries_is_refused(app: Flask) -> None:
+    data = _zip({f"{i}": b"" for i in range(ZIP_MAX_ENTRIES + 1)},
+                compression=zipfile.ZIP_STORED)
+    assert "过多" in _refused(app, data, "c.zip", allowed=DELIVERABLE_KINDS,
+                              max_bytes=len(data) + 1)
+
+
+@pytest.mark.parametrize("entry", ["/etc/passwd", "C:/Windows/x.dll", "a/../../b", "..\\..\\c"])
+def test_zip_with_unsafe_entry_names_is_refused(app: Flask, entry: str) -> None:
+    assert "不安全" in _refused(app, _zip({entry: b"x"}), "c.zip", allowed=DELIVERABLE_KINDS)
+
+
+def test_corrupt_zip_is_refused(app: Flask) -> None:
+    assert "损坏" in _refused(app, b"PK\x03\x04" + b"\x00" * 200, "c.zip",
+                              allowed=DELIVERABLE_KINDS)
+
+
+@pytest.mark.parametrize(("name", "kept"), [
+    ("../../../etc/passwd.pdf", "passwd.pdf"),
+    ("..\\..\\windows\\system32\\x.pdf", "x.pdf"),
+    ("/absolute/path.pdf", "path.pdf"),
+    ("bad\x00na\x1bme\u202e.pdf", "badname.pdf"),
+    ("", "upload"),
+    ("../", "upload"),
+])
+def test_file_names_are_reduced_to_a_safe_base_name(app: Flask, name: str, kept: str) -> None:
+    with app.app_context():
+        upload = store(io.BytesIO(PDF), name)
+        db.session.commit()
+        assert upload.original_name == kept
+    # Stored by hash, never under the given name.
+    assert [p.name for p in _files(app)] == [upload.sha256]
+
+
+def test_huge_file_name_is_cut_to_the_column(app: Flask) -> None:
+    with app.app_context():
+        upload = store(io.BytesIO(PDF), "名" * 100_000 + ".pdf")
+        db.session.commit()
+        assert len(upload.original_name) == 255

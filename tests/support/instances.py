@@ -1,0 +1,141 @@
+"""Real app instances for the proof tests: gunicorn processes and ``flask`` commands on loopback,
+configured only through ``MARKET_*`` variables, as in production (README "Production")."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.support.postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+# Keys every instance shares (README "Running on more than one machine"); test values only.
+SECRET_KEY = "proof-secret-key-shared-by-every-instance"
+SIGNING_SEED_B64 = base64.b64encode(bytes(range(32))).decode()
+DATA_KEY_HEX = "11" * 32
+
+
+def environment(database_url: str, upload_dir: Path, instance_dir: Path,
+                **extra: str) -> dict[str, str]:
+    """The environment of one instance: everything from ``MARKET_*``, nothing from the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MARKET_", "FLASK_"))}
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    env.update({
+        "FLASK_APP": "market",
+        "MARKET_DATABASE_URL": database_url,
+        "MARKET_SECRET_KEY": SECRET_KEY,
+        "MARKET_SIGNING_KEY": SIGNING_SEED_B64,
+        "MARKET_DATA_KEY": DATA_KEY_HEX,
+        "MARKET_UPLOAD_DIR": str(upload_dir),
+        "MARKET_INSTANCE_PATH": str(instance_dir),
+        "MARKET_LOGIN_LIMIT": "10000 per minute",  # the tests log in often; limits are tested elsewhere
+        **extra,
+    })
+    return env
+
+
+def app_config() -> dict[str, Any]:
+    """The same keys for an in-process app (tests.conftest.make_app) on the same database."""
+    return {"SECRET_KEY": SECRET_KEY, "SIGNING_KEY": SIGNING_SEED_B64, "DATA_KEY": DATA_KEY_HEX}
+
+
+@dataclass
+class Instance:
+    name: str
+    env: dict[str, str]
+    logfile: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    _log: Any = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, workers: int = 2, timeout: float = 30) -> Instance:
+        self.port = free_port()
+        self._log = self.logfile.open("ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+             "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited: {self.logfile.read_text()[-3000:]}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.url + "/transparency/key", timeout=2).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not answer within {timeout} s")
+
+    def workers(self) -> list[int]:
+        assert self.process is not None
+        pid = self.process.pid
+        path = Path(f"/proc/{pid}/task/{pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def start_flask(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """Start ``flask <args>`` with an instance's environment (the caller waits, with a timeout)."""
+    return subprocess.Popen([str(BIN / "flask"), *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def run_flask(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    out = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, text=True,
+                         capture_output=True, timeout=timeout, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def session() -> requests.Session:
+    s = requests.Session()
+    s.trust_env = False  # loopback only, never a proxy
+    return s
+
+
+def token(s: requests.Session, url: str) -> str:
+    match = CSRF_RE.search(s.get(url, timeout=30).text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(base: str, email: str, password: str) -> requests.Session:
+    s = session()
+    r = s.post(base + "/login", data={"email": email, "password": password,
+                                      "csrf_token": token(s, base + "/login")},
+               allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text[-2000:]
+    return s
