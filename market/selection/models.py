@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import UTCDateTime, db
+from market.transparency.models import CheckpointColumns, HeadColumns, NodeColumns
 
 
 class FundSource(enum.StrEnum):
@@ -366,26 +367,13 @@ class BidLogLeaf(db.Model):  # type: ignore[name-defined,misc]
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
-class BidLogNode(db.Model):  # type: ignore[name-defined,misc]
+class BidLogNode(NodeColumns, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "bid_log_node"
 
-    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
-    index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
-
-class BidLogHead(db.Model):  # type: ignore[name-defined,misc]
+class BidLogHead(HeadColumns, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "bid_log_head"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-
-class BidLogCheckpoint(db.Model):  # type: ignore[name-defined,misc]
+class BidLogCheckpoint(CheckpointColumns, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "bid_log_checkpoint"
-
-    size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    root: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
-    note: Mapped[str] = mapped_column(sa.Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
