@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from market import timeutil
-from tests.conftest import PASSWORD
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, make_matter
 from tests.selection.conftest import START, City
-from tests.support.live import serve
+from tests.support.live import open_page, serve
 
 pytestmark = pytest.mark.browser
 DAY = timedelta(days=1)
@@ -27,15 +26,7 @@ def site(city: City) -> Iterator[str]:
         yield url
 
 
-def _page(browser: Any, site: str, email: str) -> Any:
-    page = browser.new_context().new_page()
-    page.on("dialog", lambda d: d.accept())
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
+_page = open_page
 
 
 def _state(page: Any, selector: str) -> str:

@@ -13,12 +13,11 @@ import pytest
 
 from market import timeutil
 from market.regulator import credit
-from tests.conftest import PASSWORD
 from tests.engagements.conftest import PDF
 from tests.regulator.conftest import accepted_engagement
 from tests.selection.conftest import START, City
 from tests.selection.test_lottery_flow import _publish
-from tests.support.live import serve
+from tests.support.live import open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -29,16 +28,7 @@ def site(city: City) -> Iterator[str]:
         yield url
 
 
-def _page(browser: Any, site: str, email: str | None) -> Any:
-    page = browser.new_context().new_page()
-    page.on("dialog", lambda d: d.accept())  # the "are you sure?" confirmations
-    if email:
-        page.goto(site + "/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-test=dashboard-title]")
-    return page
+_page = open_page
 
 
 def _score(city: City, index: int) -> int:

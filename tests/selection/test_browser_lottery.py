@@ -15,9 +15,8 @@ from market import timeutil
 from market.accounts.models import User
 from market.db import db
 from market.selection.models import Lottery
-from tests.conftest import PASSWORD
 from tests.selection.conftest import START, City
-from tests.support.live import serve
+from tests.support.live import open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -28,17 +27,7 @@ def site(city: City) -> Iterator[str]:
         yield url
 
 
-def _page(browser: Any, site: str, email: str | None) -> Any:
-    context = browser.new_context()
-    page = context.new_page()
-    page.on("dialog", lambda d: d.accept())  # the "are you sure?" confirmations
-    if email:
-        page.goto(site + "/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-test=dashboard-title]")
-    return page
+_page = open_page
 
 
 def test_a_lottery_end_to_end_in_the_browser(browser: Any, city: City, site: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -20,3 +21,19 @@ def serve(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def open_page(browser: Any, site: str, email: str | None, password: str | None = None) -> Any:
+    """A page in its own browser context (its own cookies), logged in as ``email`` unless None;
+    "are you sure?" confirmations are accepted."""
+    from tests.conftest import PASSWORD
+
+    page = browser.new_context().new_page()
+    page.on("dialog", lambda d: d.accept())
+    if email:
+        page.goto(site + "/login")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password or PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-test=dashboard-title]")
+    return page
