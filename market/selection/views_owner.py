@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -148,6 +150,24 @@ def _fill(form: RequestForm, req: SelectionRequest) -> None:
     form.direct_agency.data = data.direct_agency
 
 
+def _submit(form: RequestForm, save: Callable[[ops.RequestInput], SelectionRequest],
+            done: str) -> ResponseReturnValue | None:
+    """Parse the guided form, call ``save``; a redirect to the request when it worked, None
+    (render the form again, errors next to the fields, input kept) when it did not."""
+    if not form.validate_on_submit():
+        return None
+    data = _input(form)
+    if data is None:
+        return None
+    try:
+        req = save(data)
+    except SelectionError as error:
+        show_error(form, error)
+        return None
+    flash(done, "success")
+    return redirect(url_for("owner.request_detail", public_id=req.public_id))
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @access("owner")
 def new_request() -> ResponseReturnValue:
@@ -156,17 +176,9 @@ def new_request() -> ResponseReturnValue:
     if not form.project_id.choices:
         flash(_("请先登记项目，再发布采购公告。"), "error")
         return redirect(url_for("owner.projects"))
-    if form.validate_on_submit():
-        data = _input(form)
-        if data is not None:
-            try:
-                req = ops.save_draft(require_org(), data, current_user)
-            except SelectionError as error:
-                show_error(form, error)
-            else:
-                flash(_("草稿已保存，请预览后发布。"), "success")
-                return redirect(url_for("owner.request_detail", public_id=req.public_id))
-    return render_template("selection/request_form.html", form=form, editing=None)
+    done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user),
+                   _("草稿已保存，请预览后发布。"))
+    return done or render_template("selection/request_form.html", form=form, editing=None)
 
 
 @bp.route("/requests/<public_id>/edit", methods=["GET", "POST"])
@@ -179,17 +191,9 @@ def edit_request(public_id: str) -> ResponseReturnValue:
     _prepare(form)
     if request.method == "GET":
         _fill(form, req)
-    if form.validate_on_submit():
-        data = _input(form)
-        if data is not None:
-            try:
-                ops.save_draft(require_org(), data, current_user, req)
-            except SelectionError as error:
-                show_error(form, error)
-            else:
-                flash(_("草稿已保存。"), "success")
-                return redirect(url_for("owner.request_detail", public_id=req.public_id))
-    return render_template("selection/request_form.html", form=form, editing=req)
+    done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user, req),
+                   _("草稿已保存。"))
+    return done or render_template("selection/request_form.html", form=form, editing=req)
 
 
 @bp.route("/requests/<public_id>")
@@ -225,14 +229,10 @@ def amend(public_id: str) -> ResponseReturnValue:
     _prepare(form)
     if request.method == "GET":
         _fill(form, req)
-    if form.validate_on_submit():
-        data = _input(form)
-        if data is not None:
-            try:
-                ops.amend(require_org(), req, data, form.reason.data or "", current_user)
-            except SelectionError as error:
-                show_error(form, error)
-            else:
-                flash(_("更正公告已发布。"), "success")
-                return redirect(url_for("owner.request_detail", public_id=public_id))
-    return render_template("selection/request_form.html", form=form, editing=req, amending=True)
+    def save(data: ops.RequestInput) -> SelectionRequest:
+        ops.amend(require_org(), req, data, form.reason.data or "", current_user)
+        return req
+
+    done = _submit(form, save, _("更正公告已发布。"))
+    return done or render_template("selection/request_form.html", form=form, editing=req,
+                                   amending=True)
