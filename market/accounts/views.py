@@ -26,7 +26,7 @@ from market.accounts.forms import LoginForm, MemberForm, PasswordChangeForm, Reg
 from market.accounts.models import ROLES_BY_KIND, OrgKind, Role
 from market.auth import ANYONE, USER, access, current_membership, current_org
 from market.extensions import limiter, login_account_key
-from market.forms import ActionForm
+from market.forms import ActionForm, show_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,14 +52,6 @@ def _safe_next(target: str | None) -> str:
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_LIMIT"])
-
-
-def _apply_errors(form: object, error: ops.AccountError) -> None:
-    field = getattr(form, error.field, None)
-    if field is not None:
-        field.errors = [*field.errors, _(error.message)]
-    else:
-        flash(_(error.message), "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -106,7 +98,7 @@ def register() -> str | Response:
                 phone=form.phone.data,
             )
         except ops.AccountError as error:
-            _apply_errors(form, error)
+            show_error(form, error)
         else:
             login_user(user)
             flash(_("注册成功。"), "success")
@@ -130,7 +122,7 @@ def password() -> str | Response:
         try:
             ops.change_password(current_user, form.current.data or "", form.password.data or "")
         except ops.AccountError as error:
-            _apply_errors(form, error)
+            show_error(form, error)
         else:
             login_user(current_user)  # the session id includes the password change time
             flash(_("密码已修改。"), "success")
@@ -170,7 +162,7 @@ def members() -> str | Response:
                 password=form.password.data or "",
             )
         except ops.AccountError as error:
-            _apply_errors(form, error)
+            show_error(form, error)
         else:
             flash(_("已添加成员。"), "success")
             return redirect(url_for("accounts.members"))

@@ -12,9 +12,9 @@ from market.accounts.models import OrgKind
 from market.agencies import operations as ops
 from market.agencies.forms import DecisionForm, ReviewForm
 from market.agencies.models import AdmissionApplication, Practitioner, Qualification
-from market.agencies.views import apply_error
 from market.auth import access
 from market.db import db
+from market.forms import show_error
 from market.timeutil import today_local
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -43,7 +43,7 @@ def application(application_id: int) -> ResponseReturnValue:
             ops.decide_application(row, current_user, admit=decision == "admit",
                                    reasons=form.reasons.data or "")
         except ops.AgencyError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("已准予入驻。") if decision == "admit" else _("已决定不予入驻。"), "success")
             return redirect(url_for("review.queue"))
@@ -72,7 +72,7 @@ def change(kind: str, row_id: int) -> ResponseReturnValue:
             ops.review_change(row, current_user, approve=decision == "approve",
                               reason=form.reason.data or "")
         except ops.AgencyError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("审核结果已保存。"), "success")
             return redirect(url_for("review.queue"))

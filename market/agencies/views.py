@@ -21,20 +21,12 @@ from market.auth import USER, access, current_org, current_role
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules
+from market.forms import show_error
 from market.i18n import N_
 from market.timeutil import today_local
 
 bp = Blueprint("agencies", __name__)
 T = TypeVar("T", Qualification, Practitioner)
-
-
-def apply_error(form: object, error: ops.AgencyError | storage.UploadError) -> None:
-    field = getattr(form, error.field, None)
-    message = _(error.message, **error.params)
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        flash(message, "error")
 
 
 def _org() -> Organisation:
@@ -75,7 +67,7 @@ def application() -> ResponseReturnValue:
                 contact_phone=form.contact_phone.data or "",
                 contact_email=form.contact_email.data or ""), form.licence.data)
         except (ops.AgencyError, storage.UploadError) as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("入驻申请已提交，审核期限内会有结果。"), "success")
             return redirect(url_for("agencies.application"))
@@ -112,7 +104,7 @@ def qualifications() -> ResponseReturnValue:
         try:
             ops.save_qualification(org, current_user, _qualification_data(form), form.scan.data)
         except (ops.AgencyError, storage.UploadError) as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("资质已提交审核。"), "success")
             return redirect(url_for("agencies.qualifications"))
@@ -134,7 +126,7 @@ def change_qualification(row_id: int) -> ResponseReturnValue:
             ops.save_qualification(org, current_user, _qualification_data(form), form.scan.data,
                                    replaces=old)
         except (ops.AgencyError, storage.UploadError) as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("修改已提交审核，审核通过前原资质继续有效。"), "success")
             return redirect(url_for("agencies.qualifications"))
@@ -178,7 +170,7 @@ def practitioners() -> ResponseReturnValue:
         try:
             ops.save_practitioner(org, current_user, _practitioner_data(form))
         except ops.AgencyError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("执业人员已提交审核。"), "success")
             return redirect(url_for("agencies.practitioners"))
@@ -198,7 +190,7 @@ def change_practitioner(row_id: int) -> ResponseReturnValue:
         try:
             ops.save_practitioner(org, current_user, _practitioner_data(form), replaces=old)
         except ops.AgencyError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("修改已提交审核，审核通过前原资料继续有效。"), "success")
             return redirect(url_for("agencies.practitioners"))
@@ -282,7 +274,7 @@ def edit_listing(code: str) -> ResponseReturnValue:
             fee, days = _fee_from_form(form)
             ops.save_listing(org, current_user, service, fee, days)
         except ops.AgencyError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("服务报价已发布，自现在起生效。"), "success")
             return redirect(url_for("agencies.edit_listing", code=code))

@@ -15,17 +15,9 @@ from market.catalogue import operations as ops
 from market.catalogue.forms import ApprovalMatterForm, ServiceTypeForm
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
+from market.forms import show_error
 
 bp = Blueprint("catalogue", __name__, url_prefix="/operator")
-
-
-def apply_error(form: object, error: ops.CatalogueError) -> None:
-    field = getattr(form, error.field, None)
-    message = _(error.message, **error.params)
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        flash(message, "error")
 
 
 def _regulator_choices() -> list[SelectChoice]:
@@ -51,7 +43,7 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
                 qualification_types=ops.split_lines(form.qualification_types.data or ""),
                 practitioner_types=ops.split_lines(form.practitioner_types.data or "")))
         except ops.CatalogueError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("已保存中介服务事项 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.service_types"))
@@ -96,7 +88,7 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
                 committed_days=form.committed_days.data,
                 service_type_ids=list(form.service_type_ids.data or [])))
         except ops.CatalogueError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("已保存审批事项 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.approval_matters"))

@@ -15,8 +15,8 @@ from market.engagements.models import Engagement
 from market.evaluation import operations as ops
 from market.evaluation.forms import RatingForm, ReplyForm
 from market.evaluation.models import DIMENSIONS, Rating
+from market.forms import show_error
 from market.regulator.errors import RuleError
-from market.regulator.views import apply_error
 
 bp = Blueprint("evaluation", __name__)
 
@@ -43,7 +43,7 @@ def rate(public_id: str) -> ResponseReturnValue:
             ops.rate(eng, org, current_user, {d: getattr(form, d).data for d in DIMENSIONS},
                      form.comment.data or "")
         except RuleError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("评价已提交，将在机构主页公开。"), "success")
             return redirect(url_for("evaluation.owner_ratings"))
@@ -73,7 +73,7 @@ def reply(rating_id: int) -> ResponseReturnValue:
         try:
             ops.reply(row, org, current_user, form.reply.data or "")
         except RuleError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("回复已发布。"), "success")
             return redirect(url_for("evaluation.agency_ratings"))

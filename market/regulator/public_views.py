@@ -13,11 +13,11 @@ from market import storage
 from market.accounts.models import OrgKind, Role
 from market.auth import ANYONE, access, current_org, current_role, require_org
 from market.domain import credit_formula as formula
+from market.forms import show_error
 from market.regulator import complaints, credit, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import ComplaintForm
 from market.regulator.models import ComplaintState
-from market.regulator.views import apply_error
 
 bp = Blueprint("credit", __name__)
 
@@ -108,7 +108,7 @@ def new_complaint() -> ResponseReturnValue:
         except storage.UploadError as error:
             form.files.errors = [*form.files.errors, _(error.message, **error.params)]
         except RuleError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("投诉已受理，请在期限内等待处理结果。"), "success")
             return redirect(url_for("credit.public_complaint", public_id=row.public_id))

@@ -15,6 +15,7 @@ from flask_login import current_user
 from market.accounts.models import Organisation, OrgKind
 from market.auth import access, current_org
 from market.db import db
+from market.forms import show_error
 from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import CheckpointForm, DecideForm, SanctionForm
@@ -23,15 +24,6 @@ from market.timeutil import today_local
 from market.transparency import log
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
-
-
-def apply_error(form: object, error: RuleError) -> None:
-    field = getattr(form, error.field, None)
-    message = _(error.message, **error.params)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, message]
-    else:
-        flash(message, "error")
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
@@ -84,7 +76,7 @@ def new_sanction() -> ResponseReturnValue:
                             form.legal_basis.data or "", form.starts_on.data, form.ends_on.data,
                             current_user, current_org())
         except RuleError as error:
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("处罚已发布。"), "success")
             return redirect(url_for("regulator.sanction_list"))
@@ -125,7 +117,7 @@ def complaint(public_id: str) -> ResponseReturnValue:
                 complaints.decide(row, current_user, action == "uphold", form.outcome.data or "")
         except RuleError as error:
             failed = True
-            apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for("regulator.complaint", public_id=row.public_id))

@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-from flask import flash
-from flask_babel import gettext as _
 
 from market.domain.fees import parse_yuan
-from market.selection.errors import SelectionError
 from market.timeutil import SHANGHAI
-
-
-def show_error(form: Any, error: SelectionError) -> None:
-    """Put an operation's message next to its field (or on top of the page)."""
-    message = _(error.message, **error.params)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        flash(message, "error")
 
 
 def yuan_to_fen(text: str | None) -> int | None:

@@ -15,11 +15,12 @@ from market import timeutil
 from market.api.spec import ApiError, Page, PageQuery, endpoint, param
 from market.auth import ANYONE, USER, access, current_role, require_org
 from market.db import db
+from market.forms import show_error
 from market.selection import award as ops
 from market.selection import bidlog, draw, sealed
 from market.selection.errors import SelectionError
 from market.selection.forms import BidForm, DecideForm, DeclineForm, ObjectionForm
-from market.selection.helpers import show_error, yuan_to_fen
+from market.selection.helpers import yuan_to_fen
 from market.selection.models import (
     Award,
     AwardState,

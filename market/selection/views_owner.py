@@ -15,7 +15,7 @@ from market.auth import access, require_org
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS
-from market.forms import ActionForm
+from market.forms import ActionForm, show_error
 from market.selection import requests as ops
 from market.selection.draw import advance, current_lottery
 from market.selection.errors import SelectionError
@@ -24,7 +24,6 @@ from market.selection.helpers import (
     local_to_utc,
     parse_avoid,
     parse_counts,
-    show_error,
     utc_to_local,
     yuan_to_fen,
 )

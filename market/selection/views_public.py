@@ -18,13 +18,13 @@ from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
 from market.accounts.models import Organisation
-from market.api.spec import MAX_PAGE
+from market.api.spec import MAX_PAGE, error_response
 from market.auth import ANYONE, USER, access, current_role
 from market.db import db
+from market.forms import show_error
 from market.selection import draw
 from market.selection.errors import SelectionError
 from market.selection.forms import ExternalForm, WitnessForm
-from market.selection.helpers import show_error
 from market.selection.models import (
     Lottery,
     RequestState,
@@ -141,7 +141,7 @@ def lottery_page(lottery_id: str) -> str:
 def bundle(lottery_id: str) -> ResponseReturnValue:
     lottery = _lottery(lottery_id)
     if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
-        return {"error": {"code": "not_drawn", "message": "this lottery has not been drawn"}}, 404
+        return error_response(404, "not_drawn", "this lottery has not been drawn")
     body = json.dumps(draw.bundle(lottery), ensure_ascii=False, separators=(",", ":"))
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'inline; filename="{lottery_id}.bundle.json"'})
@@ -209,10 +209,10 @@ def api_lotteries() -> ResponseReturnValue:
         page = int(request.args.get("page", "1"))
         per_page = int(request.args.get("per_page", "20"))
     except ValueError:
-        return {"error": {"code": "bad_request", "message": "page and per_page are integers"}}, 400
+        return error_response(400, "bad_request", "page and per_page are integers")
     if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
-        return {"error": {"code": "bad_request",
-                          "message": f"1 <= page <= {MAX_PAGE} and 1 <= per_page <= 100"}}, 400
+        return error_response(400, "bad_request",
+                              f"1 <= page <= {MAX_PAGE} and 1 <= per_page <= 100")
     total = db.session.scalar(sa.select(sa.func.count(Lottery.id))) or 0
     rows = db.session.execute(sa.select(Lottery, SelectionRequest.public_id)
                               .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
