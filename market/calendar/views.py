@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
+from market.api.spec import error_response
 from market.auth import ANYONE, access
 from market.calendar import operations as ops
 from market.calendar.forms import YearScheduleForm
@@ -91,7 +92,7 @@ def edit_year(year: int) -> ResponseReturnValue:
 # --- API ----------------------------------------------------------------------------------
 
 def _bad(message: str) -> ResponseReturnValue:
-    return jsonify({"error": {"code": "bad_request", "message": message}}), 400
+    return error_response(400, "bad_request", message)
 
 
 def _date_arg(name: str) -> date | None:

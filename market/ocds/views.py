@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from market.api.spec import MAX_PAGE
+from market.api.spec import MAX_PAGE, error_response
 from market.auth import ANYONE, access
 from market.db import db
 from market.ocds.export import bulk_package, package
@@ -22,8 +22,7 @@ def request_package(request_id: str) -> ResponseReturnValue:
         SelectionRequest.public_id == request_id,
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
-        return jsonify({"error": {"code": "not_found",
-                                  "message": f"no published selection request {request_id}"}}), 404
+        return error_response(404, "not_found", f"no published selection request {request_id}")
     response = jsonify(package(req))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return response
@@ -40,7 +39,7 @@ def bulk() -> ResponseReturnValue:
     in the ``X-Total-Count`` header."""
     raw = request.args.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        return jsonify({"error": {"code": "bad_request", "message": "page is a positive integer"}}), 400
+        return error_response(400, "bad_request", "page is a positive integer")
     page = int(raw)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, stream
 from flask.typing import ResponseReturnValue
 
 from lottery.encoding import b64encode
+from market.api.spec import error_response
 from market.auth import ANYONE, access
 from market.transparency import log
 from market.transparency.keys import platform_key
@@ -16,7 +17,7 @@ bp = Blueprint("transparency", __name__, url_prefix="/transparency")
 
 
 def _bad(message: str) -> ResponseReturnValue:
-    return jsonify({"error": {"code": "bad_request", "message": message}}), 400
+    return error_response(400, "bad_request", message)
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
