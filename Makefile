@@ -56,8 +56,14 @@ typecheck: install ## mypy (strict on lottery/ and market/domain/)
 test: install lint typecheck ## lint, type-check and run the whole suite
 	$(VENV)/bin/pytest -q
 
-proof: install ## the bad-input, authorization and fault evidence of docs/reliability.md (tests/proof)
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests/proof
+proof: install ## run tests/proof + tests/backup and write docs/reliability.md from what they measured (fails if a test fails)
+	@evidence=$$(mktemp "$${TMPDIR:-/tmp}/market-proof.XXXXXX.jsonl"); \
+	MARKET_PROOF_REPORT=$$evidence $(VENV)/bin/pytest -q -p no:cacheprovider tests/proof tests/backup; \
+	status=$$?; \
+	if $(PY) tools/proof_report.py "$$evidence" -o docs/reliability.md --command "make proof"; \
+	then rm -f "$$evidence"; else status=1; echo "make proof: evidence kept in $$evidence" >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "make proof: tests failed (status $$status); see docs/reliability.md" >&2; fi; \
+	exit $$status
 
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,21 @@ Adding an endpoint (any blueprint may do this)
         return Page(items=[...], total=n, query=query)
 
 Path parameters (``/api/things/<id>``) are passed as keyword arguments as usual and are
-documented as strings or integers from the rule's converter.  Then add the route to
+documented as strings or integers from the rule's converter; ``endpoint(path={"id":
+PathParam("the public id", r"^TH-[0-9]+$")})`` adds a description and a pattern.  Further:
+
+* ``param(REQUIRED, ...)`` makes a query parameter required (missing: 400
+  ``missing_parameter``); ``name="from"`` for a URL name that is not a Python identifier;
+  ``pattern=`` for strings.  String parameters are at most ``MAX_STRING`` characters.
+* A ``datetime.date`` field reads ``YYYY-MM-DD``; date bounds (``minimum=date(2000, 1, 1)``)
+  are checked, and documented as a pattern when they are whole years.
+* ``dict[str, Any]`` is a free-form object (the OCDS releases); field metadata ``enum`` and
+  ``format`` (``uri``…) go into the response schema.
+* A view may return a ready ``Response`` (the OCDS packages keep their own serialisation);
+  ``endpoint(headers={"X-Total-Count": "..."})`` documents a count header of its 200.
+* ``paged=False`` with a plain query dataclass (not ``PageQuery``) for a non-list answer.
+
+The lottery, calendar and OCDS shapes are in ``market/api/schemas_public.py``.  Then add the route to
 ``tests/test_route_matrix.py``; ``tests/api/test_openapi.py`` fails for an ``/api/`` route
 without ``@endpoint``.
 """

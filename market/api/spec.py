@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -18,8 +19,13 @@ T = TypeVar("T")
 MAX_PER_PAGE = 100
 # Beyond this a page number is refused (400): an offset past 2**63 made SQLite raise (a 500).
 MAX_PAGE = 1_000_000
+# Longest accepted string query parameter (documented as maxLength).
+MAX_STRING = 200
 
 _MISSING = dataclasses.MISSING
+# ``param(REQUIRED, ...)``: a query parameter without a default (documented ``required``; a
+# request without it is refused with a 400 ``missing_parameter``).
+REQUIRED: Any = _MISSING
 
 
 class ApiError(Exception):
@@ -35,16 +41,35 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 
 
 def param(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
-          minimum: int | None = None, maximum: int | None = None) -> Any:
-    """A documented query parameter field for a query dataclass."""
+          minimum: int | datetime.date | None = None,
+          maximum: int | datetime.date | None = None,
+          pattern: str | None = None, name: str | None = None) -> Any:
+    """A documented query parameter field for a query dataclass.
+
+    ``default`` :data:`REQUIRED` makes it required.  A ``datetime.date`` field is read as
+    ``YYYY-MM-DD`` (``format: date``); its bounds are dates, documented as a pattern on the year
+    when they are whole years.  ``pattern`` (a regular expression searched in the raw value, as
+    JSON Schema does) applies to strings; ``name`` is the parameter's name in the URL when it
+    is not a Python identifier (``from``)."""
     meta: dict[str, Any] = {"description": description}
-    if enum is not None:
-        meta["enum"] = enum
-    if minimum is not None:
-        meta["minimum"] = minimum
-    if maximum is not None:
-        meta["maximum"] = maximum
+    for key, value in (("enum", enum), ("minimum", minimum), ("maximum", maximum),
+                       ("pattern", pattern), ("name", name)):
+        if value is not None:
+            meta[key] = value
+    if default is REQUIRED:
+        return field(metadata=meta)
     return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class PathParam:
+    """The description, and optionally the pattern, of a path parameter (``endpoint(path=)``).
+
+    The pattern documents the form of the ids; a value that does not match is simply not
+    found (404), as any other unknown id."""
+
+    description: str
+    pattern: str | None = None
 
 
 @dataclass
@@ -73,6 +98,8 @@ class EndpointSpec:
     summary: str
     description: str
     errors: tuple[int, ...]
+    path: Mapping[str, PathParam] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -86,22 +113,42 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def _url_name(f: dataclasses.Field[Any]) -> str:
+    return str(f.metadata.get("name", f.name))
+
+
+def _parse_date(name: str, raw: str, lo: datetime.date | None,
+                hi: datetime.date | None) -> datetime.date:
+    value: datetime.date | None = None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        try:
+            value = datetime.date.fromisoformat(raw)
+        except ValueError:
+            value = None
+    if value is None or (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f" from {lo or '0001-01-01'} to {hi or '9999-12-31'}" if lo or hi else ""
+        raise ApiError(400, "invalid_parameter", f"{name} must be a date YYYY-MM-DD{bounds}")
+    return value
+
+
 def parse_query(cls: type[T], args: Any) -> T:
-    """Build ``cls`` from request arguments; :class:`ApiError` (400) for anything unparseable,
-    out of range, outside its enum, or unknown."""
+    """Build ``cls`` from request arguments; :class:`ApiError` (400) for anything missing,
+    unparseable, out of range, outside its enum or pattern, or unknown."""
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = {_url_name(f): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(args) - set(fields))
     if unknown:
         raise ApiError(400, "unknown_parameter", f"unknown query parameter: {unknown[0]}")
     values: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in args:
+            if f.default is _MISSING and f.default_factory is _MISSING:
+                raise ApiError(400, "missing_parameter", f"{name} is required")
             continue
         raw = args.get(name, "")
-        tp, optional = _unwrap_optional(hints[name])
+        tp, optional = _unwrap_optional(hints[f.name])
         if raw == "" and optional:
-            values[name] = None
+            values[f.name] = None
             continue
         if tp is int:
             if not re.fullmatch(r"-?[0-9]{1,18}", raw):
@@ -113,13 +160,19 @@ def parse_query(cls: type[T], args: Any) -> T:
                 raise ApiError(400, "invalid_parameter", f"{name} must be in {bounds}")
         else:
             value = raw
-            if len(value) > 200:
+            if len(value) > MAX_STRING:
                 raise ApiError(400, "invalid_parameter", f"{name} is too long")
             enum = f.metadata.get("enum")
             if enum is not None and value not in enum:
                 raise ApiError(400, "invalid_parameter",
                                f"{name} must be one of: {', '.join(enum)}")
-        values[name] = value
+            pattern = f.metadata.get("pattern")
+            if pattern is not None and not re.search(pattern, value):
+                raise ApiError(400, "invalid_parameter", f"{name} must match {pattern}")
+            if tp is datetime.date:
+                value = _parse_date(name, value, f.metadata.get("minimum"),
+                                    f.metadata.get("maximum"))
+        values[f.name] = value
     return cls(**values)
 
 
@@ -137,14 +190,19 @@ def to_json(value: Any) -> Any:
 
 
 def endpoint(*, response: type, query: type | None = None, paged: bool = False, tag: str,
-             errors: tuple[int, ...] = (400,)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Describe a JSON view: its query dataclass, its response dataclass, whether it is paged.
-    Put it under ``@access(...)``: the view runs inside the request transaction."""
+             errors: tuple[int, ...] = (400,), path: Mapping[str, PathParam] | None = None,
+             headers: Mapping[str, str] | None = None,
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Describe a JSON view: its query dataclass, its response dataclass, whether it is paged,
+    its path parameters (:class:`PathParam`) and the count headers of its 200 response
+    (name: description).  Put it under ``@access(...)``: the view runs inside the request
+    transaction.  A view may return a ready :class:`Response` (it must still match)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         doc = (view.__doc__ or "").strip().split("\n", 1)
         spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
                             (doc[1] if len(doc) > 1 else "").strip(),
-                            tuple(sorted(set(errors) | ({400} if query else set()))))
+                            tuple(sorted(set(errors) | ({400} if query else set()))),
+                            dict(path or {}), dict(headers or {}))
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -186,8 +244,6 @@ class _Schemas:
         return schema
 
     def _of(self, tp: Any) -> dict[str, Any]:
-        import datetime
-
         if tp in _SCALARS:
             return dict(_SCALARS[tp])
         if tp is datetime.datetime:
@@ -212,6 +268,11 @@ class _Schemas:
             props: dict[str, Any] = {}
             for f in dataclasses.fields(cls):
                 prop = self.of(hints[f.name])
+                if "$ref" not in prop and "format" in f.metadata:
+                    prop = {**prop, "format": f.metadata["format"]}
+                if "$ref" not in prop and "enum" in f.metadata:
+                    nullable = "null" in prop.get("type", ())
+                    prop = {**prop, "enum": [*f.metadata["enum"], *([None] if nullable else [])]}
                 if "description" in f.metadata:
                     prop = {**prop, "description": f.metadata["description"]} if "$ref" not in prop \
                         else {"allOf": [prop], "description": f.metadata["description"]}
@@ -242,28 +303,68 @@ class _Schemas:
 _CONVERTER_TYPES = {"int": {"type": "integer"}, "default": {"type": "string"},
                     "string": {"type": "string"}, "path": {"type": "string"}}
 _RULE_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_STATUS_TEXT = {400: "Bad input (unknown or invalid parameter)", 404: "Not found"}
+_STATUS_TEXT = {400: "Bad input (unknown, missing or invalid parameter)",
+                404: "Not found"}
+
+
+_MONTH_DAY = "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def _years_pattern(first: int, last: int) -> str:
+    """A regular expression for the four-digit years first..last, a decade at a time."""
+    parts: list[str] = []
+    year = first
+    while year <= last:
+        if year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10:03d}[0-9]")
+            year += 10
+        else:
+            parts.append(f"{year:04d}")
+            year += 1
+    return f"^({'|'.join(parts)})"
+
+
+def _date_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``format: date``; bounds that are whole years become a pattern (JSON Schema has no
+    minimum for dates; spelling out month and day lets generators find valid dates)."""
+    lo, hi = schema.pop("minimum", None), schema.pop("maximum", None)
+    out: dict[str, Any] = {**schema, "type": "string", "format": "date"}
+    if lo is not None and hi is not None and (lo.month, lo.day, hi.month, hi.day) == (1, 1, 12, 31) \
+            and 1000 <= lo.year <= hi.year <= 9999 and "pattern" not in out:
+        out["pattern"] = _years_pattern(lo.year, hi.year) + _MONTH_DAY
+    return out
 
 
 def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for kind, name in _RULE_ARG.findall(rule.rule):
-        params.append({"name": name, "in": "path", "required": True,
-                       "schema": dict(_CONVERTER_TYPES.get(kind or "default",
-                                                           {"type": "string"}))})
+        path_schema = dict(_CONVERTER_TYPES.get(kind or "default", {"type": "string"}))
+        described = spec.path.get(name)
+        entry: dict[str, Any] = {"name": name, "in": "path", "required": True}
+        if described is not None:
+            entry["description"] = described.description
+            if described.pattern is not None:
+                path_schema["pattern"] = described.pattern
+        params.append({**entry, "schema": path_schema})
     if spec.query is not None:
         hints = typing.get_type_hints(spec.query)
         for f in dataclasses.fields(spec.query):
             tp, _optional = _unwrap_optional(hints[f.name])
             schema: dict[str, Any] = dict(_SCALARS.get(tp, {"type": "string"}))
-            for key in ("enum", "minimum", "maximum"):
+            for key in ("enum", "minimum", "maximum", "pattern"):
                 if key in f.metadata:
                     schema[key] = list(f.metadata[key]) if key == "enum" else f.metadata[key]
+            if tp is datetime.date:
+                schema = _date_schema(schema)
+            elif schema["type"] == "string" and "enum" not in schema:
+                schema["maxLength"] = MAX_STRING
+            required = f.default is _MISSING and f.default_factory is _MISSING
             if f.default is not _MISSING and f.default is not None:
-                schema["default"] = f.default
+                schema["default"] = f.default.isoformat() \
+                    if isinstance(f.default, datetime.date) else f.default
             if _optional:  # parse_query reads an empty value as "no filter" (HTML forms send it)
                 schema = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
-            params.append({"name": f.name, "in": "query", "required": False,
+            params.append({"name": _url_name(f), "in": "query", "required": required,
                            "description": f.metadata.get("description", ""),
                            "schema": schema})
     return params
@@ -288,6 +389,11 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
         responses: dict[str, Any] = {
             "200": {"description": "OK", "content": {"application/json": {"schema": body}}}}
+        if spec.headers:
+            responses["200"]["headers"] = {
+                name: {"description": text, "required": True,
+                       "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+                for name, text in spec.headers.items()}
         for status in spec.errors:
             responses[str(status)] = {
                 "description": _STATUS_TEXT.get(status, "Error"),

@@ -5,13 +5,19 @@ from __future__ import annotations
 import calendar as pycal
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
-from market.api.spec import error_response
+from market.api.schemas_public import (
+    CalendarAddQuery,
+    CalendarCountQuery,
+    DueDateOut,
+    WorkingDaysOut,
+)
+from market.api.spec import ApiError, endpoint
 from market.auth import ANYONE, access
 from market.calendar import operations as ops
 from market.calendar.forms import YearScheduleForm
@@ -21,8 +27,6 @@ from market.db import db
 from market.domain.calendar import library_schedule
 
 bp = Blueprint("calendar", __name__)
-
-MAX_DAYS = 10_000
 
 
 def _year_arg() -> int:
@@ -91,46 +95,27 @@ def edit_year(year: int) -> ResponseReturnValue:
 
 # --- API ----------------------------------------------------------------------------------
 
-def _bad(message: str) -> ResponseReturnValue:
-    return error_response(400, "bad_request", message)
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    try:
-        value = date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        return None
-    if value is None or not 2000 <= value.year <= 2100:
-        return None
-    return value
-
-
 @bp.route("/api/calendar/add")
 @access(ANYONE)
-def api_add() -> ResponseReturnValue:
-    """The N-th working day strictly after ``start`` (the start day is not counted)."""
-    start = _date_arg("start")
-    if start is None:
-        return _bad("start must be a date YYYY-MM-DD between 2000 and 2100")
-    raw_days = request.args.get("days", "")
-    if not raw_days.isdigit() or int(raw_days) > MAX_DAYS:
-        return _bad(f"days must be an integer from 0 to {MAX_DAYS}")
+@endpoint(query=CalendarAddQuery, response=DueDateOut, tag="calendar")
+def api_add(query: CalendarAddQuery) -> DueDateOut:
+    """The N-th working day strictly after `start` (the start day is not counted).
+
+    Working days follow the published holiday schedule (调休 included); a due date after
+    2100-12-31 is refused."""
     try:
-        due = current_calendar().add_with_flag(start, int(raw_days))
+        due = current_calendar().add_with_flag(query.start, query.days)
     except ValueError:
-        return _bad("the due date falls after 2100")
-    return jsonify({"due": due.date.isoformat(), "provisional": due.provisional})
+        raise ApiError(400, "invalid_parameter", "days: the due date falls after 2100") from None
+    return DueDateOut(due=due.date, provisional=due.provisional)
 
 
 @bp.route("/api/calendar/count")
 @access(ANYONE)
-def api_count() -> ResponseReturnValue:
-    """Working days in (from, to]."""
-    first, last = _date_arg("from"), _date_arg("to")
-    if first is None or last is None:
-        return _bad("from and to must be dates YYYY-MM-DD between 2000 and 2100")
-    if last < first:
-        return _bad("to must not be before from")
-    counted = current_calendar().count_with_flag(first, last)
-    return jsonify({"working_days": counted.days, "provisional": counted.provisional})
+@endpoint(query=CalendarCountQuery, response=WorkingDaysOut, tag="calendar")
+def api_count(query: CalendarCountQuery) -> WorkingDaysOut:
+    """Working days in (from, to]: `from` is not counted, `to` is."""
+    if query.to < query.from_:
+        raise ApiError(400, "invalid_parameter", "to: must not be before from")
+    counted = current_calendar().count_with_flag(query.from_, query.to)
+    return WorkingDaysOut(working_days=counted.days, provisional=counted.provisional)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from market.api.spec import MAX_PAGE, error_response
+from market.api.schemas_public import OCDS_BULK_PAGE, OcdsBulkQuery, OcdsReleasePackage
+from market.api.spec import ApiError, PathParam, endpoint
 from market.auth import ANYONE, access
 from market.db import db
 from market.ocds.export import bulk_package, package
@@ -17,34 +18,36 @@ bp = Blueprint("ocds", __name__)
 
 @bp.route("/api/ocds/<request_id>.json")
 @access(ANYONE)
+@endpoint(response=OcdsReleasePackage, tag="ocds", errors=(404,), path={
+    "request_id": PathParam("a published selection request's public id (RQ-000123)",
+                            r"^RQ-[0-9]+$")})
 def request_package(request_id: str) -> ResponseReturnValue:
+    """One published selection request as an OCDS 1.1 release package (one release)."""
     req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == request_id,
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
-        return error_response(404, "not_found", f"no published selection request {request_id}")
+        raise ApiError(404, "not_found", f"no published selection request {request_id}")
     response = jsonify(package(req))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return response
 
 
-BULK_PAGE = 100
-
-
 @bp.route("/api/ocds/releases.json")
 @access(ANYONE)
-def bulk() -> ResponseReturnValue:
-    """Every published request as one release package, 100 per page (``?page=``), newest
-    first; the ``links.next`` of OCDS 1.1 packages is not in 1.1's schema, so the total is
-    in the ``X-Total-Count`` header."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        return error_response(400, "bad_request", "page is a positive integer")
-    page = int(raw)
-    query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = list(db.session.scalars(query.order_by(SelectionRequest.id.desc())
-                                   .limit(BULK_PAGE).offset((page - 1) * BULK_PAGE)))
-    response = jsonify(bulk_package(rows, url_for("ocds.bulk", page=page, _external=True)))
+@endpoint(query=OcdsBulkQuery, response=OcdsReleasePackage, tag="ocds",
+          headers={"X-Total-Count": "published selection requests, all pages"})
+def bulk(query: OcdsBulkQuery) -> ResponseReturnValue:
+    """Every published selection request as one OCDS 1.1 release package, newest first.
+
+    100 releases a page (`?page=`); the `links.next` of OCDS 1.1 packages is not in 1.1's
+    schema, so the total is in the `X-Total-Count` header."""
+    published = sa.select(SelectionRequest).where(
+        SelectionRequest.state != RequestState.DRAFT.value)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(published.subquery())) or 0
+    offset = (query.page - 1) * OCDS_BULK_PAGE
+    rows = list(db.session.scalars(published.order_by(SelectionRequest.id.desc())
+                                   .limit(OCDS_BULK_PAGE).offset(offset)))
+    response = jsonify(bulk_package(rows, url_for("ocds.bulk", page=query.page, _external=True)))
     response.headers["X-Total-Count"] = str(total)
     return response

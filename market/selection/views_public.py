@@ -18,7 +18,8 @@ from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
 from market.accounts.models import Organisation
-from market.api.spec import MAX_PAGE, error_response
+from market.api.schemas_public import LotteryOut
+from market.api.spec import MAX_PAGE, Page, PageQuery, endpoint, error_response
 from market.auth import ANYONE, USER, access, current_role
 from market.db import db
 from market.forms import show_error
@@ -203,25 +204,21 @@ def external(lottery_id: str) -> ResponseReturnValue:
 
 @bp.route("/api/lotteries")
 @access(ANYONE)
-def api_lotteries() -> ResponseReturnValue:
-    """Lotteries, newest first: id, request id, state, winners, bundle URL (null until drawn)."""
-    try:
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", "20"))
-    except ValueError:
-        return error_response(400, "bad_request", "page and per_page are integers")
-    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
-        return error_response(400, "bad_request",
-                              f"1 <= page <= {MAX_PAGE} and 1 <= per_page <= 100")
+@endpoint(query=PageQuery, response=LotteryOut, paged=True, tag="lotteries")
+def api_lotteries(query: PageQuery) -> Page[LotteryOut]:
+    """Lotteries (摇号), newest first.
+
+    Each with its request id, state, winners and the URL of its verification bundle (null
+    until drawn)."""
     total = db.session.scalar(sa.select(sa.func.count(Lottery.id))) or 0
     rows = db.session.execute(sa.select(Lottery, SelectionRequest.public_id)
                               .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
-                              .order_by(Lottery.id.desc()).limit(per_page)
-                              .offset((page - 1) * per_page)).all()
-    items = [{
-        "id": lot.lottery_id, "request_id": rid, "state": lot.state,
-        "winners": (lot.record or {}).get("winners", []),
-        "bundle_url": url_for("lotteries.bundle", lottery_id=lot.lottery_id, _external=True)
+                              .order_by(Lottery.id.desc()).limit(query.per_page)
+                              .offset((query.page - 1) * query.per_page)).all()
+    items = [LotteryOut(
+        id=lot.lottery_id, request_id=rid, state=lot.state,
+        winners=list((lot.record or {}).get("winners", [])),
+        bundle_url=url_for("lotteries.bundle", lottery_id=lot.lottery_id, _external=True)
         if lot.record is not None else None,
-    } for lot, rid in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    ) for lot, rid in rows]
+    return Page(items=items, total=total, query=query)

@@ -19,9 +19,13 @@ from market.selection.models import Lottery
 from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
 from tests.conftest import make_app
+from tests.proof.report import record
+
+SECTION = "backup"
 
 
 def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
+    kind = "PostgreSQL" if path.suffix == ".dump" else "SQLite"
     with source.app_context():
         demo.load()
         db.session.commit()
@@ -30,6 +34,7 @@ def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
         assert drawn >= 3
     result = source.test_cli_runner().invoke(args=["backup", "create", str(path)])
     assert result.exit_code == 0, result.output
+    record(SECTION, f"{kind}: backup size, kB", path.stat().st_size // 1024)
     assert not path.with_suffix(path.suffix + ".partial").exists()
     result = target.test_cli_runner().invoke(args=["backup", "restore", str(path), "--yes"])
     assert result.exit_code == 0, result.output
@@ -37,10 +42,16 @@ def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
     with target.app_context():
         key = platform_key().public_raw
         lotteries = db.session.scalars(sa.select(Lottery).where(Lottery.state == "drawn")).all()
+        record(SECTION, f"{kind}: drawn lotteries backed up / restored", f"{drawn} / {len(lotteries)}")
         assert len(lotteries) == drawn
-        for lottery in lotteries:
+        for n, lottery in enumerate(lotteries, 1):
             verify_bundle(bundle(lottery), key)
-        assert run_audit().ok
+            record(SECTION, f"{kind}: restored draw bundles verified", n)
+        audit = run_audit()
+        record(SECTION, f"{kind}: log audit after restore", "ok" if audit.ok else audit.problem)
+        assert audit.ok
+        record(SECTION, f"{kind}: ledger total / unbalanced transactions after restore",
+               f"{ledger.total(db.session)} / {len(ledger.unbalanced_transactions(db.session))}")
         assert ledger.total(db.session) == 0
         assert ledger.unbalanced_transactions(db.session) == []
     for app in (source, target):
@@ -70,7 +81,9 @@ def test_restoring_something_that_is_not_a_backup_is_refused(tmp_path: Path) -> 
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all" * 100)
     result = app.test_cli_runner().invoke(args=["backup", "restore", str(junk), "--yes"])
+    record(SECTION, "restore of a non-backup file: exit code", result.exit_code)
     assert result.exit_code != 0
     missing = app.test_cli_runner().invoke(args=["backup", "restore", str(tmp_path / "nope"),
                                                  "--yes"])
+    record(SECTION, "restore of a missing file: exit code", missing.exit_code)
     assert missing.exit_code != 0 and "no backup" in missing.output

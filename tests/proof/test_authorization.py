@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from tests.proof.fuzz_support import (
     role_for,
     row_counter,
 )
+from tests.proof.report import record
 
 OWNER2 = "owner2@yunchuan.demo"
 AGENCY2 = "agency2@yunchuan.demo"
@@ -113,6 +115,9 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]
          + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()])
 
+IDOR, CSRF, FIXATION = "authorization.idor", "authorization.csrf", "authorization.session"
+TALLY: Counter[str] = Counter()
+
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
@@ -136,7 +141,11 @@ def test_another_organisations_object_is_not_found(
     with city.app.app_context():
         row = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
         db.session.remove()
+    record(IDOR, "cases (route × side with an object id in the URL)", len(CASES))
+    record(IDOR, "distinct routes", len({e for _, e, *_ in CASES}))
     if row is None:
+        TALLY["idor no object"] += 1
+        record(IDOR, "cases skipped: no such object in the demo city", TALLY["idor no object"])
         pytest.skip(f"the demo city has no such object for {endpoint}")
     path = template.format(**row)
     own = _client(city, "owner1@yunchuan.demo" if side == "owner" else "agency1@yunchuan.demo")
@@ -152,12 +161,23 @@ def test_another_organisations_object_is_not_found(
         response.close()
     else:
         response = other.post(path, data={"csrf_token": csrf_token(other, "/")})
+    TALLY[f"status {method} {response.status_code}"] += 1
+    record(IDOR, "answers to the other organisation, by method and status",
+           {k.removeprefix("status "): v for k, v in sorted(TALLY.items())
+            if k.startswith("status ")})
     assert response.status_code in (403, 404), (endpoint, path, response.status_code)
     body = response.get_data(as_text=True).replace(path, "")  # the language form's "next"
-    for value in row.values():
-        if isinstance(value, str):
-            assert value not in body, (endpoint, value)
-    assert counts() == before, endpoint
+    leaked = [v for v in row.values() if isinstance(v, str) and v in body]
+    TALLY["idor leaked"] += bool(leaked)
+    record(IDOR, "answers showing the object's id", TALLY["idor leaked"])
+    assert not leaked, (endpoint, leaked)
+    stored = counts() != before
+    TALLY["idor stored"] += stored
+    record(IDOR, "requests that changed a table", TALLY["idor stored"])
+    assert not stored, endpoint
+    TALLY["idor held"] += 1
+    record(IDOR, "cases held (own organisation served, other refused, nothing shown or stored)",
+           TALLY["idor held"])
 
 
 def test_every_object_route_was_checked(city: DemoCity) -> None:
@@ -168,6 +188,7 @@ def test_every_object_route_was_checked(city: DemoCity) -> None:
             if db.session.execute(sa.text(sql + " LIMIT 1")).first() is None:
                 missing.append(endpoint)
             db.session.remove()
+    record(IDOR, "routes the demo city has no object for", ", ".join(missing) or "none")
     assert len(missing) <= 4, missing
 
 
@@ -186,11 +207,24 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(
     counts = row_counter(city.app)
     before = counts()
     other_session_token = csrf_token(city.app.test_client(), "/login")
+    record(CSRF, "POST routes (the signed Stripe webhook excepted)", len(POSTS))
+    kinds = {None: "missing", "": "empty", "not-a-token": "invalid",
+             other_session_token: "another session's"}
     for token in (None, "", "not-a-token", other_session_token):
         data = {} if token is None else {"csrf_token": token}
         response = client.post(path, data=data)
+        TALLY[f"csrf {kinds[token]} {response.status_code}"] += 1
+        record(CSRF, "posts by token and answer",
+               {k.removeprefix("csrf "): v for k, v in sorted(TALLY.items())
+                if k.startswith("csrf ")})
         assert response.status_code == 400, (endpoint, token, response.status_code)
-    assert counts() == before, endpoint
+    stored = counts() != before
+    TALLY["routes stored"] += stored
+    record(CSRF, "routes where a refused post changed a table", TALLY["routes stored"])
+    assert not stored, endpoint
+    TALLY["routes refused"] += 1
+    record(CSRF, "routes refusing all four tokens with a 400, storing nothing",
+           TALLY["routes refused"])
 
 
 def test_login_does_not_keep_the_session_from_before(tmp_path: Path) -> None:
@@ -206,14 +240,24 @@ def test_login_does_not_keep_the_session_from_before(tmp_path: Path) -> None:
                                            "csrf_token": token_before})
     assert response.status_code == 302
     cookie_after = client.get_cookie("session").value
+    record(FIXATION, "session cookie new after login", cookie_after != cookie_before)
     assert cookie_after != cookie_before
     with client.session_transaction() as session:
+        record(FIXATION, "planted value gone after login", "planted" not in session)
+        record(FIXATION, "forged user id replaced by the real one",
+               session["_user_id"].startswith(f"{person.user_id}:"))
+        record(FIXATION, "CSRF secret new after login", "csrf_token" not in session)
         assert "planted" not in session
         assert session["_user_id"].startswith(f"{person.user_id}:")
         assert "csrf_token" not in session  # the CSRF secret is new after login
     # The token from before login is no longer accepted.
-    assert client.post("/care-mode", data={"csrf_token": token_before}).status_code == 400
+    old_token = client.post("/care-mode", data={"csrf_token": token_before}).status_code
+    record(FIXATION, "pre-login CSRF token after login: answer", old_token)
+    assert old_token == 400
     # Replaying the pre-login cookie gives an anonymous session, not the login.
     replay = app.test_client()
     replay.set_cookie("session", cookie_before)
-    assert replay.get("/dashboard").status_code == 302
+    replayed = replay.get("/dashboard")
+    record(FIXATION, "pre-login cookie replayed on /dashboard: answer",
+           f"{replayed.status_code} to {replayed.headers.get('Location', '')}")
+    assert replayed.status_code == 302

@@ -10,11 +10,13 @@ Select with ``pytest -m faults``; docs/reliability.md "Scale-out and faults" rep
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from market.transparency.models import LogLeaf
 from tests.conftest import PASSWORD, make_app
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.proof.preparation import EXTERNAL_VALUE, prepare, recent_start
+from tests.proof.report import record
 from tests.selection.conftest import City, build_city
 from tests.support import instances as inst
 from tests.support.postgres import restart
@@ -46,6 +49,9 @@ pytestmark = pytest.mark.faults
 
 REPEATS = 3  # kills per kind of operation
 BILLING_ENGAGEMENT = 7001
+KILL = "faults.kill"  # the sections of docs/reliability.md these tests report to
+RESTART = "faults.pg_restart"
+DISK = "faults.full_disk"
 
 
 # --- the invariants ---------------------------------------------------------------------------
@@ -60,7 +66,10 @@ def _stored_files(upload_dir: Path) -> tuple[set[str], list[str]]:
     return stored, temps
 
 
-def assert_consistent(app: Flask, upload_dir: Path) -> None:
+CHECKS: Counter[str] = Counter()  # consistency checks passed, per test
+
+
+def assert_consistent(app: Flask, upload_dir: Path, section: str | None = None) -> None:
     """The log replays, no half draw, every stored file has its row and every row its file, no
     temporary file, the ledger sums to zero with every transaction balanced."""
     with app.app_context():
@@ -78,6 +87,10 @@ def assert_consistent(app: Flask, upload_dir: Path) -> None:
         assert ledger.total(db.session) == 0
         assert ledger.unbalanced_transactions(db.session) == []
         db.session.remove()
+    if section is not None:
+        CHECKS[section] += 1
+        record(section, "full consistency checks passed (log audit, draws, files = rows, "
+               "ledger balanced)", CHECKS[section])
 
 
 # --- killing a worker mid-transaction ---------------------------------------------------------
@@ -110,6 +123,10 @@ def site(pg_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             db.engine.dispose()
 
 
+KILLS: Counter[str] = Counter()  # workers killed, per pause point
+ENDINGS: Counter[str] = Counter()  # how the killed request ended, for the client
+
+
 def _kill_mid(site: dict[str, Any], point: str, action: Callable[[], Any]) -> None:
     """Arm ``point``, run ``action`` (an HTTP request) in a thread, ``kill -9`` the worker that
     reaches the pause, disarm; the request fails, gunicorn starts a new worker."""
@@ -130,17 +147,29 @@ def _kill_mid(site: dict[str, Any], point: str, action: Callable[[], Any]) -> No
         pid = int(marks[0].name.rsplit(".", 1)[1])
         assert pid in server.workers()
         os.kill(pid, signal.SIGKILL)
+        KILLS[point] += 1
+        record(KILL, "kill -9 in total", sum(KILLS.values()))
+        record(KILL, "kill -9 per pause point", dict(KILLS))
     finally:
         (pause / point).unlink()
         for mark in pause.glob(f"{point}.*"):
             mark.unlink()
     thread.join(timeout=60)
+    ENDINGS[type(outcome[0]).__name__ if outcome and isinstance(outcome[0], Exception)
+            else f"HTTP {outcome[0]}" if outcome else "no answer"] += 1
+    record(KILL, "the killed request, as the client saw it", dict(ENDINGS))
     assert outcome and (isinstance(outcome[0], Exception) or outcome[0] >= 500), outcome
-    deadline = time.monotonic() + 30
+    began = time.monotonic()
+    deadline = began + 30
     while len(server.workers()) < 2:  # the master replaces the killed worker
         assert time.monotonic() < deadline
         time.sleep(0.1)
     server.wait_ready()
+    REPLACED.append(time.monotonic() - began)
+    record(KILL, "seconds until gunicorn had replaced the worker (max)", round(max(REPLACED), 2))
+
+
+REPLACED: list[float] = []
 
 
 def _attempt(action: Callable[[], Any]) -> Any:
@@ -150,8 +179,17 @@ def _attempt(action: Callable[[], Any]) -> Any:
         return error
 
 
+SWEPT: Counter[str] = Counter()
+
+
 def _sweep(site: dict[str, Any]) -> str:
-    return inst.run_flask(site["env"], "uploads", "sweep", "--older-than", "0")
+    out = inst.run_flask(site["env"], "uploads", "sweep", "--older-than", "0")
+    found = re.search(r"removed (\d+) temporary file\(s\), (\d+) orphan", out)
+    if found:
+        SWEPT["temporary files"] += int(found[1])
+        SWEPT["orphan files (no row)"] += int(found[2])
+        record(KILL, "files removed by `flask uploads sweep` after the upload kills", dict(SWEPT))
+    return out
 
 
 @pytest.mark.postgres
@@ -190,6 +228,15 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
                                 ).status_code
 
     open_request = site["prepared"].open_now[0]
+    retried: Counter[str] = Counter()
+    left: Counter[str] = Counter()
+
+    def again(what: str, status: int) -> int:  # the same operation after the kill
+        if status == 302:
+            retried[what] += 1
+            record(KILL, "the same operation afterwards succeeded", dict(retried))
+        return status
+
     for n in range(REPEATS):
         # (a) a draw: the external value and the draw roll back together; entered again, it draws.
         lottery_id = site["prepared"].to_draw[n]
@@ -197,9 +244,9 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
         with app.app_context():
             assert db.session.scalar(sa.select(Lottery.state).where(
                 Lottery.lottery_id == lottery_id)) == "frozen"
-        assert_consistent(app, uploads)
-        assert external(lottery_id)() == 302
-        assert_consistent(app, uploads)
+        assert_consistent(app, uploads, KILL)
+        assert again("draw", external(lottery_id)()) == 302
+        assert_consistent(app, uploads, KILL)
 
         # (b) an upload, killed after its file is stored and its row written (not committed),
         # and killed while its bytes are still in the temporary file: the sweep removes both.
@@ -209,9 +256,14 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
             with app.app_context():
                 rows = set(db.session.scalars(sa.select(storage.Upload.sha256)))
             assert (stored - rows) if point == "upload" else temps, (point, stored, temps)
+            if point == "upload":
+                left["file without its row"] += len(stored - rows)
+            else:
+                left["temporary file"] += len(temps)
+            record(KILL, "left behind by the upload kills (before the sweep)", dict(left))
             assert "removed" in _sweep(site)
-            assert_consistent(app, uploads)
-        assert upload(100 + n)() == 302
+            assert_consistent(app, uploads, KILL)
+        assert again("upload", upload(100 + n)()) == 302
         assert _sweep(site).startswith("removed 0 temporary file(s), 0 orphan")
 
         # (c) a ledger operation: the payment and its ledger transaction roll back together.
@@ -221,8 +273,8 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
         with app.app_context():
             assert (db.session.query(LedgerTransaction).count(),
                     db.session.query(Payment).count()) == before
-        assert_consistent(app, uploads)
-        assert payment(n)() == 302
+        assert_consistent(app, uploads, KILL)
+        assert again("ledger", payment(n)()) == 302
 
         # (d) a log append (a sign-up's register event): no leaf, no sign-up; it can sign up.
         who = inst.login(base, city.agencies[4 + n].email, PASSWORD)
@@ -233,13 +285,15 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
             assert log.size() == size
             assert db.session.query(SignUp).filter_by(
                 agency_org_id=city.agencies[4 + n].org_id).count() == 0
-        assert_consistent(app, uploads)
-        assert sign_up(who, open_request)() == 302
+        assert_consistent(app, uploads, KILL)
+        assert again("log", sign_up(who, open_request)()) == 302
         counts["rounds"] = n + 1
+        record(KILL, "rounds completed", counts["rounds"])
     # After the last kill, a full restart of the instance finds the same consistent state.
     server.stop()
     server.start()
-    assert_consistent(app, uploads)
+    assert_consistent(app, uploads, KILL)
+    record(KILL, "consistent after a full restart of the instance", True)
     assert counts["rounds"] == REPEATS
     with app.app_context():
         assert db.session.query(Engagement).count() == 1
@@ -253,6 +307,8 @@ def test_postgres_restart_under_load(site: dict[str, Any], pg_base_url: str) -> 
     """Readers hit pages that query the database while the server restarts: some requests fail
     for that moment, then every request succeeds again — same gunicorn, no restart."""
     base = site["server"].url
+    master = site["server"].process.pid
+    workers = site["server"].workers()
     lottery_id = site["prepared"].to_draw[0]
     paths = ["/transparency/checkpoint", f"/lotteries/{lottery_id}", "/notices"]
     results: list[tuple[float, int]] = []
@@ -283,12 +339,34 @@ def test_postgres_restart_under_load(site: dict[str, Any], pg_base_url: str) -> 
         t.join(timeout=60)
     before = [s for t, s in results if t < began]
     after = [s for t, s in results if t > ended + 1.0]
+    failed_at = [t for t, s in results if s != 200]
+    span = (results[-1][0] - results[0][0]) if results else 0.0
+    record(RESTART, "readers (threads)", len(threads))
+    record(RESTART, "requests in total", len(results))
+    record(RESTART, "requests per second", round(len(results) / span, 1) if span else 0)
+    record(RESTART, "pg_ctl restart -m fast took (s)", round(ended - began, 2))
+    record(RESTART, "requests before the restart / not 200",
+           f"{len(before)} / {sum(1 for s in before if s != 200)}")
+    record(RESTART, "requests during the restart and the second after it / not 200",
+           f"{len(results) - len(before) - len(after)} / "
+           f"{sum(1 for t, s in results if began <= t <= ended + 1.0 and s != 200)}")
+    record(RESTART, "requests from 1 s after the restart / not 200",
+           f"{len(after)} / {sum(1 for s in after if s != 200)}")
+    record(RESTART, "failed requests by status (0 = no answer)",
+           dict(sorted(Counter(s for _, s in results if s != 200).items())))
+    record(RESTART, "5xx answers", sum(1 for _, s in results if s >= 500))
+    record(RESTART, "recovery: last failed request, seconds after the restart began",
+           round(max(failed_at) - began, 2) if failed_at else "none failed")
+    server: inst.Instance = site["server"]
+    record(RESTART, "same gunicorn master and workers before and after",
+           server.process is not None and server.process.pid == master
+           and server.workers() == workers)
     assert before and all(s == 200 for s in before), before
     assert len(after) >= 20 and all(s == 200 for s in after), after
     failed = [s for _, s in results if s != 200]
     print(f"pg restart took {ended - began:.1f}s; {len(results)} requests, "
           f"{len(failed)} failed during it ({sorted(set(failed))})")
-    assert_consistent(site["app"], site["uploads"])
+    assert_consistent(site["app"], site["uploads"], RESTART)
 
 
 # --- a full disk for uploads ------------------------------------------------------------------
@@ -318,15 +396,28 @@ def test_full_upload_disk(tmp_path: Path, tiny_disk: Path) -> None:
     # Over the disk, under werkzeug's 500 KB spooling threshold (its test client leaves spooled
     # request bodies unclosed, which the suite's warnings filter would fail on).
     big = PDF + os.urandom(400 * 1024)
+    free = shutil.disk_usage(tiny_disk)
+    record(DISK, "upload folder (tmpfs) size / free, kB", f"{free.total // 1024} / {free.free // 1024}")
+    record(DISK, "upload size, kB", len(big) // 1024)
     r = post(agency, f"/engagements/{eid}/contract", file=(big, "big.pdf"))
+    record(DISK, "answer to the upload", r.status_code)
+    shown = re.search(r"存储空间不足[^<]*", r.get_data(as_text=True))
+    record(DISK, "message shown", shown[0].strip() if shown else "(no storage message)")
     assert r.status_code == 400
     assert "存储空间不足，文件未保存" in r.get_data(as_text=True)
+    left_files = [p for p in tiny_disk.rglob("*") if p.is_file()]
     with app.app_context():
-        assert db.session.query(storage.Upload).count() == 0
-        assert db.session.scalar(sa.select(Engagement.contract_upload_id)) is None
-    assert [p for p in tiny_disk.rglob("*") if p.is_file()] == []
+        rows = db.session.query(storage.Upload).count()
+        contract = db.session.scalar(sa.select(Engagement.contract_upload_id))
+    record(DISK, "upload rows / files (incl. temporary) left after the refusal",
+           f"{rows} / {len(left_files)}")
+    record(DISK, "contract changed", contract is not None)
+    assert rows == 0 and contract is None
+    assert left_files == []
     # Space is back as soon as the refused file is gone: a normal upload works.
-    assert post(agency, f"/engagements/{eid}/contract", file=(PDF, "c.pdf")).status_code == 302
-    assert_consistent(app, tiny_disk)
+    small = post(agency, f"/engagements/{eid}/contract", file=(PDF, "c.pdf")).status_code
+    record(DISK, "a small upload right after", small)
+    assert small == 302
+    assert_consistent(app, tiny_disk, DISK)
     with app.app_context():
         db.engine.dispose()

@@ -41,10 +41,13 @@ from tests.proof.fuzz_support import (
     role_for,
     row_counter,
 )
+from tests.proof.report import record
 
 # At most 30 examples per form (issue 10); PROOF_FUZZ_EXAMPLES lowers or raises it.
 EXAMPLES = int(os.environ.get("PROOF_FUZZ_EXAMPLES", "20"))
 STATS: Counter[tuple[str, int]] = Counter()  # (csrf kind, status) over the whole module
+SEEN: Counter[str] = Counter()  # posts, encodings, 5xx, unchanged-table checks, routes done
+SECTION = "form_fuzz"
 RANDOM_NAMES = ["id", "next", "amount", "file", "q", "state", "page", "year", "code"]
 
 
@@ -143,6 +146,9 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         before = counts()
         response = _send(client, path, sub, token)
         status = response.status_code
+        SEEN["posts"] += 1
+        SEEN[f"encoding {sub['encoding']}"] += 1
+        SEEN["5xx"] += status >= 500
         if endpoint != "billing.stripe_webhook":  # CSRF-exempt: Stripe signs its posts
             STATS[sub["csrf"], status] += 1
         assert status < 500, (endpoint, status, sub["encoding"], sub["csrf"])
@@ -151,9 +157,33 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         if status >= 400 or status == 200:
             after = counts()
             changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+            SEEN["refusals and forms shown again, every table's row count checked"] += 1
+            SEEN["... of them with a table changed"] += bool(changed)
             assert not changed, (endpoint, status, sub["encoding"], changed)
 
-    post_once()
+    try:
+        post_once()
+    finally:
+        SEEN["routes fuzzed"] += 1
+        _record()
+
+
+def _record() -> None:
+    """What the fuzzing did so far (recorded after each route, so a failure keeps its counts)."""
+    record(SECTION, "POST routes enumerated from app.url_map", len(ROUTES))
+    record(SECTION, "routes fuzzed", SEEN["routes fuzzed"])
+    record(SECTION, "examples per route (PROOF_FUZZ_EXAMPLES)", EXAMPLES)
+    record(SECTION, "posts sent", SEEN["posts"])
+    record(SECTION, "posts by encoding", {k.removeprefix("encoding "): v
+                                          for k, v in sorted(SEEN.items())
+                                          if k.startswith("encoding ")})
+    record(SECTION, "5xx answers", SEEN["5xx"])
+    for fact in ("refusals and forms shown again, every table's row count checked",
+                 "... of them with a table changed"):
+        record(SECTION, fact, SEEN[fact])
+    for kind in ("valid", "missing", "wrong", "foreign"):
+        by_status = {str(status): n for (csrf, status), n in sorted(STATS.items()) if csrf == kind}
+        record(SECTION, f"CSRF token {kind}: answers by status", by_status)
 
 
 def test_the_fuzzing_reached_the_forms() -> None:

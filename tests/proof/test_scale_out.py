@@ -38,10 +38,13 @@ from market.transparency.models import LogLeaf
 from tests.conftest import PASSWORD, make_app
 from tests.engagements.conftest import engagement_id_of, make_award
 from tests.proof.preparation import EXTERNAL_VALUE, prepare
+from tests.proof.report import record
 from tests.selection.conftest import START, build_city
 from tests.support import instances as inst
 
 pytestmark = [pytest.mark.postgres, pytest.mark.scale_out]
+
+SECTION = "scale_out"
 
 DRAWS = 6  # lotteries waiting for their external value
 CLOSES = 3  # requests past their close that only the ticks advance
@@ -128,6 +131,13 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
         list(pool.map(lambda s: s.start(), servers))
     try:
         bases = [s.url for s in servers]
+        record(SECTION, "app instances (gunicorn processes on one database)", len(servers))
+        record(SECTION, "workers per instance", [len(s.workers()) for s in servers])
+        with app.app_context():
+            record(SECTION, "PostgreSQL server", db.session.scalar(sa.text("SHOW server_version")))
+        record(SECTION, "lotteries waiting for their external value", len(prepared.to_draw))
+        record(SECTION, "requests past close and T, never closed", len(prepared.to_close))
+        record(SECTION, "confirmed awards with overdue signing clocks", len(awards))
         before = _checkpoint(bases[0])
         # One login on instance a; the session cookie works on b too (same secret key).
         operator = inst.login(bases[0], city.operator.email, PASSWORD)
@@ -175,6 +185,14 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
         stop.set()
         for t in readers:
             t.join(timeout=120)
+        record(SECTION, "external-value posts (at once, alternating instances)",
+               len(post_statuses))
+        record(SECTION, "external-value posts by status", dict(sorted(Counter(post_statuses).items())))
+        record(SECTION, "reader page requests during the run", len(statuses))
+        record(SECTION, "5xx answers (posts and readers)",
+               sum(1 for s in statuses + post_statuses if s >= 500))
+        record(SECTION, "tick commands run (selection + clocks, both instances)", len(ticks))
+        record(SECTION, "tick commands that failed", sum(1 for _, rc, _, _ in ticks if rc != 0))
         assert all(rc == 0 for _, rc, _, _ in ticks), [t for t in ticks if t[1] != 0]
         assert all(s < 500 for s in statuses + post_statuses), Counter(statuses + post_statuses)
         # Exactly one of the posts per lottery drew; the others were told it was already in.
@@ -183,31 +201,47 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
         # The checkpoints both instances served — before, during and after — are one log:
         # each is consistent with the final one, by the other instance's consistency proofs.
         after = [_checkpoint(b) for b in bases]
+        record(SECTION, "final checkpoint the same on both instances", after[0][:2] == after[1][:2])
         assert after[0][:2] == after[1][:2], "the two instances disagree"
         final = after[0][:2]
+        record(SECTION, "log size before / after", f"{before[0]} / {final[0]}")
         assert final[0] > before[0] and seen
-        for n, cp in enumerate(sorted({(before[0], before[1]), *seen})):
-            assert _consistent(bases[n % 2], cp, final), cp[0]
+        checkpoints = sorted({(before[0], before[1]), *seen})
+        consistent = [_consistent(bases[n % 2], cp, final) for n, cp in enumerate(checkpoints)]
+        record(SECTION, "distinct checkpoints seen, consistent with the final one "
+               "(other instance's proof)", f"{sum(consistent)} of {len(checkpoints)}")
+        for cp, ok in zip(checkpoints, consistent, strict=True):
+            assert ok, cp[0]
     finally:
         for s in servers:
             s.stop()
 
     with app.app_context():
         # Every draw happened exactly once.
+        draws = {lottery_id: Counter(e["type"] for e in log.events_of(lottery_id))
+                 for lottery_id in prepared.to_draw}
+        record(SECTION, "lotteries drawn exactly once (one draw event, three entropy events)",
+               f"{sum(1 for t in draws.values() if t['draw'] == 1 and t['entropy'] == 3)} "
+               f"of {len(draws)}")
+        record(SECTION, "draw events over all these lotteries", sum(t["draw"] for t in draws.values()))
         for lottery_id in prepared.to_draw:
             lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
-            types = Counter(e["type"] for e in log.events_of(lottery_id))
+            types = draws[lottery_id]
             assert lottery.state == "drawn" and types["draw"] == 1, (lottery_id, types)
             assert types["entropy"] == 3, types
             assert db.session.scalar(sa.select(sa.func.count(Award.id)).where(
                 Award.lottery_id == lottery_id)) == 1
         # Each request whose close and T are both past: its pool can no longer be frozen before
         # T, so it is voided once (no freeze) and re-announced once, whichever tick came first.
+        reannounced = 0
         for public_id in prepared.to_close:
             req = db.session.scalar(sa.select(SelectionRequest).where(
                 SelectionRequest.public_id == public_id))
             lotteries = db.session.scalars(sa.select(Lottery).where(
                 Lottery.request_id == req.id).order_by(Lottery.id)).all()
+            reannounced += [lt.state for lt in lotteries] == ["void", "open"]
+            record(SECTION, "past requests voided once and re-announced once",
+                   f"{reannounced} of {len(prepared.to_close)}")
             assert [lt.state for lt in lotteries] == ["void", "open"], public_id
             first = Counter(e["type"] for e in log.events_of(lotteries[0].lottery_id))
             assert first["freeze"] == 0 and first["void"] == 1, first
@@ -216,20 +250,34 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
             assert req.state == "open" and req.version == 2
         # One engagement per confirmed award, whichever tick made it.
         counts = Counter(db.session.scalars(sa.select(Engagement.award_id)))
+        record(SECTION, "engagements per confirmed award",
+               dict(sorted(Counter(counts.get(a, 0) for a in awards).items())))
         assert sorted(counts) == sorted(awards) and set(counts.values()) == {1}
         # Each reminder once: two per overdue signing clock, e-mailed once.
         notes = db.session.scalars(sa.select(Notification)).all()
         reminders = [n for n in notes if n.clock_id is not None]
+        record(SECTION, "signing-clock reminders (expected 2 per overdue clock)",
+               f"{len(reminders)} for {OVERDUE + LATE} clocks")
+        record(SECTION, "notifications / distinct notification keys",
+               f"{len(notes)} / {len({n.key for n in notes})}")
+        record(SECTION, "notifications not e-mailed or with an e-mail error",
+               sum(1 for n in notes if n.emailed_at is None or n.email_error is not None))
         assert len(reminders) == 2 * (OVERDUE + LATE), [n.key for n in reminders]
         assert len({n.key for n in notes}) == len(notes)
         assert all(n.emailed_at is not None and n.email_error is None for n in notes)
         # The log: no gaps, no forks, every signature and hash replayed.
-        assert run_audit().ok
+        audit = run_audit()
+        record(SECTION, "run_audit() after the run", "ok" if audit.ok else audit.problem)
+        assert audit.ok
         seqs = db.session.scalars(sa.select(LogLeaf.seq).order_by(LogLeaf.seq)).all()
+        record(SECTION, "log seq contiguous from 0", seqs == list(range(log.size())))
         assert seqs == list(range(log.size()))
     # A message per notification that has someone to mail (regulators' are in-app only).
     with_mail = [n for n in notes if n.organisation_id != city.regulator.org_id]
     assert len(inbox.messages) == len(with_mail), (len(inbox.messages), len(with_mail))
     sent = Counter((tuple(sorted(m.rcpt_tos)), email.message_from_bytes(m.original_content)["Subject"])
                    for m in inbox.messages)
+    record(SECTION, "e-mails at the SMTP server / notifications with someone to mail",
+           f"{len(inbox.messages)} / {len(with_mail)}")
+    record(SECTION, "e-mails received more than once", sum(1 for v in sent.values() if v > 1))
     assert set(sent.values()) == {1}, sent

@@ -21,8 +21,10 @@ from flask import Flask
 from market.db import db
 from market.storage import DELIVERABLE_KINDS, ZIP_MAX_ENTRIES, Upload, UploadError, store
 from tests.conftest import make_app
+from tests.proof.report import record
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
+REFUSED, NAMES = "uploads.refused", "uploads.names"
 
 
 @pytest.fixture
@@ -34,13 +36,18 @@ def _files(app: Flask) -> list[Path]:
     return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
-def _refused(app: Flask, data: bytes, name: str = "x.pdf", **kw: object) -> str:
+def _refused(app: Flask, data: bytes, name: str = "x.pdf", *, case: str, **kw: object) -> str:
+    """Store ``data``; it must be refused with no row and no file. Records the case's message."""
     with app.app_context():
         with pytest.raises(UploadError) as caught:
             store(io.BytesIO(data), name, **kw)  # type: ignore[arg-type]
         db.session.rollback()
-        assert db.session.query(Upload).count() == 0
-    assert _files(app) == []
+        rows = db.session.query(Upload).count()
+    files = _files(app)
+    shown = caught.value.message % caught.value.params if caught.value.params else caught.value.message
+    record(REFUSED, case, f"{shown} — rows {rows}, files {len(files)}")
+    assert rows == 0
+    assert files == []
     return caught.value.message
 
 
@@ -53,16 +60,18 @@ def _zip(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) 
 
 
 def test_empty_file_is_refused(app: Flask) -> None:
-    assert "请选择" in _refused(app, b"")
+    assert "请选择" in _refused(app, b"", case="empty file")
 
 
 def test_oversize_file_is_refused_without_reading_it_all(app: Flask) -> None:
-    assert "上限" in _refused(app, PDF + b"0" * (64 * 1024))
+    assert "上限" in _refused(app, PDF + b"0" * (64 * 1024), case="file over the 64 kB limit")
 
 
 def test_oversize_request_is_a_413(app: Flask) -> None:
     response = app.test_client().post("/login", data={"f": (io.BytesIO(b"0" * 300_000), "x")},
                                       content_type="multipart/form-data")
+    record(REFUSED, "request over MAX_CONTENT_LENGTH (300 kB > 256 kB)",
+           f"HTTP {response.status_code}")
     assert response.status_code == 413
 
 
@@ -71,24 +80,28 @@ def test_zip_bomb_by_total_expansion_is_refused(app: Flask) -> None:
     # 4 × the 64 kB limit while the archive itself is within it.
     data = _zip({f"part{i}.bin": bytes(range(256)) * 40 for i in range(30)})
     assert len(data) < 64 * 1024
-    assert "过大" in _refused(app, data, "c.zip", allowed=DELIVERABLE_KINDS)
+    expanded = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    case = f"ZIP of {len(data) // 1024} kB expanding to {expanded // 1024} kB"
+    assert "过大" in _refused(app, data, "c.zip", case=case, allowed=DELIVERABLE_KINDS)
 
 
 def test_zip_with_too_many_entries_is_refused(app: Flask) -> None:
     data = _zip({f"{i}": b"" for i in range(ZIP_MAX_ENTRIES + 1)},
                 compression=zipfile.ZIP_STORED)
     assert "过多" in _refused(app, data, "c.zip", allowed=DELIVERABLE_KINDS,
-                              max_bytes=len(data) + 1)
+                              max_bytes=len(data) + 1,
+                              case=f"ZIP of {ZIP_MAX_ENTRIES + 1:,} entries")
 
 
 @pytest.mark.parametrize("entry", ["/etc/passwd", "C:/Windows/x.dll", "a/../../b", "..\\..\\c"])
 def test_zip_with_unsafe_entry_names_is_refused(app: Flask, entry: str) -> None:
-    assert "不安全" in _refused(app, _zip({entry: b"x"}), "c.zip", allowed=DELIVERABLE_KINDS)
+    assert "不安全" in _refused(app, _zip({entry: b"x"}), "c.zip", allowed=DELIVERABLE_KINDS,
+                                case=f"ZIP entry named {entry!r}")
 
 
 def test_corrupt_zip_is_refused(app: Flask) -> None:
     assert "损坏" in _refused(app, b"PK\x03\x04" + b"\x00" * 200, "c.zip",
-                              allowed=DELIVERABLE_KINDS)
+                              allowed=DELIVERABLE_KINDS, case="corrupt ZIP")
 
 
 @pytest.mark.parametrize(("name", "kept"), [
@@ -103,13 +116,17 @@ def test_file_names_are_reduced_to_a_safe_base_name(app: Flask, name: str, kept:
     with app.app_context():
         upload = store(io.BytesIO(PDF), name)
         db.session.commit()
+        stored_as = [p.name for p in _files(app)]
+        record(NAMES, f"name {name!r}", f"kept as {upload.original_name!r}; stored under its "
+               f"hash only: {'yes' if stored_as == [upload.sha256] else 'no'}")
         assert upload.original_name == kept
     # Stored by hash, never under the given name.
-    assert [p.name for p in _files(app)] == [upload.sha256]
+    assert stored_as == [upload.sha256]
 
 
 def test_huge_file_name_is_cut_to_the_column(app: Flask) -> None:
     with app.app_context():
         upload = store(io.BytesIO(PDF), "名" * 100_000 + ".pdf")
         db.session.commit()
+        record(NAMES, "name of 100,004 characters", f"kept as {len(upload.original_name)} characters")
         assert len(upload.original_name) == 255
