@@ -10,7 +10,7 @@ from flask import Flask, request, session
 
 from market import config as config_module
 from market.db import db as database  # aliased: `market.db` must stay the module
-from market.extensions import babel, csrf, limiter, login_manager, migrate
+from market.extensions import babel, cache, csrf, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "market" / "translations"))
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page says why on its own

@@ -44,6 +44,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SITE_NAME": ("SITE_NAME", str),
     "MARKET_OCDS_OCID_PREFIX": ("OCDS_OCID_PREFIX", str),
     "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
+    "MARKET_CACHE_TYPE": ("CACHE_TYPE", str),
+    "MARKET_CACHE_REDIS_URL": ("CACHE_REDIS_URL", str),
     # Billing: a Stripe secret key switches from the offline backend to Stripe.
     "MARKET_STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "MARKET_STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
@@ -78,6 +80,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "UPLOAD_DIR": str(Path(instance_path) / "uploads"),
         "HTTPS": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # market.pagecache: per process by default; "RedisCache" + CACHE_REDIS_URL to share
+        # between instances, "NullCache" to switch it off.  Correct either way (generations).
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_DEFAULT_TIMEOUT": 600,
+        "CACHE_THRESHOLD": 2000,
         "LOGIN_LIMIT": "10 per 5 minutes",
         "STRIPE_SECRET_KEY": None,
         "STRIPE_WEBHOOK_SECRET": None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -11,6 +12,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 babel = Babel()
+cache = Cache()  # market.pagecache: whole public responses, keyed by a generation
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()

@@ -9,6 +9,7 @@ from billing.models import (  # noqa: F401
     Payment,
     WebhookEvent,
 )
+from market import pagecache
 from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.agencies.models import (  # noqa: F401
     AdmissionApplication,
@@ -55,3 +56,7 @@ from market.selection.models import (  # noqa: F401
 )
 from market.storage import Upload  # noqa: F401
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401
+
+# Writes to these make the cached public directory and agency API stale (market.pagecache).
+pagecache.track(pagecache.DIRECTORY, Organisation, AgencyProfile, Listing, ListingVersion,
+                Qualification, Practitioner, ServiceType, Sanction)

@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from market import pagecache
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.api import schemas as s
@@ -96,6 +97,7 @@ def page_json(page: Page[Any]) -> Response:
 
 @bp.route("/agencies")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY)
 @endpoint(query=s.AgencyQuery, response=s.AgencyOut, paged=True, tag="agencies")
 def agencies(query: s.AgencyQuery) -> Response:
     """Admitted agencies (中介机构) with their current listings.
@@ -125,6 +127,7 @@ def agencies(query: s.AgencyQuery) -> Response:
 
 @bp.route("/agencies/<agency_id>")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY)
 @endpoint(response=s.AgencyDetailOut, tag="agencies", errors=(404,))
 def agency(agency_id: str) -> s.AgencyDetailOut:
     """One admitted agency by its public id (AG-000123).

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
+from market import pagecache
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.auth import ANYONE, access
@@ -110,6 +111,7 @@ def helpers() -> dict[str, Any]:
 
 @bp.route("/agencies")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY)
 def index() -> ResponseReturnValue:
     """The agency directory with search, filters, sorting and paging."""
     from flask import current_app
