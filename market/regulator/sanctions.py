@@ -28,8 +28,19 @@ KIND_LABELS = {
 
 def sanctions_for(org_id: int) -> Iterable[SanctionFact]:
     """Every sanction of an agency, as the eligibility rule sees them."""
-    rows = db.session.scalars(sa.select(Sanction).where(Sanction.agency_org_id == org_id))
-    return [SanctionFact(s.kind, s.starts_on, s.ends_on) for s in rows]
+    return sanctions_for_many([org_id])[org_id]
+
+
+def sanctions_for_many(org_ids: list[int]) -> dict[int, list[SanctionFact]]:
+    """The same for many agencies in one query (at most 900 ids: SQLite's variable limit)."""
+    found: dict[int, list[SanctionFact]] = {i: [] for i in org_ids}
+    rows = db.session.execute(sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
+                                        Sanction.ends_on)
+                              .where(Sanction.agency_org_id.in_(org_ids))
+                              .order_by(Sanction.id))
+    for org_id, kind, starts_on, ends_on in rows:
+        found[org_id].append(SanctionFact(kind, starts_on, ends_on))
+    return found
 
 
 def history(org_id: int) -> list[Sanction]:

@@ -37,11 +37,9 @@ REASON_TEXT = {
 
 
 def sanctions_of(org_id: int) -> tuple[Sanction, ...]:
-    """Active and past sanctions; provided by the regulator's sanctions when they exist."""
-    try:
-        from market.regulator.sanctions import sanctions_for
-    except ImportError:
-        return ()
+    """Active and past sanctions, from the regulator's sanctions (处罚)."""
+    from market.regulator.sanctions import sanctions_for
+
     return tuple(sanctions_for(org_id))
 
 
@@ -63,8 +61,11 @@ def agency_facts(org: Organisation) -> AgencyFacts:
 
 
 def agency_facts_many(orgs: list[Organisation]) -> dict[int, AgencyFacts]:
-    """The same facts for many agencies in three queries (the close of a big request)."""
+    """The same facts for many agencies in four queries per 900 (the close of a big request)."""
+    from market.regulator.sanctions import sanctions_for_many
+
     ids = [o.id for o in orgs]
+    sanctions: dict[int, list[Sanction]] = {}
     listed: dict[int, set[str]] = {i: set() for i in ids}
     quals: dict[int, list[Certificate]] = {i: [] for i in ids}
     pracs: dict[int, list[PractitionerCert]] = {i: [] for i in ids}
@@ -83,9 +84,10 @@ def agency_facts_many(orgs: list[Organisation]) -> dict[int, AgencyFacts]:
                 Practitioner.organisation_id.in_(chunk),
                 Practitioner.status == ReviewStatus.APPROVED.value)):
             pracs[p.organisation_id].append(PractitionerCert(p.certificate_type, p.valid_until))
+        sanctions.update(sanctions_for_many(chunk))
     return {o.id: AgencyFacts(o.id, o.public_id, o.credit_code,
                               o.status == OrgStatus.ADMITTED.value, frozenset(listed[o.id]),
-                              tuple(quals[o.id]), tuple(pracs[o.id]), sanctions_of(o.id))
+                              tuple(quals[o.id]), tuple(pracs[o.id]), tuple(sanctions[o.id]))
             for o in orgs}
 
 

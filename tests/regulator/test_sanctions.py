@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from market import timeutil
 from market.audit import AuditEvent
 from market.db import db
 from market.regulator.models import Sanction
-from market.selection.models import SignUp
+from market.selection.models import SelectionRequest, SignUp
 from tests.regulator.conftest import post
 from tests.selection.conftest import START, City
 from tests.selection.test_lottery_flow import _publish, _sign_up
@@ -51,6 +53,27 @@ def test_a_sanction_ends_and_the_agency_may_sign_up_again(city: City) -> None:
         assert _sign_up(city, city.agencies[0], req.public_id) == 302
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 1
+
+
+def test_a_sanction_after_sign_up_excludes_at_the_close(city: City) -> None:
+    """The close checks every registrant's sanctions in bulk (agency_facts_many)."""
+    with timeutil.frozen(START):
+        req = _publish(city)
+        for a in city.agencies[:3]:
+            assert _sign_up(city, a, req.public_id) == 302
+        assert _sanction(city, 1, "suspension", START.date().isoformat(),
+                         "2026-12-31").status_code == 302
+        assert _sanction(city, 2, "warning", START.date().isoformat(),
+                         "2026-12-31").status_code == 302
+    with city.app.app_context():
+        closes_at = db.session.scalar(sa.select(SelectionRequest.signup_closes_at))
+    with timeutil.frozen(closes_at + timedelta(minutes=1)):
+        assert city.app.test_client().get(f"/notices/{req.public_id}").status_code == 200
+    with city.app.app_context():
+        excluded = {s.agency_org_id: s.exclude_reason for s in db.session.scalars(
+            sa.select(SignUp).where(SignUp.excluded_at.is_not(None)))}
+    assert list(excluded) == [city.agencies[1].org_id]
+    assert "处于监管处罚期内" in (excluded[city.agencies[1].org_id] or "")
 
 
 def test_bad_sanctions_are_refused_with_a_message_and_nothing_stored(city: City) -> None:
