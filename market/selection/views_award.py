@@ -244,7 +244,9 @@ def bids_log() -> ResponseReturnValue:
     start = request.args.get("start", 0, type=int) or 0
     end = min(size, request.args.get("end", size, type=int) or size)
     if start < 0 or start > end:
-        return {"error": {"code": "bad_request", "message": "0 <= start <= end"}}, 400
+        from market.api.spec import error_response
+
+        return error_response(400, "bad_request", "0 <= start <= end")  # as /transparency/log
     body = b"".join(leaf + b"\n" for leaf in bidlog.leaves(start, min(end, start + 10_000)))
     return Response(body, mimetype="application/jsonl")
 
