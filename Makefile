@@ -8,7 +8,7 @@ export FLASK_APP := market
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt typecheck db-upgrade db-check demo translations \
-        translations-update clean proof
+        translations-update clean proof bench bench-quick
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -64,6 +64,28 @@ proof: install ## run tests/proof + tests/backup and write docs/reliability.md f
 	then rm -f "$$evidence"; else status=1; echo "make proof: evidence kept in $$evidence" >&2; fi; \
 	if [ $$status -ne 0 ]; then echo "make proof: tests failed (status $$status); see docs/reliability.md" >&2; fi; \
 	exit $$status
+
+bench: install ## run every benchmark at default sizes (~25 min on 2 cores) and rewrite the tables of docs/performance.md
+	@out=$$(mktemp -d "$${TMPDIR:-/tmp}/market-bench.XXXXXX"); start=$$SECONDS; \
+	$(PY) bench/lottery_bench.py --out $$out/lottery.md \
+	&& $(PY) bench/clocks_bench.py --out $$out/clocks.md \
+	&& $(PY) bench/selection_bench.py --growth 10 --out $$out/selection.md \
+	&& $(PY) bench/directory_bench.py --out $$out/directory-sqlite.md \
+	&& $(PY) bench/directory_bench.py --postgres --out $$out/directory-postgresql.md \
+	&& $(PY) bench/load_bench.py --out $$out/load.md; \
+	status=$$?; \
+	$(PY) tools/perf_report.py $$out && rm -rf $$out; \
+	echo "make bench: $$(( (SECONDS - start) / 60 )) min"; exit $$status
+
+bench-quick: install ## smoke-run every benchmark at small sizes (~3 min); prints the tables, leaves docs/ alone
+	@out=$$(mktemp -d "$${TMPDIR:-/tmp}/market-bench.XXXXXX"); \
+	$(PY) bench/lottery_bench.py --out $$out/lottery.md \
+	&& $(PY) bench/clocks_bench.py --quick --out $$out/clocks.md \
+	&& $(PY) bench/selection_bench.py --agencies 300 --runs 1 --growth 10 --out $$out/selection.md \
+	&& $(PY) bench/directory_bench.py --quick --runs 1 --out $$out/directory-sqlite.md \
+	&& $(PY) bench/load_bench.py --quick --out $$out/load.md; \
+	status=$$?; mkdir $$out/doc && cp docs/performance.md $$out/doc/; \
+	$(PY) tools/perf_report.py $$out --doc $$out/doc/performance.md; rm -rf $$out; exit $$status
 
 clean: ## remove the virtualenv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

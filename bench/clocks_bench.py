@@ -1,9 +1,9 @@
 """Clocks benchmark (issue 7): the regulator's dashboard over 10,000 open clocks with 20 events
 each (target ≤ 300 ms), and ``add_working_days`` + ``working_days_between`` (target ≥ 200,000
-calls/s).  SQLite; results go to docs/performance-clocks.md.
+calls/s).  SQLite; ``--out FILE`` writes the table for tools/perf_report.py.
 
     .venv/bin/python bench/clocks_bench.py            # 1,000, 10,000 and 50,000 clocks
-    .venv/bin/python bench/clocks_bench.py --quick    # 1,000 clocks, smoke run (no file)
+    .venv/bin/python bench/clocks_bench.py --quick    # 1,000 clocks, smoke run
 
 The data set is built in bulk (Core inserts): one owner, one agency, N engagements, each with a
 service clock of 20 events (start, nine materials pauses and resumes, one extension) and the
@@ -19,6 +19,7 @@ import argparse
 import os
 import platform
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -184,6 +185,7 @@ def run(clocks: int, tmp: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", help="write the markdown block here (for tools/perf_report.py)")
     parser.add_argument("--sizes", default="1000,10000,50000",
                         help="comma-separated numbers of clocks (default 1000,10000,50000)")
     args = parser.parse_args()
@@ -195,11 +197,10 @@ def main() -> None:
         rate = statistics.median(calendar_rate() for _ in range(5))
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     lines = [
-        "# Clocks benchmark (issue 7)",
-        "",
         f"`bench/clocks_bench.py{' --quick' if args.quick else ''}` on {machine}, SQLite "
-        "(file, WAL). Data: N open service clocks × 20 events each (20·N event rows), "
-        "built in bulk. Page figures are the median of 7–9 requests after one warm-up each.",
+        f"{sqlite3.sqlite_version} (file, WAL), {datetime.now(UTC).date().isoformat()}. Data: "
+        "N open service clocks × 20 events each (20·N event rows), built in bulk. Page figures "
+        "are the median of 7–9 requests after one warm-up each.",
         "",
         "| measure | target | " + " | ".join(f"N = {n:,}" for n in sizes) + " |",
         "|---|---|" + "---|" * len(sizes),
@@ -216,26 +217,12 @@ def main() -> None:
         f"`add_working_days` + `working_days_between`: {rate:,.0f} calls/s (target ≥ 200,000; "
         "median of 5 runs of 400,000 calls).",
         "",
-        "Each clock row stores the fold of its events plus `paused_days` and `due_date`, "
-        "stamped with the calendar revision they were computed under (migration 0010). The "
-        "regulator pages let SQL count clocks per state by comparing `due_date` with today "
-        "and with `add_working_days(today, warning_days)`, take the most urgent with "
-        "`ORDER BY due_date LIMIT n` on the `(phase, due_date)` index, and finish only those "
-        "rows with `market.domain.clock.finish`; a row stored under an older calendar "
-        "revision is refolded from its events first. Tests (tests/engagements/"
-        "test_clock_cache.py) check the SQL classification and order against a full view of "
-        "every clock and the stored columns against a replay of the events.",
-        "",
-        "Before this change (every open clock read and finished in Python on each request), "
-        "the same benchmark at N = 10,000 on the same machine gave 481 ms for `/dashboard` "
-        "and 543 ms for `/regulator/overdue` (the first recording: 654 ms and 692 ms); "
-        "both grew linearly with N.",
-        "",
     ]
     text = "\n".join(lines)
     print(text)
-    if not args.quick:
-        (ROOT / "docs" / "performance-clocks.md").write_text(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

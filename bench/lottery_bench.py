@@ -1,11 +1,12 @@
 """Benchmarks of the lottery package (a script, not a test): ``python bench/lottery_bench.py``.
 
-Prints a markdown table and writes it, with machine info, to docs/performance-lottery.md.
-Each figure is the median of at least 5 runs (time.perf_counter).
+Prints a markdown table with machine info (``--out FILE`` also writes it, for
+tools/perf_report.py).  Each figure is the median of at least 5 runs (time.perf_counter).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -189,6 +190,9 @@ Notes:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", help="write the markdown block here (for tools/perf_report.py)")
+    args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     for step in (bench_draw, bench_log, bench_audit):
         step(rows)
@@ -196,14 +200,12 @@ def main() -> None:
     table = "| measurement | median | target |\n|---|---|---|\n" + "\n".join(
         f"| {a} | {b} | {c} |" for a, b, c in rows
     )
-    print(table)
-    doc = ROOT / "docs" / "performance-lottery.md"
-    doc.write_text(
-        "## Lottery (`lottery/`)\n\n"
-        f"Measured with `python bench/lottery_bench.py` (median of {RUNS} runs, "
-        "`time.perf_counter`).\n\n" + machine() + "\n\n" + table + "\n\n" + NOTES,
-        "utf-8",
-    )
+    text = (f"Measured with `python bench/lottery_bench.py` (median of {RUNS} runs, "
+            "`time.perf_counter`).\n\n" + machine() + "\n\n" + table + "\n")
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, "utf-8")
 
 
 if __name__ == "__main__":

@@ -2,16 +2,19 @@
 concurrent draw requests give one draw; the public draw page renders.
 
     python bench/selection_bench.py [--agencies 5000] [--runs 3] [--no-postgres]
+                                    [--growth 10] [--out FILE]
 
 Runs on SQLite and on a throwaway PostgreSQL cluster (tests/support/postgres.py).  Prints a
-markdown table; times are medians of ``--runs`` fresh databases.
+markdown table; times are medians of ``--runs`` fresh databases.  ``--growth 10`` repeats the
+close→draw and the draw page with ten times the registrants and reports the ratio; ``--out``
+writes the block for tools/perf_report.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.machine import machine_lines  # noqa: E402
 from market import create_app, timeutil  # noqa: E402
 from market.accounts.models import Membership, Organisation, OrgStatus, Role, User  # noqa: E402
 from market.accounts.passwords import hash_password, use_cheap_parameters  # noqa: E402
@@ -36,6 +40,7 @@ from market.selection import requests as ops  # noqa: E402
 from market.selection.models import Lottery, SignUp  # noqa: E402
 from market.transparency import log  # noqa: E402
 from tests.support.live import serve  # noqa: E402
+from tests.support.postgres import create_database, throwaway_cluster  # noqa: E402
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -180,50 +185,91 @@ def concurrent_draws(app, request_id: int, lottery_id: str, witness_id: int, n: 
     return draws
 
 
+def measure(backend: str, base: str | None, tmp: str, agencies: int, runs: int,
+            tag: str) -> tuple[float, float]:
+    """Median close→draw and draw-page times over ``runs`` fresh databases."""
+    closes, pages = [], []
+    for run in range(runs):
+        url = (f"sqlite:///{tmp}/bench-{tag}-{run}.db" if backend == "sqlite"
+               else create_database(base or "", f"bench_{tag}_{run}"))
+        app, rid, lid, wid = build(url, f"{tmp}/inst", agencies)
+        closes.append(close_and_draw(app, rid, lid, wid))
+        pages.append(page_times(app, lid))
+        with app.app_context():
+            db.engine.dispose()
+        print(f"{backend} {agencies} run {run + 1}: close+draw {closes[-1]:.2f} s, "
+              f"page {pages[-1] * 1000:.0f} ms", file=sys.stderr, flush=True)
+    return statistics.median(closes), statistics.median(pages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agencies", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--growth", type=int, default=0, metavar="FACTOR",
+                        help="also measure with FACTOR times the registrants (10: growth run)")
+    parser.add_argument("--out", help="write the markdown block here (for tools/perf_report.py)")
     args = parser.parse_args()
     use_cheap_parameters()
-    rows = []
+    started = time.perf_counter()
+    rows, growth = [], []
     backends = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
-    from tests.support.postgres import create_database, throwaway_cluster
-
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = None
+        cluster = base = pgdir = None
         if "postgresql" in backends:
             pgdir = Path(tempfile.mkdtemp(prefix="market-pg-"))
             cluster = throwaway_cluster(pgdir)
             base = cluster.__enter__()
         try:
             for backend in backends:
-                closes, pages = [], []
-                for run in range(args.runs):
-                    url = (f"sqlite:///{tmp}/bench-{run}.db" if backend == "sqlite"
-                           else create_database(base, f"bench_{run}"))
-                    app, rid, lid, wid = build(url, f"{tmp}/inst", args.agencies)
-                    closes.append(close_and_draw(app, rid, lid, wid))
-                    pages.append(page_times(app, lid))
+                close_s, page_s = measure(backend, base, tmp, args.agencies, args.runs, "n")
                 url = (f"sqlite:///{tmp}/bench-c.db" if backend == "sqlite"
-                       else create_database(base, "bench_c"))
+                       else create_database(base or "", "bench_c"))
                 app, rid, lid, wid = build(url, f"{tmp}/inst", 200)
                 draws = concurrent_draws(app, rid, lid, wid)
-                rows.append((backend, statistics.median(closes), statistics.median(pages), draws))
+                rows.append((backend, close_s, page_s, draws))
+                if args.growth:
+                    big = measure(backend, base, tmp, args.agencies * args.growth, args.runs,
+                                  "g")
+                    growth.append((backend, (close_s, page_s), big))
         finally:
             if cluster is not None:
                 cluster.__exit__(None, None, None)
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
-    print(f"data: {args.agencies} registrants, median of {args.runs} fresh databases\n")
-    print("| database | close + witness + external + draw | draw page render | "
-          "draws from 50 concurrent requests |")
-    print("|---|---|---|---|")
-    for backend, close_s, page_s, draws in rows:
-        print(f"| {backend} | {close_s * 1000:.0f} ms (target ≤ 2000) | {page_s * 1000:.0f} ms "
-              f"(target ≤ 300) | {draws} (target 1) |")
+            if pgdir is not None:
+                shutil.rmtree(pgdir, ignore_errors=True)
+    lines = [
+        *machine_lines(),
+        f"- Data: {args.agencies:,} registrants, median of {args.runs} fresh databases; "
+        f"`bench/selection_bench.py{f' --growth {args.growth}' if args.growth else ''}`, "
+        f"{(time.perf_counter() - started) / 60:.0f} min",
+        "",
+        "| database | close + witness + external + draw | draw page render | "
+        "draws from 50 concurrent requests |",
+        "|---|---|---|---|",
+        *(f"| {backend} | {close_s * 1000:.0f} ms (target ≤ 2000) | {page_s * 1000:.0f} ms "
+          f"(target ≤ 300) | {draws} (target 1) |" for backend, close_s, page_s, draws in rows),
+    ]
+    if growth:
+        n, big_n = args.agencies, args.agencies * args.growth
+        lines += [
+            "",
+            f"Growth: the same at {args.growth}× the data ({big_n:,} registrants, and as many "
+            "agencies, accounts, listings and log leaves), median of "
+            f"{args.runs} fresh databases.",
+            "",
+            f"| database | close … draw, {n:,} | {big_n:,} | ratio | draw page, {n:,} | "
+            f"{big_n:,} | ratio |",
+            "|---|---|---|---|---|---|---|",
+            *(f"| {backend} | {c0 * 1000:.0f} ms | {c1 * 1000:.0f} ms | {c1 / c0:.1f}× | "
+              f"{p0 * 1000:.0f} ms | {p1 * 1000:.0f} ms | {p1 / p0:.1f}× |"
+              for backend, (c0, p0), (c1, p1) in growth),
+        ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from market.agencies.generate import agencies_cli
     from market.backup.cli import backup_cli
     from market.demo import demo_cli
     from market.notify import clocks_cli
@@ -165,3 +166,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)
     app.cli.add_command(uploads_cli)
+    app.cli.add_command(agencies_cli)

@@ -157,3 +157,14 @@ def _development_secret(instance_path: str) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(key)
     return key
+
+
+def refuse_published_passwords_in_production() -> None:
+    """Demo and generated data come with published passwords: never into a production
+    database (MARKET_ENV=production).  Called by the commands that make such data."""
+    import click
+    from flask import current_app
+
+    if current_app.config.get("ENV") == "production":
+        raise click.UsageError("this command creates accounts whose password is published; "
+                               "it does not run with MARKET_ENV=production")

@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from market import config as config_module
 from market import timeutil
 from market.accounts import operations as ops
 from market.accounts.models import Organisation, OrgKind, Role, User
@@ -18,6 +19,7 @@ from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.codes import make_credit_code
 from market.engagements import demo as engagement_demo
+from market.loadgen import generate_load_command
 from market.regulator import demo as regulator_demo
 from market.selection import demo as selection_demo
 
@@ -125,6 +127,7 @@ def load() -> list[tuple[str, str, str]]:
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo city into an empty database and print the demo logins."""
+    config_module.refuse_published_passwords_in_production()
     if db.session.scalar(sa.select(sa.func.count(Organisation.id))):
         click.echo("The database already has data; demo data not loaded.")
         return
@@ -136,3 +139,6 @@ def load_command() -> None:
         click.echo(f"  {label:<24} {email}")
     click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
                "36 rejected, 37–40 pending)")
+
+
+demo_cli.add_command(generate_load_command)  # flask demo generate-load (market/loadgen)
