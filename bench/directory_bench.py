@@ -18,8 +18,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -32,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.serve import gunicorn  # noqa: E402
 from market import create_app  # noqa: E402
 from market.agencies.generate import analyze, generate_agencies  # noqa: E402
 from market.db import db  # noqa: E402
@@ -82,32 +81,15 @@ def single_user_p95(url: str, upload_dir: str, paths: list[str], n: int, cache: 
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wrk_rps(url: str, upload_dir: str, paths: list[str], seconds: int, workers: int,
             cache: bool = True) -> dict[str, float]:
-    port = _free_port()
     env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_SECRET_KEY": "bench",
            "MARKET_UPLOAD_DIR": upload_dir, "MARKET_INSTANCE_PATH": upload_dir,
            "MARKET_CACHE_TYPE": "SimpleCache" if cache else "NullCache"}
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
-        start_new_session=True)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, workers) as server:
         out = {}
         for path in paths:
-            base = f"http://127.0.0.1:{port}{path}"
+            base = server + path
             subprocess.run(["wrk", "-t1", "-c4", "-d1s", base], capture_output=True, check=True)
             res = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "5s", base],
                                  capture_output=True, text=True, check=True, timeout=seconds + 30)
@@ -117,9 +99,6 @@ def wrk_rps(url: str, upload_dir: str, paths: list[str], seconds: int, workers: 
                 raise RuntimeError(f"{path}: {non2xx.group(0)}")
             out[path] = float(match.group(1)) if match else 0.0
         return out
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def main() -> int:

@@ -23,8 +23,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,7 +31,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,11 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_lines  # noqa: E402
+from bench.serve import gunicorn  # noqa: E402
 from market.agencies.generate import GENERATED_PASSWORD  # noqa: E402
 from market.loadgen import LoadSizes  # noqa: E402
 
 FLASK = str(ROOT / ".venv/bin/flask")
-GUNICORN = str(ROOT / ".venv/bin/gunicorn")
 LUA = str(ROOT / "bench/wrk_stats.lua")
 LOGIN_LIMIT = "1000000 per minute"
 CONNECTIONS = 4
@@ -70,12 +67,6 @@ class Stats:
     p50: float  # ms
     p95: float
     p99: float
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env(work: Path, url: str) -> dict[str, str]:
@@ -144,29 +135,6 @@ def _targets(url: str) -> tuple[list[Target], dict[str, str]]:
     return targets, {"agency": agency, "lottery": lottery, "signups": str(signups)}
 
 
-@contextlib.contextmanager
-def _gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
-    """The README's production command, with 2 workers, on a free loopback port."""
-    port = _free_port()
-    with log.open("a", encoding="utf-8") as err:
-        server = subprocess.Popen([GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                   "wsgi:app"], cwd=ROOT, env=env, stdout=err, stderr=err,
-                                  start_new_session=True)
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError(f"gunicorn did not start; see {log}")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-
-
 def _login_session(base: str) -> tuple[str, str]:
     """A session cookie and its CSRF token, fetched once (wrk then posts the same form)."""
     with urllib.request.urlopen(base + "/login", timeout=10) as r:  # noqa: S310  # loopback
@@ -224,7 +192,7 @@ def run_database(name: str, url: str, work: Path, sizes: LoadSizes, runs: int, s
     timings["audit"] = _flask(env, "transparency", "audit", log=log)
     targets, picked = _targets(url)
     results: dict[str, list[Stats]] = {t.key: [] for t in targets}
-    with _gunicorn(env, log) as base:
+    with gunicorn(env, 2, log) as base:  # the README's command with 2 workers
         cookie, token = _login_session(base)
         for r in range(runs):
             for target in targets:

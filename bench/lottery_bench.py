@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import subprocess
@@ -23,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import machine_lines  # noqa: E402
 from lottery.audit import audit_log  # noqa: E402
 from lottery.bundle import build_record, sign_record  # noqa: E402
 from lottery.draw import commitment  # noqa: E402
@@ -153,20 +152,6 @@ def bench_audit(rows: list[tuple[str, str, str]]) -> None:
     rows.append(("(generating that history with the in-memory platform)", f"{gen_s:.1f} s", "—"))
 
 
-def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"- CPUs (nproc): {os.cpu_count()}\n- CPU model: {model}\n"
-            f"- Python: {platform.python_version()} ({platform.python_implementation()})\n"
-            f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d')}")  # fmt: skip
-
-
 NOTES = """\
 Notes:
 
@@ -201,7 +186,7 @@ def main() -> None:
         f"| {a} | {b} | {c} |" for a, b, c in rows
     )
     text = (f"Measured with `python bench/lottery_bench.py` (median of {RUNS} runs, "
-            "`time.perf_counter`).\n\n" + machine() + "\n\n" + table + "\n")
+            "`time.perf_counter`).\n\n" + "\n".join(machine_lines()) + "\n\n" + table + "\n")
     print(text)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
