@@ -23,6 +23,7 @@ from lottery.log import MerkleLog
 from lottery.note import sign_checkpoint
 from market.agencies.generate import insert_rows
 from market.db import db
+from market.timeutil import iso_z
 from market.transparency.keys import platform_key
 from market.transparency.log import DRAWS
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode
@@ -101,7 +102,7 @@ class BulkLog:
         if self.last_at is not None and at < self.last_at:
             raise ValueError(f"{type_} of {lottery_id} at {at} precedes the log's last event")
         seq = self.size + len(self._pending)
-        event = make_event(seq, type_, lottery_id, at.strftime("%Y-%m-%dT%H:%M:%SZ"), data)
+        event = make_event(seq, type_, lottery_id, iso_z(at), data)
         leaf = cjson(event)
         self._leaves.add({"seq": seq, "lottery_id": lottery_id, "type": type_, "at": at,
                           "data": leaf})

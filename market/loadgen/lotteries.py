@@ -27,7 +27,8 @@ from lottery.events import record_hash
 from lottery.sources import public_time
 from market import crypto
 from market.domain.entropy import ExternalKind, external_entry
-from market.selection.draw import SECRET_PURPOSE, SYSTEM
+from market.selection.draw import SECRET_PURPOSE, SYSTEM, failed_reason
+from market.timeutil import iso_z
 from market.transparency.keys import platform_key
 
 HOUR = 3600
@@ -115,7 +116,7 @@ def dt(t: int) -> datetime:
 
 
 def iso(t: int) -> str:
-    return dt(t).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_z(dt(t))
 
 
 def assign_states(n: int, rng: random.Random) -> list[str]:
@@ -264,8 +265,3 @@ def events(plan: LotteryPlan, minimum: int) -> Iterator[tuple[int, int, int, str
     if plan.state == "drawn":
         yield ev(plan.sources[-1][0], "draw", {"record_hash": plan.record_hash,
                                                "ranking": plan.ranking})
-
-
-def failed_reason(minimum: int, eligible: int) -> str:
-    """The reason :func:`market.selection.draw.close` gives when too few signed up."""
-    return f"有效报名不足 {minimum} 家（{eligible} 家），本次选取失败"

@@ -14,6 +14,7 @@ from market.db import db
 from market.loadgen import lotteries as lots
 from market.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
 from market.loadgen.people import Owner
+from market.selection.draw import failed_reason
 
 PROJECT_KINDS = ("第{n}中学改扩建工程", "{n}号路提升改造工程", "第{n}污水处理厂扩建工程",
                  "{n}号社区综合服务中心新建工程", "{n}号河道综合治理工程", "第{n}批安置房建设项目")
@@ -78,7 +79,7 @@ class RequestRows:
         sealed, record, signature = lots.finish(plan, terms, self.line, operator, self.rng)
         request_state, lottery_state = STATES[plan.state]
         pool = plan.pool()
-        failed = (lots.failed_reason(self.minimum, len(pool)) if plan.state == "failed"
+        failed = (failed_reason(self.minimum, len(pool)) if plan.state == "failed"
                   else None)
         self.add("selection_request", {
             **req, "price_fen": price, "method": "lottery", "signup_closes_at": dt(plan.closes),

@@ -51,6 +51,11 @@ SYSTEM = "system"
 LOTTERY_METHODS = (Method.LOTTERY.value, Method.CREDIT_MERIT.value)
 
 
+def failed_reason(minimum: int, eligible: int) -> str:
+    """Why a request failed at its close: too few eligible sign-ups (the void's reason)."""
+    return f"有效报名不足 {minimum} 家（{eligible} 家），本次选取失败"
+
+
 def _iso(dt: datetime) -> str:
     return timeutil.iso_z(dt)
 
@@ -272,7 +277,7 @@ def close(request: SelectionRequest) -> None:
     if len(pool) < minimum:
         if items:
             log.append(items, at=at)
-        reason = f"有效报名不足 {minimum} 家（{len(pool)} 家），本次选取失败"
+        reason = failed_reason(minimum, len(pool))
         void(lottery, reason, SYSTEM, at=at)
         request.state = RequestState.FAILED.value
         request.failed_reason = reason
