@@ -2,9 +2,10 @@
 
 Every view is wrapped by :func:`access`, which names who may call it.  The wrapper checks the
 role and the organisation the user acts for, then runs the view inside one transaction: commit
-when it answers below 400, roll back otherwise or on any exception.  ``create_app`` refuses to
-start when a view has no rule, and ``tests/test_route_matrix.py`` walks every route with every
-role.
+when it answers below 400 and no operation refused, roll back otherwise or on any exception
+(views show a refusal as a redirect or the form again, so the status alone cannot tell:
+see :mod:`market.refusal`).  ``create_app`` refuses to start when a view has no rule, and
+``tests/test_route_matrix.py`` walks every route with every role.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import abort, current_app, g, jsonify, redirect, request, session, ur
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from market import refusal
 from market.accounts.models import Membership, Organisation, OrgKind, Role
 from market.db import db
 
@@ -114,12 +116,13 @@ def access(*allowed: str) -> Callable[[F], F]:
                         return _json_error(401, "login_required", "Login required"), 401
                     return redirect(url_for("accounts.login", next=request.full_path))
                 abort(403)
+            refusal.reset()
             try:
                 response = current_app.make_response(view(*args, **kwargs))
             except BaseException:
                 db.session.rollback()
                 raise
-            if response.status_code < 400:
+            if response.status_code < 400 and not refusal.happened():
                 db.session.commit()
             else:
                 db.session.rollback()

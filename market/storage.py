@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from market import testhooks, timeutil
 from market.db import UTCDateTime, db
 from market.i18n import N_
+from market.refusal import Refused
 
 # kind -> (content type, magic prefixes)
 KINDS: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -56,7 +57,7 @@ _CHUNK = 1024 * 1024
 TEMP_PREFIX = ".incoming-"  # a file being written; never served, swept if a crash leaves it
 
 
-class UploadError(ValueError):
+class UploadError(Refused):
     """An upload was refused; ``field`` names the form field, ``message`` is an N_() string."""
 
     def __init__(self, field: str, message: str, **params: object) -> None:

@@ -20,9 +20,10 @@ from market.accounts.models import (
 from market.accounts.passwords import hash_password, verify_password
 from market.db import db
 from market.i18n import N_
+from market.refusal import Refused
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A rule refused the change; ``field`` names the form field to show it next to."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -26,6 +26,7 @@ from market.domain.calendar import local_date
 from market.domain.fees import MAX_COMMITTED_DAYS, MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
+from market.refusal import Refused
 
 SORTS = ("default", "fee", "days", "rating", "on_time")
 MAX_PER_PAGE = 100
@@ -58,7 +59,7 @@ class DirectoryPage:
     total: int = 0
 
 
-class FilterError(ValueError):
+class FilterError(Refused):
     def __init__(self, field: str, message: str, **params: object) -> None:
         super().__init__(message)
         self.field, self.message, self.params = field, message, params

@@ -34,9 +34,10 @@ from market.domain import qualifications as q_rules
 from market.domain.calendar import local_date
 from market.domain.codes import normalise_credit_code, validate_credit_code
 from market.i18n import N_
+from market.refusal import Refused
 
 
-class AgencyError(ValueError):
+class AgencyError(Refused):
     """A rule refused the change; ``field`` names the form field to show ``message`` next to
     (an ``N_()`` string, formatted with ``params`` after translation)."""
 

@@ -23,6 +23,7 @@ from market.engagements import clocks
 from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import Engagement, EngagementState
 from market.i18n import N_
+from market.refusal import Refused
 from market.selection.models import Project
 
 # Reasons an owner records by hand; an intermediary suspension opens and closes by itself.
@@ -36,7 +37,7 @@ REASON_WORDS = {  # for the written notice, which is a Chinese administrative do
 MAX_EXPECTED_DAYS = 250
 
 
-class ApprovalError(ValueError):
+class ApprovalError(Refused):
     def __init__(self, field: str | None, message: str, **params: Any) -> None:
         super().__init__(message % params if params else message)
         self.field = field

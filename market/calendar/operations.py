@@ -11,9 +11,10 @@ from market.calendar.service import bump_revision
 from market.db import db
 from market.domain.calendar import YearSchedule
 from market.i18n import N_
+from market.refusal import Refused
 
 
-class CalendarError(ValueError):
+class CalendarError(Refused):
     def __init__(self, field: str, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.field = field

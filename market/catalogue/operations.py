@@ -14,11 +14,12 @@ from market.accounts.models import Organisation, OrgKind
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.i18n import N_
+from market.refusal import Refused
 
 CODE_RE = re.compile(r"[A-Z][A-Z0-9_-]{1,31}", re.ASCII)
 
 
-class CatalogueError(ValueError):
+class CatalogueError(Refused):
     def __init__(self, field: str, message: str, **params: Any) -> None:
         super().__init__(message)
         self.field, self.message, self.params = field, message, params

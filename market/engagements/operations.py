@@ -33,12 +33,13 @@ from market.engagements.models import (
     MaterialsRequest,
 )
 from market.i18n import N_
+from market.refusal import Refused
 from market.selection.models import Award, AwardState
 
 MAX_EXTENSION_DAYS = 120
 
 
-class EngagementError(ValueError):
+class EngagementError(Refused):
     """A refused action: ``field`` (or None for the page), an N_() ``message``, its params."""
 
     def __init__(self, field: str | None, message: str, **params: Any) -> None:

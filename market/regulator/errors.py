@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from market.refusal import Refused
 
-class RuleError(ValueError):
+
+class RuleError(Refused):
     """A rule refused the change; ``field`` names the form field to show ``message`` next to
     (an ``N_()`` string, formatted with ``params`` after translation).  Nothing was stored."""
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import joinedload
 
 from lottery.bundle import build_bundle, build_record, log_entries, sign_record
 from lottery.draw import canonical_pool, commitment, pool_root
-from lottery.encoding import V, b64encode
+from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
-from lottery.events import record_hash
+from lottery.events import parse_announcement, record_hash
 from lottery.sources import check_plan, check_source, public_time
 from market import audit, crypto, testhooks, timeutil
 from market.accounts.models import Organisation, OrgKind, User
@@ -81,6 +81,25 @@ def plan_of(request: SelectionRequest, frozen_at: datetime | None = None) -> lis
     return plan
 
 
+def _announcement(request: SelectionRequest, lottery_id: str, secret: bytes,
+                  replaces: str | None, closes: str, plan: list[dict[str, Any]],
+                  extra: dict[str, Any] | None) -> dict[str, Any]:
+    price: dict[str, Any] = ({"kind": "fixed", "fen": request.price_fen}
+                             if request.price_kind == "fixed" else
+                             {"kind": "cap", "cap_fen": request.cap_fen,
+                              "floor_fen": request.floor_fen})
+    return {
+        "v": V, "lottery_id": lottery_id, "request_id": request.public_id,
+        "replaces": replaces, "k": 1, "signup_closes_at": closes,
+        "commitment": commitment(lottery_id, secret).hex(), "entropy_plan": plan,
+        "owner": request.owner.public_id, "project": request.project.name,
+        "project_code": request.project.code, "service": request.service_type.code,
+        "title": request.title, "price": {k: v for k, v in price.items() if v is not None},
+        "service_days": request.service_days, "version": request.version,
+        "method": request.method, **(extra or {}),
+    }
+
+
 def announce(request: SelectionRequest, replaces: str | None,
              carry_over: list[SignUp] | None = None, *, closes_at: datetime | None = None,
              extra: dict[str, Any] | None = None, at: datetime | None = None) -> Lottery:
@@ -90,6 +109,21 @@ def announce(request: SelectionRequest, replaces: str | None,
     agencies are registered and frozen) and ``extra`` announcement keys."""
     secret = os.urandom(32)
     plan = plan_of(request, closes_at)
+    closes = _iso(closes_at or request.signup_closes_at)
+    # Every check runs before the first row is added: a refusal must leave the log and the
+    # tables as they were (a lottery row without its announce event poisons the log's audit).
+    try:
+        check_plan(plan, closes)
+    except Invalid as exc:
+        raise SelectionError("external_kind", N_("外部随机数须在报名截止之后才公开：%(detail)s"),
+                             detail=str(exc)) from None
+    announcement = _announcement(request, "LT-000000", secret, replaces, closes, plan, extra)
+    try:
+        parse_announcement(announcement)
+        cjson(announcement)
+    except Invalid as exc:
+        raise SelectionError(None, N_("公告内容不符合摇号格式，未发布：%(detail)s"),
+                             detail=str(exc)) from None
     lottery = Lottery(lottery_id="tmp-" + uuid.uuid4().hex[:20], request_id=request.id,
                       replaces=replaces, announcement={}, secret_sealed=b"",
                       state=LotteryState.OPEN.value, created_at=timeutil.now(),
@@ -98,26 +132,8 @@ def announce(request: SelectionRequest, replaces: str | None,
     db.session.add(lottery)
     db.session.flush()
     lottery.lottery_id = f"LT-{lottery.id:06d}"
-    closes = _iso(closes_at or request.signup_closes_at)
-    try:
-        check_plan(plan, closes)
-    except Invalid as exc:
-        raise SelectionError("external_kind", N_("外部随机数须在报名截止之后才公开：%(detail)s"),
-                             detail=str(exc)) from None
-    price: dict[str, Any] = ({"kind": "fixed", "fen": request.price_fen}
-                             if request.price_kind == "fixed" else
-                             {"kind": "cap", "cap_fen": request.cap_fen,
-                              "floor_fen": request.floor_fen})
-    announcement: dict[str, Any] = {
-        "v": V, "lottery_id": lottery.lottery_id, "request_id": request.public_id,
-        "replaces": replaces, "k": 1, "signup_closes_at": closes,
-        "commitment": commitment(lottery.lottery_id, secret).hex(), "entropy_plan": plan,
-        "owner": request.owner.public_id, "project": request.project.name,
-        "project_code": request.project.code, "service": request.service_type.code,
-        "title": request.title, "price": {k: v for k, v in price.items() if v is not None},
-        "service_days": request.service_days, "version": request.version,
-        "method": request.method, **(extra or {}),
-    }
+    announcement = _announcement(request, lottery.lottery_id, secret, replaces, closes, plan,
+                                 extra)
     lottery.announcement = announcement
     lottery.secret_sealed = crypto.seal(SECRET_PURPOSE, lottery.lottery_id, secret)
     items: list[tuple[str, str, dict[str, Any]]] = [

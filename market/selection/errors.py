@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from market.refusal import Refused
 
-class SelectionError(ValueError):
+
+class SelectionError(Refused):
     def __init__(self, field: str | None, message: str, **params: Any) -> None:
         super().__init__(message % params if params else message)
         self.field = field

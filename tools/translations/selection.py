@@ -2,6 +2,7 @@
 
 T = {
     '外部随机数须在报名截止之后才公开：%(detail)s': 'The external randomness must be published after sign-up closes: %(detail)s',
+    '公告内容不符合摇号格式，未发布：%(detail)s': 'The notice does not meet the draw format and was not published: %(detail)s',
     '该公告不在报名期。': 'This notice is not open for sign-up.',
     '报名已于 %(at)s 截止。': 'Sign-up closed at %(at)s.',
     '本机构已报名。': 'Your agency has already signed up.',
