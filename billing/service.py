@@ -53,11 +53,30 @@ class LedgerBilling:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _engagement(self, engagement_id: int) -> BillingEngagement:
-        eng = self.session.get(BillingEngagement, engagement_id)
+    def _engagement(self, engagement_id: int, *, lock: bool = True) -> BillingEngagement:
+        """The engagement's billing row, locked for the rest of the transaction unless only
+        read: two payments or releases of one engagement must run one after the other, or both
+        pass the "not yet paid / not yet released" checks and the fee is recorded twice."""
+        eng = self._lock(engagement_id) if lock else self.session.get(
+            BillingEngagement, engagement_id)
         if eng is None:
             raise BillingError(N_("没有这项委托的结算记录。"))
         return eng
+
+    def _lock(self, engagement_id: int) -> BillingEngagement | None:
+        # PostgreSQL: SELECT ... FOR UPDATE.  SQLite has no row locks: the first write of a
+        # transaction takes the database's write lock, so the row is written to itself first.
+        self.session.flush()
+        table = BillingEngagement.__table__
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(sa.update(table).where(table.c.id == engagement_id)
+                                 .values(id=table.c.id))
+            stmt = sa.select(BillingEngagement).where(BillingEngagement.id == engagement_id)
+        else:
+            stmt = (sa.select(BillingEngagement).where(BillingEngagement.id == engagement_id)
+                    .with_for_update())
+        return self.session.scalars(
+            stmt.execution_options(populate_existing=True)).one_or_none()
 
     def _post(self, kind: TxnKind, eng: BillingEngagement, amount_fen: int,
               entries: list[tuple[str, int]], **details: Any) -> LedgerTransaction:
@@ -284,7 +303,7 @@ class LedgerBilling:
     # --- reading --------------------------------------------------------------------------------
 
     def summary(self, engagement_id: int) -> EngagementSummary:
-        eng = self._engagement(engagement_id)
+        eng = self._engagement(engagement_id, lock=False)
         outstanding, paid = self.outstanding(eng.id), self.paid(eng.id)
         if eng.cancelled_at is not None:
             status = "cancelled"
