@@ -46,24 +46,27 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     from market.engagements.models import Engagement
     from market.selection.models import SelectionRequest, SignUp
 
-    not_party = RuleError("subject_id", N_("您的单位不是该事项的当事方，不能就此投诉。"))
+    def not_party() -> RuleError:
+        # Built only when raised: constructing a refusal marks the request (market.refusal).
+        return RuleError("subject_id", N_("您的单位不是该事项的当事方，不能就此投诉。"))
+
     if subject_kind == "engagement":
         eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == subject_id))
         if eng is None or filer.id not in (eng.owner_org_id, eng.agency_org_id):
-            raise not_party
+            raise not_party()
         against: int = eng.agency_org_id if filer.id == eng.owner_org_id else eng.owner_org_id
         return against
     if subject_kind == "request":
         req = db.session.scalar(sa.select(SelectionRequest).where(
             SelectionRequest.public_id == subject_id))
         if req is None:
-            raise not_party
+            raise not_party()
         if req.owner_org_id == filer.id:
             return None
         signed = db.session.scalar(sa.select(SignUp.id).where(
             SignUp.request_id == req.id, SignUp.agency_org_id == filer.id).limit(1))
         if signed is None:
-            raise not_party
+            raise not_party()
         owner: int = req.owner_org_id
         return owner
     raise RuleError("subject_kind", N_("请选择投诉对象。"))
