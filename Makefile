@@ -8,7 +8,7 @@ export FLASK_APP := market
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt typecheck db-upgrade db-check demo translations \
-        translations-update clean proof bench bench-quick
+        translations-update clean proof bench bench-quick system
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -53,7 +53,10 @@ fmt: install ## format and fix imports
 typecheck: install ## mypy (strict on lottery/ and market/domain/)
 	$(VENV)/bin/mypy lottery market billing
 
-test: install lint typecheck ## lint, type-check and run the whole suite
+system: ## install the system parts the suite drives (as root on Debian), or say what will be skipped
+	@tools/system-deps
+
+test: install system lint typecheck ## install what the suite drives, lint, type-check and run the whole suite
 	$(VENV)/bin/pytest -q
 
 proof: install ## run tests/proof + tests/backup and write docs/reliability.md from what they measured (fails if a test fails)

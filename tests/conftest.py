@@ -204,3 +204,36 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+# --- what this machine lacks ----------------------------------------------------------------------
+
+# A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
+MISSING_PARTS = {
+    "browser tests skipped": ("Debian's chromium", "chromium"),
+    "PostgreSQL tests skipped": ("PostgreSQL", "postgresql"),
+    "OCDS tests skipped": ("the OCDS schemas (../shared/ocds beside the checkout)", None),
+}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One block at the end: which tests were skipped for a missing system part, and the one
+    command that installs what can be installed."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        for prefix in MISSING_PARTS:
+            if prefix in reason:
+                counts[prefix] = counts.get(prefix, 0) + 1
+    if not counts:
+        return
+    terminalreporter.section("skipped: this machine lacks a part", sep="=")
+    packages = []
+    for prefix, n in counts.items():
+        what, package = MISSING_PARTS[prefix]
+        terminalreporter.line(f"  {n:4d} test(s) need {what}")
+        if package:
+            packages.append(package)
+    if packages:
+        terminalreporter.line(f"  install with: sudo apt-get install -y {' '.join(packages)}")

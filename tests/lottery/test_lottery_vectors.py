@@ -11,10 +11,20 @@ from lottery.draw import commitment, rank
 from lottery.encoding import cjson
 from lottery.errors import Invalid
 from lottery.merkle import EMPTY_ROOT, mth
-from tests.lottery.lottery_helpers import vectors
+from tests.lottery.lottery_helpers import SHARED_VECTORS, VECTORS, vectors
 
 RANK_CASES = vectors("lottery-v1.json")["cases"]
 MERKLE = vectors("merkle-rfc6962.json")
+
+
+@pytest.mark.parametrize("name", ["lottery-v1.json", "merkle-rfc6962.json"])
+def test_the_project_copy_is_the_published_one(name: str) -> None:
+    """The vectors in docs/spec/vectors are a copy of the published ones; where the shared
+    copy sits beside the checkout, they must not have drifted apart."""
+    shared = SHARED_VECTORS / name
+    if not shared.exists():
+        pytest.skip(f"no shared vectors beside the checkout ({shared}); the project copy is used")
+    assert (VECTORS / name).read_bytes() == shared.read_bytes()
 
 
 @pytest.mark.parametrize("case", RANK_CASES, ids=[c["name"] for c in RANK_CASES])

@@ -22,7 +22,10 @@ OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
 @pytest.fixture(scope="module")
 def validator() -> Draft4Validator:
     if not OCDS.exists():
-        pytest.fail(f"OCDS schemas not found at {OCDS} (../shared/ocds beside the checkout)")
+        # The standard's schemas are data the project does not carry: without them these tests
+        # say so in the summary instead of failing a checkout that stands alone.
+        pytest.skip(f"OCDS tests skipped: the standard's schemas are not at {OCDS} "
+                    "(put the shared folder with ocds/ beside the checkout)")
     package = json.loads((OCDS / "release-package-schema.json").read_text())
     release = json.loads((OCDS / "dereferenced-release-schema.json").read_text())
     registry = Registry().with_resource(
