@@ -56,9 +56,11 @@ def _page(req: SelectionRequest, form: PresentKeyForm, status: int = 200) -> tup
     mine = opening.my_key(current_user)
     held = [k for k in opening.keys_of(req) if k.holder_id == current_user.id]
     presented = {p.key_id: p for p in opening.presentations(req)}
+    to_present = [k for k in held if k.key_id not in presented]
     return render_template(
         "regulator/opening.html", req=req, form=form, opening=opening, mine=mine, held=held,
         keys=opening.keys_of(req), presented=presented, bids=current_bids(req),
+        to_present=to_present, show_form=bool(to_present) and opening.awaiting(req),
         now=timeutil.now()), status
 
 

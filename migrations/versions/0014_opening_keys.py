@@ -9,6 +9,10 @@ Data: every sealed-bid request already published was sealed with the platform's 
 before (its quotes open with the data key at the deadline; opened ones keep their published
 amounts).  Drafts are sealed to opening keys when they are published.
 
+Only columns are added to existing tables (no CHECK on ``sealing``): on SQLite anything more
+rebuilds the table, which its foreign keys refuse once rows point at it.  A downgrade leaves
+quotes sealed to opening keys that the older code cannot open.
+
 Revision ID: 0014
 Revises: 0011
 Create Date: 2026-11-28 09:00:00
@@ -78,8 +82,6 @@ def upgrade():
         batch_op.add_column(sa.Column('sealing', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('opening_threshold', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('opening_keys', sa.JSON(), nullable=True))
-        batch_op.create_check_constraint(op.f('ck_selection_request_sealing'),
-                                         "sealing in ('platform','opening_key')")
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
@@ -101,7 +103,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notification_user_id'))
         batch_op.drop_column('user_id')
     with op.batch_alter_table('selection_request', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_selection_request_sealing'), type_='check')
         batch_op.drop_column('opening_keys')
         batch_op.drop_column('opening_threshold')
         batch_op.drop_column('sealing')

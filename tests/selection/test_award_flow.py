@@ -27,9 +27,9 @@ from market.selection.models import (
 from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
-from tests.support import opening as opening_keys
 from tests.selection.conftest import START, City
 from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support import opening as opening_keys
 
 SEALED = {"method": "sealed_bid", "price_kind": "cap", "price": "", "cap": "40000",
           "floor": "20000"}
