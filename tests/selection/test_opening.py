@@ -275,6 +275,11 @@ def test_two_of_three_holders_open_on_the_second_presentation(city: City) -> Non
         notice = app.test_client().get(f"/notices/{rid}").get_data(as_text=True)
     assert "3 把开标密钥" in notice and "其中 2 位" in notice
     with timeutil.frozen(OPENS + timedelta(hours=1)):
+        # each holder is given its own sealed shares only, never another holder's
+        docs = [city.client(h).get(f"/regulator/openings/{rid}/shares.json").get_json()
+                for h in holders]
+        assert [d["key_id"] for d in docs] == [f["key_id"] for f in files]
+        assert len({w["wrapped"] for d in docs for w in d["shares"]}) == 9
         r = keys.present(city.client(holders[2]), rid, files[2])
         assert r.status_code == 302 and r.headers["Location"].endswith(f"/regulator/openings/{rid}")
         notice = app.test_client().get(f"/notices/{rid}").get_data(as_text=True)
