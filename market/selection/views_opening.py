@@ -96,6 +96,9 @@ def opening_page(public_id: str) -> ResponseReturnValue:
     if opened:
         flash(_("已开标：全部报价已公开，密钥份额已从平台删除。"), "success")
         return redirect(url_for("lotteries.notice", public_id=public_id))
+    if req.opening_error:  # enough keys, but a stored quote or share does not open
+        flash(_("密钥已出示，但开标中止：%(error)s", error=req.opening_error), "error")
+        return redirect(url_for("openings.opening_page", public_id=public_id))
     flash(_("已出示密钥。还需要其他持有人出示密钥才能开标；您出示的份额将在开标后删除。"), "success")
     return redirect(url_for("openings.opening_page", public_id=public_id))
 

@@ -260,6 +260,36 @@ def test_wrong_keys_and_wrong_times_are_refused_and_change_nothing(city: City) -
         assert keys.present(regulator, rid, shares=good).status_code == 400
 
 
+def test_an_altered_ciphertext_stops_the_opening_and_says_so(city: City) -> None:
+    """Someone with the database changes a sealed quote: it does not open, nothing is published
+    from a partial set, and the pages say why; restored, the next view opens them all."""
+    app = city.app
+    req = _quotes(city)
+    with app.app_context():
+        bid = db.session.scalars(sa.select(Bid).order_by(Bid.id)).first()
+        bid_id, original = bid.id, bytes(bid.sealed)
+        bid.sealed = original[:-1] + bytes([original[-1] ^ 1])
+        db.session.commit()
+    with timeutil.frozen(OPENS + timedelta(minutes=1)):
+        regulator = city.client(city.regulator)
+        r = keys.present(regulator, req.public_id, city.regulator_key)
+        assert r.status_code == 302
+        page = regulator.get(r.headers["Location"]).get_data(as_text=True)
+        assert "开标中止" in page
+        notice = app.test_client().get(f"/notices/{req.public_id}").get_data(as_text=True)
+        assert 'data-test="opening-error"' in notice
+        assert app.test_client().get(f"/api/requests/{req.public_id}").get_json()["bids"] is None
+    with app.app_context():
+        db.session.get(Bid, bid_id).sealed = original
+        db.session.commit()
+    with timeutil.frozen(OPENS + timedelta(minutes=2)):
+        app.test_client().get(f"/notices/{req.public_id}")
+        detail = app.test_client().get(f"/api/requests/{req.public_id}").get_json()
+    assert sorted(b["amount_fen"] for b in detail["bids"]) == [3_012_345, 3_123_456, 3_543_210]
+    with app.app_context():
+        assert db.session.get(SelectionRequest, req.id).opening_error is None
+
+
 def test_two_of_three_holders_open_on_the_second_presentation(city: City) -> None:
     app = city.app
     app.config["SEALED_OPENING_THRESHOLD"] = 2
