@@ -31,6 +31,7 @@ from Crypto.Protocol import HPKE
 from Crypto.Protocol.SecretSharing import Shamir
 from Crypto.PublicKey import ECC
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SCHEME = b"\x02"  # first byte of a sealed quote; b"\x01" is the platform's data key (market.crypto)
@@ -91,12 +92,17 @@ def public_key_from_text(text: str) -> bytes:
 
 
 def check_public_key(raw: bytes) -> None:
+    """An uncompressed point on P-256, not the point at infinity (pycryptodome reads the
+    all-zero point as infinity, to which anyone could open what is sealed: OpenSSL decides)."""
     if len(raw) != PUBLIC_KEY_BYTES or raw[:1] != b"\x04":
         raise SealingError("not an uncompressed P-256 public key")
     try:
-        ECC.import_key(raw, curve_name=CURVE)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+        point = ECC.import_key(raw, curve_name=CURVE).pointQ
     except ValueError:
         raise SealingError("not a point of P-256") from None
+    if point.is_point_at_infinity():
+        raise SealingError("not a point of P-256")
 
 
 def quote_aad(ctx: QuoteContext) -> bytes:
@@ -128,6 +134,7 @@ def seal(holders: Sequence[Holder], threshold: int, plaintext: bytes,
     for holder, (x, a), (x2, b) in zip(holders, halves[0], halves[1], strict=True):
         if x != x2:
             raise AssertionError("Shamir shares out of order")
+        check_public_key(holder.public_key)  # never seal to a key that is not one
         share = bytes([x]) + a + b
         receiver = HPKE.new(receiver_key=ECC.import_key(holder.public_key, curve_name=CURVE),
                             aead_id=HPKE.AEAD.AES256_GCM,
