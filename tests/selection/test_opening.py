@@ -364,6 +364,8 @@ def test_nobody_presents_reminders_then_a_public_lapse(city: City, smtp: tuple[I
         assert "未在开标期限 2026-03-11 09:00 前出示密钥" in notice
         regulator = city.client(city.regulator)
         assert regulator.get(f"/regulator/openings/{rid}/shares.json").status_code == 404
+        mine = city.client(city.agencies[0]).get("/agency/bids").get_data(as_text=True)
+        assert "未开标（本次竞价失败）" in mine
     with timeutil.frozen(DEADLINE + timedelta(minutes=5)):
         assert keys.present(regulator, rid, shares=json.dumps({
             "format": sealing.SHARES_FORMAT, "request_id": rid, "round": 1,

@@ -105,6 +105,7 @@ T = {
     '这把密钥（%(key)s）已经登记过，请生成一把新的。': 'This key (%(key)s) is already registered; please generate a new one.',
     '选择您保存的开标密钥文件（%(key)s）。文件只在本浏览器中使用，不会上传：浏览器用它打开本次报价中属于您的份额，只把这些份额发送给平台。': 'Choose the opening key file you saved (%(key)s). The file is used only in this browser and is not uploaded: the browser opens your shares of these quotes with it and sends only those shares to the platform.',
     '需要您的密钥': 'Needs your key',
+    '未开标（本次竞价失败）': 'Never opened (this sealed bid failed)',
     '密钥已出示，但开标中止：%(error)s': 'The key was presented, but the opening stopped: %(error)s',
     '（需要 Python 和 pycryptodome），把它显示的公钥粘贴到这里。': ' (needs Python and pycryptodome), and paste the public key it prints here.',
 }
