@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Opening keys (开标密钥) on your own computer, without the browser.
 
-Needs Python 3.9+ and pycryptodome 3.22+ (``pip install pycryptodome``).  Nothing here talks to
+Needs Python 3.9+ and pycryptodome 4.5 or later (``pip install pycryptodome``).  Nothing here talks to
 the network: you carry the files to and from the platform yourself.
 
     python opening_key.py generate KEYFILE.json [--holder ACCOUNT]
@@ -33,7 +33,7 @@ try:
     from Crypto.Protocol import HPKE
     from Crypto.PublicKey import ECC
 except ImportError:  # pragma: no cover - a message for people, not a code path
-    sys.exit("This tool needs pycryptodome 3.22 or later: pip install pycryptodome")
+    sys.exit("This tool needs pycryptodome 4.5 or later: pip install pycryptodome")
 
 KEY_FORMAT = "market-opening-key/v1"
 REQUEST_FORMAT = "market-opening-request/v1"
