@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.regulator.views import bp as regulator
     from market.selection.views_agency import bp as agency_selection
     from market.selection.views_award import bp as awards
+    from market.selection.views_opening import bp as openings
     from market.selection.views_owner import bp as owner
     from market.selection.views_public import bp as lotteries
     from market.transparency.views import bp as transparency
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation):
+    for bp in (regulator, credit, evaluation, openings):
         app.register_blueprint(bp)
 
 

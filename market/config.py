@@ -26,6 +26,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "EXTERNAL_ENTROPY_MIN_DELAY_HOURS": 2,
     "PLATFORM_FEE_BASIS_POINTS": 0,
     "COMPLAINT_WORKING_DAYS": 20,  # a regulator decides a complaint within this
+    # Sealed bids: how many of the regulators' opening keys open a request's quotes, and the
+    # working days after the opening time within which they must, or the round fails unopened.
+    "SEALED_OPENING_THRESHOLD": 1,
+    "SEALED_OPENING_WORKING_DAYS": 2,
 }
 
 # Environment variables we read, with how to parse them.  Unknown MARKET_* names are ignored so a
@@ -58,6 +62,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SMTP_FROM": ("SMTP_FROM", str),
     "MARKET_SMTP_STARTTLS": ("SMTP_STARTTLS", bool),
     "MARKET_SITE_URL": ("SITE_URL", str),  # absolute links in e-mail
+    "MARKET_SEALED_OPENING_THRESHOLD": ("SEALED_OPENING_THRESHOLD", int),
+    "MARKET_SEALED_OPENING_WORKING_DAYS": ("SEALED_OPENING_WORKING_DAYS", int),
 }
 
 
@@ -68,6 +74,14 @@ class ConfigError(RuntimeError):
 def _parse(kind: type, raw: str) -> Any:
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"expected a whole number, got {raw!r}") from None
+        if value < 1:
+            raise ConfigError(f"expected a whole number of at least 1, got {raw!r}")
+        return value
     return raw
 
 
@@ -125,7 +139,10 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
     found: dict[str, Any] = {}
     for name, (key, kind) in _ENV.items():
         if name in environ and environ[name] != "":
-            found[key] = _parse(kind, environ[name])
+            try:
+                found[key] = _parse(kind, environ[name])
+            except ConfigError as error:
+                raise ConfigError(f"{name}: {error}") from None
     return found
 
 

@@ -139,6 +139,16 @@ def load_command() -> None:
         click.echo(f"  {label:<24} {email}")
     click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
                "36 rejected, 37–40 pending)")
+    from pathlib import Path
+
+    from flask import current_app
+
+    from market.selection.demo_award import DEMO_KEY_DIR
+
+    folder = Path(current_app.instance_path) / DEMO_KEY_DIR
+    click.echo("Opening key files of the demo regulators, to open sealed bids on their opening "
+               "page (made by the demo for development only; real key holders generate their "
+               f"own in the browser): {folder}/regulator1.json, {folder}/regulator2.json")
 
 
 demo_cli.add_command(generate_load_command)  # flask demo generate-load (market/loadgen)

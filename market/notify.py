@@ -44,6 +44,8 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # one person rather than the whole organisation (a key holder asked to open sealed quotes)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(16))
     subject: Mapped[str] = mapped_column(sa.String(200))
@@ -118,7 +120,8 @@ def _notify_clocks(now: datetime) -> int:
     return created
 
 
-def _send_emails(now: datetime) -> int:
+def send_emails(now: datetime) -> int:
+    """E-mail every notification not yet claimed (each exactly once, see the module doc)."""
     host = current_app.config.get("SMTP_HOST")
     if not host:
         return 0
@@ -135,10 +138,14 @@ def _send_emails(now: datetime) -> int:
         n = db.session.get(Notification, nid)
         if n is None:
             continue
-        emails = db.session.scalars(sa.select(User.email).join(
-            Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id == n.organisation_id,
-            Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
+        if n.user_id is not None:
+            emails = db.session.scalars(sa.select(User.email).where(
+                User.id == n.user_id, User.active.is_(True))).all()
+        else:
+            emails = db.session.scalars(sa.select(User.email).join(
+                Membership, Membership.user_id == User.id).where(
+                Membership.organisation_id == n.organisation_id,
+                Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
         try:
             _smtp_send(list(emails), n.subject, n.body + "\n\n" + _absolute(n.link))
             n.emailed_at = timeutil.now()
@@ -197,7 +204,7 @@ def tick() -> TickResult:
     result.notified = _notify_clocks(now)
     result.released = _release_paid(now)
     db.session.commit()
-    result.emailed = _send_emails(now)
+    result.emailed = send_emails(now)
     return result
 
 

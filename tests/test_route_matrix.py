@@ -114,6 +114,14 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "awards.bids_log": ("GET", "/transparency/bids/log", set(ROLES), 200),
     "awards.api_requests": ("GET", "/api/requests?per_page=5", set(ROLES), 200),
     "awards.api_request": ("GET", "/api/requests/RQ-999999", set(ROLES), 404),
+    # sealed-bid openings by the regulators' opening keys
+    "openings.index": ("GET", "/regulator/openings", {"regulator"}, 200),
+    "openings.opening_page": ("GET", "/regulator/openings/RQ-999999", {"regulator"}, 404),
+    "openings.wrapped_shares": ("GET", "/regulator/openings/RQ-999999/shares.json",
+                                {"regulator"}, 404),
+    "openings.keys": ("GET", "/regulator/keys", {"regulator"}, 200),
+    "openings.retire": ("POST", "/regulator/keys/OK-0000000000000000/retire", {"regulator"},
+                        404),
     # Regulator's console, credit, complaints, ratings (issue 8).
     "regulator.index": ("GET", "/regulator", {"regulator"}, 200),
     "regulator.sanction_list": ("GET", "/regulator/sanctions", {"regulator"}, 200),

@@ -39,10 +39,14 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[objec
 @bp.route("")
 @access(OrgKind.REGULATOR)
 def index() -> ResponseReturnValue:
+    from market.selection import opening
+
     today = today_local()
     open_complaints = [c for c in complaints.listing() if not c.decided]
     return render_template(
         "regulator/index.html", open_complaints=open_complaints,
+        openings=opening.awaiting_requests(), opening=opening,
+        my_opening_key=opening.my_key(current_user),
         overdue=[c for c in open_complaints if complaints.overdue(c, today)],
         active=[s for s in sanctions.all_sanctions() if s.active_on(today)],
         checkpoint=log.latest_checkpoint(), kinds=sanctions.KIND_LABELS)

@@ -23,7 +23,7 @@ from market.db import db, lock_row
 from market.domain.credit import default_credit_score
 from market.domain.publicity import window_end
 from market.i18n import N_
-from market.selection import bidlog
+from market.selection import bidlog, opening
 from market.selection.errors import SelectionError
 from market.selection.models import (
     Award,
@@ -309,6 +309,7 @@ def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
                                                   "decided_by": regulator.account_id})
         _new_window(request)
         request.bid_round += 1
+        opening.next_round(request)
         request.opened_at = None
         request.state = RequestState.OPEN.value
         request.version += 1

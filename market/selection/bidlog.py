@@ -15,7 +15,8 @@ origin ``<LOG_ORIGIN>-bids``.  Events (``data`` keys exactly as listed):
            "tie_lottery": lottery id or null}``
 ``decline`` ``{"agency_id", "reason", "replacement": id or null, "by"}`` (sealed bids without a
            tie lottery; a tie lottery's declines go to the draw log as §7 says)
-``void``   ``{"round", "reason", "decided_by"}`` (an upheld objection)
+``void``   ``{"round", "reason", "decided_by"}`` (an upheld objection; or ``"system"`` when the
+           key holders did not open the round by its opening deadline: never opened)
 =========  ======================================================================================
 
 The amount never appears before ``open``; a replaced quote's ``bid`` leaf stays in the log and

@@ -1,4 +1,5 @@
-"""``flask selection tick``: closes, voids and re-announcements that time alone decides.
+"""``flask selection tick``: closes, voids, re-announcements and openings that time alone decides,
+and the daily reminders to the key holders of sealed quotes awaiting their opening.
 
 Safe to run twice or on several machines at once: each request is advanced in its own
 transaction under its lottery's row lock, and every step re-checks the state it changes."""
@@ -36,4 +37,23 @@ def tick_command() -> None:
         except Exception:
             db.session.rollback()
             raise
-    click.echo(f"advanced {done} request(s)")
+    from market import notify
+    from market.selection import opening
+
+    reminded = opening.remind(timeutil.now())
+    db.session.commit()
+    emailed = notify.send_emails(timeutil.now()) if reminded else 0
+    click.echo(f"advanced {done} request(s); reminded {reminded} key holder(s) to open "
+               f"sealed quotes, e-mailed {emailed}")
+
+
+@selection_cli.command("reseal")
+def reseal_command() -> None:
+    """Seal the quotes of open sealed bids published before opening keys (sealed with the
+    platform's data key) to the regulators' opening keys instead.  Run once after the key
+    holders have registered their keys; safe to run again."""
+    from market.selection import opening
+
+    for public_id, what in opening.reseal_platform_requests():
+        click.echo(f"{public_id}: {what}")
+    db.session.commit()

@@ -8,16 +8,23 @@ the clock frozen at its time and in order, so both logs' times never go backward
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, Role, User
 from market.db import db
+from market.domain import sealing
 from market.selection import award as award_ops
-from market.selection import draw, sealed
+from market.selection import draw, opening, sealed
 from market.selection import requests as ops
 from market.selection.demo import _eligible, _people, _ssq, _user
 from market.selection.models import Award, Objection, SelectionRequest
@@ -93,6 +100,45 @@ def _last_objection() -> Objection:
     return row
 
 
+DEMO_KEY_DIR = "demo-opening-keys"
+
+
+def demo_keys(regulators: list[User], at: datetime) -> dict[int, dict[str, Any]]:
+    """The demo regulators' opening keys.  Development only (the demo refuses production): a
+    real key holder generates the key in its own browser and the platform never sees the
+    private half.  Here the loader makes them, registers the public halves and saves each key
+    file under the instance folder (0600), so that a demo regulator can open the sealed demo
+    request by choosing that file on its opening page."""
+    folder = Path(current_app.instance_path) / DEMO_KEY_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[int, dict[str, Any]] = {}
+    for user in regulators:
+        private, public = sealing.generate_key()
+        doc = sealing.key_file(private, public, user.account_id,
+                               str(current_app.config.get("SITE_NAME", "")), timeutil.iso_z(at))
+        with timeutil.frozen(at):
+            opening.register_key(user, doc["public_key"])
+        path = folder / f"{user.email.split('@')[0]}.json"
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1)
+        files[user.id] = doc
+    return files
+
+
+def _open_with_key(req: SelectionRequest, user: User, key_file: dict[str, Any]) -> None:
+    """What the regulator's browser does at the opening: open its own shares, present them."""
+    kid, _public, private = sealing.read_key_file(key_file)
+    doc = opening.request_document(req, opening.key_by_id(kid))  # type: ignore[arg-type]
+    shares = {item["commitment"]: base64.b64encode(sealing.unwrap(
+        private, kid, req.public_id, req.bid_round, item["commitment"],
+        base64.b64decode(item["wrapped"]))).decode() for item in doc["shares"]}
+    opening.present(req, user, json.dumps({
+        "format": sealing.SHARES_FORMAT, "request_id": req.public_id, "round": req.bid_round,
+        "key_id": kid, "shares": shares}))
+
+
 def load(now: datetime) -> None:
     """Add issue 6's demo requests (called by :func:`market.selection.demo.load` first)."""
     rng = random.Random(20261206)  # noqa: S311  # demo values, not secrets
@@ -100,6 +146,7 @@ def load(now: datetime) -> None:
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()
     regulator, operator = _user("regulator1@yunchuan.demo"), _user("operator@yunchuan.demo")
     base = now - timedelta(days=200)
+    keys = demo_keys([regulator, _user("regulator2@yunchuan.demo")], base - timedelta(days=1))
 
     def owner(i: int) -> tuple[Organisation, User]:
         o = owners[i % len(owners)]
@@ -117,8 +164,8 @@ def load(now: datetime) -> None:
             sealed.submit(req, org, _admin(org), amount)
     with timeutil.frozen(base + timedelta(days=1)):  # one bidder replaces its quote
         sealed.submit(req, bidders[1], _admin(bidders[1]), 3_000_000)
-    with timeutil.frozen(req.signup_closes_at + timedelta(seconds=30)):
-        draw.advance(req)
+    with timeutil.frozen(req.signup_closes_at + timedelta(minutes=25)):
+        _open_with_key(req, regulator, keys[regulator.id])
     _finish_draw(req, rng, operator)
     _confirm(req)
 

@@ -106,3 +106,24 @@ class DecideForm(Form):
         SelectChoice("uphold", _l("异议成立（本次选取作废并重新组织）")),
         SelectChoice("reject", _l("异议不成立"))], validators=[DataRequired(_REQUIRED)])
     reason = TextAreaField(_l("处理理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
+
+
+class OpeningKeyForm(Form):
+    """Register an opening key: the public half only (the browser fills it from the file it
+    just saved; the offline tool prints it)."""
+
+    public_key = TextAreaField(_l("开标密钥的公钥（Base64）"),
+                               validators=[DataRequired(_l("请先生成并保存开标密钥文件，或粘贴离线工具显示的公钥。")),
+                                           Length(max=400)])
+
+
+class RetireKeyForm(Form):
+    reason = StringField(_l("停用理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
+
+
+class PresentKeyForm(Form):
+    """Present a key at an opening: the browser fills ``shares`` from the key file, which
+    itself is never sent; without script, the offline tool's output is uploaded instead."""
+
+    shares = TextAreaField(_l("份额"), validators=[Optional(), Length(max=2_000_000)])
+    shares_file = FileField(_l("离线工具生成的份额文件（.json）"))

@@ -99,6 +99,14 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     bid_round: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opening_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # how the current round's quotes are sealed (market.selection.opening): 'opening_key' = to
+    # the regulators' opening keys listed in ``opening_keys``, any ``opening_threshold`` of
+    # which open them; 'platform' = with the platform's data key (requests published before
+    # opening keys existed; opened by the platform at the deadline as before).  No CHECK: on
+    # SQLite adding one rebuilds the table, which its foreign keys forbid once it holds rows.
+    sealing: Mapped[str | None] = mapped_column(sa.String(16))
+    opening_threshold: Mapped[int | None] = mapped_column()
+    opening_keys: Mapped[list[str] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
@@ -296,9 +304,11 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Bid(db.Model):  # type: ignore[name-defined,misc]
-    """A sealed quote (竞价报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce
-    under the per-request key) and the ``commitment`` exist; ``amount_fen`` and ``nonce`` are
-    filled in at the opening, when they become public.  A replaced quote stays, marked."""
+    """A sealed quote (竞价报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce:
+    under a per-quote key whose shares are sealed to the opening keys (:class:`BidShare`), or,
+    for requests sealed by the platform, under the data key) and the ``commitment`` exist;
+    ``amount_fen`` and ``nonce`` are filled in at the opening, when they become public.  A
+    replaced quote stays, marked."""
 
     __tablename__ = "bid"
 
@@ -377,3 +387,57 @@ class BidLogHead(HeadColumns, db.Model):  # type: ignore[name-defined,misc]
 
 class BidLogCheckpoint(CheckpointColumns, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "bid_log_checkpoint"
+
+
+class OpeningKey(db.Model):  # type: ignore[name-defined,misc]
+    """A regulator's opening key (开标密钥): the public half of a P-256 key pair whose private
+    half exists only in the holder's file.  Retired keys take no new requests but still open
+    the requests already sealed to them."""
+
+    __tablename__ = "opening_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    holder_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    retire_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    holder = relationship("User", foreign_keys=[holder_id])
+
+
+class BidShare(db.Model):  # type: ignore[name-defined,misc]
+    """One share of a quote's data key, sealed to one opening key (HPKE), with its hash."""
+
+    __tablename__ = "bid_share"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id"), index=True)
+    key_id: Mapped[str] = mapped_column(sa.String(32))
+    x: Mapped[int] = mapped_column()
+    wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    share_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.UniqueConstraint("bid_id", "key_id"),)
+
+
+class OpeningPresentation(db.Model):  # type: ignore[name-defined,misc]
+    """A key holder presented its key for one round's opening (出示开标密钥).  ``shares`` (the
+    holder's unwrapped shares, by commitment) wait here until enough holders have presented;
+    the opening erases them, and so does a lapsed opening."""
+
+    __tablename__ = "opening_presentation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    round: Mapped[int] = mapped_column()
+    key_id: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shares: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+
+    user = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "round", "key_id"),)

@@ -277,6 +277,10 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
     now = timeutil.now()
     data = input_of(request)
     _check(owner, data, now)
+    if request.method == Method.SEALED_BID:
+        from market.selection import opening
+
+        opening.assign(request)  # refused (and told why) when too few opening keys exist
     request.state = RequestState.OPEN.value
     request.published_at = now
     if request.method in draw.LOTTERY_METHODS:
@@ -345,6 +349,10 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
     _apply(request, data, service)
+    if request.method == Method.SEALED_BID and request.sealing is None:
+        from market.selection import opening
+
+        opening.assign(request)  # a request amended into a sealed bid is sealed to the keys
     request.version += 1
     amendment = Amendment(request=request, version=request.version, reason=reason.strip(),
                           changes=changes, at=now, by_id=user.id)

@@ -1,14 +1,20 @@
-"""Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened at the deadline.
+"""Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened by their keys.
 
 Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
-anyone's page view or ``flask selection tick`` once the deadline has passed (lazy, exactly once
-under the request's row lock).
+a key holder's presentation (:func:`market.selection.opening.present`), anyone's page view or
+``flask selection tick`` once the opening time has passed (lazy, exactly once under the
+request's row lock).
 
-At rest a quote is only ``crypto.seal("sealed-bid", request id, u64(amount) || nonce)`` and its
-sealed-bid/v1 commitment: no column holds an amount before the opening, and no view reads
-``sealed``.  At the opening every current quote is decrypted, checked against its commitment and
-published with its nonce (``open`` event of the bid log, ``Bid.amount_fen``/``nonce``); the
-lowest valid quote wins, and a tie is broken by an agency-lottery/v1 draw among the tied.
+At rest a quote is only its sealed-bid/v1 commitment and ``u64(amount) || nonce`` encrypted:
+for a request sealed to opening keys (``sealing = 'opening_key'``), under a per-quote key whose
+shares are sealed to the regulators' opening keys (:mod:`market.selection.opening`), so the
+platform opens nothing until enough key holders present their keys; for a request published
+before opening keys (``'platform'``), with ``crypto.seal("sealed-bid", request id, …)`` under
+the data key, opened at the deadline by the platform as before.  No column holds an amount
+before the opening, and no view reads ``sealed``.  At the opening every current quote is
+decrypted, checked against its commitment and published with its nonce (``open`` event of the
+bid log, ``Bid.amount_fen``/``nonce``); the lowest valid quote wins, and a tie is broken by an
+agency-lottery/v1 draw among the tied.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from market.db import db, lock_row
 from market.domain import sealed_bid as sb
 from market.domain.calendar import local_date
 from market.i18n import N_
-from market.selection import bidlog
+from market.selection import bidlog, opening
 from market.selection.errors import SelectionError
 from market.selection.models import (
     Bid,
@@ -47,7 +53,10 @@ def _seal(request: SelectionRequest, amount_fen: int, nonce: bytes) -> bytes:
 
 
 def _unseal(request: SelectionRequest, sealed: bytes) -> tuple[int, bytes]:
-    plain = crypto.unseal(PURPOSE, request.public_id, sealed)
+    return _split(crypto.unseal(PURPOSE, request.public_id, sealed))
+
+
+def _split(plain: bytes) -> tuple[int, bytes]:
     if len(plain) != 8 + sb.NONCE_BYTES:
         raise ValueError("sealed quote has the wrong length")
     return int.from_bytes(plain[:8], "big"), plain[8:]
@@ -90,16 +99,24 @@ def submit(request: SelectionRequest, agency: Organisation, user: User, amount_f
     old = my_bid(request, agency)
     nonce = os.urandom(sb.NONCE_BYTES)
     commitment = sb.commitment(request.public_id, agency.public_id, amount_fen, nonce).hex()
+    plaintext = amount_fen.to_bytes(8, "big") + nonce
+    if opening.sealed_to_keys(request):
+        sealed, shares = opening.seal(request, agency.public_id, commitment, plaintext)
+    else:
+        sealed, shares = _seal(request, amount_fen, nonce), []
     event = bidlog.append("bid", request.public_id, {
         "round": request.bid_round, "agency_id": agency.public_id, "commitment": commitment,
         "replaces": old.commitment if old else None, "by": user.account_id}, at=at)
     if old is not None:
         old.replaced_at = at
     bid = Bid(request_id=request.id, round=request.bid_round, agency_org_id=agency.id,
-              by_id=user.id, at=at, sealed=_seal(request, amount_fen, nonce),
+              by_id=user.id, at=at, sealed=sealed,
               commitment=commitment, log_seq=event["seq"], receipt=bidlog.receipt(event))
     db.session.add(bid)
     db.session.flush()
+    for share in shares:
+        share.bid_id = bid.id
+        db.session.add(share)
     audit.record("agency:bid:replace" if old else "agency:bid:submit", request.public_id,
                  {"agency": agency.public_id, "commitment": commitment})
     return bid
@@ -111,15 +128,27 @@ def _yuan(fen: int) -> str:
     return format_yuan(fen)
 
 
+def _waits_for_keys(request: SelectionRequest) -> bool:
+    """Sealed to opening keys, past the opening time, too few holders presented yet and the
+    deadline not reached: nothing to do, and no lock taken (pages are viewed while waiting)."""
+    now = timeutil.now()
+    return (opening.awaiting(request, now) and not opening.ready(request)
+            and now < opening.deadline(request) and bool(current_bids(request)))
+
+
 def open_bids(request: SelectionRequest) -> None:
     """The opening (开标): decrypt, check, publish, rank; exactly once (row lock + re-check).
 
-    A quote that cannot be decrypted (the data key was lost or changed) stops the opening: the
-    request stays unopened with ``opening_error`` set and shown on its pages, so the loss is
-    reported and nothing is published from a partial set."""
+    Quotes sealed to opening keys open when enough key holders have presented; until then
+    this does nothing, and at the opening deadline the round lapses (:func:`opening.lapse`).
+    A quote that cannot be decrypted (a key lost or changed, a ciphertext altered) stops the
+    opening: the request stays unopened with ``opening_error`` set and shown on its pages, so
+    the loss is reported and nothing is published from a partial set."""
     from market.domain.eligibility import ineligibility
     from market.selection.eligibility import REASON_TEXT, agency_facts_many, request_facts
 
+    if _waits_for_keys(request):
+        return
     request = lock_row(SelectionRequest, request.id)
     at = bidlog.next_time()
     if (request.method != Method.SEALED_BID or request.state != RequestState.OPEN
@@ -128,17 +157,29 @@ def open_bids(request: SelectionRequest) -> None:
     bids = current_bids(request)
     opened: list[tuple[Bid, int, bytes]] = []
     try:
-        for bid in bids:
-            amount, nonce = _unseal(request, bid.sealed)
-            opened.append((bid, amount, nonce))
+        if opening.sealed_to_keys(request) and bids:
+            plain = opening.plaintexts(request, bids)
+            if plain is None:
+                if at >= opening.deadline(request):
+                    opening.lapse(request, at)
+                return
+            for bid in bids:
+                opened.append((bid, *_split(plain[bid.id])))
+        else:
+            for bid in bids:
+                amount, nonce = _unseal(request, bid.sealed)
+                opened.append((bid, amount, nonce))
     except (InvalidTag, ValueError, RuntimeError) as exc:
-        message = (f"无法解密报价（{type(exc).__name__}）：保护报价的密钥已丢失或被更换，"
+        message = (f"无法解密报价（{type(exc).__name__}）：密钥或密文与密封时不符，"
+                   "开标中止，请运营人员和监管部门核查后重试。" if opening.sealed_to_keys(request)
+                   else f"无法解密报价（{type(exc).__name__}）：保护报价的密钥已丢失或被更换，"
                    "开标中止，请运营人员恢复密钥后重试。")
         if request.opening_error != message:
             request.opening_error = message
             audit.record("system:bid:open-failed", request.public_id, {"error": type(exc).__name__})
         return
     request.opening_error = None
+    opening.forget(request)
     close_day = local_date(request.signup_closes_at)
     facts = agency_facts_many([b.agency for b, _a, _n in opened])
     wanted = request_facts(request)

@@ -27,7 +27,7 @@ from market.selection.helpers import (
     utc_to_local,
     yuan_to_fen,
 )
-from market.selection.models import Project, RequestState, SelectionRequest
+from market.selection.models import Method, Project, RequestState, SelectionRequest
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
 
@@ -198,10 +198,16 @@ def edit_request(public_id: str) -> ResponseReturnValue:
 @bp.route("/requests/<public_id>")
 @access("owner")
 def request_detail(public_id: str) -> str:
+    from market.selection import opening
+
     req = _own_request(public_id)
     advance(req)
+    keys_missing = (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
+                    and len(opening.active_keys()) < opening.threshold())
     return render_template("selection/owner_request.html", req=req,
-                           lottery=current_lottery(req), preview=ops.input_of(req))
+                           lottery=current_lottery(req), preview=ops.input_of(req),
+                           sealing=opening.status(req), keys_missing=keys_missing,
+                           key_count=len(opening.active_keys()), threshold=opening.threshold())
 
 
 @bp.route("/requests/<public_id>/publish", methods=["POST"])

@@ -77,7 +77,7 @@ def notice(public_id: str) -> str:
     registrants = db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
         SignUp.request_id == req.id, SignUp.withdrawn_at.is_(None))) or 0
     from market.selection import award as award_ops
-    from market.selection import sealed
+    from market.selection import opening, sealed
     from market.selection.models import Objection
 
     bids = sealed.current_bids(req) if req.method == "sealed_bid" else []
@@ -85,6 +85,7 @@ def notice(public_id: str) -> str:
         registrants = len(bids)
     return render_template(
         "selection/notice.html", req=req, lotteries=lotteries, registrants=registrants,
+        sealing=opening.status(req),
         bids=bids, awards=award_ops.awards_of(req), award=award_ops.current_award(req),
         award_ops=award_ops, now=timeutil.now(),
         objections=db.session.scalars(sa.select(Objection).where(

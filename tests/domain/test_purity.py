@@ -1,4 +1,5 @@
-"""market.domain stays pure: standard library and ``holidays`` only, never Flask or a database."""
+"""market.domain stays pure: standard library, ``holidays`` and the cryptographic primitives
+(``cryptography``, pycryptodome's ``Crypto``) only, never Flask or a database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "market" / "domain"
-ALLOWED_THIRD_PARTY = {"holidays"}
+# cryptography and pycryptodome compute and nothing else: no I/O, no clock, no global state
+ALLOWED_THIRD_PARTY = {"holidays", "cryptography", "Crypto"}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -23,7 +25,7 @@ def imported_roots(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("path", sorted(DOMAIN.glob("*.py")), ids=lambda p: p.name)
-def test_domain_imports_only_stdlib_holidays_and_itself(path: Path) -> None:
+def test_domain_imports_only_stdlib_holidays_crypto_and_itself(path: Path) -> None:
     for name in imported_roots(path):
         top = name.split(".")[0]
         ok = (

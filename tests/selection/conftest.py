@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -30,6 +32,9 @@ class City:
     operator: Person
     agencies: list[Person] = field(default_factory=list)
     clients: dict[str, FlaskClient] = field(default_factory=dict)
+    # the regulator's opening key file (registered when the city is built): sealed bids can be
+    # published, and opened by presenting it (tests.support.opening)
+    regulator_key: dict[str, Any] = field(default_factory=dict)
 
     def client(self, who: Person) -> FlaskClient:
         if who.email not in self.clients:
@@ -68,7 +73,22 @@ def build_city(app: Flask, agencies: int = 5) -> City:
             agency = create_person(app, "agency_admin")
             add_listing(app, agency.org_id)
             c.agencies.append(agency)
+        c.regulator_key = register_key(app, c.regulator)
     return c
+
+
+def register_key(app: Flask, who: Person) -> dict[str, Any]:
+    """Register an opening key for a regulator (the operation; the route is tested apart)."""
+    from market.accounts.models import User
+    from market.selection import opening
+    from tests.support.opening import new_key_file
+
+    key_file = new_key_file()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == who.email))
+        opening.register_key(user, key_file["public_key"])
+        db.session.commit()
+    return key_file
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
 from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support import opening as opening_keys
 
 SEALED = {"method": "sealed_bid", "price_kind": "cap", "price": "", "cap": "40000",
           "floor": "20000"}
@@ -125,12 +126,15 @@ def test_sealed_bid_quotes_opening_tie_draw_and_award(city: City, tmp_path: Path
         assert receipt["event"]["data"]["commitment"] == bids[0].commitment
         assert receipt["checkpoint"].startswith(bidlog_origin(app))
 
-    # A quote after the deadline is refused.
+    # A quote after the deadline is refused; the quotes wait for the key holder.
     with timeutil.frozen(START + timedelta(days=7, seconds=1)):
-        app.test_client().get(f"/notices/{rid}")  # the opening, lazily
+        app.test_client().get(f"/notices/{rid}")
         before = _snapshot(app)
         _bid(city, city.agencies[4], rid, "25000")
         assert _snapshot(app) == before
+        assert app.test_client().get(f"/api/requests/{rid}").get_json()["bids"] is None
+        r = opening_keys.present(city.client(city.regulator), rid, city.regulator_key)
+        assert r.status_code == 302 and r.headers["Location"].endswith(f"/notices/{rid}")
         detail = app.test_client().get(f"/api/requests/{rid}").get_json()
         assert detail["state"] == "closed" and detail["winner"] is None
         assert len(detail["bids"]) == 4
@@ -163,9 +167,14 @@ def bidlog_origin(app: Flask) -> str:
 
 
 def test_lost_key_is_reported_at_opening(city: City) -> None:
+    """A request published before opening keys is sealed with the data key and opened by the
+    platform; losing that key stops its opening and says so."""
     app = city.app
     with timeutil.frozen(START):
         req = _publish(city, **SEALED)
+        with app.app_context():
+            db.session.get(SelectionRequest, req.id).sealing = "platform"
+            db.session.commit()
         _bid(city, city.agencies[0], req.public_id, "30000")
     app.config["DATA_KEY"] = "11" * 32  # the key that sealed the quotes is gone
     try:
@@ -387,8 +396,8 @@ def test_direct_selection(city: City) -> None:
 
 
 def test_a_late_opening_still_plans_the_tie_break_after_its_freeze(city: City) -> None:
-    """If nobody opened the quotes for a day (no tick, no page view), the tie-break draw's
-    external source is planned from the actual opening, so its T is after its freeze."""
+    """If the key holder opens the quotes a day late, the tie-break draw's external source is
+    planned from the actual opening, so its T is after its freeze."""
     app = city.app
     with timeutil.frozen(START):
         req = _publish(city, **SEALED)
@@ -397,7 +406,8 @@ def test_a_late_opening_still_plans_the_tie_break_after_its_freeze(city: City) -
     with app.app_context():
         closes = db.session.get(SelectionRequest, req.id).signup_closes_at
     with timeutil.frozen(closes + timedelta(days=1, hours=3)):
-        assert app.test_client().get(f"/notices/{req.public_id}").status_code == 200
+        regulator = city.client(city.regulator)
+        assert opening_keys.present(regulator, req.public_id, city.regulator_key).status_code == 302
     with app.app_context():
         tie = db.session.scalars(sa.select(Lottery).order_by(Lottery.id.desc())).first()
         assert tie is not None and tie.state == "frozen" and len(tie.pool) == 3

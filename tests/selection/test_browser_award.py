@@ -17,6 +17,7 @@ from tests.selection.conftest import START, City
 from tests.selection.test_award_flow import SEALED, _lottery_to_draw, _person
 from tests.selection.test_browser_lottery import _page
 from tests.selection.test_lottery_flow import _publish
+from tests.support import opening as opening_keys
 from tests.support.live import serve
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,9 @@ def test_sealed_bid_quotes_opening_and_award(browser: Any, city: City, site: str
         assert "29,500.50" not in anyone.content() and "29500.5" not in anyone.content()
         anyone.wait_for_selector("[data-test=sealed-note]")
     with timeutil.frozen(START + timedelta(days=7, minutes=1)):
+        # the regulator presents its key (in the browser: tests/selection/test_browser_opening)
+        assert opening_keys.present(city.client(city.regulator), req.public_id,
+                                    city.regulator_key).status_code == 302
         anyone.goto(f"{site}/notices/{req.public_id}")
         assert anyone.inner_text("[data-test=awarded]") == city.agency_id(city.agencies[1])
         assert len(anyone.query_selector_all("[data-test=bid-row]")) == 3
