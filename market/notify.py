@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from market import timeutil
 from market.accounts.models import Membership, Role, User
-from market.auth import access, require_org
+from market.auth import USER, access, current_org
 from market.db import UTCDateTime, db
 
 log = logging.getLogger("market.notify")
@@ -44,6 +44,8 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # set when the reminder is for one person (a witness's to-do): only they see and get it
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(16))
     subject: Mapped[str] = mapped_column(sa.String(200))
@@ -118,6 +120,11 @@ def _notify_clocks(now: datetime) -> int:
     return created
 
 
+def send_pending_emails(now: datetime) -> int:
+    """E-mail every notification not yet claimed (each once, whoever calls first)."""
+    return _send_emails(now)
+
+
 def _send_emails(now: datetime) -> int:
     host = current_app.config.get("SMTP_HOST")
     if not host:
@@ -135,10 +142,13 @@ def _send_emails(now: datetime) -> int:
         n = db.session.get(Notification, nid)
         if n is None:
             continue
-        emails = db.session.scalars(sa.select(User.email).join(
-            Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id == n.organisation_id,
-            Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
+        if n.user_id is not None:  # one person's to-do: to them alone, whatever their role
+            emails = db.session.scalars(sa.select(User.email).where(User.id == n.user_id)).all()
+        else:
+            emails = db.session.scalars(sa.select(User.email).join(
+                Membership, Membership.user_id == User.id).where(
+                Membership.organisation_id == n.organisation_id,
+                Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
         try:
             _smtp_send(list(emails), n.subject, n.body + "\n\n" + _absolute(n.link))
             n.emailed_at = timeutil.now()
@@ -210,9 +220,16 @@ def tick_command() -> None:
 
 
 @bp.route("/notifications")
-@access("owner", "agency")
+@access(USER)
 def index() -> str:
-    rows = db.session.scalars(sa.select(Notification).where(
-        Notification.organisation_id == require_org().id).order_by(
+    """The reminders of the current organisation, and this person's own (a witness's to-do
+    reaches them whichever organisation they act for)."""
+    from flask_login import current_user
+
+    org = current_org()
+    rows = db.session.scalars(sa.select(Notification).where(sa.or_(
+        sa.and_(Notification.organisation_id == (org.id if org else -1),
+                Notification.user_id.is_(None)),
+        Notification.user_id == current_user.id)).order_by(
         Notification.id.desc()).limit(200)).all()
     return render_template("dashboard/notifications.html", notifications=rows)

@@ -1,4 +1,5 @@
-"""``flask selection tick``: closes, voids and re-announcements that time alone decides.
+"""``flask selection tick``: closes, voids and re-announcements that time alone decides, and
+the draw reminders (witnesses, the external value) with their e-mails.
 
 Safe to run twice or on several machines at once: each request is advanced in its own
 transaction under its lottery's row lock, and every step re-checks the state it changes."""
@@ -36,4 +37,10 @@ def tick_command() -> None:
         except Exception:
             db.session.rollback()
             raise
-    click.echo(f"advanced {done} request(s)")
+    from market.notify import send_pending_emails
+    from market.selection.tasks import remind
+
+    reminded = remind(timeutil.now())
+    db.session.commit()
+    emailed = send_pending_emails(timeutil.now())
+    click.echo(f"advanced {done} request(s), draw reminders {reminded}, e-mails {emailed}")
