@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from market import timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
 from market.db import db
+from market.i18n import N_
 from market.selection import external as external_ops
 from market.selection.models import (
     EntropyEntry,
@@ -28,8 +29,8 @@ from market.selection.models import (
     Witness,
 )
 
-ROLE_WORDS = {Role.OWNER_ADMIN.value: "采购管理人", Role.OWNER_DELEGATE.value: "采购受托人",
-              Role.REGULATOR.value: "监管人员", Role.OPERATOR.value: "运营人员"}
+ROLE_WORDS = {Role.OWNER_ADMIN.value: N_("采购管理人"), Role.OWNER_DELEGATE.value: N_("采购受托人"),
+              Role.REGULATOR.value: N_("监管人员"), Role.OPERATOR.value: N_("运营人员")}
 SOON = timedelta(hours=2)  # the second witness reminder, this long before the deadline
 
 
