@@ -143,8 +143,14 @@ class Task:
 def my_tasks(user: User) -> list[Task]:
     """The dashboard's draw to-dos of one person, most urgent first."""
     tasks: list[Task] = []
+    from market.selection.draw import advance
+
     mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
     requests = {w.request_id for w in mine}
+    now = timeutil.now()
+    for lottery in _open_lotteries(requests):  # closes due now happen here, as on other pages
+        if lottery.state == LotteryState.OPEN and lottery.request.signup_closes_at <= now:
+            advance(lottery.request)
     for lottery in _open_lotteries(requests):
         status = witness_status(lottery, user)
         if status and status["state"] in ("not_open", "waiting", "due"):
@@ -153,7 +159,6 @@ def my_tasks(user: User) -> list[Task]:
                               status["state"], at, status.get("before", "")))
     roles = external_ops.roles_of(user)
     wide = bool(roles & {Role.OPERATOR.value, Role.REGULATOR.value})
-    now = timeutil.now()
     query = sa.select(Lottery).where(Lottery.state == LotteryState.FROZEN.value,
                                      Lottery.external_at <= now)
     if not wide:

@@ -358,3 +358,52 @@ def test_drand_round_is_verified_with_the_chain_key(app) -> None:
         assert source["signature"] == sig
         assert db.session.scalar(sa.select(Lottery.state)) == "drawn"
         assert run_audit().ok
+
+
+def test_witness_and_external_reminders_reach_each_person_by_mail(city: City) -> None:
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tests.engagements.test_reminders import Inbox
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        city.app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+        with timeutil.frozen(START):
+            req = _publish(city)
+            for a in city.agencies[:3]:
+                _sign_up(city, a, req.public_id)
+        with city.app.app_context():
+            lottery = db.session.scalar(sa.select(Lottery))
+            lottery_id, external_at = lottery.lottery_id, lottery.external_at
+        runner = city.app.test_cli_runner()
+        with timeutil.frozen(START + timedelta(days=7, minutes=5)):
+            city.app.test_client().get(f"/lotteries/{lottery_id}")  # freeze
+            assert "e-mails 2" in runner.invoke(args=["selection", "tick"]).output
+            assert "e-mails 0" in runner.invoke(args=["selection", "tick"]).output
+        to = sorted(rcpt for m in inbox.messages for rcpt in m.rcpt_tos)
+        assert to == sorted([city.delegate.email, city.regulator.email])  # the regulator too
+        with timeutil.frozen(START + timedelta(days=7, minutes=10)):
+            for who, value in ((city.delegate, "20260309"), (city.regulator, "88112233")):
+                c = city.client(who)
+                c.post(f"/lotteries/{lottery_id}/witness", data={
+                    "value": value, "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+        with timeutil.frozen(external_at + timedelta(minutes=1)):
+            out = runner.invoke(args=["selection", "tick"]).output
+            assert "draw reminders 2" in out  # the delegate and the regulator: please enter it
+        with timeutil.frozen(external_at + timedelta(minutes=3)):
+            enter_external(city, lottery_id, external_at, people=(city.delegate,))
+            out = runner.invoke(args=["selection", "tick"]).output
+            assert "draw reminders 1" in out  # the regulator: please confirm it
+            notes = city.client(city.regulator).get("/notifications").get_data(as_text=True)
+            assert "请复核外部随机数" in notes
+            dash = city.client(city.regulator).get("/dashboard").get_data(as_text=True)
+            assert 'data-state="confirm"' in dash
+    finally:
+        controller.stop()
