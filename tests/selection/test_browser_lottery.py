@@ -6,8 +6,8 @@ anyone verifies it on the public page — on a phone too."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +17,8 @@ from market import timeutil
 from market.accounts.models import User
 from market.db import db
 from market.selection.models import Lottery
-from tests.selection.conftest import START, City
 from tests.conftest import PASSWORD
+from tests.selection.conftest import START, City
 from tests.support.live import open_page, serve
 
 SHOTS = Path("/tmp/h-entropy-shots")
