@@ -52,10 +52,12 @@ def add_listing(app: Flask, org_id: int, code: str = "EIA") -> None:
         db.session.commit()
 
 
-def confirm_draw_years(app: Flask, years: tuple[int, ...] = (2026, 2027),
-                       no_draw: str = "") -> None:
-    """Confirm test draw schedules (the 2026 Spring Festival pause is a test's guess; no test
-    depends on the real one)."""
+def confirm_draw_years(app: Flask, years: tuple[int, ...] = (), no_draw: str = "") -> None:
+    """Confirm test draw schedules: 2026-2027 and the years around today (the proof tests run
+    on the real clock). The 2026 Spring Festival pause is a test's guess; no test depends on
+    the real one."""
+    today = datetime.now(UTC).year
+    years = years or tuple(sorted({2026, 2027, today - 1, today, today + 1}))
     from market.selection.external import save_draw_year
 
     with app.app_context():

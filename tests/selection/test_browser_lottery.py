@@ -135,3 +135,26 @@ def test_a_lottery_end_to_end_in_the_browser(browser: Any, city: City, site: str
         ok = anyone.inner_text("[data-test=verify-ok]")
         assert ok.startswith(f"OK {lottery_id} winners=[\"{winner}\"]")
         assert "external 福彩双色球 2026027期" in ok and "value=3 7 12 19 25 31 + 9" in ok
+
+
+def test_the_operator_confirms_a_years_schedule_on_a_phone(browser: Any, city: City,
+                                                            site: str) -> None:
+    with timeutil.frozen(START):
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(site + "/login")
+        page.fill("input[name=email]", city.operator.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(site + "/operator/draw-schedule/2028")
+        page.fill("textarea[name=ssq_no_draw]", "2028-01-25..2028-02-01\n2029-01-02")
+        page.fill("input[name=source]", "中国福利彩票发行管理中心休市公告")
+        page.check("input[name=confirmed]")
+        page.click("[data-test=save-draw-schedule]")
+        assert "日期须在 2028 年内" in page.inner_text(".field.has-error")
+        assert page.input_value("input[name=source]") == "中国福利彩票发行管理中心休市公告"
+        page.fill("textarea[name=ssq_no_draw]", "2028-01-25..2028-02-01")
+        page.click("[data-test=save-draw-schedule]")
+        page.wait_for_selector("[data-test=schedule-confirmed]")
+        assert page.inner_text("[data-test=next-ssq]").startswith("福彩双色球 2028")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(SHOTS / "draw-schedule-390.png"), full_page=True)
