@@ -60,7 +60,9 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
         owner = acc.create_organisation(acc.OrgKind.OWNER, "业主", credit_code=None)
         pw = hash_password("bench-password-1")
         people = []
-        for role, org in ((Role.OWNER_ADMIN, owner), (Role.OWNER_DELEGATE, owner)):
+        regulator = acc.create_organisation(acc.OrgKind.REGULATOR, "监管", credit_code=None)
+        for role, org in ((Role.OWNER_ADMIN, owner), (Role.OWNER_DELEGATE, owner),
+                          (Role.REGULATOR, regulator)):
             u = User(account_id=f"U-B{role.value}", email=f"{role.value}@b.cn", name=role.value,
                      password_hash=pw, active=True, created_at=START, password_changed_at=START,
                      session_version=0)
@@ -86,13 +88,17 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
                                    committed_days=10, effective_from=START) for o in orgs)
         project = ops.create_project(owner, name="项目", code="2026-539901-47-01-000123",
                                      fund_source="fiscal", investment_fen=10**9, location="云川")
+        from market.selection.external import save_draw_year
+
+        save_draw_year(START.year, ssq_text="", fc3d_text="", source="bench", confirmed=True,
+                       user_id=None)
         data = ops.RequestInput(
             project_id=project.id, service_code="EIA", title="基准", scope="基准",
             qualification_type=None, qualification_level=None, practitioners={},
             price_kind="fixed", price_fen=100_000, cap_fen=None, floor_fen=None,
             service_days=10, signing_days=5, method="lottery",
             signup_closes_at=START + timedelta(days=7), external_kind="ssq",
-            external_issue="2026025期", witness_ids=[people[1].id])
+            witness_ids=[people[1].id, people[2].id])
         req = ops.save_draft(owner, data, people[0])
         ops.publish(owner, req)
         lottery = draw.current_lottery(req)
@@ -104,10 +110,11 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
                                   agency_org_id=o.id, by_id=u.id, at=START, log_seq=e["seq"])
                            for o, u, e in zip(orgs, users, events, strict=True))
         db.session.commit()
-        return app, req.id, lottery.lottery_id, people[1].id
+        return app, req.id, lottery.lottery_id, (people[1].id, people[2].id)
 
 
-def close_and_draw(app, request_id: int, lottery_id: str, witness_id: int) -> float:  # type: ignore[no-untyped-def]
+def close_and_draw(app, request_id: int, lottery_id: str, witness_ids: tuple[int, int]) -> float:  # type: ignore[no-untyped-def]
+    from market.selection.external import submit_external
     from market.selection.models import SelectionRequest
 
     with app.app_context():
@@ -117,13 +124,16 @@ def close_and_draw(app, request_id: int, lottery_id: str, witness_id: int) -> fl
             draw.advance(req)
             db.session.commit()
             lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
-            draw.enter_witness(lottery, db.session.get(User, witness_id), "20260309")
+            for witness_id, digits in zip(witness_ids, ("20260309", "88112233"), strict=True):
+                draw.enter_witness(lottery, db.session.get(User, witness_id), digits)
             db.session.commit()
             external_at = lottery.external_at
         with timeutil.frozen(external_at + timedelta(minutes=5)):
             lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
-            operator = db.session.get(User, witness_id)
-            draw.enter_external(lottery, operator, "3 7 12 19 25 31 + 9")
+            official = external_at.astimezone(timeutil.SHANGHAI).date()
+            for witness_id in witness_ids:  # typed twice, the second time by the regulator
+                submit_external(lottery, db.session.get(User, witness_id), "3 7 12 19 25 31 + 9",
+                                "", official)
             db.session.commit()
         elapsed = time.perf_counter() - t0
         assert db.session.scalar(sa.select(Lottery.state).where(
@@ -142,32 +152,41 @@ def page_times(app, lottery_id: str, runs: int = 7) -> float:  # type: ignore[no
     return statistics.median(times)
 
 
-def concurrent_draws(app, request_id: int, lottery_id: str, witness_id: int, n: int = 50) -> int:  # type: ignore[no-untyped-def]
-    """Close and witness, then ``n`` threads post the external value at once over HTTP."""
+def concurrent_draws(app, request_id: int, lottery_id: str, witness_ids: tuple[int, int], n: int = 50) -> int:  # type: ignore[no-untyped-def]
+    """Close and witness, type the external value once, then ``n`` threads post its second
+    entry at once over HTTP."""
     import urllib.request
 
+    from market.selection.external import submit_external
     from market.selection.models import SelectionRequest
 
     with app.app_context(), timeutil.frozen(START + timedelta(days=7, minutes=1)):
         draw.advance(db.session.get(SelectionRequest, request_id))
         db.session.commit()
         lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
-        draw.enter_witness(lottery, db.session.get(User, witness_id), "20260309")
+        for witness_id, digits in zip(witness_ids, ("20260309", "88112233"), strict=True):
+            draw.enter_witness(lottery, db.session.get(User, witness_id), digits)
         db.session.commit()
         external_at = lottery.external_at
+    official = external_at.astimezone(timeutil.SHANGHAI).date()
+    with app.app_context(), timeutil.frozen(external_at + timedelta(minutes=4)):
+        lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+        submit_external(lottery, db.session.get(User, witness_ids[0]), "3 7 12 19 25 31 + 9",
+                        "", official)
+        db.session.commit()
     app.config["LOGIN_DISABLED"] = False
     results: list[int] = []
     with timeutil.frozen(external_at + timedelta(minutes=5)), serve(app) as url:
-        # Each thread logs in as the witness (who may enter the external value) with a cookie jar.
+        # Each thread logs in as the regulator (the second entry) with a cookie jar.
         import http.cookiejar
 
         def worker(barrier: threading.Barrier) -> None:
             jar = http.cookiejar.CookieJar()
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-            body = b"email=owner_delegate%40b.cn&password=bench-password-1"
+            body = b"email=regulator%40b.cn&password=bench-password-1"
             opener.open(url + "/login", data=body, timeout=60)
             barrier.wait()
-            data = b"value=3+7+12+19+25+31+%2B+9"
+            data = f"value=3+7+12+19+25+31+%2B+9&official_date={official}".encode()
             try:
                 results.append(opener.open(f"{url}/lotteries/{lottery_id}/external", data=data,
                                            timeout=120).status)

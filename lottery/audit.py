@@ -1,5 +1,9 @@
 """``audit-log``: every §7 rule over the whole log, the root, and an old checkpoint.
 
+Across lotteries it also holds each external label (and each drand round) to one value: a
+label names one official result (§5), so a second, different value under it is a
+``sequence`` failure.
+
 The export is one leaf per line, each exactly ``cjson(event)`` with ``seq`` equal to its line
 number.  Checks run in the order format, sequence, checkpoint, consistency.
 """
@@ -72,9 +76,38 @@ class _Requests:
         previous.append(ann.lottery_id)
 
 
+class _ExternalValues:
+    """One external value per name across the whole log.
+
+    A label names one public result (a game's issue, a drand round), so every lottery that
+    plans it must log the same value; two values under one label mean one of them was not the
+    official result.  A drand round is also keyed by its chain and number, whatever its label.
+    """
+
+    def __init__(self) -> None:
+        self.by_label: dict[str, tuple[str, int]] = {}  # label -> (value, first seq)
+        self.by_round: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def see(self, source: dict[str, Any], seq: int) -> None:
+        if source["kind"] == "witness":
+            return
+        value = cjson_trusted({k: source[k] for k in ("value", "signature") if k in source}
+                              ).decode("utf-8")
+        keys: list[tuple[dict[Any, tuple[str, int]], Any, str]] = [
+            (self.by_label, source["label"], f"label {source['label']!r}")]
+        if source["kind"] == "drand":
+            keys.append((self.by_round, (source["chain"], source["round"]),
+                         f"drand round {source['round']}"))
+        for table, key, name in keys:
+            first = table.setdefault(key, (value, seq))
+            if first[0] != value:
+                raise Invalid(f"external {name} has another value than at event {first[1]}")
+
+
 def _check_sequence(events: list[dict[str, Any]]) -> None:
     states: dict[str, LotteryState] = {}
     requests = _Requests()
+    externals = _ExternalValues()
     last_at = ""
     for ev in events:
         try:
@@ -92,6 +125,8 @@ def _check_sequence(events: list[dict[str, Any]]) -> None:
                 raise Invalid(f"lottery {lottery_id} was never announced")
             else:
                 states[lottery_id].apply(ev)
+                if ev["type"] == "entropy":
+                    externals.see(ev["data"]["source"], ev["seq"])
         except Invalid as exc:
             raise CheckFailed("sequence", f"event {ev['seq']}: {exc}") from exc
     for lottery_id, state in states.items():

@@ -147,9 +147,18 @@ def plan_entry_of(source: dict[str, JSON]) -> dict[str, JSON]:
 
 
 def check_plan(plan: object, signup_closes_at: str) -> str:
-    """Plan-level rules: witnesses first, then externals, ``T > signup_closes_at``; returns T."""
+    """Plan-level rules: labels pairwise different, witnesses first, then externals,
+    ``T > signup_closes_at``; returns T."""
     entries = check_list(plan, "entropy_plan")
     kinds = [check_plan_entry(e) for e in entries]
+    # A label names one source: two entries under one label would let one name stand for two
+    # values (a game's issue drawn twice, a witness counted twice).
+    seen: set[str] = set()
+    for e in entries:
+        label = e["label"]
+        if label in seen:
+            raise Invalid(f"two plan entries share the label {label!r}")
+        seen.add(label)
     n_witness = 0
     while n_witness < len(kinds) and kinds[n_witness] == "witness":
         n_witness += 1

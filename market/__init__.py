@@ -105,13 +105,14 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_opening import bp as openings
     from market.selection.views_owner import bp as owner
     from market.selection.views_public import bp as lotteries
+    from market.selection.views_schedule import bp as draw_schedule
     from market.transparency.views import bp as transparency
 
     for bp in (public, accounts, operator, calendar, transparency, billing,
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation, openings):
+    for bp in (regulator, credit, evaluation, openings, draw_schedule):
         app.register_blueprint(bp)
 
 

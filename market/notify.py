@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from market import timeutil
 from market.accounts.models import Membership, Role, User
-from market.auth import access, require_org
+from market.auth import USER, access, current_org
 from market.db import UTCDateTime, db
 
 log = logging.getLogger("market.notify")
@@ -44,7 +44,8 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    # one person rather than the whole organisation (a key holder asked to open sealed quotes)
+    # set when the reminder is for one person (a witness's to-do, a key holder asked to open
+    # sealed quotes): only they see it and get it by e-mail, whatever their role
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(16))
@@ -217,9 +218,16 @@ def tick_command() -> None:
 
 
 @bp.route("/notifications")
-@access("owner", "agency")
+@access(USER)
 def index() -> str:
-    rows = db.session.scalars(sa.select(Notification).where(
-        Notification.organisation_id == require_org().id).order_by(
+    """The reminders of the current organisation, and this person's own (a witness's to-do
+    reaches them whichever organisation they act for)."""
+    from flask_login import current_user
+
+    org = current_org()
+    rows = db.session.scalars(sa.select(Notification).where(sa.or_(
+        sa.and_(Notification.organisation_id == (org.id if org else -1),
+                Notification.user_id.is_(None)),
+        Notification.user_id == current_user.id)).order_by(
         Notification.id.desc()).limit(200)).all()
     return render_template("dashboard/notifications.html", notifications=rows)

@@ -17,7 +17,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from lottery.bundle import build_record, sign_record
@@ -26,7 +26,13 @@ from lottery.encoding import V
 from lottery.events import record_hash
 from lottery.sources import public_time
 from market import crypto
-from market.domain.entropy import ExternalKind, external_entry
+from market.domain.entropy import (
+    DrawCalendar,
+    DrawYear,
+    ExternalKind,
+    drand_plan_entry,
+    lottery_plan_entry,
+)
 from market.selection.draw import SECRET_PURPOSE, SYSTEM, failed_reason
 from market.timeutil import iso_z
 from market.transparency.keys import platform_key
@@ -153,20 +159,23 @@ def schedule(plan: LotteryPlan, line: Timeline, rng: random.Random) -> None:
         plan.closes = plan.published + s
 
 
+# Synthetic load data: every year confirmed, without pauses (the issue numbers of real years
+# come from the operators' draw schedule, market.selection.external).
+_SYNTHETIC_DRAWS = DrawCalendar(DrawYear(y, {}, confirmed=True) for y in range(2000, 2101))
+
+
 def external_plan_entry(line: Timeline, closes: int) -> dict[str, Any]:
     """The external source, public at least ``delay`` after the close (as plan_of chooses)."""
     not_before = dt(closes + line.delay)
     if line.ssq:
-        local = not_before + timedelta(hours=8)
-        issue = local.timetuple().tm_yday * 3 // 7 + 1
-        return external_entry(ExternalKind.SSQ, f"福彩双色球 {local.year}{issue:03d}期",
-                              not_before)
-    entry = external_entry(ExternalKind.DRAND, "drand quicknet", not_before)
-    entry["label"] = f"drand quicknet 第{entry['round']}轮"
-    return entry
+        return lottery_plan_entry(_SYNTHETIC_DRAWS.next_draw(ExternalKind.SSQ, not_before))
+    return drand_plan_entry(not_before)
 
 
-def _external_value(entry: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _external_value(entry: dict[str, Any]) -> dict[str, Any]:
+    """A value determined by the label: lotteries sharing an issue or a round share its value,
+    as the log's audit demands (one label, one value)."""
+    rng = random.Random(entry["label"])  # noqa: S311  # synthetic results, not secrets
     if entry["kind"] == "drand":
         signature = rng.randbytes(48).hex()
         return {**entry, "signature": signature,
@@ -219,7 +228,7 @@ def finish(plan: LotteryPlan, announcement: dict[str, Any], line: Timeline, oper
     if plan.state != "drawn":
         return sealed, None, None
     drawn = plan.external_at + (40 * 60 if entry["kind"] == "public_lottery" else 30)
-    plan.sources.append((drawn, _external_value(entry, rng), operator))
+    plan.sources.append((drawn, _external_value(entry), operator))
     record = build_record(plan.announcement, secret, [s for _, s, _ in plan.sources],
                           plan.pool(), iso(drawn))
     plan.ranking = list(record["ranking"])

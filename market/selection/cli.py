@@ -1,5 +1,6 @@
 """``flask selection tick``: closes, voids, re-announcements and openings that time alone decides,
-and the daily reminders to the key holders of sealed quotes awaiting their opening.
+the draw reminders (witnesses, the external value) and the daily reminders to the key holders of
+sealed quotes awaiting their opening, with their e-mails.
 
 Safe to run twice or on several machines at once: each request is advanced in its own
 transaction under its lottery's row lock, and every step re-checks the state it changes."""
@@ -39,12 +40,15 @@ def tick_command() -> None:
             raise
     from market import notify
     from market.selection import opening
+    from market.selection.tasks import remind
 
-    reminded = opening.remind(timeutil.now())
+    now = timeutil.now()
+    reminded = remind(now)
+    holders = opening.remind(now)
     db.session.commit()
-    emailed = notify.send_emails(timeutil.now()) if reminded else 0
-    click.echo(f"advanced {done} request(s); reminded {reminded} key holder(s) to open "
-               f"sealed quotes, e-mailed {emailed}")
+    emailed = notify.send_emails(timeutil.now())
+    click.echo(f"advanced {done} request(s), draw reminders {reminded}, reminded {holders} key "
+               f"holder(s) to open sealed quotes, e-mails {emailed}")
 
 
 @selection_cli.command("reseal")

@@ -7,9 +7,9 @@ in order: the log's times never go backwards.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -53,13 +53,45 @@ def _eligible(service: ServiceType, req: SelectionRequest, on: datetime) -> list
     return [o for o in orgs if not reasons(o, req, local_date(on))]
 
 
-def _ssq(rng: random.Random) -> str:
+def draw_schedule(now: datetime) -> None:
+    """The demo's welfare-lottery draw schedule for the years around ``now``: the games pause
+    from Spring Festival's eve to its seventh day (除夕至正月初七), as in recent years.  Fictional
+    like the rest of the demo — the results the demo logs are not the real ones either."""
+    from holidays.countries.china import China
+
+    from market.selection.external import save_draw_year
+
+    for year in range(now.year - 1, now.year + 2):
+        days = China(years=year, language="en_US").items()  # type: ignore[no-untyped-call]
+        new_year = min(d for d, name in days if name == "Chinese New Year (Spring Festival)")
+        pause = f"{new_year - timedelta(days=1)}..{new_year + timedelta(days=6)}"
+        save_draw_year(year, ssq_text=pause, fc3d_text=pause, confirmed=True, user_id=None,
+                       source="演示数据（虚构）：按除夕至正月初七休市估计，未与官方公告核对")
+
+
+def demo_result(entry: dict[str, Any]) -> str:
+    """The demo's result of an issue: fixed by its label, so every demo draw naming one issue
+    logs the same result (the log's audit holds each label to one value)."""
+    rng = random.Random(entry["label"])  # noqa: S311  # demo values, not secrets
+    if list(entry["groups"]) == [3]:
+        return " ".join(str(rng.randint(0, 9)) for _ in range(3))
     reds = sorted(rng.sample(range(1, 34), 6))
-    return " ".join(map(str, reds)) + f" + {rng.randint(1, 16)}"
+    return " ".join(f"{r:02d}" for r in reds) + f" + {rng.randint(1, 16):02d}"
+
+
+def enter_external(lottery: Lottery, first: User, second: User) -> None:
+    """Type the demo's external value twice (an operator, then a regulator), an hour apart."""
+    from market.selection.external import submit_external
+
+    entry = lottery.announcement["entropy_plan"][-1]
+    official = lottery.external_at.astimezone(timeutil.SHANGHAI).date()
+    for minutes, person in ((40, first), (70, second)):
+        with timeutil.frozen(lottery.external_at + timedelta(minutes=minutes)):
+            submit_external(lottery, person, demo_result(entry), "", official)
 
 
 def _post(owner: Organisation, service_code: str, title: str, start: datetime, project_name: str,
-          project_code: str, witnesses: list[User], external_kind: str, issue: str,
+          project_code: str, witnesses: list[User], external_kind: str,
           price_fen: int) -> SelectionRequest:
     admin, _ = _people(owner)
     with timeutil.frozen(start):
@@ -72,7 +104,7 @@ def _post(owner: Organisation, service_code: str, title: str, start: datetime, p
             scope=f"{project_name}：{title}，按现行规范编制并通过审查。", qualification_type=None,
             qualification_level=None, practitioners={}, price_kind="fixed", price_fen=price_fen,
             cap_fen=None, floor_fen=None, service_days=20, signing_days=5, method="lottery",
-            signup_closes_at=closes, external_kind=external_kind, external_issue=issue,
+            signup_closes_at=closes, external_kind=external_kind,
             witness_ids=[w.id for w in witnesses])
         req = ops.save_draft(owner, data, admin)
         ops.publish(owner, req)
@@ -80,7 +112,7 @@ def _post(owner: Organisation, service_code: str, title: str, start: datetime, p
 
 
 def _run(req: SelectionRequest, signups: int, rng: random.Random, operator: User,
-         finish: bool = True) -> None:
+         regulator: User, finish: bool = True) -> None:
     start = req.published_at or timeutil.now()
     agencies = _eligible(req.service_type, req, start)[:signups]
     for i, org in enumerate(agencies):
@@ -97,20 +129,14 @@ def _run(req: SelectionRequest, signups: int, rng: random.Random, operator: User
     for i, w in enumerate(req.witnesses):
         with timeutil.frozen(req.signup_closes_at + timedelta(minutes=20 + 5 * i)):
             draw.enter_witness(lottery, w.user, f"{rng.randrange(10**7, 10**8)}")
-    external = lottery.announcement["entropy_plan"][-1]
-    with timeutil.frozen(lottery.external_at + timedelta(minutes=40)):
-        if external["kind"] == "drand":
-            signature = rng.randbytes(48).hex()
-            value = hashlib.sha256(bytes.fromhex(signature)).hexdigest()
-            draw.enter_external(lottery, operator, value, signature)
-        else:
-            draw.enter_external(lottery, operator, _ssq(rng))
+    enter_external(lottery, operator, regulator)
 
 
 def load(now: datetime) -> None:
     """Add the demo draws (called by ``flask demo load`` after agencies and listings)."""
     from market.selection import demo_award
 
+    draw_schedule(now)
     demo_award.load(now)  # issue 6's requests come first: they happened earlier
     rng = random.Random(20261125)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
@@ -120,31 +146,32 @@ def load(now: datetime) -> None:
     base = now - timedelta(days=80)
     plans = [
         (0, "EIA", "东城区第三小学改扩建工程环境影响评价", "东城区第三小学改扩建工程",
-         "2026-539901-83-01-000101", "ssq", "2026031期", 3_200_000, 6),
+         "2026-539901-83-01-000101", "ssq", 3_200_000, 6),
+        # 福彩3D rather than drand: a demo cannot show a real drand signature for its rounds
         (1, "SURV", "西岭大道二期地形测绘", "西岭大道二期工程", "2026-539902-48-01-000202",
-         "drand", "", 1_850_000, 5),
+         "fc3d", 1_850_000, 5),
         (2, "COST", "南湖泵站改造工程造价咨询", "南湖泵站改造工程", "2026-539903-46-01-000303",
-         "ssq", "2026050期", 2_400_000, 4),
+         "ssq", 2_400_000, 4),
     ]
-    for n, (owner_i, code, title, project, pcode, kind, issue, price, count) in enumerate(plans):
+    for n, (owner_i, code, title, project, pcode, kind, price, count) in enumerate(plans):
         owner = owners[owner_i % len(owners)]
         _admin, delegate = _people(owner)
         req = _post(owner, code, title, base + timedelta(days=17 * n), project, pcode,
-                    [delegate, regulator], kind, issue, price)
-        _run(req, count, rng, operator)
+                    [delegate, regulator], kind, price)
+        _run(req, count, rng, operator, regulator)
     owner = owners[3 % len(owners)]
     _admin, delegate = _people(owner)
     failed = _post(owner, "SAFE", "城市更新片区安全评价", base + timedelta(days=55),
                    "老城片区城市更新项目", "2026-539901-47-01-000404", [delegate, regulator],
-                   "ssq", "2026067期", 1_500_000)
-    _run(failed, 2, rng, operator)
+                   "ssq", 1_500_000)
+    _run(failed, 2, rng, operator, regulator)
     owner = owners[1 % len(owners)]
     _admin, delegate = _people(owner)
     # Published yesterday, so its sign-ups are in the past too.
     open_req = _post(owner, "FSR", "环城绿道工程可行性研究报告编制", now - timedelta(days=1),
                      "环城绿道工程", "2026-539902-78-01-000505", [delegate, regulator],
-                     "ssq", "2026140期", 2_800_000)
-    _run(open_req, 2, rng, operator, finish=False)
+                     "ssq", 2_800_000)
+    _run(open_req, 2, rng, operator, regulator, finish=False)
     drawn = db.session.scalar(sa.select(sa.func.count(Lottery.id)).where(
         Lottery.state == "drawn", Lottery.request_id.in_(sa.select(SelectionRequest.id).where(
             SelectionRequest.method == "lottery", SelectionRequest.title.in_(

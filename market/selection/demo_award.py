@@ -26,7 +26,7 @@ from market.domain import sealing
 from market.selection import award as award_ops
 from market.selection import draw, opening, sealed
 from market.selection import requests as ops
-from market.selection.demo import _eligible, _people, _ssq, _user
+from market.selection.demo import _eligible, _people, _user, enter_external
 from market.selection.models import Award, Objection, SelectionRequest
 
 
@@ -37,7 +37,7 @@ def _admin(org: Organisation) -> User:
 def _post(owner: Organisation, code: str, title: str, start: datetime, project: str, pcode: str,
           method: str, *, price: int | None = None, cap: int | None = None,
           floor: int | None = None, fund: str = "fiscal", direct: str = "",
-          issue: str = "2025100期", witnesses: list[User] | None = None) -> SelectionRequest:
+          witnesses: list[User] | None = None) -> SelectionRequest:
     admin, delegate = _people(owner)
     with timeutil.frozen(start):
         proj = ops.create_project(owner, name=project, code=pcode, fund_source=fund,
@@ -49,14 +49,15 @@ def _post(owner: Organisation, code: str, title: str, start: datetime, project: 
             qualification_level=None, practitioners={}, price_kind="cap" if cap else "fixed",
             price_fen=price, cap_fen=cap, floor_fen=floor, service_days=20, signing_days=5,
             method=method, signup_closes_at=start + timedelta(days=14), external_kind="ssq",
-            external_issue=issue, witness_ids=[w.id for w in (witnesses or [])],
+            witness_ids=[w.id for w in (witnesses or [])],
             direct_agency=direct)
         req = ops.save_draft(owner, data, admin)
         ops.publish(owner, req)
     return req
 
 
-def _finish_draw(req: SelectionRequest, rng: random.Random, operator: User) -> None:
+def _finish_draw(req: SelectionRequest, rng: random.Random, operator: User,
+                 regulator: User) -> None:
     lottery = draw.current_lottery(req)
     if lottery is None or lottery.state != "frozen":
         raise RuntimeError(f"demo: {req.public_id} has no frozen lottery")
@@ -65,18 +66,18 @@ def _finish_draw(req: SelectionRequest, rng: random.Random, operator: User) -> N
     for i, w in enumerate(req.witnesses):
         with timeutil.frozen(closes + timedelta(minutes=20 + 5 * i)):
             draw.enter_witness(lottery, w.user, f"{rng.randrange(10**7, 10**8)}")
-    with timeutil.frozen(lottery.external_at + timedelta(minutes=40)):
-        draw.enter_external(lottery, operator, _ssq(rng))
+    enter_external(lottery, operator, regulator)
 
 
-def _sign_up_and_draw(req: SelectionRequest, n: int, rng: random.Random, operator: User) -> None:
+def _sign_up_and_draw(req: SelectionRequest, n: int, rng: random.Random, operator: User,
+                      regulator: User) -> None:
     start = req.published_at or timeutil.now()
     for i, org in enumerate(_eligible(req.service_type, req, start)[:n]):
         with timeutil.frozen(start + timedelta(hours=2, minutes=7 * i)):
             draw.sign_up(req, org, _admin(org))
     with timeutil.frozen(req.signup_closes_at + timedelta(minutes=1)):
         draw.advance(req)
-    _finish_draw(req, rng, operator)
+    _finish_draw(req, rng, operator, regulator)
 
 
 def _confirm(req: SelectionRequest, after: timedelta = timedelta(hours=3)) -> Award:
@@ -155,8 +156,7 @@ def load(now: datetime) -> None:
     # 1. A sealed bid opened with a tie among the lowest, broken by a draw.
     o, delegate = owner(0)
     req = _post(o, "EIA", "东湖片区排涝工程环境影响评价（竞价）", base, "东湖片区排涝工程",
-                "2025-539901-83-01-000601", "sealed_bid", cap=4_000_000, floor=2_000_000,
-                issue="2025080期", witnesses=[delegate, regulator])
+                "2025-539901-83-01-000601", "sealed_bid", cap=4_000_000, floor=2_000_000, witnesses=[delegate, regulator])
     bidders = _eligible(req.service_type, req, base)[:4]
     for i, (org, amount) in enumerate(zip(bidders, (2_800_000, 3_100_000, 2_800_000, 3_500_000),
                                           strict=False)):
@@ -166,15 +166,15 @@ def load(now: datetime) -> None:
         sealed.submit(req, bidders[1], _admin(bidders[1]), 3_000_000)
     with timeutil.frozen(req.signup_closes_at + timedelta(minutes=25)):
         _open_with_key(req, regulator, keys[regulator.id])
-    _finish_draw(req, rng, operator)
+    _finish_draw(req, rng, operator, regulator)
     _confirm(req)
 
     # 2. Credit merit, with an objection that the regulator rejects.
     o, delegate = owner(1)
     req = _post(o, "SURV", "北岸新区控制测量（信用择优）", base + timedelta(days=22),
                 "北岸新区基础设施工程", "2025-539902-48-01-000602", "credit_merit",
-                price=1_600_000, issue="2025090期", witnesses=[delegate, regulator])
-    _sign_up_and_draw(req, 5, rng, operator)
+                price=1_600_000, witnesses=[delegate, regulator])
+    _sign_up_and_draw(req, 5, rng, operator, regulator)
     award = _award(req)
     loser = next(s for s in req.signups if s.agency_org_id != award.agency_org_id and s.active)
     with timeutil.frozen(award.offered_at + timedelta(hours=2)):
@@ -189,9 +189,9 @@ def load(now: datetime) -> None:
     # 3. A lottery whose winner declined; the first alternate confirmed.
     o, delegate = owner(2)
     req = cost_req = _post(o, "COST", "滨江路改造工程造价咨询", base + timedelta(days=44), "滨江路改造工程",
-                "2025-539903-46-01-000603", "lottery", price=2_100_000, issue="2025101期",
+                "2025-539903-46-01-000603", "lottery", price=2_100_000,
                 witnesses=[delegate, regulator])
-    _sign_up_and_draw(req, 4, rng, operator)
+    _sign_up_and_draw(req, 4, rng, operator, regulator)
     award = _award(req)
     with timeutil.frozen(award.offered_at + timedelta(hours=5)):
         award_ops.decline(award, award.agency, _admin(award.agency), "项目负责人岗位调整，无法按期提供服务")
@@ -200,9 +200,8 @@ def load(now: datetime) -> None:
     # 4. An objection upheld: the draw is voided by the regulator and re-run under a new id.
     o, delegate = owner(3)
     req = _post(o, "EIA", "南湖公园提升工程环境影响评价", base + timedelta(days=66),
-                "南湖公园提升工程", "2025-539903-83-01-000604", "lottery", price=2_600_000,
-                issue="2025110期", witnesses=[delegate, regulator])
-    _sign_up_and_draw(req, 4, rng, operator)
+                "南湖公园提升工程", "2025-539903-83-01-000604", "lottery", price=2_600_000, witnesses=[delegate, regulator])
+    _sign_up_and_draw(req, 4, rng, operator, regulator)
     award = _award(req)
     loser = next(s for s in req.signups if s.agency_org_id != award.agency_org_id and s.active)
     with timeutil.frozen(award.offered_at + timedelta(hours=3)):
@@ -214,7 +213,7 @@ def load(now: datetime) -> None:
                                    "经核查，中选机构执业人员证书确已失效，本次摇号作废并重新组织。")
     with timeutil.frozen(req.signup_closes_at + timedelta(minutes=1)):
         draw.advance(req)  # the re-run closes with the carried-over sign-ups
-    _finish_draw(req, rng, operator)
+    _finish_draw(req, rng, operator, regulator)
     _confirm(req)
 
     # 5. A direct selection (social funds), confirmed by the named agency.
@@ -230,7 +229,7 @@ def load(now: datetime) -> None:
     o, delegate = owner(1)
     req = _post(o, "SURV", "西岭隧道施工控制测量（竞价）", now - timedelta(days=2),
                 "西岭隧道工程", "2026-539902-48-01-000606", "sealed_bid", cap=1_900_000,
-                floor=1_000_000, issue="2026150期", witnesses=[delegate, regulator])
+                floor=1_000_000, witnesses=[delegate, regulator])
     for i, org in enumerate(_eligible(req.service_type, req, now)[:3]):
         with timeutil.frozen(now - timedelta(days=2) + timedelta(hours=4, minutes=9 * i)):
             sealed.submit(req, org, _admin(org), 1_500_000 + 50_000 * i)

@@ -23,15 +23,15 @@ from lottery.draw import canonical_pool, commitment, pool_root
 from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
 from lottery.events import parse_announcement, record_hash
-from lottery.sources import check_plan, check_source, public_time
+from lottery.sources import check_plan, public_time
 from market import audit, crypto, testhooks, timeutil
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
-from market.domain.entropy import ExternalKind, external_entry
 from market.i18n import N_
 from market.selection.errors import SelectionError
+from market.selection.external import plan_external
 from market.selection.models import (
     Award,
     AwardState,
@@ -64,21 +64,22 @@ def _parse(ts: str) -> datetime:
     return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timeutil.now().tzinfo)
 
 
-def plan_of(request: SelectionRequest, frozen_at: datetime | None = None) -> list[dict[str, Any]]:
+def plan_of(request: SelectionRequest, frozen_at: datetime | None = None, *,
+            fallback: bool = False) -> tuple[list[dict[str, Any]], str | None]:
     """The entropy plan: the request's witnesses in order, then its external source, public
     at least ``EXTERNAL_ENTROPY_MIN_DELAY_HOURS`` after the pool is frozen — the close, or
-    ``frozen_at`` when that is later (a sealed bid opened late freezes its tie-break pool then)."""
+    ``frozen_at`` when that is later (a sealed bid opened late freezes its tie-break pool then).
+
+    The source is planned afresh each time (a re-run never reuses its predecessor's issue or
+    round, see :func:`market.selection.external.plan_external`); with ``fallback`` (the system
+    re-running a draw on its own) an unconfirmed schedule plans drand, and the note says so."""
     delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
     plan: list[dict[str, Any]] = [{"kind": "witness", "label": w.label}
                                   for w in sorted(request.witnesses, key=lambda w: w.position)]
-    label = request.external_label
-    kind = ExternalKind(request.external_kind)
     frozen = max(request.signup_closes_at, frozen_at or request.signup_closes_at)
-    entry = external_entry(kind, label, frozen + delay)
-    if kind == ExternalKind.DRAND:
-        entry["label"] = f"drand quicknet 第{entry['round']}轮"
+    entry, note = plan_external(request.external_kind, frozen + delay, fallback=fallback)
     plan.append(entry)
-    return plan
+    return plan, note
 
 
 def _announcement(request: SelectionRequest, lottery_id: str, secret: bytes,
@@ -102,13 +103,17 @@ def _announcement(request: SelectionRequest, lottery_id: str, secret: bytes,
 
 def announce(request: SelectionRequest, replaces: str | None,
              carry_over: list[SignUp] | None = None, *, closes_at: datetime | None = None,
-             extra: dict[str, Any] | None = None, at: datetime | None = None) -> Lottery:
+             extra: dict[str, Any] | None = None, at: datetime | None = None,
+             fallback: bool = False) -> Lottery:
     """Create a lottery for ``request`` and log its announcement (and carried-over sign-ups).
 
     A sealed bid's tie-break draw passes ``closes_at`` (its opening time, when the tied
-    agencies are registered and frozen) and ``extra`` announcement keys."""
+    agencies are registered and frozen) and ``extra`` announcement keys; the system's own
+    re-runs pass ``fallback`` (see :func:`plan_of`)."""
     secret = os.urandom(32)
-    plan = plan_of(request, closes_at)
+    plan, note = plan_of(request, closes_at, fallback=fallback)
+    if note:
+        extra = {**(extra or {}), "external_note": note}
     closes = _iso(closes_at or request.signup_closes_at)
     # Every check runs before the first row is added: a refusal must leave the log and the
     # tables as they were (a lottery row without its announce event poisons the log's audit).
@@ -394,45 +399,13 @@ def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
                   "没有被改写（python -m lottery audit-log --checkpoint）。")))
 
 
-def enter_external(lottery: Lottery, user: User, value: str, signature: str = "") -> None:
-    """The external result (外部随机数), entered once it is public, by an operator or a witness.
-
-    The value must be the canonical spelling of lottery-v1.md §5; the draw runs right after."""
-    lottery = lock_row(Lottery, lottery.id)
-    at = log.next_time()
-    plan = _plan(lottery)
-    position = len(plan) - 1
-    entry = plan[position]
-    if lottery.state != LotteryState.FROZEN:
-        raise SelectionError(None, N_("该摇号不在等待外部随机数的状态。"))
-    if at < _parse(public_time(entry)):
-        raise SelectionError("value", N_("外部随机数要到 %(at)s 才公开，现在不能录入。"),
-                             at=_parse(public_time(entry)).astimezone(timeutil.SHANGHAI)
-                             .strftime("%Y-%m-%d %H:%M"))
-    entered = _entered(lottery)
-    if any(p not in entered for p in range(position)):
-        raise SelectionError(None, N_("见证人尚未全部录入。"))
-    if position in entered:
-        raise SelectionError(None, N_("外部随机数已录入。"))
-    source: dict[str, Any] = {**entry, "value": value.strip()}
-    if entry["kind"] == "drand":
-        source["signature"] = signature.strip().lower()
-        source["value"] = value.strip().lower()
-    try:
-        check_source(source)
-    except Invalid as exc:
-        raise SelectionError("value", N_("格式不符：%(detail)s。双色球示例：3 7 12 19 25 31 + 9（每组从小到大，无前导零）。"),
-                             detail=str(exc)) from None
-    _log_entropy(lottery, position, source, user, at)
-    run_draw(lottery)
-
-
 def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,
-                 at: datetime) -> None:
+                 at: datetime, confirmed_by: User | None = None) -> None:
     log.append([("entropy", lottery.lottery_id, {"source": source, "entered_by": user.account_id})],
                at=at)
     db.session.add(EntropyEntry(lottery_pk=lottery.id, position=position, source=source,
-                                entered_by_id=user.id, at=at))
+                                entered_by_id=user.id, at=at,
+                                confirmed_by_id=confirmed_by.id if confirmed_by else None))
     db.session.flush()
     audit.record("witness:lottery:entropy", lottery.lottery_id,
                  {"position": position, "kind": source["kind"]})
@@ -534,7 +507,7 @@ def _restart(request: SelectionRequest, voided: Lottery) -> None:
     for s in carry:
         s.excluded_at = None
         s.exclude_reason = None
-    announce(request, replaces=voided.lottery_id, carry_over=carry)
+    announce(request, replaces=voided.lottery_id, carry_over=carry, fallback=True)
     audit.record("system:request:reannounce", request.public_id, {"replaces": voided.lottery_id})
 
 

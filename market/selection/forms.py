@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     FileField,
     IntegerField,
@@ -66,7 +67,6 @@ class RequestForm(Form):
         SelectChoice("fc3d", _l("福彩3D（每日 21:15 开奖）")),
         SelectChoice("drand", _l("drand quicknet 公共随机信标（每 3 秒一轮）"))],
         validators=[DataRequired(_REQUIRED)])
-    external_issue = StringField(_l("开奖期号"), validators=[Optional(), Length(max=40)])
     avoid = TextAreaField(_l("回避名单"), validators=[Optional(), Length(max=5000)])
     witnesses = SelectMultipleField(_l("见证人"), coerce=int, validators=[Optional()])
 
@@ -80,12 +80,16 @@ class WithdrawForm(Form):
 
 
 class WitnessForm(Form):
-    value = StringField(_l("见证随机数（6–32 位数字）"), validators=[DataRequired(_REQUIRED), Length(max=64)])
+    value = StringField(_l("见证随机数（6–32 位数字）"), validators=[
+        DataRequired(_l("请输入 6–32 位数字。")), Length(max=64, message=_l("请输入 6–32 位数字。"))])
 
 
 class ExternalForm(Form):
-    value = StringField(_l("开奖结果 / 随机数"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    signature = StringField(_l("drand 签名（十六进制）"), validators=[Optional(), Length(max=400)])
+    """Empty values are refused by the operation, with the game's own wording."""
+
+    value = StringField(_l("开奖号码"), validators=[Length(max=200)])
+    official_date = DateField(_l("官方开奖日期"), validators=[Optional()])
+    signature = StringField(_l("drand 签名 signature（十六进制）"), validators=[Length(max=400)])
 
 
 class BidForm(Form):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -257,10 +257,49 @@ class EntropyEntry(db.Model):  # type: ignore[name-defined,misc]
     entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # the second account that typed the same external value before it was logged (复核)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
     lottery: Mapped[Lottery] = relationship(back_populates="entries")
-    entered_by = relationship("User")
+    entered_by = relationship("User", foreign_keys=[entered_by_id])
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
 
     __table_args__ = (sa.UniqueConstraint("lottery_pk", "position"),)
+
+
+class ExternalProposal(db.Model):  # type: ignore[name-defined,misc]
+    """An external value typed once (外部随机数录入), waiting for a second account to type the
+    same value (复核) before it is logged as the entropy event.  At most one per lottery; the
+    account that typed it may replace it until it is confirmed."""
+
+    __tablename__ = "external_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lottery_pk: Mapped[int] = mapped_column(sa.ForeignKey("lottery.id"), unique=True)
+    value: Mapped[str] = mapped_column(sa.String(200))  # canonical (lottery-v1 §5)
+    signature: Mapped[str | None] = mapped_column(sa.String(200))  # drand, hex
+    official_date: Mapped[date | None] = mapped_column(sa.Date)  # the issue's draw date
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    lottery: Mapped[Lottery] = relationship()
+    entered_by = relationship("User")
+
+
+class DrawScheduleYear(db.Model):  # type: ignore[name-defined,misc]
+    """A year's welfare-lottery draw arrangement as the lottery centre announced it (开奖安排):
+    the dates each game does not draw (休市、停开), ISO dates.  Issue numbers of that year are
+    computed only once an operator has confirmed it (market.domain.entropy)."""
+
+    __tablename__ = "draw_schedule_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    ssq_no_draw: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    fc3d_no_draw: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(sa.String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
 
 class AwardState(enum.StrEnum):

@@ -6,9 +6,10 @@ Who may call: the owner organisation's administrator or delegates, for their own
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -81,7 +82,6 @@ class RequestInput:
     method: str
     signup_closes_at: datetime
     external_kind: str
-    external_issue: str
     avoid: list[tuple[str, str]] = field(default_factory=list)  # (agency public id, reason)
     witness_ids: list[int] = field(default_factory=list)  # user ids, in order
     direct_agency: str = ""  # direct selection: the named agency's public id
@@ -105,10 +105,30 @@ def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
     return list(seen.values())
 
 
-def external_label(kind: str, issue: str) -> str:
+def external_source_name(kind: str) -> str:
+    """The source a request names (its issue or round is planned at each announcement)."""
     if kind == ExternalKind.DRAND:
         return "drand quicknet"
-    return f"{GAMES[ExternalKind(kind)].name} {issue.strip()}"
+    return GAMES[ExternalKind(kind)].name
+
+
+def witness_label(position: int, user: User, role: str) -> str:
+    """The plan label of a witness: position, name and role (lottery-v1 §5: the label names
+    the witness), NFC without control or format characters, at most 64 code points."""
+    name = "".join(c for c in unicodedata.normalize("NFC", user.name or user.account_id)
+                   if unicodedata.category(c) not in ("Cc", "Cf")).strip()
+    return unicodedata.normalize("NFC", f"见证人{position + 1}：{name}（{role}）")[:64]
+
+
+def _independent(owner: Organisation, witness_ids: list[int]) -> bool:
+    """Whether a witness is a regulator who is no member of the owner's organisation."""
+    members = set(db.session.scalars(sa.select(Membership.user_id).where(
+        Membership.organisation_id == owner.id)))
+    regulators = set(db.session.scalars(sa.select(Membership.user_id).join(
+        Organisation, Organisation.id == Membership.organisation_id).where(
+        Organisation.kind == OrgKind.REGULATOR.value, Membership.role == Role.REGULATOR.value,
+        Membership.user_id.in_(witness_ids))))
+    return bool(regulators - members)
 
 
 def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Project, ServiceType]:
@@ -160,10 +180,13 @@ def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Proj
                              days=min_days, date=earliest.isoformat())
     if data.external_kind not in {k.value for k in ExternalKind}:
         raise SelectionError("external_kind", N_("请选择外部随机数来源。"))
-    if data.external_kind != ExternalKind.DRAND and not data.external_issue.strip():
-        raise SelectionError("external_issue", N_("请填写开奖期号，如 2026138期。"))
-    if len(external_label(data.external_kind, data.external_issue)) > 64:
-        raise SelectionError("external_issue", N_("期号太长。"))
+    if data.method != Method.SEALED_BID:
+        # A sealed bid draws only on a tie, planned at its opening (drand when the year's
+        # schedule is still unconfirmed then); a draw's source must be plannable now.
+        from market.selection.external import plan_external
+
+        delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
+        plan_external(data.external_kind, data.signup_closes_at + delay, fallback=False)
     if not data.witness_ids:
         raise SelectionError("witnesses", N_("至少需要一名见证人。"))
     if len(set(data.witness_ids)) != len(data.witness_ids):
@@ -171,6 +194,10 @@ def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Proj
     allowed = {u.id for u, _ in eligible_witnesses(owner)}
     if not set(data.witness_ids) <= allowed:
         raise SelectionError("witnesses", N_("见证人须是本单位人员或监管人员。"))
+    if not _independent(owner, data.witness_ids):
+        # Witnesses all from the owner's side could be one person's accounts: whoever also
+        # holds the platform's data key could then try witness values until a winner suits.
+        raise SelectionError("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))
     if data.method == Method.SEALED_BID and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
@@ -221,7 +248,8 @@ def _agency(public_id: str) -> Organisation | None:
         Organisation.status == OrgStatus.ADMITTED.value))
 
 
-def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) -> None:
+def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
+           owner: Organisation) -> None:
     request.project_id = data.project_id
     request.service_type_id = service.id
     request.title = data.title.strip()
@@ -238,13 +266,14 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) 
     request.method = data.method
     request.signup_closes_at = data.signup_closes_at
     request.external_kind = data.external_kind
-    request.external_label = external_label(data.external_kind, data.external_issue)
+    request.external_label = external_source_name(data.external_kind)
     direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
     request.direct_agency_org_id = direct.id if direct else None
     request.avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
                      for a, r in data.avoid]
+    roles = {u.id: label for u, label in eligible_witnesses(owner)}
     request.witnesses = [Witness(position=i, user_id=uid,
-                                 label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
+                                 label=witness_label(i, db.session.get(User, uid), roles[uid]))  # type: ignore[arg-type]
                          for i, uid in enumerate(data.witness_ids)]
 
 
@@ -260,7 +289,7 @@ def save_draft(owner: Organisation, data: RequestInput, user: User,
         db.session.add(request)
     elif request.owner_org_id != owner.id or request.state != RequestState.DRAFT:
         raise SelectionError(None, N_("只有草稿可以这样修改。"))
-    _apply(request, data, service)
+    _apply(request, data, service, owner)
     db.session.flush()
     if request.public_id.startswith("tmp-"):
         request.public_id = f"RQ-{request.id:06d}"
@@ -296,7 +325,6 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
 
 
 def input_of(request: SelectionRequest) -> RequestInput:
-    issue = request.external_label.split(" ", 1)[1] if " " in request.external_label else ""
     return RequestInput(
         project_id=request.project_id, service_code=request.service_type.code,
         title=request.title, scope=request.scope,
@@ -306,7 +334,7 @@ def input_of(request: SelectionRequest) -> RequestInput:
         price_fen=request.price_fen, cap_fen=request.cap_fen, floor_fen=request.floor_fen,
         service_days=request.service_days, signing_days=request.signing_days,
         method=request.method, signup_closes_at=request.signup_closes_at,
-        external_kind=request.external_kind, external_issue=issue,
+        external_kind=request.external_kind,
         avoid=[(a.agency.public_id, a.reason) for a in request.avoid],
         witness_ids=[w.user_id for w in request.witnesses],
         direct_agency=request.direct_agency.public_id if request.direct_agency else "",
@@ -348,7 +376,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
             data.signup_closes_at - local_day_start(local_date(data.signup_closes_at)))
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
-    _apply(request, data, service)
+    _apply(request, data, service, owner)
     if request.method == Method.SEALED_BID and request.sealing is None:
         from market.selection import opening
 

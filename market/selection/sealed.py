@@ -246,7 +246,7 @@ def _announce_tie(request: SelectionRequest, tied: list[str], amount_fen: int,
     from market.selection.draw import announce
 
     at = log.next_time()
-    lottery = announce(request, replaces, closes_at=at, at=at,
+    lottery = announce(request, replaces, closes_at=at, at=at, fallback=True,
                        extra={"purpose": "sealed-bid tie-break", "tied_amount_fen": amount_fen,
                               "bid_round": request.bid_round})
     pool = sorted(tied, key=lambda a: a.encode())

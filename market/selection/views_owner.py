@@ -122,7 +122,7 @@ def _input(form: RequestForm) -> ops.RequestInput | None:
         price_fen=money["price"], cap_fen=money["cap"], floor_fen=money["floor"],
         service_days=form.service_days.data or 0, signing_days=form.signing_days.data or 0,
         method=form.method.data or "", signup_closes_at=closes,
-        external_kind=form.external_kind.data or "", external_issue=form.external_issue.data or "",
+        external_kind=form.external_kind.data or "",
         avoid=avoid, witness_ids=list(form.witnesses.data or []),
         direct_agency=(form.direct_agency.data or "").strip())
 
@@ -143,7 +143,7 @@ def _fill(form: RequestForm, req: SelectionRequest) -> None:
     form.service_days.data, form.signing_days.data = data.service_days, data.signing_days
     form.method.data = data.method
     form.signup_closes_at.data = utc_to_local(data.signup_closes_at)
-    form.external_kind.data, form.external_issue.data = data.external_kind, data.external_issue
+    form.external_kind.data = data.external_kind
     form.avoid.data = "\n".join(f"{a} {r}" for a, r in data.avoid)
     form.witnesses.data = data.witness_ids
     form.direct_agency.data = data.direct_agency
@@ -207,7 +207,25 @@ def request_detail(public_id: str) -> str:
     return render_template("selection/owner_request.html", req=req,
                            lottery=current_lottery(req), preview=ops.input_of(req),
                            sealing=opening.status(req), keys_missing=keys_missing,
-                           key_count=len(opening.active_keys()), threshold=opening.threshold())
+                           key_count=len(opening.active_keys()), threshold=opening.threshold(),
+                           planned=_planned_source(req))
+
+
+def _planned_source(req: SelectionRequest) -> tuple[str | None, str | None]:
+    """A draft's external source as it would be planned if published now: (label, problem)."""
+    if req.state != RequestState.DRAFT or req.method not in ("lottery", "credit_merit"):
+        return None, None
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from market.selection.external import SCHEDULE_UNKNOWN, preview_external
+
+    delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
+    entry, year = preview_external(req.external_kind, req.signup_closes_at + delay)
+    if entry is None:
+        return None, _(SCHEDULE_UNKNOWN, year=year)
+    return entry["label"], None
 
 
 @bp.route("/requests/<public_id>/publish", methods=["POST"])

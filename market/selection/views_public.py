@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import segno
 import sqlalchemy as sa
@@ -20,10 +21,11 @@ from market import timeutil
 from market.accounts.models import Organisation
 from market.api.schemas_public import LotteryOut
 from market.api.spec import MAX_PAGE, Page, PageQuery, endpoint, error_response
-from market.auth import ANYONE, USER, access, current_role
+from market.auth import ANYONE, USER, access
 from market.db import db
 from market.forms import show_error
-from market.selection import draw
+from market.selection import draw, tasks
+from market.selection import external as external_ops
 from market.selection.errors import SelectionError
 from market.selection.forms import ExternalForm, WitnessForm
 from market.selection.models import (
@@ -38,6 +40,14 @@ bp = Blueprint("lotteries", __name__)
 
 PER_PAGE = 20
 PAGE_ROWS = 50  # rows of rankings and sign-ups shown before "show all" (the bundle has all)
+
+
+@bp.app_context_processor
+def draw_task_words() -> dict[str, Any]:
+    def draw_tasks() -> list[tasks.Task]:
+        return tasks.my_tasks(current_user) if current_user.is_authenticated else []
+
+    return {"draw_tasks": draw_tasks, "role_words": tasks.ROLE_WORDS}
 
 
 def _lottery(lottery_id: str) -> Lottery:
@@ -112,20 +122,28 @@ def _qr_svg(url: str) -> str:
 def lottery_page(lottery_id: str) -> str:
     lottery = _lottery(lottery_id)
     draw.advance(lottery.request)
-    lottery = _lottery(lottery_id)
+    return _render_lottery(_lottery(lottery_id))
+
+
+def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
+                    external_form: ExternalForm | None = None) -> str:
+    """The draw page; the entry forms carry what was typed and their errors after a refusal."""
+    lottery_id = lottery.lottery_id
     show_all = request.args.get("all") == "1"
     plan = lottery.announcement.get("entropy_plan", [])
     entries = {e.position: e for e in lottery.entries}
-    me = current_user.id if current_user.is_authenticated else None
-    my_witness = next((w for w in lottery.request.witnesses if w.user_id == me), None)
+    me = current_user if current_user.is_authenticated else None
     external = plan[-1] if plan else None
     page_url = url_for("lotteries.lottery_page", lottery_id=lottery_id, _external=True)
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
-        entries=entries, my_witness=my_witness, external=external,
+        entries=entries, external=external, witnesses=tasks.witness_rows(lottery),
+        my_witness=tasks.witness_status(lottery, me) if me else None,
+        my_external=tasks.external_status(lottery, me) if me else None,
+        proposal=external_ops.pending(lottery),
         external_public_at=public_time(external) if external else None,
-        can_enter_external=bool(me) and (current_role() == "operator" or my_witness is not None),
-        witness_form=WitnessForm(), external_form=ExternalForm(), qr=_qr_svg(page_url),
+        witness_form=witness_form or WitnessForm(),
+        external_form=external_form or ExternalForm(), qr=_qr_svg(page_url),
         now=timeutil.now(), page_url=page_url, names=_names(lottery, show_all),
         public_key=platform_key().public_b64,
         record_hash=record_hash(lottery.record).hex() if lottery.record else None,
@@ -169,38 +187,41 @@ def verify(lottery_id: str) -> str:
 @bp.route("/lotteries/<lottery_id>/witness", methods=["POST"])
 @access(USER)
 def witness(lottery_id: str) -> ResponseReturnValue:
+    """A witness types their digits; a refusal shows next to the field (400), input kept."""
     lottery = _lottery(lottery_id)
     form = WitnessForm()
     if form.validate_on_submit():
         try:
             draw.enter_witness(lottery, current_user, form.value.data or "")
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            show_error(form, error)
         else:
             flash(_("见证随机数已录入并写入日志。"), "success")
-    else:
-        flash(_("请输入 6–32 位数字。"), "error")
-    return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+            return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+    return _render_lottery(_lottery(lottery_id), witness_form=form), 400
 
 
 @bp.route("/lotteries/<lottery_id>/external", methods=["POST"])
 @access(USER)
 def external(lottery_id: str) -> ResponseReturnValue:
+    """The external value, typed by one account and again by a second (see
+    :mod:`market.selection.external` for who may do which)."""
     lottery = _lottery(lottery_id)
-    is_witness = any(w.user_id == current_user.id for w in lottery.request.witnesses)
-    if current_role() != "operator" and not is_witness:
+    if not external_ops.may_enter(lottery, current_user):
         abort(403)
     form = ExternalForm()
     if form.validate_on_submit():
         try:
-            draw.enter_external(lottery, current_user, form.value.data or "",
-                                form.signature.data or "")
+            outcome = external_ops.submit_external(
+                lottery, current_user, form.value.data or "", form.signature.data or "",
+                form.official_date.data)
         except SelectionError as error:
             show_error(form, error)
-            flash(_(error.message, **error.params), "error")
         else:
-            flash(_("外部随机数已录入，摇号已完成。"), "success")
-    return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+            flash(_("外部随机数已复核并写入日志，摇号已完成。") if outcome == "drawn" else
+                  _("已录入，等待另一位有权限的人员独立复核后写入日志。"), "success")
+            return redirect(url_for("lotteries.lottery_page", lottery_id=lottery_id))
+    return _render_lottery(_lottery(lottery_id), external_form=form), 400
 
 
 @bp.route("/api/lotteries")

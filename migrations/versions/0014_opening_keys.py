@@ -25,7 +25,7 @@ import market.db  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
@@ -83,12 +83,6 @@ def upgrade():
         batch_op.add_column(sa.Column('opening_threshold', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('opening_keys', sa.JSON(), nullable=True))
 
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_notification_user_id_user_account'),
-                                    'user_account', ['user_id'], ['id'])
-
     # Quotes already received were sealed with the data key: they keep opening that way.
     request = sa.table('selection_request', sa.column('method', sa.String),
                        sa.column('state', sa.String), sa.column('sealing', sa.String))
@@ -98,10 +92,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_notification_user_id_user_account'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_notification_user_id'))
-        batch_op.drop_column('user_id')
     with op.batch_alter_table('selection_request', schema=None) as batch_op:
         batch_op.drop_column('opening_keys')
         batch_op.drop_column('opening_threshold')

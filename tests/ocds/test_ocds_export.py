@@ -67,9 +67,9 @@ def test_export_at_each_stage_is_valid_ocds(city: City, validator: Draft4Validat
             c.post(f"/lotteries/{lottery_id}/witness",
                    data={"value": "123456", "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
     with timeutil.frozen(external_at + timedelta(minutes=1)):
-        op = city.client(city.operator)
-        op.post(f"/lotteries/{lottery_id}/external", data={
-            "value": "3 7 12 19 25 31 + 9", "csrf_token": csrf_token(op, f"/lotteries/{lottery_id}")})
+        from tests.selection.conftest import enter_external
+
+        enter_external(city, lottery_id, external_at)
         release = _check(validator, client.get(f"/api/ocds/{req.public_id}.json").get_json())
     assert release["tag"] == ["award"]
     assert release["tender"]["status"] == "complete"

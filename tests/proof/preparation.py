@@ -3,7 +3,8 @@
 Real processes cannot share :func:`market.timeutil.frozen`, so everything time decides is
 prepared in the past (from ``START``, a date before today) and the real clock takes it from there:
 a request whose close is past waits for ``flask selection tick``; a frozen lottery whose
-witnesses are in and whose external value is public waits for that value over HTTP.
+witnesses are in and whose external value is public and typed once (by the operator) waits for
+its second entry (by the regulator) over HTTP.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from market import timeutil
 from market.db import db
 from market.selection.models import Lottery, SelectionRequest
 from tests.conftest import csrf_token
-from tests.selection.conftest import START, City
+from tests.selection.conftest import START, City, enter_external
 from tests.selection.test_lottery_flow import _project, _request_form, _sign_up
 
 WITNESS_AFTER = timedelta(days=7, minutes=1)
@@ -27,6 +28,7 @@ EXTERNAL_VALUE = "3 7 12 19 25 31 + 9"
 @dataclass
 class Prepared:
     to_draw: list[str] = field(default_factory=list)  # frozen lottery ids, witnesses in
+    official: dict[str, str] = field(default_factory=dict)  # lottery id -> its issue's date
     to_close: list[str] = field(default_factory=list)  # request public ids, close past
     open_now: list[str] = field(default_factory=list)  # request public ids open for sign-up
 
@@ -84,6 +86,16 @@ def prepare(city: City, *, to_draw: int, to_close: int = 0, open_now: int = 0,
                 r = c.post(f"/lotteries/{lottery_id}/witness", data={
                     "value": value, "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
                 assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    # The external value's first entry (the operator's); the tests post the second one, which
+    # logs it and draws.
+    with city.app.app_context():
+        times = dict(db.session.execute(sa.select(Lottery.lottery_id, Lottery.external_at).where(
+            Lottery.lottery_id.in_(out.to_draw))).all())
+    for lottery_id in out.to_draw:
+        at = times[lottery_id]
+        out.official[lottery_id] = at.astimezone(timeutil.SHANGHAI).date().isoformat()
+        with timeutil.frozen(at + timedelta(minutes=1)):
+            enter_external(city, lottery_id, at, EXTERNAL_VALUE, people=(city.operator,))
     if open_now:
         now = datetime.now(UTC)
         with timeutil.frozen(now):

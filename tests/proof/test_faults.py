@@ -197,16 +197,18 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
     app, city, server = site["app"], site["city"], site["server"]
     base, uploads = server.url, site["uploads"]
     city: City
-    operator = inst.login(base, city.operator.email, PASSWORD)
     agency = inst.login(base, city.agencies[0].email, PASSWORD)
     owner = inst.login(base, city.owner.email, PASSWORD)
     eng = site["engagement"]
     counts: dict[str, int] = {}
 
-    def external(lottery_id: str) -> Callable[[], int]:
+    regulator = inst.login(base, city.regulator.email, PASSWORD)
+
+    def external(lottery_id: str) -> Callable[[], int]:  # the second entry: logged, then drawn
         url = f"{base}/lotteries/{lottery_id}"
-        return lambda: operator.post(url + "/external", allow_redirects=False, timeout=60, data={
-            "value": EXTERNAL_VALUE, "csrf_token": inst.token(operator, url)}).status_code
+        return lambda: regulator.post(url + "/external", allow_redirects=False, timeout=60, data={
+            "value": EXTERNAL_VALUE, "official_date": site["prepared"].official[lottery_id],
+            "csrf_token": inst.token(regulator, url)}).status_code
 
     def upload(n: int) -> Callable[[], int]:
         body = PDF + f"% contract version {n}\n".encode()

@@ -139,10 +139,11 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
         record(SECTION, "requests past close and T, never closed", len(prepared.to_close))
         record(SECTION, "confirmed awards with overdue signing clocks", len(awards))
         before = _checkpoint(bases[0])
-        # One login on instance a; the session cookie works on b too (same secret key).
-        operator = inst.login(bases[0], city.operator.email, PASSWORD)
-        token = inst.token(operator, f"{bases[1]}/lotteries/{prepared.to_draw[0]}")
-        cookies = operator.cookies.get_dict()
+        # One login on instance a; the session cookie works on b too (same secret key).  The
+        # regulator posts the external value's second entry (the operator typed the first).
+        regulator = inst.login(bases[0], city.regulator.email, PASSWORD)
+        token = inst.token(regulator, f"{bases[1]}/lotteries/{prepared.to_draw[0]}")
+        cookies = regulator.cookies.get_dict()
 
         statuses: list[int] = []
         seen: list[tuple[int, bytes]] = []
@@ -153,7 +154,8 @@ def test_two_instances_one_database(app: Flask, pg_url: str, tmp_path: Path,
             s = inst.session()
             s.cookies.update(cookies)
             r = s.post(f"{bases[n % 2]}/lotteries/{lottery_id}/external",
-                       data={"value": EXTERNAL_VALUE, "csrf_token": token},
+                       data={"value": EXTERNAL_VALUE, "csrf_token": token,
+                             "official_date": prepared.official[lottery_id]},
                        allow_redirects=False, timeout=120)
             return r.status_code
 

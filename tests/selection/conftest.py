@@ -57,6 +57,22 @@ def add_listing(app: Flask, org_id: int, code: str = "EIA") -> None:
         db.session.commit()
 
 
+def confirm_draw_years(app: Flask, years: tuple[int, ...] = (), no_draw: str = "") -> None:
+    """Confirm test draw schedules: 2026-2027 and the years around today (the proof tests run
+    on the real clock). The 2026 Spring Festival pause is a test's guess; no test depends on
+    the real one."""
+    today = datetime.now(UTC).year
+    years = years or tuple(sorted({2026, 2027, today - 1, today, today + 1}))
+    from market.selection.external import save_draw_year
+
+    with app.app_context():
+        for year in years:
+            pause = no_draw or (f"{year}-02-16..{year}-02-22" if year == 2026 else "")
+            save_draw_year(year, ssq_text=pause, fc3d_text=pause, source="test", confirmed=True,
+                           user_id=None)
+        db.session.commit()
+
+
 def build_city(app: Flask, agencies: int = 5) -> City:
     """Service type EIA, an owner with a delegate, a regulator, an operator, and ``agencies``
     admitted agencies that list EIA."""
@@ -73,6 +89,7 @@ def build_city(app: Flask, agencies: int = 5) -> City:
             agency = create_person(app, "agency_admin")
             add_listing(app, agency.org_id)
             c.agencies.append(agency)
+        confirm_draw_years(app)
         c.regulator_key = register_key(app, c.regulator)
     return c
 
@@ -94,3 +111,18 @@ def register_key(app: Flask, who: Person) -> dict[str, Any]:
 @pytest.fixture
 def city(app: Flask) -> City:
     return build_city(app)
+
+
+def enter_external(city: City, lottery_id: str, external_at: datetime,
+                   value: str = "3 7 12 19 25 31 + 9", people: tuple[Person, ...] = ()) -> None:
+    """Type a welfare-lottery result twice through the page: the operator, then the regulator
+    (the two entries an external value needs before it is logged)."""
+    from tests.conftest import csrf_token
+
+    official = external_at.astimezone(timeutil.SHANGHAI).date().isoformat()
+    for who in people or (city.operator, city.regulator):
+        c = city.client(who)
+        r = c.post(f"/lotteries/{lottery_id}/external", data={
+            "value": value, "official_date": official,
+            "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]

@@ -27,7 +27,7 @@ from market.selection.models import (
 from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
-from tests.selection.conftest import START, City
+from tests.selection.conftest import START, City, enter_external
 from tests.selection.test_lottery_flow import _publish, _sign_up
 from tests.support import opening as opening_keys
 
@@ -65,9 +65,7 @@ def _witness_and_draw(city: City, lottery_id: str, external_at) -> None:
                 "value": value, "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")}
             ).status_code == 302
     with timeutil.frozen(external_at + timedelta(minutes=20)):
-        c = city.client(city.operator)
-        c.post(f"/lotteries/{lottery_id}/external", data={
-            "value": "3 7 12 19 25 31 + 9", "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+        enter_external(city, lottery_id, external_at)
 
 
 def _verify(app: Flask, lottery_id: str, tmp_path: Path) -> str:

@@ -40,7 +40,7 @@ def _request_form(city: City, project_id: int, **overrides: str) -> dict:
             "scope": "编制环境影响报告表", "qualification_type": "", "qualification_level": "",
             "practitioners": "", "price_kind": "fixed", "price": "30000", "cap": "", "floor": "",
             "service_days": "20", "signing_days": "5", "method": "lottery",
-            "signup_closes_at": closes, "external_kind": "ssq", "external_issue": "2026025期",
+            "signup_closes_at": closes, "external_kind": "ssq",
             "avoid": "", "witnesses": [str(delegate), str(regulator)]}
     data.update(overrides)
     return data
@@ -111,10 +111,13 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
         assert [n.organisation_id for n in notes] == [city.regulator.org_id]
 
     with timeutil.frozen(external_at + timedelta(minutes=30)):
-        c = city.client(city.operator)
-        r = c.post(f"/lotteries/{lottery_id}/external", data={
-            "value": "3 7 12 19 25 31 + 9", "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
-        assert r.status_code == 302
+        # Typed by the operator, then again by the regulator: only then logged and drawn.
+        for who in (city.operator, city.regulator):
+            c = city.client(who)
+            r = c.post(f"/lotteries/{lottery_id}/external", data={
+                "value": "03 07 12 19 25 31 + 09", "official_date": "2026-03-10",
+                "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+            assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
         page = app.test_client().get(f"/lotteries/{lottery_id}").get_data(as_text=True)
         assert 'data-test="winner"' in page
         bundle = app.test_client().get(f"/lotteries/{lottery_id}/bundle.json")
@@ -124,13 +127,16 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
         assert 'data-test="verify-ok"' in verify_page
         # A second draw request changes nothing.
         c.post(f"/lotteries/{lottery_id}/external", data={
-            "value": "3 7 12 19 25 31 + 9", "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
+            "value": "3 7 12 19 25 31 + 9", "official_date": "2026-03-10",
+            "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")})
     (tmp_path / "b.json").write_bytes(bundle.get_data())
     out = subprocess.run([sys.executable, "-m", "lottery", "verify", str(tmp_path / "b.json"),
                           "--pubkey", key], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith(f"OK {lottery_id} winners=")
-    assert "external 福彩双色球 2026025期" in out.stdout
+    # The issue follows from the close by the schedule: Tuesday 10 March 2026 is the 27th
+    # 双色球 draw of the year (the test schedule pauses 16-22 February).
+    assert "external 福彩双色球 2026027期 public_at=2026-03-10T13:15:00Z value=3 7 12 19 25 31 + 9" in out.stdout
     with app.app_context():
         assert run_audit().ok
         types = [json.loads(leaf)["type"] for leaf in log.leaves(0, log.size())]
@@ -194,9 +200,20 @@ def test_bad_entropy_is_refused_and_changes_nothing(city: City) -> None:
         with app.app_context():
             before = log.size()
         op = city.client(city.operator)
-        for bad in ("3 7 12 19 31 25 + 9", "03 7 12 19 25 31 + 9", "3 7 12 19 25 31 9", ""):
-            op.post(f"/lotteries/{lottery_id}/external", data={
-                "value": bad, "csrf_token": csrf_token(op, f"/lotteries/{lottery_id}")})
+        for bad, date_, message in (
+                ("0 0 0 0 0 0 + 0", "2026-03-10", "超出范围 1–33"),
+                ("1 2 3 4 5 34 + 9", "2026-03-10", "超出范围 1–33"),
+                ("1 2 3 4 5 6 + 17", "2026-03-10", "超出范围 1–16"),
+                ("1 2 3 4 5 5 + 9", "2026-03-10", "不能重复"),
+                ("1 2 3 4 5 + 9", "2026-03-10", "6 个红球"),
+                ("", "2026-03-10", "请填写开奖号码"),
+                ("1 2 3 4 5 6 + 9", "", "请填写官方公告中该期的开奖日期"),
+                ("1 2 3 4 5 6 + 9", "2026-03-08", "早于计划的 2026-03-10")):
+            r = op.post(f"/lotteries/{lottery_id}/external", data={
+                "value": bad, "official_date": date_,
+                "csrf_token": csrf_token(op, f"/lotteries/{lottery_id}")})
+            assert r.status_code == 400 and message in r.get_data(as_text=True), (bad, date_)
+            assert bad in r.get_data(as_text=True)  # what was typed stays
         # An agency may not enter the external value.
         ag = city.client(city.agencies[0])
         assert ag.post(f"/lotteries/{lottery_id}/external", data={

@@ -1,0 +1,268 @@
+"""What a draw asks of each person (摇号待办): a witness's digits, the external value's two
+entries — on the draw page, on the dashboard, and as reminders (in the app and by e-mail).
+
+Reminders are made by ``flask selection tick`` (every minute); each has a unique key, so a
+second tick (or a second machine) adds nothing, and the e-mail of each goes out once
+(:func:`market.notify.send_emails`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from market import timeutil
+from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.db import db
+from market.i18n import N_
+from market.selection import external as external_ops
+from market.selection.models import (
+    EntropyEntry,
+    ExternalProposal,
+    Lottery,
+    LotteryState,
+    SelectionRequest,
+    Witness,
+)
+
+ROLE_WORDS = {Role.OWNER_ADMIN.value: N_("采购管理人"), Role.OWNER_DELEGATE.value: N_("采购受托人"),
+              Role.REGULATOR.value: N_("监管人员"), Role.OPERATOR.value: N_("运营人员")}
+SOON = timedelta(hours=2)  # the second witness reminder, this long before the deadline
+
+
+@dataclass
+class WitnessRow:
+    """A witness as the draw page shows them: by name, role and organisation."""
+
+    position: int
+    label: str
+    name: str
+    role: str  # a ROLE_WORDS value (translated where shown)
+    organisation: str
+    entry: EntropyEntry | None
+
+
+def _role(user_id: int, owner_org_id: int) -> tuple[str, str]:
+    rows = db.session.execute(sa.select(Membership.role, Organisation.name, Organisation.kind,
+                                        Organisation.id)
+                              .join(Organisation, Organisation.id == Membership.organisation_id)
+                              .where(Membership.user_id == user_id)
+                              .order_by(Membership.id)).all()
+    for role, name, kind, org_id in rows:  # the role that makes them a witness here first
+        if org_id == owner_org_id or kind == OrgKind.REGULATOR.value:
+            return ROLE_WORDS.get(role, role), name
+    return (ROLE_WORDS.get(rows[0][0], rows[0][0]), rows[0][1]) if rows else ("", "")
+
+
+def witness_rows(lottery: Lottery) -> list[WitnessRow]:
+    entries = {e.position: e for e in lottery.entries}
+    plan = lottery.announcement.get("entropy_plan", [])
+    out = []
+    for w in lottery.request.witnesses:
+        role, org = _role(w.user_id, lottery.request.owner_org_id)
+        label = plan[w.position]["label"] if w.position < len(plan) else w.label
+        out.append(WitnessRow(w.position, label, w.user.name, role, org, entries.get(w.position)))
+    return out
+
+
+def _witnesses_in(lottery: Lottery) -> int:
+    return sum(1 for e in lottery.entries if e.source.get("kind") == "witness")
+
+
+def _planned_witnesses(lottery: Lottery) -> int:
+    return sum(1 for e in lottery.announcement.get("entropy_plan", []) if e["kind"] == "witness")
+
+
+def witness_status(lottery: Lottery, user: User) -> dict[str, Any] | None:
+    """Where this user stands as a witness of ``lottery``: ``not_open`` (the pool is not frozen
+    yet: ``opens`` at the close), ``waiting`` (``before``: the witness who must type first),
+    ``due`` (until ``deadline``), ``done``, ``closed`` (the lottery moved on)."""
+    witness = next((w for w in lottery.request.witnesses if w.user_id == user.id), None)
+    if witness is None:
+        return None
+    entries = {e.position: e for e in lottery.entries}
+    status: dict[str, Any] = {"position": witness.position, "deadline": lottery.external_at,
+                              "opens": lottery.request.signup_closes_at}
+    if witness.position in entries:
+        status["state"] = "done"
+    elif lottery.state == LotteryState.OPEN:
+        status["state"] = "not_open"
+    elif lottery.state != LotteryState.FROZEN or timeutil.now() >= lottery.external_at:
+        status["state"] = "closed"
+    else:
+        missing = [w for w in lottery.request.witnesses
+                   if w.position < witness.position and w.position not in entries]
+        status["state"] = "waiting" if missing else "due"
+        if missing:
+            status["before"] = missing[0].user.name
+    return status
+
+
+def external_status(lottery: Lottery, user: User) -> dict[str, Any] | None:
+    """Where this user stands on the external value: None (may not type it), ``not_public``
+    (until ``public_at``), ``waiting_witnesses``, ``enter``, ``mine`` (their entry awaits a
+    second one), ``confirm``, ``needs_regulator`` (only a regulator may confirm), ``done``."""
+    if lottery.state not in (LotteryState.FROZEN, LotteryState.DRAWN) or \
+            not external_ops.may_enter(lottery, user):
+        return None
+    status: dict[str, Any] = {"public_at": lottery.external_at}
+    if lottery.state == LotteryState.DRAWN:
+        status["state"] = "done"
+    elif timeutil.now() < lottery.external_at:
+        status["state"] = "not_public"
+    elif _witnesses_in(lottery) < _planned_witnesses(lottery):
+        status["state"] = "waiting_witnesses"
+    else:
+        proposal = external_ops.pending(lottery)
+        if proposal is None:
+            status["state"] = "enter"
+        elif proposal.entered_by_id == user.id:
+            status["state"] = "mine"
+            status["proposal"] = proposal
+        elif external_ops.may_confirm(proposal, user):
+            status["state"] = "confirm"
+        else:
+            status["state"] = "needs_regulator"
+    return status
+
+
+@dataclass
+class Task:
+    lottery_id: str
+    title: str
+    kind: str  # witness / external
+    state: str
+    at: datetime | None  # deadline (due), opening time (not_open), public time (external)
+    detail: str = ""
+
+
+def my_tasks(user: User) -> list[Task]:
+    """The dashboard's draw to-dos of one person, most urgent first."""
+    tasks: list[Task] = []
+    from market.selection.draw import advance
+
+    mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
+    requests = {w.request_id for w in mine}
+    now = timeutil.now()
+    for lottery in _open_lotteries(requests):  # closes due now happen here, as on other pages
+        if lottery.state == LotteryState.OPEN and lottery.request.signup_closes_at <= now:
+            advance(lottery.request)
+    for lottery in _open_lotteries(requests):
+        status = witness_status(lottery, user)
+        if status and status["state"] in ("not_open", "waiting", "due"):
+            at = status["deadline"] if status["state"] != "not_open" else status["opens"]
+            tasks.append(Task(lottery.lottery_id, lottery.request.title, "witness",
+                              status["state"], at, status.get("before", "")))
+    roles = external_ops.roles_of(user)
+    wide = bool(roles & {Role.OPERATOR.value, Role.REGULATOR.value})
+    query = sa.select(Lottery).where(Lottery.state == LotteryState.FROZEN.value,
+                                     Lottery.external_at <= now)
+    if not wide:
+        query = query.where(Lottery.request_id.in_(requests or {-1}))
+    for lottery in db.session.scalars(query.order_by(Lottery.external_at).limit(100)):
+        status = external_status(lottery, user)
+        if status and status["state"] in ("enter", "confirm", "mine"):
+            tasks.append(Task(lottery.lottery_id, lottery.request.title, "external",
+                              status["state"], lottery.external_at))
+    order = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
+    return sorted(tasks, key=lambda t: (order.get(t.state, 9), t.at or now))
+
+
+def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
+    if not request_ids:
+        return []
+    return list(db.session.scalars(sa.select(Lottery).where(
+        Lottery.request_id.in_(request_ids),
+        Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]))
+        .order_by(Lottery.id)))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+def _org_of(user_id: int) -> int | None:
+    return db.session.scalar(sa.select(Membership.organisation_id).where(
+        Membership.user_id == user_id).order_by(Membership.id).limit(1))
+
+
+def _notify(key: str, user_id: int, subject: str, body: str, link: str, now: datetime) -> int:
+    from market.notify import Notification
+
+    org = _org_of(user_id)
+    if org is None:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.add(Notification(key=key[:120], organisation_id=org, user_id=user_id,
+                                        state="draw", subject=subject[:200], body=body,
+                                        link=link, created_at=now))
+    except IntegrityError:
+        return 0  # an earlier (or a concurrent) tick made it
+    return 1
+
+
+def _bj(at: datetime) -> str:
+    return at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def remind(now: datetime) -> int:
+    """Reminders for every frozen lottery: each witness when the pool is frozen and again
+    ``SOON`` before the deadline (until they type), everyone who may type or confirm the
+    external value once it is public.  Idempotent; returns how many were made."""
+    made = 0
+    for lottery in db.session.scalars(sa.select(Lottery).where(
+            Lottery.state == LotteryState.FROZEN.value)):
+        link = f"/lotteries/{lottery.lottery_id}"
+        request: SelectionRequest = lottery.request
+        entered = {e.position for e in lottery.entries}
+        deadline = _bj(lottery.external_at)
+        if now < lottery.external_at:
+            for w in request.witnesses:
+                if w.position in entered:
+                    continue
+                made += _notify(f"witness:{lottery.lottery_id}:{w.position}:due", w.user_id,
+                                f"请在 {deadline} 前录入见证随机数（{lottery.lottery_id}）",
+                                f"您是摇号 {lottery.lottery_id}（{request.title}）的{w.label}。报名已截止、"
+                                f"名单已冻结，请在 {deadline}（北京时间）前登录并录入 6–32 位数字；"
+                                "见证人按顺序录入，逾期未录入本次摇号将作废并重新组织。", link, now)
+                if now >= lottery.external_at - SOON:
+                    made += _notify(f"witness:{lottery.lottery_id}:{w.position}:soon", w.user_id,
+                                    f"【即将截止】{deadline} 前录入见证随机数（{lottery.lottery_id}）",
+                                    f"距离见证随机数录入截止已不足 2 小时（{deadline}，北京时间）。",
+                                    link, now)
+            continue
+        if len(entered) < sum(1 for e in lottery.announcement["entropy_plan"]
+                              if e["kind"] == "witness"):
+            continue  # the tick voids it
+        proposal = db.session.scalar(sa.select(ExternalProposal).where(
+            ExternalProposal.lottery_pk == lottery.id))
+        label = lottery.announcement["entropy_plan"][-1]["label"]
+        for user_id in _external_people(lottery):
+            if proposal is not None and proposal.entered_by_id == user_id:
+                continue
+            if proposal is None:
+                made += _notify(f"external:{lottery.lottery_id}:{user_id}", user_id,
+                                f"请录入外部随机数 {label}（{lottery.lottery_id}）",
+                                f"摇号 {lottery.lottery_id}（{request.title}）的外部随机数 {label} 已公开。"
+                                "请按官方公告录入；另一位有权限的人员（其中须有监管人员）独立再录入一次后，"
+                                "系统写入日志并完成抽取。", link, now)
+            else:
+                made += _notify(f"confirm:{lottery.lottery_id}:{proposal.id}:{user_id}", user_id,
+                                f"请复核外部随机数 {label}（{lottery.lottery_id}）",
+                                f"摇号 {lottery.lottery_id} 的外部随机数已由一人录入，等待独立复核："
+                                "请按官方公告再录入一次（不显示第一次录入的值）。", link, now)
+    return made
+
+
+def _external_people(lottery: Lottery) -> list[int]:
+    """Whom to remind about the external value: the witnesses and the regulators (the
+    operators see it on their dashboard)."""
+    people = [w.user_id for w in lottery.request.witnesses]
+    people += db.session.scalars(sa.select(Membership.user_id).join(
+        Organisation, Organisation.id == Membership.organisation_id).where(
+        Organisation.kind == OrgKind.REGULATOR.value, Membership.role == Role.REGULATOR.value)
+        .order_by(Membership.user_id)).all()
+    return list(dict.fromkeys(people))
