@@ -2,7 +2,7 @@
 
 Hand-written.  New tables for the regulators' opening keys (public halves only), the shares of
 each quote's data key sealed to them, and the key holders' presentations at an opening; a
-request says how its quotes are sealed; a notification may be for one person.
+request says how its quotes are sealed.
 
 Data: every sealed-bid request already published was sealed with the platform's data key
 (``market.crypto``), so it is marked ``sealing = 'platform'`` and stays openable exactly as
@@ -14,7 +14,7 @@ rebuilds the table, which its foreign keys refuse once rows point at it.  A down
 quotes sealed to opening keys that the older code cannot open.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-28 09:00:00
 
 """
