@@ -241,11 +241,20 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) 
     request.external_label = external_label(data.external_kind, data.external_issue)
     direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
     request.direct_agency_org_id = direct.id if direct else None
-    request.avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
-                     for a, r in data.avoid]
-    request.witnesses = [Witness(position=i, user_id=uid,
-                                 label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
-                         for i, uid in enumerate(data.witness_ids)]
+    avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
+             for a, r in data.avoid]
+    witnesses = [Witness(position=i, user_id=uid,
+                         label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
+                 for i, uid in enumerate(data.witness_ids)]
+    # The old rows go first, in their own flush: the unit of work inserts before it deletes,
+    # and a kept or reordered witness would collide with its old row on (request, person) and
+    # (request, position).
+    request.avoid.clear()
+    request.witnesses.clear()
+    if request.id is not None:
+        db.session.flush()
+    request.avoid = avoid
+    request.witnesses = witnesses
 
 
 def save_draft(owner: Organisation, data: RequestInput, user: User,
