@@ -6,9 +6,11 @@ Who may call: the owner organisation's administrator or delegates, for their own
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -79,7 +81,7 @@ class RequestInput:
     service_days: int
     signing_days: int
     method: str
-    signup_closes_at: datetime
+    signup_closes_at: datetime | None  # None: not given (direct selection has no window)
     external_kind: str
     external_issue: str
     avoid: list[tuple[str, str]] = field(default_factory=list)  # (agency public id, reason)
@@ -111,97 +113,174 @@ def external_label(kind: str, issue: str) -> str:
     return f"{GAMES[ExternalKind(kind)].name} {issue.strip()}"
 
 
-def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Project, ServiceType]:
-    project = db.session.get(Project, data.project_id)
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request's terms: the form field it belongs next to, an ``N_()``
+    message and its parameters (not a refusal yet: the form shows every one at once)."""
+
+    field: str | None
+    message: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def problems(owner: Organisation, data: RequestInput, now: datetime,
+             amending: SelectionRequest | None = None) -> list[Problem]:
+    """Every rule the terms break, in the order of the guided form (empty: they may be saved);
+    ``amending``: the published request these terms would amend.
+
+    Who may call: the owner's views, to show all errors of every step at once; saving,
+    publishing and amending call it through :func:`_check`.  Changes nothing."""
+    found: list[Problem] = []
+
+    def bad(name: str | None, message: str, **params: Any) -> None:
+        found.append(Problem(name, message, params))
+
+    project = db.session.get(Project, data.project_id) if data.project_id else None
     if project is None or project.owner_org_id != owner.id:
-        raise SelectionError("project_id", N_("请选择本单位的项目。"))
+        bad("project_id", N_("请选择本单位的项目。"))
+        project = None
     service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
     if service is None:
-        raise SelectionError("service_code", N_("请选择中介服务事项。"))
+        bad("service_code", N_("请选择中介服务事项。"))
     if not data.title.strip():
-        raise SelectionError("title", N_("请填写此项。"))
+        bad("title", N_("请填写此项。"))
     if not data.scope.strip():
-        raise SelectionError("scope", N_("请填写服务范围。"))
-    if data.qualification_level and data.qualification_level not in QUALIFICATION_LEVELS:
-        raise SelectionError("qualification_level", N_("请选择资质等级。"))
-    if data.qualification_level and not data.qualification_type:
-        raise SelectionError("qualification_type", N_("要求资质等级时须写明资质类别。"))
-    for kind, count in data.practitioners.items():
-        if not kind.strip() or not 1 <= count <= 50:
-            raise SelectionError("practitioners", N_("执业人员要求每行写“证书类别 人数”，人数 1–50。"))
+        bad("scope", N_("请填写服务范围。"))
+    found += _requirement_problems(service, data)
     if data.price_kind == "fixed":
         if data.price_fen is None or not 0 < data.price_fen <= MAX_FEE_FEN:
-            raise SelectionError("price", N_("服务费须大于 0 且不超过 1 亿元。"))
+            bad("price", N_("服务费须大于 0 且不超过 1 亿元。"))
     elif data.price_kind == "cap":
         if data.cap_fen is None or not 0 < data.cap_fen <= MAX_FEE_FEN:
-            raise SelectionError("cap", N_("最高限价须大于 0 且不超过 1 亿元。"))
-        if data.floor_fen is not None and not 0 <= data.floor_fen <= data.cap_fen:
-            raise SelectionError("floor", N_("最低限价不能高于最高限价。"))
+            bad("cap", N_("最高限价须大于 0 且不超过 1 亿元。"))
+        elif data.floor_fen is not None and not 0 <= data.floor_fen <= data.cap_fen:
+            bad("floor", N_("最低限价不能高于最高限价。"))
     else:
-        raise SelectionError("price_kind", N_("请选择价格方式。"))
+        bad("price_kind", N_("请选择价格方式。"))
     if not 1 <= data.service_days <= 365:
-        raise SelectionError("service_days", N_("服务时限须为 1–365 个工作日。"))
+        bad("service_days", N_("服务时限须为 1–365 个工作日。"))
     if not 1 <= data.signing_days <= 30:
-        raise SelectionError("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
+        bad("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
     if data.method not in {m.value for m in Method}:
-        raise SelectionError("method", N_("请选择选取方式。"))
-    if data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind != "fixed":
+        bad("method", N_("请选择选取方式。"))
+    elif amending is not None and _family(data.method) != _family(amending.method):
+        # the draw log and the bid log each carry one kind of procedure from its announcement
+        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
+    elif data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
-        raise SelectionError("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
-    if data.method == Method.SEALED_BID and data.price_kind != "cap":
-        raise SelectionError("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
+        bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
+    elif data.method == Method.SEALED_BID and data.price_kind == "fixed":
+        bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
     if data.method == Method.DIRECT:
-        _check_direct(owner, project, data, now)
-        return project, service
-    min_days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
-    earliest = current_calendar().add_working_days(local_date(now), min_days)
-    if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
-        raise SelectionError("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
-                             days=min_days, date=earliest.isoformat())
+        if project is not None:
+            found += _direct_problems(owner, project, data, now)
+        return found
+    if data.signup_closes_at is None:
+        bad("signup_closes_at", N_("请选择报名截止时间。"))
+    else:
+        min_days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+        earliest = current_calendar().add_working_days(local_date(now), min_days)
+        if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
+            bad("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
+                days=min_days, date=earliest.isoformat())
     if data.external_kind not in {k.value for k in ExternalKind}:
-        raise SelectionError("external_kind", N_("请选择外部随机数来源。"))
-    if data.external_kind != ExternalKind.DRAND and not data.external_issue.strip():
-        raise SelectionError("external_issue", N_("请填写开奖期号，如 2026138期。"))
-    if len(external_label(data.external_kind, data.external_issue)) > 64:
-        raise SelectionError("external_issue", N_("期号太长。"))
+        bad("external_kind", N_("请选择外部随机数来源。"))
+    elif data.external_kind != ExternalKind.DRAND and not data.external_issue.strip():
+        bad("external_issue", N_("请填写开奖期号，如 2026138期。"))
+    elif len(external_label(data.external_kind, data.external_issue)) > 64:
+        bad("external_issue", N_("期号太长。"))
+    found += _witness_problems(owner, data)
+    for agency_id, reason in data.avoid:
+        if not reason.strip() or len(reason) > 500:
+            bad("avoid", N_("每个回避单位都须写明理由。"))
+            break
+        if _agency(agency_id) is None:
+            bad("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
+            break
+    return found
+
+
+def _requirement_problems(service: ServiceType | None, data: RequestInput) -> list[Problem]:
+    """Requirements come from the catalogue's lists for the service (what an agency can hold
+    and have reviewed); anything else no agency could ever meet."""
+    found: list[Problem] = []
+    if data.qualification_level and data.qualification_level not in QUALIFICATION_LEVELS:
+        found.append(Problem("qualification_level", N_("请选择资质等级。")))
+    if data.qualification_level and not data.qualification_type:
+        found.append(Problem("qualification_type", N_("要求资质等级时须选择资质类型。")))
+    if service is None:
+        return found
+    allowed = list(service.qualification_types or [])
+    if data.qualification_type and data.qualification_type not in allowed:
+        found.append(Problem("qualification_type", N_(
+            "「%(value)s」不是「%(service)s」的资质类型；请从目录中选择：%(allowed)s。"), {
+            "value": data.qualification_type, "service": service.name,
+            "allowed": "、".join(allowed) or "—"}))
+    kinds = list(service.practitioner_types or [])
+    for kind, count in data.practitioners.items():
+        if kind not in kinds:
+            found.append(Problem("practitioners", N_(
+                "「%(value)s」不是「%(service)s」的执业资格类型；请从目录中选择：%(allowed)s。"), {
+                "value": kind, "service": service.name, "allowed": "、".join(kinds) or "—"}))
+        elif not 1 <= count <= 50:
+            found.append(Problem("practitioners", N_("人数须为 1–50。"),
+                                 {"value": kind, "part": "count"}))
+    return found
+
+
+def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
     if not data.witness_ids:
-        raise SelectionError("witnesses", N_("至少需要一名见证人。"))
+        return [Problem("witnesses", N_("至少需要一名见证人。"))]
     if len(set(data.witness_ids)) != len(data.witness_ids):
-        raise SelectionError("witnesses", N_("每位见证人须是不同的账户。"))
+        return [Problem("witnesses", N_("每位见证人须是不同的账户。"))]
     allowed = {u.id for u, _ in eligible_witnesses(owner)}
     if not set(data.witness_ids) <= allowed:
-        raise SelectionError("witnesses", N_("见证人须是本单位人员或监管人员。"))
+        return [Problem("witnesses", N_("见证人须是本单位人员或监管人员。"))]
     if data.method == Method.SEALED_BID and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        raise SelectionError("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))
-    for agency_id, reason in data.avoid:
-        if not reason.strip() or len(reason) > 500:
-            raise SelectionError("avoid", N_("每个回避单位都须写明理由。"))
-        if _agency(agency_id) is None:
-            raise SelectionError("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
+        return [Problem("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+    return []
+
+
+def _family(method: str) -> str:
+    return "draw" if method in (Method.LOTTERY, Method.CREDIT_MERIT) else method
+
+
+def _check(owner: Organisation, data: RequestInput, now: datetime,
+           amending: SelectionRequest | None = None) -> tuple[Project, ServiceType]:
+    """Refuse terms that break any rule; the refusal carries every problem found."""
+    found = problems(owner, data, now, amending)
+    if found:
+        first = found[0]
+        error = SelectionError(first.field, first.message, **first.params)
+        error.problems = found
+        raise error
+    project = db.session.get(Project, data.project_id)
+    service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
+    assert project is not None and service is not None  # noqa: S101  # problems() checked both
     return project, service
 
 
-def _check_direct(owner: Organisation, project: Project, data: RequestInput,
-                  now: datetime) -> None:
+def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
+                     now: datetime) -> list[Problem]:
     """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
     price, and an admitted agency that is eligible today."""
-    from market.selection.eligibility import REASON_TEXT
+    from market.domain.eligibility import RequestFacts, ineligibility
+    from market.selection.eligibility import REASON_TEXT, agency_facts
 
+    found: list[Problem] = []
     threshold = int(current_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
     if data.price_kind != "fixed":
-        raise SelectionError("price_kind", N_("直接选取须采用固定价格。"))
+        found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
     if project.fund_source != FundSource.SOCIAL and (data.price_fen or 0) >= threshold:
-        raise SelectionError("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
-                             yuan=f"{threshold // 100:,}")
+        found.append(Problem("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
+                             {"yuan": f"{threshold // 100:,}"}))
     agency = _agency(data.direct_agency)
     if agency is None:
-        raise SelectionError("direct_agency", N_("请填写已入驻中介机构的编号，如 AG-000012。"))
-    from market.domain.eligibility import RequestFacts, ineligibility
-    from market.selection.eligibility import agency_facts
-
+        found.append(Problem("direct_agency", N_("请填写已入驻中介机构的编号，如 AG-000012。")))
+        return found
     wanted = RequestFacts(
         service_code=data.service_code, owner_org_id=owner.id,
         owner_credit_code=owner.credit_code,
@@ -209,10 +288,11 @@ def _check_direct(owner: Organisation, project: Project, data: RequestInput,
         qualification_level=data.qualification_level or None,
         practitioners=dict(data.practitioners),
         avoid=frozenset(a.strip() for a, _r in data.avoid))
-    problems = ineligibility(agency_facts(agency), wanted, local_date(now))
-    if problems:
-        raise SelectionError("direct_agency", N_("该机构不符合条件：%(reasons)s"),
-                             reasons="；".join(REASON_TEXT[r] for r in problems))
+    reasons = ineligibility(agency_facts(agency), wanted, local_date(now))
+    if reasons:
+        found.append(Problem("direct_agency", N_("该机构不符合条件：%(reasons)s"),
+                             {"reasons": "；".join(REASON_TEXT[r] for r in reasons)}))
+    return found
 
 
 def _agency(public_id: str) -> Organisation | None:
@@ -236,7 +316,7 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) 
     request.service_days = data.service_days
     request.signing_days = data.signing_days
     request.method = data.method
-    request.signup_closes_at = data.signup_closes_at
+    request.signup_closes_at = data.signup_closes_at or timeutil.now()  # direct: no window
     request.external_kind = data.external_kind
     request.external_label = external_label(data.external_kind, data.external_issue)
     direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
@@ -341,16 +421,16 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     if not reason.strip() or len(reason) > 500:
         raise SelectionError("reason", N_("请写明更正理由（不超过 500 字）。"))
     before = input_of(request)
-    _project, service = _check(owner, data, now)
+    _project, service = _check(owner, data, now, amending=request)
     changes = {k: [str(getattr(before, k)), str(getattr(data, k))]
                for k in vars(data) if getattr(before, k) != getattr(data, k)}
     if not changes:
         raise SelectionError(None, N_("没有任何改动。"))
     has_signups = any(s.active for s in request.signups)
-    if has_signups and ({k for k in changes} & _EXTENDING or "price" in changes):
+    closes = data.signup_closes_at or request.signup_closes_at  # problems() requires one
+    if has_signups and {k for k in changes} & _EXTENDING:
         extended = local_day_start(current_calendar().add_working_days(
-            local_date(data.signup_closes_at), 3)) + (
-            data.signup_closes_at - local_day_start(local_date(data.signup_closes_at)))
+            local_date(closes), 3)) + (closes - local_day_start(local_date(closes)))
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
     _apply(request, data, service)

@@ -357,10 +357,10 @@ def test_direct_selection(city: City) -> None:
                              direct_agency=city.agency_id(a0))
         data["csrf_token"] = csrf_token(c, "/owner/requests/new")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200 and "直接选取只适用于" in r.get_data(as_text=True)
+        assert r.status_code == 400 and "直接选取只适用于" in r.get_data(as_text=True)
         data.update(price="40000", direct_agency="AG-999999")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200 and "已入驻中介机构" in r.get_data(as_text=True)
+        assert r.status_code == 400 and "已入驻中介机构" in r.get_data(as_text=True)
         with app.app_context():
             assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id))) == 0
         data.update(direct_agency=city.agency_id(a0))

@@ -53,7 +53,9 @@ def test_a_lottery_end_to_end_in_the_browser(browser: Any, city: City, site: str
         closes = (START + timedelta(days=7)).astimezone(timeutil.SHANGHAI)
         owner.fill("input[name=signup_closes_at]", closes.strftime("%Y-%m-%dT%H:%M"))
         owner.fill("input[name=external_issue]", "2026025期")
-        owner.select_option("select[name=witnesses]", witness_ids)
+        for slot, witness in zip(owner.query_selector_all("select[name=witnesses]"),
+                                 witness_ids, strict=False):
+            slot.select_option(witness)
         owner.click("form.wizard >> button[type=submit]")
         owner.click("[data-test=publish]")
         owner.wait_for_selector("text=公告已发布")
