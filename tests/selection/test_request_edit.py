@@ -117,3 +117,31 @@ def test_amending_a_published_request_with_witnesses_kept_or_changed(
         assert [a.reason for a in req.avoid] == ["与设计单位同一集团"]
         assert [s.lottery_id for s in req.signups] == [lotteries[1].lottery_id]
         assert run_audit().ok
+
+
+def test_an_amendment_cannot_switch_a_draw_to_a_sealed_bid(city: City) -> None:
+    """The lottery announced for the notice would stay open forever under a sealed bid (the
+    draw log then fails its audit as abandoned); a draw stays a draw."""
+    with timeutil.frozen(START):
+        req = _publish(city)
+        public_id, project_id = req.public_id, req.project_id
+    with timeutil.frozen(START + timedelta(days=1)):
+        c = city.client(city.owner)
+        data = _request_form(city, project_id, method="sealed_bid", price_kind="cap", price="",
+                             cap="40000", reason="改为竞价")
+        data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/amend")
+        r = c.post(f"/owner/requests/{public_id}/amend", data=data)
+        assert r.status_code == 400
+        assert "发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式" in r.get_data(
+            as_text=True)
+        with city.app.app_context():
+            assert db.session.scalar(sa.select(SelectionRequest.method)) == "lottery"
+            assert db.session.scalar(sa.select(sa.func.count(Amendment.id))) == 0
+        # lottery -> credit merit is still a draw: allowed, a new lottery replaces the old
+        data.update(method="credit_merit", price_kind="fixed", price="30000", cap="")
+        data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/amend")
+        assert c.post(f"/owner/requests/{public_id}/amend", data=data).status_code == 302
+    with city.app.app_context():
+        assert [lt.state for lt in db.session.scalars(
+            sa.select(Lottery).order_by(Lottery.id))] == ["void", "open"]
+        assert run_audit().ok
