@@ -111,6 +111,13 @@ class AmendForm(RequestForm):
     reason = TextAreaField(_l("更正理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
 
 
+class CancelForm(Form):
+    """The owner withdraws a published request (撤销); the reason is public."""
+
+    reason = TextAreaField(_l("撤销理由（将公开）"), validators=[
+        DataRequired(_REQUIRED), Length(max=500, message=_l("撤销理由不超过 500 字。"))])
+
+
 class WithdrawForm(Form):
     reason = StringField(_l("退出理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
 

@@ -19,7 +19,7 @@ from market import audit, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
-from market.db import db
+from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
 from market.domain.entropy import GAMES, ExternalKind
@@ -30,11 +30,15 @@ from market.selection.errors import SelectionError
 from market.selection.models import (
     Amendment,
     AvoidEntry,
+    Bid,
     FundSource,
+    Lottery,
+    LotteryState,
     Method,
     Project,
     RequestState,
     SelectionRequest,
+    SignUp,
     Witness,
 )
 
@@ -366,6 +370,12 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
     now = timeutil.now()
     data = input_of(request)
     _check(owner, data, now)
+    if request.reannounces_id is not None:
+        # the failed notice is locked: a withdrawal of it cannot cross this publication
+        failed = lock_row(SelectionRequest, request.reannounces_id)
+        if failed.state != RequestState.FAILED:
+            raise SelectionError(None, N_("原公告 %(id)s 已撤销，不能再重新公告；请新建采购公告。"),
+                                 id=failed.public_id)
     request.state = RequestState.OPEN.value
     request.published_at = now
     if request.method in draw.LOTTERY_METHODS:
@@ -376,7 +386,9 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
         request.closed_at = now
         request.state = RequestState.SELECTED.value
         draw.offer_award(request, None, request.direct_agency.public_id, 0, now)
-    audit.record("owner:request:publish", request.public_id, {"closes": timeutil.iso_z(request.signup_closes_at)})
+    audit.record("owner:request:publish", request.public_id, {
+        "closes": timeutil.iso_z(request.signup_closes_at),
+        "reannounces": request.reannounces.public_id if request.reannounces else None})
     return request
 
 
@@ -442,3 +454,123 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment
+
+
+# --- after a failure: re-announce or withdraw ------------------------------------------------
+
+def successor(request: SelectionRequest, *, published: bool = False) -> SelectionRequest | None:
+    """The re-announcement (重新公告) of a failed request, a draft or published; with
+    ``published``, only a published one (what the public may see)."""
+    q = sa.select(SelectionRequest).where(SelectionRequest.reannounces_id == request.id)
+    if published:
+        q = q.where(SelectionRequest.state != RequestState.DRAFT.value)
+    return db.session.scalars(q.order_by(SelectionRequest.id).limit(1)).first()
+
+
+def reannounce_input(failed: SelectionRequest) -> RequestInput:
+    """The failed request's terms for its re-announcement: the same terms, a window of the
+    minimum length from today, closing at the same time of day (the owner may change all)."""
+    data = input_of(failed)
+    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    old = failed.signup_closes_at
+    day = current_calendar().add_working_days(timeutil.today_local(), days)
+    data.signup_closes_at = local_day_start(day) + (old - local_day_start(local_date(old)))
+    return data
+
+
+def start_reannouncement(owner: Organisation, failed: SelectionRequest, data: RequestInput,
+                         user: User) -> SelectionRequest:
+    """Re-announce a failed request (流标后重新公告): a new draft with the terms given, naming the
+    failed request.  Published like any draft; then each notice links to the other.
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: a new draft;
+    at most one re-announcement per failed request."""
+    if failed.owner_org_id != owner.id:
+        raise SelectionError(None, N_("只有本单位的公告可以重新公告。"))
+    failed = lock_row(SelectionRequest, failed.id)
+    if failed.state != RequestState.FAILED:
+        raise SelectionError(None, N_("只有流标的公告可以重新公告。"))
+    existing = successor(failed)
+    if existing is not None:
+        raise SelectionError(None, N_("该公告已有重新公告 %(id)s。"), id=existing.public_id)
+    request = save_draft(owner, data, user)
+    request.reannounces_id = failed.id
+    audit.record("owner:request:reannounce", failed.public_id, {"draft": request.public_id})
+    return request
+
+
+def withdraw(owner: Organisation, request: SelectionRequest, user: User,
+             reason: str) -> SelectionRequest:
+    """Withdraw a published request (撤销) with a public reason, before any draw: while sign-up
+    is open, or after it failed (流标).
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: the request
+    is cancelled; an open lottery gets a ``void`` decided by the owner's account (before the
+    freeze, lottery-v1.md §7 rule 7; after it only a regulator may void, so a closed request
+    cannot be withdrawn here), an unopened sealed bid a ``void`` in the bid log (its quotes
+    stay sealed); every registrant is notified."""
+    from market.selection import bidlog, draw
+    from market.transparency import log
+
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明撤销理由（不超过 500 字），理由将公开。"))
+    if request.owner_org_id != owner.id:
+        raise SelectionError(None, N_("只有本单位的公告可以撤销。"))
+    lottery = draw.current_lottery(request)
+    if lottery is not None:  # the close and sign-ups take this lock first, so do we
+        lottery = lock_row(Lottery, lottery.id)
+    request = lock_row(SelectionRequest, request.id)
+    state = request.state
+    if state == RequestState.FAILED:
+        later = successor(request, published=True)
+        if later is not None:
+            raise SelectionError(None, N_("该公告已重新公告为 %(id)s，不能再撤销。"), id=later.public_id)
+    elif state == RequestState.CLOSED:
+        raise SelectionError(None, N_("报名已截止、名单已冻结：此后只有监管部门可以作废本次摇号，业主不能撤销。"))
+    elif state == RequestState.SELECTED:
+        raise SelectionError(None, N_("已选出中选机构，不能撤销；对结果有异议的，请向监管部门反映。"))
+    elif state == RequestState.CANCELLED:
+        raise SelectionError(None, N_("该公告已撤销。"))
+    elif state != RequestState.OPEN:
+        raise SelectionError(None, N_("草稿尚未发布，无需撤销。"))
+    at = timeutil.now()
+    if state == RequestState.OPEN:
+        if request.method in draw.LOTTERY_METHODS:
+            at = log.next_time()
+            if (lottery is None or lottery.state != LotteryState.OPEN
+                    or at >= request.signup_closes_at):
+                raise SelectionError(None, N_("报名已截止，不能再撤销。"))
+            draw.void(lottery, f"业主撤销公告：{reason}"[:500], user.account_id, at=at)
+        elif request.method == Method.SEALED_BID:
+            if request.opened_at is not None or at >= request.signup_closes_at:
+                raise SelectionError(None, N_("报价已截止，不能再撤销。"))
+            bidlog.append("void", request.public_id, {
+                "round": request.bid_round, "reason": f"业主撤销公告：{reason}"[:500],
+                "decided_by": user.account_id})
+    request.state = RequestState.CANCELLED.value
+    request.cancelled_at, request.cancelled_by_id, request.cancel_reason = at, user.id, reason
+    _notify_registrants(request, f"{request.title}：采购公告已撤销",
+                        f"项目业主撤销了采购公告 {request.public_id}。理由：{reason}")
+    audit.record("owner:request:withdraw", request.public_id, {"reason": reason, "was": state})
+    return request
+
+
+def registrants(request: SelectionRequest) -> set[int]:
+    """The agencies taking part: signed up and not withdrawn, or holding a quote."""
+    signed = db.session.scalars(sa.select(SignUp.agency_org_id).where(
+        SignUp.request_id == request.id, SignUp.withdrawn_at.is_(None)))
+    quoted = db.session.scalars(sa.select(Bid.agency_org_id).where(Bid.request_id == request.id))
+    return {*signed, *quoted}
+
+
+def _notify_registrants(request: SelectionRequest, subject: str, body: str) -> None:
+    """Tell each registrant (提醒, e-mailed by the next ``flask clocks tick``) in this
+    transaction."""
+    from market.notify import Notification
+
+    for org_id in sorted(registrants(request)):
+        db.session.add(Notification(
+            key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
+            organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
+            link=f"/notices/{request.public_id}", created_at=timeutil.now()))

@@ -19,7 +19,7 @@ from market.forms import ActionForm, show_error
 from market.selection import requests as ops
 from market.selection.draw import LOTTERY_METHODS, advance, current_lottery
 from market.selection.errors import SelectionError
-from market.selection.forms import AmendForm, ProjectForm, RequestForm
+from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestForm
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
 
@@ -173,11 +173,11 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         direct_agency=(form.direct_agency.data or "").strip()), ok
 
 
-def _initial(req: SelectionRequest) -> dict[str, object]:
-    """The form's fields filled from a saved request (editing a draft, amending a notice)."""
+def _initial(data: ops.RequestInput) -> dict[str, object]:
+    """The form's fields filled from saved terms (editing a draft, amending a notice,
+    re-announcing a failed one)."""
     from market.domain.fees import format_yuan
 
-    data = ops.input_of(req)
     money = {name: format_yuan(value).replace(",", "") if value is not None else ""
              for name, value in (("price", data.price_fen), ("cap", data.cap_fen),
                                  ("floor", data.floor_fen))}
@@ -269,7 +269,7 @@ def edit_request(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     if req.state != RequestState.DRAFT:
         abort(404)
-    form = RequestForm(data=_initial(req)) if request.method == "GET" else RequestForm()
+    form = RequestForm(data=_initial(ops.input_of(req))) if request.method == "GET" else RequestForm()
     _prepare(form)
     done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user, req),
                    _("草稿已保存。"))
@@ -297,13 +297,66 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
             "short": min(now, at_close) < minimum, "gaps": off_catalogue(req)}
 
 
+def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
+            status: int = 200) -> ResponseReturnValue:
+    from market.selection import award as award_ops
+
+    awards = award_ops.awards_of(req)
+    return render_template(
+        "selection/owner_request.html", req=req, lottery=current_lottery(req),
+        outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
+        successor=ops.successor(req), awards=awards, award=award_ops.current_award(req),
+        award_ops_changes=award_ops.changes(req, awards)), status
+
+
 @bp.route("/requests/<public_id>")
 @access("owner")
-def request_detail(public_id: str) -> str:
+def request_detail(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     advance(req)
-    return render_template("selection/owner_request.html", req=req,
-                           lottery=current_lottery(req), outlook=_outlook(req))
+    return _detail(req)
+
+
+@bp.route("/requests/<public_id>/withdraw", methods=["POST"])
+@access("owner")
+def withdraw(public_id: str) -> ResponseReturnValue:
+    """Withdraw (撤销) a published request with a public reason: open, or failed."""
+    req = _own_request(public_id)
+    if req.state == RequestState.DRAFT:
+        abort(404)
+    advance(req)  # a close that is due happens first: then only a regulator may void
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            ops.withdraw(require_org(), req, current_user, form.reason.data or "")
+        except SelectionError as error:
+            show_error(form, error)
+        else:
+            flash(_("公告已撤销，撤销理由已公开，已报名的机构会收到提醒。"), "success")
+            return redirect(url_for("owner.request_detail", public_id=public_id))
+    return _detail(req, form, 400)
+
+
+@bp.route("/requests/<public_id>/reannounce", methods=["GET", "POST"])
+@access("owner")
+def reannounce(public_id: str) -> ResponseReturnValue:
+    """Re-announce (重新公告) a failed request: the guided form, filled with its terms."""
+    failed = _own_request(public_id)
+    if failed.state != RequestState.FAILED:
+        abort(404)
+    existing = ops.successor(failed)
+    if existing is not None:
+        flash(_("该公告已有重新公告 %(id)s。", id=existing.public_id), "info")
+        target = "owner.edit_request" if existing.state == RequestState.DRAFT \
+            else "owner.request_detail"
+        return redirect(url_for(target, public_id=existing.public_id))
+    form = RequestForm(data=_initial(ops.reannounce_input(failed))) \
+        if request.method == "GET" else RequestForm()
+    _prepare(form)
+    done = _submit(form, lambda data: ops.start_reannouncement(require_org(), failed, data,
+                                                               current_user),
+                   _("重新公告的草稿已保存，请预览后发布。"))
+    return done or _form_page(form, editing=None, reannouncing=failed)
 
 
 @bp.route("/requests/<public_id>/publish", methods=["POST"])
@@ -326,7 +379,7 @@ def amend(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     if req.state != RequestState.OPEN:
         abort(404)
-    form = AmendForm(data=_initial(req)) if request.method == "GET" else AmendForm()
+    form = AmendForm(data=_initial(ops.input_of(req))) if request.method == "GET" else AmendForm()
     _prepare(form)
 
     def save(data: ops.RequestInput) -> SelectionRequest:
