@@ -145,3 +145,23 @@ def test_an_amendment_cannot_switch_a_draw_to_a_sealed_bid(city: City) -> None:
         assert [lt.state for lt in db.session.scalars(
             sa.select(Lottery).order_by(Lottery.id))] == ["void", "open"]
         assert run_audit().ok
+
+
+def test_reordering_witnesses_on_both_engines(any_app: object) -> None:
+    """The unique (request, person) and (request, position) constraints hold on PostgreSQL
+    too, where they are checked row by row as well: a swap of two witnesses saves."""
+    from tests.selection.conftest import build_city
+
+    city = build_city(any_app)  # type: ignore[arg-type]
+    with timeutil.frozen(START):
+        public_id = _draft(city)
+        c = city.client(city.owner)
+        data = _request_form(city, 0)
+        with city.app.app_context():
+            data["project_id"] = str(db.session.scalar(sa.select(SelectionRequest.project_id)))
+        data["witnesses"] = _ids(city, city.regulator, city.delegate)
+        data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/edit")
+        r = c.post(f"/owner/requests/{public_id}/edit", data=data)
+        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    assert [u for u, _label in _witnesses(city, public_id)] == [
+        city.regulator.user_id, city.delegate.user_id]
