@@ -47,16 +47,25 @@ def _placeholder() -> str:
     return "tmp-" + uuid.uuid4().hex[:24]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request's terms: the form field it belongs next to, an ``N_()``
+    message and its parameters (not a refusal yet: the form shows every one at once)."""
+
+    field: str | None
+    message: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
                    investment_fen: int, location: str) -> Project:
-    """Register a project (项目) for ``owner``."""
+    """Register a project (项目) for ``owner``.
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: a project."""
+    found = project_problems(code=code, fund_source=fund_source, investment_fen=investment_fen)
+    if found:
+        raise _refusal(found)
     code = normalise_project_code(code)
-    if validate_project_code(code) is not None:
-        raise SelectionError("code", N_("投资项目代码格式应为 YYYY-NNNNNN-NN-NN-NNNNNN，如 2026-500116-48-01-123456。"))
-    if fund_source not in {f.value for f in FundSource}:
-        raise SelectionError("fund_source", N_("请选择资金来源。"))
-    if not 0 <= investment_fen <= 10**15:
-        raise SelectionError("investment", N_("总投资额不合理。"))
     project = Project(public_id=_placeholder(), owner_org_id=owner.id, name=name.strip(),
                       code=code, fund_source=fund_source, investment_fen=investment_fen,
                       location=location.strip(), created_at=timeutil.now())
@@ -65,6 +74,18 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
     return project
+
+
+def project_problems(*, code: str, fund_source: str, investment_fen: int) -> list[Problem]:
+    """Every rule a project's facts break (the form shows them all at once); changes nothing."""
+    found = []
+    if validate_project_code(normalise_project_code(code)) is not None:
+        found.append(Problem("code", N_("投资项目代码格式应为 YYYY-NNNNNN-NN-NN-NNNNNN，如 2026-500116-48-01-123456。")))
+    if fund_source not in {f.value for f in FundSource}:
+        found.append(Problem("fund_source", N_("请选择资金来源。")))
+    if not 0 <= investment_fen <= 10**15:
+        found.append(Problem("investment", N_("总投资额不合理。")))
+    return found
 
 
 @dataclass
@@ -115,16 +136,6 @@ def external_label(kind: str, issue: str) -> str:
     if kind == ExternalKind.DRAND:
         return "drand quicknet"
     return f"{GAMES[ExternalKind(kind)].name} {issue.strip()}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a request's terms: the form field it belongs next to, an ``N_()``
-    message and its parameters (not a refusal yet: the form shows every one at once)."""
-
-    field: str | None
-    message: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def problems(owner: Organisation, data: RequestInput, now: datetime,
@@ -248,6 +259,14 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
     return []
 
 
+def _refusal(found: list[Problem]) -> SelectionError:
+    """One refusal carrying every problem (its own field and message are the first's)."""
+    first = found[0]
+    error = SelectionError(first.field, first.message, **first.params)
+    error.problems = found
+    return error
+
+
 def _family(method: str) -> str:
     return "draw" if method in (Method.LOTTERY, Method.CREDIT_MERIT) else method
 
@@ -257,10 +276,7 @@ def _check(owner: Organisation, data: RequestInput, now: datetime,
     """Refuse terms that break any rule; the refusal carries every problem found."""
     found = problems(owner, data, now, amending)
     if found:
-        first = found[0]
-        error = SelectionError(first.field, first.message, **first.params)
-        error.problems = found
-        raise error
+        raise _refusal(found)
     project = db.session.get(Project, data.project_id)
     service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
     assert project is not None and service is not None  # noqa: S101  # problems() checked both

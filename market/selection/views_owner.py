@@ -40,24 +40,31 @@ def _own_request(public_id: str) -> SelectionRequest:
 def projects() -> ResponseReturnValue:
     org = require_org()
     form = ProjectForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
         investment = yuan_to_fen(form.investment.data)
-        if investment is None or investment < 0:
+        if form.investment.data and (investment is None or investment < 0):
             form.investment.errors = [_("请填写以万元为单位的数字，最多两位小数。")]
-        else:
+            valid = False
+        # every problem of every field at once, each next to its field
+        _show(form, ops.project_problems(
+            code=form.code.data or "", fund_source=form.fund_source.data or "",
+            investment_fen=(investment or 0) * 10_000))
+        if valid and not any(f.errors for f in form):
             try:
                 ops.create_project(org, name=form.name.data or "", code=form.code.data or "",
                                    fund_source=form.fund_source.data or "",
-                                   investment_fen=investment * 10_000,
+                                   investment_fen=(investment or 0) * 10_000,
                                    location=form.location.data or "")
             except SelectionError as error:
-                show_error(form, error)
+                _show(form, error.problems or [error])
             else:
                 flash(_("项目已登记。"), "success")
                 return redirect(url_for("owner.projects"))
     rows = db.session.scalars(sa.select(Project).where(Project.owner_org_id == org.id)
                               .order_by(Project.id.desc())).all()
-    return render_template("selection/owner_projects.html", form=form, projects=rows)
+    return render_template("selection/owner_projects.html", form=form, projects=rows), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/requests")
@@ -367,7 +374,8 @@ def publish(public_id: str) -> ResponseReturnValue:
         try:
             ops.publish(require_org(), req)
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            for problem in error.problems or [error]:
+                flash(_(problem.message, **(problem.params or {})), "error")
             return redirect(url_for("owner.request_detail", public_id=public_id))
         flash(_("公告已发布，报名开始。"), "success")
     return redirect(url_for("owner.request_detail", public_id=public_id))

@@ -213,3 +213,38 @@ def test_an_older_free_text_requirement_is_shown_as_is_and_must_be_chosen_again(
             assert db.session.scalar(sa.select(SelectionRequest.state)) == "draft"
         assert "不是「环境影响评价」的执业资格类型" in c.get(
             f"/owner/requests/{public_id}").get_data(as_text=True)
+
+
+def test_the_project_form_shows_every_error_at_once(city: City) -> None:
+    with timeutil.frozen(START):
+        c = city.client(city.owner)
+        r = c.post("/owner/projects", data={
+            "name": "", "code": "2026-12", "fund_source": "", "investment": "八千",
+            "location": "云川市东城区", "csrf_token": csrf_token(c, "/owner/projects")})
+    assert r.status_code == 400
+    errors = _errors(r.get_data(as_text=True))
+    assert errors["name"] == ["请填写此项。"]
+    assert errors["code"][0].startswith("投资项目代码格式应为")
+    assert errors["investment"] == ["请填写以万元为单位的数字，最多两位小数。"]
+    assert "云川市东城区" in r.get_data(as_text=True)
+
+
+def test_a_refused_publish_lists_every_problem(city: City) -> None:
+    _catalogue(city.app)
+    with timeutil.frozen(START):
+        status, _html = _post_new(city, _request_form(city, _project(city)))
+        assert status == 302
+        with city.app.app_context():
+            req = db.session.scalar(sa.select(SelectionRequest))
+            req.practitioners = {"注册环评工程师": 2}
+            req.qualification_type = "环评资质（旧写法）"
+            db.session.commit()
+            public_id = req.public_id
+    with timeutil.frozen(START + timedelta(days=6)):  # the window is now too short, too
+        c = city.client(city.owner)
+        r = c.post(f"/owner/requests/{public_id}/publish",
+                   data={"csrf_token": csrf_token(c, f"/owner/requests/{public_id}")})
+        page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert "「环评资质（旧写法）」不是「环境影响评价」的资质类型" in page
+    assert "「注册环评工程师」不是「环境影响评价」的执业资格类型" in page
+    assert "报名期至少 3 个工作日" in page
