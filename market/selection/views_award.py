@@ -173,7 +173,7 @@ def objection(public_id: str) -> ResponseReturnValue:
             flash(_("异议已提交，监管部门处理后将公开结果。"), "success")
             return redirect(url_for("lotteries.notice", public_id=public_id))
     return render_template("selection/objection_form.html", req=req, form=form,
-                           award=ops.current_award(req))
+                           award=ops.current_award(req)), 400 if form.is_submitted() else 200
 
 
 @bp.route("/objections/<int:objection_id>/attachment")

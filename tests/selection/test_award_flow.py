@@ -273,8 +273,8 @@ def test_objection_rejected_then_upheld_reruns_under_a_new_lottery(city: City,
     loser = _person(city, ranking[2])
     with timeutil.frozen(drawn_at + timedelta(hours=1)):
         before = _snapshot(app)
-        _object(city, city.agencies[4], rid)  # not a registrant
-        _object(city, loser, rid, "")  # no text
+        assert _object(city, city.agencies[4], rid) == 400  # not a registrant
+        assert _object(city, loser, rid, "") == 400  # no text
         assert _snapshot(app) == before
         assert _object(city, loser, rid) == 302
         assert _object(city, _person(city, ranking[1]), rid, "评审有误") == 302
