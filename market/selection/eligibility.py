@@ -109,6 +109,11 @@ def eligible_agencies(wanted: RequestFacts, on: date) -> list[Organisation]:
     """The admitted agencies that could sign up for a request asking ``wanted`` on ``on``: the
     very rule sign-up and the close apply (:func:`market.domain.eligibility.ineligibility`),
     over the agencies that list the service (no other agency can pass it)."""
+    return eligible_on(wanted, [on])[on]
+
+
+def eligible_on(wanted: RequestFacts, days: list[date]) -> dict[date, list[Organisation]]:
+    """:func:`eligible_agencies` on several days, reading the agencies' facts once."""
     orgs = list(db.session.scalars(
         sa.select(Organisation).join(Listing, Listing.organisation_id == Organisation.id)
         .join(ServiceType, ServiceType.id == Listing.service_type_id)
@@ -116,7 +121,8 @@ def eligible_agencies(wanted: RequestFacts, on: date) -> list[Organisation]:
                Organisation.status == OrgStatus.ADMITTED.value)
         .distinct().order_by(Organisation.id)))
     facts = agency_facts_many(orgs)
-    return [o for o in orgs if not ineligibility(facts[o.id], wanted, on)]
+    return {day: [o for o in orgs if not ineligibility(facts[o.id], wanted, day)]
+            for day in days}
 
 
 def off_catalogue(request: SelectionRequest) -> list[str]:

@@ -290,14 +290,15 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
 
     from market import timeutil
     from market.domain.calendar import local_date
-    from market.selection.eligibility import eligible_agencies, off_catalogue, request_facts
+    from market.selection.eligibility import eligible_on, off_catalogue, request_facts
 
     if req.state not in (RequestState.DRAFT, RequestState.OPEN) or req.method == Method.DIRECT:
         return None
     wanted = request_facts(req)
-    today, close_day = timeutil.today_local(), local_date(req.signup_closes_at)
-    now = len(eligible_agencies(wanted, today))
-    at_close = len(eligible_agencies(wanted, close_day)) if close_day > today else now
+    today = timeutil.today_local()
+    close_day = max(today, local_date(req.signup_closes_at))
+    eligible = eligible_on(wanted, [today, close_day])
+    now, at_close = len(eligible[today]), len(eligible[close_day])
     minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"]) \
         if req.method in LOTTERY_METHODS else 1
     return {"now": now, "at_close": at_close, "close_day": close_day, "minimum": minimum,
