@@ -84,6 +84,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "owner.request_detail": ("GET", "/owner/requests/RQ-999999", OWNER, 404),
     "owner.publish": ("POST", "/owner/requests/RQ-999999/publish", OWNER, 404),
     "owner.amend": ("GET", "/owner/requests/RQ-999999/amend", OWNER, 404),
+    "owner.withdraw": ("POST", "/owner/requests/RQ-999999/withdraw", OWNER, 404),
+    "owner.reannounce": ("GET", "/owner/requests/RQ-999999/reannounce", OWNER, 404),
     "agency_selection.open_requests": ("GET", "/agency/requests", AGENCY_ROLES, 200),
     "agency_selection.sign_up": ("POST", "/agency/requests/RQ-999999/signup", AGENCY_ROLES, 404),
     "agency_selection.withdraw": ("POST", "/agency/requests/RQ-999999/withdraw", AGENCY_ROLES,

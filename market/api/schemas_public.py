@@ -33,7 +33,11 @@ class LotteryOut:
     request_id: str = field(metadata=_d("the selection request's public id (RQ-000123)"))
     state: str = field(metadata={"description": "open, frozen (pool fixed), drawn or void",
                                  "enum": LOTTERY_STATES})
-    winners: list[str] = field(metadata=_d("agency ids in ranked order; empty until drawn"))
+    winners: list[str] = field(metadata=_d(
+        "the signed draw record's winners, as drawn, before any decline; empty until drawn"))
+    awarded: list[str] = field(metadata=_d(
+        "the agencies holding the award through this lottery now: after a decline or a "
+        "confirmation timeout the alternate it passed to; empty when none (or not drawn)"))
     bundle_url: str | None = field(metadata={
         "description": "the verification bundle (lottery-v1 §8); null until drawn",
         "format": "uri"})

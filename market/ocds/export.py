@@ -117,6 +117,7 @@ def release(request: SelectionRequest) -> dict[str, Any]:
         tender["minValue"] = _money(request.floor_fen) if request.floor_fen else None
         tender = {k: v for k, v in tender.items() if v is not None}
     ocds_awards = []
+    why = _why(request, list(awards))
     for a in awards:
         party = parties.setdefault(a.agency.public_id, _party(a.agency, []))
         if "supplier" not in party["roles"] and a.state in ("offered", "confirmed"):
@@ -127,6 +128,8 @@ def release(request: SelectionRequest) -> dict[str, Any]:
             "suppliers": [{"id": a.agency.public_id, "name": a.agency.name}],
             "contractPeriod": {"durationInDays": a.service_days},
         }
+        if a.id in why:
+            award["description"] = why[a.id]
         lottery = lotteries.get(a.lottery_id or "")
         if lottery is not None and lottery.state == "drawn":
             award["documents"] = [{
@@ -139,6 +142,13 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     tag = ["contract"] if contracts else (["award"] if ocds_awards else ["tender"])
     if request.amendments and not ocds_awards:
         tag = ["tenderAmendment"]
+    if request.state == RequestState.CANCELLED.value:
+        tag = ["tenderCancellation"]
+        tender["documents"] = [{
+            "id": f"{request.public_id}-cancellation", "documentType": "cancellationDetails",
+            "title": "撤销公告", "description": request.cancel_reason or "",
+            "datePublished": _time(request.cancelled_at), "language": "zh"}]
+        latest = max(latest, request.cancelled_at or latest)
     out: dict[str, Any] = {
         "ocid": ocid(request),
         "id": f"{request.public_id}-v{request.version}-{request.state}",
@@ -150,11 +160,43 @@ def release(request: SelectionRequest) -> dict[str, Any]:
         "buyer": {"id": request.owner.public_id, "name": request.owner.name},
         "tender": tender,
     }
+    related = _related(request)
+    if related:
+        out["relatedProcesses"] = related
     if ocds_awards:
         out["awards"] = ocds_awards
     if contracts:
         out["contracts"] = contracts
     return out
+
+
+def _why(request: SelectionRequest, awards: list[Award]) -> dict[int, str]:
+    """Award id -> why it changed hands (the same facts the notice shows): on the award that
+    lost it, how and why; on the award that took over, whom it replaced."""
+    from market.selection.award import changes
+
+    out: dict[int, str] = {}
+    lost = [a for a in awards if a.state not in ("offered", "confirmed")]
+    for a, c in zip(lost, changes(request, awards), strict=True):
+        how = {"declined": "放弃中选", "timed_out": "逾期未确认，视为放弃"}.get(c.how, "中选作废")
+        text = f"{c.agency_id} {how}" + (f"：{c.reason}" if c.reason else "")
+        if c.to_agency_id:
+            text += f"；中选资格递补给 {c.to_agency_id}"
+            if a.replaced_by_id is not None:
+                out[a.replaced_by_id] = f"递补中选：原中选机构 {c.agency_id} {how}" + (
+                    f"（{c.reason}）" if c.reason else "")
+        out[a.id] = text
+    return out
+
+
+def _related(request: SelectionRequest) -> list[dict[str, Any]]:
+    """A re-announcement follows on from the failed request (OCDS ``unsuccessfulProcess``)."""
+    if request.reannounces is None:
+        return []
+    failed = request.reannounces
+    return [{"id": "1", "relationship": ["unsuccessfulProcess"], "title": failed.title,
+             "scheme": "ocid", "identifier": ocid(failed),
+             "uri": url_for("ocds.request_package", request_id=failed.public_id, _external=True)}]
 
 
 def _contracts(request: SelectionRequest, award_ids: dict[int, str]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ page view or ``flask selection tick`` (timeouts; idempotent under the award's ro
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -103,13 +104,53 @@ def confirm_by(award: Award) -> datetime:
 
 def current_award(request: SelectionRequest) -> Award | None:
     """The live award (offered or confirmed) of the request, if any."""
-    return db.session.scalars(sa.select(Award).where(
-        Award.request_id == request.id, Award.state.in_(LIVE)).order_by(Award.id.desc())).first()
+    return current_of(awards_of(request))
+
+
+def current_of(awards: list[Award]) -> Award | None:
+    """The live award among one request's awards (in id order): the latest offered or
+    confirmed; a request has at most one, since an award is passed on only once it is lost."""
+    return next((a for a in reversed(awards) if a.state in LIVE), None)
 
 
 def awards_of(request: SelectionRequest) -> list[Award]:
     return list(db.session.scalars(sa.select(Award).where(Award.request_id == request.id)
                                    .order_by(Award.id)))
+
+
+@dataclass(frozen=True)
+class AwardChange:
+    """Why an award stopped being the result (中选结果变更), as every page that names a winner
+    says it: who lost it, how (``declined``, ``timed_out`` or ``voided``), the public reason,
+    when, and who it passed to (None: nobody, the request failed or runs again)."""
+
+    agency_id: str
+    agency_name: str
+    how: str
+    reason: str
+    at: datetime
+    to_agency_id: str | None
+    to_agency_name: str | None
+
+
+def changes(request: SelectionRequest, awards: list[Award] | None = None) -> list[AwardChange]:
+    """Every change of the request's result in order; empty while the first award stands."""
+    rows = awards if awards is not None else awards_of(request)
+    by_id = {a.id: a for a in rows}
+    upheld = dict(db.session.execute(sa.select(Objection.award_id, Objection.decision_reason)
+                                      .where(Objection.request_id == request.id,
+                                             Objection.state == ObjectionState.UPHELD.value)).all())
+    out = []
+    for a in rows:
+        if a.state in LIVE:
+            continue
+        to = by_id.get(a.replaced_by_id) if a.replaced_by_id else None
+        reason = a.decline_reason or upheld.get(a.id) or ""
+        out.append(AwardChange(a.agency.public_id, a.agency.name, a.state, reason,
+                               a.decided_at or a.offered_at,
+                               to.agency.public_id if to else None,
+                               to.agency.name if to else None))
+    return out
 
 
 # --- confirm, decline, timeout --------------------------------------------------------------

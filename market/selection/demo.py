@@ -14,14 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from market import timeutil
-from market.accounts.models import Organisation, OrgKind, OrgStatus, Role, User
-from market.agencies.models import Listing
+from market.accounts.models import Organisation, OrgKind, Role, User
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.calendar import local_date
 from market.selection import draw
 from market.selection import requests as ops
-from market.selection.eligibility import reasons
+from market.selection.eligibility import eligible_agencies, request_facts
 from market.selection.models import Lottery, SelectionRequest
 
 
@@ -45,12 +44,7 @@ def _user(email: str) -> User:
 
 
 def _eligible(service: ServiceType, req: SelectionRequest, on: datetime) -> list[Organisation]:
-    orgs = db.session.scalars(
-        sa.select(Organisation).join(Listing, Listing.organisation_id == Organisation.id)
-        .where(Listing.service_type_id == service.id,
-               Organisation.status == OrgStatus.ADMITTED.value)
-        .order_by(Organisation.id)).all()
-    return [o for o in orgs if not reasons(o, req, local_date(on))]
+    return eligible_agencies(request_facts(req), local_date(on))
 
 
 def draw_schedule(now: datetime) -> None:

@@ -103,3 +103,35 @@ def request_facts(request: SelectionRequest) -> RequestFacts:
 
 def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reason]:
     return ineligibility(agency_facts(org), request_facts(request), on)
+
+
+def eligible_agencies(wanted: RequestFacts, on: date) -> list[Organisation]:
+    """The admitted agencies that could sign up for a request asking ``wanted`` on ``on``: the
+    very rule sign-up and the close apply (:func:`market.domain.eligibility.ineligibility`),
+    over the agencies that list the service (no other agency can pass it)."""
+    return eligible_on(wanted, [on])[on]
+
+
+def eligible_on(wanted: RequestFacts, days: list[date]) -> dict[date, list[Organisation]]:
+    """:func:`eligible_agencies` on several days, reading the agencies' facts once."""
+    orgs = list(db.session.scalars(
+        sa.select(Organisation).join(Listing, Listing.organisation_id == Organisation.id)
+        .join(ServiceType, ServiceType.id == Listing.service_type_id)
+        .where(ServiceType.code == wanted.service_code,
+               Organisation.status == OrgStatus.ADMITTED.value)
+        .distinct().order_by(Organisation.id)))
+    facts = agency_facts_many(orgs)
+    return {day: [o for o in orgs if not ineligibility(facts[o.id], wanted, day)]
+            for day in days}
+
+
+def off_catalogue(request: SelectionRequest) -> list[str]:
+    """Requirements the catalogue does not list for the request's service (older free-text
+    requirements): no agency can hold them, so nobody can sign up."""
+    service = request.service_type
+    gaps = []
+    if request.qualification_type and request.qualification_type not in (
+            service.qualification_types or []):
+        gaps.append(request.qualification_type)
+    gaps += [k for k in (request.practitioners or {}) if k not in (service.practitioner_types or [])]
+    return gaps

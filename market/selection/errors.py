@@ -13,3 +13,6 @@ class SelectionError(Refused):
         self.field = field
         self.message = message
         self.params = params
+        # every problem found when a check looks at a whole form (requests.problems), so the
+        # form can show each next to its field; empty for a single refusal
+        self.problems: list[Any] = []

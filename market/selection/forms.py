@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    FieldList,
     FileField,
+    FormField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -15,11 +19,38 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from market.forms import Form
 
 _REQUIRED = _l("请填写此项。")
+PRACTITIONER_ROWS = 3  # rows of the practitioner requirement shown; more appear once filled
+
+
+class OrderedPeopleField(SelectMultipleField):  # type: ignore[misc]  # WTForms ships no types
+    """Several ``<select>`` of the same name, one per position (见证人1, 见证人2, …): the order
+    they are submitted in is the order of the draw's plan; empty positions are skipped.  A
+    single multiple-select cannot say who comes first."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata([v for v in valuelist if v not in ("", None)])
+
+    def slots(self, minimum: int = 3) -> list[Any]:
+        """The chosen values by position, padded with None to at least ``minimum`` positions
+        and one empty position more than chosen (at most one per person who may be chosen)."""
+        chosen = list(self.data or [])
+        count = max(minimum, len(chosen) + 1)
+        count = min(count, max(len(chosen), len(self.choices or [])))
+        return chosen + [None] * (count - len(chosen))
+
+
+class PractitionerRow(SubForm):  # type: ignore[misc]
+    """One practitioner requirement: a certificate type of the service's catalogue, a count."""
+
+    kind = SelectField(_l("执业资格类型"), validators=[Optional()], validate_choice=False)
+    count = IntegerField(_l("人数"), validators=[
+        Optional(), NumberRange(1, 50, _l("人数须为 1–50。"))])
 
 
 class ProjectForm(Form):
@@ -40,9 +71,14 @@ class RequestForm(Form):
     service_code = SelectField(_l("中介服务事项"), validators=[DataRequired(_REQUIRED)])
     title = StringField(_l("公告标题"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     scope = TextAreaField(_l("服务范围和内容"), validators=[DataRequired(_REQUIRED), Length(max=5000)])
-    qualification_type = StringField(_l("资质要求（类别）"), validators=[Optional(), Length(max=100)])
+    # Choices come from the service catalogue (the types an agency can hold); whether the
+    # chosen one belongs to the chosen service is the operation's check, shown next to it.
+    qualification_type = SelectField(_l("资质要求（类型）"), validators=[Optional()],
+                                     validate_choice=False,
+                                     render_kw={"data-catalogue": "qualification_types"})
     qualification_level = SelectField(_l("最低资质等级"), validators=[Optional()])
-    practitioners = TextAreaField(_l("执业人员要求"), validators=[Optional(), Length(max=1000)])
+    practitioners = FieldList(FormField(PractitionerRow), label=_l("执业人员要求"),
+                              min_entries=PRACTITIONER_ROWS, max_entries=20)
     price_kind = RadioField(_l("价格方式"), choices=[
         SelectChoice("fixed", _l("固定价格（报名即接受）")),
         SelectChoice("cap", _l("最高限价（可设最低限价）"))], validators=[DataRequired(_REQUIRED)])
@@ -68,11 +104,18 @@ class RequestForm(Form):
         SelectChoice("drand", _l("drand quicknet 公共随机信标（每 3 秒一轮）"))],
         validators=[DataRequired(_REQUIRED)])
     avoid = TextAreaField(_l("回避名单"), validators=[Optional(), Length(max=5000)])
-    witnesses = SelectMultipleField(_l("见证人"), coerce=int, validators=[Optional()])
+    witnesses = OrderedPeopleField(_l("见证人"), coerce=int, validators=[Optional()])
 
 
 class AmendForm(RequestForm):
     reason = TextAreaField(_l("更正理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
+
+
+class CancelForm(Form):
+    """The owner withdraws a published request (撤销); the reason is public."""
+
+    reason = TextAreaField(_l("撤销理由（将公开）"), validators=[
+        DataRequired(_REQUIRED), Length(max=500, message=_l("撤销理由不超过 500 字。"))])
 
 
 class WithdrawForm(Form):

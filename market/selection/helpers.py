@@ -24,20 +24,6 @@ def utc_to_local(value: datetime) -> datetime:
     return value.astimezone(SHANGHAI).replace(tzinfo=None)
 
 
-def parse_counts(text: str | None) -> dict[str, int] | None:
-    """Lines "证书类别 人数" → {类别: 人数}; None when a line does not parse."""
-    result: dict[str, int] = {}
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        kind, _sep, count = line.rpartition(" ")
-        if not kind.strip() or not count.isdigit():
-            return None
-        result[kind.strip()] = result.get(kind.strip(), 0) + int(count)
-    return result
-
-
 def parse_avoid(text: str | None) -> list[tuple[str, str]] | None:
     """Lines "AG-000012 理由" → [(id, reason)]; None when a line has no reason."""
     result = []

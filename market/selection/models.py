@@ -91,7 +91,13 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failed_reason: Mapped[str | None] = mapped_column(sa.String(200))
-    reannounces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_request.id"))
+    # a re-announcement (重新公告) of a failed request names it; both notices link to each other
+    reannounces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("selection_request.id"),
+                                                       index=True)
+    # withdrawn by the owner (撤销): when, by whom, and the public reason
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # direct selection (直接选取): the agency the owner names
     direct_agency_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     # sealed bid (竞价): the round of quotes (a re-run after an upheld objection is a new round)
@@ -113,6 +119,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     project: Mapped[Project] = relationship(back_populates="requests")
     owner = relationship("Organisation", foreign_keys=[owner_org_id])
     direct_agency = relationship("Organisation", foreign_keys=[direct_agency_org_id])
+    reannounces: Mapped[SelectionRequest | None] = relationship(
+        remote_side=[id], foreign_keys=[reannounces_id])
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
     service_type = relationship("ServiceType")
     avoid: Mapped[list[AvoidEntry]] = relationship(back_populates="request",
                                                    cascade="all, delete-orphan")

@@ -6,10 +6,12 @@ Who may call: the owner organisation's administrator or delegates, for their own
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,7 +20,7 @@ from market import audit, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
-from market.db import db
+from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
 from market.domain.entropy import GAMES, ExternalKind
@@ -29,11 +31,15 @@ from market.selection.errors import SelectionError
 from market.selection.models import (
     Amendment,
     AvoidEntry,
+    Bid,
     FundSource,
+    Lottery,
+    LotteryState,
     Method,
     Project,
     RequestState,
     SelectionRequest,
+    SignUp,
     Witness,
 )
 
@@ -42,16 +48,25 @@ def _placeholder() -> str:
     return "tmp-" + uuid.uuid4().hex[:24]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request's terms: the form field it belongs next to, an ``N_()``
+    message and its parameters (not a refusal yet: the form shows every one at once)."""
+
+    field: str | None
+    message: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
                    investment_fen: int, location: str) -> Project:
-    """Register a project (项目) for ``owner``."""
+    """Register a project (项目) for ``owner``.
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: a project."""
+    found = project_problems(code=code, fund_source=fund_source, investment_fen=investment_fen)
+    if found:
+        raise _refusal(found)
     code = normalise_project_code(code)
-    if validate_project_code(code) is not None:
-        raise SelectionError("code", N_("投资项目代码格式应为 YYYY-NNNNNN-NN-NN-NNNNNN，如 2026-500116-48-01-123456。"))
-    if fund_source not in {f.value for f in FundSource}:
-        raise SelectionError("fund_source", N_("请选择资金来源。"))
-    if not 0 <= investment_fen <= 10**15:
-        raise SelectionError("investment", N_("总投资额不合理。"))
     project = Project(public_id=_placeholder(), owner_org_id=owner.id, name=name.strip(),
                       code=code, fund_source=fund_source, investment_fen=investment_fen,
                       location=location.strip(), created_at=timeutil.now())
@@ -60,6 +75,18 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
     return project
+
+
+def project_problems(*, code: str, fund_source: str, investment_fen: int) -> list[Problem]:
+    """Every rule a project's facts break (the form shows them all at once); changes nothing."""
+    found = []
+    if validate_project_code(normalise_project_code(code)) is not None:
+        found.append(Problem("code", N_("投资项目代码格式应为 YYYY-NNNNNN-NN-NN-NNNNNN，如 2026-500116-48-01-123456。")))
+    if fund_source not in {f.value for f in FundSource}:
+        found.append(Problem("fund_source", N_("请选择资金来源。")))
+    if not 0 <= investment_fen <= 10**15:
+        found.append(Problem("investment", N_("总投资额不合理。")))
+    return found
 
 
 @dataclass
@@ -80,7 +107,7 @@ class RequestInput:
     service_days: int
     signing_days: int
     method: str
-    signup_closes_at: datetime
+    signup_closes_at: datetime | None  # None: not given (direct selection has no window)
     external_kind: str
     avoid: list[tuple[str, str]] = field(default_factory=list)  # (agency public id, reason)
     witness_ids: list[int] = field(default_factory=list)  # user ids, in order
@@ -131,104 +158,178 @@ def _independent(owner: Organisation, witness_ids: list[int]) -> bool:
     return bool(regulators - members)
 
 
-def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Project, ServiceType]:
-    project = db.session.get(Project, data.project_id)
+def problems(owner: Organisation, data: RequestInput, now: datetime,
+             amending: SelectionRequest | None = None) -> list[Problem]:
+    """Every rule the terms break, in the order of the guided form (empty: they may be saved);
+    ``amending``: the published request these terms would amend.
+
+    Who may call: the owner's views, to show all errors of every step at once; saving,
+    publishing and amending call it through :func:`_check`.  Changes nothing."""
+    found: list[Problem] = []
+
+    def bad(name: str | None, message: str, **params: Any) -> None:
+        found.append(Problem(name, message, params))
+
+    project = db.session.get(Project, data.project_id) if data.project_id else None
     if project is None or project.owner_org_id != owner.id:
-        raise SelectionError("project_id", N_("请选择本单位的项目。"))
+        bad("project_id", N_("请选择本单位的项目。"))
+        project = None
     service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
     if service is None:
-        raise SelectionError("service_code", N_("请选择中介服务事项。"))
+        bad("service_code", N_("请选择中介服务事项。"))
     if not data.title.strip():
-        raise SelectionError("title", N_("请填写此项。"))
+        bad("title", N_("请填写此项。"))
     if not data.scope.strip():
-        raise SelectionError("scope", N_("请填写服务范围。"))
-    if data.qualification_level and data.qualification_level not in QUALIFICATION_LEVELS:
-        raise SelectionError("qualification_level", N_("请选择资质等级。"))
-    if data.qualification_level and not data.qualification_type:
-        raise SelectionError("qualification_type", N_("要求资质等级时须写明资质类别。"))
-    for kind, count in data.practitioners.items():
-        if not kind.strip() or not 1 <= count <= 50:
-            raise SelectionError("practitioners", N_("执业人员要求每行写“证书类别 人数”，人数 1–50。"))
+        bad("scope", N_("请填写服务范围。"))
+    found += _requirement_problems(service, data)
     if data.price_kind == "fixed":
         if data.price_fen is None or not 0 < data.price_fen <= MAX_FEE_FEN:
-            raise SelectionError("price", N_("服务费须大于 0 且不超过 1 亿元。"))
+            bad("price", N_("服务费须大于 0 且不超过 1 亿元。"))
     elif data.price_kind == "cap":
         if data.cap_fen is None or not 0 < data.cap_fen <= MAX_FEE_FEN:
-            raise SelectionError("cap", N_("最高限价须大于 0 且不超过 1 亿元。"))
-        if data.floor_fen is not None and not 0 <= data.floor_fen <= data.cap_fen:
-            raise SelectionError("floor", N_("最低限价不能高于最高限价。"))
+            bad("cap", N_("最高限价须大于 0 且不超过 1 亿元。"))
+        elif data.floor_fen is not None and not 0 <= data.floor_fen <= data.cap_fen:
+            bad("floor", N_("最低限价不能高于最高限价。"))
     else:
-        raise SelectionError("price_kind", N_("请选择价格方式。"))
+        bad("price_kind", N_("请选择价格方式。"))
     if not 1 <= data.service_days <= 365:
-        raise SelectionError("service_days", N_("服务时限须为 1–365 个工作日。"))
+        bad("service_days", N_("服务时限须为 1–365 个工作日。"))
     if not 1 <= data.signing_days <= 30:
-        raise SelectionError("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
+        bad("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
     if data.method not in {m.value for m in Method}:
-        raise SelectionError("method", N_("请选择选取方式。"))
-    if data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind != "fixed":
+        bad("method", N_("请选择选取方式。"))
+    elif amending is not None and _family(data.method) != _family(amending.method):
+        # the draw log and the bid log each carry one kind of procedure from its announcement
+        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
+    elif data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
-        raise SelectionError("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
-    if data.method == Method.SEALED_BID and data.price_kind != "cap":
-        raise SelectionError("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
+        bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
+    elif data.method == Method.SEALED_BID and data.price_kind == "fixed":
+        bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
     if data.method == Method.DIRECT:
-        _check_direct(owner, project, data, now)
-        return project, service
-    min_days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
-    earliest = current_calendar().add_working_days(local_date(now), min_days)
-    if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
-        raise SelectionError("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
-                             days=min_days, date=earliest.isoformat())
+        if project is not None:
+            found += _direct_problems(owner, project, data, now)
+        return found
+    if data.signup_closes_at is None:
+        bad("signup_closes_at", N_("请选择报名截止时间。"))
+    else:
+        min_days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+        earliest = current_calendar().add_working_days(local_date(now), min_days)
+        if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
+            bad("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
+                days=min_days, date=earliest.isoformat())
     if data.external_kind not in {k.value for k in ExternalKind}:
-        raise SelectionError("external_kind", N_("请选择外部随机数来源。"))
-    if data.method != Method.SEALED_BID:
+        bad("external_kind", N_("请选择外部随机数来源。"))
+    elif data.method != Method.SEALED_BID and data.signup_closes_at is not None:
         # A sealed bid draws only on a tie, planned at its opening (drand when the year's
         # schedule is still unconfirmed then); a draw's source must be plannable now.
-        from market.selection.external import plan_external
+        from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 
         delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
-        plan_external(data.external_kind, data.signup_closes_at + delay, fallback=False)
+        entry, year = preview_external(data.external_kind, data.signup_closes_at + delay)
+        if entry is None:
+            bad("external_kind", SCHEDULE_UNKNOWN, year=year)
+    found += _witness_problems(owner, data)
+    for agency_id, reason in data.avoid:
+        if not reason.strip() or len(reason) > 500:
+            bad("avoid", N_("每个回避单位都须写明理由。"))
+            break
+        if _agency(agency_id) is None:
+            bad("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
+            break
+    return found
+
+
+def _requirement_problems(service: ServiceType | None, data: RequestInput) -> list[Problem]:
+    """Requirements come from the catalogue's lists for the service (what an agency can hold
+    and have reviewed); anything else no agency could ever meet."""
+    found: list[Problem] = []
+    if data.qualification_level and data.qualification_level not in QUALIFICATION_LEVELS:
+        found.append(Problem("qualification_level", N_("请选择资质等级。")))
+    if data.qualification_level and not data.qualification_type:
+        found.append(Problem("qualification_type", N_("要求资质等级时须选择资质类型。")))
+    if service is None:
+        return found
+    allowed = list(service.qualification_types or [])
+    if data.qualification_type and data.qualification_type not in allowed:
+        found.append(Problem("qualification_type", N_(
+            "「%(value)s」不是「%(service)s」的资质类型；请从目录中选择：%(allowed)s。"), {
+            "value": data.qualification_type, "service": service.name,
+            "allowed": "、".join(allowed) or "—"}))
+    kinds = list(service.practitioner_types or [])
+    for kind, count in data.practitioners.items():
+        if kind not in kinds:
+            found.append(Problem("practitioners", N_(
+                "「%(value)s」不是「%(service)s」的执业资格类型；请从目录中选择：%(allowed)s。"), {
+                "value": kind, "service": service.name, "allowed": "、".join(kinds) or "—"}))
+        elif not 1 <= count <= 50:
+            found.append(Problem("practitioners", N_("人数须为 1–50。"),
+                                 {"value": kind, "part": "count"}))
+    return found
+
+
+def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
     if not data.witness_ids:
-        raise SelectionError("witnesses", N_("至少需要一名见证人。"))
+        return [Problem("witnesses", N_("至少需要一名见证人。"))]
     if len(set(data.witness_ids)) != len(data.witness_ids):
-        raise SelectionError("witnesses", N_("每位见证人须是不同的账户。"))
+        return [Problem("witnesses", N_("每位见证人须是不同的账户。"))]
     allowed = {u.id for u, _ in eligible_witnesses(owner)}
     if not set(data.witness_ids) <= allowed:
-        raise SelectionError("witnesses", N_("见证人须是本单位人员或监管人员。"))
+        return [Problem("witnesses", N_("见证人须是本单位人员或监管人员。"))]
     if not _independent(owner, data.witness_ids):
         # Witnesses all from the owner's side could be one person's accounts: whoever also
         # holds the platform's data key could then try witness values until a winner suits.
-        raise SelectionError("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))
+        return [Problem("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))]
     if data.method == Method.SEALED_BID and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        raise SelectionError("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))
-    for agency_id, reason in data.avoid:
-        if not reason.strip() or len(reason) > 500:
-            raise SelectionError("avoid", N_("每个回避单位都须写明理由。"))
-        if _agency(agency_id) is None:
-            raise SelectionError("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
+        return [Problem("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+    return []
+
+
+def _refusal(found: list[Problem]) -> SelectionError:
+    """One refusal carrying every problem (its own field and message are the first's)."""
+    first = found[0]
+    error = SelectionError(first.field, first.message, **first.params)
+    error.problems = found
+    return error
+
+
+def _family(method: str) -> str:
+    return "draw" if method in (Method.LOTTERY, Method.CREDIT_MERIT) else method
+
+
+def _check(owner: Organisation, data: RequestInput, now: datetime,
+           amending: SelectionRequest | None = None) -> tuple[Project, ServiceType]:
+    """Refuse terms that break any rule; the refusal carries every problem found."""
+    found = problems(owner, data, now, amending)
+    if found:
+        raise _refusal(found)
+    project = db.session.get(Project, data.project_id)
+    service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
+    assert project is not None and service is not None  # noqa: S101  # problems() checked both
     return project, service
 
 
-def _check_direct(owner: Organisation, project: Project, data: RequestInput,
-                  now: datetime) -> None:
+def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
+                     now: datetime) -> list[Problem]:
     """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
     price, and an admitted agency that is eligible today."""
-    from market.selection.eligibility import REASON_TEXT
+    from market.domain.eligibility import RequestFacts, ineligibility
+    from market.selection.eligibility import REASON_TEXT, agency_facts
 
+    found: list[Problem] = []
     threshold = int(current_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
     if data.price_kind != "fixed":
-        raise SelectionError("price_kind", N_("直接选取须采用固定价格。"))
+        found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
     if project.fund_source != FundSource.SOCIAL and (data.price_fen or 0) >= threshold:
-        raise SelectionError("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
-                             yuan=f"{threshold // 100:,}")
+        found.append(Problem("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
+                             {"yuan": f"{threshold // 100:,}"}))
     agency = _agency(data.direct_agency)
     if agency is None:
-        raise SelectionError("direct_agency", N_("请填写已入驻中介机构的编号，如 AG-000012。"))
-    from market.domain.eligibility import RequestFacts, ineligibility
-    from market.selection.eligibility import agency_facts
-
+        found.append(Problem("direct_agency", N_("请填写已入驻中介机构的编号，如 AG-000012。")))
+        return found
     wanted = RequestFacts(
         service_code=data.service_code, owner_org_id=owner.id,
         owner_credit_code=owner.credit_code,
@@ -236,10 +337,11 @@ def _check_direct(owner: Organisation, project: Project, data: RequestInput,
         qualification_level=data.qualification_level or None,
         practitioners=dict(data.practitioners),
         avoid=frozenset(a.strip() for a, _r in data.avoid))
-    problems = ineligibility(agency_facts(agency), wanted, local_date(now))
-    if problems:
-        raise SelectionError("direct_agency", N_("该机构不符合条件：%(reasons)s"),
-                             reasons="；".join(REASON_TEXT[r] for r in problems))
+    reasons = ineligibility(agency_facts(agency), wanted, local_date(now))
+    if reasons:
+        found.append(Problem("direct_agency", N_("该机构不符合条件：%(reasons)s"),
+                             {"reasons": "；".join(REASON_TEXT[r] for r in reasons)}))
+    return found
 
 
 def _agency(public_id: str) -> Organisation | None:
@@ -264,17 +366,26 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
     request.service_days = data.service_days
     request.signing_days = data.signing_days
     request.method = data.method
-    request.signup_closes_at = data.signup_closes_at
+    request.signup_closes_at = data.signup_closes_at or timeutil.now()  # direct: no window
     request.external_kind = data.external_kind
     request.external_label = external_source_name(data.external_kind)
     direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
     request.direct_agency_org_id = direct.id if direct else None
-    request.avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
-                     for a, r in data.avoid]
+    avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
+             for a, r in data.avoid]
     roles = {u.id: label for u, label in eligible_witnesses(owner)}
-    request.witnesses = [Witness(position=i, user_id=uid,
-                                 label=witness_label(i, db.session.get(User, uid), roles[uid]))  # type: ignore[arg-type]
-                         for i, uid in enumerate(data.witness_ids)]
+    witnesses = [Witness(position=i, user_id=uid,
+                         label=witness_label(i, db.session.get(User, uid), roles[uid]))  # type: ignore[arg-type]
+                 for i, uid in enumerate(data.witness_ids)]
+    # The old rows go first, in their own flush: the unit of work inserts before it deletes,
+    # and a kept or reordered witness would collide with its old row on (request, person) and
+    # (request, position).
+    request.avoid.clear()
+    request.witnesses.clear()
+    if request.id is not None:
+        db.session.flush()
+    request.avoid = avoid
+    request.witnesses = witnesses
 
 
 def save_draft(owner: Organisation, data: RequestInput, user: User,
@@ -306,6 +417,12 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
     now = timeutil.now()
     data = input_of(request)
     _check(owner, data, now)
+    if request.reannounces_id is not None:
+        # the failed notice is locked: a withdrawal of it cannot cross this publication
+        failed = lock_row(SelectionRequest, request.reannounces_id)
+        if failed.state != RequestState.FAILED:
+            raise SelectionError(None, N_("原公告 %(id)s 已撤销，不能再重新公告；请新建采购公告。"),
+                                 id=failed.public_id)
     if request.method == Method.SEALED_BID:
         from market.selection import opening
 
@@ -320,7 +437,9 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
         request.closed_at = now
         request.state = RequestState.SELECTED.value
         draw.offer_award(request, None, request.direct_agency.public_id, 0, now)
-    audit.record("owner:request:publish", request.public_id, {"closes": timeutil.iso_z(request.signup_closes_at)})
+    audit.record("owner:request:publish", request.public_id, {
+        "closes": timeutil.iso_z(request.signup_closes_at),
+        "reannounces": request.reannounces.public_id if request.reannounces else None})
     return request
 
 
@@ -364,16 +483,16 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     if not reason.strip() or len(reason) > 500:
         raise SelectionError("reason", N_("请写明更正理由（不超过 500 字）。"))
     before = input_of(request)
-    _project, service = _check(owner, data, now)
+    _project, service = _check(owner, data, now, amending=request)
     changes = {k: [str(getattr(before, k)), str(getattr(data, k))]
                for k in vars(data) if getattr(before, k) != getattr(data, k)}
     if not changes:
         raise SelectionError(None, N_("没有任何改动。"))
     has_signups = any(s.active for s in request.signups)
-    if has_signups and ({k for k in changes} & _EXTENDING or "price" in changes):
+    closes = data.signup_closes_at or request.signup_closes_at  # problems() requires one
+    if has_signups and {k for k in changes} & _EXTENDING:
         extended = local_day_start(current_calendar().add_working_days(
-            local_date(data.signup_closes_at), 3)) + (
-            data.signup_closes_at - local_day_start(local_date(data.signup_closes_at)))
+            local_date(closes), 3)) + (closes - local_day_start(local_date(closes)))
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
     _apply(request, data, service, owner)
@@ -389,3 +508,123 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment
+
+
+# --- after a failure: re-announce or withdraw ------------------------------------------------
+
+def successor(request: SelectionRequest, *, published: bool = False) -> SelectionRequest | None:
+    """The re-announcement (重新公告) of a failed request, a draft or published; with
+    ``published``, only a published one (what the public may see)."""
+    q = sa.select(SelectionRequest).where(SelectionRequest.reannounces_id == request.id)
+    if published:
+        q = q.where(SelectionRequest.state != RequestState.DRAFT.value)
+    return db.session.scalars(q.order_by(SelectionRequest.id).limit(1)).first()
+
+
+def reannounce_input(failed: SelectionRequest) -> RequestInput:
+    """The failed request's terms for its re-announcement: the same terms, a window of the
+    minimum length from today, closing at the same time of day (the owner may change all)."""
+    data = input_of(failed)
+    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    old = failed.signup_closes_at
+    day = current_calendar().add_working_days(timeutil.today_local(), days)
+    data.signup_closes_at = local_day_start(day) + (old - local_day_start(local_date(old)))
+    return data
+
+
+def start_reannouncement(owner: Organisation, failed: SelectionRequest, data: RequestInput,
+                         user: User) -> SelectionRequest:
+    """Re-announce a failed request (流标后重新公告): a new draft with the terms given, naming the
+    failed request.  Published like any draft; then each notice links to the other.
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: a new draft;
+    at most one re-announcement per failed request."""
+    if failed.owner_org_id != owner.id:
+        raise SelectionError(None, N_("只有本单位的公告可以重新公告。"))
+    failed = lock_row(SelectionRequest, failed.id)
+    if failed.state != RequestState.FAILED:
+        raise SelectionError(None, N_("只有流标的公告可以重新公告。"))
+    existing = successor(failed)
+    if existing is not None:
+        raise SelectionError(None, N_("该公告已有重新公告 %(id)s。"), id=existing.public_id)
+    request = save_draft(owner, data, user)
+    request.reannounces_id = failed.id
+    audit.record("owner:request:reannounce", failed.public_id, {"draft": request.public_id})
+    return request
+
+
+def withdraw(owner: Organisation, request: SelectionRequest, user: User,
+             reason: str) -> SelectionRequest:
+    """Withdraw a published request (撤销) with a public reason, before any draw: while sign-up
+    is open, or after it failed (流标).
+
+    Who may call: the owner organisation's administrator or delegates.  Changes: the request
+    is cancelled; an open lottery gets a ``void`` decided by the owner's account (before the
+    freeze, lottery-v1.md §7 rule 7; after it only a regulator may void, so a closed request
+    cannot be withdrawn here), an unopened sealed bid a ``void`` in the bid log (its quotes
+    stay sealed); every registrant is notified."""
+    from market.selection import bidlog, draw
+    from market.transparency import log
+
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明撤销理由（不超过 500 字），理由将公开。"))
+    if request.owner_org_id != owner.id:
+        raise SelectionError(None, N_("只有本单位的公告可以撤销。"))
+    lottery = draw.current_lottery(request)
+    if lottery is not None:  # the close and sign-ups take this lock first, so do we
+        lottery = lock_row(Lottery, lottery.id)
+    request = lock_row(SelectionRequest, request.id)
+    state = request.state
+    if state == RequestState.FAILED:
+        later = successor(request, published=True)
+        if later is not None:
+            raise SelectionError(None, N_("该公告已重新公告为 %(id)s，不能再撤销。"), id=later.public_id)
+    elif state == RequestState.CLOSED:
+        raise SelectionError(None, N_("报名已截止、名单已冻结：此后只有监管部门可以作废本次摇号，业主不能撤销。"))
+    elif state == RequestState.SELECTED:
+        raise SelectionError(None, N_("已选出中选机构，不能撤销；对结果有异议的，请向监管部门反映。"))
+    elif state == RequestState.CANCELLED:
+        raise SelectionError(None, N_("该公告已撤销。"))
+    elif state != RequestState.OPEN:
+        raise SelectionError(None, N_("草稿尚未发布，无需撤销。"))
+    at = timeutil.now()
+    if state == RequestState.OPEN:
+        if request.method in draw.LOTTERY_METHODS:
+            at = log.next_time()
+            if (lottery is None or lottery.state != LotteryState.OPEN
+                    or at >= request.signup_closes_at):
+                raise SelectionError(None, N_("报名已截止，不能再撤销。"))
+            draw.void(lottery, f"业主撤销公告：{reason}"[:500], user.account_id, at=at)
+        elif request.method == Method.SEALED_BID:
+            if request.opened_at is not None or at >= request.signup_closes_at:
+                raise SelectionError(None, N_("报价已截止，不能再撤销。"))
+            bidlog.append("void", request.public_id, {
+                "round": request.bid_round, "reason": f"业主撤销公告：{reason}"[:500],
+                "decided_by": user.account_id})
+    request.state = RequestState.CANCELLED.value
+    request.cancelled_at, request.cancelled_by_id, request.cancel_reason = at, user.id, reason
+    _notify_registrants(request, f"{request.title}：采购公告已撤销",
+                        f"项目业主撤销了采购公告 {request.public_id}。理由：{reason}")
+    audit.record("owner:request:withdraw", request.public_id, {"reason": reason, "was": state})
+    return request
+
+
+def registrants(request: SelectionRequest) -> set[int]:
+    """The agencies taking part: signed up and not withdrawn, or holding a quote."""
+    signed = db.session.scalars(sa.select(SignUp.agency_org_id).where(
+        SignUp.request_id == request.id, SignUp.withdrawn_at.is_(None)))
+    quoted = db.session.scalars(sa.select(Bid.agency_org_id).where(Bid.request_id == request.id))
+    return {*signed, *quoted}
+
+
+def _notify_registrants(request: SelectionRequest, subject: str, body: str) -> None:
+    """Tell each registrant (提醒, e-mailed by the next ``flask clocks tick``) in this
+    transaction."""
+    from market.notify import Notification
+
+    for org_id in sorted(registrants(request)):
+        db.session.add(Notification(
+            key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
+            organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
+            link=f"/notices/{request.public_id}", created_at=timeutil.now()))

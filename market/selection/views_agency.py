@@ -20,7 +20,7 @@ from market.selection import draw, sealed
 from market.selection.eligibility import REASON_TEXT, reasons
 from market.selection.errors import SelectionError
 from market.selection.forms import WithdrawForm
-from market.selection.models import RequestState, SelectionRequest, SignUp
+from market.selection.models import Award, RequestState, SelectionRequest, SignUp
 
 bp = Blueprint("agency_selection", __name__, url_prefix="/agency")
 
@@ -100,7 +100,21 @@ def signups() -> str:
     rows = db.session.scalars(sa.select(SignUp).where(SignUp.agency_org_id == org.id)
                               .order_by(SignUp.id.desc())).all()
     return render_template("selection/agency_signups.html", signups=rows,
+                           results=_results({s.request_id for s in rows}),
                            withdraw_form=WithdrawForm(), today=local_date(timeutil.now()))
+
+
+def _results(request_ids: set[int]) -> dict[int, tuple[Award | None, bool]]:
+    """Per request: the award as it stands now (None: nobody holds it) and whether it changed
+    hands since the first offer, from one query over all the requests' awards."""
+    from market.selection.award import LIVE, current_of
+
+    awards: dict[int, list[Award]] = {}
+    for a in db.session.scalars(sa.select(Award).where(Award.request_id.in_(request_ids))
+                                .order_by(Award.id)):
+        awards.setdefault(a.request_id, []).append(a)
+    return {rid: (current_of(rows), any(a.state not in LIVE for a in rows))
+            for rid, rows in awards.items()}
 
 
 @bp.route("/signups/<int:signup_id>/receipt.json")

@@ -99,8 +99,9 @@ def my_awards() -> str:
                               .order_by(Award.id.desc())).all()
     for a in rows:
         draw.advance(a.request)
+    history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
-                           decline_form=DeclineForm(), now=timeutil.now())
+                           history=history, decline_form=DeclineForm(), now=timeutil.now())
 
 
 def _award(award_id: int) -> Award:
@@ -172,7 +173,7 @@ def objection(public_id: str) -> ResponseReturnValue:
             flash(_("异议已提交，监管部门处理后将公开结果。"), "success")
             return redirect(url_for("lotteries.notice", public_id=public_id))
     return render_template("selection/objection_form.html", req=req, form=form,
-                           award=ops.current_award(req))
+                           award=ops.current_award(req)), 400 if form.is_submitted() else 200
 
 
 @bp.route("/objections/<int:objection_id>/attachment")
@@ -273,7 +274,20 @@ class RequestOut:
     owner: str
     published_at: str | None
     signup_closes_at: str
-    winner: str | None = field(metadata={"description": "the awarded agency id"})
+    winner: str | None = field(metadata={
+        "description": "the agency holding the award now: after a decline or a confirmation "
+                       "timeout the alternate it passed to; null when nobody holds it"})
+
+
+@dataclass
+class AwardChangeOut:
+    agency_id: str = field(metadata={"description": "the agency that lost the award"})
+    how: str = field(metadata={"description": "declined, timed_out or voided",
+                               "enum": ("declined", "timed_out", "voided")})
+    reason: str
+    at: str
+    replacement: str | None = field(metadata={
+        "description": "the agency the award passed to; null when none (failed or re-run)"})
 
 
 @dataclass
@@ -295,6 +309,15 @@ class RequestDetailOut(RequestOut):
     publicity_ends_at: str | None = None
     confirm_by: str | None = None
     failed_reason: str | None = None
+    award_changes: list[AwardChangeOut] = field(default_factory=list, metadata={
+        "description": "why the award is not (or no longer) the first one offered, in order"})
+    cancelled_at: str | None = None
+    cancel_reason: str | None = field(default=None, metadata={
+        "description": "the owner's public reason for withdrawing the request (撤销)"})
+    reannounces: str | None = field(default=None, metadata={
+        "description": "the failed request this one re-announces"})
+    reannounced_as: str | None = field(default=None, metadata={
+        "description": "the published request that re-announces this failed one"})
 
 
 @dataclass
@@ -352,6 +375,7 @@ def api_request(public_id: str) -> RequestDetailOut:
     draw.advance(req)
     base = _out(req)
     from market.selection.models import Lottery
+    from market.selection.requests import successor
 
     bids = None
     commitments: list[str] = []
@@ -371,4 +395,9 @@ def api_request(public_id: str) -> RequestDetailOut:
         opened_at=_iso(req.opened_at), commitments=commitments, bids=bids,
         publicity_ends_at=_iso(ops.publicity_end(a)) if a else None,
         confirm_by=_iso(ops.confirm_by(a)) if a and a.state == AwardState.OFFERED else None,
-        failed_reason=req.failed_reason)
+        failed_reason=req.failed_reason,
+        award_changes=[AwardChangeOut(c.agency_id, c.how, c.reason, timeutil.iso_z(c.at),
+                                      c.to_agency_id) for c in ops.changes(req)],
+        cancelled_at=_iso(req.cancelled_at), cancel_reason=req.cancel_reason,
+        reannounces=req.reannounces.public_id if req.reannounces else None,
+        reannounced_as=later.public_id if (later := successor(req, published=True)) else None)

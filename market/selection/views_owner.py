@@ -17,16 +17,10 @@ from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.forms import ActionForm, show_error
 from market.selection import requests as ops
-from market.selection.draw import advance, current_lottery
+from market.selection.draw import LOTTERY_METHODS, advance, current_lottery
 from market.selection.errors import SelectionError
-from market.selection.forms import AmendForm, ProjectForm, RequestForm
-from market.selection.helpers import (
-    local_to_utc,
-    parse_avoid,
-    parse_counts,
-    utc_to_local,
-    yuan_to_fen,
-)
+from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestForm
+from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
@@ -46,24 +40,31 @@ def _own_request(public_id: str) -> SelectionRequest:
 def projects() -> ResponseReturnValue:
     org = require_org()
     form = ProjectForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
         investment = yuan_to_fen(form.investment.data)
-        if investment is None or investment < 0:
+        if form.investment.data and (investment is None or investment < 0):
             form.investment.errors = [_("请填写以万元为单位的数字，最多两位小数。")]
-        else:
+            valid = False
+        # every problem of every field at once, each next to its field
+        _show(form, ops.project_problems(
+            code=form.code.data or "", fund_source=form.fund_source.data or "",
+            investment_fen=(investment or 0) * 10_000))
+        if valid and not any(f.errors for f in form):
             try:
                 ops.create_project(org, name=form.name.data or "", code=form.code.data or "",
                                    fund_source=form.fund_source.data or "",
-                                   investment_fen=investment * 10_000,
+                                   investment_fen=(investment or 0) * 10_000,
                                    location=form.location.data or "")
             except SelectionError as error:
-                show_error(form, error)
+                _show(form, error.problems or [error])
             else:
                 flash(_("项目已登记。"), "success")
                 return redirect(url_for("owner.projects"))
     rows = db.session.scalars(sa.select(Project).where(Project.owner_org_id == org.id)
                               .order_by(Project.id.desc())).all()
-    return render_template("selection/owner_projects.html", form=form, projects=rows)
+    return render_template("selection/owner_projects.html", form=form, projects=rows), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/requests")
@@ -77,6 +78,24 @@ def requests() -> str:
     return render_template("selection/owner_requests.html", requests=rows)
 
 
+def _catalogue_choices(attribute: str, current: list[str]) -> list[SelectChoice]:
+    """Every type the catalogue lists under ``attribute`` (qualification_types or
+    practitioner_types), each marked with the service types that list it, so the page can
+    offer only the chosen service's types; ``current`` values the catalogue no longer lists
+    (older free-text requirements) stay visible as they are, marked, to be chosen again."""
+    services: dict[str, list[str]] = {}
+    for st in db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)):
+        for t in getattr(st, attribute) or []:
+            services.setdefault(t, []).append(st.code)
+    choices = [SelectChoice("", _("不要求"))]
+    choices += [SelectChoice(t, t, render_kw={"data-services": " ".join(codes)})
+                for t, codes in sorted(services.items())]
+    choices += [SelectChoice(v, _("%(value)s（不在目录中，请重新选择）", value=v),
+                             render_kw={"data-services": ""})
+                for v in dict.fromkeys(current) if v and v not in services]
+    return choices
+
+
 def _prepare(form: RequestForm) -> None:
     org = require_org()
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.code}）") for p in db.session.scalars(
@@ -87,34 +106,68 @@ def _prepare(form: RequestForm) -> None:
         SelectChoice(v, v) for v in QUALIFICATION_LEVELS]
     form.witnesses.choices = [SelectChoice(u.id, f"{u.name}（{label}）")
                               for u, label in ops.eligible_witnesses(org)]
+    _requirement_choices(form)
 
 
-def _input(form: RequestForm) -> ops.RequestInput | None:
+def _requirement_choices(form: RequestForm) -> None:
+    """The requirement selects' choices, with what the form holds now (see
+    :func:`_catalogue_choices`); one empty practitioner row more once all are filled."""
+    form.qualification_type.choices = _catalogue_choices(
+        "qualification_types", [form.qualification_type.data or ""])
+    rows = form.practitioners
+    kinds = _catalogue_choices("practitioner_types", [r.form.kind.data or "" for r in rows])
+    if all(r.form.kind.data for r in rows) and len(rows) < min(rows.max_entries or 20,
+                                                               len(kinds) - 1):
+        rows.append_entry()
+    for row in rows:
+        row.form.kind.choices = kinds
+
+
+def _practitioners(form: RequestForm) -> dict[str, int] | None:
+    """The practitioner rows as {type: count}; None (errors next to the rows) when a row
+    is half filled or a type is repeated."""
+    result: dict[str, int] = {}
     ok = True
-    practitioners = parse_counts(form.practitioners.data)
+    for row in form.practitioners:
+        kind, count = (row.form.kind.data or "").strip(), row.form.count.data
+        if not kind and count is None and not row.form.count.errors:
+            continue
+        if not kind:
+            row.form.kind.errors = [*row.form.kind.errors, _("请选择执业资格类型。")]
+            ok = False
+        elif count is None and not row.form.count.errors:
+            row.form.count.errors = [*row.form.count.errors, _("请填写人数。")]
+            ok = False
+        elif kind in result:
+            row.form.kind.errors = [*row.form.kind.errors, _("同一类型请只写一行。")]
+            ok = False
+        elif count is not None:
+            result[kind] = count
+    return result if ok else None
+
+
+def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
+    """What the owner typed as the operation's input, and whether every field parsed (the
+    ones that did not have their error already; the input then holds a neutral value)."""
+    ok = True
+    practitioners = _practitioners(form)
     if practitioners is None:
-        form.practitioners.errors = [_("每行写“证书类别 人数”，如：注册环评工程师 2")]
         ok = False
-    avoid = parse_avoid(form.avoid.data)
+    avoid = parse_avoid(form.avoid.data) or []
     money = {}
     for name in ("price", "cap", "floor"):
         field = getattr(form, name)
         money[name] = yuan_to_fen(field.data)
         if field.data and money[name] is None:
-            field.errors = [_("请填写以元为单位的金额，最多两位小数。")]
+            field.errors = [*field.errors, _("请填写以元为单位的金额，最多两位小数。")]
             ok = False
     closes = local_to_utc(form.signup_closes_at.data)
     if closes is None and form.method.data == "direct":
         from market import timeutil
 
         closes = timeutil.now()  # direct selection has no window
-    elif closes is None:
-        form.signup_closes_at.errors = [_("请选择报名截止时间。")]
-        ok = False
-    if not ok or closes is None or avoid is None:
-        return None
     return ops.RequestInput(
-        project_id=form.project_id.data, service_code=form.service_code.data or "",
+        project_id=form.project_id.data or 0, service_code=form.service_code.data or "",
         title=form.title.data or "", scope=form.scope.data or "",
         qualification_type=form.qualification_type.data or None,
         qualification_level=form.qualification_level.data or None,
@@ -124,47 +177,84 @@ def _input(form: RequestForm) -> ops.RequestInput | None:
         method=form.method.data or "", signup_closes_at=closes,
         external_kind=form.external_kind.data or "",
         avoid=avoid, witness_ids=list(form.witnesses.data or []),
-        direct_agency=(form.direct_agency.data or "").strip())
+        direct_agency=(form.direct_agency.data or "").strip()), ok
 
 
-def _fill(form: RequestForm, req: SelectionRequest) -> None:
-    data = ops.input_of(req)
-    form.project_id.data = data.project_id
-    form.service_code.data = data.service_code
-    form.title.data, form.scope.data = data.title, data.scope
-    form.qualification_type.data = data.qualification_type or ""
-    form.qualification_level.data = data.qualification_level or ""
-    form.practitioners.data = "\n".join(f"{k} {v}" for k, v in data.practitioners.items())
-    form.price_kind.data = data.price_kind
+def _initial(data: ops.RequestInput) -> dict[str, object]:
+    """The form's fields filled from saved terms (editing a draft, amending a notice,
+    re-announcing a failed one)."""
     from market.domain.fees import format_yuan
 
-    for name, value in (("price", data.price_fen), ("cap", data.cap_fen), ("floor", data.floor_fen)):
-        getattr(form, name).data = format_yuan(value).replace(",", "") if value is not None else ""
-    form.service_days.data, form.signing_days.data = data.service_days, data.signing_days
-    form.method.data = data.method
-    form.signup_closes_at.data = utc_to_local(data.signup_closes_at)
-    form.external_kind.data = data.external_kind
-    form.avoid.data = "\n".join(f"{a} {r}" for a, r in data.avoid)
-    form.witnesses.data = data.witness_ids
-    form.direct_agency.data = data.direct_agency
+    money = {name: format_yuan(value).replace(",", "") if value is not None else ""
+             for name, value in (("price", data.price_fen), ("cap", data.cap_fen),
+                                 ("floor", data.floor_fen))}
+    return {
+        "project_id": data.project_id, "service_code": data.service_code,
+        "title": data.title, "scope": data.scope,
+        "qualification_type": data.qualification_type or "",
+        "qualification_level": data.qualification_level or "",
+        "practitioners": [{"kind": k, "count": v} for k, v in data.practitioners.items()],
+        "price_kind": data.price_kind, **money,
+        "service_days": data.service_days, "signing_days": data.signing_days,
+        "method": data.method,
+        "signup_closes_at": utc_to_local(data.signup_closes_at) if data.signup_closes_at else None,
+        "external_kind": data.external_kind,
+        "avoid": "\n".join(f"{a} {r}" for a, r in data.avoid),
+        "witnesses": data.witness_ids, "direct_agency": data.direct_agency,
+    }
+
+
+def _show(form: RequestForm, found: list[ops.Problem] | list[SelectionError]) -> None:
+    """Each problem next to its field (a practitioner problem next to its row), unless that
+    field already shows an error; problems of no field on top of the page."""
+    for problem in found:
+        message = _(problem.message, **(problem.params or {}))
+        target = None
+        if problem.field == "practitioners":
+            rows = list(form.practitioners)
+            kind = (problem.params or {}).get("value")
+            row = next((r for r in rows if r.form.kind.data == kind), rows[0] if rows else None)
+            if row is not None:
+                part = (problem.params or {}).get("part")
+                target = row.form.count if part == "count" else row.form.kind
+        elif problem.field:
+            target = getattr(form, problem.field, None)
+        if target is None or not hasattr(target, "errors"):
+            flash(message, "error")
+        elif not target.errors:
+            target.errors = [message]
 
 
 def _submit(form: RequestForm, save: Callable[[ops.RequestInput], SelectionRequest],
-            done: str) -> ResponseReturnValue | None:
+            done: str, amending: SelectionRequest | None = None) -> ResponseReturnValue | None:
     """Parse the guided form, call ``save``; a redirect to the request when it worked, None
-    (render the form again, errors next to the fields, input kept) when it did not."""
-    if not form.validate_on_submit():
+    (render the form again with every error of every step next to its field, input kept)
+    when it did not."""
+    from market import timeutil
+
+    if not form.is_submitted():
         return None
-    data = _input(form)
-    if data is None:
+    valid = form.validate()
+    data, parsed = _input(form)
+    found = ops.problems(require_org(), data, timeutil.now(), amending)
+    if not (valid and parsed) or found:
+        _show(form, found)
         return None
     try:
         req = save(data)
     except SelectionError as error:
-        show_error(form, error)
+        _show(form, error.problems or [error])
         return None
     flash(done, "success")
     return redirect(url_for("owner.request_detail", public_id=req.public_id))
+
+
+def _form_page(form: RequestForm, **context: object) -> ResponseReturnValue:
+    """The guided form again: 400 when it shows errors (nothing was saved)."""
+    _requirement_choices(form)
+    failed = form.is_submitted()
+    return render_template("selection/request_form.html", form=form, **context), \
+        400 if failed else 200
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
@@ -177,7 +267,7 @@ def new_request() -> ResponseReturnValue:
         return redirect(url_for("owner.projects"))
     done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user),
                    _("草稿已保存，请预览后发布。"))
-    return done or render_template("selection/request_form.html", form=form, editing=None)
+    return done or _form_page(form, editing=None)
 
 
 @bp.route("/requests/<public_id>/edit", methods=["GET", "POST"])
@@ -186,29 +276,106 @@ def edit_request(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     if req.state != RequestState.DRAFT:
         abort(404)
-    form = RequestForm()
+    form = RequestForm(data=_initial(ops.input_of(req))) if request.method == "GET" else RequestForm()
     _prepare(form)
-    if request.method == "GET":
-        _fill(form, req)
     done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user, req),
                    _("草稿已保存。"))
-    return done or render_template("selection/request_form.html", form=form, editing=req)
+    return done or _form_page(form, editing=req)
+
+
+def _outlook(req: SelectionRequest) -> dict[str, object] | None:
+    """How many admitted agencies the request's terms admit now and on the close date (the
+    sign-up rule itself), against the minimum the close needs; None once sign-up is over."""
+    from flask import current_app
+
+    from market import timeutil
+    from market.domain.calendar import local_date
+    from market.selection.eligibility import eligible_on, off_catalogue, request_facts
+
+    if req.state not in (RequestState.DRAFT, RequestState.OPEN) or req.method == Method.DIRECT:
+        return None
+    wanted = request_facts(req)
+    today = timeutil.today_local()
+    close_day = max(today, local_date(req.signup_closes_at))
+    eligible = eligible_on(wanted, [today, close_day])
+    now, at_close = len(eligible[today]), len(eligible[close_day])
+    minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"]) \
+        if req.method in LOTTERY_METHODS else 1
+    return {"now": now, "at_close": at_close, "close_day": close_day, "minimum": minimum,
+            "short": min(now, at_close) < minimum, "gaps": off_catalogue(req)}
+
+
+def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
+            status: int = 200) -> ResponseReturnValue:
+    from market.selection import award as award_ops
+
+    awards = award_ops.awards_of(req)
+    return render_template(
+        "selection/owner_request.html", req=req, lottery=current_lottery(req),
+        outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
+        successor=ops.successor(req), awards=awards, award=award_ops.current_award(req),
+        award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
+        planned=_planned_source(req)), status
+
+
+def _sealing_context(req: SelectionRequest) -> dict[str, object]:
+    """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
+    from market.selection import opening
+
+    keys = len(opening.active_keys())
+    return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
+            "keys_missing": (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
+                             and keys < opening.threshold())}
 
 
 @bp.route("/requests/<public_id>")
 @access("owner")
-def request_detail(public_id: str) -> str:
-    from market.selection import opening
-
+def request_detail(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     advance(req)
-    keys_missing = (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
-                    and len(opening.active_keys()) < opening.threshold())
-    return render_template("selection/owner_request.html", req=req,
-                           lottery=current_lottery(req), preview=ops.input_of(req),
-                           sealing=opening.status(req), keys_missing=keys_missing,
-                           key_count=len(opening.active_keys()), threshold=opening.threshold(),
-                           planned=_planned_source(req))
+    return _detail(req)
+
+
+@bp.route("/requests/<public_id>/withdraw", methods=["POST"])
+@access("owner")
+def withdraw(public_id: str) -> ResponseReturnValue:
+    """Withdraw (撤销) a published request with a public reason: open, or failed."""
+    req = _own_request(public_id)
+    if req.state == RequestState.DRAFT:
+        abort(404)
+    advance(req)  # a close that is due happens first: then only a regulator may void
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            ops.withdraw(require_org(), req, current_user, form.reason.data or "")
+        except SelectionError as error:
+            show_error(form, error)
+        else:
+            flash(_("公告已撤销，撤销理由已公开，已报名的机构会收到提醒。"), "success")
+            return redirect(url_for("owner.request_detail", public_id=public_id))
+    return _detail(req, form, 400)
+
+
+@bp.route("/requests/<public_id>/reannounce", methods=["GET", "POST"])
+@access("owner")
+def reannounce(public_id: str) -> ResponseReturnValue:
+    """Re-announce (重新公告) a failed request: the guided form, filled with its terms."""
+    failed = _own_request(public_id)
+    if failed.state != RequestState.FAILED:
+        abort(404)
+    existing = ops.successor(failed)
+    if existing is not None:
+        flash(_("该公告已有重新公告 %(id)s。", id=existing.public_id), "info")
+        target = "owner.edit_request" if existing.state == RequestState.DRAFT \
+            else "owner.request_detail"
+        return redirect(url_for(target, public_id=existing.public_id))
+    form = RequestForm(data=_initial(ops.reannounce_input(failed))) \
+        if request.method == "GET" else RequestForm()
+    _prepare(form)
+    done = _submit(form, lambda data: ops.start_reannouncement(require_org(), failed, data,
+                                                               current_user),
+                   _("重新公告的草稿已保存，请预览后发布。"))
+    return done or _form_page(form, editing=None, reannouncing=failed)
 
 
 def _planned_source(req: SelectionRequest) -> tuple[str | None, str | None]:
@@ -236,7 +403,8 @@ def publish(public_id: str) -> ResponseReturnValue:
         try:
             ops.publish(require_org(), req)
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            for problem in error.problems or [error]:
+                flash(_(problem.message, **(problem.params or {})), "error")
             return redirect(url_for("owner.request_detail", public_id=public_id))
         flash(_("公告已发布，报名开始。"), "success")
     return redirect(url_for("owner.request_detail", public_id=public_id))
@@ -248,14 +416,12 @@ def amend(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     if req.state != RequestState.OPEN:
         abort(404)
-    form = AmendForm()
+    form = AmendForm(data=_initial(ops.input_of(req))) if request.method == "GET" else AmendForm()
     _prepare(form)
-    if request.method == "GET":
-        _fill(form, req)
+
     def save(data: ops.RequestInput) -> SelectionRequest:
         ops.amend(require_org(), req, data, form.reason.data or "", current_user)
         return req
 
-    done = _submit(form, save, _("更正公告已发布。"))
-    return done or render_template("selection/request_form.html", form=form, editing=req,
-                                   amending=True)
+    done = _submit(form, save, _("更正公告已发布。"), amending=req)
+    return done or _form_page(form, editing=req, amending=True)

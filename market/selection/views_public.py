@@ -29,6 +29,7 @@ from market.selection import external as external_ops
 from market.selection.errors import SelectionError
 from market.selection.forms import ExternalForm, WitnessForm
 from market.selection.models import (
+    Award,
     Lottery,
     RequestState,
     SelectionRequest,
@@ -89,14 +90,17 @@ def notice(public_id: str) -> str:
     from market.selection import award as award_ops
     from market.selection import opening, sealed
     from market.selection.models import Objection
+    from market.selection.requests import successor
 
     bids = sealed.current_bids(req) if req.method == "sealed_bid" else []
     if req.method == "sealed_bid":
         registrants = len(bids)
+    awards = award_ops.awards_of(req)
     return render_template(
         "selection/notice.html", req=req, lotteries=lotteries, registrants=registrants,
         sealing=opening.status(req),
-        bids=bids, awards=award_ops.awards_of(req), award=award_ops.current_award(req),
+        bids=bids, awards=awards, award=award_ops.current_award(req),
+        changes=award_ops.changes(req, awards), successor=successor(req, published=True),
         award_ops=award_ops, now=timeutil.now(),
         objections=db.session.scalars(sa.select(Objection).where(
             Objection.request_id == req.id).order_by(Objection.id)).all())
@@ -135,12 +139,15 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
     me = current_user if current_user.is_authenticated else None
     external = plan[-1] if plan else None
     page_url = url_for("lotteries.lottery_page", lottery_id=lottery_id, _external=True)
+    from market.selection import award as award_ops
+
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
         entries=entries, external=external, witnesses=tasks.witness_rows(lottery),
         my_witness=tasks.witness_status(lottery, me) if me else None,
         my_external=tasks.external_status(lottery, me) if me else None,
         proposal=external_ops.pending(lottery),
+        award=award_ops.current_award(lottery.request), changes=award_ops.changes(lottery.request),
         external_public_at=public_time(external) if external else None,
         witness_form=witness_form or WitnessForm(),
         external_form=external_form or ExternalForm(), qr=_qr_svg(page_url),
@@ -237,9 +244,19 @@ def api_lotteries(query: PageQuery) -> Page[LotteryOut]:
                               .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
                               .order_by(Lottery.id.desc()).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()
+    from market.selection.award import LIVE
+
+    live: dict[str, list[str]] = {}
+    for lottery_id, agency_id in db.session.execute(
+            sa.select(Award.lottery_id, Organisation.public_id)
+            .join(Organisation, Organisation.id == Award.agency_org_id)
+            .where(Award.lottery_id.in_([lot.lottery_id for lot, _rid in rows]),
+                   Award.state.in_(LIVE)).order_by(Award.rank)):
+        live.setdefault(str(lottery_id), []).append(agency_id)
     items = [LotteryOut(
         id=lot.lottery_id, request_id=rid, state=lot.state,
         winners=list((lot.record or {}).get("winners", [])),
+        awarded=live.get(lot.lottery_id, []) if lot.state == "drawn" else [],
         bundle_url=url_for("lotteries.bundle", lottery_id=lot.lottery_id, _external=True)
         if lot.record is not None else None,
     ) for lot, rid in rows]

@@ -120,3 +120,44 @@ def test_every_demo_request_exports_valid_ocds(tmp_path: Path, validator: Draft4
     _check(validator, body)
     assert len(body["releases"]) == len(ids) == int(bulk.headers["X-Total-Count"])
     assert client.get("/api/ocds/releases.json?page=0").status_code == 400
+
+
+def test_a_withdrawn_and_a_re_announced_request_are_valid_ocds(
+        city: City, validator: Draft4Validator) -> None:
+    """Withdrawn: a tender cancellation with the public reason; re-announced: a related
+    process naming the failed one as ``unsuccessfulProcess``."""
+    from tests.conftest import csrf_token
+
+    client = city.app.test_client()
+    with timeutil.frozen(START):
+        failed = _publish(city)
+        withdrawn = _publish(city)
+        owner = city.client(city.owner)
+        r = owner.post(f"/owner/requests/{withdrawn.public_id}/withdraw", data={
+            "reason": "项目暂缓实施",
+            "csrf_token": csrf_token(owner, f"/owner/requests/{withdrawn.public_id}")})
+        assert r.status_code == 302
+        release = _check(validator, client.get(f"/api/ocds/{withdrawn.public_id}.json").get_json())
+    assert release["tag"] == ["tenderCancellation"]
+    assert release["tender"]["status"] == "cancelled"
+    (doc,) = release["tender"]["documents"]
+    assert (doc["documentType"], doc["description"]) == ("cancellationDetails", "项目暂缓实施")
+    with timeutil.frozen(START + timedelta(days=8)):
+        client.get(f"/notices/{failed.public_id}")  # fails: nobody signed up
+        form = owner.get(f"/owner/requests/{failed.public_id}/reannounce")
+        assert form.status_code == 200
+        data = {"project_id": str(failed.project_id), "service_code": "EIA", "title": "重新公告",
+                "scope": "编制环境影响报告表", "price_kind": "fixed", "price": "30000",
+                "service_days": "20", "signing_days": "5", "method": "lottery",
+                "signup_closes_at": "2026-03-16T09:00", "external_kind": "ssq",
+                "external_issue": "2026031期", "witnesses": [str(city.delegate.user_id)],
+                "csrf_token": csrf_token(owner, f"/owner/requests/{failed.public_id}/reannounce")}
+        r = owner.post(f"/owner/requests/{failed.public_id}/reannounce", data=data)
+        assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
+        new_id = r.headers["Location"].rsplit("/", 1)[1]
+        owner.post(f"/owner/requests/{new_id}/publish",
+                   data={"csrf_token": csrf_token(owner, f"/owner/requests/{new_id}")})
+        release = _check(validator, client.get(f"/api/ocds/{new_id}.json").get_json())
+    (related,) = release["relatedProcesses"]
+    assert related["relationship"] == ["unsuccessfulProcess"]
+    assert related["scheme"] == "ocid" and related["identifier"].endswith(failed.public_id)

@@ -55,6 +55,9 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
     "owner.amend": ("GET", "/owner/requests/{public_id}/amend",
                     _RQ_OWNER1.replace("ORDER BY", "AND state = 'published' ORDER BY")),
     "owner.publish": ("POST", "/owner/requests/{public_id}/publish", _RQ_OWNER1),
+    "owner.withdraw": ("POST", "/owner/requests/{public_id}/withdraw", _RQ_OWNER1),
+    # POST: owner1 has no failed request in the demo city to GET the form of
+    "owner.reannounce": ("POST", "/owner/requests/{public_id}/reannounce", _RQ_OWNER1),
     "approvals.detail": ("GET", "/approvals/{public_id}", _BJ_OWNER1),
     "approvals.notice": ("GET", "/approvals/suspensions/{id}/notice",
                          "SELECT s.id FROM suspension s JOIN approval_case c ON c.id = s.case_id "

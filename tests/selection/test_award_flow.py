@@ -280,8 +280,8 @@ def test_objection_rejected_then_upheld_reruns_under_a_new_lottery(city: City,
     loser = _person(city, ranking[2])
     with timeutil.frozen(drawn_at + timedelta(hours=1)):
         before = _snapshot(app)
-        _object(city, city.agencies[4], rid)  # not a registrant
-        _object(city, loser, rid, "")  # no text
+        assert _object(city, city.agencies[4], rid) == 400  # not a registrant
+        assert _object(city, loser, rid, "") == 400  # no text
         assert _snapshot(app) == before
         assert _object(city, loser, rid) == 302
         assert _object(city, _person(city, ranking[1]), rid, "评审有误") == 302
@@ -364,10 +364,10 @@ def test_direct_selection(city: City) -> None:
                              direct_agency=city.agency_id(a0))
         data["csrf_token"] = csrf_token(c, "/owner/requests/new")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200 and "直接选取只适用于" in r.get_data(as_text=True)
+        assert r.status_code == 400 and "直接选取只适用于" in r.get_data(as_text=True)
         data.update(price="40000", direct_agency="AG-999999")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200 and "已入驻中介机构" in r.get_data(as_text=True)
+        assert r.status_code == 400 and "已入驻中介机构" in r.get_data(as_text=True)
         with app.app_context():
             assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id))) == 0
         data.update(direct_agency=city.agency_id(a0))

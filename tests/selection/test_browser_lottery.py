@@ -58,7 +58,9 @@ def test_a_lottery_end_to_end_in_the_browser(browser: Any, city: City, site: str
         owner.fill("input[name=service_days]", "20")
         closes = (START + timedelta(days=7)).astimezone(timeutil.SHANGHAI)
         owner.fill("input[name=signup_closes_at]", closes.strftime("%Y-%m-%dT%H:%M"))
-        owner.select_option("select[name=witnesses]", witness_ids)
+        for slot, witness in zip(owner.query_selector_all("select[name=witnesses]"),
+                                 witness_ids, strict=False):
+            slot.select_option(witness)
         owner.click("form.wizard >> button[type=submit]")
         # The draft shows the issue the platform will plan (computed, not typed).
         assert owner.inner_text("[data-test=external-source]").startswith("福彩双色球 2026027期")

@@ -25,3 +25,27 @@ document.addEventListener("click", function (event) {
   tick();
   setInterval(tick, 1000);
 })();
+
+// The guided request form: the requirement lists offer only the types the catalogue lists for
+// the chosen service (each option says which services list it in data-services).  Without this
+// file every type is offered and the server says which ones fit, next to the field.
+(function () {
+  var service = document.querySelector("form.wizard select[name=service_code]");
+  if (!service) { return; }
+  function filter() {
+    var code = service.value;
+    document.querySelectorAll("form.wizard select[data-catalogue]").forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        var services = option.getAttribute("data-services");
+        if (services === null || services === "") { return; }  // "none", or an older value
+        var fits = services.split(" ").indexOf(code) >= 0;
+        option.hidden = !fits;
+        option.disabled = !fits;
+      });
+      var chosen = select.options[select.selectedIndex];
+      if (chosen && chosen.disabled) { select.value = ""; }
+    });
+  }
+  service.addEventListener("change", filter);
+  filter();
+})();
