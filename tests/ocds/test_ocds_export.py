@@ -150,7 +150,7 @@ def test_a_withdrawn_and_a_re_announced_request_are_valid_ocds(
                 "scope": "编制环境影响报告表", "price_kind": "fixed", "price": "30000",
                 "service_days": "20", "signing_days": "5", "method": "lottery",
                 "signup_closes_at": "2026-03-16T09:00", "external_kind": "ssq",
-                "external_issue": "2026031期", "witnesses": [str(city.delegate.user_id)],
+                "witnesses": [str(city.delegate.user_id), str(city.regulator.user_id)],
                 "csrf_token": csrf_token(owner, f"/owner/requests/{failed.public_id}/reannounce")}
         r = owner.post(f"/owner/requests/{failed.public_id}/reannounce", data=data)
         assert r.status_code == 302, r.get_data(as_text=True)[-1500:]

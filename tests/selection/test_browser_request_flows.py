@@ -180,8 +180,7 @@ def test_guided_form_shows_every_error_at_once_and_offers_the_services_types(
         shown = {e.get_attribute("id"): e.inner_text()
                  for e in page.query_selector_all("p.error")}
         assert set(shown) >= {"title-msg", "qualification_type-msg", "practitioners-0-kind-msg",
-                              "price-msg", "signup_closes_at-msg", "external_issue-msg",
-                              "witnesses-msg"}
+                              "price-msg", "signup_closes_at-msg", "witnesses-msg"}
         assert page.input_value("textarea[name=scope]") == "编制环境影响报告表（保留）"
         assert page.input_value("input[name=price]") == "三万"
         assert page.input_value("#practitioners-0-count") == "2"
@@ -198,7 +197,6 @@ def test_guided_form_shows_every_error_at_once_and_offers_the_services_types(
         page.select_option("#practitioners-0-kind", "环境影响评价工程师")
         page.fill("input[name=price]", "30000")
         page.fill("input[name=signup_closes_at]", closes.strftime("%Y-%m-%dT%H:%M"))
-        page.fill("input[name=external_issue]", "2026025期")
         choose_witnesses(page, [_user_id(city, city.delegate), _user_id(city, city.regulator)])
         page.click("form.wizard >> button[type=submit]")
         page.wait_for_selector("text=草稿已保存")
@@ -233,7 +231,6 @@ def test_owner_re_announces_a_failed_request_and_anyone_follows_the_links(
         assert page.input_value("input[name=title]") == "第三小学改扩建环评"
         page.fill("input[name=title]", "第三小学改扩建环评（重新公告）")
         page.fill("input[name=price]", "36000")
-        page.fill("input[name=external_issue]", "2026030期")
         page.click("form.wizard >> button[type=submit]")
         page.wait_for_selector("text=重新公告的草稿已保存")
         page.click("[data-test=publish]")

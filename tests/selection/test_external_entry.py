@@ -190,7 +190,7 @@ def test_witnesses_must_include_a_regulator(city: City) -> None:
         data = _request_form(city, _project(city), witnesses=owner_ids)
         data["csrf_token"] = csrf_token(c, "/owner/requests/new")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200 and "见证人中须至少有一名监管人员" in r.get_data(as_text=True)
+        assert r.status_code == 400 and "见证人中须至少有一名监管人员" in r.get_data(as_text=True)
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id))) == 0
 
@@ -209,7 +209,7 @@ def test_an_unconfirmed_year_refuses_the_game_and_system_reruns_plan_drand(city:
         data = _request_form(city, _project(city))
         data["csrf_token"] = csrf_token(c, "/owner/requests/new")
         r = c.post("/owner/requests/new", data=data)
-        assert r.status_code == 200
+        assert r.status_code == 400
         assert "运营方尚未确认 2026 年福彩开奖安排" in r.get_data(as_text=True)
         # drand needs no schedule.
         data.update(external_kind="drand")

@@ -71,7 +71,7 @@ def test_a_failed_request_is_re_announced_with_relaxed_terms_and_both_notices_li
             "scope": "编制环境影响报告表", "qualification_type": "", "qualification_level": "",
             "price_kind": "fixed", "price": "35000", "service_days": "20", "signing_days": "5",
             "method": "lottery", "signup_closes_at": "2026-03-13T09:00",
-            "external_kind": "ssq", "external_issue": "2026030期", "avoid": "",
+            "external_kind": "ssq", "avoid": "",
             "witnesses": [str(city.delegate.user_id), str(city.regulator.user_id)],
             "csrf_token": csrf_token(c, f"/owner/requests/{failed_id}/reannounce")}
         bad = dict(data, signup_closes_at="2026-03-10T09:00", price="")
@@ -157,8 +157,8 @@ def test_a_re_announcement_draft_of_a_withdrawn_request_cannot_be_published(city
         data = {"project_id": "1", "service_code": "EIA", "title": "重新公告", "scope": "编制",
                 "price_kind": "fixed", "price": "30000", "service_days": "20",
                 "signing_days": "5", "method": "lottery", "signup_closes_at": "2026-03-13T09:00",
-                "external_kind": "ssq", "external_issue": "2026030期",
-                "witnesses": [str(city.delegate.user_id)],
+                "external_kind": "ssq",
+                "witnesses": [str(city.delegate.user_id), str(city.regulator.user_id)],
                 "csrf_token": csrf_token(c, f"/owner/requests/{failed_id}/reannounce")}
         r = c.post(f"/owner/requests/{failed_id}/reannounce", data=data)
         assert r.status_code == 302

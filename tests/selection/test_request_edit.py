@@ -70,7 +70,7 @@ def test_editing_a_draft_keeps_changes_reorders_or_removes_witnesses(
         assert r.status_code == 302, r.get_data(as_text=True)[-3000:]
         got = _witnesses(city, public_id)
         assert [u for u, _label in got] == [int(i) for i in _ids(city, *people)]
-        assert [label.split("（")[0] for _u, label in got] == [
+        assert [label.split("：")[0] for _u, label in got] == [
             f"见证人{i + 1}" for i in range(len(people))]
         # saved twice in a row (nothing changed) is fine too
         data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/edit")

@@ -72,7 +72,7 @@ def test_every_error_of_every_step_shows_at_once_next_to_its_field(city: City) -
         data = _request_form(
             city, project_id, title="", scope="编制环境影响报告表，保留这段文字",
             qualification_level="乙级", price="三万", service_days="0",
-            signup_closes_at=too_early.strftime("%Y-%m-%dT%H:%M"), external_issue="",
+            signup_closes_at=too_early.strftime("%Y-%m-%dT%H:%M"),
             avoid="AG-999999 与设计单位同一集团", witnesses=[])
         data["practitioners-0-kind"] = ""
         data["practitioners-0-count"] = "2"
@@ -86,7 +86,6 @@ def test_every_error_of_every_step_shows_at_once_next_to_its_field(city: City) -
     assert errors["price"] == ["请填写以元为单位的金额，最多两位小数。"]
     assert errors["service_days"] == ["服务时限须为 1–365 个工作日。"]
     assert errors["signup_closes_at"][0].startswith("报名期至少 3 个工作日")
-    assert errors["external_issue"] == ["请填写开奖期号，如 2026138期。"]
     assert errors["avoid"] == ["回避名单中的 AG-999999 不是已入驻的中介机构。"]
     assert errors["witnesses"] == ["至少需要一名见证人。"]
     # what was typed stays
