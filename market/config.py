@@ -244,7 +244,9 @@ def _signing_key_problems(config: dict[str, Any]) -> list[str]:
         try:
             lkeys.load_private_key_file(config["SIGNING_KEY_FILE"])
         except OSError as error:
-            return [f"{variable}: cannot read {config['SIGNING_KEY_FILE']}: {error.strerror}."]
+            return [f"{variable}: cannot read {config['SIGNING_KEY_FILE']}: {error.strerror} "
+                    "(make the key first: MARKET_ENV=development flask transparency keygen "
+                    "PATH)."]
         except Invalid as error:
             return [f"{variable}: {error}."]
         return []
