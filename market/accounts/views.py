@@ -120,9 +120,10 @@ def register() -> ResponseReturnValue:
         except ops.AccountError as error:
             show_error(form, error)
         else:
+            response = log_in(user, url_for("accounts.dashboard"))  # a fresh session: flash after
             flash(_("注册成功。平台运营方核验单位信息后即可发布采购公告。")
                   if form.kind.data == OrgKind.OWNER.value else _("注册成功。"), "success")
-            return log_in(user, url_for("accounts.dashboard"))
+            return response
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 

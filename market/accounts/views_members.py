@@ -40,8 +40,9 @@ def mail_after_commit(invitation: Invitation) -> None:
 def members() -> ResponseReturnValue:
     org = require_org()
     form = InvitationForm()
-    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r])
-                         for r in ROLES_BY_KIND[OrgKind(org.kind)]]
+    # The colleague's role first, so that the choice made by default is not the admin's.
+    roles = sorted(ROLES_BY_KIND[OrgKind(org.kind)], key=lambda r: r in invitations.ADMIN_ROLES)
+    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in roles]
     if form.validate_on_submit():
         try:
             invitation = invitations.invite(org, email=form.email.data or "",
@@ -118,9 +119,10 @@ def invitation(token: str) -> ResponseReturnValue:
         except ops.AccountError as error:
             show_error(form, error)
         else:
+            response = log_in(user, url_for("accounts.dashboard"))  # a fresh session: flash after
             flash(_("账户已创建，您已加入%(org)s。", org=invitation.organisation.name),
                   "success")
-            return log_in(user, url_for("accounts.dashboard"))
+            return response
     return render_template(
         "accounts/invitation.html", invitation=invitation, token=token, form=form,
         open=invitations.is_open(invitation), role_names=ROLE_NAMES,
