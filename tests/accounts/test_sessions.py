@@ -4,15 +4,18 @@ every copy of its cookie."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
 from market.accounts.models import UserSession
+from market.config import defaults
 from market.db import db
-from tests.conftest import PASSWORD, create_person, csrf_token, login
+from tests.conftest import PASSWORD, create_person, csrf_token, login, make_app
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
@@ -62,8 +65,17 @@ def test_password_change_ends_the_other_sessions_and_renews_this_one(app: Flask)
         assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
 
 
-def test_idle_and_absolute_limits(app: Flask) -> None:
-    assert app.config["SESSION_IDLE_MINUTES"] == 30 and app.config["SESSION_MAX_HOURS"] == 12
+@pytest.fixture
+def limited(tmp_path: Path) -> Flask:
+    """An app with the real session limits (the other tests' apps lift them)."""
+    real = defaults(str(tmp_path))
+    assert (real["SESSION_IDLE_MINUTES"], real["SESSION_MAX_HOURS"]) == (30, 12)
+    return make_app(tmp_path, SESSION_IDLE_MINUTES=real["SESSION_IDLE_MINUTES"],
+                    SESSION_MAX_HOURS=real["SESSION_MAX_HOURS"])
+
+
+def test_idle_and_absolute_limits(limited: Flask) -> None:
+    app = limited
     p = create_person(app, "regulator")
     with timeutil.frozen(START):
         idle = app.test_client()
@@ -87,8 +99,8 @@ def test_idle_and_absolute_limits(app: Flask) -> None:
         assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
 
 
-def test_the_cookie_itself_expires_with_the_absolute_limit(app: Flask) -> None:
-    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+def test_the_cookie_itself_expires_with_the_absolute_limit(limited: Flask) -> None:
+    assert limited.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
 
 
 def test_login_replaces_whatever_session_the_browser_had(app: Flask) -> None:
