@@ -64,8 +64,7 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
         for role, org in ((Role.OWNER_ADMIN, owner), (Role.OWNER_DELEGATE, owner),
                           (Role.REGULATOR, regulator)):
             u = User(account_id=f"U-B{role.value}", email=f"{role.value}@b.cn", name=role.value,
-                     password_hash=pw, active=True, created_at=START, password_changed_at=START,
-                     session_version=0)
+                     password_hash=pw, active=True, created_at=START, password_changed_at=START)
             db.session.add(u)
             db.session.add(Membership(user=u, organisation=org, role=role.value, created_at=START))
             people.append(u)
@@ -77,7 +76,7 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
         db.session.add_all(orgs)
         db.session.flush()
         users = [User(account_id=f"U-A{i:06d}", email=f"a{i}@b.cn", name=f"a{i}", password_hash=pw,
-                      active=True, created_at=START, password_changed_at=START, session_version=0)
+                      active=True, created_at=START, password_changed_at=START)
                  for i in range(1, agencies + 1)]
         db.session.add_all(users)
         db.session.flush()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, session
+from sqlalchemy.engine import make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market import config as config_module
 from market.db import db as database  # aliased: `market.db` must stay the module
@@ -27,7 +32,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
     config_module.finalise(app.config, app.instance_path)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_files(app)
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -43,6 +49,56 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     check_every_view_has_a_rule(app)
     return app
+
+
+log = logging.getLogger("market")
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take group and other access away from a file or folder we own."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        log.warning("%s was readable by others (%o); now %o", path, stat.S_IMODE(st.st_mode),
+                    mode)
+        path.chmod(mode)
+
+
+def _private_files(app: Flask) -> None:
+    """The instance folder (keys, the default database) is the owner's alone, and so is an
+    SQLite database wherever it lives: created 0600 before SQLite opens it (its -wal and -shm
+    files take the database's mode), and tightened if an older version left it 0644."""
+    instance = Path(app.instance_path)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(instance, 0o700)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or \
+            database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        _tighten(Path(database + suffix), 0o600)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``MARKET_TRUSTED_PROXIES`` proxies, the client's address and scheme are the ones
+    they forward (rate limits per address, Secure links); with none, forwarded headers are
+    ignored, so nobody can claim another address by sending them."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    if app.config.get("ENV") == "production" and \
+            str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        log.warning("MARKET_RATELIMIT_STORAGE_URI is memory://: login limits are counted per "
+                    "process, so each gunicorn worker allows the full budget; set it to a "
+                    "shared store (redis://…) to count them once")
 
 
 def _select_locale() -> str:
@@ -70,16 +126,10 @@ def _init_extensions(app: Flask) -> None:
     from market import models  # noqa: F401
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login ships no types
-    def load_user(session_id: str) -> Any:
-        from market.accounts.models import User
+    def load_user(token: str) -> Any:
+        from market.accounts import sessions
 
-        user_id, _, stamp = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = database.session.get(User, int(user_id))
-        if user is None or str(user.session_version) != stamp:
-            return None
-        return user
+        return sessions.resume(token)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -149,6 +199,8 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "site_name": app.config["SITE_NAME"],
+            # The fictional-city notice belongs to development and demo installations only.
+            "demo_notice": app.config.get("ENV") != "production",
             "request_path": request.full_path.rstrip("?") if request else "/",
         }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SITE_NAME": ("SITE_NAME", str),
     "MARKET_OCDS_OCID_PREFIX": ("OCDS_OCID_PREFIX", str),
     "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
+    "MARKET_LOGIN_IP_LIMIT": ("LOGIN_IP_LIMIT", str),
+    "MARKET_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "MARKET_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
+    "MARKET_SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", int),
     "MARKET_CACHE_TYPE": ("CACHE_TYPE", str),
     "MARKET_CACHE_REDIS_URL": ("CACHE_REDIS_URL", str),
     # Billing: a Stripe secret key switches from the offline backend to Stripe.
@@ -71,17 +76,14 @@ class ConfigError(RuntimeError):
     """Start-up cannot continue: the message says what to set."""
 
 
-def _parse(kind: type, raw: str) -> Any:
+def _parse(name: str, kind: type, raw: str) -> Any:
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if kind is int:
         try:
-            value = int(raw.strip())
+            return int(raw.strip())
         except ValueError:
-            raise ConfigError(f"expected a whole number, got {raw!r}") from None
-        if value < 1:
-            raise ConfigError(f"expected a whole number of at least 1, got {raw!r}")
-        return value
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
     return raw
 
 
@@ -99,7 +101,18 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CACHE_TYPE": "SimpleCache",
         "CACHE_DEFAULT_TIMEOUT": 600,
         "CACHE_THRESHOLD": 2000,
-        "LOGIN_LIMIT": "10 per 5 minutes",
+        # market.accounts.throttle: per account from browsers that never logged in to it, and
+        # per browser that did (device cookie); every attempt counts.  100 a day keeps within
+        # NIST SP 800-63B §5.2.2 (at most 100 consecutive failures on one account).
+        "LOGIN_LIMIT": "10 per 5 minutes; 100 per day",
+        # Failed logins per client address from browsers without a device cookie.
+        "LOGIN_IP_LIMIT": "50 per 5 minutes",
+        # Proxies in front of the app that set X-Forwarded-For / -Proto (werkzeug ProxyFix);
+        # 0 = the app is reached directly and forwarded headers are ignored.
+        "TRUSTED_PROXIES": 0,
+        # market.accounts.sessions: NIST SP 800-63B (rev. 3) §4.2.3, second assurance level.
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
         "STRIPE_SECRET_KEY": None,
         "STRIPE_WEBHOOK_SECRET": None,
         "STRIPE_API_BASE": None,
@@ -139,10 +152,7 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
     found: dict[str, Any] = {}
     for name, (key, kind) in _ENV.items():
         if name in environ and environ[name] != "":
-            try:
-                found[key] = _parse(kind, environ[name])
-            except ConfigError as error:
-                raise ConfigError(f"{name}: {error}") from None
+            found[key] = _parse(name, kind, environ[name])
     return found
 
 
@@ -153,14 +163,109 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     config["REMEMBER_COOKIE_SECURE"] = secure
     if secure:
         config["PREFERRED_URL_SCHEME"] = "https"
+    problems = _setting_problems(config)
+    if config.get("ENV") == "production":
+        problems += production_problems(config, instance_path)
+    if problems:
+        raise ConfigError("Refusing to start:\n" + "\n".join(f"  - {p}" for p in problems))
+    # The signed cookie dies with the server-side session (market.accounts.sessions).
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(config["SESSION_MAX_HOURS"]))
     if not config.get("SECRET_KEY"):
-        if config.get("ENV") == "production":
-            raise ConfigError(
-                "MARKET_SECRET_KEY is not set. In production the secret key must come from the "
-                "environment (for example: export MARKET_SECRET_KEY=$(python -c 'import secrets; "
-                "print(secrets.token_hex(32))')). Refusing to start."
-            )
         config["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _setting_problems(config: dict[str, Any]) -> list[str]:
+    """Values that would only fail later, at the first request that reads them."""
+    from limits import parse_many
+
+    problems = []
+    for key in ("LOGIN_LIMIT", "LOGIN_IP_LIMIT"):
+        try:
+            parse_many(str(config[key]))
+        except ValueError:
+            problems.append(f"MARKET_{key} is not a rate limit such as '10 per 5 minutes; "
+                            f"100 per day': {config[key]!r}")
+    for key, low in (("TRUSTED_PROXIES", 0), ("SESSION_IDLE_MINUTES", 1),
+                     ("SESSION_MAX_HOURS", 1), ("SEALED_OPENING_THRESHOLD", 1),
+                     ("SEALED_OPENING_WORKING_DAYS", 1)):
+        if not isinstance(config.get(key), int) or config[key] < low:
+            problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
+                            f"{config.get(key)!r}")
+    return problems
+
+
+# Settings whose default belongs to one development machine or to the fictional demo city:
+# production must name its own (variable, config key, why).
+_PRODUCTION_OWN_VALUE = (
+    ("MARKET_DATABASE_URL", "SQLALCHEMY_DATABASE_URI",
+     "name the database (postgresql+psycopg://user:pass@host/db, or an SQLite file path for "
+     "a single machine); the default is a file in the instance folder"),
+    ("MARKET_LOG_ORIGIN", "LOG_ORIGIN",
+     "the draw log's origin is signed into every checkpoint for good; the default is the "
+     "demo city's"),
+    ("MARKET_SITE_NAME", "SITE_NAME", "the default is the fictional demo city's name"),
+    ("MARKET_SITE_URL", "SITE_URL",
+     "the address in e-mailed links; the default is http://127.0.0.1:5000"),
+    ("MARKET_OCDS_OCID_PREFIX", "OCDS_OCID_PREFIX",
+     "the prefix registered with the Open Contracting Partnership; the default is made up"),
+)
+
+
+def production_problems(config: dict[str, Any], instance_path: str) -> list[str]:
+    """Everything production needs that is missing or unusable, each naming its variable."""
+    from market.crypto import parse_data_key
+
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if not secret:
+        problems.append(
+            "MARKET_SECRET_KEY is not set: the session and CSRF secret must come from the "
+            "environment (for example: export MARKET_SECRET_KEY=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))')).")
+    elif len(secret) < 32:
+        problems.append("MARKET_SECRET_KEY is shorter than 32 characters: use "
+                        "secrets.token_hex(32).")
+    problems += _signing_key_problems(config)
+    if not config.get("DATA_KEY"):
+        problems.append("MARKET_DATA_KEY is not set: the key that seals draw secrets and "
+                        "sealed bids (32 random bytes as hex: python -c 'import secrets; "
+                        "print(secrets.token_hex(32))'); back it up with the database.")
+    else:
+        try:
+            parse_data_key(str(config["DATA_KEY"]))
+        except ValueError as error:
+            problems.append(f"MARKET_DATA_KEY: {error}")
+    fallback = defaults(instance_path)
+    for variable, key, why in _PRODUCTION_OWN_VALUE:
+        if not config.get(key) or config[key] == fallback[key]:
+            problems.append(f"{variable} is not set: {why}.")
+    return problems
+
+
+def _signing_key_problems(config: dict[str, Any]) -> list[str]:
+    from lottery import keys as lkeys
+    from lottery.errors import Invalid
+
+    if config.get("SIGNING_KEY_FILE"):
+        variable = "MARKET_SIGNING_KEY_FILE"
+        try:
+            lkeys.load_private_key_file(config["SIGNING_KEY_FILE"])
+        except OSError as error:
+            return [f"{variable}: cannot read {config['SIGNING_KEY_FILE']}: {error.strerror} "
+                    "(make the key first: MARKET_ENV=development flask transparency keygen "
+                    "PATH)."]
+        except Invalid as error:
+            return [f"{variable}: {error}."]
+        return []
+    if config.get("SIGNING_KEY"):
+        try:
+            lkeys.load_private_key_text(config["SIGNING_KEY"])
+        except Invalid as error:
+            return [f"MARKET_SIGNING_KEY: {error}."]
+        return []
+    return ["MARKET_SIGNING_KEY_FILE (or MARKET_SIGNING_KEY) is not set: the platform's "
+            "Ed25519 key that signs draw records and log checkpoints (make one with `flask "
+            "transparency keygen PATH`, keep it secret, back it up)."]
 
 
 def _development_secret(instance_path: str) -> str:

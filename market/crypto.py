@@ -20,17 +20,25 @@ from flask import current_app
 VERSION = b"\x01"
 
 
+def parse_data_key(raw: str) -> bytes:
+    """The 32-byte key from its hex or base64 text; ValueError says what is wrong."""
+    raw = raw.strip()
+    try:
+        key = bytes.fromhex(raw) if len(raw) == 64 else base64.b64decode(raw, validate=True)
+    except (ValueError, binascii.Error):
+        raise ValueError("must be 32 bytes in hex (64 characters) or base64") from None
+    if len(key) != 32:
+        raise ValueError("must be 32 bytes in hex (64 characters) or base64")
+    return key
+
+
 def _data_key() -> bytes:
     configured = current_app.config.get("DATA_KEY")
     if configured:
-        raw = configured.strip()
         try:
-            key = bytes.fromhex(raw) if len(raw) == 64 else base64.b64decode(raw, validate=True)
-        except (ValueError, binascii.Error):
-            raise RuntimeError("MARKET_DATA_KEY must be 32 bytes in hex or base64") from None
-        if len(key) != 32:
-            raise RuntimeError("MARKET_DATA_KEY must be 32 bytes in hex or base64")
-        return key
+            return parse_data_key(configured)
+        except ValueError as error:
+            raise RuntimeError(f"MARKET_DATA_KEY {error}") from None
     if current_app.config.get("ENV") == "production":
         raise RuntimeError("MARKET_DATA_KEY is not set: production needs the key that seals "
                            "draw secrets and sealed bids (32 random bytes, hex).")

@@ -148,7 +148,7 @@ def send_emails(now: datetime) -> int:
                 Membership.organisation_id == n.organisation_id,
                 Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
         try:
-            _smtp_send(list(emails), n.subject, n.body + "\n\n" + _absolute(n.link))
+            send_email(list(emails), n.subject, n.body + "\n\n" + _absolute(n.link))
             n.emailed_at = timeutil.now()
             sent += 1
         except (OSError, smtplib.SMTPException) as error:
@@ -162,7 +162,7 @@ def _absolute(link: str) -> str:
     return str(current_app.config.get("SITE_URL", "")).rstrip("/") + link
 
 
-def _smtp_send(to: list[str], subject: str, body: str) -> None:
+def send_email(to: list[str], subject: str, body: str) -> None:
     if not to:
         return
     config = current_app.config

@@ -54,6 +54,9 @@ ZIP_MAX_RATIO = 200
 ZIP_MAX_ENTRIES = 10_000
 
 _CHUNK = 1024 * 1024
+# Stored files are 0440 (read-only, see store); their folders are not open to other users of
+# the machine, only to the service's group (instances sharing the store over NFS).
+PRIVATE_DIR_MODE = 0o750
 TEMP_PREFIX = ".incoming-"  # a file being written; never served, swept if a crash leaves it
 
 
@@ -163,7 +166,7 @@ def store(
     """
     limit = max_bytes if max_bytes is not None else int(current_app.config["SCAN_MAX_BYTES"])
     directory = Path(current_app.config["UPLOAD_DIR"])
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -192,7 +195,7 @@ def store(
             sniffed = _check_zip(tmp_name, limit, field)
         sha = digest.hexdigest()
         final = path_for(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         if final.exists():
             os.unlink(tmp_name)  # stored once: the same bytes are already there
             # Fresh again, so a concurrent sweep() does not take it for an old orphan.

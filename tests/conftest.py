@@ -34,6 +34,10 @@ def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> F
         "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'test.db'}",
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "RATELIMIT_ENABLED": False,
+        # Tests move the business clock on by days with a client logged in; the session time
+        # limits are tested with their real values in tests/accounts/test_sessions.py.
+        "SESSION_IDLE_MINUTES": 60 * 24 * 3650,
+        "SESSION_MAX_HOURS": 24 * 3650,
         **extra,
     }
     import os

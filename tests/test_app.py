@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,158 @@ def test_naive_datetimes_are_refused(app: Flask) -> None:
                                   details={}))
         with pytest.raises(Exception, match="naive"):
             db.session.flush()
+
+
+# --- production start-up ---------------------------------------------------------------------
+
+PRODUCTION = {
+    "MARKET_ENV": "production",
+    "MARKET_SECRET_KEY": "a" * 64,
+    "MARKET_SIGNING_KEY": base64.b64encode(bytes(range(32))).decode(),
+    "MARKET_DATA_KEY": "11" * 32,
+    "MARKET_LOG_ORIGIN": "market.example.gov.cn/draws",
+    "MARKET_SITE_NAME": "某市中介服务超市",
+    "MARKET_SITE_URL": "https://market.example.gov.cn",
+    "MARKET_OCDS_OCID_PREFIX": "ocds-abc123",
+}
+
+
+def _production(tmp_path: Path, monkeypatch, **changes: str | None) -> Flask:
+    monkeypatch.setenv("MARKET_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    for name in [n for n in os.environ if n.startswith("MARKET_") and n not in (
+            "MARKET_INSTANCE_PATH", "MARKET_DATABASE_URL")]:
+        monkeypatch.delenv(name)
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return create_app()
+
+
+def test_production_starts_with_every_required_setting_and_shows_no_demo_notice(
+        tmp_path: Path, monkeypatch) -> None:
+    app = _production(tmp_path, monkeypatch)
+    with app.app_context():
+        db.create_all()
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert "demo-notice" not in page and "云川市" not in page
+    assert "某市中介服务超市" in page
+    monkeypatch.setenv("MARKET_ENV", "development")
+    monkeypatch.setenv("MARKET_SITE_NAME", "云川市中介服务超市")
+    development = make_app(tmp_path / "dev")
+    assert "demo-notice" in development.test_client().get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("variable", [
+    "MARKET_SECRET_KEY", "MARKET_SIGNING_KEY", "MARKET_DATA_KEY", "MARKET_DATABASE_URL",
+    "MARKET_LOG_ORIGIN", "MARKET_SITE_NAME", "MARKET_SITE_URL", "MARKET_OCDS_OCID_PREFIX"])
+def test_production_refuses_to_start_without_each_required_setting(
+        tmp_path: Path, monkeypatch, variable: str) -> None:
+    expected = "MARKET_SIGNING_KEY_FILE" if variable == "MARKET_SIGNING_KEY" else variable
+    with pytest.raises(ConfigError, match=expected):
+        _production(tmp_path, monkeypatch, **{variable: None})
+
+
+def test_production_names_every_missing_setting_at_once(tmp_path: Path, monkeypatch) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _production(tmp_path, monkeypatch, MARKET_SIGNING_KEY=None, MARKET_DATA_KEY=None,
+                    MARKET_SITE_URL=None)
+    message = str(caught.value)
+    assert all(v in message for v in ("MARKET_SIGNING_KEY_FILE", "MARKET_DATA_KEY",
+                                      "MARKET_SITE_URL"))
+    assert "MARKET_SECRET_KEY" not in message
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("MARKET_DATA_KEY", "00" * 16, "32 bytes"),
+    ("MARKET_DATA_KEY", "not hex, not base64!", "32 bytes"),
+    ("MARKET_SIGNING_KEY", "c2hvcnQ=", "32-byte"),
+    ("MARKET_SIGNING_KEY_FILE", "/nonexistent/signing.pem", "cannot read"),
+    ("MARKET_SECRET_KEY", "short", "32 characters"),
+    ("MARKET_LOG_ORIGIN", "yunchuan.market.example/draws", "demo city"),
+])
+def test_production_refuses_unusable_values(tmp_path: Path, monkeypatch, variable: str,
+                                            value: str, says: str) -> None:
+    changes = {variable: value}
+    if variable == "MARKET_SIGNING_KEY_FILE":
+        changes["MARKET_SIGNING_KEY"] = None
+    with pytest.raises(ConfigError, match=f"(?s){variable}.*{says}"):
+        _production(tmp_path, monkeypatch, **changes)
+
+
+def test_a_signing_key_file_that_is_not_a_key_is_refused(tmp_path: Path, monkeypatch) -> None:
+    bad = tmp_path / "signing.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(ConfigError, match="MARKET_SIGNING_KEY_FILE"):
+        _production(tmp_path, monkeypatch, MARKET_SIGNING_KEY=None,
+                    MARKET_SIGNING_KEY_FILE=str(bad))
+
+
+def test_production_warns_when_login_limits_are_counted_per_process(
+        tmp_path: Path, monkeypatch, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="market"):
+        _production(tmp_path, monkeypatch)
+    assert "MARKET_RATELIMIT_STORAGE_URI" in caplog.text
+
+
+# --- files only the owner can read -------------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_default_database_and_instance_folder_are_private(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("MARKET_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("MARKET_DATABASE_URL", raising=False)
+    old = os.umask(0o022)  # the usual umask, which made market.db 0644
+    try:
+        app = create_app({"SECRET_KEY": "x"})
+        with app.app_context():
+            db.create_all()
+            db.session.execute(sa.text("SELECT 1"))
+            database = Path(app.instance_path) / "market.db"
+            assert _mode(database) == 0o600
+            for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode
+                side = Path(str(database) + suffix)
+                assert not side.exists() or _mode(side) == 0o600
+            db.engine.dispose()
+        assert _mode(Path(app.instance_path)) == 0o700
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_world_readable_database_is_tightened(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MARKET_INSTANCE_PATH", str(tmp_path / "instance"))
+    (tmp_path / "instance").mkdir(mode=0o755)
+    database = tmp_path / "old.db"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    assert _mode(database) == 0o600
+    assert _mode(tmp_path / "instance") == 0o700
+
+
+def test_upload_folders_and_backups_are_not_world_readable(tmp_path: Path) -> None:
+    import io
+
+    from market.storage import path_for, store
+
+    old = os.umask(0o022)
+    try:
+        app = make_app(tmp_path)
+        with app.app_context():
+            upload = store(io.BytesIO(b"%PDF-1.4\n" + b"x" * 100), "licence.pdf")
+            stored = path_for(upload.sha256)
+            assert _mode(stored) & 0o007 == 0
+            for folder in (Path(app.config["UPLOAD_DIR"]), stored.parent):
+                assert _mode(folder) & 0o007 == 0, folder
+            db.session.rollback()
+        backup = tmp_path / "backups" / "market.sqlite"
+        result = app.test_cli_runner().invoke(args=["backup", "create", str(backup)])
+        assert result.exit_code == 0, result.output
+        assert _mode(backup) == 0o600
+    finally:
+        os.umask(old)

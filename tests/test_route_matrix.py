@@ -44,7 +44,23 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "accounts.password": ("GET", "/account/password", set(LOGGED_IN), 200),
     "accounts.switch_org": ("POST", "/account/organisation", set(LOGGED_IN), 302),
     "accounts.members": ("GET", "/org/members", {"owner_admin", "agency_admin"}, 200),
+    "accounts.remove_member": ("POST", "/org/members/999999/remove",
+                               {"owner_admin", "agency_admin"}, 404),
+    "accounts.revoke_invitation": ("POST", "/org/invitations/999999/revoke",
+                                   {"owner_admin", "agency_admin"}, 404),
+    # An invitation link is a signed token: a made-up one is not found, for anyone.
+    "accounts.invitation": ("GET", "/invitations/NOPE", set(ROLES), 404),
+    "accounts.accept_invitation": ("POST", "/invitations/NOPE/accept", set(LOGGED_IN), 404),
+    "accounts.decline_invitation": ("POST", "/invitations/NOPE/decline", set(LOGGED_IN), 404),
+    # Only a refused owner re-applies; the matrix's owner is active.
+    "accounts.reapply": ("POST", "/org/reapply", {"owner_admin"}, 404),
     "operator.regulators": ("GET", "/operator/regulators", {"operator"}, 200),
+    "operator.revoke_invitation": ("POST", "/operator/invitations/999999/revoke", {"operator"},
+                                   404),
+    "operator.owners": ("GET", "/operator/owners", {"operator"}, 200),
+    "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
+                                404),
+    "operator.refuse_owner": ("POST", "/operator/owners/OW-999999/refuse", {"operator"}, 404),
     # Agencies, catalogue, directory and API (issue 4).  "404" rows: the access rule lets the
     # role through and the object does not exist in the empty test database.
     "catalogue.service_types": ("GET", "/operator/service-types", {"operator"}, 200),

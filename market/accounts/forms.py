@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from market.domain.codes import normalise_credit_code, validate_credit_code
@@ -48,10 +56,14 @@ class RegisterForm(Form):
     )
 
     def validate_credit_code(self, field: StringField) -> None:
-        field.data = normalise_credit_code(field.data or "")
-        error = validate_credit_code(field.data)
-        if error is not None:
-            raise ValidationError(CREDIT_CODE_ERRORS.get(error, CREDIT_CODE_ERRORS["check_digit"]))
+        check_credit_code_field(field)
+
+
+def check_credit_code_field(field: StringField) -> None:
+    field.data = normalise_credit_code(field.data or "")
+    error = validate_credit_code(field.data)
+    if error is not None:
+        raise ValidationError(CREDIT_CODE_ERRORS.get(error, CREDIT_CODE_ERRORS["check_digit"]))
 
 
 class PasswordChangeForm(Form):
@@ -63,31 +75,55 @@ class PasswordChangeForm(Form):
     )
 
 
-class MemberForm(Form):
-    """An organisation admin adds a colleague (owner delegates, agency staff)."""
+class InvitationForm(Form):
+    """An organisation admin invites a colleague (owner delegates, agency staff)."""
 
-    name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     email = EmailField(
         _l("邮箱"),
         validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
     )
     role = SelectField(_l("角色"), validators=[DataRequired(_REQUIRED)])
-    password = PasswordField(
-        _l("初始密码"), validators=[DataRequired(_REQUIRED), password_strength]
+
+
+class InvitationAccountForm(Form):
+    """Whoever was invited creates their account from the invitation's link."""
+
+    name = StringField(_l("您的姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    phone = StringField(_l("手机号码"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
     )
 
 
 class RegulatorForm(Form):
-    """An operator creates a regulator account (监管账户)."""
+    """The operator invites a regulator (监管人员)."""
 
     org_name = StringField(
         _l("监管单位"), validators=[DataRequired(_REQUIRED), Length(max=200)]
     )
-    name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     email = EmailField(
         _l("邮箱"),
         validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
     )
-    password = PasswordField(
-        _l("初始密码"), validators=[DataRequired(_REQUIRED), password_strength]
+
+
+class ReapplyForm(Form):
+    """A refused owner corrects its details and asks to be checked again."""
+
+    org_name = StringField(_l("单位名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    credit_code = StringField(
+        _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
     )
+    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+
+    def validate_credit_code(self, field: StringField) -> None:
+        check_credit_code_field(field)
+
+
+class RefuseOwnerForm(Form):
+    """The operator refuses an owner's registration, with the reason the applicant sees."""
+
+    reason = TextAreaField(_l("不予激活的理由"),
+                           validators=[DataRequired(_REQUIRED), Length(max=500)])

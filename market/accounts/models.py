@@ -41,10 +41,13 @@ ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
 
 
 class OrgStatus(enum.StrEnum):
-    """Admission status; owners, regulators and operators are active from creation."""
+    """Where an organisation stands.  An agency is pending admission (待入驻审核) until a
+    reviewer admits or rejects it; a self-registered owner is pending activation (待核验) until
+    the operator activates it (active) or refuses it (rejected); regulators and operators are
+    active from creation."""
 
     ACTIVE = "active"
-    PENDING = "pending"  # 待入驻审核
+    PENDING = "pending"  # 待入驻审核 / 待核验
     ADMITTED = "admitted"  # 已入驻
     REJECTED = "rejected"  # 未通过
 
@@ -66,9 +69,16 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(16), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # market.domain.names.organisation_name_key(name): unique, so no two organisations have
+    # names a reader cannot tell apart.  NULL when the organisation no longer holds its name
+    # (a refused owner registration).  With tenants (a province running several cities) the
+    # constraint becomes (tenant_id, name_key).
+    name_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
     region: Mapped[str | None] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(16), default=OrgStatus.ACTIVE)
+    # Why the operator refused an owner's registration, shown to its members.
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
@@ -96,8 +106,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Bumped when the password changes; part of the session id, so other sessions end.
-    session_version: Mapped[int] = mapped_column(default=0)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -106,7 +114,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the cookie: the server-side session's token, never the
+        user's id, so that ending the session on the server ends it everywhere."""
+        # Set on the instance by market.accounts.sessions (start, resume); not a column.
+        token: str | None = getattr(self, "_session_token", None)
+        if not token:
+            raise RuntimeError("log in through market.accounts.sessions.start")
+        return token
 
 
 class Membership(db.Model):  # type: ignore[name-defined,misc]
@@ -124,3 +138,59 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+
+class UserSession(db.Model):  # type: ignore[name-defined,misc]
+    """A logged-in browser (登录会话), kept on the server so that logging out, a password
+    change or the time limits end it for good, whatever copy of the cookie exists.  Only the
+    SHA-256 of the token is stored."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class InvitationState(enum.StrEnum):
+    """An invitation to join an organisation (成员邀请)."""
+
+    PENDING = "pending"  # 待接受
+    ACCEPTED = "accepted"  # 已接受
+    DECLINED = "declined"  # 已谢绝
+    REVOKED = "revoked"  # 已撤回
+
+
+class Invitation(db.Model):  # type: ignore[name-defined,misc]
+    """An organisation's administrator (or, for regulators, the operator) invites whoever
+    holds an e-mail address to take a role; nothing changes for that person until they accept
+    while logged in with that address, or create their account from the invitation."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    role: Mapped[str] = mapped_column(sa.String(32))
+    state: Mapped[str] = mapped_column(sa.String(16), default=InvitationState.PENDING)
+    # Signed into the link with the secret key; a new invitation has a new nonce.
+    nonce: Mapped[str] = mapped_column(sa.String(32))
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who accepted (their account); set only on acceptance.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("state in ('pending','accepted','declined','revoked')",
+                           name="state"),
+    )

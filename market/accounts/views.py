@@ -1,13 +1,13 @@
-"""Login, logout, registration, password change, members, dashboard."""
+"""Login, logout, registration, password change, dashboard, owner re-application."""
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,17 +15,18 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
+from market.accounts import activation, invitations, sessions, throttle
 from market.accounts import operations as ops
-from market.accounts.forms import LoginForm, MemberForm, PasswordChangeForm, RegisterForm
-from market.accounts.models import ROLES_BY_KIND, OrgKind, Role
+from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
+from market.accounts.models import OrgKind, OrgStatus, Role, User
 from market.auth import ANYONE, USER, access, current_membership, current_org
-from market.extensions import limiter, login_account_key
+from market.extensions import limiter
 from market.forms import ActionForm, show_error
 
 bp = Blueprint("accounts", __name__)
@@ -50,40 +51,59 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_limit() -> str:
-    return str(current_app.config["LOGIN_LIMIT"])
+def log_in(user: User, target: str) -> Response:
+    """Start a server-side session for ``user`` in a fresh cookie session (nothing from before
+    the login survives it) and trust this browser for the account from now on."""
+    session.clear()
+    sessions.start(user)
+    login_user(user)
+    response = redirect(target)
+    throttle.remember_device(response, user.email)
+    return response
+
+
+def too_many_attempts(seconds: int) -> str:
+    return str(_("尝试次数过多，请 %(minutes)s 分钟后再试。曾在本浏览器成功登录过的账户不受此限制。",
+             minutes=max(1, math.ceil(seconds / 60))))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(ANYONE)
-@limiter.limit(_login_limit, methods=["POST"])  # per IP
-@limiter.limit(_login_limit, methods=["POST"], key_func=login_account_key)  # per account
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = ops.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        # One message for an unknown account and a wrong password.
-        form.password.errors = [_("邮箱或密码不正确。")]
-    return render_template("accounts/login.html", form=form)
+        email = ops.normalise_email(form.email.data or "")
+        wait = throttle.login_attempt(email)
+        if wait is not None:
+            form.password.errors = [too_many_attempts(wait)]
+            status = 429
+        else:
+            user = ops.authenticate(email, form.password.data or "")
+            if user is not None:
+                return log_in(user, _safe_next(request.args.get("next")))
+            throttle.login_failed(email)
+            # One message for an unknown account and a wrong password.
+            form.password.errors = [_("邮箱或密码不正确。")]
+    if form.errors and status == 200:
+        status = 400
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 @access(USER)
 def logout() -> Response:
     if ActionForm().validate_on_submit():
+        sessions.end_current()
         logout_user()
-        session.pop("org_id", None)
+        session.clear()
     return redirect(url_for("public.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @access(ANYONE)
 @limiter.limit("20 per hour", methods=["POST"])
-def register() -> str | Response:
+def register() -> ResponseReturnValue:
     form = RegisterForm(kind=request.args.get("kind", "owner"))
     if form.validate_on_submit():
         try:
@@ -100,34 +120,81 @@ def register() -> str | Response:
         except ops.AccountError as error:
             show_error(form, error)
         else:
-            login_user(user)
-            flash(_("注册成功。"), "success")
-            return redirect(url_for("accounts.dashboard"))
-    return render_template("accounts/register.html", form=form)
+            response = log_in(user, url_for("accounts.dashboard"))  # a fresh session: flash after
+            flash(_("注册成功。平台运营方核验单位信息后即可发布采购公告。")
+                  if form.kind.data == OrgKind.OWNER.value else _("注册成功。"), "success")
+            return response
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
+    membership = current_membership()
+    org = membership.organisation if membership is not None else None
+    if reapply_form is None and org is not None and org.status == OrgStatus.REJECTED.value \
+            and org.kind == OrgKind.OWNER.value:
+        reapply_form = ReapplyForm(org_name=org.name, region=org.region)
+    open_invitations = [(i, invitations.token_for(i))
+                        for i in invitations.pending_for_user(current_user)]
+    pending_owners = (len(activation.pending_owners())
+                      if membership is not None and membership.role == Role.OPERATOR else 0)
+    return render_template(
+        "accounts/dashboard.html", membership=membership, role_names=ROLE_NAMES,
+        reapply_form=reapply_form, invitations=open_invitations,
+        pending_owners=pending_owners)
 
 
 @bp.route("/dashboard")
 @access(USER)
 def dashboard() -> str:
-    return render_template(
-        "accounts/dashboard.html", membership=current_membership(), role_names=ROLE_NAMES
-    )
+    return _dashboard()
+
+
+@bp.route("/org/reapply", methods=["POST"])
+@access(Role.OWNER_ADMIN)
+def reapply() -> ResponseReturnValue:
+    """A refused owner's administrator corrects the details and asks to be checked again."""
+    org = current_org()
+    if org is None or org.status != OrgStatus.REJECTED.value:
+        abort(404)
+    form = ReapplyForm()
+    if form.validate_on_submit():
+        try:
+            activation.reapply(org, name=form.org_name.data or "",
+                               credit_code=form.credit_code.data or "",
+                               region=form.region.data or "")
+        except ops.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(_("已重新提交，请等待平台运营方核验。"), "success")
+            return redirect(url_for("accounts.dashboard"))
+    return _dashboard(form), 400
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @access(USER)
-def password() -> str | Response:
+def password() -> ResponseReturnValue:
     form = PasswordChangeForm()
+    status = 200
     if form.validate_on_submit():
-        try:
-            ops.change_password(current_user, form.current.data or "", form.password.data or "")
-        except ops.AccountError as error:
-            show_error(form, error)
+        wait = throttle.password_change_attempt(current_user.id)
+        if wait is not None:
+            form.current.errors = [too_many_attempts(wait)]
+            status = 429
         else:
-            login_user(current_user)  # the session id includes the password change time
-            flash(_("密码已修改。"), "success")
-            return redirect(url_for("accounts.dashboard"))
-    return render_template("accounts/password.html", form=form)
+            try:
+                ops.change_password(current_user, form.current.data or "",
+                                    form.password.data or "")
+            except ops.AccountError as error:
+                show_error(form, error)
+            else:
+                # Every session ended with the change; this browser gets a new one.
+                sessions.start(current_user)
+                login_user(current_user)
+                flash(_("密码已修改，其他设备上的登录已退出。"), "success")
+                return redirect(url_for("accounts.dashboard"))
+    if form.errors and status == 200:
+        status = 400
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.route("/account/organisation", methods=["POST"])
@@ -143,32 +210,4 @@ def switch_org() -> Response:
     return redirect(url_for("accounts.dashboard"))
 
 
-@bp.route("/org/members", methods=["GET", "POST"])
-@access(Role.OWNER_ADMIN, Role.AGENCY_ADMIN)
-def members() -> str | Response:
-    org = current_org()
-    if org is None:  # the access rule guarantees a membership; be explicit anyway
-        abort(403)
-    assignable = [r for r in ROLES_BY_KIND[OrgKind(org.kind)]]
-    form = MemberForm()
-    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in assignable]
-    if form.validate_on_submit():
-        try:
-            ops.add_member(
-                org,
-                name=form.name.data or "",
-                email=form.email.data or "",
-                role=Role(form.role.data),
-                password=form.password.data or "",
-            )
-        except ops.AccountError as error:
-            show_error(form, error)
-        else:
-            flash(_("已添加成员。"), "success")
-            return redirect(url_for("accounts.members"))
-    return render_template(
-        "accounts/members.html",
-        form=form,
-        members=sorted(org.memberships, key=lambda m: m.id),
-        role_names=ROLE_NAMES,
-    )
+from market.accounts import views_members  # noqa: E402,F401  # routes on this blueprint

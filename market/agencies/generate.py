@@ -218,8 +218,7 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
                 people.append({"id": uid, "account_id": f"U-{uid:06d}",
                                "email": f"agency-{i}@generated.yunchuan.demo",
                                "name": f"业务授权人 {i}号", "password_hash": pw, "active": True,
-                               "created_at": now, "password_changed_at": now,
-                               "session_version": 0})
+                               "created_at": now, "password_changed_at": now})
                 members.append({"id": first_member + i - first, "user_id": uid,
                                 "organisation_id": i, "role": Role.AGENCY_ADMIN.value,
                                 "created_at": now})

@@ -55,6 +55,14 @@ def _tool(name: str) -> str:
     raise click.ClickException(f"{name} is not installed (apt-get install postgresql-client)")
 
 
+def _private_file(path: Path) -> None:
+    """An empty file only the owner can read, for the copy to be written into: a backup holds
+    every account and document, so it must not be born 0644 by the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an earlier crash's leftover may be wider
+    os.close(fd)
+
+
 def create_backup(path: Path) -> None:
     url = _url()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +70,7 @@ def create_backup(path: Path) -> None:
         db.session.remove()
         db.engine.dispose()
         tmp = path.with_suffix(path.suffix + ".partial")
+        _private_file(tmp)
         source = sqlite3.connect(_sqlite_path(url))
         target = sqlite3.connect(tmp)
         try:
@@ -73,6 +82,7 @@ def create_backup(path: Path) -> None:
         return
     args, env = _pg_env(url)
     tmp = path.with_suffix(path.suffix + ".partial")
+    _private_file(tmp)
     # The arguments are ours (the configured URL), never user input; no shell is involved.
     subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp), *args],  # noqa: S603
                    check=True, env=env, timeout=3600)

@@ -31,7 +31,7 @@ class Owner:
 def user_row(uid: int, email: str, name: str, pw: str, now: datetime) -> dict[str, Any]:
     return {"id": uid, "account_id": f"U-{uid:06d}", "email": email, "name": name,
             "password_hash": pw, "active": True, "created_at": now,
-            "password_changed_at": now, "session_version": 0}
+            "password_changed_at": now}
 
 
 def someone(kind: OrgKind, role: Role, name: str, pw: str, now: datetime) -> Person:

@@ -37,7 +37,8 @@ def home() -> str:
         "service_types": db.session.scalar(sa.select(sa.func.count(ServiceType.id))),
         "owners": db.session.scalar(
             sa.select(sa.func.count(Organisation.id)).where(
-                Organisation.kind == OrgKind.OWNER.value
+                Organisation.kind == OrgKind.OWNER.value,
+                Organisation.status == OrgStatus.ACTIVE.value,  # checked by the operator
             )
         ),
     }

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from market import audit, timeutil
+from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
@@ -414,6 +415,8 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
 
     if request.owner_org_id != owner.id or request.state != RequestState.DRAFT:
         raise SelectionError(None, N_("只有本单位的草稿可以发布。"))
+    if not may_publish(owner):
+        raise SelectionError(None, N_("本单位尚未通过平台运营方核验，暂不能发布。核验通过后即可发布此草稿。"))
     now = timeutil.now()
     data = input_of(request)
     _check(owner, data, now)

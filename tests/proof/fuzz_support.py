@@ -134,6 +134,10 @@ ARG_SQL: dict[str, str] = {
     "awards.decide": "SELECT id AS objection_id FROM objection ORDER BY id",
     "review.application": "SELECT id AS application_id FROM admission_application ORDER BY decided_by_id IS NULL DESC, id",
     "review.change": "SELECT 'qualification' AS kind, id AS row_id FROM qualification ORDER BY reviewed_by_id IS NULL DESC, id",
+    "accounts.remove_member": f"SELECT id AS membership_id FROM membership ORDER BY organisation_id = {OWNER1} AND role = 'owner_delegate' DESC, id",
+    "accounts.revoke_invitation": f"SELECT id AS invitation_id FROM invitation ORDER BY organisation_id = {OWNER1} DESC, id",
+    "operator.activate_owner": "SELECT public_id FROM organisation WHERE kind = 'owner' ORDER BY status = 'pending' DESC, id",
+    "operator.refuse_owner": "SELECT public_id FROM organisation WHERE kind = 'owner' ORDER BY status = 'pending' DESC, id",
 }
 for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "submit_deliverable",
               "extension", "ask_materials", "answer_materials", "release",

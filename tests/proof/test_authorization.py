@@ -72,6 +72,12 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
                         "SELECT p.id FROM billing_payment p JOIN billing_engagement e ON "
                         f"e.id = p.engagement_id WHERE e.owner_org_id = {OWNER1}"),
     "credit.my_complaints": ("GET", "/my/complaints", "SELECT 1 AS x"),  # list, see below
+    "accounts.remove_member": ("POST", "/org/members/{id}/remove",
+                               f"SELECT id FROM membership WHERE organisation_id = {OWNER1} "
+                               "AND role = 'owner_delegate' ORDER BY id"),
+    "accounts.revoke_invitation": ("POST", "/org/invitations/{id}/revoke",
+                                   f"SELECT id FROM invitation WHERE organisation_id = {OWNER1}"
+                                   " AND state = 'pending' ORDER BY id"),
 }
 for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extension",
               "answer_materials", "release", "return_deliverable"):
@@ -247,11 +253,20 @@ def test_login_does_not_keep_the_session_from_before(tmp_path: Path) -> None:
     assert cookie_after != cookie_before
     with client.session_transaction() as session:
         record(FIXATION, "planted value gone after login", "planted" not in session)
-        record(FIXATION, "forged user id replaced by the real one",
-               session["_user_id"].startswith(f"{person.user_id}:"))
+        session_token = session["_user_id"]
         record(FIXATION, "CSRF secret new after login", "csrf_token" not in session)
         assert "planted" not in session
-        assert session["_user_id"].startswith(f"{person.user_id}:")
+    # The cookie names a new server-side session of this person, not a user id.
+    with app.app_context():
+        from market.accounts.models import UserSession
+        from market.accounts.sessions import token_digest
+
+        owner = db.session.scalar(sa.select(UserSession.user_id).where(
+            UserSession.token_hash == token_digest(session_token)))
+    record(FIXATION, "forged user id replaced by a new server-side session of the person",
+           owner == person.user_id)
+    assert owner == person.user_id and session_token != str(person.user_id)
+    with client.session_transaction() as session:
         assert "csrf_token" not in session  # the CSRF secret is new after login
     # The token from before login is no longer accepted.
     old_token = client.post("/care-mode", data={"csrf_token": token_before}).status_code

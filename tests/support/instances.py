@@ -26,6 +26,7 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SECRET_KEY = "proof-secret-key-shared-by-every-instance"
 SIGNING_SEED_B64 = base64.b64encode(bytes(range(32))).decode()
 DATA_KEY_HEX = "11" * 32
+LOG_ORIGIN = "proof.market.example/draws"
 
 
 def environment(database_url: str, upload_dir: Path, instance_dir: Path,
@@ -42,6 +43,12 @@ def environment(database_url: str, upload_dir: Path, instance_dir: Path,
         "MARKET_UPLOAD_DIR": str(upload_dir),
         "MARKET_INSTANCE_PATH": str(instance_dir),
         "MARKET_LOGIN_LIMIT": "10000 per minute",  # the tests log in often; limits are tested elsewhere
+        "MARKET_LOGIN_IP_LIMIT": "10000 per minute",
+        # Production refuses the demo city's defaults for these (market.config).
+        "MARKET_LOG_ORIGIN": LOG_ORIGIN,
+        "MARKET_SITE_NAME": "验证用中介服务超市",
+        "MARKET_SITE_URL": "http://127.0.0.1",
+        "MARKET_OCDS_OCID_PREFIX": "ocds-proof1",
         **extra,
     })
     return env
@@ -49,7 +56,8 @@ def environment(database_url: str, upload_dir: Path, instance_dir: Path,
 
 def app_config() -> dict[str, Any]:
     """The same keys for an in-process app (tests.conftest.make_app) on the same database."""
-    return {"SECRET_KEY": SECRET_KEY, "SIGNING_KEY": SIGNING_SEED_B64, "DATA_KEY": DATA_KEY_HEX}
+    return {"SECRET_KEY": SECRET_KEY, "SIGNING_KEY": SIGNING_SEED_B64, "DATA_KEY": DATA_KEY_HEX,
+            "LOG_ORIGIN": LOG_ORIGIN}
 
 
 @dataclass
