@@ -49,7 +49,8 @@ PathParam("the public id", r"^TH-[0-9]+$")})`` adds a description and a pattern.
 
 * ``param(REQUIRED, ...)`` makes a query parameter required (missing: 400
   ``missing_parameter``); ``name="from"`` for a URL name that is not a Python identifier;
-  ``pattern=`` for strings.  String parameters are at most ``MAX_STRING`` characters.
+  ``pattern=`` for strings.  String parameters are at most ``MAX_STRING`` characters, or
+  ``max_length=`` when the code behind them has its own limit (the document states it).
 * A ``datetime.date`` field reads ``YYYY-MM-DD``; date bounds (``minimum=date(2000, 1, 1)``)
   are checked, and documented as a pattern when they are whole years.
 * ``dict[str, Any]`` is a free-form object (the OCDS releases); field metadata ``enum`` and

@@ -43,17 +43,19 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 def param(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
           minimum: int | datetime.date | None = None,
           maximum: int | datetime.date | None = None,
-          pattern: str | None = None, name: str | None = None) -> Any:
+          pattern: str | None = None, name: str | None = None,
+          max_length: int | None = None) -> Any:
     """A documented query parameter field for a query dataclass.
 
     ``default`` :data:`REQUIRED` makes it required.  A ``datetime.date`` field is read as
     ``YYYY-MM-DD`` (``format: date``); its bounds are dates, documented as a pattern on the year
     when they are whole years.  ``pattern`` (a regular expression searched in the raw value, as
     JSON Schema does) applies to strings; ``name`` is the parameter's name in the URL when it
-    is not a Python identifier (``from``)."""
+    is not a Python identifier (``from``); ``max_length`` (default :data:`MAX_STRING`) is the
+    longest string accepted and documented — give the limit the code behind it enforces."""
     meta: dict[str, Any] = {"description": description}
     for key, value in (("enum", enum), ("minimum", minimum), ("maximum", maximum),
-                       ("pattern", pattern), ("name", name)):
+                       ("pattern", pattern), ("name", name), ("max_length", max_length)):
         if value is not None:
             meta[key] = value
     if default is REQUIRED:
@@ -160,7 +162,7 @@ def parse_query(cls: type[T], args: Any) -> T:
                 raise ApiError(400, "invalid_parameter", f"{name} must be in {bounds}")
         else:
             value = raw
-            if len(value) > MAX_STRING:
+            if len(value) > f.metadata.get("max_length", MAX_STRING):
                 raise ApiError(400, "invalid_parameter", f"{name} is too long")
             enum = f.metadata.get("enum")
             if enum is not None and value not in enum:
@@ -357,7 +359,7 @@ def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
             if tp is datetime.date:
                 schema = _date_schema(schema)
             elif schema["type"] == "string" and "enum" not in schema:
-                schema["maxLength"] = MAX_STRING
+                schema["maxLength"] = f.metadata.get("max_length", MAX_STRING)
             required = f.default is _MISSING and f.default_factory is _MISSING
             if f.default is not _MISSING and f.default is not None:
                 schema["default"] = f.default.isoformat() \

@@ -69,7 +69,7 @@ def test_required_date_and_renamed_parameters_are_documented(app: Flask) -> None
     add = _params(doc, "/api/calendar/add")
     assert add["days"]["required"] and add["days"]["schema"]["maximum"] == 10_000
     assert not _params(doc, "/api/agencies")["page"]["required"]
-    assert _params(doc, "/api/agencies")["q"]["schema"]["anyOf"][0]["maxLength"] == 200
+    assert _params(doc, "/api/agencies")["q"]["schema"]["anyOf"][0]["maxLength"] == 100
     ocds = _params(doc, "/api/ocds/{request_id}.json")["request_id"]
     assert ocds["in"] == "path" and ocds["schema"]["pattern"] == "^RQ-[0-9]+$"
     bulk = doc["paths"]["/api/ocds/releases.json"]["get"]["responses"]["200"]
@@ -97,6 +97,33 @@ def test_bad_input_is_a_clear_400(app: Flask, url: str, code: str, message: str)
     r = app.test_client().get(url)
     assert r.status_code == 400
     assert r.get_json() == {"error": {"code": code, "message": message}}
+
+
+def _string_parameters(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(path, name, maxLength) of every free-text query parameter of the document."""
+    found = []
+    for path, item in doc["paths"].items():
+        for p in item["get"]["parameters"]:
+            schema = p["schema"].get("anyOf", [p["schema"]])[0]
+            if p["in"] == "query" and "maxLength" in schema and "pattern" not in schema:
+                found.append((path, p["name"], schema["maxLength"]))
+    return found
+
+
+def test_documented_string_lengths_are_the_enforced_ones(app: Flask) -> None:
+    """A string as long as its documented ``maxLength`` is not refused for its length; one
+    character more is (found by a client: ``q`` was documented 200 and refused past 100)."""
+    catalogue(app)
+    client = app.test_client()
+    found = _string_parameters(_doc(app))
+    assert ("/api/agencies", "q", 100) in found
+    for path, name, longest in found:
+        for length in (longest, longest + 1):
+            r = client.get(path, query_string={name: "云" * length})
+            too_long = r.status_code == 400 and (
+                "too long" in r.get_json()["error"]["message"]
+                or "太长" in r.get_json()["error"]["message"])
+            assert too_long is (length > longest), (path, name, length, r.get_json())
 
 
 def _matching_template(doc: dict[str, Any], path: str) -> str:
