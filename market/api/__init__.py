@@ -57,6 +57,9 @@ PathParam("the public id", r"^TH-[0-9]+$")})`` adds a description and a pattern.
   ``format`` (``uri``…) go into the response schema.
 * A view may return a ready ``Response`` (the OCDS packages keep their own serialisation);
   ``endpoint(headers={"X-Total-Count": "..."})`` documents a count header of its 200.
+* ``endpoint(response=RawBody(media_type, schema))`` documents a body whose bytes are specified
+  elsewhere and written by the view itself (the signed draw log, the draw bundles: lottery-v1);
+  ``ignore_unknown=True`` keeps such a URL's old tolerance of unknown query parameters.
 * ``paged=False`` with a plain query dataclass (not ``PageQuery``) for a non-list answer.
 
 The lottery, calendar and OCDS shapes are in ``market/api/schemas_public.py``.  Then add the route to

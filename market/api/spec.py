@@ -92,9 +92,19 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class RawBody:
+    """A 200 body the view writes itself because its bytes are specified elsewhere (a signed
+    note, the log's JSON lines, a draw bundle: lottery-v1): documented by its media type and a
+    schema written next to it, and passed through untouched."""
+
+    media_type: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class EndpointSpec:
     query: type | None
-    response: type
+    response: type | RawBody
     paged: bool
     tag: str
     summary: str
@@ -102,6 +112,7 @@ class EndpointSpec:
     errors: tuple[int, ...]
     path: Mapping[str, PathParam] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    ignore_unknown: bool = False
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -133,13 +144,14 @@ def _parse_date(name: str, raw: str, lo: datetime.date | None,
     return value
 
 
-def parse_query(cls: type[T], args: Any) -> T:
+def parse_query(cls: type[T], args: Any, *, ignore_unknown: bool = False) -> T:
     """Build ``cls`` from request arguments; :class:`ApiError` (400) for anything missing,
-    unparseable, out of range, outside its enum or pattern, or unknown."""
+    unparseable, out of range, outside its enum or pattern, or unknown (unless
+    ``ignore_unknown``)."""
     hints = typing.get_type_hints(cls)
     fields = {_url_name(f): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(args) - set(fields))
-    if unknown:
+    if unknown and not ignore_unknown:
         raise ApiError(400, "unknown_parameter", f"unknown query parameter: {unknown[0]}")
     values: dict[str, Any] = {}
     for name, f in fields.items():
@@ -191,27 +203,31 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def endpoint(*, response: type, query: type | None = None, paged: bool = False, tag: str,
-             errors: tuple[int, ...] = (400,), path: Mapping[str, PathParam] | None = None,
-             headers: Mapping[str, str] | None = None,
+def endpoint(*, response: type | RawBody, query: type | None = None, paged: bool = False,
+             tag: str, errors: tuple[int, ...] = (400,),
+             path: Mapping[str, PathParam] | None = None,
+             headers: Mapping[str, str] | None = None, ignore_unknown: bool = False,
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Describe a JSON view: its query dataclass, its response dataclass, whether it is paged,
-    its path parameters (:class:`PathParam`) and the count headers of its 200 response
-    (name: description).  Put it under ``@access(...)``: the view runs inside the request
-    transaction.  A view may return a ready :class:`Response` (it must still match)."""
+    """Describe a JSON view: its query dataclass, its response dataclass (or a
+    :class:`RawBody` the view returns as a ready :class:`Response`), whether it is paged, its
+    path parameters (:class:`PathParam`) and the headers of its 200 response (name:
+    description; their values are digits).  ``ignore_unknown`` lets unknown query parameters
+    through, for URLs that always did.  Put it under ``@access(...)``: the view runs inside the
+    request transaction.  A view may return a ready :class:`Response` (it must still match)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         doc = (view.__doc__ or "").strip().split("\n", 1)
         spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
                             (doc[1] if len(doc) > 1 else "").strip(),
                             tuple(sorted(set(errors) | ({400} if query else set()))),
-                            dict(path or {}), dict(headers or {}))
+                            dict(path or {}), dict(headers or {}), ignore_unknown)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 if query is not None:
-                    kwargs["query"] = parse_query(query, request.args)
-                elif request.args:
+                    kwargs["query"] = parse_query(query, request.args,
+                                                  ignore_unknown=ignore_unknown)
+                elif request.args and not ignore_unknown:
                     raise ApiError(400, "unknown_parameter",
                                    f"unknown query parameter: {sorted(request.args)[0]}")
                 result = view(*args, **kwargs)
@@ -388,9 +404,12 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         if spec is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
-        responses: dict[str, Any] = {
-            "200": {"description": "OK", "content": {"application/json": {"schema": body}}}}
+        if isinstance(spec.response, RawBody):
+            content = {spec.response.media_type: {"schema": dict(spec.response.schema)}}
+        else:
+            body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
+            content = {"application/json": {"schema": body}}
+        responses: dict[str, Any] = {"200": {"description": "OK", "content": content}}
         if spec.headers:
             responses["200"]["headers"] = {
                 name: {"description": text, "required": True,
