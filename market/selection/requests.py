@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from market import audit, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
@@ -41,9 +42,22 @@ def _placeholder() -> str:
     return "tmp-" + uuid.uuid4().hex[:24]
 
 
+def _code_taken(owner: Organisation, code: str, existing: Project | None) -> SelectionError:
+    if existing is not None and existing.owner_org_id == owner.id:
+        return SelectionError("code", N_("本单位已登记投资项目代码为 %(code)s 的项目（%(project)s %(name)s），"
+                                         "请在该项目下发起采购，无需重复登记。"),
+                              code=code, project=existing.public_id, name=existing.name)
+    return SelectionError("code", N_("投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。"
+                                     "请核对代码。"), code=code)
+
+
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
                    investment_fen: int, location: str) -> Project:
-    """Register a project (项目) for ``owner``."""
+    """The owner's administrator or delegate registers a project (项目) for ``owner``.
+
+    One investment project code (投资项目代码) is one project in the deployment: a code already
+    registered, by this owner or another, is refused (the database's unique constraint
+    settles two registrations at the same moment)."""
     code = normalise_project_code(code)
     if validate_project_code(code) is not None:
         raise SelectionError("code", N_("投资项目代码格式应为 YYYY-NNNNNN-NN-NN-NNNNNN，如 2026-500116-48-01-123456。"))
@@ -51,11 +65,20 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
         raise SelectionError("fund_source", N_("请选择资金来源。"))
     if not 0 <= investment_fen <= 10**15:
         raise SelectionError("investment", N_("总投资额不合理。"))
+    existing = db.session.scalar(sa.select(Project).where(Project.code == code))
+    if existing is not None:
+        raise _code_taken(owner, code, existing)
     project = Project(public_id=_placeholder(), owner_org_id=owner.id, name=name.strip(),
                       code=code, fund_source=fund_source, investment_fen=investment_fen,
                       location=location.strip(), created_at=timeutil.now())
-    db.session.add(project)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(project)
+            db.session.flush()
+    except IntegrityError:
+        # Registered by someone else between the check above and this insert.
+        raise _code_taken(owner, code, db.session.scalar(
+            sa.select(Project).where(Project.code == code))) from None
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
     return project

@@ -63,7 +63,8 @@ def projects() -> ResponseReturnValue:
                 return redirect(url_for("owner.projects"))
     rows = db.session.scalars(sa.select(Project).where(Project.owner_org_id == org.id)
                               .order_by(Project.id.desc())).all()
-    return render_template("selection/owner_projects.html", form=form, projects=rows)
+    return render_template("selection/owner_projects.html", form=form, projects=rows), \
+        400 if form.errors else 200
 
 
 @bp.route("/requests")
