@@ -9,4 +9,10 @@ T = {
     '投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。请核对代码。':
         'Investment project code %(code)s has been registered by another organisation; an '
         'investment project can be registered only once. Please check the code.',
+    '付款日期 %(date)s 晚于今天（%(today)s），请填写实际付款的日期。':
+        'The payment date %(date)s is after today (%(today)s). Please enter the day the money '
+        'was actually paid.',
+    '付款日期 %(date)s 早于合同确认日期（%(contract)s），这笔款项不是本委托的付款。':
+        'The payment date %(date)s is before the contract was confirmed (%(contract)s); it is '
+        'not a payment for this engagement.',
 }
