@@ -266,6 +266,11 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) 
     request.direct_agency_org_id = direct.id if direct else None
     request.avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
                      for a, r in data.avoid]
+    if request.witnesses:
+        # (request, position) and (request, user) are unique and the unit of work inserts the
+        # new rows before it deletes the old ones: the old ones go first.
+        request.witnesses = []
+        db.session.flush()
     request.witnesses = [Witness(position=i, user_id=uid,
                                  label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
                          for i, uid in enumerate(data.witness_ids)]
