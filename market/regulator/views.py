@@ -15,7 +15,7 @@ from market.accounts.models import OrgKind
 from market.auth import access, current_org
 from market.forms import show_error
 from market.i18n import N_
-from market.regulator import complaints, credit, draws, fairness_data, sanctions
+from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
 from market.regulator.svg import observed_vs_expected
@@ -107,10 +107,10 @@ def new_sanction() -> ResponseReturnValue:
                 return redirect(url_for("regulator.sanction_list"))
             return render_template("regulator/sanction_confirm.html", form=form,
                                    record=record, effect=effect, labels=sanctions.KIND_LABELS,
-                                   parts=credit.PART_LABELS, statuses=AGENCY_STATUS)
+                                   statuses=AGENCY_STATUS)
     return render_template("regulator/sanction_form.html", form=form, record=record,
-                           labels=sanctions.KIND_LABELS, parts=credit.PART_LABELS,
-                           statuses=AGENCY_STATUS), 400 if form.errors else 200
+                           labels=sanctions.KIND_LABELS, statuses=AGENCY_STATUS), \
+        400 if form.errors else 200
 
 
 @bp.route("/complaints")
