@@ -15,9 +15,11 @@ def N_(message: str) -> str:
 
 class BillingError(Exception):
     """An operation refused; the ledger is unchanged.  ``message`` is an ``N_()`` msgid with
-    ``%(name)s`` placeholders filled from ``params`` after translation."""
+    ``%(name)s`` placeholders filled from ``params`` after translation; ``field`` names the
+    input it is about (``reference``, ``paid_on``…), None for the amount or the whole."""
 
-    def __init__(self, message: str, **params: Any) -> None:
+    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(message % params if params else message)
         self.message = message
+        self.field = field
         self.params = params

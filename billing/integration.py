@@ -30,12 +30,14 @@ def backend(app: Flask | None = None) -> LedgerBilling:
     """The configured backend for this app, on the current session."""
     from market import audit, timeutil
     from market.db import db
+    from market.domain.calendar import local_date
 
     app = app or current_app
     config = app.config
     common: dict[str, Any] = {
         "audit": audit.record,
         "clock": timeutil.now,
+        "local_date": local_date,
         "fee_basis_points": int(config.get("PLATFORM_FEE_BASIS_POINTS", 0)),
     }
     if config.get("STRIPE_SECRET_KEY"):

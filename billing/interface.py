@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session, scoped_session
 # audit(tag, target, details) — the market passes ``market.audit.record``.
 AuditHook = Callable[[str, str, dict[str, Any]], object]
 Clock = Callable[[], datetime]
+# The calendar day of a time where the money moves (the market: Asia/Shanghai); bounds the
+# date a payment may carry.
+LocalDate = Callable[[datetime], date]
 # A plain session, or Flask-SQLAlchemy's request-scoped one.
 DbSession = Session | scoped_session[Any]
 

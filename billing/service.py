@@ -8,7 +8,7 @@ writes ledger transactions and an audit event into the caller's session and neve
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from billing.interface import (
     DbSession,
     EngagementRef,
     EngagementSummary,
+    LocalDate,
     OnlinePayment,
     Statement,
     StatementLine,
@@ -37,18 +38,24 @@ from billing.models import (
 from billing.money import format_fen
 
 
+def utc_date(at: datetime) -> date:
+    """The default :attr:`LedgerBilling.local_date`: the UTC calendar day."""
+    return at.date()
+
+
 class LedgerBilling:
     """Bookkeeping and rules; subclasses add what moves real money (see the ``_`` hooks)."""
 
     name = "ledger"
 
     def __init__(self, session: DbSession, *, audit: AuditHook, clock: Clock,
-                 fee_basis_points: int = 0) -> None:
+                 fee_basis_points: int = 0, local_date: LocalDate = utc_date) -> None:
         if not 0 <= fee_basis_points <= 10_000:
             raise ValueError("PLATFORM_FEE_BASIS_POINTS must be between 0 and 10000")
         self.session = session
         self.audit = audit
         self.clock = clock
+        self.local_date = local_date
         self.fee_basis_points = fee_basis_points
 
     # --- helpers ------------------------------------------------------------------------------
@@ -142,16 +149,28 @@ class LedgerBilling:
 
     def record_offline_payment(self, engagement_id: int, *, reference: str, paid_on: date,
                                amount_fen: int) -> int:
-        """Owner's finance user: a treasury or bank transfer with its reference; funds at once."""
+        """Owner's finance user: a treasury or bank transfer with its reference; funds at once.
+        ``paid_on`` is the day the money left: not after today, not before the contract was
+        confirmed (the day the engagement's fee fell due), both in :attr:`local_date`'s zone."""
         eng = self._engagement(engagement_id)
         reference = reference.strip()
         if not reference:
-            raise BillingError(N_("请填写付款凭证号（国库或银行转账流水号）。"))
+            raise BillingError(N_("请填写付款凭证号（国库或银行转账流水号）。"), field="reference")
+        today, contract_day = self.local_date(self.clock()), self.local_date(eng.opened_at)
+        if paid_on > today:
+            raise BillingError(N_("付款日期 %(date)s 晚于今天（%(today)s），请填写实际付款的日期。"),
+                               field="paid_on", date=paid_on.isoformat(),
+                               today=today.isoformat())
+        if paid_on < contract_day:
+            raise BillingError(N_("付款日期 %(date)s 早于合同确认日期（%(contract)s），"
+                                  "这笔款项不是本委托的付款。"),
+                               field="paid_on", date=paid_on.isoformat(),
+                               contract=contract_day.isoformat())
         self._check_payable(eng, amount_fen)
         if self.session.scalar(sa.select(Payment.id).where(
                 Payment.engagement_id == eng.id, Payment.reference == reference)):
             raise BillingError(N_("付款凭证号 %(reference)s 已登记过，不能重复登记。"),
-                               reference=reference)
+                               field="reference", reference=reference)
         payment = Payment(engagement_id=eng.id, method="offline", reference=reference,
                           paid_on=paid_on, amount_fen=amount_fen, refunded_fen=0,
                           status=PaymentStatus.PENDING.value, created_at=self.clock())

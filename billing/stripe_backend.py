@@ -18,7 +18,7 @@ import stripe
 
 from billing import ledger
 from billing.errors import N_, BillingError
-from billing.interface import AuditHook, Clock, DbSession, OnlinePayment
+from billing.interface import AuditHook, Clock, DbSession, LocalDate, OnlinePayment
 from billing.models import (
     BillingEngagement,
     ConnectedAccount,
@@ -28,7 +28,7 @@ from billing.models import (
     TxnKind,
     WebhookEvent,
 )
-from billing.service import LedgerBilling
+from billing.service import LedgerBilling, utc_date
 
 # PaymentIntent states in which the owner can still complete the payment.
 _OPEN = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -44,8 +44,9 @@ class StripeBilling(LedgerBilling):
 
     def __init__(self, session: DbSession, *, audit: AuditHook, clock: Clock,
                  client: stripe.StripeClient, currency: str = "cny",
-                 fee_basis_points: int = 0) -> None:
-        super().__init__(session, audit=audit, clock=clock, fee_basis_points=fee_basis_points)
+                 fee_basis_points: int = 0, local_date: LocalDate = utc_date) -> None:
+        super().__init__(session, audit=audit, clock=clock, fee_basis_points=fee_basis_points,
+                         local_date=local_date)
         self.client = client
         self.currency = currency
 

@@ -140,7 +140,8 @@ def record_payment(engagement_id: int) -> ResponseReturnValue:
                 eng.id, reference=form.reference.data or "", paid_on=form.paid_on.data,
                 amount_fen=amount)
         except BillingError as error:
-            form.amount.errors = [*form.amount.errors, _error(error)]
+            field = getattr(form, error.field or "amount")
+            field.errors = [*field.errors, _error(error)]
         else:
             flash(_("付款已登记。"), "success")
             return redirect(url_for("billing.receipt", payment_id=payment_id))

@@ -1,7 +1,9 @@
 """``python -m lottery verify|rank|audit-log`` (spec §10).
 
 Exit codes: 0 success, 1 a named check failed (``FAIL <check>: <reason>`` on stdout),
-2 unreadable input or bad usage (one ``error …`` line on stderr).  No traceback ever: every
+2 unreadable input or bad usage (one ``error …`` line on stderr), or a result that standard
+output refused (``error output: …``; a reader that went away is not an error, see
+:func:`_emit`).  No traceback ever: every
 expected failure is caught and named, and a last-resort handler turns anything else into a
 one-line error with exit 2.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
 import re
 import sys
 import unicodedata
@@ -55,23 +58,20 @@ def _pubkey(text: str | None) -> bytes | None:
         raise Unreadable(f"--pubkey: {exc}") from exc
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def cmd_verify(args: argparse.Namespace) -> tuple[int, list[str]]:
     pinned = _pubkey(args.pubkey)
     bundle = loads_strict(_read(args.bundle))
     try:
         result = verify_bundle(bundle, pinned)
     except CheckFailed as exc:
-        print(f"FAIL {exc.check}: {exc.reason}")
+        lines = [f"FAIL {exc.check}: {exc.reason}"]
         if args.verbose:
-            for name in CHECKS[: CHECKS.index(exc.check)]:
-                print(f"passed {name}")
-        return 1
-    for line in result.lines():
-        print(line)
+            lines += [f"passed {name}" for name in CHECKS[: CHECKS.index(exc.check)]]
+        return 1, lines
+    lines = list(result.lines())
     if args.verbose:
-        for name in result.passed:
-            print(f"passed {name}")
-    return 0
+        lines += [f"passed {name}" for name in result.passed]
+    return 0, lines
 
 
 class _RankError(Exception):
@@ -148,7 +148,7 @@ def rank_input(data: bytes) -> dict[str, Any]:
     return result.to_json()
 
 
-def cmd_rank(args: argparse.Namespace) -> int:
+def cmd_rank(args: argparse.Namespace) -> tuple[int, bytes]:
     try:
         try:
             data = _read(args.input)
@@ -157,12 +157,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
         out = rank_input(data)
     except _RankError as exc:
         print(f"error {exc.rule}: {exc.reason}", file=sys.stderr)
-        return 2
-    sys.stdout.buffer.write(cjson(out) + b"\n")
-    return 0
+        return 2, b""
+    return 0, cjson(out) + b"\n"
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
+def cmd_audit(args: argparse.Namespace) -> tuple[int, list[str]]:
     key = _pubkey(args.pubkey)
     assert key is not None  # noqa: S101 - argparse makes --pubkey required
     data = _read(args.log)
@@ -175,10 +174,44 @@ def cmd_audit(args: argparse.Namespace) -> int:
     try:
         result = audit_log(data, key, old)
     except CheckFailed as exc:
-        print(f"FAIL {exc.check}: {exc.reason}")
-        return 1
-    print(f"OK {result.size} {base64.b64encode(result.root).decode('ascii')}")
-    return 0
+        return 1, [f"FAIL {exc.check}: {exc.reason}"]
+    return 0, [f"OK {result.size} {base64.b64encode(result.root).decode('ascii')}"]
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device: what is still buffered cannot be written,
+    and the interpreter's flush at exit would report it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _emit(code: int, out: bytes | list[str]) -> int:
+    """Write a command's result to standard output once its verdict (the exit code) is known.
+
+    A reader that has gone away (``verify … | head -1``) or an output closed from the start
+    (``>&-``) did not want the rest: the exit code stays the verdict.  An output that refuses
+    the lines (a full disk) is an ``output`` error, exit 2: the result was asked for and could
+    not be written."""
+    data = out if isinstance(out, bytes) else "".join(f"{line}\n" for line in out).encode()
+    if sys.stdout is None or not data:  # no standard output at all (closed before the start)
+        return code
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return code
+    except OSError as exc:
+        _discard_stdout()
+        print(f"error output: cannot write to standard output: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             reconfigure(encoding="utf-8")
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        code, out = args.func(args)
+        return _emit(code, out)
     except _UsageError as exc:
         print(f"error usage: {exc}", file=sys.stderr)
         return 2

@@ -40,9 +40,12 @@ def register(app: Flask) -> None:
             # again and raise the 413 out of this handler (a 500 from the server).
             for name in ("form", "files"):
                 request.__dict__[name] = ImmutableMultiDict()
+        # The exception's own headers (a 405's ``Allow``, RFC 9110 §15.5.6) go with the page
+        # that replaces its body; the body's type is the page's.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             return jsonify({"error": {"code": _JSON_CODES.get(code, "error"),
-                                      "message": error.description}}), code
+                                      "message": error.description}}), code, headers
         messages = {
             403: _("您没有权限访问此页面。"),
             404: _("您要找的页面不存在。"),
@@ -51,7 +54,7 @@ def register(app: Flask) -> None:
             429: _("尝试次数过多，请稍后再试。"),
         }
         return render_template("errors/error.html", code=code,
-                               message=messages.get(code, _("请求有误。"))), code
+                               message=messages.get(code, _("请求有误。"))), code, headers
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> ResponseReturnValue:

@@ -30,6 +30,7 @@ from market.refusal import Refused
 
 SORTS = ("default", "fee", "days", "rating", "on_time")
 MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 100  # the search box's maxlength, and the API's documented maxLength of q
 
 
 @dataclass
@@ -118,7 +119,7 @@ def validate(f: DirectoryFilter) -> ServiceType | None:
         raise FilterError("page", N_("页码应为正整数。"))
     if not 1 <= f.per_page <= MAX_PER_PAGE:
         raise FilterError("per_page", N_("每页条数应在 1 到 %(max)s 之间。"), max=MAX_PER_PAGE)
-    if len(f.q) > 100:
+    if len(f.q) > MAX_QUERY_LENGTH:
         raise FilterError("q", N_("搜索词太长。"))
     for name in ("fee_min_fen", "fee_max_fen"):
         value = getattr(f, name)

@@ -49,13 +49,17 @@ PathParam("the public id", r"^TH-[0-9]+$")})`` adds a description and a pattern.
 
 * ``param(REQUIRED, ...)`` makes a query parameter required (missing: 400
   ``missing_parameter``); ``name="from"`` for a URL name that is not a Python identifier;
-  ``pattern=`` for strings.  String parameters are at most ``MAX_STRING`` characters.
+  ``pattern=`` for strings.  String parameters are at most ``MAX_STRING`` characters, or
+  ``max_length=`` when the code behind them has its own limit (the document states it).
 * A ``datetime.date`` field reads ``YYYY-MM-DD``; date bounds (``minimum=date(2000, 1, 1)``)
   are checked, and documented as a pattern when they are whole years.
 * ``dict[str, Any]`` is a free-form object (the OCDS releases); field metadata ``enum`` and
   ``format`` (``uri``…) go into the response schema.
 * A view may return a ready ``Response`` (the OCDS packages keep their own serialisation);
   ``endpoint(headers={"X-Total-Count": "..."})`` documents a count header of its 200.
+* ``endpoint(response=RawBody(media_type, schema))`` documents a body whose bytes are specified
+  elsewhere and written by the view itself (the signed draw log, the draw bundles: lottery-v1);
+  ``ignore_unknown=True`` keeps such a URL's old tolerance of unknown query parameters.
 * ``paged=False`` with a plain query dataclass (not ``PageQuery``) for a non-list answer.
 
 The lottery, calendar and OCDS shapes are in ``market/api/schemas_public.py``.  Then add the route to

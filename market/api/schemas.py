@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from market.agencies.directory import SORTS
+from market.agencies.directory import MAX_QUERY_LENGTH, SORTS
 from market.api.spec import PageQuery, param
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
@@ -80,7 +80,8 @@ class AgencyOut:
 
 @dataclass
 class AgencyQuery(PageQuery):
-    q: str | None = param(None, "search in the name or the start of the credit code")
+    q: str | None = param(None, "search in the name or the start of the credit code",
+                          max_length=MAX_QUERY_LENGTH)
     service: str | None = param(None, "a service type code (see /api/service-types)")
     region: str | None = param(None, "region, exactly as listed")
     level: str | None = param(None, "holds a qualification of this level valid today",

@@ -43,17 +43,19 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 def param(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
           minimum: int | datetime.date | None = None,
           maximum: int | datetime.date | None = None,
-          pattern: str | None = None, name: str | None = None) -> Any:
+          pattern: str | None = None, name: str | None = None,
+          max_length: int | None = None) -> Any:
     """A documented query parameter field for a query dataclass.
 
     ``default`` :data:`REQUIRED` makes it required.  A ``datetime.date`` field is read as
     ``YYYY-MM-DD`` (``format: date``); its bounds are dates, documented as a pattern on the year
     when they are whole years.  ``pattern`` (a regular expression searched in the raw value, as
     JSON Schema does) applies to strings; ``name`` is the parameter's name in the URL when it
-    is not a Python identifier (``from``)."""
+    is not a Python identifier (``from``); ``max_length`` (default :data:`MAX_STRING`) is the
+    longest string accepted and documented — give the limit the code behind it enforces."""
     meta: dict[str, Any] = {"description": description}
     for key, value in (("enum", enum), ("minimum", minimum), ("maximum", maximum),
-                       ("pattern", pattern), ("name", name)):
+                       ("pattern", pattern), ("name", name), ("max_length", max_length)):
         if value is not None:
             meta[key] = value
     if default is REQUIRED:
@@ -90,9 +92,19 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class RawBody:
+    """A 200 body the view writes itself because its bytes are specified elsewhere (a signed
+    note, the log's JSON lines, a draw bundle: lottery-v1): documented by its media type and a
+    schema written next to it, and passed through untouched."""
+
+    media_type: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class EndpointSpec:
     query: type | None
-    response: type
+    response: type | RawBody
     paged: bool
     tag: str
     summary: str
@@ -100,6 +112,7 @@ class EndpointSpec:
     errors: tuple[int, ...]
     path: Mapping[str, PathParam] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    ignore_unknown: bool = False
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -131,13 +144,14 @@ def _parse_date(name: str, raw: str, lo: datetime.date | None,
     return value
 
 
-def parse_query(cls: type[T], args: Any) -> T:
+def parse_query(cls: type[T], args: Any, *, ignore_unknown: bool = False) -> T:
     """Build ``cls`` from request arguments; :class:`ApiError` (400) for anything missing,
-    unparseable, out of range, outside its enum or pattern, or unknown."""
+    unparseable, out of range, outside its enum or pattern, or unknown (unless
+    ``ignore_unknown``)."""
     hints = typing.get_type_hints(cls)
     fields = {_url_name(f): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(args) - set(fields))
-    if unknown:
+    if unknown and not ignore_unknown:
         raise ApiError(400, "unknown_parameter", f"unknown query parameter: {unknown[0]}")
     values: dict[str, Any] = {}
     for name, f in fields.items():
@@ -160,7 +174,7 @@ def parse_query(cls: type[T], args: Any) -> T:
                 raise ApiError(400, "invalid_parameter", f"{name} must be in {bounds}")
         else:
             value = raw
-            if len(value) > MAX_STRING:
+            if len(value) > f.metadata.get("max_length", MAX_STRING):
                 raise ApiError(400, "invalid_parameter", f"{name} is too long")
             enum = f.metadata.get("enum")
             if enum is not None and value not in enum:
@@ -189,27 +203,31 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def endpoint(*, response: type, query: type | None = None, paged: bool = False, tag: str,
-             errors: tuple[int, ...] = (400,), path: Mapping[str, PathParam] | None = None,
-             headers: Mapping[str, str] | None = None,
+def endpoint(*, response: type | RawBody, query: type | None = None, paged: bool = False,
+             tag: str, errors: tuple[int, ...] = (400,),
+             path: Mapping[str, PathParam] | None = None,
+             headers: Mapping[str, str] | None = None, ignore_unknown: bool = False,
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Describe a JSON view: its query dataclass, its response dataclass, whether it is paged,
-    its path parameters (:class:`PathParam`) and the count headers of its 200 response
-    (name: description).  Put it under ``@access(...)``: the view runs inside the request
-    transaction.  A view may return a ready :class:`Response` (it must still match)."""
+    """Describe a JSON view: its query dataclass, its response dataclass (or a
+    :class:`RawBody` the view returns as a ready :class:`Response`), whether it is paged, its
+    path parameters (:class:`PathParam`) and the headers of its 200 response (name:
+    description; their values are digits).  ``ignore_unknown`` lets unknown query parameters
+    through, for URLs that always did.  Put it under ``@access(...)``: the view runs inside the
+    request transaction.  A view may return a ready :class:`Response` (it must still match)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         doc = (view.__doc__ or "").strip().split("\n", 1)
         spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
                             (doc[1] if len(doc) > 1 else "").strip(),
                             tuple(sorted(set(errors) | ({400} if query else set()))),
-                            dict(path or {}), dict(headers or {}))
+                            dict(path or {}), dict(headers or {}), ignore_unknown)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 if query is not None:
-                    kwargs["query"] = parse_query(query, request.args)
-                elif request.args:
+                    kwargs["query"] = parse_query(query, request.args,
+                                                  ignore_unknown=ignore_unknown)
+                elif request.args and not ignore_unknown:
                     raise ApiError(400, "unknown_parameter",
                                    f"unknown query parameter: {sorted(request.args)[0]}")
                 result = view(*args, **kwargs)
@@ -357,7 +375,7 @@ def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
             if tp is datetime.date:
                 schema = _date_schema(schema)
             elif schema["type"] == "string" and "enum" not in schema:
-                schema["maxLength"] = MAX_STRING
+                schema["maxLength"] = f.metadata.get("max_length", MAX_STRING)
             required = f.default is _MISSING and f.default_factory is _MISSING
             if f.default is not _MISSING and f.default is not None:
                 schema["default"] = f.default.isoformat() \
@@ -386,9 +404,12 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         if spec is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
-        responses: dict[str, Any] = {
-            "200": {"description": "OK", "content": {"application/json": {"schema": body}}}}
+        if isinstance(spec.response, RawBody):
+            content = {spec.response.media_type: {"schema": dict(spec.response.schema)}}
+        else:
+            body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
+            content = {"application/json": {"schema": body}}
+        responses: dict[str, Any] = {"200": {"description": "OK", "content": content}}
         if spec.headers:
             responses["200"]["headers"] = {
                 name: {"description": text, "required": True,

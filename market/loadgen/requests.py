@@ -21,6 +21,13 @@ PROJECT_KINDS = ("第{n}中学改扩建工程", "{n}号路提升改造工程", "
 # plan state -> (request state, lottery state)
 STATES = {"drawn": ("selected", "drawn"), "failed": ("failed", "void"),
           "frozen": ("closed", "frozen"), "open": ("open", "open"), "announced": ("open", "open")}
+def project_code(year: int, project_id: int) -> str:
+    """A well-formed investment project code, one per project id (the code is unique in the
+    deployment): the id's last six digits are the serial, the two before them the industry."""
+    return (f"{year}-5399{project_id % 5 + 1:02d}-{project_id // 10**6 % 100:02d}-01-"
+            f"{project_id % 10**6:06d}")
+
+
 TABLES = ("project", "selection_request", "witness", "lottery", "entropy_entry", "award")
 
 
@@ -54,7 +61,7 @@ class RequestRows:
         self.add("project", {
             "id": self.project0 + k, "public_id": f"PJ-{self.project0 + k:06d}",
             "owner_org_id": owner.org_id, "name": project,
-            "code": f"{dt(published).year}-5399{k % 5 + 1:02d}-48-01-{k % 10**6:06d}",
+            "code": project_code(dt(published).year, self.project0 + k),
             "fund_source": "fiscal", "investment_fen": self.rng.randint(10**9, 10**11),
             "location": owner.region, "created_at": dt(published - DAY)})
         name = self.names[code]

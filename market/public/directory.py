@@ -133,6 +133,7 @@ def index() -> ResponseReturnValue:
         "public/directory.html", page=page, f=f, error=error, types=types, names=names,
         texts=texts, regions=regions, levels=QUALIFICATION_LEVELS,
         sorts=SORT_LABELS, pages=pages, page_url=page_url, args=request.args,
+        max_query_length=directory.MAX_QUERY_LENGTH,
     ), 400 if error else 200
 
 

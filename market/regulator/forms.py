@@ -1,10 +1,19 @@
-"""Forms: a sanction, a complaint, handling a complaint, a pasted checkpoint."""
+"""Forms: finding an agency and sanctioning it, a complaint, handling a complaint, a pasted
+checkpoint."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from market.forms import Form
@@ -13,8 +22,21 @@ _REQUIRED = _l("请填写此项。")
 _DATE = _l("请按 年-月-日 填写日期。")
 
 
+class AgencySearchForm(Form):
+    """Step one of a sanction: find the agency by name, credit code or public id (a GET form:
+    it changes nothing, so it carries no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("机构名称、统一社会信用代码或机构编号"),
+                    validators=[Optional(), Length(max=100)])
+
+
 class SanctionForm(Form):
-    agency = StringField(_l("中介机构编号"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    """Step two: the sanction of the chosen agency; step three shows it for confirmation."""
+
+    agency = HiddenField(_l("中介机构"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     kind = SelectField(_l("处罚类型"), choices=[SelectChoice("warning", _l("警告")),
                                                SelectChoice("suspension", _l("暂停")),
                                                SelectChoice("blacklist", _l("黑名单"))])

@@ -7,6 +7,7 @@ suspension or blacklisting blocks sign-up (and excludes at close); a warning doe
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,10 +15,13 @@ import sqlalchemy as sa
 from market import audit, timeutil
 from market.accounts.models import Organisation, OrgKind, User
 from market.db import db
+from market.domain.calendar import local_date
+from market.domain.credit_formula import CreditScore, compute
 from market.domain.eligibility import Sanction as SanctionFact
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Sanction, SanctionKind
+from market.selection.models import SelectionRequest
 
 KIND_LABELS = {
     SanctionKind.WARNING.value: N_("警告"),
@@ -55,13 +59,80 @@ def active(org_id: int, on: date | None = None) -> list[Sanction]:
     return [s for s in history(org_id) if s.active_on(on)]
 
 
-def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
-          starts_on: date | None, ends_on: date | None, by: User,
-          regulator: Organisation | None) -> Sanction:
-    """A regulator sanctions an agency.  Refuses (nothing stored) a missing agency, kind,
-    reason or legal basis, and an end before the start.  Recomputes the agency's credit."""
+# The calendar's years (market.api.schemas_public FIRST_DAY..LAST_DAY): a date outside them is
+# a typing slip, and what the sanction does is judged against working days and closes in them.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+SEARCH_LIMIT = 20
+
+
+def find_agencies(q: str, limit: int = SEARCH_LIMIT) -> list[Organisation]:
+    """Agencies (any status) whose name contains ``q``, or whose credit code or public id
+    starts with it (case-insensitive), by name; at most ``limit``."""
+    q = q.strip()
+    if not q:
+        return []
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(db.session.scalars(
+        sa.select(Organisation).where(
+            Organisation.kind == OrgKind.AGENCY.value,
+            sa.or_(Organisation.name.like(f"%{escaped}%", escape="\\"),
+                   sa.func.upper(Organisation.credit_code).like(f"{escaped.upper()}%",
+                                                                escape="\\"),
+                   sa.func.upper(Organisation.public_id).like(f"{escaped.upper()}%",
+                                                              escape="\\")))
+        .order_by(Organisation.name, Organisation.id).limit(limit)))
+
+
+def agency_by_public_id(public_id: str) -> Organisation | None:
+    """The agency with this public id (AG-000123), or None (also for other kinds)."""
+    org = db.session.scalar(sa.select(Organisation).where(
+        Organisation.public_id == public_id.strip()))
+    return org if org is not None and org.kind == OrgKind.AGENCY.value else None
+
+
+@dataclass(frozen=True)
+class AgencyRecord:
+    """What a regulator sees of an agency before sanctioning it: its sanctions running today
+    or later, how many have ended, and its credit score as it stands."""
+
+    agency: Organisation
+    running: list[Sanction]
+    upcoming: list[Sanction]
+    ended: int
+    score: CreditScore
+
+
+def record_of(agency: Organisation, today: date | None = None) -> AgencyRecord:
+    from market.regulator import credit
+
+    today = today or timeutil.today_local()
+    rows = history(agency.id)
+    _inputs, score = credit.explain(agency.id)
+    return AgencyRecord(agency, [s for s in rows if s.active_on(today)],
+                        [s for s in rows if s.starts_on > today],
+                        sum(1 for s in rows if s.ends_on < today), score)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What issuing a sanction will do (shown before it is confirmed).
+
+    ``timing``: ``running`` (in force from today), ``upcoming`` or ``ended`` (history only).
+    ``score_now`` / ``score_while``: the credit score today, and while the sanction runs with
+    everything else as today.  ``excluded``: the open requests the agency has signed up for
+    whose sign-up closes inside the period, so the close will exclude it."""
+
+    blocks_signup: bool
+    timing: str
+    score_now: int
+    score_while: int
+    excluded: list[SelectionRequest]
+
+
+def _check(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
+           starts_on: date | None, ends_on: date | None) -> tuple[Organisation, date, date]:
     if agency is None or agency.kind != OrgKind.AGENCY.value:
-        raise RuleError("agency", N_("请填写正确的中介机构编号。"))
+        raise RuleError("agency", N_("请先搜索并选择要处罚的中介机构。"))
     if kind not in KIND_LABELS:
         raise RuleError("kind", N_("请选择处罚类型。"))
     if not reason.strip():
@@ -72,8 +143,52 @@ def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
         raise RuleError("starts_on", N_("请填写开始日期。"))
     if ends_on is None:
         raise RuleError("ends_on", N_("请填写结束日期。"))
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise RuleError(name, N_("日期应在 %(first)s 至 %(last)s 之间。"),
+                            first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
     if ends_on < starts_on:
         raise RuleError("ends_on", N_("结束日期不能早于开始日期。"))
+    return agency, starts_on, ends_on
+
+
+def preview(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
+            starts_on: date | None, ends_on: date | None) -> Effect:
+    """A regulator, before issuing: check the sanction as :func:`issue` will and say what it
+    will do.  Changes nothing; refuses (:class:`RuleError`) what :func:`issue` would refuse."""
+    from market.regulator import credit
+    from market.selection.models import RequestState, SignUp
+
+    agency, starts_on, ends_on = _check(agency, kind, reason, legal_basis, starts_on, ends_on)
+    today = timeutil.today_local()
+    inputs = credit.inputs_for(agency.id, today)
+    during = (replace(inputs, active_warnings=inputs.active_warnings + 1)
+              if kind == SanctionKind.WARNING.value else
+              replace(inputs, active_suspensions=inputs.active_suspensions + 1)
+              if kind == SanctionKind.SUSPENSION.value else replace(inputs, blacklisted=True))
+    blocks = kind != SanctionKind.WARNING.value
+    excluded: list[SelectionRequest] = []
+    if blocks:
+        open_requests = db.session.scalars(
+            sa.select(SelectionRequest).join(SignUp, SignUp.request_id == SelectionRequest.id)
+            .where(SignUp.agency_org_id == agency.id, SignUp.withdrawn_at.is_(None),
+                   SignUp.excluded_at.is_(None),
+                   SelectionRequest.state == RequestState.OPEN.value)
+            .order_by(SelectionRequest.signup_closes_at, SelectionRequest.id)).unique()
+        excluded = [r for r in open_requests
+                    if starts_on <= local_date(r.signup_closes_at) <= ends_on]
+    timing = ("ended" if ends_on < today else "upcoming" if starts_on > today else "running")
+    return Effect(blocks, timing, compute(inputs).score,
+                  compute(during).score, excluded)
+
+
+def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
+          starts_on: date | None, ends_on: date | None, by: User,
+          regulator: Organisation | None) -> Sanction:
+    """A regulator sanctions an agency (the console shows :func:`preview` first).  Refuses
+    (nothing stored) a missing agency, kind, reason or legal basis, a date outside the
+    calendar's years and an end before the start.  Recomputes the agency's credit."""
+    agency, starts_on, ends_on = _check(agency, kind, reason, legal_basis, starts_on, ends_on)
     row = Sanction(agency_org_id=agency.id, kind=kind, reason=reason.strip(),
                    legal_basis=legal_basis.strip(), starts_on=starts_on, ends_on=ends_on,
                    issued_at=timeutil.now(), issued_by_id=by.id,

@@ -6,24 +6,27 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.models import Organisation, OrgKind
+from market.accounts.models import OrgKind
 from market.auth import access, current_org
-from market.db import db
 from market.forms import show_error
+from market.i18n import N_
 from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
-from market.regulator.forms import CheckpointForm, DecideForm, SanctionForm
+from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
 from market.regulator.svg import observed_vs_expected
 from market.timeutil import today_local
 from market.transparency import log
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
+
+# An agency's admission status, as the regulator reads it next to a sanction.
+AGENCY_STATUS = {"pending": N_("未入驻"), "admitted": N_("已入驻"), "rejected": N_("入驻未通过"),
+                 "active": N_("正常")}
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
@@ -69,22 +72,48 @@ def sanction_list() -> ResponseReturnValue:
 @bp.route("/sanctions/new", methods=["GET", "POST"])
 @access(OrgKind.REGULATOR)
 def new_sanction() -> ResponseReturnValue:
+    """Issue a sanction in three steps, none needing script: find the agency (a search on the
+    server), fill in the sanction next to the agency's current record, confirm what it will do.
+    Only the confirmation (``action=confirm``) stores it; every step checks it again."""
+    if request.method == "GET" and not request.args.get("agency"):
+        search = AgencySearchForm(request.args)
+        found = None
+        if request.args.get("q") is not None and search.validate():
+            found = [(a, sanctions.record_of(a)) for a in sanctions.find_agencies(search.q.data)]
+        return render_template("regulator/sanction_pick.html", search=search, found=found,
+                               limit=sanctions.SEARCH_LIMIT, labels=sanctions.KIND_LABELS,
+                               statuses=AGENCY_STATUS), 400 if search.errors else 200
     form = SanctionForm()
-    if request.method == "GET" and request.args.get("agency"):
+    if request.method == "GET":
         form.agency.data = request.args["agency"]
-    if form.validate_on_submit():
-        agency = db.session.scalar(sa.select(Organisation).where(
-            Organisation.public_id == (form.agency.data or "").strip()))
+    agency = sanctions.agency_by_public_id(form.agency.data or "")
+    if agency is None:
+        search = AgencySearchForm()
+        search.q.errors = [_("没有找到这家中介机构，请重新搜索并选择。")]
+        return render_template("regulator/sanction_pick.html", search=search, found=None,
+                               limit=sanctions.SEARCH_LIMIT, labels=sanctions.KIND_LABELS,
+                               statuses=AGENCY_STATUS), 400
+    record = sanctions.record_of(agency)
+    action = request.form.get("action")
+    if request.method == "POST" and action != "edit" and form.validate_on_submit():
+        values = (agency, form.kind.data or "", form.reason.data or "",
+                  form.legal_basis.data or "", form.starts_on.data, form.ends_on.data)
         try:
-            sanctions.issue(agency, form.kind.data or "", form.reason.data or "",
-                            form.legal_basis.data or "", form.starts_on.data, form.ends_on.data,
-                            current_user, current_org())
+            if action == "confirm":
+                sanctions.issue(*values, current_user, current_org())
+            else:
+                effect = sanctions.preview(*values)
         except RuleError as error:
             show_error(form, error)
         else:
-            flash(_("处罚已发布。"), "success")
-            return redirect(url_for("regulator.sanction_list"))
-    return render_template("regulator/sanction_form.html", form=form), \
+            if action == "confirm":
+                flash(_("处罚已发布。"), "success")
+                return redirect(url_for("regulator.sanction_list"))
+            return render_template("regulator/sanction_confirm.html", form=form,
+                                   record=record, effect=effect, labels=sanctions.KIND_LABELS,
+                                   statuses=AGENCY_STATUS)
+    return render_template("regulator/sanction_form.html", form=form, record=record,
+                           labels=sanctions.KIND_LABELS, statuses=AGENCY_STATUS), \
         400 if form.errors else 200
 
 

@@ -27,7 +27,9 @@ class Project(db.Model):  # type: ignore[name-defined,misc]
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
     owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    code: Mapped[str] = mapped_column(sa.String(32))  # 投资项目代码
+    # 投资项目代码: the national code of one investment project, so one project per code in
+    # the whole deployment (whichever owner registers it).
+    code: Mapped[str] = mapped_column(sa.String(32), index=True, unique=True)
     fund_source: Mapped[str] = mapped_column(sa.String(16))
     investment_fen: Mapped[int] = mapped_column(sa.BigInteger)
     location: Mapped[str] = mapped_column(sa.String(200))

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from market import audit, timeutil
 from market.accounts.activation import may_publish
@@ -59,20 +60,41 @@ class Problem:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+def _code_taken(owner: Organisation, code: str, existing: Project | None) -> SelectionError:
+    if existing is not None and existing.owner_org_id == owner.id:
+        return SelectionError("code", N_("本单位已登记投资项目代码为 %(code)s 的项目（%(project)s %(name)s），"
+                                         "请在该项目下发起采购，无需重复登记。"),
+                              code=code, project=existing.public_id, name=existing.name)
+    return SelectionError("code", N_("投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。"
+                                     "请核对代码。"), code=code)
+
+
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
                    investment_fen: int, location: str) -> Project:
     """Register a project (项目) for ``owner``.
 
-    Who may call: the owner organisation's administrator or delegates.  Changes: a project."""
+    Who may call: the owner organisation's administrator or delegates.  Changes: a project.
+    One investment project code (投资项目代码) is one project in the deployment: a code already
+    registered, by this owner or another, is refused (the database's unique constraint
+    settles two registrations at the same moment)."""
     found = project_problems(code=code, fund_source=fund_source, investment_fen=investment_fen)
     if found:
         raise _refusal(found)
     code = normalise_project_code(code)
+    existing = db.session.scalar(sa.select(Project).where(Project.code == code))
+    if existing is not None:
+        raise _code_taken(owner, code, existing)
     project = Project(public_id=_placeholder(), owner_org_id=owner.id, name=name.strip(),
                       code=code, fund_source=fund_source, investment_fen=investment_fen,
                       location=location.strip(), created_at=timeutil.now())
-    db.session.add(project)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(project)
+            db.session.flush()
+    except IntegrityError:
+        # Registered by someone else between the check above and this insert.
+        raise _code_taken(owner, code, db.session.scalar(
+            sa.select(Project).where(Project.code == code))) from None
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
     return project

@@ -19,8 +19,8 @@ from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
 from market.accounts.models import Organisation
-from market.api.schemas_public import LotteryOut
-from market.api.spec import MAX_PAGE, Page, PageQuery, endpoint, error_response
+from market.api.schemas_public import BUNDLE, LotteryOut
+from market.api.spec import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 from market.auth import ANYONE, USER, access
 from market.db import db
 from market.forms import show_error
@@ -165,7 +165,12 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
 
 @bp.route("/lotteries/<lottery_id>/bundle.json")
 @access(ANYONE)
+@endpoint(response=BUNDLE, tag="lotteries", errors=(404,), ignore_unknown=True,
+          path={"lottery_id": PathParam("the lottery id (LT-000123)", r"^LT-[0-9]+$")})
 def bundle(lottery_id: str) -> ResponseReturnValue:
+    """The verification bundle of a drawn lottery (lottery-v1 §8).
+
+    Check it offline with `python -m lottery verify`. 404 until the lottery is drawn."""
     lottery = _lottery(lottery_id)
     if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
         return error_response(404, "not_drawn", "this lottery has not been drawn")

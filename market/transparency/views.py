@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, jsonify, render_template, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from lottery.encoding import b64encode
-from market.api.spec import error_response
+from market.api.schemas_public import (
+    CHECKPOINT,
+    CONSISTENCY,
+    LOG_LINES,
+    ConsistencyQuery,
+    LogQuery,
+    TransparencyKeyOut,
+)
+from market.api.spec import ApiError, endpoint
 from market.auth import ANYONE, access
 from market.transparency import log
 from market.transparency.keys import platform_key
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
-
-
-def _bad(message: str) -> ResponseReturnValue:
-    return error_response(400, "bad_request", message)
-
-
-def _int_arg(name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or len(raw) > 15:
-        raise ValueError(f"{name} must be a non-negative integer")
-    return int(raw)
 
 
 @bp.route("")
@@ -39,33 +34,46 @@ def index() -> str:
 
 @bp.route("/key")
 @access(ANYONE)
-def key() -> ResponseReturnValue:
+@endpoint(response=TransparencyKeyOut, tag="transparency", errors=(), ignore_unknown=True)
+def key() -> TransparencyKeyOut:
+    """The platform's public key.
+
+    The raw key is what `python -m lottery verify --pubkey` and `audit-log --pubkey` take."""
     k = platform_key()
-    return jsonify({"public_key": k.public_b64, "verifier_key": k.verifier_key,
-                    "key_name": k.name, "origin": k.name, "algorithm": "Ed25519"})
+    return TransparencyKeyOut(public_key=k.public_b64, verifier_key=k.verifier_key,
+                              key_name=k.name, origin=k.name, algorithm="Ed25519")
 
 
 @bp.route("/checkpoint")
 @access(ANYONE)
+@endpoint(response=CHECKPOINT, tag="transparency", errors=(404,), ignore_unknown=True)
 def checkpoint() -> ResponseReturnValue:
+    """The latest signed checkpoint of the draw log (text/plain).
+
+    Save it: `audit-log --checkpoint` later proves the log only grew since. 404 while the log
+    is empty."""
     cp = log.latest_checkpoint()
     if cp is None:
-        return Response("the log is empty\n", status=404, mimetype="text/plain")
+        raise ApiError(404, "not_found", "the log is empty")
     return Response(cp.note, mimetype="text/plain")
 
 
 @bp.route("/log")
 @access(ANYONE)
-def leaves() -> ResponseReturnValue:
-    """Leaves ``start <= seq < end`` as JSON lines, exactly the bytes that were hashed."""
+@endpoint(query=LogQuery, response=LOG_LINES, tag="transparency", ignore_unknown=True,
+          headers={"X-Log-Size": "the log's size (its number of leaves) when it was read"})
+def leaves(query: LogQuery) -> ResponseReturnValue:
+    """Leaves `start <= index < end` of the draw log, as JSON lines.
+
+    Exactly the bytes that were hashed, one per line: `audit-log` reads the whole log saved
+    from here."""
     size = log.size()
-    try:
-        start = _int_arg("start", 0)
-        end = _int_arg("end", size)
-    except ValueError as exc:
-        return _bad(str(exc))
-    if start is None or end is None or not start <= end <= size:
-        return _bad(f"need 0 <= start <= end <= {size} (the log's size)")
+    start = 0 if query.start is None else query.start
+    end = size if query.end is None else query.end
+    if end > size:
+        raise ApiError(400, "invalid_parameter", f"end: must not be past the log's size, {size}")
+    if start > end:
+        raise ApiError(400, "invalid_parameter", "start: must not be past end")
 
     def body() -> Iterator[bytes]:
         for leaf in log.leaves(start, end):
@@ -77,18 +85,17 @@ def leaves() -> ResponseReturnValue:
 
 @bp.route("/consistency")
 @access(ANYONE)
-def consistency() -> ResponseReturnValue:
-    """RFC 9162 §2.1.4 consistency proof between two tree sizes."""
+@endpoint(query=ConsistencyQuery, response=CONSISTENCY, tag="transparency",
+          ignore_unknown=True)
+def consistency(query: ConsistencyQuery) -> ResponseReturnValue:
+    """An RFC 9162 §2.1.4 consistency proof between two tree sizes of the draw log."""
     size = log.size()
-    try:
-        old = _int_arg("from", None)
-        new = _int_arg("to", size)
-    except ValueError as exc:
-        return _bad(str(exc))
-    if old is None or new is None:
-        return _bad("from is required")
-    if not 0 <= old <= new <= size:
-        return _bad(f"need 0 <= from <= to <= {size} (the log's size)")
+    old = query.from_
+    new = size if query.to is None else query.to
+    if new > size:
+        raise ApiError(400, "invalid_parameter", f"to: must not be past the log's size, {size}")
+    if old > new:
+        raise ApiError(400, "invalid_parameter", "from: must not be past to")
     reader = log.reader(new)
     return jsonify({
         "from": old, "to": new,

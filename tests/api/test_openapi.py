@@ -51,6 +51,85 @@ def test_every_api_route_is_described(app: Flask) -> None:
             "/api/requests/{public_id}"} <= documented
 
 
+# Public URLs outside /api/ whose bytes lottery-v1 specifies: described too, media type each.
+SIGNED_LOG = {"/transparency/key": "application/json",
+              "/transparency/checkpoint": "text/plain",
+              "/transparency/log": "application/x-ndjson",
+              "/transparency/consistency": "application/json",
+              "/lotteries/{lottery_id}/bundle.json": "application/json"}
+
+
+def test_the_signed_log_and_the_bundles_are_described(app: Flask) -> None:
+    paths = _doc(app)["paths"]
+    for path, media_type in SIGNED_LOG.items():
+        assert list(paths[path]["get"]["responses"]["200"]["content"]) == [media_type], path
+    log_params = {p["name"] for p in paths["/transparency/log"]["get"]["parameters"]}
+    assert log_params == {"start", "end"}
+    assert paths["/transparency/log"]["get"]["responses"]["200"]["headers"]["X-Log-Size"]
+    assert {p["name"]: p["required"] for p in
+            paths["/transparency/consistency"]["get"]["parameters"]} == {"from": True,
+                                                                         "to": False}
+
+
+def _validate(doc: dict[str, Any], schema: dict[str, Any], value: Any) -> None:
+    if "$ref" in schema:
+        schema = {"$ref": schema["$ref"].replace("#/", "urn:doc#/")}
+    registry = Registry().with_resource("urn:doc", Resource.opaque(doc))
+    OAS31Validator(schema, registry=registry).validate(value)
+
+
+def test_the_signed_log_answers_as_documented_byte_for_byte(app: Flask) -> None:
+    """The document describes the log's URLs; what they answer is still exactly what
+    lottery-v1 specifies (the note, the hashed leaves), and they still ignore unknown
+    parameters as they always did."""
+    from market.db import db
+    from market.transparency import log
+    from tests.support.lotteries import announce_and_register
+
+    with app.app_context():
+        for n in range(2):
+            log.append(announce_and_register(f"T-{n}", [f"AG-{n}{a:03d}" for a in range(3)]))
+            db.session.commit()
+        size = log.size()
+        leaves = b"".join(leaf + b"\n" for leaf in log.leaves(0, size))
+        note = log.latest_checkpoint().note
+    doc, client = _doc(app), app.test_client()
+
+    def schema(path: str, status: str = "200", media: str = "application/json") -> Any:
+        return doc["paths"][path]["get"]["responses"][status]["content"][media]["schema"]
+
+    key = client.get("/transparency/key?cache=1")
+    _validate(doc, schema("/transparency/key"), key.get_json())
+    checkpoint = client.get("/transparency/checkpoint")
+    assert checkpoint.mimetype == "text/plain" and checkpoint.get_data(as_text=True) == note
+    whole = client.get("/transparency/log?x=1")
+    assert whole.mimetype == "application/x-ndjson" and whole.get_data() == leaves
+    assert whole.headers["X-Log-Size"] == str(size) == str(leaves.count(b"\n"))
+    part = client.get("/transparency/log?start=2&end=5&end_=9").get_data()
+    assert part == b"\n".join(leaves.split(b"\n")[2:5]) + b"\n"
+    proof = client.get("/transparency/consistency?from=3").get_json()
+    _validate(doc, schema("/transparency/consistency"), proof)
+    assert (proof["from"], proof["to"]) == (3, size)
+    for url, message in ((f"/transparency/log?end={size + 1}",
+                          f"end: must not be past the log's size, {size}"),
+                         ("/transparency/log?start=5&end=4", "start: must not be past end"),
+                         ("/transparency/log?start=-1", "start must be in 0..999999999999999"),
+                         ("/transparency/consistency", "from is required"),
+                         ("/transparency/consistency?from=4&to=3", "from: must not be past to"),
+                         (f"/transparency/consistency?from=0&to={size + 1}",
+                          f"to: must not be past the log's size, {size}")):
+        r = client.get(url)
+        assert r.status_code == 400 and r.get_json()["error"]["message"] == message, url
+        _validate(doc, schema(url.split("?")[0], "400"), r.get_json())
+
+
+def test_an_empty_log_has_no_checkpoint_as_documented(app: Flask) -> None:
+    doc, r = _doc(app), app.test_client().get("/transparency/checkpoint")
+    assert r.status_code == 404
+    responses = doc["paths"]["/transparency/checkpoint"]["get"]["responses"]
+    _validate(doc, responses["404"]["content"]["application/json"]["schema"], r.get_json())
+
+
 def _params(doc: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
     return {p["name"]: p for p in doc["paths"][path]["get"]["parameters"]}
 
@@ -69,7 +148,7 @@ def test_required_date_and_renamed_parameters_are_documented(app: Flask) -> None
     add = _params(doc, "/api/calendar/add")
     assert add["days"]["required"] and add["days"]["schema"]["maximum"] == 10_000
     assert not _params(doc, "/api/agencies")["page"]["required"]
-    assert _params(doc, "/api/agencies")["q"]["schema"]["anyOf"][0]["maxLength"] == 200
+    assert _params(doc, "/api/agencies")["q"]["schema"]["anyOf"][0]["maxLength"] == 100
     ocds = _params(doc, "/api/ocds/{request_id}.json")["request_id"]
     assert ocds["in"] == "path" and ocds["schema"]["pattern"] == "^RQ-[0-9]+$"
     bulk = doc["paths"]["/api/ocds/releases.json"]["get"]["responses"]["200"]
@@ -97,6 +176,33 @@ def test_bad_input_is_a_clear_400(app: Flask, url: str, code: str, message: str)
     r = app.test_client().get(url)
     assert r.status_code == 400
     assert r.get_json() == {"error": {"code": code, "message": message}}
+
+
+def _string_parameters(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(path, name, maxLength) of every free-text query parameter of the document."""
+    found = []
+    for path, item in doc["paths"].items():
+        for p in item["get"]["parameters"]:
+            schema = p["schema"].get("anyOf", [p["schema"]])[0]
+            if p["in"] == "query" and "maxLength" in schema and "pattern" not in schema:
+                found.append((path, p["name"], schema["maxLength"]))
+    return found
+
+
+def test_documented_string_lengths_are_the_enforced_ones(app: Flask) -> None:
+    """A string as long as its documented ``maxLength`` is not refused for its length; one
+    character more is (found by a client: ``q`` was documented 200 and refused past 100)."""
+    catalogue(app)
+    client = app.test_client()
+    found = _string_parameters(_doc(app))
+    assert ("/api/agencies", "q", 100) in found
+    for path, name, longest in found:
+        for length in (longest, longest + 1):
+            r = client.get(path, query_string={name: "云" * length})
+            too_long = r.status_code == 400 and (
+                "too long" in r.get_json()["error"]["message"]
+                or "太长" in r.get_json()["error"]["message"])
+            assert too_long is (length > longest), (path, name, length, r.get_json())
 
 
 def _matching_template(doc: dict[str, Any], path: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from billing import ledger
 from billing.errors import BillingError
 from billing.models import LedgerTransaction
 from market.db import db
+from market.timeutil import today_local
 from tests.billing.conftest import (
     Parties,
     StripeSite,
@@ -50,7 +50,7 @@ class Driver:
         """Pay what is outstanding (or ``amount_fen``); BillingError when refused."""
         amount = amount_fen or with_backend(self.app, lambda b: b.outstanding(eid)) or 1
         with_backend(self.app, lambda b: b.record_offline_payment(
-            eid, reference=f"GK2026-{next(_refs):06d}", paid_on=date(2026, 3, 2),
+            eid, reference=f"GK2026-{next(_refs):06d}", paid_on=today_local(),
             amount_fen=amount))
 
     def after_release(self, eid: int) -> None:

@@ -5,7 +5,6 @@ and every refused operation leaves the ledger exactly as it was."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +33,7 @@ from billing.models import (
 from billing.service import OfflineBilling
 from market import timeutil
 from market.db import db
+from market.domain.calendar import local_date
 from tests.billing.conftest import create_parties
 
 FEE_BP = 250
@@ -70,7 +70,7 @@ def test_balances_always_sum_to_zero(app: Flask) -> None:
                 db.session.execute(sa.delete(table))
             db.session.commit()
             self.billing = OfflineBilling(db.session, audit=lambda *a: None, clock=timeutil.now,
-                                          fee_basis_points=FEE_BP)
+                                          fee_basis_points=FEE_BP, local_date=local_date)
             self.model: dict[int, Model] = {}
             self.next_id = 1
             self.refs = 0
@@ -114,7 +114,8 @@ def test_balances_always_sum_to_zero(app: Flask) -> None:
             ok = not m.cancelled and 0 < amount <= m.outstanding
             self.refs += 1
             self.attempt(ok, lambda: self.billing.record_offline_payment(
-                eid, reference=f"REF{self.refs}", paid_on=date(2026, 1, 5), amount_fen=amount))
+                eid, reference=f"REF{self.refs}", paid_on=timeutil.today_local(),
+                amount_fen=amount))
             if ok:
                 m.outstanding -= amount
                 m.paid += amount

@@ -4,18 +4,31 @@ receipts and statements come from the ledger; each organisation sees only its ow
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from billing.integration import backend
 from billing.interface import EngagementRef
+from market import timeutil
 from market.accounts.models import Role
 from market.db import db
 from tests.billing.conftest import assert_ledger_balanced, with_backend
 from tests.conftest import create_person, csrf_token, login
 
 _next_id = iter(range(5000, 6000))
+# 10:00 in Beijing on 2 March 2026: the payments below are dated that day (a payment date is
+# neither in the future nor before the engagement's contract).
+DAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_day() -> Iterator[None]:
+    with timeutil.frozen(DAY):
+        yield
 
 
 def _client(app: Flask, role: Role, org_id: int | None = None) -> tuple[FlaskClient, int]:

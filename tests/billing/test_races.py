@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from billing.errors import BillingError
 from billing.integration import backend
 from billing.models import Payment
 from market.db import db
+from market.timeutil import today_local
 from tests.billing.conftest import (
     Parties,
     assert_ledger_balanced,
@@ -36,7 +36,7 @@ def _worker(args: tuple[str, str, int, str, int, multiprocessing.synchronize.Bar
         try:
             if action == "pay":
                 billing.record_offline_payment(eid, reference=f"TR-{n:04d}",
-                                               paid_on=date(2026, 11, 2), amount_fen=FEE)
+                                               paid_on=today_local(), amount_fen=FEE)
             else:
                 billing.release(eid)
             db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess  # noqa: S404 - the CLI contract is tested as a real process
 import sys
 from pathlib import Path
@@ -173,3 +174,66 @@ def test_audit_log(files: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "cp.txt").write_bytes(b"\xff")
     assert run("audit-log", log, "--pubkey", pub, "--checkpoint",
                str(tmp_path / "cp.txt")).returncode == 2  # fmt: skip
+
+
+def _run_to(stdout: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(  # noqa: S603 - fixed interpreter and our own arguments
+        [sys.executable, "-m", "lottery", *args], stdout=stdout, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8", timeout=120, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    return proc
+
+
+def _closed_pipe() -> int:
+    """The write end of a pipe whose reader has gone (``verify … | head -1`` after the line)."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+def _commands(files: dict[str, Any], tmp_path: Path) -> list[tuple[list[str], int]]:
+    bad = dict(files["bundle"], signature="A" * 86 + "==")
+    (tmp_path / "bad.json").write_text(json.dumps(bad), "utf-8")
+    (tmp_path / "in.json").write_text(
+        json.dumps(vectors("lottery-v1.json")["cases"][0]["input"], ensure_ascii=False), "utf-8")
+    bundle, log = str(files["dir"] / "bundle.json"), str(files["dir"] / "log.jsonl")
+    return [(["verify", bundle], 0), (["verify", bundle, "--verbose"], 0),
+            (["verify", str(tmp_path / "bad.json")], 1), (["rank", str(tmp_path / "in.json")], 0),
+            (["audit-log", log, "--pubkey", files["pub"]], 0)]
+
+
+def test_a_reader_that_went_away_leaves_the_verdict_as_the_exit_code(
+        files: dict[str, Any], tmp_path: Path) -> None:
+    """Nobody reads the lines any more (the pipe's reader closed): the exit code is still the
+    verdict, and nothing is said about an ``internal`` error."""
+    for args, code in _commands(files, tmp_path):
+        write = _closed_pipe()
+        try:
+            proc = _run_to(write, *args)
+        finally:
+            os.close(write)
+        assert (proc.returncode, proc.stderr) == (code, ""), args
+
+
+def test_a_closed_stdout_leaves_the_verdict_as_the_exit_code(
+        files: dict[str, Any], tmp_path: Path) -> None:
+    for args, code in _commands(files, tmp_path):
+        proc = subprocess.run(  # noqa: S603 - fixed interpreter and our own arguments
+            [sys.executable, "-m", "lottery", *args], stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+            preexec_fn=lambda: os.close(1),  # noqa: PLW1509 - only closes a descriptor
+        )  # fmt: skip
+        assert (proc.returncode, proc.stderr) == (code, ""), args
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_stdout_that_refuses_the_lines_is_an_output_error(
+        files: dict[str, Any], tmp_path: Path) -> None:
+    """A full disk: the lines were wanted and could not be written — exit 2 with one
+    ``error output`` line, never ``internal``."""
+    for args, _code in _commands(files, tmp_path):
+        with open("/dev/full", "w") as full:  # noqa: PTH123
+            proc = _run_to(full, *args)
+        assert proc.returncode == 2, args
+        assert proc.stderr.startswith("error output: ") and proc.stderr.count("\n") == 1, args

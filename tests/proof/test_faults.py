@@ -34,6 +34,7 @@ from market import storage
 from market.db import db
 from market.engagements.models import Engagement
 from market.selection.models import Lottery, SignUp
+from market.timeutil import today_local
 from market.transparency import log
 from market.transparency.audit import run_audit
 from market.transparency.models import LogLeaf
@@ -220,7 +221,7 @@ def test_kill_a_worker_mid_transaction(site: dict[str, Any]) -> None:
     def payment(n: int) -> Callable[[], int]:
         url = f"{base}/billing/engagements/{BILLING_ENGAGEMENT}"
         return lambda: owner.post(url + "/payments", allow_redirects=False, timeout=60, data={
-            "reference": f"TX-{n}", "paid_on": "2026-03-02", "amount": "100",
+            "reference": f"TX-{n}", "paid_on": today_local().isoformat(), "amount": "100",
             "csrf_token": inst.token(owner, url)}).status_code
 
     def sign_up(who: requests.Session, public_id: str) -> Callable[[], int]:

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from market import timeutil
+from market.accounts.models import Organisation
+from market.db import db
 from market.regulator import credit
 from tests.engagements.conftest import PDF
 from tests.regulator.conftest import accepted_engagement
@@ -69,6 +72,33 @@ def test_the_owner_rates_and_the_profile_shows_the_new_score(browser: Any, city:
         assert "报告质量较好，收费略高。" in rating and "收费 3" in rating
 
 
+def _sanction_in_the_console(page: Any, city: City, index: int, kind: str, starts_on: str,
+                             ends_on: str) -> str:
+    """Search the agency by a part of its name, pick it, fill in the sanction, check what the
+    confirmation says and confirm; the confirmation's text."""
+    with city.app.app_context():
+        org = db.session.get(Organisation, city.agencies[index].org_id)
+        name, code, public_id = org.name, org.credit_code, org.public_id
+    page.fill("input[name=q]", name[-3:])
+    page.click("[data-test=search-agency]")
+    page.click(f"[data-test=pick-{public_id}]")
+    assert page.inner_text("[data-test=agency-name]") == name
+    page.select_option("select[name=kind]", kind)
+    page.fill("textarea[name=reason]", "出具虚假环评报告")
+    page.fill("input[name=legal_basis]", "《云川市中介服务管理办法》第二十条")
+    page.fill("input[name=starts_on]", starts_on)
+    page.fill("input[name=ends_on]", ends_on)
+    page.click("[data-test=preview-sanction]")
+    page.wait_for_selector("[data-test=sanction-effect]")
+    assert page.inner_text("[data-test=agency-name]") == name
+    assert page.inner_text("[data-test=agency-credit-code]") == code
+    assert page.inner_text("[data-test=summary-period]") == f"{starts_on} – {ends_on}"
+    effect = page.inner_text("[data-test=sanction-effect]")
+    page.click("[data-test=issue-sanction]")
+    page.wait_for_selector("text=处罚已发布")
+    return effect
+
+
 def test_a_suspended_agency_cannot_sign_up(browser: Any, city: City, site: str) -> None:
     suspended, other = city.agency_id(city.agencies[0]), city.agency_id(city.agencies[1])
     with timeutil.frozen(START):
@@ -77,14 +107,7 @@ def test_a_suspended_agency_cannot_sign_up(browser: Any, city: City, site: str) 
         regulator.click("[data-test=nav-regulator]")
         regulator.click("text=处罚")
         regulator.click("[data-test=new-sanction]")
-        regulator.fill("input[name=agency]", suspended)
-        regulator.select_option("select[name=kind]", "suspension")
-        regulator.fill("textarea[name=reason]", "出具虚假环评报告")
-        regulator.fill("input[name=legal_basis]", "《云川市中介服务管理办法》第二十条")
-        regulator.fill("input[name=starts_on]", "2026-03-01")
-        regulator.fill("input[name=ends_on]", "2026-06-30")
-        regulator.click("[data-test=issue-sanction]")
-        regulator.wait_for_selector("text=处罚已发布")
+        _sanction_in_the_console(regulator, city, 0, "suspension", "2026-03-01", "2026-06-30")
         regulator.wait_for_selector(f"[data-test=sanction-active-{suspended}]")
 
         agency = _page(browser, site, city.agencies[0].email)
@@ -104,6 +127,47 @@ def test_a_suspended_agency_cannot_sign_up(browser: Any, city: City, site: str) 
         assert "出具虚假环评报告" in anyone.inner_text("[data-test=active-sanction]")
         anyone.goto(f"{site}/agencies/{other}")
         assert anyone.locator("[data-test=active-sanction]").count() == 0
+
+
+def test_the_sanction_console_at_phone_width(browser: Any, city: City, site: str) -> None:
+    """390 px wide: every step fits the screen and the confirmation says what will happen; a
+    changed mind goes back to the form with what was typed, and nothing is stored."""
+    with timeutil.frozen(START):
+        regulator = _page(browser, site, city.regulator.email)
+        regulator.set_viewport_size({"width": 390, "height": 844})
+        errors: list[str] = []
+        regulator.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        regulator.goto(site + "/regulator/sanctions/new")
+
+        def fits() -> bool:
+            return bool(regulator.evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth"))
+
+        assert fits()
+        with city.app.app_context():
+            org = db.session.get(Organisation, city.agencies[1].org_id)
+            name, public_id = org.name, org.public_id
+        regulator.fill("input[name=q]", name)
+        regulator.click("[data-test=search-agency]")
+        assert fits() and regulator.is_visible(f"[data-test=pick-{public_id}]")
+        regulator.click(f"[data-test=pick-{public_id}]")
+        regulator.select_option("select[name=kind]", "warning")
+        regulator.fill("textarea[name=reason]", "未按时提交成果")
+        regulator.fill("input[name=legal_basis]", "《云川市中介服务管理办法》第十八条")
+        regulator.fill("input[name=starts_on]", "2026-03-02")
+        regulator.fill("input[name=ends_on]", "2026-09-01")
+        regulator.click("[data-test=preview-sanction]")
+        regulator.wait_for_selector("[data-test=sanction-effect]")
+        assert fits()
+        effect = regulator.inner_text("[data-test=sanction-effect]")
+        assert "警告只公示，不影响报名" in effect and "即日生效" in effect
+        regulator.click("[data-test=edit-sanction]")
+        assert regulator.input_value("textarea[name=reason]") == "未按时提交成果"
+        assert errors == []
+    with city.app.app_context():
+        from market.regulator.models import Sanction
+
+        assert db.session.scalar(sa.select(sa.func.count(Sanction.id))) == 0
 
 
 def test_a_complaint_goes_through_to_a_public_outcome(browser: Any, city: City, site: str,

@@ -20,7 +20,7 @@ def _sanction(city: City, agency_index: int, kind: str, start: str, end: str,
               reason: str = "出具虚假报告", basis: str = "《云川市中介服务管理办法》第二十条"):
     return post(city, city.regulator, "/regulator/sanctions/new", {
         "agency": city.agency_id(city.agencies[agency_index]), "kind": kind, "reason": reason,
-        "legal_basis": basis, "starts_on": start, "ends_on": end})
+        "legal_basis": basis, "starts_on": start, "ends_on": end, "action": "confirm"})
 
 
 def test_a_suspension_blocks_sign_up_and_shows_on_the_profile(city: City) -> None:
@@ -84,8 +84,22 @@ def test_bad_sanctions_are_refused_with_a_message_and_nothing_stored(city: City)
         assert r.status_code == 400 and "请填写此项" in r.get_data(as_text=True)
         r = post(city, city.regulator, "/regulator/sanctions/new", {
             "agency": "AG-NOPE", "kind": "warning", "reason": "x", "legal_basis": "y",
-            "starts_on": "2026-03-01", "ends_on": "2026-03-02"})
-        assert r.status_code == 400 and "请填写正确的中介机构编号" in r.get_data(as_text=True)
+            "starts_on": "2026-03-01", "ends_on": "2026-03-02", "action": "confirm"})
+        assert r.status_code == 400 and "没有找到这家中介机构" in r.get_data(as_text=True)
+        # an organisation that is not an agency cannot be sanctioned either
+        with city.app.app_context():
+            from market.accounts.models import Organisation
+
+            owner = db.session.get(Organisation, city.owner.org_id).public_id
+        r = post(city, city.regulator, "/regulator/sanctions/new", {
+            "agency": owner, "kind": "warning", "reason": "x", "legal_basis": "y",
+            "starts_on": "2026-03-01", "ends_on": "2026-03-02", "action": "confirm"})
+        assert r.status_code == 400 and "没有找到这家中介机构" in r.get_data(as_text=True)
+        for start, end, field in (("1999-12-31", "2026-03-02", "starts_on"),
+                                  ("2026-03-01", "2101-01-01", "ends_on")):
+            r = _sanction(city, 0, "warning", start, end)
+            assert r.status_code == 400
+            assert f'id="{field}-msg">日期应在 2000-01-01 至 2100-12-31 之间' in r.get_data(as_text=True)
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Sanction.id))) == 0
 

@@ -21,13 +21,19 @@ from tests.selection.conftest import START, City
 
 
 def _project(city: City) -> int:
+    """The owner's project (registered on first use: one code is one project)."""
+    code = "2026-539901-47-01-000123"
+    with city.app.app_context():
+        found = db.session.scalar(sa.select(Project.id).where(Project.code == code))
+    if found is not None:
+        return found
     c = city.client(city.owner)
     r = c.post("/owner/projects", data={
-        "name": "东城区第三小学改扩建", "code": "2026-539901-47-01-000123", "fund_source": "fiscal",
+        "name": "东城区第三小学改扩建", "code": code, "fund_source": "fiscal",
         "investment": "8600", "location": "云川市东城区", "csrf_token": csrf_token(c, "/owner/projects")})
     assert r.status_code == 302, r.get_data(as_text=True)
     with city.app.app_context():
-        return db.session.scalar(sa.select(Project.id))
+        return db.session.scalar(sa.select(Project.id).where(Project.code == code))
 
 
 def _request_form(city: City, project_id: int, **overrides: str) -> dict:

@@ -1,0 +1,998 @@
+"""Every form of every role, submitted once with valid data on the demo city.
+
+Each route that takes a POST (from ``app.url_map``: a new form fails
+``test_every_post_route_has_a_recipe`` until it gets a recipe here) is submitted by a person
+holding a role the route matrix allows, with the values a user would type, on a real object
+of the demo city in the state the form needs — built first, through the app's own forms,
+where the demo has none.  Every answer on the way must be below 500; the form's own answer must
+be its success (a redirect, or the page with the result) and the change must be in the
+database.  The database is put back to the demo city before each route.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+
+from market import demo, timeutil
+from market.db import db
+from tests.conftest import csrf_token
+from tests.engagements.conftest import PDF
+from tests.proof.forms import HtmlForm, forms_of
+from tests.proof.fuzz_support import DEMO_LOGIN, DemoCity, demo_city, post_routes
+from tests.proof.report import record
+from tests.test_route_matrix import MATRIX
+
+SECTION = "every_form"
+Recipe = Callable[["Ctx"], None]
+RECIPES: dict[str, Recipe] = {}
+
+
+def recipe(endpoint: str) -> Callable[[Recipe], Recipe]:
+    def add(fn: Recipe) -> Recipe:
+        assert endpoint not in RECIPES, endpoint
+        RECIPES[endpoint] = fn
+        return fn
+    return add
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
+    yield demo_city(Path(tmp_path_factory.mktemp("every-form")))
+
+
+class Ctx:
+    """One route's run: logged-in clients, form filling, the submission under test, SQL."""
+
+    def __init__(self, city: DemoCity, endpoint: str) -> None:
+        self.city, self.app, self.endpoint = city, city.app, endpoint
+        self._clients: dict[str, FlaskClient] = {}
+        self.submitted: int | None = None
+
+    # --- people ---------------------------------------------------------------------------
+
+    def client(self, role: str, email: str | None = None) -> FlaskClient:
+        """A client logged in as ``email`` (default: the demo person of ``role``), who must
+        hold ``role``; ``anonymous`` is a visitor."""
+        if role == "anonymous":
+            if role not in self._clients:
+                self._clients[role] = self.app.test_client()
+            return self._clients[role]
+        email = email or (self.city.staff_email if role == "agency_staff" else DEMO_LOGIN[role])
+        if email not in self._clients:
+            held = self.scalar("SELECT m.role FROM membership m JOIN user_account u "
+                               "ON u.id = m.user_id WHERE u.email = :e", e=email)
+            assert held == role, (email, held, role)
+            password = (self.city.staff_password if email == self.city.staff_email
+                        else demo.DEMO_PASSWORD)
+            c = self.app.test_client()
+            r = c.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(c)})
+            assert r.status_code == 302, (email, r.status_code)
+            self._clients[email] = c
+        return self._clients[email]
+
+    def email_of(self, role: str, org_public_id: str) -> str:
+        """The first person holding ``role`` in the organisation."""
+        email = self.scalar("SELECT u.email FROM user_account u JOIN membership m ON "
+                            "m.user_id = u.id JOIN organisation o ON o.id = m.organisation_id "
+                            "WHERE o.public_id = :o AND m.role = :r ORDER BY u.id",
+                            o=org_public_id, r=role)
+        assert email, (role, org_public_id)
+        return str(email)
+
+    # --- forms ------------------------------------------------------------------------------
+
+    def form(self, c: FlaskClient, page: str, action: str | None = None) -> HtmlForm:
+        """The POST form of ``page`` whose action is ``action`` (default: the page itself)."""
+        r = c.get(page)
+        assert r.status_code == 200, (page, r.status_code)
+        target = (action or page).split("?")[0]
+        for f in forms_of(r.get_data(as_text=True)):
+            if f.method == "post" and (f.action.split("?")[0] or page.split("?")[0]) == target:
+                return f
+        raise AssertionError(f"no form posting to {target} on {page}")
+
+    def post(self, c: FlaskClient, path: str, data: dict[str, Any] | None = None, *,
+             page: str | None = None, files: dict[str, tuple[bytes, str]] | None = None,
+             button: str | None = None) -> Any:
+        """Submit the form posting to ``path`` as found on ``page`` (default ``path``), its
+        fields as the page fills them, then ``data`` over them (a list value repeats the
+        name); ``button`` presses the submit button of that name (its value from the page,
+        or ``name=value``).  Any answer of 500 or more fails here."""
+        form = self.form(c, page or path, path)
+        values: dict[str, Any] = {}
+        for name, value in form.fields:
+            if name in values:
+                values[name] = [*values[name], value] if isinstance(values[name], list) \
+                    else [values[name], value]
+            else:
+                values[name] = value
+        for name, value in (data or {}).items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        if button:
+            name, _, value = button.partition("=")
+            if not value:
+                value = next(v for n, v in form.buttons if n == name)
+            values[name] = value
+        body: dict[str, Any] = dict(values)
+        for name, (content, filename) in (files or {}).items():
+            body[name] = FileStorage(io.BytesIO(content), filename=filename, name=name)
+        r = c.post(path, data=body, content_type="multipart/form-data" if files else None)
+        assert r.status_code < 500, (path, r.status_code, r.get_data(as_text=True)[-2000:])
+        return r
+
+    def submit(self, role: str, path: str, data: dict[str, Any] | None = None, *,
+               email: str | None = None, expect: int = 302, **kw: Any) -> Any:
+        """The submission under test: the route must be this recipe's, the role one the
+        matrix lets use it, and the answer ``expect``."""
+        endpoint = self.app.url_map.bind("localhost").match(path.split("?")[0], "POST")[0]
+        assert endpoint == self.endpoint, (path, endpoint, self.endpoint)
+        assert role in MATRIX[endpoint][2], (endpoint, role)
+        r = self.post(self.client(role, email), path, data, **kw)
+        self.submitted = r.status_code
+        assert r.status_code == expect, (path, r.status_code, _errors(r))
+        return r
+
+    # --- the database -----------------------------------------------------------------------
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.app.app_context():
+            value = db.session.execute(sa.text(sql), params).scalar()
+            db.session.remove()
+        return value
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        with self.app.app_context():
+            rows = list(db.session.execute(sa.text(sql), params).all())
+            db.session.remove()
+        return rows
+
+    def audits(self, tag: str) -> int:
+        return int(self.scalar("SELECT count(*) FROM audit_event WHERE tag = :t", t=tag))
+
+
+def _errors(r: Any) -> list[str]:
+    """The messages a refused form shows (for the assertion's text)."""
+    html = r.get_data(as_text=True)
+    return re.findall(r'class="error"[^>]*>([^<]+)<', html) + re.findall(
+        r'class="flash[^"]*"[^>]*>([^<]+)<', html)
+
+
+def _routes() -> list[tuple[str, str]]:
+    from market import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return post_routes(app)
+
+
+ROUTES = _routes()
+
+
+def test_every_post_route_has_a_recipe() -> None:
+    endpoints = {e for e, _ in ROUTES}
+    assert endpoints - set(RECIPES) == set(), "add a recipe for each new form"
+    assert set(RECIPES) - endpoints == set(), "recipes for routes that no longer exist"
+
+
+@pytest.mark.parametrize(("endpoint", "rule"), ROUTES, ids=[e for e, _ in ROUTES])
+def test_every_form_accepts_valid_data(city: DemoCity, endpoint: str, rule: str) -> None:
+    if endpoint not in RECIPES:
+        pytest.fail(f"{endpoint} ({rule}) has no recipe: add one to {__name__}")
+    city.reset()
+    ctx = Ctx(city, endpoint)
+    RECIPES[endpoint](ctx)
+    assert ctx.submitted is not None, "the recipe never submitted the form under test"
+    record(SECTION, endpoint, f"valid data → {ctx.submitted}, the change stored")
+
+
+# === recipes ===============================================================================
+# --- accounts, public pages, operator ----------------------------------------------------------
+
+@recipe("accounts.login")
+def _login(ctx: Ctx) -> None:
+    c = ctx.client("anonymous")
+    assert c.get("/dashboard").status_code == 302
+    ctx.submit("anonymous", "/login", {"email": DEMO_LOGIN["owner_admin"],
+                                       "password": demo.DEMO_PASSWORD})
+    assert c.get("/dashboard").status_code == 200
+
+
+@recipe("accounts.logout")
+def _logout(ctx: Ctx) -> None:
+    c = ctx.client("owner_admin")
+    assert c.get("/dashboard").status_code == 200
+    ctx.submit("owner_admin", "/logout", page="/dashboard")
+    assert c.get("/dashboard").status_code == 302
+
+
+@recipe("accounts.register")
+def _register(ctx: Ctx) -> None:
+    from market.domain.codes import make_credit_code
+
+    code = make_credit_code("91539900MA6T0QW1X")
+    ctx.submit("anonymous", "/register", {
+        "kind": "agency", "org_name": "云川测绘新星有限公司", "credit_code": code,
+        "region": "云川市东城区", "name": "韩梅", "email": "hanmei@newstar.example.cn",
+        "phone": "13800000000", "password": "newstar-2026-pass",
+        "confirm": "newstar-2026-pass"})
+    assert ctx.scalar("SELECT kind FROM organisation WHERE credit_code = :c", c=code) == "agency"
+
+
+@recipe("accounts.password")
+def _password(ctx: Ctx) -> None:
+    ctx.submit("owner_delegate", "/account/password", {
+        "current": demo.DEMO_PASSWORD, "password": "a-new-password-42",
+        "confirm": "a-new-password-42"})
+    c = ctx.app.test_client()
+    assert c.post("/login", data={"email": DEMO_LOGIN["owner_delegate"],
+                                  "password": "a-new-password-42",
+                                  "csrf_token": csrf_token(c)}).status_code == 302
+
+
+@recipe("accounts.members")
+def _members(ctx: Ctx) -> None:
+    ctx.submit("agency_admin", "/org/members", {
+        "name": "李雷", "email": "lilei@qinghe.example.cn", "role": "agency_staff",
+        "password": "qinghe-staff-2026"})
+    assert ctx.scalar("SELECT m.role FROM membership m JOIN user_account u ON u.id = m.user_id "
+                      "WHERE u.email = 'lilei@qinghe.example.cn'") == "agency_staff"
+
+
+@recipe("accounts.switch_org")
+def _switch_org(ctx: Ctx) -> None:
+    # the owner's administrator also administers a second owner
+    other = ctx.scalar("SELECT id FROM organisation WHERE public_id = 'OW-000011'")
+    user = ctx.scalar("SELECT id FROM user_account WHERE email = :e", e=DEMO_LOGIN["owner_admin"])
+    with ctx.app.app_context():
+        db.session.execute(sa.text(
+            "INSERT INTO membership (user_id, organisation_id, role, created_at) "
+            "VALUES (:u, :o, 'owner_admin', :at)").bindparams(
+                sa.bindparam("at", type_=db.DateTime())), {"u": user, "o": other,
+                                                           "at": datetime.now(UTC)})
+        db.session.commit()
+    c = ctx.client("owner_admin")
+    ctx.submit("owner_admin", "/account/organisation", {"org_id": str(other)},
+               page="/dashboard")
+    assert "云川市交通建设投资集团有限公司" in c.get("/dashboard").get_data(as_text=True)
+    assert c.get("/owner/requests").get_data(as_text=True).count("RQ-000006") >= 1
+
+
+@recipe("public.language")
+def _language(ctx: Ctx) -> None:
+    c = ctx.client("anonymous")
+    ctx.submit("anonymous", "/language", {"lang": "en"}, page="/")
+    assert 'lang="en"' in c.get("/").get_data(as_text=True)
+
+
+@recipe("public.care_mode")
+def _care_mode(ctx: Ctx) -> None:
+    c = ctx.client("anonymous")
+    ctx.submit("anonymous", "/care-mode", page="/")
+    assert re.search(r'<html[^>]*class="[^"]*care', c.get("/").get_data(as_text=True))
+
+
+@recipe("operator.regulators")
+def _regulators(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/regulators", {
+        "org_name": "云川市交通运输局", "name": "赵敏", "email": "zhaomin@jt.yunchuan.example.cn",
+        "password": "regulator-2026-pw"})
+    assert ctx.scalar("SELECT o.kind FROM organisation o WHERE o.name = '云川市交通运输局'") \
+        == "regulator"
+
+
+# --- agencies: admission, qualifications, practitioners, listings; review --------------------
+
+AGENCY1 = "AG-000014"  # agency1@yunchuan.demo's
+
+
+def _years_from_today(years: int) -> str:
+    today = timeutil.today_local()
+    return today.replace(year=today.year + years).isoformat()
+
+
+@recipe("agencies.application")
+def _application(ctx: Ctx) -> None:
+    org = ctx.scalar("SELECT public_id FROM organisation WHERE kind = 'agency' "
+                     "AND status = 'rejected' ORDER BY id")
+    email = ctx.email_of("agency_admin", org)
+    before = ctx.scalar("SELECT count(*) FROM admission_application")
+    ctx.submit("agency_admin", "/agency/application", {
+        "legal_representative": "王建国", "authorised_representative": "陈晓",
+        "contact_phone": "0871-65550123", "contact_email": "apply@agency.example.cn"},
+        email=email, files={"licence": (PDF + b"licence", "营业执照.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM admission_application") == before + 1
+    assert ctx.scalar("SELECT status FROM organisation WHERE public_id = :o", o=org) \
+        == "pending"
+
+
+@recipe("agencies.qualifications")
+def _qualifications(ctx: Ctx) -> None:
+    before = ctx.scalar("SELECT count(*) FROM qualification WHERE status = 'pending'")
+    ctx.submit("agency_admin", "/agency/qualifications", {
+        "number": "环评甲字第2026001号", "issuer": "云川市生态环境局",
+        "valid_from": "2025-01-01", "valid_until": _years_from_today(3)},
+        files={"scan": (PDF + b"certificate", "资质证书.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM qualification WHERE status = 'pending'") \
+        == before + 1
+
+
+@recipe("agencies.change_qualification")
+def _change_qualification(ctx: Ctx) -> None:
+    row = ctx.scalar("SELECT q.id FROM qualification q JOIN organisation o "
+                     "ON o.id = q.organisation_id WHERE o.public_id = :o "
+                     "AND q.status = 'approved' ORDER BY q.id", o=AGENCY1)
+    ctx.submit("agency_admin", f"/agency/qualifications/{row}", {
+        "valid_until": _years_from_today(5), "issuer": "云川市生态环境局（换证）"})
+    assert ctx.scalar("SELECT count(*) FROM qualification WHERE replaces_id = :r "
+                      "AND status = 'pending'", r=row) == 1
+
+
+@recipe("agencies.practitioners")
+def _practitioners(ctx: Ctx) -> None:
+    before = ctx.scalar("SELECT count(*) FROM practitioner")
+    ctx.submit("agency_staff", "/agency/practitioners", {
+        "name": "周芳", "certificate_number": "HP-2026-0815",
+        "valid_until": _years_from_today(4)})
+    assert ctx.scalar("SELECT count(*) FROM practitioner") == before + 1
+
+
+@recipe("agencies.change_practitioner")
+def _change_practitioner(ctx: Ctx) -> None:
+    row = ctx.scalar("SELECT p.id FROM practitioner p JOIN organisation o "
+                     "ON o.id = p.organisation_id WHERE o.public_id = :o "
+                     "AND p.status = 'approved' ORDER BY p.id", o=AGENCY1)
+    ctx.submit("agency_admin", f"/agency/practitioners/{row}",
+               {"valid_until": _years_from_today(5)})
+    assert ctx.scalar("SELECT count(*) FROM practitioner WHERE replaces_id = :r", r=row) == 1
+
+
+@recipe("agencies.edit_listing")
+def _edit_listing(ctx: Ctx) -> None:
+    version = ctx.scalar("SELECT max(l.version) FROM listing l JOIN service_type st ON "
+                         "st.id = l.service_type_id JOIN organisation o ON "
+                         "o.id = l.organisation_id WHERE st.code = 'EIA' AND o.public_id = :o",
+                         o=AGENCY1)
+    ctx.submit("agency_admin", "/agency/listings/EIA", {
+        "fee_kind": "fixed", "amount": "68000", "rate": "", "minimum": "", "maximum": "",
+        "committed_days": "18"})
+    assert ctx.scalar("SELECT max(l.version) FROM listing l JOIN service_type st ON "
+                      "st.id = l.service_type_id JOIN organisation o ON "
+                      "o.id = l.organisation_id WHERE st.code = 'EIA' AND o.public_id = :o",
+                      o=AGENCY1) == version + 1
+
+
+@recipe("review.application")
+def _review_application(ctx: Ctx) -> None:
+    row, org = ctx.rows("SELECT a.id, a.organisation_id FROM admission_application a "
+                        "JOIN organisation o ON o.id = a.organisation_id "
+                        "WHERE a.decided_by_id IS NULL AND o.status = 'pending' "
+                        "ORDER BY a.id")[0]
+    ctx.submit("regulator", f"/review/admissions/{row}", {"reasons": "材料齐全，准予入驻。"},
+               button="decision=admit")
+    assert ctx.scalar("SELECT status FROM organisation WHERE id = :o", o=org) == "admitted"
+
+
+@recipe("review.change")
+def _review_change(ctx: Ctx) -> None:
+    old = ctx.scalar("SELECT q.id FROM qualification q JOIN organisation o "
+                     "ON o.id = q.organisation_id WHERE o.public_id = :o "
+                     "AND q.status = 'approved' ORDER BY q.id", o=AGENCY1)
+    agency = ctx.client("agency_admin")
+    ctx.post(agency, f"/agency/qualifications/{old}", {"valid_until": _years_from_today(5)})
+    row = ctx.scalar("SELECT id FROM qualification WHERE replaces_id = :r", r=old)
+    ctx.submit("operator", f"/review/changes/qualification/{row}", {"reason": "换证信息核实无误。"},
+               button="decision=approve")
+    assert ctx.scalar("SELECT status FROM qualification WHERE id = :r", r=row) == "approved"
+
+
+# --- the operator's catalogue and calendar ------------------------------------------------------
+
+@recipe("catalogue.service_types")
+def _service_types(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/service-types", {
+        "code": "GEO", "name": "地质灾害危险性评估", "name_en": "Geological hazard assessment",
+        "qualification_types": "地质灾害评估资质", "practitioner_types": "注册岩土工程师"})
+    assert ctx.scalar("SELECT name FROM service_type WHERE code = 'GEO'") == "地质灾害危险性评估"
+
+
+@recipe("catalogue.edit_service_type")
+def _edit_service_type(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/service-types/SURV", {"name": "测绘（含不动产测绘）"})
+    assert ctx.scalar("SELECT name FROM service_type WHERE code = 'SURV'") == "测绘（含不动产测绘）"
+
+
+@recipe("catalogue.approval_matters")
+def _approval_matters(ctx: Ctx) -> None:
+    surv = ctx.scalar("SELECT id FROM service_type WHERE code = 'SURV'")
+    ctx.submit("operator", "/operator/approval-matters", {
+        "code": "PA-SURV", "name": "建设工程规划核实", "department": "云川市自然资源和规划局",
+        "statutory_days": "20", "committed_days": "10", "service_type_ids": [str(surv)]})
+    assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-SURV'") == 10
+
+
+@recipe("catalogue.edit_approval_matter")
+def _edit_approval_matter(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/approval-matters/PA-EIA", {"committed_days": "12"})
+    assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-EIA'") == 12
+
+
+@recipe("calendar.edit_year")
+def _edit_year(ctx: Ctx) -> None:
+    year = timeutil.today_local().year + 1
+    ctx.submit("operator", f"/operator/calendar/{year}", {
+        "days_off": f"{year}-01-01\n{year}-10-01..{year}-10-07",
+        "days_on": "", "source": f"国办发明电〔{year - 1}〕7号", "confirmed": "y"})
+    assert ctx.scalar("SELECT confirmed FROM calendar_year WHERE year = :y", y=year) in (1, True)
+
+
+# --- the regulator, complaints, ratings --------------------------------------------------------
+
+@recipe("regulator.new_sanction")
+def _new_sanction(ctx: Ctx) -> None:
+    today = timeutil.today_local()
+    values = {"agency": AGENCY1, "kind": "warning", "reason": "未按合同约定时间提交成果",
+              "legal_basis": "《云川市中介服务管理办法》第十八条",
+              "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=90)).isoformat()}
+    regulator = ctx.client("regulator")
+    before = ctx.audits("regulator:sanction:issue")
+    shown = ctx.post(regulator, "/regulator/sanctions/new", values,
+                     page=f"/regulator/sanctions/new?agency={AGENCY1}", button="action=preview")
+    assert shown.status_code == 200 and 'data-test="sanction-effect"' in shown.get_data(True)
+    ctx.submit("regulator", "/regulator/sanctions/new", values,
+               page=f"/regulator/sanctions/new?agency={AGENCY1}", button="action=confirm")
+    assert ctx.audits("regulator:sanction:issue") == before + 1
+
+
+@recipe("regulator.complaint")
+def _complaint(ctx: Ctx) -> None:
+    row = ctx.scalar("SELECT public_id FROM complaint WHERE state = 'under_review' ORDER BY id")
+    ctx.submit("regulator", f"/regulator/complaints/{row}", {"outcome": "经查属实，责令整改。"},
+               button="action=uphold")
+    assert ctx.scalar("SELECT state FROM complaint WHERE public_id = :p", p=row) == "upheld"
+
+
+@recipe("regulator.draw_audit")
+def _draw_audit(ctx: Ctx) -> None:
+    # the checkpoint a regulator saved earlier: the log's first signed one
+    note = ctx.scalar("SELECT note FROM log_checkpoint ORDER BY size LIMIT 1")
+    r = ctx.submit("regulator", "/regulator/draws", {"note": note}, expect=200)
+    assert 'data-test="consistency-ok"' in r.get_data(as_text=True)
+
+
+@recipe("credit.new_complaint")
+def _new_complaint(ctx: Ctx) -> None:
+    eng = ctx.scalar("SELECT e.public_id FROM engagement e JOIN organisation o ON "
+                     "o.id = e.owner_org_id WHERE o.public_id = 'OW-000010' ORDER BY e.id")
+    before = ctx.scalar("SELECT count(*) FROM complaint")
+    ctx.submit("owner_admin", "/my/complaints/new", {
+        "subject_kind": "engagement", "subject_id": eng,
+        "text": "中介机构未按合同约定时间提交成果，也未说明理由。"},
+        files={"files": (PDF + b"evidence", "逾期证明.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM complaint") == before + 1
+
+
+@recipe("evaluation.reply")
+def _reply(ctx: Ctx) -> None:
+    rating = ctx.scalar("SELECT r.id FROM rating r JOIN organisation o ON o.id = r.agency_org_id "
+                        "WHERE o.public_id = :o AND r.reply IS NULL", o=AGENCY1)
+    ctx.submit("agency_admin", f"/agency/ratings/{rating}/reply",
+               {"reply": "感谢评价，我们会继续提高时效。"}, page="/agency/ratings")
+    assert ctx.scalar("SELECT reply FROM rating WHERE id = :r", r=rating) \
+        == "感谢评价，我们会继续提高时效。"
+
+
+# --- owners' projects and requests ---------------------------------------------------------------
+
+OWNER1 = "OW-000010"  # owner1@ / delegate1@yunchuan.demo's
+
+
+def _request_values(ctx: Ctx, project: int, **over: str) -> dict[str, Any]:
+    closes = (timeutil.now() + timedelta(days=10)).astimezone(timeutil.SHANGHAI)
+    delegate = ctx.scalar("SELECT id FROM user_account WHERE email = :e",
+                          e=DEMO_LOGIN["owner_delegate"])
+    regulator = ctx.scalar("SELECT id FROM user_account WHERE email = :e",
+                           e=DEMO_LOGIN["regulator"])
+    return {"project_id": str(project), "service_code": "EIA", "title": "东城区第九小学环评",
+            "scope": "编制环境影响报告表并通过技术评估", "qualification_type": "",
+            "qualification_level": "", "practitioners": "", "price_kind": "fixed",
+            "price": "32000", "cap": "", "floor": "", "service_days": "20",
+            "signing_days": "5", "method": "lottery",
+            "signup_closes_at": closes.strftime("%Y-%m-%dT%H:%M"), "external_kind": "ssq",
+            "external_issue": f"{closes.year}{closes.timetuple().tm_yday // 3 + 2:03d}期",
+            "avoid": "", "witnesses": [str(delegate), str(regulator)], **over}
+
+
+def _draft(ctx: Ctx) -> str:
+    """A draft request of owner1's, made with the wizard; its public id."""
+    project = ctx.scalar("SELECT p.id FROM project p JOIN organisation o ON "
+                         "o.id = p.owner_org_id WHERE o.public_id = :o ORDER BY p.id", o=OWNER1)
+    r = ctx.post(ctx.client("owner_admin"), "/owner/requests/new", _request_values(ctx, project))
+    assert r.status_code == 302, _errors(r)
+    return str(r.headers["Location"].rsplit("/", 1)[1])
+
+
+@recipe("owner.projects")
+def _projects(ctx: Ctx) -> None:
+    ctx.submit("owner_delegate", "/owner/projects", {
+        "name": "东城区第九小学改扩建工程", "code": "2026-539901-47-01-009009",
+        "fund_source": "fiscal", "investment": "12800", "location": "云川市东城区"})
+    assert ctx.scalar("SELECT count(*) FROM project WHERE code = '2026-539901-47-01-009009'") == 1
+
+
+@recipe("owner.new_request")
+def _new_request(ctx: Ctx) -> None:
+    project = ctx.scalar("SELECT p.id FROM project p JOIN organisation o ON "
+                         "o.id = p.owner_org_id WHERE o.public_id = :o ORDER BY p.id", o=OWNER1)
+    before = ctx.scalar("SELECT count(*) FROM selection_request WHERE state = 'draft'")
+    ctx.submit("owner_admin", "/owner/requests/new", _request_values(ctx, project))
+    assert ctx.scalar("SELECT count(*) FROM selection_request WHERE state = 'draft'") \
+        == before + 1
+
+
+@recipe("owner.edit_request")
+def _edit_request(ctx: Ctx) -> None:
+    public_id = _draft(ctx)
+    ctx.submit("owner_admin", f"/owner/requests/{public_id}/edit",
+               {"title": "东城区第九小学改扩建环评（修改）"})
+    assert ctx.scalar("SELECT title FROM selection_request WHERE public_id = :p", p=public_id) \
+        == "东城区第九小学改扩建环评（修改）"
+
+
+@recipe("owner.publish")
+def _publish(ctx: Ctx) -> None:
+    public_id = _draft(ctx)
+    ctx.submit("owner_delegate", f"/owner/requests/{public_id}/publish",
+               page=f"/owner/requests/{public_id}")
+    assert ctx.scalar("SELECT state FROM selection_request WHERE public_id = :p",
+                      p=public_id) == "open"
+
+
+@recipe("owner.amend")
+def _amend(ctx: Ctx) -> None:
+    public_id, owner = ctx.rows("SELECT r.public_id, o.public_id FROM selection_request r "
+                                "JOIN organisation o ON o.id = r.owner_org_id "
+                                "WHERE r.state = 'open' AND r.method = 'lottery'")[0]
+    ctx.submit("owner_admin", f"/owner/requests/{public_id}/amend",
+               {"scope": "编制可行性研究报告，并补充节能评价章节",
+                "reason": "补充节能评价的要求"},
+               email=ctx.email_of("owner_admin", owner))
+    assert ctx.scalar("SELECT count(*) FROM amendment a JOIN selection_request r ON "
+                      "r.id = a.request_id WHERE r.public_id = :p", p=public_id) >= 1
+
+
+# --- agencies taking part: sign-up, withdrawal, bids, awards, objections ----------------------
+
+def _eligible_agency(ctx: Ctx, public_id: str, button: str = "signup") -> str:
+    """The e-mail of an agency administrator offered ``button`` for the request on the open
+    requests page (so: eligible, and not yet in)."""
+    for (org,) in ctx.rows(
+            "SELECT DISTINCT o.public_id FROM organisation o JOIN listing l ON "
+            "l.organisation_id = o.id JOIN selection_request r ON "
+            "r.service_type_id = l.service_type_id WHERE r.public_id = :p "
+            "AND o.status = 'admitted' ORDER BY o.public_id", p=public_id):
+        email = ctx.email_of("agency_admin", org)
+        page = ctx.client("agency_admin", email).get("/agency/requests").get_data(as_text=True)
+        if f'data-test="{button}-{public_id}"' in page:
+            return email
+    raise AssertionError(f"no agency may {button} for {public_id}")
+
+
+def _open_request(ctx: Ctx, method: str) -> str:
+    return str(ctx.scalar("SELECT public_id FROM selection_request WHERE state = 'open' "
+                          "AND method = :m ORDER BY id", m=method))
+
+
+@recipe("agency_selection.sign_up")
+def _sign_up(ctx: Ctx) -> None:
+    public_id = _open_request(ctx, "lottery")
+    email = _eligible_agency(ctx, public_id)
+    before = ctx.scalar("SELECT count(*) FROM signup")
+    ctx.submit("agency_admin", f"/agency/requests/{public_id}/signup", email=email,
+               page="/agency/requests")
+    assert ctx.scalar("SELECT count(*) FROM signup") == before + 1
+
+
+@recipe("agency_selection.withdraw")
+def _withdraw(ctx: Ctx) -> None:
+    public_id = _open_request(ctx, "lottery")
+    email = _eligible_agency(ctx, public_id)
+    agency = ctx.client("agency_admin", email)
+    ctx.post(agency, f"/agency/requests/{public_id}/signup", page="/agency/requests")
+    ctx.submit("agency_admin", f"/agency/requests/{public_id}/withdraw",
+               {"reason": "人员安排冲突，无法按期完成"}, email=email, page="/agency/signups")
+    assert ctx.scalar("SELECT count(*) FROM signup WHERE withdrawn_at IS NOT NULL") == 1
+
+
+@recipe("awards.bid")
+def _bid(ctx: Ctx) -> None:
+    public_id = _open_request(ctx, "sealed_bid")
+    email = _eligible_agency(ctx, public_id, "bid")
+    floor, cap = ctx.rows("SELECT floor_fen, cap_fen FROM selection_request "
+                          "WHERE public_id = :p", p=public_id)[0]
+    amount = ((floor or 0) + cap) // 2 // 100
+    before = ctx.scalar("SELECT count(*) FROM bid")
+    ctx.submit("agency_admin", f"/agency/requests/{public_id}/bid", {"amount": str(amount)},
+               email=email, page="/agency/requests")
+    assert ctx.scalar("SELECT count(*) FROM bid") == before + 1
+
+
+def _offered(ctx: Ctx) -> tuple[int, str, str, datetime]:
+    """An award waiting for its agency: id, request, the agency administrator's e-mail, and
+    a moment inside its result notice (when it may be confirmed, declined or objected to)."""
+    award, request, org = ctx.rows(
+        "SELECT a.id, r.public_id, o.public_id FROM award a JOIN selection_request r "
+        "ON r.id = a.request_id JOIN organisation o ON o.id = a.agency_org_id "
+        "WHERE a.state = 'offered' ORDER BY a.id")[0]
+    with ctx.app.app_context():
+        from market.selection.models import Award
+
+        offered_at = db.session.get(Award, award).offered_at
+        db.session.remove()
+    return award, request, ctx.email_of("agency_admin", org), offered_at + timedelta(hours=1)
+
+
+@recipe("awards.confirm")
+def _confirm(ctx: Ctx) -> None:
+    award, _request, email, during = _offered(ctx)
+    with timeutil.frozen(during):
+        ctx.submit("agency_admin", f"/agency/awards/{award}/confirm", email=email,
+                   page="/agency/awards")
+    assert ctx.scalar("SELECT state FROM award WHERE id = :a", a=award) == "confirmed"
+
+
+@recipe("awards.decline")
+def _decline(ctx: Ctx) -> None:
+    award, _request, email, during = _offered(ctx)
+    with timeutil.frozen(during):
+        ctx.submit("agency_admin", f"/agency/awards/{award}/decline",
+                   {"reason": "项目负责人调离，无法承接"}, email=email, page="/agency/awards")
+    assert ctx.scalar("SELECT state FROM award WHERE id = :a", a=award) == "declined"
+
+
+def _objector(ctx: Ctx, request: str, winner_email: str) -> str:
+    for (org,) in ctx.rows("SELECT o.public_id FROM signup s JOIN selection_request r ON "
+                           "r.id = s.request_id JOIN organisation o ON o.id = s.agency_org_id "
+                           "WHERE r.public_id = :p ORDER BY s.id", p=request):
+        email = ctx.email_of("agency_admin", org)
+        if email != winner_email:
+            return email
+    raise AssertionError(f"nobody else took part in {request}")
+
+
+@recipe("awards.objection")
+def _objection(ctx: Ctx) -> None:
+    _award, request, winner, during = _offered(ctx)
+    email = _objector(ctx, request, winner)
+    with timeutil.frozen(during):
+        ctx.submit("agency_admin", f"/notices/{request}/objection",
+                   {"text": "中选机构的资质证书在报名截止前已过期，请核查。"}, email=email,
+                   files={"attachment": (PDF + b"objection", "证书查询截图.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM objection WHERE state = 'pending'") == 1
+
+
+@recipe("awards.decide")
+def _decide_objection(ctx: Ctx) -> None:
+    _award, request, winner, during = _offered(ctx)
+    email = _objector(ctx, request, winner)
+    with timeutil.frozen(during):
+        ctx.post(ctx.client("agency_admin", email), f"/notices/{request}/objection",
+                 {"text": "中选机构的资质证书在报名截止前已过期，请核查。"})
+        objection = ctx.scalar("SELECT id FROM objection WHERE state = 'pending'")
+        ctx.submit("regulator", f"/regulator/objections/{objection}",
+                   {"decision": "reject", "reason": "经核查，证书在有效期内，异议不成立。"},
+                   page="/regulator/objections")
+    assert ctx.scalar("SELECT state FROM objection WHERE id = :o", o=objection) == "rejected"
+
+
+# --- the draw: witnesses, then the external value ------------------------------------------------
+
+def _lottery_after_close(ctx: Ctx) -> tuple[str, list[tuple[str, str]], datetime, datetime]:
+    """The open lottery with enough eligible sign-ups, past its close: its id, its witnesses
+    (role, e-mail) in order, a moment when they may enter, and one after the external value."""
+    public_id = _open_request(ctx, "lottery")
+    minimum = int(ctx.app.config["MIN_ELIGIBLE_REGISTRANTS"])
+    while ctx.scalar("SELECT count(*) FROM signup s JOIN selection_request r ON "
+                     "r.id = s.request_id WHERE r.public_id = :p", p=public_id) < minimum + 1:
+        email = _eligible_agency(ctx, public_id)
+        ctx.post(ctx.client("agency_admin", email), f"/agency/requests/{public_id}/signup",
+                 page="/agency/requests")
+    lottery, closes, external_at = ctx.rows(
+        "SELECT l.lottery_id, r.signup_closes_at, l.external_at FROM lottery l "
+        "JOIN selection_request r ON r.id = l.request_id WHERE r.public_id = :p "
+        "AND l.state = 'open'", p=public_id)[0]
+    witnesses = [(str(role), str(email)) for email, role in ctx.rows(
+        "SELECT u.email, m.role FROM witness w JOIN selection_request r ON r.id = w.request_id "
+        "JOIN user_account u ON u.id = w.user_id JOIN membership m ON m.user_id = u.id "
+        "WHERE r.public_id = :p ORDER BY w.position", p=public_id)]
+
+    def aware(value: Any) -> datetime:
+        value = datetime.fromisoformat(str(value))
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    return lottery, witnesses, aware(closes) + timedelta(minutes=5), \
+        aware(external_at) + timedelta(minutes=30)
+
+
+@recipe("lotteries.witness")
+def _witness(ctx: Ctx) -> None:
+    lottery, witnesses, after_close, _after_t = _lottery_after_close(ctx)
+    role, email = witnesses[0]
+    with timeutil.frozen(after_close):
+        assert ctx.client(role, email).get(f"/lotteries/{lottery}").status_code == 200
+        ctx.submit(role, f"/lotteries/{lottery}/witness", {"value": "20261208"}, email=email,
+                   page=f"/lotteries/{lottery}")
+    assert ctx.scalar("SELECT count(*) FROM entropy_entry e JOIN lottery l ON "
+                      "l.id = e.lottery_pk WHERE l.lottery_id = :l", l=lottery) == 1
+
+
+@recipe("lotteries.external")
+def _external(ctx: Ctx) -> None:
+    lottery, witnesses, after_close, after_t = _lottery_after_close(ctx)
+    with timeutil.frozen(after_close):
+        for n, (role, email) in enumerate(witnesses):
+            c = ctx.client(role, email)
+            assert c.get(f"/lotteries/{lottery}").status_code == 200
+            assert ctx.post(c, f"/lotteries/{lottery}/witness", {"value": f"8811223{n}"},
+                            page=f"/lotteries/{lottery}").status_code == 302
+    with timeutil.frozen(after_t):
+        ctx.submit("operator", f"/lotteries/{lottery}/external",
+                   {"value": "3 7 12 19 25 31 + 9"}, page=f"/lotteries/{lottery}")
+    assert ctx.scalar("SELECT state FROM lottery WHERE lottery_id = :l", l=lottery) == "drawn"
+
+
+# --- engagements, money, ratings -------------------------------------------------------------
+
+def _engagement(ctx: Ctx, state: str, *, open_materials: bool | None = None
+                ) -> tuple[str, int, str, str]:
+    """An engagement in ``state``: public id, id, and the e-mails of its owner's and its
+    agency's administrators."""
+    public_id, eid, owner, agency = ctx.rows(
+        "SELECT e.public_id, e.id, ow.public_id, ag.public_id FROM engagement e "
+        "JOIN organisation ow ON ow.id = e.owner_org_id "
+        "JOIN organisation ag ON ag.id = e.agency_org_id WHERE e.state = :s "
+        "AND (:m IS NULL OR :m = CASE WHEN EXISTS (SELECT 1 FROM materials_request r "
+        "WHERE r.engagement_id = e.id AND r.answered_at IS NULL) THEN 1 ELSE 0 END) "
+        "ORDER BY e.id", s=state, m=None if open_materials is None else int(open_materials))[0]
+    return (str(public_id), int(eid), ctx.email_of("owner_admin", owner),
+            ctx.email_of("agency_admin", agency))
+
+
+def _state(ctx: Ctx, public_id: str) -> str:
+    return str(ctx.scalar("SELECT state FROM engagement WHERE public_id = :p", p=public_id))
+
+
+@recipe("engagements.upload_contract")
+def _upload_contract(ctx: Ctx) -> None:
+    eng, _eid, _owner, agency = _engagement(ctx, "signing")
+    ctx.submit("agency_admin", f"/engagements/{eng}/contract", email=agency,
+               page=f"/engagements/{eng}", files={"file": (PDF + b"contract", "委托合同.pdf")})
+    assert ctx.scalar("SELECT contract_upload_id FROM engagement WHERE public_id = :p",
+                      p=eng) is not None
+
+
+@recipe("engagements.confirm_contract")
+def _confirm_contract(ctx: Ctx) -> None:
+    eng, _eid, owner, agency = _engagement(ctx, "signing")
+    ctx.post(ctx.client("agency_admin", agency), f"/engagements/{eng}/contract",
+             page=f"/engagements/{eng}", files={"file": (PDF + b"contract", "委托合同.pdf")})
+    ctx.submit("owner_admin", f"/engagements/{eng}/contract/confirm", email=owner,
+               page=f"/engagements/{eng}")
+    assert _state(ctx, eng) == "in_service"
+
+
+@recipe("engagements.ask_materials")
+def _ask_materials(ctx: Ctx) -> None:
+    eng, _eid, _owner, agency = _engagement(ctx, "in_service", open_materials=False)
+    ctx.submit("agency_admin", f"/engagements/{eng}/materials",
+               {"what": "请提供项目选址意见书和总平面图。"}, email=agency, page=f"/engagements/{eng}")
+    assert ctx.scalar("SELECT count(*) FROM materials_request m JOIN engagement e ON "
+                      "e.id = m.engagement_id WHERE e.public_id = :p AND m.answered_at IS NULL",
+                      p=eng) == 1
+
+
+@recipe("engagements.answer_materials")
+def _answer_materials(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_service", open_materials=True)
+    ctx.submit("owner_admin", f"/engagements/{eng}/materials/answer",
+               {"answer": "已上传选址意见书和总平面图。"}, email=owner, page=f"/engagements/{eng}",
+               files={"file": (PDF + b"site plan", "总平面图.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM materials_request m JOIN engagement e ON "
+                      "e.id = m.engagement_id WHERE e.public_id = :p AND m.answered_at IS NULL",
+                      p=eng) == 0
+
+
+@recipe("engagements.extension")
+def _extension(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_service")
+    ctx.submit("owner_admin", f"/engagements/{eng}/extension",
+               {"days": "5", "reason": "业主补充资料延误"}, email=owner, page=f"/engagements/{eng}")
+    assert ctx.scalar("SELECT c.extensions FROM clock c JOIN engagement e ON "
+                      "c.engagement_id = e.id WHERE e.public_id = :p AND c.kind = 'service'",
+                      p=eng) == 5
+
+
+@recipe("engagements.submit_deliverable")
+def _submit_deliverable(ctx: Ctx) -> None:
+    eng, _eid, _owner, agency = _engagement(ctx, "in_service", open_materials=False)
+    ctx.submit("agency_admin", f"/engagements/{eng}/deliverables", {"note": "第一版报告"},
+               email=agency, page=f"/engagements/{eng}",
+               files={"file": (PDF + b"report", "环境影响报告表.pdf")})
+    assert _state(ctx, eng) == "in_review"
+
+
+@recipe("engagements.return_deliverable")
+def _return_deliverable(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_review")
+    ctx.submit("owner_admin", f"/engagements/{eng}/return", {"reason": "缺少声环境影响预测章节。"},
+               email=owner, page=f"/engagements/{eng}")
+    assert _state(ctx, eng) == "in_service"
+
+
+@recipe("engagements.accept")
+def _accept(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_review")
+    ctx.submit("owner_admin", f"/engagements/{eng}/accept", email=owner,
+               page=f"/engagements/{eng}")
+    assert _state(ctx, eng) == "accepted"
+
+
+@recipe("engagements.cancel")
+def _cancel(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_service")
+    ctx.submit("owner_admin", f"/engagements/{eng}/cancel", {"reason": "项目调整，取消委托。"},
+               email=owner, page=f"/engagements/{eng}")
+    assert _state(ctx, eng) == "cancelled"
+
+
+def _pay_in_full(ctx: Ctx, eid: int, owner: str) -> None:
+    outstanding = ctx.scalar("SELECT fee_fen FROM billing_engagement WHERE id = :e", e=eid) - (
+        ctx.scalar("SELECT coalesce(sum(amount_fen), 0) FROM billing_payment "
+                   "WHERE engagement_id = :e", e=eid))
+    r = ctx.post(ctx.client("owner_admin", owner), f"/billing/engagements/{eid}/payments", {
+        "reference": f"GK{eid:06d}0001", "paid_on": timeutil.today_local().isoformat(),
+        "amount": f"{outstanding / 100:.2f}"}, page=f"/billing/engagements/{eid}")
+    assert r.status_code == 302, _errors(r)
+
+
+def _accepted_unpaid(ctx: Ctx) -> tuple[str, int, str, str]:
+    public_id, eid, owner, agency = ctx.rows(
+        "SELECT e.public_id, e.id, ow.public_id, ag.public_id FROM engagement e "
+        "JOIN billing_engagement b ON b.id = e.id JOIN organisation ow ON "
+        "ow.id = e.owner_org_id JOIN organisation ag ON ag.id = e.agency_org_id "
+        "WHERE e.state = 'accepted' AND b.released_at IS NULL ORDER BY e.id")[0]
+    return (str(public_id), int(eid), ctx.email_of("owner_admin", owner),
+            ctx.email_of("agency_admin", agency))
+
+
+@recipe("billing.record_payment")
+def _record_payment(ctx: Ctx) -> None:
+    _eng, eid, owner, _agency = _engagement(ctx, "in_service")
+    before = ctx.scalar("SELECT count(*) FROM billing_payment WHERE engagement_id = :e", e=eid)
+    ctx.submit("owner_admin", f"/billing/engagements/{eid}/payments", {
+        "reference": "GK2026120800017", "paid_on": timeutil.today_local().isoformat(),
+        "amount": "1000"}, email=owner, page=f"/billing/engagements/{eid}")
+    assert ctx.scalar("SELECT count(*) FROM billing_payment WHERE engagement_id = :e",
+                      e=eid) == before + 1
+
+
+@recipe("engagements.release")
+def _release(ctx: Ctx) -> None:
+    eng, eid, owner, _agency = _accepted_unpaid(ctx)
+    _pay_in_full(ctx, eid, owner)
+    ctx.submit("owner_admin", f"/engagements/{eng}/release", email=owner,
+               page=f"/engagements/{eng}")
+    assert ctx.scalar("SELECT released_at FROM billing_engagement WHERE id = :e",
+                      e=eid) is not None
+
+
+@recipe("billing.confirm_payout")
+def _confirm_payout(ctx: Ctx) -> None:
+    eng, eid, owner, agency = _accepted_unpaid(ctx)
+    _pay_in_full(ctx, eid, owner)
+    assert ctx.post(ctx.client("owner_admin", owner), f"/engagements/{eng}/release",
+                    page=f"/engagements/{eng}").status_code == 302
+    ctx.submit("agency_admin", f"/billing/engagements/{eid}/payout", email=agency,
+               page=f"/billing/engagements/{eid}")
+    assert ctx.scalar("SELECT paid_out_at FROM billing_engagement WHERE id = :e",
+                      e=eid) is not None
+
+
+@recipe("billing.stripe_webhook")
+def _stripe_webhook(ctx: Ctx) -> None:
+    """Not a person's form: Stripe's signed event.  The demo city runs the offline backend,
+    where the route does not exist for anyone (404); tests/billing/test_conformance.py posts
+    real signed events to it with the Stripe backend."""
+    ctx.submitted = ctx.app.test_client().post(
+        "/billing/stripe/webhook", data=b"{}", content_type="application/json").status_code
+    assert ctx.submitted == 404
+
+
+@recipe("evaluation.rate")
+def _rate(ctx: Ctx) -> None:
+    eng, _eid, owner, _agency = _engagement(ctx, "in_review")
+    ctx.post(ctx.client("owner_admin", owner), f"/engagements/{eng}/accept",
+             page=f"/engagements/{eng}")
+    ctx.submit("owner_admin", f"/owner/engagements/{eng}/rating", {
+        "quality": "4", "timeliness": "5", "attitude": "4", "fees": "3", "integrity": "5",
+        "comment": "报告质量较好，按时提交。"}, email=owner)
+    assert ctx.scalar("SELECT count(*) FROM rating r JOIN engagement e ON "
+                      "e.id = r.engagement_id WHERE e.public_id = :p", p=eng) == 1
+
+
+# --- approval cases ------------------------------------------------------------------------------
+
+def _case(ctx: Ctx, *, accepted: bool = True) -> str:
+    """A new approval case of owner1's, accepted unless told; its public id."""
+    owner = ctx.client("owner_admin")
+    r = ctx.post(owner, "/approvals/new")
+    assert r.status_code == 302, _errors(r)
+    case = str(r.headers["Location"].rsplit("/", 1)[1])
+    if accepted:
+        assert ctx.post(owner, f"/approvals/{case}/accept",
+                        page=f"/approvals/{case}").status_code == 302
+    return case
+
+
+def _case_state(ctx: Ctx, case: str) -> str:
+    return str(ctx.scalar("SELECT state FROM approval_case WHERE public_id = :p", p=case))
+
+
+@recipe("approvals.new")
+def _approval_new(ctx: Ctx) -> None:
+    before = ctx.scalar("SELECT count(*) FROM approval_case")
+    ctx.submit("owner_delegate", "/approvals/new")
+    assert ctx.scalar("SELECT count(*) FROM approval_case") == before + 1
+
+
+@recipe("approvals.accept")
+def _approval_accept(ctx: Ctx) -> None:
+    case = _case(ctx, accepted=False)
+    ctx.submit("owner_admin", f"/approvals/{case}/accept", page=f"/approvals/{case}")
+    assert _case_state(ctx, case) == "accepted"
+
+
+@recipe("approvals.suspend")
+def _approval_suspend(ctx: Ctx) -> None:
+    case = _case(ctx)
+    ctx.submit("owner_admin", f"/approvals/{case}/suspend", {
+        "reason": "expert_review", "expected_days": "5", "note": "组织专家评审"},
+        page=f"/approvals/{case}")
+    assert _case_state(ctx, case) == "suspended"
+
+
+@recipe("approvals.resume")
+def _approval_resume(ctx: Ctx) -> None:
+    case = _case(ctx)
+    ctx.post(ctx.client("owner_admin"), f"/approvals/{case}/suspend", {
+        "reason": "correction", "expected_days": "3", "note": "申请人补正材料"},
+        page=f"/approvals/{case}")
+    ctx.submit("owner_admin", f"/approvals/{case}/resume", page=f"/approvals/{case}")
+    assert _case_state(ctx, case) == "running"
+
+
+@recipe("approvals.decide")
+def _approval_decide(ctx: Ctx) -> None:
+    case = _case(ctx)
+    ctx.submit("owner_admin", f"/approvals/{case}/decide",
+               {"decision": "approved", "note": "准予许可"}, page=f"/approvals/{case}")
+    assert _case_state(ctx, case) == "decided"
+
+
+@recipe("approvals.withdraw")
+def _approval_withdraw(ctx: Ctx) -> None:
+    case = _case(ctx)
+    ctx.submit("owner_admin", f"/approvals/{case}/withdraw", page=f"/approvals/{case}")
+    assert _case_state(ctx, case) == "withdrawn"
