@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
-from market import pagecache
+from market import pagecache, refusal
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.auth import ANYONE, access
@@ -163,7 +163,8 @@ def service(code: str) -> ResponseReturnValue:
         abort(404)
     try:
         number = _int_arg("page") or 1
-    except FilterError:
+    except FilterError as exc:
+        refusal.recovered(exc)  # a bad page number shows the first page
         number = 1
     per_page = 50
     rows, total, top_fee = directory.service_comparison(st, number, per_page)
