@@ -6,6 +6,7 @@ Who may call: the owner organisation's administrator or delegates, for their own
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
 from market.selection.errors import SelectionError
+from market.selection.logtext import event_text, label_text, one_line
 from market.selection.models import (
     Amendment,
     AvoidEntry,
@@ -108,7 +110,7 @@ def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
 def external_label(kind: str, issue: str) -> str:
     if kind == ExternalKind.DRAND:
         return "drand quicknet"
-    return f"{GAMES[ExternalKind(kind)].name} {issue.strip()}"
+    return unicodedata.normalize("NFC", f"{GAMES[ExternalKind(kind)].name} {issue.strip()}")
 
 
 def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Project, ServiceType]:
@@ -162,8 +164,9 @@ def _check(owner: Organisation, data: RequestInput, now: datetime) -> tuple[Proj
         raise SelectionError("external_kind", N_("请选择外部随机数来源。"))
     if data.external_kind != ExternalKind.DRAND and not data.external_issue.strip():
         raise SelectionError("external_issue", N_("请填写开奖期号，如 2026138期。"))
-    if len(external_label(data.external_kind, data.external_issue)) > 64:
-        raise SelectionError("external_issue", N_("期号太长。"))
+    # The label is logged in the announcement's entropy plan: the log's own rule, here, so
+    # that a draft that could never be published is refused when it is saved.
+    label_text(external_label(data.external_kind, data.external_issue), "external_issue")
     if not data.witness_ids:
         raise SelectionError("witnesses", N_("至少需要一名见证人。"))
     if len(set(data.witness_ids)) != len(data.witness_ids):
@@ -243,9 +246,17 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType) 
     request.direct_agency_org_id = direct.id if direct else None
     request.avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
                      for a, r in data.avoid]
-    request.witnesses = [Witness(position=i, user_id=uid,
-                                 label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
-                         for i, uid in enumerate(data.witness_ids)]
+    wanted = list(data.witness_ids)
+    if [w.user_id for w in sorted(request.witnesses, key=lambda w: w.position)] != wanted:
+        if request.witnesses:
+            # The old rows go first: (request, position) and (request, user) are unique, and
+            # the unit of work would insert the new rows before deleting the old ones.
+            request.witnesses = []
+            db.session.flush()
+        request.witnesses = [
+            Witness(position=i, user_id=uid,
+                    label=f"见证人{i + 1}（{db.session.get(User, uid).account_id}）")  # type: ignore[union-attr]
+            for i, uid in enumerate(wanted)]
 
 
 def save_draft(owner: Organisation, data: RequestInput, user: User,
@@ -331,6 +342,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
         raise SelectionError(None, N_("报名已截止，不能再更正。"))
     if not reason.strip() or len(reason) > 500:
         raise SelectionError("reason", N_("请写明更正理由（不超过 500 字）。"))
+    logged = event_text(N_("公告更正：%(reason)s") % {"reason": one_line(reason, 400)}, "reason")
     before = input_of(request)
     _project, service = _check(owner, data, now)
     changes = {k: [str(getattr(before, k)), str(getattr(data, k))]
@@ -349,7 +361,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     amendment = Amendment(request=request, version=request.version, reason=reason.strip(),
                           changes=changes, at=now, by_id=user.id)
     db.session.add(amendment)
-    draw.reannounce(request, N_("公告更正：%(reason)s") % {"reason": reason.strip()[:400]})
+    draw.reannounce(request, logged)
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment
