@@ -8,8 +8,10 @@ numbers far out of range, non-UTF-8 bytes, files of random bytes), the encoding 
 multipart, raw bytes, JSON) and the CSRF token (valid, missing, wrong, another session's).
 
 Each answer must not be a 5xx; a refusal (4xx) or a form shown again (200) must leave every
-table's row count, the audit trail included, as it was.  A missing or wrong CSRF token must be
-a 400.  The database is reset to the demo city before each route.
+table's content as it was: a fingerprint of every column of every row of every table (the
+draw and bid logs, the audit trail, uploads and the ledger included), not only row counts.
+A missing or wrong CSRF token must be a 400.  The database is reset to the demo city before
+each route.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from werkzeug.test import encode_multipart
 from tests.conftest import csrf_token
 from tests.proof.fuzz_support import (
     DemoCity,
+    changed_tables,
     concrete_path,
     demo_city,
     form_fields,
     login_as,
     post_routes,
     role_for,
-    row_counter,
+    table_fingerprint,
 )
 from tests.proof.report import record
 
@@ -134,7 +137,7 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
     foreign = csrf_token(login_as(city, role), "/")  # valid, but for another session
     cookie = client.get_cookie("session")
     session_value = cookie.value if cookie is not None else None
-    counts = row_counter(city.app)
+    fingerprint = table_fingerprint(city.app)
 
     @given(sub=submissions(names, files), wrong=st.text(max_size=100))
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -143,7 +146,7 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         sub["token_value"] = foreign if sub["csrf"] == "foreign" else wrong
         if session_value is not None:  # the same login for every example, even after /logout
             client.set_cookie("session", session_value)
-        before = counts()
+        before = fingerprint()
         response = _send(client, path, sub, token)
         status = response.status_code
         SEEN["posts"] += 1
@@ -155,9 +158,8 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         if sub["csrf"] != "valid" and endpoint != "billing.stripe_webhook":
             assert status == 400, (endpoint, status, sub["csrf"])
         if status >= 400 or status == 200:
-            after = counts()
-            changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-            SEEN["refusals and forms shown again, every table's row count checked"] += 1
+            changed = changed_tables(before, fingerprint())
+            SEEN["refusals and forms shown again, every table's content checked"] += 1
             SEEN["... of them with a table changed"] += bool(changed)
             assert not changed, (endpoint, status, sub["encoding"], changed)
 
@@ -178,7 +180,7 @@ def _record() -> None:
                                           for k, v in sorted(SEEN.items())
                                           if k.startswith("encoding ")})
     record(SECTION, "5xx answers", SEEN["5xx"])
-    for fact in ("refusals and forms shown again, every table's row count checked",
+    for fact in ("refusals and forms shown again, every table's content checked",
                  "... of them with a table changed"):
         record(SECTION, fact, SEEN[fact])
     for kind in ("valid", "missing", "wrong", "foreign"):
