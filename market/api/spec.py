@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 from flask import Flask, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from market.domain.text import clean_ascii, clean_text
+
 T = TypeVar("T")
 MAX_PER_PAGE = 100
 # Beyond this a page number is refused (400): an offset past 2**63 made SQLite raise (a 500).
@@ -145,8 +147,18 @@ def parse_query(cls: type[T], args: Any) -> T:
             if f.default is _MISSING and f.default_factory is _MISSING:
                 raise ApiError(400, "missing_parameter", f"{name} is required")
             continue
-        raw = args.get(name, "")
         tp, optional = _unwrap_optional(hints[f.name])
+        # What people type is cleaned as in every form (market.domain.text): NFC, full-width
+        # digits in numbers and dates, control and format characters refused.
+        cleaned = (clean_ascii if tp in (int, datetime.date) else clean_text)(
+            args.get(name, ""))
+        if cleaned.problem is not None:
+            p = cleaned.problem
+            raise ApiError(400, "invalid_parameter",
+                           f"{name}: character {p.position} ({p.code}) is "
+                           + ("a superscript or subscript digit" if p.kind == "superscript"
+                              else "a control or format character"))
+        raw = cleaned.value
         if raw == "" and optional:
             values[f.name] = None
             continue

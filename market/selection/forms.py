@@ -16,18 +16,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.forms import Form
+from market.forms import CodeField, Form, NumberField
 
 _REQUIRED = _l("请填写此项。")
 
 
 class ProjectForm(Form):
     name = StringField(_l("项目名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    code = StringField(_l("投资项目代码"), validators=[DataRequired(_REQUIRED), Length(max=40)])
+    code = CodeField(_l("投资项目代码"), validators=[DataRequired(_REQUIRED), Length(max=40)])
     fund_source = RadioField(_l("资金来源"), choices=[
         SelectChoice("fiscal", _l("财政资金")), SelectChoice("social", _l("社会资金"))],
         validators=[DataRequired(_REQUIRED)])
-    investment = StringField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+    investment = NumberField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
     location = StringField(_l("建设地点"), validators=[DataRequired(_REQUIRED), Length(max=200)])
 
 
@@ -45,9 +45,9 @@ class RequestForm(Form):
     price_kind = RadioField(_l("价格方式"), choices=[
         SelectChoice("fixed", _l("固定价格（报名即接受）")),
         SelectChoice("cap", _l("最高限价（可设最低限价）"))], validators=[DataRequired(_REQUIRED)])
-    price = StringField(_l("服务费（元）"), validators=[Optional(), Length(max=20)])
-    cap = StringField(_l("最高限价（元）"), validators=[Optional(), Length(max=20)])
-    floor = StringField(_l("最低限价（元）"), validators=[Optional(), Length(max=20)])
+    price = NumberField(_l("服务费（元）"), validators=[Optional(), Length(max=20)])
+    cap = NumberField(_l("最高限价（元）"), validators=[Optional(), Length(max=20)])
+    floor = NumberField(_l("最低限价（元）"), validators=[Optional(), Length(max=20)])
     service_days = IntegerField(_l("服务时限（工作日）"), validators=[
         InputRequired(_REQUIRED), NumberRange(1, 365, _l("服务时限须为 1–365 个工作日。"))])
     signing_days = IntegerField(_l("合同签订时限（工作日）"), default=5, validators=[
@@ -60,13 +60,13 @@ class RequestForm(Form):
         default="lottery", validators=[DataRequired(_REQUIRED)])
     signup_closes_at = DateTimeLocalField(_l("报名截止时间（北京时间）"), format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
-    direct_agency = StringField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])
+    direct_agency = CodeField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])
     external_kind = SelectField(_l("外部随机数来源"), choices=[
         SelectChoice("ssq", _l("福彩双色球（周二、四、日 21:15 开奖）")),
         SelectChoice("fc3d", _l("福彩3D（每日 21:15 开奖）")),
         SelectChoice("drand", _l("drand quicknet 公共随机信标（每 3 秒一轮）"))],
         validators=[DataRequired(_REQUIRED)])
-    external_issue = StringField(_l("开奖期号"), validators=[Optional(), Length(max=40)])
+    external_issue = CodeField(_l("开奖期号"), validators=[Optional(), Length(max=40)])
     avoid = TextAreaField(_l("回避名单"), validators=[Optional(), Length(max=5000)])
     witnesses = SelectMultipleField(_l("见证人"), coerce=int, validators=[Optional()])
 
@@ -80,16 +80,17 @@ class WithdrawForm(Form):
 
 
 class WitnessForm(Form):
-    value = StringField(_l("见证随机数（6–32 位数字）"), validators=[DataRequired(_REQUIRED), Length(max=64)])
+    value = NumberField(_l("见证随机数（6–32 位数字）"), validators=[DataRequired(_REQUIRED), Length(max=64)],
+                        render_kw={"inputmode": "numeric"})
 
 
 class ExternalForm(Form):
-    value = StringField(_l("开奖结果 / 随机数"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    signature = StringField(_l("drand 签名（十六进制）"), validators=[Optional(), Length(max=400)])
+    value = NumberField(_l("开奖结果 / 随机数"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    signature = CodeField(_l("drand 签名（十六进制）"), validators=[Optional(), Length(max=400)])
 
 
 class BidForm(Form):
-    amount = StringField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+    amount = NumberField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
 
 
 class DeclineForm(Form):

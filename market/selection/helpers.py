@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from market.domain.fees import parse_yuan
+from market.domain.text import clean_ascii
 from market.timeutil import SHANGHAI
 
 
@@ -31,8 +32,10 @@ def parse_counts(text: str | None) -> dict[str, int] | None:
         line = line.strip()
         if not line:
             continue
-        kind, _sep, count = line.rpartition(" ")
-        if not kind.strip() or not count.isdigit():
+        # An IME types a full-width space and digits; "²" passes isdigit() but not int().
+        kind, _sep, count = line.replace("\u3000", " ").rpartition(" ")
+        count = clean_ascii(count).value
+        if not kind.strip() or not (count.isascii() and count.isdigit()):
             return None
         result[kind.strip()] = result.get(kind.strip(), 0) + int(count)
     return result

@@ -144,7 +144,7 @@ def test_upholding_an_objection_with_a_multi_line_reason(city: City, tmp_path: P
     with app.app_context():
         objection = db.session.get(Objection, 1)
         assert objection.state == "upheld"
-        assert objection.decision_reason.splitlines() == ["中选机构资质确已过期。", "见附件第二页。"]
+        assert objection.decision_reason == "中选机构资质确已过期。\n见附件第二页。"  # LF kept
         void = log.events_of(lottery_id)[-1]
         assert void["type"] == "void"
         assert void["data"]["reason"] == "异议成立：中选机构资质确已过期。 见附件第二页。"
