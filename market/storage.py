@@ -26,7 +26,7 @@ from typing import IO
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -136,6 +136,46 @@ def _check_zip(path: str, limit: int, field: str) -> Sniffed:
 
 def path_for(sha256: str) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / sha256[:2] / sha256
+
+
+# The file-name extensions of each checked content type; the first is used when the
+# uploader's own extension is not one of them (an OLE compound file is a .doc, .xls or .ppt).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": ("pdf",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/png": ("png",),
+    "application/x-ole-storage": ("doc", "xls", "ppt"),
+    "application/zip": ("zip",),
+    "image/vnd.dwg": ("dwg",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+}
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def download_name(upload: Upload) -> str:
+    """The name a stored file is served under: the uploader's name without its extension,
+    then the extension of the type its content was checked to be (``evil".html`` holding a
+    PDF is ``evil.pdf``).  Characters that do not belong in a file name go."""
+    allowed = EXTENSIONS.get(upload.content_type, ("bin",))
+    name = _safe_name(upload.original_name)
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = "".join(ch for ch in stem if ch not in '"\\/:*?<>|;').strip(" .")
+    stem = stem or f"file-{upload.id}"
+    ext = ext.lower() if ext.lower() in allowed else allowed[0]
+    return f"{stem[:200]}.{ext}"
+
+
+def send_upload(upload: Upload, *, inline: bool = False) -> Response:
+    """Serve a stored upload (views check who may see it first): its checked content type,
+    :func:`download_name`, inline only for types a browser shows safely (PDF, JPEG, PNG)."""
+    from market.downloads import send_stored
+
+    return send_stored(path_for(upload.sha256), upload.content_type, download_name(upload),
+                       inline=inline and upload.content_type in INLINE_TYPES,
+                       fallback=f"file-{upload.id}")
 
 
 def _safe_name(name: str | None) -> str:

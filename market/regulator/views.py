@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +11,7 @@ from flask_login import current_user
 from market.accounts.models import Organisation, OrgKind
 from market.auth import access, current_org
 from market.db import db
+from market.downloads import csv_response
 from market.forms import show_error
 from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
@@ -24,16 +21,6 @@ from market.timeutil import today_local
 from market.transparency import log
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
-
-
-def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
 
 
 @bp.route("")
