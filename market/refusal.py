@@ -18,20 +18,21 @@ Errors of other packages that the market shows as refusals (billing's ``BillingE
 
 from __future__ import annotations
 
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 
 _KEY = "_refusals"
 
 
 def note(error: BaseException) -> None:
-    """Remember ``error`` for this request (no-op outside an application context)."""
-    if has_app_context():
+    """Remember ``error`` for this request (no-op outside a request: a command's loop would
+    only pile them up, and nothing there rolls back on them)."""
+    if has_request_context():
         g.setdefault(_KEY, []).append(error)
 
 
 def mark() -> None:
     """Roll this request back although no refusal was raised (a view refusing by itself)."""
-    if has_app_context():
+    if has_request_context():
         g.setdefault(_KEY, []).append(_Marked())
 
 
