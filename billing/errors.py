@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+# Set by the market (billing.integration): told of every refusal as it is built, so that a
+# refusal a view catches and shows still rolls the request back (market.refusal).  Billing's
+# logic itself imports nothing from the market.
+on_refusal: Callable[[BaseException], None] | None = None
 
 
 def N_(message: str) -> str:
@@ -23,3 +29,5 @@ class BillingError(Exception):
         self.message = message
         self.field = field
         self.params = params
+        if on_refusal is not None:
+            on_refusal(self)

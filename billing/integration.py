@@ -13,8 +13,13 @@ from typing import Any
 import stripe
 from flask import Flask, current_app
 
+from billing import errors
 from billing.service import LedgerBilling, OfflineBilling
 from billing.stripe_backend import StripeBilling
+from market import refusal
+
+# A billing refusal rolls the market's request back like any operation's (market.refusal).
+errors.on_refusal = refusal.note
 
 
 def stripe_client(config: dict[str, Any]) -> stripe.StripeClient:

@@ -43,6 +43,10 @@ class TxnKind(enum.StrEnum):
     REFUNDED = "refunded"  # money returned to the owner
 
 
+# Ledger transactions an engagement has at most one of (uq_billing_transaction_once).
+ONCE_KINDS_SQL = "kind IN ('due', 'released', 'platform_fee', 'payout', 'written_off')"
+
+
 class PaymentStatus(enum.StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -73,10 +77,19 @@ class BillingEngagement(db.Model):  # type: ignore[name-defined,misc]
     stripe_transfer_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     payments: Mapped[list[Payment]] = relationship(
-        back_populates="engagement", order_by="Payment.id"
+        back_populates="engagement", order_by="Payment.id",
+        primaryjoin="BillingEngagement.id == Payment.engagement_id",
+        foreign_keys="Payment.engagement_id",
     )
 
-    __table_args__ = (sa.CheckConstraint("fee_fen > 0", name="fee_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("fee_fen > 0", name="fee_positive"),
+        # What the release paid out (to the agency and the platform) never exceeds the fee.
+        sa.CheckConstraint("released_net_fen >= 0 AND platform_fee_fen >= 0 AND "
+                           "released_net_fen + platform_fee_fen <= fee_fen", name="released"),
+        # The target of each payment's copy of the fee (billing_payment.fee_fen).
+        sa.UniqueConstraint("id", "fee_fen"),
+    )
 
 
 class BillingAccount(db.Model):  # type: ignore[name-defined,misc]
@@ -117,6 +130,13 @@ class LedgerTransaction(db.Model):  # type: ignore[name-defined,misc]
         back_populates="transaction", order_by="LedgerEntry.id"
     )
 
+    __table_args__ = (
+        # These happen once in an engagement's life: a second release (or payout, platform
+        # fee, due, write-off) is refused by the database, whoever writes it.
+        sa.Index("uq_billing_transaction_once", "engagement_id", "kind", unique=True,
+                 sqlite_where=sa.text(ONCE_KINDS_SQL), postgresql_where=sa.text(ONCE_KINDS_SQL)),
+    )
+
 
 class LedgerEntry(db.Model):  # type: ignore[name-defined,misc]
     """One line of a transaction: a signed amount on one account (分录)."""
@@ -137,7 +157,19 @@ class LedgerEntry(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Payment(db.Model):  # type: ignore[name-defined,misc]
-    """A payment by the owner: an offline transfer with its reference, or a PaymentIntent."""
+    """A payment by the owner: an offline transfer with its reference, or a PaymentIntent.
+
+    Payments never settle more than the fee, and the database holds that even against a write
+    that bypasses this code (two racing requests, a hand-written ``INSERT``): each payment that
+    settles part of the fee (``credited_fen`` > 0; a Stripe payment that came in when nothing
+    was owed settles nothing and is refunded) carries the engagement's running total before and
+    after it.  The first starts at 0, every other one starts where another ended
+    (``previous_after_fen`` references it), no two start or end at the same total, and the
+    total after each one is at most the fee, which the row copies under a foreign key to the
+    engagement.  So the credited payments form one chain from 0 and their sum is at most the
+    fee; an offline payment settles all it brought.  Two payments racing from the same total
+    cannot both be stored.
+    """
 
     __tablename__ = "billing_payment"
 
@@ -154,13 +186,47 @@ class Payment(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("billing_transaction.id"))
+    fee_fen: Mapped[int] = mapped_column(sa.BigInteger)  # the engagement's fee (see above)
+    credited_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    credited_before_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    credited_after_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    previous_after_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
 
-    engagement: Mapped[BillingEngagement] = relationship(back_populates="payments")
+    engagement: Mapped[BillingEngagement] = relationship(
+        back_populates="payments", primaryjoin="BillingEngagement.id == Payment.engagement_id",
+        foreign_keys=[engagement_id])
 
     __table_args__ = (
         sa.UniqueConstraint("engagement_id", "reference"),
         sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
         sa.CheckConstraint("method in ('offline','stripe')", name="method"),
+        sa.CheckConstraint("credited_fen >= 0 AND credited_fen <= amount_fen",
+                           name="credited_range"),
+        sa.CheckConstraint(
+            "(credited_fen = 0 AND credited_before_fen IS NULL AND credited_after_fen IS NULL"
+            " AND previous_after_fen IS NULL)"
+            " OR (credited_fen > 0 AND status = 'succeeded' AND credited_before_fen IS NOT NULL"
+            " AND credited_after_fen IS NOT NULL AND credited_before_fen >= 0"
+            " AND credited_after_fen = credited_before_fen + credited_fen"
+            " AND credited_after_fen <= fee_fen"
+            " AND ((credited_before_fen = 0 AND previous_after_fen IS NULL)"
+            " OR (credited_before_fen > 0 AND previous_after_fen IS NOT NULL"
+            " AND previous_after_fen = credited_before_fen)))",
+            name="credited_chain"),
+        # An offline transfer is recorded only for what is still owed, so all of it settles
+        # the fee; a Stripe payment that arrives when nothing is owed is refunded instead.
+        sa.CheckConstraint("method <> 'offline' OR status <> 'succeeded'"
+                           " OR credited_fen = amount_fen", name="offline_settles"),
+        sa.UniqueConstraint("engagement_id", "credited_before_fen"),
+        sa.UniqueConstraint("engagement_id", "credited_after_fen"),
+        sa.ForeignKeyConstraint(
+            ["engagement_id", "previous_after_fen"],
+            ["billing_payment.engagement_id", "billing_payment.credited_after_fen"],
+            name="fk_billing_payment_previous_billing_payment"),
+        sa.ForeignKeyConstraint(
+            ["engagement_id", "fee_fen"],
+            ["billing_engagement.id", "billing_engagement.fee_fen"],
+            name="fk_billing_payment_fee_billing_engagement"),
     )
 
 

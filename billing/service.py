@@ -118,14 +118,26 @@ class LedgerBilling:
                                amount=format_fen(amount_fen), outstanding=format_fen(outstanding))
 
     def _fund(self, eng: BillingEngagement, payment: Payment, amount_fen: int) -> None:
-        """Money came in: it is held, and the owner's debt shrinks by what was still due."""
+        """Money came in: it is held, and the owner's debt shrinks by what was still due.
+
+        The payment joins the engagement's chain of credited payments (see :class:`Payment`):
+        the database refuses it if another payment already started from the same total."""
         owed = max(0, min(amount_fen, self.outstanding(eng.id)))
+        before = int(self.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(Payment.credited_after_fen), 0))
+            .where(Payment.engagement_id == eng.id, Payment.id != payment.id)) or 0)
         txn = self._post(TxnKind.FUNDED, eng, amount_fen, [
             (ledger.EXTERNAL, -amount_fen), (ledger.held_key(eng.id), amount_fen),
             (ledger.contract_key(eng.id), -owed), (ledger.owner_key(eng.owner_org_id), owed),
         ], payment=payment.id, method=payment.method, reference=payment.reference)
         payment.status = PaymentStatus.SUCCEEDED.value
         payment.transaction_id = txn.id
+        payment.credited_fen = owed
+        if owed:
+            payment.credited_before_fen = before
+            payment.credited_after_fen = before + owed
+            payment.previous_after_fen = before or None
+        self.session.flush()
 
     # --- the interface ------------------------------------------------------------------------
 
@@ -173,7 +185,8 @@ class LedgerBilling:
                                field="reference", reference=reference)
         payment = Payment(engagement_id=eng.id, method="offline", reference=reference,
                           paid_on=paid_on, amount_fen=amount_fen, refunded_fen=0,
-                          status=PaymentStatus.PENDING.value, created_at=self.clock())
+                          status=PaymentStatus.PENDING.value, created_at=self.clock(),
+                          fee_fen=eng.fee_fen, credited_fen=0)
         self.session.add(payment)
         self.session.flush()
         self._fund(eng, payment, amount_fen)

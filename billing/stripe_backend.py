@@ -92,7 +92,7 @@ class StripeBilling(LedgerBilling):
             raise _refused(error) from error
         payment = Payment(engagement_id=eng.id, method="stripe", reference=intent.id,
                           amount_fen=amount, refunded_fen=0, status=PaymentStatus.PENDING.value,
-                          created_at=self.clock())
+                          created_at=self.clock(), fee_fen=eng.fee_fen, credited_fen=0)
         self.session.add(payment)
         self.session.flush()
         self.audit("billing:engagement:payment_started", f"engagement:{eng.id}",
@@ -123,10 +123,14 @@ class StripeBilling(LedgerBilling):
         return outcome
 
     def _on_payment_intent(self, kind: str, payment: Payment, intent: dict[str, Any]) -> str:
+        # Locked like every ledger write, and the payment read again under the lock: two
+        # deliveries, or two PaymentIntents of one engagement succeeding at once, must not both
+        # find the fee still owed.
+        eng = self._engagement(payment.engagement_id)
+        self.session.refresh(payment)
         if payment.status == PaymentStatus.SUCCEEDED.value:
             return "already_succeeded"
         if kind == "payment_intent.succeeded":
-            eng = payment.engagement
             amount = int(intent.get("amount_received") or intent["amount"])
             payment.amount_fen = amount
             # Money that is not owed (a cancelled engagement, or paid twice by two routes)

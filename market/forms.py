@@ -1,4 +1,12 @@
-"""Shared form pieces: messages in the user's language, next to the field."""
+"""Shared form pieces: input made consistent at the edge, messages in the user's language, next
+to the field.
+
+Every form derives from :class:`Form`, which cleans what was posted before any field reads it
+(:mod:`market.domain.text`): line ends to LF, NFC, control and format characters refused next to
+the field with what was typed kept; in number, amount, date and code fields
+(:data:`ASCII_FIELDS`) full-width digits and signs from a Chinese IME become ASCII and
+superscript digits are refused.  Passwords are left exactly as typed.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +16,120 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields import Field
+
+from market.domain.text import Cleaned, Problem, clean_ascii, clean_text
+from market.i18n import N_
+
+
+class AsciiText:
+    """Marks a text field whose value is digits, an amount, a date or a code."""
+
+
+class NumberField(AsciiText, StringField):  # type: ignore[misc]  # WTForms ships no types
+    """An amount, a count or digits typed as text (``30,000.50`` yuan, ``6–32`` digits): the
+    phone shows its number keyboard."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
+
+
+class CodeField(AsciiText, StringField):  # type: ignore[misc]
+    """A code or number made of ASCII letters, digits and signs (a credit code, a project code,
+    an agency id, a telephone number)."""
+
+
+class DateListField(AsciiText, TextAreaField):  # type: ignore[misc]
+    """Dates and date ranges, one or more per line."""
+
+
+# Fields typed as numbers, amounts, dates or codes (full-width forms folded to ASCII).
+ASCII_FIELDS: tuple[type, ...] = (AsciiText, IntegerField, DecimalField, FloatField, DateField,
+                                  DateTimeField, DateTimeLocalField, EmailField)
+
+CONTROL_MESSAGE = N_("第 %(position)s 个字符是看不见的控制字符或格式字符（%(code)s %(name)s），"
+                     "常见于从网页或文档复制的文字。请删除它（或重新输入本栏）后再提交。")
+SUPERSCRIPT_MESSAGE = N_("第 %(position)s 个字符“%(char)s”是上标或下标数字，请用普通数字填写。")
+
+
+def problem_refusal(problem: Problem) -> tuple[str, dict[str, object]]:
+    """The ``N_()`` message and its parameters for what :mod:`market.domain.text` refused."""
+    if problem.kind == "superscript":
+        return SUPERSCRIPT_MESSAGE, {"position": problem.position, "char": problem.char}
+    return CONTROL_MESSAGE, {"position": problem.position, "code": problem.code,
+                             "name": problem.name}
+
+
+def problem_message(problem: Problem) -> str:
+    """The message shown next to a field, in the user's language."""
+    message, params = problem_refusal(problem)
+    return str(_(message, **params))
+
+
+def clean_field_value(field: Field, value: str) -> Cleaned:
+    multiline = isinstance(field, TextAreaField)
+    if isinstance(field, ASCII_FIELDS):
+        return clean_ascii(value, multiline=multiline)
+    return clean_text(value, multiline=multiline)
+
+
+def _cleaned(form: Form, formdata: Any) -> Any:
+    """``formdata`` with every text value cleaned; what each field's value had wrong is kept in
+    ``form.edge_problems`` for :meth:`Form.validate`."""
+    fields = getattr(form, "_fields", {})
+    out: MultiDict[str, Any] = MultiDict()
+    for key, values in formdata.lists():
+        field = fields.get(key)
+        for value in values:
+            if not isinstance(value, str) or isinstance(field, PasswordField):
+                out.add(key, value)
+                continue
+            cleaned = (clean_field_value(field, value) if field is not None
+                       else clean_text(value, multiline=True))
+            out.add(key, cleaned.value)
+            if cleaned.problem is not None and field is not None:
+                form.edge_problems.setdefault(key, cleaned.problem)
+    return out
 
 
 class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
-    """Base form: CSRF on (Flask-WTF), nothing else to remember."""
+    """Base form: CSRF on (Flask-WTF) and input cleaned at the edge (see the module)."""
+
+    class Meta(FlaskForm.Meta):  # type: ignore[misc]
+        def wrap_formdata(self, form: Form, formdata: Any) -> Any:
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None or not hasattr(wrapped, "lists"):
+                return wrapped
+            return _cleaned(form, wrapped)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.edge_problems: dict[str, Problem] = {}
+        super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        for name, problem in self.edge_problems.items():
+            field = self._fields.get(name)
+            if field is not None:
+                # The only message for this field: a parse error about the same character
+                # ("not a valid integer") would say less.
+                field.errors = [problem_message(problem)]
+        return ok and not self.edge_problems
 
 
 class ActionForm(Form):

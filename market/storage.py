@@ -18,7 +18,10 @@ import contextlib
 import errno
 import hashlib
 import os
+import struct
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +29,7 @@ from typing import IO
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +54,7 @@ DELIVERABLE_KINDS = frozenset({"pdf", "jpeg", "png", "ole", "zip", "dwg"})
 # compress better than this ratio: beyond either it is treated as a decompression bomb.
 ZIP_MAX_EXPANSION = 4
 ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 1024 * 1024  # a small file that compresses very well is no bomb
 ZIP_MAX_ENTRIES = 10_000
 
 _CHUNK = 1024 * 1024
@@ -102,30 +106,77 @@ def sniff(head: bytes, allowed: frozenset[str]) -> Sniffed | None:
     return None
 
 
+def _inflated_size(archive_file: IO[bytes], info: zipfile.ZipInfo, archive_size: int,
+                   budget: int) -> tuple[int, int]:
+    """Inflate one entry as far as its data really goes, whatever its headers declare, and
+    return (bytes out, compressed bytes read); stop as soon as more than ``budget`` came out.
+
+    The declared sizes are the attacker's to choose: a header may claim 1 kB over a deflate
+    stream of gigabytes, or several entries may point at the same data.  So the entry is read
+    from its local header to the end of its deflate stream (or of the file), never trusting
+    ``file_size`` or ``compress_size``."""
+    archive_file.seek(info.header_offset)
+    header = archive_file.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("no local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    archive_file.seek(info.header_offset + 30 + name_len + extra_len)
+    if info.compress_type == zipfile.ZIP_STORED:
+        size = min(info.compress_size, archive_size)
+        return size, size
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise zipfile.BadZipFile("unsupported compression")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    out = read = 0
+    while not inflater.eof:
+        chunk = archive_file.read(64 * 1024)
+        if not chunk:
+            break
+        read += len(chunk)
+        data = chunk
+        while data:
+            out += len(inflater.decompress(data, 64 * 1024))
+            if out > budget:
+                return out, read
+            data = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    read -= len(inflater.unused_data)
+    return out, read
+
+
 def _check_zip(path: str, limit: int, field: str) -> Sniffed:
     """Refuse an archive with unsafe names (absolute, ``..``, drive letters) or one that would
-    expand far beyond the upload limit (a size bomb); tell OOXML documents from plain ZIPs."""
-    import zipfile
+    expand far beyond the upload limit (a size bomb); tell OOXML documents from plain ZIPs.
 
+    Sizes are measured by inflating every entry, with a hard cap on the total
+    (``ZIP_MAX_EXPANSION`` times the upload limit): the sizes the archive declares are not
+    believed."""
+    bomb = N_("压缩文件内的文件过多或解压后过大，已拒收。")
+    cap = limit * ZIP_MAX_EXPANSION
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+            if len(infos) > ZIP_MAX_ENTRIES:
+                raise UploadError(field, bomb)
+            for info in infos:
+                name = info.filename.replace("\\", "/")
+                parts = name.split("/")
+                if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
+                    raise UploadError(field, N_("压缩文件内含不安全的路径（%(name)s），已拒收。"),
+                                      name=info.filename[:100])
+            total = 0
+            size = os.path.getsize(path)
+            with open(path, "rb") as raw:
+                for info in infos:
+                    out, read = _inflated_size(raw, info, size, cap - total)
+                    total += out
+                    if total > cap or (out > ZIP_RATIO_FLOOR and out > read * ZIP_MAX_RATIO):
+                        raise UploadError(field, bomb)
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as error:
+        if isinstance(error, UploadError):
+            raise
         raise UploadError(field, N_("压缩文件已损坏，无法读取。")) from error
-    if len(infos) > ZIP_MAX_ENTRIES:
-        raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
-    total = 0
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        parts = name.split("/")
-        if name.startswith("/") or ".." in parts or (len(name) > 1 and name[1] == ":"):
-            raise UploadError(field, N_("压缩文件内含不安全的路径（%(name)s），已拒收。"),
-                              name=info.filename[:100])
-        total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
-            raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
-    if total > limit * ZIP_MAX_EXPANSION:
-        raise UploadError(field, N_("压缩文件内的文件过多或解压后过大，已拒收。"))
     names = {i.filename for i in infos}
     if "[Content_Types].xml" in names:
         if any(n.startswith("word/") for n in names):
@@ -139,6 +190,46 @@ def _check_zip(path: str, limit: int, field: str) -> Sniffed:
 
 def path_for(sha256: str) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / sha256[:2] / sha256
+
+
+# The file-name extensions of each checked content type; the first is used when the
+# uploader's own extension is not one of them (an OLE compound file is a .doc, .xls or .ppt).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": ("pdf",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/png": ("png",),
+    "application/x-ole-storage": ("doc", "xls", "ppt"),
+    "application/zip": ("zip",),
+    "image/vnd.dwg": ("dwg",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+}
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def download_name(upload: Upload) -> str:
+    """The name a stored file is served under: the uploader's name without its extension,
+    then the extension of the type its content was checked to be (``evil".html`` holding a
+    PDF is ``evil.pdf``).  Characters that do not belong in a file name go."""
+    allowed = EXTENSIONS.get(upload.content_type, ("bin",))
+    name = _safe_name(upload.original_name)
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = "".join(ch for ch in stem if ch not in '"\\/:*?<>|;').strip(" .")
+    stem = stem or f"file-{upload.id}"
+    ext = ext.lower() if ext.lower() in allowed else allowed[0]
+    return f"{stem[:200]}.{ext}"
+
+
+def send_upload(upload: Upload, *, inline: bool = False) -> Response:
+    """Serve a stored upload (views check who may see it first): its checked content type,
+    :func:`download_name`, inline only for types a browser shows safely (PDF, JPEG, PNG)."""
+    from market.downloads import send_stored
+
+    return send_stored(path_for(upload.sha256), upload.content_type, download_name(upload),
+                       inline=inline and upload.content_type in INLINE_TYPES,
+                       fallback=f"file-{upload.id}")
 
 
 def _safe_name(name: str | None) -> str:

@@ -92,28 +92,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite changes a table by copying it, dropping the old one and renaming the copy
+        # (batch mode).  With foreign keys enforced, dropping a table that other rows (or its
+        # own rows: award.replaced_by_id, billing_payment's chain) refer to fails, so they are
+        # off while the migrations run -- the pragma only works outside a transaction -- and
+        # every reference is checked before the migration's transaction commits.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys enforced
-            # SQLite refuses to drop a table that other rows point at.  Enforcement is off for
-            # the migration (the pragma is ignored inside a transaction, hence the commit) and
-            # every reference is checked once it is done.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            connection.commit()  # end SQLAlchemy's autobegun transaction before alembic's
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

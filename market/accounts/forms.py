@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from market.domain.codes import normalise_credit_code, validate_credit_code
-from market.forms import Form, password_strength
+from market.forms import CodeField, Form, password_strength
 
 _REQUIRED = _l("请填写此项。")
 
@@ -39,7 +39,7 @@ class RegisterForm(Form):
         validators=[DataRequired(_REQUIRED)],
     )
     org_name = StringField(_l("单位名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    credit_code = StringField(
+    credit_code = CodeField(
         _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
     )
     region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
@@ -48,7 +48,8 @@ class RegisterForm(Form):
         _l("邮箱"),
         validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
     )
-    phone = StringField(_l("手机号码"), validators=[Optional(), Length(max=32)])
+    phone = CodeField(_l("手机号码"), validators=[Optional(), Length(max=32)],
+                      render_kw={"inputmode": "tel"})
     password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
     confirm = PasswordField(
         _l("确认密码"),

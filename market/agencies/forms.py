@@ -8,7 +8,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from market.domain.qualifications import QUALIFICATION_LEVELS
-from market.forms import Form
+from market.forms import CodeField, Form, NumberField
 
 _REQUIRED = _l("请填写此项。")
 _DATE = _l("请按 年-月-日 填写日期。")
@@ -19,17 +19,18 @@ class ApplicationForm(Form):
 
     legal_name = StringField(_l("机构名称（与营业执照一致）"),
                              validators=[DataRequired(_REQUIRED), Length(max=200)])
-    credit_code = StringField(_l("统一社会信用代码"),
+    credit_code = CodeField(_l("统一社会信用代码"),
                               validators=[DataRequired(_REQUIRED), Length(max=30)])
     region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     legal_representative = StringField(_l("法定代表人"),
                                        validators=[DataRequired(_REQUIRED), Length(max=100)])
     authorised_representative = StringField(_l("业务授权人"),
                                             validators=[DataRequired(_REQUIRED), Length(max=100)])
-    contact_phone = StringField(_l("联系电话"), validators=[DataRequired(_REQUIRED),
-                                                           Length(max=32)])
-    contact_email = StringField(_l("联系邮箱"), validators=[DataRequired(_REQUIRED),
-                                                           Length(max=254)])
+    contact_phone = CodeField(_l("联系电话"), validators=[DataRequired(_REQUIRED),
+                                                         Length(max=32)],
+                              render_kw={"inputmode": "tel"})
+    contact_email = CodeField(_l("联系邮箱"), validators=[DataRequired(_REQUIRED),
+                                                         Length(max=254)])
     licence = FileField(_l("营业执照（PDF、JPEG 或 PNG，不超过 10 MB）"))
 
 
@@ -43,7 +44,7 @@ class QualificationForm(Form):
     qualification_type = SelectField(_l("资质类型"), validate_choice=False)
     level = SelectField(_l("资质等级"), choices=[SelectChoice(lv, lv) for lv in QUALIFICATION_LEVELS],
                         validate_choice=False)
-    number = StringField(_l("证书编号"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    number = CodeField(_l("证书编号"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     issuer = StringField(_l("发证机关"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     valid_from = DateField(_l("有效期起"), validators=[DataRequired(_DATE)])
     valid_until = DateField(_l("有效期至"), validators=[DataRequired(_DATE)])
@@ -53,8 +54,8 @@ class QualificationForm(Form):
 class PractitionerForm(Form):
     name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     certificate_type = SelectField(_l("执业资格类型"), validate_choice=False)
-    certificate_number = StringField(_l("证书编号"),
-                                     validators=[DataRequired(_REQUIRED), Length(max=100)])
+    certificate_number = CodeField(_l("证书编号"),
+                                   validators=[DataRequired(_REQUIRED), Length(max=100)])
     valid_until = DateField(_l("有效期至"), validators=[DataRequired(_DATE)])
 
 
@@ -65,11 +66,11 @@ class ListingForm(Form):
         SelectChoice("fixed", _l("固定价格")),
         SelectChoice("rate", _l("按投资额费率（设最低收费）")),
         SelectChoice("range", _l("价格区间"))], validators=[DataRequired(_l("请选择收费方式。"))])
-    amount = StringField(_l("固定价格（元）"), validators=[Optional(), Length(max=20)])
-    rate = StringField(_l("费率（%）"), validators=[Optional(), Length(max=10)])
-    minimum = StringField(_l("最低收费（元）"), validators=[Optional(), Length(max=20)])
-    maximum = StringField(_l("最高收费（元）"), validators=[Optional(), Length(max=20)])
-    committed_days = StringField(_l("承诺服务时限（工作日）"),
+    amount = NumberField(_l("固定价格（元）"), validators=[Optional(), Length(max=20)])
+    rate = NumberField(_l("费率（%）"), validators=[Optional(), Length(max=10)])
+    minimum = NumberField(_l("最低收费（元）"), validators=[Optional(), Length(max=20)])
+    maximum = NumberField(_l("最高收费（元）"), validators=[Optional(), Length(max=20)])
+    committed_days = NumberField(_l("承诺服务时限（工作日）"),
                                  validators=[DataRequired(_REQUIRED), Length(max=6)])
 
 

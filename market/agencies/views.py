@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -295,10 +295,6 @@ def upload(upload_id: int) -> ResponseReturnValue:
         row is not None and org is not None and row.organisation_id == org.id)
     if row is None or not allowed:
         abort(404)  # the same answer whether it exists or not
-    path = storage.path_for(row.sha256)
-    if not path.exists():
+    if not storage.path_for(row.sha256).exists():
         abort(404)
-    response = send_file(path, mimetype=row.content_type, download_name=row.original_name,
-                         as_attachment=request.args.get("download") == "1", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_upload(row, inline=request.args.get("download") != "1")

@@ -15,12 +15,36 @@ from typing import Any, Generic, TypeVar
 from flask import Flask, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
+from market.domain.text import clean_ascii, clean_text
+
 T = TypeVar("T")
 MAX_PER_PAGE = 100
 # Beyond this a page number is refused (400): an offset past 2**63 made SQLite raise (a 500).
 MAX_PAGE = 1_000_000
 # Longest accepted string query parameter (documented as maxLength).
 MAX_STRING = 200
+
+
+def _text_pattern() -> str:
+    """A JSON Schema pattern for free text: no control or format character (Unicode Cc, Cf)
+    of the Basic Multilingual Plane, which :func:`parse_query` refuses.  (Those above it, a
+    few tag and musical-notation format characters, cannot be written in an ECMA-262 class
+    without the ``u`` flag; they are refused all the same and said so in the description.)"""
+    import unicodedata
+
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x10000):
+        if unicodedata.category(chr(cp)) in ("Cc", "Cf"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    body = "".join(f"\\u{a:04X}" if a == b else f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges)
+    return f"^[^{body}]*$"
+
+
+TEXT_PATTERN = _text_pattern()
+TEXT_RULE = " Control and format characters (Unicode Cc, Cf) are refused; text is read as NFC."
 
 _MISSING = dataclasses.MISSING
 # ``param(REQUIRED, ...)``: a query parameter without a default (documented ``required``; a
@@ -159,8 +183,18 @@ def parse_query(cls: type[T], args: Any, *, ignore_unknown: bool = False) -> T:
             if f.default is _MISSING and f.default_factory is _MISSING:
                 raise ApiError(400, "missing_parameter", f"{name} is required")
             continue
-        raw = args.get(name, "")
         tp, optional = _unwrap_optional(hints[f.name])
+        # What people type is cleaned as in every form (market.domain.text): NFC, full-width
+        # digits in numbers and dates, control and format characters refused.
+        cleaned = (clean_ascii if tp in (int, datetime.date) else clean_text)(
+            args.get(name, ""))
+        if cleaned.problem is not None:
+            p = cleaned.problem
+            raise ApiError(400, "invalid_parameter",
+                           f"{name}: character {p.position} ({p.code}) is "
+                           + ("a superscript or subscript digit" if p.kind == "superscript"
+                              else "a control or format character"))
+        raw = cleaned.value
         if raw == "" and optional:
             values[f.name] = None
             continue
@@ -376,14 +410,17 @@ def _parameters(spec: EndpointSpec, rule: Any) -> list[dict[str, Any]]:
                 schema = _date_schema(schema)
             elif schema["type"] == "string" and "enum" not in schema:
                 schema["maxLength"] = f.metadata.get("max_length", MAX_STRING)
+                schema.setdefault("pattern", TEXT_PATTERN)
             required = f.default is _MISSING and f.default_factory is _MISSING
             if f.default is not _MISSING and f.default is not None:
                 schema["default"] = f.default.isoformat() \
                     if isinstance(f.default, datetime.date) else f.default
             if _optional:  # parse_query reads an empty value as "no filter" (HTML forms send it)
                 schema = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
+            free_text = tp is str and "enum" not in f.metadata and "pattern" not in f.metadata
             params.append({"name": _url_name(f), "in": "query", "required": required,
-                           "description": f.metadata.get("description", ""),
+                           "description": f.metadata.get("description", "")
+                           + (TEXT_RULE if free_text else ""),
                            "schema": schema})
     return params
 

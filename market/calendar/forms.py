@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from market.forms import Form
+from market.forms import DateListField, Form
 
 
 class YearScheduleForm(Form):
-    days_off = TextAreaField(_l("放假的工作日"), validators=[Length(max=5000)])
-    days_on = TextAreaField(_l("调休上班的周末"), validators=[Length(max=2000)])
+    days_off = DateListField(_l("放假的工作日"), validators=[Length(max=5000)])
+    days_on = DateListField(_l("调休上班的周末"), validators=[Length(max=2000)])
     source = StringField(_l("依据"), validators=[DataRequired(_l("请填写此项。")), Length(max=300)])
     confirmed = BooleanField(_l("已与国务院办公厅通知逐日核对"))

@@ -6,14 +6,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from market.forms import Form
+from market.forms import CodeField, Form
 
 _REQUIRED = _l("请填写此项。")
 _INTEGER = _l("请输入整数。")
 
 
 class ServiceTypeForm(Form):
-    code = StringField(_l("代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    code = CodeField(_l("代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     name_en = StringField(_l("英文名称"), validators=[Optional(), Length(max=100)])
     regulator_id = SelectField(_l("行业监管部门"), coerce=int, validate_choice=False)
@@ -24,7 +24,7 @@ class ServiceTypeForm(Form):
 
 
 class ApprovalMatterForm(Form):
-    code = StringField(_l("代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    code = CodeField(_l("代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     department = StringField(_l("审批部门"), validators=[DataRequired(_REQUIRED),
                                                         Length(max=200)])

@@ -122,7 +122,8 @@ def estimate_fen(fee: FeeSchedule, investment_fen: int) -> int:
 def parse_yuan(text: str) -> int | None:
     """Parse an amount in 元 with at most two decimals into fen; ``None`` if it is not one.
 
-    Accepts ``1234``, ``1,234.5``, ``１２３`` is refused (ASCII digits only); no floats involved.
+    Accepts ``1234``, ``1,234.5``; ASCII digits only (forms fold ``１２３`` to ``123`` first,
+    :mod:`market.forms`); no floats involved.
     """
     text = text.strip().replace(",", "").replace("，", "")
     if not text:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from billing.errors import BillingError
 from billing.integration import backend
 from billing.interface import EngagementRef
-from market import audit, storage, timeutil
+from market import audit, refusal, storage, timeutil
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
 from market.domain.calendar import local_date
@@ -377,7 +377,8 @@ def try_release(eng: Engagement) -> bool:
         return False
     try:
         billing.release(eng.id)
-    except BillingError:
+    except BillingError as error:
+        refusal.recovered(error)  # not yet releasable: the acceptance itself still commits
         return False
     return True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -351,9 +351,6 @@ def file(public_id: str, upload_id: int) -> ResponseReturnValue:
     row = db.session.get(storage.Upload, upload_id) if upload_id in ids else None
     if row is None or not storage.path_for(row.sha256).exists():
         abort(404)
-    response = send_file(storage.path_for(row.sha256), mimetype=row.content_type,
-                         download_name=row.original_name, as_attachment=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_upload(row)
 
 

@@ -56,7 +56,8 @@ def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[
     for d in DIMENSIONS:
         raw = scores.get(d)
         value = raw if isinstance(raw, int) else (
-            int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None)
+            int(raw) if isinstance(raw, str) and raw.strip().isascii()
+            and raw.strip().isdigit() else None)
         if value is None or not 1 <= value <= 5:
             raise RuleError(d, N_("请给出 1 到 5 分。"))
         values[d] = value

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
-from market import pagecache
+from market import pagecache, refusal
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.auth import ANYONE, access
@@ -20,6 +20,8 @@ from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules
 from market.domain.qualifications import QUALIFICATION_LEVELS, expired_on, mask_number
+from market.domain.text import clean_ascii, clean_text
+from market.forms import problem_refusal
 from market.i18n import N_
 from market.timeutil import today_local
 
@@ -29,8 +31,17 @@ SORT_LABELS = {"default": N_("默认"), "fee": N_("收费从低到高"), "days":
                "rating": N_("评价从高到低"), "on_time": N_("按时率从高到低")}
 
 
+def _text_arg(name: str, *, ascii_: bool = False) -> str:
+    """A search field as typed, cleaned like every form's input (market.forms)."""
+    cleaned = (clean_ascii if ascii_ else clean_text)(request.args.get(name, ""))
+    if cleaned.problem is not None:
+        message, params = problem_refusal(cleaned.problem)
+        raise FilterError(name, message, **params)
+    return cleaned.value.strip()
+
+
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
+    raw = _text_arg(name, ascii_=True)
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
@@ -39,7 +50,7 @@ def _int_arg(name: str) -> int | None:
 
 
 def _yuan_arg(name: str, field: str) -> int | None:
-    raw = request.args.get(name, "").strip()
+    raw = _text_arg(name, ascii_=True)
     if not raw:
         return None
     value = fee_rules.parse_yuan(raw)
@@ -50,9 +61,8 @@ def _yuan_arg(name: str, field: str) -> int | None:
 
 def _parse_filter(per_page: int) -> DirectoryFilter:
     return DirectoryFilter(
-        q=request.args.get("q", "").strip(), service=request.args.get("service", "").strip(),
-        region=request.args.get("region", "").strip(),
-        level=request.args.get("level", "").strip(),
+        q=_text_arg("q"), service=_text_arg("service"), region=_text_arg("region"),
+        level=_text_arg("level"),
         fee_min_fen=_yuan_arg("fee_min", "fee_min_fen"),
         fee_max_fen=_yuan_arg("fee_max", "fee_max_fen"),
         days_max=_int_arg("days_max"), sort=request.args.get("sort", "default") or "default",
@@ -164,7 +174,8 @@ def service(code: str) -> ResponseReturnValue:
         abort(404)
     try:
         number = _int_arg("page") or 1
-    except FilterError:
+    except FilterError as exc:
+        refusal.recovered(exc)  # a bad page number shows the first page
         number = 1
     per_page = 50
     rows, total, top_fee = directory.service_comparison(st, number, per_page)

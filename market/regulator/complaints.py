@@ -47,7 +47,7 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     from market.selection.models import SelectionRequest, SignUp
 
     def not_party() -> RuleError:
-        # Built only when raised: constructing a refusal marks the request (market.refusal).
+        # A fresh error per raise: one shared instance would carry an old traceback along.
         return RuleError("subject_id", N_("您的单位不是该事项的当事方，不能就此投诉。"))
 
     if subject_kind == "engagement":

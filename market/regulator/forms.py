@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from market.forms import Form
+from market.forms import CodeField, Form
 
 _REQUIRED = _l("请填写此项。")
 _DATE = _l("请按 年-月-日 填写日期。")
@@ -53,7 +53,7 @@ class ComplaintForm(Form):
                                                        SelectChoice("request",
                                                                     _l("采购公告（选取过程）"))],
                               validators=[DataRequired(_l("请选择投诉对象。"))])
-    subject_id = StringField(_l("委托编号或公告编号"),
+    subject_id = CodeField(_l("委托编号或公告编号"),
                              validators=[DataRequired(_REQUIRED), Length(max=32)])
     text = TextAreaField(_l("投诉内容"), validators=[DataRequired(_REQUIRED), Length(max=5000)])
     files = MultipleFileField(_l("证明材料（PDF、JPEG 或 PNG，可多选）"))

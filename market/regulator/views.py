@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts.models import OrgKind
 from market.auth import access, current_org
+from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
 from market.regulator import complaints, draws, fairness_data, sanctions
@@ -27,16 +24,6 @@ bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 # An agency's admission status, as the regulator reads it next to a sanction.
 AGENCY_STATUS = {"pending": N_("未入驻"), "admitted": N_("已入驻"), "rejected": N_("入驻未通过"),
                  "active": N_("正常")}
-
-
-def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
 
 
 @bp.route("")

@@ -26,6 +26,7 @@ from market.domain.publicity import window_end
 from market.i18n import N_
 from market.selection import bidlog, opening
 from market.selection.errors import SelectionError
+from market.selection.logtext import event_text
 from market.selection.models import (
     Award,
     AwardState,
@@ -179,6 +180,7 @@ def decline(award: Award, agency: Organisation, user: User, reason: str) -> Awar
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise SelectionError("reason", N_("请写明放弃理由（不超过 500 字）。"))
+    event_text(reason, "reason")  # logged as the decline's reason: the log's rule, first
     award = lock_row(Award, award.id)
     if award.agency_org_id != agency.id:
         raise SelectionError(None, N_("这不是本机构的中选结果。"))
@@ -215,8 +217,8 @@ def _pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | N
                    and a.agency.public_id in ranking[k:])
         lot_replacement = ranking[k + used] if k + used < len(ranking) else None
         log.append([("decline", lottery.lottery_id, {
-            "agency_id": agency_id, "reason": reason[:500], "replacement": lot_replacement,
-            "by": by})], at=at)
+            "agency_id": agency_id, "reason": event_text(reason, "reason"),
+            "replacement": lot_replacement, "by": by})], at=at)
     if request.method == Method.SEALED_BID:
         offered = {a.agency.public_id for a in awards_of(request)}
         ranking_b = sealed.full_ranking(request)
@@ -227,8 +229,8 @@ def _pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | N
         fee = sealed.amount_of(request, replacement) if replacement else None
         rank = ranking_b.index(replacement) if replacement else 0
         bidlog.append("decline", request.public_id, {
-            "agency_id": agency_id, "reason": reason[:500], "replacement": replacement,
-            "by": by}, at=max(at, bidlog.next_time()))
+            "agency_id": agency_id, "reason": event_text(reason, "reason"),
+            "replacement": replacement, "by": by}, at=max(at, bidlog.next_time()))
     elif lottery is not None:
         replacement, via_lottery = lot_replacement, lottery.lottery_id
         rank = list(lottery.record["ranking"]).index(replacement) if replacement else 0
@@ -312,6 +314,8 @@ def decide_objection(objection: Objection, regulator: User, uphold: bool, reason
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise SelectionError("reason", N_("请写明处理理由（不超过 500 字）。"))
+    # An upheld objection's reason is logged (void): one line, checked before the first write.
+    logged = event_text(f"异议成立：{reason}", "reason")
     objection = lock_row(Objection, objection.id)
     if objection.state != ObjectionState.PENDING:
         raise SelectionError(None, N_("该异议已处理。"))
@@ -326,7 +330,7 @@ def decide_objection(objection: Objection, regulator: User, uphold: bool, reason
     objection.state = ObjectionState.UPHELD.value
     audit.record("regulator:objection:uphold", request.public_id,
                  {"objection": objection.id, "reason": reason})
-    rerun(request, f"异议成立：{reason}"[:500], regulator)
+    rerun(request, logged, regulator)
 
 
 def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
@@ -346,7 +350,8 @@ def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
     if request.method in draw.LOTTERY_METHODS and voided is not None:
         draw._restart(request, voided)
     elif request.method == Method.SEALED_BID:
-        bidlog.append("void", request.public_id, {"round": request.bid_round, "reason": reason,
+        bidlog.append("void", request.public_id, {"round": request.bid_round,
+                                                  "reason": event_text(reason, "reason"),
                                                   "decided_by": regulator.account_id})
         _new_window(request)
         request.bid_round += 1

@@ -11,7 +11,8 @@ origin ``<LOG_ORIGIN>-bids``.  Events (``data`` keys exactly as listed):
 =========  ======================================================================================
 ``bid``    ``{"round", "agency_id", "commitment", "replaces": old commitment or null, "by"}``
 ``open``   ``{"round", "bids": [{"agency_id", "amount_fen", "nonce", "commitment"}],
-           "invalid": [commitments that did not open], "winner": id or null,
+           "invalid": [commitments that did not open], "excluded": [{"agency_id", "reason"}],
+           "winner": id or null,
            "tie_lottery": lottery id or null}``
 ``decline`` ``{"agency_id", "reason", "replacement": id or null, "by"}`` (sealed bids without a
            tie lottery; a tie lottery's declines go to the draw log as §7 says)
@@ -26,19 +27,90 @@ the replacing one names it in ``replaces``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from lottery.encoding import b64encode, cjson
+from lottery.encoding import (
+    b64encode,
+    check_hex32,
+    check_identifier,
+    check_int,
+    check_json_values,
+    check_keys,
+    check_list,
+    check_object,
+    check_text,
+    cjson,
+)
 from market import timeutil
 from market.db import db
 from market.selection.models import BidLogCheckpoint, BidLogHead, BidLogLeaf, BidLogNode
 from market.transparency.keys import platform_key
 from market.transparency.stored import StoredLog
 
-TYPES = {"bid", "open", "decline", "void"}
+
+def _id(x: object) -> None:
+    check_identifier(x, "identifier")
+
+
+def _id_or_null(x: object) -> None:
+    if x is not None:
+        check_identifier(x, "identifier")
+
+
+def _hex32(x: object) -> None:
+    check_hex32(x, "commitment")
+
+
+def _hex32_or_null(x: object) -> None:
+    if x is not None:
+        check_hex32(x, "commitment")
+
+
+def _reason(x: object) -> None:
+    check_text(x, "reason", 1, 500)
+
+
+def _round(x: object) -> None:
+    check_int(x, "round", 1)
+
+
+def _json(x: object) -> None:
+    check_json_values(check_list(x, "list"))
+
+
+def _excluded(x: object) -> None:
+    for item in check_list(x, "excluded"):
+        entry = check_object(item, "excluded entry")
+        check_keys(entry, {"agency_id", "reason"}, "excluded entry")
+        _id(entry["agency_id"])
+        _reason(entry["reason"])
+
+
+# The draw log's rules (lottery-v1.md §1, §7) applied to this log's events: identifiers,
+# integers, and reasons as text (NFC, no control or format characters, 1-500 code points).
+SCHEMA: dict[str, dict[str, Callable[[object], None]]] = {
+    "bid": {"round": _round, "agency_id": _id, "commitment": _hex32,
+            "replaces": _hex32_or_null, "by": _id},
+    "open": {"round": _round, "bids": _json, "invalid": _json, "excluded": _excluded,
+             "winner": _id_or_null, "tie_lottery": _id_or_null},
+    "decline": {"agency_id": _id, "reason": _reason, "replacement": _id_or_null, "by": _id},
+    "void": {"round": _round, "reason": _reason, "decided_by": _id},
+}
+TYPES = set(SCHEMA)
+
+
+def check_event_data(type_: str, data: dict[str, Any]) -> None:
+    """An event's ``data``: exactly its keys, each checked; :class:`~lottery.errors.Invalid`
+    otherwise.  Run before anything is written."""
+    if type_ not in SCHEMA:
+        raise ValueError(f"unknown bid-log event type {type_}")
+    check_keys(check_object(data, "data"), frozenset(SCHEMA[type_]), f"{type_} data")
+    for key, check in SCHEMA[type_].items():
+        check(data[key])
 
 
 def origin() -> str:
@@ -54,9 +126,9 @@ def next_time() -> datetime:
 
 def append(type_: str, request_id: str, data: dict[str, Any],
            at: datetime | None = None) -> dict[str, Any]:
-    """Log one event in the caller's transaction; sign and store the new checkpoint."""
-    if type_ not in TYPES:
-        raise ValueError(f"unknown bid-log event type {type_}")
+    """Log one event in the caller's transaction; sign and store the new checkpoint.  The
+    event is checked (:func:`check_event_data`) before the log's head is locked."""
+    check_event_data(type_, data)
     events: list[dict[str, Any]] = []
 
     def make(first: int, when: datetime) -> list[bytes]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from market.domain.calendar import local_date, local_day_start
 from market.i18n import N_
 from market.selection.errors import SelectionError
 from market.selection.external import plan_external
+from market.selection.logtext import event_text, label_text, one_line
 from market.selection.models import (
     Award,
     AwardState,
@@ -101,22 +103,34 @@ def _announcement(request: SelectionRequest, lottery_id: str, secret: bytes,
     }
 
 
-def announce(request: SelectionRequest, replaces: str | None,
-             carry_over: list[SignUp] | None = None, *, closes_at: datetime | None = None,
-             extra: dict[str, Any] | None = None, at: datetime | None = None,
-             fallback: bool = False) -> Lottery:
-    """Create a lottery for ``request`` and log its announcement (and carried-over sign-ups).
+@dataclass(frozen=True)
+class Prepared:
+    """An announcement checked with the lottery's own rules, not yet written anywhere."""
 
-    A sealed bid's tie-break draw passes ``closes_at`` (its opening time, when the tied
-    agencies are registered and frozen) and ``extra`` announcement keys; the system's own
-    re-runs pass ``fallback`` (see :func:`plan_of`)."""
+    secret: bytes
+    plan: list[dict[str, Any]]
+    closes: str
+    replaces: str | None
+    extra: dict[str, Any] | None
+
+
+def prepare(request: SelectionRequest, replaces: str | None, *,
+            closes_at: datetime | None = None,
+            extra: dict[str, Any] | None = None, fallback: bool = False) -> Prepared:
+    """Check the announcement :func:`announce` would log for ``request`` — the entropy plan
+    (labels, order, ``T``) and the whole announcement (§2, §1) — and write nothing.
+
+    Callers that write before announcing (an amendment voids the current lottery first) call
+    this before their first write: a refusal must leave the log and the tables as they were (a
+    lottery row without its announce event, or a void without its new announcement, poisons
+    the log's audit)."""
     secret = os.urandom(32)
     plan, note = plan_of(request, closes_at, fallback=fallback)
     if note:
         extra = {**(extra or {}), "external_note": note}
     closes = _iso(closes_at or request.signup_closes_at)
-    # Every check runs before the first row is added: a refusal must leave the log and the
-    # tables as they were (a lottery row without its announce event poisons the log's audit).
+    for entry in plan:
+        label_text(entry["label"], "witnesses" if entry["kind"] == "witness" else "external_kind")
     try:
         check_plan(plan, closes)
     except Invalid as exc:
@@ -129,18 +143,34 @@ def announce(request: SelectionRequest, replaces: str | None,
     except Invalid as exc:
         raise SelectionError(None, N_("公告内容不符合摇号格式，未发布：%(detail)s"),
                              detail=str(exc)) from None
+    return Prepared(secret, plan, closes, replaces, extra)
+
+
+def announce(request: SelectionRequest, replaces: str | None,
+             carry_over: list[SignUp] | None = None, *, closes_at: datetime | None = None,
+             extra: dict[str, Any] | None = None, at: datetime | None = None,
+             prepared: Prepared | None = None, fallback: bool = False) -> Lottery:
+    """Create a lottery for ``request`` and log its announcement (and carried-over sign-ups).
+
+    A sealed bid's tie-break draw passes ``closes_at`` (its opening time, when the tied
+    agencies are registered and frozen) and ``extra`` announcement keys; the system's own
+    re-runs pass ``fallback`` (see :func:`plan_of`).  Every check runs
+    before the first row is added (:func:`prepare`, or ``prepared`` when the caller already
+    did)."""
+    p = prepared or prepare(request, replaces, closes_at=closes_at, extra=extra,
+                            fallback=fallback)
     lottery = Lottery(lottery_id="tmp-" + uuid.uuid4().hex[:20], request_id=request.id,
-                      replaces=replaces, announcement={}, secret_sealed=b"",
+                      replaces=p.replaces, announcement={}, secret_sealed=b"",
                       state=LotteryState.OPEN.value, created_at=timeutil.now(),
-                      external_at=_parse(min(public_time(e) for e in plan
+                      external_at=_parse(min(public_time(e) for e in p.plan
                                              if e["kind"] != "witness")))
     db.session.add(lottery)
     db.session.flush()
     lottery.lottery_id = f"LT-{lottery.id:06d}"
-    announcement = _announcement(request, lottery.lottery_id, secret, replaces, closes, plan,
-                                 extra)
+    announcement = _announcement(request, lottery.lottery_id, p.secret, p.replaces, p.closes,
+                                 p.plan, p.extra)
     lottery.announcement = announcement
-    lottery.secret_sealed = crypto.seal(SECRET_PURPOSE, lottery.lottery_id, secret)
+    lottery.secret_sealed = crypto.seal(SECRET_PURPOSE, lottery.lottery_id, p.secret)
     items: list[tuple[str, str, dict[str, Any]]] = [
         ("announce", lottery.lottery_id, {"announcement": announcement})]
     for s in carry_over or []:
@@ -153,7 +183,7 @@ def announce(request: SelectionRequest, replaces: str | None,
         s.log_seq = ev["seq"]
         s.receipt = receipt(ev)
     audit.record("system:lottery:announce", lottery.lottery_id,
-                 {"request": request.public_id, "replaces": replaces}, )
+                 {"request": request.public_id, "replaces": p.replaces}, )
     return lottery
 
 
@@ -172,9 +202,11 @@ def receipt(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def void(lottery: Lottery, reason: str, decided_by: str, at: datetime | None = None) -> None:
-    """End a lottery; the request can only run again under a new lottery id."""
-    log.append([("void", lottery.lottery_id, {"reason": reason[:500], "decided_by": decided_by})],
-               at=at)
+    """End a lottery; the request can only run again under a new lottery id.  A reason a
+    person typed is checked by the caller (:func:`~market.selection.logtext.event_text`)
+    before its first write."""
+    log.append([("void", lottery.lottery_id, {"reason": event_text(reason, "reason"),
+                                              "decided_by": decided_by})], at=at)
     lottery.state = LotteryState.VOID.value
     lottery.void_reason = reason
     audit.record("system:lottery:void", lottery.lottery_id, {"reason": reason, "by": decided_by})
@@ -187,9 +219,13 @@ def reannounce(request: SelectionRequest, reason: str) -> Lottery:
     if request.method not in LOTTERY_METHODS:
         return old  # type: ignore[return-value]  # sealed bids draw only to break a tie
     carry = [s for s in request.signups if s.active]
+    # Both events are checked before the void is written: a refused new announcement must
+    # not leave the old lottery voided with nothing replacing it.
+    reason = event_text(reason, "reason")
+    prepared = prepare(request, replaces=old.lottery_id if old else None)
     if old is not None and old.state == LotteryState.OPEN:
         void(old, reason, SYSTEM)
-    return announce(request, replaces=old.lottery_id if old else None, carry_over=carry)
+    return announce(request, replaces=prepared.replaces, carry_over=carry, prepared=prepared)
 
 
 # --- sign-up ----------------------------------------------------------------------------------
@@ -207,7 +243,11 @@ def sign_up(request: SelectionRequest, agency: Organisation, user: User) -> Sign
     its event and the inclusion proof), to prove later that it registered."""
     from market.selection.eligibility import REASON_TEXT, reasons
 
-    lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
+    current = current_lottery(request)
+    if current is None or request.method not in LOTTERY_METHODS:
+        # a sealed bid takes quotes, a direct selection names its agency: no sign-up
+        raise SelectionError(None, N_("该公告不在报名期。"))
+    lottery = lock_row(Lottery, current.id)
     at = log.next_time()
     if request.state != RequestState.OPEN or lottery.state != LotteryState.OPEN:
         raise SelectionError(None, N_("该公告不在报名期。"))
@@ -241,7 +281,11 @@ def withdraw(request: SelectionRequest, agency: Organisation, user: User, reason
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise SelectionError("reason", N_("请写明退出理由（不超过 500 字）。"))
-    lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
+    logged = event_text(reason, "reason")
+    current = current_lottery(request)
+    if current is None or request.method not in LOTTERY_METHODS:
+        raise SelectionError(None, N_("本机构没有有效的报名。"))
+    lottery = lock_row(Lottery, current.id)
     at = log.next_time()
     signup = _active_signup(request, agency)
     if signup is None:
@@ -251,7 +295,8 @@ def withdraw(request: SelectionRequest, agency: Organisation, user: User, reason
     signup.withdrawn_at = at
     signup.withdraw_reason = reason
     log.append([("withdraw", lottery.lottery_id,
-                 {"agency_id": agency.public_id, "reason": reason, "by": user.account_id})], at=at)
+                 {"agency_id": agency.public_id, "reason": logged, "by": user.account_id})],
+               at=at)
     audit.record("agency:signup:withdraw", request.public_id,
                  {"agency": agency.public_id, "reason": reason})
     return signup
@@ -288,7 +333,8 @@ def close(request: SelectionRequest) -> None:
             text = "；".join(REASON_TEXT[r] for r in problems)
             s.excluded_at, s.exclude_reason = at, text
             items.append(("exclude", lottery.lottery_id,
-                          {"agency_id": s.agency.public_id, "reason": text[:500], "by": SYSTEM}))
+                          {"agency_id": s.agency.public_id, "reason": one_line(text),
+                           "by": SYSTEM}))
     minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"])
     eligible = [s for s in active if s.excluded_at is None]
     if request.method == Method.CREDIT_MERIT and len(eligible) >= minimum:

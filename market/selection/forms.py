@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.forms import Form
+from market.forms import CodeField, Form, NumberField
 
 _REQUIRED = _l("请填写此项。")
 PRACTITIONER_ROWS = 3  # rows of the practitioner requirement shown; more appear once filled
@@ -55,11 +55,11 @@ class PractitionerRow(SubForm):  # type: ignore[misc]
 
 class ProjectForm(Form):
     name = StringField(_l("项目名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    code = StringField(_l("投资项目代码"), validators=[DataRequired(_REQUIRED), Length(max=40)])
+    code = CodeField(_l("投资项目代码"), validators=[DataRequired(_REQUIRED), Length(max=40)])
     fund_source = RadioField(_l("资金来源"), choices=[
         SelectChoice("fiscal", _l("财政资金")), SelectChoice("social", _l("社会资金"))],
         validators=[DataRequired(_REQUIRED)])
-    investment = StringField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+    investment = NumberField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
     location = StringField(_l("建设地点"), validators=[DataRequired(_REQUIRED), Length(max=200)])
 
 
@@ -82,9 +82,9 @@ class RequestForm(Form):
     price_kind = RadioField(_l("价格方式"), choices=[
         SelectChoice("fixed", _l("固定价格（报名即接受）")),
         SelectChoice("cap", _l("最高限价（可设最低限价）"))], validators=[DataRequired(_REQUIRED)])
-    price = StringField(_l("服务费（元）"), validators=[Optional(), Length(max=20)])
-    cap = StringField(_l("最高限价（元）"), validators=[Optional(), Length(max=20)])
-    floor = StringField(_l("最低限价（元）"), validators=[Optional(), Length(max=20)])
+    price = NumberField(_l("服务费（元）"), validators=[Optional(), Length(max=20)])
+    cap = NumberField(_l("最高限价（元）"), validators=[Optional(), Length(max=20)])
+    floor = NumberField(_l("最低限价（元）"), validators=[Optional(), Length(max=20)])
     service_days = IntegerField(_l("服务时限（工作日）"), validators=[
         InputRequired(_REQUIRED), NumberRange(1, 365, _l("服务时限须为 1–365 个工作日。"))])
     signing_days = IntegerField(_l("合同签订时限（工作日）"), default=5, validators=[
@@ -97,7 +97,7 @@ class RequestForm(Form):
         default="lottery", validators=[DataRequired(_REQUIRED)])
     signup_closes_at = DateTimeLocalField(_l("报名截止时间（北京时间）"), format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
-    direct_agency = StringField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])
+    direct_agency = CodeField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])
     external_kind = SelectField(_l("外部随机数来源"), choices=[
         SelectChoice("ssq", _l("福彩双色球（周二、四、日 21:15 开奖）")),
         SelectChoice("fc3d", _l("福彩3D（每日 21:15 开奖）")),
@@ -123,20 +123,21 @@ class WithdrawForm(Form):
 
 
 class WitnessForm(Form):
-    value = StringField(_l("见证随机数（6–32 位数字）"), validators=[
-        DataRequired(_l("请输入 6–32 位数字。")), Length(max=64, message=_l("请输入 6–32 位数字。"))])
+    value = NumberField(_l("见证随机数（6–32 位数字）"), validators=[
+        DataRequired(_l("请输入 6–32 位数字。")), Length(max=64, message=_l("请输入 6–32 位数字。"))],
+        render_kw={"inputmode": "numeric"})
 
 
 class ExternalForm(Form):
     """Empty values are refused by the operation, with the game's own wording."""
 
-    value = StringField(_l("开奖号码"), validators=[Length(max=200)])
+    value = NumberField(_l("开奖号码"), validators=[Length(max=200)])
     official_date = DateField(_l("官方开奖日期"), validators=[Optional()])
-    signature = StringField(_l("drand 签名 signature（十六进制）"), validators=[Length(max=400)])
+    signature = CodeField(_l("drand 签名 signature（十六进制）"), validators=[Length(max=400)])
 
 
 class BidForm(Form):
-    amount = StringField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+    amount = NumberField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
 
 
 class DeclineForm(Form):

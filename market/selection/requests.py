@@ -30,6 +30,7 @@ from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
 from market.selection.errors import SelectionError
+from market.selection.logtext import event_text, one_line
 from market.selection.models import (
     Amendment,
     AvoidEntry,
@@ -507,6 +508,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
         raise SelectionError(None, N_("报名已截止，不能再更正。"))
     if not reason.strip() or len(reason) > 500:
         raise SelectionError("reason", N_("请写明更正理由（不超过 500 字）。"))
+    logged = event_text(N_("公告更正：%(reason)s") % {"reason": one_line(reason, 400)}, "reason")
     before = input_of(request)
     _project, service = _check(owner, data, now, amending=request)
     changes = {k: [str(getattr(before, k)), str(getattr(data, k))]
@@ -529,7 +531,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     amendment = Amendment(request=request, version=request.version, reason=reason.strip(),
                           changes=changes, at=now, by_id=user.id)
     db.session.add(amendment)
-    draw.reannounce(request, N_("公告更正：%(reason)s") % {"reason": reason.strip()[:400]})
+    draw.reannounce(request, logged)
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment

@@ -34,6 +34,7 @@ from market.domain.calendar import local_date
 from market.i18n import N_
 from market.selection import bidlog, opening
 from market.selection.errors import SelectionError
+from market.selection.logtext import one_line
 from market.selection.models import (
     Bid,
     Lottery,
@@ -199,7 +200,7 @@ def open_bids(request: SelectionRequest) -> None:
         elif problems:
             bid.valid = False
             excluded.append({"agency_id": bid.agency.public_id,
-                             "reason": "；".join(REASON_TEXT[r] for r in problems)[:500]})
+                             "reason": one_line("；".join(REASON_TEXT[r] for r in problems))})
         else:
             valid.append(sb.OpenedBid(bid.agency.public_id, amount))
     request.opened_at = at

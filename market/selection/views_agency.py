@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,7 @@ from market.agencies.models import Listing
 from market.auth import access, require_org
 from market.db import db
 from market.domain.calendar import local_date
+from market.downloads import json_download
 from market.forms import ActionForm
 from market.selection import draw, sealed
 from market.selection.eligibility import REASON_TEXT, reasons
@@ -125,5 +126,4 @@ def receipt(signup_id: int) -> ResponseReturnValue:
     if signup is None or signup.agency_org_id != require_org().id or signup.receipt is None:
         abort(404)
     body = json.dumps(signup.receipt, ensure_ascii=False, indent=1, sort_keys=True)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="receipt-{signup.lottery_id}-{signup.id}.json"'})
+    return json_download(body, f"receipt-{signup.lottery_id}-{signup.id}.json")

@@ -15,6 +15,7 @@ from market import timeutil
 from market.api.spec import ApiError, Page, PageQuery, endpoint, param
 from market.auth import ANYONE, USER, access, current_role, require_org
 from market.db import db
+from market.downloads import json_download
 from market.forms import show_error
 from market.selection import award as ops
 from market.selection import bidlog, draw, sealed
@@ -85,8 +86,7 @@ def bid_receipt(bid_id: int) -> ResponseReturnValue:
     if row is None or row.agency_org_id != require_org().id:
         abort(404)
     body = json.dumps(row.receipt, ensure_ascii=False, indent=1, sort_keys=True)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="bid-receipt-{row.id}.json"'})
+    return json_download(body, f"bid-receipt-{row.id}.json")
 
 
 # --- agency: awards --------------------------------------------------------------------------
@@ -180,20 +180,17 @@ def objection(public_id: str) -> ResponseReturnValue:
 @access(USER)
 def objection_attachment(objection_id: int) -> ResponseReturnValue:
     """The attachment: for the objecting agency, the request's owner and regulators."""
-    from flask import send_file
-
     from market.auth import current_org
-    from market.storage import path_for
+    from market.storage import path_for, send_upload
 
     row = db.session.get(Objection, objection_id)
     org = current_org()
     allowed = row is not None and row.upload is not None and (
         current_role() == "regulator" or (org is not None and org.id in (
             row.agency_org_id, row.request.owner_org_id)))
-    if not allowed or row is None:
+    if not allowed or row is None or not path_for(row.upload.sha256).exists():
         abort(404)
-    return send_file(path_for(row.upload.sha256), mimetype=row.upload.content_type,
-                     download_name=row.upload.original_name)
+    return send_upload(row.upload)
 
 
 @bp.route("/regulator/objections")

@@ -7,7 +7,7 @@ from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +23,7 @@ from market.api.schemas_public import BUNDLE, LotteryOut
 from market.api.spec import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 from market.auth import ANYONE, USER, access
 from market.db import db
+from market.downloads import json_download
 from market.forms import show_error
 from market.selection import draw, tasks
 from market.selection import external as external_ops
@@ -175,8 +176,7 @@ def bundle(lottery_id: str) -> ResponseReturnValue:
     if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
         return error_response(404, "not_drawn", "this lottery has not been drawn")
     body = json.dumps(draw.bundle(lottery), ensure_ascii=False, separators=(",", ":"))
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'inline; filename="{lottery_id}.bundle.json"'})
+    return json_download(body, f"{lottery.lottery_id}.bundle.json", inline=True)
 
 
 @bp.route("/lotteries/<lottery_id>/verify")

@@ -39,6 +39,12 @@ def append(items: Iterable[tuple[str, str, dict[str, Any]]],
     Returns the logged events (with ``seq`` and ``at``); signs and stores the new checkpoint.
     """
     items = list(items)
+    # Every event is checked before the head row is locked or a row written: a bad event is a
+    # caller's bug (operations check what people typed first, market.selection.logtext), and
+    # it must not leave half an append behind.
+    placeholder = timeutil.iso_z(at or timeutil.now())
+    for type_, lottery_id, data in items:
+        make_event(0, type_, lottery_id, placeholder, data)
     events: list[dict[str, Any]] = []
 
     def make(first: int, when: datetime) -> list[bytes]:

@@ -1,6 +1,6 @@
 # ruff: noqa: S608  # fixed SQL of this file (demo e-mails, table names), no outside input
 """Shared by tests/proof: a demo city that can be reset between routes, demo logins per role,
-real object ids per route, row counts of every table."""
+real object ids per route, a fingerprint of every table's content."""
 
 from __future__ import annotations
 
@@ -115,8 +115,8 @@ ARG_SQL: dict[str, str] = {
     "agencies.change_practitioner": f"SELECT id AS row_id FROM practitioner ORDER BY organisation_id = {AGENCY1} DESC, id",
     "agencies.change_qualification": f"SELECT id AS row_id FROM qualification ORDER BY organisation_id = {AGENCY1} DESC, id",
     "evaluation.reply": f"SELECT id AS rating_id FROM rating ORDER BY agency_org_id = {AGENCY1} DESC, id",
-    "awards.bid": "SELECT public_id FROM selection_request ORDER BY state = 'published' DESC, id",
-    "agency_selection.sign_up": "SELECT public_id FROM selection_request ORDER BY state = 'published' DESC, id",
+    "awards.bid": "SELECT public_id FROM selection_request ORDER BY state = 'open' AND method = 'sealed_bid' DESC, id",
+    "agency_selection.sign_up": "SELECT public_id FROM selection_request ORDER BY state = 'open' DESC, id",
     "agency_selection.withdraw": f"SELECT r.public_id FROM signup s JOIN selection_request r ON r.id = s.request_id ORDER BY s.agency_org_id = {AGENCY1} DESC, s.id",
     "billing.record_payment": f"SELECT id AS engagement_id FROM billing_engagement ORDER BY owner_org_id = {OWNER1} DESC, id",
     "billing.confirm_payout": f"SELECT id AS engagement_id FROM billing_engagement ORDER BY agency_org_id = {AGENCY1} DESC, id",
@@ -127,7 +127,7 @@ ARG_SQL: dict[str, str] = {
     "catalogue.edit_approval_matter": "SELECT code FROM approval_matter ORDER BY id",
     "catalogue.edit_service_type": "SELECT code FROM service_type ORDER BY id",
     "evaluation.rate": f"SELECT public_id FROM engagement ORDER BY owner_org_id = {OWNER1} DESC, state = 'accepted' DESC, id",
-    "owner.amend": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'published' DESC, id",
+    "owner.amend": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'open' DESC, id",
     "owner.edit_request": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'draft' DESC, id",
     "owner.publish": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, state = 'draft' DESC, id",
     "regulator.complaint": "SELECT public_id FROM complaint ORDER BY id",
@@ -172,21 +172,40 @@ def concrete_path(app: Flask, endpoint: str, rule: str) -> str:
     return path
 
 
-# --- row counts -------------------------------------------------------------------------------
+# --- what the database holds ------------------------------------------------------------------
 
-def row_counter(app: Flask) -> Callable[[], dict[str, int]]:
-    """A function giving the row count of every table, in one statement."""
+def table_fingerprint(app: Flask) -> Callable[[], dict[str, str]]:
+    """A function giving, for every table (the draw and bid logs, the audit trail, uploads,
+    the ledger included), a SHA-256 of its whole content: every column of every row, in
+    primary-key order.  Two equal fingerprints mean nothing was added, changed or removed."""
+    import hashlib
+
     with app.app_context():
-        names = sorted(sa.inspect(db.engine).get_table_names())
-    sql = sa.text("SELECT " + ", ".join(f'(SELECT count(*) FROM "{n}")' for n in names))
+        inspector = sa.inspect(db.engine)
+        queries = {}
+        for name in sorted(inspector.get_table_names()):
+            key = inspector.get_pk_constraint(name).get("constrained_columns") or []
+            columns = [c["name"] for c in inspector.get_columns(name)]
+            order = ", ".join(f'"{c}"' for c in (key or columns))
+            queries[name] = sa.text(f'SELECT * FROM "{name}" ORDER BY {order}')
 
-    def counts() -> dict[str, int]:
+    def fingerprint() -> dict[str, str]:
+        out = {}
         with app.app_context():
-            row = db.session.execute(sql).one()
+            for name, query in queries.items():
+                digest = hashlib.sha256()
+                for row in db.session.execute(query):
+                    digest.update(repr(tuple(row)).encode())
+                    digest.update(b"\n")
+                out[name] = digest.hexdigest()
             db.session.remove()
-        return dict(zip(names, row, strict=True))
+        return out
 
-    return counts
+    return fingerprint
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
 
 
 # --- form fields ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from tests.proof.fuzz_support import (
     login_as,
     post_routes,
     role_for,
-    row_counter,
+    table_fingerprint,
 )
 from tests.proof.report import record
 
@@ -53,7 +53,7 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
     "owner.edit_request": ("GET", "/owner/requests/{public_id}/edit",
                            _RQ_OWNER1.replace("ORDER BY", "AND state = 'draft' ORDER BY")),
     "owner.amend": ("GET", "/owner/requests/{public_id}/amend",
-                    _RQ_OWNER1.replace("ORDER BY", "AND state = 'published' ORDER BY")),
+                    _RQ_OWNER1.replace("ORDER BY", "AND state = 'open' ORDER BY")),
     "owner.publish": ("POST", "/owner/requests/{public_id}/publish", _RQ_OWNER1),
     "owner.withdraw": ("POST", "/owner/requests/{public_id}/withdraw", _RQ_OWNER1),
     # POST: owner1 has no failed request in the demo city to GET the form of
@@ -163,7 +163,7 @@ def test_another_organisations_object_is_not_found(
         mine = own.get(path)
         mine.close()  # a file download streams from disk
         assert mine.status_code in (200, 302), (endpoint, path, mine.status_code)
-    counts = row_counter(city.app)
+    counts = table_fingerprint(city.app)
     before = counts()
     if method == "GET":
         response = other.get(path)
@@ -213,7 +213,7 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(
     role = role_for(endpoint)
     client = login_as(city, role)
     path = concrete_path(city.app, endpoint, rule)
-    counts = row_counter(city.app)
+    counts = table_fingerprint(city.app)
     before = counts()
     other_session_token = csrf_token(city.app.test_client(), "/login")
     record(CSRF, "POST routes (the signed Stripe webhook excepted)", len(POSTS))

@@ -7,9 +7,11 @@ names and random ones), the values (any Unicode incl. control characters, 100 kB
 numbers far out of range, non-UTF-8 bytes, files of random bytes), the encoding (urlencoded,
 multipart, raw bytes, JSON) and the CSRF token (valid, missing, wrong, another session's).
 
-Each answer must not be a 5xx; a refusal (4xx) or a form shown again (200) must leave every
-table's row count, the audit trail included, as it was.  A missing or wrong CSRF token must be
-a 400.  The database is reset to the demo city before each route.
+Each answer must not be a 5xx; a refusal (4xx, a form shown again (200), or a redirect that
+flashes an error) must leave every table's content as it was: a fingerprint of every column of every row of every table (the
+draw and bid logs, the audit trail, uploads and the ledger included), not only row counts.
+A missing or wrong CSRF token must be a 400.  The database is reset to the demo city before
+each route.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from werkzeug.test import encode_multipart
 from tests.conftest import csrf_token
 from tests.proof.fuzz_support import (
     DemoCity,
+    changed_tables,
     concrete_path,
     demo_city,
     form_fields,
     login_as,
     post_routes,
     role_for,
-    row_counter,
+    table_fingerprint,
 )
 from tests.proof.report import record
 
@@ -73,7 +76,12 @@ text_values = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.sampled_from(["", " ", "0", "-1", "1e309", "NaN", "9" * 40, "2026-02-30", "0000-00-00",
                      "9999-12-31", "../../etc/passwd", "<script>alert(1)</script>",
-                     "' OR 1=1 --", "\x00", "\ud7ff\ufffe\uffff", "EG-000001", "RQ-999999"]),
+                     "' OR 1=1 --", "\x00", "\ud7ff\ufffe\uffff", "EG-000001", "RQ-999999",
+                     # what people paste or an IME types: zero-width and bidi characters,
+                     # Windows line ends, decomposed (NFD) text, full-width and superscript
+                     # digits, spreadsheet formulas
+                     "2026025\u200b期", "第一行\r\n第二行", "e\u0301te\u0301", "\u202eabc",
+                     "１２３４５", "３０，０００.５０", "2²", "=HYPERLINK(\"x\")", "@SUM(A1)"]),
 )
 raw_values = st.one_of(text_values.map(lambda s: s.encode("utf-8", "surrogatepass")),
                        st.binary(max_size=64))  # not UTF-8
@@ -134,7 +142,7 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
     foreign = csrf_token(login_as(city, role), "/")  # valid, but for another session
     cookie = client.get_cookie("session")
     session_value = cookie.value if cookie is not None else None
-    counts = row_counter(city.app)
+    fingerprint = table_fingerprint(city.app)
 
     @given(sub=submissions(names, files), wrong=st.text(max_size=100))
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -143,7 +151,7 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         sub["token_value"] = foreign if sub["csrf"] == "foreign" else wrong
         if session_value is not None:  # the same login for every example, even after /logout
             client.set_cookie("session", session_value)
-        before = counts()
+        before = fingerprint()
         response = _send(client, path, sub, token)
         status = response.status_code
         SEEN["posts"] += 1
@@ -154,10 +162,11 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
         assert status < 500, (endpoint, status, sub["encoding"], sub["csrf"])
         if sub["csrf"] != "valid" and endpoint != "billing.stripe_webhook":
             assert status == 400, (endpoint, status, sub["csrf"])
-        if status >= 400 or status == 200:
-            after = counts()
-            changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-            SEEN["refusals and forms shown again, every table's row count checked"] += 1
+        refused_redirect = status in (302, 303) and _flashed_error(client)
+        SEEN["redirects with an error message"] += refused_redirect
+        if status >= 400 or status == 200 or refused_redirect:
+            changed = changed_tables(before, fingerprint())
+            SEEN["refusals (4xx, forms shown again, redirects flashing an error), every table's content checked"] += 1
             SEEN["... of them with a table changed"] += bool(changed)
             assert not changed, (endpoint, status, sub["encoding"], changed)
 
@@ -166,6 +175,12 @@ def test_form_post_survives_random_input(city: DemoCity, endpoint: str, rule: st
     finally:
         SEEN["routes fuzzed"] += 1
         _record()
+
+
+def _flashed_error(client: FlaskClient) -> bool:
+    """Whether the answer flashed an error: a refusal shown on the page it redirects to."""
+    with client.session_transaction() as session:
+        return any(category == "error" for category, _m in session.get("_flashes", []))
 
 
 def _record() -> None:
@@ -178,7 +193,8 @@ def _record() -> None:
                                           for k, v in sorted(SEEN.items())
                                           if k.startswith("encoding ")})
     record(SECTION, "5xx answers", SEEN["5xx"])
-    for fact in ("refusals and forms shown again, every table's row count checked",
+    for fact in ("refusals (4xx, forms shown again, redirects flashing an error), every table's content checked",
+                 "redirects with an error message",
                  "... of them with a table changed"):
         record(SECTION, fact, SEEN[fact])
     for kind in ("valid", "missing", "wrong", "foreign"):

@@ -4,7 +4,9 @@ Already covered elsewhere: wrong type by content, whatever the name says
 (``tests/agencies/test_admission.py::test_content_not_extension_decides``); a ZIP with a
 ``../`` entry and a ZIP that compresses 5 MB of zeros (``tests/approvals/test_cases.py``).
 Here, through :func:`market.storage.store` and over HTTP: empty files, oversize files (by the
-store's limit and by the request limit, 413), ZIP bombs by total expansion and by entry count,
+store's limit and by the request limit, 413), ZIP bombs by total expansion, by entry count, by
+headers that declare small sizes over huge deflate streams (sizes are measured by inflating,
+with a hard cap) and by entries sharing one stream,
 absolute and drive-letter entries, path-traversal, control-character and huge file names.
 Every refusal leaves no ``upload`` row and no file (not even a temporary one) behind.
 """
@@ -130,3 +132,61 @@ def test_huge_file_name_is_cut_to_the_column(app: Flask) -> None:
         db.session.commit()
         record(NAMES, "name of 100,004 characters", f"kept as {len(upload.original_name)} characters")
         assert len(upload.original_name) == 255
+
+
+def _lie_about_sizes(data: bytes, declared: int) -> bytes:
+    """The archive with every entry's uncompressed size (local header and central directory)
+    and compressed size in the central directory rewritten to ``declared``: the headers are
+    the uploader's to write."""
+    import struct
+
+    out = bytearray(data)
+    at = 0
+    while (at := out.find(b"PK\x03\x04", at)) != -1:
+        struct.pack_into("<I", out, at + 22, declared)
+        at += 4
+    at = 0
+    while (at := out.find(b"PK\x01\x02", at)) != -1:
+        struct.pack_into("<II", out, at + 20, declared, declared)
+        at += 4
+    return bytes(out)
+
+
+def test_zip_bomb_that_lies_about_its_sizes_is_refused(app: Flask) -> None:
+    """Declared: 1 kB per entry, nothing suspicious.  Inflated: 50 MB of zeros each."""
+    data = _lie_about_sizes(_zip({"a.bin": bytes(50 * 1024 * 1024),
+                                  "b.bin": bytes(50 * 1024 * 1024)}), 1024)
+    assert len(data) < 256 * 1024  # passes the upload limit, as a bomb does
+    declared = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert declared == 2048
+    case = f"ZIP of {len(data) // 1024} kB declaring {declared // 1024} kB, inflating to 100 MB"
+    assert "过大" in _refused(app, data, "c.zip", case=case, allowed=DELIVERABLE_KINDS,
+                              max_bytes=256 * 1024)
+
+
+def test_zip_whose_entries_share_one_stream_is_refused(app: Flask) -> None:
+    """Overlapping entries: a second central-directory entry pointing at the first entry's
+    data counts again (each is inflated), as an unzip tool would write both files."""
+    import struct
+
+    one = _zip({"a.bin": bytes(200 * 1024)})
+    cd = one.find(b"PK\x01\x02")
+    end = one.find(b"PK\x05\x06")
+    entry = one[cd:end]
+    twin = bytearray(entry)
+    twin[46:51] = b"b.bin"  # same data, another name
+    directory = entry + bytes(twin)
+    eocd = bytearray(one[end:])
+    struct.pack_into("<HHII", eocd, 8, 2, 2, len(directory), cd)
+    data = one[:cd] + directory + bytes(eocd)
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 2
+    assert "过大" in _refused(app, data, "c.zip", allowed=DELIVERABLE_KINDS,
+                              max_bytes=64 * 1024, case="ZIP of two entries sharing one stream")
+
+
+def test_a_real_office_document_still_passes(app: Flask) -> None:
+    data = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>" * 50})
+    with app.app_context():
+        row = store(io.BytesIO(data), "报告.docx", allowed=DELIVERABLE_KINDS)
+        assert row.content_type.endswith("wordprocessingml.document")
+        db.session.rollback()

@@ -2,6 +2,8 @@
 # ruff: noqa: E501
 
 T = {
+    '第 %(position)s 个字符是看不见的控制字符或格式字符（%(code)s %(name)s），常见于从网页或文档复制的文字。请删除它（或重新输入本栏）后再提交。': 'Character %(position)s is an invisible control or format character (%(code)s %(name)s), common in text copied from web pages or documents. Please delete it (or type this field again) and submit.',
+    '第 %(position)s 个字符“%(char)s”是上标或下标数字，请用普通数字填写。': 'Character %(position)s (“%(char)s”) is a superscript or subscript digit; please use ordinary digits.',
 '页面已过期或表单来源不明，请返回后刷新页面再提交。': 'This page has expired or the form came from elsewhere. Go back, reload the page and submit again.',
 '您没有权限访问此页面。': 'You do not have permission to open this page.',
 '您要找的页面不存在。': 'The page you are looking for does not exist.',

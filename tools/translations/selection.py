@@ -1,6 +1,7 @@
 """English for the selection area: requests, sign-up, draws (msgid -> msgstr)."""
 
 T = {
+    '含有不可见的控制字符或格式字符（U+%(code)s），公开日志不能记录，请删除后重新填写。': 'Contains an invisible control or format character (U+%(code)s) that the public log cannot record; please remove it and try again.',
     '外部随机数须在报名截止之后才公开：%(detail)s': 'The external randomness must be published after sign-up closes: %(detail)s',
     '公告内容不符合摇号格式，未发布：%(detail)s': 'The notice does not meet the draw format and was not published: %(detail)s',
     '该公告不在报名期。': 'This notice is not open for sign-up.',

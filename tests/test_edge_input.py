@@ -1,0 +1,195 @@
+"""Input at the edge, once for every form (market.forms) and every API parameter: line ends to
+LF, NFC, control and format characters refused next to the field with what was typed kept;
+full-width digits and signs accepted where people type numbers, amounts, dates and codes;
+superscript digits refused clearly.  Before, each of these answered 500 or refused what a
+Chinese IME types."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_wtf import FlaskForm
+
+import market
+from market.accounts.models import Role
+from market.db import db
+from market.domain.text import clean_ascii, clean_text
+from market.forms import Form
+from market.selection.models import Project, SelectionRequest
+from tests.conftest import create_person, csrf_token, login
+from tests.proof.fuzz_support import changed_tables, table_fingerprint
+
+ZWSP = "\u200b"
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+def test_text_rules() -> None:
+    assert clean_text("第一行\r\n第二行\r第三行", multiline=True).value == "第一行\n第二行\n第三行"
+    assert clean_text("a\tb", multiline=True).value == "a b"
+    assert clean_text("Cafe\u0301").value == "Caf\u00e9"
+    for bad in (f"环评{ZWSP}报告", "\x00", "abc\u202e", "\ufeffx", "a\tb", "a\nb"):
+        problem = clean_text(bad).problem
+        assert problem is not None and problem.kind == "control", bad
+    assert clean_text(f"x{ZWSP}").problem.position == 2  # type: ignore[union-attr]
+    assert clean_text("a\nb", multiline=True).problem is None
+    assert clean_text("面积 500m²").problem is None  # a superscript is fine in text
+
+
+def test_number_rules() -> None:
+    assert clean_ascii("３０，０００．５０").value == "30,000.50"
+    assert clean_ascii("－１２").value == "-12"
+    assert clean_ascii("２０２６－１１－０２").value == "2026-11-02"
+    assert clean_ascii("９１５３００００ＭＡ").value == "91530000MA"
+    assert clean_ascii("２０２６０２５期").value == "2026025期"
+    for bad in ("2²", "₃", "¹²"):
+        assert clean_ascii(bad).problem.kind == "superscript", bad  # type: ignore[union-attr]
+
+
+def test_every_form_derives_from_the_cleaning_base_form() -> None:
+    for info in pkgutil.walk_packages(market.__path__, "market."):
+        if not info.name.startswith("market.loadgen"):
+            importlib.import_module(info.name)
+    importlib.import_module("billing.forms")
+    forms: list[type] = []
+    stack = list(FlaskForm.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        forms.append(cls)
+        stack.extend(cls.__subclasses__())
+    outside = [f"{c.__module__}.{c.__qualname__}" for c in forms
+               if c is not Form and not issubclass(c, Form)
+               and c.__module__.startswith(("market", "billing"))]
+    assert outside == []
+    assert len(forms) > 30
+
+
+# --- through the app ------------------------------------------------------------------------------
+
+@pytest.fixture
+def owner(app: Flask):
+    person = create_person(app, Role.OWNER_ADMIN)
+    client = app.test_client()
+    assert login(client, person.email).status_code == 302
+    return client
+
+
+def _project_form(client, **overrides: str) -> dict[str, str]:
+    data = {"name": "东城区第三小学改扩建", "code": "2026-539901-47-01-000123",
+            "fund_source": "fiscal", "investment": "8600", "location": "云川市东城区",
+            "csrf_token": csrf_token(client, "/owner/projects")}
+    data.update(overrides)
+    return data
+
+
+def test_a_zero_width_space_is_refused_next_to_the_field_and_kept(app: Flask, owner) -> None:
+    fingerprint = table_fingerprint(app)
+    before = fingerprint()
+    r = owner.post("/owner/projects", data=_project_form(owner, name=f"东城区{ZWSP}第三小学"))
+    assert r.status_code in (200, 400)
+    page = r.get_data(as_text=True)
+    field = page[page.index('id="name"') - 400:page.index('id="name"') + 1200]
+    assert "第 4 个字符是看不见的控制字符或格式字符（U+200B 零宽空格" in field
+    assert f"东城区{ZWSP}第三小学" in page  # what was typed stays in the field
+    assert changed_tables(before, fingerprint()) == []
+
+
+def test_nfd_full_width_and_crlf_are_stored_normalised(app: Flask, owner) -> None:
+    r = owner.post("/owner/projects", data=_project_form(
+        owner, name=unicodedata.normalize("NFD", "云川市第三小学（é）"),
+        code="２０２６－５３９９０１－４７－０１－０００１２３", investment="８，６００"))
+    assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        project = db.session.scalar(sa.select(Project))
+        assert project.name == "云川市第三小学（\u00e9）"
+        assert project.code == "2026-539901-47-01-000123"
+        assert project.investment_fen == 8600 * 10_000 * 100
+
+
+def test_superscript_digits_are_refused_clearly(app: Flask, owner) -> None:
+    r = owner.post("/owner/projects", data=_project_form(owner, investment="86²"))
+    assert r.status_code in (200, 400)
+    assert "第 3 个字符“²”是上标或下标数字，请用普通数字填写。" in r.get_data(as_text=True)
+
+
+def test_counts_with_superscripts_or_full_width_digits(app: Flask) -> None:
+    from market.selection.helpers import parse_counts
+
+    assert parse_counts("注册环评工程师　２\n造价工程师 1") == {"注册环评工程师": 2, "造价工程师": 1}
+    assert parse_counts("注册环评工程师 ²") is None  # was int("²"): a 500
+
+
+def test_full_width_amounts_and_dates_are_accepted_for_a_payment(app: Flask) -> None:
+    from billing.integration import backend
+    from billing.interface import EngagementRef
+
+    owner = create_person(app, Role.OWNER_DELEGATE)
+    agency = create_person(app, Role.AGENCY_ADMIN)
+    with app.app_context():
+        backend().open_engagement(EngagementRef(7001, owner.org_id, agency.org_id, 12_345_67))
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, owner.email).status_code == 302
+    token = csrf_token(client, "/billing/engagements/7001")
+    r = client.post("/billing/engagements/7001/payments", data={
+        "csrf_token": token, "reference": "ＧＫ－２０２６－００１",
+        "paid_on": "２０２６－１１－０２", "amount": "１２，３４５．６７"})
+    assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        summary = backend().summary(7001)
+        assert summary.paid_fen == 12_345_67
+        from billing.models import Payment
+
+        payment = db.session.scalar(sa.select(Payment))
+        assert payment.reference == "GK-2026-001" and str(payment.paid_on) == "2026-11-02"
+
+
+def test_a_multi_line_text_keeps_its_lines_as_lf(app: Flask) -> None:
+    from market import timeutil
+    from tests.selection.conftest import START, build_city
+    from tests.selection.test_lottery_flow import _publish
+
+    city = build_city(app)
+    with timeutil.frozen(START):
+        req = _publish(city, scope="编制环境影响报告表\r\n含公众参与")
+    with app.app_context():
+        stored = db.session.get(SelectionRequest, req.id)
+        assert stored.scope == "编制环境影响报告表\n含公众参与"
+
+
+# --- search fields and the API ----------------------------------------------------------------------
+
+def test_directory_search_cleans_and_refuses(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/agencies?days_max=２０&fee_max=３０，０００").status_code == 200
+    r = client.get("/agencies?q=%E7%8E%AF%E8%AF%84%E2%80%8B")
+    assert r.status_code == 400
+    assert "U+200B" in r.get_data(as_text=True)
+
+
+def test_api_parameters_clean_and_refuse(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/api/agencies?page=%EF%BC%92").status_code == 200  # full-width 2
+    for bad in ("q=%00", "q=a%E2%80%8Bb", "page=2%C2%B2"):
+        r = client.get(f"/api/agencies?{bad}")
+        assert r.status_code == 400, bad
+        assert r.get_json()["error"]["code"] == "invalid_parameter"
+
+
+@pytest.mark.postgres
+def test_a_nul_in_a_search_is_a_400_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """PostgreSQL refuses NUL in any string: it reached the query and answered 500."""
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, pg_url)
+    client = app.test_client()
+    assert client.get("/api/agencies?q=%00").status_code == 400
+    assert client.get("/agencies?q=%00").status_code == 400
+    with app.app_context():
+        db.engine.dispose()
