@@ -20,6 +20,7 @@ from market.accounts import operations as ops
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
+from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
 PASSWORD = "correct-horse-42"
@@ -194,7 +195,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     """Debian's chromium through Playwright (never `playwright install`)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("browser tests skipped: chromium is not installed (apt-get install chromium)")
@@ -204,3 +205,20 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    reason = axe_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    return Axe()
+
+
+@pytest.fixture
+def browser(chromium: Any, axe: Axe) -> Iterator[Any]:
+    """The browser for one test: every page it loads is checked with axe-core, and a critical
+    or serious violation fails the test (tests/support/live.py)."""
+    checked = CheckedBrowser(chromium, axe)
+    yield checked
+    checked.finish()
