@@ -19,7 +19,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations ## create .venv and install the project with test tools
+# axe-core (npm), injected into every page the browser tests open; pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm is missing: the browser tests will be skipped (apt-get install npm)" >&2; fi
+
+install: $(VENV)/.installed node_modules/.installed translations ## create .venv and node_modules (axe-core) with the test tools
 
 translations: $(VENV)/.installed ## compile the message catalogues (.po -> .mo)
 	$(VENV)/bin/pybabel compile -d market/translations
@@ -56,7 +61,7 @@ typecheck: install ## mypy (strict on lottery/ and market/domain/)
 system: ## install the system parts the suite drives (as root on Debian), or say what will be skipped
 	@tools/system-deps
 
-test: install system lint typecheck ## install what the suite drives, lint, type-check and run the whole suite
+test: system install lint typecheck ## install what the suite drives, lint, type-check and run the whole suite
 	$(VENV)/bin/pytest -q
 
 proof: install ## run tests/proof + tests/backup and write docs/reliability.md from what they measured (fails if a test fails)
@@ -91,4 +96,4 @@ bench-quick: install ## smoke-run every benchmark at small sizes (~3 min); print
 	$(PY) tools/perf_report.py $$out --doc $$out/doc/performance.md; rm -rf $$out; exit $$status
 
 clean: ## remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

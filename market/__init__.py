@@ -167,10 +167,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from market import templating
     from market.auth import current_membership
     from market.domain.fees import format_yuan
     from market.forms import ActionForm
     from market.timeutil import SHANGHAI
+
+    templating.register(app)
 
     @app.template_filter("yuan")
     def yuan(fen: int | None) -> str:

@@ -20,6 +20,7 @@ from market.accounts import operations as ops
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
+from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
 PASSWORD = "correct-horse-42"
@@ -198,7 +199,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     """Debian's chromium through Playwright (never `playwright install`)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("browser tests skipped: chromium is not installed (apt-get install chromium)")
@@ -210,10 +211,28 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    reason = axe_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    return Axe()
+
+
+@pytest.fixture
+def browser(chromium: Any, axe: Axe) -> Iterator[Any]:
+    """The browser for one test: every page it loads is checked with axe-core, and a critical
+    or serious violation fails the test (tests/support/live.py)."""
+    checked = CheckedBrowser(chromium, axe)
+    yield checked
+    checked.finish()
+
+
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
 MISSING_PARTS = {
+    "axe-core is not installed": ("npm, for axe-core (`make install` runs `npm ci`)", "npm"),
     "browser tests skipped": ("Debian's chromium", "chromium"),
     "PostgreSQL tests skipped": ("PostgreSQL", "postgresql"),
     "OCDS tests skipped": ("the OCDS schemas (../shared/ocds beside the checkout)", None),
@@ -227,9 +246,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        for prefix in MISSING_PARTS:
+        for prefix in MISSING_PARTS:  # the most specific first
             if prefix in reason:
                 counts[prefix] = counts.get(prefix, 0) + 1
+                break
     if not counts:
         return
     terminalreporter.section("skipped: this machine lacks a part", sep="=")

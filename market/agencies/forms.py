@@ -42,7 +42,7 @@ class DecisionForm(Form):
 
 class QualificationForm(Form):
     qualification_type = SelectField(_l("资质类型"), validate_choice=False)
-    level = SelectField(_l("资质等级"), choices=[SelectChoice(lv, lv) for lv in QUALIFICATION_LEVELS],
+    level = SelectField(_l("资质等级"), choices=[SelectChoice(lv, _l(lv)) for lv in QUALIFICATION_LEVELS],
                         validate_choice=False)
     number = CodeField(_l("证书编号"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     issuer = StringField(_l("发证机关"), validators=[DataRequired(_REQUIRED), Length(max=200)])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from market.approvals.models import ApprovalCase, Suspension
 from market.db import db
@@ -23,6 +24,7 @@ from market.domain.clock import Pause, Segment, segments
 from market.engagements import clocks
 from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import Engagement
+from market.templating import service_name
 
 APPROVAL, OTHER, OWNER, INTER_OK, INTER_LATE = (
     "approval", "other", "owner", "intermediary_ok", "intermediary_late")
@@ -155,12 +157,14 @@ class Bar:
     y: float
     w: float
     colour: str
-    title: str
+    reason: str  # "running" or why the clock was paused (PauseReason), named by the template
+    span: str
 
 
 @dataclass
 class Lane:
-    label: str
+    label: str  # what the lane is (case or engagement, with the matter or service)
+    detail: str  # whose clock: the engagement's signing or its agency; empty for a case
     href: str
     bars: list[Bar]
     due_x: float | None
@@ -170,27 +174,27 @@ class Lane:
 def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float, str]], int]:
     """The project's clocks as lanes of coloured bars on one time axis, the axis ticks and the
     drawing's height.  Positions are computed here; the template only writes SVG elements."""
-    rows: list[tuple[str, str, Clock]] = []
+    rows: list[tuple[str, str, str, Clock]] = []
     for case in db.session.scalars(sa.select(ApprovalCase).where(
             ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)):
         clock = db.session.get(Clock, case.clock_id) if case.clock_id else None
         if clock is not None:
-            rows.append((f"{case.public_id} {case.matter.name}",
-                         f"/approvals/{case.public_id}", clock))
+            rows.append((case.public_id, case.matter.name, f"/approvals/{case.public_id}",
+                         clock))
     for eng in db.session.scalars(sa.select(Engagement).where(
             Engagement.project_id == project_id).order_by(Engagement.id)):
         for clock in db.session.scalars(sa.select(Clock).where(
                 Clock.engagement_id == eng.id, Clock.kind.in_(("signing", "service")))
                 .order_by(Clock.id)):
-            kind = "签约" if clock.kind == "signing" else eng.agency.name
-            rows.append((f"{eng.public_id} {eng.service_type.name} · {kind}",
+            kind = _("签约") if clock.kind == "signing" else eng.agency.name
+            rows.append((f"{eng.public_id} {service_name(eng.service_type)}", kind,
                          f"/engagements/{eng.public_id}", clock))
-    starts = [c.created_at for _, _, c in rows]
+    starts = [c.created_at for *_, c in rows]
     if not rows:
         return [], [], TOP + 20
     cal = clocks.calendar()
     first = local_date(min(starts))
-    views = [clocks.view(c, now, cal) for _, _, c in rows]
+    views = [clocks.view(c, now, cal) for *_, c in rows]
     last = max([local_date(now)] + [v.due_date for v in views if v.due_date])
     span = max((last - first).days + 1, 7)
     scale = (WIDTH - LEFT - 10) / span
@@ -199,7 +203,7 @@ def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float,
         return round(LEFT + (d - first).days * scale, 1)
 
     out = []
-    for i, ((label, href, clock), view) in enumerate(zip(rows, views, strict=True)):
+    for i, ((label, detail, href, clock), view) in enumerate(zip(rows, views, strict=True)):
         y = TOP + i * ROW
         bars = []
         for s in clock_segments(clock, now):
@@ -208,11 +212,11 @@ def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float,
             if s.kind == "running" and view.due_date and b > view.due_date:
                 if a < view.due_date:
                     bars.append(Bar(x(a), y, max(x(view.due_date) - x(a), 1.5), colour,
-                                    f"{a} – {view.due_date}"))
+                                    s.reason, f"{a} – {view.due_date}"))
                     a = view.due_date
                 colour = COLOURS["late"]
-            bars.append(Bar(x(a), y, max(x(b) - x(a), 1.5), colour, f"{s.reason}: {a} – {b}"))
-        out.append(Lane(label, href, bars, x(view.due_date) if view.due_date else None,
+            bars.append(Bar(x(a), y, max(x(b) - x(a), 1.5), colour, s.reason, f"{a} – {b}"))
+        out.append(Lane(label, detail, href, bars, x(view.due_date) if view.due_date else None,
                         view.state))
     ticks = []
     d = first

@@ -29,6 +29,7 @@ from market.engagements.board import urgent
 from market.engagements.forms import CaseForm, DecideForm, SuspendForm
 from market.forms import ActionForm
 from market.selection.models import Project
+from market.templating import service_name
 
 bp = Blueprint("approvals", __name__)
 
@@ -91,8 +92,9 @@ def _case_form() -> CaseForm:
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.public_id}）") for p in
                                db.session.scalars(sa.select(Project).where(
                                    Project.owner_org_id == org.id).order_by(Project.id.desc()))]
-    form.matter_id.choices = [SelectChoice(m.id, f"{m.name}（{m.department}，{_('承诺')} "
-                                                 f"{m.committed_days}）")
+    form.matter_id.choices = [SelectChoice(m.id, _("%(name)s（%(department)s，承诺 %(n)s 个工作日）",
+                                                   name=m.name, department=m.department,
+                                                   n=m.committed_days))
                               for m in db.session.scalars(sa.select(ApprovalMatter).order_by(
                                   ApprovalMatter.name))]
     return form
@@ -245,8 +247,8 @@ def timeline_page(public_id: str) -> str:
 def _names(model: Any, keyed: dict[int, Any]) -> dict[int, str]:
     if not keyed:
         return {}
-    return {row.id: row.name for row in db.session.scalars(sa.select(model).where(
-        model.id.in_(list(keyed))))}
+    return {row.id: service_name(row) if isinstance(row, ServiceType) else row.name
+            for row in db.session.scalars(sa.select(model).where(model.id.in_(list(keyed))))}
 
 
 def _ranking(keyed: dict[int, list[int]], names: dict[int, str],

@@ -28,10 +28,13 @@ from market.domain.calendar import library_schedule
 
 bp = Blueprint("calendar", __name__)
 
+# The years the calendar knows (the working-day arithmetic refuses dates after 2100).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 def _year_arg() -> int:
     year = request.args.get("year", type=int) or timeutil.today_local().year
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     return year
 
@@ -58,13 +61,14 @@ def year_page() -> str:
     row = db.session.get(CalendarYear, year)
     return render_template("calendar/year.html", year=year, months=months, schedule=row,
                            provisional=cal.provisional(date(year, 6, 30)),
-                           today=timeutil.today_local())
+                           today=timeutil.today_local(), first_year=FIRST_YEAR,
+                           last_year=LAST_YEAR)
 
 
 @bp.route("/operator/calendar/<int:year>", methods=["GET", "POST"])
 @access("operator")
 def edit_year(year: int) -> ResponseReturnValue:
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     row = db.session.get(CalendarYear, year)
     form = YearScheduleForm()

@@ -16,6 +16,7 @@ from market.catalogue.forms import ApprovalMatterForm, ServiceTypeForm
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.forms import show_error
+from market.templating import service_name
 
 bp = Blueprint("catalogue", __name__, url_prefix="/operator")
 
@@ -72,7 +73,7 @@ def edit_service_type(code: str) -> ResponseReturnValue:
 def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
     form = ApprovalMatterForm()
     types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
-    form.service_type_ids.choices = [SelectChoice(t.id, f"{t.code} {t.name}") for t in types]
+    form.service_type_ids.choices = [SelectChoice(t.id, service_name(t)) for t in types]
     if existing is not None and not form.is_submitted():
         form.code.data, form.name.data, form.department.data = (
             existing.code, existing.name, existing.department)

@@ -50,6 +50,10 @@ class ClockRow:
     case_id: str | None
     subject: str  # service type or approval matter
     view: ClockView
+    subject_en: str = ""  # the service type's English name, when the catalogue has one
+
+    def subject_for(self, locale: str) -> str:
+        return self.subject_en if self.subject_en and locale.startswith("en") else self.subject
 
 
 def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
@@ -72,6 +76,7 @@ def _query(org_id: int | None, side: str | None) -> sa.Select[Any]:
                    Clock.start_date, Clock.since, Clock.pause_reason, Clock.used,
                    Clock.paused_by_reason, Clock.extensions, Clock.stop_date, Clock.due_date,
                    Engagement.public_id.label("eng"), ServiceType.name.label("service"),
+                   ServiceType.name_en.label("service_en"),
                    ApprovalCase.public_id.label("case"), ApprovalMatter.name.label("matter"))
          .outerjoin(Engagement, Engagement.id == Clock.engagement_id)
          .outerjoin(ServiceType, ServiceType.id == Engagement.service_type_id)
@@ -91,7 +96,8 @@ def _finished(rows: Iterable[Any], now: datetime, cal: WorkingCalendar,
     for r in rows:
         view = finish(clocks.tally_from_row(r), r.limit_days, cal,
                       max(now, r.last_at) if r.last_at else now, wd)
-        out.append(ClockRow(r.id, r.kind, r.eng, r.case, r.service or r.matter or "", view))
+        out.append(ClockRow(r.id, r.kind, r.eng, r.case, r.service or r.matter or "", view,
+                            r.service_en or ""))
     return out
 
 

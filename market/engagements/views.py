@@ -68,6 +68,24 @@ PAUSE_REASONS = {
     "correction": _l("申请人补正"),
     "hearing": _l("听证"),
 }
+# The audit events an engagement's history shows (market.audit tags), in words.
+AUDIT_NAMES = {
+    "system:engagement:create": _l("中选结果确认，生成委托"),
+    "owner:contract:upload": _l("业主上传合同"),
+    "agency:contract:upload": _l("中介机构上传合同"),
+    "owner:contract:confirm": _l("业主确认合同"),
+    "agency:contract:confirm": _l("中介机构确认合同"),
+    "agency:materials:ask": _l("中介机构要求补充资料"),
+    "owner:materials:answer": _l("业主补充资料"),
+    "agency:deliverable:submit": _l("中介机构提交服务成果"),
+    "owner:deliverable:accept": _l("业主验收通过"),
+    "owner:deliverable:return": _l("业主退回服务成果"),
+    "owner:engagement:extend": _l("业主同意延长服务时限"),
+    "owner:engagement:cancel": _l("业主取消委托"),
+    "owner:rating:create": _l("业主提交服务评价"),
+    "agency:rating:reply": _l("中介机构回复评价"),
+    "party:complaint:file": _l("提交投诉"),
+}
 EVENT_NAMES = {
     "start": _l("开始计时"),
     "pause": _l("暂停"),
@@ -81,6 +99,7 @@ EVENT_NAMES = {
 def clock_words() -> dict[str, Any]:
     return {"clock_states": CLOCK_STATES, "clock_kinds": CLOCK_KINDS,
             "pause_reasons": PAUSE_REASONS, "engagement_states": STATE_NAMES,
+            "audit_names": AUDIT_NAMES,
             "clock_board": _clock_board}
 
 

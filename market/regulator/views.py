@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -9,6 +10,8 @@ from flask_login import current_user
 
 from market.accounts.models import OrgKind
 from market.auth import access, current_org
+from market.catalogue.models import ServiceType
+from market.db import db
 from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
@@ -16,6 +19,7 @@ from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
 from market.regulator.svg import observed_vs_expected
+from market.templating import service_name
 from market.timeutil import today_local
 from market.transparency import log
 
@@ -182,10 +186,14 @@ def fairness() -> ResponseReturnValue:
                             ([s.service, a.agency, a.entered, a.wins, f"{a.expected:.4f}",
                               f"{a.p_value:.6g}", int(a.flagged)]
                              for s in report.services for a in s.agencies))
+    services = {t.code: service_name(t) for t in db.session.scalars(
+        sa.select(ServiceType).where(ServiceType.code.in_([s.service for s in report.services])))}
     charts = {s.service: observed_vs_expected(
         [(names.get(a.agency, a.agency), a.wins, a.expected, a.flagged) for a in s.agencies],
-        _("%(service)s：实际中选次数与期望次数", service=s.service)) for s in report.services}
-    return render_template("regulator/fairness.html", report=report, names=names, charts=charts)
+        _("%(service)s：实际中选次数与期望次数", service=services.get(s.service, s.service)))
+        for s in report.services}
+    return render_template("regulator/fairness.html", report=report, names=names, charts=charts,
+                           services=services)
 
 
 @bp.route("/clocks")

@@ -22,6 +22,7 @@ from market.selection.errors import SelectionError
 from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestForm
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
+from market.templating import grade, service_name
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
 
@@ -100,11 +101,11 @@ def _prepare(form: RequestForm) -> None:
     org = require_org()
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.code}）") for p in db.session.scalars(
         sa.select(Project).where(Project.owner_org_id == org.id).order_by(Project.id.desc()))]
-    form.service_code.choices = [SelectChoice(s.code, s.name) for s in db.session.scalars(
+    form.service_code.choices = [SelectChoice(s.code, service_name(s)) for s in db.session.scalars(
         sa.select(ServiceType).order_by(ServiceType.code))]
     form.qualification_level.choices = [SelectChoice("", _("不限"))] + [
-        SelectChoice(v, v) for v in QUALIFICATION_LEVELS]
-    form.witnesses.choices = [SelectChoice(u.id, f"{u.name}（{label}）")
+        SelectChoice(v, grade(v)) for v in QUALIFICATION_LEVELS]
+    form.witnesses.choices = [SelectChoice(u.id, f"{u.name}（{_(label)}）")
                               for u, label in ops.eligible_witnesses(org)]
     _requirement_choices(form)
 

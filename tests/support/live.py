@@ -1,14 +1,22 @@
-"""Serve an app on loopback in a thread, for the browser tests."""
+"""Serve an app on loopback in a thread, for the browser tests; and check every page those tests
+load with axe-core (npm's accessibility rules, installed by `make install`)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What fails a test: axe-core's two highest impacts.  "moderate" and "minor" are reported by
+# axe as advice and left to review.
+FAILING_IMPACTS = ("critical", "serious")
 
 
 @contextmanager
@@ -37,3 +45,149 @@ def open_page(browser: Any, site: str, email: str | None, password: str | None =
         page.click("button[type=submit]")
         page.wait_for_selector("[data-test=dashboard-title]")
     return page
+
+
+# --- axe-core on every page -------------------------------------------------------------------
+
+def axe_missing_reason() -> str | None:
+    """Why the accessibility check cannot run, or None when it can."""
+    if AXE.exists():
+        return None
+    return (f"browser tests skipped: axe-core is not installed ({AXE.relative_to(ROOT)} is "
+            "missing; `make install` runs `npm ci`, which needs node and npm: "
+            "apt-get install npm)")
+
+
+_RUN = """async (impacts) => {
+  if (document.contentType !== "text/html") { return null; }
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + " — " + n.failureSummary
+      .replace(/\\s+/g, " ").slice(0, 240)),
+    more: Math.max(0, v.nodes.length - 4)}));
+}"""
+
+
+class AccessibilityViolations(AssertionError):
+    """axe-core found critical or serious violations on a page a test loaded."""
+
+
+class Axe:
+    """Runs axe-core on each page load it is told about, once the test next touches the page
+    (an event handler cannot call back into the page in Playwright's sync API), and raises
+    :class:`AccessibilityViolations` with a readable list on any critical or serious one."""
+
+    def __init__(self) -> None:
+        self.source = AXE.read_text(encoding="utf-8")
+        self._loaded: set[int] = set()
+        self.checked: list[str] = []  # the URLs audited, in order
+
+    def watch(self, page: Any) -> None:
+        page.on("load", lambda p: self._loaded.add(id(p)))
+
+    def check_if_loaded(self, page: Any) -> None:
+        if id(page) in self._loaded and not page.is_closed():
+            self.check(page)
+
+    def check(self, page: Any) -> None:
+        from playwright.sync_api import Error
+
+        try:
+            page.evaluate(self.source)
+            found = page.evaluate(_RUN, list(FAILING_IMPACTS))
+        except Error as exc:
+            if "navigat" in str(exc) or "context was destroyed" in str(exc):
+                return  # the page moved on: the next load is checked instead
+            raise
+        self._loaded.discard(id(page))
+        if found is None:
+            return
+        self.checked.append(page.url)
+        if found:
+            raise AccessibilityViolations(format_violations(page.url, found))
+
+
+def format_violations(url: str, found: list[dict[str, Any]]) -> str:
+    lines = [f"axe-core: {len(found)} critical/serious accessibility rule(s) fail on {url}"]
+    for v in found:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
+        lines.extend(f"      {node}" for node in v["nodes"])
+        if v["more"]:
+            lines.append(f"      … and {v['more']} more")
+    return "\n".join(lines)
+
+
+class _Proxy:
+    """Forwards everything to the wrapped Playwright object; methods check the page after."""
+
+    _passthrough: frozenset[str] = frozenset()
+
+    def __init__(self, target: Any, axe: Axe) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_axe", axe)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value) or name in self._passthrough:
+            return value
+        return self._after(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
+
+    def _after(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        return method
+
+
+class CheckedPage(_Proxy):
+    _passthrough = frozenset({"on", "once", "remove_listener", "is_closed", "evaluate"})
+
+    @property
+    def context(self) -> CheckedContext:
+        return CheckedContext(self._target.context, self._axe)
+
+    def close(self, **kwargs: Any) -> None:
+        self._axe.check_if_loaded(self._target)
+        self._target.close(**kwargs)
+
+    def _after(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            self._axe.check_if_loaded(self._target)
+            return result
+        return call
+
+
+class CheckedContext(_Proxy):
+    def new_page(self, **kwargs: Any) -> CheckedPage:
+        page = self._target.new_page(**kwargs)
+        self._axe.watch(page)
+        return CheckedPage(page, self._axe)
+
+    def close(self, **kwargs: Any) -> None:
+        for page in self._target.pages:
+            self._axe.check_if_loaded(page)
+        self._target.close(**kwargs)
+
+
+class CheckedBrowser(_Proxy):
+    """A Playwright browser whose every page is checked with axe-core (see :class:`Axe`)."""
+
+    def new_context(self, **kwargs: Any) -> CheckedContext:
+        return CheckedContext(self._target.new_context(**kwargs), self._axe)
+
+    def new_page(self, **kwargs: Any) -> CheckedPage:
+        page = self._target.new_page(**kwargs)
+        self._axe.watch(page)
+        return CheckedPage(page, self._axe)
+
+    def finish(self) -> None:
+        """Check the pages a test loaded last and never touched again, and close them."""
+        for context in self._target.contexts:
+            for page in context.pages:
+                try:
+                    self._axe.check_if_loaded(page)
+                finally:
+                    page.close()
+            context.close()

@@ -7,8 +7,10 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// Countdowns to a deadline: <span data-countdown="ISO time">, e.g. the witnesses' deadline on
-// a draw page.  Shows "2d 03:04:05" (language-neutral); the deadline itself is printed beside it.
+// Countdowns to a deadline: <span data-countdown="ISO time" data-format-days="…%(days)s…%(time)s"
+// data-format-day="…" data-format-time="…%(time)s">, e.g. the witnesses' deadline on a draw page.
+// The formats come translated from the page ("还剩 2 天 03:04:05" / "2 days 03:04:05 left");
+// the deadline itself is printed beside it.
 (function () {
   var nodes = document.querySelectorAll("[data-countdown]");
   if (!nodes.length) { return; }
@@ -19,7 +21,9 @@ document.addEventListener("click", function (event) {
       var left = Math.max(0, Math.floor((Date.parse(node.getAttribute("data-countdown")) - now) / 1000));
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
       var m = Math.floor(left % 3600 / 60), s = left % 60;
-      node.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+      var format = node.getAttribute(d === 0 ? "data-format-time" : (d === 1 ? "data-format-day" : "data-format-days"));
+      node.textContent = (format || "%(time)s").replace("%(days)s", String(d))
+        .replace("%(time)s", pad(h) + ":" + pad(m) + ":" + pad(s));
     });
   }
   tick();
@@ -48,4 +52,28 @@ document.addEventListener("click", function (event) {
   }
   service.addEventListener("change", filter);
   filter();
+})();
+
+// Phones show a table row as a stack of "heading: value" lines (site.css, .table.stacks); a cell
+// cannot read its column's heading from CSS, so it is copied onto the cell here.  Without this
+// file the table keeps its columns and scrolls sideways.
+(function () {
+  document.querySelectorAll("table.table").forEach(function (table) {
+    var labels = [];
+    table.querySelectorAll("thead tr:first-child th").forEach(function (th) {
+      for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(th.textContent.trim()); }
+    });
+    if (!labels.length) { return; }
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        var span = cell.colSpan || 1;
+        if (labels[column] && span < labels.length && cell.textContent.trim()) {
+          cell.setAttribute("data-label", labels[column]);
+        }
+        column += span;
+      });
+    });
+    table.classList.add("stacks");
+  });
 })();
