@@ -1,0 +1,245 @@
+"""Domain events (领域事件): what one area did, for the areas that react to it.
+
+An operation sends an event after its change is flushed (:func:`send`); the receivers run at
+once, in the same transaction, so what they write commits or rolls back with the change that
+caused it.  Receivers live in the area that reacts (billing, approvals, notifications, credit,
+the approval systems' webhook outbox…) and are connected by ``create_app`` through
+:func:`connect`; the sending area imports nothing of theirs.
+
+Every event has a stable dotted ``name`` and carries only JSON-serialisable facts (ids, public
+ids, times), so that a receiver outside the process can be fed from :func:`payload`; a receiver
+in the process loads what it needs from the session (the objects are already in its identity
+map).  Names are a public contract once a webhook or an export carries them: add, never rename.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+E = TypeVar("E", bound="Event")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every domain event: ``at`` is the business time of what happened (aware UTC)."""
+
+    name: ClassVar[str] = ""
+    at: datetime
+
+
+def payload(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready data: ``{"name", "at", ...fields}`` (times RFC 3339 in UTC)."""
+    data: dict[str, Any] = {"name": event.name}
+    for field in dataclasses.fields(event):
+        value = getattr(event, field.name)
+        if isinstance(value, datetime):
+            value = value.isoformat().replace("+00:00", "Z")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        data[field.name] = value
+    return data
+
+
+def send(event: Event) -> None:
+    """Hand ``event`` to every receiver connected to its name, in the caller's transaction."""
+    if not event.name:
+        raise TypeError(f"{type(event).__name__} has no event name")
+    _signals.signal(event.name).send(event)
+
+
+def connect(kind: type[E], receiver: Callable[[E], None]) -> None:
+    """Call ``receiver(event)`` for every event of ``kind``.  Idempotent (one app per test
+    connects the same module-level receivers again); held strongly."""
+
+    def call(event: Any) -> None:
+        receiver(event)
+
+    # blinker keys a receiver by identity: keep one wrapper per (kind, receiver).
+    key = (kind.name, receiver)
+    wrapper = _wrappers.setdefault(key, call)
+    _signals.signal(kind.name).connect(wrapper, weak=False)
+
+
+_wrappers: dict[tuple[str, Callable[..., None]], Callable[[Any], None]] = {}
+
+
+def names() -> list[str]:
+    """Every event name defined here (for the catalogue in the docs and the webhook filter)."""
+    return sorted(c.name for c in _all(Event) if c.name)
+
+
+def _all(cls: type[Event]) -> list[type[Event]]:
+    out: list[type[Event]] = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all(sub))
+    return out
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+# Selection (采购) ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestEvent(Event):
+    request_id: int
+    request_public_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestPublished(RequestEvent):
+    name: ClassVar[str] = "request.published"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestFailed(RequestEvent):
+    """流标: too few eligible sign-ups, no valid quote, or every alternate used up."""
+
+    name: ClassVar[str] = "request.failed"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestVoided(RequestEvent):
+    """A selection voided (an upheld objection, missed witnesses) or withdrawn by its owner."""
+
+    name: ClassVar[str] = "request.voided"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardEvent(Event):
+    award_id: int
+    request_id: int
+    request_public_id: str
+    agency_org_id: int
+    agency_public_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardOffered(AwardEvent):
+    name: ClassVar[str] = "award.offered"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardPassed(AwardEvent):
+    """The award left this agency (declined, timed out, cancelled) for the next alternate."""
+
+    name: ClassVar[str] = "award.passed"
+    how: str  # declined / timed_out / cancelled
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardConfirmed(AwardEvent):
+    name: ClassVar[str] = "award.confirmed"
+
+
+# Engagements (委托) -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementEvent(Event):
+    engagement_id: int
+    engagement_public_id: str
+    project_code: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContractConfirmed(EngagementEvent):
+    name: ClassVar[str] = "contract.confirmed"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementStarted(EngagementEvent):
+    """The service clock started (at contract confirmation)."""
+
+    name: ClassVar[str] = "engagement.started"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementPaused(EngagementEvent):
+    """The agency waits on the owner (materials asked for)."""
+
+    name: ClassVar[str] = "engagement.paused"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementResumed(EngagementEvent):
+    name: ClassVar[str] = "engagement.resumed"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementAccepted(EngagementEvent):
+    """The owner accepted the deliverable: the engagement is done."""
+
+    name: ClassVar[str] = "engagement.accepted"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementCancelled(EngagementEvent):
+    name: ClassVar[str] = "engagement.cancelled"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EngagementOverdue(EngagementEvent):
+    """Raised once by the periodic command when the service clock passes its due date."""
+
+    name: ClassVar[str] = "engagement.overdue"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliverableEvent(EngagementEvent):
+    deliverable_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliverableSubmitted(DeliverableEvent):
+    name: ClassVar[str] = "deliverable.submitted"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliverableAccepted(DeliverableEvent):
+    name: ClassVar[str] = "deliverable.accepted"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliverableReturned(DeliverableEvent):
+    name: ClassVar[str] = "deliverable.returned"
+
+
+# Approval cases (办件) ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CaseClockEvent(Event):
+    case_id: int
+    case_public_id: str
+    project_code: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CaseClockWarning(CaseClockEvent):
+    """Raised once when a case's clock enters its warning days."""
+
+    name: ClassVar[str] = "case.clock.warning"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CaseClockOverdue(CaseClockEvent):
+    name: ClassVar[str] = "case.clock.overdue"
+
+
+# Supervision (监管) -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SanctionIssued(Event):
+    name: ClassVar[str] = "sanction.issued"
+    sanction_id: int
+    agency_org_id: int
+    kind: str  # warning / suspension / blacklist
