@@ -3,8 +3,8 @@ reason; an index on the re-announcement link (重新公告) that both notices fo
 
 Hand-written.  Existing requests were never withdrawn, so the new columns start NULL.
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 04:00:00
 
 """
@@ -15,8 +15,8 @@ import market.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0014'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

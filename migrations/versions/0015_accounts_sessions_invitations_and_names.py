@@ -12,8 +12,8 @@ Hand-written.
   others get NULL (they keep their names; a rename by the operator sorts them out).
 * ``organisation.status_reason``: why the operator refused an owner's registration.
 
-Revision ID: 0013
-Revises: 0016
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-27 10:00:00
 
 """
@@ -25,8 +25,8 @@ import market.db  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0016'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

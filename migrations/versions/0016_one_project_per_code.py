@@ -8,8 +8,8 @@ event ``system:project:code-duplicate`` keeps the code it had and the project it
 Nothing else moves: requests, engagements and approval cases stay with their project.
 Downgrade drops the index and puts those codes back from the audit events.
 
-Revision ID: 0018
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -20,8 +20,8 @@ from market import timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

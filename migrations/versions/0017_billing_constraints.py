@@ -8,8 +8,8 @@ the part of each funding that reduced the contract account, in payment order.  A
 which a payment race already settled more than the fee, or released twice, cannot take the new
 constraints: the upgrade stops and names the engagements to correct first.
 
-Revision ID: 0015
-Revises: 0018
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 04:00:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0018'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ Only columns are added to existing tables (no CHECK on ``sealing``): on SQLite a
 rebuilds the table, which its foreign keys refuse once rows point at it.  A downgrade leaves
 quotes sealed to opening keys that the older code cannot open.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-28 09:00:00
 
@@ -24,7 +24,7 @@ import market.db  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
