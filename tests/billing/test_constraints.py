@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from billing.integration import backend
 from billing.models import BillingEngagement, LedgerTransaction, Payment
 from market.db import db
+from market.timeutil import today_local
 from tests.billing.conftest import Parties, assert_ledger_balanced, create_parties, open_engagement
 from tests.conftest import make_app
 
@@ -29,7 +30,8 @@ AT = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
 def _pay(app: Flask, eid: int, reference: str, amount: int) -> None:
     with app.app_context():
-        backend().record_offline_payment(eid, reference=reference, paid_on=date(2026, 11, 2),
+        # Paid today: the engagement opened today, and a payment may not predate its contract.
+        backend().record_offline_payment(eid, reference=reference, paid_on=today_local(),
                                          amount_fen=amount)
         db.session.commit()
 
@@ -122,7 +124,7 @@ def _unlocked_worker(args: tuple[str, str, int, int, Any]) -> str:
         barrier.wait(timeout=30)
         try:
             billing.record_offline_payment(eid, reference=f"TR-{n:04d}",
-                                           paid_on=date(2026, 11, 2), amount_fen=FEE)
+                                           paid_on=today_local(), amount_fen=FEE)
             db.session.commit()
             return "ok"
         except BillingError:
