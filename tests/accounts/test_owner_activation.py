@@ -10,9 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from market import timeutil
-from market.accounts.models import Organisation, User
+from market.accounts import operations as ops
+from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.operations import AccountError
 from market.audit import AuditEvent
 from market.db import db
 from market.domain.codes import make_credit_code
@@ -149,29 +152,65 @@ def test_a_refusal_has_a_reason_the_applicant_sees_and_releases_name_and_code(ap
     assert (again.status, again.status_reason, again.credit_code) == ("pending", None, code(3))
 
 
-@pytest.mark.parametrize("lookalike", [
-    "云川青禾环境科技有限公司 ", "云川青禾环境科技\u3000有限公司", "云川青禾环境科技\u200b有限公司"])
-def test_a_name_that_reads_the_same_is_refused_and_nothing_stored(any_app: Flask,
-                                                                   lookalike: str) -> None:
-    assert register(any_app.test_client(), kind="agency", org_name="云川青禾环境科技有限公司",
-                    email="first@test.example.cn") == 302
-    client = any_app.test_client()
-    r = client.post("/register", data={
-        "kind": "owner", "org_name": lookalike, "credit_code": code(9), "region": "云川市",
+def _register_second(client: FlaskClient, org_name: str) -> TestResponse:
+    return client.post("/register", data={
+        "kind": "owner", "org_name": org_name, "credit_code": code(9), "region": "云川市",
         "name": "后来者", "email": "second@test.example.cn", "phone": "",
         "password": "good-password-1", "confirm": "good-password-1",
         "csrf_token": csrf_token(client, "/register")})
-    assert r.status_code == 400
-    assert "已有单位使用这个名称" in r.get_data(as_text=True)
-    with any_app.app_context():
+
+
+def _only_the_first_is_stored(app: Flask) -> None:
+    with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
 
 
+@pytest.mark.parametrize("lookalike", ["云川青禾环境科技有限公司 ", "云川青禾环境科技\u3000有限公司"])
+def test_a_name_that_reads_the_same_is_refused_and_nothing_stored(any_app: Flask,
+                                                                   lookalike: str) -> None:
+    assert register(any_app.test_client(), kind="agency", org_name="云川青禾环境科技有限公司",
+                    email="first@test.example.cn") == 302
+    r = _register_second(any_app.test_client(), lookalike)
+    assert r.status_code == 400
+    assert "已有单位使用这个名称" in r.get_data(as_text=True)
+    _only_the_first_is_stored(any_app)
+
+
+def test_a_name_with_an_invisible_character_is_refused_for_that_character(any_app: Flask) -> None:
+    """The form edge names the invisible character (where it is, what it is) before the name
+    rule sees the name: the person learns what to delete, with what they typed kept."""
+    assert register(any_app.test_client(), kind="agency", org_name="云川青禾环境科技有限公司",
+                    email="first@test.example.cn") == 302
+    r = _register_second(any_app.test_client(), "云川青禾环境科技\u200b有限公司")
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "第 9 个字符是看不见的控制字符或格式字符（U+200B 零宽空格" in page
+    assert "已有单位使用这个名称" not in page  # one message: the character to delete
+    assert 'value="云川青禾环境科技\u200b有限公司"' in page
+    _only_the_first_is_stored(any_app)
+
+
+def test_a_lookalike_name_that_skips_the_form_is_refused_by_the_name_rule(app: Flask) -> None:
+    """Loaders and commands create organisations without the form edge: the name's key still
+    drops the invisible character, so the lookalike is refused there too."""
+    with app.app_context():
+        ops.create_organisation(OrgKind.AGENCY, "云川青禾环境科技有限公司")
+        db.session.commit()
+        with pytest.raises(AccountError) as refused:
+            ops.create_organisation(OrgKind.OWNER, "云川青禾环境科技\u200b有限公司")
+        assert refused.value.field == "org_name"
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
+
+
 def test_names_are_stored_cleaned(app: Flask) -> None:
-    assert register(app.test_client(), org_name="  云川\u3000市\u200b东城区教育局 ") == 302
-    org = org_named(app, "云川 市东城区教育局")
+    assert register(app.test_client(), org_name="  云川\u3000市 \u3000东城区教育局 ") == 302
+    org = org_named(app, "云川 市 东城区教育局")
     assert org.name_key == "云川市东城区教育局"
+    with app.app_context():  # what reaches the rule without the form edge
+        shown = ops.create_organisation(OrgKind.OWNER, "云川市\u200b西城区教育局 ").name
+        assert shown == "云川市西城区教育局"
 
 
 @pytest.mark.postgres
