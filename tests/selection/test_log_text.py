@@ -58,23 +58,22 @@ def test_one_line_joins_lines_and_keeps_the_rest() -> None:
         event_text(" \r\n ", "reason")
 
 
-def test_amending_with_a_label_the_log_refuses_changes_nothing(city: City) -> None:
-    """End to end: the owner amends an open request with a zero-width space in the draw's
-    issue number.  Refused next to the field; every table (the log included) unchanged; the
-    log still audits and the next sign-up still logs under the same, still open, lottery."""
+def test_amending_with_a_reason_the_log_refuses_changes_nothing(city: City) -> None:
+    """End to end: the owner amends an open request with a zero-width space in the reason, the
+    text an amendment logs (the plan's labels are computed).  Refused next to the field with
+    what was typed kept; every table (the log included) unchanged; the log still audits and
+    the next sign-up still logs under the same, still open, lottery."""
     app = city.app
     with timeutil.frozen(START):
         req = _publish(city)
         assert _sign_up(city, city.agencies[0], req.public_id) == 302
         fingerprint = table_fingerprint(app)
         before = fingerprint()
-        status, page = _amend(city, req, external_issue=f"2026026{ZWSP}期", title="改了标题",
-                              reason="更正开奖期号")
-        assert status in (200, 400), page[-2000:]
+        status, page = _amend(city, req, title="改了标题", reason=f"更正{ZWSP}开奖期号")
+        assert status == 400, page[-2000:]
         assert changed_tables(before, fingerprint()) == []
-        # The message is shown next to the issue-number field, with what was typed kept.
-        field = page[page.index('name="external_issue"'):][:1500]
-        assert "控制字符或格式字符" in field or "控制字符或格式字符" in page
+        field = page[page.index('name="reason"'):][:1500]
+        assert "控制字符或格式字符" in field and f"更正{ZWSP}开奖期号" in field
         assert "改了标题" in page
         with app.app_context():
             assert run_audit().ok
@@ -89,7 +88,7 @@ def test_amending_with_a_label_the_log_refuses_changes_nothing(city: City) -> No
 
 def test_amend_refuses_a_bad_label_before_its_first_write(city: City) -> None:
     """The operation itself, without the request's rollback: the old lottery is not voided
-    and nothing is logged when the new announcement would be refused."""
+    and nothing is logged when the void or the new announcement would be refused."""
     app = city.app
     with timeutil.frozen(START):
         req = _publish(city)
@@ -99,18 +98,42 @@ def test_amend_refuses_a_bad_label_before_its_first_write(city: City) -> None:
             user = db.session.scalar(sa.select(User).where(User.email == city.owner.email))
             size = log.size()
             data = request_ops.input_of(request)
-            data.external_issue = f"2026026{ZWSP}期"
+            data.title = "改了标题"
+            with pytest.raises(SelectionError) as caught:  # a reason written around the form
+                request_ops.amend(owner, request, data, f"更正{ZWSP}标题", user)
+            assert caught.value.field == "reason"
+            # A witness label written around the form reaches the re-announcement (an
+            # amendment's last step) and is refused before the void is written.
+            witness = min(request.witnesses, key=lambda w: w.position)
+            witness.label = f"见证人1：张{ZWSP}三"
             with pytest.raises(SelectionError) as caught:
-                request_ops.amend(owner, request, data, "更正开奖期号", user)
-            assert caught.value.field == "external_issue"
-            # Bypassing the form's checks: the label reaches the re-announcement itself.
-            request.external_label = f"双色球 2026026{ZWSP}期"
-            with pytest.raises(SelectionError):
-                draw.reannounce(request, "公告更正：期号")
+                draw.reannounce(request, "公告更正：标题")
+            assert caught.value.field == "witnesses"
             db.session.flush()
             assert log.size() == size
             assert [lo.state for lo in db.session.scalars(sa.select(Lottery))] == ["open"]
             db.session.rollback()
+
+
+def test_a_witness_name_with_an_invisible_character_is_logged_without_it(city: City) -> None:
+    """An amendment builds the witnesses' labels afresh from their names: a name written
+    around the form with a zero-width space gives a label the log accepts."""
+    app = city.app
+    with timeutil.frozen(START):
+        req = _publish(city)
+        with app.app_context():
+            regulator = db.session.scalar(sa.select(User).where(
+                User.email == city.regulator.email))
+            regulator.name = f"监管{ZWSP}人员甲"
+            db.session.commit()
+        status, page = _amend(city, req, title="改了标题", reason="更正标题")
+        assert status == 302, page[-2000:]
+    with app.app_context():
+        new = draw.current_lottery(db.session.get(SelectionRequest, req.id))
+        labels = [e["label"] for e in new.announcement["entropy_plan"]]
+        assert "见证人2：监管人员甲（监管人员）" in labels
+        assert not any(ZWSP in label for label in labels)
+        assert run_audit().ok
 
 
 def test_amend_with_a_multi_line_reason_logs_it_on_one_line(city: City) -> None:
