@@ -26,6 +26,8 @@ def register(client: FlaskClient, key_file: dict[str, Any] | None = None) -> dic
         "public_key": key_file["public_key"],
         "csrf_token": csrf_token(client, "/regulator/keys")})
     assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    # back to the keys page (a redirect to the login page would be a 302 too)
+    assert r.headers["Location"].endswith("/regulator/keys"), r.headers["Location"]
     return key_file
 
 
