@@ -57,7 +57,8 @@ def test_a_sanction_reason_exported_as_csv_is_text_not_a_formula(city: City) -> 
         r = post(city, city.regulator, "/regulator/sanctions/new", {
             "agency": city.agency_id(city.agencies[0]), "kind": "warning",
             "reason": "=HYPERLINK(\"http://evil.example\",\"详情\")",
-            "legal_basis": "@SUM(1+1)", "starts_on": "2026-03-01", "ends_on": "2026-06-30"})
+            "legal_basis": "@SUM(1+1)", "starts_on": "2026-03-01", "ends_on": "2026-06-30",
+            "action": "confirm"})  # the confirmation step of the form (a preview stores nothing)
         assert r.status_code == 302
         response = city.client(city.regulator).get("/regulator/sanctions?format=csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="sanctions.csv"'
