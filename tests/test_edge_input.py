@@ -114,8 +114,27 @@ def test_nfd_full_width_and_crlf_are_stored_normalised(app: Flask, owner) -> Non
 
 def test_superscript_digits_are_refused_clearly(app: Flask, owner) -> None:
     r = owner.post("/owner/projects", data=_project_form(owner, investment="86²"))
-    assert r.status_code in (200, 400)
-    assert "第 3 个字符“²”是上标或下标数字，请用普通数字填写。" in r.get_data(as_text=True)
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "第 3 个字符“²”是上标或下标数字，请用普通数字填写。" in page
+    assert "请填写以万元为单位的数字" not in page  # one message: the character to change
+
+
+def test_a_superscript_in_a_price_gets_the_one_clear_message(app: Flask) -> None:
+    from market import timeutil
+    from tests.selection.conftest import START, build_city
+    from tests.selection.test_lottery_flow import _project, _request_form
+
+    city = build_city(app)
+    with timeutil.frozen(START):
+        c = city.client(city.owner)
+        data = _request_form(city, _project(city), price="30000²")
+        data["csrf_token"] = csrf_token(c, "/owner/requests/new")
+        r = c.post("/owner/requests/new", data=data)
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "第 6 个字符“²”是上标或下标数字，请用普通数字填写。" in page
+    assert "请填写以元为单位的金额" not in page
 
 
 def test_counts_with_superscripts_or_full_width_digits(app: Flask) -> None:

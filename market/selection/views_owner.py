@@ -45,7 +45,9 @@ def projects() -> ResponseReturnValue:
         valid = form.validate()
         investment = yuan_to_fen(form.investment.data)
         if form.investment.data and (investment is None or investment < 0):
-            form.investment.errors = [_("请填写以万元为单位的数字，最多两位小数。")]
+            # after the edge's message about the character (superscript, invisible), not over it
+            if not form.investment.errors:
+                form.investment.errors = [_("请填写以万元为单位的数字，最多两位小数。")]
             valid = False
         # every problem of every field at once, each next to its field
         _show(form, ops.project_problems(
@@ -160,7 +162,8 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         field = getattr(form, name)
         money[name] = yuan_to_fen(field.data)
         if field.data and money[name] is None:
-            field.errors = [*field.errors, _("请填写以元为单位的金额，最多两位小数。")]
+            if not field.errors:  # the edge already named the character it refused
+                field.errors = [_("请填写以元为单位的金额，最多两位小数。")]
             ok = False
     closes = local_to_utc(form.signup_closes_at.data)
     if closes is None and form.method.data == "direct":
