@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from flask import flash
+import wtforms
+from flask import current_app, flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as flask_wtf_translations
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
@@ -23,7 +25,9 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    FieldList,
     FloatField,
+    FormField,
     IntegerField,
     PasswordField,
     StringField,
@@ -31,6 +35,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields import Field
+from wtforms.meta import DefaultMeta
 
 from market.domain.text import Cleaned, Problem, clean_ascii, clean_text
 from market.i18n import N_
@@ -88,15 +93,22 @@ def clean_field_value(field: Field, value: str) -> Cleaned:
     return clean_text(value, multiline=multiline)
 
 
-def _cleaned(form: Form, formdata: Any) -> Any:
+def _cleaned(form: Any, formdata: Any) -> Any:
     """``formdata`` with every text value cleaned; what each field's value had wrong is kept in
-    ``form.edge_problems`` for :meth:`Form.validate`."""
-    fields = getattr(form, "_fields", {})
+    ``form.edge_problems`` for :meth:`Form.validate`.
+
+    Fields are found by their full name (a :class:`SubForm`'s carry its prefix).  The values of
+    a nested form (``FieldList``/``FormField``) are left to that form, which knows their fields;
+    a :class:`SubForm` leaves the keys that are not its own to the form it sits in."""
+    fields = {f.name: f for f in getattr(form, "_fields", {}).values()}
+    nested = tuple(f.name + "-" for f in fields.values() if isinstance(f, FieldList | FormField))
+    own_only = isinstance(form, SubForm)
     out: MultiDict[str, Any] = MultiDict()
     for key, values in formdata.lists():
         field = fields.get(key)
         for value in values:
-            if not isinstance(value, str) or isinstance(field, PasswordField):
+            if (not isinstance(value, str) or isinstance(field, PasswordField)
+                    or (field is None and (own_only or key.startswith(nested)))):
                 out.add(key, value)
                 continue
             cleaned = (clean_field_value(field, value) if field is not None
@@ -107,7 +119,29 @@ def _cleaned(form: Form, formdata: Any) -> Any:
     return out
 
 
-class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
+class _EdgeChecked:
+    """What :class:`Form` and :class:`SubForm` share: the problems found while cleaning, shown
+    as the only message of their field."""
+
+    _fields: dict[str, Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.edge_problems: dict[str, Problem] = {}
+        super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))  # type: ignore[misc]
+        by_name = {f.name: f for f in self._fields.values()}
+        for name, problem in self.edge_problems.items():
+            field = by_name.get(name)
+            if field is not None:
+                # The only message for this field: a parse error about the same character
+                # ("not a valid integer") would say less.
+                field.errors = [problem_message(problem)]
+        return ok and not self.edge_problems
+
+
+class Form(_EdgeChecked, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """Base form: CSRF on (Flask-WTF) and input cleaned at the edge (see the module)."""
 
     class Meta(FlaskForm.Meta):  # type: ignore[misc]
@@ -117,19 +151,23 @@ class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
                 return wrapped
             return _cleaned(form, wrapped)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.edge_problems: dict[str, Problem] = {}
-        super().__init__(*args, **kwargs)
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        ok = bool(super().validate(extra_validators))
-        for name, problem in self.edge_problems.items():
-            field = self._fields.get(name)
-            if field is not None:
-                # The only message for this field: a parse error about the same character
-                # ("not a valid integer") would say less.
-                field.errors = [problem_message(problem)]
-        return ok and not self.edge_problems
+class SubForm(_EdgeChecked, wtforms.Form):  # type: ignore[misc]
+    """A form nested in a :class:`Form` (``FormField``, a row of a ``FieldList``): its values
+    are cleaned at the edge like its parent's, and its fields' own messages ("not a valid
+    integer") are in the user's language, as Flask-WTF gives them to a :class:`Form`."""
+
+    class Meta(DefaultMeta):  # type: ignore[misc]
+        def wrap_formdata(self, form: SubForm, formdata: Any) -> Any:
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None or not hasattr(wrapped, "lists"):
+                return wrapped
+            return _cleaned(form, wrapped)
+
+        def get_translations(self, form: SubForm) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return flask_wtf_translations
 
 
 class ActionForm(Form):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import wtforms
 from flask import Flask
 from flask_wtf import FlaskForm
 
@@ -20,7 +21,7 @@ import market
 from market.accounts.models import Role
 from market.db import db
 from market.domain.text import clean_ascii, clean_text
-from market.forms import Form
+from market.forms import Form, SubForm
 from market.selection.models import Project, SelectionRequest
 from tests.conftest import create_person, csrf_token, login
 from tests.proof.fuzz_support import changed_tables, table_fingerprint
@@ -58,16 +59,16 @@ def test_every_form_derives_from_the_cleaning_base_form() -> None:
             importlib.import_module(info.name)
     importlib.import_module("billing.forms")
     forms: list[type] = []
-    stack = list(FlaskForm.__subclasses__())
+    stack = list(wtforms.Form.__subclasses__())  # nested forms (a FieldList's rows) too
     while stack:
         cls = stack.pop()
         forms.append(cls)
         stack.extend(cls.__subclasses__())
     outside = [f"{c.__module__}.{c.__qualname__}" for c in forms
-               if c is not Form and not issubclass(c, Form)
+               if not issubclass(c, Form | SubForm)
                and c.__module__.startswith(("market", "billing"))]
     assert outside == []
-    assert len(forms) > 30
+    assert len([c for c in forms if issubclass(c, FlaskForm)]) > 30
 
 
 # --- through the app ------------------------------------------------------------------------------
@@ -138,10 +139,36 @@ def test_a_superscript_in_a_price_gets_the_one_clear_message(app: Flask) -> None
 
 
 def test_counts_with_superscripts_or_full_width_digits(app: Flask) -> None:
-    from market.selection.helpers import parse_counts
+    """A practitioner requirement is a row of type and count: a full-width count is read as
+    its digits, a superscript one is refused next to the count (was int("²"): a 500)."""
+    from market import timeutil
+    from tests.selection.conftest import START, build_city
+    from tests.selection.test_lottery_flow import _project, _request_form
+    from tests.selection.test_request_form import PRAC, _catalogue, _errors
 
-    assert parse_counts("注册环评工程师　２\n造价工程师 1") == {"注册环评工程师": 2, "造价工程师": 1}
-    assert parse_counts("注册环评工程师 ²") is None  # was int("²"): a 500
+    city = build_city(app)
+    _catalogue(app)
+    with timeutil.frozen(START):
+        c = city.client(city.owner)
+        data = _request_form(city, _project(city))
+        data["practitioners-0-kind"] = PRAC
+
+        def post(count: str) -> tuple[int, str]:
+            data["practitioners-0-count"] = count
+            data["csrf_token"] = csrf_token(c, "/owner/requests/new")
+            r = c.post("/owner/requests/new", data=data)
+            return r.status_code, r.get_data(as_text=True)
+
+        status, page = post("²")
+        assert status == 400
+        assert _errors(page)["practitioners-0-count"] == [
+            "第 1 个字符“²”是上标或下标数字，请用普通数字填写。"]
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id))) == 0
+        status, page = post("２")
+        assert status == 302, page[-2000:]
+    with app.app_context():
+        assert db.session.scalar(sa.select(SelectionRequest)).practitioners == {PRAC: 2}
 
 
 def test_full_width_amounts_and_dates_are_accepted_for_a_payment(app: Flask) -> None:

@@ -19,10 +19,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.forms import CodeField, Form, NumberField
+from market.forms import CodeField, Form, NumberField, SubForm
 
 _REQUIRED = _l("请填写此项。")
 PRACTITIONER_ROWS = 3  # rows of the practitioner requirement shown; more appear once filled
@@ -45,7 +44,7 @@ class OrderedPeopleField(SelectMultipleField):  # type: ignore[misc]  # WTForms 
         return chosen + [None] * (count - len(chosen))
 
 
-class PractitionerRow(SubForm):  # type: ignore[misc]
+class PractitionerRow(SubForm):
     """One practitioner requirement: a certificate type of the service's catalogue, a count."""
 
     kind = SelectField(_l("执业资格类型"), validators=[Optional()], validate_choice=False)
