@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -174,18 +175,23 @@ def test_counts_with_superscripts_or_full_width_digits(app: Flask) -> None:
 def test_full_width_amounts_and_dates_are_accepted_for_a_payment(app: Flask) -> None:
     from billing.integration import backend
     from billing.interface import EngagementRef
+    from market import timeutil
 
     owner = create_person(app, Role.OWNER_DELEGATE)
     agency = create_person(app, Role.AGENCY_ADMIN)
-    with app.app_context():
-        backend().open_engagement(EngagementRef(7001, owner.org_id, agency.org_id, 12_345_67))
-        db.session.commit()
-    client = app.test_client()
-    assert login(client, owner.email).status_code == 302
-    token = csrf_token(client, "/billing/engagements/7001")
-    r = client.post("/billing/engagements/7001/payments", data={
-        "csrf_token": token, "reference": "ＧＫ－２０２６－００１",
-        "paid_on": "２０２６－１１－０２", "amount": "１２，３４５．６７"})
+    # The contract is confirmed on 2026-11-02 and paid that day (a payment may not predate its
+    # contract nor be dated after today).
+    with timeutil.frozen(datetime(2026, 11, 2, 2, 0, tzinfo=UTC)):
+        with app.app_context():
+            backend().open_engagement(EngagementRef(7001, owner.org_id, agency.org_id,
+                                                    12_345_67))
+            db.session.commit()
+        client = app.test_client()
+        assert login(client, owner.email).status_code == 302
+        token = csrf_token(client, "/billing/engagements/7001")
+        r = client.post("/billing/engagements/7001/payments", data={
+            "csrf_token": token, "reference": "ＧＫ－２０２６－００１",
+            "paid_on": "２０２６－１１－０２", "amount": "１２，３４５．６７"})
     assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
     with app.app_context():
         summary = backend().summary(7001)
