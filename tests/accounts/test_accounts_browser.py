@@ -57,8 +57,11 @@ def log_in(page: Any, site: str, email: str, password: str = PASSWORD) -> None:
 
 
 def log_out(page: Any) -> None:
-    page.click("nav >> text=退出")
-    page.wait_for_selector("nav >> text=登录")
+    toggle = page.locator("[data-test=menu-toggle]")
+    if toggle.is_visible():  # on a phone the header's links are folded into the menu
+        toggle.click()
+    page.click("[data-test=logout]")
+    page.wait_for_selector("[data-test=logout]", state="detached")
 
 
 def fits(page: Any, width: int) -> None:
