@@ -49,6 +49,12 @@ _SYSTEM_PATTERNS = [(msgid, _pattern(msgid)) for msgid in SYSTEM_TEXTS]
 # draw's plan is the Chinese name and the issue, e.g. "福彩双色球 2026138期").
 LOTTERY_GAMES = {"福彩双色球": N_("福彩双色球"), "福彩3D": N_("福彩3D")}
 _WITNESS = re.compile(r"见证人(?P<n>\d+)（(?P<account>[^）]+)）")
+# A witness as the request's plan names them (market.selection.requests.witness_label):
+# position, name as typed, and the role that made them eligible.
+WITNESS_ROLES = {"采购管理人": N_("采购管理人"), "采购受托人": N_("采购受托人"),
+                 "监管人员": N_("监管人员")}
+_WITNESS_NAMED = re.compile(r"见证人(?P<n>\d+)：(?P<name>.*)（(?P<role>"
+                            + "|".join(WITNESS_ROLES) + r")）")
 _DRAND = re.compile(r"drand quicknet 第(?P<round>\d+)轮")
 _ISSUE = re.compile(r"(?P<game>\S+) (?P<issue>\d+)期")
 
@@ -90,6 +96,9 @@ def source_label(label: str | None) -> str:
         return label or ""
     if m := _WITNESS.fullmatch(label):
         return str(_("见证人 %(n)s（%(account)s）", n=m["n"], account=m["account"]))
+    if m := _WITNESS_NAMED.fullmatch(label):
+        return str(_("见证人 %(n)s：%(name)s（%(role)s）", n=m["n"], name=m["name"],
+                     role=_(WITNESS_ROLES[m["role"]])))
     if m := _DRAND.fullmatch(label):
         return str(_("drand quicknet 第 %(round)s 轮", round=m["round"]))
     if (m := _ISSUE.fullmatch(label)) and m["game"] in LOTTERY_GAMES:

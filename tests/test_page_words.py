@@ -24,6 +24,7 @@ from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.engagements.models import Engagement
 from market.engagements.views import AUDIT_NAMES
+from market.regulator.models import Complaint
 from market.selection.models import Project, SelectionRequest
 from tests.conftest import csrf_token, make_app
 from tests.support.crawl import crawl, entry_points
@@ -61,7 +62,7 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 # Columns holding what people typed, shown as typed on every page.
 TYPED = (SelectionRequest.title, SelectionRequest.scope, Project.name, Organisation.name, User.name,
-         ApprovalMatter.name, ApprovalMatter.department)
+         ApprovalMatter.name, ApprovalMatter.department, Complaint.text)
 
 
 def _vocabulary(app: Flask) -> Vocabulary:

@@ -81,3 +81,7 @@ def test_randomness_sources_in_both_languages(lang: str) -> None:
         "China Welfare Lottery Double Colour Ball, issue 2026150" if english
         else "福彩双色球 2026150期")
     assert source_label("drand quicknet") == "drand quicknet"
+    # a witness as a request's plan names them: position, name as typed, role
+    assert source_label("见证人2：监管员 林若溪（监管人员）") == (
+        "Witness 2: 监管员 林若溪 (Regulator officer)" if english
+        else "见证人2：监管员 林若溪（监管人员）")

@@ -441,8 +441,8 @@ def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
             state="checkpoint", created_at=timeutil.now(), link="/transparency",
             subject=f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）"[:200],
             body=(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
-                  "公开。请现在下载并保存 /transparency/checkpoint 的签名检查点，日后可用它核对日志"
-                  "没有被改写（python -m lottery audit-log --checkpoint）。")))
+                  "公开。请现在到「透明日志」页面下载并保存签名检查点，日后可用它核对日志没有被改写"
+                  "（核对的命令见该页）。")))
 
 
 def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,

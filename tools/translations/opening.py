@@ -92,7 +92,7 @@ T = {
     '管理开标密钥': 'Manage opening keys',
     '请先生成并保存开标密钥文件，或粘贴离线工具显示的公钥。': 'First generate and save an opening key file, or paste the public key the offline tool printed.',
     '请写明停用理由（500 字以内）。': 'Please give a reason for retiring it (at most 500 characters).',
-    '请把密钥文件保存在只有您能使用的地方（如加密的 U 盘），不要发给任何人，也不要交给平台。丢失文件后，已加密到这把密钥的报价只能由其他持有人开启。': 'Keep the key file where only you can use it (an encrypted USB stick, say); never send it to anyone, the platform included. If the file is lost, the quotes encrypted to this key can be opened only by the other holders.',
+    '请把密钥文件保存在只有您能使用的地方（如加密的移动存储设备），不要发给任何人，也不要交给平台。丢失文件后，已加密到这把密钥的报价只能由其他持有人开启。': 'Keep the key file where only you can use it (an encrypted removable drive, say); never send it to anyone, the platform included. If the file is lost, the quotes encrypted to this key can be opened only by the other holders.',
     '请选择您的开标密钥文件。': 'Please choose your opening key file.',
     '运行': 'Run',
     '还没有登记任何开标密钥。': 'No opening key has been registered yet.',
@@ -107,5 +107,5 @@ T = {
     '需要您的密钥': 'Needs your key',
     '未开标（本次竞价失败）': 'Never opened (this sealed bid failed)',
     '密钥已出示，但开标中止：%(error)s': 'The key was presented, but the opening stopped: %(error)s',
-    '（需要 Python 和 pycryptodome），把它显示的公钥粘贴到这里。': ' (needs Python and pycryptodome), and paste the public key it prints here.',
+    '（需要 Python 和 %(library)s），把它显示的公钥粘贴到这里。': ' (needs Python and %(library)s), and paste the public key it prints here.',
 }

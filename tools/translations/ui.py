@@ -22,6 +22,7 @@ T = {
     '福彩双色球': 'China Welfare Lottery Double Colour Ball',
     '福彩3D': 'China Welfare Lottery 3D',
     '见证人 %(n)s（%(account)s）': 'Witness %(n)s (%(account)s)',
+    '见证人 %(n)s：%(name)s（%(role)s）': 'Witness %(n)s: %(name)s (%(role)s)',
     'drand quicknet 第 %(round)s 轮': 'drand quicknet round %(round)s',
     '%(game)s 第 %(issue)s 期': '%(game)s, issue %(issue)s',
     '还剩 %(days)s 天 %(time)s': '%(days)s days %(time)s left',
