@@ -1,6 +1,7 @@
 """Reading a page's forms the way a browser submits them (for tests/proof/test_every_form.py):
 each field's name and the value the page gives it — text as typed, the checked radios and
-boxes, each select's chosen (or first usable) option — so a test fills in only what matters."""
+boxes, each select's chosen option (or its first, as a browser chooses: often the empty "none"
+of an optional choice) — so a test fills in only what matters."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class _Parser(HTMLParser):
             if multiple:
                 self._form.fields.extend((name, v) for v in chosen)
             else:
-                first = chosen or [v for v, _ in options if v] or [""]
+                first = chosen or [v for v, _ in options[:1]] or [""]
                 self._form.fields.append((name, first[0]))
             self._select = None
         elif tag == "textarea" and self._textarea is not None and self._form is not None:

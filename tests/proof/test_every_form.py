@@ -12,6 +12,7 @@ database.  The database is put back to the demo city before each route.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -242,13 +243,101 @@ def _password(ctx: Ctx) -> None:
                                   "csrf_token": csrf_token(c)}).status_code == 302
 
 
+def _invitation_path(ctx: Ctx, c: FlaskClient, page: str, email: str) -> str:
+    """The invitation link shown on ``page`` for ``email`` (the path the inviter copies)."""
+    html = c.get(page).get_data(as_text=True)
+    row = html[html.index(f'data-test="invitation-{email}"'):]
+    match = re.search(r'value="([^"]+)"[^>]*data-test="invitation-link"', row)
+    assert match, (page, email)
+    return "/" + match.group(1).split("/", 3)[3]
+
+
+def _invite(ctx: Ctx, email: str) -> str:
+    """agency1's administrator invites ``email`` to be its staff; the invitation link's path."""
+    c = ctx.client("agency_admin")
+    r = ctx.post(c, "/org/members", {"email": email, "role": "agency_staff"})
+    assert r.status_code == 302, _errors(r)
+    return _invitation_path(ctx, c, "/org/members", email)
+
+
+def _invitation_state(ctx: Ctx, email: str) -> str:
+    return str(ctx.scalar("SELECT state FROM invitation WHERE email = :e ORDER BY id DESC",
+                          e=email))
+
+
+def _member_role(ctx: Ctx, email: str, org: str) -> str | None:
+    return ctx.scalar("SELECT m.role FROM membership m JOIN user_account u ON u.id = m.user_id "
+                      "JOIN organisation o ON o.id = m.organisation_id WHERE u.email = :e "
+                      "AND o.public_id = :o", e=email, o=org)
+
+
 @recipe("accounts.members")
 def _members(ctx: Ctx) -> None:
-    ctx.submit("agency_admin", "/org/members", {
-        "name": "李雷", "email": "lilei@qinghe.example.cn", "role": "agency_staff",
-        "password": "qinghe-staff-2026"})
-    assert ctx.scalar("SELECT m.role FROM membership m JOIN user_account u ON u.id = m.user_id "
-                      "WHERE u.email = 'lilei@qinghe.example.cn'") == "agency_staff"
+    ctx.submit("agency_admin", "/org/members", {"email": "lilei@qinghe.example.cn",
+                                                "role": "agency_staff"})
+    assert ctx.rows("SELECT i.role, i.state, o.public_id FROM invitation i JOIN organisation o "
+                    "ON o.id = i.organisation_id WHERE i.email = 'lilei@qinghe.example.cn'") \
+        == [("agency_staff", "pending", AGENCY1)]
+    assert _member_role(ctx, "lilei@qinghe.example.cn", AGENCY1) is None  # not before accepting
+
+
+@recipe("accounts.invitation")
+def _invitation(ctx: Ctx) -> None:
+    """Whoever holds the link creates the invited address's account and joins."""
+    path = _invite(ctx, "lilei@qinghe.example.cn")
+    ctx.submit("anonymous", path, {"name": "李雷", "phone": "13800000001",
+                                   "password": "qinghe-staff-2026",
+                                   "confirm": "qinghe-staff-2026"})
+    assert _member_role(ctx, "lilei@qinghe.example.cn", AGENCY1) == "agency_staff"
+    assert _invitation_state(ctx, "lilei@qinghe.example.cn") == "accepted"
+
+
+def _invited_colleague(ctx: Ctx) -> tuple[str, str]:
+    """Another agency's administrator, invited to agency1: (e-mail, the invitation's path),
+    the path as found on their dashboard."""
+    other = ctx.scalar("SELECT o.public_id FROM organisation o WHERE o.kind = 'agency' "
+                       "AND o.status = 'admitted' AND o.public_id != :o ORDER BY o.id", o=AGENCY1)
+    email = ctx.email_of("agency_admin", other)
+    _invite(ctx, email)
+    dashboard = ctx.client("agency_admin", email).get("/dashboard").get_data(as_text=True)
+    section = dashboard[dashboard.index('data-test="my-invitations"'):]
+    match = re.search(r'href="(/invitations/[^"]+)"', section)
+    assert match, "the invitation is not on the invitee's dashboard"
+    return email, match.group(1)
+
+
+@recipe("accounts.accept_invitation")
+def _accept_invitation(ctx: Ctx) -> None:
+    email, path = _invited_colleague(ctx)
+    ctx.submit("agency_admin", f"{path}/accept", email=email, page=path)
+    assert _member_role(ctx, email, AGENCY1) == "agency_staff"
+    assert _invitation_state(ctx, email) == "accepted"
+
+
+@recipe("accounts.decline_invitation")
+def _decline_invitation(ctx: Ctx) -> None:
+    email, path = _invited_colleague(ctx)
+    ctx.submit("agency_admin", f"{path}/decline", email=email, page=path)
+    assert _member_role(ctx, email, AGENCY1) is None
+    assert _invitation_state(ctx, email) == "declined"
+
+
+@recipe("accounts.revoke_invitation")
+def _revoke_invitation(ctx: Ctx) -> None:
+    _invite(ctx, "lilei@qinghe.example.cn")
+    invitation = ctx.scalar("SELECT id FROM invitation WHERE email = 'lilei@qinghe.example.cn'")
+    ctx.submit("agency_admin", f"/org/invitations/{invitation}/revoke", page="/org/members")
+    assert _invitation_state(ctx, "lilei@qinghe.example.cn") == "revoked"
+
+
+@recipe("accounts.remove_member")
+def _remove_member(ctx: Ctx) -> None:
+    membership = ctx.scalar("SELECT m.id FROM membership m JOIN user_account u ON "
+                            "u.id = m.user_id WHERE u.email = :e", e=ctx.city.staff_email)
+    ctx.submit("agency_admin", f"/org/members/{membership}/remove", page="/org/members")
+    assert _member_role(ctx, ctx.city.staff_email, AGENCY1) is None
+    assert ctx.scalar("SELECT count(*) FROM user_account WHERE email = :e",
+                      e=ctx.city.staff_email) == 1  # the person keeps the account
 
 
 @recipe("accounts.switch_org")
@@ -287,10 +376,64 @@ def _care_mode(ctx: Ctx) -> None:
 @recipe("operator.regulators")
 def _regulators(ctx: Ctx) -> None:
     ctx.submit("operator", "/operator/regulators", {
-        "org_name": "云川市交通运输局", "name": "赵敏", "email": "zhaomin@jt.yunchuan.example.cn",
-        "password": "regulator-2026-pw"})
-    assert ctx.scalar("SELECT o.kind FROM organisation o WHERE o.name = '云川市交通运输局'") \
-        == "regulator"
+        "org_name": "云川市交通运输局", "email": "zhaomin@jt.yunchuan.example.cn"})
+    assert ctx.rows("SELECT i.role, i.state, o.kind FROM invitation i JOIN organisation o "
+                    "ON o.id = i.organisation_id WHERE o.name = '云川市交通运输局'") \
+        == [("regulator", "pending", "regulator")]
+
+
+@recipe("operator.revoke_invitation")
+def _operator_revoke_invitation(ctx: Ctx) -> None:
+    email = "zhaomin@jt.yunchuan.example.cn"
+    r = ctx.post(ctx.client("operator"), "/operator/regulators",
+                 {"org_name": "云川市交通运输局", "email": email})
+    assert r.status_code == 302, _errors(r)
+    invitation = ctx.scalar("SELECT id FROM invitation WHERE email = :e", e=email)
+    ctx.submit("operator", f"/operator/invitations/{invitation}/revoke",
+               page="/operator/regulators")
+    assert _invitation_state(ctx, email) == "revoked"
+
+
+def _pending_owner(ctx: Ctx) -> tuple[str, int]:
+    """The demo owner waiting for the operator's check: public id and id."""
+    public_id, org_id = ctx.rows("SELECT public_id, id FROM organisation WHERE kind = 'owner' "
+                                 "AND status = 'pending' ORDER BY id")[0]
+    return str(public_id), int(org_id)
+
+
+@recipe("operator.activate_owner")
+def _activate_owner(ctx: Ctx) -> None:
+    owner, _id = _pending_owner(ctx)
+    ctx.submit("operator", f"/operator/owners/{owner}/activate", page="/operator/owners")
+    assert ctx.scalar("SELECT status FROM organisation WHERE public_id = :o", o=owner) \
+        == "active"
+
+
+REFUSAL = "统一社会信用代码与营业执照不一致，请核对后重新提交。"
+
+
+@recipe("operator.refuse_owner")
+def _refuse_owner(ctx: Ctx) -> None:
+    owner, org_id = _pending_owner(ctx)
+    ctx.submit("operator", f"/operator/owners/{owner}/refuse", {f"o{org_id}-reason": REFUSAL},
+               page="/operator/owners")
+    assert ctx.rows("SELECT status, status_reason FROM organisation WHERE public_id = :o",
+                    o=owner) == [("rejected", REFUSAL)]
+
+
+@recipe("accounts.reapply")
+def _reapply(ctx: Ctx) -> None:
+    from market.domain.codes import make_credit_code
+
+    owner, org_id = _pending_owner(ctx)
+    r = ctx.post(ctx.client("operator"), f"/operator/owners/{owner}/refuse",
+                 {f"o{org_id}-reason": REFUSAL}, page="/operator/owners")
+    assert r.status_code == 302, _errors(r)
+    code = make_credit_code("11539902MB0000054")
+    ctx.submit("owner_admin", "/org/reapply", {"credit_code": code},
+               email=ctx.email_of("owner_admin", owner), page="/dashboard")
+    assert ctx.rows("SELECT status, status_reason, credit_code FROM organisation "
+                    "WHERE public_id = :o", o=owner) == [("pending", None, code)]
 
 
 # --- agencies: admission, qualifications, practitioners, listings; review --------------------
@@ -438,6 +581,18 @@ def _edit_year(ctx: Ctx) -> None:
     assert ctx.scalar("SELECT confirmed FROM calendar_year WHERE year = :y", y=year) in (1, True)
 
 
+@recipe("draw_schedule.edit_year")
+def _edit_draw_year(ctx: Ctx) -> None:
+    year = timeutil.today_local().year + 2
+    ctx.submit("operator", f"/operator/draw-schedule/{year}", {
+        "ssq_no_draw": f"{year}-02-10..{year}-02-16", "fc3d_no_draw": f"{year}-02-10..{year}-02-16",
+        "source": f"中国福利彩票发行管理中心 {year} 年春节休市公告", "confirmed": "y"})
+    row = ctx.rows("SELECT confirmed, source, ssq_no_draw FROM draw_schedule_year "
+                   "WHERE year = :y", y=year)[0]
+    assert row[0] in (1, True) and row[1].endswith("春节休市公告")
+    assert f"{year}-02-13" in str(row[2])
+
+
 # --- the regulator, complaints, ratings --------------------------------------------------------
 
 @recipe("regulator.new_sanction")
@@ -470,6 +625,64 @@ def _draw_audit(ctx: Ctx) -> None:
     note = ctx.scalar("SELECT note FROM log_checkpoint ORDER BY size LIMIT 1")
     r = ctx.submit("regulator", "/regulator/draws", {"note": note}, expect=200)
     assert 'data-test="consistency-ok"' in r.get_data(as_text=True)
+
+
+def _demo_key_file(ctx: Ctx, email: str) -> dict[str, Any]:
+    """The demo regulator's opening key file, as the demo loader saved it for them."""
+    from market.selection.demo_award import DEMO_KEY_DIR
+
+    path = Path(ctx.app.instance_path) / DEMO_KEY_DIR / f"{email.split('@')[0]}.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _key_of(ctx: Ctx, email: str) -> str:
+    return str(ctx.scalar("SELECT k.key_id FROM opening_key k JOIN user_account u ON "
+                          "u.id = k.holder_id WHERE u.email = :e AND k.retired_at IS NULL",
+                          e=email))
+
+
+@recipe("openings.keys")
+def _register_opening_key(ctx: Ctx) -> None:
+    """The browser generates the key and fills in its public half; only that is posted."""
+    from tests.support.opening import new_key_file
+
+    old = _key_of(ctx, DEMO_LOGIN["regulator"])
+    key_file = new_key_file(holder=str(ctx.scalar(
+        "SELECT account_id FROM user_account WHERE email = :e", e=DEMO_LOGIN["regulator"])))
+    ctx.submit("regulator", "/regulator/keys", {"public_key": key_file["public_key"]})
+    assert _key_of(ctx, DEMO_LOGIN["regulator"]) == key_file["key_id"]
+    assert ctx.scalar("SELECT retired_at FROM opening_key WHERE key_id = :k", k=old) is not None
+
+
+@recipe("openings.retire")
+def _retire_opening_key(ctx: Ctx) -> None:
+    key = _key_of(ctx, DEMO_LOGIN["regulator"])
+    ctx.submit("regulator", f"/regulator/keys/{key}/retire", {"reason": "密钥文件所在的电脑已报废"},
+               page="/regulator/keys")
+    assert ctx.rows("SELECT retired_at IS NOT NULL, retire_reason FROM opening_key "
+                    "WHERE key_id = :k", k=key) == [(1, "密钥文件所在的电脑已报废")]
+
+
+@recipe("openings.opening_page")
+def _present_opening_key(ctx: Ctx) -> None:
+    """At the opening time the regulator presents its key as the browser does: it fetches its
+    sealed shares, opens them with its key file locally and posts only the opened shares."""
+    from tests.support.opening import shares_for
+
+    public_id, closes = ctx.rows("SELECT public_id, signup_closes_at FROM selection_request "
+                                 "WHERE method = 'sealed_bid' AND state = 'open' ORDER BY id")[0]
+    closes = datetime.fromisoformat(str(closes))
+    key_file = _demo_key_file(ctx, DEMO_LOGIN["regulator"])
+    page = f"/regulator/openings/{public_id}"
+    with timeutil.frozen((closes if closes.tzinfo else closes.replace(tzinfo=UTC))
+                         + timedelta(minutes=1)):
+        shares = shares_for(ctx.client("regulator"), public_id, key_file)
+        ctx.submit("regulator", page, {"shares": shares})
+    assert ctx.scalar("SELECT opened_at FROM selection_request WHERE public_id = :p",
+                      p=public_id) is not None
+    assert ctx.scalar("SELECT count(*) FROM bid b JOIN selection_request r ON "
+                      "r.id = b.request_id WHERE r.public_id = :p AND b.amount_fen IS NULL",
+                      p=public_id) == 0  # every quote opened
 
 
 @recipe("credit.new_complaint")
@@ -507,11 +720,13 @@ def _request_values(ctx: Ctx, project: int, **over: str) -> dict[str, Any]:
                            e=DEMO_LOGIN["regulator"])
     return {"project_id": str(project), "service_code": "EIA", "title": "东城区第九小学环评",
             "scope": "编制环境影响报告表并通过技术评估", "qualification_type": "",
-            "qualification_level": "", "practitioners": "", "price_kind": "fixed",
+            "qualification_level": "", "price_kind": "fixed",
+            # a requirement row from the service's catalogue (the issue is computed, not typed)
+            "practitioners-0-kind": "环境影响评价工程师", "practitioners-0-count": "1",
             "price": "32000", "cap": "", "floor": "", "service_days": "20",
             "signing_days": "5", "method": "lottery",
             "signup_closes_at": closes.strftime("%Y-%m-%dT%H:%M"), "external_kind": "ssq",
-            "external_issue": f"{closes.year}{closes.timetuple().tm_yday // 3 + 2:03d}期",
+            # the witness slots in order, one of them a regulator (independent of the owner)
             "avoid": "", "witnesses": [str(delegate), str(regulator)], **over}
 
 
@@ -537,9 +752,16 @@ def _new_request(ctx: Ctx) -> None:
     project = ctx.scalar("SELECT p.id FROM project p JOIN organisation o ON "
                          "o.id = p.owner_org_id WHERE o.public_id = :o ORDER BY p.id", o=OWNER1)
     before = ctx.scalar("SELECT count(*) FROM selection_request WHERE state = 'draft'")
-    ctx.submit("owner_admin", "/owner/requests/new", _request_values(ctx, project))
+    r = ctx.submit("owner_admin", "/owner/requests/new", _request_values(ctx, project))
     assert ctx.scalar("SELECT count(*) FROM selection_request WHERE state = 'draft'") \
         == before + 1
+    public_id = r.headers["Location"].rsplit("/", 1)[1]
+    assert json.loads(ctx.scalar("SELECT practitioners FROM selection_request "
+                                 "WHERE public_id = :p", p=public_id)) == {"环境影响评价工程师": 1}
+    assert [role for (role,) in ctx.rows(
+        "SELECT m.role FROM witness w JOIN selection_request r ON r.id = w.request_id "
+        "JOIN membership m ON m.user_id = w.user_id WHERE r.public_id = :p ORDER BY w.position",
+        p=public_id)] == ["owner_delegate", "regulator"]
 
 
 @recipe("owner.edit_request")
@@ -571,6 +793,35 @@ def _amend(ctx: Ctx) -> None:
                email=ctx.email_of("owner_admin", owner))
     assert ctx.scalar("SELECT count(*) FROM amendment a JOIN selection_request r ON "
                       "r.id = a.request_id WHERE r.public_id = :p", p=public_id) >= 1
+
+
+def _failed_request(ctx: Ctx) -> tuple[str, int, str]:
+    """A failed request (流标): public id, id, and its owner administrator's e-mail."""
+    public_id, rid, owner = ctx.rows(
+        "SELECT r.public_id, r.id, o.public_id FROM selection_request r JOIN organisation o "
+        "ON o.id = r.owner_org_id WHERE r.state = 'failed' ORDER BY r.id")[0]
+    return str(public_id), int(rid), ctx.email_of("owner_admin", owner)
+
+
+@recipe("owner.reannounce")
+def _reannounce(ctx: Ctx) -> None:
+    """The guided form comes filled with the failed request's terms; saved as they stand, they
+    become the re-announcement's draft."""
+    public_id, rid, email = _failed_request(ctx)
+    r = ctx.submit("owner_admin", f"/owner/requests/{public_id}/reannounce", email=email)
+    draft = r.headers["Location"].rsplit("/", 1)[1]
+    assert ctx.rows("SELECT state, reannounces_id FROM selection_request WHERE public_id = :p",
+                    p=draft) == [("draft", rid)]
+
+
+@recipe("owner.withdraw")
+def _withdraw_request(ctx: Ctx) -> None:
+    public_id, _rid, email = _failed_request(ctx)
+    reason = "项目建设方案调整，本次不再选取中介机构。"
+    ctx.submit("owner_admin", f"/owner/requests/{public_id}/withdraw", {"reason": reason},
+               email=email, page=f"/owner/requests/{public_id}")
+    assert ctx.rows("SELECT cancel_reason, cancelled_at IS NOT NULL FROM selection_request "
+                    "WHERE public_id = :p", p=public_id) == [(reason, 1)]
 
 
 # --- agencies taking part: sign-up, withdrawal, bids, awards, objections ----------------------
@@ -740,6 +991,8 @@ def _witness(ctx: Ctx) -> None:
 
 @recipe("lotteries.external")
 def _external(ctx: Ctx) -> None:
+    """Two entries: the operator types the result with its official date, a regulator types
+    it again on its own; only then is it logged and the draw run."""
     lottery, witnesses, after_close, after_t = _lottery_after_close(ctx)
     with timeutil.frozen(after_close):
         for n, (role, email) in enumerate(witnesses):
@@ -747,9 +1000,23 @@ def _external(ctx: Ctx) -> None:
             assert c.get(f"/lotteries/{lottery}").status_code == 200
             assert ctx.post(c, f"/lotteries/{lottery}/witness", {"value": f"8811223{n}"},
                             page=f"/lotteries/{lottery}").status_code == 302
+    with ctx.app.app_context():
+        from market.selection.models import Lottery
+
+        row = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery))
+        available_at = row.announcement["entropy_plan"][-1]["available_at"]
+        db.session.remove()
+    drawn_on = datetime.strptime(available_at, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=UTC).astimezone(timeutil.SHANGHAI).date().isoformat()
+    typed = {"value": "3 7 12 19 25 31 + 9", "official_date": drawn_on}
     with timeutil.frozen(after_t):
-        ctx.submit("operator", f"/lotteries/{lottery}/external",
-                   {"value": "3 7 12 19 25 31 + 9"}, page=f"/lotteries/{lottery}")
+        first = ctx.post(ctx.client("operator"), f"/lotteries/{lottery}/external", typed,
+                         page=f"/lotteries/{lottery}")
+        assert first.status_code == 302, _errors(first)
+        assert ctx.scalar("SELECT state FROM lottery WHERE lottery_id = :l", l=lottery) \
+            == "frozen"  # one entry is not enough
+        ctx.submit("regulator", f"/lotteries/{lottery}/external", typed,
+                   page=f"/lotteries/{lottery}")
     assert ctx.scalar("SELECT state FROM lottery WHERE lottery_id = :l", l=lottery) == "drawn"
 
 
