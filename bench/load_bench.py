@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_lines  # noqa: E402
 from bench.serve import gunicorn  # noqa: E402
-from market.agencies.generate import GENERATED_PASSWORD  # noqa: E402
-from market.loadgen import LoadSizes  # noqa: E402
+from devdata.loadgen import LoadSizes  # noqa: E402
+from devdata.loadgen.agencies import GENERATED_PASSWORD  # noqa: E402
 
 FLASK = str(ROOT / ".venv/bin/flask")
 LUA = str(ROOT / "bench/wrk_stats.lua")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import stat
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -209,18 +211,29 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from market.agencies.generate import agencies_cli
     from market.backup.cli import backup_cli
-    from market.demo import demo_cli
     from market.notify import clocks_cli
     from market.selection.cli import selection_cli
     from market.storage import uploads_cli
     from market.transparency.cli import transparency_cli
 
-    app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(transparency_cli)
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)
     app.cli.add_command(uploads_cli)
-    app.cli.add_command(agencies_cli)
+    if app.config.get("ENV") != "production":
+        for name, command in _development_commands():
+            app.cli.add_command(command, name)
+
+
+DEVELOPMENT_COMMANDS = "market.development_commands"
+
+
+@functools.cache
+def _development_commands() -> tuple[tuple[str, Any], ...]:
+    """The commands installed packages declare under the ``market.development_commands`` entry
+    point (pyproject.toml): demo data and load generators, whose accounts have published
+    passwords.  Looked up by name rather than imported, so a production process never loads
+    their code; once per process, as the installed packages do not change while it runs."""
+    return tuple((ep.name, ep.load()) for ep in entry_points(group=DEVELOPMENT_COMMANDS))

@@ -134,7 +134,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
 
 
 def _client(city: DemoCity, email: str):  # type: ignore[no-untyped-def]
-    from market import demo
+    from devdata import demo
 
     client = city.app.test_client()
     assert login(client, email, demo.DEMO_PASSWORD).status_code == 302, email

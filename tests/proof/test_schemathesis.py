@@ -32,7 +32,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from market import demo
+from devdata import demo
 from market.db import db
 from tests.conftest import make_app
 from tests.proof.report import record

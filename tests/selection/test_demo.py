@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 
+from devdata import demo
 from lottery.verify import verify_bundle
-from market import demo
 from market.db import db
 from market.domain import sealed_bid as sb
 from market.selection.draw import bundle

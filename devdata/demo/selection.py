@@ -128,10 +128,10 @@ def _run(req: SelectionRequest, signups: int, rng: random.Random, operator: User
 
 def load(now: datetime) -> None:
     """Add the demo draws (called by ``flask demo load`` after agencies and listings)."""
-    from market.selection import demo_award
+    from devdata.demo import award as demo_award
 
     draw_schedule(now)
-    demo_award.load(now)  # issue 6's requests come first: they happened earlier
+    demo_award.load(now)  # first: these requests happened earlier, and log times only go forward
     rng = random.Random(20261125)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()
