@@ -1,4 +1,4 @@
-"""Directory benchmark (issue 4): p95 of the public directory and /api/agencies with two
+"""Directory benchmark: p95 of the public directory and /api/agencies with two
 filters, throughput under wrk against gunicorn compared with a route that does no work (Flask's
 static route; /healthz is measured too), and growth from 10,000 to 100,000 agencies.  SQLite,
 or PostgreSQL with --postgres; ``--out FILE`` writes the table for tools/perf_report.py

@@ -1,4 +1,4 @@
-"""Load matrix (issue 10): the app served as in production, driven by wrk on loopback.
+"""Load matrix: the app served as in production, driven by wrk on loopback.
 
 For each database (SQLite file; a throwaway PostgreSQL cluster), in a fresh migrated database:
 ``flask demo generate-load`` (10,000 agencies, 5,000 requests, 2,000 lotteries, a draw log of

@@ -163,4 +163,4 @@ def load_command() -> None:
                f"own in the browser): {folder}/regulator1.json, {folder}/regulator2.json")
 
 
-demo_cli.add_command(generate_load_command)  # flask demo generate-load (market/loadgen)
+demo_cli.add_command(generate_load_command)  # flask demo generate-load (devdata/loadgen)

@@ -1,5 +1,5 @@
 # ruff: noqa: S608  # fixed SQL of this file (demo e-mails, table names), no outside input
-"""Authorization beyond the route × role matrix (issue 10, "Bad input").
+"""Authorization beyond the route × role matrix (bad input).
 
 * IDOR: every route with an object id in its URL that belongs to one organisation, asked for by
   the same role from another organisation of the demo city, answers 404 (or 403), shows none of

@@ -1,5 +1,5 @@
 """The demo city's selections: finished lotteries whose bundles verify, a failed request, one
-open for sign-up; issue 6's sealed bids (one sealed, one opened with a tie drawn by lottery),
+open for sign-up; sealed bids (one sealed, one opened with a tie drawn by lottery),
 credit merit, a direct selection, a decline passed to the alternate, an objection upheld and
 one rejected; the whole log audits."""
 
