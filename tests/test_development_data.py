@@ -11,7 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 
+from market.accounts import operations as ops
+from market.accounts.models import Organisation, OrgKind
+from market.db import db
 from tests.test_app import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +99,34 @@ def test_a_production_app_never_loads_development_code(tmp_path: Path) -> None:
     commands, loaded = done.stdout.splitlines()
     assert "'uploads'" in commands and "'demo'" not in commands and "'agencies'" not in commands
     assert loaded == "[]"
+
+
+def test_demo_load_on_a_loaded_database_still_prints_the_logins(app: Flask) -> None:
+    """``make run`` runs ``flask demo load`` every time: the second run loads nothing and
+    still shows a newcomer how to log in."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded" in first.output
+    with app.app_context():
+        organisations = db.session.scalar(sa.select(sa.func.count(Organisation.id)))
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output
+    for email in ("operator@yunchuan.demo", "owner1@yunchuan.demo", "agency1@yunchuan.demo",
+                  "regulator1@yunchuan.demo", "owner5@yunchuan.demo"):
+        assert email in again.output
+    assert again.output.count("@yunchuan.demo") == first.output.count("@yunchuan.demo")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == organisations
+
+
+def test_demo_load_leaves_someone_elses_data_alone(app: Flask) -> None:
+    with app.app_context():
+        ops.create_organisation(OrgKind.OPERATOR, "另一个平台的运营方")
+        db.session.commit()
+    done = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert done.exit_code == 0, done.output
+    assert "not the demo's" in done.output and "@yunchuan.demo" not in done.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1

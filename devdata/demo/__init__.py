@@ -136,17 +136,46 @@ def _waiting(person: Callable[[str, str, str], tuple[str, str]]) -> None:
                        role=Role.OWNER_DELEGATE, inviter=admin)
 
 
+def login_labels() -> list[tuple[str, str]]:
+    """(who, e-mail) of the logins :func:`load` prints, in its order."""
+    people = [("运营 operator", "operator@yunchuan.demo")]
+    people += [(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo") for i in (1, 2)]
+    for i in range(1, len(OWNERS) + 1):
+        people += [(f"业主 owner {i}", f"owner{i}@yunchuan.demo"),
+                   (f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo")]
+    people += [(f"中介 agency {i}", f"agency{i}@yunchuan.demo") for i in (1, 2, 3)]
+    people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
+    return people
+
+
+def present_logins() -> list[tuple[str, str, str]]:
+    """The demo logins whose accounts are in the database, or none when the demo's operator
+    is missing (the data there is someone else's)."""
+    if ops.find_user("operator@yunchuan.demo") is None:
+        return []
+    return [(label, email, DEMO_PASSWORD) for label, email in login_labels()
+            if ops.find_user(email) is not None]
+
+
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo city into an empty database and print the demo logins."""
     config_module.refuse_published_passwords_in_production()
     if db.session.scalar(sa.select(sa.func.count(Organisation.id))):
-        click.echo("The database already has data; demo data not loaded.")
-        return
-    logins = load()
-    db.session.commit()
-    click.echo("Demo data loaded (云川市, fictional). Logins (password for all: "
-               f"{DEMO_PASSWORD}):")
+        # `make run` loads the demo every time: on the second run the logins are still what a
+        # newcomer needs, as long as the data there is the demo's.
+        logins = present_logins()
+        if not logins:
+            click.echo("The database already has data that is not the demo's; demo data not "
+                       "loaded.")
+            return
+        click.echo("The demo city is already loaded (云川市, fictional). Logins (password for "
+                   f"all unless changed since: {DEMO_PASSWORD}):")
+    else:
+        logins = load()
+        db.session.commit()
+        click.echo("Demo data loaded (云川市, fictional). Logins (password for all: "
+                   f"{DEMO_PASSWORD}):")
     for label, email, _password in logins:
         click.echo(f"  {label:<24} {email}")
     click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
