@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 import stat
+from datetime import timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
     config_module.finalise(app.config, app.instance_path)
+    from market import timeutil
+
+    # Every app sets it, so one made without an offset (a test, production) runs on real time.
+    timeutil.set_offset(config_module.clock_offset(app.config) or timedelta(0))
     _private_files(app)
     _trust_proxies(app)
 
