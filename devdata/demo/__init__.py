@@ -30,6 +30,7 @@ from market.domain.codes import make_credit_code
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
 
 DEMO_PASSWORD = "yunchuan-demo-2026"  # noqa: S105  # published demo password, fictional city only
+CITY = "云川"  # with the catalogue's "市…局": 云川市…局
 DISTRICTS = ("东城区", "西岭区", "南湖区")
 DEMO_AGENCIES = 40
 
@@ -65,13 +66,17 @@ def load() -> list[tuple[str, str, str]]:
     ops.add_member(op_org, name=name, email=email, role=Role.OPERATOR, password=DEMO_PASSWORD)
 
     regulators: dict[str, Organisation] = {}
-    for i, org_name in enumerate(("云川市政务服务管理办公室", "云川市住房和城乡建设局"), start=1):
+    # Two supervisors of the platform itself; the departments that regulate the service types
+    # follow from the catalogue below.
+    for i, org_name in enumerate(("云川市政务服务管理办公室", "云川市财政局"), start=1):
         name, email = person(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo",
                              ("监管员 林若溪", "监管员 顾承宇")[i - 1])
         ops.create_regulator(org_name=org_name, name=name, email=email, password=DEMO_PASSWORD)
 
     for seed in SERVICE_TYPES:
-        regulator_name = seed.regulator
+        # The catalogue names the department as any city would (市住房和城乡建设局); in the demo
+        # it is the city's own, so that it is the same body as the regulator above.
+        regulator_name = CITY + seed.regulator
         reg = regulators.get(regulator_name)
         if reg is None:
             reg = db.session.scalar(sa.select(Organisation).where(

@@ -198,6 +198,24 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
     return made
 
 
+def _draft(owner: Organisation, now: datetime) -> SelectionRequest:
+    """A request saved an hour ago and not yet published (no log entry: drafts are private)."""
+    admin, delegate = _people(owner)
+    with timeutil.frozen(now - timedelta(hours=1)):
+        project = ops.create_project(owner, name="东城区第二实验小学操场改造工程",
+                                     code="2026-539901-83-01-000909", fund_source="fiscal",
+                                     investment_fen=1_200_000 * 300,
+                                     location=owner.region or "云川市")
+        return ops.save_draft(owner, ops.RequestInput(
+            project_id=project.id, service_code="DRR", title="东城区第二实验小学操场改造工程施工图审查",
+            scope="东城区第二实验小学操场改造工程：施工图审查，按现行规范出具审查意见。",
+            qualification_type=None, qualification_level=None, practitioners={},
+            price_kind="fixed", price_fen=1_200_000, cap_fen=None, floor_fen=None,
+            service_days=15, signing_days=5, method="lottery",
+            signup_closes_at=now + timedelta(days=14), external_kind="ssq",
+            witness_ids=[delegate.id, _user("regulator1@yunchuan.demo").id]), admin)
+
+
 def latest_draw(kind: str, before: datetime) -> datetime:
     """The time of the last official draw of ``kind`` at or before ``before``."""
     from market.domain.entropy import ExternalKind
@@ -263,14 +281,20 @@ def load(now: datetime) -> None:
     owner, witnesses = who(0)
     closes = now - timedelta(minutes=40)
     _schedule(t, owner, "EIA", "东城区文化馆修缮工程环境影响评价", closes - timedelta(days=14),
-              "东城区文化馆修缮工程", "2026-539901-83-01-000606", witnesses, "ssq", 900_000, 4,
+              "东城区文化馆修缮工程", "2026-539901-83-01-000707", witnesses, "ssq", 900_000, 4,
               rng, operator, regulator, closes=closes, witnessed=False)
     owner, witnesses = who(1)
     # Published yesterday, so its sign-ups are in the past too.
     _schedule(t, owner, "FSR", "环城绿道工程可行性研究报告编制", now - timedelta(days=1),
               "环城绿道工程", "2026-539902-78-01-000505", witnesses, "ssq", 2_800_000, 2,
               rng, operator, regulator, finish=False)
+    owner, witnesses = who(0)
+    # Owner 1 has one of each: a request open for sign-up it may still amend, and a draft.
+    _schedule(t, owner, "SURV", "东城区青少年活动中心新建工程地形测绘",
+              now - timedelta(days=3), "东城区青少年活动中心新建工程", "2026-539901-48-01-000808", witnesses, "ssq",
+              600_000, 3, rng, operator, regulator, finish=False)
     t.run()
+    _draft(owner, now)
     drawn = db.session.scalar(sa.select(sa.func.count(Lottery.id)).where(
         Lottery.state == "drawn", Lottery.request_id.in_(sa.select(SelectionRequest.id).where(
             SelectionRequest.method == "lottery", SelectionRequest.title.in_(
