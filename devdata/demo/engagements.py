@@ -143,9 +143,34 @@ def _matters() -> dict[str, ApprovalMatter]:
     return out
 
 
+def _carry_forward(d: _Demo) -> None:
+    """The engagements the demo's confirmed awards opened went on as engagements do: the
+    contract signed the next day and, where the time since allows, the work delivered within
+    half its service days and accepted the day after.  Left alone, their signing limits would
+    have run out weeks before anyone looks at the demo.  Those still inside the limit wait."""
+    # Made now rather than lazily at the first page view, so that each is made when its award
+    # was confirmed.
+    for award in db.session.scalars(
+            sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
+            .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None))
+            .order_by(Award.id)).all():
+        d.step(award.decided_at or d.now, ops.create_from_award, award)
+    rows = db.session.scalars(sa.select(Engagement).where(
+        Engagement.state == "signing", Engagement.signing_due < d.today)
+        .order_by(Engagement.id)).all()
+    for eng in rows:
+        signed = eng.created_at + timedelta(days=1)
+        d.sign(eng, signed)
+        delivered = signed + timedelta(days=max(1, eng.service_days // 2))
+        if delivered + timedelta(days=1) < d.now - timedelta(hours=1):
+            d.deliver(eng, delivered)
+            d.accept(eng, delivered + timedelta(days=1))
+
+
 def load(now: datetime) -> None:
     """Add the demo engagements and approval cases (after agencies and selection)."""
     d = _Demo(now)
+    _carry_forward(d)
     matters = _matters()
     o1, o2, o3 = d.owners[0], d.owners[1 % len(d.owners)], d.owners[2 % len(d.owners)]
 

@@ -101,6 +101,14 @@ def test_the_demo_is_alive_on_the_day_it_is_loaded(app: Flask, loaded: datetime)
         assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id)).where(
             SelectionRequest.state == "open", SelectionRequest.method == "lottery",
             SelectionRequest.signup_closes_at > loaded)) >= 1
+        # The engagements the demo's awards opened are not left past their signing limit.
+        from market.engagements.models import Engagement
+        from market.engagements.operations import sync_from_awards
+
+        sync_from_awards()  # what the first page view or clocks tick would make
+        today = loaded.astimezone(timeutil.SHANGHAI).date()
+        assert not db.session.scalars(sa.select(Engagement.public_id).where(
+            Engagement.state == "signing", Engagement.signing_due < today)).all()
         # Every draw log entry carries the time its step happened, in order, none after now.
         times = list(db.session.scalars(sa.select(LogLeaf.at).order_by(LogLeaf.seq)))
         assert times == sorted(times) and times[-1] <= loaded
