@@ -53,10 +53,10 @@ lint: install ## ruff
 
 fmt: install ## format and fix imports
 	$(VENV)/bin/ruff check --fix --select I .
-	$(VENV)/bin/ruff format market lottery billing tests bench
+	$(VENV)/bin/ruff format market lottery billing devdata tests bench
 
 typecheck: install ## mypy (strict on lottery/ and market/domain/)
-	$(VENV)/bin/mypy lottery market billing
+	$(VENV)/bin/mypy lottery market billing devdata
 
 system: ## install the system parts the suite drives (as root on Debian), or say what will be skipped
 	@tools/system-deps

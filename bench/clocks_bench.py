@@ -1,4 +1,4 @@
-"""Clocks benchmark (issue 7): the regulator's dashboard over 10,000 open clocks with 20 events
+"""Clocks benchmark: the regulator's dashboard over 10,000 open clocks with 20 events
 each (target ≤ 300 ms), and ``add_working_days`` + ``working_days_between`` (target ≥ 200,000
 calls/s).  SQLite; ``--out FILE`` writes the table for tools/perf_report.py.
 

@@ -1,4 +1,4 @@
-"""Directory benchmark (issue 4): p95 of the public directory and /api/agencies with two
+"""Directory benchmark: p95 of the public directory and /api/agencies with two
 filters, throughput under wrk against gunicorn compared with a route that does no work (Flask's
 static route; /healthz is measured too), and growth from 10,000 to 100,000 agencies.  SQLite,
 or PostgreSQL with --postgres; ``--out FILE`` writes the table for tools/perf_report.py
@@ -8,7 +8,7 @@ or PostgreSQL with --postgres; ``--out FILE`` writes the table for tools/perf_re
     .venv/bin/python bench/directory_bench.py --postgres  # a throwaway cluster, about 3 minutes
     .venv/bin/python bench/directory_bench.py --quick     # 2,000 / 20,000 agencies, smoke run
 
-The data comes from ``market.agencies.generate`` (``flask agencies generate``), in bulk.
+The data comes from ``devdata.loadgen.agencies`` (``flask agencies generate``), in bulk.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.serve import gunicorn  # noqa: E402
+from devdata.loadgen.agencies import analyze, generate_agencies  # noqa: E402
 from market import create_app  # noqa: E402
-from market.agencies.generate import analyze, generate_agencies  # noqa: E402
 from market.db import db  # noqa: E402
 
 PAGE = "/agencies?service=EIA&region=%E4%BA%91%E5%B7%9D%E5%B8%82%E4%B8%9C%E5%9F%8E%E5%8C%BA&sort=fee"
@@ -192,7 +192,7 @@ def report(results: dict[int, dict[str, list[float]]], small: int, large: int, r
     lines = [
         f"**{database}** ({version}) — `bench/directory_bench.py{flag}`, "
         f"{datetime.now(UTC).date().isoformat()}, {minutes:.0f} min; median of {runs} runs; "
-        f"data from `market.agencies.generate` ({small * 4:,} / {large * 4:,} listings, 8 "
+        f"data from `devdata.loadgen.agencies` ({small * 4:,} / {large * 4:,} listings, 8 "
         "service types, 5 regions).",
         "",
         "| measure | directory page | /api/agencies | target |",

@@ -1,4 +1,4 @@
-"""Load matrix (issue 10): the app served as in production, driven by wrk on loopback.
+"""Load matrix: the app served as in production, driven by wrk on loopback.
 
 For each database (SQLite file; a throwaway PostgreSQL cluster), in a fresh migrated database:
 ``flask demo generate-load`` (10,000 agencies, 5,000 requests, 2,000 lotteries, a draw log of
@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_lines  # noqa: E402
 from bench.serve import gunicorn  # noqa: E402
-from market.agencies.generate import GENERATED_PASSWORD  # noqa: E402
-from market.loadgen import LoadSizes  # noqa: E402
+from devdata.loadgen import LoadSizes  # noqa: E402
+from devdata.loadgen.agencies import GENERATED_PASSWORD  # noqa: E402
 
 FLASK = str(ROOT / ".venv/bin/flask")
 LUA = str(ROOT / "bench/wrk_stats.lua")

@@ -26,12 +26,12 @@ from lottery.audit import audit_log  # noqa: E402
 from lottery.bundle import build_record, sign_record  # noqa: E402
 from lottery.draw import commitment  # noqa: E402
 from lottery.encoding import V, loads_strict  # noqa: E402
-from lottery.history import Platform, default_plan, run_lottery  # noqa: E402
 from lottery.keys import public_key_b64  # noqa: E402
 from lottery.log import MerkleLog  # noqa: E402
 from lottery.merkle import leaf_hash, verify_inclusion  # noqa: E402
 from lottery.note import raw_public_key  # noqa: E402
 from lottery.verify import verify_bundle  # noqa: E402
+from tests.support.lottery_history import Platform, default_plan, run_lottery  # noqa: E402
 
 START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 RUNS = 5

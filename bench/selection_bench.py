@@ -1,4 +1,4 @@
-"""Selection benchmark (issue 5): a lottery with 5,000 registrants closes and draws; 50
+"""Selection benchmark: a lottery with 5,000 registrants closes and draws; 50
 concurrent draw requests give one draw; the public draw page renders.
 
     python bench/selection_bench.py [--agencies 5000] [--runs 3] [--no-postgres]

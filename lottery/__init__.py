@@ -10,7 +10,6 @@ without the rest of the platform.  Modules:
 * :mod:`lottery.events` — events and the §7 rules as a state machine
 * :mod:`lottery.note` / :mod:`lottery.keys` — signed notes, checkpoints, the platform key
 * :mod:`lottery.bundle` / :mod:`lottery.verify` / :mod:`lottery.audit` — §8-§10
-* :mod:`lottery.history` — an in-memory platform that builds valid histories (tests, demos)
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import stat
+from datetime import timedelta
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
     config_module.finalise(app.config, app.instance_path)
+    from market import timeutil
+
+    # Every app sets it, so one made without an offset (a test, production) runs on real time.
+    timeutil.set_offset(config_module.clock_offset(app.config) or timedelta(0))
     _private_files(app)
     _trust_proxies(app)
 
@@ -209,18 +216,29 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from market.agencies.generate import agencies_cli
     from market.backup.cli import backup_cli
-    from market.demo import demo_cli
     from market.notify import clocks_cli
     from market.selection.cli import selection_cli
     from market.storage import uploads_cli
     from market.transparency.cli import transparency_cli
 
-    app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(transparency_cli)
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)
     app.cli.add_command(uploads_cli)
-    app.cli.add_command(agencies_cli)
+    if app.config.get("ENV") != "production":
+        for name, command in _development_commands():
+            app.cli.add_command(command, name)
+
+
+DEVELOPMENT_COMMANDS = "market.development_commands"
+
+
+@functools.cache
+def _development_commands() -> tuple[tuple[str, Any], ...]:
+    """The commands installed packages declare under the ``market.development_commands`` entry
+    point (pyproject.toml): demo data and load generators, whose accounts have published
+    passwords.  Looked up by name rather than imported, so a production process never loads
+    their code; once per process, as the installed packages do not change while it runs."""
+    return tuple((ep.name, ep.load()) for ep in entry_points(group=DEVELOPMENT_COMMANDS))

@@ -6,6 +6,7 @@ Secrets never live in the repository: they come from the environment or the inst
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -69,6 +70,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SITE_URL": ("SITE_URL", str),  # absolute links in e-mail
     "MARKET_SEALED_OPENING_THRESHOLD": ("SEALED_OPENING_THRESHOLD", int),
     "MARKET_SEALED_OPENING_WORKING_DAYS": ("SEALED_OPENING_WORKING_DAYS", int),
+    # Development only: the app's clock runs this far ahead of the real one ("3d", "36h",
+    # "2d4h30m"), so a person trying the demo can reach a sign-up close or a draw without
+    # waiting.  Refused in production.
+    "MARKET_CLOCK_OFFSET": ("CLOCK_OFFSET", str),
 }
 
 
@@ -124,6 +129,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_FROM": "noreply@market.example",
         "SMTP_STARTTLS": False,
         "SITE_URL": "http://127.0.0.1:5000",
+        "CLOCK_OFFSET": "",
         "SITE_NAME": "云川市中介服务超市",
         # OCDS: the ocid prefix registered with the Open Contracting Partnership, and the
         # licence the data is published under.
@@ -166,6 +172,9 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     problems = _setting_problems(config)
     if config.get("ENV") == "production":
         problems += production_problems(config, instance_path)
+        if config.get("CLOCK_OFFSET"):
+            problems.append("MARKET_CLOCK_OFFSET moves the clock for trying the demo in "
+                            "development; production runs on the real time: unset it.")
     if problems:
         raise ConfigError("Refusing to start:\n" + "\n".join(f"  - {p}" for p in problems))
     # The signed cookie dies with the server-side session (market.accounts.sessions).
@@ -191,7 +200,27 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
                             f"{config.get(key)!r}")
+    if clock_offset(config) is None:
+        problems.append("MARKET_CLOCK_OFFSET is a time ahead such as '3d', '36h' or '2d4h30m' "
+                        f"(days, hours, minutes; forward only): {config.get('CLOCK_OFFSET')!r}")
     return problems
+
+
+_OFFSET = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+
+
+def clock_offset(config: dict[str, Any]) -> timedelta | None:
+    """How far ahead ``MARKET_CLOCK_OFFSET`` puts the clock (zero when unset); None when it
+    is not a duration.  Forward only: the draw log's times never go back, so a clock moved back
+    would refuse every append until the real time caught up."""
+    text = str(config.get("CLOCK_OFFSET") or "").strip().lower().replace(" ", "")
+    if not text:
+        return timedelta(0)
+    found = _OFFSET.fullmatch(text)
+    if found is None:
+        return None
+    days, hours, minutes = (int(g or 0) for g in found.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
 
 
 # Settings whose default belongs to one development machine or to the fictional demo city:

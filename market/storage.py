@@ -33,7 +33,7 @@ from flask import Response, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, mapped_column
 
-from market import testhooks, timeutil
+from market import timeutil
 from market.db import UTCDateTime, db
 from market.i18n import N_
 from market.refusal import Refused
@@ -258,24 +258,9 @@ def store(
     limit = max_bytes if max_bytes is not None else int(current_app.config["SCAN_MAX_BYTES"])
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
-        with os.fdopen(fd, "wb") as tmp:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadError(field, N_("文件超过 %(mb)s MB 的上限。"),
-                                      mb=limit // (1024 * 1024))
-                if len(head) < 16:
-                    head += chunk[: 16 - len(head)]
-                digest.update(chunk)
-                tmp.write(chunk)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        testhooks.pause("upload-temp")  # crash tests only (market/testhooks.py)
+        size, head, sha = write_temporary(stream, fd, limit, field)
         if size == 0:
             raise UploadError(field, N_("请选择要上传的文件。"))
         sniffed = sniff(head, allowed)
@@ -284,7 +269,6 @@ def store(
                               or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
         if sniffed.kind == "zip":
             sniffed = _check_zip(tmp_name, limit, field)
-        sha = digest.hexdigest()
         final = path_for(sha)
         final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         if final.exists():
@@ -317,8 +301,32 @@ def store(
     )
     db.session.add(upload)
     db.session.flush()
-    testhooks.pause("upload")  # crash tests only (market/testhooks.py)
     return upload
+
+
+def write_temporary(stream: IO[bytes], fd: int, limit: int, field: str) -> tuple[int, bytes, str]:
+    """Copy ``stream`` into the temporary file open as ``fd`` (closed on return) and make it
+    durable: ``(size, first 16 bytes, sha256 hex)``.  Refuses a file over ``limit`` bytes.
+
+    A step of its own so that everything after it sees the whole file on disk, and so that the
+    crash tests can stop a worker exactly there (tests/support/fault_points.py wraps it).
+    """
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with os.fdopen(fd, "wb") as tmp:
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise UploadError(field, N_("文件超过 %(mb)s MB 的上限。"),
+                                  mb=limit // (1024 * 1024))
+            if len(head) < 16:
+                head += chunk[: 16 - len(head)]
+            digest.update(chunk)
+            tmp.write(chunk)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    return size, head, digest.hexdigest()
 
 
 def store_file(file: object, **kwargs: object) -> Upload:

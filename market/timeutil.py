@@ -14,13 +14,23 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _frozen: datetime | None = None
+_offset = timedelta(0)
 
 
 def now() -> datetime:
     """The current time, aware UTC, to the second (the log's times have whole seconds)."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(UTC).replace(microsecond=0)
+    return (datetime.now(UTC) + _offset).replace(microsecond=0)
+
+
+def set_offset(ahead: timedelta) -> None:
+    """Run this process's clock ``ahead`` of the real one (development's MARKET_CLOCK_OFFSET,
+    set by ``create_app``; zero in production)."""
+    global _offset
+    if ahead < timedelta(0):
+        raise ValueError("the clock only moves forward")
+    _offset = ahead
 
 
 def today_local() -> date:

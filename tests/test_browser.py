@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from market import demo
+from devdata import demo
 from market.db import db
 from tests.conftest import make_app
 from tests.support.live import serve

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from market import demo, timeutil
+from devdata import demo
+from market import timeutil
 from market.accounts.models import Organisation
 from market.approvals.models import ApprovalCase
 from market.db import db

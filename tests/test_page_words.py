@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from market import demo
+from devdata import demo
 from market.accounts import operations as accounts
 from market.accounts.models import Organisation, Role, User
 from market.audit import AuditEvent

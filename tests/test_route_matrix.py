@@ -61,7 +61,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
                                 404),
     "operator.refuse_owner": ("POST", "/operator/owners/OW-999999/refuse", {"operator"}, 404),
-    # Agencies, catalogue, directory and API (issue 4).  "404" rows: the access rule lets the
+    # Agencies, catalogue, directory and API.  "404" rows: the access rule lets the
     # role through and the object does not exist in the empty test database.
     "catalogue.service_types": ("GET", "/operator/service-types", {"operator"}, 200),
     "catalogue.edit_service_type": ("GET", "/operator/service-types/NOPE", {"operator"}, 404),
@@ -92,7 +92,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "transparency.checkpoint": ("GET", "/transparency/checkpoint", set(ROLES), 404),
     "transparency.leaves": ("GET", "/transparency/log", set(ROLES), 200),
     "transparency.consistency": ("GET", "/transparency/consistency?from=0", set(ROLES), 200),
-    # selection (issue 5): R/L ids that do not exist → 404 for the roles let through.
+    # selection: R/L ids that do not exist → 404 for the roles let through.
     "owner.projects": ("GET", "/owner/projects", OWNER, 200),
     "owner.requests": ("GET", "/owner/requests", OWNER, 200),
     "owner.new_request": ("GET", "/owner/requests/new", OWNER, 302),  # no project yet
@@ -116,7 +116,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "lotteries.witness": ("POST", "/lotteries/LT-999999/witness", set(LOGGED_IN), 404),
     "lotteries.external": ("POST", "/lotteries/LT-999999/external", set(LOGGED_IN), 404),
     "lotteries.api_lotteries": ("GET", "/api/lotteries", set(ROLES), 200),
-    # sealed bids, awards, objections, request API (issue 6)
+    # sealed bids, awards, objections, request API
     "awards.bid": ("POST", "/agency/requests/RQ-999999/bid", AGENCY_ROLES, 404),
     "awards.my_bids": ("GET", "/agency/bids", AGENCY_ROLES, 200),
     "awards.bid_receipt": ("GET", "/agency/bids/999999/receipt.json", AGENCY_ROLES, 404),
@@ -140,7 +140,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "openings.keys": ("GET", "/regulator/keys", {"regulator"}, 200),
     "openings.retire": ("POST", "/regulator/keys/OK-0000000000000000/retire", {"regulator"},
                         404),
-    # Regulator's console, credit, complaints, ratings (issue 8).
+    # Regulator's console, credit, complaints, ratings.
     "regulator.index": ("GET", "/regulator", {"regulator"}, 200),
     "regulator.sanction_list": ("GET", "/regulator/sanctions", {"regulator"}, 200),
     "regulator.new_sanction": ("GET", "/regulator/sanctions/new", {"regulator"}, 200),
@@ -159,7 +159,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "evaluation.rate": ("GET", "/owner/engagements/EG-999999/rating", OWNER, 404),
     "evaluation.agency_ratings": ("GET", "/agency/ratings", AGENCY, 200),
     "evaluation.reply": ("POST", "/agency/ratings/999999/reply", AGENCY, 404),
-    # Engagements, approval cases, timelines, reminders (issue 7).  EG/BJ/PJ ids that do not
+    # Engagements, approval cases, timelines, reminders.  EG/BJ/PJ ids that do not
     # exist → 404 for the roles let through.
     "engagements.index": ("GET", "/engagements/", OWNER | AGENCY | {"regulator"}, 200),
     "engagements.detail": ("GET", "/engagements/EG-999999", OWNER | AGENCY | {"regulator"}, 404),

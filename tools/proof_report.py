@@ -1,4 +1,4 @@
-"""Render docs/reliability.md from the evidence of a ``make proof`` run (issue 10).
+"""Render docs/reliability.md from the evidence of a ``make proof`` run.
 
     python tools/proof_report.py EVIDENCE.jsonl [-o docs/reliability.md] [--command "make proof"]
 

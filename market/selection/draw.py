@@ -25,7 +25,7 @@ from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
 from lottery.events import parse_announcement, record_hash
 from lottery.sources import check_plan, public_time
-from market import audit, crypto, testhooks, timeutil
+from market import audit, crypto, timeutil
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
@@ -474,7 +474,6 @@ def run_draw(lottery: Lottery) -> dict[str, Any] | None:
     signature = sign_record(platform_key().private, record)
     log.append([("draw", lottery.lottery_id, {"record_hash": record_hash(record).hex(),
                                               "ranking": record["ranking"]})], at=at)
-    testhooks.pause("draw")  # crash tests only (market/testhooks.py)
     lottery.record, lottery.signature, lottery.drawn_at = record, signature, at
     lottery.state = LotteryState.DRAWN.value
     request = lottery.request

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-26 00:00:00.000000
 
-Issue 4 (speed): ``listing.admitted`` and ``listing.region`` copy the organisation's state
+For speed, ``listing.admitted`` and ``listing.region`` copy the organisation's state
 (an admitted agency? which region?) so the directory filters, sorts and counts with a service
 filter from one ``ix_listing_dir_*`` index, without joining every match to its organisation.
 ``ix_listing_service_fee`` / ``ix_listing_service_days`` are replaced by the ``dir`` indexes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from market import demo
+from devdata import demo
 from tests.agencies.helpers import PDF, credit_code
 from tests.test_browser import demo_site  # noqa: F401  # fixture
 

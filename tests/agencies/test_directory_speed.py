@@ -1,4 +1,4 @@
-"""The directory's copies of organisation state on ``listing`` (issue 4, speed): kept current
+"""The directory's copies of organisation state on ``listing``, there for speed: kept current
 however the organisation changes, exact totals from the listing indexes, and query plans that
 do not grow with the data (SQLite)."""
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from billing import ledger
+from devdata import demo
 from lottery.verify import verify_bundle
-from market import demo
 from market.db import db
 from market.selection.draw import bundle
 from market.selection.models import Lottery

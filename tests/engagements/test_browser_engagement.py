@@ -1,6 +1,6 @@
 """In a real browser: a confirmed award → contract → materials pause → deliverable → return →
 revision → acceptance, the linked approval case resuming by itself; then the owner pays offline
-and the agency confirms receipt (issue 9's offline payment, end to end)."""
+and the agency confirms receipt (the offline payment, end to end)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from market import demo, timeutil
+from devdata import demo
+from market import timeutil
 from market.approvals.timeline import project_split
 from market.db import db
 from market.engagements import clocks

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lottery.history import Platform
 from tests.lottery.lottery_helpers import LOTTERY, make_platform
+from tests.support.lottery_history import Platform
 
 
 @pytest.fixture(scope="session")

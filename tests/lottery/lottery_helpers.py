@@ -9,7 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lottery.history import Platform, run_lottery
+from tests.support.lottery_history import Platform, run_lottery
 
 # The project's own copy of the published vectors (docs/spec/vectors): the suite needs nothing
 # outside the repository.  tests/lottery/test_lottery_vectors.py checks it against the shared

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from lottery.audit import audit_log
 from lottery.encoding import cjson, format_time
 from lottery.errors import CheckFailed
-from lottery.history import Platform, default_plan, run_lottery
 from lottery.note import raw_public_key, sign_checkpoint
 from tests.lottery.lottery_helpers import START, make_platform
+from tests.support.lottery_history import Platform, default_plan, run_lottery
 
 
 def _pub(p: Platform) -> bytes:

@@ -9,10 +9,10 @@ import pytest
 
 from lottery.encoding import format_time
 from lottery.errors import CheckFailed, Invalid
-from lottery.history import Platform
 from lottery.sources import check_source, public_time
 from lottery.verify import verify_bundle
 from tests.lottery.lottery_helpers import START
+from tests.support.lottery_history import Platform
 
 QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 GENESIS, PERIOD = 1692803367, 3

@@ -18,11 +18,11 @@ from lottery.draw import canonical_pool, commitment, pool_root
 from lottery.encoding import V, format_time
 from lottery.errors import CheckFailed
 from lottery.events import record_hash
-from lottery.history import Platform
 from lottery.note import raw_public_key
 from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from tests.lottery.lottery_helpers import START
+from tests.support.lottery_history import Platform
 
 QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 GENESIS, PERIOD = 1692803367, 3

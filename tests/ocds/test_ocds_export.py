@@ -94,7 +94,7 @@ def test_failed_and_unknown_requests(city: City, validator: Draft4Validator) -> 
 def test_every_demo_request_exports_valid_ocds(tmp_path: Path, validator: Draft4Validator) -> None:
     import sqlalchemy as sa
 
-    from market import demo
+    from devdata import demo
     from market.db import db
     from market.selection.models import SelectionRequest
     from tests.conftest import make_app

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from market import demo
+from devdata import demo
 from market.accounts.models import Role
 from market.db import db
 from tests.conftest import create_person, csrf_token, make_app

@@ -1,4 +1,4 @@
-"""Evidence recorder for `make proof` (issue 10).
+"""Evidence recorder for `make proof`.
 
 A proof test calls ``record(section, fact, value)`` with a value it measured; when the
 environment variable ``MARKET_PROOF_REPORT`` names a file, one JSON line is appended to it,

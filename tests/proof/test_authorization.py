@@ -1,5 +1,5 @@
 # ruff: noqa: S608  # fixed SQL of this file (demo e-mails, table names), no outside input
-"""Authorization beyond the route × role matrix (issue 10, "Bad input").
+"""Authorization beyond the route × role matrix (bad input).
 
 * IDOR: every route with an object id in its URL that belongs to one organisation, asked for by
   the same role from another organisation of the demo city, answers 404 (or 403), shows none of
@@ -145,7 +145,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
 
 
 def _client(city: DemoCity, email: str):  # type: ignore[no-untyped-def]
-    from market import demo
+    from devdata import demo
 
     client = city.app.test_client()
     assert login(client, email, demo.DEMO_PASSWORD).status_code == 302, email

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage
 
-from market import demo, timeutil
+from devdata import demo
+from market import timeutil
 from market.db import db
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF

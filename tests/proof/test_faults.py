@@ -1,9 +1,10 @@
-"""Faults (issue 10): ``kill -9`` of a gunicorn worker in the middle of a draw, an upload, a
-ledger operation and a log append (repeated); PostgreSQL restarted under load; a full disk for
+"""Faults: ``kill -9`` of a gunicorn worker in the middle of a draw, an upload, a ledger
+operation and a log append (repeated); PostgreSQL restarted under load; a full disk for
 uploads.  After each, the database is consistent and the app carries on by itself.
 
-The kill lands mid-transaction through the test-only pause of :mod:`market.testhooks`
-(``MARKET_TEST_PAUSE``): the worker announces its pid at the pause and is killed there.
+The kill lands mid-transaction at a pause point that :mod:`tests.support.fault_points` installs
+in the test instance's workers (through tests/support/gunicorn_faults.py, never in the product):
+the worker announces its pid at the pause and is killed there.
 Select with ``pytest -m faults``; docs/reliability.md "Scale-out and faults" reports it.
 """
 
@@ -43,6 +44,7 @@ from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.proof.preparation import EXTERNAL_VALUE, prepare, recent_start
 from tests.proof.report import record
 from tests.selection.conftest import City, build_city
+from tests.support import fault_points
 from tests.support import instances as inst
 from tests.support.postgres import restart
 
@@ -112,8 +114,9 @@ def site(pg_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
                                                 city.agencies[0].org_id, 1_000_000_00))
         db.session.commit()
     env = inst.environment(pg_url, uploads, tmp_path / "instance",
-                           MARKET_TEST_PAUSE=str(pause))
-    server = inst.Instance("faults", env, tmp_path / "gunicorn.log").start()
+                           **{fault_points.ENV_NAME: str(pause)})
+    server = inst.Instance("faults", env, tmp_path / "gunicorn.log",
+                           config=inst.ROOT / "tests" / "support" / "gunicorn_faults.py").start()
     try:
         yield {"app": app, "city": city, "prepared": prepared, "engagement": eid,
                "server": server, "pause": pause, "uploads": uploads, "env": env}

@@ -1,4 +1,4 @@
-"""Property-based fuzzing of every form's POST (issue 10, "Bad input").
+"""Property-based fuzzing of every form's POST (bad input).
 
 Every route that takes a POST (enumerated from ``app.url_map``, so a new form is fuzzed without
 a line here) is posted to by a demo person holding a role the route matrix allows, on a real
@@ -46,7 +46,7 @@ from tests.proof.fuzz_support import (
 )
 from tests.proof.report import record
 
-# At most 30 examples per form (issue 10); PROOF_FUZZ_EXAMPLES lowers or raises it.
+# At most 30 examples per form, to bound the run; PROOF_FUZZ_EXAMPLES lowers or raises it.
 EXAMPLES = int(os.environ.get("PROOF_FUZZ_EXAMPLES", "20"))
 STATS: Counter[tuple[str, int]] = Counter()  # (csrf kind, status) over the whole module
 SEEN: Counter[str] = Counter()  # posts, encodings, 5xx, unchanged-table checks, routes done

@@ -1,4 +1,4 @@
-"""Scale out (issue 10): two app instances — two gunicorn processes with two workers each, on
+"""Scale out: two app instances — two gunicorn processes with two workers each, on
 different ports, as if on two hosts — share one PostgreSQL and one upload folder, and both run
 ``flask selection tick`` and ``flask clocks tick`` at the same time, while HTTP load is spread
 across them.  Every draw happens once, the log has no gap and no fork, every reminder goes out

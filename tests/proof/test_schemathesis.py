@@ -1,4 +1,4 @@
-"""schemathesis against the generated OpenAPI document (issue 10, "Bad input").
+"""schemathesis against the generated OpenAPI document (bad input).
 
 Every operation of ``/api/openapi.json`` (catalogue, agencies, requests, lotteries, calendar,
 OCDS, the signed draw log and the draw bundles: ``tests/api/test_openapi.py`` keeps it that way) is driven
@@ -32,7 +32,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from market import demo
+from devdata import demo
 from market.db import db
 from tests.conftest import make_app
 from tests.proof.report import record

@@ -1,4 +1,4 @@
-"""Uploads with bad input (issue 10, "Bad input"): what the other suites do not already cover.
+"""Uploads with bad input: what the other suites do not already cover.
 
 Already covered elsewhere: wrong type by content, whatever the name says
 (``tests/agencies/test_admission.py::test_content_not_extension_decides``); a ZIP with a

@@ -45,7 +45,7 @@ def drawn_lottery(city: City) -> str:
 
 def accepted_engagement(city: City, agency_index: int = 0, state: str = "accepted") -> str:
     """An engagement of ``city.agencies[agency_index]`` by the owner, written directly (the
-    engagement pages are another issue's); its public id."""
+    engagement pages are not what these tests are about); its public id."""
     from market.engagements.models import Engagement
 
     with timeutil.frozen(START):

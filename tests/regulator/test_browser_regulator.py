@@ -1,4 +1,4 @@
-"""Issue 8 in a real browser: the owner rates an accepted engagement and the agency's public
+"""Ratings, credit, sanctions and complaints in a real browser: the owner rates an accepted engagement and the agency's public
 profile shows the new rating and credit score; a regulator suspends an agency in the console and
 it cannot sign up (the open-requests page says why); a complaint is filed, reviewed and upheld,
 and its public page shows the outcome."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from market import demo
+from devdata import demo
 from market.db import db
 from market.regulator import fairness_data, sanctions
 from market.regulator.models import Complaint, Sanction

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from market import demo, timeutil
+from devdata import demo
+from market import timeutil
 from market.db import db
 from market.selection.models import Lottery
 from tests.conftest import create_person, login

@@ -1,5 +1,5 @@
 """Sealed bids, credit merit, direct selection, the result notice, objections and the award —
-through the app, with every bad input of issue 6 changing nothing."""
+through the app, with every bad input changing nothing."""
 
 from __future__ import annotations
 

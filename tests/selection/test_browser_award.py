@@ -1,4 +1,4 @@
-"""Issue 6 in a real browser: a sealed bid from quotes to opening and award; a winner declines
+"""Awards in a real browser: a sealed bid from quotes to opening and award; a winner declines
 and the alternate confirms; an objection is upheld and the request re-runs."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The demo city's selections: finished lotteries whose bundles verify, a failed request, one
-open for sign-up; issue 6's sealed bids (one sealed, one opened with a tie drawn by lottery),
+open for sign-up; sealed bids (one sealed, one opened with a tie drawn by lottery),
 credit merit, a direct selection, a decline passed to the alternate, an objection upheld and
 one rejected; the whole log audits."""
 
@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from devdata import demo
 from lottery.verify import verify_bundle
-from market import demo
+from market import timeutil
 from market.db import db
 from market.domain import sealed_bid as sb
+from market.selection.award import confirm_by
 from market.selection.draw import bundle
-from market.selection.models import Award, Lottery, Objection, SelectionRequest
+from market.selection.models import Award, EntropyEntry, Lottery, Objection, SelectionRequest
 from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
+from market.transparency.models import LogLeaf
 
 
 def test_demo_draws_verify(app: Flask, tmp_path: Path) -> None:
@@ -66,3 +71,45 @@ def test_demo_draws_verify(app: Flask, tmp_path: Path) -> None:
                           "--pubkey", pub_key], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "declines=1" in out.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("loaded", [
+    datetime(2026, 12, 7, 1, 30, tzinfo=UTC),   # a Monday morning in 云川市
+    datetime(2027, 3, 13, 15, 0, tzinfo=UTC),  # a Saturday night
+])
+def test_the_demo_is_alive_on_the_day_it_is_loaded(app: Flask, loaded: datetime) -> None:
+    """Generated from the day it is loaded: nothing is overdue the moment a newcomer looks
+    (a tick then changes no award), the last draw happened within the past day and its winner
+    may still confirm, one lottery waits for its witnesses, one request is open for sign-up."""
+    with app.app_context(), timeutil.frozen(loaded):
+        demo.load()
+        db.session.commit()
+        out = app.test_cli_runner().invoke(args=["selection", "tick"])
+        assert out.exit_code == 0, out.output
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(sa.func.count(Award.id)).where(
+            Award.state == "timed_out")) == 0
+        offered = db.session.scalars(sa.select(Award).where(Award.state == "offered")).all()
+        assert offered and all(confirm_by(a) > loaded for a in offered)
+        last = max(lt.drawn_at for lt in db.session.scalars(
+            sa.select(Lottery).where(Lottery.state == "drawn")))
+        assert loaded - timedelta(days=1, hours=2) < last < loaded
+        waiting = db.session.scalars(sa.select(Lottery).where(Lottery.state == "frozen")).all()
+        assert len(waiting) == 1 and waiting[0].external_at > loaded
+        assert not db.session.scalar(sa.select(sa.func.count(EntropyEntry.id)).where(
+            EntropyEntry.lottery_pk == waiting[0].id))
+        assert db.session.scalar(sa.select(sa.func.count(SelectionRequest.id)).where(
+            SelectionRequest.state == "open", SelectionRequest.method == "lottery",
+            SelectionRequest.signup_closes_at > loaded)) >= 1
+        # The engagements the demo's awards opened are not left past their signing limit.
+        from market.engagements.models import Engagement
+        from market.engagements.operations import sync_from_awards
+
+        sync_from_awards()  # what the first page view or clocks tick would make
+        today = loaded.astimezone(timeutil.SHANGHAI).date()
+        assert not db.session.scalars(sa.select(Engagement.public_id).where(
+            Engagement.state == "signing", Engagement.signing_due < today)).all()
+        # Every draw log entry carries the time its step happened, in order, none after now.
+        times = list(db.session.scalars(sa.select(LogLeaf.at).order_by(LogLeaf.seq)))
+        assert times == sorted(times) and times[-1] <= loaded
+        assert run_audit().ok

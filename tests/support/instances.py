@@ -65,6 +65,7 @@ class Instance:
     name: str
     env: dict[str, str]
     logfile: Path
+    config: Path | None = None  # a gunicorn settings file, for tests that hook the workers
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     _log: Any = field(default=None, repr=False)
@@ -78,7 +79,8 @@ class Instance:
         self._log = self.logfile.open("ab")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
+             "--timeout", "120", "--graceful-timeout", "5",
+             *(["--config", str(self.config)] if self.config else []), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.wait_ready(timeout)

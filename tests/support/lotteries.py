@@ -8,8 +8,8 @@ from typing import Any
 
 from lottery.draw import commitment
 from lottery.encoding import V
-from lottery.history import default_plan
 from market import timeutil
+from tests.support.lottery_history import default_plan
 
 
 def announcement(lottery_id: str, request_id: str | None = None, k: int = 1) -> dict[str, Any]:

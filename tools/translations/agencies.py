@@ -1,4 +1,4 @@
-"""English translations of the agencies, catalogue, directory and API strings (issue 4)."""
+"""English translations of the agencies, catalogue, directory and API strings."""
 # ruff: noqa: E501
 
 T = {

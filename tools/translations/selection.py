@@ -235,7 +235,7 @@ T = {
     '服务器刚刚用与离线工具相同的 lottery 包核验了本次摇号的核验包：': "The server has just verified this lottery's verification bundle with the same lottery package as the offline tool:",
     '返回摇号页面': 'Back to the lottery page',
     '可报名公告': 'Notices open for sign-up',
-    # issue 6: sealed bids, credit merit, direct selection, result notice, objections
+    # sealed bids, credit merit, direct selection, result notice, objections
     '中选公示': 'Result notice',
     '中选时间': 'Selected at',
     '中选机构': 'Selected agency',

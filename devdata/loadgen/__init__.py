@@ -1,5 +1,5 @@
 """Load-test data (``flask demo generate-load``): on top of the demo city or an empty migrated
-database, synthetic agencies (:mod:`market.agencies.generate`), owners with projects, selection
+database, synthetic agencies (:mod:`devdata.loadgen.agencies`), owners with projects, selection
 requests (drafts, direct selections, lotteries in every state) and a draw log of a given size.
 
 Bulk inserts, no ORM and no audit trail (nobody did these things), but everything that is
@@ -21,9 +21,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from market import timeutil
-from market.accounts.models import OrgKind, Role
-from market.agencies.generate import (
+from devdata.loadgen import lotteries as lots
+from devdata.loadgen import people
+from devdata.loadgen.agencies import (
     GENERATED_PASSWORD,
     analyze,
     fix_sequences,
@@ -31,14 +31,14 @@ from market.agencies.generate import (
     next_id,
     service_type_ids,
 )
+from devdata.loadgen.bulklog import BulkLog, Sink
+from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
+from devdata.loadgen.people import Owner
+from devdata.loadgen.requests import RequestRows
+from market import timeutil
+from market.accounts.models import OrgKind, Role
 from market.config import refuse_published_passwords_in_production
 from market.db import db
-from market.loadgen import lotteries as lots
-from market.loadgen import people
-from market.loadgen.bulklog import BulkLog, Sink
-from market.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
-from market.loadgen.people import Owner
-from market.loadgen.requests import RequestRows
 
 Progress = Callable[[str], None]
 SEQUENCED = ("organisation", "user_account", "membership", "project", "selection_request",

@@ -1,8 +1,10 @@
 """A whole platform in memory: log, key, lotteries — to build valid histories.
 
-Tests, benchmarks and demos use it to produce bundles and full-log exports; it applies the
-same §7 state machine as the verifier to every event it logs, so it cannot produce a history
-the verifier rejects (``emit_raw`` is the escape hatch for building broken logs on purpose).
+The lottery tests and bench/lottery_bench.py use it to produce bundles and full-log exports; it
+applies the same §7 state machine as the verifier to every event it logs, so it cannot produce
+a history the verifier rejects (``emit_raw`` is the escape hatch for building broken logs on
+purpose).  It lives with the tests, not in lottery/: the package a regulator runs holds the
+verifier and what it checks, nothing that manufactures histories.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Demo data of issue 6: sealed bids (one still sealed, one opened with a tie drawn by lottery),
+"""Demo award methods: sealed bids (one still sealed, one opened with a tie drawn by lottery),
 credit merit, a direct selection, a lottery whose winner declined, an objection upheld (the
 request re-ran under a new lottery id) and one rejected.
 
-Runs before the lottery demo (:mod:`market.selection.demo`), at earlier times, each step with
+Runs before the lottery demo (:mod:`devdata.demo.selection`), at earlier times, each step with
 the clock frozen at its time and in order, so both logs' times never go backwards.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from devdata.demo.selection import _eligible, _people, _user, enter_external
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, Role, User
 from market.db import db
@@ -26,7 +27,6 @@ from market.domain import sealing
 from market.selection import award as award_ops
 from market.selection import draw, opening, sealed
 from market.selection import requests as ops
-from market.selection.demo import _eligible, _people, _user, enter_external
 from market.selection.models import Award, Objection, SelectionRequest
 
 
@@ -141,7 +141,8 @@ def _open_with_key(req: SelectionRequest, user: User, key_file: dict[str, Any]) 
 
 
 def load(now: datetime) -> None:
-    """Add issue 6's demo requests (called by :func:`market.selection.demo.load` first)."""
+    """Add the demo requests of every award method (called by
+    :func:`devdata.demo.selection.load` first)."""
     rng = random.Random(20261206)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()

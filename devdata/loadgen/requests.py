@@ -9,11 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market.agencies.generate import insert_rows, next_id
+from devdata.loadgen import lotteries as lots
+from devdata.loadgen.agencies import insert_rows, next_id
+from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
+from devdata.loadgen.people import Owner
 from market.db import db
-from market.loadgen import lotteries as lots
-from market.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
-from market.loadgen.people import Owner
 from market.selection.draw import failed_reason
 
 PROJECT_KINDS = ("第{n}中学改扩建工程", "{n}号路提升改造工程", "第{n}污水处理厂扩建工程",

@@ -29,11 +29,9 @@ from market.engagements.models import Engagement
 from market.selection.models import Award, AwardState, Project, SelectionRequest
 
 PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
-MATTERS = (
-    ("AM-EIA", "建设项目环境影响评价文件审批", "云川市生态环境局", 60, 20, ("EIA",)),
-    ("AM-FSR", "政府投资项目可行性研究报告审批", "云川市发展和改革委员会", 20, 10, ("FSR",)),
-    ("AM-DRR", "建设工程施工许可", "云川市住房和城乡建设局", 15, 7, ("DRR", "SURV")),
-)
+# The approval matters the cases below use: the ones the demo's catalogue already lists
+# (devdata.demo.agencies.APPROVAL_MATTERS), one row and one name per matter.
+EIA, FSR, PERMIT = "PA-EIA", "PA-FSR", "PA-BLD"
 
 
 def _file(name: str, extra: bytes = b"") -> FileStorage:
@@ -137,29 +135,49 @@ class _Demo:
 
 def _matters() -> dict[str, ApprovalMatter]:
     out = {}
-    for code, name, department, statutory, committed, services in MATTERS:
+    for code in (EIA, FSR, PERMIT):
         m = db.session.scalar(sa.select(ApprovalMatter).where(ApprovalMatter.code == code))
         if m is None:
-            m = ApprovalMatter(code=code, name=name, department=department,
-                               statutory_days=statutory, committed_days=committed,
-                               service_types=list(db.session.scalars(sa.select(ServiceType).where(
-                                   ServiceType.code.in_(services)))))
-            db.session.add(m)
+            raise RuntimeError(f"the demo catalogue lists approval matter {code} first")
         out[code] = m
-    db.session.flush()
     return out
+
+
+def _carry_forward(d: _Demo) -> None:
+    """The engagements the demo's confirmed awards opened went on as engagements do: the
+    contract signed the next day and, where the time since allows, the work delivered within
+    half its service days and accepted the day after.  Left alone, their signing limits would
+    have run out weeks before anyone looks at the demo.  Those still inside the limit wait."""
+    # Made now rather than lazily at the first page view, so that each is made when its award
+    # was confirmed.
+    for award in db.session.scalars(
+            sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
+            .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None))
+            .order_by(Award.id)).all():
+        d.step(award.decided_at or d.now, ops.create_from_award, award)
+    rows = db.session.scalars(sa.select(Engagement).where(
+        Engagement.state == "signing", Engagement.signing_due < d.today)
+        .order_by(Engagement.id)).all()
+    for eng in rows:
+        signed = eng.created_at + timedelta(days=1)
+        d.sign(eng, signed)
+        delivered = signed + timedelta(days=max(1, eng.service_days // 2))
+        if delivered + timedelta(days=1) < d.now - timedelta(hours=1):
+            d.deliver(eng, delivered)
+            d.accept(eng, delivered + timedelta(days=1))
 
 
 def load(now: datetime) -> None:
     """Add the demo engagements and approval cases (after agencies and selection)."""
     d = _Demo(now)
+    _carry_forward(d)
     matters = _matters()
     o1, o2, o3 = d.owners[0], d.owners[1 % len(d.owners)], d.owners[2 % len(d.owners)]
 
     # 1. The project whose timeline is dominated by intermediary time: the EIA case waited
     #    on an agency that ran late, then the feasibility case on another.
     p = d.project(o1, "东城区滨河学校新建工程", "2026-539901-83-01-000901", d.wd_ago(60))
-    eia_case = d.case(p, matters["AM-EIA"], d.wd_ago(58))
+    eia_case = d.case(p, matters[EIA], d.wd_ago(58))
     eia = d.engagement(p, "EIA", d.agency_for("EIA", 0), 15, d.wd_ago(57))
     d.sign(eia, d.wd_ago(56))
     d.step(d.wd_ago(50), ops.ask_materials, eia, eia.agency, d.agency_user(eia), "项目选址意见书和总平面图")
@@ -169,17 +187,17 @@ def load(now: datetime) -> None:
     d.deliver(eia, d.wd_ago(30), 2)
     d.accept(eia, d.wd_ago(29))
     d.step(d.wd_ago(25), cases.decide, eia_case, d.user(o1, (Role.OWNER_ADMIN,)), "approved")
-    d.case(p, matters["AM-FSR"], d.wd_ago(24))
+    d.case(p, matters[FSR], d.wd_ago(24))
     fsr = d.engagement(p, "FSR", d.agency_for("FSR", 1), 12, d.wd_ago(23))
     d.sign(fsr, d.wd_ago(22))  # still running: overdue, and the case stays suspended
 
     # 2. Engagements in every state, for the dashboards' colours.
     p2 = d.project(o2, "西岭大道三期工程", "2026-539902-48-01-000902", d.wd_ago(30))
-    case2 = d.case(p2, matters["AM-DRR"], d.wd_ago(20))
+    case2 = d.case(p2, matters[PERMIT], d.wd_ago(20))
     normal = d.engagement(p2, "SURV", d.agency_for("SURV", 0), 20, d.wd_ago(5))
-    d.sign(normal, d.wd_ago(4))  # suspends case2
+    d.sign(normal, d.wd_ago(4))
     warned = d.engagement(p2, "DES", d.agency_for("DES", 0), 6, d.wd_ago(6))
-    d.sign(warned, d.wd_ago(5))  # 1 working day left
+    d.sign(warned, d.wd_ago(5))  # 1 working day left; suspends case2 (the permit needs design)
     paused = d.engagement(p2, "COST", d.agency_for("COST", 0), 15, d.wd_ago(8))
     d.sign(paused, d.wd_ago(7))
     d.step(d.wd_ago(2), ops.ask_materials, paused, paused.agency, d.agency_user(paused), "施工图预算编制依据")
@@ -200,8 +218,8 @@ def load(now: datetime) -> None:
 
     # 4. Approval cases running: one overdue, one warned, one normal.
     p4 = d.project(o3, "南湖区污水管网改造工程", "2026-539903-48-01-000904", d.wd_ago(20))
-    d.case(p4, matters["AM-FSR"], d.wd_ago(12))  # committed 10: overdue
+    d.case(p4, matters[FSR], d.wd_ago(12))  # committed 10: overdue
     p5 = d.project(o2, "西岭区体育中心工程", "2026-539902-83-01-000905", d.wd_ago(15))
-    d.case(p5, matters["AM-FSR"], d.wd_ago(8))  # 2 left: warning
-    d.case(p5, matters["AM-DRR"], d.wd_ago(1))  # normal
+    d.case(p5, matters[FSR], d.wd_ago(8))  # 2 left: warning
+    d.case(p5, matters[PERMIT], d.wd_ago(1))  # normal
     db.session.flush()

@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from devdata.loadgen.agencies import insert_rows
 from lottery.encoding import cjson
 from lottery.events import make_event
 from lottery.log import MerkleLog
 from lottery.note import sign_checkpoint
-from market.agencies.generate import insert_rows
 from market.db import db
 from market.timeutil import iso_z
 from market.transparency.keys import platform_key

@@ -12,36 +12,27 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from devdata.demo import agencies as agency_demo
+from devdata.demo import engagements as engagement_demo
+from devdata.demo import regulator as regulator_demo
+from devdata.demo import selection as selection_demo
+from devdata.loadgen import generate_load_command
 from market import config as config_module
 from market import timeutil
 from market.accounts import activation, invitations
 from market.accounts import operations as ops
 from market.accounts.models import Organisation, OrgKind, Role, User
-from market.agencies import demo as agency_demo
 from market.catalogue.models import ServiceType
+from market.catalogue.seed import SERVICE_TYPES
 from market.db import db
 from market.domain.codes import make_credit_code
-from market.engagements import demo as engagement_demo
-from market.loadgen import generate_load_command
-from market.regulator import demo as regulator_demo
-from market.selection import demo as selection_demo
 
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
 
 DEMO_PASSWORD = "yunchuan-demo-2026"  # noqa: S105  # published demo password, fictional city only
+CITY = "云川"  # with the catalogue's "市…局": 云川市…局
 DISTRICTS = ("东城区", "西岭区", "南湖区")
 DEMO_AGENCIES = 40
-
-SERVICE_TYPES = (
-    ("EIA", "环境影响评价", "Environmental impact assessment", "市生态环境局"),
-    ("FSR", "可行性研究报告编制", "Feasibility study", "市发展和改革委员会"),
-    ("DES", "工程设计", "Engineering design", "市住房和城乡建设局"),
-    ("DRR", "施工图审查", "Construction drawing review", "市住房和城乡建设局"),
-    ("COST", "造价咨询", "Cost consulting", "市住房和城乡建设局"),
-    ("SURV", "测绘", "Surveying and mapping", "市自然资源和规划局"),
-    ("SAFE", "安全评价", "Safety assessment", "市应急管理局"),
-    ("SWC", "水土保持方案编制", "Soil and water conservation plan", "市水务局"),
-)
 
 _AGENCY_WORDS = ("青禾", "远山", "澄川", "明衡", "岚桥", "启元", "泓泰", "北辰", "云杉", "嘉穗",
                  "拓新", "汇勘", "清岚", "知行", "同创")
@@ -75,12 +66,17 @@ def load() -> list[tuple[str, str, str]]:
     ops.add_member(op_org, name=name, email=email, role=Role.OPERATOR, password=DEMO_PASSWORD)
 
     regulators: dict[str, Organisation] = {}
-    for i, org_name in enumerate(("云川市政务服务管理办公室", "云川市住房和城乡建设局"), start=1):
+    # Two supervisors of the platform itself; the departments that regulate the service types
+    # follow from the catalogue below.
+    for i, org_name in enumerate(("云川市政务服务管理办公室", "云川市财政局"), start=1):
         name, email = person(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo",
                              ("监管员 林若溪", "监管员 顾承宇")[i - 1])
         ops.create_regulator(org_name=org_name, name=name, email=email, password=DEMO_PASSWORD)
 
-    for code, zh, en, regulator_name in SERVICE_TYPES:
+    for seed in SERVICE_TYPES:
+        # The catalogue names the department as any city would (市住房和城乡建设局); in the demo
+        # it is the city's own, so that it is the same body as the regulator above.
+        regulator_name = CITY + seed.regulator
         reg = regulators.get(regulator_name)
         if reg is None:
             reg = db.session.scalar(sa.select(Organisation).where(
@@ -88,7 +84,8 @@ def load() -> list[tuple[str, str, str]]:
             if reg is None:
                 reg = ops.create_organisation(OrgKind.REGULATOR, regulator_name)
             regulators[regulator_name] = reg
-        db.session.add(ServiceType(code=code, name=zh, name_en=en, regulator_id=reg.id))
+        db.session.add(ServiceType(code=seed.code, name=seed.name, name_en=seed.name_en,
+                                   regulator_id=reg.id))
 
     for i, (org_name, district) in enumerate(OWNERS, start=1):
         name, email = person(f"业主 owner {i}", f"owner{i}@yunchuan.demo", f"采购管理人 {i}号")
@@ -117,7 +114,7 @@ def load() -> list[tuple[str, str, str]]:
                             name=f"业务授权人 {i}号", email=email, password=DEMO_PASSWORD)
         agencies.append((user, user.memberships[0].organisation)[::-1])  # (org, user)
         trades.append(trade)
-    # Agencies 1–35 admitted with listings, 36 rejected, 37–40 pending (market.agencies.demo).
+    # Agencies 1–35 admitted with listings, 36 rejected, 37–40 pending (devdata.demo.agencies).
     reviewer = ops.find_user("operator@yunchuan.demo")
     if reviewer is None:
         raise RuntimeError("the demo operator is created first")
@@ -144,17 +141,46 @@ def _waiting(person: Callable[[str, str, str], tuple[str, str]]) -> None:
                        role=Role.OWNER_DELEGATE, inviter=admin)
 
 
+def login_labels() -> list[tuple[str, str]]:
+    """(who, e-mail) of the logins :func:`load` prints, in its order."""
+    people = [("运营 operator", "operator@yunchuan.demo")]
+    people += [(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo") for i in (1, 2)]
+    for i in range(1, len(OWNERS) + 1):
+        people += [(f"业主 owner {i}", f"owner{i}@yunchuan.demo"),
+                   (f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo")]
+    people += [(f"中介 agency {i}", f"agency{i}@yunchuan.demo") for i in (1, 2, 3)]
+    people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
+    return people
+
+
+def present_logins() -> list[tuple[str, str, str]]:
+    """The demo logins whose accounts are in the database, or none when the demo's operator
+    is missing (the data there is someone else's)."""
+    if ops.find_user("operator@yunchuan.demo") is None:
+        return []
+    return [(label, email, DEMO_PASSWORD) for label, email in login_labels()
+            if ops.find_user(email) is not None]
+
+
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo city into an empty database and print the demo logins."""
     config_module.refuse_published_passwords_in_production()
     if db.session.scalar(sa.select(sa.func.count(Organisation.id))):
-        click.echo("The database already has data; demo data not loaded.")
-        return
-    logins = load()
-    db.session.commit()
-    click.echo("Demo data loaded (云川市, fictional). Logins (password for all: "
-               f"{DEMO_PASSWORD}):")
+        # `make run` loads the demo every time: on the second run the logins are still what a
+        # newcomer needs, as long as the data there is the demo's.
+        logins = present_logins()
+        if not logins:
+            click.echo("The database already has data that is not the demo's; demo data not "
+                       "loaded.")
+            return
+        click.echo("The demo city is already loaded (云川市, fictional). Logins (password for "
+                   f"all unless changed since: {DEMO_PASSWORD}):")
+    else:
+        logins = load()
+        db.session.commit()
+        click.echo("Demo data loaded (云川市, fictional). Logins (password for all: "
+                   f"{DEMO_PASSWORD}):")
     for label, email, _password in logins:
         click.echo(f"  {label:<24} {email}")
     click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
@@ -163,7 +189,7 @@ def load_command() -> None:
 
     from flask import current_app
 
-    from market.selection.demo_award import DEMO_KEY_DIR
+    from devdata.demo.award import DEMO_KEY_DIR
 
     folder = Path(current_app.instance_path) / DEMO_KEY_DIR
     click.echo("Opening key files of the demo regulators, to open sealed bids on their opening "
@@ -171,4 +197,4 @@ def load_command() -> None:
                f"own in the browser): {folder}/regulator1.json, {folder}/regulator2.json")
 
 
-demo_cli.add_command(generate_load_command)  # flask demo generate-load (market/loadgen)
+demo_cli.add_command(generate_load_command)  # flask demo generate-load (devdata/loadgen)

@@ -2,7 +2,7 @@
 with fee schedules, committed days, qualifications and practitioners; a few pending
 applications, one rejected, and one agency whose qualification has expired.
 
-Called by :func:`market.demo.load`; every step goes through the real operations, so the demo
+Called by :func:`devdata.demo.load`; every step goes through the real operations, so the demo
 has the same audit trail and version rows as real use.
 """
 
@@ -19,22 +19,11 @@ from market.agencies import operations as ops
 from market.agencies.models import AdmissionApplication
 from market.catalogue import operations as catalogue_ops
 from market.catalogue.models import ServiceType
+from market.catalogue.seed import BY_CODE, SERVICE_TYPES
 from market.db import db
 from market.domain.fees import FeeKind, FeeSchedule
 from market.storage import Upload, store
 from market.timeutil import today_local
-
-# code -> (qualification type, practitioner certificate type)
-CATALOGUE = {
-    "EIA": ("环境影响评价资质", "环境影响评价工程师"),
-    "FSR": ("工程咨询单位资信", "咨询工程师（投资）"),
-    "DES": ("工程设计资质", "一级注册建筑师"),
-    "DRR": ("施工图审查机构认定", "一级注册结构工程师"),
-    "COST": ("工程造价咨询企业登记", "一级造价工程师"),
-    "SURV": ("测绘资质", "注册测绘师"),
-    "SAFE": ("安全评价机构资质", "安全评价师"),
-    "SWC": ("水土保持方案编制单位水平评价", "水土保持方案编制人员"),
-}
 
 # code -> (fee kind, low 元, high 元, rate bp or 0, days low, days high)
 PRICES = {
@@ -48,7 +37,7 @@ PRICES = {
     "SWC": (FeeKind.FIXED, 25_000, 90_000, 0, 15, 30),
 }
 
-# Which services a trade offers (matches the trade words in market.demo).
+# Which services a trade offers (matches the trade words in devdata.demo).
 TRADE_SERVICES = {
     "环境科技有限公司": ("EIA", "SWC", "SAFE"),
     "工程咨询有限公司": ("FSR", "COST", "EIA"),
@@ -92,10 +81,10 @@ def load(agencies: list[tuple[Organisation, User]], reviewer: User,
     their administrators; ``trades`` their trade words (the key of :data:`TRADE_SERVICES`)."""
     rng = random.Random(2026)  # noqa: S311  # reproducible demo data, not security
     types = {t.code: t for t in db.session.scalars(sa.select(ServiceType))}
-    for code, (qual, prac) in CATALOGUE.items():
-        if code in types:
-            types[code].qualification_types = [qual]
-            types[code].practitioner_types = [prac]
+    for seed in SERVICE_TYPES:
+        if seed.code in types:
+            types[seed.code].qualification_types = [seed.qualification_type]
+            types[seed.code].practitioner_types = [seed.practitioner_type]
     db.session.flush()
     for code, name, dept, statutory, committed, needs in APPROVAL_MATTERS:
         catalogue_ops.save_approval_matter(None, catalogue_ops.ApprovalMatterData(
@@ -106,7 +95,7 @@ def load(agencies: list[tuple[Organisation, User]], reviewer: User,
         offered = [c for c in TRADE_SERVICES[trade] if c in types]
         submit(org, user, n)
         for code in offered:
-            qual, prac = CATALOGUE[code]
+            qual, prac = BY_CODE[code].qualification_type, BY_CODE[code].practitioner_type
             level = ("甲级", "乙级", "丙级")[rng.randrange(3)]
             until = today + timedelta(days=rng.randint(200, 1500))
             if n == 7 and code == offered[0]:

@@ -10,11 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from devdata.loadgen.agencies import insert_rows, next_id
+from devdata.loadgen.lotteries import Agency, Person
 from market.accounts.models import ID_PREFIX, OrgKind, OrgStatus, Role
-from market.agencies.generate import insert_rows, next_id
 from market.db import db
 from market.domain.codes import make_credit_code
-from market.loadgen.lotteries import Agency, Person
 
 DISTRICTS = ("东城区", "西岭区", "南湖区", "北江区", "青石县")
 

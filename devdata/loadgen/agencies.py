@@ -2,7 +2,7 @@
 tests: organisations, profiles, one qualification each, listings with their first version and,
 optionally, one administrator account per agency.
 
-Rows go in in bulk (:func:`insert_rows`, also used by :mod:`market.loadgen`; no ORM, no audit
+Rows go in in bulk (:func:`insert_rows`, also used by the rest of :mod:`devdata.loadgen`; no ORM, no audit
 trail: nobody did these things), so this module writes what the ORM events and operations
 would have kept in step: each listing's copy of its organisation's directory state
 (``listing.admitted`` / ``listing.region``, see :func:`market.agencies.models.directory_state`),
@@ -128,17 +128,17 @@ def analyze() -> None:
 
 def service_type_ids() -> dict[str, int]:
     """The catalogue's service types by code, adding the demo's eight if they are missing."""
-    from market.demo import SERVICE_TYPES
+    from market.catalogue.seed import SERVICE_TYPES
 
     st = db.metadata.tables["service_type"]
     have = dict(db.session.execute(sa.select(st.c.code, st.c.id)).all())
-    missing = [row for row in SERVICE_TYPES if row[0] not in have]
+    missing = [seed for seed in SERVICE_TYPES if seed.code not in have]
     if missing:
         first = next_id("service_type")
         insert_rows("service_type", ({
-            "id": first + i, "code": code, "name": zh, "name_en": en,
+            "id": first + i, "code": seed.code, "name": seed.name, "name_en": seed.name_en,
             "qualification_types": [], "practitioner_types": []}
-            for i, (code, zh, en, _regulator) in enumerate(missing)))
+            for i, seed in enumerate(missing)))
         fix_sequences(["service_type"])
         have = dict(db.session.execute(sa.select(st.c.code, st.c.id)).all())
     return {code: have[code] for code in CODES if code in have}
@@ -152,8 +152,8 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
     commits.  ``users``: one agency administrator per agency, password
     :data:`GENERATED_PASSWORD` unless ``password_hash`` is given."""
     from market.accounts.passwords import hash_password
-    from market.agencies.demo import CATALOGUE
     from market.agencies.models import directory_state
+    from market.catalogue.seed import BY_CODE
 
     types = service_type_ids()
     codes = list(types)
@@ -206,7 +206,7 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
                 "rating_centi": rng.choice((None, rng.randint(100, 500))),
                 "min_fee_fen": min((f for f, _ in fees), default=None),
                 "min_days": min((d for _, d in fees), default=None)})
-            qual_type = CATALOGUE[offers[i][0]][0] if offers[i] else "工程咨询单位资信"
+            qual_type = BY_CODE[offers[i][0]].qualification_type if offers[i] else "工程咨询单位资信"
             quals.append({
                 "id": first_qual + i - first, "organisation_id": i,
                 "qualification_type": qual_type, "level": rng.choice(LEVELS),
