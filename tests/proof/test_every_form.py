@@ -630,7 +630,7 @@ def _draw_audit(ctx: Ctx) -> None:
 
 def _demo_key_file(ctx: Ctx, email: str) -> dict[str, Any]:
     """The demo regulator's opening key file, as the demo loader saved it for them."""
-    from market.selection.demo_award import DEMO_KEY_DIR
+    from devdata.demo.award import DEMO_KEY_DIR
 
     path = Path(ctx.app.instance_path) / DEMO_KEY_DIR / f"{email.split('@')[0]}.json"
     return dict(json.loads(path.read_text(encoding="utf-8")))
