@@ -33,7 +33,8 @@ def stripe_client(config: dict[str, Any]) -> stripe.StripeClient:
 
 def backend(app: Flask | None = None) -> LedgerBilling:
     """The configured backend for this app, on the current session."""
-    from market import audit, timeutil
+    from market import timeutil
+    from market.accounts import audit
     from market.db import db
     from market.domain.calendar import local_date
 

@@ -45,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _register_commands(app)
 
-    from market.auth import check_every_view_has_a_rule
+    from market.accounts.auth import check_every_view_has_a_rule
 
     check_every_view_has_a_rule(app)
     return app
@@ -134,6 +134,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from billing.views import bp as billing
+    from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
     from market.accounts.views import bp as accounts
     from market.agencies.review import bp as review
     from market.agencies.views import bp as agencies
@@ -168,7 +169,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market import templating
-    from market.auth import current_membership
+    from market.accounts.auth import current_membership
     from market.domain.fees import format_yuan
     from market.forms import ActionForm
     from market.timeutil import SHANGHAI

@@ -10,6 +10,7 @@ from billing.models import (  # noqa: F401
     WebhookEvent,
 )
 from market import pagecache
+from market.accounts.audit import AuditEvent  # noqa: F401
 from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.agencies.models import (  # noqa: F401
     AdmissionApplication,
@@ -20,7 +21,6 @@ from market.agencies.models import (  # noqa: F401
     Qualification,
 )
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
-from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
 from market.engagements.clocks import Clock, ClockEntry  # noqa: F401

@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market import timeutil
+from market.accounts.auth import USER, access, current_org
 from market.accounts.models import Membership, Role, User
-from market.auth import USER, access, current_org
 from market.db import UTCDateTime, db
 
 log = logging.getLogger("market.notify")

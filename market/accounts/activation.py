@@ -15,7 +15,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.accounts.operations import (
     AccountError,

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import (
     ROLES_BY_KIND,
     Invitation,

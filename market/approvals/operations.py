@@ -13,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.approvals.models import OPEN_CASE_STATES, ApprovalCase, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter

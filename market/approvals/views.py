@@ -17,11 +17,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import timeutil
+from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
 from market.approvals import operations as ops
 from market.approvals import timeline
 from market.approvals.models import ApprovalCase, Suspension
-from market.auth import access, current_role, require_org
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.engagements import clocks

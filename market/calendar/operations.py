@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.calendar.models import CalendarDay, CalendarYear
 from market.calendar.service import bump_revision
 from market.db import db

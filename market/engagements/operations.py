@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from billing.errors import BillingError
 from billing.integration import backend
 from billing.interface import EngagementRef
-from market import audit, refusal, storage, timeutil
+from market import refusal, storage, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
 from market.domain.calendar import local_date

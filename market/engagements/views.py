@@ -17,9 +17,9 @@ from flask_login import current_user
 
 from billing.integration import backend
 from market import storage
+from market.accounts.audit import AuditEvent
+from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
-from market.audit import AuditEvent
-from market.auth import access, current_role, require_org
 from market.db import db
 from market.engagements import clocks
 from market.engagements import operations as ops
@@ -68,7 +68,7 @@ PAUSE_REASONS = {
     "correction": _l("申请人补正"),
     "hearing": _l("听证"),
 }
-# The audit events an engagement's history shows (market.audit tags), in words.
+# The audit events an engagement's history shows (market.accounts.audit tags), in words.
 AUDIT_NAMES = {
     "system:engagement:create": _l("中选结果确认，生成委托"),
     "owner:contract:upload": _l("业主上传合同"),

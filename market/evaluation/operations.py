@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.agencies.operations import profile_of
 from market.db import db

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts.auth import access, require_org
 from market.accounts.models import OrgKind
-from market.auth import access, require_org
 from market.db import db
 from market.engagements.models import Engagement
 from market.evaluation import operations as ops

@@ -13,9 +13,9 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from market import pagecache, refusal
+from market.accounts.auth import ANYONE, access
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
-from market.auth import ANYONE, access
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules

@@ -12,7 +12,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import storage
+from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
 from market.accounts.models import OrgKind, Role
-from market.auth import ANYONE, access, current_org, current_role, require_org
 from market.domain import credit_formula as formula
 from market.forms import show_error
 from market.regulator import complaints, credit, sanctions

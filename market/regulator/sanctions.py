@@ -12,7 +12,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.db import db
 from market.domain.calendar import local_date
@@ -59,7 +60,7 @@ def active(org_id: int, on: date | None = None) -> list[Sanction]:
     return [s for s in history(org_id) if s.active_on(on)]
 
 
-# The calendar's years (market.api.schemas_public FIRST_DAY..LAST_DAY): a date outside them is
+# The calendar's years (market.calendar.schemas FIRST_DAY..LAST_DAY): a date outside them is
 # a typing slip, and what the sanction does is judged against working days and closes in them.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 SEARCH_LIMIT = 20

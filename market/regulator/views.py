@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts.auth import access, current_org
 from market.accounts.models import OrgKind
-from market.auth import access, current_org
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.downloads import csv_response

@@ -25,7 +25,8 @@ from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
 from lottery.events import parse_announcement, record_hash
 from lottery.sources import check_plan, public_time
-from market import audit, crypto, testhooks, timeutil
+from market import crypto, testhooks, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row

@@ -30,7 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Membership, Role, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row

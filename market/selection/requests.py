@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.calendar.service import current_calendar

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, User
-from market.audit import AuditEvent
 from market.db import db
 from market.domain.codes import make_credit_code
 from market.notify import Notification

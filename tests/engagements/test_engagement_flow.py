@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from market import timeutil
+from market.accounts.audit import AuditEvent
 from market.approvals.models import ApprovalCase, Suspension
-from market.audit import AuditEvent
 from market.db import db
 from market.engagements import clocks
 from market.engagements.clocks import Clock

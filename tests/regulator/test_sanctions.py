@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import db
 from market.regulator.models import Sanction
 from market.selection.models import SelectionRequest, SignUp

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import db
 from market.selection.models import Lottery, Project, SelectionRequest, SignUp
 from market.transparency import log
