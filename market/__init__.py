@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     _init_extensions(app)
+    _connect()
     _register_blueprints(app)
 
     from market import errors, security
@@ -130,6 +131,21 @@ def _init_extensions(app: Flask) -> None:
         from market.accounts import sessions
 
         return sessions.resume(token)
+
+
+def _connect() -> None:
+    """Wire the areas that react to others (docs/architecture.md): each domain event to the
+    receivers of the areas that react to it, and what a lower area asks of the areas above it
+    (whose rows its clocks belong to).  Idempotent: every app of a test process connects the
+    same module-level functions again."""
+    from market import events
+    from market.approvals.models import clock_holder as case_clocks
+    from market.clocks import board
+    from market.clocks import store as clocks
+    from market.engagements.models import clock_holder as engagement_clocks
+
+    board.connect(engagement=engagement_clocks(), case=case_clocks())
+    events.connect(events.CalendarChanged, clocks.calendar_changed)
 
 
 def _register_blueprints(app: Flask) -> None:

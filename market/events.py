@@ -84,6 +84,23 @@ def _all(cls: type[Event]) -> list[type[Event]]:
 
 
 # --- the catalogue ------------------------------------------------------------------------------
+# Working calendar (工作日历) -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CalendarChanged(Event):
+    """An operator saved a year's schedule (节假日安排) under calendar ``revision``: the days
+    from ``first_changed`` to ``last_changed`` may count differently (both None when no day's
+    working status changed, e.g. only the source or the confirmation)."""
+
+    name: ClassVar[str] = "calendar.changed"
+    year: int
+    revision: int
+    previous_revision: int
+    first_changed: date | None
+    last_changed: date | None
+
+
 # Selection (采购) ----------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from market.agencies.models import (  # noqa: F401
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
-from market.engagements.clocks import Clock, ClockEntry  # noqa: F401
+from market.clocks.models import Clock, ClockEntry  # noqa: F401
 from market.engagements.models import (  # noqa: F401
     Deliverable,
     Engagement,

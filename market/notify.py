@@ -78,7 +78,7 @@ def _recipients_for(kind: str, owner_id: int | None, agency_id: int | None) -> l
 
 def _notify_clocks(now: datetime) -> int:
     from market.approvals.models import ApprovalCase
-    from market.engagements.board import open_clocks
+    from market.clocks.board import open_clocks
     from market.engagements.models import Engagement
 
     created = 0

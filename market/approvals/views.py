@@ -23,9 +23,9 @@ from market.approvals import operations as ops
 from market.approvals import timeline
 from market.approvals.models import ApprovalCase, Suspension
 from market.catalogue.models import ApprovalMatter, ServiceType
+from market.clocks import store as clocks
+from market.clocks.board import urgent
 from market.db import db
-from market.engagements import clocks
-from market.engagements.board import urgent
 from market.engagements.forms import CaseForm, DecideForm, SuspendForm
 from market.forms import ActionForm
 from market.selection.models import Project

@@ -21,11 +21,11 @@ from billing.interface import EngagementRef
 from market import refusal, storage, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockKind, PauseReason
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.clock import ClockError
-from market.engagements import clocks
-from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import (
     Decision,
     Deliverable,

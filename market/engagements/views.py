@@ -20,11 +20,11 @@ from market import storage
 from market.accounts.audit import AuditEvent
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
+from market.clocks import store as clocks
+from market.clocks.board import open_clocks
+from market.clocks.models import Clock, ClockEntry
 from market.db import db
-from market.engagements import clocks
 from market.engagements import operations as ops
-from market.engagements.board import open_clocks
-from market.engagements.clocks import Clock, ClockEntry
 from market.engagements.forms import (
     AnswerForm,
     CancelForm,
@@ -108,7 +108,7 @@ def _clock_board() -> dict[str, Any]:
     role = current_role()
     org = require_org()
     if role == Role.REGULATOR:
-        from market.engagements.board import regulator_board
+        from market.clocks.board import regulator_board
 
         return regulator_board()
     if org.kind in ("owner", "agency"):
