@@ -168,7 +168,12 @@ class EngagementEvent(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ContractConfirmed(EngagementEvent):
+    """Both sides hold the signed contract: the fee (``fee_fen``) falls due from the owner."""
+
     name: ClassVar[str] = "contract.confirmed"
+    owner_org_id: int
+    agency_org_id: int
+    fee_fen: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -69,7 +69,7 @@ def _pending(org: Organisation) -> None:
 
 def _tell(org: Organisation, subject: str, body: str) -> None:
     """A reminder to the applicant's organisation (in the app; e-mailed by the clocks tick)."""
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     db.session.add(Notification(
         key=f"owner-activation:{org.id}:{uuid.uuid4().hex[:16]}", organisation_id=org.id,

@@ -233,7 +233,7 @@ def send_invitation_email(invitation_id: int, link: str) -> None:
     request committed; a failure is logged and the inviter still has the link to pass on."""
     if not current_app.config.get("SMTP_HOST"):
         return
-    from market.notify import send_email
+    from market.notify.mail import send_email
 
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:

@@ -33,6 +33,15 @@ from market.templating import service_name
 
 bp = Blueprint("approvals", __name__)
 
+
+@bp.app_template_global()
+def engagement_suspensions(engagement_id: int) -> list[Suspension]:
+    """The approval suspensions linked to an engagement, for its page (templates/engagements/
+    detail.html): the engagement area sits below this one and does not read them itself."""
+    return list(db.session.scalars(sa.select(Suspension).where(
+        Suspension.engagement_id == engagement_id)))
+
+
 CASE_STATES = {
     "preparing": _l("申报准备"),
     "accepted": _l("已受理，计时中"),

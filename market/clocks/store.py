@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import events, timeutil
+from market import timeutil
 from market.calendar.models import CalendarRevision
 from market.calendar.service import current_calendar, stored_schedules
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
@@ -261,10 +261,3 @@ def refresh_after_calendar_change(previous_revision: int,
     db.session.execute(sa.update(Clock).where(Clock.calendar_revision == previous_revision)
                        .values(calendar_revision=revision))
     return done
-
-
-def calendar_changed(event: events.CalendarChanged) -> None:
-    """Receiver of ``calendar.changed``: stored due dates follow the calendar."""
-    changed = ((event.first_changed, event.last_changed)
-               if event.first_changed and event.last_changed else None)
-    refresh_after_calendar_change(event.previous_revision, changed)

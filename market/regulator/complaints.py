@@ -16,6 +16,7 @@ from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
+from market.credit import score as credit
 from market.db import db
 from market.i18n import N_
 from market.regulator.errors import RuleError
@@ -136,8 +137,6 @@ def decide(row: Complaint, by: User, upheld: bool, outcome: str) -> None:
     if row.against_org_id is not None:
         against = db.session.get(Organisation, row.against_org_id)
         if against is not None and against.kind == OrgKind.AGENCY.value:
-            from market.regulator import credit
-
             credit.recompute(against.id)
 
 
@@ -167,3 +166,11 @@ def decided_about(org_id: int) -> list[Complaint]:
         Complaint.against_org_id == org_id,
         Complaint.state.in_((ComplaintState.UPHELD.value, ComplaintState.REJECTED.value)))
         .order_by(Complaint.decided_at.desc())))
+
+
+def upheld_against(org_id: int) -> int:
+    """How many complaints against an organisation were upheld (what the credit score
+    counts)."""
+    return db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
+        Complaint.against_org_id == org_id,
+        Complaint.state == ComplaintState.UPHELD.value)) or 0

@@ -29,8 +29,10 @@ from market import crypto, testhooks, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
+from market.credit.score import scores_for
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
+from market.domain.credit import Scored, credit_cut
 from market.i18n import N_
 from market.selection.errors import SelectionError
 from market.selection.external import plan_external
@@ -372,10 +374,7 @@ def _credit_cut(lottery: Lottery, eligible: list[SignUp], minimum: int,
     """Credit merit (信用择优) at the close: rank the eligible by credit score, keep the top half
     (at least ``minimum``; everyone tied with the last kept stays, and the draw decides among
     them); the others leave the pool as ``exclude`` events with their score in the reason."""
-    from market.domain.credit import Scored, credit_cut
-    from market.selection.award import credit_scores
-
-    scores = credit_scores([s.agency_org_id for s in eligible])
+    scores = scores_for([s.agency_org_id for s in eligible])
     by_id = {s.agency.public_id: s for s in eligible}
     kept, out = credit_cut([Scored(a, scores[s.agency_org_id]) for a, s in by_id.items()],
                            minimum)
@@ -431,7 +430,7 @@ def enter_witness(lottery: Lottery, user: User, value: str) -> None:
 def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
     """Every witness value is in: the regulators should save the signed checkpoint now, before
     the external value is public (lottery-v1.md §5 note), to hold the log to its times."""
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
     regulators = db.session.scalars(sa.select(Organisation.id).where(

@@ -352,7 +352,7 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
                                               "decided_by": SYSTEM}, at=at)
     audit.record("system:bid:opening-lapsed", request.public_id,
                  {"round": request.bid_round, "presented": len(presentations(request))})
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     db.session.add(Notification(
         key=f"opening-lapsed:{request.public_id}:{request.bid_round}",
@@ -386,7 +386,7 @@ def remind(now: datetime) -> int:
     its opening (in-app on the regulator's console, and by e-mail to that person)."""
     from sqlalchemy.exc import IntegrityError
 
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     created = 0
     for request in awaiting_requests(now):

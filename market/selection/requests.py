@@ -649,7 +649,7 @@ def registrants(request: SelectionRequest) -> set[int]:
 def _notify_registrants(request: SelectionRequest, subject: str, body: str) -> None:
     """Tell each registrant (提醒, e-mailed by the next ``flask clocks tick``) in this
     transaction."""
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     for org_id in sorted(registrants(request)):
         db.session.add(Notification(

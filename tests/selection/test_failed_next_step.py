@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.audit import AuditEvent
 from market.db import db
-from market.notify import Notification
+from market.notify.models import Notification
 from market.selection import bidlog
 from market.selection.models import Lottery, SelectionRequest, SignUp
 from market.transparency import log

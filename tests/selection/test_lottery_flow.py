@@ -110,7 +110,7 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
         assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 4
         assert db.session.get(Lottery, 1).pool and len(db.session.get(Lottery, 1).pool) == 3
         # The regulators are told to save the checkpoint before the external value is public.
-        from market.notify import Notification
+        from market.notify.models import Notification
 
         notes = db.session.scalars(sa.select(Notification).where(
             Notification.state == "checkpoint")).all()

@@ -1,0 +1,34 @@
+"""Reminders written when something happens elsewhere (receivers of domain events, connected by
+``create_app``)."""
+
+from __future__ import annotations
+
+from market import events, timeutil
+from market.db import db
+from market.notify.models import Notification
+from market.selection.models import Award
+
+
+def award_passed(event: events.AwardPassed) -> None:
+    """The owner, the agency that let the award go and the alternate it passed to (if any) are
+    told, each once per award and state."""
+    award = db.session.get(Award, event.award_id)
+    if award is None:
+        raise LookupError(f"award {event.award_id} of {event.name} not found")
+    request = award.request
+    involved = [request.owner_org_id, award.agency_org_id]
+    new = db.session.get(Award, award.replaced_by_id) if award.replaced_by_id else None
+    if new is None:
+        subject = f"{request.title}：中选机构放弃，没有候补"
+        body = f"{event.agency_public_id} {award.decline_reason}；本次选取失败，业主可以重新发布采购公告。"
+    else:
+        involved.append(new.agency_org_id)
+        replacement = new.agency.public_id
+        subject = f"{request.title}：中选资格递补给 {replacement}"
+        body = (f"{event.agency_public_id} {award.decline_reason}；按公布的排名递补 {replacement}，"
+                "请在确认期限内确认。")
+    for org_id in set(involved):
+        db.session.add(Notification(
+            key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
+            state=award.state, subject=subject[:200], body=body,
+            link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
