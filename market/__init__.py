@@ -168,6 +168,8 @@ def _connect() -> None:
     events.connect(events.EngagementCancelled, approvals.engagement_cancelled)
     events.connect(events.SanctionIssued, credit.sanction_issued)
     events.connect(events.AwardPassed, notify.award_passed)
+    events.connect(events.OwnerActivated, notify.owner_activated)
+    events.connect(events.OwnerRefused, notify.owner_refused)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -84,6 +84,30 @@ def _all(cls: type[Event]) -> list[type[Event]]:
 
 
 # --- the catalogue ------------------------------------------------------------------------------
+# Accounts (账户) ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrganisationEvent(Event):
+    organisation_id: int
+    organisation_public_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OwnerActivated(OrganisationEvent):
+    """The operator checked a project owner (核验): it may publish from now on."""
+
+    name: ClassVar[str] = "owner.activated"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OwnerRefused(OrganisationEvent):
+    """The operator refused to activate a project owner, with the ``reason`` it is shown."""
+
+    name: ClassVar[str] = "owner.refused"
+    reason: str
+
+
 # Working calendar (工作日历) -----------------------------------------------------------------------
 
 

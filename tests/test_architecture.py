@@ -45,8 +45,6 @@ AGAINST_THE_ORDER: set[tuple[str, str]] = {
     ("market", "dev"),
     # Reminders are written inline where something happens; they go to notification receivers
     # of domain events.
-    ("market.accounts.activation", "notify"),
-    ("market.accounts.invitations", "notify"),
     ("market.selection.cli", "notify"),
     ("market.selection.draw", "notify"),
     ("market.selection.opening", "notify"),

@@ -1,5 +1,5 @@
-"""E-mail: one message through the configured SMTP server (:func:`send_email`), and every
-notification not yet e-mailed, each exactly once (:func:`send_emails`): the e-mail of a
+"""E-mail of notifications: every notification not yet e-mailed, each exactly once
+(:func:`send_emails`), through the SMTP transport (:mod:`market.mail`): the e-mail of a
 notification is claimed with one conditional UPDATE before it is sent, so it goes out once
 even when two runs race."""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,6 +15,7 @@ from flask import current_app
 from market import timeutil
 from market.accounts.models import Membership, Role, User
 from market.db import db
+from market.mail import send_email
 from market.notify.models import Notification
 
 log = logging.getLogger("market.notify")
@@ -60,21 +60,3 @@ def send_emails(now: datetime) -> int:
 
 def _absolute(link: str) -> str:
     return str(current_app.config.get("SITE_URL", "")).rstrip("/") + link
-
-
-def send_email(to: list[str], subject: str, body: str) -> None:
-    if not to:
-        return
-    config = current_app.config
-    msg = EmailMessage()
-    msg["From"] = config.get("SMTP_FROM") or "noreply@market.example"
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
-    msg.set_content(body)
-    with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
-                      timeout=30) as smtp:
-        if config.get("SMTP_STARTTLS"):
-            smtp.starttls()
-        if config.get("SMTP_USER"):
-            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-        smtp.send_message(msg)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from market import events, timeutil
+from market.accounts.models import Organisation
 from market.db import db
 from market.notify.models import Notification
 from market.selection.models import Award
@@ -32,3 +35,31 @@ def award_passed(event: events.AwardPassed) -> None:
             key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
             state=award.state, subject=subject[:200], body=body,
             link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
+
+
+def _owner(event: events.OrganisationEvent) -> Organisation:
+    org = db.session.get(Organisation, event.organisation_id)
+    if org is None:
+        raise LookupError(f"organisation {event.organisation_id} of {event.name} not found")
+    return org
+
+
+def _tell_owner(org: Organisation, subject: str, body: str) -> None:
+    """A reminder to the applicant's organisation (in the app; e-mailed by the clocks tick)."""
+    db.session.add(Notification(
+        key=f"owner-activation:{org.id}:{uuid.uuid4().hex[:16]}", organisation_id=org.id,
+        state=org.status, subject=subject[:200], body=body, link="/dashboard",
+        created_at=timeutil.now()))
+
+
+def owner_activated(event: events.OwnerActivated) -> None:
+    org = _owner(event)
+    _tell_owner(org, f"【已通过核验】{org.name}",
+                f"{org.name}（{org.public_id}）已通过平台运营方核验，可以发布采购公告。")
+
+
+def owner_refused(event: events.OwnerRefused) -> None:
+    org = _owner(event)
+    _tell_owner(org, f"【未通过核验】{org.name}",
+                f"{org.name}（{org.public_id}）未通过平台运营方核验。理由：{event.reason}"
+                "\n可在工作台核对单位信息后重新提交。")
