@@ -154,6 +154,15 @@ class RequestVoided(RequestEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestWithdrawn(RequestEvent):
+    """The owner withdrew (撤销) the request before sign-up or quotes closed, with a public
+    ``reason``."""
+
+    name: ClassVar[str] = "request.withdrawn"
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AwardEvent(Event):
     award_id: int
     request_id: int

@@ -48,7 +48,6 @@ AGAINST_THE_ORDER: set[tuple[str, str]] = {
     ("market.selection.cli", "notify"),
     ("market.selection.draw", "notify"),
     ("market.selection.opening", "notify"),
-    ("market.selection.requests", "notify"),
     ("market.selection.tasks", "notify"),
 }
 

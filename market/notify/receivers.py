@@ -9,7 +9,8 @@ from market import events, timeutil
 from market.accounts.models import Organisation
 from market.db import db
 from market.notify.models import Notification
-from market.selection.models import Award
+from market.selection.models import Award, SelectionRequest
+from market.selection.requests import registrants
 
 
 def award_passed(event: events.AwardPassed) -> None:
@@ -63,3 +64,17 @@ def owner_refused(event: events.OwnerRefused) -> None:
     _tell_owner(org, f"【未通过核验】{org.name}",
                 f"{org.name}（{org.public_id}）未通过平台运营方核验。理由：{event.reason}"
                 "\n可在工作台核对单位信息后重新提交。")
+
+
+def request_withdrawn(event: events.RequestWithdrawn) -> None:
+    """Each agency taking part is told (e-mailed by the next ``flask clocks tick``)."""
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
+    subject = f"{request.title}：采购公告已撤销"
+    body = f"项目业主撤销了采购公告 {request.public_id}。理由：{event.reason}"
+    for org_id in sorted(registrants(request)):
+        db.session.add(Notification(
+            key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
+            organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
+            link=f"/notices/{request.public_id}", created_at=timeutil.now()))
