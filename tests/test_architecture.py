@@ -200,3 +200,55 @@ def test_the_areas_form_no_circle() -> None:
                 edges[area_of(module)].add(area_of(target))
     areas = sorted(set(edges) | {a for targets in edges.values() for a in targets})
     assert _circles(areas, defaultdict(set, edges)) == []
+
+
+# Imports inside functions without a comment saying why (on the line or the line above), per
+# file: the ones still to move to the top of their file or to explain.  A new one fails, and so
+# does a file whose count went down (lower the number here).
+UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
+    # create_app: `import market` (the CLI entry point, the config) does not import the areas
+    "market/__init__.py": 57,
+    "market/accounts/operations.py": 1,
+    "market/agencies/generate.py": 4,
+    "market/agencies/models.py": 5,
+    "market/config.py": 6,
+    "market/demo.py": 3,
+    "market/loadgen/__init__.py": 1,
+    "market/regulator/demo.py": 3,
+    "market/selection/award.py": 4,
+    "market/selection/cli.py": 4,
+    "market/selection/demo.py": 4,
+    "market/selection/draw.py": 7,
+    "market/selection/external.py": 2,
+    "market/selection/opening.py": 8,
+    "market/selection/requests.py": 8,
+    "market/selection/sealed.py": 8,
+    "market/selection/tasks.py": 2,
+    "market/selection/views_agency.py": 1,
+    "market/selection/views_award.py": 7,
+    "market/selection/views_owner.py": 12,
+    "market/selection/views_public.py": 6,
+    "market/storage.py": 3,
+}
+
+
+def _unexplained_local_imports(path: Path) -> int:
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    found: set[int] = set()
+    for function in ast.walk(ast.parse(text)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                here, above = lines[node.lineno - 1], lines[node.lineno - 2].strip()
+                if "#" not in here and not above.startswith("#"):
+                    found.add(node.lineno)
+    return len(found)
+
+
+def test_imports_inside_functions_say_why() -> None:
+    counts = {str(path.relative_to(ROOT)): _unexplained_local_imports(path)
+              for module, path in MODULES.items() if not module.startswith("lottery")}
+    counts = {k: v for k, v in counts.items() if v}
+    assert counts == UNEXPLAINED_LOCAL_IMPORTS

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
@@ -124,8 +124,6 @@ def helpers() -> dict[str, Any]:
 @pagecache.cached(pagecache.DIRECTORY)
 def index() -> ResponseReturnValue:
     """The agency directory with search, filters, sorting and paging."""
-    from flask import current_app
-
     error: FilterError | None = None
     page = None
     regions = directory.regions()  # the form's choices, and what the region filter accepts

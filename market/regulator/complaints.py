@@ -18,9 +18,11 @@ from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.credit import score as credit
 from market.db import db
+from market.engagements.models import Engagement
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Complaint, ComplaintAttachment, ComplaintState
+from market.selection.models import SelectionRequest, SignUp
 from market.storage import Upload
 
 STATE_LABELS = {
@@ -45,8 +47,6 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     Engagement: its owner or its agency (against the other).  Selection request: its owner
     (against nobody in particular: the process) or an agency that signed up (against the
     owner).  Anything else: :class:`RuleError` on ``subject_id``."""
-    from market.engagements.models import Engagement
-    from market.selection.models import SelectionRequest, SignUp
 
     def not_party() -> RuleError:
         # A fresh error per raise: one shared instance would carry an old traceback along.

@@ -16,11 +16,13 @@ from market.credit import score as credit
 from market.credit.sanctions import KIND_LABELS
 from market.credit.sanctions import history as sanction_history
 from market.domain import credit_formula as formula
+from market.evaluation.operations import DIMENSION_LABELS, public_ratings
 from market.forms import show_error
 from market.regulator import complaints
 from market.regulator.errors import RuleError
 from market.regulator.forms import ComplaintForm
 from market.regulator.models import ComplaintState
+from market.timeutil import today_local
 
 bp = Blueprint("credit", __name__)
 
@@ -28,9 +30,6 @@ bp = Blueprint("credit", __name__)
 @bp.app_template_global()
 def agency_record(org_id: int) -> dict[str, Any]:
     """What the public profile shows of an agency's sanctions, ratings and credit."""
-    from market.evaluation.operations import DIMENSION_LABELS, public_ratings
-    from market.timeutil import today_local
-
     today = today_local()
     rows = sanction_history(org_id)
     _inputs, score = credit.explain(org_id)

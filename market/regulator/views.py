@@ -20,9 +20,11 @@ from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
 from market.regulator.svg import observed_vs_expected
+from market.selection import opening
 from market.templating import service_name
 from market.timeutil import today_local
 from market.transparency import log
+from market.transparency.audit import run_audit
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -34,8 +36,6 @@ AGENCY_STATUS = {"pending": N_("未入驻"), "admitted": N_("已入驻"), "rejec
 @bp.route("")
 @access(OrgKind.REGULATOR)
 def index() -> ResponseReturnValue:
-    from market.selection import opening
-
     today = today_local()
     open_complaints = [c for c in complaints.listing() if not c.decided]
     return render_template(
@@ -167,8 +167,6 @@ def draw_audit() -> ResponseReturnValue:
                               r.reason] for r in rows))
     replay = None
     if request.args.get("replay") == "1":
-        from market.transparency.audit import run_audit
-
         replay = run_audit()
     return render_template("regulator/draws.html", rows=rows, form=form, result=result,
                            checkpoint=log.latest_checkpoint(), replay=replay), \

@@ -10,6 +10,7 @@ import functools
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -32,7 +33,6 @@ def _text_pattern() -> str:
     of the Basic Multilingual Plane, which :func:`parse_query` refuses.  (Those above it, a
     few tag and musical-notation format characters, cannot be written in an ECMA-262 class
     without the ``u`` flag; they are refused all the same and said so in the description.)"""
-    import unicodedata
 
     ranges: list[tuple[int, int]] = []
     for cp in range(0x10000):
