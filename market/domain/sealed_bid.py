@@ -68,7 +68,7 @@ def lowest(bids: Sequence[OpenedBid]) -> list[str]:
 def ranking(bids: Sequence[OpenedBid], tie_order: Sequence[str] = ()) -> list[str]:
     """All bidders, lowest amount first.  Agencies with equal amounts keep the order of
     ``tie_order`` (the tie-break draw's ranking) when they are in it, then canonical order —
-    so the alternates after a decline are the next-lowest quotes (issue 6)."""
+    so the alternates after a decline are the next-lowest quotes."""
     position = {a: i for i, a in enumerate(tie_order)}
     return [b.agency_id for b in sorted(
         bids, key=lambda b: (b.amount_fen, position.get(b.agency_id, len(position)),
