@@ -168,6 +168,7 @@ def _connect() -> None:
     events.connect(events.EngagementCancelled, approvals.engagement_cancelled)
     events.connect(events.SanctionIssued, credit.sanction_issued)
     events.connect(events.RequestWithdrawn, notify.request_withdrawn)
+    events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
     events.connect(events.AwardPassed, notify.award_passed)
     events.connect(events.OwnerActivated, notify.owner_activated)
     events.connect(events.OwnerRefused, notify.owner_refused)

@@ -163,6 +163,17 @@ class RequestWithdrawn(RequestEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class LotteryWitnessed(Event):
+    """Every witness value of lottery ``lottery_id`` is in; the external value is public at
+    ``external_at``."""
+
+    name: ClassVar[str] = "lottery.witnessed"
+    lottery_id: str
+    request_id: int
+    external_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AwardEvent(Event):
     award_id: int
     request_id: int

@@ -46,7 +46,6 @@ AGAINST_THE_ORDER: set[tuple[str, str]] = {
     # Reminders are written inline where something happens; they go to notification receivers
     # of domain events.
     ("market.selection.cli", "notify"),
-    ("market.selection.draw", "notify"),
     ("market.selection.opening", "notify"),
     ("market.selection.tasks", "notify"),
 }
@@ -218,7 +217,7 @@ UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
     "market/selection/award.py": 4,
     "market/selection/cli.py": 4,
     "market/selection/demo.py": 4,
-    "market/selection/draw.py": 7,
+    "market/selection/draw.py": 6,
     "market/selection/external.py": 2,
     "market/selection/opening.py": 8,
     "market/selection/requests.py": 8,

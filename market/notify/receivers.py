@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
+
 from market import events, timeutil
-from market.accounts.models import Organisation
+from market.accounts.models import Organisation, OrgKind
 from market.db import db
 from market.notify.models import Notification
 from market.selection.models import Award, SelectionRequest
@@ -78,3 +80,19 @@ def request_withdrawn(event: events.RequestWithdrawn) -> None:
             key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
             organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
             link=f"/notices/{request.public_id}", created_at=timeutil.now()))
+
+
+def lottery_witnessed(event: events.LotteryWitnessed) -> None:
+    """Every regulator is asked to save the transparency log's signed checkpoint before the
+    external value is public (lottery-v1.md §5 note)."""
+    deadline = event.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    regulators = db.session.scalars(sa.select(Organisation.id).where(
+        Organisation.kind == OrgKind.REGULATOR.value))
+    for org_id in regulators:
+        db.session.add(Notification(
+            key=f"checkpoint:{event.lottery_id}:{org_id}"[:120], organisation_id=org_id,
+            state="checkpoint", created_at=timeutil.now(), link="/transparency",
+            subject=f"请在 {deadline} 前保存透明日志检查点（{event.lottery_id}）"[:200],
+            body=(f"摇号 {event.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
+                  "公开。请现在下载并保存 /transparency/checkpoint 的签名检查点，日后可用它核对日志"
+                  "没有被改写（python -m lottery audit-log --checkpoint）。")))

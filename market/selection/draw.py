@@ -25,9 +25,9 @@ from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
 from lottery.events import parse_announcement, record_hash
 from lottery.sources import check_plan, public_time
-from market import crypto, testhooks, timeutil
+from market import crypto, events, testhooks, timeutil
 from market.accounts import audit
-from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.models import Organisation, User
 from market.calendar.service import current_calendar
 from market.credit.score import scores_for
 from market.db import db, lock_row
@@ -428,21 +428,13 @@ def enter_witness(lottery: Lottery, user: User, value: str) -> None:
 
 
 def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
-    """Every witness value is in: the regulators should save the signed checkpoint now, before
-    the external value is public (lottery-v1.md §5 note), to hold the log to its times."""
-    from market.notify.models import Notification
-
-    deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    regulators = db.session.scalars(sa.select(Organisation.id).where(
-        Organisation.kind == OrgKind.REGULATOR.value))
-    for org_id in regulators:
-        db.session.add(Notification(
-            key=f"checkpoint:{lottery.lottery_id}:{org_id}"[:120], organisation_id=org_id,
-            state="checkpoint", created_at=timeutil.now(), link="/transparency",
-            subject=f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）"[:200],
-            body=(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
-                  "公开。请现在下载并保存 /transparency/checkpoint 的签名检查点，日后可用它核对日志"
-                  "没有被改写（python -m lottery audit-log --checkpoint）。")))
+    """Every witness value is in: send ``lottery.witnessed`` (the notify area asks the regulators
+    to save the signed checkpoint now, before the external value is public, lottery-v1.md §5
+    note, to hold the log to its times)."""
+    db.session.flush()
+    events.send(events.LotteryWitnessed(at=timeutil.now(), lottery_id=lottery.lottery_id,
+                                        request_id=lottery.request_id,
+                                        external_at=lottery.external_at))
 
 
 def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,

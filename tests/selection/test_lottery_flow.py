@@ -115,6 +115,12 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
         notes = db.session.scalars(sa.select(Notification).where(
             Notification.state == "checkpoint")).all()
         assert [n.organisation_id for n in notes] == [city.regulator.org_id]
+        lottery = db.session.get(Lottery, 1)
+        deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        assert (notes[0].key, notes[0].subject, notes[0].link) == (
+            f"checkpoint:{lottery.lottery_id}:{city.regulator.org_id}",
+            f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）", "/transparency")
+        assert notes[0].body.startswith(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入")
 
     with timeutil.frozen(external_at + timedelta(minutes=30)):
         # Typed by the operator, then again by the regulator: only then logged and drawn.
