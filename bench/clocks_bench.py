@@ -8,7 +8,7 @@ calls/s).  SQLite; ``--out FILE`` writes the table for tools/perf_report.py.
 The data set is built in bulk (Core inserts): one owner, one agency, N engagements, each with a
 service clock of 20 events (start, nine materials pauses and resumes, one extension) and the
 stored columns those events fold to (tally, paused_days, due_date, calendar_revision), as
-``market.engagements.clocks.record`` would have stored them.  Also timed: refolding every open
+``market.clocks.store.record`` would have stored them.  Also timed: refolding every open
 clock from its events (what happens once after migration 0010, or after a calendar change that
 touches every open clock).
 """
@@ -36,9 +36,9 @@ from market import create_app, timeutil  # noqa: E402
 from market.accounts import operations as accounts  # noqa: E402
 from market.accounts.models import OrgKind, Role  # noqa: E402
 from market.calendar.service import current_calendar  # noqa: E402
+from market.clocks import store as clock_store  # noqa: E402
 from market.db import db  # noqa: E402
 from market.domain.clock import ClockTally, event_from_record, step  # noqa: E402
-from market.engagements import clocks as clock_store  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 PASSWORD = "bench-password-42"  # noqa: S105  # a throwaway local database
@@ -59,7 +59,7 @@ def _events(rng: random.Random) -> list[tuple[str, datetime, str | None, int | N
 def generate(clocks: int) -> None:
     """Fill the current app's database with ``clocks`` engagements and their clocks."""
     from market.catalogue.models import ServiceType
-    from market.engagements.clocks import Clock, ClockEntry
+    from market.clocks.models import Clock, ClockEntry
     from market.engagements.models import Engagement
     from market.selection.models import Award, Project, SelectionRequest
 
@@ -170,7 +170,8 @@ def run(clocks: int, tmp: Path) -> dict[str, float]:
         dash_ms = _median_ms(dashboard, 9)
         over_ms = _median_ms(overdue, 7)
     with app.app_context():
-        from market.engagements.clocks import OPEN, Clock
+        from market.clocks.models import Clock
+        from market.clocks.store import OPEN
 
         ids = list(db.session.scalars(sa.select(Clock.id).where(Clock.phase.in_(OPEN))))
         revision, cal = clock_store.calendar_state()

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, scoped_session
 
-# audit(tag, target, details) — the market passes ``market.audit.record``.
+# audit(tag, target, details) — the market passes ``market.accounts.audit.record``.
 AuditHook = Callable[[str, str, dict[str, Any]], object]
 Clock = Callable[[], datetime]
 # The calendar day of a time where the money moves (the market: Asia/Shanghai); bounds the

@@ -32,8 +32,8 @@ from billing.integration import backend
 from billing.models import BillingEngagement, LedgerTransaction, Payment
 from billing.money import format_fen, yuan_to_fen
 from billing.stripe_backend import StripeBilling
+from market.accounts.auth import ANYONE, access, current_org, current_role
 from market.accounts.models import Organisation, Role
-from market.auth import ANYONE, access, current_org, current_role
 from market.db import db
 from market.extensions import csrf
 from market.forms import ActionForm

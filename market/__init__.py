@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
 
     _init_extensions(app)
+    _connect()
     _register_blueprints(app)
 
     from market import errors, security
@@ -52,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _register_commands(app)
 
-    from market.auth import check_every_view_has_a_rule
+    from market.accounts.auth import check_every_view_has_a_rule
 
     check_every_view_has_a_rule(app)
     return app
@@ -139,8 +140,50 @@ def _init_extensions(app: Flask) -> None:
         return sessions.resume(token)
 
 
+def _connect() -> None:
+    """Wire the areas that react to others (docs/architecture.md): each domain event to the
+    receivers of the areas that react to it, and what a lower area asks of the areas above it
+    (whose rows its clocks belong to).  Idempotent: every app of a test process connects the
+    same module-level functions again."""
+    from billing import receivers as billing
+    from market import events
+    from market.approvals import receivers as approvals
+    from market.approvals.models import clock_holder as case_clocks
+    from market.clocks import board
+    from market.clocks import receivers as clocks
+    from market.credit import receivers as credit
+    from market.credit import score
+    from market.engagements.models import clock_holder as engagement_clocks
+    from market.engagements.operations import on_time_rate
+    from market.evaluation import receivers as evaluation
+    from market.evaluation.operations import credit_ratings
+    from market.notify import receivers as notify
+    from market.regulator.complaints import upheld_against
+    from market.selection.award import declines
+
+    board.connect(engagement=engagement_clocks(), case=case_clocks())
+    score.connect(score.Readers(ratings=credit_ratings, on_time_rate=on_time_rate,
+                                declines=declines, upheld_complaints=upheld_against))
+    # Receivers of one event run in the order connected here.
+    events.connect(events.CalendarChanged, clocks.calendar_changed)
+    events.connect(events.ContractConfirmed, billing.contract_confirmed)
+    events.connect(events.EngagementStarted, approvals.engagement_started)
+    events.connect(events.EngagementAccepted, billing.engagement_accepted)
+    events.connect(events.EngagementAccepted, approvals.engagement_accepted)
+    events.connect(events.EngagementAccepted, evaluation.engagement_accepted)
+    events.connect(events.EngagementCancelled, billing.engagement_cancelled)
+    events.connect(events.EngagementCancelled, approvals.engagement_cancelled)
+    events.connect(events.SanctionIssued, credit.sanction_issued)
+    events.connect(events.RequestWithdrawn, notify.request_withdrawn)
+    events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
+    events.connect(events.AwardPassed, notify.award_passed)
+    events.connect(events.OwnerActivated, notify.owner_activated)
+    events.connect(events.OwnerRefused, notify.owner_refused)
+
+
 def _register_blueprints(app: Flask) -> None:
     from billing.views import bp as billing
+    from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
     from market.accounts.views import bp as accounts
     from market.agencies.review import bp as review
     from market.agencies.views import bp as agencies
@@ -150,7 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.catalogue.views import bp as catalogue
     from market.engagements.views import bp as engagements
     from market.evaluation.views import bp as evaluation
-    from market.notify import bp as notify
+    from market.notify.views import bp as notify
     from market.ocds.views import bp as ocds
     from market.operator.views import bp as operator
     from market.public.directory import bp as directory
@@ -175,7 +218,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from market import templating
-    from market.auth import current_membership
+    from market.accounts.auth import current_membership
     from market.domain.fees import format_yuan
     from market.forms import ActionForm
     from market.timeutil import SHANGHAI
@@ -217,7 +260,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from market.backup.cli import backup_cli
-    from market.notify import clocks_cli
+    from market.notify.cli import clocks_cli
     from market.selection.cli import selection_cli
     from market.storage import uploads_cli
     from market.transparency.cli import transparency_cli

@@ -84,6 +84,47 @@ def _all(cls: type[Event]) -> list[type[Event]]:
 
 
 # --- the catalogue ------------------------------------------------------------------------------
+# Accounts (账户) ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrganisationEvent(Event):
+    organisation_id: int
+    organisation_public_id: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OwnerActivated(OrganisationEvent):
+    """The operator checked a project owner (核验): it may publish from now on."""
+
+    name: ClassVar[str] = "owner.activated"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OwnerRefused(OrganisationEvent):
+    """The operator refused to activate a project owner, with the ``reason`` it is shown."""
+
+    name: ClassVar[str] = "owner.refused"
+    reason: str
+
+
+# Working calendar (工作日历) -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CalendarChanged(Event):
+    """An operator saved a year's schedule (节假日安排) under calendar ``revision``: the days
+    from ``first_changed`` to ``last_changed`` may count differently (both None when no day's
+    working status changed, e.g. only the source or the confirmation)."""
+
+    name: ClassVar[str] = "calendar.changed"
+    year: int
+    revision: int
+    previous_revision: int
+    first_changed: date | None
+    last_changed: date | None
+
+
 # Selection (采购) ----------------------------------------------------------------------------------
 
 
@@ -110,6 +151,26 @@ class RequestVoided(RequestEvent):
     """A selection voided (an upheld objection, missed witnesses) or withdrawn by its owner."""
 
     name: ClassVar[str] = "request.voided"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RequestWithdrawn(RequestEvent):
+    """The owner withdrew (撤销) the request before sign-up or quotes closed, with a public
+    ``reason``."""
+
+    name: ClassVar[str] = "request.withdrawn"
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LotteryWitnessed(Event):
+    """Every witness value of lottery ``lottery_id`` is in; the external value is public at
+    ``external_at``."""
+
+    name: ClassVar[str] = "lottery.witnessed"
+    lottery_id: str
+    request_id: int
+    external_at: datetime
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -151,7 +212,12 @@ class EngagementEvent(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ContractConfirmed(EngagementEvent):
+    """Both sides hold the signed contract: the fee (``fee_fen``) falls due from the owner."""
+
     name: ClassVar[str] = "contract.confirmed"
+    owner_org_id: int
+    agency_org_id: int
+    fee_fen: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,7 @@ from billing.models import (  # noqa: F401
     WebhookEvent,
 )
 from market import pagecache
+from market.accounts.audit import AuditEvent  # noqa: F401
 from market.accounts.models import Membership, Organisation, User  # noqa: F401
 from market.agencies.models import (  # noqa: F401
     AdmissionApplication,
@@ -20,23 +21,18 @@ from market.agencies.models import (  # noqa: F401
     Qualification,
 )
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
-from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
 from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
-from market.engagements.clocks import Clock, ClockEntry  # noqa: F401
+from market.clocks.models import Clock, ClockEntry  # noqa: F401
+from market.credit.models import CreditRecord, Sanction  # noqa: F401
 from market.engagements.models import (  # noqa: F401
     Deliverable,
     Engagement,
     MaterialsRequest,
 )
 from market.evaluation.models import Rating  # noqa: F401,E402
-from market.notify import Notification  # noqa: F401
-from market.regulator.models import (  # noqa: F401,E402
-    Complaint,
-    ComplaintAttachment,
-    CreditRecord,
-    Sanction,
-)
+from market.notify.models import Notification  # noqa: F401
+from market.regulator.models import Complaint, ComplaintAttachment  # noqa: F401
 from market.selection.models import (  # noqa: F401
     Amendment,
     AvoidEntry,

@@ -1,7 +1,7 @@
 """Refusals roll back the request, whatever the view answers.
 
 Views catch an operation's refusal and show it (a redirect with a flash, or the form again), so
-the status code alone cannot tell :func:`market.auth.access` that the operation stopped half way
+the status code alone cannot tell :func:`market.accounts.auth.access` that the operation stopped half way
 after it had already added or flushed rows.  Every operation error type derives from
 :class:`Refused`, which notes itself on the current request when it is built; ``access`` rolls
 the whole transaction back when a noted refusal was *raised* during the view.  So no view can

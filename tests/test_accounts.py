@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Membership, Organisation, User
 from market.accounts.operations import find_user
-from market.audit import AuditEvent
 from market.db import db
 from market.domain.codes import make_credit_code
 from tests.conftest import PASSWORD, create_person, csrf_token, login

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from market import create_app
-from market.audit import AuditEvent
-from market.auth import ANYONE, access
+from market.accounts.audit import AuditEvent
+from market.accounts.auth import ANYONE, access
 from market.config import ConfigError
 from market.db import db
 from tests.conftest import make_app
@@ -84,7 +84,7 @@ def test_server_error_page_has_a_logged_reference_and_rolls_back(tmp_path: Path,
     @app.route("/boom")
     @access(ANYONE)
     def boom() -> str:
-        from market import audit
+        from market.accounts import audit
 
         audit.record("test:boom:start", "x")
         db.session.flush()
@@ -102,7 +102,7 @@ def test_server_error_page_has_a_logged_reference_and_rolls_back(tmp_path: Path,
 
 
 def test_a_view_without_an_access_rule_stops_start_up(tmp_path: Path) -> None:
-    from market.auth import check_every_view_has_a_rule
+    from market.accounts.auth import check_every_view_has_a_rule
 
     app = make_app(tmp_path)
 

@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 
 from devdata import demo
 from market.accounts import operations as accounts
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, Role, User
-from market.audit import AuditEvent
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS

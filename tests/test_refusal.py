@@ -1,4 +1,4 @@
-"""The request transaction (market.auth.access) rolls back whenever an operation refused,
+"""The request transaction (market.accounts.auth.access) rolls back whenever an operation refused,
 whatever the view answers — and only then: a refusal built but never raised, or caught by code
 that carries on, does not throw away the request's writes."""
 
@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import Flask, redirect
 
 from billing.errors import BillingError
-from market import audit, refusal
-from market.audit import AuditEvent
-from market.auth import ANYONE, access
+from market import refusal
+from market.accounts import audit
+from market.accounts.audit import AuditEvent
+from market.accounts.auth import ANYONE, access
 from market.db import db
 from market.selection.errors import SelectionError
 from tests.conftest import make_app

@@ -1,7 +1,7 @@
 """Every route, every role: the expected answer of each.
 
 A route added without a line here fails ``test_every_route_is_in_the_matrix``; a route added
-without an access rule stops the app from starting (``market.auth``).
+without an access rule stops the app from starting (``market.accounts.auth``).
 """
 
 from __future__ import annotations

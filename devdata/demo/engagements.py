@@ -22,8 +22,8 @@ from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus,
 from market.agencies.models import Listing
 from market.approvals import operations as cases
 from market.catalogue.models import ApprovalMatter, ServiceType
+from market.clocks import store as clocks
 from market.db import db
-from market.engagements import clocks
 from market.engagements import operations as ops
 from market.engagements.models import Engagement
 from market.selection.models import Award, AwardState, Project, SelectionRequest

@@ -11,11 +11,10 @@ details and apply again.
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import events, timeutil
+from market.accounts import audit
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.accounts.operations import (
     AccountError,
@@ -66,24 +65,15 @@ def _pending(org: Organisation) -> None:
         raise AccountError(None, N_("该单位不在待核验状态，可能已由其他运营人员处理。"))
 
 
-def _tell(org: Organisation, subject: str, body: str) -> None:
-    """A reminder to the applicant's organisation (in the app; e-mailed by the clocks tick)."""
-    from market.notify import Notification
-
-    db.session.add(Notification(
-        key=f"owner-activation:{org.id}:{uuid.uuid4().hex[:16]}", organisation_id=org.id,
-        state=org.status, subject=subject[:200], body=body, link="/dashboard",
-        created_at=timeutil.now()))
-
-
 def activate_owner(org: Organisation) -> None:
     """The operator (运营人员) activates a pending owner: it may publish from now on."""
     _pending(org)
     org.status = OrgStatus.ACTIVE.value
     org.status_reason = None
     audit.record("operator:owner:activate", org.public_id, {"name": org.name})
-    _tell(org, f"【已通过核验】{org.name}",
-          f"{org.name}（{org.public_id}）已通过平台运营方核验，可以发布采购公告。")
+    db.session.flush()
+    events.send(events.OwnerActivated(at=timeutil.now(), organisation_id=org.id,
+                                      organisation_public_id=org.public_id))
 
 
 def refuse_owner(org: Organisation, reason: str) -> None:
@@ -102,9 +92,9 @@ def refuse_owner(org: Organisation, reason: str) -> None:
     org.status_reason = reason
     org.name_key = None
     org.credit_code = None
-    _tell(org, f"【未通过核验】{org.name}",
-          f"{org.name}（{org.public_id}）未通过平台运营方核验。理由：{reason}"
-          "\n可在工作台核对单位信息后重新提交。")
+    db.session.flush()
+    events.send(events.OwnerRefused(at=timeutil.now(), organisation_id=org.id,
+                                    organisation_public_id=org.public_id, reason=reason))
 
 
 def reapply(org: Organisation, *, name: str, credit_code: str, region: str) -> None:

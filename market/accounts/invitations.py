@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import (
     ROLES_BY_KIND,
     Invitation,
@@ -45,6 +46,7 @@ from market.accounts.operations import (
 )
 from market.db import db
 from market.i18n import N_
+from market.mail import send_email
 
 log = logging.getLogger("market.accounts")
 
@@ -232,8 +234,6 @@ def send_invitation_email(invitation_id: int, link: str) -> None:
     request committed; a failure is logged and the inviter still has the link to pass on."""
     if not current_app.config.get("SMTP_HOST"):
         return
-    from market.notify import send_email
-
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         return

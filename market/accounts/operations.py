@@ -1,5 +1,5 @@
 """Account operations.  Each adds to the current transaction and writes its audit event; the
-request wrapper (:func:`market.auth.access`) commits once, and rolls everything back when one
+request wrapper (:func:`market.accounts.auth.access`) commits once, and rolls everything back when one
 of them refused (:mod:`market.refusal`).
 
 Membership by invitation is in :mod:`market.accounts.invitations`, owner activation in
@@ -14,7 +14,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import (
     ID_PREFIX,
     ROLES_BY_KIND,

@@ -23,9 +23,9 @@ from werkzeug.wrappers import Response
 
 from market.accounts import activation, invitations, sessions, throttle
 from market.accounts import operations as ops
+from market.accounts.auth import ANYONE, USER, access, current_membership, current_org
 from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
 from market.accounts.models import OrgKind, OrgStatus, Role, User
-from market.auth import ANYONE, USER, access, current_membership, current_org
 from market.extensions import limiter
 from market.forms import ActionForm, show_error
 
@@ -209,5 +209,3 @@ def switch_org() -> Response:
         session["org_id"] = wanted
     return redirect(url_for("accounts.dashboard"))
 
-
-from market.accounts import views_members  # noqa: E402,F401  # routes on this blueprint

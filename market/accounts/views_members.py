@@ -11,10 +11,10 @@ from wtforms import SelectChoice
 
 from market.accounts import invitations
 from market.accounts import operations as ops
+from market.accounts.auth import ANYONE, USER, access, require_org
 from market.accounts.forms import InvitationAccountForm, InvitationForm
 from market.accounts.models import ROLES_BY_KIND, Invitation, Membership, OrgKind, Role
 from market.accounts.views import ROLE_NAMES, bp, log_in
-from market.auth import ANYONE, USER, access, require_org
 from market.db import db
 from market.forms import ActionForm, show_error
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from market import timeutil
@@ -361,7 +362,6 @@ class ProfileDetail:
 def profile_detail(org: Organisation, today: date) -> ProfileDetail:
     """What the public profile shows: listings with history, qualifications in force (expired
     ones included, flagged by the caller), practitioners with a certificate valid today."""
-    from sqlalchemy.orm import selectinload
 
     listings = list(db.session.scalars(
         sa.select(Listing).join(ServiceType).where(Listing.organisation_id == org.id)

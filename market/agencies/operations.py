@@ -1,7 +1,7 @@
 """Agency operations: admission, its review, qualifications, practitioners and listings.
 
 Each adds to the current transaction, flushes and writes its audit event; the request wrapper
-(:func:`market.auth.access`) commits once.  A refused change raises :class:`AgencyError`
+(:func:`market.accounts.auth.access`) commits once.  A refused change raises :class:`AgencyError`
 *before* anything is added (uploads are stored last), so bad input changes nothing.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, storage, timeutil
+from market import storage, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, OrgStatus, User
 from market.agencies.models import (
     AdmissionApplication,

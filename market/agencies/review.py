@@ -8,11 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts.auth import access
 from market.accounts.models import OrgKind
 from market.agencies import operations as ops
 from market.agencies.forms import DecisionForm, ReviewForm
 from market.agencies.models import AdmissionApplication, Practitioner, Qualification
-from market.auth import access
 from market.db import db
 from market.forms import show_error
 from market.timeutil import today_local

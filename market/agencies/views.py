@@ -13,11 +13,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import storage
+from market.accounts.auth import USER, access, current_org, current_role
 from market.accounts.models import Organisation, OrgKind, OrgStatus, Role
 from market.agencies import operations as ops
 from market.agencies.forms import ApplicationForm, ListingForm, PractitionerForm, QualificationForm
 from market.agencies.models import AdmissionApplication, Listing, Practitioner, Qualification
-from market.auth import USER, access, current_org, current_role
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules

@@ -3,7 +3,7 @@
 How it works
 ------------
 Responses and query parameters are plain typed dataclasses (``market/api/schemas.py`` and next
-to each area's views).  :func:`market.api.spec.endpoint` attaches them to a view; the view
+to each area's views).  :func:`market.web.openapi.endpoint` attaches them to a view; the view
 receives the parsed query as a dataclass and returns a dataclass (or a :class:`Page` of them),
 which is serialised with :func:`dataclasses.asdict`.  ``GET /api/openapi.json`` walks the URL
 map, takes every view that carries an endpoint description and turns the dataclasses' type
@@ -13,7 +13,7 @@ it).
 
 Conventions (``shared/spec/api.md``): public, read-only, JSON; lists paged with ``?page=`` and
 ``?per_page=`` (at most 100) answering ``{"items", "total", "page", "per_page"}``; errors are
-``{"error": {"code", "message"}}`` with a 4xx status — raise :class:`market.api.spec.ApiError`,
+``{"error": {"code", "message"}}`` with a 4xx status — raise :class:`market.web.openapi.ApiError`,
 never let bad input reach a 5xx.
 
 Adding an endpoint (any blueprint may do this)
@@ -21,8 +21,8 @@ Adding an endpoint (any blueprint may do this)
 ::
 
     from dataclasses import dataclass, field
-    from market.api.spec import ApiError, Page, PageQuery, endpoint, param
-    from market.auth import ANYONE, access
+    from market.web.openapi import ApiError, Page, PageQuery, endpoint, param
+    from market.accounts.auth import ANYONE, access
 
     @dataclass
     class ThingOut:
@@ -62,7 +62,9 @@ PathParam("the public id", r"^TH-[0-9]+$")})`` adds a description and a pattern.
   ``ignore_unknown=True`` keeps such a URL's old tolerance of unknown query parameters.
 * ``paged=False`` with a plain query dataclass (not ``PageQuery``) for a non-list answer.
 
-The lottery, calendar and OCDS shapes are in ``market/api/schemas_public.py``.  Then add the route to
-``tests/test_route_matrix.py``; ``tests/api/test_openapi.py`` fails for an ``/api/`` route
+The lottery, calendar, OCDS and draw-log shapes are in each area's ``schemas.py``
+(``market/selection/``, ``market/calendar/``, ``market/ocds/``, ``market/transparency/``); the
+registry itself is :mod:`market.web.openapi`, in the web core below every area.  Then add the
+route to ``tests/test_route_matrix.py``; ``tests/api/test_openapi.py`` fails for an ``/api/`` route
 without ``@endpoint``.
 """

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from market.agencies.directory import MAX_QUERY_LENGTH, SORTS
-from market.api.spec import PageQuery, param
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
+from market.web.openapi import PageQuery, param
 
 
 def _d(text: str) -> dict[str, str]:

@@ -11,15 +11,15 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from market import pagecache
+from market.accounts.auth import ANYONE, access
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.api import schemas as s
-from market.api.spec import ApiError, Page, endpoint, openapi_document
-from market.auth import ANYONE, access
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.qualifications import expired_on, mask_number
 from market.timeutil import today_local
+from market.web.openapi import ApiError, Page, endpoint, openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -65,7 +65,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _to_json(value: Any) -> Any:
-    """:func:`market.api.spec.to_json`'s rules (a dataclass becomes the dict of its fields, a
+    """:func:`market.web.openapi.to_json`'s rules (a dataclass becomes the dict of its fields, a
     list a list, a date or time its ISO form), with each class's field names looked up once:
     a page of agencies has a thousand values, and ``dataclasses.fields`` on each one was half
     the cost of /api/agencies.  ``tests/agencies/test_directory_speed.py`` checks that both

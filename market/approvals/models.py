@@ -8,6 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.catalogue.models import ApprovalMatter
+from market.clocks.models import Clock, Holder
 from market.db import UTCDateTime, db
 
 
@@ -93,3 +95,11 @@ class Suspension(db.Model):  # type: ignore[name-defined,misc]
             "reason in ('intermediary','expert_review','correction','hearing')", name="reason"),
         sa.CheckConstraint("expected_days > 0", name="expected_days"),
     )
+
+
+def clock_holder() -> Holder:
+    """How the clock board joins a case's clock: its owner sees it, under the matter's name."""
+    return Holder(key=Clock.case_id, entity=ApprovalCase, public_id=ApprovalCase.public_id,
+                  owner=ApprovalCase.owner_org_id, agency=None,
+                  subject=(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id,
+                           ApprovalMatter.name, None))

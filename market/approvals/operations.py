@@ -13,14 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.approvals.models import OPEN_CASE_STATES, ApprovalCase, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockKind, PauseReason
 from market.db import db, lock_row
 from market.domain.clock import ClockError
-from market.engagements import clocks
-from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import Engagement, EngagementState
 from market.i18n import N_
 from market.refusal import Refused

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.approvals.models import ApprovalCase, Suspension
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockKind, PauseReason
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
 from market.domain.clock import Pause, Segment, segments
-from market.engagements import clocks
-from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import Engagement
 from market.templating import service_name
 

@@ -17,21 +17,30 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import timeutil
+from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
 from market.approvals import operations as ops
 from market.approvals import timeline
 from market.approvals.models import ApprovalCase, Suspension
-from market.auth import access, current_role, require_org
 from market.catalogue.models import ApprovalMatter, ServiceType
+from market.clocks import store as clocks
+from market.clocks.board import urgent
 from market.db import db
-from market.engagements import clocks
-from market.engagements.board import urgent
 from market.engagements.forms import CaseForm, DecideForm, SuspendForm
 from market.forms import ActionForm
 from market.selection.models import Project
 from market.templating import service_name
 
 bp = Blueprint("approvals", __name__)
+
+
+@bp.app_template_global()
+def engagement_suspensions(engagement_id: int) -> list[Suspension]:
+    """The approval suspensions linked to an engagement, for its page (templates/engagements/
+    detail.html): the engagement area sits below this one and does not read them itself."""
+    return list(db.session.scalars(sa.select(Suspension).where(
+        Suspension.engagement_id == engagement_id)))
+
 
 CASE_STATES = {
     "preparing": _l("申报准备"),

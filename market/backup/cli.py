@@ -23,6 +23,7 @@ from flask.cli import AppGroup
 from sqlalchemy.engine import URL, make_url
 
 from market.db import db
+from market.transparency.audit import run_audit
 
 backup_cli = AppGroup("backup", help="Back up and restore the database.")
 
@@ -133,7 +134,6 @@ def restore_command(path: Path, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces the whole database. Continue?", abort=True)
     restore_backup(path)
-    from market.transparency.audit import run_audit
 
     report = run_audit()
     click.echo(f"restored from {path}; draw log: "

@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from market import audit, timeutil
+from market import events, timeutil
+from market.accounts import audit
 from market.calendar.models import CalendarDay, CalendarYear
-from market.calendar.service import bump_revision
+from market.calendar.service import (
+    bump_revision,
+    changed_days,
+    current_calendar,
+    revision,
+    stored_schedules,
+)
 from market.db import db
-from market.domain.calendar import YearSchedule
+from market.domain.calendar import WorkingCalendar, YearSchedule
 from market.i18n import N_
 from market.refusal import Refused
 
@@ -66,9 +73,7 @@ def save_year(year: int, *, days_off_text: str, days_on_text: str, source: str,
                             str(year)) from None
     if not source.strip():
         raise CalendarError("source", N_("请注明依据（如国务院办公厅通知的文号）。"))
-    from market.engagements import clocks  # stored due dates follow the calendar
-
-    before = clocks.calendar_state()
+    before = (revision(), current_calendar())
     row = db.session.get(CalendarYear, year)
     if row is None:
         row = CalendarYear(year=year)
@@ -81,7 +86,12 @@ def save_year(year: int, *, days_off_text: str, days_on_text: str, source: str,
     row.updated_at = timeutil.now()
     row.updated_by = user_id
     bump_revision()
-    clocks.refresh_after_calendar_change(before)
+    db.session.flush()
+    changed = changed_days(before[1], WorkingCalendar.build(stored_schedules()))
+    events.send(events.CalendarChanged(
+        at=timeutil.now(), year=year, revision=revision(), previous_revision=before[0],
+        first_changed=changed[0] if changed else None,
+        last_changed=changed[1] if changed else None))
     audit.record("operator:calendar:save", str(year), {
         "confirmed": confirmed, "source": row.source,
         "days_off": [d.isoformat() for d in sorted(off)],

@@ -4,6 +4,7 @@ process and rebuilt when an operator changes a year (a revision counter says whe
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -16,7 +17,8 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[int, WorkingCalendar]] = {}
 
 
-def _revision() -> int:
+def revision() -> int:
+    """The revision counter of the calendar in force (0 before any operator change)."""
     return db.session.scalar(sa.select(CalendarRevision.revision).where(CalendarRevision.id == 1)) or 0
 
 
@@ -37,13 +39,13 @@ def stored_schedules() -> list[YearSchedule]:
 def current_calendar() -> WorkingCalendar:
     """The calendar in force for this database (one cheap query when nothing changed)."""
     key = str(db.engine.url)
-    revision = _revision()
+    revision_now = revision()
     cached = _cache.get(key)
-    if cached is not None and cached[0] == revision:
+    if cached is not None and cached[0] == revision_now:
         return cached[1]
     with _lock:
         calendar = WorkingCalendar.build(stored_schedules())
-        _cache[key] = (revision, calendar)
+        _cache[key] = (revision_now, calendar)
     return calendar
 
 
@@ -54,3 +56,13 @@ def bump_revision() -> None:
         db.session.add(CalendarRevision(id=1, revision=1))
     else:
         row.revision = row.revision + 1
+
+
+def changed_days(old: WorkingCalendar, new: WorkingCalendar) -> tuple[date, date] | None:
+    """The first and last day whose working status differs between two calendars (over the
+    years both cover), or None."""
+    first = date(max(old.first_year, new.first_year), 1, 1)
+    last = date(min(old.last_year, new.last_year), 12, 31)
+    changed = [d for d in (first + timedelta(i) for i in range((last - first).days + 1))
+               if old.is_working_day(d) != new.is_working_day(d)]
+    return (changed[0], changed[-1]) if changed else None

@@ -11,20 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
-from market.api.schemas_public import (
-    CalendarAddQuery,
-    CalendarCountQuery,
-    DueDateOut,
-    WorkingDaysOut,
-)
-from market.api.spec import ApiError, endpoint
-from market.auth import ANYONE, access
+from market.accounts.auth import ANYONE, access
 from market.calendar import operations as ops
 from market.calendar.forms import YearScheduleForm
 from market.calendar.models import CalendarYear
+from market.calendar.schemas import CalendarAddQuery, CalendarCountQuery, DueDateOut, WorkingDaysOut
 from market.calendar.service import current_calendar
 from market.db import db
 from market.domain.calendar import library_schedule
+from market.web.openapi import ApiError, endpoint
 
 bp = Blueprint("calendar", __name__)
 

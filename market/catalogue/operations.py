@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market import audit
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db

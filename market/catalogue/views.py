@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from market.accounts.auth import access
 from market.accounts.models import Organisation, OrgKind
-from market.auth import access
 from market.catalogue import operations as ops
 from market.catalogue.forms import ApprovalMatterForm, ServiceTypeForm
 from market.catalogue.models import ApprovalMatter, ServiceType

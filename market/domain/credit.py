@@ -1,22 +1,13 @@
-"""Credit scores (信用分) as selection uses them — the single place issue 8 will replace.
+"""Credit merit (信用择优) at the close: who goes into the draw by credit score.
 
-Until the evaluation issue computes real scores from ratings, on-time rate, declines, upheld
-complaints and sanctions, every agency has the documented default below, reduced for the
-declines it already has (so a decline already "counts for the agency's credit").
+The score itself is the published formula (:mod:`market.domain.credit_formula`), computed from
+the current inputs by :mod:`market.credit.score`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-DEFAULT_CREDIT_SCORE = 80  # out of 100: an agency with no history
-DECLINE_PENALTY = 5  # points per decline or confirmation timeout, floor 0
-
-
-def default_credit_score(declines: int = 0) -> int:
-    """The score of an agency with no rated history and ``declines`` declines/timeouts."""
-    return max(0, min(100, DEFAULT_CREDIT_SCORE - DECLINE_PENALTY * max(0, declines)))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.catalogue.models import ServiceType
+from market.clocks.models import Clock, Holder
 from market.db import UTCDateTime, db
-from market.engagements.clocks import Clock, ClockEntry, ClockKind, PauseReason  # noqa: F401
 
 
 class EngagementState(enum.StrEnum):
@@ -134,3 +135,12 @@ class Deliverable(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("decision in ('pending','accepted','returned','withdrawn')",
                            name="decision"),
     )
+
+
+def clock_holder() -> Holder:
+    """How the clock board joins an engagement's clocks (signing, service, review): the
+    owner and the agency see them, under the service type's name."""
+    return Holder(key=Clock.engagement_id, entity=Engagement, public_id=Engagement.public_id,
+                  owner=Engagement.owner_org_id, agency=Engagement.agency_org_id,
+                  subject=(ServiceType, ServiceType.id == Engagement.service_type_id,
+                           ServiceType.name, ServiceType.name_en))

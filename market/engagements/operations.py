@@ -5,6 +5,10 @@ organisation is the engagement's owner or agency; the functions check the engage
 and which side may act.  They add rows, clock events and audit events to the session and never
 commit (the request commits once).  Refusals raise :class:`EngagementError` with a field and an
 ``N_()`` message, before anything is written.
+
+What other areas do about an engagement — billing opens, releases or writes off the fee,
+approval cases are suspended and resumed, the agency's public record is updated — they do as
+receivers of the domain events sent here (:mod:`market.events`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,16 +19,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from billing.errors import BillingError
-from billing.integration import backend
-from billing.interface import EngagementRef
-from market import audit, refusal, storage, timeutil
+from market import events, storage, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.clock import ClockError
-from market.engagements import clocks
-from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import (
     Decision,
     Deliverable,
@@ -34,7 +36,7 @@ from market.engagements.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
-from market.selection.models import Award, AwardState
+from market.selection.models import Award, AwardState, SelectionRequest
 
 MAX_EXTENSION_DAYS = 120
 
@@ -66,11 +68,22 @@ def _clock(eng: Engagement, kind: ClockKind) -> Clock:
     return clock
 
 
-def _event(clock: Clock, kind: str, user: User | None, **kw: Any) -> None:
+def _event(clock: Clock, kind: str, user: User | None, **kw: Any) -> ClockEntry:
     try:
-        clocks.record(clock, kind, by_user_id=user.id if user else None, **kw)
+        return clocks.record(clock, kind, by_user_id=user.id if user else None, **kw)
     except ClockError as error:  # a state check above should have refused first
         raise EngagementError(None, N_("时限记录冲突，请刷新页面后重试。")) from error
+
+
+def _facts(eng: Engagement) -> dict[str, Any]:
+    """What every engagement event carries (:class:`market.events.EngagementEvent`)."""
+    return {"engagement_id": eng.id, "engagement_public_id": eng.public_id,
+            "project_code": eng.project.code}
+
+
+def _send(event: events.Event) -> None:
+    db.session.flush()  # receivers read the change from the database too
+    events.send(event)
 
 
 # -- creation ---------------------------------------------------------------------------------------
@@ -109,8 +122,6 @@ def sync_from_awards(org_id: int | None = None) -> int:
     q = (sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
          .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
     if org_id is not None:
-        from market.selection.models import SelectionRequest
-
         q = q.join(SelectionRequest, SelectionRequest.id == Award.request_id).where(
             sa.or_(Award.agency_org_id == org_id, SelectionRequest.owner_org_id == org_id))
     created = 0
@@ -158,8 +169,9 @@ def upload_contract(eng: Engagement, org: Organisation, user: User, file: object
 
 def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
     """The other side: confirm the uploaded contract within the signing limit.  Starts the
-    service clock, opens the fee in billing and suspends the project's approval cases that
-    wait for this service."""
+    service clock; sends ``contract.confirmed`` (billing opens the fee) and
+    ``engagement.started`` (the project's approval cases that wait for this service are
+    suspended)."""
     eng = _locked(eng)
     side = _side(eng, org)
     if eng.state != EngagementState.SIGNING:
@@ -173,17 +185,16 @@ def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
                               due=eng.signing_due.isoformat())
     _event(_clock(eng, ClockKind.SIGNING), "stop", user)
     service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id)
-    _event(service, "start", user)
+    started = _event(service, "start", user)
     eng.state = EngagementState.IN_SERVICE.value
     eng.contract_confirmed_at = timeutil.now()
     eng.contract_confirmed_by_id = user.id
-    backend().open_engagement(EngagementRef(eng.id, eng.owner_org_id, eng.agency_org_id,
-                                            eng.fee_fen))
     audit.record(f"{side}:contract:confirm", eng.public_id,
                  {"service_days": eng.service_days})
-    from market.approvals import operations as approvals
-
-    approvals.engagement_started(eng)
+    _send(events.ContractConfirmed(
+        at=eng.contract_confirmed_at, **_facts(eng), owner_org_id=eng.owner_org_id,
+        agency_org_id=eng.agency_org_id, fee_fen=eng.fee_fen))
+    _send(events.EngagementStarted(at=started.at, **_facts(eng)))
 
 
 # -- service: materials and extensions ------------------------------------------------------------
@@ -205,13 +216,14 @@ def ask_materials(eng: Engagement, org: Organisation, user: User, what: str) -> 
         raise EngagementError("what", N_("委托不在服务中，不能请业主补充资料。"))
     if open_materials_request(eng) is not None:
         raise EngagementError("what", N_("上一次补充资料请求尚未答复。"))
-    _event(_clock(eng, ClockKind.SERVICE), "pause", user, reason=PauseReason.MATERIALS.value,
-           note=what)
+    paused = _event(_clock(eng, ClockKind.SERVICE), "pause", user,
+                    reason=PauseReason.MATERIALS.value, note=what)
     req = MaterialsRequest(engagement_id=eng.id, asked_at=timeutil.now(), asked_by_id=user.id,
                            what=what)
     db.session.add(req)
     db.session.flush()
     audit.record("agency:materials:ask", eng.public_id, {"request": req.id, "what": what[:200]})
+    _send(events.EngagementPaused(at=paused.at, **_facts(eng)))
     return req
 
 
@@ -233,11 +245,12 @@ def answer_materials(eng: Engagement, org: Organisation, user: User, answer: str
                                     uploaded_by_id=user.id, organisation_id=org.id,
                                     refuse_message=_KINDS_MESSAGE)
         req.answer_upload_id = upload.id
-    _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=answer)
+    resumed = _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=answer)
     req.answered_at = timeutil.now()
     req.answered_by_id = user.id
     req.answer = answer
     audit.record("owner:materials:answer", eng.public_id, {"request": req.id})
+    _send(events.EngagementResumed(at=resumed.at, **_facts(eng)))
 
 
 def grant_extension(eng: Engagement, org: Organisation, user: User, days: int,
@@ -284,8 +297,8 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
                                 uploaded_by_id=user.id, organisation_id=org.id,
                                 refuse_message=_KINDS_MESSAGE)
     version = len(eng.deliverables) + 1
-    _event(_clock(eng, ClockKind.SERVICE), "pause", user, reason=PauseReason.REVIEW.value,
-           note=f"v{version}")
+    paused = _event(_clock(eng, ClockKind.SERVICE), "pause", user,
+                    reason=PauseReason.REVIEW.value, note=f"v{version}")
     days = int(current_app.config["ACCEPTANCE_WORKING_DAYS"])
     review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id)
     _event(review, "start", user)
@@ -298,6 +311,7 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
     db.session.flush()
     audit.record("agency:deliverable:submit", eng.public_id,
                  {"version": version, "sha256": upload.sha256, "size": upload.size})
+    _send(events.DeliverableSubmitted(at=paused.at, **_facts(eng), deliverable_id=deliverable.id))
     return deliverable
 
 
@@ -323,7 +337,7 @@ def return_deliverable(eng: Engagement, org: Organisation, user: User, reason: s
     review = db.session.get(Clock, d.review_clock_id)
     if review is not None:
         _event(review, "stop", user)
-    _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=reason)
+    resumed = _event(_clock(eng, ClockKind.SERVICE), "resume", user, note=reason)
     d.decision = Decision.RETURNED.value
     d.decided_at = timeutil.now()
     d.decided_by_id = user.id
@@ -331,12 +345,14 @@ def return_deliverable(eng: Engagement, org: Organisation, user: User, reason: s
     eng.state = EngagementState.IN_SERVICE.value
     audit.record("owner:deliverable:return", eng.public_id,
                  {"version": d.version, "reason": reason})
+    _send(events.DeliverableReturned(at=resumed.at, **_facts(eng), deliverable_id=d.id))
 
 
 def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
-    """Owner: accept the deliverable (验收).  Completes the engagement, tells billing (and
-    releases the fee if it is paid), closes the linked approval suspensions and updates the
-    agency's public record."""
+    """Owner: accept the deliverable (验收).  Completes the engagement; sends
+    ``deliverable.accepted`` and ``engagement.accepted`` (billing marks it accepted and releases
+    the fee if it is paid, the linked approval suspensions close, the agency's public record is
+    updated)."""
     eng = _locked(eng)
     if _side(eng, org) != "owner":
         raise EngagementError(None, N_("只有业主可以验收服务成果。"))
@@ -345,7 +361,7 @@ def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
     if review is not None:
         _event(review, "stop", user)
     service = _clock(eng, ClockKind.SERVICE)
-    _event(service, "stop", user)
+    stopped = _event(service, "stop", user)
     shown = clocks.view(service)
     d.decision = Decision.ACCEPTED.value
     d.decided_at = timeutil.now()
@@ -354,38 +370,16 @@ def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
     eng.accepted_at = timeutil.now()
     eng.days_used = shown.used
     eng.on_time = not shown.late
-    billing = backend()
-    billing.mark_accepted(eng.id)
-    released = try_release(eng)
     audit.record("owner:deliverable:accept", eng.public_id,
-                 {"version": d.version, "days_used": shown.used, "on_time": not shown.late,
-                  "released": released})
-    from market.approvals import operations as approvals
-
-    approvals.engagement_finished(eng, "acceptance")
-    refresh_agency_record(eng.agency_org_id)
-
-
-def try_release(eng: Engagement) -> bool:
-    """Release the fee to the agency if the engagement is accepted and paid in full (offline:
-    the owner records the transfer on the billing page first).  Idempotent; False if not yet."""
-    if eng.state != EngagementState.ACCEPTED:
-        return False
-    billing = backend()
-    summary = billing.summary(eng.id)
-    if summary.outstanding_fen > 0 or summary.status in ("released", "paid_out", "cancelled"):
-        return False
-    try:
-        billing.release(eng.id)
-    except BillingError as error:
-        refusal.recovered(error)  # not yet releasable: the acceptance itself still commits
-        return False
-    return True
+                 {"version": d.version, "days_used": shown.used, "on_time": not shown.late})
+    _send(events.DeliverableAccepted(at=stopped.at, **_facts(eng), deliverable_id=d.id))
+    _send(events.EngagementAccepted(at=stopped.at, **_facts(eng)))
 
 
 def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
-    """Owner: cancel an unfinished engagement with a reason; its clocks stop, billing writes off
-    what is unpaid and the linked approval suspensions close."""
+    """Owner: cancel an unfinished engagement with a reason; its clocks stop.  Sends
+    ``engagement.cancelled`` (billing writes off what is unpaid, the linked approval suspensions
+    close)."""
     eng = _locked(eng)
     if _side(eng, org) != "owner":
         raise EngagementError(None, N_("只有业主可以取消委托。"))
@@ -401,38 +395,23 @@ def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
     if d is not None:
         d.decision = Decision.WITHDRAWN.value
         d.decided_at = timeutil.now()
-    was_signed = eng.contract_confirmed_at is not None
     eng.state = EngagementState.CANCELLED.value
     eng.cancelled_at = timeutil.now()
     eng.cancel_reason = reason
-    if was_signed:
-        backend().cancel(eng.id)
     audit.record("owner:engagement:cancel", eng.public_id, {"reason": reason})
-    from market.approvals import operations as approvals
-
-    approvals.engagement_finished(eng, "cancel")
+    _send(events.EngagementCancelled(at=eng.cancelled_at, **_facts(eng)))
 
 
-# -- the agency's public record -------------------------------------------------------------------
+# -- as the credit score reads it -----------------------------------------------------------------
 
 
-def refresh_agency_record(agency_org_id: int) -> None:
-    """Recompute the agency's orders, on-time rate and average days against committed from its
-    accepted engagements (shown on its public profile and in the directory)."""
-    from market.agencies.models import AgencyProfile
-
-    profile = db.session.get(AgencyProfile, agency_org_id)
-    if profile is None:
-        return
-    rows = db.session.execute(sa.select(Engagement.on_time, Engagement.days_used,
-                                        Engagement.service_days).where(
-        Engagement.agency_org_id == agency_org_id,
-        Engagement.state == EngagementState.ACCEPTED.value)).all()
-    profile.orders = len(rows)
-    if not rows:
-        profile.on_time_rate_bp = None
-        profile.average_days_ratio_bp = None
-        return
-    profile.on_time_rate_bp = sum(1 for r in rows if r.on_time) * 10_000 // len(rows)
-    committed = sum(r.service_days for r in rows)
-    profile.average_days_ratio_bp = sum(r.days_used or 0 for r in rows) * 10_000 // committed
+def on_time_rate(agency_org_id: int) -> float | None:
+    """The share of the agency's accepted engagements finished within their committed days
+    (None before the first one)."""
+    finished = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((Engagement.on_time.is_(True), 1),
+                                                       else_=0)))
+        .where(Engagement.agency_org_id == agency_org_id,
+               Engagement.state == EngagementState.ACCEPTED.value,
+               Engagement.on_time.is_not(None))).one()
+    return (finished[1] or 0) / finished[0] if finished[0] else None

@@ -15,16 +15,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from billing.integration import backend
+from billing.integration import backend, release_if_paid
 from market import storage
+from market.accounts.audit import AuditEvent
+from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
-from market.audit import AuditEvent
-from market.auth import access, current_role, require_org
+from market.clocks import store as clocks
+from market.clocks.board import open_clocks, regulator_board
+from market.clocks.models import Clock, ClockEntry
 from market.db import db
-from market.engagements import clocks
 from market.engagements import operations as ops
-from market.engagements.board import open_clocks
-from market.engagements.clocks import Clock, ClockEntry
 from market.engagements.forms import (
     AnswerForm,
     CancelForm,
@@ -68,7 +68,7 @@ PAUSE_REASONS = {
     "correction": _l("申请人补正"),
     "hearing": _l("听证"),
 }
-# The audit events an engagement's history shows (market.audit tags), in words.
+# The audit events an engagement's history shows (market.accounts.audit tags), in words.
 AUDIT_NAMES = {
     "system:engagement:create": _l("中选结果确认，生成委托"),
     "owner:contract:upload": _l("业主上传合同"),
@@ -108,8 +108,6 @@ def _clock_board() -> dict[str, Any]:
     role = current_role()
     org = require_org()
     if role == Role.REGULATOR:
-        from market.engagements.board import regulator_board
-
         return regulator_board()
     if org.kind in ("owner", "agency"):
         ops.sync_from_awards(org.id)
@@ -178,10 +176,6 @@ def _render(eng: Engagement, status: int = 200, **forms: Any) -> ResponseReturnV
     summary = None
     if eng.contract_confirmed_at is not None:
         summary = backend().summary(eng.id)
-    from market.approvals.models import Suspension
-
-    suspensions = list(db.session.scalars(sa.select(Suspension).where(
-        Suspension.engagement_id == eng.id)))
     defaults = {"contract_form": ContractForm(), "materials_form": MaterialsForm(),
                 "answer_form": AnswerForm(), "extension_form": ExtensionForm(),
                 "deliverable_form": DeliverableForm(), "return_form": ReturnForm(),
@@ -191,7 +185,7 @@ def _render(eng: Engagement, status: int = 200, **forms: Any) -> ResponseReturnV
         "engagements/detail.html", eng=eng, side=side,
         clocks=[(c, clocks.view(c)) for c in engagement_clocks],
         open_materials=ops.open_materials_request(eng), pending=ops.pending_deliverable(eng),
-        history=_history(eng), summary=summary, suspensions=suspensions,
+        history=_history(eng), summary=summary,
         event_names=EVENT_NAMES, **defaults)
     return html, status
 
@@ -337,7 +331,7 @@ def release(public_id: str) -> ResponseReturnValue:
     eng, _org = _party(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if eng.owner_org_id != _org.id or not ops.try_release(eng):
+    if eng.owner_org_id != _org.id or not release_if_paid(eng.id):
         flash(_("尚不能结算：须已验收且费用已足额付款。"), "error")
         return _render(eng, 400)
     return _done(eng, _("费用已结算给中介机构，等待中介机构确认收款。"))

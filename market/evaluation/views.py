@@ -8,15 +8,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts.auth import access, require_org
 from market.accounts.models import OrgKind
-from market.auth import access, require_org
 from market.db import db
 from market.engagements.models import Engagement
 from market.evaluation import operations as ops
 from market.evaluation.forms import RatingForm, ReplyForm
 from market.evaluation.models import DIMENSIONS, Rating
 from market.forms import show_error
-from market.regulator.errors import RuleError
 
 bp = Blueprint("evaluation", __name__)
 
@@ -42,7 +41,7 @@ def rate(public_id: str) -> ResponseReturnValue:
         try:
             ops.rate(eng, org, current_user, {d: getattr(form, d).data for d in DIMENSIONS},
                      form.comment.data or "")
-        except RuleError as error:
+        except ops.RatingError as error:
             show_error(form, error)
         else:
             flash(_("评价已提交，将在机构主页公开。"), "success")
@@ -72,7 +71,7 @@ def reply(rating_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             ops.reply(row, org, current_user, form.reply.data or "")
-        except RuleError as error:
+        except ops.RatingError as error:
             show_error(form, error)
         else:
             flash(_("回复已发布。"), "success")

@@ -19,6 +19,8 @@ from flask import current_app, url_for
 from market import timeutil
 from market.accounts.models import Organisation
 from market.db import db
+from market.engagements.models import Engagement
+from market.selection.award import changes
 from market.selection.models import (
     Award,
     Lottery,
@@ -173,7 +175,6 @@ def release(request: SelectionRequest) -> dict[str, Any]:
 def _why(request: SelectionRequest, awards: list[Award]) -> dict[int, str]:
     """Award id -> why it changed hands (the same facts the notice shows): on the award that
     lost it, how and why; on the award that took over, whom it replaced."""
-    from market.selection.award import changes
 
     out: dict[int, str] = {}
     lost = [a for a in awards if a.state not in ("offered", "confirmed")]
@@ -201,8 +202,6 @@ def _related(request: SelectionRequest) -> list[dict[str, Any]]:
 
 def _contracts(request: SelectionRequest, award_ids: dict[int, str]) -> list[dict[str, Any]]:
     """Engagements (委托合同) as OCDS contracts, each pointing at the award it came from."""
-    from market.engagements.models import Engagement
-
     rows = db.session.scalars(sa.select(Engagement).where(Engagement.request_id == request.id)
                               .order_by(Engagement.id)).all()
     out = []

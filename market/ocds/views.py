@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from market.api.schemas_public import OCDS_BULK_PAGE, OcdsBulkQuery, OcdsReleasePackage
-from market.api.spec import ApiError, PathParam, endpoint
-from market.auth import ANYONE, access
+from market.accounts.auth import ANYONE, access
 from market.db import db
 from market.ocds.export import bulk_package, package
+from market.ocds.schemas import OCDS_BULK_PAGE, OcdsBulkQuery, OcdsReleasePackage
 from market.selection.models import RequestState, SelectionRequest
+from market.web.openapi import ApiError, PathParam, endpoint
 
 bp = Blueprint("ocds", __name__)
 

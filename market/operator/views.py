@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 
 from market.accounts import activation, invitations
 from market.accounts import operations as ops
+from market.accounts.auth import access
 from market.accounts.forms import RefuseOwnerForm, RegulatorForm
 from market.accounts.models import Invitation, Membership, Organisation, OrgKind
 from market.accounts.views_members import invitation_link, mail_after_commit
-from market.auth import access
 from market.db import db
 from market.forms import ActionForm, show_error
 

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from market import pagecache, refusal
+from market.accounts.auth import ANYONE, access
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
-from market.auth import ANYONE, access
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules
@@ -124,8 +124,6 @@ def helpers() -> dict[str, Any]:
 @pagecache.cached(pagecache.DIRECTORY)
 def index() -> ResponseReturnValue:
     """The agency directory with search, filters, sorting and paging."""
-    from flask import current_app
-
     error: FilterError | None = None
     page = None
     regions = directory.regions()  # the form's choices, and what the region filter accepts

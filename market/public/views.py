@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
+from market.accounts.auth import ANYONE, access
 from market.accounts.models import Organisation, OrgKind, OrgStatus
-from market.auth import ANYONE, access
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.forms import ActionForm

@@ -12,13 +12,17 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
+from market.credit import score as credit
 from market.db import db
+from market.engagements.models import Engagement
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Complaint, ComplaintAttachment, ComplaintState
+from market.selection.models import SelectionRequest, SignUp
 from market.storage import Upload
 
 STATE_LABELS = {
@@ -43,8 +47,6 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     Engagement: its owner or its agency (against the other).  Selection request: its owner
     (against nobody in particular: the process) or an agency that signed up (against the
     owner).  Anything else: :class:`RuleError` on ``subject_id``."""
-    from market.engagements.models import Engagement
-    from market.selection.models import SelectionRequest, SignUp
 
     def not_party() -> RuleError:
         # A fresh error per raise: one shared instance would carry an old traceback along.
@@ -135,8 +137,6 @@ def decide(row: Complaint, by: User, upheld: bool, outcome: str) -> None:
     if row.against_org_id is not None:
         against = db.session.get(Organisation, row.against_org_id)
         if against is not None and against.kind == OrgKind.AGENCY.value:
-            from market.regulator import credit
-
             credit.recompute(against.id)
 
 
@@ -166,3 +166,11 @@ def decided_about(org_id: int) -> list[Complaint]:
         Complaint.against_org_id == org_id,
         Complaint.state.in_((ComplaintState.UPHELD.value, ComplaintState.REJECTED.value)))
         .order_by(Complaint.decided_at.desc())))
+
+
+def upheld_against(org_id: int) -> int:
+    """How many complaints against an organisation were upheld (what the credit score
+    counts)."""
+    return db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
+        Complaint.against_org_id == org_id,
+        Complaint.state == ComplaintState.UPHELD.value)) or 0

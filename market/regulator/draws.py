@@ -17,6 +17,8 @@ from lottery.note import verify_checkpoint
 from lottery.verify import verify_bundle
 from market.db import db
 from market.i18n import N_
+from market.selection.draw import bundle
+from market.selection.models import Lottery
 from market.transparency import log
 from market.transparency.keys import platform_key
 
@@ -42,9 +44,6 @@ def verify(bundle: Any) -> tuple[bool, str, str]:
 
 def statuses(limit: int = 500) -> list[LotteryStatus]:
     """The newest ``limit`` lotteries, each drawn one verified from its public bundle."""
-    from market.selection.draw import bundle
-    from market.selection.models import Lottery
-
     out = []
     for lottery in db.session.scalars(
             sa.select(Lottery).order_by(Lottery.id.desc()).limit(limit)):

@@ -1,4 +1,4 @@
-"""The error every regulator/evaluation operation raises on bad input."""
+"""The error every regulator operation raises on bad input."""
 
 from __future__ import annotations
 

@@ -8,15 +8,14 @@ import json
 import sqlalchemy as sa
 
 from market.accounts.models import Organisation
+from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.fairness import Draw, Report, analyse
+from market.selection.models import Lottery, SelectionRequest
 from market.transparency.models import LogLeaf
 
 
 def draws() -> list[Draw]:
-    from market.catalogue.models import ServiceType
-    from market.selection.models import Lottery, SelectionRequest
-
     rows = db.session.execute(
         sa.select(Lottery.lottery_id, Lottery.record, ServiceType.code)
         .join(SelectionRequest, Lottery.request_id == SelectionRequest.id)

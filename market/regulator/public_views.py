@@ -10,14 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import storage
+from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
 from market.accounts.models import OrgKind, Role
-from market.auth import ANYONE, access, current_org, current_role, require_org
+from market.credit import score as credit
+from market.credit.sanctions import KIND_LABELS
+from market.credit.sanctions import history as sanction_history
 from market.domain import credit_formula as formula
+from market.evaluation.operations import DIMENSION_LABELS, public_ratings
 from market.forms import show_error
-from market.regulator import complaints, credit, sanctions
+from market.regulator import complaints
 from market.regulator.errors import RuleError
 from market.regulator.forms import ComplaintForm
 from market.regulator.models import ComplaintState
+from market.timeutil import today_local
 
 bp = Blueprint("credit", __name__)
 
@@ -25,15 +30,12 @@ bp = Blueprint("credit", __name__)
 @bp.app_template_global()
 def agency_record(org_id: int) -> dict[str, Any]:
     """What the public profile shows of an agency's sanctions, ratings and credit."""
-    from market.evaluation.operations import DIMENSION_LABELS, public_ratings
-    from market.timeutil import today_local
-
     today = today_local()
-    rows = sanctions.history(org_id)
+    rows = sanction_history(org_id)
     _inputs, score = credit.explain(org_id)
     return {"active": [s for s in rows if s.active_on(today)],
             "past": [s for s in rows if not s.active_on(today)],
-            "kinds": sanctions.KIND_LABELS, "ratings": public_ratings(org_id),
+            "kinds": KIND_LABELS, "ratings": public_ratings(org_id),
             "dimensions": DIMENSION_LABELS, "score": score,
             "complaints": complaints.decided_about(org_id),
             "states": complaints.STATE_LABELS}

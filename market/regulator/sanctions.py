@@ -1,65 +1,29 @@
-"""Sanctions (处罚): issued by regulators, public while they run, history kept.
+"""Sanctions (处罚) issued by regulators: finding the agency, what a sanction will do, issuing it.
 
-:func:`sanctions_for` is the hook :mod:`market.selection.eligibility` reads: an active
-suspension or blacklisting blocks sign-up (and excludes at close); a warning does not.
+The sanctions themselves, and what reads them, are the credit area's (:mod:`market.credit`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
 
-from market import audit, timeutil
+from market import events, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
+from market.credit import score as credit
+from market.credit.models import Sanction, SanctionKind
+from market.credit.sanctions import KIND_LABELS, history
 from market.db import db
 from market.domain.calendar import local_date
 from market.domain.credit_formula import CreditScore, compute
-from market.domain.eligibility import Sanction as SanctionFact
 from market.i18n import N_
 from market.regulator.errors import RuleError
-from market.regulator.models import Sanction, SanctionKind
-from market.selection.models import SelectionRequest
+from market.selection.models import RequestState, SelectionRequest, SignUp
 
-KIND_LABELS = {
-    SanctionKind.WARNING.value: N_("警告"),
-    SanctionKind.SUSPENSION.value: N_("暂停"),
-    SanctionKind.BLACKLIST.value: N_("黑名单"),
-}
-
-
-def sanctions_for(org_id: int) -> Iterable[SanctionFact]:
-    """Every sanction of an agency, as the eligibility rule sees them."""
-    return sanctions_for_many([org_id])[org_id]
-
-
-def sanctions_for_many(org_ids: list[int]) -> dict[int, list[SanctionFact]]:
-    """The same for many agencies in one query (at most 900 ids: SQLite's variable limit)."""
-    found: dict[int, list[SanctionFact]] = {i: [] for i in org_ids}
-    rows = db.session.execute(sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
-                                        Sanction.ends_on)
-                              .where(Sanction.agency_org_id.in_(org_ids))
-                              .order_by(Sanction.id))
-    for org_id, kind, starts_on, ends_on in rows:
-        found[org_id].append(SanctionFact(kind, starts_on, ends_on))
-    return found
-
-
-def history(org_id: int) -> list[Sanction]:
-    """Every sanction of an agency, newest first (public)."""
-    return list(db.session.scalars(
-        sa.select(Sanction).where(Sanction.agency_org_id == org_id)
-        .order_by(Sanction.starts_on.desc(), Sanction.id.desc())))
-
-
-def active(org_id: int, on: date | None = None) -> list[Sanction]:
-    on = on or timeutil.today_local()
-    return [s for s in history(org_id) if s.active_on(on)]
-
-
-# The calendar's years (market.api.schemas_public FIRST_DAY..LAST_DAY): a date outside them is
+# The calendar's years (market.calendar.schemas FIRST_DAY..LAST_DAY): a date outside them is
 # a typing slip, and what the sanction does is judged against working days and closes in them.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 SEARCH_LIMIT = 20
@@ -103,8 +67,6 @@ class AgencyRecord:
 
 
 def record_of(agency: Organisation, today: date | None = None) -> AgencyRecord:
-    from market.regulator import credit
-
     today = today or timeutil.today_local()
     rows = history(agency.id)
     _inputs, score = credit.explain(agency.id)
@@ -156,9 +118,6 @@ def preview(agency: Organisation | None, kind: str, reason: str, legal_basis: st
             starts_on: date | None, ends_on: date | None) -> Effect:
     """A regulator, before issuing: check the sanction as :func:`issue` will and say what it
     will do.  Changes nothing; refuses (:class:`RuleError`) what :func:`issue` would refuse."""
-    from market.regulator import credit
-    from market.selection.models import RequestState, SignUp
-
     agency, starts_on, ends_on = _check(agency, kind, reason, legal_basis, starts_on, ends_on)
     today = timeutil.today_local()
     inputs = credit.inputs_for(agency.id, today)
@@ -187,7 +146,8 @@ def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
           regulator: Organisation | None) -> Sanction:
     """A regulator sanctions an agency (the console shows :func:`preview` first).  Refuses
     (nothing stored) a missing agency, kind, reason or legal basis, a date outside the
-    calendar's years and an end before the start.  Recomputes the agency's credit."""
+    calendar's years and an end before the start.  Sends ``sanction.issued`` (the credit area
+    recomputes the agency's score)."""
     agency, starts_on, ends_on = _check(agency, kind, reason, legal_basis, starts_on, ends_on)
     row = Sanction(agency_org_id=agency.id, kind=kind, reason=reason.strip(),
                    legal_basis=legal_basis.strip(), starts_on=starts_on, ends_on=ends_on,
@@ -198,14 +158,6 @@ def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
     audit.record("regulator:sanction:issue", agency.public_id,
                  {"sanction": row.id, "kind": kind, "starts_on": starts_on.isoformat(),
                   "ends_on": ends_on.isoformat()})
-    from market.regulator import credit
-
-    credit.recompute(agency.id)
+    events.send(events.SanctionIssued(at=row.issued_at, sanction_id=row.id,
+                                      agency_org_id=agency.id, kind=kind))
     return row
-
-
-def all_sanctions(kind: str | None = None) -> list[Sanction]:
-    stmt = sa.select(Sanction).order_by(Sanction.issued_at.desc(), Sanction.id.desc())
-    if kind:
-        stmt = stmt.where(Sanction.kind == kind)
-    return list(db.session.scalars(stmt))

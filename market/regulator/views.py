@@ -8,9 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts.auth import access, current_org
 from market.accounts.models import OrgKind
-from market.auth import access, current_org
 from market.catalogue.models import ServiceType
+from market.credit.sanctions import KIND_LABELS, all_sanctions
 from market.db import db
 from market.downloads import csv_response
 from market.forms import show_error
@@ -19,9 +20,11 @@ from market.regulator import complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
 from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
 from market.regulator.svg import observed_vs_expected
+from market.selection import opening
 from market.templating import service_name
 from market.timeutil import today_local
 from market.transparency import log
+from market.transparency.audit import run_audit
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator")
 
@@ -33,8 +36,6 @@ AGENCY_STATUS = {"pending": N_("未入驻"), "admitted": N_("已入驻"), "rejec
 @bp.route("")
 @access(OrgKind.REGULATOR)
 def index() -> ResponseReturnValue:
-    from market.selection import opening
-
     today = today_local()
     open_complaints = [c for c in complaints.listing() if not c.decided]
     return render_template(
@@ -42,22 +43,22 @@ def index() -> ResponseReturnValue:
         openings=opening.awaiting_requests(), opening=opening,
         my_opening_key=opening.my_key(current_user),
         overdue=[c for c in open_complaints if complaints.overdue(c, today)],
-        active=[s for s in sanctions.all_sanctions() if s.active_on(today)],
-        checkpoint=log.latest_checkpoint(), kinds=sanctions.KIND_LABELS)
+        active=[s for s in all_sanctions() if s.active_on(today)],
+        checkpoint=log.latest_checkpoint(), kinds=KIND_LABELS)
 
 
 @bp.route("/sanctions")
 @access(OrgKind.REGULATOR)
 def sanction_list() -> ResponseReturnValue:
     kind = request.args.get("kind") or None
-    rows = sanctions.all_sanctions(kind if kind in sanctions.KIND_LABELS else None)
+    rows = all_sanctions(kind if kind in KIND_LABELS else None)
     if request.args.get("format") == "csv":
         return csv_response("sanctions", ["agency", "kind", "starts_on", "ends_on", "reason",
                                           "legal_basis", "issued_at"],
                             ([s.agency.public_id, s.kind, s.starts_on, s.ends_on, s.reason,
                               s.legal_basis, s.issued_at.isoformat()] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
-                           labels=sanctions.KIND_LABELS)
+                           labels=KIND_LABELS)
 
 
 @bp.route("/sanctions/new", methods=["GET", "POST"])
@@ -72,7 +73,7 @@ def new_sanction() -> ResponseReturnValue:
         if request.args.get("q") is not None and search.validate():
             found = [(a, sanctions.record_of(a)) for a in sanctions.find_agencies(search.q.data)]
         return render_template("regulator/sanction_pick.html", search=search, found=found,
-                               limit=sanctions.SEARCH_LIMIT, labels=sanctions.KIND_LABELS,
+                               limit=sanctions.SEARCH_LIMIT, labels=KIND_LABELS,
                                statuses=AGENCY_STATUS), 400 if search.errors else 200
     form = SanctionForm()
     if request.method == "GET":
@@ -82,7 +83,7 @@ def new_sanction() -> ResponseReturnValue:
         search = AgencySearchForm()
         search.q.errors = [_("没有找到这家中介机构，请重新搜索并选择。")]
         return render_template("regulator/sanction_pick.html", search=search, found=None,
-                               limit=sanctions.SEARCH_LIMIT, labels=sanctions.KIND_LABELS,
+                               limit=sanctions.SEARCH_LIMIT, labels=KIND_LABELS,
                                statuses=AGENCY_STATUS), 400
     record = sanctions.record_of(agency)
     action = request.form.get("action")
@@ -101,10 +102,10 @@ def new_sanction() -> ResponseReturnValue:
                 flash(_("处罚已发布。"), "success")
                 return redirect(url_for("regulator.sanction_list"))
             return render_template("regulator/sanction_confirm.html", form=form,
-                                   record=record, effect=effect, labels=sanctions.KIND_LABELS,
+                                   record=record, effect=effect, labels=KIND_LABELS,
                                    statuses=AGENCY_STATUS)
     return render_template("regulator/sanction_form.html", form=form, record=record,
-                           labels=sanctions.KIND_LABELS, statuses=AGENCY_STATUS), \
+                           labels=KIND_LABELS, statuses=AGENCY_STATUS), \
         400 if form.errors else 200
 
 
@@ -166,8 +167,6 @@ def draw_audit() -> ResponseReturnValue:
                               r.reason] for r in rows))
     replay = None
     if request.args.get("replay") == "1":
-        from market.transparency.audit import run_audit
-
         replay = run_audit()
     return render_template("regulator/draws.html", rows=rows, form=form, result=result,
                            checkpoint=log.latest_checkpoint(), replay=replay), \

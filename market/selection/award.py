@@ -9,7 +9,6 @@ page view or ``flask selection tick`` (timeouts; idempotent under the award's ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, timeutil
+from market import events, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
-from market.domain.credit import default_credit_score
 from market.domain.publicity import window_end
 from market.i18n import N_
 from market.selection import bidlog, opening
@@ -47,46 +46,13 @@ LIVE = (AwardState.OFFERED.value, AwardState.CONFIRMED.value)
 MAX_OBJECTION = 2000
 
 
-# --- credit: the one place issue 8 replaces ------------------------------------------------
+# --- as the credit score reads it --------------------------------------------------------------
 
-def declines_of(org_ids: Iterable[int]) -> dict[int, int]:
-    """Declines and confirmation timeouts per agency (what the credit score counts)."""
-    ids = list(org_ids)
-    counts = dict.fromkeys(ids, 0)
-    for org_id, n in db.session.execute(
-            sa.select(Award.agency_org_id, sa.func.count(Award.id))
-            .where(Award.agency_org_id.in_(ids),
-                   Award.state.in_((AwardState.DECLINED.value, AwardState.TIMED_OUT.value)))
-            .group_by(Award.agency_org_id)):
-        counts[org_id] = n
-    return counts
-
-
-def credit_scores(org_ids: Iterable[int]) -> dict[int, int]:
-    """Credit score (信用分) per agency at this moment — the one call credit merit makes.
-
-    Uses the published formula (issue 8, :func:`market.regulator.credit.scores_for`) when it is
-    installed, else the documented default of :func:`market.domain.credit.default_credit_score`
-    less the agency's declines."""
-    ids = list(org_ids)
-    try:
-        from market.regulator.credit import scores_for
-    except ImportError:  # the evaluation issue not merged yet
-        return {i: default_credit_score(n) for i, n in declines_of(ids).items()}
-    return scores_for(ids)
-
-
-def _notify(award: Award, orgs: Iterable[int], subject: str, body: str) -> None:
-    """Tell everyone involved (提醒) in the same transaction, if reminders are installed."""
-    try:
-        from market.notify import Notification
-    except ImportError:
-        return
-    for org_id in set(orgs):
-        db.session.add(Notification(
-            key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
-            state=award.state, subject=subject[:200], body=body,
-            link=f"/notices/{award.request.public_id}", created_at=timeutil.now()))
+def declines(agency_org_id: int) -> int:
+    """The agency's declines and confirmation timeouts (what the credit score counts)."""
+    return db.session.scalar(sa.select(sa.func.count(Award.id)).where(
+        Award.agency_org_id == agency_org_id,
+        Award.state.in_((AwardState.DECLINED.value, AwardState.TIMED_OUT.value)))) or 0
 
 
 # --- windows ------------------------------------------------------------------------------
@@ -237,19 +203,25 @@ def _pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | N
     tag = "agency:award:decline" if state == AwardState.DECLINED else "system:award:timeout"
     audit.record(tag, request.public_id, {"agency": agency_id, "replacement": replacement,
                                           "reason": reason})
-    involved = [request.owner_org_id, award.agency_org_id]
     if replacement is None:
-        _notify(award, involved, f"{request.title}：中选机构放弃，没有候补",
-                f"{agency_id} {reason}；本次选取失败，业主可以重新发布采购公告。")
         request.state = RequestState.FAILED.value
         request.failed_reason = "中选机构放弃或逾期未确认，且没有候补，本次选取失败"
+        _passed(award, at)
         return None
     new = offer_award(request, via_lottery, replacement, rank, at, fee_fen=fee)
     db.session.flush()
     award.replaced_by_id = new.id
-    _notify(award, [*involved, new.agency_org_id], f"{request.title}：中选资格递补给 {replacement}",
-            f"{agency_id} {reason}；按公布的排名递补 {replacement}，请在确认期限内确认。")
+    _passed(award, at)
     return new
+
+
+def _passed(award: Award, at: datetime) -> None:
+    """Send ``award.passed`` (everyone involved is told, by the notify area)."""
+    db.session.flush()
+    events.send(events.AwardPassed(
+        at=at, award_id=award.id, request_id=award.request_id,
+        request_public_id=award.request.public_id, agency_org_id=award.agency_org_id,
+        agency_public_id=award.agency.public_id, how=award.state))
 
 
 def advance_awards(request: SelectionRequest) -> None:

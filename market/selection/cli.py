@@ -38,7 +38,7 @@ def tick_command() -> None:
         except Exception:
             db.session.rollback()
             raise
-    from market import notify
+    from market.notify.mail import send_emails
     from market.selection import opening
     from market.selection.tasks import remind
 
@@ -46,7 +46,7 @@ def tick_command() -> None:
     reminded = remind(now)
     holders = opening.remind(now)
     db.session.commit()
-    emailed = notify.send_emails(timeutil.now())
+    emailed = send_emails(timeutil.now())
     click.echo(f"advanced {done} request(s), draw reminders {reminded}, reminded {holders} key "
                f"holder(s) to open sealed quotes, e-mails {emailed}")
 

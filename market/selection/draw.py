@@ -25,11 +25,14 @@ from lottery.encoding import V, b64encode, cjson
 from lottery.errors import Invalid
 from lottery.events import parse_announcement, record_hash
 from lottery.sources import check_plan, public_time
-from market import audit, crypto, timeutil
-from market.accounts.models import Organisation, OrgKind, User
+from market import crypto, events, timeutil
+from market.accounts import audit
+from market.accounts.models import Organisation, User
 from market.calendar.service import current_calendar
+from market.credit.score import scores_for
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
+from market.domain.credit import Scored, credit_cut
 from market.i18n import N_
 from market.selection.errors import SelectionError
 from market.selection.external import plan_external
@@ -371,10 +374,7 @@ def _credit_cut(lottery: Lottery, eligible: list[SignUp], minimum: int,
     """Credit merit (信用择优) at the close: rank the eligible by credit score, keep the top half
     (at least ``minimum``; everyone tied with the last kept stays, and the draw decides among
     them); the others leave the pool as ``exclude`` events with their score in the reason."""
-    from market.domain.credit import Scored, credit_cut
-    from market.selection.award import credit_scores
-
-    scores = credit_scores([s.agency_org_id for s in eligible])
+    scores = scores_for([s.agency_org_id for s in eligible])
     by_id = {s.agency.public_id: s for s in eligible}
     kept, out = credit_cut([Scored(a, scores[s.agency_org_id]) for a, s in by_id.items()],
                            minimum)
@@ -428,21 +428,13 @@ def enter_witness(lottery: Lottery, user: User, value: str) -> None:
 
 
 def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
-    """Every witness value is in: the regulators should save the signed checkpoint now, before
-    the external value is public (lottery-v1.md §5 note), to hold the log to its times."""
-    from market.notify import Notification
-
-    deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    regulators = db.session.scalars(sa.select(Organisation.id).where(
-        Organisation.kind == OrgKind.REGULATOR.value))
-    for org_id in regulators:
-        db.session.add(Notification(
-            key=f"checkpoint:{lottery.lottery_id}:{org_id}"[:120], organisation_id=org_id,
-            state="checkpoint", created_at=timeutil.now(), link="/transparency",
-            subject=f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）"[:200],
-            body=(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
-                  "公开。请现在到「透明日志」页面下载并保存签名检查点，日后可用它核对日志没有被改写"
-                  "（核对的命令见该页）。")))
+    """Every witness value is in: send ``lottery.witnessed`` (the notify area asks the regulators
+    to save the signed checkpoint now, before the external value is public, lottery-v1.md §5
+    note, to hold the log to its times)."""
+    db.session.flush()
+    events.send(events.LotteryWitnessed(at=timeutil.now(), lottery_id=lottery.lottery_id,
+                                        request_id=lottery.request_id,
+                                        external_at=lottery.external_at))
 
 
 def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,

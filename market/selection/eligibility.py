@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from market.accounts.models import Organisation, OrgStatus
 from market.agencies.models import Listing, Practitioner, Qualification, ReviewStatus
 from market.catalogue.models import ServiceType
+from market.credit.sanctions import sanctions_for, sanctions_for_many
 from market.db import db
 from market.domain.eligibility import (
     AgencyFacts,
@@ -38,8 +39,6 @@ REASON_TEXT = {
 
 def sanctions_of(org_id: int) -> tuple[Sanction, ...]:
     """Active and past sanctions, from the regulator's sanctions (处罚)."""
-    from market.regulator.sanctions import sanctions_for
-
     return tuple(sanctions_for(org_id))
 
 
@@ -62,8 +61,6 @@ def agency_facts(org: Organisation) -> AgencyFacts:
 
 def agency_facts_many(orgs: list[Organisation]) -> dict[int, AgencyFacts]:
     """The same facts for many agencies in four queries per 900 (the close of a big request)."""
-    from market.regulator.sanctions import sanctions_for_many
-
     ids = [o.id for o in orgs]
     sanctions: dict[int, list[Sanction]] = {}
     listed: dict[int, set[str]] = {i: set() for i in ids}

@@ -37,7 +37,8 @@ import sqlalchemy as sa
 
 from lottery.errors import Invalid
 from lottery.sources import check_source, public_time
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
 from market.db import db, lock_row
 from market.domain.calendar import local_date

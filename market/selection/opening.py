@@ -30,7 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import audit, timeutil
+from market import timeutil
+from market.accounts import audit
 from market.accounts.models import Membership, Role, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
@@ -351,7 +352,7 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
                                               "decided_by": SYSTEM}, at=at)
     audit.record("system:bid:opening-lapsed", request.public_id,
                  {"round": request.bid_round, "presented": len(presentations(request))})
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     db.session.add(Notification(
         key=f"opening-lapsed:{request.public_id}:{request.bid_round}",
@@ -385,7 +386,7 @@ def remind(now: datetime) -> int:
     its opening (in-app on the regulator's console, and by e-mail to that person)."""
     from sqlalchemy.exc import IntegrityError
 
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     created = 0
     for request in awaiting_requests(now):

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from market import audit, timeutil
+from market import events, timeutil
+from market.accounts import audit
 from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.calendar.service import current_calendar
@@ -631,8 +632,9 @@ def withdraw(owner: Organisation, request: SelectionRequest, user: User,
                 "decided_by": user.account_id})
     request.state = RequestState.CANCELLED.value
     request.cancelled_at, request.cancelled_by_id, request.cancel_reason = at, user.id, reason
-    _notify_registrants(request, f"{request.title}：采购公告已撤销",
-                        f"项目业主撤销了采购公告 {request.public_id}。理由：{reason}")
+    db.session.flush()
+    events.send(events.RequestWithdrawn(at=at, request_id=request.id,
+                                        request_public_id=request.public_id, reason=reason))
     audit.record("owner:request:withdraw", request.public_id, {"reason": reason, "was": state})
     return request
 
@@ -643,15 +645,3 @@ def registrants(request: SelectionRequest) -> set[int]:
         SignUp.request_id == request.id, SignUp.withdrawn_at.is_(None)))
     quoted = db.session.scalars(sa.select(Bid.agency_org_id).where(Bid.request_id == request.id))
     return {*signed, *quoted}
-
-
-def _notify_registrants(request: SelectionRequest, subject: str, body: str) -> None:
-    """Tell each registrant (提醒, e-mailed by the next ``flask clocks tick``) in this
-    transaction."""
-    from market.notify import Notification
-
-    for org_id in sorted(registrants(request)):
-        db.session.add(Notification(
-            key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
-            organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
-            link=f"/notices/{request.public_id}", created_at=timeutil.now()))

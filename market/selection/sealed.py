@@ -26,7 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 
-from market import audit, crypto, timeutil
+from market import crypto, timeutil
+from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
 from market.domain import sealed_bid as sb

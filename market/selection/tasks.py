@@ -3,7 +3,7 @@ entries — on the draw page, on the dashboard, and as reminders (in the app and
 
 Reminders are made by ``flask selection tick`` (every minute); each has a unique key, so a
 second tick (or a second machine) adds nothing, and the e-mail of each goes out once
-(:func:`market.notify.send_emails`).
+(:func:`market.notify.mail.send_emails`).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _org_of(user_id: int) -> int | None:
 
 
 def _notify(key: str, user_id: int, subject: str, body: str, link: str, now: datetime) -> int:
-    from market.notify import Notification
+    from market.notify.models import Notification
 
     org = _org_of(user_id)
     if org is None:

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
+from market.accounts.auth import access, require_org
 from market.agencies.models import Listing
-from market.auth import access, require_org
 from market.db import db
 from market.domain.calendar import local_date
 from market.downloads import json_download

@@ -12,8 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
-from market.api.spec import ApiError, Page, PageQuery, endpoint, param
-from market.auth import ANYONE, USER, access, current_role, require_org
+from market.accounts.auth import ANYONE, USER, access, current_role, require_org
 from market.db import db
 from market.downloads import json_download
 from market.forms import show_error
@@ -33,6 +32,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.storage import UploadError, store_file
+from market.web.openapi import ApiError, Page, PageQuery, endpoint, param
 
 bp = Blueprint("awards", __name__)
 
@@ -180,7 +180,7 @@ def objection(public_id: str) -> ResponseReturnValue:
 @access(USER)
 def objection_attachment(objection_id: int) -> ResponseReturnValue:
     """The attachment: for the objecting agency, the request's owner and regulators."""
-    from market.auth import current_org
+    from market.accounts.auth import current_org
     from market.storage import path_for, send_upload
 
     row = db.session.get(Objection, objection_id)
@@ -242,7 +242,7 @@ def bids_log() -> ResponseReturnValue:
     start = request.args.get("start", 0, type=int) or 0
     end = min(size, request.args.get("end", size, type=int) or size)
     if start < 0 or start > end:
-        from market.api.spec import error_response
+        from market.web.openapi import error_response
 
         return error_response(400, "bad_request", "0 <= start <= end")  # as /transparency/log
     body = b"".join(leaf + b"\n" for leaf in bidlog.leaves(start, min(end, start + 10_000)))

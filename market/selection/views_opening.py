@@ -15,8 +15,8 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from market import timeutil
+from market.accounts.auth import access
 from market.accounts.models import OrgKind
-from market.auth import access
 from market.db import db
 from market.forms import show_error
 from market.selection import draw, opening

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from market.auth import access, require_org
+from market.accounts.auth import access, require_org
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS

@@ -18,10 +18,8 @@ from lottery.events import record_hash
 from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
+from market.accounts.auth import ANYONE, USER, access
 from market.accounts.models import Organisation
-from market.api.schemas_public import BUNDLE, LotteryOut
-from market.api.spec import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
-from market.auth import ANYONE, USER, access
 from market.db import db
 from market.downloads import json_download
 from market.forms import show_error
@@ -36,7 +34,9 @@ from market.selection.models import (
     SelectionRequest,
     SignUp,
 )
+from market.selection.schemas import BUNDLE, LotteryOut
 from market.transparency.keys import platform_key
+from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
 bp = Blueprint("lotteries", __name__)
 

@@ -14,7 +14,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from market import timeutil
-from market.auth import ANYONE, access
+from market.accounts.auth import ANYONE, access
 from market.calendar.operations import CalendarError
 from market.db import db
 from market.domain.entropy import GAMES, SHANGHAI, ExternalKind, PlannedDraw, ScheduleUnknown

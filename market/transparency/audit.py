@@ -7,6 +7,7 @@ bad index when a stored row was altered.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -104,7 +105,5 @@ def run_audit() -> AuditReport:
 
 
 def _index_in(reason: str) -> int | None:
-    import re
-
     match = re.search(r"(?:event|line) (\d+)", reason)
     return int(match.group(1)) if match else None

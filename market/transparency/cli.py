@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from lottery import keys as lkeys
+from market.transparency.audit import run_audit
 
 transparency_cli = AppGroup("transparency", help="The draw log: audit it, make a signing key.")
 
@@ -17,8 +18,6 @@ transparency_cli = AppGroup("transparency", help="The draw log: audit it, make a
 @transparency_cli.command("audit")
 def audit_command() -> None:
     """Replay the stored log; exit 1 and name the first bad index if anything was altered."""
-    from market.transparency.audit import run_audit
-
     report = run_audit()
     for line in report.checks:
         click.echo(f"  ok  {line}")

@@ -8,7 +8,10 @@ from flask import Blueprint, Response, jsonify, render_template, stream_with_con
 from flask.typing import ResponseReturnValue
 
 from lottery.encoding import b64encode
-from market.api.schemas_public import (
+from market.accounts.auth import ANYONE, access
+from market.transparency import log
+from market.transparency.keys import platform_key
+from market.transparency.schemas import (
     CHECKPOINT,
     CONSISTENCY,
     LOG_LINES,
@@ -16,10 +19,7 @@ from market.api.schemas_public import (
     LogQuery,
     TransparencyKeyOut,
 )
-from market.api.spec import ApiError, endpoint
-from market.auth import ANYONE, access
-from market.transparency import log
-from market.transparency.keys import platform_key
+from market.web.openapi import ApiError, endpoint
 
 bp = Blueprint("transparency", __name__, url_prefix="/transparency")
 

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Invitation, Membership, User
-from market.audit import AuditEvent
 from market.db import db
 from tests.conftest import PASSWORD, Person, create_person, csrf_token, login
 from tests.engagements.test_reminders import Inbox, smtp  # noqa: F401  # the fixture

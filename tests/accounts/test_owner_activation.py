@@ -14,12 +14,12 @@ from werkzeug.test import TestResponse
 
 from market import timeutil
 from market.accounts import operations as ops
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, OrgKind, User
 from market.accounts.operations import AccountError
-from market.audit import AuditEvent
 from market.db import db
 from market.domain.codes import make_credit_code
-from market.notify import Notification
+from market.notify.models import Notification
 from market.selection.models import SelectionRequest
 from tests.conftest import create_person, csrf_token, login
 from tests.selection.conftest import START, City, city  # noqa: F401  # the fixture

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, OrgStatus, Role
 from market.agencies.models import AdmissionApplication
-from market.audit import AuditEvent
 from market.db import db
 from market.storage import Upload
 from tests.agencies.helpers import JPEG, PDF, credit_code

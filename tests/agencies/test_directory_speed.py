@@ -152,12 +152,12 @@ def test_directory_cards_in_both_languages(app: Flask) -> None:
 
 def test_the_agencies_page_serialises_as_the_api_spec_does() -> None:
     """/api/agencies writes its page with a field-name cache; the document is the one
-    ``market.api.spec.to_json`` gives."""
+    ``market.web.openapi.to_json`` gives."""
     from datetime import UTC, datetime
 
     from market.api import schemas as s
-    from market.api.spec import Page, to_json
     from market.api.views import _to_json
+    from market.web.openapi import Page, to_json
 
     fee = s.FeeScheduleOut(kind="rate", amount_fen=None, rate_bp=30, minimum_fen=5_000_000,
                            maximum_fen=None)

@@ -12,7 +12,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from market.api.spec import TEXT_PATTERN
+from market.web.openapi import TEXT_PATTERN
 from tests.agencies.helpers import agency, catalogue, fixed
 
 # The document itself is the one /api/ route it does not describe.

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.approvals.models import ApprovalCase
+from market.clocks import store as clocks
+from market.clocks.models import Clock
 from market.db import db
-from market.engagements import clocks
-from market.engagements.clocks import Clock
 from tests.conftest import create_person, login
 from tests.engagements.conftest import engagement_id_of, make_award, make_matter, post
 from tests.selection.conftest import START, City

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import db
 from tests.conftest import create_person, csrf_token, login
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from market.accounts.audit import AuditEvent
 from market.accounts.models import Role
-from market.audit import AuditEvent
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from tests.conftest import create_person, csrf_token, login

@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from market import timeutil
 from market.calendar.operations import save_year
 from market.calendar.service import bump_revision, current_calendar
+from market.clocks import board
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockEntry, ClockKind
 from market.db import UTCDateTime, db
 from market.domain.calendar import SHANGHAI, local_date
-from market.engagements import board, clocks
-from market.engagements.clocks import Clock, ClockEntry, ClockKind
 from tests.conftest import make_app
 
 # Around 2026's Spring Festival (Feb 15–23 off, Sat Feb 14 and Sat Feb 28 on), Qingming,

@@ -9,9 +9,9 @@ from flask import Flask
 from devdata import demo
 from market import timeutil
 from market.approvals.timeline import project_split
+from market.clocks import store as clocks
+from market.clocks.board import open_clocks
 from market.db import db
-from market.engagements import clocks
-from market.engagements.board import open_clocks
 from market.engagements.models import Engagement
 from market.selection.models import Project
 from tests.conftest import login

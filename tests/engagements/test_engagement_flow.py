@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from market import timeutil
+from market.accounts.audit import AuditEvent
 from market.approvals.models import ApprovalCase, Suspension
-from market.audit import AuditEvent
+from market.clocks import store as clocks
+from market.clocks.models import Clock
 from market.db import db
-from market.engagements import clocks
-from market.engagements.clocks import Clock
 from market.engagements.models import Deliverable, Engagement
 from market.storage import path_for
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, make_matter, post

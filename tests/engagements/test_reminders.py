@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 
 from market import timeutil
 from market.db import db
-from market.notify import Notification, tick
+from market.notify.models import Notification
+from market.notify.reminders import tick
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.selection.conftest import START, City
 

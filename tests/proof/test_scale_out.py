@@ -30,7 +30,7 @@ from lottery.note import verify_checkpoint
 from market import timeutil
 from market.db import db
 from market.engagements.models import Engagement
-from market.notify import Notification
+from market.notify.models import Notification
 from market.selection.models import Award, Lottery, SelectionRequest
 from market.transparency import log
 from market.transparency.audit import run_audit

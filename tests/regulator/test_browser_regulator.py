@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.accounts.models import Organisation
+from market.credit import score as credit
 from market.db import db
-from market.regulator import credit
 from tests.engagements.conftest import PDF
 from tests.regulator.conftest import accepted_engagement
 from tests.selection.conftest import START, City
@@ -165,7 +165,7 @@ def test_the_sanction_console_at_phone_width(browser: Any, city: City, site: str
         assert regulator.input_value("textarea[name=reason]") == "未按时提交成果"
         assert errors == []
     with city.app.app_context():
-        from market.regulator.models import Sanction
+        from market.credit.models import Sanction
 
         assert db.session.scalar(sa.select(sa.func.count(Sanction.id))) == 0
 

@@ -8,8 +8,8 @@ import io
 import sqlalchemy as sa
 
 from market import timeutil
+from market.credit import score as credit
 from market.db import db
-from market.regulator import credit
 from market.regulator.models import Complaint
 from tests.conftest import csrf_token
 from tests.regulator.conftest import accepted_engagement, post

@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from devdata import demo
+from market.credit import sanctions as credit_sanctions
+from market.credit.models import Sanction
 from market.db import db
-from market.regulator import fairness_data, sanctions
-from market.regulator.models import Complaint, Sanction
+from market.regulator import fairness_data
+from market.regulator.models import Complaint
 
 
 def test_demo_regulator_data(app: Flask) -> None:
@@ -18,8 +20,8 @@ def test_demo_regulator_data(app: Flask) -> None:
         rows = db.session.scalars(sa.select(Sanction)).all()
         assert {s.kind for s in rows} == {"warning", "suspension", "blacklist"}
         blocking = [s for s in rows if s.kind == "suspension"][0]
-        assert sanctions.active(blocking.agency_org_id)
-        assert not sanctions.active([s for s in rows if s.kind == "blacklist"][0].agency_org_id)
+        assert credit_sanctions.active(blocking.agency_org_id)
+        assert not credit_sanctions.active([s for s in rows if s.kind == "blacklist"][0].agency_org_id)
         states = set(db.session.scalars(sa.select(Complaint.state)))
         assert states == {"received", "under_review", "upheld", "rejected"}
         report = fairness_data.report()

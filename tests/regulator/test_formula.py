@@ -7,7 +7,6 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from market.domain import credit
 from market.domain.credit_formula import VERSION, CreditInputs, compute
 
 inputs = st.builds(
@@ -49,7 +48,6 @@ def test_bad_records_never_raise_the_score(i: CreditInputs, n: int) -> None:
     assert compute(replace(i, blacklisted=True)).score == 0
 
 
-def test_no_history_matches_the_selection_default() -> None:
+def test_no_history_is_80_less_5_a_decline() -> None:
     for declines in range(0, 20):
-        assert compute(CreditInputs(declines=declines)).score == \
-            credit.default_credit_score(declines)
+        assert compute(CreditInputs(declines=declines)).score == max(0, 80 - 5 * declines)

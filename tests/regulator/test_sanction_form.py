@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.accounts.models import Organisation
+from market.credit.models import Sanction
 from market.db import db
-from market.regulator.models import Sanction
 from tests.conftest import csrf_token
 from tests.regulator.conftest import post
 from tests.selection.conftest import START, City

@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
+from market.credit.models import Sanction
 from market.db import db
-from market.regulator.models import Sanction
 from market.selection.models import SelectionRequest, SignUp
 from tests.regulator.conftest import post
 from tests.selection.conftest import START, City

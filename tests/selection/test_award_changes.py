@@ -128,3 +128,40 @@ def _check_nobody(city: City, rid: str, lottery_id: str, ranking: list[str]) -> 
     assert detail["winner"] is None and detail["state"] == "failed"
     assert [c["replacement"] for c in detail["award_changes"]] == [*ranking[1:], None]
     assert anyone.get("/api/lotteries").get_json()["items"][0]["awarded"] == []
+
+
+def test_everyone_involved_is_told_when_the_award_passes(city: City, tmp_path: Path) -> None:
+    """The owner, the agency that declined and the alternate get one reminder each; when no
+    alternate is left, the owner and the last agency are told that the selection failed."""
+    from market.notify.models import Notification
+
+    rid, _lottery_id, ranking, drawn_at = _declined(city, tmp_path)
+    with city.app.app_context():
+        first = db.session.get(Award, 1)
+        owner, title = first.request.owner_org_id, first.request.title
+        agency = {a.agency.public_id: a.agency_org_id
+                  for a in db.session.scalars(sa.select(Award))}
+        told = {(n.key, n.organisation_id, n.subject, n.link, n.state)
+                for n in db.session.scalars(sa.select(Notification).where(
+                    Notification.key.like("award:%")))}
+        alternate = db.session.get(Award, 2).agency_org_id
+        assert told == {(f"award:1:declined:{org}", org, f"{title}：中选资格递补给 {ranking[1]}",
+                         f"/notices/{rid}", "declined")
+                        for org in (owner, agency[ranking[0]], alternate)}
+        body = db.session.scalar(sa.select(Notification.body).where(
+            Notification.organisation_id == owner))
+        assert body == f"{ranking[0]} {REASON}；按公布的排名递补 {ranking[1]}，请在确认期限内确认。"
+    for n, agency_id in enumerate(ranking[1:], start=2):
+        with timeutil.frozen(drawn_at + timedelta(hours=1 + n)):
+            c = city.client(_person(city, agency_id))
+            c.post(f"/agency/awards/{n}/decline", data={
+                "reason": f"第{n}家放弃", "csrf_token": csrf_token(c, "/agency/awards")})
+    last = len(ranking)
+    with city.app.app_context():
+        agency = {a.agency.public_id: a.agency_org_id
+                  for a in db.session.scalars(sa.select(Award))}
+        failed = {(n.organisation_id, n.subject, n.body) for n in db.session.scalars(
+            sa.select(Notification).where(Notification.key.like(f"award:{last}:%")))}
+        assert failed == {(org, f"{title}：中选机构放弃，没有候补",
+                           f"{ranking[-1]} 第{last}家放弃；本次选取失败，业主可以重新发布采购公告。")
+                          for org in (owner, agency[ranking[-1]])}

@@ -10,9 +10,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import db
-from market.notify import Notification
+from market.notify.models import Notification
 from market.selection import bidlog
 from market.selection.models import Lottery, SelectionRequest, SignUp
 from market.transparency import log

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import db
 from market.selection.models import Lottery, Project, SelectionRequest, SignUp
 from market.transparency import log
@@ -110,11 +110,17 @@ def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> 
         assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 4
         assert db.session.get(Lottery, 1).pool and len(db.session.get(Lottery, 1).pool) == 3
         # The regulators are told to save the checkpoint before the external value is public.
-        from market.notify import Notification
+        from market.notify.models import Notification
 
         notes = db.session.scalars(sa.select(Notification).where(
             Notification.state == "checkpoint")).all()
         assert [n.organisation_id for n in notes] == [city.regulator.org_id]
+        lottery = db.session.get(Lottery, 1)
+        deadline = lottery.external_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        assert (notes[0].key, notes[0].subject, notes[0].link) == (
+            f"checkpoint:{lottery.lottery_id}:{city.regulator.org_id}",
+            f"请在 {deadline} 前保存透明日志检查点（{lottery.lottery_id}）", "/transparency")
+        assert notes[0].body.startswith(f"摇号 {lottery.lottery_id} 的见证随机数已全部录入")
 
     with timeutil.frozen(external_at + timedelta(minutes=30)):
         # Typed by the operator, then again by the regulator: only then logged and drawn.

@@ -26,7 +26,7 @@ from market import crypto, timeutil
 from market.db import db
 from market.domain import sealed_bid as sb
 from market.domain import sealing
-from market.notify import Notification
+from market.notify.models import Notification
 from market.selection import bidlog
 from market.selection import sealed as sealed_ops
 from market.selection.models import (

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
-from market.audit import AuditEvent
+from market.accounts.audit import AuditEvent
 from market.db import UTCDateTime, db
 from market.selection.models import Project
 from tests.conftest import Person, create_person, csrf_token

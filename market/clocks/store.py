@@ -8,7 +8,7 @@ written, never by time passing — so a clock is shown with one
 ways agree.
 
 Two more columns let SQL sort and classify open clocks without computing any view (see
-:mod:`market.engagements.board`): ``paused_days`` (closed paused working days, the sum of
+:mod:`market.clocks.board`): ``paused_days`` (closed paused working days, the sum of
 ``paused_by_reason``) and ``due_date`` = ``add_working_days(start_date, limit + extensions +
 paused_days)``.  For a running clock this is the due date its view shows, and it does not move
 with time; for a paused clock it is the due date had it resumed on ``since`` (the view's due
@@ -23,17 +23,18 @@ record of their own.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, mapped_column
 
 from market import timeutil
-from market.db import UTCDateTime, db, lock_row
+from market.calendar.models import CalendarRevision
+from market.calendar.service import current_calendar, stored_schedules
+from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
+from market.db import db, lock_row
 from market.domain.calendar import WorkingCalendar
 from market.domain.clock import (
     ClockEvent,
@@ -50,105 +51,17 @@ from market.domain.clock import (
     step,
 )
 
-
-class ClockKind(enum.StrEnum):
-    SIGNING = "signing"  # 合同签订时限, from the award's confirmation
-    SERVICE = "service"  # 中介服务时限 (承诺服务时限)
-    REVIEW = "review"  # 业主验收时限, per submitted deliverable
-    CASE = "case"  # 审批时限 of an approval case (承诺时限)
-
-
-class PauseReason(enum.StrEnum):
-    MATERIALS = "materials"  # agency waits for the owner's materials
-    REVIEW = "review"  # deliverable with the owner for acceptance
-    INTERMEDIARY = "intermediary"  # 中介服务
-    EXPERT_REVIEW = "expert_review"  # 专家评审
-    CORRECTION = "correction"  # 补正
-    HEARING = "hearing"  # 听证
-
-
-class Clock(db.Model):  # type: ignore[name-defined,misc]
-    """One clock (时限) and the fold of its events (see the module docstring)."""
-
-    __tablename__ = "clock"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), index=True)
-    limit_days: Mapped[int]
-    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagement.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("approval_case.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # the tally (ClockTally), written with each event
-    phase: Mapped[str] = mapped_column(sa.String(8), default="idle", index=True)
-    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    start_date: Mapped[date | None] = mapped_column(sa.Date)
-    since: Mapped[date | None] = mapped_column(sa.Date)
-    pause_reason: Mapped[str | None] = mapped_column(sa.String(32))
-    used: Mapped[int] = mapped_column(default=0)
-    paused_by_reason: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
-    extensions: Mapped[int] = mapped_column(default=0)
-    stop_date: Mapped[date | None] = mapped_column(sa.Date)
-    # derived from the tally under calendar ``calendar_revision`` (see the module docstring)
-    paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    due_date: Mapped[date | None] = mapped_column(sa.Date)
-    calendar_revision: Mapped[int | None]
-
-    __table_args__ = (
-        sa.CheckConstraint("kind in ('signing','service','review','case')", name="kind"),
-        sa.CheckConstraint("phase in ('idle','running','paused','stopped')", name="phase"),
-        sa.CheckConstraint("limit_days >= 0", name="limit_days"),
-        # the regulator's pages (market.engagements.board): order and classify by due date,
-        # find the rare rows with an event after now, find rows of an older calendar
-        sa.Index("ix_clock_phase_due_date", "phase", "due_date"),
-        sa.Index("ix_clock_phase_last_at", "phase", "last_at"),
-        sa.Index("ix_clock_calendar_revision", "calendar_revision"),
-    )
-
-    def tally(self) -> ClockTally:
-        return ClockTally(phase=self.phase, last_at=self.last_at,  # type: ignore[arg-type]
-                          start_date=self.start_date, since=self.since,
-                          pause_reason=self.pause_reason, used=self.used,
-                          paused_by_reason=dict(self.paused_by_reason or {}),
-                          extensions=self.extensions, stop_date=self.stop_date)
-
-
-class ClockEntry(db.Model):  # type: ignore[name-defined,misc]
-    """One logged clock event (时限事件): start, pause with reason, resume, extend, stop."""
-
-    __tablename__ = "clock_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clock_id: Mapped[int] = mapped_column(sa.ForeignKey("clock.id"), index=True)
-    seq: Mapped[int]
-    kind: Mapped[str] = mapped_column(sa.String(8))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    reason: Mapped[str | None] = mapped_column(sa.String(32))
-    days: Mapped[int | None]
-    note: Mapped[str] = mapped_column(sa.String(500), default="")
-    by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-
-    __table_args__ = (
-        sa.UniqueConstraint("clock_id", "seq"),
-        sa.CheckConstraint("kind in ('start','pause','resume','extend','stop')", name="kind"),
-    )
-
-    def event(self) -> ClockEvent:
-        return event_from_record(self.kind, self.at, self.reason, self.days)
-
+__all__ = ["Clock", "ClockEntry", "ClockKind", "PauseReason"]  # with the functions below
 
 _KIND_OF = {Start: "start", Pause: "pause", Resume: "resume", Extend: "extend", Stop: "stop"}
 
 
 def calendar() -> WorkingCalendar:
-    from market.calendar.service import current_calendar
-
     return current_calendar()
 
 
 def calendar_revision() -> int:
     """The revision counter of the calendar in force (0 before any operator change)."""
-    from market.calendar.models import CalendarRevision
-
     return db.session.scalar(sa.select(CalendarRevision.revision).where(
         CalendarRevision.id == 1)) or 0
 
@@ -323,33 +236,28 @@ def refresh_stale_open() -> tuple[int, WorkingCalendar]:
     return revision, cal
 
 
-def refresh_after_calendar_change(before: tuple[int, WorkingCalendar]) -> int:
+def refresh_after_calendar_change(previous_revision: int,
+                                  changed: tuple[date, date] | None) -> int:
     """After an operator's schedule change (same transaction, revision already bumped): refold
-    the clocks whose stored fold or due date spans a day whose working status changed, and any
-    stale ones; restamp the others.  ``before`` is :func:`calendar_state` before the change.
-    The new calendar is built here, not taken from the process cache, so a rolled-back change
-    never leaves a cached calendar behind.  Returns how many clocks were refolded."""
-    from market.calendar.service import stored_schedules
-
-    old_revision, old_cal = before
+    the clocks whose stored fold or due date spans a day whose working status changed (the days
+    ``changed`` = (first, last) span, if any), and any stale ones; restamp the others stored
+    under ``previous_revision``.  The new calendar is built here, not taken from the process
+    cache, so a rolled-back change never leaves a cached calendar behind.  Returns how many
+    clocks were refolded."""
     db.session.flush()
     revision = calendar_revision()
     cal = WorkingCalendar.build(stored_schedules())
-    first = date(max(old_cal.first_year, cal.first_year), 1, 1)
-    last = date(min(old_cal.last_year, cal.last_year), 12, 31)
-    changed = [d for d in (first + timedelta(i) for i in range((last - first).days + 1))
-               if old_cal.is_working_day(d) != cal.is_working_day(d)]
     started = Clock.phase != "idle"
-    stale = sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision != old_revision)
+    stale = sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision != previous_revision)
     where: Any = sa.and_(started, stale)
     if changed:
-        lo, hi = changed[0], changed[-1]
+        lo, hi = changed
         # what is stored depends on the calendar over (start_date, max(since|stop_date, due)]
         spans = sa.and_(Clock.start_date < hi, sa.or_(
             Clock.due_date >= lo, Clock.since >= lo, Clock.stop_date >= lo))
         where = sa.and_(started, sa.or_(stale, spans))
     ids = list(db.session.scalars(sa.select(Clock.id).where(where)))
     done = refresh(ids, revision, cal)
-    db.session.execute(sa.update(Clock).where(Clock.calendar_revision == old_revision)
+    db.session.execute(sa.update(Clock).where(Clock.calendar_revision == previous_revision)
                        .values(calendar_revision=revision))
     return done

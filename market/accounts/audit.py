@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market import timeutil
+from market.accounts.auth import current_org
 from market.db import UTCDateTime, db
 
 
@@ -45,8 +46,6 @@ def record(
     if user_id is None and has_request_context() and current_user.is_authenticated:
         user_id = current_user.id
     if organisation_id is None and has_request_context():
-        from market.auth import current_org
-
         org = current_org()
         organisation_id = org.id if org is not None else None
     event = AuditEvent(

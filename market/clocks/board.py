@@ -3,7 +3,7 @@ its state and due date, computed from the stored tallies in one query.
 
 The regulator's views cover every open clock of the city, so they do not compute a view per
 clock: SQL classifies and sorts the rows by the stored ``due_date`` (see
-:mod:`market.engagements.clocks`) and only the rows shown get a full
+:mod:`market.clocks.store`) and only the rows shown get a full
 :func:`~market.domain.clock.finish`.  For a running clock whose last event is not after ``now``
 (``today`` its local date, ``warn = add_working_days(today, warning_days)``):
 
@@ -17,6 +17,11 @@ they are past their limit and then by the due date they would have if resumed to
 in Python from two light columns, and only when fewer running clocks than the page shows).
 The rare clock whose last event lies after ``now`` (a second ahead, see ``clocks._at``) is
 finished in Python like before.  The tests compare all of this with :func:`open_clocks`.
+
+A clock belongs to an engagement (signing, service, review) or to an approval case; the board
+shows their public ids, parties and subjects.  Those areas sit above this one, so each tells
+the board how to join its rows (:class:`Holder`, connected by ``create_app`` through
+:func:`connect`) instead of the board importing them.
 """
 
 from __future__ import annotations
@@ -30,14 +35,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from market import timeutil
-from market.approvals.models import ApprovalCase
-from market.catalogue.models import ApprovalMatter, ServiceType
+from market.clocks import store as clocks
+from market.clocks.models import Clock, Holder
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
 from market.domain.clock import ClockView, finish
-from market.engagements import clocks
-from market.engagements.clocks import Clock
-from market.engagements.models import Engagement
 
 URGENCY = {"overdue": 0, "warning": 1, "normal": 2, "paused": 3, "not_started": 4, "stopped": 5}
 
@@ -56,32 +58,57 @@ class ClockRow:
         return self.subject_en if self.subject_en and locale.startswith("en") else self.subject
 
 
+_holders: dict[str, Holder] = {}
+
+
+def connect(*, engagement: Holder, case: Holder) -> None:
+    """Tell the board how to join a clock's engagement and approval case (``create_app``)."""
+    _holders.update(engagement=engagement, case=case)
+
+
+def _holder(name: str) -> Holder:
+    try:
+        return _holders[name]
+    except KeyError:
+        raise RuntimeError("the clock board's holders are not connected (create_app)") from None
+
+
+def _joined(q: sa.Select[Any]) -> sa.Select[Any]:
+    for name in ("engagement", "case"):
+        h = _holder(name)
+        q = q.outerjoin(h.entity, h.entity.id == h.key)
+    return q
+
+
 def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
            joined: bool = False) -> sa.Select[Any]:
     """Open clocks only, of one side of the market if ``side`` is given."""
     q = q.where(Clock.phase.in_(clocks.OPEN))
     if side is not None and not joined:
-        q = (q.outerjoin(Engagement, Engagement.id == Clock.engagement_id)
-             .outerjoin(ApprovalCase, ApprovalCase.id == Clock.case_id))
+        q = _joined(q)
+    eng, case = _holder("engagement"), _holder("case")
     if side == "owner":
-        q = q.where(sa.or_(Engagement.owner_org_id == org_id, ApprovalCase.owner_org_id == org_id))
+        q = q.where(sa.or_(eng.owner == org_id, case.owner == org_id))
     elif side == "agency":
-        q = q.where(Engagement.agency_org_id == org_id)
+        q = q.where(eng.agency == org_id)
     return q
 
 
 def _query(org_id: int | None, side: str | None) -> sa.Select[Any]:
+    eng, case = _holder("engagement"), _holder("case")
+    service, on_service, service_name, service_en = eng.subject
+    matter, on_matter, matter_name, _matter_en = case.subject
     q: sa.Select[Any] = (sa.select(  # type: ignore[assignment]
         Clock.id, Clock.kind, Clock.limit_days, Clock.phase, Clock.last_at,
                    Clock.start_date, Clock.since, Clock.pause_reason, Clock.used,
                    Clock.paused_by_reason, Clock.extensions, Clock.stop_date, Clock.due_date,
-                   Engagement.public_id.label("eng"), ServiceType.name.label("service"),
-                   ServiceType.name_en.label("service_en"),
-                   ApprovalCase.public_id.label("case"), ApprovalMatter.name.label("matter"))
-         .outerjoin(Engagement, Engagement.id == Clock.engagement_id)
-         .outerjoin(ServiceType, ServiceType.id == Engagement.service_type_id)
-         .outerjoin(ApprovalCase, ApprovalCase.id == Clock.case_id)
-         .outerjoin(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id))
+                   eng.public_id.label("eng"), service_name.label("service"),
+                   service_en.label("service_en"),
+                   case.public_id.label("case"), matter_name.label("matter"))
+         .outerjoin(eng.entity, eng.entity.id == eng.key)
+         .outerjoin(service, on_service)
+         .outerjoin(case.entity, case.entity.id == case.key)
+         .outerjoin(matter, on_matter))
     return _scope(q, org_id, side, joined=True)
 
 

@@ -1,4 +1,6 @@
-"""Endpoint descriptions, query parsing and the OpenAPI 3.1 generator (see :mod:`market.api`)."""
+"""The OpenAPI registry of the web core: endpoint descriptions, query parsing and the OpenAPI 3.1
+generator.  Any area's views may describe their JSON endpoints with it (how: :mod:`market.api`);
+``GET /api/openapi.json`` collects them all."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import functools
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -30,7 +33,6 @@ def _text_pattern() -> str:
     of the Basic Multilingual Plane, which :func:`parse_query` refuses.  (Those above it, a
     few tag and musical-notation format characters, cannot be written in an ECMA-262 class
     without the ``u`` flag; they are refused all the same and said so in the description.)"""
-    import unicodedata
 
     ranges: list[tuple[int, int]] = []
     for cp in range(0x10000):
@@ -45,6 +47,10 @@ def _text_pattern() -> str:
 
 TEXT_PATTERN = _text_pattern()
 TEXT_RULE = " Control and format characters (Unicode Cc, Cf) are refused; text is read as NFC."
+
+# JSON Schema fragments for bytes written as text.
+BASE64 = {"type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$"}
+HEX = {"type": "string", "pattern": "^[0-9a-f]*$"}
 
 _MISSING = dataclasses.MISSING
 # ``param(REQUIRED, ...)``: a query parameter without a default (documented ``required``; a

@@ -2,23 +2,27 @@
 
 :func:`score_for` is what credit-merit selection calls: it computes the score from the current
 inputs (so a sanction that just ended, or a decline just logged, counts at once).
-:func:`recompute` also stores the result (:class:`CreditRecord`) and is called by every
-operation that changes an input here (rating, upheld complaint, sanction).
+:func:`recompute` also stores the result (:class:`CreditRecord`); it runs when an input changes
+here: a rating (evaluation), an upheld complaint (the regulator), a sanction issued (the
+``sanction.issued`` event).
+
+The inputs other areas hold are read through :class:`Readers` that ``create_app`` connects
+(:func:`connect`): this area sits below all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from market import timeutil
+from market.credit.models import CreditRecord, Sanction
 from market.db import db
 from market.domain.credit_formula import CreditInputs, CreditScore, compute
 from market.i18n import N_
-from market.regulator.models import Complaint, ComplaintState, CreditRecord, Sanction
 
 PART_LABELS = {
     "base": N_("基础分"),
@@ -32,33 +36,46 @@ PART_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class Readers:
+    """Where the formula's inputs held above this area are read, for one agency (by its
+    organisation id): its ratings' average over every dimension and their number
+    (evaluation), the share of its accepted engagements finished on time (engagements), its
+    declines and confirmation timeouts (selection) and the complaints upheld against it (the
+    regulator)."""
+
+    ratings: Callable[[int], tuple[float | None, int]]
+    on_time_rate: Callable[[int], float | None]
+    declines: Callable[[int], int]
+    upheld_complaints: Callable[[int], int]
+
+
+_readers: list[Readers] = []
+
+
+def connect(readers: Readers) -> None:
+    """Where to read the inputs (``create_app``); the last one connected counts."""
+    _readers[:] = [readers]
+
+
+def _read() -> Readers:
+    if not _readers:
+        raise RuntimeError("the credit inputs are not connected (create_app)")
+    return _readers[0]
+
+
 def inputs_for(org_id: int, on: date | None = None) -> CreditInputs:
     """The formula's inputs for one agency, read now."""
-    from market.engagements.models import Engagement, EngagementState
-    from market.evaluation.models import DIMENSIONS, Rating
-    from market.selection.models import Award, AwardState
-
+    read = _read()
     on = on or timeutil.today_local()
-    ratings = db.session.scalars(sa.select(Rating).where(Rating.agency_org_id == org_id)).all()
-    average = (sum(sum(getattr(r, d) for d in DIMENSIONS) for r in ratings)
-               / (len(DIMENSIONS) * len(ratings))) if ratings else None
-    finished = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(sa.case((Engagement.on_time.is_(True), 1),
-                                                       else_=0)))
-        .where(Engagement.agency_org_id == org_id,
-               Engagement.state == EngagementState.ACCEPTED.value,
-               Engagement.on_time.is_not(None))).one()
-    on_time = (finished[1] or 0) / finished[0] if finished[0] else None
-    declines = db.session.scalar(sa.select(sa.func.count(Award.id)).where(
-        Award.agency_org_id == org_id,
-        Award.state.in_((AwardState.DECLINED.value, AwardState.TIMED_OUT.value)))) or 0
-    upheld = db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
-        Complaint.against_org_id == org_id,
-        Complaint.state == ComplaintState.UPHELD.value)) or 0
+    average, ratings = read.ratings(org_id)
+    on_time = read.on_time_rate(org_id)
+    declines = read.declines(org_id)
+    upheld = read.upheld_complaints(org_id)
     running = [s for s in db.session.scalars(
         sa.select(Sanction).where(Sanction.agency_org_id == org_id)) if s.active_on(on)]
     return CreditInputs(
-        average_rating=average, ratings=len(ratings), on_time_rate=on_time, declines=declines,
+        average_rating=average, ratings=ratings, on_time_rate=on_time, declines=declines,
         upheld_complaints=upheld,
         active_warnings=sum(1 for s in running if s.kind == "warning"),
         active_suspensions=sum(1 for s in running if s.kind == "suspension"),

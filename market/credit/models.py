@@ -1,0 +1,66 @@
+"""Sanctions (处罚) and stored credit scores (信用分)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import UTCDateTime, db
+
+
+class SanctionKind(enum.StrEnum):
+    WARNING = "warning"  # 警告 (shown, does not block sign-up)
+    SUSPENSION = "suspension"  # 暂停 (blocks sign-up while it runs)
+    BLACKLIST = "blacklist"  # 黑名单 (blocks sign-up while it runs)
+
+
+class Sanction(db.Model):  # type: ignore[name-defined,misc]
+    """A regulator's sanction of an agency (处罚): kind, reason, legal basis, start and end.
+
+    Whether it is active is derived from the dates and today; nothing flips it.  The row is
+    never deleted: the history stays public."""
+
+    __tablename__ = "sanction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    legal_basis: Mapped[str] = mapped_column(sa.String(500))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    regulator_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+
+    agency = relationship("Organisation", foreign_keys=[agency_org_id])
+    regulator = relationship("Organisation", foreign_keys=[regulator_org_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("kind in ('warning','suspension','blacklist')", name="kind"),
+        sa.CheckConstraint("ends_on >= starts_on", name="dates"),
+    )
+
+    def active_on(self, on: date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
+class CreditRecord(db.Model):  # type: ignore[name-defined,misc]
+    """An agency's current credit score (信用分), its formula version, inputs and breakdown;
+    recomputed whenever an input changes."""
+
+    __tablename__ = "credit_record"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                 primary_key=True)
+    score: Mapped[int] = mapped_column(index=True)
+    version: Mapped[str] = mapped_column(sa.String(32))
+    inputs: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    parts: Mapped[list[Any]] = mapped_column(sa.JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.CheckConstraint("score >= 0 and score <= 100", name="score"),)

@@ -1,0 +1,61 @@
+"""Sanctions (处罚) as everyone reads them: public while they run, history kept.
+
+:func:`sanctions_for` is what :mod:`market.selection.eligibility` reads: an active suspension
+or blacklisting blocks sign-up (and excludes at close); a warning does not.  Regulators issue
+them (:mod:`market.regulator.sanctions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+
+from market import timeutil
+from market.credit.models import Sanction, SanctionKind
+from market.db import db
+from market.domain.eligibility import Sanction as SanctionFact
+from market.i18n import N_
+
+KIND_LABELS = {
+    SanctionKind.WARNING.value: N_("警告"),
+    SanctionKind.SUSPENSION.value: N_("暂停"),
+    SanctionKind.BLACKLIST.value: N_("黑名单"),
+}
+
+
+def sanctions_for(org_id: int) -> Iterable[SanctionFact]:
+    """Every sanction of an agency, as the eligibility rule sees them."""
+    return sanctions_for_many([org_id])[org_id]
+
+
+def sanctions_for_many(org_ids: list[int]) -> dict[int, list[SanctionFact]]:
+    """The same for many agencies in one query (at most 900 ids: SQLite's variable limit)."""
+    found: dict[int, list[SanctionFact]] = {i: [] for i in org_ids}
+    rows = db.session.execute(sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
+                                        Sanction.ends_on)
+                              .where(Sanction.agency_org_id.in_(org_ids))
+                              .order_by(Sanction.id))
+    for org_id, kind, starts_on, ends_on in rows:
+        found[org_id].append(SanctionFact(kind, starts_on, ends_on))
+    return found
+
+
+def history(org_id: int) -> list[Sanction]:
+    """Every sanction of an agency, newest first (public)."""
+    return list(db.session.scalars(
+        sa.select(Sanction).where(Sanction.agency_org_id == org_id)
+        .order_by(Sanction.starts_on.desc(), Sanction.id.desc())))
+
+
+def active(org_id: int, on: date | None = None) -> list[Sanction]:
+    on = on or timeutil.today_local()
+    return [s for s in history(org_id) if s.active_on(on)]
+
+
+def all_sanctions(kind: str | None = None) -> list[Sanction]:
+    stmt = sa.select(Sanction).order_by(Sanction.issued_at.desc(), Sanction.id.desc())
+    if kind:
+        stmt = stmt.where(Sanction.kind == kind)
+    return list(db.session.scalars(stmt))

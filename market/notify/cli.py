@@ -1,0 +1,18 @@
+"""``flask clocks tick``: the periodic run (cron, every few minutes)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from market.notify.reminders import tick
+
+clocks_cli = AppGroup("clocks", help="Clock reminders and timeouts.")
+
+
+@clocks_cli.command("tick")
+def tick_command() -> None:
+    """Send reminders for clocks in warning or overdue; release paid, accepted fees."""
+    r = tick()
+    click.echo(f"engagements created {r.engagements_created}, notifications {r.notified}, "
+               f"e-mails {r.emailed}, releases {r.released}")

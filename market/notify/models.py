@@ -1,0 +1,32 @@
+"""A notification (通知): one reminder to one organisation, or to one person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.db import UTCDateTime, db
+
+
+class Notification(db.Model):  # type: ignore[name-defined,misc]
+    """One reminder to one organisation (提醒); ``key`` makes it unique per clock and state."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # set when the reminder is for one person (a witness's to-do, a key holder asked to open
+    # sealed quotes): only they see it and get it by e-mail, whatever their role
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_error: Mapped[str | None] = mapped_column(sa.String(500))
