@@ -22,7 +22,7 @@ from market.agencies.models import (  # noqa: F401
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
 from market.audit import AuditEvent  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
-from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
+from market.catalogue.models import ApprovalMatter, Department, ServiceType  # noqa: F401
 from market.engagements.clocks import Clock, ClockEntry  # noqa: F401
 from market.engagements.models import (  # noqa: F401
     Deliverable,
@@ -30,6 +30,14 @@ from market.engagements.models import (  # noqa: F401
     MaterialsRequest,
 )
 from market.evaluation.models import Rating  # noqa: F401,E402
+from market.integration.models import (  # noqa: F401
+    AccessToken,
+    ApiClient,
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from market.notify import Notification  # noqa: F401
 from market.regulator.models import (  # noqa: F401,E402
     Complaint,

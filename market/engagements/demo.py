@@ -19,8 +19,10 @@ from werkzeug.datastructures import FileStorage
 
 from market import timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.agencies import demo as agency_demo
 from market.agencies.models import Listing
 from market.approvals import operations as cases
+from market.catalogue import operations as catalogue_ops
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.engagements import clocks
@@ -140,7 +142,9 @@ def _matters() -> dict[str, ApprovalMatter]:
     for code, name, department, statutory, committed, services in MATTERS:
         m = db.session.scalar(sa.select(ApprovalMatter).where(ApprovalMatter.code == code))
         if m is None:
-            m = ApprovalMatter(code=code, name=name, department=department,
+            m = ApprovalMatter(code=code, name=name,
+                               department=catalogue_ops.department_named(
+                                   department, agency_demo.DEPARTMENTS.get(department)),
                                statutory_days=statutory, committed_days=committed,
                                service_types=list(db.session.scalars(sa.select(ServiceType).where(
                                    ServiceType.code.in_(services)))))

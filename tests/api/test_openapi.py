@@ -12,6 +12,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
+from market.api.spec import TEXT_PATTERN
 from tests.agencies.helpers import agency, catalogue, fixed
 
 # The document itself is the one /api/ route it does not describe.
@@ -182,9 +183,11 @@ def _string_parameters(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
     """(path, name, maxLength) of every free-text query parameter of the document."""
     found = []
     for path, item in doc["paths"].items():
-        for p in item["get"]["parameters"]:
+        for p in item.get("get", {}).get("parameters", []):
             schema = p["schema"].get("anyOf", [p["schema"]])[0]
-            if p["in"] == "query" and "maxLength" in schema and "pattern" not in schema:
+            # free text carries the text rule's pattern (no control characters), nothing else
+            if p["in"] == "query" and "maxLength" in schema and \
+                    schema.get("pattern", TEXT_PATTERN) == TEXT_PATTERN:
                 found.append((path, p["name"], schema["maxLength"]))
     return found
 
