@@ -214,6 +214,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "integration_api.token": ("POST", "/oauth/token", set(ROLES), 400),
     "integration_api.list_webhooks": ("GET", "/api/v1/webhooks", set(ROLES), 401),
     "integration_api.create_webhook": ("POST", "/api/v1/webhooks", set(ROLES), 401),
+    "integration_api.case_event": ("POST", "/api/v1/case-events", set(ROLES), 401),
     "integration_api.delete_webhook": ("DELETE", "/api/v1/webhooks/WH-0000000000000000",
                                        set(ROLES), 401),
     "calendar.api_add": ("GET", "/api/calendar/add?start=2026-09-30&days=3", set(ROLES), 200),

@@ -23,6 +23,9 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 # Longest accepted string query parameter (documented as maxLength).
 MAX_STRING = 200
+# The largest integer a body field takes when it states no bound: within every database's
+# INTEGER, so no value of a well-formed request overflows a column.
+MAX_INT = 2**31 - 1
 
 
 def _text_pattern() -> str:
@@ -139,6 +142,7 @@ class EndpointSpec:
     ignore_unknown: bool = False
     body: type | None = None  # a JSON request body, parsed into this dataclass
     status: int = 200  # the success status (201 for a creation; 204 when response is None)
+    created: bool = False  # also answers 201 with the same body (a creation, or a repeat: 200)
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -245,13 +249,16 @@ MAX_BODY_BYTES = 64 * 1024
 
 def body_field(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
                max_length: int | None = None, pattern: str | None = None,
-               fmt: str | None = None, max_items: int | None = None) -> Any:
+               fmt: str | None = None, max_items: int | None = None,
+               minimum: int | None = None, maximum: int | None = None) -> Any:
     """A documented field of a JSON request body dataclass (:func:`endpoint` ``body=``).
     ``enum`` and ``max_length`` apply to a string or to each string of a ``list[str]``;
-    ``pattern`` is searched in the string; ``fmt`` is documented (``uri``)."""
+    ``pattern`` is searched in the string; ``fmt`` is documented (``uri``); ``minimum`` and
+    ``maximum`` bound an ``int``."""
     meta: dict[str, Any] = {"description": description}
     for key, value in (("enum", enum), ("max_length", max_length), ("pattern", pattern),
-                       ("format", fmt), ("max_items", max_items)):
+                       ("format", fmt), ("max_items", max_items), ("minimum", minimum),
+                       ("maximum", maximum)):
         if value is not None:
             meta[key] = value
     if default is REQUIRED:
@@ -274,6 +281,15 @@ def _body_string(name: str, value: Any, meta: Mapping[str, Any]) -> str:
     pattern = meta.get("pattern")
     if pattern is not None and not re.search(pattern, value):
         raise ApiError(400, "invalid_field", f"{name} must match {pattern}")
+    return value
+
+
+def _body_int(name: str, value: Any, meta: Mapping[str, Any]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, "invalid_field", f"{name} must be an integer")
+    low, high = meta.get("minimum", -MAX_INT), meta.get("maximum", MAX_INT)
+    if not low <= value <= high:
+        raise ApiError(400, "invalid_field", f"{name} must be from {low} to {high}")
     return value
 
 
@@ -302,6 +318,8 @@ def parse_body(cls: type[T]) -> T:
         value = data[name]
         if tp is str:
             values[name] = _body_string(name, value, f.metadata)
+        elif tp is int:
+            values[name] = _body_int(name, value, f.metadata)
         elif typing.get_origin(tp) is list:
             if not isinstance(value, list) or len(value) > f.metadata.get("max_items", 100):
                 raise ApiError(400, "invalid_field", f"{name} must be a list of at most "
@@ -320,7 +338,7 @@ def endpoint(*, response: type | RawBody | None, query: type | None = None, page
              tag: str, errors: tuple[int, ...] = (400,),
              path: Mapping[str, PathParam] | None = None,
              headers: Mapping[str, str] | None = None, ignore_unknown: bool = False,
-             body: type | None = None, status: int = 200,
+             body: type | None = None, status: int = 200, created: bool = False,
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Describe a JSON view: its query dataclass, its response dataclass (or a
     :class:`RawBody` the view returns as a ready :class:`Response`), whether it is paged, its
@@ -331,7 +349,8 @@ def endpoint(*, response: type | RawBody | None, query: type | None = None, page
 
     ``body`` (a dataclass) reads a JSON request body into it (:func:`parse_body`: 415, 413 or
     400 for anything else) and passes it as ``body``; ``status`` is the success status, and
-    ``response=None`` answers 204 with no body."""
+    ``response=None`` answers 204 with no body.  ``created`` documents a 201 with the same
+    body beside the 200 (the view returns ``(result, 201)`` for it)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         doc = (view.__doc__ or "").strip().split("\n", 1)
         bad_input = {400} if query else set()
@@ -340,7 +359,8 @@ def endpoint(*, response: type | RawBody | None, query: type | None = None, page
         spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
                             (doc[1] if len(doc) > 1 else "").strip(),
                             tuple(sorted(set(errors) | bad_input)),
-                            dict(path or {}), dict(headers or {}), ignore_unknown, body, status)
+                            dict(path or {}), dict(headers or {}), ignore_unknown, body, status,
+                            created)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -358,6 +378,8 @@ def endpoint(*, response: type | RawBody | None, query: type | None = None, page
                 return error_response(error.status, error.code, error.message)
             if isinstance(result, Response):
                 return result
+            if created and isinstance(result, tuple):
+                return jsonify(to_json(result[0])), result[1]
             if response is None:
                 return Response(status=204)
             return jsonify(to_json(result)), status
@@ -444,8 +466,12 @@ class _Schemas:
                         string[key] = list(meta[key]) if key == "enum" else meta[key]
                 if "pattern" not in string and "enum" not in string:
                     string["pattern"] = TEXT_PATTERN
-                if typing.get_origin(tp) is list:
-                    prop: dict[str, Any] = {"type": "array", "items": string, "minItems": 1,
+                if tp is int:
+                    prop: dict[str, Any] = {"type": "integer",
+                                            "minimum": meta.get("minimum", -MAX_INT),
+                                            "maximum": meta.get("maximum", MAX_INT)}
+                elif typing.get_origin(tp) is list:
+                    prop = {"type": "array", "items": string, "minItems": 1,
                                             "maxItems": meta.get("max_items", 100),
                                             "uniqueItems": True}
                 else:
@@ -583,6 +609,8 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
                 content = {"application/json": {"schema": body}}
             responses[str(spec.status)] = {"description": "OK" if spec.status == 200
                                            else "Created", "content": content}
+            if spec.created:
+                responses["201"] = {"description": "Created", "content": content}
         if spec.headers:
             responses[str(spec.status)]["headers"] = {
                 name: {"description": text, "required": True,

@@ -198,3 +198,8 @@ document_path("/oauth/token", {"post": {
             (429, "too many token requests"))},
     },
 }})
+
+
+# --- case events (§3) -------------------------------------------------------------------------
+
+from market.integration import views_cases  # noqa: E402,F401  (registers its routes on bp)

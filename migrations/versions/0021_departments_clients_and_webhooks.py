@@ -185,9 +185,63 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_approval_matter_service_type_need'),
                                          "need in ('precondition','in_process')")
 
+    # Cases driven by the approval system: its case number, the order of events, 补正 before
+    # 受理, how the case was accepted (容缺受理 / 告知承诺), special procedures with every
+    # reason of 行政许可法 Art. 45, and the events as received (idempotency by event id).
+    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('case_no', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('last_event_at', market.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('correction_since', market.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('acceptance', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('tolerated_until', sa.Date(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_approval_case_case_no'), ['case_no'])
+        batch_op.create_check_constraint(
+            batch_op.f('ck_approval_case_acceptance'),
+            "acceptance is null or acceptance in ('complete','tolerated','pledge')")
+    with op.batch_alter_table('suspension', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_suspension_reason'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_suspension_reason'), "reason in ('intermediary','expert_review','correction','hearing','tendering','auction','inspection','testing','quarantine','appraisal')")
+    op.create_table('case_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('body_hash', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['approval_case.id'], name=op.f('fk_case_event_case_id_approval_case')),
+    sa.ForeignKeyConstraint(['client_id'], ['api_client.id'], name=op.f('fk_case_event_client_id_api_client')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_case_event_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_event')),
+    sa.UniqueConstraint('client_id', 'event_id', name=op.f('uq_case_event_client_id_event_id'))
+    )
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_event_case_id'), ['case_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('case_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_event_case_id'))
+    op.drop_table('case_event')
+    # Special procedures other than the old four have no place in the old schema.
+    op.execute("DELETE FROM suspension WHERE reason NOT IN ('intermediary','expert_review','correction','hearing')")
+    with op.batch_alter_table('suspension', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_suspension_reason'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_suspension_reason'), "reason in ('intermediary','expert_review','correction','hearing')")
+    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_approval_case_acceptance'), type_='check')
+        batch_op.drop_constraint(batch_op.f('uq_approval_case_case_no'), type_='unique')
+        batch_op.drop_column('tolerated_until')
+        batch_op.drop_column('acceptance')
+        batch_op.drop_column('correction_since')
+        batch_op.drop_column('last_event_at')
+        batch_op.drop_column('case_no')
+
     with op.batch_alter_table('approval_matter_service_type', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_approval_matter_service_type_need'), type_='check')
         batch_op.drop_column('need')
