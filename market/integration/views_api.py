@@ -200,6 +200,6 @@ document_path("/oauth/token", {"post": {
 }})
 
 
-# --- case events (§3) -------------------------------------------------------------------------
+# --- case events (§3) and the pull (§4), on this blueprint -------------------------------------
 
-from market.integration import views_cases  # noqa: E402,F401  (registers its routes on bp)
+from market.integration import views_cases, views_pull  # noqa: E402,F401
