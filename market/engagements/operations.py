@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from billing.errors import BillingError
 from billing.integration import backend
 from billing.interface import EngagementRef
-from market import audit, refusal, storage, timeutil
+from market import audit, events, refusal, storage, timeutil
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.clock import ClockError
-from market.engagements import clocks
+from market.engagements import announce, clocks
 from market.engagements.clocks import Clock, ClockKind, PauseReason
 from market.engagements.models import (
     Decision,
@@ -181,6 +181,8 @@ def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
                                             eng.fee_fen))
     audit.record(f"{side}:contract:confirm", eng.public_id,
                  {"service_days": eng.service_days})
+    announce.engagement(events.ContractConfirmed, eng)
+    announce.engagement(events.EngagementStarted, eng)
     from market.approvals import operations as approvals
 
     approvals.engagement_started(eng)
@@ -212,6 +214,7 @@ def ask_materials(eng: Engagement, org: Organisation, user: User, what: str) -> 
     db.session.add(req)
     db.session.flush()
     audit.record("agency:materials:ask", eng.public_id, {"request": req.id, "what": what[:200]})
+    announce.engagement(events.EngagementPaused, eng)
     return req
 
 
@@ -238,6 +241,7 @@ def answer_materials(eng: Engagement, org: Organisation, user: User, answer: str
     req.answered_by_id = user.id
     req.answer = answer
     audit.record("owner:materials:answer", eng.public_id, {"request": req.id})
+    announce.engagement(events.EngagementResumed, eng)
 
 
 def grant_extension(eng: Engagement, org: Organisation, user: User, days: int,
@@ -298,6 +302,7 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
     db.session.flush()
     audit.record("agency:deliverable:submit", eng.public_id,
                  {"version": version, "sha256": upload.sha256, "size": upload.size})
+    announce.deliverable(events.DeliverableSubmitted, eng, deliverable)
     return deliverable
 
 
@@ -331,6 +336,7 @@ def return_deliverable(eng: Engagement, org: Organisation, user: User, reason: s
     eng.state = EngagementState.IN_SERVICE.value
     audit.record("owner:deliverable:return", eng.public_id,
                  {"version": d.version, "reason": reason})
+    announce.deliverable(events.DeliverableReturned, eng, d)
 
 
 def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
@@ -360,6 +366,8 @@ def accept_deliverable(eng: Engagement, org: Organisation, user: User) -> None:
     audit.record("owner:deliverable:accept", eng.public_id,
                  {"version": d.version, "days_used": shown.used, "on_time": not shown.late,
                   "released": released})
+    announce.deliverable(events.DeliverableAccepted, eng, d)
+    announce.engagement(events.EngagementAccepted, eng)
     from market.approvals import operations as approvals
 
     approvals.engagement_finished(eng, "acceptance")
@@ -408,6 +416,7 @@ def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
     if was_signed:
         backend().cancel(eng.id)
     audit.record("owner:engagement:cancel", eng.public_id, {"reason": reason})
+    announce.engagement(events.EngagementCancelled, eng)
     from market.approvals import operations as approvals
 
     approvals.engagement_finished(eng, "cancel")
