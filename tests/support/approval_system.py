@@ -16,6 +16,9 @@ Its own small HTTP interface, for the tests:
 * ``POST /admin/connect`` ``{"market", "client_id", "client_secret", "events", "url"}`` — token
   from ``market``/oauth/token, then ``POST /api/v1/webhooks`` with ``url`` (this server's
   ``/hooks``); keeps the secret; answers the market's answer without the secret.
+* ``POST /admin/event`` — a case event (spec §3) sent to the market with the token; answers
+  ``{"status", "answer"}`` (the market's status and body).
+* ``GET /admin/project/<code>`` — the project pulled from the market (spec §4), same shape.
 * ``POST /admin/mode`` ``{"fail_first": n, "status": s}`` — answer ``s`` to the first ``n``
   deliveries of each webhook-id (then 200).
 * ``GET /admin/received`` — every delivery that arrived, in order, as JSON.
@@ -119,8 +122,9 @@ def _json(value: Any, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
-def _call(url: str, *, data: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-    request = Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+def _call(url: str, *, data: bytes | None, headers: dict[str, str],
+          method: str = "POST") -> tuple[int, Any]:
+    request = Request(url, data=data, headers=headers, method=method)  # noqa: S310
     try:
         with urlopen(request, timeout=30) as response:  # noqa: S310  # the market on loopback
             return response.status, json.loads(response.read())
@@ -145,8 +149,20 @@ def _connect(req: WsgiRequest) -> Response:
     if status != 201:
         return _json({"step": "webhook", "status": status, "answer": answer}, 502)
     _save("secret.json", {"secret": answer["secret"], "endpoint": answer["id"]})
+    _save("market.json", {"market": cfg["market"], "token": token["access_token"]})
     return _json({"endpoint": answer["id"], "events": answer["events"],
                   "token_scope": token.get("scope"), "expires_in": token["expires_in"]})
+
+
+def _market(path: str, body: Any = None) -> Response:
+    market = _load("market.json", {})
+    headers = {"Authorization": "Bearer " + market.get("token", "")}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    status, answer = _call(market.get("market", "") + path, headers=headers,
+                           data=None if body is None else json.dumps(body).encode(),
+                           method="GET" if body is None else "POST")
+    return _json({"status": status, "answer": answer})
 
 
 def _hook(req: WsgiRequest) -> Response:
@@ -181,6 +197,10 @@ def app(environ: dict[str, Any], start_response: Any) -> Any:
         response = _hook(req)
     elif req.path == "/admin/connect" and req.method == "POST":
         response = _connect(req)
+    elif req.path == "/admin/event" and req.method == "POST":
+        response = _market("/api/v1/case-events", req.get_json())
+    elif req.path.startswith("/admin/project/"):
+        response = _market("/api/v1/projects/" + req.path.rsplit("/", 1)[1])
     elif req.path == "/admin/mode" and req.method == "POST":
         _save("mode.json", req.get_json())
         response = _json({"ok": True})
