@@ -278,3 +278,20 @@ def test_the_openapi_document_describes_the_endpoint_with_its_security(app: Flas
     assert json.dumps(schema["properties"]["reason"]["enum"]) == json.dumps(
         ["hearing", "tendering", "auction", "inspection", "testing", "quarantine", "appraisal",
          "expert_review"])
+
+
+def test_an_owner_cannot_record_the_events_of_a_case_a_system_reports(world: World) -> None:
+    from market.approvals import operations as cases
+    from market.approvals.operations import ApprovalError
+
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
+    before = counts(world.app)
+    with world.app.app_context():
+        case = db.session.scalar(sa.select(ApprovalCase))
+        for act in (lambda: cases.accept_case(case, None),
+                    lambda: cases.withdraw(case, None),
+                    lambda: cases.decide(case, None, "approved")):
+            with pytest.raises(ApprovalError, match="SP-2026-0001"):
+                act()
+            db.session.rollback()
+    assert counts(world.app) == before
