@@ -29,7 +29,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -266,6 +266,20 @@ def missing_preconditions(case: ApprovalCase) -> list[str]:
         if done is None:
             missing.append(st.code)
     return missing
+
+
+def tolerated_overdue(today: date) -> list[tuple[ApprovalCase, list[str]]]:
+    """Cases accepted by 容缺受理 whose missing reports were not delivered by their due date,
+    with the codes still missing: the regulator's list."""
+    rows = db.session.scalars(sa.select(ApprovalCase).where(
+        ApprovalCase.acceptance == "tolerated", ApprovalCase.tolerated_until < today,
+        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until))
+    out = []
+    for case in rows:
+        missing = missing_preconditions(case)
+        if missing:
+            out.append((case, missing))
+    return out
 
 
 def _clock_at(case: ApprovalCase, at: datetime) -> datetime:

@@ -295,3 +295,23 @@ def test_an_owner_cannot_record_the_events_of_a_case_a_system_reports(world: Wor
                 act()
             db.session.rollback()
     assert counts(world.app) == before
+
+
+def test_a_tolerated_report_not_delivered_in_time_is_on_the_regulators_list(
+        world: World) -> None:
+    from market.accounts.models import Role
+    from tests.conftest import create_person, login
+
+    world.needs("EIA-REPORT")
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
+    world.send("tolerated_acceptance", "2026-12-08T09:00:00+08:00", expected_days=5)
+    regulator = create_person(world.app, Role.REGULATOR)
+    http = world.app.test_client()
+    assert login(http, regulator.email).status_code == 302
+    with timeutil.frozen(datetime(2026, 12, 15, 2, 0, tzinfo=UTC)):  # the due date itself
+        assert 'data-test="tolerated-overdue"' not in http.get("/regulator/overdue").get_data(
+            as_text=True)
+    with timeutil.frozen(datetime(2026, 12, 16, 2, 0, tzinfo=UTC)):
+        page = http.get("/regulator/overdue").get_data(as_text=True)
+    assert 'data-test="tolerated-overdue"' in page and "SP-2026-0001" in page
+    assert "EIA-REPORT" in page and "2026-12-15" in page

@@ -74,4 +74,8 @@ T = {
     '按状态筛选': 'Filter by state',
     '推送次数': 'Attempts',
     '暂无推送任务。': 'No deliveries yet.',
+    '容缺受理逾期未补交的中介成果': 'Tolerated acceptances whose missing reports are overdue',
+    '应补交日期': 'Due',
+    '尚缺的中介成果': 'Reports still missing',
+    '没有逾期未补交的容缺受理办件。': 'No tolerated acceptance has an overdue report.',
 }
