@@ -7,6 +7,8 @@ checking the token, the scope and the client's rate limit.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -159,8 +161,24 @@ def token() -> Response:
             refused = _oauth_error(429, "too_many_requests", "too many token requests")
             refused.headers["Retry-After"] = str(budget.wait_seconds())
             return refused
+    if not _readable_basic(request.headers.get("Authorization", "")):
+        return _oauth_error(401, "invalid_client", "the Basic credentials are not base64 of "
+                            "UTF-8 client_id:client_secret")
     response: Response = oauth.server.create_token_response()
     return response
+
+
+def _readable_basic(header: str) -> bool:
+    """Whether Basic credentials decode as authlib expects (base64 of UTF-8): authlib raises
+    on anything else, which would be a 500."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return True  # no Basic credentials: authlib answers invalid_client itself
+    try:
+        base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 _OAUTH_ERROR = {"type": "object", "required": ["error"],

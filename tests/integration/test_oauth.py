@@ -188,3 +188,16 @@ def test_each_client_has_its_own_rate_limit(limited_app: Flask) -> None:
     statuses = [http.post("/oauth/token", data={"grant_type": "client_credentials"},
                           headers=a.basic()).status_code for _ in range(4)]
     assert statuses[-1] == 429  # five token requests a minute from one address
+
+
+def test_basic_credentials_that_are_not_utf8_are_invalid_client(app: Flask) -> None:
+    """Found by schemathesis: authlib decoded them with an exception (a 500)."""
+    import base64
+
+    http = app.test_client()
+    before = counts(app)
+    for raw in (base64.b64encode(b"\xe5\x00:x").decode(), "***not base64***"):
+        r = http.post("/oauth/token", data={"grant_type": "client_credentials"},
+                      headers={"Authorization": "Basic " + raw})
+        assert r.status_code == 401 and r.get_json()["error"] == "invalid_client", r.data
+    assert counts(app) == before

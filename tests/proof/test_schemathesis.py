@@ -130,8 +130,8 @@ def test_real_ids_match_the_document(demo_app: Flask) -> None:
     checked = 0
     for operation in _operations(demo_app):
         names = [p.name for p in operation.path_parameters]
-        if not names:
-            continue
+        if not names or operation.definition.raw.get("security"):
+            continue  # the bearer-token operations: test_the_machine_clients_api_with_a_real_token
         (name,) = names
         for value in ids[name]:
             case = operation.Case(path_parameters={name: value})
