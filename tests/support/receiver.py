@@ -3,6 +3,7 @@ records each request and answers the next status of its script (then 200)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ class Receiver:
     url: str = ""
     requests: list[Received] = field(default_factory=list)
     script: list[int] = field(default_factory=list)  # statuses to answer first, in turn
+    # project code -> how many of its first requests get a 503 (streams of different projects
+    # are sent in parallel, so a script in arrival order would not say which one fails)
+    fail_project: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -32,7 +36,18 @@ class Receiver:
             self.requests.append(Received({k.lower(): v for k, v in req.headers.items()},
                                           req.get_data()))
             status = self.script.pop(0) if self.script else 200
+            project = _project_code(req.get_data())
+            if self.fail_project.get(project, 0) > 0:
+                self.fail_project[project] -= 1
+                status = 503
         return Response("ok" if status < 300 else "no", status=status)(environ, start_response)
+
+
+def _project_code(body: bytes) -> str:
+    try:
+        return str(json.loads(body).get("project_code", ""))
+    except (ValueError, AttributeError):
+        return ""
 
 
 @contextmanager
