@@ -10,7 +10,7 @@ now.  Then the machine clients (OAuth 2.0) with their tokens, and the webhook en
 messages, deliveries and attempts.  Downgrade puts the department names back as free text.
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -24,7 +24,7 @@ import market.db  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
