@@ -193,6 +193,9 @@ def _register_blueprints(app: Flask) -> None:
     from market.catalogue.views import bp as catalogue
     from market.engagements.views import bp as engagements
     from market.evaluation.views import bp as evaluation
+    from market.integration import oauth, outbox
+    from market.integration.views import bp as integration
+    from market.integration.views_api import bp as integration_api
     from market.notify.views import bp as notify
     from market.ocds.views import bp as ocds
     from market.operator.views import bp as operator
@@ -214,6 +217,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (regulator, credit, evaluation, openings, draw_schedule):
         app.register_blueprint(bp)
+    for bp in (integration, integration_api):
+        app.register_blueprint(bp)
+    oauth.init_app(app)
+    outbox.connect()
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -260,6 +267,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from market.backup.cli import backup_cli
+    from market.integration.cli import clients_cli, webhooks_cli
     from market.notify.cli import clocks_cli
     from market.selection.cli import selection_cli
     from market.storage import uploads_cli
@@ -270,6 +278,8 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)
     app.cli.add_command(uploads_cli)
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(webhooks_cli)
     if app.config.get("ENV") != "production":
         for name, command in _development_commands():
             app.cli.add_command(command, name)

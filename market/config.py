@@ -74,6 +74,11 @@ _ENV: dict[str, tuple[str, type]] = {
     # "2d4h30m"), so a person trying the demo can reach a sign-up close or a draw without
     # waiting.  Refused in production.
     "MARKET_CLOCK_OFFSET": ("CLOCK_OFFSET", str),
+    # Machine clients (shared/spec/integration.md §2) and webhooks (§5).
+    "MARKET_API_CLIENT_LIMIT": ("API_CLIENT_LIMIT", str),
+    "MARKET_API_TOKEN_LIMIT": ("API_TOKEN_LIMIT", str),
+    "MARKET_API_TOKEN_SECONDS": ("API_TOKEN_SECONDS", int),
+    "MARKET_WEBHOOK_ALLOW_PRIVATE": ("WEBHOOK_ALLOW_PRIVATE", bool),
 }
 
 
@@ -150,6 +155,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": DEFAULT_SETTINGS["UPLOAD_MAX_BYTES"] + 1024 * 1024,
+        # Calls per machine client (market.integration.oauth), token requests per address.
+        "API_CLIENT_LIMIT": "600 per minute",
+        "API_TOKEN_LIMIT": "30 per minute",
+        "API_TOKEN_SECONDS": 3600,  # a bearer token's life, at most an hour
+        # Webhooks to loopback and private addresses: refused in production unless set
+        # (None: allowed outside production, for development and the tests' receivers).
+        "WEBHOOK_ALLOW_PRIVATE": None,
         **DEFAULT_SETTINGS,
     }
 
@@ -169,6 +181,8 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     config["REMEMBER_COOKIE_SECURE"] = secure
     if secure:
         config["PREFERRED_URL_SCHEME"] = "https"
+    if config.get("WEBHOOK_ALLOW_PRIVATE") is None:
+        config["WEBHOOK_ALLOW_PRIVATE"] = config.get("ENV") != "production"
     problems = _setting_problems(config)
     if config.get("ENV") == "production":
         problems += production_problems(config, instance_path)
@@ -188,7 +202,7 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
     from limits import parse_many
 
     problems = []
-    for key in ("LOGIN_LIMIT", "LOGIN_IP_LIMIT"):
+    for key in ("LOGIN_LIMIT", "LOGIN_IP_LIMIT", "API_CLIENT_LIMIT", "API_TOKEN_LIMIT"):
         try:
             parse_many(str(config[key]))
         except ValueError:
@@ -196,13 +210,16 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
                             f"100 per day': {config[key]!r}")
     for key, low in (("TRUSTED_PROXIES", 0), ("SESSION_IDLE_MINUTES", 1),
                      ("SESSION_MAX_HOURS", 1), ("SEALED_OPENING_THRESHOLD", 1),
-                     ("SEALED_OPENING_WORKING_DAYS", 1)):
+                     ("SEALED_OPENING_WORKING_DAYS", 1), ("API_TOKEN_SECONDS", 60)):
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
                             f"{config.get(key)!r}")
     if clock_offset(config) is None:
         problems.append("MARKET_CLOCK_OFFSET is a time ahead such as '3d', '36h' or '2d4h30m' "
                         f"(days, hours, minutes; forward only): {config.get('CLOCK_OFFSET')!r}")
+    if isinstance(config.get("API_TOKEN_SECONDS"), int) and config["API_TOKEN_SECONDS"] > 3600:
+        problems.append("MARKET_API_TOKEN_SECONDS must be at most 3600 (one hour): "
+                        f"{config['API_TOKEN_SECONDS']!r}")
     return problems
 
 

@@ -22,7 +22,7 @@ from market.agencies.models import (  # noqa: F401
 )
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
 from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
-from market.catalogue.models import ApprovalMatter, ServiceType  # noqa: F401
+from market.catalogue.models import ApprovalMatter, Department, ServiceType  # noqa: F401
 from market.clocks.models import Clock, ClockEntry  # noqa: F401
 from market.credit.models import CreditRecord, Sanction  # noqa: F401
 from market.engagements.models import (  # noqa: F401
@@ -31,6 +31,14 @@ from market.engagements.models import (  # noqa: F401
     MaterialsRequest,
 )
 from market.evaluation.models import Rating  # noqa: F401,E402
+from market.integration.models import (  # noqa: F401
+    AccessToken,
+    ApiClient,
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from market.notify.models import Notification  # noqa: F401
 from market.regulator.models import Complaint, ComplaintAttachment  # noqa: F401
 from market.selection.models import (  # noqa: F401

@@ -199,6 +199,30 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
     "draw_schedule.year_page": ("GET", "/draw-schedule?year=2026", set(ROLES), 200),
     "draw_schedule.edit_year": ("GET", "/operator/draw-schedule/2026", {"operator"}, 200),
+    # Departments, machine clients and webhooks (shared/spec/integration.md §2, §5).  The
+    # bearer-token API answers 401 to every browser role: a session cookie is no token.
+    "catalogue.departments": ("GET", "/operator/departments", {"operator"}, 200),
+    "catalogue.edit_department": ("GET", "/operator/departments/NOPE", {"operator"}, 404),
+    "api.approval_matters": ("GET", "/api/approval-matters", set(ROLES), 200),
+    "integration.clients": ("GET", "/operator/clients", {"operator"}, 200),
+    "integration.revoke": ("POST", "/operator/clients/mc_nope/revoke", {"operator"}, 404),
+    "integration.webhooks": ("GET", "/operator/webhooks", {"operator"}, 200),
+    "integration.delivery": ("GET", "/operator/webhooks/deliveries/999999", {"operator"}, 404),
+    "integration.replay": ("POST", "/operator/webhooks/deliveries/999999/replay", {"operator"},
+                           404),
+    # no grant_type: RFC 6749 §5.2 unsupported_grant_type (400) before any client check
+    "integration_api.token": ("POST", "/oauth/token", set(ROLES), 400),
+    "integration_api.list_webhooks": ("GET", "/api/v1/webhooks", set(ROLES), 401),
+    "integration_api.create_webhook": ("POST", "/api/v1/webhooks", set(ROLES), 401),
+    "integration_api.case_event": ("POST", "/api/v1/case-events", set(ROLES), 401),
+    "integration_api.project": ("GET", "/api/v1/projects/2026-530100-48-01-000001", set(ROLES),
+                                401),
+    "integration_api.deliverables": ("GET", "/api/v1/engagements/EG-000001/deliverables",
+                                     set(ROLES), 401),
+    "integration_api.deliverable_file": ("GET", "/api/v1/engagements/EG-000001/deliverables/1",
+                                         set(ROLES), 401),
+    "integration_api.delete_webhook": ("DELETE", "/api/v1/webhooks/WH-0000000000000000",
+                                       set(ROLES), 401),
     "calendar.api_add": ("GET", "/api/calendar/add?start=2026-09-30&days=3", set(ROLES), 200),
     "calendar.api_count": ("GET", "/api/calendar/count?from=2026-09-30&to=2026-10-09",
                            set(ROLES), 200),
@@ -220,6 +244,8 @@ def test_route_answers_each_role_as_expected(
         client = role_clients[role]
         if method == "GET":
             response = client.get(path)
+        elif method == "DELETE":
+            response = client.delete(path)
         else:
             response = client.post(path, data={"csrf_token": csrf_token(client, "/")})
         if role in allowed:

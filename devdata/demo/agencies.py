@@ -47,6 +47,18 @@ TRADE_SERVICES = {
     "规划设计研究院有限公司": ("DES", "DRR", "SURV", "FSR"),
 }
 
+# The demo city's approving departments and their codes (as an approval system would name them).
+DEPARTMENTS = {
+    "云川市生态环境局": "YC-STHJJ",
+    "云川市发展和改革委员会": "YC-FGW",
+    "云川市住房和城乡建设局": "YC-ZJJ",
+    "云川市自然资源和规划局": "YC-ZRZYJ",
+    "云川市水务局": "YC-SWJ",
+}
+# Each report is an acceptance condition (受理条件) of its matter, except these (matter, service
+# type), needed during review: the investment department has the estimate appraised while it
+# reviews a feasibility study (政府投资条例 第十一条: 中介服务机构评估).
+IN_PROCESS = {("PA-FSR", "COST")}
 APPROVAL_MATTERS = (
     ("PA-EIA", "建设项目环境影响评价文件审批", "云川市生态环境局", 60, 30, ("EIA",)),
     ("PA-FSR", "政府投资项目可行性研究报告审批", "云川市发展和改革委员会", 20, 10, ("FSR", "COST")),
@@ -87,9 +99,11 @@ def load(agencies: list[tuple[Organisation, User]], reviewer: User,
             types[seed.code].practitioner_types = [seed.practitioner_type]
     db.session.flush()
     for code, name, dept, statutory, committed, needs in APPROVAL_MATTERS:
+        department = catalogue_ops.department_named(dept, DEPARTMENTS.get(dept))
         catalogue_ops.save_approval_matter(None, catalogue_ops.ApprovalMatterData(
-            code=code, name=name, department=dept, statutory_days=statutory,
-            committed_days=committed, service_type_ids=[types[c].id for c in needs if c in types]))
+            code=code, name=name, department_id=department.id, statutory_days=statutory,
+            committed_days=committed, service_type_ids=[types[c].id for c in needs if c in types],
+            in_process_ids=[types[c].id for c in needs if (code, c) in IN_PROCESS and c in types]))
     today = today_local()
     for n, ((org, user), trade) in enumerate(zip(agencies, trades, strict=True), start=1):
         offered = [c for c in TRADE_SERVICES[trade] if c in types]

@@ -15,15 +15,59 @@ def _d(text: str) -> dict[str, str]:
     return {"description": text}
 
 
+NEEDS = ("precondition", "in_process")
+_NEED = ("precondition: an acceptance condition (受理条件), produced before the application "
+         "is accepted and the clock starts; in_process: needed during review")
+
+
+@dataclass
+class DepartmentOut:
+    """An approving department (审批部门)."""
+
+    code: str = field(metadata=_d("the department's code, as machine clients and approval "
+                                  "systems name it"))
+    name: str
+
+
 @dataclass
 class ApprovalMatterRef:
     """An approval matter (审批事项) that needs the service type."""
 
     code: str
     name: str
-    department: str
+    department: DepartmentOut
     statutory_days: int = field(metadata=_d("statutory limit (法定时限), working days"))
     committed_days: int = field(metadata=_d("committed limit (承诺时限), working days"))
+    need: str = field(metadata={"description": "when this matter needs the service type's "
+                                               "report; " + _NEED, "enum": NEEDS})
+
+
+@dataclass
+class MatterServiceOut:
+    """A service type an approval matter needs, and when."""
+
+    service: str = field(metadata=_d("service type code (see /api/service-types)"))
+    name: str
+    need: str = field(metadata={"description": _NEED, "enum": NEEDS})
+
+
+@dataclass
+class ApprovalMatterOut:
+    """An approval matter (审批事项): its code (the `matter_code` of case events), its
+    department, its limits and the service types whose reports it needs."""
+
+    code: str
+    name: str
+    department: DepartmentOut
+    statutory_days: int = field(metadata=_d("statutory limit (法定时限), working days"))
+    committed_days: int = field(metadata=_d("committed limit (承诺时限), working days"))
+    services: list[MatterServiceOut]
+
+
+@dataclass
+class ApprovalMatterQuery(PageQuery):
+    department: str | None = param(None, "only the matters of this department (its code)",
+                                   max_length=32)
 
 
 @dataclass

@@ -15,7 +15,8 @@ from market.accounts.auth import ANYONE, access
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.api import schemas as s
-from market.catalogue.models import ServiceType
+from market.catalogue.models import ApprovalMatter, Department, ServiceType
+from market.catalogue.operations import needs_of
 from market.db import db
 from market.domain.qualifications import expired_on, mask_number
 from market.timeutil import today_local
@@ -46,17 +47,52 @@ def service_types(query: s.ServiceTypeQuery) -> Page[s.ServiceTypeOut]:
     and practitioner types that allow offering it, and the approval matters that need it."""
     base = sa.select(ServiceType).order_by(ServiceType.code)
     total = db.session.scalar(sa.select(sa.func.count(ServiceType.id))) or 0
-    rows = db.session.scalars(base.options(selectinload(ServiceType.approval_matters),
-                                           selectinload(ServiceType.regulator))
-                              .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    rows = db.session.scalars(base.options(
+        selectinload(ServiceType.approval_matters).selectinload(ApprovalMatter.department),
+        selectinload(ServiceType.regulator))
+        .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    needs = needs_of(sorted({m.id for st in rows for m in st.approval_matters}))
     items = [s.ServiceTypeOut(
         code=st.code, name=st.name, name_en=st.name_en,
         regulator=st.regulator.name if st.regulator else None,
         qualification_types=list(st.qualification_types or []),
         practitioner_types=list(st.practitioner_types or []),
-        approval_matters=[s.ApprovalMatterRef(m.code, m.name, m.department, m.statutory_days,
-                                              m.committed_days) for m in st.approval_matters],
+        approval_matters=[s.ApprovalMatterRef(
+            m.code, m.name, s.DepartmentOut(m.department.code, m.department.name),
+            m.statutory_days, m.committed_days, needs.get((m.id, st.id), "precondition"))
+            for m in st.approval_matters],
     ) for st in rows]
+    return Page(items=items, total=total, query=query)
+
+
+@bp.route("/approval-matters")
+@access(ANYONE)
+@endpoint(query=s.ApprovalMatterQuery, response=s.ApprovalMatterOut, paged=True,
+          tag="catalogue")
+def approval_matters(query: s.ApprovalMatterQuery) -> Page[s.ApprovalMatterOut]:
+    """Approval matters (审批事项).
+
+    Each with its code (the `matter_code` of the approval systems' case events), its
+    department, its statutory and committed limits in working days, and the service types
+    whose reports it needs: `precondition` (受理条件: produced before the application is
+    accepted, so before the approval clock starts) or `in_process` (needed during review).
+    An unknown `department` code is an empty list."""
+    where = []
+    if query.department:
+        where.append(ApprovalMatter.department_id.in_(sa.select(Department.id).where(
+            Department.code == query.department.strip().upper())))
+    total = db.session.scalar(sa.select(sa.func.count(ApprovalMatter.id)).where(*where)) or 0
+    rows = db.session.scalars(sa.select(ApprovalMatter).where(*where).options(
+        selectinload(ApprovalMatter.department), selectinload(ApprovalMatter.service_types))
+        .order_by(ApprovalMatter.code)
+        .limit(query.per_page).offset((query.page - 1) * query.per_page)).all()
+    needs = needs_of([m.id for m in rows])
+    items = [s.ApprovalMatterOut(
+        code=m.code, name=m.name, department=s.DepartmentOut(m.department.code, m.department.name),
+        statutory_days=m.statutory_days, committed_days=m.committed_days,
+        services=[s.MatterServiceOut(t.code, t.name, needs.get((m.id, t.id), "precondition"))
+                  for t in m.service_types],
+    ) for m in rows]
     return Page(items=items, total=total, query=query)
 
 

@@ -45,6 +45,15 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
     decision: Mapped[str | None] = mapped_column(sa.String(16))  # approved / refused
     decision_note: Mapped[str | None] = mapped_column(sa.String(500))
     clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id", use_alter=True))
+    # Set by the approval system (or the department's staff): its case number (办件编号), the
+    # time of the case's last event (events must not go back in time), an open 补正 (owner
+    # time before 受理), and how the case was accepted: on complete materials, by 容缺受理
+    # (``tolerated``, the missing report due on ``tolerated_until``) or by 告知承诺 (``pledge``).
+    case_no: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    correction_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acceptance: Mapped[str | None] = mapped_column(sa.String(16))
+    tolerated_until: Mapped[date | None] = mapped_column(sa.Date)
 
     project = relationship("Project")
     matter = relationship("ApprovalMatter")
@@ -58,6 +67,8 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
             name="state"),
         sa.CheckConstraint("decision is null or decision in ('approved','refused')",
                            name="decision"),
+        sa.CheckConstraint("acceptance is null or acceptance in ('complete','tolerated','pledge')",
+                           name="acceptance"),
     )
 
     @property
@@ -92,7 +103,8 @@ class Suspension(db.Model):  # type: ignore[name-defined,misc]
 
     __table_args__ = (
         sa.CheckConstraint(
-            "reason in ('intermediary','expert_review','correction','hearing')", name="reason"),
+            "reason in ('intermediary','expert_review','correction','hearing','tendering',"
+            "'auction','inspection','testing','quarantine','appraisal')", name="reason"),
         sa.CheckConstraint("expected_days > 0", name="expected_days"),
     )
 
@@ -103,3 +115,31 @@ def clock_holder() -> Holder:
                   owner=ApprovalCase.owner_org_id, agency=None,
                   subject=(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id,
                            ApprovalMatter.name, None))
+
+
+class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One event of a case as the approval system (``client_id``) sent it, kept with the
+    answer it got: the same ``event_id`` again gets the same answer (idempotency), and the
+    case's events are its history (办件过程).  Only applied events are kept; a refused one
+    changes nothing."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("approval_case.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_client.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    event_id: Mapped[str] = mapped_column(sa.String(64))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body_hash: Mapped[str] = mapped_column(sa.String(64))
+    body: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    status: Mapped[int]
+    result: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+
+    case: Mapped[ApprovalCase] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "event_id"),
+    )

@@ -60,6 +60,16 @@ def _locked(case: ApprovalCase) -> ApprovalCase:
     return lock_row(ApprovalCase, case.id)  # type: ignore[no-any-return]
 
 
+def _owners(case: ApprovalCase) -> ApprovalCase:
+    """The case, locked, if its owner may still record its events: not once an approval
+    system reports it (``case_no``), whose word is the department's."""
+    case = _locked(case)
+    if case.case_no is not None:
+        raise ApprovalError(None, N_("该办件由审批部门的系统记录（办件编号 %(no)s），业主不能登记其"
+                                     "受理、挂起、恢复、办结或撤回。"), no=case.case_no)
+    return case
+
+
 def open_case(owner: Organisation, project: Project, matter: ApprovalMatter) -> ApprovalCase:
     """Owner: start preparing an application (办件) for one matter of one of its projects."""
     if project.owner_org_id != owner.id:
@@ -84,7 +94,7 @@ def open_case(owner: Organisation, project: Project, matter: ApprovalMatter) -> 
 def accept_case(case: ApprovalCase, user: User) -> None:
     """Owner (recording the department's 受理): the case's clock starts with the committed
     limit; engagements of the project already in service suspend it at once."""
-    case = _locked(case)
+    case = _owners(case)
     if case.state != CaseState.PREPARING:
         raise ApprovalError(None, N_("办件已受理。"))
     clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id)
@@ -100,7 +110,7 @@ def suspend(case: ApprovalCase, user: User, reason: str, expected_days: int,
             note: str = "") -> Suspension:
     """Owner: record a suspension for expert review, correction (补正) or a hearing, with its
     expected length in working days.  (Intermediary suspensions open by themselves.)"""
-    case = _locked(case)
+    case = _owners(case)
     if case.state not in (CaseState.ACCEPTED, CaseState.RUNNING):
         raise ApprovalError("reason", N_("只有计时中的办件可以挂起。"))
     if reason not in {r.value for r in MANUAL_REASONS}:
@@ -170,7 +180,7 @@ def _close_suspension(case: ApprovalCase, s: Suspension, user: User | None, by: 
 
 def resume(case: ApprovalCase, user: User) -> None:
     """Owner: the expert review, correction or hearing is over; the clock runs again."""
-    case = _locked(case)
+    case = _owners(case)
     s = open_suspension(case)
     if case.state != CaseState.SUSPENDED or s is None:
         raise ApprovalError(None, N_("办件未挂起。"))
@@ -182,7 +192,7 @@ def resume(case: ApprovalCase, user: User) -> None:
 
 def decide(case: ApprovalCase, user: User, decision: str, note: str = "") -> None:
     """Owner (recording the department's decision, 办结): the clock stops."""
-    case = _locked(case)
+    case = _owners(case)
     if case.state not in (CaseState.ACCEPTED, CaseState.RUNNING):
         raise ApprovalError("decision", N_("只有计时中的办件可以办结。"))
     if decision not in ("approved", "refused"):
@@ -197,7 +207,7 @@ def decide(case: ApprovalCase, user: User, decision: str, note: str = "") -> Non
 
 def withdraw(case: ApprovalCase, user: User) -> None:
     """Owner: withdraw the application; an open clock stops and a suspension ends."""
-    case = _locked(case)
+    case = _owners(case)
     if case.state in (CaseState.DECIDED, CaseState.WITHDRAWN):
         raise ApprovalError(None, N_("办件已结束。"))
     s = open_suspension(case)
@@ -242,7 +252,7 @@ def _in_service(case: ApprovalCase) -> list[Engagement]:
 
 
 def _suspend_for_next_engagement(case: ApprovalCase) -> None:
-    if case.state not in (CaseState.ACCEPTED, CaseState.RUNNING):
+    if case.state not in (CaseState.ACCEPTED, CaseState.RUNNING) or case.case_no is not None:
         return
     engagements = _in_service(case)
     if engagements:
@@ -253,9 +263,10 @@ def _suspend_for_next_engagement(case: ApprovalCase) -> None:
 
 def engagement_started(eng: Engagement) -> None:
     """System, at contract confirmation: suspend every running case of the project whose
-    matter needs this service, with a notice stating the committed days and due date."""
+    matter needs this service (not a case an approval system reports: its department
+    declares its special procedures), with a notice stating the committed days and due date."""
     cases = db.session.scalars(sa.select(ApprovalCase).where(
-        ApprovalCase.project_id == eng.project_id,
+        ApprovalCase.project_id == eng.project_id, ApprovalCase.case_no.is_(None),
         ApprovalCase.state.in_((CaseState.ACCEPTED.value, CaseState.RUNNING.value))))
     for case in cases:
         if eng.service_type_id in needed_service_ids(case):

@@ -277,6 +277,9 @@ def regulator() -> str:
     split = timeline.city_split(now)
     by_service = _ranking(split.by_service, _names(ServiceType, split.by_service), split.total)
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)
+    from market.approvals import ingest
+
     return render_template("approvals/regulator.html", overdue=overdue.rows,
                            overdue_total=overdue.total, split=split,
+                           tolerated=ingest.tolerated_overdue(timeutil.today_local()),
                            bars=_bars(split), by_service=by_service, by_agency=by_agency)

@@ -26,11 +26,17 @@ class ServiceTypeForm(Form):
 class ApprovalMatterForm(Form):
     code = CodeField(_l("代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    department = StringField(_l("审批部门"), validators=[DataRequired(_REQUIRED),
-                                                        Length(max=200)])
+    department_id = SelectField(_l("审批部门"), coerce=int, validate_choice=False)
     statutory_days = IntegerField(_l("法定时限（工作日）"),
                                   validators=[InputRequired(_INTEGER)])
     committed_days = IntegerField(_l("承诺时限（工作日）"),
                                   validators=[InputRequired(_INTEGER)])
     service_type_ids = SelectMultipleField(_l("需要的中介服务事项"), coerce=int,
                                            validate_choice=False)
+    in_process_ids = SelectMultipleField(_l("其中审查中才需要的（不是受理条件）"), coerce=int,
+                                         validate_choice=False)
+
+
+class DepartmentForm(Form):
+    code = CodeField(_l("部门代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    name = StringField(_l("部门名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])

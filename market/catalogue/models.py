@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,7 +16,33 @@ approval_matter_service_type = sa.Table(
               primary_key=True),
     sa.Column("service_type_id", sa.ForeignKey("service_type.id", ondelete="CASCADE"),
               primary_key=True, index=True),
+    # precondition: an acceptance condition (受理条件), produced before the application is
+    # accepted; in_process: needed while the department reviews (审查中).
+    sa.Column("need", sa.String(16), nullable=False, default="precondition",
+              server_default="precondition"),
+    sa.CheckConstraint("need in ('precondition','in_process')", name="need"),
 )
+
+
+class Need(enum.StrEnum):
+    """When an approval matter needs a service type's report."""
+
+    PRECONDITION = "precondition"  # 受理条件: before acceptance, the clock has not started
+    IN_PROCESS = "in_process"  # 审查中需要: during review
+
+
+class Department(db.Model):  # type: ignore[name-defined,misc]
+    """An approving department (审批部门) with its code, the one approval systems and machine
+    clients name it by.  Shown as its name (``str()``), as the free-text field it replaced."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ServiceType(db.Model):  # type: ignore[name-defined,misc]
@@ -52,10 +80,11 @@ class ApprovalMatter(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    department: Mapped[str] = mapped_column(sa.String(200))
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
     statutory_days: Mapped[int]
     committed_days: Mapped[int]
 
+    department: Mapped[Department] = relationship()
     service_types: Mapped[list[ServiceType]] = relationship(
         secondary=approval_matter_service_type, back_populates="approval_matters",
         order_by="ServiceType.code")

@@ -4,15 +4,22 @@ its audit event in the same transaction; a refused change raises :class:`Catalog
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind
-from market.catalogue.models import ApprovalMatter, ServiceType
+from market.catalogue.models import (
+    ApprovalMatter,
+    Department,
+    Need,
+    ServiceType,
+    approval_matter_service_type,
+)
 from market.db import db
+from market.domain.codes import DEPARTMENT_CODE_RE, derived_department_code
 from market.i18n import N_
 from market.refusal import Refused
 
@@ -87,25 +94,76 @@ def _service_type_state(row: ServiceType) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class DepartmentData:
+    code: str
+    name: str
+
+
+def save_department(existing: Department | None, data: DepartmentData) -> Department:
+    """An operator creates or edits an approving department (审批部门): its code (the one
+    approval systems and machine clients use) and its name.  Both are unique."""
+    code = (data.code or "").strip().upper()
+    if not DEPARTMENT_CODE_RE.fullmatch(code):
+        raise CatalogueError("code", N_("部门代码须为 2–32 位大写字母、数字、- 或 _，以字母或数字开头。"))
+    current = existing.id if existing else None
+    clash = db.session.scalar(sa.select(Department.id).where(Department.code == code))
+    if clash is not None and clash != current:
+        raise CatalogueError("code", N_("该代码已被使用。"))
+    name = (data.name or "").strip()
+    if not name:
+        raise CatalogueError("name", N_("请填写此项。"))
+    clash = db.session.scalar(sa.select(Department.id).where(Department.name == name[:200]))
+    if clash is not None and clash != current:
+        raise CatalogueError("name", N_("已有同名的审批部门。"))
+    row = existing or Department()
+    before = {"code": row.code, "name": row.name} if existing else None
+    row.code, row.name = code, name[:200]
+    if existing is None:
+        db.session.add(row)
+    db.session.flush()
+    audit.record("operator:department:" + ("update" if existing else "create"), code,
+                 {"before": before, "after": {"code": row.code, "name": row.name}})
+    return row
+
+
+def department_named(name: str, code: str | None = None) -> Department:
+    """The department of this name, created (with ``code``, or the code derived from the name
+    as the migration derived them) when there is none.  For loaders of catalogue data (the
+    demo, tests); operators use :func:`save_department`."""
+    name = name.strip()
+    row = db.session.scalar(sa.select(Department).where(Department.name == name))
+    if row is None:
+        row = save_department(None, DepartmentData(code or derived_department_code(name), name))
+    return row
+
+
+@dataclass(frozen=True)
 class ApprovalMatterData:
     code: str
     name: str
-    department: str
+    department_id: int | None
     statutory_days: int | None
     committed_days: int | None
     service_type_ids: list[int]
+    # Of service_type_ids, those needed during review (审查中); the others are acceptance
+    # conditions (受理条件).
+    in_process_ids: list[int] = field(default_factory=list)
 
 
 def save_approval_matter(existing: ApprovalMatter | None, data: ApprovalMatterData
                          ) -> ApprovalMatter:
-    """An operator creates or edits an approval matter (审批事项) with its statutory and
-    committed limits (working days) and the service types it needs."""
+    """An operator creates or edits an approval matter (审批事项): its code, its department,
+    its statutory and committed limits (working days), the service types it needs and, per
+    service type, whether its report is an acceptance condition (受理条件) or needed during
+    review."""
     code = _code("code", data.code, ApprovalMatter, existing.id if existing else None)
-    name, department = (data.name or "").strip(), (data.department or "").strip()
+    name = (data.name or "").strip()
     if not name:
         raise CatalogueError("name", N_("请填写此项。"))
-    if not department:
-        raise CatalogueError("department", N_("请填写此项。"))
+    department = db.session.get(Department, data.department_id) \
+        if data.department_id is not None else None
+    if department is None:
+        raise CatalogueError("department_id", N_("请选择审批部门。"))
     if data.statutory_days is None or not 1 <= data.statutory_days <= 365:
         raise CatalogueError("statutory_days", N_("法定时限应为 1 到 365 个工作日。"))
     if data.committed_days is None or not 1 <= data.committed_days <= 365:
@@ -116,20 +174,42 @@ def save_approval_matter(existing: ApprovalMatter | None, data: ApprovalMatterDa
         ServiceType.id.in_(data.service_type_ids)))) if data.service_type_ids else []
     if len(types) != len(set(data.service_type_ids)):
         raise CatalogueError("service_type_ids", N_("请选择已有的中介服务事项。"))
+    if not set(data.in_process_ids) <= set(data.service_type_ids):
+        raise CatalogueError("in_process_ids", N_("只能勾选本事项需要的中介服务事项。"))
     row = existing or ApprovalMatter()
     before = _matter_state(row) if existing else None
-    row.code, row.name, row.department = code, name[:200], department[:200]
+    row.code, row.name, row.department = code, name[:200], department
     row.statutory_days, row.committed_days = data.statutory_days, data.committed_days
     row.service_types = sorted(types, key=lambda t: t.code)
     if existing is None:
         db.session.add(row)
     db.session.flush()
+    link = approval_matter_service_type
+    for t in types:
+        need = Need.IN_PROCESS if t.id in data.in_process_ids else Need.PRECONDITION
+        db.session.execute(sa.update(link).where(
+            link.c.approval_matter_id == row.id, link.c.service_type_id == t.id).values(
+            need=need.value))
     audit.record("operator:approval-matter:" + ("update" if existing else "create"), code,
                  {"before": before, "after": _matter_state(row)})
     return row
 
 
+def needs_of(matter_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(matter id, service type id) -> ``precondition`` or ``in_process``."""
+    if not matter_ids:
+        return {}
+    link = approval_matter_service_type
+    rows = db.session.execute(sa.select(
+        link.c.approval_matter_id, link.c.service_type_id, link.c.need).where(
+        link.c.approval_matter_id.in_(matter_ids)))
+    return {(m, t): need for m, t, need in rows}
+
+
 def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
-    return {"code": row.code, "name": row.name, "department": row.department,
+    needs = needs_of([row.id]) if row.id is not None else {}
+    return {"code": row.code, "name": row.name,
+            "department": row.department.code if row.department else None,
             "statutory_days": row.statutory_days, "committed_days": row.committed_days,
-            "service_types": [t.code for t in row.service_types]}
+            "service_types": {t.code: needs.get((row.id, t.id), Need.PRECONDITION.value)
+                              for t in row.service_types}}

@@ -12,8 +12,8 @@ from wtforms import SelectChoice
 from market.accounts.auth import access
 from market.accounts.models import Organisation, OrgKind
 from market.catalogue import operations as ops
-from market.catalogue.forms import ApprovalMatterForm, ServiceTypeForm
-from market.catalogue.models import ApprovalMatter, ServiceType
+from market.catalogue.forms import ApprovalMatterForm, DepartmentForm, ServiceTypeForm
+from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from market.forms import show_error
 from market.templating import service_name
@@ -74,29 +74,39 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
     form = ApprovalMatterForm()
     types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
     form.service_type_ids.choices = [SelectChoice(t.id, service_name(t)) for t in types]
+    form.in_process_ids.choices = form.service_type_ids.choices
+    departments = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
+    form.department_id.choices = [SelectChoice(0, _("（请选择）")),
+                                  *(SelectChoice(d.id, f"{d.name}（{d.code}）") for d in departments)]
     if existing is not None and not form.is_submitted():
-        form.code.data, form.name.data, form.department.data = (
-            existing.code, existing.name, existing.department)
+        form.code.data, form.name.data, form.department_id.data = (
+            existing.code, existing.name, existing.department_id)
         form.statutory_days.data, form.committed_days.data = (
             existing.statutory_days, existing.committed_days)
         form.service_type_ids.data = [t.id for t in existing.service_types]
+        needs = ops.needs_of([existing.id])
+        form.in_process_ids.data = [t.id for t in existing.service_types
+                                    if needs.get((existing.id, t.id)) == "in_process"]
     if form.validate_on_submit():
         try:
             row = ops.save_approval_matter(existing, ops.ApprovalMatterData(
                 code=form.code.data or "", name=form.name.data or "",
-                department=form.department.data or "",
+                department_id=form.department_id.data or None,
                 statutory_days=form.statutory_days.data,
                 committed_days=form.committed_days.data,
-                service_type_ids=list(form.service_type_ids.data or [])))
+                service_type_ids=list(form.service_type_ids.data or []),
+                in_process_ids=list(form.in_process_ids.data or [])))
         except ops.CatalogueError as error:
             show_error(form, error)
         else:
             flash(_("已保存审批事项 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.approval_matters"))
     rows = db.session.scalars(sa.select(ApprovalMatter).options(
-        selectinload(ApprovalMatter.service_types)).order_by(ApprovalMatter.code)).all()
+        selectinload(ApprovalMatter.service_types), selectinload(ApprovalMatter.department))
+        .order_by(ApprovalMatter.code)).all()
     return render_template("catalogue/approval_matters.html", form=form, rows=rows,
-                           existing=existing)
+                           existing=existing, needs=ops.needs_of([m.id for m in rows]),
+                           has_departments=bool(departments))
 
 
 @bp.route("/approval-matters", methods=["GET", "POST"])
@@ -112,3 +122,39 @@ def edit_approval_matter(code: str) -> ResponseReturnValue:
     if row is None:
         abort(404)
     return _matter_page(row)
+
+
+def _department_page(existing: Department | None) -> ResponseReturnValue:
+    form = DepartmentForm()
+    if existing is not None and not form.is_submitted():
+        form.code.data, form.name.data = existing.code, existing.name
+    if form.validate_on_submit():
+        try:
+            row = ops.save_department(existing, ops.DepartmentData(
+                code=form.code.data or "", name=form.name.data or ""))
+        except ops.CatalogueError as error:
+            show_error(form, error)
+        else:
+            flash(_("已保存审批部门 %(code)s。", code=row.code), "success")
+            return redirect(url_for("catalogue.departments"))
+    rows = db.session.execute(sa.select(Department, sa.func.count(ApprovalMatter.id))
+                              .outerjoin(ApprovalMatter, ApprovalMatter.department_id ==
+                                         Department.id)
+                              .group_by(Department.id).order_by(Department.code)).all()
+    return render_template("catalogue/departments.html", form=form, rows=rows,
+                           existing=existing), 400 if form.errors else 200
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def departments() -> ResponseReturnValue:
+    return _department_page(None)
+
+
+@bp.route("/departments/<code>", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def edit_department(code: str) -> ResponseReturnValue:
+    row = db.session.scalar(sa.select(Department).where(Department.code == code))
+    if row is None:
+        abort(404)
+    return _department_page(row)

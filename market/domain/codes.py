@@ -101,3 +101,22 @@ def validate_project_code(code: str) -> str | None:
     if not PROJECT_CODE_MIN_YEAR <= int(match.group(1)) <= PROJECT_CODE_MAX_YEAR:
         return "year"
     return None
+
+
+# A department (审批部门) code: ASCII letters, digits, '-' and '_', 2–32 characters, e.g. the
+# department's own code in the approval system or its unified social credit code (which starts
+# with a digit: 11… for an organ of state).
+DEPARTMENT_CODE_RE: Final = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,31}", re.ASCII)
+
+
+def derived_department_code(name: str) -> str:
+    """The code a department gets when only its name is known (rows from before departments
+    had codes): ``DEPT-`` and the first ten hex digits of the SHA-256 of its trimmed NFC name.
+
+    Deterministic and independent of any other row, so every database derives the same code
+    for the same name; an operator may replace it with the approval system's code."""
+    import hashlib
+    import unicodedata
+
+    key = unicodedata.normalize("NFC", name.strip()).encode()
+    return "DEPT-" + hashlib.sha256(key).hexdigest()[:10].upper()

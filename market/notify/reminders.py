@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from billing.integration import release_paid
-from market import timeutil
+from market import events, timeutil
 from market.approvals.models import ApprovalCase
 from market.clocks.board import open_clocks
 from market.db import db
@@ -47,6 +48,19 @@ def _recipients_for(kind: str, owner_id: int | None, agency_id: int | None) -> l
     return [owner_id] if owner_id else []
 
 
+def _announce(kind: str, state: str, row: Any, now: datetime) -> None:
+    """The domain event of a clock entering warning or overdue (the webhooks hear it):
+    a service clock overdue, a case clock in warning or overdue."""
+    if kind == "service" and state == "overdue":
+        events.send(events.EngagementOverdue(at=now, engagement_id=row.id,
+                                             engagement_public_id=row.public_id,
+                                             project_code=row.project.code))
+    elif kind == "case":
+        event = events.CaseClockOverdue if state == "overdue" else events.CaseClockWarning
+        events.send(event(at=now, case_id=row.id, case_public_id=row.public_id,
+                          project_code=row.project.code))
+
+
 def _notify_clocks(now: datetime) -> int:
     created = 0
     for row in open_clocks(None, None, now):
@@ -74,7 +88,8 @@ def _notify_clocks(now: datetime) -> int:
                 f"到期日 {due}，已用 {row.view.used} 个工作日，"
                 + (f"逾期 {row.view.overdue_by} 个工作日。" if row.view.state == "overdue"
                    else f"剩余 {row.view.remaining} 个工作日。"))
-        for org_id in _recipients_for(row.kind, owner_id, agency_id):
+        recipients = _recipients_for(row.kind, owner_id, agency_id)
+        for org_id in recipients:
             key = f"clock:{row.clock_id}:{row.view.state}:{due}:org:{org_id}"
             try:
                 with db.session.begin_nested():
@@ -82,6 +97,10 @@ def _notify_clocks(now: datetime) -> int:
                         key=key, organisation_id=org_id, clock_id=row.clock_id,
                         state=row.view.state, subject=subject, body=body, link=link,
                         created_at=now))
+                    if org_id == recipients[0]:  # once per clock, state and due date
+                        db.session.flush()
+                        _announce(row.kind, row.view.state, eng if row.engagement_id
+                                  else case, now)
                 created += 1
             except IntegrityError:
                 continue  # already sent by an earlier (or a concurrent) tick

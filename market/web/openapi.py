@@ -26,6 +26,9 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 # Longest accepted string query parameter (documented as maxLength).
 MAX_STRING = 200
+# The largest integer a body field takes when it states no bound: within every database's
+# INTEGER, so no value of a well-formed request overflows a column.
+MAX_INT = 2**31 - 1
 
 
 def _text_pattern() -> str:
@@ -134,7 +137,7 @@ class RawBody:
 @dataclass(frozen=True)
 class EndpointSpec:
     query: type | None
-    response: type | RawBody
+    response: type | RawBody | None
     paged: bool
     tag: str
     summary: str
@@ -143,6 +146,9 @@ class EndpointSpec:
     path: Mapping[str, PathParam] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     ignore_unknown: bool = False
+    body: type | None = None  # a JSON request body, parsed into this dataclass
+    status: int = 200  # the success status (201 for a creation; 204 when response is None)
+    created: bool = False  # also answers 201 with the same body (a creation, or a repeat: 200)
 
 
 # --- query parsing ----------------------------------------------------------------------------
@@ -243,23 +249,124 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def endpoint(*, response: type | RawBody, query: type | None = None, paged: bool = False,
+# Longest JSON request body read; a longer one is refused unread (413).
+MAX_BODY_BYTES = 64 * 1024
+
+
+def body_field(default: Any, description: str, *, enum: tuple[str, ...] | None = None,
+               max_length: int | None = None, pattern: str | None = None,
+               fmt: str | None = None, max_items: int | None = None,
+               minimum: int | None = None, maximum: int | None = None) -> Any:
+    """A documented field of a JSON request body dataclass (:func:`endpoint` ``body=``).
+    ``enum`` and ``max_length`` apply to a string or to each string of a ``list[str]``;
+    ``pattern`` is searched in the string; ``fmt`` is documented (``uri``); ``minimum`` and
+    ``maximum`` bound an ``int``."""
+    meta: dict[str, Any] = {"description": description}
+    for key, value in (("enum", enum), ("max_length", max_length), ("pattern", pattern),
+                       ("format", fmt), ("max_items", max_items), ("minimum", minimum),
+                       ("maximum", maximum)):
+        if value is not None:
+            meta[key] = value
+    if default is REQUIRED:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _body_string(name: str, value: Any, meta: Mapping[str, Any]) -> str:
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid_field", f"{name} must be a string")
+    if len(value) > meta.get("max_length", MAX_STRING):
+        raise ApiError(400, "invalid_field", f"{name} is too long")
+    enum = meta.get("enum")
+    if enum is not None and value not in enum:
+        raise ApiError(400, "invalid_field", f"{name} must be one of: {', '.join(enum)}")
+    cleaned = clean_text(value)
+    if cleaned.problem is not None:
+        raise ApiError(400, "invalid_field", f"{name}: character {cleaned.problem.position} "
+                       f"({cleaned.problem.code}) is a control or format character")
+    pattern = meta.get("pattern")
+    if pattern is not None and not re.search(pattern, value):
+        raise ApiError(400, "invalid_field", f"{name} must match {pattern}")
+    return value
+
+
+def _body_int(name: str, value: Any, meta: Mapping[str, Any]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, "invalid_field", f"{name} must be an integer")
+    low, high = meta.get("minimum", -MAX_INT), meta.get("maximum", MAX_INT)
+    if not low <= value <= high:
+        raise ApiError(400, "invalid_field", f"{name} must be from {low} to {high}")
+    return value
+
+
+def parse_body(cls: type[T]) -> T:
+    """The request's JSON body as ``cls``: 415 unless it is sent as ``application/json``, 413
+    past :data:`MAX_BODY_BYTES`, 400 (``invalid_body``, ``unknown_field``, ``missing_field``,
+    ``invalid_field``) for anything that is not exactly the documented object."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    request.max_content_length = MAX_BODY_BYTES
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_body", "the body must be a JSON object")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ApiError(400, "unknown_field", f"unknown field: {str(unknown[0])[:50]}")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in data:
+            if f.default is _MISSING and f.default_factory is _MISSING:
+                raise ApiError(400, "missing_field", f"{name} is required")
+            continue
+        tp, _optional = _unwrap_optional(hints[name])
+        value = data[name]
+        if tp is str:
+            values[name] = _body_string(name, value, f.metadata)
+        elif tp is int:
+            values[name] = _body_int(name, value, f.metadata)
+        elif typing.get_origin(tp) is list:
+            if not isinstance(value, list) or len(value) > f.metadata.get("max_items", 100):
+                raise ApiError(400, "invalid_field", f"{name} must be a list of at most "
+                               f"{f.metadata.get('max_items', 100)} strings")
+            if not value or len(set(map(repr, value))) != len(value):
+                raise ApiError(400, "invalid_field", f"{name} must be a non-empty list "
+                               "without repeats")
+            values[name] = [_body_string(f"{name}[{i}]", v, f.metadata)
+                            for i, v in enumerate(value)]
+        else:  # pragma: no cover - only the types above are used in bodies
+            raise TypeError(f"no body parsing for {tp!r}")
+    return cls(**values)
+
+
+def endpoint(*, response: type | RawBody | None, query: type | None = None, paged: bool = False,
              tag: str, errors: tuple[int, ...] = (400,),
              path: Mapping[str, PathParam] | None = None,
              headers: Mapping[str, str] | None = None, ignore_unknown: bool = False,
+             body: type | None = None, status: int = 200, created: bool = False,
              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Describe a JSON view: its query dataclass, its response dataclass (or a
     :class:`RawBody` the view returns as a ready :class:`Response`), whether it is paged, its
     path parameters (:class:`PathParam`) and the headers of its 200 response (name:
     description; their values are digits).  ``ignore_unknown`` lets unknown query parameters
     through, for URLs that always did.  Put it under ``@access(...)``: the view runs inside the
-    request transaction.  A view may return a ready :class:`Response` (it must still match)."""
+    request transaction.  A view may return a ready :class:`Response` (it must still match).
+
+    ``body`` (a dataclass) reads a JSON request body into it (:func:`parse_body`: 415, 413 or
+    400 for anything else) and passes it as ``body``; ``status`` is the success status, and
+    ``response=None`` answers 204 with no body.  ``created`` documents a 201 with the same
+    body beside the 200 (the view returns ``(result, 201)`` for it)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         doc = (view.__doc__ or "").strip().split("\n", 1)
+        bad_input = {400} if query else set()
+        if body is not None:
+            bad_input = {400, 413, 415}
         spec = EndpointSpec(query, response, paged, tag, doc[0].strip(),
                             (doc[1] if len(doc) > 1 else "").strip(),
-                            tuple(sorted(set(errors) | ({400} if query else set()))),
-                            dict(path or {}), dict(headers or {}), ignore_unknown)
+                            tuple(sorted(set(errors) | bad_input)),
+                            dict(path or {}), dict(headers or {}), ignore_unknown, body, status,
+                            created)
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -270,12 +377,18 @@ def endpoint(*, response: type | RawBody, query: type | None = None, paged: bool
                 elif request.args and not ignore_unknown:
                     raise ApiError(400, "unknown_parameter",
                                    f"unknown query parameter: {sorted(request.args)[0]}")
+                if body is not None:
+                    kwargs["body"] = parse_body(body)
                 result = view(*args, **kwargs)
             except ApiError as error:
                 return error_response(error.status, error.code, error.message)
             if isinstance(result, Response):
                 return result
-            return jsonify(to_json(result))
+            if created and isinstance(result, tuple):
+                return jsonify(to_json(result[0])), result[1]
+            if response is None:
+                return Response(status=204)
+            return jsonify(to_json(result)), status
 
         wrapper._api_spec = spec  # type: ignore[attr-defined]
         return wrapper
@@ -342,6 +455,44 @@ class _Schemas:
             self.components[name] = schema
         return {"$ref": f"#/components/schemas/{name}"}
 
+    def request_ref(self, cls: type) -> dict[str, Any]:
+        """A JSON request body: the fields' constraints as :func:`parse_body` enforces them."""
+        name = cls.__name__
+        if name not in self.components:
+            hints = typing.get_type_hints(cls)
+            props: dict[str, Any] = {}
+            required = []
+            for f in dataclasses.fields(cls):
+                tp, _optional = _unwrap_optional(hints[f.name])
+                meta = f.metadata
+                string: dict[str, Any] = {"type": "string",
+                                          "maxLength": meta.get("max_length", MAX_STRING)}
+                for key in ("enum", "pattern", "format"):
+                    if key in meta:
+                        string[key] = list(meta[key]) if key == "enum" else meta[key]
+                if "pattern" not in string and "enum" not in string:
+                    string["pattern"] = TEXT_PATTERN
+                if tp is int:
+                    prop: dict[str, Any] = {"type": "integer",
+                                            "minimum": meta.get("minimum", -MAX_INT),
+                                            "maximum": meta.get("maximum", MAX_INT)}
+                elif typing.get_origin(tp) is list:
+                    prop = {"type": "array", "items": string, "minItems": 1,
+                                            "maxItems": meta.get("max_items", 100),
+                                            "uniqueItems": True}
+                else:
+                    prop = string
+                if "description" in meta:
+                    prop["description"] = meta["description"]
+                props[f.name] = prop
+                if f.default is _MISSING and f.default_factory is _MISSING:
+                    required.append(f.name)
+            self.components[name] = {"type": "object", "properties": props,
+                                     "required": required, "additionalProperties": False}
+            if cls.__doc__ and not cls.__doc__.startswith(name + "("):
+                self.components[name]["description"] = " ".join(cls.__doc__.split())
+        return {"$ref": f"#/components/schemas/{name}"}
+
     def page_of(self, cls: type) -> dict[str, Any]:
         name = cls.__name__ + "Page"
         if name not in self.components:
@@ -361,8 +512,11 @@ class _Schemas:
 _CONVERTER_TYPES = {"int": {"type": "integer"}, "default": {"type": "string"},
                     "string": {"type": "string"}, "path": {"type": "string"}}
 _RULE_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_STATUS_TEXT = {400: "Bad input (unknown, missing or invalid parameter)",
-                404: "Not found"}
+_STATUS_TEXT = {400: "Bad input (unknown, missing or invalid parameter or field)",
+                401: "No valid bearer token", 403: "Not allowed (scope or department)",
+                404: "Not found", 409: "Conflict", 413: "Body too large",
+                415: "Body not sent as application/json", 422: "Refused by a rule",
+                429: "Rate limit reached"}
 
 
 _MONTH_DAY = "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
@@ -447,22 +601,42 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         if spec is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        if isinstance(spec.response, RawBody):
-            content = {spec.response.media_type: {"schema": dict(spec.response.schema)}}
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        method = methods[0].lower() if len(methods) == 1 else "get"
+        responses: dict[str, Any] = {}
+        if spec.response is None:
+            responses[str(spec.status)] = {"description": "Done, no content"}
         else:
-            body = schemas.page_of(spec.response) if spec.paged else schemas.ref(spec.response)
-            content = {"application/json": {"schema": body}}
-        responses: dict[str, Any] = {"200": {"description": "OK", "content": content}}
+            if isinstance(spec.response, RawBody):
+                content = {spec.response.media_type: {"schema": dict(spec.response.schema)}}
+            else:
+                body = schemas.page_of(spec.response) if spec.paged \
+                    else schemas.ref(spec.response)
+                content = {"application/json": {"schema": body}}
+            responses[str(spec.status)] = {"description": "OK" if spec.status == 200
+                                           else "Created", "content": content}
+            if spec.created:
+                responses["201"] = {"description": "Created", "content": content}
         if spec.headers:
-            responses["200"]["headers"] = {
+            responses[str(spec.status)]["headers"] = {
                 name: {"description": text, "required": True,
                        "schema": {"type": "string", "pattern": "^[0-9]+$"}}
                 for name, text in spec.headers.items()}
-        for status in spec.errors:
+        scope = getattr(view, "_api_security", None)
+        errors = set(spec.errors) | ({401, 403, 429} if scope else set())
+        for status in sorted(errors):
             responses[str(status)] = {
                 "description": _STATUS_TEXT.get(status, "Error"),
                 "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Error"}}}}
+            if status == 401 and scope:
+                responses["401"]["headers"] = {"WWW-Authenticate": {
+                    "description": "the Bearer challenge (RFC 6750 §3)", "required": True,
+                    "schema": {"type": "string", "pattern": "^Bearer "}}}
+            if status == 429 and scope:
+                responses["429"]["headers"] = {"Retry-After": {
+                    "description": "seconds to wait", "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
         operation: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
             "summary": spec.summary,
@@ -472,7 +646,15 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
         }
         if spec.description:
             operation["description"] = spec.description
-        paths.setdefault(path, {})["get"] = operation
+        if spec.body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": schemas.request_ref(spec.body)}}}
+        if scope:
+            operation["security"] = [{"oauth2": [scope]}, {"bearer": [scope]}]
+        paths.setdefault(path, {})[method] = operation
+    for path, item in _EXTRA_PATHS.items():
+        paths[path] = dict(item)
+    paths = dict(sorted(paths.items()))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -480,8 +662,37 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
             "version": "1",
             "description": "Public, read-only data of the intermediary services marketplace "
                            "(中介服务超市). Money is integer fen; agency ids are the public ids "
-                           "the lottery uses (AG-000123).",
+                           "the lottery uses (AG-000123). Under /api/v1/, the approval systems' "
+                           "interface (shared/spec/integration.md): machine clients with an "
+                           "OAuth 2.0 bearer token.",
         },
         "paths": paths,
-        "components": {"schemas": dict(sorted(schemas.components.items()))},
+        "components": {"schemas": dict(sorted(schemas.components.items())),
+                       "securitySchemes": _security_schemes()},
+    }
+
+
+# Paths a module describes by hand (the OAuth token endpoint: a form body and RFC 6749's own
+# error shape): path -> path item.
+_EXTRA_PATHS: dict[str, dict[str, Any]] = {}
+SCOPE_DESCRIPTIONS: dict[str, str] = {}
+
+
+def document_path(path: str, item: dict[str, Any]) -> None:
+    """Add a hand-written path item to the document."""
+    _EXTRA_PATHS[path] = item
+
+
+def _security_schemes() -> dict[str, Any]:
+    """Machine clients' credentials (shared/spec/integration.md §2): OAuth 2.0 client
+    credentials at /oauth/token, the token then sent as a bearer token (RFC 6750)."""
+    return {
+        "oauth2": {"type": "oauth2", "description": "OAuth 2.0 client credentials (RFC 6749 "
+                   "§4.4), client authentication by HTTP Basic; tokens live at most an hour.",
+                   "flows": {"clientCredentials": {"tokenUrl": "/oauth/token",
+                                                   "scopes": dict(SCOPE_DESCRIPTIONS)}}},
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "The access token from /oauth/token (RFC 6750)."},
+        "clientBasic": {"type": "http", "scheme": "basic",
+                        "description": "client_id and client_secret (token endpoint only)."},
     }

@@ -184,10 +184,11 @@ def _string_parameters(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
     only the text rule's pattern, no pattern of its own)."""
     found = []
     for path, item in doc["paths"].items():
-        for p in item["get"]["parameters"]:
+        for p in item.get("get", {}).get("parameters", []):
             schema = p["schema"].get("anyOf", [p["schema"]])[0]
-            if p["in"] == "query" and "maxLength" in schema \
-                    and schema.get("pattern", TEXT_PATTERN) == TEXT_PATTERN:
+            # free text carries the text rule's pattern (no control characters), nothing else
+            if p["in"] == "query" and "maxLength" in schema and \
+                    schema.get("pattern", TEXT_PATTERN) == TEXT_PATTERN:
                 found.append((path, p["name"], schema["maxLength"]))
     return found
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from market.accounts.audit import AuditEvent
 from market.accounts.models import Role
-from market.catalogue.models import ApprovalMatter, ServiceType
+from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from tests.conftest import create_person, csrf_token, login
 
@@ -58,13 +60,18 @@ def test_bad_service_types_are_refused(app: Flask) -> None:
 def test_approval_matters(app: Flask) -> None:
     c = _operator(app)
     _post(c, "/operator/service-types", code="EIA", name="环评", regulator_id="0")
+    assert _post(c, "/operator/departments", code="yc-eeb", name="市生态环境局").status_code == 302
     with app.app_context():
         st_id = db.session.scalar(sa.select(ServiceType.id))
-    base = {"code": "PA-EIA", "name": "建设项目环境影响评价文件审批", "department": "市生态环境局",
+        dept_id = db.session.scalar(sa.select(Department.id).where(Department.code == "YC-EEB"))
+    base = {"code": "PA-EIA", "name": "建设项目环境影响评价文件审批", "department_id": str(dept_id),
             "statutory_days": "60", "committed_days": "30", "service_type_ids": str(st_id)}
     for over, message in (({"committed_days": "61"}, "不能长于法定时限"),
                           ({"statutory_days": "0"}, "1 到 365"),
-                          ({"service_type_ids": "9999"}, "请选择已有的")):
+                          ({"service_type_ids": "9999"}, "请选择已有的"),
+                          ({"department_id": "0"}, "请选择审批部门"),
+                          ({"department_id": "9999"}, "请选择审批部门"),
+                          ({"in_process_ids": "9999"}, "只能勾选本事项需要的")):
         r = _post(c, "/operator/approval-matters", **{**base, **over})
         assert r.status_code == 200 and message in r.get_data(as_text=True)
     assert _post(c, "/operator/approval-matters", **base).status_code == 302
@@ -76,4 +83,47 @@ def test_approval_matters(app: Flask) -> None:
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
             AuditEvent.tag.like("operator:approval-matter:%"))) == 2
     api = app.test_client().get("/api/service-types").get_json()
-    assert api["items"][0]["approval_matters"][0]["code"] == "PA-EIA"
+    ref = api["items"][0]["approval_matters"][0]
+    assert (ref["code"], ref["department"], ref["need"]) == (
+        "PA-EIA", {"code": "YC-EEB", "name": "市生态环境局"}, "precondition")
+    # The report becomes one needed during review; the edit form shows it ticked.
+    assert _post(c, "/operator/approval-matters/PA-EIA", **{**base, "committed_days": "20",
+                                                           "in_process_ids": str(st_id)}
+                 ).status_code == 302
+    page = c.get("/operator/approval-matters/PA-EIA").get_data(as_text=True)
+    select = page.split('name="in_process_ids"')[1].split("</select>")[0]
+    assert re.search(rf'<option selected value="{st_id}">', select), select
+    matters = app.test_client().get("/api/approval-matters").get_json()
+    assert matters["items"] == [{
+        "code": "PA-EIA", "name": "建设项目环境影响评价文件审批",
+        "department": {"code": "YC-EEB", "name": "市生态环境局"}, "statutory_days": 60,
+        "committed_days": 20, "services": [{"service": "EIA", "name": "环评",
+                                            "need": "in_process"}]}]
+    assert app.test_client().get("/api/approval-matters?department=yc-eeb").get_json()[
+        "total"] == 1
+    assert app.test_client().get("/api/approval-matters?department=NOPE").get_json()[
+        "items"] == []
+
+
+def test_departments(app: Flask) -> None:
+    """An operator keeps the approving departments: unique code (the one machine clients use)
+    and unique name; a refusal is shown next to its field with what was typed, nothing saved."""
+    c = _operator(app)
+    assert _post(c, "/operator/departments", code="11530000MB0000001X",
+                 name="云川市生态环境局").status_code == 302
+    for over, message in (({"code": "-bad"}, "部门代码须为"), ({"code": ""}, "请填写此项"),
+                          ({"code": "11530000MB0000001X", "name": "另一个局"}, "该代码已被使用"),
+                          ({"code": "YC-OTHER", "name": "云川市生态环境局"}, "已有同名")):
+        r = _post(c, "/operator/departments", **{"code": "YC-X", "name": "云川市水务局", **over})
+        assert r.status_code == 400 and message in r.get_data(as_text=True), over
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Department.id))) == 1
+    assert _post(c, "/operator/departments/11530000MB0000001X", code="YC-STHJJ",
+                 name="云川市生态环境局").status_code == 302
+    page = c.get("/operator/departments").get_data(as_text=True)
+    assert "YC-STHJJ" in page and "11530000MB0000001X" not in page
+    assert c.get("/operator/departments/NOPE").status_code == 404
+    with app.app_context():
+        tags = list(db.session.scalars(sa.select(AuditEvent.tag).where(
+            AuditEvent.tag.like("operator:department:%")).order_by(AuditEvent.id)))
+        assert tags == ["operator:department:create", "operator:department:update"]

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.catalogue import operations as catalogue_ops
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.engagements.models import Engagement
@@ -61,7 +62,8 @@ def make_matter(app: Flask, code: str = "EIA", committed: int = 20) -> int:
     with app.app_context():
         st = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
         m = ApprovalMatter(code=f"M-{code}-{next(_n)}", name="建设项目环境影响评价文件审批",
-                           department="云川市生态环境局", statutory_days=60,
+                           department=catalogue_ops.department_named("云川市生态环境局"),
+                           statutory_days=60,
                            committed_days=committed, service_types=[st])
         db.session.add(m)
         db.session.commit()

@@ -239,7 +239,9 @@ def test_every_object_route_was_checked(city: DemoCity) -> None:
 
 POSTS = [(e, r) for e, r in post_routes(make_app.__globals__["create_app"](
     {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
-    if e != "billing.stripe_webhook"]  # CSRF-exempt: Stripe signs it (tests/billing)
+    # CSRF-exempt: Stripe signs its webhook (tests/billing); machine clients send a bearer
+    # token, which no browser adds by itself (tests/integration)
+    if e != "billing.stripe_webhook" and not e.startswith("integration_api.")]
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), POSTS, ids=[e for e, _ in POSTS])
@@ -315,3 +317,58 @@ def test_login_does_not_keep_the_session_from_before(tmp_path: Path) -> None:
     record(FIXATION, "pre-login cookie replayed on /dashboard: answer",
            f"{replayed.status_code} to {replayed.headers.get('Location', '')}")
     assert replayed.status_code == 302
+
+
+# Machine clients' routes with an object id (shared/spec/integration.md): a client of another
+# department asks for the first client's project, engagement deliverables and webhook endpoint.
+# (Deliverables with bytes: tests/integration/test_pull.py, where an engagement has delivered.)
+CLIENT_OBJECTS = {
+    "integration_api.project": ("GET", "/api/v1/projects/{project}"),
+    "integration_api.deliverables": ("GET", "/api/v1/engagements/{engagement}/deliverables"),
+    "integration_api.deliverable_file": ("GET",
+                                         "/api/v1/engagements/{engagement}/deliverables/1"),
+    "integration_api.delete_webhook": ("DELETE", "/api/v1/webhooks/{webhook}"),
+}
+
+
+def test_another_departments_client_does_not_reach_a_clients_objects(tmp_path: Path) -> None:
+    from tests.integration.helpers import (
+        bearer,
+        counts,
+        department,
+        make_client,
+        matter,
+        owner_org,
+        project,
+        token,
+    )
+
+    app = make_app(tmp_path)
+    department(app)
+    department(app, "云川市水务局", "YC-SWJ")
+    matter(app, department(app), "EIA-APPROVAL")
+    code = "2026-530100-48-01-000009"
+    project(app, owner_org(app), code)
+    scopes = "cases:write projects:read deliverables:read webhooks:manage"
+    mine, theirs = (make_client(app, scopes, department_code=d) for d in ("YC-STHJJ", "YC-SWJ"))
+    http = app.test_client()
+    t_mine, t_theirs = token(http, mine), token(http, theirs)
+    r = http.post("/api/v1/case-events", headers=bearer(t_mine), json={
+        "event_id": "e1", "case_no": "C-1", "project_code": code,
+        "matter_code": "EIA-APPROVAL", "type": "applied", "at": "2026-01-05T09:00:00+08:00"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    hook = http.post("/api/v1/webhooks", headers=bearer(t_mine), json={
+        "url": "http://127.0.0.1:9/hook", "events": ["engagement.started"]}).get_json()["id"]
+    ids = {"project": code, "engagement": "EG-000001", "webhook": hook}
+    assert http.get(f"/api/v1/projects/{code}", headers=bearer(t_mine)).status_code == 200
+    for endpoint, (method, template) in CLIENT_OBJECTS.items():
+        path = template.format(**ids)
+        before = counts(app)
+        response = http.open(path, method=method, headers=bearer(t_theirs))
+        response.close()
+        assert response.status_code == 404, (endpoint, response.status_code)
+        body = response.get_data(as_text=True)
+        for asked in (v for v in ids.values() if v in path):  # an echo of the URL is no leak
+            body = body.replace(asked, "")
+        assert code not in body and hook not in body and "测试项目" not in body, endpoint
+        assert counts(app) == before, endpoint

@@ -92,6 +92,7 @@ T = {
 '请选择挂起原因。': 'Please choose the reason for the suspension.',
 '预计时长须在 1 到 %(max)s 个工作日之间。': 'The expected length is between 1 and %(max)s working days.',
 '办件未挂起。': 'The case is not suspended.',
+'该办件由审批部门的系统记录（办件编号 %(no)s），业主不能登记其受理、挂起、恢复、办结或撤回。': 'This case is recorded by the approving department\'s system (case number %(no)s); the owner cannot record its acceptance, suspension, resumption, decision or withdrawal.',
 '中介服务挂起在服务成果验收后自动恢复计时，不能手动恢复。': 'An intermediary suspension ends by itself when the deliverable is accepted; it cannot be resumed by hand.',
 '只有计时中的办件可以办结。': 'Only a case whose clock is running can be decided.',
 '请选择审批结果。': 'Please choose the decision.',

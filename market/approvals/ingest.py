@@ -1,0 +1,479 @@
+"""Case events from an approval system (一网通办): the approval side in the law's order.
+
+:func:`receive` applies one event of ``shared/spec/integration.md`` §3 to its case, or refuses
+it with a status and a code before anything is written (:class:`CaseEventError`; the request
+then rolls back).  The rules:
+
+- 补正 (行政许可法 Art. 32) happens before 受理: ``returned_for_correction`` and
+  ``resubmitted`` only on a ``preparing`` case; it is the applicant's time, the clock has not
+  started.
+- ``accepted`` needs every acceptance condition (受理条件) of the matter met: an accepted
+  deliverable of an engagement of the project for each ``precondition`` service type.
+  Otherwise only 容缺受理 (``tolerated_acceptance``, the report due within ``expected_days``
+  working days) or 告知承诺 (``pledge_acceptance``) accept the case.
+- A special procedure (特别程序, Art. 45) carries one of the law's reasons (听证、招标、拍卖、
+  检验、检测、检疫、鉴定、专家评审), suspends a running clock and gets a written notice in the
+  department's name; linked to an engagement, its length is the engagement's committed days
+  and it ends when the deliverable is accepted (or when the department ends it).
+- An extension (Art. 42) is approved by the department's head (本行政机关负责人, named): at most
+  10 working days, 15 for joint handling; one per case.
+- Events of one case must not go back in time (409 ``stale_event``); the same ``event_id``
+  from the same client answers as the first time, another body under it is 409
+  ``event_id_reused``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from market import timeutil
+from market.accounts import audit
+from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
+from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
+from market.clocks import store as clocks
+from market.clocks.models import Clock, ClockKind
+from market.db import db, lock_row
+from market.domain.clock import ClockError
+from market.engagements.models import Engagement, EngagementState
+from market.integration.models import ApiClient
+from market.refusal import Refused
+from market.selection.models import Project
+
+EVENT_TYPES = ("applied", "returned_for_correction", "resubmitted", "accepted",
+               "tolerated_acceptance", "pledge_acceptance", "special_procedure_started",
+               "special_procedure_ended", "extended", "decided", "withdrawn")
+
+# 行政许可法第四十五条: the only times not counted in the statutory period.
+SPECIAL_REASONS = {
+    "hearing": "听证",
+    "tendering": "招标",
+    "auction": "拍卖",
+    "inspection": "检验",
+    "testing": "检测",
+    "quarantine": "检疫",
+    "appraisal": "鉴定",
+    "expert_review": "专家评审",
+}
+MAX_EXPECTED_DAYS = 250
+MAX_EXTENSION_DAYS = 10  # Art. 42: 经本行政机关负责人批准，可以延长十日
+MAX_JOINT_EXTENSION_DAYS = 15  # Art. 42: 联合办理 … 经本级人民政府负责人批准，可以延长十五日
+# An event dated later than this past the server's clock is refused: the sender's clock is off.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+
+RUNNING_STATES = (CaseState.ACCEPTED.value, CaseState.RUNNING.value)
+
+
+class CaseEventError(Refused):
+    """A refused case event: ``status`` and ``code`` as the API answers them."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class CaseEventData:
+    """One event as the API received it (the fields of §3; absent ones ``None``)."""
+
+    event_id: str
+    case_no: str
+    project_code: str
+    matter_code: str
+    type: str
+    at: str
+    reason: str | None = None
+    expected_days: int | None = None
+    engagement_id: str | None = None
+    days: int | None = None
+    approved_by: str | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int  # 201 for a new case, 200 otherwise (and for a repeated event)
+    result: dict[str, Any]
+
+
+def body_hash(raw: dict[str, Any]) -> str:
+    """SHA-256 of the body's canonical JSON: a repeated event is the same object, whatever
+    the order of its keys or its spacing."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 time with its offset, as aware UTC; 422 ``invalid_time`` otherwise."""
+    if not RFC3339.match(text):
+        raise CaseEventError(422, "invalid_time", "at must be an RFC 3339 time with an offset, "
+                             "e.g. 2026-03-02T09:30:00+08:00")
+    try:
+        value = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        raise CaseEventError(422, "invalid_time", "at is not a valid time") from None
+    if value.tzinfo is None:  # pragma: no cover - the pattern requires an offset
+        raise CaseEventError(422, "invalid_time", "at needs an offset")
+    return value.astimezone(UTC)
+
+
+def receive(client: ApiClient, data: CaseEventData, raw: dict[str, Any]) -> Outcome:
+    """A machine client with ``cases:write`` (of the matter's department, or the province's
+    platform): apply one case event.  Writes the case, its clock, its suspension rows, the
+    :class:`CaseEvent` and an audit event naming the client; refuses with
+    :class:`CaseEventError` before writing anything."""
+    digest = body_hash(raw)
+    stored = db.session.scalar(sa.select(CaseEvent).where(
+        CaseEvent.client_id == client.id, CaseEvent.event_id == data.event_id))
+    if stored is not None:
+        if stored.body_hash != digest:
+            raise CaseEventError(409, "event_id_reused", "this event_id was used for another "
+                                 "event")
+        return Outcome(200, dict(stored.result))
+    at = parse_time(data.at)
+    now = timeutil.now()
+    if at > now + FUTURE_TOLERANCE:
+        raise CaseEventError(422, "future_event", "at is in the future")
+    matter = db.session.scalar(sa.select(ApprovalMatter).where(
+        ApprovalMatter.code == data.matter_code))
+    if matter is None:
+        raise CaseEventError(422, "unknown_matter", "no approval matter has this matter_code")
+    if client.department_id is not None and matter.department_id != client.department_id:
+        raise CaseEventError(403, "wrong_department", "this matter belongs to another "
+                             "department than the client's")
+    case = db.session.scalar(sa.select(ApprovalCase).where(ApprovalCase.case_no == data.case_no))
+    status = 200
+    if case is None:
+        if data.type != "applied":
+            raise CaseEventError(404, "unknown_case", "no case has this case_no; its first "
+                                 "event is applied")
+        case = _apply(matter, data, at)
+        status = 201
+    else:
+        case = lock_row(ApprovalCase, case.id)
+        if case.matter_id != matter.id or case.project.code != data.project_code:
+            raise CaseEventError(422, "case_mismatch", "this case_no belongs to another "
+                                 "project or matter")
+        if case.last_event_at is not None and at < case.last_event_at:
+            raise CaseEventError(409, "stale_event", "at is before the case's last event")
+        _transition(case, data, at)
+    case.last_event_at = at
+    result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
+              "clock": clock_json(case)}
+    db.session.add(CaseEvent(case_id=case.id, client_id=client.id, event_id=data.event_id,
+                             type=data.type, at=at, received_at=now, body_hash=digest,
+                             body=raw, status=status, result=result))
+    db.session.flush()
+    audit.record(f"client:case:{data.type}", case.case_no or case.public_id, {
+        "client": client.client_id, "event_id": data.event_id, "case": case.public_id,
+        "state": case.state})
+    return Outcome(status, result)
+
+
+def _apply(matter: ApprovalMatter, data: CaseEventData, at: datetime) -> ApprovalCase:
+    """``applied`` for a new case number: the project must be known by its code; an open
+    case of the same project and matter without a number (one its owner opened) is linked."""
+    project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
+    if project is None:
+        raise CaseEventError(422, "unknown_project", "no project has this project_code in the "
+                             "marketplace")
+    case = db.session.scalar(sa.select(ApprovalCase).where(
+        ApprovalCase.project_id == project.id, ApprovalCase.matter_id == matter.id,
+        ApprovalCase.state.notin_((CaseState.DECIDED.value, CaseState.WITHDRAWN.value))))
+    if case is not None:
+        if case.case_no is not None:
+            raise CaseEventError(409, "case_exists", "the project already has an open case "
+                                 "of this matter under another case_no")
+        if case.state != CaseState.PREPARING:
+            raise CaseEventError(422, "already_accepted", "the project's open case of this "
+                                 "matter is already accepted")
+        case = lock_row(ApprovalCase, case.id)
+        case.case_no = data.case_no
+        return case  # type: ignore[no-any-return]
+    case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
+                        matter_id=matter.id, owner_org_id=project.owner_org_id,
+                        state=CaseState.PREPARING.value, limit_days=matter.committed_days,
+                        statutory_days=matter.statutory_days, created_at=at,
+                        case_no=data.case_no)
+    db.session.add(case)
+    db.session.flush()
+    case.public_id = f"BJ-{case.id:06d}"
+    return case
+
+
+def _refuse_closed(case: ApprovalCase) -> None:
+    if case.state == CaseState.DECIDED:
+        raise CaseEventError(422, "already_decided", "the case is decided")
+    if case.state == CaseState.WITHDRAWN:
+        raise CaseEventError(422, "withdrawn", "the case was withdrawn")
+
+
+def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
+    _refuse_closed(case)
+    kind = data.type
+    if kind == "applied":
+        raise CaseEventError(422, "already_applied", "the case has been applied for already")
+    if kind in ("returned_for_correction", "resubmitted"):
+        if case.state != CaseState.PREPARING:
+            raise CaseEventError(422, "already_accepted", "补正 (correction) happens before "
+                                 "acceptance; the case is accepted")
+        if kind == "returned_for_correction":
+            if case.correction_since is not None:
+                raise CaseEventError(422, "in_correction", "the case is already returned "
+                                     "for correction")
+            case.correction_since = at
+        else:
+            if case.correction_since is None:
+                raise CaseEventError(422, "not_in_correction", "the case was not returned for "
+                                     "correction")
+            case.correction_since = None
+        return
+    if kind in ("accepted", "tolerated_acceptance", "pledge_acceptance"):
+        _accept(case, data, at)
+    elif kind == "special_procedure_started":
+        _start_special(case, data, at)
+    elif kind == "special_procedure_ended":
+        _end_special(case, at)
+    elif kind == "extended":
+        _extend(case, data, at)
+    elif kind == "decided":
+        _decide(case, data, at)
+    elif kind == "withdrawn":
+        _withdraw(case, at)
+
+
+def missing_preconditions(case: ApprovalCase) -> list[str]:
+    """Codes of the matter's acceptance conditions (受理条件) without an accepted deliverable
+    of an engagement of the case's project."""
+    needed = db.session.execute(sa.select(
+        approval_matter_service_type.c.service_type_id).where(
+        approval_matter_service_type.c.approval_matter_id == case.matter_id,
+        approval_matter_service_type.c.need == Need.PRECONDITION.value)).scalars().all()
+    missing = []
+    for st in case.matter.service_types:
+        if st.id not in needed:
+            continue
+        done = db.session.scalar(sa.select(Engagement.id).where(
+            Engagement.project_id == case.project_id, Engagement.service_type_id == st.id,
+            Engagement.state == EngagementState.ACCEPTED.value).limit(1))
+        if done is None:
+            missing.append(st.code)
+    return missing
+
+
+def tolerated_overdue(today: date) -> list[tuple[ApprovalCase, list[str]]]:
+    """Cases accepted by 容缺受理 whose missing reports were not delivered by their due date,
+    with the codes still missing: the regulator's list."""
+    rows = db.session.scalars(sa.select(ApprovalCase).where(
+        ApprovalCase.acceptance == "tolerated", ApprovalCase.tolerated_until < today,
+        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until))
+    out = []
+    for case in rows:
+        missing = missing_preconditions(case)
+        if missing:
+            out.append((case, missing))
+    return out
+
+
+def _clock_at(case: ApprovalCase, at: datetime) -> datetime:
+    """The clock's events must be strictly increasing; two events of a case at the same
+    second keep their order one second apart."""
+    clock = _clock(case)
+    if clock is not None and clock.last_at is not None and at <= clock.last_at:
+        return clock.last_at + timedelta(seconds=1)
+    return at
+
+
+def _clock(case: ApprovalCase) -> Clock | None:
+    return db.session.get(Clock, case.clock_id) if case.clock_id else None
+
+
+def _record(case: ApprovalCase, kind: str, at: datetime, **kw: Any) -> None:
+    clock = _clock(case)
+    if clock is None:  # pragma: no cover - every state that records has a clock
+        raise CaseEventError(422, "not_accepted", "the case is not accepted")
+    try:
+        clocks.record(clock, kind, at=_clock_at(case, at), **kw)
+    except ClockError as error:
+        raise CaseEventError(409, "stale_event", f"the clock refused the event: {error}") \
+            from None
+
+
+def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
+    if case.state != CaseState.PREPARING:
+        raise CaseEventError(422, "already_accepted", "the case is accepted already")
+    if case.correction_since is not None:
+        raise CaseEventError(422, "in_correction", "the case is returned for correction; "
+                             "it is accepted after resubmitted")
+    if data.type == "accepted":
+        missing = missing_preconditions(case)
+        if missing:
+            raise CaseEventError(422, "precondition_missing", "acceptance conditions without "
+                                 "an accepted report: " + ", ".join(missing)
+                                 + " (use tolerated_acceptance or pledge_acceptance)")
+        case.acceptance = "complete"
+    elif data.type == "tolerated_acceptance":
+        days = data.expected_days
+        if days is None or not 1 <= days <= MAX_EXPECTED_DAYS:
+            raise CaseEventError(422, "expected_days_required", "tolerated_acceptance needs "
+                                 f"expected_days from 1 to {MAX_EXPECTED_DAYS}")
+        case.acceptance = "tolerated"
+        local = at.astimezone(timeutil.SHANGHAI).date()
+        case.tolerated_until = clocks.calendar().add_working_days(local, days)
+    else:
+        case.acceptance = "pledge"
+    clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id)
+    case.clock_id = clock.id
+    _record(case, "start", at)
+    case.state = CaseState.ACCEPTED.value
+    case.accepted_at = at
+
+
+def _start_special(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
+    if case.state not in RUNNING_STATES:
+        raise CaseEventError(422, "not_running", "a special procedure suspends a running clock")
+    if data.reason not in SPECIAL_REASONS:
+        raise CaseEventError(422, "reason_required", "reason must be one of: "
+                             + ", ".join(SPECIAL_REASONS))
+    engagement = None
+    if data.engagement_id is not None:
+        engagement = db.session.scalar(sa.select(Engagement).where(
+            Engagement.public_id == data.engagement_id,
+            Engagement.project_id == case.project_id))
+        if engagement is None:
+            raise CaseEventError(422, "unknown_engagement", "no engagement of the case's "
+                                 "project has this engagement_id")
+        if engagement.state in (EngagementState.ACCEPTED.value,
+                                EngagementState.CANCELLED.value):
+            raise CaseEventError(422, "engagement_finished", "the engagement is finished")
+        days = engagement.service_days
+    else:
+        if data.expected_days is None or not 1 <= data.expected_days <= MAX_EXPECTED_DAYS:
+            raise CaseEventError(422, "expected_days_required", "expected_days from 1 to "
+                                 f"{MAX_EXPECTED_DAYS} (or an engagement_id)")
+        days = data.expected_days
+    local = at.astimezone(timeutil.SHANGHAI).date()
+    end = clocks.calendar().add_working_days(local, days)
+    _record(case, "pause", at, reason=data.reason, note=data.engagement_id or "")
+    db.session.add(Suspension(case_id=case.id, reason=data.reason, expected_days=days,
+                              expected_end=end, note="", started_at=at,
+                              engagement_id=engagement.id if engagement else None,
+                              notice=_notice(case, data.reason or "", days, end, engagement,
+                                             local)))
+    case.state = CaseState.SUSPENDED.value
+    db.session.flush()
+
+
+def _notice(case: ApprovalCase, reason: str, days: int, end: Any,
+            engagement: Engagement | None, today: Any) -> str:
+    """The written notice (行政许可法第四十五条), in the department's name."""
+    head = (f"{case.owner.name}：\n你单位申请的“{case.matter.name}”"
+            f"（办件编号 {case.case_no}，项目 {case.project.name}）")
+    word = SPECIAL_REASONS[reason]
+    if engagement is not None:
+        body = (f"需要进行{word}，由{engagement.agency.name}承担（委托编号 {engagement.public_id}），"
+                f"承诺服务时限为 {days} 个工作日，预计于 {end.isoformat()} 前完成。")
+        tail = "成果验收后恢复计时。"
+    else:
+        body = f"需要进行{word}，预计需要 {days} 个工作日（至 {end.isoformat()}）。"
+        tail = f"{word}结束后恢复计时。"
+    return (f"{head}{body}根据《中华人民共和国行政许可法》第四十五条，所需时间不计算在审批期限内，"
+            f"本办件自 {today.isoformat()} 起{tail}\n\n{case.matter.department.name}\n"
+            f"{today.isoformat()}")
+
+
+def _open_suspension(case: ApprovalCase) -> Suspension | None:
+    return db.session.scalar(sa.select(Suspension).where(
+        Suspension.case_id == case.id, Suspension.ended_at.is_(None)))
+
+
+def _end_special(case: ApprovalCase, at: datetime) -> None:
+    s = _open_suspension(case)
+    if case.state != CaseState.SUSPENDED or s is None:
+        raise CaseEventError(422, "not_suspended", "no special procedure is running")
+    _record(case, "resume", at, note="department")
+    s.ended_at = at
+    s.ended_by = "department"
+    case.state = CaseState.RUNNING.value
+
+
+def _extend(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
+    if case.state not in (*RUNNING_STATES, CaseState.SUSPENDED.value):
+        raise CaseEventError(422, "not_running", "only an accepted case can be extended")
+    if not data.approved_by or not data.approved_by.strip():
+        raise CaseEventError(422, "approved_by_required", "an extension names the official "
+                             "who approved it (approved_by)")
+    most = MAX_EXTENSION_DAYS
+    if data.days is None or not 1 <= data.days <= most:
+        raise CaseEventError(422, "extension_too_long", f"days must be from 1 to {most}")
+    clock = _clock(case)
+    if clock is not None and clock.extensions:
+        raise CaseEventError(422, "already_extended", "the case has been extended once "
+                             "already")
+    _record(case, "extend", at, days=data.days, reason="art42",
+            note=data.approved_by.strip()[:200])
+
+
+def _decide(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
+    if case.state == CaseState.PREPARING:
+        raise CaseEventError(422, "not_accepted", "the case is not accepted")
+    if case.state == CaseState.SUSPENDED:
+        raise CaseEventError(422, "not_running", "a special procedure is running; end it "
+                             "first")
+    if data.outcome not in ("approved", "refused"):
+        raise CaseEventError(422, "outcome_required", "outcome must be approved or refused")
+    _record(case, "stop", at, note=data.outcome or "")
+    case.state = CaseState.DECIDED.value
+    case.decided_at = at
+    case.decision = data.outcome
+
+
+def _withdraw(case: ApprovalCase, at: datetime) -> None:
+    s = _open_suspension(case)
+    if s is not None:
+        s.ended_at = at
+        s.ended_by = "withdrawn"
+    if case.clock_id is not None:
+        _record(case, "stop", at, note="withdrawn")
+    case.state = CaseState.WITHDRAWN.value
+
+
+def clock_json(case: ApprovalCase) -> dict[str, Any]:
+    """The case's clock as every answer of the API shows it (§3)."""
+    clock = _clock(case)
+    specials = [{"reason": s.reason, "expected_days": s.expected_days,
+                 "due_date": s.expected_end.isoformat() if s.expected_end else None,
+                 "started_at": _iso(s.started_at), "ended_at": _iso(s.ended_at),
+                 "engagement_id": s.engagement.public_id if s.engagement else None}
+                for s in db.session.scalars(sa.select(Suspension).where(
+                    Suspension.case_id == case.id).order_by(Suspension.id))]
+    extensions = []
+    suspended_since = None
+    if clock is not None:
+        for entry in clocks.entries(clock):
+            if entry.kind == "extend":
+                extensions.append({"days": entry.days, "approved_by": entry.note,
+                                   "at": _iso(entry.at)})
+        open_s = next((s for s in specials if s["ended_at"] is None), None)
+        suspended_since = open_s["started_at"] if open_s else None
+        view = clocks.view(clock)
+        return {"state": case.state, "limit_days": view.limit + view.extensions,
+                "used_days": view.used, "remaining_days": view.remaining,
+                "due_date": view.due_date.isoformat() if view.due_date else None,
+                "suspended_since": suspended_since, "special_procedures": specials,
+                "extensions": extensions}
+    return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
+            "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
+            "special_procedures": specials, "extensions": extensions}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

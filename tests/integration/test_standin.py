@@ -1,0 +1,162 @@
+"""A stand-in approval system (tests/support/approval_system.py, its own gunicorn process on
+loopback, written from shared/spec/integration.md alone) drives a whole project through the
+market's API, served by a real HTTP server: it gets a token and registers its webhook
+endpoint; the case is applied for, refused acceptance while its report is missing, accepted
+once the intermediary has delivered, suspended for a 检测 performed by a second engagement,
+resumed when that deliverable is accepted, extended and decided; it pulls the project back,
+and receives the market's webhooks, each checked by its own signature code (a forged one is
+refused)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from market import timeutil
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.db import db
+from market.engagements.models import Engagement
+from market.integration import delivery
+from tests.engagements.conftest import PDF, City, engagement_id_of, make_award, make_matter, post
+from tests.integration.helpers import make_client
+from tests.selection.conftest import city  # noqa: F401  # the fixture
+from tests.support.live import serve
+from tests.support.postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ["engagement.started", "engagement.paused", "engagement.resumed",
+          "deliverable.submitted", "deliverable.accepted", "deliverable.returned",
+          "engagement.overdue", "case.clock.warning", "case.clock.overdue"]
+
+
+@contextmanager
+def standin(state: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "STANDIN_STATE": str(state)}
+    log = (state / "gunicorn.log").open("ab")
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "4", "tests.support.approval_system:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, \
+                (state / "gunicorn.log").read_text()[-2000:]
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def _now() -> str:
+    time.sleep(0.01)
+    return timeutil.now().isoformat()
+
+
+def test_a_standin_approval_system_drives_a_project(
+        city: City, tmp_path: Path) -> None:  # noqa: F811  # the fixture
+    app = city.app
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    matter_id = make_matter(app)  # the 环评 report is an acceptance condition
+    with app.app_context():
+        db.session.add(ServiceType(code="TEST", name="检测", name_en="Testing",
+                                   qualification_types=[], practitioner_types=[]))
+        db.session.commit()
+        matter = db.session.get(ApprovalMatter, matter_id)
+        matter_code, dept_code = matter.code, matter.department.code
+    now = timeutil.now()
+    report = engagement_id_of(app, make_award(app, city, at=now))
+    with app.app_context():
+        eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == report))
+        project_code, project_id = eng.project.code, eng.project_id
+    testing = engagement_id_of(app, make_award(app, city, agency_index=1, at=now,
+                                               project_id=project_id, code="TEST"))
+    client = make_client(app, "cases:write projects:read deliverables:read webhooks:manage",
+                         department_code=dept_code, name="云川市工程建设项目审批管理系统")
+    owner = city.client(city.owner)
+    agencies = {report: city.client(city.agencies[0]), testing: city.client(city.agencies[1])}
+    http = requests.Session()
+    http.trust_env = False
+    (tmp_path / "standin").mkdir()
+    with serve(app) as market, standin(tmp_path / "standin") as system:
+        connected = http.post(system + "/admin/connect", json={
+            "market": market, "client_id": client.client_id, "client_secret": client.secret,
+            "events": EVENTS, "url": system + "/hooks"}, timeout=60)
+        assert connected.status_code == 200, connected.text
+        n = iter(range(1, 100))
+
+        def event(type_: str, expect: int = 200, **fields: Any) -> dict[str, Any]:
+            body = {"event_id": f"sys-{next(n)}", "case_no": "YC-2026-000123",
+                    "project_code": project_code, "matter_code": matter_code, "type": type_,
+                    "at": _now(), **fields}
+            answer = http.post(system + "/admin/event", json=body, timeout=60).json()
+            assert answer["status"] == expect, answer
+            return answer["answer"]  # type: ignore[no-any-return]
+
+        def deliver(eid: str) -> None:
+            page = f"/engagements/{eid}"
+            assert post(owner, page + "/contract", file=(PDF, "合同.pdf")).status_code == 302
+            assert post(agencies[eid], page + "/contract/confirm").status_code == 302
+            assert post(agencies[eid], page + "/deliverables",
+                        file=(PDF, "报告.pdf")).status_code == 302
+
+        assert event("applied", 201)["clock"]["state"] == "preparing"
+        refused = event("accepted", 422)
+        assert refused["error"]["code"] == "precondition_missing"
+        deliver(report)
+        assert post(owner, f"/engagements/{report}/accept").status_code == 302
+        assert event("accepted")["clock"]["state"] == "accepted"
+        deliver(testing)
+        special = event("special_procedure_started", reason="testing",
+                        engagement_id=testing)["clock"]
+        assert special["state"] == "suspended"
+        assert special["special_procedures"][0]["expected_days"] == 10
+        assert post(owner, f"/engagements/{testing}/accept").status_code == 302
+        pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
+        assert pulled["status"] == 200, pulled
+        [case] = pulled["answer"]["cases"]
+        assert case["state"] == "running"  # the linked procedure ended with the acceptance
+        assert case["clock"]["special_procedures"][0]["ended_at"] is not None
+        assert event("extended", days=10, approved_by="王局长")["clock"]["limit_days"] == 30
+        assert event("decided", outcome="approved")["clock"]["state"] == "decided"
+        pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
+        [case] = pulled["answer"]["cases"]
+        assert [e["type"] for e in case["events"]] == [
+            "applied", "accepted", "special_procedure_started", "extended", "decided"]
+        assert {e["id"]: e["state"] for e in pulled["answer"]["engagements"]} == {
+            report: "accepted", testing: "accepted"}
+
+        with app.app_context():
+            stats = delivery.run(max_seconds=30)
+        assert stats.delivered == stats.attempts > 0
+        got = http.get(system + "/admin/received", timeout=30).json()
+        assert all(r["verified"] for r in got)
+        seen = [(r["type"], r["data"].get("engagement_id")) for r in got]
+        for eid in (report, testing):
+            assert [t for t, e in seen if e == eid] == [
+                "engagement.started", "deliverable.submitted", "deliverable.accepted"], seen
+        # a forged delivery: the stand-in's own check refuses it
+        body = json.dumps({"id": "msg_forged", "type": "engagement.started"}).encode()
+        forged = http.post(system + "/hooks", data=body, timeout=30, headers={
+            "webhook-id": "msg_forged", "webhook-timestamp": str(int(time.time())),
+            "webhook-signature": "v1,AAAA"})
+        assert forged.status_code == 400
+        assert http.get(system + "/admin/received", timeout=30).json()[-1]["verified"] is False
