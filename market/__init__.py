@@ -193,7 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.catalogue.views import bp as catalogue
     from market.engagements.views import bp as engagements
     from market.evaluation.views import bp as evaluation
-    from market.integration import oauth, outbox
+    from market.integration import oauth, outbox, views_cases, views_pull  # noqa: F401  # routes on views_api's bp
     from market.integration.views import bp as integration
     from market.integration.views_api import bp as integration_api
     from market.notify.views import bp as notify

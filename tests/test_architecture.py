@@ -33,7 +33,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("evaluation",),
     ("regulator",),
     ("notify",),
-    ("api", "backup", "ocds", "operator", "public"),
+    ("api", "backup", "integration", "ocds", "operator", "public"),
     ("app",),  # create_app (market/__init__.py) and the model registry (market/models.py)
     ("dev",),  # devdata/: demo city, synthetic agencies, load generators (never imported by the product)
 ]
@@ -199,7 +199,7 @@ def test_the_areas_form_no_circle() -> None:
 # does a file whose count went down (lower the number here).
 UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
     # create_app: `import market` (the CLI entry point, the config) does not import the areas
-    "market/__init__.py": 56,
+    "market/__init__.py": 59,
     "devdata/demo/__init__.py": 3,
     "devdata/demo/regulator.py": 3,
     "devdata/demo/selection.py": 8,

@@ -30,7 +30,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -43,7 +43,6 @@ from market.clocks.models import Clock, ClockKind
 from market.db import db, lock_row
 from market.domain.clock import ClockError
 from market.engagements.models import Engagement, EngagementState
-from market.integration.models import ApiClient
 from market.refusal import Refused
 from market.selection.models import Project
 
@@ -125,7 +124,21 @@ def parse_time(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def receive(client: ApiClient, data: CaseEventData, raw: dict[str, Any]) -> Outcome:
+class EventSource(Protocol):
+    """The machine client an event comes from (an ``ApiClient`` of the integration area,
+    which sits above approvals and passes itself in)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def department_id(self) -> int | None: ...
+
+
+def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Outcome:
     """A machine client with ``cases:write`` (of the matter's department, or the province's
     platform): apply one case event.  Writes the case, its clock, its suspension rows, the
     :class:`CaseEvent` and an audit event naming the client; refuses with

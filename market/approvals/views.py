@@ -19,8 +19,8 @@ from wtforms import SelectChoice
 from market import timeutil
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
+from market.approvals import ingest, timeline
 from market.approvals import operations as ops
-from market.approvals import timeline
 from market.approvals.models import ApprovalCase, Suspension
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.clocks import store as clocks
@@ -277,8 +277,6 @@ def regulator() -> str:
     split = timeline.city_split(now)
     by_service = _ranking(split.by_service, _names(ServiceType, split.by_service), split.total)
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)
-    from market.approvals import ingest
-
     return render_template("approvals/regulator.html", overdue=overdue.rows,
                            overdue_total=overdue.total, split=split,
                            tolerated=ingest.tolerated_overdue(timeutil.today_local()),

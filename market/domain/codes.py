@@ -6,7 +6,9 @@ the application maps keys to translated messages, so this module stays free of U
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from typing import Final
 
 # GB 32100-2015 alphabet: digits plus upper-case letters without I, O, Z, S, V (they are
@@ -115,8 +117,5 @@ def derived_department_code(name: str) -> str:
 
     Deterministic and independent of any other row, so every database derives the same code
     for the same name; an operator may replace it with the approval system's code."""
-    import hashlib
-    import unicodedata
-
     key = unicodedata.normalize("NFC", name.strip()).encode()
     return "DEPT-" + hashlib.sha256(key).hexdigest()[:10].upper()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from flask import current_app
 from market import timeutil
 from market.db import db
 from market.domain import webhooks as rules
+from market.integration.addresses import AddressRefused, resolve
 from market.integration.models import (
     ApiClient,
     DeliveryAttempt,
@@ -59,33 +59,6 @@ LEASE = timedelta(seconds=CHAIN * (rules.TIMEOUT_SECONDS + 1) + 30)
 EXCERPT = 500
 USER_AGENT = "market-webhooks/1"
 PENDING = DeliveryState.PENDING.value
-
-
-class AddressRefused(Exception):
-    """The endpoint's host is not one the platform may call (or does not resolve)."""
-
-
-def resolve(url: str, allow_private: bool) -> list[str]:
-    """The addresses to connect to for ``url``'s host.  Unless ``allow_private``
-    (``WEBHOOK_ALLOW_PRIVATE``), every address must be public (:func:`market.domain.webhooks.is_public_address`): a host with one
-    private address is refused whole, and the connection goes to the checked address, so a
-    name that changes its answer in between (DNS rebinding) gains nothing."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise AddressRefused(f"the host {host[:100]} does not resolve ({error})") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not addresses:
-        raise AddressRefused(f"the host {host[:100]} has no address")
-    if not allow_private:
-        private = [a for a in addresses if not rules.is_public_address(a)]
-        if private:
-            raise AddressRefused(f"the host {host[:100]} resolves to a non-public address "
-                                 f"({private[0]})")
-    return addresses
 
 
 # --- claiming ---------------------------------------------------------------------------------

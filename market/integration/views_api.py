@@ -220,4 +220,3 @@ document_path("/oauth/token", {"post": {
 
 # --- case events (§3) and the pull (§4), on this blueprint -------------------------------------
 
-from market.integration import views_cases, views_pull  # noqa: E402,F401

@@ -22,6 +22,7 @@ from market import crypto, timeutil
 from market.accounts import audit
 from market.db import db
 from market.domain import webhooks as rules
+from market.integration.addresses import AddressRefused, resolve
 from market.integration.models import ApiClient, DeliveryState, WebhookDelivery, WebhookEndpoint
 from market.integration.visibility import EVENT_SCOPES
 from market.refusal import Refused
@@ -60,8 +61,6 @@ def check_url(url: str) -> None:
         raise WebhookError(422, "invalid_url", _URL_MESSAGES[problem])
     if current_app.config["WEBHOOK_ALLOW_PRIVATE"]:
         return
-    from market.integration.delivery import AddressRefused, resolve
-
     try:
         resolve(url, allow_private=False)
     except AddressRefused as refused:

@@ -9,7 +9,7 @@ acceptance condition (``need = 'precondition'``), which is what the catalogue me
 now.  Then the machine clients (OAuth 2.0) with their tokens, and the webhook endpoints,
 messages, deliveries and attempts.  Downgrade puts the department names back as free text.
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 06:00:00
 
@@ -23,7 +23,7 @@ import market.db  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
+revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None

@@ -110,12 +110,14 @@ def open_case(app: Flask, project_id: int, matter_id: int) -> str:
 
 
 def send(app: Flask, *events_to_send: Any, commit: bool = True) -> None:
-    """Send domain events inside one transaction, as an operation would after its change."""
-    from market import events
+    """Hand domain events to the outbox inside one transaction, as an operation's send would
+    after its change.  Only the outbox hears them: the other areas' receivers would look up the
+    made-up engagements and cases these events name."""
+    from market.integration import outbox
 
     with app.app_context():
         for event in events_to_send:
-            events.send(event)
+            outbox.on_event(event)
         if commit:
             db.session.commit()
         else:
