@@ -12,9 +12,14 @@ from market.forms import Form
 PLATFORM = "platform"
 
 
+class CheckboxesField(SelectMultipleField):  # type: ignore[misc]  # WTForms ships no types
+    """Several choices as checkboxes; the form macro lays them out as a group of choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class ClientForm(Form):
     name = StringField(_l("名称"), validators=[DataRequired(_l("请填写此项。")), Length(max=100)])
     department = SelectField(_l("所属部门"), validate_choice=False)
-    scopes = SelectMultipleField(_l("权限范围"), validate_choice=False,
-                                 widget=ListWidget(prefix_label=False),
-                                 option_widget=CheckboxInput())
+    scopes = CheckboxesField(_l("权限范围"), validate_choice=False)
