@@ -561,10 +561,91 @@ def _edit_service_type(ctx: Ctx) -> None:
 @recipe("catalogue.approval_matters")
 def _approval_matters(ctx: Ctx) -> None:
     surv = ctx.scalar("SELECT id FROM service_type WHERE code = 'SURV'")
+    department = ctx.scalar("SELECT id FROM department WHERE name = '云川市自然资源和规划局'")
     ctx.submit("operator", "/operator/approval-matters", {
-        "code": "PA-SURV", "name": "建设工程规划核实", "department": "云川市自然资源和规划局",
+        "code": "PA-SURV", "name": "建设工程规划核实", "department_id": str(department),
         "statutory_days": "20", "committed_days": "10", "service_type_ids": [str(surv)]})
     assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-SURV'") == 10
+    assert ctx.scalar("SELECT department_id FROM approval_matter WHERE code = 'PA-SURV'") \
+        == department
+
+
+@recipe("catalogue.departments")
+def _departments(ctx: Ctx) -> None:
+    before = ctx.audits("operator:department:create")
+    ctx.submit("operator", "/operator/departments", {"code": "YC-YJJ", "name": "云川市应急管理局"})
+    assert ctx.scalar("SELECT name FROM department WHERE code = 'YC-YJJ'") == "云川市应急管理局"
+    assert ctx.audits("operator:department:create") == before + 1
+
+
+@recipe("catalogue.edit_department")
+def _edit_department(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/departments/YC-SWJ", {"name": "云川市水务局（河长制办公室）"})
+    assert ctx.scalar("SELECT name FROM department WHERE code = 'YC-SWJ'") \
+        == "云川市水务局（河长制办公室）"
+
+
+# --- machine clients and webhooks (the operator's side) ----------------------------------------
+
+@recipe("integration.clients")
+def _clients(ctx: Ctx) -> None:
+    r = ctx.submit("operator", "/operator/clients", {
+        "name": "云川市工程建设项目审批管理系统", "department": "YC-ZJJ",
+        "scopes": ["cases:write", "projects:read"]}, expect=200)
+    assert "client_secret" in r.get_data(as_text=True)  # shown once, on this answer
+    row = ctx.rows("SELECT c.scopes, d.code FROM api_client c JOIN department d "
+                   "ON d.id = c.department_id WHERE c.name = '云川市工程建设项目审批管理系统'")
+    assert len(row) == 1 and row[0][1] == "YC-ZJJ" and "cases:write" in str(row[0][0])
+
+
+def _machine_client(ctx: Ctx) -> str:
+    """A platform client made as ``flask clients create`` makes one; its client_id."""
+    from market.integration import clients
+
+    with ctx.app.app_context():
+        new = clients.create_client("云川市政务服务平台", None, ["projects:read", "webhooks:manage"])
+        db.session.commit()
+        client_id = str(new.row.client_id)
+        db.session.remove()
+    return client_id
+
+
+@recipe("integration.revoke")
+def _revoke_client(ctx: Ctx) -> None:
+    client_id = _machine_client(ctx)
+    ctx.submit("operator", f"/operator/clients/{client_id}/revoke", page="/operator/clients")
+    assert ctx.scalar("SELECT revoked_at FROM api_client WHERE client_id = :c",
+                      c=client_id) is not None
+
+
+@recipe("integration.replay")
+def _replay(ctx: Ctx) -> None:
+    """A delivery queued by a real engagement's event to a registered endpoint; the operator asks
+    for one more attempt from the delivery's page."""
+    from market import events
+    from market.engagements.models import Engagement
+    from market.integration import outbox, webhooks
+    from market.integration.models import ApiClient, WebhookDelivery
+
+    client_id = _machine_client(ctx)
+    with ctx.app.app_context():
+        client = db.session.scalar(sa.select(ApiClient).where(ApiClient.client_id == client_id))
+        ctx.app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # the receiver would be on loopback
+        try:
+            webhooks.register(client, "http://127.0.0.1:9/hooks", ["engagement.started"])
+        finally:
+            ctx.app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+        eng = db.session.scalars(sa.select(Engagement).order_by(Engagement.id)).first()
+        outbox.on_event(events.EngagementStarted(
+            at=timeutil.now(), engagement_id=eng.id, engagement_public_id=eng.public_id,
+            project_code=eng.project.code))
+        db.session.commit()
+        delivery = db.session.scalars(sa.select(WebhookDelivery.id)
+                                      .order_by(WebhookDelivery.id.desc())).first()
+        db.session.remove()
+    page = f"/operator/webhooks/deliveries/{delivery}"
+    ctx.submit("operator", f"{page}/replay", page=page)
+    assert ctx.audits("operator:webhook-delivery:replay") == 1
 
 
 @recipe("catalogue.edit_approval_matter")
