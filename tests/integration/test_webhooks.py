@@ -359,17 +359,20 @@ def test_two_senders_claim_disjoint_streams(any_app: Flask) -> None:
     barrier = threading.Barrier(4)
 
     def take() -> None:
-        with app.app_context(), timeutil.frozen(T0):
+        with app.app_context():
             barrier.wait()
             _token, ids = delivery.claim(limit=3)
             claimed.append(ids)
             db.session.remove()
 
+    # The clock is frozen once, around the threads: frozen() sets one process-wide value, and
+    # four threads entering and leaving it in any order could leave it set behind them.
     threads = [threading.Thread(target=take) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    with timeutil.frozen(T0):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
     flat = [i for ids in claimed for i in ids]
     assert len(flat) == len(set(flat)) and flat
     with app.app_context():
