@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
 from market.accounts import audit
@@ -144,13 +145,32 @@ def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Ou
     :class:`CaseEvent` and an audit event naming the client; refuses with
     :class:`CaseEventError` before writing anything."""
     digest = body_hash(raw)
+    repeat = _repeat(client, data, digest)
+    if repeat is not None:
+        return repeat
+    return _receive(client, data, raw, digest)
+
+
+def _concurrent() -> CaseEventError:
+    return CaseEventError(409, "concurrent_event", "another event of this case was being "
+                          "recorded at the same time; send this one again")
+
+
+def _repeat(client: EventSource, data: CaseEventData, digest: str) -> Outcome | None:
+    """The stored answer when this client sent this ``event_id`` before (idempotency); 409
+    ``event_id_reused`` when it came with another body."""
     stored = db.session.scalar(sa.select(CaseEvent).where(
         CaseEvent.client_id == client.id, CaseEvent.event_id == data.event_id))
-    if stored is not None:
-        if stored.body_hash != digest:
-            raise CaseEventError(409, "event_id_reused", "this event_id was used for another "
-                                 "event")
-        return Outcome(200, dict(stored.result))
+    if stored is None:
+        return None
+    if stored.body_hash != digest:
+        raise CaseEventError(409, "event_id_reused", "this event_id was used for another "
+                             "event")
+    return Outcome(200, dict(stored.result))
+
+
+def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
+             digest: str) -> Outcome:
     at = parse_time(data.at)
     now = timeutil.now()
     if at > now + FUTURE_TOLERANCE:
@@ -168,10 +188,16 @@ def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Ou
         if data.type != "applied":
             raise CaseEventError(404, "unknown_case", "no case has this case_no; its first "
                                  "event is applied")
-        case = _apply(matter, data, at)
-        status = 201
+        applied = _apply(client, matter, data, at, digest)
+        if isinstance(applied, Outcome):
+            return applied
+        case, status = applied
     else:
         case = lock_row(ApprovalCase, case.id)
+        # A request with the same event id may have committed while this one waited.
+        repeat = _repeat(client, data, digest)
+        if repeat is not None:
+            return repeat
         if case.matter_id != matter.id or case.project.code != data.project_code:
             raise CaseEventError(422, "case_mismatch", "this case_no belongs to another "
                                  "project or matter")
@@ -181,23 +207,42 @@ def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Ou
     case.last_event_at = at
     result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
               "clock": clock_json(case)}
-    db.session.add(CaseEvent(case_id=case.id, client_id=client.id, event_id=data.event_id,
-                             type=data.type, at=at, received_at=now, body_hash=digest,
-                             body=raw, status=status, result=result))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(CaseEvent(case_id=case.id, client_id=client.id,
+                                     event_id=data.event_id, type=data.type, at=at,
+                                     received_at=now, body_hash=digest, body=raw,
+                                     status=status, result=result))
+            db.session.flush()
+    except IntegrityError:
+        # The same event id stored for another case at the same time (the case's lock
+        # orders the events of one case; nothing orders two cases).
+        raise _concurrent() from None
     audit.record(f"client:case:{data.type}", case.case_no or case.public_id, {
         "client": client.client_id, "event_id": data.event_id, "case": case.public_id,
         "state": case.state})
     return Outcome(status, result)
 
 
-def _apply(matter: ApprovalMatter, data: CaseEventData, at: datetime) -> ApprovalCase:
+def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at: datetime,
+           digest: str) -> tuple[ApprovalCase, int] | Outcome:
     """``applied`` for a new case number: the project must be known by its code; an open
-    case of the same project and matter without a number (one its owner opened) is linked."""
+    case of the same project and matter without a number (one its owner opened) is linked,
+    else a case is opened (201 either way: the number is new).  The project's row is locked
+    first, so two applications for one project are recorded one after the other and the
+    second sees the first's case: one open case per project and matter, one case per
+    number, 409 ``concurrent_event`` for the one that waited."""
     project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
     if project is None:
         raise CaseEventError(422, "unknown_project", "no project has this project_code in the "
                              "marketplace")
+    lock_row(Project, project.id)
+    repeat = _repeat(client, data, digest)
+    if repeat is not None:
+        return repeat
+    if db.session.scalar(sa.select(ApprovalCase.id).where(
+            ApprovalCase.case_no == data.case_no)) is not None:
+        raise _concurrent()  # applied for by a request this one waited for
     case = db.session.scalar(sa.select(ApprovalCase).where(
         ApprovalCase.project_id == project.id, ApprovalCase.matter_id == matter.id,
         ApprovalCase.state.notin_((CaseState.DECIDED.value, CaseState.WITHDRAWN.value))))
@@ -210,16 +255,22 @@ def _apply(matter: ApprovalMatter, data: CaseEventData, at: datetime) -> Approva
                                  "matter is already accepted")
         case = lock_row(ApprovalCase, case.id)
         case.case_no = data.case_no
-        return case  # type: ignore[no-any-return]
+        return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
                         case_no=data.case_no)
-    db.session.add(case)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError:
+        # The same number applied for at the same time for another project (the project's
+        # lock orders the applications of one project only).
+        raise _concurrent() from None
     case.public_id = f"BJ-{case.id:06d}"
-    return case
+    return case, 201
 
 
 def _refuse_closed(case: ApprovalCase) -> None:
