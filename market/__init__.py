@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -113,9 +113,21 @@ def _select_locale() -> str:
     from flask import current_app
 
     wanted = session.get("lang")
-    if wanted in current_app.config["LANGUAGES"]:
+    languages = current_app.config["LANGUAGES"]
+    if wanted in languages:
         return str(wanted)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if has_request_context() and request.path.startswith("/api/"):
+        # A machine client has no session: its Accept-Language decides, Chinese first (the
+        # most wanted language we have; Chinese when it names none of ours).  The pages keep
+        # the visitor's own choice, whatever the browser sends.
+        for value, _quality in request.accept_languages:
+            primary = value.replace("_", "-").split("-")[0].lower()
+            if primary == "zh":
+                return default
+            if primary in languages:
+                return primary
+    return default
 
 
 def _init_extensions(app: Flask) -> None:

@@ -33,6 +33,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
 from market.accounts import audit
@@ -113,14 +115,14 @@ def body_hash(raw: dict[str, Any]) -> str:
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time with its offset, as aware UTC; 422 ``invalid_time`` otherwise."""
     if not RFC3339.match(text):
-        raise CaseEventError(422, "invalid_time", "at must be an RFC 3339 time with an offset, "
-                             "e.g. 2026-03-02T09:30:00+08:00")
+        raise CaseEventError(422, "invalid_time", _("at 须为带时差的 RFC 3339 时间，如 "
+                             "2026-03-02T09:30:00+08:00。"))
     try:
         value = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
     except ValueError:
-        raise CaseEventError(422, "invalid_time", "at is not a valid time") from None
+        raise CaseEventError(422, "invalid_time", _("at 不是有效的时间。")) from None
     if value.tzinfo is None:  # pragma: no cover - the pattern requires an offset
-        raise CaseEventError(422, "invalid_time", "at needs an offset")
+        raise CaseEventError(422, "invalid_time", _("at 须带时差。"))
     return value.astimezone(UTC)
 
 
@@ -144,109 +146,153 @@ def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Ou
     :class:`CaseEvent` and an audit event naming the client; refuses with
     :class:`CaseEventError` before writing anything."""
     digest = body_hash(raw)
+    repeat = _repeat(client, data, digest)
+    if repeat is not None:
+        return repeat
+    return _receive(client, data, raw, digest)
+
+
+def _concurrent() -> CaseEventError:
+    return CaseEventError(409, "concurrent_event", _("同一时间正在记录本办件的另一个事件，请重新发送"
+                          "本事件。"))
+
+
+def _repeat(client: EventSource, data: CaseEventData, digest: str) -> Outcome | None:
+    """The stored answer when this client sent this ``event_id`` before (idempotency); 409
+    ``event_id_reused`` when it came with another body."""
     stored = db.session.scalar(sa.select(CaseEvent).where(
         CaseEvent.client_id == client.id, CaseEvent.event_id == data.event_id))
-    if stored is not None:
-        if stored.body_hash != digest:
-            raise CaseEventError(409, "event_id_reused", "this event_id was used for another "
-                                 "event")
-        return Outcome(200, dict(stored.result))
+    if stored is None:
+        return None
+    if stored.body_hash != digest:
+        raise CaseEventError(409, "event_id_reused", _("这个 event_id 已用于另一个事件。"))
+    return Outcome(200, dict(stored.result))
+
+
+def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
+             digest: str) -> Outcome:
     at = parse_time(data.at)
     now = timeutil.now()
     if at > now + FUTURE_TOLERANCE:
-        raise CaseEventError(422, "future_event", "at is in the future")
+        raise CaseEventError(422, "future_event", _("at 晚于当前时间。"))
     matter = db.session.scalar(sa.select(ApprovalMatter).where(
         ApprovalMatter.code == data.matter_code))
     if matter is None:
-        raise CaseEventError(422, "unknown_matter", "no approval matter has this matter_code")
+        raise CaseEventError(422, "unknown_matter", _("没有这个 matter_code 的审批事项。"))
     if client.department_id is not None and matter.department_id != client.department_id:
-        raise CaseEventError(403, "wrong_department", "this matter belongs to another "
-                             "department than the client's")
+        raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门，不属于本接入系统"
+                             "所属部门。"))
     case = db.session.scalar(sa.select(ApprovalCase).where(ApprovalCase.case_no == data.case_no))
     status = 200
     if case is None:
         if data.type != "applied":
-            raise CaseEventError(404, "unknown_case", "no case has this case_no; its first "
-                                 "event is applied")
-        case = _apply(matter, data, at)
-        status = 201
+            raise CaseEventError(404, "unknown_case", _("没有这个 case_no 的办件；办件的第一个"
+                                 "事件是 applied。"))
+        applied = _apply(client, matter, data, at, digest)
+        if isinstance(applied, Outcome):
+            return applied
+        case, status = applied
     else:
         case = lock_row(ApprovalCase, case.id)
+        # A request with the same event id may have committed while this one waited.
+        repeat = _repeat(client, data, digest)
+        if repeat is not None:
+            return repeat
         if case.matter_id != matter.id or case.project.code != data.project_code:
-            raise CaseEventError(422, "case_mismatch", "this case_no belongs to another "
-                                 "project or matter")
+            raise CaseEventError(422, "case_mismatch", _("这个 case_no 属于其他项目或审批事项。"))
         if case.last_event_at is not None and at < case.last_event_at:
-            raise CaseEventError(409, "stale_event", "at is before the case's last event")
+            raise CaseEventError(409, "stale_event", _("at 早于本办件的上一个事件。"))
         _transition(case, data, at)
     case.last_event_at = at
     result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
               "clock": clock_json(case)}
-    db.session.add(CaseEvent(case_id=case.id, client_id=client.id, event_id=data.event_id,
-                             type=data.type, at=at, received_at=now, body_hash=digest,
-                             body=raw, status=status, result=result))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(CaseEvent(case_id=case.id, client_id=client.id,
+                                     event_id=data.event_id, type=data.type, at=at,
+                                     received_at=now, body_hash=digest, body=raw,
+                                     status=status, result=result))
+            db.session.flush()
+    except IntegrityError:
+        # The same event id stored for another case at the same time (the case's lock
+        # orders the events of one case; nothing orders two cases).
+        raise _concurrent() from None
     audit.record(f"client:case:{data.type}", case.case_no or case.public_id, {
         "client": client.client_id, "event_id": data.event_id, "case": case.public_id,
         "state": case.state})
     return Outcome(status, result)
 
 
-def _apply(matter: ApprovalMatter, data: CaseEventData, at: datetime) -> ApprovalCase:
+def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at: datetime,
+           digest: str) -> tuple[ApprovalCase, int] | Outcome:
     """``applied`` for a new case number: the project must be known by its code; an open
-    case of the same project and matter without a number (one its owner opened) is linked."""
+    case of the same project and matter without a number (one its owner opened) is linked,
+    else a case is opened (201 either way: the number is new).  The project's row is locked
+    first, so two applications for one project are recorded one after the other and the
+    second sees the first's case: one open case per project and matter, one case per
+    number, 409 ``concurrent_event`` for the one that waited."""
     project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
     if project is None:
-        raise CaseEventError(422, "unknown_project", "no project has this project_code in the "
-                             "marketplace")
+        raise CaseEventError(422, "unknown_project", _("中介服务超市中没有这个 project_code 的"
+                             "项目。"))
+    lock_row(Project, project.id)
+    repeat = _repeat(client, data, digest)
+    if repeat is not None:
+        return repeat
+    if db.session.scalar(sa.select(ApprovalCase.id).where(
+            ApprovalCase.case_no == data.case_no)) is not None:
+        raise _concurrent()  # applied for by a request this one waited for
     case = db.session.scalar(sa.select(ApprovalCase).where(
         ApprovalCase.project_id == project.id, ApprovalCase.matter_id == matter.id,
         ApprovalCase.state.notin_((CaseState.DECIDED.value, CaseState.WITHDRAWN.value))))
     if case is not None:
         if case.case_no is not None:
-            raise CaseEventError(409, "case_exists", "the project already has an open case "
-                                 "of this matter under another case_no")
+            raise CaseEventError(409, "case_exists", _("该项目已有本审批事项的在办办件，"
+                                 "办件编号不同。"))
         if case.state != CaseState.PREPARING:
-            raise CaseEventError(422, "already_accepted", "the project's open case of this "
-                                 "matter is already accepted")
+            raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
         case.case_no = data.case_no
-        return case  # type: ignore[no-any-return]
+        return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
                         case_no=data.case_no)
-    db.session.add(case)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError:
+        # The same number applied for at the same time for another project (the project's
+        # lock orders the applications of one project only).
+        raise _concurrent() from None
     case.public_id = f"BJ-{case.id:06d}"
-    return case
+    return case, 201
 
 
 def _refuse_closed(case: ApprovalCase) -> None:
     if case.state == CaseState.DECIDED:
-        raise CaseEventError(422, "already_decided", "the case is decided")
+        raise CaseEventError(422, "already_decided", _("办件已办结。"))
     if case.state == CaseState.WITHDRAWN:
-        raise CaseEventError(422, "withdrawn", "the case was withdrawn")
+        raise CaseEventError(422, "withdrawn", _("办件已撤回。"))
 
 
 def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     _refuse_closed(case)
     kind = data.type
     if kind == "applied":
-        raise CaseEventError(422, "already_applied", "the case has been applied for already")
+        raise CaseEventError(422, "already_applied", _("办件已申请过。"))
     if kind in ("returned_for_correction", "resubmitted"):
         if case.state != CaseState.PREPARING:
-            raise CaseEventError(422, "already_accepted", "补正 (correction) happens before "
-                                 "acceptance; the case is accepted")
+            raise CaseEventError(422, "already_accepted", _("补正在受理之前；办件已受理。"))
         if kind == "returned_for_correction":
             if case.correction_since is not None:
-                raise CaseEventError(422, "in_correction", "the case is already returned "
-                                     "for correction")
+                raise CaseEventError(422, "in_correction", _("办件已在补正中。"))
             case.correction_since = at
         else:
             if case.correction_since is None:
-                raise CaseEventError(422, "not_in_correction", "the case was not returned for "
-                                     "correction")
+                raise CaseEventError(422, "not_in_correction", _("办件没有被退回补正。"))
             case.correction_since = None
         return
     if kind in ("accepted", "tolerated_acceptance", "pledge_acceptance"):
@@ -312,32 +358,32 @@ def _clock(case: ApprovalCase) -> Clock | None:
 def _record(case: ApprovalCase, kind: str, at: datetime, **kw: Any) -> None:
     clock = _clock(case)
     if clock is None:  # pragma: no cover - every state that records has a clock
-        raise CaseEventError(422, "not_accepted", "the case is not accepted")
+        raise CaseEventError(422, "not_accepted", _("办件尚未受理。"))
     try:
         clocks.record(clock, kind, at=_clock_at(case, at), **kw)
     except ClockError as error:
-        raise CaseEventError(409, "stale_event", f"the clock refused the event: {error}") \
+        raise CaseEventError(409, "stale_event", _("时限不接受这个事件：%(why)s", why=str(error))) \
             from None
 
 
 def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.state != CaseState.PREPARING:
-        raise CaseEventError(422, "already_accepted", "the case is accepted already")
+        raise CaseEventError(422, "already_accepted", _("办件已受理。"))
     if case.correction_since is not None:
-        raise CaseEventError(422, "in_correction", "the case is returned for correction; "
-                             "it is accepted after resubmitted")
+        raise CaseEventError(422, "in_correction", _("办件在补正中，补正后（resubmitted）才能"
+                             "受理。"))
     if data.type == "accepted":
         missing = missing_preconditions(case)
         if missing:
-            raise CaseEventError(422, "precondition_missing", "acceptance conditions without "
-                                 "an accepted report: " + ", ".join(missing)
-                                 + " (use tolerated_acceptance or pledge_acceptance)")
+            raise CaseEventError(422, "precondition_missing", _("以下受理条件还没有通过验收的成果："
+                                   "%(missing)s（可用 tolerated_acceptance 容缺受理或 "
+                                   "pledge_acceptance 告知承诺）。", missing=", ".join(missing)))
         case.acceptance = "complete"
     elif data.type == "tolerated_acceptance":
         days = data.expected_days
         if days is None or not 1 <= days <= MAX_EXPECTED_DAYS:
-            raise CaseEventError(422, "expected_days_required", "tolerated_acceptance needs "
-                                 f"expected_days from 1 to {MAX_EXPECTED_DAYS}")
+            raise CaseEventError(422, "expected_days_required", _("容缺受理须给出 expected_days，"
+                                 "1 至 %(n)s。", n=MAX_EXPECTED_DAYS))
         case.acceptance = "tolerated"
         local = at.astimezone(timeutil.SHANGHAI).date()
         case.tolerated_until = clocks.calendar().add_working_days(local, days)
@@ -352,26 +398,26 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
 
 def _start_special(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.state not in RUNNING_STATES:
-        raise CaseEventError(422, "not_running", "a special procedure suspends a running clock")
+        raise CaseEventError(422, "not_running", _("特别程序只能暂停正在计时的办件。"))
     if data.reason not in SPECIAL_REASONS:
-        raise CaseEventError(422, "reason_required", "reason must be one of: "
-                             + ", ".join(SPECIAL_REASONS))
+        raise CaseEventError(422, "reason_required", _("reason 须为以下之一：%(reasons)s。",
+                                                      reasons=", ".join(SPECIAL_REASONS)))
     engagement = None
     if data.engagement_id is not None:
         engagement = db.session.scalar(sa.select(Engagement).where(
             Engagement.public_id == data.engagement_id,
             Engagement.project_id == case.project_id))
         if engagement is None:
-            raise CaseEventError(422, "unknown_engagement", "no engagement of the case's "
-                                 "project has this engagement_id")
+            raise CaseEventError(422, "unknown_engagement", _("本办件的项目中没有这个 engagement_id "
+                                 "的委托。"))
         if engagement.state in (EngagementState.ACCEPTED.value,
                                 EngagementState.CANCELLED.value):
-            raise CaseEventError(422, "engagement_finished", "the engagement is finished")
+            raise CaseEventError(422, "engagement_finished", _("该委托已结束。"))
         days = engagement.service_days
     else:
         if data.expected_days is None or not 1 <= data.expected_days <= MAX_EXPECTED_DAYS:
-            raise CaseEventError(422, "expected_days_required", "expected_days from 1 to "
-                                 f"{MAX_EXPECTED_DAYS} (or an engagement_id)")
+            raise CaseEventError(422, "expected_days_required", _("expected_days 须为 1 至 %(n)s（或给出 "
+                                 "engagement_id）。", n=MAX_EXPECTED_DAYS))
         days = data.expected_days
     local = at.astimezone(timeutil.SHANGHAI).date()
     end = clocks.calendar().add_working_days(local, days)
@@ -411,7 +457,7 @@ def _open_suspension(case: ApprovalCase) -> Suspension | None:
 def _end_special(case: ApprovalCase, at: datetime) -> None:
     s = _open_suspension(case)
     if case.state != CaseState.SUSPENDED or s is None:
-        raise CaseEventError(422, "not_suspended", "no special procedure is running")
+        raise CaseEventError(422, "not_suspended", _("没有进行中的特别程序。"))
     _record(case, "resume", at, note="department")
     s.ended_at = at
     s.ended_by = "department"
@@ -420,29 +466,26 @@ def _end_special(case: ApprovalCase, at: datetime) -> None:
 
 def _extend(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.state not in (*RUNNING_STATES, CaseState.SUSPENDED.value):
-        raise CaseEventError(422, "not_running", "only an accepted case can be extended")
+        raise CaseEventError(422, "not_running", _("只有已受理的办件才能延长时限。"))
     if not data.approved_by or not data.approved_by.strip():
-        raise CaseEventError(422, "approved_by_required", "an extension names the official "
-                             "who approved it (approved_by)")
+        raise CaseEventError(422, "approved_by_required", _("延长时限须写明批准的负责人（approved_by）。"))
     most = MAX_EXTENSION_DAYS
     if data.days is None or not 1 <= data.days <= most:
-        raise CaseEventError(422, "extension_too_long", f"days must be from 1 to {most}")
+        raise CaseEventError(422, "extension_too_long", _("days 须为 1 至 %(n)s。", n=most))
     clock = _clock(case)
     if clock is not None and clock.extensions:
-        raise CaseEventError(422, "already_extended", "the case has been extended once "
-                             "already")
+        raise CaseEventError(422, "already_extended", _("办件已延长过一次时限。"))
     _record(case, "extend", at, days=data.days, reason="art42",
             note=data.approved_by.strip()[:200])
 
 
 def _decide(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.state == CaseState.PREPARING:
-        raise CaseEventError(422, "not_accepted", "the case is not accepted")
+        raise CaseEventError(422, "not_accepted", _("办件尚未受理。"))
     if case.state == CaseState.SUSPENDED:
-        raise CaseEventError(422, "not_running", "a special procedure is running; end it "
-                             "first")
+        raise CaseEventError(422, "not_running", _("特别程序进行中，请先结束特别程序。"))
     if data.outcome not in ("approved", "refused"):
-        raise CaseEventError(422, "outcome_required", "outcome must be approved or refused")
+        raise CaseEventError(422, "outcome_required", _("outcome 须为 approved 或 refused。"))
     _record(case, "stop", at, note=data.outcome or "")
     case.state = CaseState.DECIDED.value
     case.decided_at = at

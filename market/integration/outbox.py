@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from market import events, timeutil
 from market.approvals.models import ApprovalCase
+from market.clocks import store as clocks
+from market.clocks.models import Clock
 from market.db import db
 from market.engagements.models import Deliverable, Engagement
 from market.integration.models import (
@@ -63,10 +65,18 @@ def _deliverable_data(event: events.DeliverableEvent) -> dict[str, Any]:
 
 
 def _case_data(event: events.CaseClockEvent) -> dict[str, Any]:
+    """The case, and its clock as the event saw it: the receiver learns which due date the
+    warning or lateness is about (a new due date, after an extension, is announced again)."""
     data: dict[str, Any] = {"case_id": event.case_public_id}
     row = db.session.get(ApprovalCase, event.case_id)
     if row is not None:
-        data.update(matter_code=row.matter.code, state=row.state)
+        data.update(case_no=row.case_no, matter_code=row.matter.code, state=row.state)
+        clock = db.session.get(Clock, row.clock_id) if row.clock_id else None
+        if clock is not None:
+            view = clocks.view(clock, event.at)
+            data.update(clock_state=view.state, used_days=view.used,
+                        remaining_days=view.remaining, overdue_days=view.overdue_by,
+                        due_date=view.due_date.isoformat() if view.due_date else None)
     return data
 
 

@@ -315,3 +315,27 @@ def test_a_tolerated_report_not_delivered_in_time_is_on_the_regulators_list(
         page = http.get("/regulator/overdue").get_data(as_text=True)
     assert 'data-test="tolerated-overdue"' in page and "SP-2026-0001" in page
     assert "EIA-REPORT" in page and "2026-12-15" in page
+
+
+@pytest.mark.parametrize(("language", "chinese"), [
+    (None, True), ("zh-CN,zh;q=0.9,en;q=0.8", True), ("en-US,en;q=0.9", False),
+    ("en;q=0.5, zh-TW;q=0.8", True), ("fr-FR", True)])
+def test_a_refusal_speaks_the_requests_language_and_keeps_its_code(
+        world: World, language: str | None, chinese: bool) -> None:
+    """Chinese first: English only when the request prefers it; the code never changes."""
+    headers = bearer(world.token)
+    if language is not None:
+        headers["Accept-Language"] = language
+    before = counts(world.app)
+    r = world.post(world.event("accepted", "2026-12-01T09:00:00+08:00"), headers=headers)
+    assert r.status_code == 404
+    error = r.get_json()["error"]
+    assert error["code"] == "unknown_case"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"]) is chinese, error
+    world.send("applied", "2026-12-01T09:00:00+08:00", expect=201)
+    r = world.post(world.event("decided", "2026-12-02T09:00:00+08:00", outcome="approved"),
+                   headers=headers)
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "not_accepted"
+    message = r.get_json()["error"]["message"]
+    assert message == ("办件尚未受理。" if chinese else "The case is not accepted."), message
+    assert counts(world.app)["case_event"] == before["case_event"] + 1

@@ -15,19 +15,23 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 import sqlalchemy as sa
+from flask import Flask
 
 from market import timeutil
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
+from market.domain.webhooks import decode_secret, signature
 from market.engagements.models import Engagement
 from market.integration import delivery
+from market.integration.models import WebhookDelivery, WebhookMessage
 from tests.engagements.conftest import PDF, City, engagement_id_of, make_award, make_matter, post
-from tests.integration.helpers import make_client
+from tests.integration.helpers import make_client, send, started
 from tests.selection.conftest import city  # noqa: F401  # the fixture
 from tests.support.live import serve
 from tests.support.postgres import free_port
@@ -39,9 +43,12 @@ EVENTS = ["engagement.started", "engagement.paused", "engagement.resumed",
 
 
 @contextmanager
-def standin(state: Path) -> Iterator[str]:
-    port = free_port()
+def standin(state: Path, port: int | None = None,
+            tolerance: float | None = None) -> Iterator[str]:
+    port = port or free_port()
     env = {**os.environ, "STANDIN_STATE": str(state)}
+    if tolerance is not None:
+        env["STANDIN_TOLERANCE_SECONDS"] = str(tolerance)
     log = (state / "gunicorn.log").open("ab")
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
@@ -160,3 +167,86 @@ def test_a_standin_approval_system_drives_a_project(
             "webhook-signature": "v1,AAAA"})
         assert forged.status_code == 400
         assert http.get(system + "/admin/received", timeout=30).json()[-1]["verified"] is False
+
+
+def test_the_receiver_down_for_a_while_loses_nothing_and_accepts_no_forgery(
+        app: Flask, tmp_path: Path) -> None:
+    """The stand-in answers 503, then is stopped for hours, then comes back (its state on
+    disk): every message arrives, verified, each project's in order; a delivery whose body or
+    signature was tampered with is refused by the stand-in's own check."""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    platform = make_client(app, "webhooks:manage projects:read deliverables:read",
+                           name="省级平台")
+    state = tmp_path / "standin"
+    state.mkdir()
+    port = free_port()
+    # The market's clock is moved on through the retry schedule below; the receiver's
+    # timestamp tolerance covers that move (two days), its signature check is untouched.
+    tolerance = 2 * 86400
+    http = requests.Session()
+    http.trust_env = False
+    t0 = timeutil.now()
+    with serve(app) as market:
+        with standin(state, port, tolerance) as system:
+            connected = http.post(system + "/admin/connect", json={
+                "market": market, "client_id": platform.client_id,
+                "client_secret": platform.secret, "events": EVENTS,
+                "url": system + "/hooks"}, timeout=60)
+            assert connected.status_code == 200, connected.text
+            assert http.post(system + "/admin/mode", json={"fail_first": 1, "status": 503},
+                             timeout=30).status_code == 200
+            send(app, *(started(p, n) for n, p in enumerate(
+                ["2026-530100-48-01-000031"] * 3 + ["2026-530100-48-01-000032"] * 2)))
+            with timeutil.frozen(t0), app.app_context():
+                first = delivery.run(max_seconds=30)
+            # Each stream's head got 503; the rest of each stream waits behind it.
+            assert (first.attempts, first.delivered) == (2, 0)
+        # Down: nothing listens on the port.
+        for hours in (1, 3):
+            with timeutil.frozen(t0 + timedelta(hours=hours)), app.app_context():
+                down = delivery.run(max_seconds=30)
+            assert (down.attempts, down.delivered) == (2, 0), down
+        with standin(state, port, tolerance) as system:
+            assert http.post(system + "/admin/mode", json={"fail_first": 0, "status": 503},
+                             timeout=30).status_code == 200  # back for good
+            at = t0 + timedelta(hours=8)
+            with timeutil.frozen(at), app.app_context():
+                back = delivery.run(max_seconds=60)
+            assert back.delivered == 5, back
+            got = http.get(system + "/admin/received", timeout=30).json()
+            with app.app_context():
+                messages = db.session.scalars(sa.select(WebhookMessage).order_by(
+                    WebhookMessage.id)).all()
+                assert {d.state for d in db.session.scalars(sa.select(WebhookDelivery))} \
+                    == {"delivered"}
+                bodies = {m.public_id: m.body.encode() for m in messages}
+                order = {m.project_code: [n.public_id for n in messages
+                                          if n.project_code == m.project_code]
+                         for m in messages}
+            assert all(r["verified"] for r in got), got
+            ok = [r for r in got if r["answered"] == 200]
+            assert sorted(r["webhook_id"] for r in ok) == sorted(bodies)  # none lost, once
+            for code, ids in order.items():
+                assert [r["webhook_id"] for r in ok if r["project_code"] == code] == ids
+
+            # Forgeries of a real message: the stand-in's own check refuses each.
+            secret = json.loads((state / "secret.json").read_text())["secret"]
+            msg_id, body = next(iter(bodies.items()))
+            stamp = int(time.time())
+            genuine = signature(decode_secret(secret), msg_id, stamp, body)
+            tampered = body.replace(b'"type":"engagement.started"',
+                                    b'"type":"engagement.overdue"')
+            assert tampered != body
+            wrong_key = signature(b"x" * 32, msg_id, stamp, body)
+            for forged_body, sig in ((tampered, genuine), (body, wrong_key),
+                                     (body, genuine[:-4] + "AAA=")):
+                r = http.post(system + "/hooks", data=forged_body, timeout=30, headers={
+                    "webhook-id": msg_id, "webhook-timestamp": str(stamp),
+                    "webhook-signature": sig, "Content-Type": "application/json"})
+                assert r.status_code == 400, r.text
+            r = http.post(system + "/hooks", data=body, timeout=30, headers={
+                "webhook-id": msg_id, "webhook-timestamp": str(stamp),
+                "webhook-signature": genuine, "Content-Type": "application/json"})
+            assert r.status_code == 200, r.text  # the genuine one, a repeat, is taken
+            after = http.get(system + "/admin/received", timeout=30).json()[len(got):]
+            assert [r["verified"] for r in after] == [False, False, False, True]
