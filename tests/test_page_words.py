@@ -19,7 +19,7 @@ from devdata import demo
 from market.accounts import operations as accounts
 from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, Role, User
-from market.catalogue.models import ApprovalMatter, ServiceType
+from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.engagements.models import Engagement
@@ -62,7 +62,7 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 # Columns holding what people typed, shown as typed on every page.
 TYPED = (SelectionRequest.title, SelectionRequest.scope, Project.name, Organisation.name, User.name,
-         ApprovalMatter.name, ApprovalMatter.department, Complaint.text)
+         ApprovalMatter.name, Department.name, Complaint.text)
 
 
 def _vocabulary(app: Flask) -> Vocabulary:

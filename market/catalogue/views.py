@@ -77,7 +77,7 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
     form.in_process_ids.choices = form.service_type_ids.choices
     departments = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
     form.department_id.choices = [SelectChoice(0, _("（请选择）")),
-                                  *(SelectChoice(d.id, f"{d.name}（{d.code}）") for d in departments)]
+                                  *(SelectChoice(d.id, d.name) for d in departments)]
     if existing is not None and not form.is_submitted():
         form.code.data, form.name.data, form.department_id.data = (
             existing.code, existing.name, existing.department_id)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -52,9 +53,11 @@ def _client_form() -> ClientForm:
     departments = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
     form.department.choices = [SelectChoice("", _("（请选择）")),
                                SelectChoice(PLATFORM, _("省级平台（可见全部项目）")),
-                               *(SelectChoice(str(d.code), f"{d.name}（{d.code}）")
+                               *(SelectChoice(str(d.code), d.name)
                                  for d in departments)]
-    form.scopes.choices = [SelectChoice(s, f"{SCOPE_LABELS[s]}（{s}）") for s in SCOPES]
+    # The scope's code is what the integrator writes in its token request: shown as code.
+    form.scopes.choices = [SelectChoice(s, Markup("{} <code>{}</code>").format(SCOPE_LABELS[s], s))
+                           for s in SCOPES]
     return form
 
 

@@ -50,7 +50,7 @@ T = {
     '停用后该系统的令牌立即失效、推送地址一并删除，且不能恢复。确定停用？': "Revoking ends the system's tokens at once and removes its webhook endpoints; it cannot be undone. Revoke?",
     '暂无接入系统。': 'No connected systems yet.',
     '新增接入系统': 'Add connected system',
-    '命令行同样可以创建：flask clients create --name 名称 --department 部门代码 --scopes "cases:write projects:read"': 'The command line creates them too: flask clients create --name NAME --department CODE --scopes "cases:write projects:read"',
+    '命令行同样可以创建：': 'The command line creates them too: ',
     '部门的接入系统只能看到有本部门办件的项目，省级平台可见全部项目。': "A department's system sees only the projects with a case of that department; the province's platform sees every project.",
     '创建': 'Create',
     '推送任务 %(id)s': 'Delivery %(id)s',
