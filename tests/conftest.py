@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from market import create_app
+from market import create_app, timeutil
 from market.accounts import operations as ops
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
@@ -55,6 +55,18 @@ def _push_request_context() -> Iterator[None]:
     """Override pytest-flask's pushed request context: with it, Flask-Login's cached user on
     ``g`` leaks between clients (pytest-flask#69).  Each request gets its own context."""
     yield
+
+
+@pytest.fixture(autouse=True)
+def _clock_left_running() -> Iterator[None]:
+    """A test that leaves the clock frozen (threads entering and leaving ``timeutil.frozen``
+    out of order, an exit skipped) fails here, and the clock runs again for the next test
+    instead of that one failing far from the cause."""
+    yield
+    left = timeutil._frozen
+    if left is not None:
+        timeutil._frozen = None
+        pytest.fail(f"the test left the clock frozen at {left.isoformat()}")
 
 
 @pytest.fixture
