@@ -73,14 +73,15 @@ proof: install ## run tests/proof + tests/backup and write docs/reliability.md f
 	if [ $$status -ne 0 ]; then echo "make proof: tests failed (status $$status); see docs/reliability.md" >&2; fi; \
 	exit $$status
 
-bench: install ## run every benchmark at default sizes (~25 min on 2 cores) and rewrite the tables of docs/performance.md
+bench: install ## run every benchmark at default sizes (~30 min on 2 cores; case events at 20,000) and rewrite the tables of docs/performance.md
 	@out=$$(mktemp -d "$${TMPDIR:-/tmp}/market-bench.XXXXXX"); start=$$SECONDS; \
 	$(PY) bench/lottery_bench.py --out $$out/lottery.md \
 	&& $(PY) bench/clocks_bench.py --out $$out/clocks.md \
 	&& $(PY) bench/selection_bench.py --growth 10 --out $$out/selection.md \
 	&& $(PY) bench/directory_bench.py --out $$out/directory-sqlite.md \
 	&& $(PY) bench/directory_bench.py --postgres --out $$out/directory-postgresql.md \
-	&& $(PY) bench/load_bench.py --out $$out/load.md; \
+	&& $(PY) bench/load_bench.py --out $$out/load.md \
+	&& $(PY) bench/integration_bench.py --cases 2000 --out $$out/integration.md; \
 	status=$$?; \
 	$(PY) tools/perf_report.py $$out && rm -rf $$out; \
 	echo "make bench: $$(( (SECONDS - start) / 60 )) min"; exit $$status
@@ -91,7 +92,8 @@ bench-quick: install ## smoke-run every benchmark at small sizes (~3 min); print
 	&& $(PY) bench/clocks_bench.py --quick --out $$out/clocks.md \
 	&& $(PY) bench/selection_bench.py --agencies 300 --runs 1 --growth 10 --out $$out/selection.md \
 	&& $(PY) bench/directory_bench.py --quick --runs 1 --out $$out/directory-sqlite.md \
-	&& $(PY) bench/load_bench.py --quick --out $$out/load.md; \
+	&& $(PY) bench/load_bench.py --quick --out $$out/load.md \
+	&& $(PY) bench/integration_bench.py --quick --out $$out/integration.md; \
 	status=$$?; mkdir $$out/doc && cp docs/performance.md $$out/doc/; \
 	$(PY) tools/perf_report.py $$out --doc $$out/doc/performance.md; rm -rf $$out; exit $$status
 
