@@ -29,6 +29,7 @@ from market import timeutil
 from market.db import db
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF
+from tests.integration.helpers import make_client
 from tests.proof.forms import HtmlForm, forms_of
 from tests.proof.fuzz_support import DEMO_LOGIN, DemoCity, demo_city, post_routes
 from tests.proof.report import record
@@ -600,14 +601,7 @@ def _clients(ctx: Ctx) -> None:
 
 def _machine_client(ctx: Ctx) -> str:
     """A platform client made as ``flask clients create`` makes one; its client_id."""
-    from market.integration import clients
-
-    with ctx.app.app_context():
-        new = clients.create_client("云川市政务服务平台", None, ["projects:read", "webhooks:manage"])
-        db.session.commit()
-        client_id = str(new.row.client_id)
-        db.session.remove()
-    return client_id
+    return make_client(ctx.app, "projects:read webhooks:manage", name="云川市政务服务平台").client_id
 
 
 @recipe("integration.revoke")
