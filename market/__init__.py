@@ -7,18 +7,22 @@ import functools
 import logging
 import os
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market import config as config_module
+from market import templating, timeutil
 from market.db import db as database  # aliased: `market.db` must stay the module
+from market.domain.fees import format_yuan
 from market.extensions import babel, cache, csrf, limiter, login_manager, migrate
+from market.forms import ActionForm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
     config_module.finalise(app.config, app.instance_path)
-    from market import timeutil
 
     # Every app sets it, so one made without an offset (a test, production) runs on real time.
     timeutil.set_offset(config_module.clock_offset(app.config) or timedelta(0))
@@ -46,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _connect()
     _register_blueprints(app)
 
+    # The areas load when an app is made, not when `market` is imported: the config, the CLI
+    # entry point and the areas themselves import `market` (for `market.db`) first.
     from market import errors, security
 
     errors.register(app)
@@ -53,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     _register_commands(app)
 
+    # (as above: an area, loaded with the app)
     from market.accounts.auth import check_every_view_has_a_rule
 
     check_every_view_has_a_rule(app)
@@ -110,8 +116,6 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app
-
     wanted = session.get("lang")
     languages = current_app.config["LANGUAGES"]
     if wanted in languages:
@@ -142,11 +146,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page says why on its own
 
-    # Import models so that metadata is complete for migrations and create_all.
+    # Import models so that metadata is complete for migrations and create_all (with the app,
+    # as the other areas are).
     from market import models  # noqa: F401
 
     @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login ships no types
     def load_user(token: str) -> Any:
+        # accounts is an area: loaded with the app, not with `market`
         from market.accounts import sessions
 
         return sessions.resume(token)
@@ -157,6 +163,8 @@ def _connect() -> None:
     receivers of the areas that react to it, and what a lower area asks of the areas above it
     (whose rows its clocks belong to).  Idempotent: every app of a test process connects the
     same module-level functions again."""
+    # The areas load when an app is made, not when `market` is imported: the config, the CLI
+    # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing import receivers as billing
     from market import events
     from market.approvals import receivers as approvals
@@ -194,6 +202,8 @@ def _connect() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # The areas load when an app is made, not when `market` is imported: the config, the CLI
+    # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing.views import bp as billing
     from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
     from market.accounts.views import bp as accounts
@@ -236,11 +246,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from market import templating
+    # accounts is an area: loaded with the app, not with `market`
     from market.accounts.auth import current_membership
-    from market.domain.fees import format_yuan
-    from market.forms import ActionForm
-    from market.timeutil import SHANGHAI
 
     templating.register(app)
 
@@ -251,19 +258,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("beijing")
     def beijing(dt: Any) -> str:
         """An aware datetime shown in Beijing time, as people here read times."""
-        return "—" if dt is None else dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        return "—" if dt is None else dt.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
     @app.template_filter("beijing_iso")
     def beijing_iso(text: str) -> str:
-        from datetime import UTC, datetime
-
         dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         return beijing(dt)
 
     @app.context_processor
     def inject() -> dict[str, Any]:
-        from flask_babel import get_locale
-
         return {
             "current_membership": current_membership,
             "action_form": ActionForm,
@@ -278,6 +281,8 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    # The areas load when an app is made, not when `market` is imported: the config, the CLI
+    # entry point and the areas themselves import `market` (for `market.db`) first.
     from market.backup.cli import backup_cli
     from market.integration.cli import clients_cli, webhooks_cli
     from market.notify.cli import clocks_cli

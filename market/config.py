@@ -12,6 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
+from flask import current_app
+from limits import parse_many
+
+from lottery import keys as lkeys
+from lottery.errors import Invalid
+from market.crypto import parse_data_key
+
 # Settings an operator may change per region (domain.md marks them *(setting)*).
 DEFAULT_SETTINGS: dict[str, Any] = {
     "ADMISSION_REVIEW_DAYS": 2,
@@ -199,8 +207,6 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
 
 def _setting_problems(config: dict[str, Any]) -> list[str]:
     """Values that would only fail later, at the first request that reads them."""
-    from limits import parse_many
-
     problems = []
     for key in ("LOGIN_LIMIT", "LOGIN_IP_LIMIT", "API_CLIENT_LIMIT", "API_TOKEN_LIMIT"):
         try:
@@ -259,8 +265,6 @@ _PRODUCTION_OWN_VALUE = (
 
 def production_problems(config: dict[str, Any], instance_path: str) -> list[str]:
     """Everything production needs that is missing or unusable, each naming its variable."""
-    from market.crypto import parse_data_key
-
     problems = []
     secret = config.get("SECRET_KEY") or ""
     if not secret:
@@ -289,9 +293,6 @@ def production_problems(config: dict[str, Any], instance_path: str) -> list[str]
 
 
 def _signing_key_problems(config: dict[str, Any]) -> list[str]:
-    from lottery import keys as lkeys
-    from lottery.errors import Invalid
-
     if config.get("SIGNING_KEY_FILE"):
         variable = "MARKET_SIGNING_KEY_FILE"
         try:
@@ -330,9 +331,6 @@ def _development_secret(instance_path: str) -> str:
 def refuse_published_passwords_in_production() -> None:
     """Demo and generated data come with published passwords: never into a production
     database (MARKET_ENV=production).  Called by the commands that make such data."""
-    import click
-    from flask import current_app
-
     if current_app.config.get("ENV") == "production":
         raise click.UsageError("this command creates accounts whose password is published; "
                                "it does not run with MARKET_ENV=production")

@@ -20,6 +20,7 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -32,9 +33,11 @@ import sqlalchemy as sa
 from flask import Response, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.datastructures import FileStorage
 
 from market import timeutil
 from market.db import UTCDateTime, db
+from market.downloads import send_stored
 from market.i18n import N_
 from market.refusal import Refused
 
@@ -225,8 +228,6 @@ def download_name(upload: Upload) -> str:
 def send_upload(upload: Upload, *, inline: bool = False) -> Response:
     """Serve a stored upload (views check who may see it first): its checked content type,
     :func:`download_name`, inline only for types a browser shows safely (PDF, JPEG, PNG)."""
-    from market.downloads import send_stored
-
     return send_stored(path_for(upload.sha256), upload.content_type, download_name(upload),
                        inline=inline and upload.content_type in INLINE_TYPES,
                        fallback=f"file-{upload.id}")
@@ -331,8 +332,6 @@ def write_temporary(stream: IO[bytes], fd: int, limit: int, field: str) -> tuple
 
 def store_file(file: object, **kwargs: object) -> Upload:
     """:func:`store` for a Werkzeug ``FileStorage`` (a form's file field)."""
-    from werkzeug.datastructures import FileStorage
-
     if not isinstance(file, FileStorage) or not file.filename:
         raise UploadError(str(kwargs.get("field", "file")), N_("请选择要上传的文件。"))
     try:
@@ -351,8 +350,6 @@ def sweep(older_than_seconds: float) -> tuple[int, int]:
     ``older_than_seconds`` go: a live upload links its file seconds before its row commits, and
     an upload of bytes already stored refreshes the file's time first.  Returns
     ``(temporary files, orphans)`` removed.  ``flask uploads sweep`` runs it."""
-    import time
-
     directory = Path(current_app.config["UPLOAD_DIR"])
     if not directory.is_dir():
         return 0, 0

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
-from market.accounts import audit
+from market.accounts import audit, sessions
 from market.accounts.models import (
     ID_PREFIX,
     ROLES_BY_KIND,
@@ -224,8 +224,6 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     """The user changes their own password; every session of the account ends (the caller
     starts a new one for the browser that made the change)."""
-    from market.accounts import sessions
-
     if not verify_password(user.password_hash, current):
         raise AccountError("current", N_("当前密码不正确。"))
     user.password_hash = hash_password(new)

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attributes, mapped_column, object_session, relationship
 
+from market.accounts.models import Organisation, OrgKind, OrgStatus
 from market.db import UTCDateTime, db
 from market.domain.fees import FeeKind, FeeSchedule
 
@@ -228,8 +229,6 @@ class ListingVersion(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
 def _directory_indexes() -> None:
     """The directory filters admitted agencies by region; the index lives on ``organisation``
     (declared here, next to the query that needs it)."""
-    from market.accounts.models import Organisation
-
     sa.Index("ix_organisation_kind_status_region", Organisation.kind, Organisation.status,
              Organisation.region)
 
@@ -240,16 +239,12 @@ _directory_indexes()
 def directory_state(kind: str | None, status: str | None, region: str | None
                     ) -> tuple[bool, str | None]:
     """What a listing copies from its organisation: (admitted agency?, region)."""
-    from market.accounts.models import OrgKind, OrgStatus
-
     return kind == OrgKind.AGENCY.value and status == OrgStatus.ADMITTED.value, region
 
 
 def _copy_organisation_state(mapper: Any, connection: sa.Connection, target: Listing) -> None:
     """A new listing (however it is created through the ORM) starts with its organisation's
     directory state."""
-    from market.accounts.models import Organisation
-
     row = connection.execute(sa.select(Organisation.kind, Organisation.status,
                                        Organisation.region)
                              .where(Organisation.id == target.organisation_id)).one_or_none()
@@ -260,8 +255,6 @@ def _copy_organisation_state(mapper: Any, connection: sa.Connection, target: Lis
 def _push_organisation_state(mapper: Any, connection: sa.Connection, target: Any) -> None:
     """An organisation whose kind, status or region changed (through the ORM, whichever code
     changed it) passes the change on to its listings, in the same transaction."""
-    from sqlalchemy.orm import attributes, object_session
-
     state = sa.inspect(target)
     if not any(state.attrs[name].history.has_changes() for name in ("kind", "status", "region")):
         return
@@ -277,8 +270,6 @@ def _push_organisation_state(mapper: Any, connection: sa.Connection, target: Any
 
 
 def _listen_for_directory_state() -> None:
-    from market.accounts.models import Organisation
-
     sa.event.listen(Listing, "before_insert", _copy_organisation_state)
     sa.event.listen(Organisation, "after_update", _push_organisation_state)
 
