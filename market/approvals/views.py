@@ -56,13 +56,13 @@ BUCKETS = {
     B.APPROVAL: _l("审批用时（受理后计时）"),
     B.SPECIAL_INTERMEDIARY: _l("特别程序：中介服务"),
     B.SPECIAL_OTHER: _l("特别程序：其他"),
-    B.ACCEPTANCE: _l("受理审查"),
     B.SERVICE_LATE: _l("中介服务（逾期）"),
     B.SERVICE_OK: _l("中介服务（承诺时限内）"),
     B.OWNER_REVIEW: _l("业主验收成果"),
     B.OWNER_CORRECTION: _l("业主补正材料"),
     B.OWNER_MATERIALS: _l("业主提供资料"),
     B.OWNER_SIGNING: _l("签订合同"),
+    B.ACCEPTANCE: _l("受理审查"),
     B.SELECTION: _l("选取中介机构"),
     B.WAITING: _l("其他/等待（无记录事项）"),
 }
@@ -233,8 +233,8 @@ def notice(suspension_id: str) -> str:
 def _bars(split: timeline.Split) -> list[dict[str, Any]]:
     """The split as one stacked bar (percent widths) with its legend."""
     out, x = [], 0.0
-    for key, label in BUCKETS.items():
-        days = split.days.get(key, 0)
+    for key in PRIORITY:
+        label, days = BUCKETS[key], split.days.get(key, 0)
         width = 100 * days / split.total if split.total else 0
         out.append({"key": key, "label": label, "days": days, "x": round(x, 2),
                     "w": round(width, 2), "colour": timeline.BUCKET_COLOURS[key],

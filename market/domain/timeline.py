@@ -14,23 +14,26 @@ depends on the order the claims are given in).  A working day that no claim cove
 
 The priority (published on the project timeline page), highest first:
 
-1. ``approval`` - an approval case's statutory clock runs (受理 to decision, not suspended);
+1. ``approval`` - an approval case's clock runs (受理 to decision, not suspended);
 2. ``special_intermediary`` - a case is suspended by an Art. 45 special procedure performed by
    an engagement of the marketplace;
 3. ``special_other`` - a case is suspended by another special procedure (expert review,
    hearing, testing by the department's own arrangement…);
-4. ``acceptance`` - an application is with the department before 受理 (受理审查);
-5. ``service_late`` - an engagement's service clock runs past its due date;
-6. ``service_ok`` - an engagement's service clock runs within its committed days;
-7. ``owner_review`` - the owner holds a submitted deliverable for acceptance (验收);
-8. ``owner_correction`` - the applicant corrects its materials (补正, before 受理);
-9. ``owner_materials`` - the agency waits for the owner's materials;
-10. ``owner_signing`` - the contract waits to be signed after the award;
+4. ``service_late`` - an engagement's service clock runs past its due date;
+5. ``service_ok`` - an engagement's service clock runs within its committed days;
+6. ``owner_review`` - the owner holds a submitted deliverable for acceptance (验收);
+7. ``owner_correction`` - the applicant corrects its materials (补正, before 受理);
+8. ``owner_materials`` - the agency waits for the owner's materials;
+9. ``owner_signing`` - the contract waits to be signed after the award;
+10. ``acceptance`` - an application is with the department before 受理 (受理审查);
 11. ``selection`` - a selection request is open (publication to award).
 
-The statutory clock comes first because it is the one the law measures; the department's other
-time next; then the agencies' work (late work before work on time, so that overlapping
-engagements never hide a delay); then the owner's; selection last.
+The approval clock comes first because its days are the ones the time limit counts; the
+special procedures that suspend it next (excluded from the limit by Art. 45, counted here);
+then the agencies' work (late work before work on time, so that overlapping engagements never
+hide a delay); then the owner's.  The department's examination before 受理 has no clock of its
+own (Art. 32: 补正 is asked for within five days, or the application counts as accepted), so
+it only takes the days on which nothing above is going on; selection last.
 """
 
 from __future__ import annotations
@@ -48,13 +51,13 @@ class Bucket(enum.StrEnum):
     APPROVAL = "approval"  # 审批用时（法定时限计时中）
     SPECIAL_INTERMEDIARY = "special_intermediary"  # 特别程序：中介服务
     SPECIAL_OTHER = "special_other"  # 特别程序：其他（专家评审、听证、检测…）
-    ACCEPTANCE = "acceptance"  # 受理审查
     SERVICE_LATE = "service_late"  # 中介服务（逾期）
     SERVICE_OK = "service_ok"  # 中介服务（承诺时限内）
     OWNER_REVIEW = "owner_review"  # 业主验收成果
     OWNER_CORRECTION = "owner_correction"  # 补正
     OWNER_MATERIALS = "owner_materials"  # 业主提供资料
     OWNER_SIGNING = "owner_signing"  # 签订合同
+    ACCEPTANCE = "acceptance"  # 受理审查
     SELECTION = "selection"  # 选取中介（公告至确定）
     WAITING = "waiting"  # 其他/等待：没有记录说明这一天
 
@@ -63,13 +66,13 @@ PRIORITY: Final[tuple[Bucket, ...]] = (
     Bucket.APPROVAL,
     Bucket.SPECIAL_INTERMEDIARY,
     Bucket.SPECIAL_OTHER,
-    Bucket.ACCEPTANCE,
     Bucket.SERVICE_LATE,
     Bucket.SERVICE_OK,
     Bucket.OWNER_REVIEW,
     Bucket.OWNER_CORRECTION,
     Bucket.OWNER_MATERIALS,
     Bucket.OWNER_SIGNING,
+    Bucket.ACCEPTANCE,
     Bucket.SELECTION,
     Bucket.WAITING,
 )
