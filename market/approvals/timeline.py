@@ -256,6 +256,10 @@ WIDTH, LEFT, ROW, TOP = 960, 220, 30, 34
 COLOURS = {"running": "#2e7d32", "materials": "#9e9e9e", "review": "#bdbdbd",
            "intermediary": "#ef6c00", "expert_review": "#5c6bc0", "correction": "#9e9e9e",
            "hearing": "#5c6bc0", "late": "#c62828"}
+# the other special procedures of 行政许可法 第四十五条 are the department's time, like expert review;
+# one performed by an engagement is drawn as intermediary time (see lanes())
+COLOURS.update(dict.fromkeys(
+    ("tendering", "auction", "inspection", "testing", "quarantine", "appraisal"), "#5c6bc0"))
 # one colour per bucket of the whole-span strip and the split's legend: the department's time
 # green/blue, the agencies' orange (red when late), the owner's greys and browns
 BUCKET_COLOURS = {
@@ -293,12 +297,16 @@ def lanes(project_id: int, now: datetime, split: Split | None = None
     drawing's height; with ``split``, a first lane (全流程) colours each run of the span by its
     bucket.  Positions are computed here; the template only writes SVG elements."""
     rows: list[tuple[str, str, str, Clock]] = []
+    linked: dict[int, list[bool]] = {}  # per case clock, its pauses: by an engagement?
     for case in db.session.scalars(sa.select(ApprovalCase).where(
             ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)):
         clock = db.session.get(Clock, case.clock_id) if case.clock_id else None
         if clock is not None:
             rows.append((case.public_id, case.matter.name, f"/approvals/{case.public_id}",
                          clock))
+            linked[clock.id] = [eid is not None for eid in db.session.scalars(
+                sa.select(Suspension.engagement_id).where(Suspension.case_id == case.id)
+                .order_by(Suspension.id))]
     for eng in db.session.scalars(sa.select(Engagement).where(
             Engagement.project_id == project_id).order_by(Engagement.id)):
         for clock in db.session.scalars(sa.select(Clock).where(
@@ -334,9 +342,12 @@ def lanes(project_id: int, now: datetime, split: Split | None = None
                                                                start=len(out)):
         y = TOP + i * ROW
         bars = []
+        pauses = iter(linked.get(clock.id, []))
         for s in clock_segments(clock, now):
             a, b = local_date(s.start), local_date(s.end)
             colour = COLOURS.get(s.reason, "#757575")
+            if s.kind != "running" and next(pauses, False):
+                colour = COLOURS["intermediary"]
             if s.kind == "running" and view.due_date and b > view.due_date:
                 if a < view.due_date:
                     bars.append(Bar(x(a), y, max(x(view.due_date) - x(a), 1.5), colour,

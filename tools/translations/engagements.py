@@ -249,4 +249,10 @@ T = {
 '第一行“全流程”按上表的颜色标出每段时间的归类；以下各行是各个时限：': "The first row, 'Whole span', colours each stretch of time by its bucket as in the table above; the rows below are the individual clocks: ",
 '全流程': 'Whole span',
 '每个工作日归入一类': 'each working day in one bucket',
+'招标': 'Tendering',
+'拍卖': 'Auction',
+'检验': 'Inspection',
+'检测': 'Testing',
+'检疫': 'Quarantine',
+'鉴定': 'Appraisal',
 }
