@@ -237,15 +237,15 @@ def _fill(split: Split, result: Attribution, out: _Sources) -> None:
 
 
 def city_split(now: datetime) -> Split:
-    """All projects of the city with a published request, an engagement or a case: the
-    regulator's share of intermediary time."""
+    """The regulator's share of intermediary time: the sum of the whole-span splits of the
+    projects that have an approval case (the ones the approval systems know).  Projects that
+    only select or engage agencies are left out: their span has no approval side to weigh the
+    intermediaries' time against, and reading every engagement of the city on each view of
+    the regulator's page would make it grow with the whole market."""
     total = Split()
     cal = clocks.calendar()
-    ids = sa.union(
-        sa.select(ApprovalCase.project_id),
-        sa.select(Engagement.project_id),
-        sa.select(SelectionRequest.project_id).where(SelectionRequest.published_at.is_not(None)))
-    for project_id in db.session.scalars(sa.select(ids.subquery().c[0])):
+    for project_id in db.session.scalars(sa.select(ApprovalCase.project_id).distinct()
+                                         .order_by(ApprovalCase.project_id)):
         total.add(project_split(project_id, now, cal))
     return total
 

@@ -255,4 +255,7 @@ T = {
 '检测': 'Testing',
 '检疫': 'Quarantine',
 '鉴定': 'Appraisal',
+'全市有办件的项目的全流程用时构成': 'Whole span of the projects with approval cases, city-wide',
+'中介服务（含选取、服务和中介服务特别程序）占这些项目全流程的 %(pct)s%%': "Intermediaries (selection, service and intermediary special procedures): %(pct)s%% of these projects' whole span",
+'尚无办件。': 'No approval cases yet.',
 }
