@@ -56,13 +56,26 @@ DEPARTMENTS = {
     "云川市水务局": "YC-SWJ",
 }
 # Each report is an acceptance condition (受理条件) of its matter, except these (matter, service
-# type), needed during review: the investment department has the estimate appraised while it
-# reviews a feasibility study (政府投资条例 第十一条: 中介服务机构评估).
+# type), needed during review: the investment department has the estimate appraised by an
+# intermediary while it reviews a feasibility study (政府投资条例 第十一条: 中介服务机构评估), a
+# special procedure whose time 行政许可法 第四十五条 keeps out of the time limit.
 IN_PROCESS = {("PA-FSR", "COST")}
+# (code, name, department, statutory limit, committed limit, service types), limits in working
+# days.  The statutory limit is the one the matter's own law sets, else the general one of
+# 行政许可法 第四十二条 (twenty days; 第八十二条: limits are working days); the committed limit
+# is the city's own promise (承诺时限), never longer:
+# - 环境影响报告书 60, 报告表 30: 环境影响评价法 第二十二条 (六十日 / 三十日 from receipt).
+# - 政府投资项目可行性研究报告审批 20: 政府投资条例 sets no term of its own, so 行政许可法 第四十二条.
+# - 建筑工程施工许可 7: 建筑法 第八条 as amended in 2019 (七日内 from receipt of the application).
+# - 建设用地规划许可 20: 城乡规划法 第三十七、三十八条 set no term, so 行政许可法 第四十二条.
+# - 生产建设项目水土保持方案审批 20: 水土保持法 sets no term, so 行政许可法 第四十二条.
+# (施工图审查 is a service type here, not a matter: its review time, 15 / 10 working days by the
+# size of the works, is set by 房屋建筑和市政基础设施工程施工图设计文件审查管理办法 第十二条.)
 APPROVAL_MATTERS = (
-    ("PA-EIA", "建设项目环境影响评价文件审批", "云川市生态环境局", 60, 30, ("EIA",)),
+    ("PA-EIA", "建设项目环境影响报告书审批", "云川市生态环境局", 60, 30, ("EIA",)),
+    ("PA-EIA-T", "建设项目环境影响报告表审批", "云川市生态环境局", 30, 15, ("EIA",)),
     ("PA-FSR", "政府投资项目可行性研究报告审批", "云川市发展和改革委员会", 20, 10, ("FSR", "COST")),
-    ("PA-BLD", "建筑工程施工许可", "云川市住房和城乡建设局", 15, 7, ("DES", "DRR")),
+    ("PA-BLD", "建筑工程施工许可", "云川市住房和城乡建设局", 7, 5, ("DES", "DRR")),
     ("PA-LAND", "建设用地规划许可", "云川市自然资源和规划局", 20, 10, ("SURV",)),
     ("PA-SWC", "生产建设项目水土保持方案审批", "云川市水务局", 20, 10, ("SWC",)),
 )

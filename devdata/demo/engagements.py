@@ -4,6 +4,13 @@ Running, warned, overdue, paused and finished engagements and approval cases, so
 clock colour shows on the dashboards, and one project (东城区滨河学校新建工程) whose timeline is
 dominated by intermediary time.  Everything is driven through the real operations with the
 clock frozen at past moments, so the clocks, audit trail and ledger are what they would be.
+
+The cases follow the law's order and are recorded as the departments' approval systems record
+them (case events through :func:`market.approvals.ingest.receive`, one machine client per
+department), never by the owner: a report that is an acceptance condition is accepted before
+the application is accepted (受理); a missing one is asked for by 补正 before 受理; and the one
+report needed during review (the cost appraisal of a feasibility study) is an Art. 45 special
+procedure linked to the engagement that performs it.
 """
 
 from __future__ import annotations
@@ -20,18 +27,23 @@ from werkzeug.datastructures import FileStorage
 from market import timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.agencies.models import Listing
-from market.approvals import operations as cases
+from market.approvals import ingest
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.clocks import store as clocks
 from market.db import db
 from market.engagements import operations as ops
 from market.engagements.models import Engagement
+from market.integration import clients
+from market.integration.models import ApiClient
 from market.selection.models import Award, AwardState, Project, SelectionRequest
 
 PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
 # The approval matters the cases below use: the ones the demo's catalogue already lists
 # (devdata.demo.agencies.APPROVAL_MATTERS), one row and one name per matter.
 EIA, FSR, PERMIT = "PA-EIA", "PA-FSR", "PA-BLD"
+# The Art. 45 reason the investment department gives for the cost appraisal it has an
+# intermediary make during its review (鉴定).
+APPRAISAL = "appraisal"
 
 
 def _file(name: str, extra: bytes = b"") -> FileStorage:
@@ -83,15 +95,18 @@ class _Demo:
         return p
 
     def engagement(self, project: Project, code: str, agency: Organisation, days: int,
-                   at: datetime, fee_fen: int = 120_000_00) -> Engagement:
-        """A direct-selection request with a confirmed award, and its engagement."""
+                   at: datetime, fee_fen: int = 120_000_00,
+                   published: datetime | None = None) -> Engagement:
+        """A direct-selection request (published at ``published``, if given) with a confirmed
+        award, and its engagement."""
         st = db.session.scalars(sa.select(ServiceType).where(ServiceType.code == code)).one()
         req = SelectionRequest(
             public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
             owner_org_id=project.owner_org_id, service_type_id=st.id,
             title=f"{project.name}{st.name}", scope=f"{st.name}（演示）", price_kind="fixed",
             price_fen=fee_fen, service_days=days, signing_days=5, method="direct",
-            signup_closes_at=at, state="selected", created_at=at, practitioners={})
+            signup_closes_at=at, state="selected", created_at=published or at,
+            published_at=published, practitioners={})
         db.session.add(req)
         db.session.flush()
         req.public_id = f"RQ-{req.id:06d}"
@@ -102,6 +117,17 @@ class _Demo:
         db.session.flush()
         with timeutil.frozen(at):
             return ops.create_from_award(award)
+
+    def finished(self, project: Project, code: str, n: int, days: int, start: int,
+                 took: int) -> Engagement:
+        """An engagement made ``start`` working days ago, signed the next working day, its
+        report delivered ``took`` working days later and accepted the day after."""
+        eng = self.engagement(project, code, self.agency_for(code, n), days, self.wd_ago(start),
+                              published=self.wd_ago(start + 3))
+        self.sign(eng, self.wd_ago(start - 1))
+        self.deliver(eng, self.wd_ago(start - 1 - took))
+        self.accept(eng, self.wd_ago(start - 2 - took))
+        return eng
 
     def step(self, at: datetime, fn: Callable[..., Any], *args: Any) -> Any:
         with timeutil.frozen(at):
@@ -125,12 +151,33 @@ class _Demo:
     def accept(self, eng: Engagement, at: datetime) -> None:
         self.step(at, ops.accept_deliverable, eng, eng.owner, self.owner_user(eng))
 
-    def case(self, project: Project, matter: ApprovalMatter, at: datetime) -> Any:
-        owner = db.session.get(Organisation, project.owner_org_id)
-        case = self.step(at, cases.open_case, owner, project, matter)
-        user = self.user(owner, (Role.OWNER_ADMIN,))
-        self.step(at + timedelta(hours=1), cases.accept_case, case, user)
-        return case
+
+
+class _Systems:
+    """The departments' approval systems: one machine client per department, sending each
+    case's events as the API receives them (shared/spec/integration.md §3)."""
+
+    def __init__(self) -> None:
+        self.clients: dict[int, ApiClient] = {}
+        self.n = 0
+
+    def client(self, matter: ApprovalMatter) -> ApiClient:
+        if matter.department_id not in self.clients:
+            made = clients.create_client(f"{matter.department.name}审批系统",
+                                         matter.department.code, ["cases:write"])
+            self.clients[matter.department_id] = made.row
+        return self.clients[matter.department_id]
+
+    def event(self, project: Project, matter: ApprovalMatter, case_no: str, type_: str,
+              at: datetime, **fields: Any) -> dict[str, Any]:
+        """Send one event at ``at``; a refusal is a mistake in the demo's story."""
+        self.n += 1
+        raw = {"event_id": f"demo-{self.n:04d}", "case_no": case_no,
+               "project_code": project.code, "matter_code": matter.code, "type": type_,
+               "at": at.isoformat(), **fields}
+        with timeutil.frozen(at):
+            out = ingest.receive(self.client(matter), ingest.CaseEventData(**raw), raw)
+        return out.result
 
 
 def _matters() -> dict[str, ApprovalMatter]:
@@ -172,32 +219,52 @@ def load(now: datetime) -> None:
     d = _Demo(now)
     _carry_forward(d)
     matters = _matters()
+    systems = _Systems()
     o1, o2, o3 = d.owners[0], d.owners[1 % len(d.owners)], d.owners[2 % len(d.owners)]
 
-    # 1. The project whose timeline is dominated by intermediary time: the EIA case waited
-    #    on an agency that ran late, then the feasibility case on another.
-    p = d.project(o1, "东城区滨河学校新建工程", "2026-539901-83-01-000901", d.wd_ago(60))
-    eia_case = d.case(p, matters[EIA], d.wd_ago(58))
-    eia = d.engagement(p, "EIA", d.agency_for("EIA", 0), 15, d.wd_ago(57))
+    # 1. The project whose timeline is dominated by intermediary time.  The 环评 report (an
+    #    acceptance condition) takes an agency that runs late; only then is the application
+    #    accepted and decided.  The feasibility study likewise; its case is returned once for
+    #    补正, accepted, and then suspended for the cost appraisal (an Art. 45 special
+    #    procedure performed by an engagement), whose agency is now overdue.
+    p = d.project(o1, "东城区滨河学校新建工程", "2026-539901-83-01-000901", d.wd_ago(66))
+    eia = d.engagement(p, "EIA", d.agency_for("EIA", 0), 15, d.wd_ago(57),
+                       published=d.wd_ago(64))
     d.sign(eia, d.wd_ago(56))
     d.step(d.wd_ago(50), ops.ask_materials, eia, eia.agency, d.agency_user(eia), "项目选址意见书和总平面图")
     d.step(d.wd_ago(47), ops.answer_materials, eia, eia.owner, d.owner_user(eia), "已提供选址意见书和总平面图")
+    fsr = d.engagement(p, "FSR", d.agency_for("FSR", 1), 12, d.wd_ago(38),
+                       published=d.wd_ago(44))
+    d.sign(fsr, d.wd_ago(37))
     d.deliver(eia, d.wd_ago(36))
     d.step(d.wd_ago(34), ops.return_deliverable, eia, eia.owner, d.owner_user(eia), "缺少声环境影响预测")
     d.deliver(eia, d.wd_ago(30), 2)
     d.accept(eia, d.wd_ago(29))
-    d.step(d.wd_ago(25), cases.decide, eia_case, d.user(o1, (Role.OWNER_ADMIN,)), "approved")
-    d.case(p, matters[FSR], d.wd_ago(24))
-    fsr = d.engagement(p, "FSR", d.agency_for("FSR", 1), 12, d.wd_ago(23))
-    d.sign(fsr, d.wd_ago(22))  # still running: overdue, and the case stays suspended
+    no = "YC-STHJJ-2026-0417"
+    systems.event(p, matters[EIA], no, "applied", d.wd_ago(28))
+    systems.event(p, matters[EIA], no, "accepted", d.wd_ago(27))
+    d.deliver(fsr, d.wd_ago(26))
+    d.accept(fsr, d.wd_ago(25))
+    no = "YC-FGW-2026-0233"
+    systems.event(p, matters[FSR], no, "applied", d.wd_ago(24))
+    systems.event(p, matters[FSR], no, "returned_for_correction", d.wd_ago(23))
+    systems.event(p, matters[FSR], no, "resubmitted", d.wd_ago(22))
+    systems.event(p, matters[FSR], no, "accepted", d.wd_ago(21))
+    systems.event(p, matters[EIA], "YC-STHJJ-2026-0417", "decided", d.wd_ago(20), outcome="approved")
+    cost = d.engagement(p, "COST", d.agency_for("COST", 0), 12, d.wd_ago(19),
+                        published=d.wd_ago(21))
+    d.sign(cost, d.wd_ago(18))
+    systems.event(p, matters[FSR], no, "special_procedure_started", d.wd_ago(18, 15),
+              reason=APPRAISAL, engagement_id=cost.public_id)
+    # still running: overdue, and the case stays suspended until its report is accepted
 
-    # 2. Engagements in every state, for the dashboards' colours.
+    # 2. Engagements in every state, for the dashboards' colours; the permit's application
+    #    came in before its 施工图审查 was done and was returned for 补正.
     p2 = d.project(o2, "西岭大道三期工程", "2026-539902-48-01-000902", d.wd_ago(30))
-    case2 = d.case(p2, matters[PERMIT], d.wd_ago(20))
     normal = d.engagement(p2, "SURV", d.agency_for("SURV", 0), 20, d.wd_ago(5))
     d.sign(normal, d.wd_ago(4))
     warned = d.engagement(p2, "DES", d.agency_for("DES", 0), 6, d.wd_ago(6))
-    d.sign(warned, d.wd_ago(5))  # 1 working day left; suspends case2 (the permit needs design)
+    d.sign(warned, d.wd_ago(5))  # 1 working day left
     paused = d.engagement(p2, "COST", d.agency_for("COST", 0), 15, d.wd_ago(8))
     d.sign(paused, d.wd_ago(7))
     d.step(d.wd_ago(2), ops.ask_materials, paused, paused.agency, d.agency_user(paused), "施工图预算编制依据")
@@ -205,7 +272,9 @@ def load(now: datetime) -> None:
     d.sign(review, d.wd_ago(8))
     d.deliver(review, d.wd_ago(1))
     d.engagement(p2, "SAFE", d.agency_for("SAFE", 0), 10, d.wd_ago(1))  # awaiting contract
-    del case2
+    no = "YC-ZJJ-2026-0651"
+    systems.event(p2, matters[PERMIT], no, "applied", d.wd_ago(3))
+    systems.event(p2, matters[PERMIT], no, "returned_for_correction", d.wd_ago(2))
 
     # 3. Finished engagements (on time and late) for the agencies' public records.
     p3 = d.project(o3, "南湖湿地公园提升工程", "2026-539903-46-01-000903", d.wd_ago(45))
@@ -216,10 +285,18 @@ def load(now: datetime) -> None:
         d.deliver(e, d.wd_ago(39 - took))
         d.accept(e, d.wd_ago(38 - took))
 
-    # 4. Approval cases running: one overdue, one warned, one normal.
-    p4 = d.project(o3, "南湖区污水管网改造工程", "2026-539903-48-01-000904", d.wd_ago(20))
-    d.case(p4, matters[FSR], d.wd_ago(12))  # committed 10: overdue
-    p5 = d.project(o2, "西岭区体育中心工程", "2026-539902-83-01-000905", d.wd_ago(15))
-    d.case(p5, matters[FSR], d.wd_ago(8))  # 2 left: warning
-    d.case(p5, matters[PERMIT], d.wd_ago(1))  # normal
+    # 4. Approval cases running, each accepted after its reports were: one overdue, one
+    #    warned, one normal.
+    p4 = d.project(o3, "南湖区污水管网改造工程", "2026-539903-48-01-000904", d.wd_ago(40))
+    d.finished(p4, "FSR", 2, 15, 30, 14)
+    systems.event(p4, matters[FSR], "YC-FGW-2026-0301", "applied", d.wd_ago(13))
+    systems.event(p4, matters[FSR], "YC-FGW-2026-0301", "accepted", d.wd_ago(12))  # 10: overdue
+    p5 = d.project(o2, "西岭区体育中心工程", "2026-539902-83-01-000905", d.wd_ago(40))
+    d.finished(p5, "FSR", 3, 12, 22, 10)
+    d.finished(p5, "DES", 1, 20, 30, 18)
+    d.finished(p5, "DRR", 1, 10, 10, 5)
+    systems.event(p5, matters[FSR], "YC-FGW-2026-0318", "applied", d.wd_ago(9))
+    systems.event(p5, matters[FSR], "YC-FGW-2026-0318", "accepted", d.wd_ago(8))  # 2 left
+    systems.event(p5, matters[PERMIT], "YC-ZJJ-2026-0702", "applied", d.wd_ago(2))
+    systems.event(p5, matters[PERMIT], "YC-ZJJ-2026-0702", "accepted", d.wd_ago(1))  # normal
     db.session.flush()

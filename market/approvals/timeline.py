@@ -1,11 +1,11 @@
-"""A project's timeline (项目时间轴) and the split of elapsed time it is about.
+"""A project's timeline (项目时间轴, 全流程) and the split of its whole span it is about.
 
-Every working day an approval case has been open is put in one bucket: approval working time
-(the case's clock running; expert review and hearings are the department's own time too, shown
-apart), intermediary time (the case suspended for an engagement whose agency clock is running:
-within its commitment or overdue, per agency) and time waiting on the owner (the agency waiting
-for materials or for the owner's acceptance, contract signing, and the applicant's 补正).
-Summed over cases, this is the share the reports could only estimate.
+The span runs from the first selection request's publication (or the first case event, if
+earlier) to the last decision, or to now while anything is still open.  Every working day of
+it goes to exactly one bucket by the published priority rule of :mod:`market.domain.timeline`;
+this module reads the records that *claim* days (case clocks and case events, selection
+requests, engagements' signing and service clocks) and hands them to that rule.  Summed over
+projects, this is the share the reports could only estimate.
 """
 
 from __future__ import annotations
@@ -17,26 +17,30 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from market.approvals.models import ApprovalCase, Suspension
+from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockKind, PauseReason
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
-from market.domain.clock import Pause, Segment, segments
-from market.engagements.models import Engagement
+from market.domain.clock import Segment, segments
+from market.domain.timeline import INTERMEDIARY, PRIORITY, Attribution, Bucket, Claim, attribute
+from market.engagements.models import Engagement, EngagementState
+from market.selection.models import RequestState, SelectionRequest
 from market.templating import service_name
-
-APPROVAL, OTHER, OWNER, INTER_OK, INTER_LATE = (
-    "approval", "other", "owner", "intermediary_ok", "intermediary_late")
 
 
 @dataclass
 class Split:
-    """Working days per bucket; ``by_agency``/``by_service`` hold [within, overdue] days."""
+    """Working days per bucket (every bucket of :data:`PRIORITY`, in that order);
+    ``by_agency``/``by_service`` hold [within, overdue] days of the agencies' service;
+    ``runs`` the days as consecutive runs of one bucket (one project only)."""
 
-    days: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    days: dict[str, int] = field(default_factory=lambda: {b.value: 0 for b in PRIORITY})
     by_agency: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     by_service: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    runs: list[tuple[date, date, Bucket]] = field(default_factory=list)
+    start: date | None = None
+    end: date | None = None
 
     @property
     def total(self) -> int:
@@ -44,102 +48,205 @@ class Split:
 
     @property
     def intermediary(self) -> int:
-        return self.days[INTER_OK] + self.days[INTER_LATE]
+        return sum(self.days[b.value] for b in INTERMEDIARY)
 
     def share_bp(self, days: int) -> int:
         return days * 10_000 // self.total if self.total else 0
 
     def add(self, other: Split) -> None:
         for k, v in other.days.items():
-            self.days[k] += v
+            self.days[k] = self.days.get(k, 0) + v
         for src, dst in ((other.by_agency, self.by_agency), (other.by_service, self.by_service)):
             for key, (ok, late) in src.items():
                 dst[key][0] += ok
                 dst[key][1] += late
 
 
-def _days(cal: WorkingCalendar, a: date, b: date) -> list[date]:
-    """The working days in (a, b]."""
-    out, d = [], a + timedelta(days=1)
-    while d <= b:
-        if cal.is_working_day(d):
-            out.append(d)
-        d += timedelta(days=1)
-    return out
-
-
 def clock_segments(clock: Clock, now: datetime) -> tuple[Segment, ...]:
     return segments([e.event() for e in clocks.entries(clock)], now)
 
 
-def _engagement_days(eng: Engagement, cal: WorkingCalendar,
-                     now: datetime) -> tuple[dict[date, str], date | None]:
-    """Each working day of the engagement's service clock: 'run' or 'wait'; and its due date."""
-    service = db.session.scalar(sa.select(Clock).where(
-        Clock.engagement_id == eng.id, Clock.kind == ClockKind.SERVICE.value))
-    if service is None:
-        return {}, None
-    labels: dict[date, str] = {}
-    for s in clock_segments(service, now):
-        for d in _days(cal, local_date(s.start), local_date(s.end)):
-            labels[d] = "run" if s.kind == "running" else "wait"
-    return labels, clocks.view(service, now, cal).due_date
+@dataclass
+class _Sources:
+    """What the project's records claim, and what the span's ends are."""
+
+    claims: list[Claim] = field(default_factory=list)
+    starts: list[datetime] = field(default_factory=list)
+    ends: list[datetime] = field(default_factory=list)
+    open: bool = False
+    engagements: dict[str, tuple[Engagement, date | None]] = field(default_factory=dict)
+
+    def claim(self, bucket: Bucket, after: datetime, until: datetime, source: str) -> None:
+        if until > after:
+            self.claims.append(Claim(bucket, local_date(after), local_date(until), source))
 
 
-def case_split(case: ApprovalCase, now: datetime, cal: WorkingCalendar | None = None) -> Split:
-    """The split of one case's elapsed working days (see the module docstring)."""
-    cal = cal or clocks.calendar()
-    split = Split()
+def _case_sources(case: ApprovalCase, now: datetime, out: _Sources) -> None:
+    """Before 受理: the department examines the application (from ``applied``), except while
+    the applicant corrects it (补正, ``returned_for_correction`` to ``resubmitted``).  After:
+    the clock's running segments are approval time, its suspensions special procedures."""
+    src = f"case:{case.id}"
+    events = list(db.session.execute(sa.select(CaseEvent.type, CaseEvent.at).where(
+        CaseEvent.case_id == case.id, CaseEvent.at <= now).order_by(CaseEvent.id)))
+    out.starts += [at for _t, at in events[:1]]
+    if case.accepted_at is not None and case.accepted_at <= now:
+        out.starts.append(case.accepted_at)
+    closed = case.state in (CaseState.DECIDED, CaseState.WITHDRAWN)
+    if closed:
+        out.ends.append(case.decided_at or case.last_event_at or events[-1][1] if events
+                        else case.decided_at or case.accepted_at or case.created_at)
+    else:
+        out.open = True
+    since: datetime | None = None
+    bucket = Bucket.ACCEPTANCE
+    for kind, at in events:
+        if kind == "applied":
+            since, bucket = at, Bucket.ACCEPTANCE
+        elif kind in ("returned_for_correction", "resubmitted") and since is not None:
+            out.claim(bucket, since, at, src)
+            since = at
+            bucket = (Bucket.OWNER_CORRECTION if kind == "returned_for_correction"
+                      else Bucket.ACCEPTANCE)
+        elif since is not None and kind in ("accepted", "tolerated_acceptance",
+                                            "pledge_acceptance", "withdrawn"):
+            out.claim(bucket, since, at, src)
+            since = None
+    if since is not None:
+        out.claim(bucket, since, now, src)
     clock = db.session.get(Clock, case.clock_id) if case.clock_id else None
     if clock is None:
-        return split
-    events = [e.event() for e in clocks.entries(clock)]
-    pauses = [e for e in events if isinstance(e, Pause)]
-    suspensions = list(db.session.scalars(sa.select(Suspension).where(
+        return
+    suspensions = iter(db.session.scalars(sa.select(Suspension).where(
         Suspension.case_id == case.id).order_by(Suspension.id)))
-    by_pause = dict(zip([p.at for p in pauses], suspensions, strict=False))
-    for seg in segments(events, now):
-        a, b = local_date(seg.start), local_date(seg.end)
+    for seg in clock_segments(clock, now):
         if seg.kind == "running":
-            split.days[APPROVAL] += cal.working_days_between(a, b)
+            out.claim(Bucket.APPROVAL, seg.start, seg.end, src)
             continue
+        s = next(suspensions, None)  # the n-th pause is the n-th suspension
         if seg.reason == PauseReason.CORRECTION:
-            split.days[OWNER] += cal.working_days_between(a, b)
+            out.claim(Bucket.OWNER_CORRECTION, seg.start, seg.end, src)
+        elif s is not None and s.engagement_id is not None:
+            out.claim(Bucket.SPECIAL_INTERMEDIARY, seg.start, seg.end, f"eng:{s.engagement_id}")
+        elif seg.reason == PauseReason.INTERMEDIARY:
+            out.claim(Bucket.SPECIAL_INTERMEDIARY, seg.start, seg.end, src)
+        else:
+            out.claim(Bucket.SPECIAL_OTHER, seg.start, seg.end, src)
+
+
+def _engagement_sources(eng: Engagement, now: datetime, cal: WorkingCalendar,
+                        out: _Sources) -> None:
+    """The signing clock's running time is the owner's (签订合同); the service clock's running
+    time is the agency's (within its due date or late), its pauses the owner's (materials,
+    acceptance of a deliverable)."""
+    src = f"eng:{eng.id}"
+    out.starts.append(eng.created_at)
+    if eng.state in (EngagementState.ACCEPTED, EngagementState.CANCELLED):
+        out.ends.append(eng.accepted_at or eng.cancelled_at or eng.created_at)
+    else:
+        out.open = True
+    due: date | None = None
+    for clock in db.session.scalars(sa.select(Clock).where(
+            Clock.engagement_id == eng.id,
+            Clock.kind.in_((ClockKind.SIGNING.value, ClockKind.SERVICE.value)))):
+        segs = clock_segments(clock, now)
+        if clock.kind == ClockKind.SIGNING:
+            for seg in segs:
+                if seg.kind == "running":
+                    out.claim(Bucket.OWNER_SIGNING, seg.start, seg.end, src)
             continue
-        s = by_pause.get(seg.start)
-        if seg.reason != PauseReason.INTERMEDIARY or s is None or s.engagement is None:
-            split.days[OTHER] += cal.working_days_between(a, b)
-            continue
-        eng = s.engagement
-        labels, due = _engagement_days(eng, cal, now)
-        for d in _days(cal, a, b):
-            label = labels.get(d, "wait")
-            if label == "wait":
-                split.days[OWNER] += 1
+        due = clocks.view(clock, now, cal).due_date
+        for seg in segs:
+            if seg.kind != "running":
+                out.claim(Bucket.OWNER_REVIEW if seg.reason == PauseReason.REVIEW
+                          else Bucket.OWNER_MATERIALS, seg.start, seg.end, src)
                 continue
-            late = due is not None and d > due
-            split.days[INTER_LATE if late else INTER_OK] += 1
-            split.by_agency[eng.agency_org_id][int(late)] += 1
-            split.by_service[eng.service_type_id][int(late)] += 1
+            a, b = local_date(seg.start), local_date(seg.end)
+            if due is None or b <= due:
+                out.claims.append(Claim(Bucket.SERVICE_OK, a, b, src))
+            elif a >= due:
+                out.claims.append(Claim(Bucket.SERVICE_LATE, a, b, src))
+            else:
+                out.claims += [Claim(Bucket.SERVICE_OK, a, due, src),
+                               Claim(Bucket.SERVICE_LATE, due, b, src)]
+    out.engagements[src] = (eng, due)
+
+
+def _request_sources(req: SelectionRequest, awarded: datetime | None, now: datetime,
+                     out: _Sources) -> None:
+    """A published request is selection time until its first engagement (the award
+    confirmed), its cancellation or its failure; still choosing otherwise."""
+    if req.published_at is None or req.published_at > now:
+        return
+    out.starts.append(req.published_at)
+    until = awarded or req.cancelled_at or (
+        req.closed_at if req.state == RequestState.FAILED else None)
+    if until is None:
+        out.open = True
+        until = now
+    else:
+        out.ends.append(until)
+    out.claim(Bucket.SELECTION, req.published_at, min(until, now), f"req:{req.id}")
+
+
+def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = None) -> Split:
+    """The project's span and its working days per bucket (see the module docstring)."""
+    cal = cal or clocks.calendar()
+    out = _Sources()
+    for case in db.session.scalars(sa.select(ApprovalCase).where(
+            ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)):
+        _case_sources(case, now, out)
+    awarded: dict[int, datetime] = {}
+    for eng in db.session.scalars(sa.select(Engagement).where(
+            Engagement.project_id == project_id).order_by(Engagement.id)):
+        if eng.created_at > now:
+            continue
+        _engagement_sources(eng, now, cal, out)
+        awarded[eng.request_id] = min(awarded.get(eng.request_id, eng.created_at),
+                                      eng.created_at)
+    for req in db.session.scalars(sa.select(SelectionRequest).where(
+            SelectionRequest.project_id == project_id).order_by(SelectionRequest.id)):
+        _request_sources(req, awarded.get(req.id), now, out)
+    split = Split()
+    if not out.starts:
+        return split
+    start = local_date(min(out.starts))
+    end = local_date(now if out.open or not out.ends else min(max(out.ends), now))
+    if end < start:
+        end = start
+    result = attribute(start, end, out.claims, cal.is_working_day)
+    _fill(split, result, out)
     return split
 
 
-def project_split(project_id: int, now: datetime) -> Split:
-    total = Split()
-    cal = clocks.calendar()
-    for case in db.session.scalars(sa.select(ApprovalCase).where(
-            ApprovalCase.project_id == project_id, ApprovalCase.clock_id.is_not(None))):
-        total.add(case_split(case, now, cal))
-    return total
+def _fill(split: Split, result: Attribution, out: _Sources) -> None:
+    split.start, split.end = result.start, result.end
+    for bucket, n in result.totals().items():
+        split.days[bucket.value] = n
+    split.runs = result.runs()
+    # per agency: the working days of the span its service clock ran, within its due date or
+    # late, whichever bucket won the day (the owner's waits are not the agency's)
+    for claim in out.claims:
+        if claim.bucket not in (Bucket.SERVICE_OK, Bucket.SERVICE_LATE) or (
+                claim.source not in out.engagements):
+            continue
+        eng, _due = out.engagements[claim.source]
+        n = sum(1 for day in result.days if claim.after < day <= claim.until)
+        late = int(claim.bucket is Bucket.SERVICE_LATE)
+        split.by_agency[eng.agency_org_id][late] += n
+        split.by_service[eng.service_type_id][late] += n
 
 
 def city_split(now: datetime) -> Split:
-    """All cases of the city: the regulator's share of intermediary time."""
+    """The regulator's share of intermediary time: the sum of the whole-span splits of the
+    projects that have an approval case (the ones the approval systems know).  Projects that
+    only select or engage agencies are left out: their span has no approval side to weigh the
+    intermediaries' time against, and reading every engagement of the city on each view of
+    the regulator's page would make it grow with the whole market."""
     total = Split()
     cal = clocks.calendar()
-    for case in db.session.scalars(sa.select(ApprovalCase).where(
-            ApprovalCase.clock_id.is_not(None))):
-        total.add(case_split(case, now, cal))
+    for project_id in db.session.scalars(sa.select(ApprovalCase.project_id).distinct()
+                                         .order_by(ApprovalCase.project_id)):
+        total.add(project_split(project_id, now, cal))
     return total
 
 
@@ -149,6 +256,19 @@ WIDTH, LEFT, ROW, TOP = 960, 220, 30, 34
 COLOURS = {"running": "#2e7d32", "materials": "#9e9e9e", "review": "#bdbdbd",
            "intermediary": "#ef6c00", "expert_review": "#5c6bc0", "correction": "#9e9e9e",
            "hearing": "#5c6bc0", "late": "#c62828"}
+# the other special procedures of 行政许可法 第四十五条 are the department's time, like expert review;
+# one performed by an engagement is drawn as intermediary time (see lanes())
+COLOURS.update(dict.fromkeys(
+    ("tendering", "auction", "inspection", "testing", "quarantine", "appraisal"), "#5c6bc0"))
+# one colour per bucket of the whole-span strip and the split's legend: the department's time
+# green/blue, the agencies' orange (red when late), the owner's greys and browns
+BUCKET_COLOURS = {
+    Bucket.APPROVAL: "#2e7d32", Bucket.SPECIAL_INTERMEDIARY: "#ef6c00",
+    Bucket.SPECIAL_OTHER: "#5c6bc0", Bucket.ACCEPTANCE: "#00838f",
+    Bucket.SERVICE_LATE: "#c62828", Bucket.SERVICE_OK: "#ffa726",
+    Bucket.OWNER_REVIEW: "#bdbdbd", Bucket.OWNER_CORRECTION: "#616161",
+    Bucket.OWNER_MATERIALS: "#9e9e9e", Bucket.OWNER_SIGNING: "#8d6e63",
+    Bucket.SELECTION: "#8e24aa", Bucket.WAITING: "#eeeeee"}
 
 
 @dataclass(frozen=True)
@@ -171,16 +291,22 @@ class Lane:
     state: str
 
 
-def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float, str]], int]:
+def lanes(project_id: int, now: datetime, split: Split | None = None
+          ) -> tuple[list[Lane], list[tuple[float, str]], int]:
     """The project's clocks as lanes of coloured bars on one time axis, the axis ticks and the
-    drawing's height.  Positions are computed here; the template only writes SVG elements."""
+    drawing's height; with ``split``, a first lane (全流程) colours each run of the span by its
+    bucket.  Positions are computed here; the template only writes SVG elements."""
     rows: list[tuple[str, str, str, Clock]] = []
+    linked: dict[int, list[bool]] = {}  # per case clock, its pauses: by an engagement?
     for case in db.session.scalars(sa.select(ApprovalCase).where(
             ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)):
         clock = db.session.get(Clock, case.clock_id) if case.clock_id else None
         if clock is not None:
             rows.append((case.public_id, case.matter.name, f"/approvals/{case.public_id}",
                          clock))
+            linked[clock.id] = [eid is not None for eid in db.session.scalars(
+                sa.select(Suspension.engagement_id).where(Suspension.case_id == case.id)
+                .order_by(Suspension.id))]
     for eng in db.session.scalars(sa.select(Engagement).where(
             Engagement.project_id == project_id).order_by(Engagement.id)):
         for clock in db.session.scalars(sa.select(Clock).where(
@@ -189,12 +315,13 @@ def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float,
             kind = _("签约") if clock.kind == "signing" else eng.agency.name
             rows.append((f"{eng.public_id} {service_name(eng.service_type)}", kind,
                          f"/engagements/{eng.public_id}", clock))
-    starts = [c.created_at for *_, c in rows]
-    if not rows:
+    runs = split.runs if split is not None and split.start is not None else []
+    if not rows and not runs:
         return [], [], TOP + 20
     cal = clocks.calendar()
-    first = local_date(min(starts))
     views = [clocks.view(c, now, cal) for *_, c in rows]
+    first = min([local_date(c.created_at) for *_, c in rows]
+                + ([split.start] if runs and split and split.start else []))
     last = max([local_date(now)] + [v.due_date for v in views if v.due_date])
     span = max((last - first).days + 1, 7)
     scale = (WIDTH - LEFT - 10) / span
@@ -203,12 +330,24 @@ def lanes(project_id: int, now: datetime) -> tuple[list[Lane], list[tuple[float,
         return round(LEFT + (d - first).days * scale, 1)
 
     out = []
-    for i, ((label, detail, href, clock), view) in enumerate(zip(rows, views, strict=True)):
+    if runs and split is not None and split.start is not None:
+        # each run is drawn from the end of the one before, so the strip has no gaps
+        edge, strip = split.start, []
+        for a, b, bucket in runs:
+            strip.append(Bar(x(edge), TOP, max(x(b) - x(edge), 1.5), BUCKET_COLOURS[bucket],
+                             bucket.value, f"{a} – {b}"))
+            edge = b
+        out.append(Lane(_("全流程"), _("每个工作日归入一类"), "#split", strip, None, ""))
+    for i, ((label, detail, href, clock), view) in enumerate(zip(rows, views, strict=True),
+                                                               start=len(out)):
         y = TOP + i * ROW
         bars = []
+        pauses = iter(linked.get(clock.id, []))
         for s in clock_segments(clock, now):
             a, b = local_date(s.start), local_date(s.end)
             colour = COLOURS.get(s.reason, "#757575")
+            if s.kind != "running" and next(pauses, False):
+                colour = COLOURS["intermediary"]
             if s.kind == "running" and view.due_date and b > view.due_date:
                 if a < view.due_date:
                     bars.append(Bar(x(a), y, max(x(view.due_date) - x(a), 1.5), colour,

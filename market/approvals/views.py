@@ -26,6 +26,7 @@ from market.catalogue.models import ApprovalMatter, ServiceType
 from market.clocks import store as clocks
 from market.clocks.board import urgent
 from market.db import db
+from market.domain.timeline import PRIORITY, Bucket
 from market.engagements.forms import CaseForm, DecideForm, SuspendForm
 from market.forms import ActionForm
 from market.selection.models import Project
@@ -50,21 +51,26 @@ CASE_STATES = {
     "decided": _l("已办结"),
     "withdrawn": _l("已撤回"),
 }
+B = Bucket
 BUCKETS = {
-    timeline.APPROVAL: _l("审批用时"),
-    timeline.OTHER: _l("专家评审、听证"),
-    timeline.INTER_OK: _l("中介服务（承诺时限内）"),
-    timeline.INTER_LATE: _l("中介服务（逾期）"),
-    timeline.OWNER: _l("等待业主"),
+    B.APPROVAL: _l("审批用时（受理后计时）"),
+    B.SPECIAL_INTERMEDIARY: _l("特别程序：中介服务"),
+    B.SPECIAL_OTHER: _l("特别程序：其他"),
+    B.SERVICE_LATE: _l("中介服务（逾期）"),
+    B.SERVICE_OK: _l("中介服务（承诺时限内）"),
+    B.OWNER_REVIEW: _l("业主验收成果"),
+    B.OWNER_CORRECTION: _l("业主补正材料"),
+    B.OWNER_MATERIALS: _l("业主提供资料"),
+    B.OWNER_SIGNING: _l("签订合同"),
+    B.ACCEPTANCE: _l("受理审查"),
+    B.SELECTION: _l("选取中介机构"),
+    B.WAITING: _l("其他/等待（无记录事项）"),
 }
-BUCKET_COLOURS = {timeline.APPROVAL: "#2e7d32", timeline.OTHER: "#5c6bc0",
-                  timeline.INTER_OK: "#ef6c00", timeline.INTER_LATE: "#c62828",
-                  timeline.OWNER: "#9e9e9e"}
 
 
 @bp.app_context_processor
 def case_words() -> dict[str, Any]:
-    return {"case_states": CASE_STATES}
+    return {"case_states": CASE_STATES, "bucket_names": BUCKETS}
 
 
 def _visible(public_id: str) -> ApprovalCase:
@@ -227,11 +233,11 @@ def notice(suspension_id: str) -> str:
 def _bars(split: timeline.Split) -> list[dict[str, Any]]:
     """The split as one stacked bar (percent widths) with its legend."""
     out, x = [], 0.0
-    for key, label in BUCKETS.items():
-        days = split.days.get(key, 0)
+    for key in PRIORITY:
+        label, days = BUCKETS[key], split.days.get(key, 0)
         width = 100 * days / split.total if split.total else 0
         out.append({"key": key, "label": label, "days": days, "x": round(x, 2),
-                    "w": round(width, 2), "colour": BUCKET_COLOURS[key],
+                    "w": round(width, 2), "colour": timeline.BUCKET_COLOURS[key],
                     "pct": round(width, 1)})
         x += width
     return out
@@ -246,11 +252,12 @@ def timeline_page(public_id: str) -> str:
         abort(404)
     now = timeutil.now()
     split = timeline.project_split(project.id, now)
-    lanes, ticks, height = timeline.lanes(project.id, now)
+    lanes, ticks, height = timeline.lanes(project.id, now, split)
     agencies = _names(Organisation, split.by_agency)
     return render_template("approvals/timeline.html", project=project, split=split,
                            bars=_bars(split), lanes=lanes, ticks=ticks, height=height,
-                           width=timeline.WIDTH, left=timeline.LEFT, agencies=agencies)
+                           width=timeline.WIDTH, left=timeline.LEFT, agencies=agencies,
+                           priority=[BUCKETS[b] for b in PRIORITY])
 
 
 def _names(model: Any, keyed: dict[int, Any]) -> dict[int, str]:

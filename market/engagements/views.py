@@ -67,6 +67,13 @@ PAUSE_REASONS = {
     "expert_review": _l("专家评审"),
     "correction": _l("申请人补正"),
     "hearing": _l("听证"),
+    # the other special procedures of 行政许可法 第四十五条, as an approval system reports them
+    "tendering": _l("招标"),
+    "auction": _l("拍卖"),
+    "inspection": _l("检验"),
+    "testing": _l("检测"),
+    "quarantine": _l("检疫"),
+    "appraisal": _l("鉴定"),
 }
 # The audit events an engagement's history shows (market.accounts.audit tags), in words.
 AUDIT_NAMES = {

@@ -17,6 +17,7 @@ from market.approvals.timeline import project_split
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockKind
 from market.db import db
+from market.domain.timeline import PRIORITY
 from market.engagements.models import Deliverable, Engagement
 from market.integration import visibility
 from market.integration.models import ApiClient
@@ -77,7 +78,11 @@ def project_data(project: Project) -> dict[str, Any]:
             "selection_requests": [{"id": r.public_id, "service_type_code": r.service_type.code,
                                     "state": r.state} for r in requests],
             "engagements": [engagement_data(e, now) for e in engagements],
-            "timeline_days": {k: int(v) for k, v in sorted(split.days.items())}}
+            "timeline_days": {k: int(v) for k, v in sorted(split.days.items())},
+            "timeline_span": {"start": split.start.isoformat() if split.start else None,
+                              "end": split.end.isoformat() if split.end else None,
+                              "total_days": split.total,
+                              "priority": [b.value for b in PRIORITY]}}
 
 
 def deliverables_of(eng: Engagement) -> list[Deliverable]:

@@ -77,6 +77,20 @@ class EngagementOut:
 
 
 @dataclass
+class TimelineSpanOut:
+    """The span the timeline's buckets divide (全流程): working days in (start, end]."""
+
+    start: date | None = field(metadata=_d(
+        "the first selection request's publication or the first case event, whichever is "
+        "earlier (Asia/Shanghai date; the day itself is not counted)"))
+    end: date | None = field(metadata=_d("the last decision, or today while anything is open"))
+    total_days: int = field(metadata=_d("working days in the span: the sum of timeline_days"))
+    priority: list[str] = field(metadata=_d(
+        "the buckets, highest priority first: a working day claimed by several goes to the "
+        "first of them; 'waiting' is a day nothing recorded accounts for"))
+
+
+@dataclass
 class ProjectOut:
     """A project with its cases, selection requests, engagements and timeline."""
 
@@ -87,7 +101,11 @@ class ProjectOut:
     selection_requests: list[RequestRef]
     engagements: list[EngagementOut]
     timeline_days: dict[str, int] = field(metadata=_d(
-        "working days of the project's span per bucket of the timeline"))
+        "working days of the project's span per bucket of the timeline, every bucket present: "
+        "approval, special_intermediary, special_other, acceptance, service_late, service_ok, "
+        "owner_review, owner_correction, owner_materials, owner_signing, selection, waiting; "
+        "they add up to timeline_span.total_days"))
+    timeline_span: TimelineSpanOut
 
 
 @dataclass

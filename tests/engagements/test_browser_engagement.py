@@ -125,4 +125,4 @@ def test_engagement_end_to_end_in_the_browser(browser: Any, city: City, site: st
         owner.goto(case_url)
         owner.click("[data-test=timeline-link]")
         owner.wait_for_selector("[data-test=timeline-svg]")
-        assert "intermediary" not in owner.inner_text("[data-test=split-intermediary_ok]")
+        assert "special" not in owner.inner_text("[data-test=split-special_intermediary]")

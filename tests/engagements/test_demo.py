@@ -8,7 +8,9 @@ from flask import Flask
 
 from devdata import demo
 from market import timeutil
+from market.approvals.models import ApprovalCase, CaseEvent, Suspension
 from market.approvals.timeline import project_split
+from market.catalogue.models import ApprovalMatter, approval_matter_service_type
 from market.clocks import store as clocks
 from market.clocks.board import open_clocks
 from market.db import db
@@ -29,10 +31,13 @@ def test_demo_shows_every_colour_and_intermediary_dominates(app: Flask) -> None:
             Project.name == "东城区滨河学校新建工程"))
         split = project_split(project.id, timeutil.now())
         assert split.intermediary * 2 > split.total
+        assert split.total == clocks.calendar().working_days_between(split.start, split.end)
+        assert split.days["special_intermediary"] > 0 and split.days["approval"] > 0
         for eng in db.session.scalars(sa.select(Engagement)):
             for clock in db.session.scalars(sa.select(clocks.Clock).where(
                     clocks.Clock.engagement_id == eng.id)):
                 assert clocks.view(clock) == clocks.replay(clock)
+    _cases_follow_the_law(app)
     regulator = app.test_client()
     assert login(regulator, "regulator1@yunchuan.demo", "yunchuan-demo-2026").status_code == 302
     html = regulator.get("/dashboard").get_data(as_text=True)
@@ -43,3 +48,40 @@ def test_demo_shows_every_colour_and_intermediary_dominates(app: Flask) -> None:
     assert login(owner, "owner1@yunchuan.demo", "yunchuan-demo-2026").status_code == 302
     page = owner.get(f"/projects/{project.public_id}/timeline").get_data(as_text=True)
     assert "<svg" in page
+
+
+def _cases_follow_the_law(app: Flask) -> None:
+    """Every demo case is the department's record (a case number, every event sent by a
+    machine client, none by a person); each accepted case had its acceptance conditions'
+    reports accepted before 受理; one special procedure is performed by an engagement; the
+    matters' statutory limits are the law's."""
+    with app.app_context():
+        cases = db.session.scalars(sa.select(ApprovalCase)).all()
+        assert cases and all(c.case_no for c in cases)
+        events = db.session.scalars(sa.select(CaseEvent)).all()
+        assert events and all(e.client_id and e.user_id is None for e in events)
+        for case in cases:
+            if case.accepted_at is None:
+                continue
+            assert case.acceptance == "complete"
+            needed = db.session.scalars(sa.select(
+                approval_matter_service_type.c.service_type_id).where(
+                approval_matter_service_type.c.approval_matter_id == case.matter_id,
+                approval_matter_service_type.c.need == "precondition")).all()
+            for st in needed:
+                accepted = db.session.scalars(sa.select(Engagement.accepted_at).where(
+                    Engagement.project_id == case.project_id,
+                    Engagement.service_type_id == st)).all()
+                assert any(a is not None and a <= case.accepted_at for a in accepted), case
+        [linked] = db.session.scalars(sa.select(Suspension).where(
+            Suspension.engagement_id.is_not(None))).all()
+        assert linked.reason == "appraisal" and "第四十五条" in linked.notice
+        assert linked.engagement.service_type.code in {
+            st.code for st in linked.case.matter.service_types}
+        limits = {m.code: (m.statutory_days, m.committed_days)
+                  for m in db.session.scalars(sa.select(ApprovalMatter))}
+        # 环境影响评价法 第二十二条; 建筑法 第八条 (2019); 行政许可法 第四十二条 otherwise
+        assert limits["PA-EIA"][0] == 60 and limits["PA-EIA-T"][0] == 30
+        assert limits["PA-BLD"][0] == 7
+        assert all(limits[c][0] == 20 for c in ("PA-FSR", "PA-LAND", "PA-SWC"))
+        assert all(committed <= statutory for statutory, committed in limits.values())

@@ -124,13 +124,15 @@ def test_award_to_acceptance_with_linked_case(city: City) -> None:
         profile = db.session.get(AgencyProfile, city.agencies[0].org_id)
         if profile is not None:
             assert profile.orders == 1 and profile.on_time_rate_bp == 10_000
-    # the timeline splits the case's 10 days: all intermediary-or-owner, none approval
+    # the timeline's span is the case's 10 days, all in the special procedure the engagement
+    # performs (it outranks the service's own days and the owner's waits), none approval
     with timeutil.frozen(START + 14 * DAY):
         with app.app_context():
             from market.approvals.timeline import project_split
 
             split = project_split(project_id, START + 14 * DAY)
-            assert {k: v for k, v in split.days.items() if v} == {"intermediary_ok": 6, "owner": 4}
+            assert {k: v for k, v in split.days.items() if v} == {"special_intermediary": 10}
+            # the agency's own service days: 6 within its commitment (4 were the owner's)
             assert split.by_agency[city.agencies[0].org_id] == [6, 0]
         html = owner.get(f"/projects/{project}/timeline").get_data(as_text=True)
         assert "<svg" in html and "中介服务" in html

@@ -3,7 +3,8 @@ loopback, written from shared/spec/integration.md alone) drives a whole project 
 market's API, served by a real HTTP server: it gets a token and registers its webhook
 endpoint; the case is applied for, refused acceptance while its report is missing, accepted
 once the intermediary has delivered, suspended for a 检测 performed by a second engagement,
-resumed when that deliverable is accepted, extended and decided; it pulls the project back,
+resumed when that deliverable is accepted, extended and decided; it pulls the project back
+with its timeline's buckets, checked to the working day,
 and receives the market's webhooks, each checked by its own signature code (a forged one is
 refused)."""
 
@@ -15,7 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,13 @@ from market.domain.webhooks import decode_secret, signature
 from market.engagements.models import Engagement
 from market.integration import delivery
 from market.integration.models import WebhookDelivery, WebhookMessage
+from market.selection.models import Award, SelectionRequest
 from tests.engagements.conftest import PDF, City, engagement_id_of, make_award, make_matter, post
 from tests.integration.helpers import make_client, send, started
-from tests.selection.conftest import city  # noqa: F401  # the fixture
+from tests.selection.conftest import (
+    START,
+    city,  # noqa: F401  # the fixture
+)
 from tests.support.live import serve
 from tests.support.postgres import free_port
 
@@ -80,6 +85,9 @@ def _now() -> str:
 
 def test_a_standin_approval_system_drives_a_project(
         city: City, tmp_path: Path) -> None:  # noqa: F811  # the fixture
+    """The project runs over a month of the market's clock (frozen, moved on day by day; the
+    stand-in renews its expired tokens), and the timeline it pulls back puts each working day
+    of the span in the bucket the published priority rule gives, counted here by hand."""
     app = city.app
     app.config["WEBHOOK_ALLOW_PRIVATE"] = True
     matter_id = make_matter(app)  # the 环评 report is an acceptance condition
@@ -89,24 +97,36 @@ def test_a_standin_approval_system_drives_a_project(
         db.session.commit()
         matter = db.session.get(ApprovalMatter, matter_id)
         matter_code, dept_code = matter.code, matter.department.code
-    now = timeutil.now()
-    report = engagement_id_of(app, make_award(app, city, at=now))
+
+    def day(n: int, minutes: int = 0) -> datetime:  # START is Mon 2 March 2026, 09:00 local
+        return START + timedelta(days=n, minutes=minutes)
+
+    def published(award_id: int, at: datetime) -> None:
+        with app.app_context():
+            award = db.session.get(Award, award_id)
+            db.session.get(SelectionRequest, award.request_id).published_at = at
+            db.session.commit()
+
+    report_award = make_award(app, city, at=day(7))
+    published(report_award, day(0))  # the 环评 request, published Mon 2 March
+    with timeutil.frozen(day(7)):  # Mon 9 March: the award confirmed, the engagement made
+        report = engagement_id_of(app, report_award)
     with app.app_context():
         eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == report))
         project_code, project_id = eng.project.code, eng.project_id
-    testing = engagement_id_of(app, make_award(app, city, agency_index=1, at=now,
-                                               project_id=project_id, code="TEST"))
     client = make_client(app, "cases:write projects:read deliverables:read webhooks:manage",
                          department_code=dept_code, name="云川市工程建设项目审批管理系统")
     owner = city.client(city.owner)
-    agencies = {report: city.client(city.agencies[0]), testing: city.client(city.agencies[1])}
+    agency = city.client(city.agencies[0])
     http = requests.Session()
     http.trust_env = False
     (tmp_path / "standin").mkdir()
     with serve(app) as market, standin(tmp_path / "standin") as system:
-        connected = http.post(system + "/admin/connect", json={
-            "market": market, "client_id": client.client_id, "client_secret": client.secret,
-            "events": EVENTS, "url": system + "/hooks"}, timeout=60)
+        with timeutil.frozen(day(7)):
+            connected = http.post(system + "/admin/connect", json={
+                "market": market, "client_id": client.client_id,
+                "client_secret": client.secret, "events": EVENTS, "url": system + "/hooks"},
+                timeout=60)
         assert connected.status_code == 200, connected.text
         n = iter(range(1, 100))
 
@@ -118,38 +138,79 @@ def test_a_standin_approval_system_drives_a_project(
             assert answer["status"] == expect, answer
             return answer["answer"]  # type: ignore[no-any-return]
 
-        def deliver(eid: str) -> None:
+        def sign(eid: str, who: Any) -> None:
             page = f"/engagements/{eid}"
             assert post(owner, page + "/contract", file=(PDF, "合同.pdf")).status_code == 302
-            assert post(agencies[eid], page + "/contract/confirm").status_code == 302
-            assert post(agencies[eid], page + "/deliverables",
+            assert post(who, page + "/contract/confirm").status_code == 302
+
+        def submit(eid: str, who: Any) -> None:
+            assert post(who, f"/engagements/{eid}/deliverables",
                         file=(PDF, "报告.pdf")).status_code == 302
 
-        assert event("applied", 201)["clock"]["state"] == "preparing"
-        refused = event("accepted", 422)
-        assert refused["error"]["code"] == "precondition_missing"
-        deliver(report)
-        assert post(owner, f"/engagements/{report}/accept").status_code == 302
-        assert event("accepted")["clock"]["state"] == "accepted"
-        deliver(testing)
-        special = event("special_procedure_started", reason="testing",
-                        engagement_id=testing)["clock"]
-        assert special["state"] == "suspended"
-        assert special["special_procedures"][0]["expected_days"] == 10
-        assert post(owner, f"/engagements/{testing}/accept").status_code == 302
-        pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
+        with timeutil.frozen(day(7, 30)):  # Mon 9: applied, before the report exists
+            assert event("applied", 201)["clock"]["state"] == "preparing"
+        with timeutil.frozen(day(8)):  # Tue 10: not acceptable; the department asks for it
+            refused = event("accepted", 422)
+            assert refused["error"]["code"] == "precondition_missing"
+            event("returned_for_correction")
+        with timeutil.frozen(day(9)):  # Wed 11: the 环评 contract signed, the service runs
+            sign(report, agency)
+        with timeutil.frozen(day(16)):  # Wed 18: the report submitted
+            submit(report, agency)
+        with timeutil.frozen(day(18)):  # Fri 20: accepted by the owner; the case resubmitted
+            assert post(owner, f"/engagements/{report}/accept").status_code == 302
+            event("resubmitted")
+        testing_award = make_award(app, city, agency_index=1, at=day(21),
+                                   project_id=project_id, code="TEST")
+        published(testing_award, day(14))  # the 检测 request, published Mon 16 March
+        with timeutil.frozen(day(21)):  # Mon 23: 受理; the 检测 award confirmed
+            assert event("accepted")["clock"]["state"] == "accepted"
+            testing = engagement_id_of(app, testing_award)
+        testing_agency = city.client(city.agencies[1])
+        with timeutil.frozen(day(22)):  # Tue 24: signed, and the Art. 45 procedure begins
+            sign(testing, testing_agency)
+            special = event("special_procedure_started", reason="testing",
+                            engagement_id=testing)["clock"]
+            assert special["state"] == "suspended"
+            assert special["special_procedures"][0]["expected_days"] == 10
+        with timeutil.frozen(day(28)):  # Mon 30: the 检测 report submitted
+            submit(testing, testing_agency)
+        with timeutil.frozen(day(29)):  # Tue 31: accepted; the linked procedure ends
+            assert post(owner, f"/engagements/{testing}/accept").status_code == 302
+            pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
+            assert pulled["status"] == 200, pulled
+            [case] = pulled["answer"]["cases"]
+            assert case["state"] == "running"  # the linked procedure ended with the acceptance
+            assert case["clock"]["special_procedures"][0]["ended_at"] is not None
+        with timeutil.frozen(day(30)):  # Wed 1 April
+            assert event("extended", days=10, approved_by="王局长")["clock"]["limit_days"] == 30
+        with timeutil.frozen(day(31)):  # Thu 2 April: decided
+            assert event("decided", outcome="approved")["clock"]["state"] == "decided"
+        with timeutil.frozen(day(45)):  # two weeks on: the span ended with the decision
+            pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
         assert pulled["status"] == 200, pulled
         [case] = pulled["answer"]["cases"]
-        assert case["state"] == "running"  # the linked procedure ended with the acceptance
-        assert case["clock"]["special_procedures"][0]["ended_at"] is not None
-        assert event("extended", days=10, approved_by="王局长")["clock"]["limit_days"] == 30
-        assert event("decided", outcome="approved")["clock"]["state"] == "decided"
-        pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
-        [case] = pulled["answer"]["cases"]
         assert [e["type"] for e in case["events"]] == [
-            "applied", "accepted", "special_procedure_started", "extended", "decided"]
+            "applied", "returned_for_correction", "resubmitted", "accepted",
+            "special_procedure_started", "extended", "decided"]
         assert {e["id"]: e["state"] for e in pulled["answer"]["engagements"]} == {
             report: "accepted", testing: "accepted"}
+        # The span: (Mon 2 March, Thu 2 April], 23 working days, each in one bucket:
+        # 3-6, 9 March selection (the 环评 request open); 10 signing (outranks the
+        # examination of the application); 11 补正 (outranks signing); 12-18 the 环评 service
+        # (outranks 补正 and, from the 16th, the 检测 request's selection); 19-20 the owner
+        # reviewing the report; 23 examination before 受理 (outranks selection); 24 approval
+        # (outranks signing the 检测 contract); 25-31 the 检测 as a special procedure
+        # (outranks its own service and review); 1-2 April approval.
+        assert pulled["answer"]["timeline_span"] == {
+            "start": "2026-03-02", "end": "2026-04-02", "total_days": 23,
+            "priority": ["approval", "special_intermediary", "special_other", "service_late",
+                         "service_ok", "owner_review", "owner_correction", "owner_materials",
+                         "owner_signing", "acceptance", "selection", "waiting"]}
+        assert {k: v for k, v in pulled["answer"]["timeline_days"].items() if v} == {
+            "selection": 5, "owner_signing": 1, "owner_correction": 1, "service_ok": 5,
+            "owner_review": 2, "acceptance": 1, "approval": 3, "special_intermediary": 5}
+        assert sum(pulled["answer"]["timeline_days"].values()) == 23
 
         with app.app_context():
             stats = delivery.run(max_seconds=30)
@@ -185,7 +246,6 @@ def test_the_receiver_down_for_a_while_loses_nothing_and_accepts_no_forgery(
     tolerance = 2 * 86400
     http = requests.Session()
     http.trust_env = False
-    t0 = timeutil.now()
     with serve(app) as market:
         with standin(state, port, tolerance) as system:
             connected = http.post(system + "/admin/connect", json={
@@ -197,6 +257,9 @@ def test_the_receiver_down_for_a_while_loses_nothing_and_accepts_no_forgery(
                              timeout=30).status_code == 200
             send(app, *(started(p, n) for n, p in enumerate(
                 ["2026-530100-48-01-000031"] * 3 + ["2026-530100-48-01-000032"] * 2)))
+            # the market's clock from the moment the messages are queued (they are due then;
+            # taken earlier, the receiver's start-up could make them not yet due)
+            t0 = timeutil.now()
             with timeutil.frozen(t0), app.app_context():
                 first = delivery.run(max_seconds=30)
             # Each stream's head got 503; the rest of each stream waits behind it.

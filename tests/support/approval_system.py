@@ -133,13 +133,16 @@ def _call(url: str, *, data: bytes | None, headers: dict[str, str],
         return getattr(error, "code", 599), json.loads(body or b"{}")
 
 
+def _token(market: str, client_id: str, client_secret: str) -> tuple[int, Any]:
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    return _call(market + "/oauth/token", data=b"grant_type=client_credentials",
+                 headers={"Authorization": "Basic " + basic,
+                          "Content-Type": "application/x-www-form-urlencoded"})
+
+
 def _connect(req: WsgiRequest) -> Response:
     cfg = req.get_json()
-    basic = base64.b64encode(f"{cfg['client_id']}:{cfg['client_secret']}".encode()).decode()
-    status, token = _call(cfg["market"] + "/oauth/token",
-                          data=b"grant_type=client_credentials",
-                          headers={"Authorization": "Basic " + basic,
-                                   "Content-Type": "application/x-www-form-urlencoded"})
+    status, token = _token(cfg["market"], cfg["client_id"], cfg["client_secret"])
     if status != 200:
         return _json({"step": "token", "status": status, "answer": token}, 502)
     status, answer = _call(cfg["market"] + "/api/v1/webhooks",
@@ -149,19 +152,30 @@ def _connect(req: WsgiRequest) -> Response:
     if status != 201:
         return _json({"step": "webhook", "status": status, "answer": answer}, 502)
     _save("secret.json", {"secret": answer["secret"], "endpoint": answer["id"]})
-    _save("market.json", {"market": cfg["market"], "token": token["access_token"]})
+    _save("market.json", {"market": cfg["market"], "token": token["access_token"],
+                           "client_id": cfg["client_id"], "client_secret": cfg["client_secret"]})
     return _json({"endpoint": answer["id"], "events": answer["events"],
                   "token_scope": token.get("scope"), "expires_in": token["expires_in"]})
 
 
 def _market(path: str, body: Any = None) -> Response:
+    """Call the market with the token; an expired one (401, RFC 6750) is renewed with the
+    client credentials once and the call repeated, as an integrator's client would."""
     market = _load("market.json", {})
-    headers = {"Authorization": "Bearer " + market.get("token", "")}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    status, answer = _call(market.get("market", "") + path, headers=headers,
-                           data=None if body is None else json.dumps(body).encode(),
-                           method="GET" if body is None else "POST")
+    for attempt in (1, 2):
+        headers = {"Authorization": "Bearer " + market.get("token", "")}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        status, answer = _call(market.get("market", "") + path, headers=headers,
+                               data=None if body is None else json.dumps(body).encode(),
+                               method="GET" if body is None else "POST")
+        if status != 401 or attempt == 2 or "client_id" not in market:
+            break
+        renewed, token = _token(market["market"], market["client_id"], market["client_secret"])
+        if renewed != 200:
+            break
+        market = {**market, "token": token["access_token"]}
+        _save("market.json", market)
     return _json({"status": status, "answer": answer})
 
 
