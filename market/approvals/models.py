@@ -67,7 +67,7 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
             name="state"),
         sa.CheckConstraint("decision is null or decision in ('approved','refused')",
                            name="decision"),
-        sa.CheckConstraint("acceptance is null or acceptance in ('complete','tolerated','pledge')",
+        sa.CheckConstraint("acceptance is null or acceptance in ('complete','tolerated','pledge','deemed')",
                            name="acceptance"),
     )
 

@@ -142,7 +142,7 @@ def test_a_standin_approval_system_drives_a_project(
         [case] = pulled["answer"]["cases"]
         assert case["state"] == "running"  # the linked procedure ended with the acceptance
         assert case["clock"]["special_procedures"][0]["ended_at"] is not None
-        assert event("extended", days=10, approved_by="王局长")["clock"]["limit_days"] == 30
+        assert event("extended", days=10, approved_by="王局长", extension_reason="需现场核查")["clock"]["limit_days"] == 30
         assert event("decided", outcome="approved")["clock"]["state"] == "decided"
         pulled = http.get(f"{system}/admin/project/{project_code}", timeout=60).json()
         [case] = pulled["answer"]["cases"]
