@@ -20,7 +20,9 @@ from werkzeug.datastructures import FileStorage
 from market import timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.agencies.models import Listing
-from market.approvals import operations as cases
+from market.approvals import ingest
+from market.approvals import staff as department_staff
+from market.approvals.models import ApprovalCase
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.clocks import store as clocks
 from market.db import db
@@ -32,6 +34,7 @@ PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
 # The approval matters the cases below use: the ones the demo's catalogue already lists
 # (devdata.demo.agencies.APPROVAL_MATTERS), one row and one name per matter.
 EIA, FSR, PERMIT = "PA-EIA", "PA-FSR", "PA-BLD"
+MATTERS = (EIA, FSR, PERMIT)
 
 
 def _file(name: str, extra: bytes = b"") -> FileStorage:
@@ -125,12 +128,27 @@ class _Demo:
     def accept(self, eng: Engagement, at: datetime) -> None:
         self.step(at, ops.accept_deliverable, eng, eng.owner, self.owner_user(eng))
 
+    def staff(self, matter: ApprovalMatter) -> ingest.Staff:
+        """The demo's staff member of the matter's department (devdata.demo._department_staff)."""
+        org = db.session.get(Organisation, matter.department.organisation_id)
+        who = department_staff.staff(self.user(org, (Role.DEPARTMENT_STAFF,)), org)
+        assert who is not None  # noqa: S101
+        return who
+
     def case(self, project: Project, matter: ApprovalMatter, at: datetime) -> Any:
-        owner = db.session.get(Organisation, project.owner_org_id)
-        case = self.step(at, cases.open_case, owner, project, matter)
-        user = self.user(owner, (Role.OWNER_ADMIN,))
-        self.step(at + timedelta(hours=1), cases.accept_case, case, user)
+        """The department receives the application and accepts it an hour later (on the
+        applicant's pledge, 告知承诺, when an acceptance condition is still missing)."""
+        who = self.staff(matter)
+        case = self.step(at, department_staff.receive_application, who, project.code, matter,
+                         None)
+        kind = "pledge_acceptance" if ingest.missing_preconditions(case) else "accepted"
+        self.step(at + timedelta(hours=1), department_staff.record, who, case, kind)
         return case
+
+    def decide(self, case: ApprovalCase, at: datetime, outcome: str) -> None:
+        who = self.staff(case.matter)
+        with timeutil.frozen(at):
+            department_staff.record(who, case, "decided", outcome=outcome)
 
 
 def _matters() -> dict[str, ApprovalMatter]:
@@ -186,7 +204,7 @@ def load(now: datetime) -> None:
     d.step(d.wd_ago(34), ops.return_deliverable, eia, eia.owner, d.owner_user(eia), "缺少声环境影响预测")
     d.deliver(eia, d.wd_ago(30), 2)
     d.accept(eia, d.wd_ago(29))
-    d.step(d.wd_ago(25), cases.decide, eia_case, d.user(o1, (Role.OWNER_ADMIN,)), "approved")
+    d.decide(eia_case, d.wd_ago(25), "approved")
     d.case(p, matters[FSR], d.wd_ago(24))
     fsr = d.engagement(p, "FSR", d.agency_for("FSR", 1), 12, d.wd_ago(23))
     d.sign(fsr, d.wd_ago(22))  # still running: overdue, and the case stays suspended

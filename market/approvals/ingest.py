@@ -288,12 +288,13 @@ def _apply(client: Source, matter: ApprovalMatter, data: CaseEventData, at: date
             raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
         case.case_no = data.case_no
+        case.received_at = at
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
-                        case_no=data.case_no)
+                        received_at=at, case_no=data.case_no)
     try:
         with db.session.begin_nested():
             db.session.add(case)
@@ -325,7 +326,7 @@ def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
             if case.correction_since is not None:
                 raise CaseEventError(422, "in_correction", _("办件已在补正中。"))
             window = correction_window(case)
-            if window.deemed_on(at):
+            if window is not None and window.deemed_on(at):
                 raise CaseEventError(422, "correction_too_late", _(
                     "补正须在收到申请材料后五个工作日内（%(due)s 前）一次告知；逾期未告知，"
                     "申请自收到申请材料之日起即为受理（行政许可法第三十二条）。",
@@ -364,10 +365,12 @@ class CorrectionWindow:
         return not self.noticed and at.astimezone(timeutil.SHANGHAI).date() > self.due
 
 
-def correction_window(case: ApprovalCase) -> CorrectionWindow:
-    """The case's 补正 notice window (receipt is the case's ``created_at``: the ``applied``
-    event's time)."""
-    received = case.created_at.astimezone(timeutil.SHANGHAI).date()
+def correction_window(case: ApprovalCase) -> CorrectionWindow | None:
+    """The case's 补正 notice window, from its receipt (the ``applied`` event); None before
+    the department received the application."""
+    if case.received_at is None:
+        return None
+    received = case.received_at.astimezone(timeutil.SHANGHAI).date()
     noticed = case.correction_since is not None or db.session.scalar(
         sa.select(CaseEvent.id).where(CaseEvent.case_id == case.id,
                                       CaseEvent.type == "returned_for_correction").limit(1)
@@ -440,10 +443,11 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         raise CaseEventError(422, "in_correction", _("办件在补正中，补正后（resubmitted）才能"
                              "受理。"))
     start = at
-    deemed = correction_window(case).deemed_on(at)
-    if deemed:
+    window = correction_window(case)
+    deemed = window is not None and window.deemed_on(at)
+    if deemed and case.received_at is not None:
         # Art. 32 (4): accepted from the receipt of the application, whatever is missing.
-        start = case.created_at
+        start = case.received_at
     if data.type == "accepted" and deemed:
         case.acceptance = "deemed"
     elif data.type == "accepted":

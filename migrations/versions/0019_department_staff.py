@@ -5,7 +5,9 @@ Hand-written.  An approving department (审批部门) gets an organisation of it
 department's staff (部门工作人员), who record the cases of the department's matters where no
 approval system is linked.  ``approval_case.acceptance`` may be ``deemed``: 行政许可法 Art. 32
 counts an application as accepted from its receipt when the department neither accepted it nor
-gave the one-time 补正 notice within five days.
+gave the one-time 补正 notice within five days of receiving it: the new ``received_at`` (an
+owner may open a case earlier, to prepare), the ``created_at`` of the cases an approval
+system opened.
 
 Downgrade refuses while a department organisation exists (its members would hold a role the
 older schema does not know); it turns deemed acceptances into ``complete``.
@@ -17,6 +19,7 @@ Create Date: 2026-12-06 09:45:00
 """
 from alembic import op
 import sqlalchemy as sa
+import market.db  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
@@ -27,7 +30,9 @@ depends_on = None
 
 organisation = sa.table('organisation', sa.column('id', sa.Integer),
                         sa.column('kind', sa.String))
-case = sa.table('approval_case', sa.column('acceptance', sa.String))
+case = sa.table('approval_case', sa.column('acceptance', sa.String),
+                sa.column('case_no', sa.String), sa.column('created_at', sa.DateTime),
+                sa.column('received_at', sa.DateTime))
 
 
 def upgrade():
@@ -43,10 +48,15 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_department_organisation_id_organisation'),
                                     'organisation', ['organisation_id'], ['id'])
     with op.batch_alter_table('approval_case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('received_at', market.db.UTCDateTime(timezone=True),
+                                      nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_approval_case_acceptance'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_approval_case_acceptance'),
             "acceptance is null or acceptance in ('complete','tolerated','pledge','deemed')")
+    # A case an approval system reported was opened by its ``applied`` event: received then.
+    op.execute(case.update().where(case.c.case_no.isnot(None)).values(
+        received_at=case.c.created_at))
 
 
 def downgrade():
@@ -62,6 +72,7 @@ def downgrade():
         batch_op.create_check_constraint(
             batch_op.f('ck_approval_case_acceptance'),
             "acceptance is null or acceptance in ('complete','tolerated','pledge')")
+        batch_op.drop_column('received_at')
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_department_organisation_id_organisation'),
                                  type_='foreignkey')
