@@ -139,7 +139,7 @@ def _department_staff(person: Callable[[str, str, str], tuple[str, str]]) -> Non
         if db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
                 Membership.organisation_id == org.id)):
             continue
-        name, email = person(f"部门工作人员 department staff {i}", f"staff{i}@yunchuan.demo",
+        name, email = person(f"部门工作人员 department staff {i}", f"dept{i}@yunchuan.demo",
                              f"窗口工作人员 {i}号")
         ops.add_member(org, name=name, email=email, role=Role.DEPARTMENT_STAFF,
                        password=DEMO_PASSWORD)
@@ -168,7 +168,7 @@ def login_labels() -> list[tuple[str, str]]:
         people += [(f"业主 owner {i}", f"owner{i}@yunchuan.demo"),
                    (f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo")]
     people += [(f"中介 agency {i}", f"agency{i}@yunchuan.demo") for i in (1, 2, 3)]
-    people += [(f"部门工作人员 department staff {i}", f"staff{i}@yunchuan.demo")
+    people += [(f"部门工作人员 department staff {i}", f"dept{i}@yunchuan.demo")
                for i in range(1, len(engagement_demo.MATTERS) + 1)]
     people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
     return people

@@ -199,7 +199,7 @@ def receive() -> ResponseReturnValue:
     """Staff: record an application the department received (收件)."""
     who = _require_staff()
     form = forms.ApplicationForm()
-    form.matter_id.choices = [SelectChoice(m.id, f"{m.name}（{m.code}）")
+    form.matter_id.choices = [SelectChoice(m.id, m.name)
                               for m in staff.matters(who)]
     if request.method == "GET":
         form.project_code.data = form.project_code.data or request.args.get("project", "")[:32]

@@ -217,13 +217,15 @@ def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
 
 
 def department_organisation(department: Department) -> Organisation:
-    """Operator: the organisation of ``department`` (kind ``department``, named after it) whose
-    members are its staff (部门工作人员); created and linked the first time it is needed."""
+    """Operator: the organisation of ``department`` (kind ``department``) whose members are its
+    staff (部门工作人员); created and linked the first time it is needed.  Named after the
+    department with 审批部门 added: the same body is often a regulator organisation too (the
+    industry regulator of a service type), and organisation names are unique."""
     if department.organisation_id is not None:
         org = db.session.get(Organisation, department.organisation_id)
         if org is not None:
             return org
-    org = create_organisation(OrgKind.DEPARTMENT, department.name)
+    org = create_organisation(OrgKind.DEPARTMENT, f"{department.name}（审批部门）")
     department.organisation_id = org.id
     db.session.flush()
     audit.record("operator:department:organisation", department.code,

@@ -78,7 +78,7 @@ def departments() -> ResponseReturnValue:
     matters where no approval system is linked; invited by the operator."""
     form = DepartmentStaffForm()
     depts = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
-    form.department_id.choices = [(d.id, f"{d.name}（{d.code}）") for d in depts]
+    form.department_id.choices = [(d.id, d.name) for d in depts]
     if form.validate_on_submit():
         dept = db.session.get(Department, form.department_id.data)
         if dept is None:  # pragma: no cover - the choices hold only existing departments
