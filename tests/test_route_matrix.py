@@ -58,7 +58,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "operator.revoke_invitation": ("POST", "/operator/invitations/999999/revoke", {"operator"},
                                    404),
     "operator.owners": ("GET", "/operator/owners", {"operator"}, 200),
-    "operator.departments": ("GET", "/operator/departments", {"operator"}, 200),
+    "operator.department_staff": ("GET", "/operator/department-staff", {"operator"}, 200),
     "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
                                 404),
     "operator.refuse_owner": ("POST", "/operator/owners/OW-999999/refuse", {"operator"}, 404),

@@ -67,13 +67,13 @@ def revoke_invitation(invitation_id: int) -> Response:
         else:
             flash(_("邀请已撤回，链接不再有效。"), "success")
     if invitation.organisation.kind == OrgKind.DEPARTMENT.value:
-        return redirect(url_for("operator.departments"))
+        return redirect(url_for("operator.department_staff"))
     return redirect(url_for("operator.regulators"))
 
 
-@bp.route("/departments", methods=["GET", "POST"])
+@bp.route("/department-staff", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
-def departments() -> ResponseReturnValue:
+def department_staff() -> ResponseReturnValue:
     """The departments' staff (部门工作人员), who record the cases of their department's
     matters where no approval system is linked; invited by the operator."""
     form = DepartmentStaffForm()
@@ -93,7 +93,7 @@ def departments() -> ResponseReturnValue:
             mail_after_commit(invitation)
             flash(_("已向 %(email)s 发出部门工作人员邀请。对方接受后即可登记%(dept)s的办件。",
                     email=invitation.email, dept=dept.name), "success")
-            return redirect(url_for("operator.departments"))
+            return redirect(url_for("operator.department_staff"))
     rows = db.session.execute(
         sa.select(Membership, Organisation, Department)
         .join(Organisation, Membership.organisation_id == Organisation.id)
@@ -102,7 +102,7 @@ def departments() -> ResponseReturnValue:
     ).all()
     pending = [(i, invitation_link(i), invitations.is_open(i))
                for i in invitations.pending_for_kind(OrgKind.DEPARTMENT)]
-    return render_template("operator/departments.html", form=form, rows=rows,
+    return render_template("operator/department_staff.html", form=form, rows=rows,
                            pending=pending), 400 if form.errors else 200
 
 

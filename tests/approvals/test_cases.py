@@ -227,14 +227,14 @@ def test_operator_invites_department_staff(city: City) -> None:
         db.session.commit()
         dept_id = dept.id
     operator = city.client(city.operator)
-    assert operator.get("/operator/departments").status_code == 200
-    r = post(operator, "/operator/departments", {"department_id": dept_id,
+    assert operator.get("/operator/department-staff").status_code == 200
+    r = post(operator, "/operator/department-staff", {"department_id": dept_id,
                                                  "email": "not-an-email"})
     assert r.status_code == 400 and 'value="not-an-email"' in r.get_data(as_text=True)
-    r = post(operator, "/operator/departments", {"department_id": dept_id,
+    r = post(operator, "/operator/department-staff", {"department_id": dept_id,
                                                  "email": "window1@test.example.cn"})
     assert r.status_code == 302
-    html = operator.get("/operator/departments").get_data(as_text=True)
+    html = operator.get("/operator/department-staff").get_data(as_text=True)
     assert "window1@test.example.cn" in html
     with app.app_context():
         from market.accounts.models import Invitation, Organisation
