@@ -328,7 +328,7 @@ def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
             window = correction_window(case)
             if window is not None and window.deemed_on(at):
                 raise CaseEventError(422, "correction_too_late", _(
-                    "补正须在收到申请材料后五个工作日内（%(due)s 前）一次告知；逾期未告知，"
+                    "补正须在收到申请材料后五个工作日内（至 %(due)s）一次告知；逾期未告知，"
                     "申请自收到申请材料之日起即为受理（行政许可法第三十二条）。",
                     due=window.due.isoformat()))
             case.correction_since = at
