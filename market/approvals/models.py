@@ -81,11 +81,12 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Suspension(db.Model):  # type: ignore[name-defined,misc]
-    """A suspension (挂起) of a case's clock, with its reason and expected length.
-
-    An intermediary suspension points at the engagement (``engagement_id``): it opens when the
-    engagement's contract is confirmed and closes by itself when the deliverable is accepted.
-    ``notice`` is the written notice to the applicant (行政许可法第四十五条), fixed when issued.
+    """A special procedure (特别程序, 行政许可法第四十五条) suspending a case's clock, with its
+    reason and expected length.  The department opens it (its approval system or its staff);
+    one performed by an engagement points at it (``engagement_id``), its length the
+    engagement's committed days, and ends by itself when the deliverable is accepted.
+    ``notice`` is the written notice to the applicant, fixed when issued.  (Rows with the
+    reasons ``intermediary`` and ``correction`` are older ones, from before the law's order.)
     """
 
     __tablename__ = "suspension"
