@@ -288,19 +288,28 @@ def test_the_openapi_document_describes_the_endpoint_with_its_security(app: Flas
 
 
 def test_an_owner_cannot_record_the_events_of_a_case_a_system_reports(world: World) -> None:
-    from market.approvals import operations as cases
-    from market.approvals.operations import ApprovalError
+    """The owner reads the case; its events are the department's (no owner route writes one)."""
+    from market.accounts.models import Role
+    from tests.conftest import create_person, csrf_token, login
 
     world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
-    before = counts(world.app)
+    owner = create_person(world.app, Role.OWNER_ADMIN, org_id=world.owner)
+    http = world.app.test_client()
+    assert login(http, owner.email).status_code == 302
     with world.app.app_context():
-        case = db.session.scalar(sa.select(ApprovalCase))
-        for act in (lambda: cases.accept_case(case, None),
-                    lambda: cases.withdraw(case, None),
-                    lambda: cases.decide(case, None, "approved")):
-            with pytest.raises(ApprovalError, match="SP-2026-0001"):
-                act()
-            db.session.rollback()
+        public_id = db.session.scalar(sa.select(ApprovalCase.public_id))
+    before = counts(world.app)
+    with timeutil.frozen(NOW):
+        page = http.get(f"/approvals/{public_id}").get_data(as_text=True)
+        assert "SP-2026-0001" in page and "/events/" not in page
+        token = csrf_token(http, f"/approvals/{public_id}")
+        for kind in ("accept", "decide", "withdraw", "special", "extend"):
+            r = http.post(f"/approvals/{public_id}/events/{kind}",
+                          data={"csrf_token": token, "accept-mode": "pledge_acceptance"})
+            assert r.status_code == 403, (kind, r.status_code)
+        for old in ("accept", "suspend", "resume", "decide", "withdraw"):
+            assert http.post(f"/approvals/{public_id}/{old}",
+                             data={"csrf_token": token}).status_code == 404
     assert counts(world.app) == before
 
 
