@@ -187,7 +187,6 @@ def _connect() -> None:
     # Receivers of one event run in the order connected here.
     events.connect(events.CalendarChanged, clocks.calendar_changed)
     events.connect(events.ContractConfirmed, billing.contract_confirmed)
-    events.connect(events.EngagementStarted, approvals.engagement_started)
     events.connect(events.EngagementAccepted, billing.engagement_accepted)
     events.connect(events.EngagementAccepted, approvals.engagement_accepted)
     events.connect(events.EngagementAccepted, evaluation.engagement_accepted)

@@ -129,6 +129,7 @@ ROLE_KIND = {
     Role.AGENCY_STAFF: OrgKind.AGENCY,
     Role.REGULATOR: OrgKind.REGULATOR,
     Role.OPERATOR: OrgKind.OPERATOR,
+    Role.DEPARTMENT_STAFF: OrgKind.DEPARTMENT,
 }
 
 
@@ -162,6 +163,11 @@ def create_person(app: Flask, role: Role, *, org_id: int | None = None,
                 org.status = OrgStatus.ADMITTED.value
         else:
             org = db.session.get(Organisation, org_id)
+        if kind == OrgKind.DEPARTMENT and org_id is None:
+            from market.catalogue.models import Department
+
+            db.session.add(Department(code=f"DEPT-T{n:06d}", name=org.name,
+                                      organisation_id=org.id))
         email = f"{role.value}{n}@test.example.cn"
         user = ops.add_member(org, name=f"测试{n}", email=email, role=role, password=PASSWORD)
         db.session.commit()

@@ -41,6 +41,7 @@ ROLES = {
     "agency_staff": "staff1@yunchuan.demo",
     "regulator": "regulator1@yunchuan.demo",
     "operator": "operator@yunchuan.demo",
+    "department_staff": "dept1@yunchuan.demo",
 }
 
 

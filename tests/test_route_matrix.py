@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from tests.conftest import csrf_token
 
 ROLES = ["anonymous", "owner_admin", "owner_delegate", "agency_admin", "agency_staff",
-         "regulator", "operator"]
+         "regulator", "operator", "department_staff"]
 LOGGED_IN = ROLES[1:]
 OWNER = {"owner_admin", "owner_delegate"}
 AGENCY_ROLES = {"agency_admin", "agency_staff"}
@@ -58,6 +58,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "operator.revoke_invitation": ("POST", "/operator/invitations/999999/revoke", {"operator"},
                                    404),
     "operator.owners": ("GET", "/operator/owners", {"operator"}, 200),
+    "operator.department_staff": ("GET", "/operator/department-staff", {"operator"}, 200),
     "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
                                 404),
     "operator.refuse_owner": ("POST", "/operator/owners/OW-999999/refuse", {"operator"}, 404),
@@ -179,16 +180,16 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "engagements.cancel": ("POST", "/engagements/EG-999999/cancel", OWNER, 404),
     "engagements.file": ("GET", "/engagements/EG-999999/files/1", OWNER | AGENCY | {"regulator"},
                          404),
-    "approvals.index": ("GET", "/approvals/", OWNER | {"regulator"}, 200),
+    "approvals.index": ("GET", "/approvals/", OWNER | {"regulator", "department_staff"}, 200),
     "approvals.new": ("GET", "/approvals/new", OWNER, 200),
-    "approvals.detail": ("GET", "/approvals/BJ-999999", OWNER | {"regulator"}, 404),
-    "approvals.accept": ("POST", "/approvals/BJ-999999/accept", OWNER, 404),
-    "approvals.suspend": ("POST", "/approvals/BJ-999999/suspend", OWNER, 404),
-    "approvals.resume": ("POST", "/approvals/BJ-999999/resume", OWNER, 404),
-    "approvals.decide": ("POST", "/approvals/BJ-999999/decide", OWNER, 404),
-    "approvals.withdraw": ("POST", "/approvals/BJ-999999/withdraw", OWNER, 404),
-    "approvals.notice": ("GET", "/approvals/suspensions/999999/notice", OWNER | {"regulator"},
-                         404),
+    "approvals.detail": ("GET", "/approvals/BJ-999999",
+                         OWNER | {"regulator", "department_staff"}, 404),
+    # A department's staff record the case events; owners record none.
+    "approvals.receive": ("GET", "/approvals/receive", {"department_staff"}, 200),
+    "approvals.record_event": ("POST", "/approvals/BJ-999999/events/accept",
+                               {"department_staff"}, 404),
+    "approvals.notice": ("GET", "/approvals/suspensions/999999/notice",
+                         OWNER | {"regulator", "department_staff"}, 404),
     "approvals.timeline_page": ("GET", "/projects/PJ-999999/timeline", OWNER | {"regulator"},
                                 404),
     "approvals.regulator": ("GET", "/regulator/overdue", {"regulator"}, 200),

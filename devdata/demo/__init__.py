@@ -21,8 +21,9 @@ from market import config as config_module
 from market import timeutil
 from market.accounts import activation, invitations
 from market.accounts import operations as ops
-from market.accounts.models import Organisation, OrgKind, Role, User
-from market.catalogue.models import ServiceType
+from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.catalogue.models import ApprovalMatter, ServiceType
+from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
 from market.db import db
 from market.domain.codes import make_credit_code
@@ -120,10 +121,28 @@ def load() -> list[tuple[str, str, str]]:
         raise RuntimeError("the demo operator is created first")
     agency_demo.load(agencies, reviewer, trades)
     selection_demo.load(timeutil.now())
+    _department_staff(person)
     engagement_demo.load(timeutil.now())
     regulator_demo.load(timeutil.now())
     _waiting(person)
     return logins
+
+
+def _department_staff(person: Callable[[str, str, str], tuple[str, str]]) -> None:
+    """One staff member (部门工作人员) for each department of the demo's approval cases, who
+    records their events (the city has no linked approval system)."""
+    for i, code in enumerate(engagement_demo.MATTERS, start=1):
+        matter = db.session.scalar(sa.select(ApprovalMatter).where(ApprovalMatter.code == code))
+        if matter is None:
+            raise RuntimeError(f"the demo catalogue lists approval matter {code} first")
+        org = department_organisation(matter.department)
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+                Membership.organisation_id == org.id)):
+            continue
+        name, email = person(f"部门工作人员 department staff {i}", f"dept{i}@yunchuan.demo",
+                             f"窗口工作人员 {i}号")
+        ops.add_member(org, name=name, email=email, role=Role.DEPARTMENT_STAFF,
+                       password=DEMO_PASSWORD)
 
 
 def _waiting(person: Callable[[str, str, str], tuple[str, str]]) -> None:
@@ -149,6 +168,8 @@ def login_labels() -> list[tuple[str, str]]:
         people += [(f"业主 owner {i}", f"owner{i}@yunchuan.demo"),
                    (f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo")]
     people += [(f"中介 agency {i}", f"agency{i}@yunchuan.demo") for i in (1, 2, 3)]
+    people += [(f"部门工作人员 department staff {i}", f"dept{i}@yunchuan.demo")
+               for i in range(1, len(engagement_demo.MATTERS) + 1)]
     people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
     return people
 

@@ -41,6 +41,7 @@ PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
 # The approval matters the cases below use: the ones the demo's catalogue already lists
 # (devdata.demo.agencies.APPROVAL_MATTERS), one row and one name per matter.
 EIA, FSR, PERMIT = "PA-EIA", "PA-FSR", "PA-BLD"
+MATTERS = (EIA, FSR, PERMIT)
 # The Art. 45 reason the investment department gives for the cost appraisal it has an
 # intermediary make during its review (鉴定).
 APPRAISAL = "appraisal"

@@ -33,6 +33,7 @@ _KIND_ROLES: dict[str, frozenset[str]] = {
     OrgKind.AGENCY: frozenset({Role.AGENCY_ADMIN, Role.AGENCY_STAFF}),
     OrgKind.REGULATOR: frozenset({Role.REGULATOR}),
     OrgKind.OPERATOR: frozenset({Role.OPERATOR}),
+    OrgKind.DEPARTMENT: frozenset({Role.DEPARTMENT_STAFF}),
 }
 
 

@@ -110,6 +110,17 @@ class RegulatorForm(Form):
     )
 
 
+class DepartmentStaffForm(Form):
+    """The operator invites a department's staff member (部门工作人员)."""
+
+    department_id = SelectField(_l("审批部门"), coerce=int,
+                                validators=[DataRequired(_l("请选择审批部门。"))])
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+
+
 class ReapplyForm(Form):
     """A refused owner corrects its details and asks to be checked again."""
 

@@ -54,7 +54,9 @@ INVITATION_DAYS = 7
 ADMIN_ROLES = frozenset({Role.OWNER_ADMIN.value, Role.AGENCY_ADMIN.value})
 # A person who supervises or runs the platform does not also work for a party it supervises.
 _PARTY_ROLES = frozenset(r.value for k in (OrgKind.OWNER, OrgKind.AGENCY) for r in ROLES_BY_KIND[k])
-_OVERSIGHT_ROLES = frozenset({Role.REGULATOR.value, Role.OPERATOR.value})
+# A department's staff decide the parties' applications: the same separation.
+_OVERSIGHT_ROLES = frozenset({Role.REGULATOR.value, Role.OPERATOR.value,
+                              Role.DEPARTMENT_STAFF.value})
 
 
 def _serializer() -> URLSafeSerializer:
@@ -156,7 +158,7 @@ def accept(invitation: Invitation, user: User) -> Membership:
     if (invitation.role in _PARTY_ROLES and held & _OVERSIGHT_ROLES) or (
             invitation.role in _OVERSIGHT_ROLES and held & _PARTY_ROLES):
         raise AccountError("invitation", N_(
-            "监管或运营账户不能同时是项目业主或中介机构的成员，请用另一个邮箱的账户接受。"))
+            "监管、运营或审批部门的账户不能同时是项目业主或中介机构的成员，请用另一个邮箱的账户接受。"))
     membership = add_membership(user, invitation.organisation, Role(invitation.role))
     invitation.state = InvitationState.ACCEPTED.value
     invitation.decided_at = timeutil.now()
@@ -253,4 +255,5 @@ ROLE_WORDS = {
     Role.OWNER_ADMIN.value: "采购管理人", Role.OWNER_DELEGATE.value: "采购受托人",
     Role.AGENCY_ADMIN.value: "业务授权人", Role.AGENCY_STAFF.value: "经办人",
     Role.REGULATOR.value: "监管人员", Role.OPERATOR.value: "运营人员",
+    Role.DEPARTMENT_STAFF.value: "部门工作人员",
 }

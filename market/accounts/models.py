@@ -13,12 +13,16 @@ from market.db import UTCDateTime, db
 
 
 class OrgKind(enum.StrEnum):
-    """The four kinds of organisation (单位类型)."""
+    """The kinds of organisation (单位类型).  An approving department (审批部门) is an
+    organisation too, linked one to one to its ``catalogue.Department`` row: its staff act for
+    it as every other member acts for their organisation (the organisation switcher, the
+    access rules, invitations), and a person may hold a role there beside another."""
 
     OWNER = "owner"  # 项目业主
     AGENCY = "agency"  # 中介机构
     REGULATOR = "regulator"  # 监管
     OPERATOR = "operator"  # 运营
+    DEPARTMENT = "department"  # 审批部门
 
 
 class Role(enum.StrEnum):
@@ -30,6 +34,7 @@ class Role(enum.StrEnum):
     AGENCY_STAFF = "agency_staff"  # 中介机构经办人
     REGULATOR = "regulator"  # 监管人员
     OPERATOR = "operator"  # 运营人员
+    DEPARTMENT_STAFF = "department_staff"  # 部门工作人员
 
 
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
@@ -37,6 +42,7 @@ ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
     OrgKind.AGENCY: (Role.AGENCY_ADMIN, Role.AGENCY_STAFF),
     OrgKind.REGULATOR: (Role.REGULATOR,),
     OrgKind.OPERATOR: (Role.OPERATOR,),
+    OrgKind.DEPARTMENT: (Role.DEPARTMENT_STAFF,),
 }
 
 
@@ -57,6 +63,7 @@ ID_PREFIX: dict[OrgKind, str] = {
     OrgKind.AGENCY: "AG",
     OrgKind.REGULATOR: "RG",
     OrgKind.OPERATOR: "OP",
+    OrgKind.DEPARTMENT: "DP",
 }
 
 
@@ -84,7 +91,7 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 
     __table_args__ = (
-        sa.CheckConstraint("kind in ('owner','agency','regulator','operator')", name="kind"),
+        sa.CheckConstraint("kind in ('owner','agency','regulator','operator','department')", name="kind"),
         sa.CheckConstraint(
             "status in ('active','pending','admitted','rejected')", name="status"
         ),

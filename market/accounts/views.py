@@ -38,6 +38,7 @@ ROLE_NAMES = {
     Role.AGENCY_STAFF: _l("经办人"),
     Role.REGULATOR: _l("监管人员"),
     Role.OPERATOR: _l("运营人员"),
+    Role.DEPARTMENT_STAFF: _l("部门工作人员"),
 }
 
 

@@ -6,7 +6,12 @@ then rolls back).  The rules:
 
 - 补正 (行政许可法 Art. 32) happens before 受理: ``returned_for_correction`` and
   ``resubmitted`` only on a ``preparing`` case; it is the applicant's time, the clock has not
-  started.
+  started.  Art. 32 (4): the department tells the applicant everything to correct at once,
+  on the spot or within five days (working days, Art. 82) of receiving the application;
+  otherwise the application counts as accepted from its receipt.  So a first 补正 notice
+  after that window is refused (``correction_too_late``), and a case accepted after it
+  without a notice is accepted from its receipt (``acceptance = 'deemed'``): its clock starts
+  at the receipt and no acceptance condition can hold it back any more.
 - ``accepted`` needs every acceptance condition (受理条件) of the matter met: an accepted
   deliverable of an engagement of the project for each ``precondition`` service type.
   Otherwise only 容缺受理 (``tolerated_acceptance``, the report due within ``expected_days``
@@ -15,8 +20,11 @@ then rolls back).  The rules:
   检验、检测、检疫、鉴定、专家评审), suspends a running clock and gets a written notice in the
   department's name; linked to an engagement, its length is the engagement's committed days
   and it ends when the deliverable is accepted (or when the department ends it).
-- An extension (Art. 42) is approved by the department's head (本行政机关负责人, named): at most
-  10 working days, 15 for joint handling; one per case.
+- An extension (Art. 42) is approved by a named official and its reason is told to the
+  applicant: at most 10 working days approved by the department's head (本行政机关负责人);
+  for unified, joint or centralised handling (统一办理、联合办理、集中办理, Art. 26; 45 days in
+  all) at most 15 approved by the head of the people's government at that level
+  (本级人民政府负责人); one per case.
 - Events of one case must not go back in time (409 ``stale_event``); the same ``event_id``
   from the same client answers as the first time, another body under it is 409
   ``event_id_reused``.
@@ -66,6 +74,8 @@ SPECIAL_REASONS = {
 MAX_EXPECTED_DAYS = 250
 MAX_EXTENSION_DAYS = 10  # Art. 42: 经本行政机关负责人批准，可以延长十日
 MAX_JOINT_EXTENSION_DAYS = 15  # Art. 42: 联合办理 … 经本级人民政府负责人批准，可以延长十五日
+CORRECTION_NOTICE_DAYS = 5  # Art. 32 (4): 当场或者在五日内一次告知 (Art. 82: working days)
+MAX_REASON_LENGTH = 500
 # An event dated later than this past the server's clock is refused: the sender's clock is off.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
@@ -97,6 +107,8 @@ class CaseEventData:
     days: int | None = None
     approved_by: str | None = None
     outcome: str | None = None
+    joint: bool | None = None
+    extension_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,11 +152,25 @@ class EventSource(Protocol):
     def department_id(self) -> int | None: ...
 
 
-def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Outcome:
+@dataclass(frozen=True)
+class Staff:
+    """A department's staff member (部门工作人员) recording events through the UI, where no
+    approval system is linked: the same rules as a machine client of that department."""
+
+    user_id: int
+    account_id: str
+    department_id: int
+
+
+Source = EventSource | Staff
+
+
+def receive(client: Source, data: CaseEventData, raw: dict[str, Any]) -> Outcome:
     """A machine client with ``cases:write`` (of the matter's department, or the province's
-    platform): apply one case event.  Writes the case, its clock, its suspension rows, the
-    :class:`CaseEvent` and an audit event naming the client; refuses with
-    :class:`CaseEventError` before writing anything."""
+    platform), or a department's :class:`Staff` through the UI: apply one case event.
+    Writes the case, its clock, its suspension rows, the :class:`CaseEvent` and an audit
+    event naming the client or the staff member; refuses with :class:`CaseEventError` before
+    writing anything."""
     digest = body_hash(raw)
     repeat = _repeat(client, data, digest)
     if repeat is not None:
@@ -157,9 +183,11 @@ def _concurrent() -> CaseEventError:
                           "本事件。"))
 
 
-def _repeat(client: EventSource, data: CaseEventData, digest: str) -> Outcome | None:
+def _repeat(client: Source, data: CaseEventData, digest: str) -> Outcome | None:
     """The stored answer when this client sent this ``event_id`` before (idempotency); 409
-    ``event_id_reused`` when it came with another body."""
+    ``event_id_reused`` when it came with another body.  (Staff events get a fresh id each.)"""
+    if isinstance(client, Staff):
+        return None
     stored = db.session.scalar(sa.select(CaseEvent).where(
         CaseEvent.client_id == client.id, CaseEvent.event_id == data.event_id))
     if stored is None:
@@ -169,7 +197,7 @@ def _repeat(client: EventSource, data: CaseEventData, digest: str) -> Outcome | 
     return Outcome(200, dict(stored.result))
 
 
-def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
+def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
              digest: str) -> Outcome:
     at = parse_time(data.at)
     now = timeutil.now()
@@ -180,8 +208,7 @@ def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
     if matter is None:
         raise CaseEventError(422, "unknown_matter", _("没有这个 matter_code 的审批事项。"))
     if client.department_id is not None and matter.department_id != client.department_id:
-        raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门，不属于本接入系统"
-                             "所属部门。"))
+        raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门。"))
     case = db.session.scalar(sa.select(ApprovalCase).where(ApprovalCase.case_no == data.case_no))
     status = 200
     if case is None:
@@ -206,9 +233,13 @@ def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
     case.last_event_at = at
     result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
               "clock": clock_json(case)}
+    if isinstance(client, Staff):
+        client_pk, user_id = None, client.user_id
+    else:
+        client_pk, user_id = client.id, None
     try:
         with db.session.begin_nested():
-            db.session.add(CaseEvent(case_id=case.id, client_id=client.id,
+            db.session.add(CaseEvent(case_id=case.id, client_id=client_pk, user_id=user_id,
                                      event_id=data.event_id, type=data.type, at=at,
                                      received_at=now, body_hash=digest, body=raw,
                                      status=status, result=result))
@@ -217,13 +248,17 @@ def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
         # The same event id stored for another case at the same time (the case's lock
         # orders the events of one case; nothing orders two cases).
         raise _concurrent() from None
-    audit.record(f"client:case:{data.type}", case.case_no or case.public_id, {
-        "client": client.client_id, "event_id": data.event_id, "case": case.public_id,
-        "state": case.state})
+    detail = {"event_id": data.event_id, "case": case.public_id, "state": case.state}
+    if isinstance(client, Staff):
+        audit.record(f"staff:case:{data.type}", case.case_no or case.public_id,
+                     {"user": client.account_id, **detail}, user_id=client.user_id)
+    else:
+        audit.record(f"client:case:{data.type}", case.case_no or case.public_id,
+                     {"client": client.client_id, **detail})
     return Outcome(status, result)
 
 
-def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at: datetime,
+def _apply(client: Source, matter: ApprovalMatter, data: CaseEventData, at: datetime,
            digest: str) -> tuple[ApprovalCase, int] | Outcome:
     """``applied`` for a new case number: the project must be known by its code; an open
     case of the same project and matter without a number (one its owner opened) is linked,
@@ -253,12 +288,13 @@ def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at:
             raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
         case.case_no = data.case_no
+        case.received_at = at
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
-                        case_no=data.case_no)
+                        received_at=at, case_no=data.case_no)
     try:
         with db.session.begin_nested():
             db.session.add(case)
@@ -289,6 +325,12 @@ def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         if kind == "returned_for_correction":
             if case.correction_since is not None:
                 raise CaseEventError(422, "in_correction", _("办件已在补正中。"))
+            window = correction_window(case)
+            if window is not None and window.deemed_on(at):
+                raise CaseEventError(422, "correction_too_late", _(
+                    "补正须在收到申请材料后五个工作日内（至 %(due)s）一次告知；逾期未告知，"
+                    "申请自收到申请材料之日起即为受理（行政许可法第三十二条）。",
+                    due=window.due.isoformat()))
             case.correction_since = at
         else:
             if case.correction_since is None:
@@ -307,6 +349,34 @@ def _transition(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         _decide(case, data, at)
     elif kind == "withdrawn":
         _withdraw(case, at)
+
+
+@dataclass(frozen=True)
+class CorrectionWindow:
+    """Art. 32 (4) for one case: received on ``received`` (Shanghai date), the one-time 补正
+    notice due by the end of ``due``; ``noticed`` when a notice was given."""
+
+    received: date
+    due: date
+    noticed: bool
+
+    def deemed_on(self, at: datetime) -> bool:
+        """Whether, at ``at``, the application counts as accepted from its receipt."""
+        return not self.noticed and at.astimezone(timeutil.SHANGHAI).date() > self.due
+
+
+def correction_window(case: ApprovalCase) -> CorrectionWindow | None:
+    """The case's 补正 notice window, from its receipt (the ``applied`` event); None before
+    the department received the application."""
+    if case.received_at is None:
+        return None
+    received = case.received_at.astimezone(timeutil.SHANGHAI).date()
+    noticed = case.correction_since is not None or db.session.scalar(
+        sa.select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                      CaseEvent.type == "returned_for_correction").limit(1)
+    ) is not None
+    return CorrectionWindow(received, clocks.calendar().add_working_days(
+        received, CORRECTION_NOTICE_DAYS), noticed)
 
 
 def missing_preconditions(case: ApprovalCase) -> list[str]:
@@ -372,7 +442,15 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.correction_since is not None:
         raise CaseEventError(422, "in_correction", _("办件在补正中，补正后（resubmitted）才能"
                              "受理。"))
-    if data.type == "accepted":
+    start = at
+    window = correction_window(case)
+    deemed = window is not None and window.deemed_on(at)
+    if deemed and case.received_at is not None:
+        # Art. 32 (4): accepted from the receipt of the application, whatever is missing.
+        start = case.received_at
+    if data.type == "accepted" and deemed:
+        case.acceptance = "deemed"
+    elif data.type == "accepted":
         missing = missing_preconditions(case)
         if missing:
             raise CaseEventError(422, "precondition_missing", _("以下受理条件还没有通过验收的成果："
@@ -391,9 +469,9 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         case.acceptance = "pledge"
     clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id)
     case.clock_id = clock.id
-    _record(case, "start", at)
+    _record(case, "start", start)
     case.state = CaseState.ACCEPTED.value
-    case.accepted_at = at
+    case.accepted_at = start
 
 
 def _start_special(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
@@ -467,15 +545,22 @@ def _end_special(case: ApprovalCase, at: datetime) -> None:
 def _extend(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     if case.state not in (*RUNNING_STATES, CaseState.SUSPENDED.value):
         raise CaseEventError(422, "not_running", _("只有已受理的办件才能延长时限。"))
-    if not data.approved_by or not data.approved_by.strip():
-        raise CaseEventError(422, "approved_by_required", _("延长时限须写明批准的负责人（approved_by）。"))
-    most = MAX_EXTENSION_DAYS
-    if data.days is None or not 1 <= data.days <= most:
-        raise CaseEventError(422, "extension_too_long", _("days 须为 1 至 %(n)s。", n=most))
     clock = _clock(case)
     if clock is not None and clock.extensions:
         raise CaseEventError(422, "already_extended", _("办件已延长过一次时限。"))
-    _record(case, "extend", at, days=data.days, reason="art42",
+    joint = bool(data.joint)
+    most = MAX_JOINT_EXTENSION_DAYS if joint else MAX_EXTENSION_DAYS
+    if data.days is None or not 1 <= data.days <= most:
+        raise CaseEventError(422, "extension_too_long", _(
+            "延长天数须为 1 至 %(n)s 个工作日（行政许可法第四十二条）。", n=most))
+    if not data.approved_by or not data.approved_by.strip():
+        raise CaseEventError(422, "approved_by_required", _(
+            "延长时限须写明批准的负责人（approved_by）：本级人民政府负责人。") if joint else _(
+            "延长时限须写明批准的负责人（approved_by）：本行政机关负责人。"))
+    if not data.extension_reason or not data.extension_reason.strip():
+        raise CaseEventError(422, "extension_reason_required", _(
+            "延长时限须写明理由（extension_reason），并告知申请人。"))
+    _record(case, "extend", at, days=data.days, reason="art42_joint" if joint else "art42",
             note=data.approved_by.strip()[:200])
 
 
@@ -517,6 +602,8 @@ def clock_json(case: ApprovalCase) -> dict[str, Any]:
         for entry in clocks.entries(clock):
             if entry.kind == "extend":
                 extensions.append({"days": entry.days, "approved_by": entry.note,
+                                   "joint": entry.reason == "art42_joint",
+                                   "reason": _extension_reason(case),
                                    "at": _iso(entry.at)})
         open_s = next((s for s in specials if s["ended_at"] is None), None)
         suspended_since = open_s["started_at"] if open_s else None
@@ -529,6 +616,15 @@ def clock_json(case: ApprovalCase) -> dict[str, Any]:
     return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
             "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
             "special_procedures": specials, "extensions": extensions}
+
+
+def _extension_reason(case: ApprovalCase) -> str | None:
+    """The reason the department gave for the case's extension (kept in its event)."""
+    body = db.session.scalar(sa.select(CaseEvent.body).where(
+        CaseEvent.case_id == case.id, CaseEvent.type == "extended").order_by(
+        CaseEvent.id.desc()).limit(1))
+    reason = body.get("extension_reason") if isinstance(body, dict) else None
+    return reason if isinstance(reason, str) else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -50,6 +50,9 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
     # time before 受理), and how the case was accepted: on complete materials, by 容缺受理
     # (``tolerated``, the missing report due on ``tolerated_until``) or by 告知承诺 (``pledge``).
     case_no: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # When the department received the application (the ``applied`` event); an owner may
+    # open a case earlier, to prepare (申报准备).  Art. 32's five days run from here.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     correction_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acceptance: Mapped[str | None] = mapped_column(sa.String(16))
@@ -67,8 +70,9 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
             name="state"),
         sa.CheckConstraint("decision is null or decision in ('approved','refused')",
                            name="decision"),
-        sa.CheckConstraint("acceptance is null or acceptance in ('complete','tolerated','pledge')",
-                           name="acceptance"),
+        sa.CheckConstraint(
+            "acceptance is null or acceptance in ('complete','tolerated','pledge','deemed')",
+            name="acceptance"),
     )
 
     @property
@@ -77,11 +81,12 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Suspension(db.Model):  # type: ignore[name-defined,misc]
-    """A suspension (挂起) of a case's clock, with its reason and expected length.
-
-    An intermediary suspension points at the engagement (``engagement_id``): it opens when the
-    engagement's contract is confirmed and closes by itself when the deliverable is accepted.
-    ``notice`` is the written notice to the applicant (行政许可法第四十五条), fixed when issued.
+    """A special procedure (特别程序, 行政许可法第四十五条) suspending a case's clock, with its
+    reason and expected length.  The department opens it (its approval system or its staff);
+    one performed by an engagement points at it (``engagement_id``), its length the
+    engagement's committed days, and ends by itself when the deliverable is accepted.
+    ``notice`` is the written notice to the applicant, fixed when issued.  (Rows with the
+    reasons ``intermediary`` and ``correction`` are older ones, from before the law's order.)
     """
 
     __tablename__ = "suspension"

@@ -1,6 +1,8 @@
-"""What approval cases do when an engagement starts or ends (receivers of domain events,
-connected by ``create_app``): a case waiting for the service is suspended while the agency
-works, and resumes by itself at acceptance or cancellation."""
+"""What approval cases do when an engagement ends (receivers of domain events, connected by
+``create_app``): a special procedure the department linked to it ends by itself at the
+deliverable's acceptance or the engagement's cancellation, and the case's clock runs again.
+An engagement starting changes no case (integration.md §1: the department opens special
+procedures)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,6 @@ def _engagement(event: events.EngagementEvent) -> Engagement:
     if eng is None:
         raise LookupError(f"engagement {event.engagement_id} of {event.name} not found")
     return eng
-
-
-def engagement_started(event: events.EngagementStarted) -> None:
-    ops.engagement_started(_engagement(event))
 
 
 def engagement_accepted(event: events.EngagementAccepted) -> None:

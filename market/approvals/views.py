@@ -1,7 +1,10 @@
 """Approval case pages (办件), the project timeline and the regulator's view of time.
 
-Owners record their cases (open, 受理, suspensions, decision); regulators read everything.
-Another organisation's case or project is a 404.
+A department's staff (部门工作人员) record the events of their department's cases, through
+:mod:`market.approvals.staff` (the case-event API's rules); owners open a case to prepare an
+application (申报准备) and read their cases, clocks and notices but record no event;
+regulators read everything.  Another organisation's case or project, or another department's
+case, is a 404.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,15 +22,16 @@ from wtforms import SelectChoice
 from market import timeutil
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
-from market.approvals import ingest, timeline
+from market.approvals import forms, ingest, staff, timeline
 from market.approvals import operations as ops
-from market.approvals.models import ApprovalCase, Suspension
+from market.approvals.models import ApprovalCase, CaseEvent, Suspension
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.clocks import store as clocks
 from market.clocks.board import urgent
 from market.db import db
 from market.domain.timeline import PRIORITY, Bucket
-from market.engagements.forms import CaseForm, DecideForm, SuspendForm
+from market.engagements.forms import CaseForm
+from market.engagements.models import Engagement, EngagementState
 from market.forms import ActionForm
 from market.selection.models import Project
 from market.templating import service_name
@@ -73,31 +77,48 @@ def case_words() -> dict[str, Any]:
     return {"case_states": CASE_STATES, "bucket_names": BUCKETS}
 
 
+def _staff() -> ingest.Staff | None:
+    if current_role() != Role.DEPARTMENT_STAFF:
+        return None
+    return staff.staff(current_user, require_org())
+
+
+def _require_staff() -> ingest.Staff:
+    who = _staff()
+    if who is None:
+        abort(403)  # a department organisation not (or no longer) linked to its department
+    return who
+
+
 def _visible(public_id: str) -> ApprovalCase:
     case: ApprovalCase | None = db.session.scalar(sa.select(ApprovalCase).where(
         ApprovalCase.public_id == public_id))
     if case is None:
         abort(404)
-    if current_role() != Role.REGULATOR and case.owner_org_id != require_org().id:
-        abort(404)
-    return case
-
-
-def _own(public_id: str) -> ApprovalCase:
-    case = _visible(public_id)
-    if case.owner_org_id != require_org().id:
+    role = current_role()
+    if role == Role.DEPARTMENT_STAFF:
+        who = _staff()
+        if who is None or case.matter.department_id != who.department_id:
+            abort(404)
+    elif role != Role.REGULATOR and case.owner_org_id != require_org().id:
         abort(404)
     return case
 
 
 @bp.route("/approvals/")
-@access("owner", "regulator")
+@access("owner", "regulator", "department")
 def index() -> str:
-    q = sa.select(ApprovalCase).order_by(ApprovalCase.id.desc()).limit(500)
-    if current_role() != Role.REGULATOR:
-        q = q.where(ApprovalCase.owner_org_id == require_org().id)
-    cases = db.session.scalars(q).all()
-    return render_template("approvals/index.html", cases=cases, views={
+    who = _staff()
+    if who is not None:
+        cases = staff.cases(who)
+    elif current_role() == Role.DEPARTMENT_STAFF:
+        cases = []
+    else:
+        q = sa.select(ApprovalCase).order_by(ApprovalCase.id.desc()).limit(500)
+        if current_role() != Role.REGULATOR:
+            q = q.where(ApprovalCase.owner_org_id == require_org().id)
+        cases = list(db.session.scalars(q))
+    return render_template("approvals/index.html", cases=cases, staff=who, views={
         c.id: clocks.view(ops.case_clock(c)) for c in cases if c.clock_id})  # type: ignore[arg-type]
 
 
@@ -130,98 +151,185 @@ def new() -> ResponseReturnValue:
             getattr(form, error.field or "project_id").errors.append(
                 _(error.message, **error.params))
         else:
-            flash(_("办件已建立。受理后审批时限开始计算。"), "success")
+            flash(_("已开始申报准备。审批部门收件、受理后，审批时限开始计算。"), "success")
             return redirect(url_for("approvals.detail", public_id=case.public_id))
         return render_template("approvals/new.html", form=form), 400
     return render_template("approvals/new.html", form=form), 400 if form.errors else 200
 
 
-def _render(case: ApprovalCase, status: int = 200, **forms: Any) -> ResponseReturnValue:
+def _special_form(case: ApprovalCase) -> forms.SpecialForm:
+    """The special-procedure form with the project's engagements still running to link."""
+    special = forms.SpecialForm(prefix="special")
+    special.engagement_id.choices = [SelectChoice("", _("（不由中介服务承担）"))] + [
+        SelectChoice(e.public_id, f"{e.public_id} {service_name(e.service_type)} · "
+                     f"{e.agency.name}")
+        for e in db.session.scalars(sa.select(Engagement).where(
+            Engagement.project_id == case.project_id,
+            Engagement.state.notin_((EngagementState.ACCEPTED.value,
+                                     EngagementState.CANCELLED.value))).order_by(Engagement.id))]
+    return special
+
+
+def _staff_forms(case: ApprovalCase) -> dict[str, Any]:
+    return {"accept_form": forms.AcceptForm(prefix="accept"), "special_form": _special_form(case),
+            "extend_form": forms.ExtendForm(prefix="extend"),
+            "outcome_form": forms.OutcomeForm(prefix="outcome")}
+
+
+def _render(case: ApprovalCase, status: int = 200, **given: Any) -> ResponseReturnValue:
     clock = ops.case_clock(case)
-    defaults = {"suspend_form": SuspendForm(), "decide_form": DecideForm()}
-    defaults.update(forms)
+    who = _staff()
+    staff_forms = _staff_forms(case) if who is not None else {}
+    staff_forms.update(given)
+    events = db.session.scalars(sa.select(CaseEvent).where(
+        CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
     return render_template(
         "approvals/detail.html", case=case, view=clocks.view(clock) if clock else None,
         blocking=ops.blocking(case), suspension=ops.open_suspension(case),
-        mine=case.owner_org_id == require_org().id, **defaults), status
+        window=ingest.correction_window(case), now=timeutil.now(), staff=who,
+        events=events, missing=ingest.missing_preconditions(case)
+        if case.state == "preparing" else [],
+        special_words=forms.SPECIAL_REASON_WORDS, event_words=EVENT_WORDS,
+        **staff_forms), status
 
 
 @bp.route("/approvals/<public_id>")
-@access("owner", "regulator")
+@access("owner", "regulator", "department")
 def detail(public_id: str) -> ResponseReturnValue:
     return _render(_visible(public_id))
 
 
-def _act(case: ApprovalCase, fn: Any, message: str, form: Any = None,
-         name: str = "") -> ResponseReturnValue:
-    try:
-        fn()
-    except ops.ApprovalError as error:
-        text = _(error.message, **error.params)
-        field = getattr(form, error.field or "", None) if form is not None else None
-        if field is not None:
-            field.errors = [*field.errors, text]
+@bp.route("/approvals/receive", methods=["GET", "POST"])
+@access("department")
+def receive() -> ResponseReturnValue:
+    """Staff: record an application the department received (收件)."""
+    who = _require_staff()
+    form = forms.ApplicationForm()
+    form.matter_id.choices = [SelectChoice(m.id, m.name)
+                              for m in staff.matters(who)]
+    if request.method == "GET":
+        form.project_code.data = form.project_code.data or request.args.get("project", "")[:32]
+    if form.validate_on_submit():
+        matter = db.session.get(ApprovalMatter, form.matter_id.data)
+        if matter is None:  # pragma: no cover - the choices hold only existing matters
+            abort(400)
+        try:
+            case = staff.receive_application(who, form.project_code.data or "", matter,
+                                             form.case_no.data)
+        except ingest.CaseEventError as error:
+            _show(form, error)
         else:
-            flash(text, "error")
-        return _render(case, 400, **({name: form} if form is not None else {}))
-    flash(message, "success")
+            flash(_("已登记收件。请在五个工作日内受理或一次告知需补正的全部内容。"), "success")
+            return redirect(url_for("approvals.detail", public_id=case.public_id))
+    return render_template("approvals/receive.html", form=form,
+                           department=staff.department(who)), 400 if form.errors else 200
+
+
+# Where each refusal of the rules belongs on the staff's forms.
+_FIELD_OF = {
+    "unknown_project": "project_code", "case_exists": "case_no", "already_accepted": "mode",
+    "precondition_missing": "mode", "in_correction": "mode",
+    "expected_days_required": "expected_days", "reason_required": "reason",
+    "unknown_engagement": "engagement_id", "engagement_finished": "engagement_id",
+    "extension_too_long": "days", "approved_by_required": "approved_by",
+    "extension_reason_required": "extension_reason", "outcome_required": "outcome",
+}
+
+
+def _show(form: Any, error: ingest.CaseEventError) -> None:
+    """The refusal next to its field (in the user's language: ingest translated it), or on
+    top of the page; what the staff member typed stays."""
+    field = getattr(form, _FIELD_OF.get(error.code, ""), None) if form is not None else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _event_fields(kind: str, case: ApprovalCase) -> tuple[Any, str | None, dict[str, Any]]:
+    """The submitted form of one kind of staff event, with the event's type and fields; the
+    type is None when the form does not validate (its errors are on it)."""
+    if kind == "accept":
+        accept = forms.AcceptForm(prefix="accept")
+        if not accept.validate_on_submit():
+            return accept, None, {}
+        mode = accept.mode.data or ""
+        return accept, mode, {"expected_days": accept.expected_days.data
+                              if mode == "tolerated_acceptance" else None}
+    if kind == "special":
+        special = _special_form(case)
+        if not special.validate_on_submit():
+            return special, None, {}
+        linked = special.engagement_id.data or None
+        return special, "special_procedure_started", {
+            "reason": special.reason.data, "engagement_id": linked,
+            "expected_days": None if linked else special.expected_days.data}
+    if kind == "extend":
+        extend = forms.ExtendForm(prefix="extend")
+        if not extend.validate_on_submit():
+            return extend, None, {}
+        return extend, "extended", {"days": extend.days.data, "joint": bool(extend.joint.data),
+                                    "approved_by": extend.approved_by.data,
+                                    "extension_reason": extend.extension_reason.data}
+    if kind == "decide":
+        outcome = forms.OutcomeForm(prefix="outcome")
+        if not outcome.validate_on_submit():
+            return outcome, None, {}
+        return outcome, "decided", {"outcome": outcome.outcome.data}
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return None, SIMPLE_EVENTS[kind], {}
+
+
+EVENT_WORDS = {
+    "applied": _l("收件"), "returned_for_correction": _l("一次告知补正"),
+    "resubmitted": _l("申请人补正"), "accepted": _l("受理"),
+    "tolerated_acceptance": _l("容缺受理"), "pledge_acceptance": _l("告知承诺受理"),
+    "special_procedure_started": _l("特别程序开始"), "special_procedure_ended": _l("特别程序结束"),
+    "extended": _l("延长审批时限"), "decided": _l("办结"), "withdrawn": _l("撤回"),
+}
+SIMPLE_EVENTS = {"return": "returned_for_correction", "resubmit": "resubmitted",
+                 "resume": "special_procedure_ended", "withdraw": "withdrawn"}
+EVENT_FORMS = {"accept": "accept_form", "special": "special_form", "extend": "extend_form",
+               "decide": "outcome_form"}
+DONE = {
+    "returned_for_correction": _l("已一次告知需补正的全部内容；补正期间不计入审批时限。"),
+    "resubmitted": _l("已登记补正材料。"),
+    "accepted": _l("已受理，审批时限开始计算。"),
+    "tolerated_acceptance": _l("已容缺受理，审批时限开始计算。"),
+    "pledge_acceptance": _l("已告知承诺受理，审批时限开始计算。"),
+    "special_procedure_started": _l("特别程序已开始，已生成书面告知。"),
+    "special_procedure_ended": _l("特别程序已结束，审批时限恢复计算。"),
+    "extended": _l("已延长审批时限。"),
+    "decided": _l("已办结。"),
+    "withdrawn": _l("办件已撤回。"),
+}
+
+
+@bp.route("/approvals/<public_id>/events/<kind>", methods=["POST"])
+@access("department")
+def record_event(public_id: str, kind: str) -> ResponseReturnValue:
+    """Staff: record one event of a case of the department (补正, 受理, 特别程序, 恢复, 延长,
+    办结, 撤回), with the case-event API's rules."""
+    if kind not in EVENT_FORMS and kind not in SIMPLE_EVENTS:
+        abort(404)
+    case = _visible(public_id)
+    who = _require_staff()
+    form, event_type, fields = _event_fields(kind, case)
+    given = {EVENT_FORMS[kind]: form} if kind in EVENT_FORMS else {}
+    if event_type is None:
+        return _render(case, 400, **given)
+    try:
+        staff.record(who, case, event_type, **fields)
+    except ingest.CaseEventError as error:
+        _show(form, error)
+        return _render(case, 400, **given)
+    flash(str(DONE[event_type]), "success")
     return redirect(url_for("approvals.detail", public_id=case.public_id))
 
 
-@bp.route("/approvals/<public_id>/accept", methods=["POST"])
-@access("owner")
-def accept(public_id: str) -> ResponseReturnValue:
-    case = _own(public_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _act(case, lambda: ops.accept_case(case, current_user),
-                _("已登记受理，审批时限开始计算。"))
-
-
-@bp.route("/approvals/<public_id>/suspend", methods=["POST"])
-@access("owner")
-def suspend(public_id: str) -> ResponseReturnValue:
-    case = _own(public_id)
-    form = SuspendForm()
-    if not form.validate_on_submit():
-        return _render(case, 400, suspend_form=form)
-    return _act(case, lambda: ops.suspend(case, current_user, form.reason.data or "",
-                                          form.expected_days.data or 0, form.note.data or ""),
-                _("办件已挂起，已生成书面告知。"), form, "suspend_form")
-
-
-@bp.route("/approvals/<public_id>/resume", methods=["POST"])
-@access("owner")
-def resume(public_id: str) -> ResponseReturnValue:
-    case = _own(public_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _act(case, lambda: ops.resume(case, current_user), _("审批时限恢复计算。"))
-
-
-@bp.route("/approvals/<public_id>/decide", methods=["POST"])
-@access("owner")
-def decide(public_id: str) -> ResponseReturnValue:
-    case = _own(public_id)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        return _render(case, 400, decide_form=form)
-    return _act(case, lambda: ops.decide(case, current_user, form.decision.data or "",
-                                         form.note.data or ""),
-                _("办件已办结。"), form, "decide_form")
-
-
-@bp.route("/approvals/<public_id>/withdraw", methods=["POST"])
-@access("owner")
-def withdraw(public_id: str) -> ResponseReturnValue:
-    case = _own(public_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return _act(case, lambda: ops.withdraw(case, current_user), _("办件已撤回。"))
-
-
 @bp.route("/approvals/suspensions/<int:suspension_id>/notice")
-@access("owner", "regulator")
+@access("owner", "regulator", "department")
 def notice(suspension_id: str) -> str:
     s = db.session.get(Suspension, suspension_id)
     if s is None:

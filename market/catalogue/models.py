@@ -40,6 +40,10 @@ class Department(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # The department's organisation (kind ``department``), whose members are its staff
+    # (部门工作人员); created when the operator first invites one.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"),
+                                                        unique=True)
 
     def __str__(self) -> str:
         return self.name

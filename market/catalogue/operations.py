@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind
+from market.accounts.operations import create_organisation
 from market.catalogue.models import (
     ApprovalMatter,
     Department,
@@ -213,3 +214,27 @@ def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
             "statutory_days": row.statutory_days, "committed_days": row.committed_days,
             "service_types": {t.code: needs.get((row.id, t.id), Need.PRECONDITION.value)
                               for t in row.service_types}}
+
+
+def department_organisation(department: Department) -> Organisation:
+    """Operator: the organisation of ``department`` (kind ``department``) whose members are its
+    staff (部门工作人员); created and linked the first time it is needed.  Named after the
+    department with 审批部门 added: the same body is often a regulator organisation too (the
+    industry regulator of a service type), and organisation names are unique."""
+    if department.organisation_id is not None:
+        org = db.session.get(Organisation, department.organisation_id)
+        if org is not None:
+            return org
+    org = create_organisation(OrgKind.DEPARTMENT, f"{department.name}（审批部门）")
+    department.organisation_id = org.id
+    db.session.flush()
+    audit.record("operator:department:organisation", department.code,
+                 {"organisation": org.public_id})
+    return org
+
+
+def department_of(org: Organisation | None) -> Department | None:
+    """The department whose staff act for ``org`` (None for any other organisation)."""
+    if org is None or org.kind != OrgKind.DEPARTMENT.value:
+        return None
+    return db.session.scalar(sa.select(Department).where(Department.organisation_id == org.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from market.forms import Form
@@ -49,20 +49,3 @@ class CancelForm(Form):
 class CaseForm(Form):
     project_id = SelectField(_l("项目"), coerce=int, validators=[InputRequired(_REQUIRED)])
     matter_id = SelectField(_l("审批事项"), coerce=int, validators=[InputRequired(_REQUIRED)])
-
-
-class SuspendForm(Form):
-    reason = SelectField(_l("挂起原因"), choices=[
-        SelectChoice("expert_review", _l("专家评审")),
-        SelectChoice("correction", _l("申请人补正")),
-        SelectChoice("hearing", _l("听证"))], validators=[DataRequired(_REQUIRED)])
-    expected_days = IntegerField(_l("预计时长（工作日）"), validators=[
-        InputRequired(_WHOLE), NumberRange(1, 250, _WHOLE)])
-    note = StringField(_l("说明"), validators=[Length(max=500)])
-
-
-class DecideForm(Form):
-    decision = SelectField(_l("审批结果"), choices=[
-        SelectChoice("approved", _l("准予许可")), SelectChoice("refused", _l("不予许可"))],
-        validators=[DataRequired(_REQUIRED)])
-    note = StringField(_l("说明"), validators=[Length(max=500)])

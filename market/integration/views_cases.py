@@ -53,10 +53,17 @@ class CaseEventIn:
                                            "are the expected length; it ends when the "
                                            "deliverable is accepted)", max_length=32,
                                            pattern=CODE)
-    days: int | None = body_field(None, "extended: working days (Art. 42: at most 10)",
-                                  minimum=1, maximum=ingest.MAX_JOINT_EXTENSION_DAYS)
+    days: int | None = body_field(None, "extended: working days (Art. 42: at most 10, 15 "
+                                  "when joint)", minimum=1,
+                                  maximum=ingest.MAX_JOINT_EXTENSION_DAYS)
     approved_by: str | None = body_field(None, "extended: the official who approved it "
-                                         "(本行政机关负责人)", max_length=100)
+                                         "(本行政机关负责人; when joint, 本级人民政府负责人)",
+                                         max_length=100)
+    joint: bool | None = body_field(None, "extended: the case is handled jointly "
+                                    "(统一办理、联合办理、集中办理, Art. 26 and 42)")
+    extension_reason: str | None = body_field(None, "extended: the reason, told to the "
+                                              "applicant (required)",
+                                              max_length=ingest.MAX_REASON_LENGTH)
     outcome: str | None = body_field(None, "decided: the decision",
                                      enum=("approved", "refused"))
 
@@ -79,6 +86,9 @@ class ExtensionOut:
 
     days: int
     approved_by: str
+    joint: bool = field(metadata=_d("joint handling (联合办理): up to 15 days, approved by the "
+                                    "head of the people's government at that level"))
+    reason: str | None = field(metadata=_d("the reason told to the applicant"))
     at: datetime
 
 

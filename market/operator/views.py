@@ -1,5 +1,5 @@
-"""The operator's account pages: regulators by invitation, and the queue of owners to activate
-(运营：监管账户、业主单位核验)."""
+"""The operator's account pages: regulators and departments' staff by invitation, and the
+queue of owners to activate (运营：监管账户、部门工作人员、业主单位核验)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 from market.accounts import activation, invitations
 from market.accounts import operations as ops
 from market.accounts.auth import access
-from market.accounts.forms import RefuseOwnerForm, RegulatorForm
-from market.accounts.models import Invitation, Membership, Organisation, OrgKind
+from market.accounts.forms import DepartmentStaffForm, RefuseOwnerForm, RegulatorForm
+from market.accounts.models import Invitation, Membership, Organisation, OrgKind, Role
 from market.accounts.views_members import invitation_link, mail_after_commit
+from market.catalogue.models import Department
+from market.catalogue.operations import department_organisation
 from market.db import db
 from market.forms import ActionForm, show_error
 
@@ -54,7 +56,8 @@ def regulators() -> ResponseReturnValue:
 @access(OrgKind.OPERATOR)
 def revoke_invitation(invitation_id: int) -> Response:
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.organisation.kind != OrgKind.REGULATOR.value:
+    kinds = (OrgKind.REGULATOR.value, OrgKind.DEPARTMENT.value)
+    if invitation is None or invitation.organisation.kind not in kinds:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
@@ -63,7 +66,44 @@ def revoke_invitation(invitation_id: int) -> Response:
             flash(_(error.message), "error")
         else:
             flash(_("邀请已撤回，链接不再有效。"), "success")
+    if invitation.organisation.kind == OrgKind.DEPARTMENT.value:
+        return redirect(url_for("operator.department_staff"))
     return redirect(url_for("operator.regulators"))
+
+
+@bp.route("/department-staff", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def department_staff() -> ResponseReturnValue:
+    """The departments' staff (部门工作人员), who record the cases of their department's
+    matters where no approval system is linked; invited by the operator."""
+    form = DepartmentStaffForm()
+    depts = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
+    form.department_id.choices = [(d.id, d.name) for d in depts]
+    if form.validate_on_submit():
+        dept = db.session.get(Department, form.department_id.data)
+        if dept is None:  # pragma: no cover - the choices hold only existing departments
+            abort(400)
+        try:
+            invitation = invitations.invite(department_organisation(dept),
+                                            email=form.email.data or "",
+                                            role=Role.DEPARTMENT_STAFF, inviter=current_user)
+        except ops.AccountError as error:
+            show_error(form, error)
+        else:
+            mail_after_commit(invitation)
+            flash(_("已向 %(email)s 发出部门工作人员邀请。对方接受后即可登记%(dept)s的办件。",
+                    email=invitation.email, dept=dept.name), "success")
+            return redirect(url_for("operator.department_staff"))
+    rows = db.session.execute(
+        sa.select(Membership, Organisation, Department)
+        .join(Organisation, Membership.organisation_id == Organisation.id)
+        .join(Department, Department.organisation_id == Organisation.id)
+        .order_by(Department.name, Membership.id)
+    ).all()
+    pending = [(i, invitation_link(i), invitations.is_open(i))
+               for i in invitations.pending_for_kind(OrgKind.DEPARTMENT)]
+    return render_template("operator/department_staff.html", form=form, rows=rows,
+                           pending=pending), 400 if form.errors else 200
 
 
 def _owner_queue(refuse_forms: dict[int, RefuseOwnerForm] | None = None) -> str:

@@ -220,7 +220,7 @@ def test_oversight_and_parties_do_not_mix(app: Flask) -> None:
     link = link_for(c, regulator.email)
     reg = logged_in(app, regulator)
     r = reg.post(link + "/accept", data={"csrf_token": csrf_token(reg, link)})
-    assert "监管或运营账户不能同时是项目业主或中介机构的成员" in reg.get(
+    assert "监管、运营或审批部门的账户不能同时是项目业主或中介机构的成员" in reg.get(
         r.headers["Location"]).get_data(as_text=True)
     assert memberships(app, regulator.user_id) == {regulator.org_id}
 

@@ -1,5 +1,8 @@
-"""Approval cases by hand: acceptance starts the clock, a correction suspension with its notice,
-resume, decision; another owner sees nothing; unsafe archives are refused."""
+"""Approval cases recorded by the department's staff (部门工作人员) in the law's order, through
+the case-event API's rules: 收件, 补正, 受理 refused without the acceptance condition's report
+and accepted with it, a special procedure linked to an engagement that ends at the
+deliverable's acceptance, an Art. 42 extension, the decision.  Owners read, never write;
+another department's staff get 404 and change nothing; unsafe archives are refused."""
 
 from __future__ import annotations
 
@@ -8,58 +11,251 @@ import zipfile
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 
 from market import timeutil
-from market.approvals.models import ApprovalCase
-from market.clocks import store as clocks
-from market.clocks.models import Clock
+from market.accounts.audit import AuditEvent
+from market.approvals.models import ApprovalCase, CaseEvent, Suspension
+from market.catalogue import operations as catalogue_ops
+from market.catalogue.models import (
+    ApprovalMatter,
+    Department,
+    ServiceType,
+    approval_matter_service_type,
+)
 from market.db import db
-from tests.conftest import create_person, login
-from tests.engagements.conftest import engagement_id_of, make_award, make_matter, post
+from market.engagements.models import Engagement
+from tests.conftest import Person, create_person, login
+from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.selection.conftest import START, City
 
+DAY = timedelta(days=1)
 
-def test_case_by_hand(city: City) -> None:
+
+def _department_of(app: Flask, who: Person) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Department.id).where(
+            Department.organisation_id == who.org_id))
+
+
+def make_staffed_matter(app: Flask, staff: Person, committed: int = 20) -> int:
+    """A matter of ``staff``'s department: the EIA report is an acceptance condition, testing
+    (TEST) is needed during review."""
+    with app.app_context():
+        test = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == "TEST"))
+        if test is None:
+            test = ServiceType(code="TEST", name="检测", name_en="Testing",
+                               qualification_types=[], practitioner_types=[])
+            db.session.add(test)
+            db.session.flush()
+        eia = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == "EIA"))
+        m = ApprovalMatter(code=f"M-STAFF-{staff.org_id}", name="建设项目环境影响评价文件审批",
+                           department_id=_department_of(app, staff), statutory_days=60,
+                           committed_days=committed)
+        db.session.add(m)
+        db.session.flush()
+        db.session.execute(approval_matter_service_type.insert(), [
+            {"approval_matter_id": m.id, "service_type_id": eia.id, "need": "precondition"},
+            {"approval_matter_id": m.id, "service_type_id": test.id, "need": "in_process"}])
+        db.session.commit()
+        return m.id
+
+
+def _project_of(app: Flask, eid: str) -> tuple[int, str]:
+    with app.app_context():
+        eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == eid))
+        return eng.project_id, eng.project.code
+
+
+def _deliver_and_accept(city: City, eid: str, at: object) -> None:
+    owner, agency = city.client(city.owner), city.client(city.agencies[0])
+    page = f"/engagements/{eid}"
+    with timeutil.frozen(at):  # type: ignore[arg-type]
+        assert post(agency, page + "/deliverables", file=(PDF, "报告.pdf")).status_code == 302
+        assert post(owner, page + "/accept").status_code == 302
+
+
+def _sign(city: City, eid: str) -> None:
+    owner, agency = city.client(city.owner), city.client(city.agencies[0])
+    page = f"/engagements/{eid}"
+    assert post(owner, page + "/contract", file=(PDF, "合同.pdf")).status_code == 302
+    assert post(agency, page + "/contract/confirm").status_code == 302
+
+
+def _case(app: Flask) -> ApprovalCase:
+    return db.session.scalar(sa.select(ApprovalCase))
+
+
+def _changes(app: Flask) -> tuple[int, int, int]:
+    with app.app_context():
+        return (db.session.scalar(sa.select(sa.func.count(CaseEvent.id))),
+                db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
+                db.session.scalar(sa.select(sa.func.count(Suspension.id))))
+
+
+def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
     app = city.app
-    matter_id = make_matter(app, committed=5)
-    award_id = make_award(app, city)
+    staff_p = create_person(app, "department_staff")
+    other_p = create_person(app, "department_staff")  # another department
+    matter_id = make_staffed_matter(app, staff_p)
+    staff, other = app.test_client(), app.test_client()
+    assert login(staff, staff_p.email).status_code == 302
+    assert login(other, other_p.email).status_code == 302
     owner = city.client(city.owner)
     with timeutil.frozen(START):
-        eid = engagement_id_of(app, award_id)
-        with app.app_context():
-            from market.engagements.models import Engagement
-
-            project_id = db.session.scalar(sa.select(Engagement.project_id).where(
-                Engagement.public_id == eid))
-        r = post(owner, "/approvals/new", {"project_id": project_id, "matter_id": matter_id})
-        case_page = r.headers["Location"]
-        r = post(owner, "/approvals/new", {"project_id": project_id, "matter_id": matter_id})
-        assert r.status_code == 400 and "在办办件" in r.get_data(as_text=True)
-        assert post(owner, case_page + "/accept").status_code == 302
-        assert "尚未委托" not in owner.get(case_page).get_data(as_text=True)  # engaged, signing
-        r = post(owner, case_page + "/suspend", {"reason": "correction", "expected_days": "0"})
+        eia = engagement_id_of(app, make_award(app, city, service_days=5))
+        project_id, code = _project_of(app, eia)
+        test = engagement_id_of(app, make_award(app, city, service_days=4, code="TEST",
+                                                project_id=project_id))
+        # The department receives the application; a wrong project code is refused at its field.
+        r = post(staff, "/approvals/receive", {"project_code": "2026-000000-00-00-000000",
+                                               "matter_id": matter_id})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "project_code" in html
+        assert 'value="2026-000000-00-00-000000"' in html
+        r = post(staff, "/approvals/receive", {"project_code": code, "matter_id": matter_id,
+                                               "case_no": "SP-T-0001"})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        page = r.headers["Location"]
+        action = page + "/events/"
+        # Owners read the case and record nothing; another department sees nothing.
+        html = owner.get(page).get_data(as_text=True)
+        assert "SP-T-0001" in html and "/events/" not in html and 'data-test="read-only"' in html
+        assert post(owner, action + "accept", {"accept-mode": "pledge_acceptance"}
+                    ).status_code == 403
+        before = _changes(app)
+        assert other.get(page).status_code == 404
+        assert post(other, action + "accept", {"accept-mode": "pledge_acceptance"}
+                    ).status_code == 404
+        assert post(other, action + "withdraw").status_code == 404
+        assert _changes(app) == before
+        assert "SP-T-0001" not in other.get("/approvals/").get_data(as_text=True)
+        # 补正: owner time before 受理.
+        assert post(staff, action + "return").status_code == 302
+        r = post(staff, action + "accept", {"accept-mode": "accepted"})
+        assert r.status_code == 400 and "补正中" in r.get_data(as_text=True)
+    with timeutil.frozen(START + 2 * DAY):
+        assert post(staff, action + "resubmit").status_code == 302
+        # 受理 without the acceptance condition's report: refused next to the field.
+        before = _changes(app)
+        r = post(staff, action + "accept", {"accept-mode": "accepted"})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "EIA" in html and "accept-mode-msg" in html
+        r = post(staff, action + "accept", {"accept-mode": "tolerated_acceptance"})
+        assert r.status_code == 400 and "expected_days" in r.get_data(as_text=True)
+        r = post(staff, action + "accept", {"accept-mode": "nonsense"})
         assert r.status_code == 400
-    with timeutil.frozen(START + timedelta(days=1)):
-        assert post(owner, case_page + "/suspend", {"reason": "correction",
-                                                    "expected_days": "3"}).status_code == 302
-        html = owner.get(case_page).get_data(as_text=True)
-        assert "申请人补正" in html
-    with timeutil.frozen(START + timedelta(days=3)):
-        assert post(owner, case_page + "/resume").status_code == 302
-    with timeutil.frozen(START + timedelta(days=7)):  # Monday: 5 committed days, 2 suspended
+        assert _changes(app) == before
         with app.app_context():
-            case = db.session.scalar(sa.select(ApprovalCase))
-            v = clocks.view(db.session.get(Clock, case.clock_id))
-            assert (v.used, v.paused_days, v.state) == (3, 2, "warning")
-            s_id = case.suspensions[0].id
-        notice = owner.get(f"/approvals/suspensions/{s_id}/notice").get_data(as_text=True)
-        assert "申请人补正材料" in notice and "第四十五条" in notice
-        assert post(owner, case_page + "/decide", {"decision": "approved"}).status_code == 302
-    stranger = app.test_client()
-    other = create_person(app, "owner_admin")
-    assert login(stranger, other.email).status_code == 302
-    assert stranger.get(case_page).status_code == 404
-    assert stranger.get(f"/engagements/{eid}").status_code == 404
+            assert _case(app).state == "preparing"
+        _sign(city, eia)
+        _sign(city, test)  # an in-process service starting suspends nothing
+        with app.app_context():
+            assert _case(app).state == "preparing"
+            assert db.session.scalar(sa.select(sa.func.count(Suspension.id))) == 0
+    _deliver_and_accept(city, eia, START + 3 * DAY)
+    with timeutil.frozen(START + 4 * DAY):  # Fri 03-06
+        assert post(staff, action + "accept", {"accept-mode": "accepted"}).status_code == 302
+        with app.app_context():
+            case = _case(app)
+            assert (case.state, case.acceptance) == ("accepted", "complete")
+        # A special procedure linked to the testing engagement: its committed days.
+        r = post(staff, action + "special", {"special-reason": "nonsense",
+                                             "special-engagement_id": test})
+        assert r.status_code == 400
+        r = post(staff, action + "special", {"special-reason": "testing",
+                                             "special-engagement_id": "EG-999999"})
+        assert r.status_code == 400 and "special-engagement_id-msg" in r.get_data(as_text=True)
+        r = post(staff, action + "special", {"special-reason": "testing",
+                                             "special-engagement_id": test})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        with app.app_context():
+            case = _case(app)
+            s = db.session.scalar(sa.select(Suspension))
+            assert case.state == "suspended" and s.expected_days == 4
+            assert "检测" in s.notice and "第四十五条" in s.notice
+            department = db.session.get(Department, case.matter.department_id)
+            assert department.name in s.notice
+            s_id = s.id
+        assert "第四十五条" in owner.get(f"/approvals/suspensions/{s_id}/notice").get_data(
+            as_text=True)
+        assert other.get(f"/approvals/suspensions/{s_id}/notice").status_code == 404
+    # The deliverable accepted: the special procedure ends by itself.
+    _deliver_and_accept(city, test, START + 7 * DAY)
+    with timeutil.frozen(START + 8 * DAY):
+        with app.app_context():
+            case = _case(app)
+            s = db.session.scalar(sa.select(Suspension))
+            assert case.state == "running" and s.ended_by == "acceptance"
+        # Art. 42: 10 days for one department, 15 when joint; the official and the reason.
+        ext = {"extend-days": "11", "extend-approved_by": "张局长",
+               "extend-extension_reason": "需现场核查"}
+        r = post(staff, action + "extend", ext)
+        assert r.status_code == 400 and "extend-days-msg" in r.get_data(as_text=True)
+        assert 'value="需现场核查"' in r.get_data(as_text=True)
+        r = post(staff, action + "extend", {**ext, "extend-days": "10",
+                                            "extend-extension_reason": ""})
+        assert r.status_code == 400 and "extend-extension_reason-msg" in r.get_data(as_text=True)
+        assert post(staff, action + "extend", {**ext, "extend-days": "15",
+                                               "extend-joint": "y",
+                                               "extend-approved_by": "李副市长"}
+                    ).status_code == 302
+        r = post(staff, action + "extend", {**ext, "extend-days": "1"})
+        assert r.status_code == 400  # one extension per case
+        html = owner.get(page).get_data(as_text=True)
+        assert "李副市长" in html and "需现场核查" in html
+        r = post(staff, action + "decide", {"outcome-outcome": "maybe"})
+        assert r.status_code == 400
+        assert post(staff, action + "decide", {"outcome-outcome": "approved"}).status_code == 302
+        assert post(staff, action + "nonsense").status_code == 404
+    with app.app_context():
+        case = _case(app)
+        assert (case.state, case.decision) == ("decided", "approved")
+        tags = [t for t in db.session.scalars(sa.select(AuditEvent.tag).where(
+            AuditEvent.tag.like("staff:case:%")).order_by(AuditEvent.id))]
+        assert tags == [f"staff:case:{t}" for t in (
+            "applied", "returned_for_correction", "resubmitted", "accepted",
+            "special_procedure_started", "extended", "decided")]
+        users = set(db.session.scalars(sa.select(CaseEvent.user_id)))
+        assert users == {staff_p.user_id}
+
+
+def test_operator_invites_department_staff(city: City) -> None:
+    app = city.app
+    with app.app_context():
+        dept = catalogue_ops.department_named("云川市自然资源和规划局", "YC-ZRZYJ")
+        db.session.commit()
+        dept_id = dept.id
+    operator = city.client(city.operator)
+    assert operator.get("/operator/department-staff").status_code == 200
+    r = post(operator, "/operator/department-staff", {"department_id": dept_id,
+                                                 "email": "not-an-email"})
+    assert r.status_code == 400 and 'value="not-an-email"' in r.get_data(as_text=True)
+    r = post(operator, "/operator/department-staff", {"department_id": dept_id,
+                                                 "email": "window1@test.example.cn"})
+    assert r.status_code == 302
+    html = operator.get("/operator/department-staff").get_data(as_text=True)
+    assert "window1@test.example.cn" in html
+    with app.app_context():
+        from market.accounts.models import Invitation, Organisation
+
+        inv = db.session.scalar(sa.select(Invitation))
+        org = db.session.get(Organisation, inv.organisation_id)
+        assert (inv.role, org.kind) == ("department_staff", "department")
+        assert db.session.get(Department, dept_id).organisation_id == org.id
+        # An owner cannot also be a department's staff member.
+        from market.accounts import invitations
+        from market.accounts.models import User
+
+        owner_user = db.session.get(User, city.owner.user_id)
+        inv.email = owner_user.email
+        try:
+            invitations.accept(inv, owner_user)
+        except invitations.AccountError as error:
+            assert "审批部门" in error.message
+        else:  # pragma: no cover
+            raise AssertionError("an owner took a department's role")
+        db.session.rollback()
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:

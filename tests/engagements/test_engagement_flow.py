@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.accounts.audit import AuditEvent
+from market.approvals.ingest import missing_preconditions
 from market.approvals.models import ApprovalCase, Suspension
 from market.clocks import store as clocks
 from market.clocks.models import Clock
@@ -45,11 +46,9 @@ def test_award_to_acceptance_with_linked_case(city: City) -> None:
         with app.app_context():
             project = _eng(app, eid).project.public_id
             project_id = _eng(app, eid).project_id
-        # the owner opens and records the acceptance (受理) of the approval case
+        # the owner prepares the application (申报准备); the department has not received it
         r = post(owner, "/approvals/new", {"project_id": project_id, "matter_id": matter_id})
         assert r.status_code == 302, r.get_data(as_text=True)
-        case_page = r.headers["Location"]
-        assert post(owner, case_page + "/accept").status_code == 302
         # contract: the owner uploads, the owner cannot confirm its own, the agency confirms
         assert post(owner, page + "/contract", file=(PDF, "合同.pdf")).status_code == 302
         r = post(owner, page + "/contract/confirm")
@@ -58,13 +57,11 @@ def test_award_to_acceptance_with_linked_case(city: City) -> None:
     with app.app_context():
         eng = _eng(app, eid)
         assert eng.state == "in_service"
+        # The report is an acceptance condition: it is made while the case is prepared; the
+        # engagement starting suspends nothing (the old order accepted, then suspended).
         case = db.session.scalar(sa.select(ApprovalCase))
-        assert case.state == "suspended"
-        s = db.session.scalar(sa.select(Suspension))
-        assert s.engagement_id == eng.id and s.expected_days == 10
-        assert s.expected_end == date(2026, 3, 16)
-        assert "承诺服务时限为 10 个工作日" in s.notice and "2026-03-16" in s.notice
-        assert "第四十五条" in s.notice
+        assert case.state == "preparing" and case.clock_id is None
+        assert db.session.scalar(sa.select(sa.func.count(Suspension.id))) == 0
 
     with timeutil.frozen(START + 2 * DAY):  # Wed: the agency asks for materials
         r = post(agency, page + "/materials", {"what": ""})
@@ -108,34 +105,23 @@ def test_award_to_acceptance_with_linked_case(city: City) -> None:
         versions = db.session.scalars(sa.select(Deliverable).order_by(Deliverable.version)).all()
         assert [d.decision for d in versions] == ["returned", "accepted"]
         assert all(path_for(d.sha256).exists() for d in versions)
+        # the acceptance condition is met: the department may now accept the case
         case = db.session.scalar(sa.select(ApprovalCase))
-        assert case.state == "running"  # resumed by itself
-        s = db.session.scalar(sa.select(Suspension))
-        assert s.ended_by == "acceptance"
-        case_view = clocks.view(db.session.get(Clock, case.clock_id), START + 14 * DAY)
-        assert case_view.used == 0 and case_view.paused_days == 10
+        assert case.state == "preparing" and missing_preconditions(case) == []
         tags = set(db.session.scalars(sa.select(AuditEvent.tag)))
         assert {"owner:contract:upload", "agency:contract:confirm", "agency:materials:ask",
                 "owner:materials:answer", "agency:deliverable:submit", "owner:deliverable:return",
-                "owner:deliverable:accept", "system:case:suspend", "system:case:resume",
-                "billing:engagement:accepted"} <= tags
+                "owner:deliverable:accept", "billing:engagement:accepted"} <= tags
+        assert not {"system:case:suspend", "system:case:resume"} & tags
         from market.agencies.models import AgencyProfile
 
         profile = db.session.get(AgencyProfile, city.agencies[0].org_id)
         if profile is not None:
             assert profile.orders == 1 and profile.on_time_rate_bp == 10_000
-    # the timeline's span is the case's 10 days, all in the special procedure the engagement
-    # performs (it outranks the service's own days and the owner's waits), none approval
+    # the project's timeline page (its split of pre-acceptance time is the timeline's tests')
     with timeutil.frozen(START + 14 * DAY):
-        with app.app_context():
-            from market.approvals.timeline import project_split
-
-            split = project_split(project_id, START + 14 * DAY)
-            assert {k: v for k, v in split.days.items() if v} == {"special_intermediary": 10}
-            # the agency's own service days: 6 within its commitment (4 were the owner's)
-            assert split.by_agency[city.agencies[0].org_id] == [6, 0]
         html = owner.get(f"/projects/{project}/timeline").get_data(as_text=True)
-        assert "<svg" in html and "中介服务" in html
+        assert "<svg" in html
         assert other_agency.get(f"/projects/{project}/timeline").status_code == 403
         regulator = city.client(city.regulator)
         assert regulator.get(f"/projects/{project}/timeline").status_code == 200

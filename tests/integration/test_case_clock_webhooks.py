@@ -92,7 +92,7 @@ def test_the_tick_announces_a_case_clock_once_per_state_and_due_date(any_app: Fl
 
     # An extension moves the due date: the clock's warning and lateness are news again, once.
     late = day
-    clock = send("extended", late, days=5, approved_by="张局长")
+    clock = send("extended", late, days=5, approved_by="张局长", extension_reason="需现场核查")
     new_due = date.fromisoformat(clock["due_date"])
     assert new_due > due
     while day.date() <= new_due + timedelta(days=3):

@@ -99,7 +99,7 @@ def test_a_case_in_the_laws_order_from_application_to_decision(world: World) -> 
                                                                          "2026-12-21")
     world.send("special_procedure_ended", "2026-12-18T09:00:00+08:00")
     extended = world.send("extended", "2026-12-21T09:00:00+08:00", days=10,
-                          approved_by="张局长")["clock"]
+                          approved_by="张局长", extension_reason="需现场核查")["clock"]
     assert extended["limit_days"] == 20
     assert [(e["days"], e["approved_by"]) for e in extended["extensions"]] == [(10, "张局长")]
     decided = world.send("decided", "2026-12-28T09:00:00+08:00", outcome="approved")["clock"]
@@ -204,7 +204,7 @@ def test_every_rule_is_a_4xx_with_a_code_and_changes_nothing(world: World) -> No
     world.send("accepted", "2026-12-08T09:00:00+08:00")
     _refused(world, ev("returned_for_correction", "2026-12-09T09:00:00+08:00"), 422,
              "already_accepted")
-    _refused(world, ev("extended", "2026-12-07T09:00:00+08:00", days=5, approved_by="张局长"),
+    _refused(world, ev("extended", "2026-12-07T09:00:00+08:00", days=5, approved_by="张局长", extension_reason="需现场核查"),
              409, "stale_event")
     _refused(world, ev("special_procedure_started", "2026-12-09T09:00:00+08:00",
                        reason="survey", expected_days=3), 400, "invalid_field")
@@ -214,14 +214,21 @@ def test_every_rule_is_a_4xx_with_a_code_and_changes_nothing(world: World) -> No
                        reason="testing", engagement_id="EG-999999"), 422, "unknown_engagement")
     _refused(world, ev("special_procedure_ended", "2026-12-09T09:00:00+08:00"), 422,
              "not_suspended")
-    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=11, approved_by="张局长"),
-             422, "extension_too_long")
-    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=16, approved_by="张局长"),
-             400, "invalid_field")
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=11, approved_by="张局长",
+                       extension_reason="需现场核查"), 422, "extension_too_long")
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=16, approved_by="张局长",
+                       extension_reason="需现场核查"), 400, "invalid_field")
     _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=5), 422,
              "approved_by_required")
-    world.send("extended", "2026-12-09T09:00:00+08:00", days=5, approved_by="张局长")
-    _refused(world, ev("extended", "2026-12-10T09:00:00+08:00", days=5, approved_by="张局长"),
+    # Art. 42: the reason is told to the applicant; 15 days only for joint handling.
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=5, approved_by="张局长"),
+             422, "extension_reason_required")
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=16, joint=True,
+                       approved_by="李副市长", extension_reason="联合办理"), 400, "invalid_field")
+    world.send("extended", "2026-12-09T09:00:00+08:00", days=5, approved_by="张局长",
+               extension_reason="需现场核查")
+    _refused(world, ev("extended", "2026-12-10T09:00:00+08:00", days=5, approved_by="张局长",
+                       extension_reason="需现场核查"),
              422, "already_extended")
     world.send("special_procedure_started", "2026-12-10T09:00:00+08:00", reason="appraisal",
                expected_days=10)
@@ -281,19 +288,28 @@ def test_the_openapi_document_describes_the_endpoint_with_its_security(app: Flas
 
 
 def test_an_owner_cannot_record_the_events_of_a_case_a_system_reports(world: World) -> None:
-    from market.approvals import operations as cases
-    from market.approvals.operations import ApprovalError
+    """The owner reads the case; its events are the department's (no owner route writes one)."""
+    from market.accounts.models import Role
+    from tests.conftest import create_person, csrf_token, login
 
     world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
-    before = counts(world.app)
+    owner = create_person(world.app, Role.OWNER_ADMIN, org_id=world.owner)
+    http = world.app.test_client()
+    assert login(http, owner.email).status_code == 302
     with world.app.app_context():
-        case = db.session.scalar(sa.select(ApprovalCase))
-        for act in (lambda: cases.accept_case(case, None),
-                    lambda: cases.withdraw(case, None),
-                    lambda: cases.decide(case, None, "approved")):
-            with pytest.raises(ApprovalError, match="SP-2026-0001"):
-                act()
-            db.session.rollback()
+        public_id = db.session.scalar(sa.select(ApprovalCase.public_id))
+    before = counts(world.app)
+    with timeutil.frozen(NOW):
+        page = http.get(f"/approvals/{public_id}").get_data(as_text=True)
+        assert "SP-2026-0001" in page and "/events/" not in page
+        token = csrf_token(http, f"/approvals/{public_id}")
+        for kind in ("accept", "decide", "withdraw", "special", "extend"):
+            r = http.post(f"/approvals/{public_id}/events/{kind}",
+                          data={"csrf_token": token, "accept-mode": "pledge_acceptance"})
+            assert r.status_code == 403, (kind, r.status_code)
+        for old in ("accept", "suspend", "resume", "decide", "withdraw"):
+            assert http.post(f"/approvals/{public_id}/{old}",
+                             data={"csrf_token": token}).status_code == 404
     assert counts(world.app) == before
 
 
@@ -339,3 +355,32 @@ def test_a_refusal_speaks_the_requests_language_and_keeps_its_code(
     message = r.get_json()["error"]["message"]
     assert message == ("办件尚未受理。" if chinese else "The case is not accepted."), message
     assert counts(world.app)["case_event"] == before["case_event"] + 1
+
+
+def test_art_32_five_working_days_for_the_one_time_correction_notice(world: World) -> None:
+    """行政许可法 Art. 32 (4): the 补正 notice comes on the spot or within five (working, Art.
+    82) days of receipt; without it the application counts as accepted from its receipt,
+    acceptance conditions or not."""
+    world.needs("EIA-REPORT")  # an acceptance condition with no accepted deliverable
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)  # Monday
+    # Five working days after Monday 12-07 end on Monday 12-14; Tuesday is too late.
+    r = world.post(world.event("returned_for_correction", "2026-12-15T09:00:00+08:00"))
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "correction_too_late"
+    clock = world.send("accepted", "2026-12-16T09:00:00+08:00")["clock"]
+    assert clock["state"] == "accepted"
+    with world.app.app_context():
+        case = db.session.scalar(sa.select(ApprovalCase))
+        assert case.acceptance == "deemed"
+        assert case.accepted_at == datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    # The clock counts from the receipt (12-07), not from 12-16, to the call on 12-30.
+    assert clock["used_days"] == 17
+
+
+def test_a_correction_notice_within_the_window_keeps_the_acceptance_conditions(
+        world: World) -> None:
+    world.needs("EIA-REPORT")
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
+    world.send("returned_for_correction", "2026-12-14T17:00:00+08:00")
+    world.send("resubmitted", "2026-12-21T09:00:00+08:00")
+    r = world.post(world.event("accepted", "2026-12-22T09:00:00+08:00"))
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "precondition_missing"

@@ -183,7 +183,8 @@ def test_a_standin_approval_system_drives_a_project(
             assert case["state"] == "running"  # the linked procedure ended with the acceptance
             assert case["clock"]["special_procedures"][0]["ended_at"] is not None
         with timeutil.frozen(day(30)):  # Wed 1 April
-            assert event("extended", days=10, approved_by="王局长")["clock"]["limit_days"] == 30
+            assert event("extended", days=10, approved_by="王局长",
+                         extension_reason="需现场核查")["clock"]["limit_days"] == 30
         with timeutil.frozen(day(31)):  # Thu 2 April: decided
             assert event("decided", outcome="approved")["clock"]["state"] == "decided"
         with timeutil.frozen(day(45)):  # two weeks on: the span ended with the decision

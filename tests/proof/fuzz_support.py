@@ -28,9 +28,11 @@ DEMO_LOGIN = {
     "agency_admin": "agency1@yunchuan.demo",
     "regulator": "regulator1@yunchuan.demo",
     "operator": "operator@yunchuan.demo",
+    # the staff of the department (发展和改革委员会) with the most open cases in the demo
+    "department_staff": "dept2@yunchuan.demo",
 }
 ROLE_PREFERENCE = ["owner_admin", "agency_admin", "regulator", "operator", "owner_delegate",
-                   "agency_staff", "anonymous"]
+                   "agency_staff", "department_staff", "anonymous"]
 
 
 @dataclass
@@ -152,9 +154,9 @@ for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "submit
     ARG_SQL[f"engagements.{_name}"] = (
         "SELECT public_id FROM engagement ORDER BY "
         f"owner_org_id = {OWNER1} OR agency_org_id = {AGENCY1} DESC, id")
-for _name in ("accept", "decide", "resume", "suspend", "withdraw"):
-    ARG_SQL[f"approvals.{_name}"] = (
-        f"SELECT public_id FROM approval_case ORDER BY owner_org_id = {OWNER1} DESC, id")
+ARG_SQL["approvals.record_event"] = (
+    "SELECT c.public_id, 'accept' AS kind FROM approval_case c JOIN approval_matter m ON "
+    "m.id = c.matter_id ORDER BY m.code = 'PA-FSR' DESC, c.id")
 
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -87,8 +87,6 @@ for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extens
         _name, _name)
     OWNER_OBJECTS[f"engagements.{_name}"] = ("POST", "/engagements/{public_id}/" + _path,
                                              _EG_OWNER1)
-for _name in ("accept", "decide", "resume", "suspend", "withdraw"):
-    OWNER_OBJECTS[f"approvals.{_name}"] = ("POST", "/approvals/{public_id}/" + _name, _BJ_OWNER1)
 del OWNER_OBJECTS["credit.my_complaints"]
 
 _EG_AGENCY1 = f"SELECT public_id FROM engagement WHERE agency_org_id = {AGENCY1} ORDER BY id"
@@ -122,6 +120,21 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
 }
 
+# A department's staff (dept2, 发展和改革委员会) and another department's (dept1, 生态环境局).
+DEPT_OWN, DEPT_OTHER = "dept2@yunchuan.demo", "dept1@yunchuan.demo"
+_BJ_DEPT = ("SELECT c.public_id FROM approval_case c JOIN approval_matter m ON m.id = c.matter_id "
+            "WHERE m.code = 'PA-FSR' ORDER BY c.id")
+DEPARTMENT_OBJECTS: dict[str, tuple[str, str, str]] = {
+    "approvals.detail": ("GET", "/approvals/{public_id}", _BJ_DEPT),
+    "approvals.notice": ("GET", "/approvals/suspensions/{id}/notice",
+                         "SELECT s.id FROM suspension s JOIN approval_case c ON c.id = s.case_id "
+                         "JOIN approval_matter m ON m.id = c.matter_id WHERE m.code = 'PA-FSR'"),
+}
+for _kind in ("return", "resubmit", "accept", "special", "resume", "extend", "decide",
+              "withdraw"):
+    DEPARTMENT_OBJECTS[f"approvals.record_event:{_kind}"] = (
+        "POST", "/approvals/{public_id}/events/" + _kind, _BJ_DEPT)
+
 # The demo city has none of these objects: a recipe of tests/proof/test_every_form.py makes
 # one through the forms first (a draft of owner1's; owner1's draft published; a payment with
 # its receipt; an objection with an attachment).
@@ -130,10 +143,14 @@ SETUP: dict[tuple[str, str], str] = {
     ("owner", "owner.amend"): "owner.publish",
     ("owner", "billing.receipt"): "billing.record_payment",
     ("agency", "awards.objection_attachment"): "awards.objection",
+    # the demo's cases have no special procedure: a staff member opens one on owner1's case
+    ("owner", "approvals.notice"): "approvals.record_event",
+    ("department", "approvals.notice"): "approvals.record_event",
 }
 
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]
-         + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()])
+         + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()]
+         + [("department", e, *v) for e, v in DEPARTMENT_OBJECTS.items()])
 
 IDOR, CSRF, FIXATION = "authorization.idor", "authorization.csrf", "authorization.session"
 TALLY: Counter[str] = Counter()
@@ -176,11 +193,13 @@ def test_another_organisations_object_is_not_found(
 
         made = SETUP[side, endpoint]
         every_form.RECIPES[made](every_form.Ctx(city, made))
+    endpoint = endpoint.split(":")[0]
     with city.app.app_context():
         found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
         row = None if found is None else {k: v for k, v in found.items() if k != "org"}
-        own_email, other_email = ("owner1@yunchuan.demo", OWNER2) if side == "owner" \
-            else ("agency1@yunchuan.demo", AGENCY2)
+        own_email, other_email = {"owner": ("owner1@yunchuan.demo", OWNER2),
+                                   "agency": ("agency1@yunchuan.demo", AGENCY2),
+                                   "department": (DEPT_OWN, DEPT_OTHER)}[side]
         if found is not None and "org" in found:
             own_email, other_email = _admins(side, found["org"])
         db.session.remove()

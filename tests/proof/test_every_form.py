@@ -384,6 +384,17 @@ def _regulators(ctx: Ctx) -> None:
         == [("regulator", "pending", "regulator")]
 
 
+@recipe("operator.department_staff")
+def _department_staff(ctx: Ctx) -> None:
+    dept = ctx.scalar("SELECT id FROM department WHERE name = '云川市自然资源和规划局'")
+    ctx.submit("operator", "/operator/department-staff", {
+        "department_id": str(dept), "email": "chenjing@zr.yunchuan.example.cn"})
+    assert ctx.rows("SELECT i.role, i.state, o.kind FROM invitation i JOIN organisation o "
+                    "ON o.id = i.organisation_id WHERE i.email = "
+                    "'chenjing@zr.yunchuan.example.cn'") \
+        == [("department_staff", "pending", "department")]
+
+
 @recipe("operator.revoke_invitation")
 def _operator_revoke_invitation(ctx: Ctx) -> None:
     email = "zhaomin@jt.yunchuan.example.cn"
@@ -1277,20 +1288,24 @@ def _rate(ctx: Ctx) -> None:
 
 # --- approval cases ------------------------------------------------------------------------------
 
-def _case(ctx: Ctx, *, accepted: bool = True) -> str:
-    """A new approval case of owner1's, accepted unless told; its public id."""
-    owner = ctx.client("owner_admin")
-    r = ctx.post(owner, "/approvals/new")
-    assert r.status_code == 302, _errors(r)
-    case = str(r.headers["Location"].rsplit("/", 1)[1])
-    if accepted:
-        assert ctx.post(owner, f"/approvals/{case}/accept",
-                        page=f"/approvals/{case}").status_code == 302
-    return case
-
-
 def _case_state(ctx: Ctx, case: str) -> str:
     return str(ctx.scalar("SELECT state FROM approval_case WHERE public_id = :p", p=case))
+
+
+# 南湖湿地公园提升工程 (owner3) has no feasibility-study case: dept2 (发展和改革委员会) receives one.
+_P3 = "2026-539903-46-01-000903"
+
+
+def _received(ctx: Ctx, submit: bool = False) -> str:
+    """A feasibility-study application of owner3's received by dept2; its public id."""
+    matter = ctx.scalar("SELECT id FROM approval_matter WHERE code = 'PA-FSR'")
+    data = {"project_code": _P3, "matter_id": str(matter), "case_no": "FGW-2026-0901"}
+    if submit:
+        r = ctx.submit("department_staff", "/approvals/receive", data)
+    else:
+        r = ctx.post(ctx.client("department_staff"), "/approvals/receive", data)
+        assert r.status_code == 302, _errors(r)
+    return str(r.headers["Location"].rsplit("/", 1)[1])
 
 
 @recipe("approvals.new")
@@ -1300,42 +1315,43 @@ def _approval_new(ctx: Ctx) -> None:
     assert ctx.scalar("SELECT count(*) FROM approval_case") == before + 1
 
 
-@recipe("approvals.accept")
-def _approval_accept(ctx: Ctx) -> None:
-    case = _case(ctx, accepted=False)
-    ctx.submit("owner_admin", f"/approvals/{case}/accept", page=f"/approvals/{case}")
-    assert _case_state(ctx, case) == "accepted"
+@recipe("approvals.receive")
+def _approval_receive(ctx: Ctx) -> None:
+    before = ctx.audits("staff:case:applied")
+    case = _received(ctx, submit=True)
+    assert ctx.rows("SELECT state, case_no FROM approval_case WHERE public_id = :p",
+                    p=case) == [("preparing", "FGW-2026-0901")]
+    assert ctx.audits("staff:case:applied") == before + 1
 
 
-@recipe("approvals.suspend")
-def _approval_suspend(ctx: Ctx) -> None:
-    case = _case(ctx)
-    ctx.submit("owner_admin", f"/approvals/{case}/suspend", {
-        "reason": "expert_review", "expected_days": "5", "note": "组织专家评审"},
-        page=f"/approvals/{case}")
-    assert _case_state(ctx, case) == "suspended"
-
-
-@recipe("approvals.resume")
-def _approval_resume(ctx: Ctx) -> None:
-    case = _case(ctx)
-    ctx.post(ctx.client("owner_admin"), f"/approvals/{case}/suspend", {
-        "reason": "correction", "expected_days": "3", "note": "申请人补正材料"},
-        page=f"/approvals/{case}")
-    ctx.submit("owner_admin", f"/approvals/{case}/resume", page=f"/approvals/{case}")
-    assert _case_state(ctx, case) == "running"
-
-
-@recipe("approvals.decide")
-def _approval_decide(ctx: Ctx) -> None:
-    case = _case(ctx)
-    ctx.submit("owner_admin", f"/approvals/{case}/decide",
-               {"decision": "approved", "note": "准予许可"}, page=f"/approvals/{case}")
-    assert _case_state(ctx, case) == "decided"
-
-
-@recipe("approvals.withdraw")
-def _approval_withdraw(ctx: Ctx) -> None:
-    case = _case(ctx)
-    ctx.submit("owner_admin", f"/approvals/{case}/withdraw", page=f"/approvals/{case}")
+@recipe("approvals.record_event")
+def _approval_record_event(ctx: Ctx) -> None:
+    """Every staff form: 补正 and 受理 on a received case, then a special procedure, its end,
+    an extension and the decision on owner1's feasibility-study case (accepted in the demo)."""
+    case = _received(ctx)
+    page = f"/approvals/{case}"
+    for kind, data, state in (("return", None, "preparing"), ("resubmit", None, "preparing"),
+                              ("accept", {"accept-mode": "pledge_acceptance"}, "accepted")):
+        ctx.submit("department_staff", f"{page}/events/{kind}", data, page=page)
+        assert _case_state(ctx, case) == state
+    owner1 = ctx.scalar("SELECT c.public_id FROM approval_case c JOIN approval_matter m ON "
+                        "m.id = c.matter_id JOIN organisation o ON o.id = c.owner_org_id WHERE "
+                        "m.code = 'PA-FSR' AND o.public_id = (SELECT o2.public_id FROM "
+                        "organisation o2 JOIN membership mm ON mm.organisation_id = o2.id JOIN "
+                        "user_account u ON u.id = mm.user_id WHERE u.email = "
+                        "'owner1@yunchuan.demo') AND c.state IN ('accepted', 'running')")
+    assert owner1, "owner1's feasibility-study case is accepted in the demo"
+    page = f"/approvals/{owner1}"
+    for kind, data, state in (
+            ("special", {"special-reason": "expert_review", "special-expected_days": "5"},
+             "suspended"),
+            ("resume", None, "running"),
+            ("extend", {"extend-days": "10", "extend-approved_by": "发改委主任 王明",
+                        "extend-extension_reason": "需补充专家论证意见"}, "running"),
+            ("decide", {"outcome-outcome": "approved"}, "decided")):
+        ctx.submit("department_staff", f"{page}/events/{kind}", data, page=page)
+        assert _case_state(ctx, owner1) == state
+    assert ctx.rows("SELECT type FROM case_event e JOIN approval_case c ON c.id = e.case_id "
+                    "WHERE c.public_id = :p AND e.type = 'extended'", p=owner1) == [("extended",)]
+    ctx.submit("department_staff", f"/approvals/{case}/events/withdraw", page=f"/approvals/{case}")
     assert _case_state(ctx, case) == "withdrawn"
