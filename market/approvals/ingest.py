@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -41,9 +42,9 @@ from market.accounts import audit
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockKind
+from market.clocks.models import Clock, ClockEntry, ClockKind
 from market.db import db, lock_row
-from market.domain.clock import ClockError
+from market.domain.clock import ClockError, ClockView
 from market.engagements.models import Engagement, EngagementState
 from market.refusal import Refused
 from market.selection.models import Project
@@ -505,30 +506,37 @@ def _withdraw(case: ApprovalCase, at: datetime) -> None:
 def clock_json(case: ApprovalCase) -> dict[str, Any]:
     """The case's clock as every answer of the API shows it (§3)."""
     clock = _clock(case)
+    suspensions = list(db.session.scalars(sa.select(Suspension).where(
+        Suspension.case_id == case.id).order_by(Suspension.id)))
+    extensions = ([e for e in clocks.entries(clock) if e.kind == "extend"]
+                  if clock is not None else [])
+    return clock_answer(case, clocks.view(clock) if clock is not None else None, suspensions,
+                        extensions)
+
+
+def clock_answer(case: ApprovalCase, view: ClockView | None,
+                 suspensions: Sequence[Suspension],
+                 extensions: Sequence[ClockEntry]) -> dict[str, Any]:
+    """:func:`clock_json` from what the caller read: the view of the case's clock (``None``
+    before acceptance), its suspensions in order and its ``extend`` entries in order (a
+    project's pull reads them for all its cases at once)."""
     specials = [{"reason": s.reason, "expected_days": s.expected_days,
                  "due_date": s.expected_end.isoformat() if s.expected_end else None,
                  "started_at": _iso(s.started_at), "ended_at": _iso(s.ended_at),
                  "engagement_id": s.engagement.public_id if s.engagement else None}
-                for s in db.session.scalars(sa.select(Suspension).where(
-                    Suspension.case_id == case.id).order_by(Suspension.id))]
-    extensions = []
-    suspended_since = None
-    if clock is not None:
-        for entry in clocks.entries(clock):
-            if entry.kind == "extend":
-                extensions.append({"days": entry.days, "approved_by": entry.note,
-                                   "at": _iso(entry.at)})
+                for s in suspensions]
+    if view is not None:
         open_s = next((s for s in specials if s["ended_at"] is None), None)
-        suspended_since = open_s["started_at"] if open_s else None
-        view = clocks.view(clock)
         return {"state": case.state, "limit_days": view.limit + view.extensions,
                 "used_days": view.used, "remaining_days": view.remaining,
                 "due_date": view.due_date.isoformat() if view.due_date else None,
-                "suspended_since": suspended_since, "special_procedures": specials,
-                "extensions": extensions}
+                "suspended_since": open_s["started_at"] if open_s else None,
+                "special_procedures": specials,
+                "extensions": [{"days": e.days, "approved_by": e.note, "at": _iso(e.at)}
+                               for e in extensions]}
     return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
             "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
-            "special_procedures": specials, "extensions": extensions}
+            "special_procedures": specials, "extensions": []}
 
 
 def _iso(value: datetime | None) -> str | None:
