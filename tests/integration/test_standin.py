@@ -185,7 +185,6 @@ def test_the_receiver_down_for_a_while_loses_nothing_and_accepts_no_forgery(
     tolerance = 2 * 86400
     http = requests.Session()
     http.trust_env = False
-    t0 = timeutil.now()
     with serve(app) as market:
         with standin(state, port, tolerance) as system:
             connected = http.post(system + "/admin/connect", json={
@@ -197,6 +196,9 @@ def test_the_receiver_down_for_a_while_loses_nothing_and_accepts_no_forgery(
                              timeout=30).status_code == 200
             send(app, *(started(p, n) for n, p in enumerate(
                 ["2026-530100-48-01-000031"] * 3 + ["2026-530100-48-01-000032"] * 2)))
+            # Taken once the messages are queued (due at once): starting the stand-in takes
+            # seconds, and a t0 before the queueing would find nothing due yet.
+            t0 = timeutil.now()
             with timeutil.frozen(t0), app.app_context():
                 first = delivery.run(max_seconds=30)
             # Each stream's head got 503; the rest of each stream waits behind it.
