@@ -183,13 +183,20 @@ def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
     if client.department_id is not None and matter.department_id != client.department_id:
         raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门，不属于本接入系统"
                              "所属部门。"))
-    case = db.session.scalar(sa.select(ApprovalCase).where(ApprovalCase.case_no == data.case_no))
+    case = db.session.scalar(sa.select(ApprovalCase).where(
+        ApprovalCase.department_id == matter.department_id, ApprovalCase.case_no == data.case_no))
     status = 200
     if case is None:
+        # The marketplace never creates a project from an event: an unknown code is refused
+        # whatever the event, before anything is written.
+        project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
+        if project is None:
+            raise CaseEventError(422, "unknown_project", _("中介服务超市中没有这个 project_code 的"
+                                 "项目。"))
         if data.type != "applied":
             raise CaseEventError(404, "unknown_case", _("没有这个 case_no 的办件；办件的第一个"
                                  "事件是 applied。"))
-        applied = _apply(client, matter, data, at, digest)
+        applied = _apply(client, matter, project, data, digest, at)
         if isinstance(applied, Outcome):
             return applied
         case, status = applied
@@ -224,23 +231,21 @@ def _receive(client: EventSource, data: CaseEventData, raw: dict[str, Any],
     return Outcome(status, result)
 
 
-def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at: datetime,
-           digest: str) -> tuple[ApprovalCase, int] | Outcome:
-    """``applied`` for a new case number: the project must be known by its code; an open
-    case of the same project and matter without a number (one its owner opened) is linked,
-    else a case is opened (201 either way: the number is new).  The project's row is locked
-    first, so two applications for one project are recorded one after the other and the
-    second sees the first's case: one open case per project and matter, one case per
-    number, 409 ``concurrent_event`` for the one that waited."""
-    project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
-    if project is None:
-        raise CaseEventError(422, "unknown_project", _("中介服务超市中没有这个 project_code 的"
-                             "项目。"))
+def _apply(client: EventSource, matter: ApprovalMatter, project: Project, data: CaseEventData,
+           digest: str, at: datetime) -> tuple[ApprovalCase, int] | Outcome:
+    """``applied`` for a number new to the matter's department (each department numbers its
+    own cases): an open case of the same project and matter without a number (one its owner
+    opened) is linked, else a case is opened (201 either way: the number is new).  The
+    project's row is locked first, so two applications for one project are recorded one
+    after the other and the second sees the first's case: one open case per project and
+    matter, one case per department and number, 409 ``concurrent_event`` for the one that
+    waited."""
     lock_row(Project, project.id)
     repeat = _repeat(client, data, digest)
     if repeat is not None:
         return repeat
     if db.session.scalar(sa.select(ApprovalCase.id).where(
+            ApprovalCase.department_id == matter.department_id,
             ApprovalCase.case_no == data.case_no)) is not None:
         raise _concurrent()  # applied for by a request this one waited for
     case = db.session.scalar(sa.select(ApprovalCase).where(
@@ -253,20 +258,20 @@ def _apply(client: EventSource, matter: ApprovalMatter, data: CaseEventData, at:
         if case.state != CaseState.PREPARING:
             raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
-        case.case_no = data.case_no
+        case.case_no, case.department_id = data.case_no, matter.department_id
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
-                        case_no=data.case_no)
+                        case_no=data.case_no, department_id=matter.department_id)
     try:
         with db.session.begin_nested():
             db.session.add(case)
             db.session.flush()
     except IntegrityError:
-        # The same number applied for at the same time for another project (the project's
-        # lock orders the applications of one project only).
+        # The same number of the department applied for at the same time for another project
+        # (the project's lock orders the applications of one project only).
         raise _concurrent() from None
     case.public_id = f"BJ-{case.id:06d}"
     return case, 201

@@ -31,8 +31,9 @@ class CaseEventIn:
     event_id: str = body_field(REQUIRED, "the sender's unique id for this event (1–64 "
                                "printable ASCII); the same id again is answered as the first "
                                "time", max_length=64, pattern=EVENT_ID)
-    case_no: str = body_field(REQUIRED, "the approval system's case number (办件编号)",
-                              max_length=64, pattern=CODE)
+    case_no: str = body_field(REQUIRED, "the approval system's case number (办件编号); each "
+                              "department numbers its own cases, so a case is the matter's "
+                              "department and this number", max_length=64, pattern=CODE)
     project_code: str = body_field(REQUIRED, "the project's 投资项目代码, as registered in "
                                    "the marketplace", max_length=32, pattern=CODE)
     matter_code: str = body_field(REQUIRED, "the approval matter's code in the marketplace's "

@@ -171,3 +171,49 @@ def test_one_case_no_applied_for_two_projects_at_once_is_one_case(
     assert sorted(s for s, _ in answers) == [201, 409], answers
     assert next(b for s, b in answers if s == 409)["error"]["code"] == "concurrent_event"
     assert _rows(app) == (1, 1)
+
+
+def _send(app: Flask, value: str, body: dict[str, Any]) -> None:
+    with timeutil.frozen(NOW):
+        r = app.test_client().post("/api/v1/case-events", json=body, headers=bearer(value))
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("stage", ["preparing", "accepted", "suspended"])
+def test_different_events_on_one_case_at_once_are_recorded_or_409(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """Every kind of event sent at once on one case, each with its own id: each answers as
+    if it came alone after those recorded before it (200, or a 4xx of the rules), or 409
+    ``concurrent_event``; never 500, and the stored events are the 200s."""
+    app, value = world["app"], world["token"]
+    _send(app, value, _event("evt-0", "SP-1", at="2026-12-01T09:00:00+08:00"))
+    if stage != "preparing":
+        _send(app, value, _event("evt-1", "SP-1", "pledge_acceptance",
+                                 at="2026-12-02T09:00:00+08:00"))
+    if stage == "suspended":
+        _send(app, value, _event("evt-2", "SP-1", "special_procedure_started",
+                                 at="2026-12-03T09:00:00+08:00", reason="testing",
+                                 expected_days=3))
+    at = "2026-12-04T09:00:00+08:00"
+    bodies = [_event("r-1", "SP-1", "accepted", at=at),
+              _event("r-2", "SP-1", "pledge_acceptance", at=at),
+              _event("r-3", "SP-1", "tolerated_acceptance", at=at, expected_days=5),
+              _event("r-4", "SP-1", "special_procedure_started", at=at, reason="testing",
+                     expected_days=3),
+              _event("r-5", "SP-1", "special_procedure_ended", at=at),
+              _event("r-6", "SP-1", "extended", at=at, days=5, approved_by="张局长"),
+              _event("r-7", "SP-1", "decided", at=at, outcome="approved"),
+              _event("r-8", "SP-1", "withdrawn", at=at),
+              _event("r-9", "SP-1", "returned_for_correction", at=at)]
+    before = _rows(app)[1]
+    answers = _together(app, value, bodies, monkeypatch)
+    assert all(s in (200, 409, 422) for s, _ in answers), answers
+    assert all(b["error"]["code"] == "concurrent_event" for s, b in answers if s == 409), \
+        answers
+    recorded = {bodies[i]["event_id"] for i, (s, _) in enumerate(answers) if s == 200}
+    assert recorded, answers
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(CaseEvent.event_id).where(
+            CaseEvent.event_id.like("r-%"))))
+        assert stored == recorded, answers
+        assert _rows(app)[1] == before + len(recorded)
