@@ -258,7 +258,14 @@ def _apply(client: EventSource, matter: ApprovalMatter, project: Project, data: 
         if case.state != CaseState.PREPARING:
             raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
-        case.case_no, case.department_id = data.case_no, matter.department_id
+        try:
+            with db.session.begin_nested():
+                case.case_no, case.department_id = data.case_no, matter.department_id
+                db.session.flush()
+        except IntegrityError:
+            # The same number given at the same time to a case of another project (the
+            # project's lock orders one project's applications only), as below.
+            raise _concurrent() from None
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,

@@ -217,3 +217,25 @@ def test_different_events_on_one_case_at_once_are_recorded_or_409(
             CaseEvent.event_id.like("r-%"))))
         assert stored == recorded, answers
         assert _rows(app)[1] == before + len(recorded)
+
+
+@pytest.mark.parametrize("owner_cases", ["both", "first"])
+def test_one_case_no_linking_owner_cases_of_two_projects_at_once_is_one_number(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, owner_cases: str) -> None:
+    """The number given to an owner's open case (linked, not created) meets the unique
+    (department, number) when it is written: the one that waited answers 409, not 500."""
+    app = world["app"]
+    other = "2026-530100-48-01-000011"
+    other_id = project(app, owner_org(app), other)
+    open_case(app, world["project"], world["matter"])
+    if owner_cases == "both":
+        open_case(app, other_id, world["matter"])
+    answers = _together(app, world["token"], [
+        _event("evt-a", "SP-1"), {**_event("evt-b", "SP-1"), "project_code": other}],
+        monkeypatch)
+    assert sorted(s for s, _ in answers) == [201, 409], answers
+    assert next(b for s, b in answers if s == 409)["error"]["code"] == "concurrent_event"
+    with app.app_context():
+        assert db.session.scalars(sa.select(ApprovalCase.case_no).where(
+            ApprovalCase.case_no.is_not(None))).all() == ["SP-1"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
