@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from market import timeutil
 from market.accounts import audit
@@ -150,7 +150,25 @@ def receive(client: EventSource, data: CaseEventData, raw: dict[str, Any]) -> Ou
     repeat = _repeat(client, data, digest)
     if repeat is not None:
         return repeat
-    return _receive(client, data, raw, digest)
+    try:
+        return _receive(client, data, raw, digest)
+    except OperationalError as error:
+        # Waiting for another request's write lock: past SQLite's busy timeout, or chosen
+        # by PostgreSQL as a deadlock's victim.  Nothing of this event is kept (the request
+        # rolls back); sent again, it is recorded in order.
+        if _lost_lock(error):
+            raise _concurrent() from None
+        raise
+
+
+# PostgreSQL's deadlock_detected, serialization_failure, lock_not_available.
+_LOCK_STATES = ("40P01", "40001", "55P03")
+
+
+def _lost_lock(error: OperationalError) -> bool:
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return state in _LOCK_STATES or "database is locked" in str(original)
 
 
 def _concurrent() -> CaseEventError:

@@ -118,8 +118,9 @@ def case_event(body: CaseEventIn) -> Any:
 
     Idempotent by `event_id` (per client): the same body again answers 200 with the stored
     result, another body under the same id is 409 `event_id_reused`. Events of one case must
-    not go back in time (409 `stale_event`). Two requests for one new case at the same time:
-    one is recorded, the other answers 409 `concurrent_event` (send it again). A client of a department writes only cases of its
+    not go back in time (409 `stale_event`). A request that meets another's write at the same
+    moment (one new case or one number at once, a lock held past its timeout) answers 409
+    `concurrent_event` and changes nothing (send it again). A client of a department writes only cases of its
     department's matters (403 `wrong_department`). An impossible transition is 422 with a code
     (`precondition_missing`, `not_running`, `not_suspended`, `already_decided`,
     `extension_too_long`, `already_extended`, …) and changes nothing."""

@@ -239,3 +239,27 @@ def test_one_case_no_linking_owner_cases_of_two_projects_at_once_is_one_number(
         assert db.session.scalars(sa.select(ApprovalCase.case_no).where(
             ApprovalCase.case_no.is_not(None))).all() == ["SP-1"]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
+
+
+def test_an_event_waiting_past_the_write_lock_timeout_is_409(
+        world: dict[str, Any], tmp_path: Any) -> None:
+    """SQLite: another writer holds the database past the busy timeout (5 s): the event
+    answers 409 ``concurrent_event`` (send it again), not 500, and writes nothing."""
+    app, value = world["app"], world["token"]
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL waits for row locks without a timeout")
+    _send(app, value, _event("evt-0", "SP-1"))
+    holder = sa.create_engine(url)
+    before = _rows(app)
+    with holder.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        with timeutil.frozen(NOW):
+            r = app.test_client().post("/api/v1/case-events", headers=bearer(value), json=_event(
+                "evt-1", "SP-1", "pledge_acceptance", at="2026-12-02T09:00:00+08:00"))
+        conn.exec_driver_sql("ROLLBACK")
+    holder.dispose()
+    assert r.status_code == 409, r.get_data(as_text=True)
+    assert r.get_json()["error"]["code"] == "concurrent_event"
+    assert _rows(app) == before
