@@ -121,10 +121,11 @@ def _select_locale() -> str:
     if wanted in languages:
         return str(wanted)
     default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    if has_request_context() and request.path.startswith("/api/"):
-        # A machine client has no session: its Accept-Language decides, Chinese first (the
-        # most wanted language we have; Chinese when it names none of ours).  The pages keep
-        # the visitor's own choice, whatever the browser sends.
+    if has_request_context() and request.path.startswith(("/api/", "/transparency/")):
+        # A machine client (the API, the transparency log's endpoints) has no session: its
+        # Accept-Language decides, Chinese first (the most wanted language we have; Chinese
+        # when it names none of ours).  The pages keep the visitor's own choice, whatever the
+        # browser sends.
         for value, _quality in request.accept_languages:
             primary = value.replace("_", "-").split("-")[0].lower()
             if primary == "zh":

@@ -36,22 +36,23 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from market import timeutil
 from market.accounts import audit
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockKind
+from market.clocks.models import Clock, ClockEntry, ClockKind
 from market.db import db, lock_row
-from market.domain.clock import ClockError
+from market.domain.clock import ClockError, ClockView
 from market.engagements.models import Engagement, EngagementState
 from market.refusal import Refused
 from market.selection.models import Project
@@ -175,7 +176,25 @@ def receive(client: Source, data: CaseEventData, raw: dict[str, Any]) -> Outcome
     repeat = _repeat(client, data, digest)
     if repeat is not None:
         return repeat
-    return _receive(client, data, raw, digest)
+    try:
+        return _receive(client, data, raw, digest)
+    except OperationalError as error:
+        # Waiting for another request's write lock: past SQLite's busy timeout, or chosen
+        # by PostgreSQL as a deadlock's victim.  Nothing of this event is kept (the request
+        # rolls back); sent again, it is recorded in order.
+        if _lost_lock(error):
+            raise _concurrent() from None
+        raise
+
+
+# PostgreSQL's deadlock_detected, serialization_failure, lock_not_available.
+_LOCK_STATES = ("40P01", "40001", "55P03")
+
+
+def _lost_lock(error: OperationalError) -> bool:
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return state in _LOCK_STATES or "database is locked" in str(original)
 
 
 def _concurrent() -> CaseEventError:
@@ -208,14 +227,22 @@ def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
     if matter is None:
         raise CaseEventError(422, "unknown_matter", _("没有这个 matter_code 的审批事项。"))
     if client.department_id is not None and matter.department_id != client.department_id:
-        raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门。"))
-    case = db.session.scalar(sa.select(ApprovalCase).where(ApprovalCase.case_no == data.case_no))
+        raise CaseEventError(403, "wrong_department", _("该审批事项属于其他部门，不属于本接入系统"
+                             "所属部门。"))
+    case = db.session.scalar(sa.select(ApprovalCase).where(
+        ApprovalCase.department_id == matter.department_id, ApprovalCase.case_no == data.case_no))
     status = 200
     if case is None:
+        # The marketplace never creates a project from an event: an unknown code is refused
+        # whatever the event, before anything is written.
+        project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
+        if project is None:
+            raise CaseEventError(422, "unknown_project", _("中介服务超市中没有这个 project_code 的"
+                                 "项目。"))
         if data.type != "applied":
             raise CaseEventError(404, "unknown_case", _("没有这个 case_no 的办件；办件的第一个"
                                  "事件是 applied。"))
-        applied = _apply(client, matter, data, at, digest)
+        applied = _apply(client, matter, project, data, digest, at)
         if isinstance(applied, Outcome):
             return applied
         case, status = applied
@@ -258,23 +285,21 @@ def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
     return Outcome(status, result)
 
 
-def _apply(client: Source, matter: ApprovalMatter, data: CaseEventData, at: datetime,
-           digest: str) -> tuple[ApprovalCase, int] | Outcome:
-    """``applied`` for a new case number: the project must be known by its code; an open
-    case of the same project and matter without a number (one its owner opened) is linked,
-    else a case is opened (201 either way: the number is new).  The project's row is locked
-    first, so two applications for one project are recorded one after the other and the
-    second sees the first's case: one open case per project and matter, one case per
-    number, 409 ``concurrent_event`` for the one that waited."""
-    project = db.session.scalar(sa.select(Project).where(Project.code == data.project_code))
-    if project is None:
-        raise CaseEventError(422, "unknown_project", _("中介服务超市中没有这个 project_code 的"
-                             "项目。"))
+def _apply(client: Source, matter: ApprovalMatter, project: Project, data: CaseEventData,
+           digest: str, at: datetime) -> tuple[ApprovalCase, int] | Outcome:
+    """``applied`` for a number new to the matter's department (each department numbers its
+    own cases): an open case of the same project and matter without a number (one its owner
+    opened) is linked, else a case is opened (201 either way: the number is new).  The
+    project's row is locked first, so two applications for one project are recorded one
+    after the other and the second sees the first's case: one open case per project and
+    matter, one case per department and number, 409 ``concurrent_event`` for the one that
+    waited."""
     lock_row(Project, project.id)
     repeat = _repeat(client, data, digest)
     if repeat is not None:
         return repeat
     if db.session.scalar(sa.select(ApprovalCase.id).where(
+            ApprovalCase.department_id == matter.department_id,
             ApprovalCase.case_no == data.case_no)) is not None:
         raise _concurrent()  # applied for by a request this one waited for
     case = db.session.scalar(sa.select(ApprovalCase).where(
@@ -287,21 +312,29 @@ def _apply(client: Source, matter: ApprovalMatter, data: CaseEventData, at: date
         if case.state != CaseState.PREPARING:
             raise CaseEventError(422, "already_accepted", _("该项目本审批事项的在办办件已受理。"))
         case = lock_row(ApprovalCase, case.id)
-        case.case_no = data.case_no
-        case.received_at = at
+        try:
+            with db.session.begin_nested():
+                case.case_no, case.department_id = data.case_no, matter.department_id
+                case.received_at = at
+                db.session.flush()
+        except IntegrityError:
+            # The same number given at the same time to a case of another project (the
+            # project's lock orders one project's applications only), as below.
+            raise _concurrent() from None
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
                         state=CaseState.PREPARING.value, limit_days=matter.committed_days,
                         statutory_days=matter.statutory_days, created_at=at,
-                        received_at=at, case_no=data.case_no)
+                        received_at=at, case_no=data.case_no,
+                        department_id=matter.department_id)
     try:
         with db.session.begin_nested():
             db.session.add(case)
             db.session.flush()
     except IntegrityError:
-        # The same number applied for at the same time for another project (the project's
-        # lock orders the applications of one project only).
+        # The same number of the department applied for at the same time for another project
+        # (the project's lock orders the applications of one project only).
         raise _concurrent() from None
     case.public_id = f"BJ-{case.id:06d}"
     return case, 201
@@ -590,32 +623,39 @@ def _withdraw(case: ApprovalCase, at: datetime) -> None:
 def clock_json(case: ApprovalCase) -> dict[str, Any]:
     """The case's clock as every answer of the API shows it (§3)."""
     clock = _clock(case)
+    suspensions = list(db.session.scalars(sa.select(Suspension).where(
+        Suspension.case_id == case.id).order_by(Suspension.id)))
+    extensions = ([e for e in clocks.entries(clock) if e.kind == "extend"]
+                  if clock is not None else [])
+    return clock_answer(case, clocks.view(clock) if clock is not None else None, suspensions,
+                        extensions)
+
+
+def clock_answer(case: ApprovalCase, view: ClockView | None,
+                 suspensions: Sequence[Suspension],
+                 extensions: Sequence[ClockEntry]) -> dict[str, Any]:
+    """:func:`clock_json` from what the caller read: the view of the case's clock (``None``
+    before acceptance), its suspensions in order and its ``extend`` entries in order (a
+    project's pull reads them for all its cases at once)."""
     specials = [{"reason": s.reason, "expected_days": s.expected_days,
                  "due_date": s.expected_end.isoformat() if s.expected_end else None,
                  "started_at": _iso(s.started_at), "ended_at": _iso(s.ended_at),
                  "engagement_id": s.engagement.public_id if s.engagement else None}
-                for s in db.session.scalars(sa.select(Suspension).where(
-                    Suspension.case_id == case.id).order_by(Suspension.id))]
-    extensions = []
-    suspended_since = None
-    if clock is not None:
-        for entry in clocks.entries(clock):
-            if entry.kind == "extend":
-                extensions.append({"days": entry.days, "approved_by": entry.note,
-                                   "joint": entry.reason == "art42_joint",
-                                   "reason": _extension_reason(case),
-                                   "at": _iso(entry.at)})
+                for s in suspensions]
+    if view is not None:
         open_s = next((s for s in specials if s["ended_at"] is None), None)
-        suspended_since = open_s["started_at"] if open_s else None
-        view = clocks.view(clock)
         return {"state": case.state, "limit_days": view.limit + view.extensions,
                 "used_days": view.used, "remaining_days": view.remaining,
                 "due_date": view.due_date.isoformat() if view.due_date else None,
-                "suspended_since": suspended_since, "special_procedures": specials,
-                "extensions": extensions}
+                "suspended_since": open_s["started_at"] if open_s else None,
+                "special_procedures": specials,
+                "extensions": [{"days": e.days, "approved_by": e.note,
+                                "joint": e.reason == "art42_joint",
+                                "reason": _extension_reason(case), "at": _iso(e.at)}
+                               for e in extensions]}
     return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
             "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
-            "special_procedures": specials, "extensions": extensions}
+            "special_procedures": specials, "extensions": []}
 
 
 def _extension_reason(case: ApprovalCase) -> str | None:

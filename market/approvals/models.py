@@ -49,7 +49,10 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
     # time of the case's last event (events must not go back in time), an open 补正 (owner
     # time before 受理), and how the case was accepted: on complete materials, by 容缺受理
     # (``tolerated``, the missing report due on ``tolerated_until``) or by 告知承诺 (``pledge``).
-    case_no: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    case_no: Mapped[str | None] = mapped_column(sa.String(64))
+    # Each department numbers its own cases: the department whose number ``case_no`` is (its
+    # matter's when the number was given), unique with it.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     # When the department received the application (the ``applied`` event); an owner may
     # open a case earlier, to prepare (申报准备).  Art. 32's five days run from here.
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -73,6 +76,9 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint(
             "acceptance is null or acceptance in ('complete','tolerated','pledge','deemed')",
             name="acceptance"),
+        sa.CheckConstraint("case_no is null or department_id is not null",
+                           name="case_no_department"),
+        sa.UniqueConstraint("department_id", "case_no"),
     )
 
     @property

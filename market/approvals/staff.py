@@ -73,6 +73,7 @@ def receive_application(who: ingest.Staff, project_code: str, matter: ApprovalMa
         f"{department(who).code}-{timeutil.today_local():%Y%m%d}-{uuid.uuid4().hex[:6].upper()}")
     outcome = _send(who, number, project_code.strip(), matter.code, "applied")
     case: ApprovalCase | None = db.session.scalar(sa.select(ApprovalCase).where(
+        ApprovalCase.department_id == matter.department_id,
         ApprovalCase.case_no == outcome.result["case_no"]))
     if case is None:  # pragma: no cover - ingest just wrote it
         raise LookupError(number)

@@ -161,12 +161,13 @@ def entries(clock: Clock) -> list[ClockEntry]:
 
 
 def view(clock: Clock, now: datetime | None = None,
-         cal: WorkingCalendar | None = None) -> ClockView:
+         cal: WorkingCalendar | None = None, revision: int | None = None) -> ClockView:
     """What the clock shows at ``now`` (default: now), from its tally (refolded from the
-    events, without writing, if it was stored under another calendar)."""
+    events, without writing, if it was stored under another calendar).  A caller showing many
+    clocks passes the ``revision`` and ``cal`` of :func:`calendar_state`, read once."""
     now = now or timeutil.now()
     now = max(now, clock.last_at) if clock.last_at is not None else now
-    revision = calendar_revision()
+    revision = calendar_revision() if revision is None else revision
     cal = cal or calendar()
     tally = (clock.tally() if is_fresh(clock, revision)
              else fold((e.event() for e in entries(clock)), cal))

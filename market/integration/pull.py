@@ -5,18 +5,22 @@ else is not found, so a client cannot learn which project codes exist."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from market import timeutil
 from market.approvals import ingest
-from market.approvals.models import ApprovalCase, CaseEvent
+from market.approvals.models import ApprovalCase, CaseEvent, Suspension
 from market.approvals.timeline import project_split
+from market.catalogue.models import ApprovalMatter
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockKind
+from market.clocks.models import Clock, ClockEntry, ClockKind
 from market.db import db
+from market.domain.clock import ClockView
 from market.domain.timeline import PRIORITY
 from market.engagements.models import Deliverable, Engagement
 from market.integration import visibility
@@ -40,44 +44,81 @@ def visible_engagement(client: ApiClient, public_id: str) -> Engagement | None:
     return eng  # type: ignore[no-any-return]
 
 
-def case_data(case: ApprovalCase) -> dict[str, Any]:
-    events = db.session.scalars(sa.select(CaseEvent).where(
-        CaseEvent.case_id == case.id).order_by(CaseEvent.id))
-    return {"case_no": case.case_no, "id": case.public_id, "matter_code": case.matter.code,
-            "department_code": case.matter.department.code, "state": case.state,
-            "acceptance": case.acceptance,
-            "tolerated_until": case.tolerated_until.isoformat() if case.tolerated_until
-            else None,
-            "clock": ingest.clock_json(case),
-            "events": [{"event_id": e.event_id, "type": e.type, "at": e.at.isoformat()}
-                       for e in events]}
-
-
-def engagement_data(eng: Engagement, now: datetime) -> dict[str, Any]:
-    service = db.session.scalar(sa.select(Clock).where(
-        Clock.engagement_id == eng.id, Clock.kind == ClockKind.SERVICE.value))
-    view = clocks.view(service, now) if service is not None else None
-    return {"id": eng.public_id, "service_type_code": eng.service_type.code,
-            "agency": eng.agency.name, "committed_days": eng.service_days,
-            "used_days": view.used if view else 0, "state": eng.state,
-            "due_date": view.due_date.isoformat() if view and view.due_date else None}
+def _by(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[key(row)].append(row)
+    return out
 
 
 def project_data(project: Project) -> dict[str, Any]:
-    """The project as §4 shows it (the caller checked visibility)."""
+    """The project as §4 shows it (the caller checked visibility).
+
+    Read a table at a time for the whole project, not a case or an engagement at a time:
+    the engagements first (the suspensions that name one find it loaded), then the cases
+    with their matters and departments, their events, suspensions, clocks and extension
+    entries; each clock shown from its stored tally under one calendar revision.  The
+    timeline's buckets are :func:`project_split`'s own."""
     now = timeutil.now()
-    cases = db.session.scalars(sa.select(ApprovalCase).where(
-        ApprovalCase.project_id == project.id).order_by(ApprovalCase.id))
-    requests = db.session.scalars(sa.select(SelectionRequest).where(
-        SelectionRequest.project_id == project.id).order_by(SelectionRequest.id))
-    engagements = db.session.scalars(sa.select(Engagement).where(
-        Engagement.project_id == project.id).order_by(Engagement.id))
+    revision, cal = clocks.calendar_state()
+    engagements = list(db.session.scalars(
+        sa.select(Engagement).where(Engagement.project_id == project.id)
+        .options(selectinload(Engagement.service_type), selectinload(Engagement.agency))
+        .order_by(Engagement.id)))
+    requests = list(db.session.scalars(
+        sa.select(SelectionRequest).where(SelectionRequest.project_id == project.id)
+        .options(selectinload(SelectionRequest.service_type)).order_by(SelectionRequest.id)))
+    cases = list(db.session.scalars(
+        sa.select(ApprovalCase).where(ApprovalCase.project_id == project.id)
+        .options(selectinload(ApprovalCase.matter).selectinload(ApprovalMatter.department))
+        .order_by(ApprovalCase.id)))
+    of_project = sa.select(ApprovalCase.id).where(ApprovalCase.project_id == project.id)
+    case_clocks = sa.select(ApprovalCase.clock_id).where(ApprovalCase.project_id == project.id)
+    events = _by(db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.event_id, CaseEvent.type, CaseEvent.at)
+        .where(CaseEvent.case_id.in_(of_project)).order_by(CaseEvent.id)), lambda e: e.case_id)
+    suspensions = _by(db.session.scalars(
+        sa.select(Suspension).where(Suspension.case_id.in_(of_project))
+        .order_by(Suspension.id)), lambda s: s.case_id)
+    clock_rows = {c.id: c for c in db.session.scalars(sa.select(Clock).where(sa.or_(
+        Clock.id.in_(case_clocks),
+        sa.and_(Clock.kind == ClockKind.SERVICE.value, Clock.engagement_id.in_(
+            sa.select(Engagement.id).where(Engagement.project_id == project.id))))))}
+    extensions = _by(db.session.scalars(
+        sa.select(ClockEntry).where(ClockEntry.clock_id.in_(case_clocks),
+                                    ClockEntry.kind == "extend")
+        .order_by(ClockEntry.clock_id, ClockEntry.seq)), lambda e: e.clock_id)
+    service = {c.engagement_id: c for c in clock_rows.values()
+               if c.kind == ClockKind.SERVICE.value}
+
+    def view(clock: Clock | None) -> ClockView | None:
+        return clocks.view(clock, now, cal, revision) if clock is not None else None
+
+    def case_data(case: ApprovalCase) -> dict[str, Any]:
+        clock = clock_rows.get(case.clock_id) if case.clock_id is not None else None
+        return {"case_no": case.case_no, "id": case.public_id, "matter_code": case.matter.code,
+                "department_code": case.matter.department.code, "state": case.state,
+                "acceptance": case.acceptance,
+                "tolerated_until": case.tolerated_until.isoformat() if case.tolerated_until
+                else None,
+                "clock": ingest.clock_answer(case, view(clock), suspensions.get(case.id, []),
+                                             extensions.get(case.clock_id or 0, [])),
+                "events": [{"event_id": e.event_id, "type": e.type, "at": e.at.isoformat()}
+                           for e in events.get(case.id, [])]}
+
+    def engagement_data(eng: Engagement) -> dict[str, Any]:
+        shown = view(service.get(eng.id))
+        return {"id": eng.public_id, "service_type_code": eng.service_type.code,
+                "agency": eng.agency.name, "committed_days": eng.service_days,
+                "used_days": shown.used if shown else 0, "state": eng.state,
+                "due_date": shown.due_date.isoformat() if shown and shown.due_date else None}
+
     split = project_split(project.id, now)
     return {"code": project.code, "name": project.name, "owner": project.owner.name,
             "cases": [case_data(c) for c in cases],
             "selection_requests": [{"id": r.public_id, "service_type_code": r.service_type.code,
                                     "state": r.state} for r in requests],
-            "engagements": [engagement_data(e, now) for e in engagements],
+            "engagements": [engagement_data(e) for e in engagements],
             "timeline_days": {k: int(v) for k, v in sorted(split.days.items())},
             "timeline_span": {"start": split.start.isoformat() if split.start else None,
                               "end": split.end.isoformat() if split.end else None,

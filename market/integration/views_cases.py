@@ -31,8 +31,9 @@ class CaseEventIn:
     event_id: str = body_field(REQUIRED, "the sender's unique id for this event (1–64 "
                                "printable ASCII); the same id again is answered as the first "
                                "time", max_length=64, pattern=EVENT_ID)
-    case_no: str = body_field(REQUIRED, "the approval system's case number (办件编号)",
-                              max_length=64, pattern=CODE)
+    case_no: str = body_field(REQUIRED, "the approval system's case number (办件编号); each "
+                              "department numbers its own cases, so a case is the matter's "
+                              "department and this number", max_length=64, pattern=CODE)
     project_code: str = body_field(REQUIRED, "the project's 投资项目代码, as registered in "
                                    "the marketplace", max_length=32, pattern=CODE)
     matter_code: str = body_field(REQUIRED, "the approval matter's code in the marketplace's "
@@ -127,8 +128,9 @@ def case_event(body: CaseEventIn) -> Any:
 
     Idempotent by `event_id` (per client): the same body again answers 200 with the stored
     result, another body under the same id is 409 `event_id_reused`. Events of one case must
-    not go back in time (409 `stale_event`). Two requests for one new case at the same time:
-    one is recorded, the other answers 409 `concurrent_event` (send it again). A client of a department writes only cases of its
+    not go back in time (409 `stale_event`). A request that meets another's write at the same
+    moment (one new case or one number at once, a lock held past its timeout) answers 409
+    `concurrent_event` and changes nothing (send it again). A client of a department writes only cases of its
     department's matters (403 `wrong_department`). An impossible transition is 422 with a code
     (`precondition_missing`, `not_running`, `not_suspended`, `already_decided`,
     `extension_too_long`, `already_extended`, …) and changes nothing."""

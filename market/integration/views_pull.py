@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 from flask.wrappers import Response
+from flask_babel import gettext as _
 
 from market import storage
 from market.accounts import audit
@@ -143,7 +144,7 @@ def project(project_code: str) -> Any:
     its department's matters; any other is 404."""
     row = pull.visible_project(oauth.current_client(), project_code)
     if row is None:
-        raise ApiError(404, "not_found", "no such project")
+        raise ApiError(404, "not_found", _("没有这个项目。"))
     return pull.project_data(row)
 
 
@@ -159,7 +160,7 @@ def deliverables(engagement_id: str) -> Any:
     bearer token of a client that may see the project."""
     eng = pull.visible_engagement(oauth.current_client(), engagement_id)
     if eng is None:
-        raise ApiError(404, "not_found", "no such engagement")
+        raise ApiError(404, "not_found", _("没有这个委托。"))
     return DeliverablesOut(eng.public_id, [DeliverableOut(
         d.version, d.sha256, d.size, d.upload.content_type,
         pull.STATE_OF_DECISION.get(d.decision, d.decision), d.submitted_at,
@@ -183,7 +184,7 @@ def deliverable_file(engagement_id: str, version: int) -> Response:
     row = next((d for d in pull.deliverables_of(eng) if d.version == version), None) \
         if eng is not None else None
     if eng is None or row is None:
-        raise ApiError(404, "not_found", "no such deliverable")
+        raise ApiError(404, "not_found", _("没有这个成果版本。"))
     audit.record("client:deliverable:download", eng.public_id,
                  {"client": client.client_id, "version": version, "sha256": row.sha256})
     return storage.send_upload(row.upload)

@@ -17,11 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from market import crypto, timeutil
 from market.accounts import audit
 from market.db import db
 from market.domain import webhooks as rules
+from market.i18n import N_
 from market.integration.addresses import AddressRefused, resolve
 from market.integration.models import ApiClient, DeliveryState, WebhookDelivery, WebhookEndpoint
 from market.integration.visibility import EVENT_SCOPES
@@ -46,11 +48,11 @@ class NewEndpoint:
 
 
 _URL_MESSAGES = {
-    "too_long": f"url is longer than {rules.MAX_URL_LENGTH} characters",
-    "not_a_url": "url is not an absolute http(s) URL",
-    "scheme": "url must be http or https",
-    "credentials": "url must not carry a user name or password",
-    "fragment": "url must not have a fragment (#…)",
+    "too_long": N_("url 超过 %(n)s 个字符"),
+    "not_a_url": N_("url 不是完整的 http(s) 地址"),
+    "scheme": N_("url 须为 http 或 https"),
+    "credentials": N_("url 不能带用户名或密码"),
+    "fragment": N_("url 不能带片段（#…）"),
 }
 
 
@@ -58,7 +60,8 @@ def check_url(url: str) -> None:
     """Refuse (422) a URL that is not http(s), or whose host is not public in production."""
     problem = rules.url_problem(url)
     if problem is not None:
-        raise WebhookError(422, "invalid_url", _URL_MESSAGES[problem])
+        raise WebhookError(422, "invalid_url", _(_URL_MESSAGES[problem],
+                                                 n=rules.MAX_URL_LENGTH))
     if current_app.config["WEBHOOK_ALLOW_PRIVATE"]:
         return
     try:
@@ -81,14 +84,14 @@ def register(client: ApiClient, url: str, events: list[str]) -> NewEndpoint:
     held = set(client.scope_list())
     for event in events:
         if EVENT_SCOPES[event] not in held:
-            raise WebhookError(403, "insufficient_scope",
-                               f"{event} needs the scope {EVENT_SCOPES[event]}")
+            raise WebhookError(403, "insufficient_scope", _(
+                "%(event)s 需要 %(scope)s 权限范围", event=event, scope=EVENT_SCOPES[event]))
     check_url(url)
     count = db.session.scalar(sa.select(sa.func.count(WebhookEndpoint.id)).where(
         WebhookEndpoint.client_id == client.id, WebhookEndpoint.removed_at.is_(None))) or 0
     if count >= MAX_ENDPOINTS:
-        raise WebhookError(422, "too_many_endpoints",
-                           f"a client has at most {MAX_ENDPOINTS} endpoints; remove one first")
+        raise WebhookError(422, "too_many_endpoints", _(
+            "一个接入系统最多登记 %(n)s 个推送地址，请先删除一个", n=MAX_ENDPOINTS))
     raw = os.urandom(rules.SECRET_BYTES)
     public_id = "WH-" + secrets.token_hex(8).upper()
     row = WebhookEndpoint(public_id=public_id, client_id=client.id, url=url,
@@ -114,7 +117,7 @@ def remove(client: ApiClient, public_id: str) -> WebhookEndpoint:
         WebhookEndpoint.public_id == public_id, WebhookEndpoint.client_id == client.id,
         WebhookEndpoint.removed_at.is_(None)))
     if row is None:
-        raise WebhookError(404, "not_found", f"no webhook {public_id[:40]}")
+        raise WebhookError(404, "not_found", _("没有推送地址 %(id)s", id=public_id[:40]))
     row.removed_at = timeutil.now()
     db.session.execute(sa.update(WebhookDelivery).where(
         WebhookDelivery.endpoint_id == row.id,

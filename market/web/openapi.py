@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from market.domain.text import clean_ascii, clean_text
@@ -175,8 +176,12 @@ def _parse_date(name: str, raw: str, lo: datetime.date | None,
         except ValueError:
             value = None
     if value is None or (lo is not None and value < lo) or (hi is not None and value > hi):
-        bounds = f" from {lo or '0001-01-01'} to {hi or '9999-12-31'}" if lo or hi else ""
-        raise ApiError(400, "invalid_parameter", f"{name} must be a date YYYY-MM-DD{bounds}")
+        if lo or hi:
+            raise ApiError(400, "invalid_parameter", _(
+                "%(name)s 须为 YYYY-MM-DD 格式的日期，从 %(lo)s 到 %(hi)s", name=name,
+                lo=lo or "0001-01-01", hi=hi or "9999-12-31"))
+        raise ApiError(400, "invalid_parameter", _("%(name)s 须为 YYYY-MM-DD 格式的日期",
+                                                   name=name))
     return value
 
 
@@ -188,12 +193,12 @@ def parse_query(cls: type[T], args: Any, *, ignore_unknown: bool = False) -> T:
     fields = {_url_name(f): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(args) - set(fields))
     if unknown and not ignore_unknown:
-        raise ApiError(400, "unknown_parameter", f"unknown query parameter: {unknown[0]}")
+        raise ApiError(400, "unknown_parameter", _("未知的查询参数：%(name)s", name=unknown[0]))
     values: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in args:
             if f.default is _MISSING and f.default_factory is _MISSING:
-                raise ApiError(400, "missing_parameter", f"{name} is required")
+                raise ApiError(400, "missing_parameter", _("缺少 %(name)s", name=name))
             continue
         tp, optional = _unwrap_optional(hints[f.name])
         # What people type is cleaned as in every form (market.domain.text): NFC, full-width
@@ -202,33 +207,36 @@ def parse_query(cls: type[T], args: Any, *, ignore_unknown: bool = False) -> T:
             args.get(name, ""))
         if cleaned.problem is not None:
             p = cleaned.problem
-            raise ApiError(400, "invalid_parameter",
-                           f"{name}: character {p.position} ({p.code}) is "
-                           + ("a superscript or subscript digit" if p.kind == "superscript"
-                              else "a control or format character"))
+            raise ApiError(400, "invalid_parameter", _(
+                "%(name)s：第 %(position)s 个字符（%(code)s）是上标或下标数字", name=name,
+                position=p.position, code=p.code) if p.kind == "superscript" else _(
+                "%(name)s：第 %(position)s 个字符（%(code)s）是控制字符或格式字符", name=name,
+                position=p.position, code=p.code))
         raw = cleaned.value
         if raw == "" and optional:
             values[f.name] = None
             continue
         if tp is int:
             if not re.fullmatch(r"-?[0-9]{1,18}", raw):
-                raise ApiError(400, "invalid_parameter", f"{name} must be an integer")
+                raise ApiError(400, "invalid_parameter", _("%(name)s 须为整数", name=name))
             value: Any = int(raw)
             lo, hi = f.metadata.get("minimum"), f.metadata.get("maximum")
             if (lo is not None and value < lo) or (hi is not None and value > hi):
                 bounds = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
-                raise ApiError(400, "invalid_parameter", f"{name} must be in {bounds}")
+                raise ApiError(400, "invalid_parameter", _("%(name)s 须在 %(bounds)s 之内",
+                                                           name=name, bounds=bounds))
         else:
             value = raw
             if len(value) > f.metadata.get("max_length", MAX_STRING):
-                raise ApiError(400, "invalid_parameter", f"{name} is too long")
+                raise ApiError(400, "invalid_parameter", _("%(name)s 太长", name=name))
             enum = f.metadata.get("enum")
             if enum is not None and value not in enum:
-                raise ApiError(400, "invalid_parameter",
-                               f"{name} must be one of: {', '.join(enum)}")
+                raise ApiError(400, "invalid_parameter", _(
+                    "%(name)s 须为以下之一：%(values)s", name=name, values=", ".join(enum)))
             pattern = f.metadata.get("pattern")
             if pattern is not None and not re.search(pattern, value):
-                raise ApiError(400, "invalid_parameter", f"{name} must match {pattern}")
+                raise ApiError(400, "invalid_parameter", _(
+                    "%(name)s 须符合 %(pattern)s", name=name, pattern=pattern))
             if tp is datetime.date:
                 value = _parse_date(name, value, f.metadata.get("minimum"),
                                     f.metadata.get("maximum"))
@@ -274,28 +282,32 @@ def body_field(default: Any, description: str, *, enum: tuple[str, ...] | None =
 
 def _body_string(name: str, value: Any, meta: Mapping[str, Any]) -> str:
     if not isinstance(value, str):
-        raise ApiError(400, "invalid_field", f"{name} must be a string")
+        raise ApiError(400, "invalid_field", _("%(name)s 须为字符串", name=name))
     if len(value) > meta.get("max_length", MAX_STRING):
-        raise ApiError(400, "invalid_field", f"{name} is too long")
+        raise ApiError(400, "invalid_field", _("%(name)s 太长", name=name))
     enum = meta.get("enum")
     if enum is not None and value not in enum:
-        raise ApiError(400, "invalid_field", f"{name} must be one of: {', '.join(enum)}")
+        raise ApiError(400, "invalid_field", _("%(name)s 须为以下之一：%(values)s", name=name,
+                                               values=", ".join(enum)))
     cleaned = clean_text(value)
     if cleaned.problem is not None:
-        raise ApiError(400, "invalid_field", f"{name}: character {cleaned.problem.position} "
-                       f"({cleaned.problem.code}) is a control or format character")
+        raise ApiError(400, "invalid_field", _(
+            "%(name)s：第 %(position)s 个字符（%(code)s）是控制字符或格式字符", name=name,
+            position=cleaned.problem.position, code=cleaned.problem.code))
     pattern = meta.get("pattern")
     if pattern is not None and not re.search(pattern, value):
-        raise ApiError(400, "invalid_field", f"{name} must match {pattern}")
+        raise ApiError(400, "invalid_field", _("%(name)s 须符合 %(pattern)s", name=name,
+                                               pattern=pattern))
     return value
 
 
 def _body_int(name: str, value: Any, meta: Mapping[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(400, "invalid_field", f"{name} must be an integer")
+        raise ApiError(400, "invalid_field", _("%(name)s 须为整数", name=name))
     low, high = meta.get("minimum", -MAX_INT), meta.get("maximum", MAX_INT)
     if not low <= value <= high:
-        raise ApiError(400, "invalid_field", f"{name} must be from {low} to {high}")
+        raise ApiError(400, "invalid_field", _("%(name)s 须为 %(low)s 至 %(high)s", name=name,
+                                               low=low, high=high))
     return value
 
 
@@ -304,21 +316,21 @@ def parse_body(cls: type[T]) -> T:
     past :data:`MAX_BODY_BYTES`, 400 (``invalid_body``, ``unknown_field``, ``missing_field``,
     ``invalid_field``) for anything that is not exactly the documented object."""
     if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+        raise ApiError(415, "unsupported_media_type", _("请以 application/json 发送请求体"))
     request.max_content_length = MAX_BODY_BYTES
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(400, "invalid_body", "the body must be a JSON object")
+        raise ApiError(400, "invalid_body", _("请求体须为一个 JSON 对象"))
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ApiError(400, "unknown_field", f"unknown field: {str(unknown[0])[:50]}")
+        raise ApiError(400, "unknown_field", _("未知的字段：%(name)s", name=str(unknown[0])[:50]))
     values: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in data:
             if f.default is _MISSING and f.default_factory is _MISSING:
-                raise ApiError(400, "missing_field", f"{name} is required")
+                raise ApiError(400, "missing_field", _("缺少 %(name)s", name=name))
             continue
         tp, _optional = _unwrap_optional(hints[name])
         value = data[name]
@@ -328,11 +340,12 @@ def parse_body(cls: type[T]) -> T:
             values[name] = _body_int(name, value, f.metadata)
         elif typing.get_origin(tp) is list:
             if not isinstance(value, list) or len(value) > f.metadata.get("max_items", 100):
-                raise ApiError(400, "invalid_field", f"{name} must be a list of at most "
-                               f"{f.metadata.get('max_items', 100)} strings")
+                raise ApiError(400, "invalid_field", _(
+                    "%(name)s 须为最多 %(n)s 个字符串的列表", name=name,
+                    n=f.metadata.get("max_items", 100)))
             if not value or len(set(map(repr, value))) != len(value):
-                raise ApiError(400, "invalid_field", f"{name} must be a non-empty list "
-                               "without repeats")
+                raise ApiError(400, "invalid_field", _("%(name)s 须为不含重复项的非空列表",
+                                                       name=name))
             values[name] = [_body_string(f"{name}[{i}]", v, f.metadata)
                             for i, v in enumerate(value)]
         else:  # pragma: no cover - only the types above are used in bodies
@@ -375,8 +388,8 @@ def endpoint(*, response: type | RawBody | None, query: type | None = None, page
                     kwargs["query"] = parse_query(query, request.args,
                                                   ignore_unknown=ignore_unknown)
                 elif request.args and not ignore_unknown:
-                    raise ApiError(400, "unknown_parameter",
-                                   f"unknown query parameter: {sorted(request.args)[0]}")
+                    raise ApiError(400, "unknown_parameter", _(
+                        "未知的查询参数：%(name)s", name=sorted(request.args)[0]))
                 if body is not None:
                     kwargs["body"] = parse_body(body)
                 result = view(*args, **kwargs)

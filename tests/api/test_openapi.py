@@ -53,6 +53,7 @@ def test_every_api_route_is_described(app: Flask) -> None:
 
 
 # Public URLs outside /api/ whose bytes lottery-v1 specifies: described too, media type each.
+ENGLISH = {"Accept-Language": "en"}
 SIGNED_LOG = {"/transparency/key": "application/json",
               "/transparency/checkpoint": "text/plain",
               "/transparency/log": "application/x-ndjson",
@@ -119,7 +120,7 @@ def test_the_signed_log_answers_as_documented_byte_for_byte(app: Flask) -> None:
                          ("/transparency/consistency?from=4&to=3", "from: must not be past to"),
                          (f"/transparency/consistency?from=0&to={size + 1}",
                           f"to: must not be past the log's size, {size}")):
-        r = client.get(url)
+        r = client.get(url, headers=ENGLISH)
         assert r.status_code == 400 and r.get_json()["error"]["message"] == message, url
         _validate(doc, schema(url.split("?")[0], "400"), r.get_json())
 
@@ -174,7 +175,8 @@ def test_required_date_and_renamed_parameters_are_documented(app: Flask) -> None
     ("/api/ocds/RQ-000001.json?page=1", "unknown_parameter", "unknown query parameter: page"),
 ])
 def test_bad_input_is_a_clear_400(app: Flask, url: str, code: str, message: str) -> None:
-    r = app.test_client().get(url)
+    """In English when asked for it (Chinese by default: tests/api/test_validation_language.py)."""
+    r = app.test_client().get(url, headers=ENGLISH)
     assert r.status_code == 400
     assert r.get_json() == {"error": {"code": code, "message": message}}
 

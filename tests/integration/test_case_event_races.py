@@ -171,3 +171,95 @@ def test_one_case_no_applied_for_two_projects_at_once_is_one_case(
     assert sorted(s for s, _ in answers) == [201, 409], answers
     assert next(b for s, b in answers if s == 409)["error"]["code"] == "concurrent_event"
     assert _rows(app) == (1, 1)
+
+
+def _send(app: Flask, value: str, body: dict[str, Any]) -> None:
+    with timeutil.frozen(NOW):
+        r = app.test_client().post("/api/v1/case-events", json=body, headers=bearer(value))
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("stage", ["preparing", "accepted", "suspended"])
+def test_different_events_on_one_case_at_once_are_recorded_or_409(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """Every kind of event sent at once on one case, each with its own id: each answers as
+    if it came alone after those recorded before it (200, or a 4xx of the rules), or 409
+    ``concurrent_event``; never 500, and the stored events are the 200s."""
+    app, value = world["app"], world["token"]
+    _send(app, value, _event("evt-0", "SP-1", at="2026-12-01T09:00:00+08:00"))
+    if stage != "preparing":
+        _send(app, value, _event("evt-1", "SP-1", "pledge_acceptance",
+                                 at="2026-12-02T09:00:00+08:00"))
+    if stage == "suspended":
+        _send(app, value, _event("evt-2", "SP-1", "special_procedure_started",
+                                 at="2026-12-03T09:00:00+08:00", reason="testing",
+                                 expected_days=3))
+    at = "2026-12-04T09:00:00+08:00"
+    bodies = [_event("r-1", "SP-1", "accepted", at=at),
+              _event("r-2", "SP-1", "pledge_acceptance", at=at),
+              _event("r-3", "SP-1", "tolerated_acceptance", at=at, expected_days=5),
+              _event("r-4", "SP-1", "special_procedure_started", at=at, reason="testing",
+                     expected_days=3),
+              _event("r-5", "SP-1", "special_procedure_ended", at=at),
+              _event("r-6", "SP-1", "extended", at=at, days=5, approved_by="张局长"),
+              _event("r-7", "SP-1", "decided", at=at, outcome="approved"),
+              _event("r-8", "SP-1", "withdrawn", at=at),
+              _event("r-9", "SP-1", "returned_for_correction", at=at)]
+    before = _rows(app)[1]
+    answers = _together(app, value, bodies, monkeypatch)
+    assert all(s in (200, 409, 422) for s, _ in answers), answers
+    assert all(b["error"]["code"] == "concurrent_event" for s, b in answers if s == 409), \
+        answers
+    recorded = {bodies[i]["event_id"] for i, (s, _) in enumerate(answers) if s == 200}
+    assert recorded, answers
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(CaseEvent.event_id).where(
+            CaseEvent.event_id.like("r-%"))))
+        assert stored == recorded, answers
+        assert _rows(app)[1] == before + len(recorded)
+
+
+@pytest.mark.parametrize("owner_cases", ["both", "first"])
+def test_one_case_no_linking_owner_cases_of_two_projects_at_once_is_one_number(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, owner_cases: str) -> None:
+    """The number given to an owner's open case (linked, not created) meets the unique
+    (department, number) when it is written: the one that waited answers 409, not 500."""
+    app = world["app"]
+    other = "2026-530100-48-01-000011"
+    other_id = project(app, owner_org(app), other)
+    open_case(app, world["project"], world["matter"])
+    if owner_cases == "both":
+        open_case(app, other_id, world["matter"])
+    answers = _together(app, world["token"], [
+        _event("evt-a", "SP-1"), {**_event("evt-b", "SP-1"), "project_code": other}],
+        monkeypatch)
+    assert sorted(s for s, _ in answers) == [201, 409], answers
+    assert next(b for s, b in answers if s == 409)["error"]["code"] == "concurrent_event"
+    with app.app_context():
+        assert db.session.scalars(sa.select(ApprovalCase.case_no).where(
+            ApprovalCase.case_no.is_not(None))).all() == ["SP-1"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
+
+
+def test_an_event_waiting_past_the_write_lock_timeout_is_409(
+        world: dict[str, Any], tmp_path: Any) -> None:
+    """SQLite: another writer holds the database past the busy timeout (5 s): the event
+    answers 409 ``concurrent_event`` (send it again), not 500, and writes nothing."""
+    app, value = world["app"], world["token"]
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL waits for row locks without a timeout")
+    _send(app, value, _event("evt-0", "SP-1"))
+    holder = sa.create_engine(url)
+    before = _rows(app)
+    with holder.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        with timeutil.frozen(NOW):
+            r = app.test_client().post("/api/v1/case-events", headers=bearer(value), json=_event(
+                "evt-1", "SP-1", "pledge_acceptance", at="2026-12-02T09:00:00+08:00"))
+        conn.exec_driver_sql("ROLLBACK")
+    holder.dispose()
+    assert r.status_code == 409, r.get_data(as_text=True)
+    assert r.get_json()["error"]["code"] == "concurrent_event"
+    assert _rows(app) == before

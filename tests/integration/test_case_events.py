@@ -15,7 +15,7 @@ from flask import Flask
 from market import timeutil
 from market.accounts.audit import AuditEvent
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
-from market.catalogue.models import ServiceType, approval_matter_service_type
+from market.catalogue.models import ApprovalMatter, ServiceType, approval_matter_service_type
 from market.db import db
 from tests.integration.helpers import (
     bearer,
@@ -183,6 +183,11 @@ def test_every_rule_is_a_4xx_with_a_code_and_changes_nothing(world: World) -> No
              "unknown_matter")
     _refused(world, {**ev("applied", "2026-12-07T09:00:00+08:00"),
                      "project_code": "2026-000000-00-00-000000"}, 422, "unknown_project")
+    # Whatever the event: the project is what is unknown, and nothing is created (the audit
+    # log included).
+    for kind in ("accepted", "withdrawn"):
+        _refused(world, {**ev(kind, "2026-12-07T09:00:00+08:00"),
+                         "project_code": "2026-000000-00-00-000000"}, 422, "unknown_project")
     _refused(world, {**ev("applied", "2026-12-07T09:00:00+08:00"),
                      "matter_code": "CONSTRUCTION-PERMIT"}, 403, "wrong_department")
     _refused(world, ev("applied", "2026-12-07 09:00"), 400, "invalid_field")
@@ -384,3 +389,41 @@ def test_a_correction_notice_within_the_window_keeps_the_acceptance_conditions(
     world.send("resubmitted", "2026-12-21T09:00:00+08:00")
     r = world.post(world.event("accepted", "2026-12-22T09:00:00+08:00"))
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "precondition_missing"
+
+
+def test_two_departments_number_their_cases_independently(world: World) -> None:
+    """办件编号 are each department's own: the same number from two departments is two
+    cases, and each department's events reach its own; within one department a number is one
+    case."""
+    housing = make_client(world.app, "cases:write projects:read", department_code="YC-ZJJ",
+                          name="住建审批系统")
+    with timeutil.frozen(NOW):
+        housing_token = token(world.http, housing)
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
+    theirs = {**world.event("applied", "2026-12-07T10:00:00+08:00"),
+              "matter_code": "CONSTRUCTION-PERMIT"}
+    r = world.post(theirs, token_value=housing_token)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.get_json()["case_no"] == "SP-2026-0001"
+    accepted = {**world.event("pledge_acceptance", "2026-12-08T09:00:00+08:00"),
+                "matter_code": "CONSTRUCTION-PERMIT"}
+    r = world.post(accepted, token_value=housing_token)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    with world.app.app_context():
+        rows = db.session.execute(sa.select(ApprovalCase.case_no, ApprovalCase.state)
+                                  .order_by(ApprovalCase.id)).all()
+    assert [tuple(r) for r in rows] == [("SP-2026-0001", "preparing"),
+                                        ("SP-2026-0001", "accepted")]
+    # The environment bureau's case is untouched by the housing bureau's event.
+    world.send("returned_for_correction", "2026-12-08T10:00:00+08:00")
+    r = world.http.get(f"/api/v1/projects/{PROJECT}", headers=bearer(world.token))
+    assert sorted((c["department_code"], c["state"]) for c in r.get_json()["cases"]) == [
+        ("YC-STHJJ", "preparing"), ("YC-ZJJ", "accepted")]
+    # One department, one number: another matter of the same department is refused.
+    with world.app.app_context():
+        db.session.add(ApprovalMatter(code="EIA-2", name="审批事项EIA-2",
+                                      department_id=world.dept, statutory_days=20,
+                                      committed_days=10))
+        db.session.commit()
+    _refused(world, {**world.event("applied", "2026-12-09T09:00:00+08:00"),
+                     "matter_code": "EIA-2"}, 422, "case_mismatch")

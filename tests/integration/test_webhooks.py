@@ -382,3 +382,65 @@ def test_two_senders_claim_disjoint_streams(any_app: Flask) -> None:
     for n, ids in enumerate(claimed):
         for i in ids:
             assert owners.setdefault(streams[i], n) == n  # a stream belongs to one claim
+
+
+def _deliver(instance: Flask, barrier: threading.Barrier, results: list[delivery.Stats]) -> None:
+    with instance.app_context():
+        barrier.wait()
+        results.append(delivery.run(max_seconds=30))
+        db.session.remove()
+
+
+def test_two_instances_delivering_at_once_attempt_each_delivery_once_per_retry_step(
+        any_app: Flask, tmp_path: Path) -> None:
+    """Two app instances on one database (each its own engine and connections, as two
+    machines' cron lines) run ``delivery.run`` at the same moment at every retry step: each
+    due delivery is attempted exactly once per step, the failing ones again at their next
+    step, every one delivered in the end with attempts numbered 1, 2, … without repeats."""
+    app = any_app
+    with app.app_context():
+        url = db.engine.url.render_as_string(hide_password=False)
+    second = make_app(tmp_path, url)  # the same instance folder: the same data key
+    projects = [f"2026-539901-47-02-{n:06d}" for n in range(6)]
+    with receiver() as hooks:
+        _platform(app, hooks.url)
+        # Two projects fail twice, two once, two never: three retry steps in all.
+        hooks.fail_project = {projects[0]: 2, projects[1]: 2, projects[2]: 1, projects[3]: 1}
+        send(app, *[started(projects[n % 6], n) for n in range(24)])
+        at, steps = T0, []
+        for _ in range(5):
+            before = len(hooks.requests)
+            barrier = threading.Barrier(2)
+            results: list[delivery.Stats] = []
+
+            threads = [threading.Thread(target=_deliver, args=(a, barrier, results))
+                       for a in (app, second)]
+            with timeutil.frozen(at):
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(timeout=60)
+            ids = [r.headers["webhook-id"] for r in hooks.requests[before:]]
+            assert len(ids) == len(set(ids)), (at, ids)  # once per step
+            assert sum(r.attempts for r in results) == len(ids)
+            steps.append(len(ids))
+            with app.app_context():
+                pending = db.session.scalars(sa.select(WebhookDelivery.next_attempt_at).where(
+                    WebhookDelivery.state == DeliveryState.PENDING)).all()
+            if not pending:
+                break
+            # The next retry step: the earliest head due later (the deliveries behind a head
+            # were due from the start and wait for it).
+            at = min(t for t in pending if t > at)
+    with app.app_context():
+        rows = db.session.scalars(sa.select(WebhookDelivery)).all()
+        assert {d.state for d in rows} == {"delivered"} and len(rows) == 24
+        numbers: dict[int, list[int]] = {}
+        for a in db.session.scalars(sa.select(DeliveryAttempt).order_by(DeliveryAttempt.id)):
+            numbers.setdefault(a.delivery_id, []).append(a.number)
+        assert all(n == list(range(1, len(n) + 1)) for n in numbers.values()), numbers
+        # The heads of the failing streams: 3 attempts, 3, 2, 2; everyone else once.
+        assert sorted(len(n) for n in numbers.values()) == [1] * 20 + [2, 2, 3, 3]
+        assert sum(len(n) for n in numbers.values()) == len(hooks.requests) == sum(steps)
+    with second.app_context():
+        db.engine.dispose()

@@ -116,4 +116,16 @@ T = {
     '办件已延长过一次时限。': 'The case has been extended once already.',
     '特别程序进行中，请先结束特别程序。': 'A special procedure is running; end it first.',
     'outcome 须为 approved 或 refused。': 'outcome must be approved or refused.',
+    '没有这个项目。': 'No such project.',
+    '没有这个委托。': 'No such engagement.',
+    '没有这个成果版本。': 'No such deliverable version.',
+    'url 超过 %(n)s 个字符': 'url is longer than %(n)s characters',
+    'url 不是完整的 http(s) 地址': 'url is not an absolute http(s) URL',
+    'url 须为 http 或 https': 'url must be http or https',
+    'url 不能带用户名或密码': 'url must not carry a user name or password',
+    'url 不能带片段（#…）': 'url must not have a fragment (#…)',
+    '%(event)s 需要 %(scope)s 权限范围': '%(event)s needs the scope %(scope)s',
+    '一个接入系统最多登记 %(n)s 个推送地址，请先删除一个':
+        'a client has at most %(n)s endpoints; remove one first',
+    '没有推送地址 %(id)s': 'no webhook %(id)s',
 }

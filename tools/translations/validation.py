@@ -65,4 +65,28 @@ T = {
     '只列出前 %(n)s 家，请输入更完整的名称或代码。':
         'Only the first %(n)s are listed; type more of the name or code.',
     '没有找到符合的中介机构。': 'No agency matches.',
+
+    # the API's request validation (market/web/openapi.py): English as the messages were
+    # before they were translated, so English clients read the same text
+    '%(name)s 须为 YYYY-MM-DD 格式的日期，从 %(lo)s 到 %(hi)s':
+        '%(name)s must be a date YYYY-MM-DD from %(lo)s to %(hi)s',
+    '%(name)s 须为 YYYY-MM-DD 格式的日期': '%(name)s must be a date YYYY-MM-DD',
+    '未知的查询参数：%(name)s': 'unknown query parameter: %(name)s',
+    '缺少 %(name)s': '%(name)s is required',
+    '%(name)s：第 %(position)s 个字符（%(code)s）是上标或下标数字':
+        '%(name)s: character %(position)s (%(code)s) is a superscript or subscript digit',
+    '%(name)s：第 %(position)s 个字符（%(code)s）是控制字符或格式字符':
+        '%(name)s: character %(position)s (%(code)s) is a control or format character',
+    '%(name)s 须为整数': '%(name)s must be an integer',
+    '%(name)s 须在 %(bounds)s 之内': '%(name)s must be in %(bounds)s',
+    '%(name)s 太长': '%(name)s is too long',
+    '%(name)s 须为以下之一：%(values)s': '%(name)s must be one of: %(values)s',
+    '%(name)s 须符合 %(pattern)s': '%(name)s must match %(pattern)s',
+    '%(name)s 须为字符串': '%(name)s must be a string',
+    '%(name)s 须为 %(low)s 至 %(high)s': '%(name)s must be from %(low)s to %(high)s',
+    '请以 application/json 发送请求体': 'send the body as application/json',
+    '请求体须为一个 JSON 对象': 'the body must be a JSON object',
+    '未知的字段：%(name)s': 'unknown field: %(name)s',
+    '%(name)s 须为最多 %(n)s 个字符串的列表': '%(name)s must be a list of at most %(n)s strings',
+    '%(name)s 须为不含重复项的非空列表': '%(name)s must be a non-empty list without repeats',
 }
