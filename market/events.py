@@ -309,3 +309,17 @@ class SanctionIssued(Event):
     sanction_id: int
     agency_org_id: int
     kind: str  # warning / suspension / blacklist
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EscalationRaised(Event):
+    """Electronic supervision (电子监察) raised ``step`` (warning 预警提醒 / yellow 黄牌 / red
+    红牌) of escalation step ``step_id`` about a late matter; ``told_org_ids`` are the
+    organisations to tell (the step's record says who and how)."""
+
+    name: ClassVar[str] = "escalation.raised"
+    step_id: int
+    step: str
+    subject_kind: str
+    subject_id: str
+    told_org_ids: tuple[int, ...]
