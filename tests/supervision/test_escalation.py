@@ -23,8 +23,8 @@ from market.supervision.models import EscalationStep, SupervisionOrder
 from market.supervision.operations import escalate
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
-from tests.engagements.test_reminders import Inbox, smtp  # noqa: F401  # the SMTP fixture
-from tests.selection.conftest import START, City, build_city, city  # noqa: F401  # the fixture
+from tests.engagements.test_reminders import Inbox
+from tests.selection.conftest import START, City, build_city
 
 # service_days=3 from Monday 2 March 2026: due Thursday 5 March; Friday 6 is 1 working day
 # late, Tuesday 10 is 3, Thursday 19 is 10.
@@ -48,7 +48,7 @@ def _steps(app: Flask) -> list[tuple[str, str, str]]:
 
 
 def test_a_late_service_climbs_the_ladder_once(city: City,
-                                               smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+                                               smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     app = city.app
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
