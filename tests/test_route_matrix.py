@@ -149,6 +149,10 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "regulator.draw_audit": ("GET", "/regulator/draws", {"regulator"}, 200),
     "regulator.fairness": ("GET", "/regulator/fairness", {"regulator"}, 200),
     "regulator.clocks": ("GET", "/regulator/clocks", {"regulator"}, 302),  # → /regulator/overdue
+    # Electronic supervision: the published rule, the console, a 督办 (none with this id).
+    "supervision.rule": ("GET", "/supervision", set(ROLES), 200),
+    "supervision.console": ("GET", "/regulator/supervision", {"regulator"}, 200),
+    "supervision.order": ("GET", "/regulator/supervision/orders/DB-999999", {"regulator"}, 404),
     "credit.formula_page": ("GET", "/credit", set(ROLES), 200),
     "credit.my_credit": ("GET", "/agency/credit", AGENCY, 200),
     "credit.outcomes": ("GET", "/complaints", set(ROLES), 200),

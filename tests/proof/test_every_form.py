@@ -27,6 +27,7 @@ from werkzeug.datastructures import FileStorage
 from devdata import demo
 from market import timeutil
 from market.db import db
+from market.supervision.operations import escalate
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF
 from tests.integration.helpers import make_client
@@ -693,6 +694,22 @@ def _complaint(ctx: Ctx) -> None:
     ctx.submit("regulator", f"/regulator/complaints/{row}", {"outcome": "经查属实，责令整改。"},
                button="action=uphold")
     assert ctx.scalar("SELECT state FROM complaint WHERE public_id = :p", p=row) == "upheld"
+
+
+@recipe("supervision.order")
+def _supervision_order(ctx: Ctx) -> None:
+    # no form raises a 督办: the periodic run does, on the demo city's late matters
+    with ctx.app.app_context():
+        escalate()
+        db.session.remove()
+    order = ctx.scalar("SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
+                       "ORDER BY id")
+    assert order, "the demo city has no matter late enough for a yellow card"
+    text = "已约谈责任单位，责令三个工作日内办结，并将跟踪结果。"
+    ctx.submit("regulator", f"/regulator/supervision/orders/{order}", {"answer": text})
+    assert ctx.scalar("SELECT answer FROM supervision_order WHERE public_id = :p",
+                      p=order) == text
+    assert ctx.audits("regulator:supervision:answer") == 1
 
 
 @recipe("regulator.draw_audit")

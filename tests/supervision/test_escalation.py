@@ -121,6 +121,16 @@ def test_a_late_service_climbs_the_ladder_once(city: City,
     agency = city.client(city.agencies[0])
     assert "预警提醒" in agency.get("/notifications").get_data(as_text=True)
     assert agency.get("/regulator/supervision").status_code in (403, 404)
+    # an existing 督办 is the regulators' alone: the parties get neither the page nor the form
+    for who in (agency, city.client(city.owner)):
+        page = who.get(f"/regulator/supervision/orders/{order_id}")
+        assert page.status_code in (403, 404) and text not in page.get_data(as_text=True)
+        r = who.post(f"/regulator/supervision/orders/{order_id}", data={
+            "csrf_token": csrf_token(who, "/dashboard"), "answer": "由机构自行答复督办事项。"})
+        assert r.status_code in (403, 404)
+    with app.app_context():
+        assert db.session.scalar(sa.select(SupervisionOrder.answer).where(
+            SupervisionOrder.public_id == order_id)) == text
     # the rule is public, with the configured thresholds
     public = app.test_client().get("/supervision")
     assert public.status_code == 200 and "满 10 个工作日" in public.get_data(as_text=True)
