@@ -195,6 +195,7 @@ def _connect() -> None:
     events.connect(events.OwnerActivated, notify.owner_activated)
     events.connect(events.OwnerRefused, notify.owner_refused)
     events.connect(events.EscalationRaised, notify.escalation_raised)
+    events.connect(events.CorrectionOpened, notify.correction_opened)
 
 
 def _register_blueprints(app: Flask) -> None:

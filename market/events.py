@@ -300,6 +300,22 @@ class CaseClockOverdue(CaseClockEvent):
     name: ClassVar[str] = "case.clock.overdue"
 
 
+# Ratings (好差评) ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CorrectionOpened(Event):
+    """A poor rating (差评) opened correction ``correction_public_id`` (整改) for the agency,
+    to answer by ``due_on``."""
+
+    name: ClassVar[str] = "correction.opened"
+    correction_id: int
+    correction_public_id: str
+    agency_org_id: int
+    engagement_public_id: str
+    due_on: date
+
+
 # Supervision (监管) -------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from market.engagements.models import (  # noqa: F401
     Engagement,
     MaterialsRequest,
 )
-from market.evaluation.models import Rating  # noqa: F401,E402
+from market.evaluation.models import Correction, Rating  # noqa: F401,E402
 from market.integration.models import (  # noqa: F401
     AccessToken,
     ApiClient,

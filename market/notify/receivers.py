@@ -129,3 +129,15 @@ def escalation_raised(event: events.EscalationRaised) -> None:
                 key=f"escalation:{step.id}:{org_id}:{user_id}"[:120], organisation_id=org_id,
                 user_id=user_id, state=step.step, subject=subject, body=body, link=link,
                 created_at=timeutil.now()))
+
+
+def correction_opened(event: events.CorrectionOpened) -> None:
+    """The rated agency is told of the correction a poor rating opened, and its deadline."""
+    db.session.add(Notification(
+        key=f"correction:{event.correction_public_id}:open"[:120],
+        organisation_id=event.agency_org_id, state="correction", created_at=timeutil.now(),
+        link=f"/agency/corrections/{event.correction_public_id}",
+        subject=f"【差评整改】{event.engagement_public_id}：请在 {event.due_on.isoformat()} 前答复",
+        body=(f"业主对委托 {event.engagement_public_id} 的服务给出了差评。请在 "
+              f"{event.due_on.isoformat()} 前整改并书面答复整改情况（整改编号 "
+              f"{event.correction_public_id}）；逾期未答复的按电子监察规则升级。")))

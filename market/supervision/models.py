@@ -22,6 +22,7 @@ class SubjectKind(enum.StrEnum):
     TOLERATED = "tolerated"  # 容缺受理 report not delivered by its due date
     OBJECTION = "objection"  # 异议 not decided by its deadline
     COMPLAINT = "complaint"  # 投诉 not decided by its deadline
+    CORRECTION = "correction"  # 差评整改 not answered by its deadline
 
 
 class PartyKind(enum.StrEnum):
@@ -65,7 +66,7 @@ class EscalationStep(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("step in ('warning','yellow','red')", name="step"),
         sa.CheckConstraint(
             "subject_kind in ('service','signing','review','case','tolerated','objection',"
-            "'complaint')", name="subject_kind"),
+            "'complaint','correction')", name="subject_kind"),
         sa.CheckConstraint("party_kind in ('agency','owner','department','regulator')",
                            name="party_kind"),
         sa.CheckConstraint("late_days >= 0", name="late_days"),

@@ -2,7 +2,8 @@
 its due date and how many working days past it).
 
 Engagement and case clocks come from the clock board (the stored tallies, as the regulator's
-clock pages show them); 容缺受理 reports from the approval cases; objections from selection.
+clock pages show them); 容缺受理 reports from the approval cases; objections from selection;
+corrections of poor ratings (差评整改) from evaluation.
 Complaints belong to the regulator's area, on a higher floor: it connects its own reader
 (:func:`connect`, from ``create_app``).
 """
@@ -23,6 +24,7 @@ from market.clocks.board import open_clocks
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
 from market.engagements.models import Engagement
+from market.evaluation.models import Correction
 from market.selection.models import Objection, ObjectionState
 from market.supervision.models import PartyKind, SubjectKind
 
@@ -122,10 +124,22 @@ def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
                        "")
 
 
+def _corrections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
+    """Corrections of poor ratings (差评整改) the agency has not answered by their deadline."""
+    for c in db.session.scalars(sa.select(Correction).where(
+            Correction.answered_at.is_(None), Correction.due_on < today).order_by(
+            Correction.due_on, Correction.id)):
+        yield Late(SubjectKind.CORRECTION, c.public_id, c.rating.engagement.public_id,
+                   f"/agency/corrections/{c.public_id}", c.due_on,
+                   cal.working_days_between(c.due_on, today), PartyKind.AGENCY,
+                   c.agency_org_id, _org_name(c.agency_org_id))
+
+
 def late_matters(now: datetime, cal: WorkingCalendar) -> list[Late]:
     """Every watched matter past its due date, oldest due date first."""
     today = local_date(now)
-    found: list[Late] = [*_clocks(now), *_tolerated(today, cal), *_objections(today, cal)]
+    found: list[Late] = [*_clocks(now), *_tolerated(today, cal), *_objections(today, cal),
+                         *_corrections(today, cal)]
     for name in sorted(_readers):
         found.extend(_readers[name](today, cal))
     return sorted(found, key=lambda m: (m.due_date, m.subject_kind, m.subject_id))

@@ -22,7 +22,7 @@ STEP_LABELS = {"warning": N_("预警提醒"), "yellow": N_("黄牌"), "red": N_(
 SUBJECT_LABELS = {"service": N_("中介服务超期"), "signing": N_("合同签订超期"),
                   "review": N_("业主验收超期"), "case": N_("审批超期"),
                   "tolerated": N_("容缺受理材料逾期未补"), "objection": N_("异议逾期未处理"),
-                  "complaint": N_("投诉逾期未处理")}
+                  "complaint": N_("投诉逾期未处理"), "correction": N_("差评整改逾期未答复")}
 PARTY_LABELS = {"agency": N_("中介机构"), "owner": N_("项目业主"), "department": N_("审批部门"),
                 "regulator": N_("监管部门")}
 ROLE_LABELS = {"party": N_("责任方"), "regulator": N_("监管部门"), "managing": N_("主管部门")}

@@ -1287,7 +1287,7 @@ def _rate(ctx: Ctx) -> None:
              page=f"/engagements/{eng}")
     ctx.submit("owner_admin", f"/owner/engagements/{eng}/rating", {
         "quality": "4", "timeliness": "5", "attitude": "4", "fees": "3", "integrity": "5",
-        "comment": "报告质量较好，按时提交。"}, email=owner)
+        "level": "satisfied", "comment": "报告质量较好，按时提交。"}, email=owner)
     assert ctx.scalar("SELECT count(*) FROM rating r JOIN engagement e ON "
                       "e.id = r.engagement_id WHERE e.public_id = :p", p=eng) == 1
 
