@@ -116,6 +116,10 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                     "WHERE upload_id IS NOT NULL ORDER BY id"),
     "evaluation.reply": ("POST", "/agency/ratings/{id}/reply",
                          f"SELECT id FROM rating WHERE agency_org_id = {AGENCY1}"),
+    # whichever agency the setup's poor rating is of: ``org`` names it
+    "evaluation.answer_correction": ("GET", "/agency/corrections/{public_id}",
+                                     "SELECT public_id, agency_org_id AS org "
+                                     "FROM rating_correction ORDER BY id"),
     "billing.engagement": ("GET", "/billing/engagements/{id}",
                            f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
     "billing.confirm_payout": ("POST", "/billing/engagements/{id}/payout",
@@ -130,6 +134,7 @@ SETUP: dict[tuple[str, str], str] = {
     ("owner", "owner.amend"): "owner.publish",
     ("owner", "billing.receipt"): "billing.record_payment",
     ("agency", "awards.objection_attachment"): "awards.objection",
+    ("agency", "evaluation.answer_correction"): "evaluation.answer_correction",
 }
 
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]

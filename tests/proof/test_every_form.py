@@ -1292,6 +1292,46 @@ def _rate(ctx: Ctx) -> None:
                       "e.id = r.engagement_id WHERE e.public_id = :p", p=eng) == 1
 
 
+def _poor_rating(ctx: Ctx) -> tuple[str, str]:
+    """A 差评 of an engagement accepted through the forms: its correction's public id and the
+    agency administrator's e-mail."""
+    eng, _eid, owner, agency = _engagement(ctx, "in_review")
+    ctx.post(ctx.client("owner_admin", owner), f"/engagements/{eng}/accept",
+             page=f"/engagements/{eng}")
+    r = ctx.post(ctx.client("owner_admin", owner), f"/owner/engagements/{eng}/rating", {
+        "quality": "2", "timeliness": "1", "attitude": "3", "fees": "3", "integrity": "3",
+        "level": "dissatisfied", "comment": "成果多次返工。"})
+    assert r.status_code == 302, _errors(r)
+    correction = ctx.scalar("SELECT c.public_id FROM rating_correction c JOIN rating r ON "
+                            "r.id = c.rating_id JOIN engagement e ON e.id = r.engagement_id "
+                            "WHERE e.public_id = :p", p=eng)
+    assert correction
+    return str(correction), agency
+
+
+_CORRECTED = "已重新核算工程量并修改报告第三章，指定专人对接业主。"
+
+
+@recipe("evaluation.answer_correction")
+def _answer_correction(ctx: Ctx) -> None:
+    correction, agency = _poor_rating(ctx)
+    ctx.submit("agency_admin", f"/agency/corrections/{correction}", {"answer": _CORRECTED},
+               email=agency)
+    assert ctx.scalar("SELECT answer FROM rating_correction WHERE public_id = :p",
+                      p=correction) == _CORRECTED
+
+
+@recipe("evaluation.follow_up")
+def _follow_up(ctx: Ctx) -> None:
+    correction, agency = _poor_rating(ctx)
+    ctx.post(ctx.client("agency_admin", agency), f"/agency/corrections/{correction}",
+             {"answer": _CORRECTED})
+    ctx.submit("operator", f"/operator/corrections/{correction}",
+               {"result": "satisfied", "note": "电话回访业主，业主确认问题已解决。"})
+    assert ctx.scalar("SELECT follow_up_result FROM rating_correction WHERE public_id = :p",
+                      p=correction) == "satisfied"
+
+
 # --- approval cases ------------------------------------------------------------------------------
 
 def _case(ctx: Ctx, *, accepted: bool = True) -> str:
