@@ -41,7 +41,7 @@ T = {
     "通知对象": "Who is told",
     "满 %(n)s 个工作日": "%(n)s working days",
     "责任方（中介机构、项目业主）；责任方为审批部门或监管部门时，通知监管部门": "The responsible party (agency, project owner); the regulator when the responsible party is an approving department or the regulator itself",
-    "黄牌，并生成督办单": "Yellow card, with a supervision order (督办)",
+    "黄牌，并生成督办单": "Yellow card, with a supervision order",
     "监管部门（须在规定期限内书面答复督办）和责任方": "The regulator (who must answer the supervision order in writing within the set time) and the responsible party",
     "主管部门和责任方": "The managing department and the responsible party",
     "每一级对同一事项、同一到期日只发出一次；检查晚了时，已达到的各级按顺序一并发出。每一次都留有记录：发出时间、超期天数、通知了谁、通过什么方式（站内通知、电子邮件）。期限顺延后，按新的到期日重新计算。": "Each step is raised once per matter and due date; a check that comes late raises every step reached, in order. Each one is recorded: when, how many working days late, who was told and how (in-app notice, e-mail). When a due date is extended, the count starts again from the new date.",
