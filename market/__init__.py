@@ -180,11 +180,14 @@ def _connect() -> None:
     from market.evaluation.operations import credit_ratings
     from market.notify import receivers as notify
     from market.regulator.complaints import upheld_against
+    from market.regulator.supervised import late_complaints  # areas load with the app
     from market.selection.award import declines
+    from market.supervision import sources as supervision  # areas load with the app
 
     board.connect(engagement=engagement_clocks(), case=case_clocks())
     score.connect(score.Readers(ratings=credit_ratings, on_time_rate=on_time_rate,
                                 declines=declines, upheld_complaints=upheld_against))
+    supervision.connect("complaints", late_complaints)
     # Receivers of one event run in the order connected here.
     events.connect(events.CalendarChanged, clocks.calendar_changed)
     events.connect(events.ContractConfirmed, billing.contract_confirmed)
@@ -199,6 +202,8 @@ def _connect() -> None:
     events.connect(events.AwardPassed, notify.award_passed)
     events.connect(events.OwnerActivated, notify.owner_activated)
     events.connect(events.OwnerRefused, notify.owner_refused)
+    events.connect(events.EscalationRaised, notify.escalation_raised)
+    events.connect(events.CorrectionOpened, notify.correction_opened)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -231,13 +236,14 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_owner import bp as owner
     from market.selection.views_public import bp as lotteries
     from market.selection.views_schedule import bp as draw_schedule
+    from market.supervision.views import bp as supervision  # areas load with the app
     from market.transparency.views import bp as transparency
 
     for bp in (public, accounts, operator, calendar, transparency, billing,
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation, openings, draw_schedule):
+    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision):
         app.register_blueprint(bp)
     for bp in (integration, integration_api):
         app.register_blueprint(bp)

@@ -40,6 +40,21 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # working days after the opening time within which they must, or the round fails unopened.
     "SEALED_OPENING_THRESHOLD": 1,
     "SEALED_OPENING_WORKING_DAYS": 2,
+    # A regulator decides an objection (异议) to a result notice within this; the same term as
+    # a purchaser's answer to a 质疑 (政府采购质疑和投诉办法, 财政部令第94号, art. 13).
+    "OBJECTION_WORKING_DAYS": 7,
+    # Electronic supervision (电子监察): working days past the due date at which a late matter
+    # gets its warning (预警提醒), yellow card (黄牌, with a 督办) and red card (红牌); the
+    # working days the regulator has to answer a 督办; the managing department's public id
+    # (red cards; every regulator when empty).
+    "ESCALATION_WARNING_DAYS": 1,
+    "ESCALATION_YELLOW_DAYS": 3,
+    "ESCALATION_RED_DAYS": 10,
+    "ESCALATION_ANSWER_WORKING_DAYS": 5,
+    "ESCALATION_MANAGING_ORG": "",
+    # A poor rating (差评: 不满意 or 非常不满意) gives the agency this long to correct and answer
+    # (好差评: 15 working days, the term the provinces' 好差评 rules use).
+    "CORRECTION_WORKING_DAYS": 15,
 }
 
 # Environment variables we read, with how to parse them.  Unknown MARKET_* names are ignored so a
@@ -78,6 +93,13 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SITE_URL": ("SITE_URL", str),  # absolute links in e-mail
     "MARKET_SEALED_OPENING_THRESHOLD": ("SEALED_OPENING_THRESHOLD", int),
     "MARKET_SEALED_OPENING_WORKING_DAYS": ("SEALED_OPENING_WORKING_DAYS", int),
+    "MARKET_OBJECTION_WORKING_DAYS": ("OBJECTION_WORKING_DAYS", int),
+    "MARKET_ESCALATION_WARNING_DAYS": ("ESCALATION_WARNING_DAYS", int),
+    "MARKET_ESCALATION_YELLOW_DAYS": ("ESCALATION_YELLOW_DAYS", int),
+    "MARKET_ESCALATION_RED_DAYS": ("ESCALATION_RED_DAYS", int),
+    "MARKET_ESCALATION_ANSWER_WORKING_DAYS": ("ESCALATION_ANSWER_WORKING_DAYS", int),
+    "MARKET_ESCALATION_MANAGING_ORG": ("ESCALATION_MANAGING_ORG", str),
+    "MARKET_CORRECTION_WORKING_DAYS": ("CORRECTION_WORKING_DAYS", int),
     # Development only: the app's clock runs this far ahead of the real one ("3d", "36h",
     # "2d4h30m"), so a person trying the demo can reach a sign-up close or a draw without
     # waiting.  Refused in production.
@@ -216,10 +238,18 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
                             f"100 per day': {config[key]!r}")
     for key, low in (("TRUSTED_PROXIES", 0), ("SESSION_IDLE_MINUTES", 1),
                      ("SESSION_MAX_HOURS", 1), ("SEALED_OPENING_THRESHOLD", 1),
-                     ("SEALED_OPENING_WORKING_DAYS", 1), ("API_TOKEN_SECONDS", 60)):
+                     ("SEALED_OPENING_WORKING_DAYS", 1), ("API_TOKEN_SECONDS", 60),
+                     ("OBJECTION_WORKING_DAYS", 1), ("ESCALATION_ANSWER_WORKING_DAYS", 1),
+                     ("CORRECTION_WORKING_DAYS", 1)):
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
                             f"{config.get(key)!r}")
+    ladder = [config.get(k) for k in ("ESCALATION_WARNING_DAYS", "ESCALATION_YELLOW_DAYS",
+                                      "ESCALATION_RED_DAYS")]
+    days = [v for v in ladder if isinstance(v, int)]
+    if len(days) != 3 or not 1 <= days[0] < days[1] < days[2]:
+        problems.append("MARKET_ESCALATION_WARNING_DAYS < MARKET_ESCALATION_YELLOW_DAYS < "
+                        f"MARKET_ESCALATION_RED_DAYS, the first at least 1: {ladder!r}")
     if clock_offset(config) is None:
         problems.append("MARKET_CLOCK_OFFSET is a time ahead such as '3d', '36h' or '2d4h30m' "
                         f"(days, hours, minutes; forward only): {config.get('CLOCK_OFFSET')!r}")

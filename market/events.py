@@ -300,6 +300,22 @@ class CaseClockOverdue(CaseClockEvent):
     name: ClassVar[str] = "case.clock.overdue"
 
 
+# Ratings (好差评) ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CorrectionOpened(Event):
+    """A poor rating (差评) opened correction ``correction_public_id`` (整改) for the agency,
+    to answer by ``due_on``."""
+
+    name: ClassVar[str] = "correction.opened"
+    correction_id: int
+    correction_public_id: str
+    agency_org_id: int
+    engagement_public_id: str
+    due_on: date
+
+
 # Supervision (监管) -------------------------------------------------------------------------------
 
 
@@ -309,3 +325,17 @@ class SanctionIssued(Event):
     sanction_id: int
     agency_org_id: int
     kind: str  # warning / suspension / blacklist
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EscalationRaised(Event):
+    """Electronic supervision (电子监察) raised ``step`` (warning 预警提醒 / yellow 黄牌 / red
+    红牌) of escalation step ``step_id`` about a late matter; ``told_org_ids`` are the
+    organisations to tell (the step's record says who and how)."""
+
+    name: ClassVar[str] = "escalation.raised"
+    step_id: int
+    step: str
+    subject_kind: str
+    subject_id: str
+    told_org_ids: tuple[int, ...]

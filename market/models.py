@@ -30,7 +30,7 @@ from market.engagements.models import (  # noqa: F401
     Engagement,
     MaterialsRequest,
 )
-from market.evaluation.models import Rating  # noqa: F401,E402
+from market.evaluation.models import Correction, Rating  # noqa: F401,E402
 from market.integration.models import (  # noqa: F401
     AccessToken,
     ApiClient,
@@ -59,6 +59,7 @@ from market.selection.models import (  # noqa: F401
     Witness,
 )
 from market.storage import Upload  # noqa: F401
+from market.supervision.models import EscalationStep, SupervisionOrder  # noqa: F401
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401
 
 # Writes to these make the cached public directory and agency API stale (market.pagecache).

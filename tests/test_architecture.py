@@ -31,6 +31,9 @@ FLOORS: list[tuple[str, ...]] = [
     ("engagements",),
     ("approvals",),
     ("evaluation",),
+    # electronic supervision: reads clocks, engagements, cases, objections (and, once rated
+    # services open corrections, evaluation); read by the regulator's console and notifications
+    ("supervision",),
     ("regulator",),
     ("notify",),
     ("api", "backup", "integration", "ocds", "operator", "public"),

@@ -150,6 +150,10 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "regulator.draw_audit": ("GET", "/regulator/draws", {"regulator"}, 200),
     "regulator.fairness": ("GET", "/regulator/fairness", {"regulator"}, 200),
     "regulator.clocks": ("GET", "/regulator/clocks", {"regulator"}, 302),  # → /regulator/overdue
+    # Electronic supervision: the published rule, the console, a 督办 (none with this id).
+    "supervision.rule": ("GET", "/supervision", set(ROLES), 200),
+    "supervision.console": ("GET", "/regulator/supervision", {"regulator"}, 200),
+    "supervision.order": ("GET", "/regulator/supervision/orders/DB-999999", {"regulator"}, 404),
     "credit.formula_page": ("GET", "/credit", set(ROLES), 200),
     "credit.my_credit": ("GET", "/agency/credit", AGENCY, 200),
     "credit.outcomes": ("GET", "/complaints", set(ROLES), 200),
@@ -160,6 +164,11 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "evaluation.rate": ("GET", "/owner/engagements/EG-999999/rating", OWNER, 404),
     "evaluation.agency_ratings": ("GET", "/agency/ratings", AGENCY, 200),
     "evaluation.reply": ("POST", "/agency/ratings/999999/reply", AGENCY, 404),
+    # Corrections of poor ratings (差评整改): the agency answers, the operator follows up.
+    "evaluation.agency_corrections": ("GET", "/agency/corrections", AGENCY, 200),
+    "evaluation.answer_correction": ("GET", "/agency/corrections/ZG-999999", AGENCY, 404),
+    "evaluation.operator_corrections": ("GET", "/operator/corrections", {"operator"}, 200),
+    "evaluation.follow_up": ("GET", "/operator/corrections/ZG-999999", {"operator"}, 404),
     # Engagements, approval cases, timelines, reminders.  EG/BJ/PJ ids that do not
     # exist → 404 for the roles let through.
     "engagements.index": ("GET", "/engagements/", OWNER | AGENCY | {"regulator"}, 200),

@@ -83,4 +83,5 @@ def _rate_accepted(now: datetime) -> None:
         scores = {"quality": 5 - n % 2, "timeliness": 4 + n % 2, "attitude": 5, "fees": 4,
                   "integrity": 5}
         with timeutil.frozen(now):
-            evaluation.rate(eng, owner, user, scores, "成果质量符合要求，沟通顺畅。")
+            evaluation.rate(eng, owner, user, scores, "成果质量符合要求，沟通顺畅。",
+                            level="very_satisfied" if n % 2 == 0 else "satisfied")

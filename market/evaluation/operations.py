@@ -7,15 +7,23 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
-from market import timeutil
+from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.agencies.operations import profile_of
+from market.calendar.service import current_calendar
 from market.credit import score as credit
-from market.db import db
+from market.db import db, lock_row
 from market.engagements.models import Engagement, EngagementState
-from market.evaluation.models import DIMENSIONS, Rating
+from market.evaluation.models import (
+    DIMENSIONS,
+    FOLLOW_UP_RESULTS,
+    LEVELS,
+    Correction,
+    Rating,
+)
 from market.i18n import N_
 from market.refusal import Refused
 
@@ -26,7 +34,19 @@ DIMENSION_LABELS = {
     "fees": N_("收费"),
     "integrity": N_("诚信"),
 }
+# The 好差评 scale (国办发〔2019〕51号), best first.
+LEVEL_LABELS = {
+    "very_satisfied": N_("非常满意"),
+    "satisfied": N_("满意"),
+    "basically_satisfied": N_("基本满意"),
+    "dissatisfied": N_("不满意"),
+    "very_dissatisfied": N_("非常不满意"),
+}
+FOLLOW_UP_LABELS = {"satisfied": N_("整改到位，业主满意"),
+                    "basically_satisfied": N_("基本整改到位"),
+                    "dissatisfied": N_("整改不到位，业主不满意")}
 MAX_TEXT = 2000
+MIN_ANSWER = 10
 
 
 class RatingError(Refused):
@@ -57,11 +77,14 @@ def rating_of(engagement_id: int) -> Rating | None:
 
 
 def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[str, object],
-         comment: str) -> Rating:
-    """The engagement's owner rates it once, after acceptance, 1–5 on each dimension.
+         comment: str, *, level: str | None) -> Rating:
+    """The engagement's owner rates it once, after acceptance, 1–5 on each dimension and on the
+    government's five-level 好差评 scale (``level``); a poor rating (差评) opens a correction
+    (整改) for the agency (:func:`open_correction`).
 
-    Refuses (nothing stored) another organisation, an engagement not accepted, a second rating
-    and a score outside 1–5.  Updates the agency's public average and its credit score."""
+    Refuses (nothing stored) another organisation, an engagement not accepted, a second rating,
+    a score outside 1–5 and a missing or unknown level.  Updates the agency's public average and
+    its credit score."""
     if engagement.owner_org_id != owner.id:
         raise RatingError("comment", N_("只有该委托的业主可以评价。"))
     if engagement.state != EngagementState.ACCEPTED.value:
@@ -77,17 +100,95 @@ def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[
         if value is None or not 1 <= value <= 5:
             raise RatingError(d, N_("请给出 1 到 5 分。"))
         values[d] = value
+    if level not in LEVELS:
+        raise RatingError("level", N_("请选择满意程度。"))
     comment = comment.strip()
     if len(comment) > MAX_TEXT:
         raise RatingError("comment", N_("不能超过 %(n)s 字。"), n=MAX_TEXT)
     row = Rating(engagement_id=engagement.id, owner_org_id=owner.id,
-                 agency_org_id=engagement.agency_org_id, comment=comment,
+                 agency_org_id=engagement.agency_org_id, comment=comment, level=level,
                  rated_at=timeutil.now(), rated_by_id=by.id, **values)
     db.session.add(row)
     db.session.flush()
-    audit.record("owner:rating:create", engagement.public_id, dict(values))
+    audit.record("owner:rating:create", engagement.public_id, {**values, "level": level})
+    if row.poor:
+        open_correction(row)
     _refresh_agency(engagement.agency_org_id)
     return row
+
+
+def open_correction(rating: Rating) -> Correction:
+    """A poor rating (差评) opens a correction (整改) for the rated agency, due
+    ``CORRECTION_WORKING_DAYS`` working days after today (called by :func:`rate`)."""
+    days = int(current_app.config["CORRECTION_WORKING_DAYS"])
+    row = Correction(public_id="", rating_id=rating.id, agency_org_id=rating.agency_org_id,
+                     opened_at=timeutil.now(),
+                     due_on=current_calendar().add_working_days(timeutil.today_local(), days))
+    db.session.add(row)
+    db.session.flush()
+    row.public_id = f"ZG-{row.id:06d}"
+    audit.record("system:correction:open", row.public_id,
+                 {"rating": rating.id, "due_on": row.due_on.isoformat()})
+    events.send(events.CorrectionOpened(
+        at=row.opened_at, correction_id=row.id, correction_public_id=row.public_id,
+        agency_org_id=row.agency_org_id, engagement_public_id=rating.engagement.public_id,
+        due_on=row.due_on))
+    return row
+
+
+def correction_by_public_id(public_id: str) -> Correction | None:
+    return db.session.scalar(sa.select(Correction).where(Correction.public_id == public_id))
+
+
+def agency_corrections(agency_org_id: int) -> list[Correction]:
+    """The agency's corrections, open ones first, earliest due first."""
+    return list(db.session.scalars(sa.select(Correction).where(
+        Correction.agency_org_id == agency_org_id).order_by(
+        Correction.answered_at.is_not(None), Correction.due_on, Correction.id)))
+
+
+def all_corrections() -> list[Correction]:
+    """Every correction for the operator: those awaiting a follow-up first."""
+    return list(db.session.scalars(sa.select(Correction).order_by(
+        Correction.followed_up_at.is_not(None), Correction.due_on, Correction.id)))
+
+
+def answer_correction(row: Correction, agency: Organisation, by: User, text: str) -> None:
+    """The rated agency answers its correction once, in writing (整改情况).  Refuses (nothing
+    stored) another organisation, a second answer and a text under 10 or over 2000 characters."""
+    if row.agency_org_id != agency.id:
+        raise RatingError("answer", N_("只有被评价的机构可以答复整改。"))
+    text = (text or "").strip()
+    if len(text) < MIN_ANSWER:
+        raise RatingError("answer", N_("请写明整改情况（至少 10 个字）。"))
+    if len(text) > MAX_TEXT:
+        raise RatingError("answer", N_("不能超过 %(n)s 字。"), n=MAX_TEXT)
+    row = lock_row(Correction, row.id)
+    if row.answered_at is not None:
+        raise RatingError("answer", N_("整改情况已经提交，不能再次提交。"))
+    row.answer, row.answered_at, row.answered_by_id = text, timeutil.now(), by.id
+    audit.record("agency:correction:answer", row.public_id, {"length": len(text)})
+
+
+def follow_up(row: Correction, by: User, result: str, note: str) -> None:
+    """The operator records the follow-up (回访) with the owner once the agency has answered:
+    its result (FOLLOW_UP_RESULTS) and a note.  Refuses (nothing stored) a correction not yet
+    answered, a second follow-up, an unknown result and an empty note."""
+    if result not in FOLLOW_UP_RESULTS:
+        raise RatingError("result", N_("请选择回访结果。"))
+    note = (note or "").strip()
+    if not note:
+        raise RatingError("note", N_("请填写回访情况。"))
+    if len(note) > MAX_TEXT:
+        raise RatingError("note", N_("不能超过 %(n)s 字。"), n=MAX_TEXT)
+    row = lock_row(Correction, row.id)
+    if row.answered_at is None:
+        raise RatingError("result", N_("机构提交整改情况后才能回访。"))
+    if row.followed_up_at is not None:
+        raise RatingError("result", N_("已经回访过，不能再次记录。"))
+    row.follow_up_result, row.follow_up_note = result, note
+    row.followed_up_at, row.followed_up_by_id = timeutil.now(), by.id
+    audit.record("operator:correction:follow_up", row.public_id, {"result": result})
 
 
 def reply(row: Rating, agency: Organisation, by: User, text: str) -> None:

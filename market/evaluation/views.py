@@ -1,4 +1,5 @@
-"""Rating pages: the owner rates accepted engagements; the agency replies."""
+"""Rating pages: the owner rates accepted engagements; the agency replies; a poor rating's
+correction (整改), answered by the agency and followed up (回访) by the operator."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.auth import access, require_org
+from market.accounts.auth import access, current_org, require_org
 from market.accounts.models import OrgKind
 from market.db import db
 from market.engagements.models import Engagement
 from market.evaluation import operations as ops
-from market.evaluation.forms import RatingForm, ReplyForm
+from market.evaluation.forms import CorrectionAnswerForm, FollowUpForm, RatingForm, ReplyForm
 from market.evaluation.models import DIMENSIONS, Rating
 from market.forms import show_error
+from market.timeutil import today_local
 
 bp = Blueprint("evaluation", __name__)
 
@@ -39,17 +41,22 @@ def rate(public_id: str) -> ResponseReturnValue:
     form = RatingForm()
     if existing is None and form.validate_on_submit():
         try:
-            ops.rate(eng, org, current_user, {d: getattr(form, d).data for d in DIMENSIONS},
-                     form.comment.data or "")
+            row = ops.rate(eng, org, current_user,
+                           {d: getattr(form, d).data for d in DIMENSIONS},
+                           form.comment.data or "", level=form.level.data)
         except ops.RatingError as error:
             show_error(form, error)
         else:
             flash(_("评价已提交，将在机构主页公开。"), "success")
+            if row.poor:
+                flash(_("这是一条差评：机构须在规定期限内整改并书面答复，平台运营方将回访您。"),
+                      "info")
             return redirect(url_for("evaluation.owner_ratings"))
     elif existing is not None and form.is_submitted():
         form.comment.errors = [_("该委托已经评价过，每个委托只能评价一次。")]
     return render_template("evaluation/rate.html", eng=eng, form=form, existing=existing,
-                           dimensions=ops.DIMENSION_LABELS), 400 if form.errors else 200
+                           dimensions=ops.DIMENSION_LABELS, levels=ops.LEVEL_LABELS), \
+        400 if form.errors else 200
 
 
 @bp.route("/agency/ratings")
@@ -57,7 +64,8 @@ def rate(public_id: str) -> ResponseReturnValue:
 def agency_ratings() -> ResponseReturnValue:
     org = require_org()
     return render_template("evaluation/agency_ratings.html", rows=ops.public_ratings(org.id),
-                           dimensions=ops.DIMENSION_LABELS, reply_form=ReplyForm())
+                           dimensions=ops.DIMENSION_LABELS, reply_form=ReplyForm(),
+                           levels=ops.LEVEL_LABELS)
 
 
 @bp.route("/agency/ratings/<int:rating_id>/reply", methods=["POST"])
@@ -78,4 +86,72 @@ def reply(rating_id: int) -> ResponseReturnValue:
             return redirect(url_for("evaluation.agency_ratings"))
     return render_template("evaluation/agency_ratings.html", rows=ops.public_ratings(org.id),
                            dimensions=ops.DIMENSION_LABELS, reply_form=form,
-                           failed_id=row.id), 400
+                           failed_id=row.id, levels=ops.LEVEL_LABELS), 400
+
+
+def _correction_page(row: object, form: object, status: int = 200) -> ResponseReturnValue:
+    return render_template("evaluation/correction.html", row=row, form=form,
+                           levels=ops.LEVEL_LABELS, results=ops.FOLLOW_UP_LABELS,
+                           today=today_local()), status
+
+
+@bp.route("/agency/corrections")
+@access(OrgKind.AGENCY)
+def agency_corrections() -> ResponseReturnValue:
+    org = require_org()
+    return render_template("evaluation/corrections.html", rows=ops.agency_corrections(org.id),
+                           side="agency", results=ops.FOLLOW_UP_LABELS, today=today_local())
+
+
+@bp.route("/agency/corrections/<public_id>", methods=["GET", "POST"])
+@access(OrgKind.AGENCY)
+def answer_correction(public_id: str) -> ResponseReturnValue:
+    org = require_org()
+    row = ops.correction_by_public_id(public_id)
+    if row is None or row.agency_org_id != org.id:
+        abort(404)
+    form = CorrectionAnswerForm()
+    failed = False
+    if row.answered_at is None and form.validate_on_submit():
+        try:
+            ops.answer_correction(row, org, current_user, form.answer.data or "")
+        except ops.RatingError as error:
+            failed = True
+            show_error(form, error)
+        else:
+            flash(_("整改情况已提交。"), "success")
+            return redirect(url_for("evaluation.answer_correction", public_id=row.public_id))
+    elif row.answered_at is not None and form.is_submitted():
+        failed = True
+        form.answer.errors = [_("整改情况已经提交，不能再次提交。")]
+    return _correction_page(row, form, 400 if form.errors or failed else 200)
+
+
+@bp.route("/operator/corrections")
+@access(OrgKind.OPERATOR)
+def operator_corrections() -> ResponseReturnValue:
+    return render_template("evaluation/corrections.html", rows=ops.all_corrections(),
+                           side="operator", results=ops.FOLLOW_UP_LABELS, today=today_local())
+
+
+@bp.route("/operator/corrections/<public_id>", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def follow_up(public_id: str) -> ResponseReturnValue:
+    row = ops.correction_by_public_id(public_id)
+    if row is None or current_org() is None:
+        abort(404)
+    form = FollowUpForm()
+    failed = False
+    if row.followed_up_at is None and form.validate_on_submit():
+        try:
+            ops.follow_up(row, current_user, form.result.data or "", form.note.data or "")
+        except ops.RatingError as error:
+            failed = True
+            show_error(form, error)
+        else:
+            flash(_("回访已记录。"), "success")
+            return redirect(url_for("evaluation.follow_up", public_id=row.public_id))
+    elif row.followed_up_at is not None and form.is_submitted():
+        failed = True
+        form.result.errors = [_("已经回访过，不能再次记录。")]
+    return _correction_page(row, form, 400 if form.errors or failed else 200)

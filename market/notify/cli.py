@@ -12,7 +12,8 @@ clocks_cli = AppGroup("clocks", help="Clock reminders and timeouts.")
 
 @clocks_cli.command("tick")
 def tick_command() -> None:
-    """Send reminders for clocks in warning or overdue; release paid, accepted fees."""
+    """Send reminders for clocks in warning or overdue; raise the escalation steps late
+    matters reached (电子监察); release paid, accepted fees."""
     r = tick()
     click.echo(f"engagements created {r.engagements_created}, notifications {r.notified}, "
-               f"e-mails {r.emailed}, releases {r.released}")
+               f"e-mails {r.emailed}, releases {r.released}, escalation steps {r.escalated}")

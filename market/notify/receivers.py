@@ -8,11 +8,12 @@ import uuid
 import sqlalchemy as sa
 
 from market import events, timeutil
-from market.accounts.models import Organisation, OrgKind
+from market.accounts.models import Membership, Organisation, OrgKind, User
 from market.db import db
 from market.notify.models import Notification
 from market.selection.models import Award, SelectionRequest
 from market.selection.requests import registrants
+from market.supervision.models import EscalationStep
 
 
 def award_passed(event: events.AwardPassed) -> None:
@@ -96,3 +97,47 @@ def lottery_witnessed(event: events.LotteryWitnessed) -> None:
             body=(f"摇号 {event.lottery_id} 的见证随机数已全部录入，外部随机数将于 {deadline}（北京时间）"
                   "公开。请现在到「透明日志」页面下载并保存签名检查点，日后可用它核对日志没有被改写"
                   "（核对的命令见该页）。")))
+
+
+ESCALATION_WORDS = {"warning": "预警提醒", "yellow": "黄牌督办", "red": "红牌"}
+
+
+def escalation_raised(event: events.EscalationRaised) -> None:
+    """Each organisation a supervision step tells gets it in the app; its people get it by
+    e-mail (one notification per person, so that regulators, whom an organisation's reminders
+    do not e-mail, receive their yellow and red cards too)."""
+    step = db.session.get(EscalationStep, event.step_id)
+    if step is None:
+        raise LookupError(f"escalation step {event.step_id} of {event.name} not found")
+    word = ESCALATION_WORDS[step.step]
+    subject = f"【{word}】{step.subject_id} {step.subject_title}"[:200]
+    body = (f"{step.subject_title}（{step.subject_id}）已超过期限 {step.due_date.isoformat()}"
+            f" {step.late_days} 个工作日，按公布的电子监察规则发出{word}。")
+    if step.order is not None:
+        body += (f"\n督办编号 {step.order.public_id}：请监管部门在 "
+                 f"{step.order.answer_due.isoformat()} 前书面答复办理情况。")
+    for org_id in event.told_org_ids:
+        org = db.session.get(Organisation, org_id)
+        link = (f"/regulator/supervision/orders/{step.order.public_id}"
+                if step.order is not None and org is not None
+                and org.kind == OrgKind.REGULATOR.value else step.subject_link)
+        people = db.session.scalars(sa.select(User.id).join(
+            Membership, Membership.user_id == User.id).where(
+            Membership.organisation_id == org_id, User.active.is_(True)).order_by(User.id))
+        for user_id in people:
+            db.session.add(Notification(
+                key=f"escalation:{step.id}:{org_id}:{user_id}"[:120], organisation_id=org_id,
+                user_id=user_id, state=step.step, subject=subject, body=body, link=link,
+                created_at=timeutil.now()))
+
+
+def correction_opened(event: events.CorrectionOpened) -> None:
+    """The rated agency is told of the correction a poor rating opened, and its deadline."""
+    db.session.add(Notification(
+        key=f"correction:{event.correction_public_id}:open"[:120],
+        organisation_id=event.agency_org_id, state="correction", created_at=timeutil.now(),
+        link=f"/agency/corrections/{event.correction_public_id}",
+        subject=f"【差评整改】{event.engagement_public_id}：请在 {event.due_on.isoformat()} 前答复",
+        body=(f"业主对委托 {event.engagement_public_id} 的服务给出了差评。请在 "
+              f"{event.due_on.isoformat()} 前整改并书面答复整改情况（整改编号 "
+              f"{event.correction_public_id}）；逾期未答复的按电子监察规则升级。")))

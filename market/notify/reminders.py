@@ -24,6 +24,7 @@ from market.engagements import operations as engagements
 from market.engagements.models import Engagement
 from market.notify.mail import send_emails
 from market.notify.models import Notification
+from market.supervision.operations import escalate
 
 ALERT_STATES = ("warning", "overdue")
 KIND_WORDS = {"signing": "签约时限", "service": "服务时限", "review": "验收时限", "case": "审批时限"}
@@ -36,6 +37,7 @@ class TickResult:
     notified: int = 0
     emailed: int = 0
     released: int = 0
+    escalated: int = 0
 
 
 def _recipients_for(kind: str, owner_id: int | None, agency_id: int | None) -> list[int]:
@@ -114,6 +116,8 @@ def tick() -> TickResult:
     result.engagements_created = engagements.sync_from_awards()
     db.session.commit()
     result.notified = _notify_clocks(now)
+    db.session.commit()
+    result.escalated = escalate(now)
     result.released = release_paid()
     db.session.commit()
     result.emailed = send_emails(now)

@@ -78,8 +78,11 @@ def test_tick_reminds_once_by_app_and_mail(city: City, smtp: tuple[Inbox, int]) 
         assert "即将到期" in agency.get("/notifications").get_data(as_text=True)
     with timeutil.frozen(START + timedelta(days=7)):  # overdue: one more per organisation
         with app.app_context():
-            assert tick().notified == 2
-            assert tick().notified == 0
-        assert len(inbox.messages) == 4
+            first = tick()
+            assert (first.notified, first.escalated) == (2, 1)  # and the ladder's warning
+            assert (tick().notified, tick().escalated) == (0, 0)
+        # the overdue reminders, and the electronic supervision warning to the agency
+        # (two working days late; tests/supervision)
+        assert len(inbox.messages) == 5
         recipients = {r for m in inbox.messages for r in m.rcpt_tos}
         assert city.agencies[0].email in recipients and city.owner.email in recipients

@@ -114,6 +114,10 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                     "WHERE upload_id IS NOT NULL ORDER BY id"),
     "evaluation.reply": ("POST", "/agency/ratings/{id}/reply",
                          f"SELECT id FROM rating WHERE agency_org_id = {AGENCY1}"),
+    # whichever agency the setup's poor rating is of: ``org`` names it
+    "evaluation.answer_correction": ("GET", "/agency/corrections/{public_id}",
+                                     "SELECT public_id, agency_org_id AS org "
+                                     "FROM rating_correction ORDER BY id"),
     "billing.engagement": ("GET", "/billing/engagements/{id}",
                            f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
     "billing.confirm_payout": ("POST", "/billing/engagements/{id}/payout",
@@ -146,6 +150,7 @@ SETUP: dict[tuple[str, str], str] = {
     # the demo's cases have no special procedure: a staff member opens one on owner1's case
     ("owner", "approvals.notice"): "approvals.record_event",
     ("department", "approvals.notice"): "approvals.record_event",
+    ("agency", "evaluation.answer_correction"): "evaluation.answer_correction",
 }
 
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]

@@ -27,6 +27,7 @@ from werkzeug.datastructures import FileStorage
 from devdata import demo
 from market import timeutil
 from market.db import db
+from market.supervision.operations import escalate
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF
 from tests.integration.helpers import make_client
@@ -706,6 +707,22 @@ def _complaint(ctx: Ctx) -> None:
     assert ctx.scalar("SELECT state FROM complaint WHERE public_id = :p", p=row) == "upheld"
 
 
+@recipe("supervision.order")
+def _supervision_order(ctx: Ctx) -> None:
+    # no form raises a 督办: the periodic run does, on the demo city's late matters
+    with ctx.app.app_context():
+        escalate()
+        db.session.remove()
+    order = ctx.scalar("SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
+                       "ORDER BY id")
+    assert order, "the demo city has no matter late enough for a yellow card"
+    text = "已约谈责任单位，责令三个工作日内办结，并将跟踪结果。"
+    ctx.submit("regulator", f"/regulator/supervision/orders/{order}", {"answer": text})
+    assert ctx.scalar("SELECT answer FROM supervision_order WHERE public_id = :p",
+                      p=order) == text
+    assert ctx.audits("regulator:supervision:answer") == 1
+
+
 @recipe("regulator.draw_audit")
 def _draw_audit(ctx: Ctx) -> None:
     # the checkpoint a regulator saved earlier: the log's first signed one
@@ -1281,9 +1298,49 @@ def _rate(ctx: Ctx) -> None:
              page=f"/engagements/{eng}")
     ctx.submit("owner_admin", f"/owner/engagements/{eng}/rating", {
         "quality": "4", "timeliness": "5", "attitude": "4", "fees": "3", "integrity": "5",
-        "comment": "报告质量较好，按时提交。"}, email=owner)
+        "level": "satisfied", "comment": "报告质量较好，按时提交。"}, email=owner)
     assert ctx.scalar("SELECT count(*) FROM rating r JOIN engagement e ON "
                       "e.id = r.engagement_id WHERE e.public_id = :p", p=eng) == 1
+
+
+def _poor_rating(ctx: Ctx) -> tuple[str, str]:
+    """A 差评 of an engagement accepted through the forms: its correction's public id and the
+    agency administrator's e-mail."""
+    eng, _eid, owner, agency = _engagement(ctx, "in_review")
+    ctx.post(ctx.client("owner_admin", owner), f"/engagements/{eng}/accept",
+             page=f"/engagements/{eng}")
+    r = ctx.post(ctx.client("owner_admin", owner), f"/owner/engagements/{eng}/rating", {
+        "quality": "2", "timeliness": "1", "attitude": "3", "fees": "3", "integrity": "3",
+        "level": "dissatisfied", "comment": "成果多次返工。"})
+    assert r.status_code == 302, _errors(r)
+    correction = ctx.scalar("SELECT c.public_id FROM rating_correction c JOIN rating r ON "
+                            "r.id = c.rating_id JOIN engagement e ON e.id = r.engagement_id "
+                            "WHERE e.public_id = :p", p=eng)
+    assert correction
+    return str(correction), agency
+
+
+_CORRECTED = "已重新核算工程量并修改报告第三章，指定专人对接业主。"
+
+
+@recipe("evaluation.answer_correction")
+def _answer_correction(ctx: Ctx) -> None:
+    correction, agency = _poor_rating(ctx)
+    ctx.submit("agency_admin", f"/agency/corrections/{correction}", {"answer": _CORRECTED},
+               email=agency)
+    assert ctx.scalar("SELECT answer FROM rating_correction WHERE public_id = :p",
+                      p=correction) == _CORRECTED
+
+
+@recipe("evaluation.follow_up")
+def _follow_up(ctx: Ctx) -> None:
+    correction, agency = _poor_rating(ctx)
+    ctx.post(ctx.client("agency_admin", agency), f"/agency/corrections/{correction}",
+             {"answer": _CORRECTED})
+    ctx.submit("operator", f"/operator/corrections/{correction}",
+               {"result": "satisfied", "note": "电话回访业主，业主确认问题已解决。"})
+    assert ctx.scalar("SELECT follow_up_result FROM rating_correction WHERE public_id = :p",
+                      p=correction) == "satisfied"
 
 
 # --- approval cases ------------------------------------------------------------------------------

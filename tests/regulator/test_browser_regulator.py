@@ -56,6 +56,7 @@ def test_the_owner_rates_and_the_profile_shows_the_new_score(browser: Any, city:
         for dimension, stars in (("quality", 4), ("timeliness", 4), ("attitude", 4),
                                  ("fees", 3), ("integrity", 4)):
             owner.check(f"input[name={dimension}][value='{stars}']")
+        owner.check("input[name=level][value=satisfied]")
         owner.fill("textarea[name=comment]", "报告质量较好，收费略高。")
         owner.click("[data-test=submit-rating]")
         owner.wait_for_selector("text=评价已提交")

@@ -15,7 +15,7 @@ from tests.regulator.conftest import accepted_engagement, post
 from tests.selection.conftest import START, City
 
 GOOD = {"quality": "5", "timeliness": "5", "attitude": "5", "fees": "4", "integrity": "5",
-        "comment": "报告质量高，沟通及时。"}
+        "level": "satisfied", "comment": "报告质量高，沟通及时。"}
 
 
 def _score(city: City) -> int:

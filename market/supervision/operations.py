@@ -1,0 +1,186 @@
+"""Electronic supervision's operations: the periodic escalation run and answering a
+supervision order (督办)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from market import events, timeutil
+from market.accounts import audit
+from market.accounts.models import Organisation, OrgKind, User
+from market.calendar.service import current_calendar
+from market.db import db, lock_row
+from market.domain.calendar import local_date
+from market.domain.escalation import Ladder, Step, to_raise
+from market.i18n import N_
+from market.refusal import Refused
+from market.supervision.models import EscalationStep, PartyKind, SupervisionOrder
+from market.supervision.sources import Late, late_matters
+
+MAX_ANSWER = 2000
+MIN_ANSWER = 10
+
+
+class SupervisionError(Refused):
+    """A supervision rule refused the change; ``field`` names the form field (``None``: the
+    form as a whole).  Nothing was stored."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def ladder() -> Ladder:
+    """The ladder of the settings (``ESCALATION_*_DAYS``)."""
+    c = current_app.config
+    return Ladder(int(c["ESCALATION_WARNING_DAYS"]), int(c["ESCALATION_YELLOW_DAYS"]),
+                  int(c["ESCALATION_RED_DAYS"]))
+
+
+def _regulators() -> list[Organisation]:
+    return list(db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind == OrgKind.REGULATOR.value).order_by(Organisation.id)))
+
+
+def managing_department() -> list[Organisation]:
+    """The managing department (主管部门) that red cards go to: the organisation named by
+    ``ESCALATION_MANAGING_ORG`` (a public id), or every regulator when it is unset."""
+    public_id = str(current_app.config.get("ESCALATION_MANAGING_ORG") or "").strip()
+    if public_id:
+        org = db.session.scalar(sa.select(Organisation).where(
+            Organisation.public_id == public_id))
+        if org is not None:
+            return [org]
+    return _regulators()
+
+
+def _recipients(m: Late, step: Step) -> list[tuple[Organisation, str]]:
+    """Who a step tells, each with the role they are told in: the responsible party always
+    (when it is an organisation of the market); the regulators at the warning when the party is
+    a department or the regulators themselves, and at the yellow card; the managing department
+    at the red card."""
+    out: list[tuple[Organisation, str]] = []
+    party = db.session.get(Organisation, m.party_org_id) if m.party_org_id else None
+    if party is not None:
+        out.append((party, "party"))
+    if step == Step.WARNING and party is None or step == Step.YELLOW:
+        out += [(org, "regulator") for org in _regulators()]
+    if step == Step.RED:
+        out += [(org, "managing") for org in managing_department()]
+    seen: set[int] = set()
+    unique = []
+    for org, role in out:
+        if org.id not in seen:
+            seen.add(org.id)
+            unique.append((org, role))
+    return unique
+
+
+def _raise(m: Late, step: Step, now: datetime) -> EscalationStep:
+    """Write one step, its 督办 for a yellow card, its audit event, and tell the notifications
+    (raises IntegrityError, rolled back by the caller's savepoint, when it exists already)."""
+    channels = ["notice"] + (["email"] if current_app.config.get("SMTP_HOST") else [])
+    told_orgs = _recipients(m, step)
+    told: list[dict[str, Any]] = [{"org": org.public_id, "name": org.name, "role": role,
+                                   "channels": channels} for org, role in told_orgs]
+    row = EscalationStep(subject_kind=m.subject_kind.value, subject_id=m.subject_id,
+                         subject_link=m.link[:200], subject_title=m.title[:200],
+                         due_date=m.due_date, step=step.code, party_kind=m.party_kind.value,
+                         party_org_id=m.party_org_id, party_name=m.party_name[:200],
+                         late_days=m.late, raised_at=now, told=told)
+    db.session.add(row)
+    db.session.flush()
+    details: dict[str, Any] = {"step": step.code, "subject": f"{m.subject_kind}:{m.subject_id}",
+                               "due_date": m.due_date.isoformat(), "late_days": m.late,
+                               "told": [t["org"] for t in told]}
+    if step == Step.YELLOW:
+        days = int(current_app.config["ESCALATION_ANSWER_WORKING_DAYS"])
+        order = SupervisionOrder(public_id=f"DB-{row.id:06d}", step_id=row.id, opened_at=now,
+                                 answer_due=current_calendar().add_working_days(
+                                     local_date(now), days))
+        db.session.add(order)
+        db.session.flush()
+        details["order"] = order.public_id
+    audit.record(f"supervision:{step.code}", m.subject_id, details)
+    events.send(events.EscalationRaised(
+        at=now, step_id=row.id, step=step.code, subject_kind=m.subject_kind.value,
+        subject_id=m.subject_id, told_org_ids=tuple(org.id for org, _ in told_orgs)))
+    return row
+
+
+def escalate(now: datetime | None = None) -> int:
+    """Raise every step the late matters have reached and not yet raised (called by the
+    periodic run, any instance; commits per matter).  Each step of a matter and due date is
+    raised exactly once even when several runs race: its row's unique constraint is the claim,
+    and a run that loses it leaves the rest of that matter to the winner."""
+    now = now or timeutil.now()
+    rule = ladder()
+    cal = current_calendar()
+    raised = 0
+    for m in late_matters(now, cal):
+        done = {Step[s.upper()] for s in db.session.scalars(sa.select(EscalationStep.step).where(
+            EscalationStep.subject_kind == m.subject_kind.value,
+            EscalationStep.subject_id == m.subject_id, EscalationStep.due_date == m.due_date))}
+        for step in to_raise(m.late, done, rule):
+            try:
+                with db.session.begin_nested():
+                    _raise(m, step, now)
+            except IntegrityError:
+                break  # raised by a concurrent run, which raises this matter's next steps too
+            raised += 1
+        db.session.commit()
+    return raised
+
+
+def answer(order: SupervisionOrder, user: User, text: str) -> SupervisionOrder:
+    """A regulator answers a supervision order (督办) in writing, once: what was done about the
+    late matter.  Changes the order (answer, who, when) and writes an audit event."""
+    text = (text or "").strip()
+    if len(text) < MIN_ANSWER:
+        raise SupervisionError("answer", N_("请写明督办的办理情况（至少 10 个字）。"))
+    if len(text) > MAX_ANSWER:
+        raise SupervisionError("answer", N_("办理情况不能超过 2000 字。"))
+    order = lock_row(SupervisionOrder, order.id)
+    if order.answered:
+        raise SupervisionError(None, N_("该督办已答复，不能再次答复。"))
+    order.answer, order.answered_by_id, order.answered_at = text, user.id, timeutil.now()
+    audit.record("regulator:supervision:answer", order.public_id,
+                 {"step": order.step_id, "length": len(text)})
+    return order
+
+
+def by_public_id(public_id: str) -> SupervisionOrder | None:
+    return db.session.scalar(sa.select(SupervisionOrder).where(
+        SupervisionOrder.public_id == public_id))
+
+
+PARTY_ORDER = (PartyKind.AGENCY, PartyKind.OWNER, PartyKind.DEPARTMENT, PartyKind.REGULATOR)
+
+
+def ladder_by_party() -> dict[str, list[dict[str, Any]]]:
+    """The console's view: per kind of party, each late matter's raised steps, oldest raised
+    first (a matter's first step decides its place)."""
+    steps = db.session.scalars(sa.select(EscalationStep).order_by(
+        EscalationStep.raised_at, EscalationStep.id)).all()
+    matters: dict[tuple[str, str, Any], dict[str, Any]] = {}
+    for s in steps:
+        key = (s.subject_kind, s.subject_id, s.due_date)
+        entry = matters.setdefault(key, {"first": s, "steps": {}, "party_kind": s.party_kind})
+        entry["steps"][s.step] = s
+    out: dict[str, list[dict[str, Any]]] = {p.value: [] for p in PARTY_ORDER}
+    for entry in matters.values():
+        out[entry["party_kind"]].append(entry)
+    return out
+
+
+def open_orders() -> list[SupervisionOrder]:
+    """督办 not yet answered, the earliest answer deadline first."""
+    return list(db.session.scalars(sa.select(SupervisionOrder).where(
+        SupervisionOrder.answered_at.is_(None)).order_by(
+        SupervisionOrder.answer_due, SupervisionOrder.id)))

@@ -1,0 +1,73 @@
+"""The published rule of electronic supervision (public) and the regulator's console of the
+ladder and its supervision orders (督办)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.accounts.auth import ANYONE, access
+from market.accounts.models import OrgKind
+from market.forms import show_error
+from market.i18n import N_
+from market.supervision import operations
+from market.supervision.forms import AnswerForm
+from market.timeutil import today_local
+
+bp = Blueprint("supervision", __name__)
+
+STEP_LABELS = {"warning": N_("预警提醒"), "yellow": N_("黄牌"), "red": N_("红牌")}
+SUBJECT_LABELS = {"service": N_("中介服务超期"), "signing": N_("合同签订超期"),
+                  "review": N_("业主验收超期"), "case": N_("审批超期"),
+                  "tolerated": N_("容缺受理材料逾期未补"), "objection": N_("异议逾期未处理"),
+                  "complaint": N_("投诉逾期未处理"), "correction": N_("差评整改逾期未答复")}
+PARTY_LABELS = {"agency": N_("中介机构"), "owner": N_("项目业主"), "department": N_("审批部门"),
+                "regulator": N_("监管部门")}
+ROLE_LABELS = {"party": N_("责任方"), "regulator": N_("监管部门"), "managing": N_("主管部门")}
+CHANNEL_LABELS = {"notice": N_("站内通知"), "email": N_("电子邮件")}
+
+
+def _labels() -> dict[str, object]:
+    return {"steps": STEP_LABELS, "subjects": SUBJECT_LABELS, "parties": PARTY_LABELS,
+            "roles": ROLE_LABELS, "channels": CHANNEL_LABELS}
+
+
+@bp.route("/supervision")
+@access(ANYONE)
+def rule() -> ResponseReturnValue:
+    """The published ladder: its thresholds as configured, in plain words."""
+    return render_template("supervision/rule.html", ladder=operations.ladder(), **_labels())
+
+
+@bp.route("/regulator/supervision")
+@access(OrgKind.REGULATOR)
+def console() -> ResponseReturnValue:
+    return render_template("supervision/console.html", by_party=operations.ladder_by_party(),
+                           orders=operations.open_orders(), today=today_local(), **_labels())
+
+
+@bp.route("/regulator/supervision/orders/<public_id>", methods=["GET", "POST"])
+@access(OrgKind.REGULATOR)
+def order(public_id: str) -> ResponseReturnValue:
+    row = operations.by_public_id(public_id)
+    if row is None:
+        abort(404)
+    form = AnswerForm()
+    failed = False
+    if not row.answered and form.validate_on_submit():
+        try:
+            operations.answer(row, current_user, form.answer.data or "")
+        except operations.SupervisionError as error:
+            failed = True
+            show_error(form, error)
+        else:
+            flash(_("督办答复已保存。"), "success")
+            return redirect(url_for("supervision.order", public_id=row.public_id))
+    elif row.answered and form.is_submitted():
+        failed = True
+        flash(_("该督办已答复，不能再次答复。"), "error")
+    return render_template("supervision/order.html", row=row, step=row.step_row, form=form,
+                           today=today_local(), **_labels()), \
+        400 if form.errors or failed else 200
