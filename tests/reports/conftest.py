@@ -1,0 +1,1 @@
+from tests.selection.conftest import city  # noqa: F401  # the fixture
