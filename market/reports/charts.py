@@ -19,7 +19,7 @@ from market.evaluation.models import DIMENSIONS
 from market.evaluation.operations import DIMENSION_LABELS
 from market.reports.figures import METHOD_LABELS, Report
 
-WIDTH, ROW, BAR = 360, 40, 14
+WIDTH, ROW, BAR = 360, 44, 14
 FONT = "Noto Sans CJK SC, Noto Sans SC, WenQuanYi Zen Hei, sans-serif"
 
 
@@ -45,15 +45,15 @@ def bars(title: str, rows: Sequence[Row], top: float | None = None,
     for i, row in enumerate(rows):
         y = i * ROW
         length = max(0.0, min(row.value, top)) * usable / top
-        parts.append(f'<text x="0" y="{y + 13}" font-size="13" fill="#222">'
+        parts.append(f'<text x="0" y="{y + 15}" font-size="15" fill="#222">'
                      f"{escape(row.label[:28])}</text>")
-        parts.append(f'<rect x="0" y="{y + 18}" width="{usable}" height="{BAR}" fill="#eceff1"/>')
-        parts.append(f'<rect x="0" y="{y + 18}" width="{length:.1f}" height="{BAR}" '
+        parts.append(f'<rect x="0" y="{y + 21}" width="{usable}" height="{BAR}" fill="#eceff1"/>')
+        parts.append(f'<rect x="0" y="{y + 21}" width="{length:.1f}" height="{BAR}" '
                      f'fill="{colour}"/>')
-        parts.append(f'<text x="{usable + 6}" y="{y + 30}" font-size="13" fill="#222">'
+        parts.append(f'<text x="{usable + 6}" y="{y + 34}" font-size="15" fill="#222">'
                      f"{escape(row.text)}</text>")
     if not rows:
-        parts.append(f'<text x="0" y="20" font-size="13" fill="#555">{escape(_("暂无"))}</text>')
+        parts.append(f'<text x="0" y="20" font-size="15" fill="#555">{escape(_("暂无"))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # every interpolated text is escaped above
 
