@@ -21,7 +21,7 @@ WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def site(city: City) -> Iterator[str]:
+def site(city: City, pdf_library: None) -> Iterator[str]:
     build_march(city)
     with timeutil.frozen(APRIL_2):
         result = city.app.test_cli_runner().invoke(
