@@ -286,3 +286,4 @@ def test_command_writes_the_month_once_ended(city: City) -> None:
         assert "/regulator/reports/2026-03/report.pdf" in listing
         r = regulator.get("/regulator/reports/2026-03/report.pdf")
         assert r.status_code == 200 and r.data.startswith(b"%PDF")
+        r.close()
