@@ -275,12 +275,14 @@ def test_command_writes_the_month_once_ended(city: City) -> None:
         assert "25.00%" in first["html"].decode() and "<script" not in first["html"].decode()
         table = list(csv.reader(io.StringIO(first["csv"].decode("utf-8").lstrip("\ufeff"))))
         assert ["2026-03", "amounts", "saving_rate", "节约率", "", "2500", "基点"] in table
-        # again: the same files, no second copy
+        # again: the same three files, byte for byte (the PDF carries no creation time), and
+        # nothing beside them
         assert runner.invoke(args=["reports", "monthly", "--month", "2026-03"]).exit_code == 0
         with app.app_context():
             [again] = archive.written()
-            assert {k: p.read_bytes() for k, p in again.files.items() if k != "pdf"} == \
-                {k: v for k, v in first.items() if k != "pdf"}
+            assert {k: p.read_bytes() for k, p in again.files.items()} == first
+            assert sorted(p.name for p in archive.folder(MARCH).iterdir()) == \
+                ["figures.csv", "report.html", "report.pdf"]
         regulator = city.client(city.regulator)
         listing = regulator.get("/regulator/reports").get_data(as_text=True)
         assert "/regulator/reports/2026-03/report.pdf" in listing
