@@ -230,6 +230,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.public.views import bp as public
     from market.regulator.public_views import bp as credit
     from market.regulator.views import bp as regulator
+    from market.reports.views import bp as reports  # like every area's, kept off `import market`
     from market.selection.views_agency import bp as agency_selection
     from market.selection.views_award import bp as awards
     from market.selection.views_opening import bp as openings
@@ -243,7 +244,7 @@ def _register_blueprints(app: Flask) -> None:
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision):
+    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports):
         app.register_blueprint(bp)
     for bp in (integration, integration_api):
         app.register_blueprint(bp)
@@ -292,6 +293,7 @@ def _register_commands(app: Flask) -> None:
     from market.backup.cli import backup_cli
     from market.integration.cli import clients_cli, webhooks_cli
     from market.notify.cli import clocks_cli
+    from market.reports.cli import reports_cli  # like the other commands, off `import market`
     from market.selection.cli import selection_cli
     from market.storage import uploads_cli
     from market.transparency.cli import transparency_cli
@@ -303,6 +305,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(uploads_cli)
     app.cli.add_command(clients_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(reports_cli)
     if app.config.get("ENV") != "production":
         for name, command in _development_commands():
             app.cli.add_command(command, name)

@@ -48,15 +48,21 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    """A CSV download (UTF-8 with a BOM, which Excel needs to read Chinese), every cell made
-    safe by :func:`csv_cell`; the one helper every CSV export uses."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The text of a CSV file (with the BOM Excel needs to read Chinese), every cell made safe
+    by :func:`csv_cell`: what :func:`csv_response` sends and what a command writes to disk."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([csv_cell(h) for h in header])
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    return "\ufeff" + out.getvalue()
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+    """A CSV download (UTF-8 with a BOM, which Excel needs to read Chinese), every cell made
+    safe by :func:`csv_cell`; the one helper every CSV export uses."""
+    response = Response(csv_text(header, rows), mimetype="text/csv")
     set_disposition(response, "attachment", f"{name}.csv")
     return response
 

@@ -253,6 +253,8 @@ MISSING_PARTS = {
     "axe-core is not installed": ("npm, for axe-core (`make install` runs `npm ci`)", "npm"),
     "browser tests skipped": ("Debian's chromium", "chromium"),
     "PostgreSQL tests skipped": ("PostgreSQL", "postgresql"),
+    "PDF tests skipped": ("Pango, which WeasyPrint loads for the monthly report's PDF",
+                          "libpangoft2-1.0-0"),
     "OCDS tests skipped": ("the OCDS schemas (../shared/ocds beside the checkout)", None),
 }
 

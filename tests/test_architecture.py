@@ -36,7 +36,9 @@ FLOORS: list[tuple[str, ...]] = [
     ("supervision",),
     ("regulator",),
     ("notify",),
-    ("api", "backup", "integration", "ocds", "operator", "public"),
+    # reports: the monthly report reads selection, engagements, approvals (the timeline),
+    # evaluation, credit and regulator, writes no row, and nothing but create_app imports it
+    ("api", "backup", "integration", "ocds", "operator", "public", "reports"),
     ("app",),  # create_app (market/__init__.py) and the model registry (market/models.py)
     ("dev",),  # devdata/: demo city, synthetic agencies, load generators (never imported by the product)
 ]

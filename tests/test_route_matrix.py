@@ -149,6 +149,12 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "regulator.complaint": ("GET", "/regulator/complaints/TS-999999", {"regulator"}, 404),
     "regulator.draw_audit": ("GET", "/regulator/draws", {"regulator"}, 200),
     "regulator.fairness": ("GET", "/regulator/fairness", {"regulator"}, 200),
+    # the monthly report: any ended month is computed live; its PDF exists only once written
+    "reports.archive_list": ("GET", "/regulator/reports", {"regulator"}, 200),
+    "reports.month_page": ("GET", "/regulator/reports/2025-12", {"regulator"}, 200),
+    "reports.month_csv": ("GET", "/regulator/reports/2025-12/figures.csv", {"regulator"}, 200),
+    "reports.month_pdf": ("GET", "/regulator/reports/2025-12/report.pdf", {"regulator"}, 404),
+    "reports.statistics": ("GET", "/statistics", set(ROLES), 200),
     "regulator.clocks": ("GET", "/regulator/clocks", {"regulator"}, 302),  # → /regulator/overdue
     # Electronic supervision: the published rule, the console, a 督办 (none with this id).
     "supervision.rule": ("GET", "/supervision", set(ROLES), 200),
