@@ -50,10 +50,6 @@ AGAINST_THE_ORDER: set[tuple[str, str]] = {
 
 # Circles between the files of one area that remain (each as the set of its files).
 CIRCLES: set[frozenset[str]] = {
-    # The draw, the award and sealed quotes call each other; the split of selection by method
-    # takes them apart.
-    frozenset({"market.selection.award", "market.selection.draw", "market.selection.external",
-               "market.selection.opening", "market.selection.sealed"}),
     # Development only: the demo requests and their awards.
     frozenset({"devdata.demo.award", "devdata.demo.selection"}),
 }
@@ -208,18 +204,9 @@ UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
     "market/accounts/operations.py": 1,
     "market/agencies/models.py": 5,
     "market/config.py": 6,
-    "market/selection/award.py": 4,
-    "market/selection/cli.py": 4,
-    "market/selection/draw.py": 6,
-    "market/selection/external.py": 2,
-    "market/selection/opening.py": 8,
-    "market/selection/requests.py": 8,
-    "market/selection/sealed.py": 8,
-    "market/selection/tasks.py": 2,
-    "market/selection/views_agency.py": 1,
-    "market/selection/views_award.py": 7,
-    "market/selection/views_owner.py": 12,
-    "market/selection/views_public.py": 6,
+    "market/selection/cli.py": 1,
+    "market/selection/opening.py": 2,
+    "market/selection/tasks.py": 1,
     "market/storage.py": 3,
 }
 

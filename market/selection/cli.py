@@ -13,8 +13,10 @@ from flask.cli import AppGroup
 
 from market import timeutil
 from market.db import db
-from market.selection.draw import advance
+from market.selection import opening
 from market.selection.models import Lottery, LotteryState, RequestState, SelectionRequest
+from market.selection.procedures import advance
+from market.selection.tasks import remind
 
 selection_cli = AppGroup("selection", help="Selection requests and draws.")
 
@@ -39,8 +41,6 @@ def tick_command() -> None:
             db.session.rollback()
             raise
     from market.notify.mail import send_emails
-    from market.selection import opening
-    from market.selection.tasks import remind
 
     now = timeutil.now()
     reminded = remind(now)
@@ -56,7 +56,6 @@ def reseal_command() -> None:
     """Seal the quotes of open sealed bids published before opening keys (sealed with the
     platform's data key) to the regulators' opening keys instead.  Run once after the key
     holders have registered their keys; safe to run again."""
-    from market.selection import opening
 
     for public_id, what in opening.reseal_platform_requests():
         click.echo(f"{public_id}: {what}")

@@ -29,10 +29,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
-from market import timeutil
+from market import crypto, timeutil
 from market.accounts import audit
-from market.accounts.models import Membership, Role, User
+from market.accounts.models import Membership, Organisation, Role, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain import sealing
@@ -49,6 +50,7 @@ from market.selection.models import (
     RequestState,
     SelectionRequest,
 )
+from market.selection.quotes import PURPOSE, current_bids
 
 OPENING_KEY = "opening_key"
 PLATFORM = "platform"
@@ -224,8 +226,6 @@ def ready(request: SelectionRequest) -> bool:
 def request_document(request: SelectionRequest, key: OpeningKey) -> dict[str, Any]:
     """What a key holder's browser (or the offline tool) unwraps: its own sealed share of each
     current quote, nothing else."""
-    from market.selection.sealed import current_bids
-
     bids = current_bids(request)
     shares = {s.bid_id: s for s in db.session.scalars(sa.select(BidShare).where(
         BidShare.bid_id.in_([b.id for b in bids]), BidShare.key_id == key.key_id))}
@@ -237,13 +237,11 @@ def request_document(request: SelectionRequest, key: OpeningKey) -> dict[str, An
                        for b in bids if b.id in shares]}
 
 
-def present(request: SelectionRequest, user: User, text: str) -> bool:
+def present(request: SelectionRequest, user: User, text: str) -> None:
     """A key holder presents its unwrapped shares (出示开标密钥).  Each share is checked against
     the hash kept at sealing; anything wrong refuses the whole presentation and changes nothing.
-    When this is the last presentation needed, the quotes are opened at once.  Returns whether
-    they are open now."""
-    from market.selection.sealed import current_bids, open_bids
-
+    When this is the last presentation needed, the caller opens the quotes at once
+    (:func:`market.selection.procedures.present_key`)."""
     request = lock_row(SelectionRequest, request.id)
     doc = _parse(text)
     if not sealed_to_keys(request):
@@ -290,8 +288,6 @@ def present(request: SelectionRequest, user: User, text: str) -> bool:
     db.session.flush()
     audit.record("regulator:opening:present", request.public_id,
                  {"key": kid, "round": request.bid_round})
-    open_bids(request)
-    return request.opened_at is not None
 
 
 def _parse(text: str) -> dict[str, Any]:
@@ -384,7 +380,6 @@ def upcoming_requests(now: datetime | None = None) -> list[SelectionRequest]:
 def remind(now: datetime) -> int:
     """One reminder a day to each key holder who has not presented, for every request awaiting
     its opening (in-app on the regulator's console, and by e-mail to that person)."""
-    from sqlalchemy.exc import IntegrityError
 
     from market.notify.models import Notification
 
@@ -423,9 +418,6 @@ def reseal_platform_requests() -> list[tuple[str, str]]:
     sealed again to the keys, so that a copy of the database and data key taken *from now on*
     no longer opens them.  Requests past their opening time are left to open as they are.
     Returns (request id, what happened) for each one looked at."""
-    from market import crypto
-    from market.selection.sealed import PURPOSE
-
     done: list[tuple[str, str]] = []
     now = timeutil.now()
     rows = db.session.scalars(sa.select(SelectionRequest.id).where(
@@ -466,7 +458,6 @@ def status(request: SelectionRequest) -> dict[str, Any] | None:
     orgs = dict(db.session.execute(sa.select(Membership.user_id, Membership.organisation_id)
                                    .where(Membership.user_id.in_([k.holder_id for k in keys]),
                                           Membership.role == Role.REGULATOR.value)).all())
-    from market.accounts.models import Organisation
 
     names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
         Organisation.id.in_(list(orgs.values())))).all())

@@ -26,11 +26,15 @@ from market.catalogue.models import ServiceType
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
+from market.domain.eligibility import RequestFacts, ineligibility
 from market.domain.entropy import GAMES, ExternalKind
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
+from market.selection import draw, procedures
+from market.selection.eligibility import REASON_TEXT, agency_facts
 from market.selection.errors import SelectionError
+from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 from market.selection.logtext import event_text, one_line
 from market.selection.models import (
     Amendment,
@@ -38,7 +42,6 @@ from market.selection.models import (
     Bid,
     FundSource,
     Lottery,
-    LotteryState,
     Method,
     Project,
     RequestState,
@@ -248,8 +251,6 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
     elif data.method != Method.SEALED_BID and data.signup_closes_at is not None:
         # A sealed bid draws only on a tie, planned at its opening (drand when the year's
         # schedule is still unconfirmed then); a draw's source must be plannable now.
-        from market.selection.external import SCHEDULE_UNKNOWN, preview_external
-
         delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
         entry, year = preview_external(data.external_kind, data.signup_closes_at + delay)
         if entry is None:
@@ -341,9 +342,6 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
                      now: datetime) -> list[Problem]:
     """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
     price, and an admitted agency that is eligible today."""
-    from market.domain.eligibility import RequestFacts, ineligibility
-    from market.selection.eligibility import REASON_TEXT, agency_facts
-
     found: list[Problem] = []
     threshold = int(current_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
     if data.price_kind != "fixed":
@@ -434,9 +432,8 @@ def save_draft(owner: Organisation, data: RequestInput, user: User,
 
 
 def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
-    """Publish a draft: the public notice and the draw's announcement (logged)."""
-    from market.selection import draw
-
+    """Publish a draft: the public notice and what its procedure starts (a draw's logged
+    announcement, quotes sealed to the opening keys, a direct award)."""
     if request.owner_org_id != owner.id or request.state != RequestState.DRAFT:
         raise SelectionError(None, N_("只有本单位的草稿可以发布。"))
     if not may_publish(owner):
@@ -450,20 +447,7 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
         if failed.state != RequestState.FAILED:
             raise SelectionError(None, N_("原公告 %(id)s 已撤销，不能再重新公告；请新建采购公告。"),
                                  id=failed.public_id)
-    if request.method == Method.SEALED_BID:
-        from market.selection import opening
-
-        opening.assign(request)  # refused (and told why) when too few opening keys exist
-    request.state = RequestState.OPEN.value
-    request.published_at = now
-    if request.method in draw.LOTTERY_METHODS:
-        draw.announce(request, replaces=None)
-    elif request.method == Method.DIRECT:
-        # no window: the named agency is offered the award now and must confirm
-        request.signup_closes_at = now
-        request.closed_at = now
-        request.state = RequestState.SELECTED.value
-        draw.offer_award(request, None, request.direct_agency.public_id, 0, now)
+    procedures.of(request).publish(request, now)
     audit.record("owner:request:publish", request.public_id, {
         "closes": timeutil.iso_z(request.signup_closes_at),
         "reannounces": request.reannounces.public_id if request.reannounces else None})
@@ -500,8 +484,6 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     already signed up stay signed up.  Changing the price, method or window after the first
     sign-up extends the window by 3 working days.
     """
-    from market.selection import draw
-
     if request.owner_org_id != owner.id or request.state != RequestState.OPEN:
         raise SelectionError(None, N_("只有报名中的公告可以更正。"))
     now = timeutil.now()
@@ -524,15 +506,11 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
     _apply(request, data, service, owner)
-    if request.method == Method.SEALED_BID and request.sealing is None:
-        from market.selection import opening
-
-        opening.assign(request)  # a request amended into a sealed bid is sealed to the keys
     request.version += 1
     amendment = Amendment(request=request, version=request.version, reason=reason.strip(),
                           changes=changes, at=now, by_id=user.id)
     db.session.add(amendment)
-    draw.reannounce(request, logged)
+    procedures.of(request).amended(request, logged)
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment
@@ -591,9 +569,6 @@ def withdraw(owner: Organisation, request: SelectionRequest, user: User,
     freeze, lottery-v1.md §7 rule 7; after it only a regulator may void, so a closed request
     cannot be withdrawn here), an unopened sealed bid a ``void`` in the bid log (its quotes
     stay sealed); every registrant is notified."""
-    from market.selection import bidlog, draw
-    from market.transparency import log
-
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise SelectionError("reason", N_("请写明撤销理由（不超过 500 字），理由将公开。"))
@@ -618,18 +593,7 @@ def withdraw(owner: Organisation, request: SelectionRequest, user: User,
         raise SelectionError(None, N_("草稿尚未发布，无需撤销。"))
     at = timeutil.now()
     if state == RequestState.OPEN:
-        if request.method in draw.LOTTERY_METHODS:
-            at = log.next_time()
-            if (lottery is None or lottery.state != LotteryState.OPEN
-                    or at >= request.signup_closes_at):
-                raise SelectionError(None, N_("报名已截止，不能再撤销。"))
-            draw.void(lottery, f"业主撤销公告：{reason}"[:500], user.account_id, at=at)
-        elif request.method == Method.SEALED_BID:
-            if request.opened_at is not None or at >= request.signup_closes_at:
-                raise SelectionError(None, N_("报价已截止，不能再撤销。"))
-            bidlog.append("void", request.public_id, {
-                "round": request.bid_round, "reason": f"业主撤销公告：{reason}"[:500],
-                "decided_by": user.account_id})
+        at = procedures.of(request).withdraw_open(request, lottery, reason, user)
     request.state = RequestState.CANCELLED.value
     request.cancelled_at, request.cancelled_by_id, request.cancel_reason = at, user.id, reason
     db.session.flush()

@@ -28,6 +28,7 @@ from market.selection.models import (
     SelectionRequest,
     Witness,
 )
+from market.selection.procedures import advance
 
 ROLE_WORDS = {Role.OWNER_ADMIN.value: N_("采购管理人"), Role.OWNER_DELEGATE.value: N_("采购受托人"),
               Role.REGULATOR.value: N_("监管人员"), Role.OPERATOR.value: N_("运营人员")}
@@ -143,7 +144,6 @@ class Task:
 def my_tasks(user: User) -> list[Task]:
     """The dashboard's draw to-dos of one person, most urgent first."""
     tasks: list[Task] = []
-    from market.selection.draw import advance
 
     mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
     requests = {w.request_id for w in mine}
