@@ -189,6 +189,10 @@ def _connect() -> None:
     events.connect(events.RequestWithdrawn, notify.request_withdrawn)
     events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
     events.connect(events.AwardPassed, notify.award_passed)
+    events.connect(events.WitnessDue, notify.witness_due)
+    events.connect(events.ExternalValueDue, notify.external_value_due)
+    events.connect(events.OpeningKeyDue, notify.opening_key_due)
+    events.connect(events.OpeningLapsed, notify.opening_lapsed)
     events.connect(events.OwnerActivated, notify.owner_activated)
     events.connect(events.OwnerRefused, notify.owner_refused)
 

@@ -40,13 +40,7 @@ FLOORS: list[tuple[str, ...]] = [
 FLOOR = {area: n for n, floor in enumerate(FLOORS) for area in floor}
 
 # Arrows against the order that remain, as (importing module, imported area).
-AGAINST_THE_ORDER: set[tuple[str, str]] = {
-    # Reminders are written inline where something happens; they go to notification receivers
-    # of domain events.
-    ("market.selection.cli", "notify"),
-    ("market.selection.opening", "notify"),
-    ("market.selection.tasks", "notify"),
-}
+AGAINST_THE_ORDER: set[tuple[str, str]] = set()
 
 # Circles between the files of one area that remain (each as the set of its files).
 CIRCLES: set[frozenset[str]] = {
@@ -204,9 +198,6 @@ UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
     "market/accounts/operations.py": 1,
     "market/agencies/models.py": 5,
     "market/config.py": 6,
-    "market/selection/cli.py": 1,
-    "market/selection/opening.py": 2,
-    "market/selection/tasks.py": 1,
     "market/storage.py": 3,
 }
 

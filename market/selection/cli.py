@@ -1,6 +1,7 @@
 """``flask selection tick``: closes, voids, re-announcements and openings that time alone decides,
-the draw reminders (witnesses, the external value) and the daily reminders to the key holders of
-sealed quotes awaiting their opening, with their e-mails.
+and what is due from people: the draw reminders (witnesses, the external value) and the daily
+reminders to the key holders of sealed quotes awaiting their opening, sent as domain events that
+the notify area turns into reminders (e-mailed, like every reminder, by ``flask clocks tick``).
 
 Safe to run twice or on several machines at once: each request is advanced in its own
 transaction under its lottery's row lock, and every step re-checks the state it changes."""
@@ -40,15 +41,13 @@ def tick_command() -> None:
         except Exception:
             db.session.rollback()
             raise
-    from market.notify.mail import send_emails
 
     now = timeutil.now()
     reminded = remind(now)
     holders = opening.remind(now)
     db.session.commit()
-    emailed = send_emails(timeutil.now())
     click.echo(f"advanced {done} request(s), draw reminders {reminded}, reminded {holders} key "
-               f"holder(s) to open sealed quotes, e-mails {emailed}")
+               "holder(s) to open sealed quotes")
 
 
 @selection_cli.command("reseal")

@@ -29,9 +29,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
-from market import crypto, timeutil
+from market import crypto, events, timeutil
 from market.accounts import audit
 from market.accounts.models import Membership, Organisation, Role, User
 from market.calendar.service import current_calendar
@@ -348,13 +347,11 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
                                               "decided_by": SYSTEM}, at=at)
     audit.record("system:bid:opening-lapsed", request.public_id,
                  {"round": request.bid_round, "presented": len(presentations(request))})
-    from market.notify.models import Notification
-
-    db.session.add(Notification(
-        key=f"opening-lapsed:{request.public_id}:{request.bid_round}",
-        organisation_id=request.owner_org_id, state="overdue",
-        subject=f"【竞价失败】{request.public_id} 未在开标期限内开标", body=reason,
-        link=f"/owner/requests/{request.public_id}", created_at=at))
+    db.session.flush()
+    events.send(events.OpeningLapsed(at=at, request_id=request.id,
+                                     request_public_id=request.public_id,
+                                     owner_org_id=request.owner_org_id,
+                                     bid_round=request.bid_round, reason=reason))
 
 
 def awaiting_requests(now: datetime | None = None) -> list[SelectionRequest]:
@@ -378,15 +375,12 @@ def upcoming_requests(now: datetime | None = None) -> list[SelectionRequest]:
 
 
 def remind(now: datetime) -> int:
-    """One reminder a day to each key holder who has not presented, for every request awaiting
-    its opening (in-app on the regulator's console, and by e-mail to that person)."""
-
-    from market.notify.models import Notification
-
+    """Each key holder who has not presented, for every request awaiting its opening, is due a
+    reminder (``opening.key.due``: the notify area writes one a day, in-app on the regulator's
+    console and by e-mail to that person).  Returns how many reminders were new."""
     created = 0
     for request in awaiting_requests(now):
         presented = {p.key_id for p in presentations(request)}
-        due = _bj(deadline(request))
         for key in keys_of(request):
             if key.key_id in presented:
                 continue
@@ -395,20 +389,11 @@ def remind(now: datetime) -> int:
                 .order_by(Membership.id).limit(1))
             if org_id is None:
                 continue
-            day = local_date(now).isoformat()
-            try:
-                with db.session.begin_nested():
-                    db.session.add(Notification(
-                        key=f"opening:{request.public_id}:{request.bid_round}:{day}:u{key.holder_id}",
-                        organisation_id=org_id, user_id=key.holder_id, state="warning",
-                        subject=f"【待开标】{request.public_id} 请出示开标密钥",
-                        body=(f"{request.title}（{request.public_id}）已到开标时间，报价加密到您的"
-                              f"开标密钥 {key.key_id}。请在 {due} 前登录平台，在开标页面选择"
-                              "您的密钥文件开标；逾期未开标，本次竞价失败，报价不再开启。"),
-                        link=f"/regulator/openings/{request.public_id}", created_at=now))
-                created += 1
-            except IntegrityError:
-                continue  # today's reminder already went out (or a concurrent tick sent it)
+            answers = events.send(events.OpeningKeyDue(
+                at=now, request_id=request.id, request_public_id=request.public_id,
+                bid_round=request.bid_round, key_id=key.key_id, holder_id=key.holder_id,
+                holder_org_id=org_id, deadline=deadline(request), day=local_date(now)))
+            created += sum(a for a in answers if isinstance(a, int))
     return created
 
 
