@@ -55,7 +55,6 @@ def reseal_command() -> None:
     """Seal the quotes of open sealed bids published before opening keys (sealed with the
     platform's data key) to the regulators' opening keys instead.  Run once after the key
     holders have registered their keys; safe to run again."""
-
     for public_id, what in opening.reseal_platform_requests():
         click.echo(f"{public_id}: {what}")
     db.session.commit()

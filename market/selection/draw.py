@@ -33,6 +33,7 @@ from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
 from market.domain.eligibility import ineligibility
+from market.domain.methods import DRAW_METHODS
 from market.i18n import N_
 from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
@@ -47,7 +48,6 @@ from market.selection.logtext import event_text, label_text, one_line
 from market.selection.models import (
     Lottery,
     LotteryState,
-    Method,
     RequestState,
     SelectionRequest,
     SignUp,
@@ -57,7 +57,7 @@ from market.transparency.keys import platform_key
 
 SECRET_PURPOSE = "lottery-secret"  # noqa: S105  # a key-derivation label, not a secret
 SYSTEM = "system"
-LOTTERY_METHODS = (Method.LOTTERY.value, Method.CREDIT_MERIT.value)
+LOTTERY_METHODS = DRAW_METHODS  # the methods whose agencies sign up for a draw
 
 
 def failed_reason(minimum: int, eligible: int) -> str:

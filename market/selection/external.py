@@ -349,7 +349,6 @@ def save_draw_year(year: int, *, ssq_text: str, fc3d_text: str, source: str, con
     the welfare lottery centre announced them, and whether they are confirmed.
 
     Plans already announced keep their issue; later plans count with the new dates."""
-
     days = {"ssq_no_draw": parse_days("ssq_no_draw", ssq_text),
             "fc3d_no_draw": parse_days("fc3d_no_draw", fc3d_text)}
     for field, values in days.items():

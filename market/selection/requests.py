@@ -24,6 +24,7 @@ from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus,
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
+from market.domain import methods
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
 from market.domain.eligibility import RequestFacts, ineligibility
@@ -224,17 +225,18 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("service_days", N_("服务时限须为 1–365 个工作日。"))
     if not 1 <= data.signing_days <= 30:
         bad("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
-    if data.method not in {m.value for m in Method}:
+    terms = methods.rules(data.method)
+    if terms is None:
         bad("method", N_("请选择选取方式。"))
-    elif amending is not None and _family(data.method) != _family(amending.method):
+    elif amending is not None and not methods.may_amend_into(amending.method, data.method):
         # the draw log and the bid log each carry one kind of procedure from its announcement
         bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
-    elif data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind == "cap":
+    elif terms.draw and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
-    elif data.method == Method.SEALED_BID and data.price_kind == "fixed":
+    elif terms.price_kind == "cap" and data.price_kind == "fixed":
         bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
-    if data.method == Method.DIRECT:
+    if terms is not None and not terms.window:
         if project is not None:
             found += _direct_problems(owner, project, data, now)
         return found
@@ -248,7 +250,7 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
                 days=min_days, date=earliest.isoformat())
     if data.external_kind not in {k.value for k in ExternalKind}:
         bad("external_kind", N_("请选择外部随机数来源。"))
-    elif data.method != Method.SEALED_BID and data.signup_closes_at is not None:
+    elif (terms is None or terms.draw) and data.signup_closes_at is not None:
         # A sealed bid draws only on a tie, planned at its opening (drand when the year's
         # schedule is still unconfirmed then); a draw's source must be plannable now.
         delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
@@ -306,7 +308,7 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
         # Witnesses all from the owner's side could be one person's accounts: whoever also
         # holds the platform's data key could then try witness values until a winner suits.
         return [Problem("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))]
-    if data.method == Method.SEALED_BID and not db.session.scalar(sa.select(Membership.id).where(
+    if _rules_of(data.method).delegate_witness and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
@@ -322,8 +324,8 @@ def _refusal(found: list[Problem]) -> SelectionError:
     return error
 
 
-def _family(method: str) -> str:
-    return "draw" if method in (Method.LOTTERY, Method.CREDIT_MERIT) else method
+def _rules_of(method: str) -> methods.MethodRules:
+    return methods.rules(method) or methods.RULES[Method.LOTTERY.value]
 
 
 def _check(owner: Organisation, data: RequestInput, now: datetime,
@@ -346,7 +348,8 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
     threshold = int(current_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
     if data.price_kind != "fixed":
         found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
-    if project.fund_source != FundSource.SOCIAL and (data.price_fen or 0) >= threshold:
+    if not methods.direct_allowed(project.fund_source == FundSource.SOCIAL, data.price_fen or 0,
+                                  threshold):
         found.append(Problem("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
                              {"yuan": f"{threshold // 100:,}"}))
     agency = _agency(data.direct_agency)

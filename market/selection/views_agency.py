@@ -109,7 +109,6 @@ def signups() -> str:
 def _results(request_ids: set[int]) -> dict[int, tuple[Award | None, bool]]:
     """Per request: the award as it stands now (None: nobody holds it) and whether it changed
     hands since the first offer, from one query over all the requests' awards."""
-
     awards: dict[int, list[Award]] = {}
     for a in db.session.scalars(sa.select(Award).where(Award.request_id.in_(request_ids))
                                 .order_by(Award.id)):

@@ -181,7 +181,6 @@ def objection(public_id: str) -> ResponseReturnValue:
 @access(USER)
 def objection_attachment(objection_id: int) -> ResponseReturnValue:
     """The attachment: for the objecting agency, the request's owner and regulators."""
-
     row = db.session.get(Objection, objection_id)
     org = current_org()
     allowed = row is not None and row.upload is not None and (

@@ -195,7 +195,6 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
 def _initial(data: ops.RequestInput) -> dict[str, object]:
     """The form's fields filled from saved terms (editing a draft, amending a notice,
     re-announcing a failed one)."""
-
     money = {name: format_yuan(value).replace(",", "") if value is not None else ""
              for name, value in (("price", data.price_fen), ("cap", data.cap_fen),
                                  ("floor", data.floor_fen))}
@@ -241,7 +240,6 @@ def _submit(form: RequestForm, save: Callable[[ops.RequestInput], SelectionReque
     """Parse the guided form, call ``save``; a redirect to the request when it worked, None
     (render the form again with every error of every step next to its field, input kept)
     when it did not."""
-
     if not form.is_submitted():
         return None
     valid = form.validate()
@@ -296,8 +294,6 @@ def edit_request(public_id: str) -> ResponseReturnValue:
 def _outlook(req: SelectionRequest) -> dict[str, object] | None:
     """How many admitted agencies the request's terms admit now and on the close date (the
     sign-up rule itself), against the minimum the close needs; None once sign-up is over."""
-
-
     if req.state not in (RequestState.DRAFT, RequestState.OPEN) or req.method == Method.DIRECT:
         return None
     wanted = request_facts(req)
@@ -325,7 +321,6 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
 
 def _sealing_context(req: SelectionRequest) -> dict[str, object]:
     """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
-
     keys = len(opening.active_keys())
     return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
             "keys_missing": (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
@@ -384,10 +379,8 @@ def reannounce(public_id: str) -> ResponseReturnValue:
 
 def _planned_source(req: SelectionRequest) -> tuple[str | None, str | None]:
     """A draft's external source as it would be planned if published now: (label, problem)."""
-    if req.state != RequestState.DRAFT or req.method not in ("lottery", "credit_merit"):
+    if req.state != RequestState.DRAFT or req.method not in LOTTERY_METHODS:
         return None, None
-
-
 
     delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
     entry, year = preview_external(req.external_kind, req.signup_closes_at + delay)

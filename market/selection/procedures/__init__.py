@@ -23,6 +23,7 @@ from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
+from market.domain import methods
 from market.i18n import N_
 from market.selection import draw, external, opening
 from market.selection.award import LIVE, awards_of, confirm_by, current_award, offer_award
@@ -55,8 +56,9 @@ def of(request: SelectionRequest) -> Procedure:
     return PROCEDURES[request.method]
 
 
-if set(PROCEDURES) != {m.value for m in Method}:  # a method without its procedure
-    raise RuntimeError(f"selection methods without a procedure: {set(Method) - set(PROCEDURES)}")
+if not set(PROCEDURES) == set(methods.RULES) == {m.value for m in Method}:
+    # a method without its procedure or its rules cannot be published
+    raise RuntimeError("every selection method needs a procedure and its rules (domain.methods)")
 
 
 # --- what time alone decides -------------------------------------------------------------------
