@@ -9,7 +9,9 @@ refuses the game when an owner publishes or amends; when the system re-runs a dr
 (a restart after a void, a sealed bid's tie-break) it plans drand quicknet instead and says so
 in the announcement (``external_note``).
 
-Entering (:func:`market.selection.procedures.submit_external`), once the value is public and every witness is in:
+Entering (:func:`enter_external`; the draw that follows is
+:func:`market.selection.procedures.submit_external`), once the value is public and every
+witness is in:
 
 * **who may type it**: an operator (运营人员), a witness of this lottery, or a regulator
   (监管人员) — each from their own account;

@@ -1,7 +1,7 @@
 """Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened by their keys.
 
 Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
-a key holder's presentation (:func:`market.selection.opening.present`), anyone's page view or
+a key holder's presentation (:func:`market.selection.procedures.present_key`), anyone's page view or
 ``flask selection tick`` once the opening time has passed (lazy, exactly once under the
 request's row lock).
 
