@@ -11,7 +11,7 @@ def test_each_method_takes_one_kind_of_price() -> None:
 
 
 def test_only_the_draws_sign_up_and_only_direct_has_no_window() -> None:
-    assert methods.DRAW_METHODS == {"lottery", "credit_merit"}
+    assert {"lottery", "credit_merit"} == methods.DRAW_METHODS
     assert [m for m, r in methods.RULES.items() if not r.window] == ["direct"]
 
 
