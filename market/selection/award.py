@@ -66,6 +66,28 @@ def confirm_by(award: Award) -> datetime:
     return window_end(award.offered_at, int(current_app.config["CONFIRM_WORKING_DAYS"]), _add)
 
 
+def contract_from(award: Award) -> datetime | None:
+    """When the contract (合同签订) of a confirmed award may begin: once its result notice
+    (中选公示) has ended and no objection to it is pending — the end of the notice, the
+    confirmation, or the decision of the last objection, whichever is latest.  None while the
+    award is not confirmed or an objection to it waits for the regulator."""
+    if award.state != AwardState.CONFIRMED:
+        return None
+    if has_pending_objection(award):
+        return None
+    decided = db.session.scalars(sa.select(Objection.decided_at).where(
+        Objection.award_id == award.id, Objection.decided_at.is_not(None))).all()
+    return max([publicity_end(award), award.decided_at or award.offered_at,
+                *(at for at in decided if at is not None)])
+
+
+def has_pending_objection(award: Award) -> bool:
+    """An objection to the award waits for the regulator's decision."""
+    return db.session.scalar(sa.select(Objection.id).where(
+        Objection.award_id == award.id,
+        Objection.state == ObjectionState.PENDING.value).limit(1)) is not None
+
+
 def current_award(request: SelectionRequest) -> Award | None:
     """The live award (offered or confirmed) of the request, if any."""
     return current_of(awards_of(request))

@@ -125,7 +125,7 @@ def confirm(award_id: int) -> ResponseReturnValue:
         except SelectionError as error:
             flash(_(error.message, **error.params), "error")
         else:
-            flash(_("已确认中选。请在合同签订时限内签订合同。"), "success")
+            flash(_("已确认中选。中选公示期满且没有待处理的异议后开始签订合同，合同签订时限自那时起算。"), "success")
     return redirect(url_for("awards.my_awards"))
 
 

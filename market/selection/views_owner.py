@@ -311,10 +311,16 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
             status: int = 200) -> ResponseReturnValue:
 
     awards = award_ops.awards_of(req)
+    award = award_ops.current_award(req)
+    start = award_ops.contract_from(award) if award is not None else None
+    contract = None if award is None else {
+        "notice_ends": award_ops.publicity_end(award),
+        "pending_objection": award_ops.has_pending_objection(award),
+        "from": start, "started": start is not None and timeutil.now() >= start}
     return render_template(
         "selection/owner_request.html", req=req, lottery=current_lottery(req),
         outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
-        successor=ops.successor(req), awards=awards, award=award_ops.current_award(req),
+        successor=ops.successor(req), awards=awards, award=award, contract=contract,
         award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
         planned=_planned_source(req)), status
 
