@@ -35,7 +35,7 @@ from market.accounts.passwords import hash_password, use_cheap_parameters  # noq
 from market.agencies.models import Listing  # noqa: E402
 from market.catalogue.models import ServiceType  # noqa: E402
 from market.db import db  # noqa: E402
-from market.selection import draw  # noqa: E402
+from market.selection import draw, procedures  # noqa: E402
 from market.selection import requests as ops  # noqa: E402
 from market.selection.models import Lottery, SignUp  # noqa: E402
 from market.transparency import log  # noqa: E402
@@ -113,14 +113,14 @@ def build(url: str, instance: str, agencies: int):  # type: ignore[no-untyped-de
 
 
 def close_and_draw(app, request_id: int, lottery_id: str, witness_ids: tuple[int, int]) -> float:  # type: ignore[no-untyped-def]
-    from market.selection.external import submit_external
     from market.selection.models import SelectionRequest
+    from market.selection.procedures import submit_external
 
     with app.app_context():
         t0 = time.perf_counter()
         with timeutil.frozen(START + timedelta(days=7, minutes=1)):
             req = db.session.get(SelectionRequest, request_id)
-            draw.advance(req)
+            procedures.advance(req)
             db.session.commit()
             lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
             for witness_id, digits in zip(witness_ids, ("20260309", "88112233"), strict=True):
@@ -156,11 +156,11 @@ def concurrent_draws(app, request_id: int, lottery_id: str, witness_ids: tuple[i
     entry at once over HTTP."""
     import urllib.request
 
-    from market.selection.external import submit_external
     from market.selection.models import SelectionRequest
+    from market.selection.procedures import submit_external
 
     with app.app_context(), timeutil.frozen(START + timedelta(days=7, minutes=1)):
-        draw.advance(db.session.get(SelectionRequest, request_id))
+        procedures.advance(db.session.get(SelectionRequest, request_id))
         db.session.commit()
         lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
         for witness_id, digits in zip(witness_ids, ("20260309", "88112233"), strict=True):

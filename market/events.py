@@ -47,19 +47,21 @@ def payload(event: Event) -> dict[str, Any]:
     return data
 
 
-def send(event: Event) -> None:
-    """Hand ``event`` to every receiver connected to its name, in the caller's transaction."""
+def send(event: Event) -> list[Any]:
+    """Hand ``event`` to every receiver connected to its name, in the caller's transaction.
+    Returns what the receivers returned, in order (a reminder's receiver says whether it wrote
+    one, so that a periodic command can count them; most return None)."""
     if not event.name:
         raise TypeError(f"{type(event).__name__} has no event name")
-    _signals.signal(event.name).send(event)
+    return [answer for _receiver, answer in _signals.signal(event.name).send(event)]
 
 
-def connect(kind: type[E], receiver: Callable[[E], None]) -> None:
+def connect(kind: type[E], receiver: Callable[[E], Any]) -> None:
     """Call ``receiver(event)`` for every event of ``kind``.  Idempotent (one app per test
     connects the same module-level receivers again); held strongly."""
 
-    def call(event: Any) -> None:
-        receiver(event)
+    def call(event: Any) -> Any:
+        return receiver(event)
 
     # blinker keys a receiver by identity: keep one wrapper per (kind, receiver).
     key = (kind.name, receiver)
@@ -67,7 +69,7 @@ def connect(kind: type[E], receiver: Callable[[E], None]) -> None:
     _signals.signal(kind.name).connect(wrapper, weak=False)
 
 
-_wrappers: dict[tuple[str, Callable[..., None]], Callable[[Any], None]] = {}
+_wrappers: dict[tuple[str, Callable[..., Any]], Callable[[Any], Any]] = {}
 
 
 def names() -> list[str]:
@@ -171,6 +173,59 @@ class LotteryWitnessed(Event):
     lottery_id: str
     request_id: int
     external_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WitnessDue(Event):
+    """Witness ``position`` (person ``user_id``) of lottery ``lottery_id`` has not typed yet and
+    must before ``deadline``; ``soon`` when the deadline is near (the second reminder)."""
+
+    name: ClassVar[str] = "lottery.witness.due"
+    lottery_id: str
+    request_id: int
+    position: int
+    user_id: int
+    deadline: datetime
+    soon: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExternalValueDue(Event):
+    """The external value of lottery ``lottery_id`` is public: person ``user_id`` may type it,
+    or (``proposal_id`` set) confirm the first entry by typing it again."""
+
+    name: ClassVar[str] = "lottery.external.due"
+    lottery_id: str
+    request_id: int
+    user_id: int
+    label: str
+    proposal_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OpeningKeyDue(RequestEvent):
+    """A sealed bid awaits its opening: key holder ``holder_id`` (of organisation
+    ``holder_org_id``) has not presented key ``key_id`` for round ``bid_round``; the round
+    lapses at ``deadline``.  Sent at most once per holder and ``day`` is the receiver's to keep."""
+
+    name: ClassVar[str] = "opening.key.due"
+    bid_round: int
+    key_id: str
+    holder_id: int
+    holder_org_id: int
+    deadline: datetime
+    day: date
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OpeningLapsed(RequestEvent):
+    """Too few key holders presented by the opening deadline: round ``bid_round`` failed,
+    unopened, for the public ``reason``."""
+
+    name: ClassVar[str] = "opening.lapsed"
+    owner_org_id: int
+    bid_round: int
+    reason: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

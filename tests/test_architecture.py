@@ -45,20 +45,10 @@ FLOORS: list[tuple[str, ...]] = [
 FLOOR = {area: n for n, floor in enumerate(FLOORS) for area in floor}
 
 # Arrows against the order that remain, as (importing module, imported area).
-AGAINST_THE_ORDER: set[tuple[str, str]] = {
-    # Reminders are written inline where something happens; they go to notification receivers
-    # of domain events.
-    ("market.selection.cli", "notify"),
-    ("market.selection.opening", "notify"),
-    ("market.selection.tasks", "notify"),
-}
+AGAINST_THE_ORDER: set[tuple[str, str]] = set()
 
 # Circles between the files of one area that remain (each as the set of its files).
 CIRCLES: set[frozenset[str]] = {
-    # The draw, the award and sealed quotes call each other; the split of selection by method
-    # takes them apart.
-    frozenset({"market.selection.award", "market.selection.draw", "market.selection.external",
-               "market.selection.opening", "market.selection.sealed"}),
     # Development only: the demo requests and their awards.
     frozenset({"devdata.demo.award", "devdata.demo.selection"}),
 }
@@ -208,18 +198,6 @@ UNEXPLAINED_LOCAL_IMPORTS: dict[str, int] = {
     "devdata/demo/selection.py": 8,
     "devdata/loadgen/__init__.py": 1,
     "devdata/loadgen/agencies.py": 4,
-    "market/selection/award.py": 4,
-    "market/selection/cli.py": 4,
-    "market/selection/draw.py": 6,
-    "market/selection/external.py": 2,
-    "market/selection/opening.py": 8,
-    "market/selection/requests.py": 8,
-    "market/selection/sealed.py": 8,
-    "market/selection/tasks.py": 2,
-    "market/selection/views_agency.py": 1,
-    "market/selection/views_award.py": 7,
-    "market/selection/views_owner.py": 12,
-    "market/selection/views_public.py": 6,
 }
 
 

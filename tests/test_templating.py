@@ -63,7 +63,7 @@ def test_the_reasons_the_selection_code_writes_are_translated(lang: str) -> None
 def test_every_fixed_reason_is_still_written_by_the_selection_code() -> None:
     """The filter recognises stored text by its wording: a reason reworded in market.selection
     without the filter would show untranslated, so each fixed one must still be in the code."""
-    source = "".join(p.read_text(encoding="utf-8") for p in SELECTION.glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in SELECTION.rglob("*.py"))
     fixed = [t for t in SYSTEM_TEXTS if "%(" not in t]
     assert fixed and all(f'"{t}"' in source for t in fixed), [
         t for t in fixed if f'"{t}"' not in source]

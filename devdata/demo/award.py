@@ -25,7 +25,7 @@ from market.accounts.models import Organisation, OrgKind, Role, User
 from market.db import db
 from market.domain import sealing
 from market.selection import award as award_ops
-from market.selection import draw, opening, sealed
+from market.selection import draw, opening, procedures, sealed
 from market.selection import requests as ops
 from market.selection.models import Award, Objection, SelectionRequest
 
@@ -76,7 +76,7 @@ def _sign_up_and_draw(req: SelectionRequest, n: int, rng: random.Random, operato
         with timeutil.frozen(start + timedelta(hours=2, minutes=7 * i)):
             draw.sign_up(req, org, _admin(org))
     with timeutil.frozen(req.signup_closes_at + timedelta(minutes=1)):
-        draw.advance(req)
+        procedures.advance(req)
     _finish_draw(req, rng, operator, regulator)
 
 
@@ -135,7 +135,7 @@ def _open_with_key(req: SelectionRequest, user: User, key_file: dict[str, Any]) 
     shares = {item["commitment"]: base64.b64encode(sealing.unwrap(
         private, kid, req.public_id, req.bid_round, item["commitment"],
         base64.b64decode(item["wrapped"]))).decode() for item in doc["shares"]}
-    opening.present(req, user, json.dumps({
+    procedures.present_key(req, user, json.dumps({
         "format": sealing.SHARES_FORMAT, "request_id": req.public_id, "round": req.bid_round,
         "key_id": kid, "shares": shares}))
 
@@ -183,7 +183,7 @@ def load(now: datetime) -> None:
                                  "中选机构近期有同类项目逾期，请核查其承诺时限。", None)
     objection = _last_objection()
     with timeutil.frozen(award.offered_at + timedelta(days=1)):
-        award_ops.decide_objection(objection, regulator, False,
+        procedures.decide_objection(objection, regulator, False,
                                    "经核查，中选机构在本市无逾期记录，异议不成立。")
     _confirm(req, timedelta(days=1, hours=2))
 
@@ -195,7 +195,7 @@ def load(now: datetime) -> None:
     _sign_up_and_draw(req, 4, rng, operator, regulator)
     award = _award(req)
     with timeutil.frozen(award.offered_at + timedelta(hours=5)):
-        award_ops.decline(award, award.agency, _admin(award.agency), "项目负责人岗位调整，无法按期提供服务")
+        procedures.decline(award, award.agency, _admin(award.agency), "项目负责人岗位调整，无法按期提供服务")
     _confirm(req, timedelta(hours=8))
 
     # 4. An objection upheld: the draw is voided by the regulator and re-run under a new id.
@@ -210,10 +210,10 @@ def load(now: datetime) -> None:
                                  "中选机构的环评工程师证书已于报名截止前失效。", None)
     objection = _last_objection()
     with timeutil.frozen(award.offered_at + timedelta(days=1)):
-        award_ops.decide_objection(objection, regulator, True,
+        procedures.decide_objection(objection, regulator, True,
                                    "经核查，中选机构执业人员证书确已失效，本次摇号作废并重新组织。")
     with timeutil.frozen(req.signup_closes_at + timedelta(minutes=1)):
-        draw.advance(req)  # the re-run closes with the carried-over sign-ups
+        procedures.advance(req)  # the re-run closes with the carried-over sign-ups
     _finish_draw(req, rng, operator, regulator)
     _confirm(req)
 

@@ -35,9 +35,12 @@ from market.engagements import operations as ops
 from market.engagements.models import Engagement
 from market.integration import clients
 from market.integration.models import ApiClient
+from market.selection.award import contract_from
 from market.selection.models import Award, AwardState, Project, SelectionRequest
 
 PDF = b"%PDF-1.4\n% demo document, fictional city\n%%EOF\n"
+# Three weeks hold a result notice (中选公示) of 3 working days even across the Spring Festival.
+NOTICE_OVER = timedelta(days=21)
 # The approval matters the cases below use: the ones the demo's catalogue already lists
 # (devdata.demo.agencies.APPROVAL_MATTERS), one row and one name per matter.
 EIA, FSR, PERMIT = "PA-EIA", "PA-FSR", "PA-BLD"
@@ -99,8 +102,11 @@ class _Demo:
                    at: datetime, fee_fen: int = 120_000_00,
                    published: datetime | None = None) -> Engagement:
         """A direct-selection request (published at ``published``, if given) with a confirmed
-        award, and its engagement."""
+        award, and its engagement (the award offered long enough before ``at`` that its
+        result notice is over: the contract starts at ``at``)."""
         st = db.session.scalars(sa.select(ServiceType).where(ServiceType.code == code)).one()
+        if published is not None:  # the request comes before its award's offer
+            published = min(published, at - NOTICE_OVER)
         req = SelectionRequest(
             public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
             owner_org_id=project.owner_org_id, service_type_id=st.id,
@@ -112,8 +118,8 @@ class _Demo:
         db.session.flush()
         req.public_id = f"RQ-{req.id:06d}"
         award = Award(request_id=req.id, agency_org_id=agency.id, rank=0, fee_fen=fee_fen,
-                      service_days=days, state=AwardState.CONFIRMED.value, offered_at=at,
-                      decided_at=at)
+                      service_days=days, state=AwardState.CONFIRMED.value,
+                      offered_at=at - NOTICE_OVER, decided_at=at)
         db.session.add(award)
         db.session.flush()
         with timeutil.frozen(at):
@@ -196,13 +202,15 @@ def _carry_forward(d: _Demo) -> None:
     contract signed the next day and, where the time since allows, the work delivered within
     half its service days and accepted the day after.  Left alone, their signing limits would
     have run out weeks before anyone looks at the demo.  Those still inside the limit wait."""
-    # Made now rather than lazily at the first page view, so that each is made when its award
-    # was confirmed.
+    # Made now rather than lazily at the first page view, so that each is made when its
+    # contract could start (the result notice over, no objection pending); the others wait.
     for award in db.session.scalars(
             sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
             .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None))
             .order_by(Award.id)).all():
-        d.step(award.decided_at or d.now, ops.create_from_award, award)
+        start = contract_from(award)
+        if start is not None and start <= d.now:
+            d.step(start, ops.create_from_award, award)
     rows = db.session.scalars(sa.select(Engagement).where(
         Engagement.state == "signing", Engagement.signing_due < d.today)
         .order_by(Engagement.id)).all()

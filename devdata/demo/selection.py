@@ -24,7 +24,7 @@ from market.accounts.models import Organisation, OrgKind, Role, User
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.calendar import local_date
-from market.selection import draw
+from market.selection import draw, procedures
 from market.selection import requests as ops
 from market.selection.eligibility import eligible_agencies, request_facts
 from market.selection.models import Lottery, SelectionRequest
@@ -81,7 +81,7 @@ def demo_result(entry: dict[str, Any]) -> str:
 
 def enter_external(lottery: Lottery, first: User, second: User) -> None:
     """Type the demo's external value twice (an operator, then a regulator), an hour apart."""
-    from market.selection.external import submit_external
+    from market.selection.procedures import submit_external
 
     entry = lottery.announcement["entropy_plan"][-1]
     official = lottery.external_at.astimezone(timeutil.SHANGHAI).date()
@@ -165,7 +165,7 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
 
     def close() -> None:
         req = made[0]
-        draw.advance(req)
+        procedures.advance(req)
         lottery = draw.current_lottery(req)
         if lottery is None or lottery.state != "frozen":
             return
@@ -181,7 +181,7 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
                 external, lottery, person, demo_result(entry), official))
 
     def external(lottery: Lottery, person: User, value: str, official: date) -> None:
-        from market.selection.external import submit_external
+        from market.selection.procedures import submit_external
 
         submit_external(lottery, person, value, "", official)
         if confirm and lottery.state == "drawn":

@@ -36,6 +36,7 @@ from market.engagements.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
+from market.selection.award import contract_from
 from market.selection.models import Award, AwardState, SelectionRequest
 
 MAX_EXTENSION_DAYS = 120
@@ -90,12 +91,16 @@ def _send(event: events.Event) -> None:
 
 
 def create_from_award(award: Award) -> Engagement:
-    """System: the engagement of a confirmed award, with its signing clock started at the
-    award's confirmation.  Raises IntegrityError if the award already has one."""
+    """System: the engagement of a confirmed award once its result notice (中选公示) has ended
+    with no objection pending, with its signing clock started then (see
+    :func:`market.selection.award.contract_from`).  Raises IntegrityError if the award already
+    has one."""
     if award.state != AwardState.CONFIRMED:
         raise EngagementError(None, N_("中选结果尚未确认，不能建立委托。"))
+    confirmed_at = contract_from(award)
+    if confirmed_at is None or timeutil.now() < confirmed_at:
+        raise EngagementError(None, N_("中选公示期满、且没有待处理的异议之后，才能签订合同。"))
     req = award.request
-    confirmed_at = award.decided_at or award.offered_at
     cal = clocks.calendar()
     eng = Engagement(
         public_id=f"tmp-{award.id}", award_id=award.id, request_id=req.id,
@@ -117,7 +122,7 @@ def create_from_award(award: Award) -> Engagement:
 
 def sync_from_awards(org_id: int | None = None) -> int:
     """System (lazily on list pages and by ``flask clocks tick``): create the engagement of every
-    confirmed award that has none.  Idempotent and safe when two requests race (the award id
+    confirmed award that has none, once its result notice has ended with no objection pending.  Idempotent and safe when two requests race (the award id
     is unique; the loser's savepoint rolls back).  Returns how many were created."""
     q = (sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
          .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
@@ -125,7 +130,11 @@ def sync_from_awards(org_id: int | None = None) -> int:
         q = q.join(SelectionRequest, SelectionRequest.id == Award.request_id).where(
             sa.or_(Award.agency_org_id == org_id, SelectionRequest.owner_org_id == org_id))
     created = 0
+    now = timeutil.now()
     for award in db.session.scalars(q.order_by(Award.id)).all():
+        start = contract_from(award)
+        if start is None or now < start:
+            continue  # the result notice runs, or an objection waits for the regulator
         try:
             with db.session.begin_nested():
                 create_from_award(award)

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, User
 from market.db import db
 from market.notify.models import Notification
-from market.selection.models import Award, SelectionRequest
+from market.selection.models import Award, Lottery, SelectionRequest
 from market.selection.requests import registrants
 from market.supervision.models import EscalationStep
 
@@ -141,3 +143,100 @@ def correction_opened(event: events.CorrectionOpened) -> None:
         body=(f"业主对委托 {event.engagement_public_id} 的服务给出了差评。请在 "
               f"{event.due_on.isoformat()} 前整改并书面答复整改情况（整改编号 "
               f"{event.correction_public_id}）；逾期未答复的按电子监察规则升级。")))
+
+
+# --- what the selection area says is due -------------------------------------------------------
+
+def _bj(at: datetime) -> str:
+    return at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def _remind(key: str, organisation_id: int, user_id: int, state: str, subject: str, body: str,
+            link: str, at: datetime) -> int:
+    """Write one reminder to one person, once: its key is unique, so an earlier (or a
+    concurrent) tick's row wins and this answers 0."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(Notification(key=key[:120], organisation_id=organisation_id,
+                                        user_id=user_id, state=state, subject=subject[:200],
+                                        body=body, link=link, created_at=at))
+    except IntegrityError:
+        return 0
+    return 1
+
+
+def _first_org(user_id: int) -> int | None:
+    return db.session.scalar(sa.select(Membership.organisation_id).where(
+        Membership.user_id == user_id).order_by(Membership.id).limit(1))
+
+
+def _lottery(lottery_id: str) -> Lottery:
+    lottery: Lottery | None = db.session.scalar(
+        sa.select(Lottery).where(Lottery.lottery_id == lottery_id))
+    if lottery is None:
+        raise LookupError(f"lottery {lottery_id} not found")
+    return lottery
+
+
+def witness_due(event: events.WitnessDue) -> int:
+    """The witness is asked to type their digits (and again when the deadline is near)."""
+    org = _first_org(event.user_id)
+    if org is None:
+        return 0
+    lottery = _lottery(event.lottery_id)
+    request = lottery.request
+    witness = next(w for w in request.witnesses if w.position == event.position)
+    deadline, lid = _bj(event.deadline), event.lottery_id
+    link = f"/lotteries/{lid}"
+    if event.soon:
+        return _remind(f"witness:{lid}:{event.position}:soon", org, event.user_id, "draw",
+                       f"【即将截止】{deadline} 前录入见证随机数（{lid}）",
+                       f"距离见证随机数录入截止已不足 2 小时（{deadline}，北京时间）。", link, event.at)
+    return _remind(f"witness:{lid}:{event.position}:due", org, event.user_id, "draw",
+                   f"请在 {deadline} 前录入见证随机数（{lid}）",
+                   f"您是摇号 {lid}（{request.title}）的{witness.label}。报名已截止、"
+                   f"名单已冻结，请在 {deadline}（北京时间）前登录并录入 6–32 位数字；"
+                   "见证人按顺序录入，逾期未录入本次摇号将作废并重新组织。", link, event.at)
+
+
+def external_value_due(event: events.ExternalValueDue) -> int:
+    """Someone who may type the public external value is asked to (or to confirm it)."""
+    org = _first_org(event.user_id)
+    if org is None:
+        return 0
+    lid, label = event.lottery_id, event.label
+    link = f"/lotteries/{lid}"
+    if event.proposal_id is None:
+        title = _lottery(lid).request.title
+        return _remind(f"external:{lid}:{event.user_id}", org, event.user_id, "draw",
+                       f"请录入外部随机数 {label}（{lid}）",
+                       f"摇号 {lid}（{title}）的外部随机数 {label} 已公开。"
+                       "请按官方公告录入；另一位有权限的人员（其中须有监管人员）独立再录入一次后，"
+                       "系统写入日志并完成抽取。", link, event.at)
+    return _remind(f"confirm:{lid}:{event.proposal_id}:{event.user_id}", org, event.user_id,
+                   "draw", f"请复核外部随机数 {label}（{lid}）",
+                   f"摇号 {lid} 的外部随机数已由一人录入，等待独立复核："
+                   "请按官方公告再录入一次（不显示第一次录入的值）。", link, event.at)
+
+
+def opening_key_due(event: events.OpeningKeyDue) -> int:
+    """A key holder is asked, once a day, to present their opening key."""
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
+    rid = event.request_public_id
+    return _remind(
+        f"opening:{rid}:{event.bid_round}:{event.day.isoformat()}:u{event.holder_id}",
+        event.holder_org_id, event.holder_id, "warning", f"【待开标】{rid} 请出示开标密钥",
+        f"{request.title}（{rid}）已到开标时间，报价加密到您的开标密钥 {event.key_id}。"
+        f"请在 {_bj(event.deadline)} 前登录平台，在开标页面选择您的密钥文件开标；"
+        "逾期未开标，本次竞价失败，报价不再开启。", f"/regulator/openings/{rid}", event.at)
+
+
+def opening_lapsed(event: events.OpeningLapsed) -> None:
+    """The owner is told its sealed bid failed unopened, and why."""
+    rid = event.request_public_id
+    db.session.add(Notification(
+        key=f"opening-lapsed:{rid}:{event.bid_round}", organisation_id=event.owner_org_id,
+        state="overdue", subject=f"【竞价失败】{rid} 未在开标期限内开标", body=event.reason,
+        link=f"/owner/requests/{rid}", created_at=event.at))

@@ -8,7 +8,8 @@ stated where it is computed and on the page (``DEFINITIONS``):
   a confirmed award), for the saving rate only those whose request has a cap (最高限价);
 * publication → acceptance and the engagements' on-time rate: engagements accepted in the month;
 * cases: approval cases decided (办结) in the month; on time when their clock did not end after
-  its due date; the intermediary share over the same cases, as their timeline splits them;
+  its due date; the intermediary share over the same cases' projects, as their timeline
+  splits each project's whole span;
 * ratings, complaints filed, complaints decided and sanctions: by their own date in the month.
 
 Once a month has ended none of these dates can fall in it any more, so the figures of an ended
@@ -231,12 +232,14 @@ def _cases(report: Report, scope: Scope, cal: WorkingCalendar) -> None:
 
 def intermediary_time(cases: list[ApprovalCase], until: datetime,
                       cal: WorkingCalendar) -> tuple[int, int]:
-    """(intermediary working days, all working days) of ``cases`` as the project timeline
-    (:mod:`market.approvals.timeline`) splits them, up to ``until``.  The one place this report
-    reads the timeline's buckets, so a change of them is followed here alone."""
+    """(intermediary working days, all working days) of the whole span (全流程) of the
+    projects whose ``cases`` were decided, as the project timeline
+    (:mod:`market.approvals.timeline`) splits each project once, up to ``until``.  The one
+    place this report reads the timeline's buckets, so a change of them is followed here
+    alone."""
     total = timeline.Split()
-    for case in cases:
-        total.add(timeline.case_split(case, until, cal))
+    for project_id in sorted({case.project_id for case in cases}):
+        total.add(timeline.project_split(project_id, until, cal))
     return total.intermediary, total.total
 
 

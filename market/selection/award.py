@@ -1,10 +1,13 @@
-"""After selection, for every method: the result notice (中选公示), objections (异议), the
-winner's confirmation, declines and timeouts passing the award on (lottery-v1.md §7 rule 6).
+"""The award windows shared by every method: the offer (中选), the result notice (中选公示), the
+winner's confirmation, objections (异议) being filed, and how the result changed.
 
-Who may call: :func:`confirm` / :func:`decline` the awarded agency (its own award);
-:func:`file_objection` an agency that registered (signed up or quoted) for the request, while
-the result notice is public; :func:`decide_objection` a regulator; :func:`advance_awards` any
-page view or ``flask selection tick`` (timeouts; idempotent under the award's row lock).
+What depends on the method — who the award passes to after a decline or a timeout
+(lottery-v1.md §7 rule 6), how an upheld objection re-runs the selection — is the request's
+procedure's (:mod:`market.selection.procedures`).
+
+Who may call: :func:`confirm` the awarded agency (its own award); :func:`file_objection` an
+agency that registered (signed up or quoted) for the request, while the result notice is
+public; :func:`offer_award` a procedure, when it selects.
 """
 
 from __future__ import annotations
@@ -16,30 +19,24 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import events, timeutil
+from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
+from market.agencies.models import Listing
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain.publicity import window_end
 from market.i18n import N_
-from market.selection import bidlog, opening
 from market.selection.errors import SelectionError
-from market.selection.logtext import event_text
 from market.selection.models import (
     Award,
     AwardState,
     Bid,
-    Lottery,
-    LotteryState,
-    Method,
     Objection,
     ObjectionState,
-    RequestState,
     SelectionRequest,
     SignUp,
 )
-from market.transparency import log
 
 SYSTEM = "system"
 LIVE = (AwardState.OFFERED.value, AwardState.CONFIRMED.value)
@@ -67,6 +64,28 @@ def publicity_end(award: Award) -> datetime:
 
 def confirm_by(award: Award) -> datetime:
     return window_end(award.offered_at, int(current_app.config["CONFIRM_WORKING_DAYS"]), _add)
+
+
+def contract_from(award: Award) -> datetime | None:
+    """When the contract (合同签订) of a confirmed award may begin: once its result notice
+    (中选公示) has ended and no objection to it is pending — the end of the notice, the
+    confirmation, or the decision of the last objection, whichever is latest.  None while the
+    award is not confirmed or an objection to it waits for the regulator."""
+    if award.state != AwardState.CONFIRMED:
+        return None
+    if has_pending_objection(award):
+        return None
+    decided = db.session.scalars(sa.select(Objection.decided_at).where(
+        Objection.award_id == award.id, Objection.decided_at.is_not(None))).all()
+    return max([publicity_end(award), award.decided_at or award.offered_at,
+                *(at for at in decided if at is not None)])
+
+
+def has_pending_objection(award: Award) -> bool:
+    """An objection to the award waits for the regulator's decision."""
+    return db.session.scalar(sa.select(Objection.id).where(
+        Objection.award_id == award.id,
+        Objection.state == ObjectionState.PENDING.value).limit(1)) is not None
 
 
 def current_award(request: SelectionRequest) -> Award | None:
@@ -141,102 +160,23 @@ def confirm(award: Award, agency: Organisation) -> Award:
     return award
 
 
-def decline(award: Award, agency: Organisation, user: User, reason: str) -> Award | None:
-    """The awarded agency declines (放弃中选) before confirming; the award passes on."""
-    reason = reason.strip()
-    if not 1 <= len(reason) <= 500:
-        raise SelectionError("reason", N_("请写明放弃理由（不超过 500 字）。"))
-    event_text(reason, "reason")  # logged as the decline's reason: the log's rule, first
-    award = lock_row(Award, award.id)
-    if award.agency_org_id != agency.id:
-        raise SelectionError(None, N_("这不是本机构的中选结果。"))
-    if award.state != AwardState.OFFERED:
-        raise SelectionError(None, N_("该中选结果已处理，不能再放弃。"))
-    if timeutil.now() >= confirm_by(award):
-        raise SelectionError(None, N_("确认期限已届满。"))
-    return _pass_on(award, AwardState.DECLINED, reason, user.account_id)
-
-
-def _pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | None:
-    """Record the decline (``decline`` event), then offer the award to the next alternate —
-    §7 rule 6 for a drawn lottery; the next-lowest quote for a sealed bid."""
-    from market.selection import sealed
-    from market.selection.draw import offer_award
-
-    request = award.request
-    at = log.next_time()
-    agency_id = award.agency.public_id
-    award.state, award.decided_at = state.value, at
-    award.decline_reason, award.decided_by = reason, by
-    replacement: str | None = None
-    via_lottery: str | None = None
-    fee: int | None = None
-    rank = 0
-    lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == award.lottery_id)) \
-        if award.lottery_id else None
-    lot_replacement: str | None = None
-    if lottery is not None and lottery.record is not None:
-        ranking = list(lottery.record["ranking"])
-        k = int(lottery.record["k"])
-        # replacements already used: awards through this lottery to agencies of ranking[k:]
-        used = sum(1 for a in awards_of(request) if a.lottery_id == lottery.lottery_id
-                   and a.agency.public_id in ranking[k:])
-        lot_replacement = ranking[k + used] if k + used < len(ranking) else None
-        log.append([("decline", lottery.lottery_id, {
-            "agency_id": agency_id, "reason": event_text(reason, "reason"),
-            "replacement": lot_replacement, "by": by})], at=at)
-    if request.method == Method.SEALED_BID:
-        offered = {a.agency.public_id for a in awards_of(request)}
-        ranking_b = sealed.full_ranking(request)
-        replacement = next((a for a in ranking_b if a not in offered), None)
-        if lot_replacement is not None:
-            replacement = lot_replacement
-        via_lottery = award.lottery_id if replacement == lot_replacement else None
-        fee = sealed.amount_of(request, replacement) if replacement else None
-        rank = ranking_b.index(replacement) if replacement else 0
-        bidlog.append("decline", request.public_id, {
-            "agency_id": agency_id, "reason": event_text(reason, "reason"),
-            "replacement": replacement, "by": by}, at=max(at, bidlog.next_time()))
-    elif lottery is not None:
-        replacement, via_lottery = lot_replacement, lottery.lottery_id
-        rank = list(lottery.record["ranking"]).index(replacement) if replacement else 0
-    tag = "agency:award:decline" if state == AwardState.DECLINED else "system:award:timeout"
-    audit.record(tag, request.public_id, {"agency": agency_id, "replacement": replacement,
-                                          "reason": reason})
-    if replacement is None:
-        request.state = RequestState.FAILED.value
-        request.failed_reason = "中选机构放弃或逾期未确认，且没有候补，本次选取失败"
-        _passed(award, at)
-        return None
-    new = offer_award(request, via_lottery, replacement, rank, at, fee_fen=fee)
-    db.session.flush()
-    award.replaced_by_id = new.id
-    _passed(award, at)
-    return new
-
-
-def _passed(award: Award, at: datetime) -> None:
-    """Send ``award.passed`` (everyone involved is told, by the notify area)."""
-    db.session.flush()
-    events.send(events.AwardPassed(
-        at=at, award_id=award.id, request_id=award.request_id,
-        request_public_id=award.request.public_id, agency_org_id=award.agency_org_id,
-        agency_public_id=award.agency.public_id, how=award.state))
-
-
-def advance_awards(request: SelectionRequest) -> None:
-    """Confirmation timeouts (逾期未确认): a ``decline`` by ``system``; idempotent."""
-    if request.state != RequestState.SELECTED:
-        return
-    now = timeutil.now()
-    for _ in range(100):  # each timeout may offer the next alternate, who may be late too
-        award = current_award(request)
-        if award is None or award.state != AwardState.OFFERED or now < confirm_by(award):
-            return
-        award = lock_row(Award, award.id)
-        if award.state != AwardState.OFFERED:
-            return
-        _pass_on(award, AwardState.TIMED_OUT, "逾期未确认中选结果", SYSTEM)
+def offer_award(request: SelectionRequest, lottery_id: str | None, agency_id: str, rank: int,
+                at: datetime, fee_fen: int | None = None) -> Award:
+    """The award to a selected agency, with the fee and days fixed now (see :class:`Award`)."""
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.public_id == agency_id))
+    if org is None:
+        raise RuntimeError(f"selected agency {agency_id} does not exist")
+    listing = db.session.scalar(sa.select(Listing).where(
+        Listing.organisation_id == org.id, Listing.service_type_id == request.service_type_id))
+    days = request.service_days if listing is None else min(request.service_days,
+                                                            listing.committed_days)
+    award = Award(request_id=request.id, lottery_id=lottery_id, agency_org_id=org.id, rank=rank,
+                  fee_fen=fee_fen if fee_fen is not None else (
+                      request.price_fen or request.cap_fen or 0), service_days=days,
+                  state=AwardState.OFFERED.value, offered_at=at)
+    db.session.add(award)
+    audit.record("system:award:offer", request.public_id, {"agency": agency_id, "rank": rank})
+    return award
 
 
 # --- objections ------------------------------------------------------------------------------
@@ -278,69 +218,3 @@ def file_objection(request: SelectionRequest, agency: Organisation, user: User, 
     audit.record("agency:objection:file", request.public_id,
                  {"agency": agency.public_id, "objection": objection.id})
     return objection
-
-
-def decide_objection(objection: Objection, regulator: User, uphold: bool, reason: str) -> None:
-    """A regulator upholds (异议成立: the selection is voided and re-run) or rejects (异议不成立)
-    an objection, with a reason; both are public."""
-    reason = reason.strip()
-    if not 1 <= len(reason) <= 500:
-        raise SelectionError("reason", N_("请写明处理理由（不超过 500 字）。"))
-    # An upheld objection's reason is logged (void): one line, checked before the first write.
-    logged = event_text(f"异议成立：{reason}", "reason")
-    objection = lock_row(Objection, objection.id)
-    if objection.state != ObjectionState.PENDING:
-        raise SelectionError(None, N_("该异议已处理。"))
-    request = lock_row(SelectionRequest, objection.request_id)
-    objection.decided_by_id, objection.decided_at = regulator.id, timeutil.now()
-    objection.decision_reason = reason
-    if not uphold:
-        objection.state = ObjectionState.REJECTED.value
-        audit.record("regulator:objection:reject", request.public_id,
-                     {"objection": objection.id, "reason": reason})
-        return
-    objection.state = ObjectionState.UPHELD.value
-    audit.record("regulator:objection:uphold", request.public_id,
-                 {"objection": objection.id, "reason": reason})
-    rerun(request, logged, regulator)
-
-
-def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
-    """Void the selection (a ``void`` by the regulator's account for a drawn lottery) and run
-    the request again: a new window and a new lottery id that ``replaces`` the voided one."""
-    from market.selection import draw
-
-    for a in awards_of(request):
-        if a.state in LIVE:
-            a.state, a.decided_at, a.decided_by = AwardState.VOIDED.value, timeutil.now(), \
-                regulator.account_id
-    lottery = draw.current_lottery(request)
-    voided = None
-    if lottery is not None and lottery.state in (LotteryState.DRAWN.value, LotteryState.FROZEN.value):
-        draw.void(lottery, reason, regulator.account_id, at=log.next_time())
-        voided = lottery
-    if request.method in draw.LOTTERY_METHODS and voided is not None:
-        draw._restart(request, voided)
-    elif request.method == Method.SEALED_BID:
-        bidlog.append("void", request.public_id, {"round": request.bid_round,
-                                                  "reason": event_text(reason, "reason"),
-                                                  "decided_by": regulator.account_id})
-        _new_window(request)
-        request.bid_round += 1
-        opening.next_round(request)
-        request.opened_at = None
-        request.state = RequestState.OPEN.value
-        request.version += 1
-    else:
-        request.state = RequestState.FAILED.value
-        request.failed_reason = reason
-    audit.record("regulator:request:rerun", request.public_id, {"reason": reason})
-
-
-def _new_window(request: SelectionRequest) -> None:
-    from market.domain.calendar import local_date, local_day_start
-
-    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
-    old = request.signup_closes_at
-    new_day = current_calendar().add_working_days(timeutil.today_local(), days)
-    request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))

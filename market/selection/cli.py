@@ -1,6 +1,7 @@
 """``flask selection tick``: closes, voids, re-announcements and openings that time alone decides,
-the draw reminders (witnesses, the external value) and the daily reminders to the key holders of
-sealed quotes awaiting their opening, with their e-mails.
+and what is due from people: the draw reminders (witnesses, the external value) and the daily
+reminders to the key holders of sealed quotes awaiting their opening, sent as domain events that
+the notify area turns into reminders (e-mailed, like every reminder, by ``flask clocks tick``).
 
 Safe to run twice or on several machines at once: each request is advanced in its own
 transaction under its lottery's row lock, and every step re-checks the state it changes."""
@@ -13,8 +14,10 @@ from flask.cli import AppGroup
 
 from market import timeutil
 from market.db import db
-from market.selection.draw import advance
+from market.selection import opening
 from market.selection.models import Lottery, LotteryState, RequestState, SelectionRequest
+from market.selection.procedures import advance
+from market.selection.tasks import remind
 
 selection_cli = AppGroup("selection", help="Selection requests and draws.")
 
@@ -38,17 +41,13 @@ def tick_command() -> None:
         except Exception:
             db.session.rollback()
             raise
-    from market.notify.mail import send_emails
-    from market.selection import opening
-    from market.selection.tasks import remind
 
     now = timeutil.now()
     reminded = remind(now)
     holders = opening.remind(now)
     db.session.commit()
-    emailed = send_emails(timeutil.now())
     click.echo(f"advanced {done} request(s), draw reminders {reminded}, reminded {holders} key "
-               f"holder(s) to open sealed quotes, e-mails {emailed}")
+               "holder(s) to open sealed quotes")
 
 
 @selection_cli.command("reseal")
@@ -56,8 +55,6 @@ def reseal_command() -> None:
     """Seal the quotes of open sealed bids published before opening keys (sealed with the
     platform's data key) to the regulators' opening keys instead.  Run once after the key
     holders have registered their keys; safe to run again."""
-    from market.selection import opening
-
     for public_id, what in opening.reseal_platform_requests():
         click.echo(f"{public_id}: {what}")
     db.session.commit()

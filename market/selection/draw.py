@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,21 +30,24 @@ from market import crypto, events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.calendar.service import current_calendar
-from market.credit.score import scores_for
 from market.db import db, lock_row
 from market.domain.calendar import local_date, local_day_start
-from market.domain.credit import Scored, credit_cut
+from market.domain.eligibility import ineligibility
+from market.domain.methods import DRAW_METHODS
 from market.i18n import N_
+from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
-from market.selection.external import plan_external
+from market.selection.external import (
+    entries_of,
+    log_entropy,
+    parse_time,
+    plan_entries,
+    plan_external,
+)
 from market.selection.logtext import event_text, label_text, one_line
 from market.selection.models import (
-    Award,
-    AwardState,
-    EntropyEntry,
     Lottery,
     LotteryState,
-    Method,
     RequestState,
     SelectionRequest,
     SignUp,
@@ -53,7 +57,7 @@ from market.transparency.keys import platform_key
 
 SECRET_PURPOSE = "lottery-secret"  # noqa: S105  # a key-derivation label, not a secret
 SYSTEM = "system"
-LOTTERY_METHODS = (Method.LOTTERY.value, Method.CREDIT_MERIT.value)
+LOTTERY_METHODS = DRAW_METHODS  # the methods whose agencies sign up for a draw
 
 
 def failed_reason(minimum: int, eligible: int) -> str:
@@ -63,10 +67,6 @@ def failed_reason(minimum: int, eligible: int) -> str:
 
 def _iso(dt: datetime) -> str:
     return timeutil.iso_z(dt)
-
-
-def _parse(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timeutil.now().tzinfo)
 
 
 def plan_of(request: SelectionRequest, frozen_at: datetime | None = None, *,
@@ -165,7 +165,7 @@ def announce(request: SelectionRequest, replaces: str | None,
     lottery = Lottery(lottery_id="tmp-" + uuid.uuid4().hex[:20], request_id=request.id,
                       replaces=p.replaces, announcement={}, secret_sealed=b"",
                       state=LotteryState.OPEN.value, created_at=timeutil.now(),
-                      external_at=_parse(min(public_time(e) for e in p.plan
+                      external_at=parse_time(min(public_time(e) for e in p.plan
                                              if e["kind"] != "witness")))
     db.session.add(lottery)
     db.session.flush()
@@ -217,10 +217,9 @@ def void(lottery: Lottery, reason: str, decided_by: str, at: datetime | None = N
 
 def reannounce(request: SelectionRequest, reason: str) -> Lottery:
     """Void the current (unfrozen) lottery and announce a new one naming it; the agencies
-    signed up stay signed up (their registrations are logged again under the new id)."""
+    signed up stay signed up (their registrations are logged again under the new id).  Only
+    the procedures that sign agencies up call this (a sealed bid draws only to break a tie)."""
     old = current_lottery(request)
-    if request.method not in LOTTERY_METHODS:
-        return old  # type: ignore[return-value]  # sealed bids draw only to break a tie
     carry = [s for s in request.signups if s.active]
     # Both events are checked before the void is written: a refused new announcement must
     # not leave the old lottery voided with nothing replacing it.
@@ -244,8 +243,6 @@ def sign_up(request: SelectionRequest, agency: Organisation, user: User) -> Sign
 
     Logged as ``register``; the agency gets a receipt it can keep (the checkpoint right after
     its event and the inclusion proof), to prove later that it registered."""
-    from market.selection.eligibility import REASON_TEXT, reasons
-
     current = current_lottery(request)
     if current is None or request.method not in LOTTERY_METHODS:
         # a sealed bid takes quotes, a direct selection names its agency: no sign-up
@@ -307,12 +304,13 @@ def withdraw(request: SelectionRequest, agency: Organisation, user: User, reason
 
 # --- close, entropy, draw ---------------------------------------------------------------------
 
-def close(request: SelectionRequest) -> None:
-    """At the close: exclude agencies that became ineligible (logged), then freeze the pool —
-    or, with too few eligible, void the lottery and fail the request (流标) with a notice."""
-    from market.domain.eligibility import ineligibility
-    from market.selection.eligibility import REASON_TEXT, agency_facts_many, request_facts
+Cut = Callable[[Lottery, list[SignUp], int, datetime], list[tuple[str, str, dict[str, Any]]]]
 
+
+def close(request: SelectionRequest, cut: Cut | None = None) -> None:
+    """At the close: exclude agencies that became ineligible (logged), narrow the pool with the
+    procedure's ``cut`` (credit merit keeps the better half), then freeze the pool — or, with
+    too few eligible, void the lottery and fail the request (流标) with a notice."""
     lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
     at = log.next_time()
     # Re-read the request under the locks: a concurrent close may have re-announced it (new
@@ -340,8 +338,8 @@ def close(request: SelectionRequest) -> None:
                            "by": SYSTEM}))
     minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"])
     eligible = [s for s in active if s.excluded_at is None]
-    if request.method == Method.CREDIT_MERIT and len(eligible) >= minimum:
-        items += _credit_cut(lottery, eligible, minimum, at)
+    if cut is not None and len(eligible) >= minimum:
+        items += cut(lottery, eligible, minimum, at)
     pool = canonical_pool(s.agency.public_id for s in active if s.excluded_at is None)
     request.closed_at = at
     if len(pool) < minimum:
@@ -359,7 +357,7 @@ def close(request: SelectionRequest) -> None:
         # run again under a new lottery id; eligibility is checked again at the new close.
         request.closed_at = None
         void(lottery, "报名截止后未能在外部随机数公开前冻结名单，本次摇号作废并重新公告", SYSTEM, at=at)
-        _restart(request, lottery)
+        restart(request, lottery)
         return
     items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
     log.append(items, at=at)
@@ -367,36 +365,6 @@ def close(request: SelectionRequest) -> None:
     lottery.pool = pool
     request.state = RequestState.CLOSED.value
     audit.record("system:lottery:freeze", lottery.lottery_id, {"pool": len(pool)})
-
-
-def _credit_cut(lottery: Lottery, eligible: list[SignUp], minimum: int,
-                at: datetime) -> list[tuple[str, str, dict[str, Any]]]:
-    """Credit merit (信用择优) at the close: rank the eligible by credit score, keep the top half
-    (at least ``minimum``; everyone tied with the last kept stays, and the draw decides among
-    them); the others leave the pool as ``exclude`` events with their score in the reason."""
-    scores = scores_for([s.agency_org_id for s in eligible])
-    by_id = {s.agency.public_id: s for s in eligible}
-    kept, out = credit_cut([Scored(a, scores[s.agency_org_id]) for a, s in by_id.items()],
-                           minimum)
-    bar = min(scores[by_id[a].agency_org_id] for a in kept)
-    items: list[tuple[str, str, dict[str, Any]]] = []
-    for agency_id in out:
-        s = by_id[agency_id]
-        text = (f"信用择优：信用分 {scores[s.agency_org_id]} 分，未进入前一半"
-                f"（入围 {len(kept)} 家，入围线 {bar} 分）")
-        s.excluded_at, s.exclude_reason = at, text
-        items.append(("exclude", lottery.lottery_id,
-                      {"agency_id": agency_id, "reason": text, "by": SYSTEM}))
-    return items
-
-
-def _plan(lottery: Lottery) -> list[dict[str, Any]]:
-    return list(lottery.announcement["entropy_plan"])
-
-
-def _entered(lottery: Lottery) -> dict[int, EntropyEntry]:
-    return {e.position: e for e in db.session.scalars(
-        sa.select(EntropyEntry).where(EntropyEntry.lottery_pk == lottery.id))}
 
 
 def enter_witness(lottery: Lottery, user: User, value: str) -> None:
@@ -414,15 +382,15 @@ def enter_witness(lottery: Lottery, user: User, value: str) -> None:
     value = value.strip()
     if not (6 <= len(value) <= 32 and value.isascii() and value.isdigit()):
         raise SelectionError("value", N_("请输入 6–32 位数字。"))
-    entered = _entered(lottery)
+    entered = entries_of(lottery)
     if witness.position in entered:
         raise SelectionError(None, N_("您已录入过，不能修改。"))
     if any(p not in entered for p in range(witness.position)):
         raise SelectionError(None, N_("请等待排在您前面的见证人先录入。"))
-    source = {"kind": "witness", "label": _plan(lottery)[witness.position]["label"],
+    source = {"kind": "witness", "label": plan_entries(lottery)[witness.position]["label"],
               "value": value}
-    _log_entropy(lottery, witness.position, source, user, at)
-    witnesses = sum(1 for e in _plan(lottery) if e["kind"] == "witness")
+    log_entropy(lottery, witness.position, source, user, at)
+    witnesses = sum(1 for e in plan_entries(lottery) if e["kind"] == "witness")
     if witness.position == witnesses - 1:
         _ask_regulators_for_checkpoint(lottery)
 
@@ -437,26 +405,18 @@ def _ask_regulators_for_checkpoint(lottery: Lottery) -> None:
                                         external_at=lottery.external_at))
 
 
-def _log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,
-                 at: datetime, confirmed_by: User | None = None) -> None:
-    log.append([("entropy", lottery.lottery_id, {"source": source, "entered_by": user.account_id})],
-               at=at)
-    db.session.add(EntropyEntry(lottery_pk=lottery.id, position=position, source=source,
-                                entered_by_id=user.id, at=at,
-                                confirmed_by_id=confirmed_by.id if confirmed_by else None))
-    db.session.flush()
-    audit.record("witness:lottery:entropy", lottery.lottery_id,
-                 {"position": position, "kind": source["kind"]})
+Drawn = Callable[[SelectionRequest, Lottery, dict[str, Any], datetime], None]
 
 
-def run_draw(lottery: Lottery) -> dict[str, Any] | None:
-    """Draw once every planned source is in: record, signature, ``draw`` event.  Exactly once:
-    the caller holds the lottery row lock and the state is re-checked."""
+def run_draw(lottery: Lottery, then: Drawn) -> dict[str, Any] | None:
+    """Draw once every planned source is in: record, signature, ``draw`` event, then the
+    procedure's next step ``then`` (offer the award).  Exactly once: the caller holds the
+    lottery row lock and the state is re-checked."""
     lottery = lock_row(Lottery, lottery.id)
     if lottery.state != LotteryState.FROZEN:
         return lottery.record
-    entered = _entered(lottery)
-    plan = _plan(lottery)
+    entered = entries_of(lottery)
+    plan = plan_entries(lottery)
     if len(entered) != len(plan):
         return None
     at = log.next_time()
@@ -468,67 +428,21 @@ def run_draw(lottery: Lottery) -> dict[str, Any] | None:
                                               "ranking": record["ranking"]})], at=at)
     lottery.record, lottery.signature, lottery.drawn_at = record, signature, at
     lottery.state = LotteryState.DRAWN.value
-    request = lottery.request
-    if request.method == Method.SEALED_BID:
-        from market.selection import sealed
-
-        sealed.after_tie_draw(request, lottery, record, at)
-    else:
-        request.state = RequestState.SELECTED.value
-        for rank, agency_id in enumerate(record["winners"]):
-            offer_award(request, lottery.lottery_id, agency_id, rank, at)
+    then(lottery.request, lottery, record, at)
     audit.record("system:lottery:draw", lottery.lottery_id, {"winners": record["winners"]})
     return record
 
 
-def offer_award(request: SelectionRequest, lottery_id: str | None, agency_id: str, rank: int,
-                at: datetime, fee_fen: int | None = None) -> Award:
-    """The award to a selected agency, with the fee and days fixed now (see :class:`Award`)."""
-    from market.agencies.models import Listing
-
-    org = db.session.scalar(sa.select(Organisation).where(Organisation.public_id == agency_id))
-    if org is None:
-        raise RuntimeError(f"selected agency {agency_id} does not exist")
-    listing = db.session.scalar(sa.select(Listing).where(
-        Listing.organisation_id == org.id, Listing.service_type_id == request.service_type_id))
-    days = request.service_days if listing is None else min(request.service_days,
-                                                            listing.committed_days)
-    award = Award(request_id=request.id, lottery_id=lottery_id, agency_org_id=org.id, rank=rank,
-                  fee_fen=fee_fen if fee_fen is not None else (
-                      request.price_fen or request.cap_fen or 0), service_days=days,
-                  state=AwardState.OFFERED.value, offered_at=at)
-    db.session.add(award)
-    audit.record("system:award:offer", request.public_id, {"agency": agency_id, "rank": rank})
-    return award
+def witnesses_missed(lottery: Lottery) -> bool:
+    """Past ``T`` with a witness value still missing: the lottery must be voided (under its
+    row lock, so the void happens once)."""
+    lottery = lock_row(Lottery, lottery.id)
+    witnesses = sum(1 for e in plan_entries(lottery) if e["kind"] == "witness")
+    return lottery.state == LotteryState.FROZEN and len(
+        [p for p in entries_of(lottery) if p < witnesses]) < witnesses
 
 
-def advance(request: SelectionRequest) -> None:
-    """Everything time alone decides, done lazily on page view and by ``flask selection tick``:
-    the close, and the void of a lottery whose witnesses missed ``T``.  Idempotent."""
-    from market.selection import award, sealed
-
-    now = timeutil.now()
-    if request.state == RequestState.OPEN and now >= request.signup_closes_at:
-        if request.method == Method.SEALED_BID:
-            sealed.open_bids(request)
-        elif request.method in LOTTERY_METHODS:
-            close(request)
-    lottery = current_lottery(request)
-    if lottery is not None and lottery.state == LotteryState.FROZEN and now >= lottery.external_at:
-        lottery = lock_row(Lottery, lottery.id)
-        witnesses = sum(1 for e in _plan(lottery) if e["kind"] == "witness")
-        if lottery.state == LotteryState.FROZEN and len(
-                [p for p in _entered(lottery) if p < witnesses]) < witnesses:
-            at = log.next_time()
-            void(lottery, "见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告", SYSTEM, at=at)
-            if request.method == Method.SEALED_BID:
-                sealed.redo_tie(request, lottery)
-            else:
-                _restart(request, lottery)
-    award.advance_awards(request)
-
-
-def _restart(request: SelectionRequest, voided: Lottery) -> None:
+def restart(request: SelectionRequest, voided: Lottery) -> None:
     """Re-announce a request whose lottery was voided by the system: a new lottery id, a new
     window of the minimum length, the agencies still signed up carried over."""
     days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])

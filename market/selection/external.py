@@ -9,7 +9,9 @@ refuses the game when an owner publishes or amends; when the system re-runs a dr
 (a restart after a void, a sealed bid's tie-break) it plans drand quicknet instead and says so
 in the announcement (``external_note``).
 
-Entering (:func:`submit_external`), once the value is public and every witness is in:
+Entering (:func:`enter_external`; the draw that follows is
+:func:`market.selection.procedures.submit_external`), once the value is public and every
+witness is in:
 
 * **who may type it**: an operator (运营人员), a witness of this lottery, or a regulator
   (监管人员) — each from their own account;
@@ -40,6 +42,7 @@ from lottery.sources import check_source, public_time
 from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.calendar.operations import CalendarError, parse_days
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.entropy import (
@@ -256,32 +259,58 @@ def logged_value(label: str, lottery: Lottery) -> str | None:
     return None
 
 
+# --- a lottery's entropy ---------------------------------------------------------------------
+
+def parse_time(ts: str) -> datetime:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timeutil.now().tzinfo)
+
+
+def plan_entries(lottery: Lottery) -> list[dict[str, Any]]:
+    return list(lottery.announcement["entropy_plan"])
+
+
+def entries_of(lottery: Lottery) -> dict[int, EntropyEntry]:
+    return {e.position: e for e in db.session.scalars(
+        sa.select(EntropyEntry).where(EntropyEntry.lottery_pk == lottery.id))}
+
+
+def log_entropy(lottery: Lottery, position: int, source: dict[str, Any], user: User,
+                 at: datetime, confirmed_by: User | None = None) -> None:
+    log.append([("entropy", lottery.lottery_id, {"source": source, "entered_by": user.account_id})],
+               at=at)
+    db.session.add(EntropyEntry(lottery_pk=lottery.id, position=position, source=source,
+                                entered_by_id=user.id, at=at,
+                                confirmed_by_id=confirmed_by.id if confirmed_by else None))
+    db.session.flush()
+    audit.record("witness:lottery:entropy", lottery.lottery_id,
+                 {"position": position, "kind": source["kind"]})
+
+
 # --- the operation -----------------------------------------------------------------------------
 
-def submit_external(lottery: Lottery, user: User, value: str, signature: str = "",
-                    official_date: date | None = None) -> str:
+def enter_external(lottery: Lottery, user: User, value: str, signature: str = "",
+                   official_date: date | None = None) -> str:
     """Type the external value (外部随机数录入或复核): operators, this lottery's witnesses and
     regulators, after its public time and after every witness value.
 
     The first entry is kept unlogged (``"pending"``); the same account may correct it.  A
-    second account typing the same value logs it and draws (``"drawn"``) — refused unless one
-    of the two is a regulator, or when the values differ (neither value is shown)."""
-    from market.selection.draw import _entered, _log_entropy, _parse, _plan, run_draw
-
+    second account typing the same value logs it (``"logged"``; the caller draws, see
+    :func:`market.selection.procedures.submit_external`) — refused unless one of the two is a
+    regulator, or when the values differ (neither value is shown)."""
     lottery = lock_row(Lottery, lottery.id)
     at = log.next_time()
     if not may_enter(lottery, user):
         raise SelectionError(None, N_("只有运营人员、本次摇号的见证人和监管人员可以录入外部随机数。"))
-    plan = _plan(lottery)
+    plan = plan_entries(lottery)
     position = len(plan) - 1
     entry = plan[position]
     if lottery.state != LotteryState.FROZEN:
         raise SelectionError(None, N_("该摇号不在等待外部随机数的状态。"))
-    public_at = _parse(public_time(entry))
+    public_at = parse_time(public_time(entry))
     if at < public_at:
         raise SelectionError("value", N_("外部随机数要到 %(at)s 才公开，现在不能录入。"),
                              at=public_at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M"))
-    entered = _entered(lottery)
+    entered = entries_of(lottery)
     if any(p not in entered for p in range(position)):
         raise SelectionError(None, N_("见证人尚未全部录入。"))
     typed = read_value(entry, value, signature, official_date, at)
@@ -307,12 +336,11 @@ def submit_external(lottery: Lottery, user: User, value: str, signature: str = "
         raise SelectionError("value", N_("与第一次录入不一致（开奖号码、签名或开奖日期不同），未写入日志。请再次核对官方公告；第一次录入的人也可以更正。"))
     first = db.session.get(User, proposal.entered_by_id)
     assert first is not None  # noqa: S101 - a foreign key
-    _log_entropy(lottery, position, source, first, at, confirmed_by=user)
+    log_entropy(lottery, position, source, first, at, confirmed_by=user)
     db.session.delete(proposal)
     audit.record("lottery:external:confirm", lottery.lottery_id,
                  {"label": entry["label"], "entered_by": first.account_id})
-    run_draw(lottery)
-    return "drawn"
+    return "logged"
 
 
 # --- the operators' draw schedule ---------------------------------------------------------------
@@ -323,8 +351,6 @@ def save_draw_year(year: int, *, ssq_text: str, fc3d_text: str, source: str, con
     the welfare lottery centre announced them, and whether they are confirmed.
 
     Plans already announced keep their issue; later plans count with the new dates."""
-    from market.calendar.operations import CalendarError, parse_days
-
     days = {"ssq_no_draw": parse_days("ssq_no_draw", ssq_text),
             "fc3d_no_draw": parse_days("fc3d_no_draw", fc3d_text)}
     for field, values in days.items():

@@ -30,9 +30,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from market import timeutil
+from market import crypto, events, timeutil
 from market.accounts import audit
-from market.accounts.models import Membership, Role, User
+from market.accounts.models import Membership, Organisation, Role, User
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain import sealing
@@ -49,6 +49,7 @@ from market.selection.models import (
     RequestState,
     SelectionRequest,
 )
+from market.selection.quotes import PURPOSE, current_bids
 
 OPENING_KEY = "opening_key"
 PLATFORM = "platform"
@@ -224,8 +225,6 @@ def ready(request: SelectionRequest) -> bool:
 def request_document(request: SelectionRequest, key: OpeningKey) -> dict[str, Any]:
     """What a key holder's browser (or the offline tool) unwraps: its own sealed share of each
     current quote, nothing else."""
-    from market.selection.sealed import current_bids
-
     bids = current_bids(request)
     shares = {s.bid_id: s for s in db.session.scalars(sa.select(BidShare).where(
         BidShare.bid_id.in_([b.id for b in bids]), BidShare.key_id == key.key_id))}
@@ -237,13 +236,11 @@ def request_document(request: SelectionRequest, key: OpeningKey) -> dict[str, An
                        for b in bids if b.id in shares]}
 
 
-def present(request: SelectionRequest, user: User, text: str) -> bool:
+def present(request: SelectionRequest, user: User, text: str) -> None:
     """A key holder presents its unwrapped shares (出示开标密钥).  Each share is checked against
     the hash kept at sealing; anything wrong refuses the whole presentation and changes nothing.
-    When this is the last presentation needed, the quotes are opened at once.  Returns whether
-    they are open now."""
-    from market.selection.sealed import current_bids, open_bids
-
+    When this is the last presentation needed, the caller opens the quotes at once
+    (:func:`market.selection.procedures.present_key`)."""
     request = lock_row(SelectionRequest, request.id)
     doc = _parse(text)
     if not sealed_to_keys(request):
@@ -290,8 +287,6 @@ def present(request: SelectionRequest, user: User, text: str) -> bool:
     db.session.flush()
     audit.record("regulator:opening:present", request.public_id,
                  {"key": kid, "round": request.bid_round})
-    open_bids(request)
-    return request.opened_at is not None
 
 
 def _parse(text: str) -> dict[str, Any]:
@@ -352,13 +347,11 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
                                               "decided_by": SYSTEM}, at=at)
     audit.record("system:bid:opening-lapsed", request.public_id,
                  {"round": request.bid_round, "presented": len(presentations(request))})
-    from market.notify.models import Notification
-
-    db.session.add(Notification(
-        key=f"opening-lapsed:{request.public_id}:{request.bid_round}",
-        organisation_id=request.owner_org_id, state="overdue",
-        subject=f"【竞价失败】{request.public_id} 未在开标期限内开标", body=reason,
-        link=f"/owner/requests/{request.public_id}", created_at=at))
+    db.session.flush()
+    events.send(events.OpeningLapsed(at=at, request_id=request.id,
+                                     request_public_id=request.public_id,
+                                     owner_org_id=request.owner_org_id,
+                                     bid_round=request.bid_round, reason=reason))
 
 
 def awaiting_requests(now: datetime | None = None) -> list[SelectionRequest]:
@@ -382,16 +375,12 @@ def upcoming_requests(now: datetime | None = None) -> list[SelectionRequest]:
 
 
 def remind(now: datetime) -> int:
-    """One reminder a day to each key holder who has not presented, for every request awaiting
-    its opening (in-app on the regulator's console, and by e-mail to that person)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from market.notify.models import Notification
-
+    """Each key holder who has not presented, for every request awaiting its opening, is due a
+    reminder (``opening.key.due``: the notify area writes one a day, in-app on the regulator's
+    console and by e-mail to that person).  Returns how many reminders were new."""
     created = 0
     for request in awaiting_requests(now):
         presented = {p.key_id for p in presentations(request)}
-        due = _bj(deadline(request))
         for key in keys_of(request):
             if key.key_id in presented:
                 continue
@@ -400,20 +389,11 @@ def remind(now: datetime) -> int:
                 .order_by(Membership.id).limit(1))
             if org_id is None:
                 continue
-            day = local_date(now).isoformat()
-            try:
-                with db.session.begin_nested():
-                    db.session.add(Notification(
-                        key=f"opening:{request.public_id}:{request.bid_round}:{day}:u{key.holder_id}",
-                        organisation_id=org_id, user_id=key.holder_id, state="warning",
-                        subject=f"【待开标】{request.public_id} 请出示开标密钥",
-                        body=(f"{request.title}（{request.public_id}）已到开标时间，报价加密到您的"
-                              f"开标密钥 {key.key_id}。请在 {due} 前登录平台，在开标页面选择"
-                              "您的密钥文件开标；逾期未开标，本次竞价失败，报价不再开启。"),
-                        link=f"/regulator/openings/{request.public_id}", created_at=now))
-                created += 1
-            except IntegrityError:
-                continue  # today's reminder already went out (or a concurrent tick sent it)
+            answers = events.send(events.OpeningKeyDue(
+                at=now, request_id=request.id, request_public_id=request.public_id,
+                bid_round=request.bid_round, key_id=key.key_id, holder_id=key.holder_id,
+                holder_org_id=org_id, deadline=deadline(request), day=local_date(now)))
+            created += sum(a for a in answers if isinstance(a, int))
     return created
 
 
@@ -423,9 +403,6 @@ def reseal_platform_requests() -> list[tuple[str, str]]:
     sealed again to the keys, so that a copy of the database and data key taken *from now on*
     no longer opens them.  Requests past their opening time are left to open as they are.
     Returns (request id, what happened) for each one looked at."""
-    from market import crypto
-    from market.selection.sealed import PURPOSE
-
     done: list[tuple[str, str]] = []
     now = timeutil.now()
     rows = db.session.scalars(sa.select(SelectionRequest.id).where(
@@ -466,7 +443,6 @@ def status(request: SelectionRequest) -> dict[str, Any] | None:
     orgs = dict(db.session.execute(sa.select(Membership.user_id, Membership.organisation_id)
                                    .where(Membership.user_id.in_([k.holder_id for k in keys]),
                                           Membership.role == Role.REGULATOR.value)).all())
-    from market.accounts.models import Organisation
 
     names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
         Organisation.id.in_(list(orgs.values())))).all())

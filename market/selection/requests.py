@@ -24,13 +24,18 @@ from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus,
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
+from market.domain import methods
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
+from market.domain.eligibility import RequestFacts, ineligibility
 from market.domain.entropy import GAMES, ExternalKind
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
+from market.selection import draw, procedures
+from market.selection.eligibility import REASON_TEXT, agency_facts
 from market.selection.errors import SelectionError
+from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 from market.selection.logtext import event_text, one_line
 from market.selection.models import (
     Amendment,
@@ -38,7 +43,6 @@ from market.selection.models import (
     Bid,
     FundSource,
     Lottery,
-    LotteryState,
     Method,
     Project,
     RequestState,
@@ -221,17 +225,18 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("service_days", N_("服务时限须为 1–365 个工作日。"))
     if not 1 <= data.signing_days <= 30:
         bad("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
-    if data.method not in {m.value for m in Method}:
+    terms = methods.rules(data.method)
+    if terms is None:
         bad("method", N_("请选择选取方式。"))
-    elif amending is not None and _family(data.method) != _family(amending.method):
+    elif amending is not None and not methods.may_amend_into(amending.method, data.method):
         # the draw log and the bid log each carry one kind of procedure from its announcement
         bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
-    elif data.method in (Method.LOTTERY, Method.CREDIT_MERIT) and data.price_kind == "cap":
+    elif terms.draw and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
-    elif data.method == Method.SEALED_BID and data.price_kind == "fixed":
+    elif terms.price_kind == "cap" and data.price_kind == "fixed":
         bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
-    if data.method == Method.DIRECT:
+    if terms is not None and not terms.window:
         if project is not None:
             found += _direct_problems(owner, project, data, now)
         return found
@@ -245,11 +250,9 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
                 days=min_days, date=earliest.isoformat())
     if data.external_kind not in {k.value for k in ExternalKind}:
         bad("external_kind", N_("请选择外部随机数来源。"))
-    elif data.method != Method.SEALED_BID and data.signup_closes_at is not None:
+    elif (terms is None or terms.draw) and data.signup_closes_at is not None:
         # A sealed bid draws only on a tie, planned at its opening (drand when the year's
         # schedule is still unconfirmed then); a draw's source must be plannable now.
-        from market.selection.external import SCHEDULE_UNKNOWN, preview_external
-
         delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
         entry, year = preview_external(data.external_kind, data.signup_closes_at + delay)
         if entry is None:
@@ -305,7 +308,7 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
         # Witnesses all from the owner's side could be one person's accounts: whoever also
         # holds the platform's data key could then try witness values until a winner suits.
         return [Problem("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))]
-    if data.method == Method.SEALED_BID and not db.session.scalar(sa.select(Membership.id).where(
+    if _rules_of(data.method).delegate_witness and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
@@ -321,8 +324,8 @@ def _refusal(found: list[Problem]) -> SelectionError:
     return error
 
 
-def _family(method: str) -> str:
-    return "draw" if method in (Method.LOTTERY, Method.CREDIT_MERIT) else method
+def _rules_of(method: str) -> methods.MethodRules:
+    return methods.rules(method) or methods.RULES[Method.LOTTERY.value]
 
 
 def _check(owner: Organisation, data: RequestInput, now: datetime,
@@ -341,14 +344,12 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
                      now: datetime) -> list[Problem]:
     """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
     price, and an admitted agency that is eligible today."""
-    from market.domain.eligibility import RequestFacts, ineligibility
-    from market.selection.eligibility import REASON_TEXT, agency_facts
-
     found: list[Problem] = []
     threshold = int(current_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
     if data.price_kind != "fixed":
         found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
-    if project.fund_source != FundSource.SOCIAL and (data.price_fen or 0) >= threshold:
+    if not methods.direct_allowed(project.fund_source == FundSource.SOCIAL, data.price_fen or 0,
+                                  threshold):
         found.append(Problem("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
                              {"yuan": f"{threshold // 100:,}"}))
     agency = _agency(data.direct_agency)
@@ -434,9 +435,8 @@ def save_draft(owner: Organisation, data: RequestInput, user: User,
 
 
 def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
-    """Publish a draft: the public notice and the draw's announcement (logged)."""
-    from market.selection import draw
-
+    """Publish a draft: the public notice and what its procedure starts (a draw's logged
+    announcement, quotes sealed to the opening keys, a direct award)."""
     if request.owner_org_id != owner.id or request.state != RequestState.DRAFT:
         raise SelectionError(None, N_("只有本单位的草稿可以发布。"))
     if not may_publish(owner):
@@ -450,20 +450,7 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
         if failed.state != RequestState.FAILED:
             raise SelectionError(None, N_("原公告 %(id)s 已撤销，不能再重新公告；请新建采购公告。"),
                                  id=failed.public_id)
-    if request.method == Method.SEALED_BID:
-        from market.selection import opening
-
-        opening.assign(request)  # refused (and told why) when too few opening keys exist
-    request.state = RequestState.OPEN.value
-    request.published_at = now
-    if request.method in draw.LOTTERY_METHODS:
-        draw.announce(request, replaces=None)
-    elif request.method == Method.DIRECT:
-        # no window: the named agency is offered the award now and must confirm
-        request.signup_closes_at = now
-        request.closed_at = now
-        request.state = RequestState.SELECTED.value
-        draw.offer_award(request, None, request.direct_agency.public_id, 0, now)
+    procedures.of(request).publish(request, now)
     audit.record("owner:request:publish", request.public_id, {
         "closes": timeutil.iso_z(request.signup_closes_at),
         "reannounces": request.reannounces.public_id if request.reannounces else None})
@@ -500,8 +487,6 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     already signed up stay signed up.  Changing the price, method or window after the first
     sign-up extends the window by 3 working days.
     """
-    from market.selection import draw
-
     if request.owner_org_id != owner.id or request.state != RequestState.OPEN:
         raise SelectionError(None, N_("只有报名中的公告可以更正。"))
     now = timeutil.now()
@@ -524,15 +509,11 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
     _apply(request, data, service, owner)
-    if request.method == Method.SEALED_BID and request.sealing is None:
-        from market.selection import opening
-
-        opening.assign(request)  # a request amended into a sealed bid is sealed to the keys
     request.version += 1
     amendment = Amendment(request=request, version=request.version, reason=reason.strip(),
                           changes=changes, at=now, by_id=user.id)
     db.session.add(amendment)
-    draw.reannounce(request, logged)
+    procedures.of(request).amended(request, logged)
     audit.record("owner:request:amend", request.public_id, {"version": request.version,
                                                             "reason": reason.strip()})
     return amendment
@@ -591,9 +572,6 @@ def withdraw(owner: Organisation, request: SelectionRequest, user: User,
     freeze, lottery-v1.md §7 rule 7; after it only a regulator may void, so a closed request
     cannot be withdrawn here), an unopened sealed bid a ``void`` in the bid log (its quotes
     stay sealed); every registrant is notified."""
-    from market.selection import bidlog, draw
-    from market.transparency import log
-
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
         raise SelectionError("reason", N_("请写明撤销理由（不超过 500 字），理由将公开。"))
@@ -618,18 +596,7 @@ def withdraw(owner: Organisation, request: SelectionRequest, user: User,
         raise SelectionError(None, N_("草稿尚未发布，无需撤销。"))
     at = timeutil.now()
     if state == RequestState.OPEN:
-        if request.method in draw.LOTTERY_METHODS:
-            at = log.next_time()
-            if (lottery is None or lottery.state != LotteryState.OPEN
-                    or at >= request.signup_closes_at):
-                raise SelectionError(None, N_("报名已截止，不能再撤销。"))
-            draw.void(lottery, f"业主撤销公告：{reason}"[:500], user.account_id, at=at)
-        elif request.method == Method.SEALED_BID:
-            if request.opened_at is not None or at >= request.signup_closes_at:
-                raise SelectionError(None, N_("报价已截止，不能再撤销。"))
-            bidlog.append("void", request.public_id, {
-                "round": request.bid_round, "reason": f"业主撤销公告：{reason}"[:500],
-                "decided_by": user.account_id})
+        at = procedures.of(request).withdraw_open(request, lottery, reason, user)
     request.state = RequestState.CANCELLED.value
     request.cancelled_at, request.cancelled_by_id, request.cancel_reason = at, user.id, reason
     db.session.flush()

@@ -1,7 +1,7 @@
 """Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened by their keys.
 
 Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
-a key holder's presentation (:func:`market.selection.opening.present`), anyone's page view or
+a key holder's presentation (:func:`market.selection.procedures.present_key`), anyone's page view or
 ``flask selection tick`` once the opening time has passed (lazy, exactly once under the
 request's row lock).
 
@@ -26,14 +26,20 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 
+from lottery.draw import pool_root
 from market import crypto, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
 from market.domain import sealed_bid as sb
 from market.domain.calendar import local_date
+from market.domain.eligibility import ineligibility
+from market.domain.fees import format_yuan
 from market.i18n import N_
 from market.selection import bidlog, opening
+from market.selection.award import offer_award
+from market.selection.draw import announce
+from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
 from market.selection.logtext import one_line
 from market.selection.models import (
@@ -44,9 +50,9 @@ from market.selection.models import (
     RequestState,
     SelectionRequest,
 )
+from market.selection.quotes import PURPOSE, current_bids, my_bid
 from market.transparency import log
 
-PURPOSE = "sealed-bid"
 SYSTEM = "system"
 
 
@@ -64,24 +70,9 @@ def _split(plain: bytes) -> tuple[int, bytes]:
     return int.from_bytes(plain[:8], "big"), plain[8:]
 
 
-def current_bids(request: SelectionRequest, *, include_replaced: bool = False) -> list[Bid]:
-    query = sa.select(Bid).where(Bid.request_id == request.id, Bid.round == request.bid_round)
-    if not include_replaced:
-        query = query.where(Bid.replaced_at.is_(None))
-    return list(db.session.scalars(query.order_by(Bid.id)))
-
-
-def my_bid(request: SelectionRequest, agency: Organisation) -> Bid | None:
-    return db.session.scalars(sa.select(Bid).where(
-        Bid.request_id == request.id, Bid.round == request.bid_round,
-        Bid.agency_org_id == agency.id, Bid.replaced_at.is_(None))).first()
-
-
 def submit(request: SelectionRequest, agency: Organisation, user: User, amount_fen: int | None) -> Bid:
     """Seal and commit a quote (报价), or replace this agency's current one, before the
     deadline.  The receipt holds the commitment, never the amount."""
-    from market.selection.eligibility import REASON_TEXT, reasons
-
     request = lock_row(SelectionRequest, request.id)
     at = bidlog.next_time()
     if request.method != Method.SEALED_BID or request.state != RequestState.OPEN:
@@ -125,8 +116,6 @@ def submit(request: SelectionRequest, agency: Organisation, user: User, amount_f
 
 
 def _yuan(fen: int) -> str:
-    from market.domain.fees import format_yuan
-
     return format_yuan(fen)
 
 
@@ -146,9 +135,6 @@ def open_bids(request: SelectionRequest) -> None:
     A quote that cannot be decrypted (a key lost or changed, a ciphertext altered) stops the
     opening: the request stays unopened with ``opening_error`` set and shown on its pages, so
     the loss is reported and nothing is published from a partial set."""
-    from market.domain.eligibility import ineligibility
-    from market.selection.eligibility import REASON_TEXT, agency_facts_many, request_facts
-
     if _waits_for_keys(request):
         return
     request = lock_row(SelectionRequest, request.id)
@@ -222,8 +208,6 @@ def open_bids(request: SelectionRequest) -> None:
         "winner": tied[0] if len(tied) == 1 else None,
         "tie_lottery": tie_lottery.lottery_id if tie_lottery else None}, at=at)
     if len(tied) == 1:
-        from market.selection.draw import offer_award
-
         offer_award(request, None, tied[0], 0, at, fee_fen=min(b.amount_fen for b in valid))
     audit.record("system:bid:open", request.public_id,
                  {"valid": len(valid), "invalid": len(invalid), "tied": len(tied)})
@@ -244,9 +228,6 @@ def _announce_tie(request: SelectionRequest, tied: list[str], amount_fen: int,
     """A tie-break draw (agency-lottery/v1) among the tied: its own id, announced, the tied
     registered and the pool frozen at the opening; the request's witnesses then type their
     digits and the external source named in the request decides."""
-    from lottery.draw import pool_root
-    from market.selection.draw import announce
-
     at = log.next_time()
     lottery = announce(request, replaces, closes_at=at, at=at, fallback=True,
                        extra={"purpose": "sealed-bid tie-break", "tied_amount_fen": amount_fen,
@@ -276,8 +257,6 @@ def redo_tie(request: SelectionRequest, voided: Lottery) -> None:
 def after_tie_draw(request: SelectionRequest, lottery: Lottery, record: dict[str, Any],
                    at: datetime) -> None:
     """The tie-break draw is done: the award goes to its winner at the tied amount."""
-    from market.selection.draw import offer_award
-
     request.state = RequestState.SELECTED.value
     ranking = full_ranking(request)
     winner = record["winners"][0]

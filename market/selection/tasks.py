@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from market import timeutil
+from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
 from market.db import db
 from market.i18n import N_
@@ -28,6 +27,7 @@ from market.selection.models import (
     SelectionRequest,
     Witness,
 )
+from market.selection.procedures import advance
 
 ROLE_WORDS = {Role.OWNER_ADMIN.value: N_("采购管理人"), Role.OWNER_DELEGATE.value: N_("采购受托人"),
               Role.REGULATOR.value: N_("监管人员"), Role.OPERATOR.value: N_("运营人员")}
@@ -143,7 +143,6 @@ class Task:
 def my_tasks(user: User) -> list[Task]:
     """The dashboard's draw to-dos of one person, most urgent first."""
     tasks: list[Task] = []
-    from market.selection.draw import advance
 
     mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
     requests = {w.request_id for w in mine}
@@ -183,56 +182,26 @@ def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
 
 # --- reminders ---------------------------------------------------------------------------------
 
-def _org_of(user_id: int) -> int | None:
-    return db.session.scalar(sa.select(Membership.organisation_id).where(
-        Membership.user_id == user_id).order_by(Membership.id).limit(1))
-
-
-def _notify(key: str, user_id: int, subject: str, body: str, link: str, now: datetime) -> int:
-    from market.notify.models import Notification
-
-    org = _org_of(user_id)
-    if org is None:
-        return 0
-    try:
-        with db.session.begin_nested():
-            db.session.add(Notification(key=key[:120], organisation_id=org, user_id=user_id,
-                                        state="draw", subject=subject[:200], body=body,
-                                        link=link, created_at=now))
-    except IntegrityError:
-        return 0  # an earlier (or a concurrent) tick made it
-    return 1
-
-
-def _bj(at: datetime) -> str:
-    return at.astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 def remind(now: datetime) -> int:
-    """Reminders for every frozen lottery: each witness when the pool is frozen and again
-    ``SOON`` before the deadline (until they type), everyone who may type or confirm the
-    external value once it is public.  Idempotent; returns how many were made."""
+    """What is due in every frozen lottery, sent as domain events (the notify area writes the
+    reminders, once each, and e-mails them with ``flask clocks tick``): each witness when the
+    pool is frozen and again ``SOON`` before the deadline (until they type), everyone who may
+    type or confirm the external value once it is public.  Idempotent; returns how many
+    reminders were new."""
     made = 0
     for lottery in db.session.scalars(sa.select(Lottery).where(
             Lottery.state == LotteryState.FROZEN.value)):
-        link = f"/lotteries/{lottery.lottery_id}"
         request: SelectionRequest = lottery.request
         entered = {e.position for e in lottery.entries}
-        deadline = _bj(lottery.external_at)
         if now < lottery.external_at:
             for w in request.witnesses:
                 if w.position in entered:
                     continue
-                made += _notify(f"witness:{lottery.lottery_id}:{w.position}:due", w.user_id,
-                                f"请在 {deadline} 前录入见证随机数（{lottery.lottery_id}）",
-                                f"您是摇号 {lottery.lottery_id}（{request.title}）的{w.label}。报名已截止、"
-                                f"名单已冻结，请在 {deadline}（北京时间）前登录并录入 6–32 位数字；"
-                                "见证人按顺序录入，逾期未录入本次摇号将作废并重新组织。", link, now)
-                if now >= lottery.external_at - SOON:
-                    made += _notify(f"witness:{lottery.lottery_id}:{w.position}:soon", w.user_id,
-                                    f"【即将截止】{deadline} 前录入见证随机数（{lottery.lottery_id}）",
-                                    f"距离见证随机数录入截止已不足 2 小时（{deadline}，北京时间）。",
-                                    link, now)
+                for soon in (False, True) if now >= lottery.external_at - SOON else (False,):
+                    made += _count(events.send(events.WitnessDue(
+                        at=now, lottery_id=lottery.lottery_id, request_id=request.id,
+                        position=w.position, user_id=w.user_id,
+                        deadline=lottery.external_at, soon=soon)))
             continue
         if len(entered) < sum(1 for e in lottery.announcement["entropy_plan"]
                               if e["kind"] == "witness"):
@@ -243,18 +212,15 @@ def remind(now: datetime) -> int:
         for user_id in _external_people(lottery):
             if proposal is not None and proposal.entered_by_id == user_id:
                 continue
-            if proposal is None:
-                made += _notify(f"external:{lottery.lottery_id}:{user_id}", user_id,
-                                f"请录入外部随机数 {label}（{lottery.lottery_id}）",
-                                f"摇号 {lottery.lottery_id}（{request.title}）的外部随机数 {label} 已公开。"
-                                "请按官方公告录入；另一位有权限的人员（其中须有监管人员）独立再录入一次后，"
-                                "系统写入日志并完成抽取。", link, now)
-            else:
-                made += _notify(f"confirm:{lottery.lottery_id}:{proposal.id}:{user_id}", user_id,
-                                f"请复核外部随机数 {label}（{lottery.lottery_id}）",
-                                f"摇号 {lottery.lottery_id} 的外部随机数已由一人录入，等待独立复核："
-                                "请按官方公告再录入一次（不显示第一次录入的值）。", link, now)
+            made += _count(events.send(events.ExternalValueDue(
+                at=now, lottery_id=lottery.lottery_id, request_id=request.id, user_id=user_id,
+                label=label, proposal_id=proposal.id if proposal is not None else None)))
     return made
+
+
+def _count(answers: list[Any]) -> int:
+    """How many receivers wrote a new reminder (each answers 1 or 0)."""
+    return sum(a for a in answers if isinstance(a, int))
 
 
 def _external_people(lottery: Lottery) -> list[int]:

@@ -17,7 +17,8 @@ from market.db import db
 from market.domain.calendar import local_date
 from market.downloads import json_download
 from market.forms import ActionForm
-from market.selection import draw, sealed
+from market.selection import draw, procedures, quotes
+from market.selection.award import LIVE, current_of
 from market.selection.eligibility import REASON_TEXT, reasons
 from market.selection.errors import SelectionError
 from market.selection.forms import WithdrawForm
@@ -49,14 +50,14 @@ def open_requests() -> str:
     today = timeutil.today_local()
     items = []
     for req in rows:
-        draw.advance(req)
+        procedures.advance(req)
         if req.state != RequestState.OPEN:
             continue
         mine = db.session.scalar(sa.select(SignUp).where(
             SignUp.request_id == req.id, SignUp.agency_org_id == org.id).order_by(SignUp.id.desc()))
         problems = [REASON_TEXT[r] for r in reasons(org, req, today)]
         items.append({"req": req, "listed": req.service_type_id in services, "signup": mine,
-                      "reasons": problems, "bid": sealed.my_bid(req, org)})
+                      "reasons": problems, "bid": quotes.my_bid(req, org)})
     items.sort(key=lambda i: (not i["listed"], bool(i["reasons"])))
     return render_template("selection/agency_requests.html", items=items,
                            withdraw_form=WithdrawForm())
@@ -67,7 +68,7 @@ def open_requests() -> str:
 def sign_up(public_id: str) -> ResponseReturnValue:
     req = _open_request(public_id)
     if ActionForm().validate_on_submit():
-        draw.advance(req)
+        procedures.advance(req)
         try:
             draw.sign_up(req, require_org(), current_user)
         except SelectionError as error:
@@ -108,8 +109,6 @@ def signups() -> str:
 def _results(request_ids: set[int]) -> dict[int, tuple[Award | None, bool]]:
     """Per request: the award as it stands now (None: nobody holds it) and whether it changed
     hands since the first offer, from one query over all the requests' awards."""
-    from market.selection.award import LIVE, current_of
-
     awards: dict[int, list[Award]] = {}
     for a in db.session.scalars(sa.select(Award).where(Award.request_id.in_(request_ids))
                                 .order_by(Award.id)):

@@ -6,18 +6,18 @@ import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
-from market.accounts.auth import ANYONE, USER, access, current_role, require_org
+from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
 from market.db import db
 from market.downloads import json_download
-from market.forms import show_error
+from market.forms import ActionForm, show_error
 from market.selection import award as ops
-from market.selection import bidlog, draw, sealed
+from market.selection import bidlog, procedures, quotes, sealed
 from market.selection.errors import SelectionError
 from market.selection.forms import BidForm, DecideForm, DeclineForm, ObjectionForm
 from market.selection.helpers import yuan_to_fen
@@ -25,14 +25,16 @@ from market.selection.models import (
     Award,
     AwardState,
     Bid,
+    Lottery,
     Method,
     Objection,
     ObjectionState,
     RequestState,
     SelectionRequest,
 )
-from market.storage import UploadError, store_file
-from market.web.openapi import ApiError, Page, PageQuery, endpoint, param
+from market.selection.requests import successor
+from market.storage import UploadError, path_for, send_upload, store_file
+from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
 bp = Blueprint("awards", __name__)
 
@@ -60,7 +62,7 @@ def bid(public_id: str) -> ResponseReturnValue:
     if amount is None:
         flash(_("请填写以元为单位的金额，最多两位小数。"), "error")
         return redirect(url_for("agency_selection.open_requests"))
-    draw.advance(req)
+    procedures.advance(req)
     try:
         sealed.submit(req, require_org(), current_user, amount)
     except SelectionError as error:
@@ -98,7 +100,7 @@ def my_awards() -> str:
     rows = db.session.scalars(sa.select(Award).where(Award.agency_org_id == org.id)
                               .order_by(Award.id.desc())).all()
     for a in rows:
-        draw.advance(a.request)
+        procedures.advance(a.request)
     history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
                            history=history, decline_form=DeclineForm(), now=timeutil.now())
@@ -115,16 +117,15 @@ def _award(award_id: int) -> Award:
 @access("agency_admin")
 def confirm(award_id: int) -> ResponseReturnValue:
     row = _award(award_id)  # 404 for another organisation's award, as decline does
-    from market.forms import ActionForm
 
     if ActionForm().validate_on_submit():
-        draw.advance(row.request)
+        procedures.advance(row.request)
         try:
             ops.confirm(row, require_org())
         except SelectionError as error:
             flash(_(error.message, **error.params), "error")
         else:
-            flash(_("已确认中选。请在合同签订时限内签订合同。"), "success")
+            flash(_("已确认中选。中选公示期满且没有待处理的异议后开始签订合同，合同签订时限自那时起算。"), "success")
     return redirect(url_for("awards.my_awards"))
 
 
@@ -134,9 +135,9 @@ def decline(award_id: int) -> ResponseReturnValue:
     row = _award(award_id)
     form = DeclineForm()
     if form.validate_on_submit():
-        draw.advance(row.request)
+        procedures.advance(row.request)
         try:
-            ops.decline(row, require_org(), current_user, form.reason.data or "")
+            procedures.decline(row, require_org(), current_user, form.reason.data or "")
         except SelectionError as error:
             flash(_(error.message, **error.params), "error")
         else:
@@ -153,7 +154,7 @@ def decline(award_id: int) -> ResponseReturnValue:
 def objection(public_id: str) -> ResponseReturnValue:
     """A registrant files an objection (异议) during the result notice."""
     req = _request(public_id)
-    draw.advance(req)
+    procedures.advance(req)
     form = ObjectionForm()
     if form.validate_on_submit():
         org = require_org()
@@ -180,9 +181,6 @@ def objection(public_id: str) -> ResponseReturnValue:
 @access(USER)
 def objection_attachment(objection_id: int) -> ResponseReturnValue:
     """The attachment: for the objecting agency, the request's owner and regulators."""
-    from market.accounts.auth import current_org
-    from market.storage import path_for, send_upload
-
     row = db.session.get(Objection, objection_id)
     org = current_org()
     allowed = row is not None and row.upload is not None and (
@@ -210,7 +208,7 @@ def decide(objection_id: int) -> ResponseReturnValue:
     form = DecideForm()
     if form.validate_on_submit():
         try:
-            ops.decide_objection(row, current_user, form.decision.data == "uphold",
+            procedures.decide_objection(row, current_user, form.decision.data == "uphold",
                                  form.reason.data or "")
         except SelectionError as error:
             flash(_(error.message, **error.params), "error")
@@ -236,13 +234,10 @@ def bids_checkpoint() -> ResponseReturnValue:
 @bp.route("/transparency/bids/log")
 @access(ANYONE)
 def bids_log() -> ResponseReturnValue:
-    from flask import request
-
     size = bidlog.size()
     start = request.args.get("start", 0, type=int) or 0
     end = min(size, request.args.get("end", size, type=int) or size)
     if start < 0 or start > end:
-        from market.web.openapi import error_response
 
         return error_response(400, "bad_request", "0 <= start <= end")  # as /transparency/log
     body = b"".join(leaf + b"\n" for leaf in bidlog.leaves(start, min(end, start + 10_000)))
@@ -369,15 +364,13 @@ def api_request(public_id: str) -> RequestDetailOut:
         SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         raise ApiError(404, "not_found", "no such request")
-    draw.advance(req)
+    procedures.advance(req)
     base = _out(req)
-    from market.selection.models import Lottery
-    from market.selection.requests import successor
 
     bids = None
     commitments: list[str] = []
     if req.method == Method.SEALED_BID:
-        current = sealed.current_bids(req)
+        current = quotes.current_bids(req)
         commitments = [b.commitment for b in current]
         if req.opened_at is not None:
             bids = [BidOut(b.agency.public_id, b.amount_fen, b.nonce, b.commitment)

@@ -19,11 +19,11 @@ from market.accounts.auth import access
 from market.accounts.models import OrgKind
 from market.db import db
 from market.forms import show_error
-from market.selection import draw, opening
+from market.selection import opening, procedures
 from market.selection.errors import SelectionError
 from market.selection.forms import OpeningKeyForm, PresentKeyForm, RetireKeyForm
 from market.selection.models import Method, RequestState, SelectionRequest
-from market.selection.sealed import current_bids
+from market.selection.quotes import current_bids
 
 bp = Blueprint("openings", __name__, url_prefix="/regulator")
 
@@ -45,7 +45,7 @@ def _request(public_id: str) -> SelectionRequest:
 def index() -> str:
     now = timeutil.now()
     for req in opening.awaiting_requests(now):
-        draw.advance(req)  # an opening whose deadline passed lapses before it is listed
+        procedures.advance(req)  # an opening whose deadline passed lapses before it is listed
     return render_template("regulator/openings.html", awaiting=opening.awaiting_requests(now),
                            upcoming=opening.upcoming_requests(now), opening=opening,
                            mine=opening.my_key(current_user), now=now,
@@ -69,7 +69,7 @@ def _page(req: SelectionRequest, form: PresentKeyForm, status: int = 200) -> tup
 def opening_page(public_id: str) -> ResponseReturnValue:
     """The opening of one sealed bid: who holds its keys, who presented; the holder presents."""
     req = _request(public_id)
-    draw.advance(req)
+    procedures.advance(req)
     form = PresentKeyForm()
     if not form.is_submitted():
         return _page(req, form)
@@ -87,7 +87,7 @@ def opening_page(public_id: str) -> ResponseReturnValue:
         form.shares.errors = [_("请选择您的开标密钥文件。")]
         return _page(req, form, 400)
     try:
-        opened = opening.present(req, current_user, text)
+        opened = procedures.present_key(req, current_user, text)
     except SelectionError as error:
         show_error(form, error)
         if error.field == "shares" and form.shares_file.data is not None and not form.shares.data:
@@ -109,7 +109,7 @@ def wrapped_shares(public_id: str) -> ResponseReturnValue:
     """This holder's sealed shares of the request's quotes, from the opening time on only.
     They open with the holder's private key alone (in the browser or the offline tool)."""
     req = _request(public_id)
-    draw.advance(req)
+    procedures.advance(req)
     held = [k for k in opening.keys_of(req) if k.holder_id == current_user.id]
     if not held or not opening.awaiting(req):
         abort(404)

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from market import timeutil
 from market.accounts.auth import access, require_org
 from market.catalogue.models import ServiceType
 from market.db import db
+from market.domain.calendar import local_date
+from market.domain.fees import format_yuan
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.forms import ActionForm, show_error
+from market.selection import award as award_ops
+from market.selection import opening
 from market.selection import requests as ops
-from market.selection.draw import LOTTERY_METHODS, advance, current_lottery
+from market.selection.draw import LOTTERY_METHODS, current_lottery
+from market.selection.eligibility import eligible_on, off_catalogue, request_facts
 from market.selection.errors import SelectionError
+from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestForm
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
+from market.selection.procedures import advance
 from market.templating import grade, service_name
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
@@ -167,7 +176,6 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
             ok = False
     closes = local_to_utc(form.signup_closes_at.data)
     if closes is None and form.method.data == "direct":
-        from market import timeutil
 
         closes = timeutil.now()  # direct selection has no window
     return ops.RequestInput(
@@ -187,8 +195,6 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
 def _initial(data: ops.RequestInput) -> dict[str, object]:
     """The form's fields filled from saved terms (editing a draft, amending a notice,
     re-announcing a failed one)."""
-    from market.domain.fees import format_yuan
-
     money = {name: format_yuan(value).replace(",", "") if value is not None else ""
              for name, value in (("price", data.price_fen), ("cap", data.cap_fen),
                                  ("floor", data.floor_fen))}
@@ -234,8 +240,6 @@ def _submit(form: RequestForm, save: Callable[[ops.RequestInput], SelectionReque
     """Parse the guided form, call ``save``; a redirect to the request when it worked, None
     (render the form again with every error of every step next to its field, input kept)
     when it did not."""
-    from market import timeutil
-
     if not form.is_submitted():
         return None
     valid = form.validate()
@@ -290,12 +294,6 @@ def edit_request(public_id: str) -> ResponseReturnValue:
 def _outlook(req: SelectionRequest) -> dict[str, object] | None:
     """How many admitted agencies the request's terms admit now and on the close date (the
     sign-up rule itself), against the minimum the close needs; None once sign-up is over."""
-    from flask import current_app
-
-    from market import timeutil
-    from market.domain.calendar import local_date
-    from market.selection.eligibility import eligible_on, off_catalogue, request_facts
-
     if req.state not in (RequestState.DRAFT, RequestState.OPEN) or req.method == Method.DIRECT:
         return None
     wanted = request_facts(req)
@@ -311,21 +309,24 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
 
 def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
             status: int = 200) -> ResponseReturnValue:
-    from market.selection import award as award_ops
 
     awards = award_ops.awards_of(req)
+    award = award_ops.current_award(req)
+    start = award_ops.contract_from(award) if award is not None else None
+    contract = None if award is None else {
+        "notice_ends": award_ops.publicity_end(award),
+        "pending_objection": award_ops.has_pending_objection(award),
+        "from": start, "started": start is not None and timeutil.now() >= start}
     return render_template(
         "selection/owner_request.html", req=req, lottery=current_lottery(req),
         outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
-        successor=ops.successor(req), awards=awards, award=award_ops.current_award(req),
+        successor=ops.successor(req), awards=awards, award=award, contract=contract,
         award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
         planned=_planned_source(req)), status
 
 
 def _sealing_context(req: SelectionRequest) -> dict[str, object]:
     """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
-    from market.selection import opening
-
     keys = len(opening.active_keys())
     return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
             "keys_missing": (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
@@ -384,13 +385,8 @@ def reannounce(public_id: str) -> ResponseReturnValue:
 
 def _planned_source(req: SelectionRequest) -> tuple[str | None, str | None]:
     """A draft's external source as it would be planned if published now: (label, problem)."""
-    if req.state != RequestState.DRAFT or req.method not in ("lottery", "credit_merit"):
+    if req.state != RequestState.DRAFT or req.method not in LOTTERY_METHODS:
         return None, None
-    from datetime import timedelta
-
-    from flask import current_app
-
-    from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 
     delay = timedelta(hours=int(current_app.config["EXTERNAL_ENTROPY_MIN_DELAY_HOURS"]))
     entry, year = preview_external(req.external_kind, req.signup_closes_at + delay)

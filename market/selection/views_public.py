@@ -23,17 +23,21 @@ from market.accounts.models import Organisation
 from market.db import db
 from market.downloads import json_download
 from market.forms import show_error
-from market.selection import draw, tasks
+from market.selection import award as award_ops
+from market.selection import draw, opening, procedures, quotes, tasks
 from market.selection import external as external_ops
+from market.selection.award import LIVE
 from market.selection.errors import SelectionError
 from market.selection.forms import ExternalForm, WitnessForm
 from market.selection.models import (
     Award,
     Lottery,
+    Objection,
     RequestState,
     SelectionRequest,
     SignUp,
 )
+from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
@@ -83,17 +87,13 @@ def notice(public_id: str) -> str:
         SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         abort(404)
-    draw.advance(req)
+    procedures.advance(req)
     lotteries = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == req.id)
                                    .order_by(Lottery.id)).all()
     registrants = db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
         SignUp.request_id == req.id, SignUp.withdrawn_at.is_(None))) or 0
-    from market.selection import award as award_ops
-    from market.selection import opening, sealed
-    from market.selection.models import Objection
-    from market.selection.requests import successor
 
-    bids = sealed.current_bids(req) if req.method == "sealed_bid" else []
+    bids = quotes.current_bids(req) if req.method == "sealed_bid" else []
     if req.method == "sealed_bid":
         registrants = len(bids)
     awards = award_ops.awards_of(req)
@@ -126,7 +126,7 @@ def _qr_svg(url: str) -> str:
 @access(ANYONE)
 def lottery_page(lottery_id: str) -> str:
     lottery = _lottery(lottery_id)
-    draw.advance(lottery.request)
+    procedures.advance(lottery.request)
     return _render_lottery(_lottery(lottery_id))
 
 
@@ -140,7 +140,6 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
     me = current_user if current_user.is_authenticated else None
     external = plan[-1] if plan else None
     page_url = url_for("lotteries.lottery_page", lottery_id=lottery_id, _external=True)
-    from market.selection import award as award_ops
 
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
@@ -224,7 +223,7 @@ def external(lottery_id: str) -> ResponseReturnValue:
     form = ExternalForm()
     if form.validate_on_submit():
         try:
-            outcome = external_ops.submit_external(
+            outcome = procedures.submit_external(
                 lottery, current_user, form.value.data or "", form.signature.data or "",
                 form.official_date.data)
         except SelectionError as error:
@@ -249,7 +248,6 @@ def api_lotteries(query: PageQuery) -> Page[LotteryOut]:
                               .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
                               .order_by(Lottery.id.desc()).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()
-    from market.selection.award import LIVE
 
     live: dict[str, list[str]] = {}
     for lottery_id, agency_id in db.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,13 +23,17 @@ from tests.conftest import csrf_token
 from tests.selection.conftest import START, City, city  # noqa: F401  # the fixture
 
 PDF = b"%PDF-1.4\n% a tiny test pdf\n%%EOF\n"
+# Three weeks hold the result notice's 3 working days even across the Spring Festival.
+NOTICE_OVER = timedelta(days=21)
 _n = itertools.count(1)
 
 
 def make_award(app: Flask, c: City, agency_index: int = 0, *, service_days: int = 10,
                signing_days: int = 5, at: datetime = START, project_id: int | None = None,
-               code: str = "EIA") -> int:
-    """A selected request of the owner's with a confirmed award to ``c.agencies[i]``."""
+               code: str = "EIA", offered_at: datetime | None = None) -> int:
+    """A selected request of the owner's with an award to ``c.agencies[i]`` confirmed at
+    ``at``, offered (by default) long enough before that its result notice is over at ``at``:
+    the contract starts at ``at``."""
     n = next(_n)
     with app.app_context():
         st = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
@@ -52,7 +56,7 @@ def make_award(app: Flask, c: City, agency_index: int = 0, *, service_days: int 
         db.session.flush()
         award = Award(request_id=req.id, agency_org_id=c.agencies[agency_index].org_id, rank=0,
                       fee_fen=30_000_00, service_days=service_days, state="confirmed",
-                      offered_at=at, decided_at=at)
+                      offered_at=offered_at or at - NOTICE_OVER, decided_at=at)
         db.session.add(award)
         db.session.commit()
         return award.id

@@ -15,7 +15,7 @@ from flask import Flask
 from market import timeutil
 from market.accounts.models import Organisation, User
 from market.approvals.models import ApprovalCase
-from market.approvals.timeline import case_split
+from market.approvals.timeline import project_split
 from market.db import db
 from market.domain.reports import Month
 from market.engagements.models import Engagement
@@ -187,10 +187,10 @@ def test_every_figure_of_a_month(city: City) -> None:
         # cases: 20 committed days kept, 2 committed days not
         assert (report.cases_decided, report.cases_on_time, report.cases_on_time_bp) == \
             (2, 1, 5000)
-        # the intermediary share: as the project timeline splits the same two cases
+        # the intermediary share: as the project timeline splits the decided cases' projects
         cases = list(db.session.scalars(sa.select(ApprovalCase).order_by(ApprovalCase.id)))
         end = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)  # 1 April 00:00 in Beijing
-        splits = [case_split(c, end) for c in cases]
+        splits = [project_split(p, end) for p in sorted({c.project_id for c in cases})]
         assert report.intermediary_days == sum(s.intermediary for s in splits) > 0
         assert report.case_days == sum(s.total for s in splits) > report.intermediary_days
         assert report.intermediary_share_bp == round(

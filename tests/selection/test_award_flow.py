@@ -322,7 +322,7 @@ def test_credit_merit_keeps_the_top_half(city: City, tmp_path: Path) -> None:
     app = city.app
     with app.app_context():
         # One agency has a decline on record: its score is below the others'.
-        from market.selection.draw import offer_award
+        from market.selection.award import offer_award
 
     with timeutil.frozen(START):
         req = _publish(city, method="credit_merit")

@@ -12,10 +12,14 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.db import db
+from market.selection.award import publicity_end
 from market.selection.models import Award, Lottery
+from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
 from tests.selection.test_award_flow import SEALED, _lottery_to_draw, _person
 from tests.selection.test_browser_lottery import _page
+from tests.selection.test_browser_request_flows import _no_sideways_scroll
+from tests.selection.test_browser_request_flows import _page as _sized_page
 from tests.selection.test_lottery_flow import _publish
 from tests.support import opening as opening_keys
 from tests.support.live import serve
@@ -105,3 +109,33 @@ def test_objection_upheld_and_request_reruns(browser: Any, city: City, site: str
     with city.app.app_context():
         lots = db.session.scalars(sa.select(Lottery).order_by(Lottery.id)).all()
         assert [lo.state for lo in lots] == ["void", "open"] and lots[1].replaces == lottery_id
+
+
+def test_owner_sees_when_the_contract_may_start(browser: Any, city: City, site: str,
+                                                tmp_path: Any) -> None:
+    """The owner's request page says the contract waits for the result notice's end (and for
+    any pending objection), on a desktop and on a phone."""
+    rid, _lottery_id = _lottery_to_draw(city, tmp_path)
+    with city.app.app_context():
+        lot = db.session.scalar(sa.select(Lottery))
+        winner, drawn_at = lot.record["ranking"][0], lot.drawn_at
+        ends = publicity_end(db.session.scalar(sa.select(Award)))
+    with timeutil.frozen(drawn_at + timedelta(hours=1)):
+        c = city.client(_person(city, winner))
+        assert c.post("/agency/awards/1/confirm",
+                      data={"csrf_token": csrf_token(c, "/agency/awards")}).status_code == 302
+        for phone in (False, True):
+            page = _sized_page(browser, site, city.owner.email, phone=phone)
+            page.goto(f"{site}/owner/requests/{rid}")
+            text = page.inner_text("[data-test=contract-start]")
+            assert "公示期满且没有待处理的异议后，才开始签订合同" in text
+            if phone:
+                _no_sideways_scroll(page)
+            page.screenshot(path=str(tmp_path / f"owner-award-{'390' if phone else '1280'}.png"),
+                            full_page=True)
+            page.context.close()
+    with timeutil.frozen(ends + timedelta(minutes=1)):
+        page = _sized_page(browser, site, city.owner.email)
+        page.goto(f"{site}/owner/requests/{rid}")
+        assert "合同签订时限自" in page.inner_text("[data-test=contract-start]")
+        page.context.close()

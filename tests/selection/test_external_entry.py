@@ -385,8 +385,11 @@ def test_witness_and_external_reminders_reach_each_person_by_mail(city: City) ->
         runner = city.app.test_cli_runner()
         with timeutil.frozen(START + timedelta(days=7, minutes=5)):
             city.app.test_client().get(f"/lotteries/{lottery_id}")  # freeze
-            assert "e-mails 2" in runner.invoke(args=["selection", "tick"]).output
-            assert "e-mails 0" in runner.invoke(args=["selection", "tick"]).output
+            assert "draw reminders 2" in runner.invoke(args=["selection", "tick"]).output
+            assert "draw reminders 0" in runner.invoke(args=["selection", "tick"]).output
+            # e-mailed, like every reminder, by the clocks tick (once)
+            assert "e-mails 2" in runner.invoke(args=["clocks", "tick"]).output
+            assert "e-mails 0" in runner.invoke(args=["clocks", "tick"]).output
         to = sorted(rcpt for m in inbox.messages for rcpt in m.rcpt_tos)
         assert to == sorted([city.delegate.email, city.regulator.email])  # the regulator too
         with timeutil.frozen(START + timedelta(days=7, minutes=10)):

@@ -14,8 +14,7 @@ from lottery.errors import Invalid
 from market import timeutil
 from market.accounts.models import Organisation, User
 from market.db import db
-from market.selection import award as award_ops
-from market.selection import bidlog, draw
+from market.selection import bidlog, draw, procedures
 from market.selection import requests as request_ops
 from market.selection.errors import SelectionError
 from market.selection.logtext import event_text, one_line
@@ -188,7 +187,7 @@ def test_decline_and_withdraw_refuse_a_reason_the_log_refuses_before_writing(
         user = db.session.get(User, winner.user_id)
         size = log.size()
         with pytest.raises(SelectionError) as caught:
-            award_ops.decline(award, agency, user, f"人手不足{ZWSP}")
+            procedures.decline(award, agency, user, f"人手不足{ZWSP}")
         assert caught.value.field == "reason"
         db.session.flush()
         assert log.size() == size and db.session.get(Award, 1).state == "offered"

@@ -2,6 +2,7 @@
 # ruff: noqa: E501
 
 T = {
+'中选公示期满、且没有待处理的异议之后，才能签订合同。': 'The contract can be signed only after the result notice has ended with no objection pending.',
 '时限记录冲突，请刷新页面后重试。': 'The clock record changed meanwhile. Refresh the page and try again.',
 '中选结果尚未确认，不能建立委托。': 'The award is not confirmed yet, so no engagement can be made from it.',
 '您的单位不是这项委托的一方。': 'Your organisation is not a party to this engagement.',

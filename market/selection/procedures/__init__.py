@@ -1,0 +1,230 @@
+"""The selection procedures (选取方式) by method, and the steps that hand over to them.
+
+:data:`PROCEDURES` is the registry: a new method is its own file (a :class:`Procedure`), its
+form, and a line here.  The operations below are the same for every method and ask the
+request's procedure for what differs: what time alone decides (:func:`advance`), the external
+value that completes a draw (:func:`submit_external`), a key holder's presentation that opens
+sealed quotes (:func:`present_key`), a decline or a timeout passing the award on
+(:func:`decline`, :func:`advance_awards`), and an objection's decision (:func:`decide_objection`).
+
+Who may call: :func:`advance` and :func:`advance_awards` any page view or ``flask selection
+tick`` (idempotent under row locks); :func:`submit_external` operators, the lottery's witnesses
+and regulators; :func:`present_key` a regulator holding one of the request's opening keys;
+:func:`decline` the awarded agency (its own award); :func:`decide_objection` a regulator.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from market import events, timeutil
+from market.accounts import audit
+from market.accounts.models import Organisation, User
+from market.db import db, lock_row
+from market.domain import methods
+from market.i18n import N_
+from market.selection import draw, external, opening
+from market.selection.award import LIVE, awards_of, confirm_by, current_award, offer_award
+from market.selection.errors import SelectionError
+from market.selection.logtext import event_text
+from market.selection.models import (
+    Award,
+    AwardState,
+    Lottery,
+    LotteryState,
+    Method,
+    Objection,
+    ObjectionState,
+    RequestState,
+    SelectionRequest,
+)
+from market.selection.procedures.base import Procedure
+from market.selection.procedures.direct import Direct
+from market.selection.procedures.lottery import CreditMerit, RandomDraw
+from market.selection.procedures.sealed_bid import SealedBid
+from market.transparency import log
+
+PROCEDURES: dict[str, Procedure] = {p.method: p for p in (
+    RandomDraw(), CreditMerit(), SealedBid(), Direct())}
+SYSTEM = "system"
+
+
+def of(request: SelectionRequest) -> Procedure:
+    """The procedure of the request's method."""
+    return PROCEDURES[request.method]
+
+
+if not set(PROCEDURES) == set(methods.RULES) == {m.value for m in Method}:
+    # a method without its procedure or its rules cannot be published
+    raise RuntimeError("every selection method needs a procedure and its rules (domain.methods)")
+
+
+# --- what time alone decides -------------------------------------------------------------------
+
+def advance(request: SelectionRequest) -> None:
+    """Everything time alone decides, done lazily on page view and by ``flask selection tick``:
+    the close (or the opening), the void of a draw whose witnesses missed ``T``, confirmation
+    timeouts.  Idempotent."""
+    procedure = of(request)
+    now = timeutil.now()
+    if request.state == RequestState.OPEN and now >= request.signup_closes_at:
+        procedure.close(request)
+    lottery = draw.current_lottery(request)
+    if (lottery is not None and lottery.state == LotteryState.FROZEN
+            and now >= lottery.external_at and draw.witnesses_missed(lottery)):
+        at = log.next_time()
+        draw.void(lottery, "见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告", SYSTEM, at=at)
+        procedure.redraw(request, lottery)
+    advance_awards(request)
+
+
+def run_draw(lottery: Lottery) -> None:
+    """Draw (once every planned value is in) and hand the result to the request's procedure."""
+    draw.run_draw(lottery, of(lottery.request).drawn)
+
+
+def submit_external(lottery: Lottery, user: User, value: str, signature: str = "",
+                    official_date: date | None = None) -> str:
+    """Type the external value (外部随机数录入或复核), see
+    :func:`market.selection.external.enter_external`; once the second account confirmed it,
+    the draw is run (``"drawn"``); the first entry waits (``"pending"``)."""
+    if external.enter_external(lottery, user, value, signature, official_date) == "pending":
+        return "pending"
+    run_draw(lottery)
+    return "drawn"
+
+
+def present_key(request: SelectionRequest, user: User, text: str) -> bool:
+    """A key holder presents its shares (:func:`market.selection.opening.present`); when this
+    is the last presentation needed the quotes are opened at once.  Returns whether they are
+    open now."""
+    opening.present(request, user, text)
+    of(request).close(request)
+    return request.opened_at is not None
+
+
+# --- decline, timeout --------------------------------------------------------------------------
+
+def decline(award: Award, agency: Organisation, user: User, reason: str) -> Award | None:
+    """The awarded agency declines (放弃中选) before confirming; the award passes on."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明放弃理由（不超过 500 字）。"))
+    event_text(reason, "reason")  # logged as the decline's reason: the log's rule, first
+    award = lock_row(Award, award.id)
+    if award.agency_org_id != agency.id:
+        raise SelectionError(None, N_("这不是本机构的中选结果。"))
+    if award.state != AwardState.OFFERED:
+        raise SelectionError(None, N_("该中选结果已处理，不能再放弃。"))
+    if timeutil.now() >= confirm_by(award):
+        raise SelectionError(None, N_("确认期限已届满。"))
+    return pass_on(award, AwardState.DECLINED, reason, user.account_id)
+
+
+def advance_awards(request: SelectionRequest) -> None:
+    """Confirmation timeouts (逾期未确认): a ``decline`` by ``system``; idempotent."""
+    if request.state != RequestState.SELECTED:
+        return
+    now = timeutil.now()
+    for _ in range(100):  # each timeout may offer the next alternate, who may be late too
+        award = current_award(request)
+        if award is None or award.state != AwardState.OFFERED or now < confirm_by(award):
+            return
+        award = lock_row(Award, award.id)
+        if award.state != AwardState.OFFERED:
+            return
+        pass_on(award, AwardState.TIMED_OUT, "逾期未确认中选结果", SYSTEM)
+
+
+def pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | None:
+    """Record the decline (the lottery's ``decline`` event, §7 rule 6, when a draw chose the
+    award), then offer the award to the alternate the procedure names, or fail the request."""
+    request = award.request
+    at = log.next_time()
+    agency_id = award.agency.public_id
+    award.state, award.decided_at = state.value, at
+    award.decline_reason, award.decided_by = reason, by
+    lottery = db.session.scalar(sa.select(Lottery).where(Lottery.lottery_id == award.lottery_id)) \
+        if award.lottery_id else None
+    from_lottery: str | None = None
+    if lottery is not None and lottery.record is not None:
+        ranking = list(lottery.record["ranking"])
+        k = int(lottery.record["k"])
+        # replacements already used: awards through this lottery to agencies of ranking[k:]
+        used = sum(1 for a in awards_of(request) if a.lottery_id == lottery.lottery_id
+                   and a.agency.public_id in ranking[k:])
+        from_lottery = ranking[k + used] if k + used < len(ranking) else None
+        log.append([("decline", lottery.lottery_id, {
+            "agency_id": agency_id, "reason": event_text(reason, "reason"),
+            "replacement": from_lottery, "by": by})], at=at)
+    alternate = of(request).next_alternate(award, lottery, from_lottery, reason, by, at)
+    tag = "agency:award:decline" if state == AwardState.DECLINED else "system:award:timeout"
+    audit.record(tag, request.public_id, {
+        "agency": agency_id, "replacement": alternate.agency_id if alternate else None,
+        "reason": reason})
+    if alternate is None:
+        request.state = RequestState.FAILED.value
+        request.failed_reason = "中选机构放弃或逾期未确认，且没有候补，本次选取失败"
+        _passed(award, at)
+        return None
+    new = offer_award(request, alternate.lottery_id, alternate.agency_id, alternate.rank, at,
+                      fee_fen=alternate.fee_fen)
+    db.session.flush()
+    award.replaced_by_id = new.id
+    _passed(award, at)
+    return new
+
+
+def _passed(award: Award, at: datetime) -> None:
+    """Send ``award.passed`` (everyone involved is told, by the notify area)."""
+    db.session.flush()
+    events.send(events.AwardPassed(
+        at=at, award_id=award.id, request_id=award.request_id,
+        request_public_id=award.request.public_id, agency_org_id=award.agency_org_id,
+        agency_public_id=award.agency.public_id, how=award.state))
+
+
+# --- objections --------------------------------------------------------------------------------
+
+def decide_objection(objection: Objection, regulator: User, uphold: bool, reason: str) -> None:
+    """A regulator upholds (异议成立: the selection is voided and re-run) or rejects (异议不成立)
+    an objection, with a reason; both are public."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise SelectionError("reason", N_("请写明处理理由（不超过 500 字）。"))
+    # An upheld objection's reason is logged (void): one line, checked before the first write.
+    logged = event_text(f"异议成立：{reason}", "reason")
+    objection = lock_row(Objection, objection.id)
+    if objection.state != ObjectionState.PENDING:
+        raise SelectionError(None, N_("该异议已处理。"))
+    request = lock_row(SelectionRequest, objection.request_id)
+    objection.decided_by_id, objection.decided_at = regulator.id, timeutil.now()
+    objection.decision_reason = reason
+    if not uphold:
+        objection.state = ObjectionState.REJECTED.value
+        audit.record("regulator:objection:reject", request.public_id,
+                     {"objection": objection.id, "reason": reason})
+        return
+    objection.state = ObjectionState.UPHELD.value
+    audit.record("regulator:objection:uphold", request.public_id,
+                 {"objection": objection.id, "reason": reason})
+    rerun(request, logged, regulator)
+
+
+def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
+    """Void the selection (a ``void`` by the regulator's account for a drawn lottery) and run
+    the request again as its procedure does: a new window and a new lottery id that
+    ``replaces`` the voided one, a new round of quotes, or (nothing to re-run) a failure."""
+    for a in awards_of(request):
+        if a.state in LIVE:
+            a.state, a.decided_at, a.decided_by = AwardState.VOIDED.value, timeutil.now(), \
+                regulator.account_id
+    lottery = draw.current_lottery(request)
+    voided = None
+    if lottery is not None and lottery.state in (LotteryState.DRAWN.value, LotteryState.FROZEN.value):
+        draw.void(lottery, reason, regulator.account_id, at=log.next_time())
+        voided = lottery
+    of(request).rerun(request, voided, reason, regulator)
+    audit.record("regulator:request:rerun", request.public_id, {"reason": reason})

@@ -1,0 +1,95 @@
+"""What every selection procedure (选取方式) does, step by step, and what they share.
+
+A procedure is the method's one home: :class:`Procedure` names its steps — publish, close (the
+end of sign-up or the opening of quotes), draw, offer the award, pass it to the next alternate,
+run it again — and each method overrides the steps it has (:mod:`.lottery`,
+:mod:`.sealed_bid`, :mod:`.direct`).  The shared mechanics live below: the lottery's
+announcement, void, receipts, entropy and draw (:mod:`market.selection.draw`) and the award
+windows (:mod:`market.selection.award`).  The registry (:mod:`market.selection.procedures`)
+names the procedure of each method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+
+from market import timeutil
+from market.accounts.models import User
+from market.calendar.service import current_calendar
+from market.domain.calendar import local_date, local_day_start
+from market.i18n import N_
+from market.selection.errors import SelectionError
+from market.selection.models import Award, Lottery, RequestState, SelectionRequest
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Whom an award passes to after a decline or a timeout: the agency, the lottery whose
+    ranking named it (None: a quote's ranking), its rank and the fee (None: the request's)."""
+
+    agency_id: str
+    lottery_id: str | None
+    rank: int
+    fee_fen: int | None = None
+
+
+class Procedure:
+    """The steps of one selection method.  The defaults are those of a method that has no
+    such step (a direct selection has no window, no draw and no alternate)."""
+
+    method: str = ""
+
+    def publish(self, request: SelectionRequest, now: datetime) -> None:
+        """The request goes public (发布): its window opens."""
+        request.state = RequestState.OPEN.value
+        request.published_at = now
+
+    def amended(self, request: SelectionRequest, reason: str) -> None:
+        """The terms changed (更正公告) while open; ``reason`` is the logged reason."""
+
+    def withdraw_open(self, request: SelectionRequest, lottery: Lottery | None, reason: str,
+                      user: User) -> datetime:
+        """The owner withdraws the request while it is open: end what the window started
+        (refused once it has closed); returns the time of the withdrawal."""
+        return timeutil.now()
+
+    def close(self, request: SelectionRequest) -> None:
+        """The window's end has passed (报名截止 / 开标): close it, exactly once."""
+
+    def redraw(self, request: SelectionRequest, voided: Lottery) -> None:
+        """The system voided the request's draw (witnesses missed ``T``): draw again."""
+
+    def drawn(self, request: SelectionRequest, lottery: Lottery, record: dict[str, Any],
+              at: datetime) -> None:
+        """The draw is done: offer the award by its result."""
+
+    def next_alternate(self, award: Award, lottery: Lottery | None, from_lottery: str | None,
+                       reason: str, by: str, at: datetime) -> Alternate | None:
+        """Who the award passes to after ``award`` is declined or timed out (None: nobody,
+        the request fails).  ``lottery`` chose ``award`` (if one did) and ``from_lottery`` is
+        the next agency in its ranking, already logged as its ``decline`` event's
+        replacement."""
+        return None
+
+    def rerun(self, request: SelectionRequest, voided: Lottery | None, reason: str,
+              regulator: User) -> None:
+        """An upheld objection voided the selection (``voided``: its lottery, if it had one
+        still live): run it again, or fail when the method cannot."""
+        request.state = RequestState.FAILED.value
+        request.failed_reason = reason
+
+
+def new_window(request: SelectionRequest) -> None:
+    """A window of the minimum length from today, closing at the same time of day."""
+    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    old = request.signup_closes_at
+    new_day = current_calendar().add_working_days(timeutil.today_local(), days)
+    request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))
+
+
+def closed_refusal() -> SelectionError:
+    return SelectionError(None, N_("报名已截止，不能再撤销。"))

@@ -1,0 +1,26 @@
+"""Sealed quotes at rest (密封报价): what a request's current round holds, read by the opening
+(:mod:`market.selection.opening`) and by the sealed bid (:mod:`market.selection.sealed`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from market.accounts.models import Organisation
+from market.db import db
+from market.selection.models import Bid, SelectionRequest
+
+# The data-key label of quotes sealed by the platform (requests published before opening keys).
+PURPOSE = "sealed-bid"
+
+
+def current_bids(request: SelectionRequest, *, include_replaced: bool = False) -> list[Bid]:
+    query = sa.select(Bid).where(Bid.request_id == request.id, Bid.round == request.bid_round)
+    if not include_replaced:
+        query = query.where(Bid.replaced_at.is_(None))
+    return list(db.session.scalars(query.order_by(Bid.id)))
+
+
+def my_bid(request: SelectionRequest, agency: Organisation) -> Bid | None:
+    return db.session.scalars(sa.select(Bid).where(
+        Bid.request_id == request.id, Bid.round == request.bid_round,
+        Bid.agency_org_id == agency.id, Bid.replaced_at.is_(None))).first()
