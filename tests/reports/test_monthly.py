@@ -15,6 +15,7 @@ from flask import Flask
 from market import timeutil
 from market.accounts.models import Organisation, User
 from market.approvals.models import ApprovalCase
+from market.catalogue.models import ApprovalMatter, Department
 from market.approvals.timeline import project_split
 from market.db import db
 from market.domain.reports import Month
@@ -24,7 +25,8 @@ from market.regulator import complaints, sanctions
 from market.reports import archive
 from market.reports.figures import by_section, csv_rows, monthly
 from market.selection.models import Award, Project, SelectionRequest
-from tests.conftest import csrf_token
+from market.supervision.models import EscalationStep
+from tests.conftest import create_person, csrf_token, login
 from tests.engagements.conftest import PDF, engagement_id_of, make_matter, post
 from tests.selection.conftest import START, City
 from tests.selection.test_lottery_flow import _request_form
@@ -52,7 +54,10 @@ def _award(app: Flask, city: City, req: SelectionRequest, agency: int, fee_fen: 
         r.state = "selected"
         award = Award(request_id=r.id, agency_org_id=city.agencies[agency].org_id, rank=0,
                       fee_fen=fee_fen, service_days=days, state="confirmed",
-                      offered_at=timeutil.now(), decided_at=timeutil.now())
+                      # offered (中选) on Wed 4 March: its result notice (公示, 3 working
+                      # days) is over by the time the contract starts
+                      offered_at=timeutil.now() - timedelta(days=6),
+                      decided_at=timeutil.now())
         db.session.add(award)
         db.session.commit()
         return award.id
@@ -85,11 +90,30 @@ def _publish(city: City, code: str, **overrides: str) -> SelectionRequest:
             SelectionRequest.public_id == public_id))
 
 
-def _case(owner, project_id: int, matter_id: int) -> str:
-    r = post(owner, "/approvals/new", {"project_id": project_id, "matter_id": matter_id})
+def _staff(city: City, *matter_ids: int) -> object:
+    """A department's staff member (who records the cases' events), the matters made theirs."""
+    person = create_person(city.app, "department_staff")
+    with city.app.app_context():
+        dept = db.session.scalar(sa.select(Department.id).where(
+            Department.organisation_id == person.org_id))
+        for matter_id in matter_ids:
+            db.session.get(ApprovalMatter, matter_id).department_id = dept
+        db.session.commit()
+    client = city.app.test_client()
+    assert login(client, person.email).status_code == 302
+    return client
+
+
+def _case(staff, project_id: int, matter_id: int) -> str:
+    """The department receives the application and accepts it (受理)."""
+    with staff.application.app_context():
+        code = db.session.scalar(sa.select(Project.code).where(Project.id == project_id))
+    r = post(staff, "/approvals/receive", {"project_code": code, "matter_id": matter_id})
     assert r.status_code == 302, r.get_data(as_text=True)
     page = r.headers["Location"]
-    assert post(owner, page + "/accept").status_code == 302
+    # accepted on the applicant's pledge (告知承诺): its reports come later in this month
+    r = post(staff, page + "/events/accept", {"accept-mode": "pledge_acceptance"})
+    assert r.status_code == 302, r.get_data(as_text=True)[-3000:]
     return page
 
 
@@ -107,9 +131,10 @@ def build_march(city: City) -> dict[str, object]:
         capped = _publish(city, "000102", method="sealed_bid", price_kind="cap", price="",
                           cap="40000")
     matter_ok, matter_short = make_matter(app, committed=20), make_matter(app, committed=2)
-    with timeutil.frozen(at(3)):  # Tue: cases accepted (受理) for both projects
-        case_ok = _case(owner, fixed.project_id, matter_ok)
-        case_late = _case(owner, capped.project_id, matter_short)
+    staff = _staff(city, matter_ok, matter_short)
+    with timeutil.frozen(at(3)):  # Tue: cases received and accepted (受理) for both projects
+        case_ok = _case(staff, fixed.project_id, matter_ok)
+        case_late = _case(staff, capped.project_id, matter_short)
     with timeutil.frozen(at(10)):  # Tue 10 March: awards, engagements, contracts
         a1 = _award(app, city, fixed, 0, 30_000_00, 20)
         a2 = _award(app, city, capped, 1, 30_000_00, 2)
@@ -124,14 +149,16 @@ def build_march(city: City) -> dict[str, object]:
     with timeutil.frozen(at(13)):  # Fri: accepted on time
         assert post(owner, f"/engagements/{e1}/accept").status_code == 302
     with timeutil.frozen(at(16)):  # Mon: case 1 decided
-        assert post(owner, case_ok + "/decide", {"decision": "approved"}).status_code == 302
+        assert post(staff, case_ok + "/events/decide",
+                    {"outcome-outcome": "approved"}).status_code == 302
     with timeutil.frozen(at(19)):  # Thu: the second engagement delivers late
         assert post(agencies[1], f"/engagements/{e2}/deliverables",
                     file=(PDF, "报告.pdf")).status_code == 302
     with timeutil.frozen(at(20)):
         assert post(owner, f"/engagements/{e2}/accept").status_code == 302
     with timeutil.frozen(at(23)):
-        assert post(owner, case_late + "/decide", {"decision": "approved"}).status_code == 302
+        assert post(staff, case_late + "/events/decide",
+                    {"outcome-outcome": "approved"}).status_code == 302
     with app.app_context():
         owner_org = db.session.get(Organisation, city.owner.org_id)
         owner_user = _user(city.owner.email)
@@ -139,10 +166,12 @@ def build_march(city: City) -> dict[str, object]:
         engs = {e.public_id: e for e in db.session.scalars(sa.select(Engagement))}
         with timeutil.frozen(at(16)):
             evaluation.rate(engs[e1], owner_org, owner_user, {
-                "quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "integrity": 5}, "好")
+                "quality": 5, "timeliness": 4, "attitude": 5, "fees": 3, "integrity": 5}, "好",
+                level="very_satisfied")
         with timeutil.frozen(at(25)):
             evaluation.rate(engs[e2], owner_org, owner_user, {
-                "quality": 2, "timeliness": 1, "attitude": 2, "fees": 2, "integrity": 2}, "慢")
+                "quality": 2, "timeliness": 1, "attitude": 2, "fees": 2, "integrity": 2}, "慢",
+                level="dissatisfied")
         with timeutil.frozen(at(17)):
             upheld = complaints.file(owner_org, owner_user, "engagement", e2, "逾期交付")
         with timeutil.frozen(at(18)):
@@ -176,8 +205,8 @@ def test_every_figure_of_a_month(city: City) -> None:
         assert (report.capped, report.cap_total_fen, report.capped_award_fen) == \
             (1, 40_000_00, 30_000_00)
         assert report.saving_bp == 2500
-        # publication (Mon 2 Mar) → award (Tue 10 Mar): 6 working days, both
-        assert (report.to_award.count, report.to_award.median, report.to_award.p90) == (2, 6, 6)
+        # publication (Mon 2 Mar) → award offered (Wed 4 Mar): 2 working days, both
+        assert (report.to_award.count, report.to_award.median, report.to_award.p90) == (2, 2, 2)
         # → acceptance: 13 Mar (9 working days) and 20 Mar (14): median 11.5, p90 14
         assert report.to_acceptance.count == 2
         assert report.to_acceptance.median == Fraction(23, 2) and report.to_acceptance.p90 == 14
@@ -213,10 +242,18 @@ def test_every_figure_of_a_month(city: City) -> None:
         rows = {(r[1], r[2], r[4]): r[5] for r in csv_rows(report)}
         assert rows[("amounts", "saving_rate", "")] == 2500
         assert rows[("cycle", "publication_to_acceptance", "中位数")] == "11.5"
-        assert rows[("escalations", "raised", "")] == ""
+        assert rows[("escalations", "raised", "")] == 0
         assert rows[("ratings", "mean", "五项平均")] == "3.10"
         texts = {f.key: f.text for _k, _t, fs in by_section(report) for f in fs}
-        assert texts["saving_rate"] == "25.00%" and texts["raised"] == "尚未记录"
+        assert texts["saving_rate"] == "25.00%" and texts["raised"].startswith("0")
+        # an escalation step raised in March counts in March, by the day it was raised
+        db.session.add(EscalationStep(
+            subject_kind="service", subject_id="WT-000002", due_date=date(2026, 3, 12),
+            step="warning", party_kind="agency", party_name="逾期中介", late_days=1,
+            raised_at=at(16)))
+        db.session.commit()
+        assert monthly(Month(2026, 3)).escalations == 1
+        assert monthly(Month(2026, 2)).escalations == 0
 
 
 def test_pages_csv_and_public_statistics(city: City) -> None:
