@@ -144,6 +144,20 @@ def cjson_checked_event(ev: dict[str, Any]) -> bytes:
     return cjson_trusted(ev)
 
 
+def leaf_hashes_of_checked(events: list[dict[str, Any]]) -> list[bytes]:
+    """``leaf_hash(cjson_checked_event(ev))`` of each event, in one pass."""
+    sha256 = hashlib.sha256
+    template = _REGISTER_CJSON
+    return [
+        sha256(
+            b"\x00" + (template % (ev["at"], ev["data"]["agency_id"], ev["data"]["by"],
+                                   ev["lottery_id"], ev["seq"])).encode("ascii")
+            if ev["type"] == "register" else b"\x00" + cjson_trusted(ev)
+        ).digest()
+        for ev in events
+    ]  # fmt: skip
+
+
 def append_events(
     log: MerkleLog, events: Iterable[tuple[str, str, str, dict[str, JSON]]]
 ) -> list[dict[str, JSON]]:  # noqa: E501

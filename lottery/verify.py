@@ -58,7 +58,7 @@ from lottery.events import (
     LotteryState,
     check_announcement_format,
     check_event,
-    cjson_checked_event,
+    leaf_hashes_of_checked,
 )
 from lottery.merkle import verify_inclusions
 from lottery.note import Checkpoint, is_key_name, verify_checkpoint
@@ -334,8 +334,7 @@ def _check_inclusion(b: _Bundle) -> None:
         for index, event in zip(indexes, events, strict=True):
             if event["seq"] != index:
                 raise Invalid(f"entry {index}: event seq is {event['seq']}")
-    sha256 = hashlib.sha256  # leaf_hash written out: one leaf per entry
-    leaves = [sha256(b"\x00" + data).digest() for data in map(cjson_checked_event, events)]
+    leaves = leaf_hashes_of_checked(events)
     items = list(zip(indexes, leaves, map(_PROOF, entries), strict=True))
     # Proof elements stay base64 (validated canonical by format) until one is hashed.
     failed = verify_inclusions(items, size, root, a2b_base64)
