@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -121,7 +122,10 @@ def _names(result: dict[str, Any] | None, frozen: dict[str, Any] | None) -> dict
     return names
 
 
+@functools.lru_cache(maxsize=2048)
 def _qr_svg(url: str) -> str:
+    # A pure function of the page's address, and a quarter of the draw page's time to encode
+    # (mask selection): kept per process.
     return segno.make(url, error="m").svg_inline(scale=3, dark="#1f2328", light="#ffffff")
 
 
