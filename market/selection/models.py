@@ -214,7 +214,11 @@ class SignUp(db.Model):  # type: ignore[name-defined,misc]
     request: Mapped[SelectionRequest] = relationship(back_populates="signups")
     agency = relationship("Organisation")
 
-    __table_args__ = (sa.UniqueConstraint("request_id", "agency_org_id", "lottery_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "agency_org_id", "lottery_id"),
+        # The draw page lists a lottery's first sign-ups in this order.
+        sa.Index("ix_signup_lottery_id_at", "lottery_id", "at", "id"),
+    )
 
     @property
     def active(self) -> bool:
@@ -240,18 +244,20 @@ class Lottery(db.Model):  # type: ignore[name-defined,misc]
     announcement: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     secret_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
     state: Mapped[str] = mapped_column(sa.String(8), default=LotteryState.OPEN, index=True)
-    # The frozen pool and the signed draw record grow with the sign-ups (5 MB at 50,000): they
-    # are read only when used (a bundle, a decline, "show all"), and what the draw page shows
-    # of them is kept beside them in pool_summary / record_summary (see summarise_*).
-    pool: Mapped[list[str] | None] = mapped_column(sa.JSON, deferred=True)
     external_at: Mapped[datetime] = mapped_column(UTCDateTime())  # T of lottery-v1 §5
-    record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
-    pool_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    record_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     signature: Mapped[str | None] = mapped_column(sa.String(100))
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pool_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    record_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The frozen pool and the signed draw record grow with the sign-ups (5 MB at 50,000): they
+    # are read only when used (a bundle, a decline, "show all"), and what the draw page shows
+    # of them is kept in pool_summary / record_summary (see summarise_*).  They are the last
+    # columns: SQLite stores a row's columns in order, and any column after a 5 MB value is
+    # read by walking its overflow pages.
+    pool: Mapped[list[str] | None] = mapped_column(sa.JSON, deferred=True)
+    record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
 
     request: Mapped[SelectionRequest] = relationship()
     entries: Mapped[list[EntropyEntry]] = relationship(back_populates="lottery",

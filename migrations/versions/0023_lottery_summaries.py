@@ -3,9 +3,11 @@
 Hand-written.  ``lottery.pool_summary`` (the frozen pool's size and first 50 ids) and
 ``lottery.record_summary`` (the signed record's hash, k, winners, the ranking's length and its
 first 50 rows with their tickets), so that the draw page no longer parses the whole record
-(5 MB with 50,000 sign-ups) on every view.  The app writes them whenever it writes the pool or
+(5 MB with 50,000 sign-ups) on every view; on SQLite the table is rebuilt with ``pool`` and
+``record`` as its last columns (see upgrade).  An index on ``signup (lottery_id, at, id)`` for
+the draw page's first 50 sign-ups.  The app writes them whenever it writes the pool or
 the record; this migration fills them for the lotteries already there, one at a time, from a
-table snapshot.  Downgrade drops the two columns.
+table snapshot.  Downgrade drops the index and the two columns.
 
 Revision ID: 0023
 Revises: 0018
@@ -55,10 +57,23 @@ def _record_hash(record):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
+ORDER = ('id', 'lottery_id', 'request_id', 'replaces', 'announcement', 'secret_sealed', 'state',
+         'external_at', 'signature', 'drawn_at', 'void_reason', 'created_at', 'pool_summary',
+         'record_summary', 'pool', 'record')
+
+
 def upgrade():
-    with op.batch_alter_table('lottery', schema=None) as batch_op:
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    # SQLite stores a row's columns in table order and reads any column after a 5 MB record by
+    # walking its overflow pages: the table is rebuilt with pool and record last.  PostgreSQL
+    # keeps large values out of line (TOAST) and only gains the two columns.
+    with op.batch_alter_table('lottery', schema=None,
+                              recreate='always' if sqlite else 'auto',
+                              partial_reordering=[ORDER] if sqlite else None) as batch_op:
         batch_op.add_column(sa.Column('pool_summary', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('record_summary', sa.JSON(), nullable=True))
+    with op.batch_alter_table('signup', schema=None) as batch_op:
+        batch_op.create_index('ix_signup_lottery_id_at', ['lottery_id', 'at', 'id'], unique=False)
 
     conn = op.get_bind()
     ids = conn.execute(sa.select(lottery.c.id).where(
@@ -81,6 +96,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('signup', schema=None) as batch_op:
+        batch_op.drop_index('ix_signup_lottery_id_at')
     with op.batch_alter_table('lottery', schema=None) as batch_op:
         batch_op.drop_column('record_summary')
         batch_op.drop_column('pool_summary')
