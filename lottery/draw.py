@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from lottery.encoding import JSON, V, cjson, enc, u32, utf8
 from lottery.errors import Invalid
-from lottery.merkle import leaf_hash, root_from_leaf_hashes
+from lottery.merkle import root_from_leaf_hashes
 
 _COMMIT_TAG = enc(utf8(V + "/commit"))
 _IKM_TAG = enc(utf8(V + "/ikm"))
@@ -28,7 +30,15 @@ def commitment(lottery_id: str, secret: bytes) -> bytes:
 
 def canonical_pool(ids: Iterable[str]) -> list[str]:
     """NFC ids sorted by their UTF-8 bytes; NFC-equal ids are one id, so a duplicate."""
-    normalized = [utf8(i) for i in ids]
+    given = list(ids)
+    if all(map(str.isascii, given)):  # the usual case: code point order is byte order
+        ordered = sorted(given)
+        if not all(map(operator.lt, ordered, islice(ordered, 1, None))):
+            for x, y in zip(ordered, ordered[1:], strict=False):
+                if x == y:
+                    raise Invalid(f"duplicate agency id {x!r}")
+        return ordered
+    normalized = [utf8(i) for i in given]
     normalized.sort()
     for a, b in zip(normalized, normalized[1:], strict=False):
         if a == b:
@@ -38,14 +48,15 @@ def canonical_pool(ids: Iterable[str]) -> list[str]:
 
 def is_canonical_pool(pool: Sequence[str]) -> bool:
     """Strictly increasing by bytes (ids are ASCII, so by code points too)."""
-    return all(a < b for a, b in zip(pool, pool[1:], strict=False)) and all(
-        p.isascii() for p in pool
-    )
+    return all(map(operator.lt, pool, islice(pool, 1, None))) and all(map(str.isascii, pool))
 
 
 def pool_root(canonical: Sequence[str]) -> bytes:
     """RFC 6962 tree hash over the leaves utf8(id), in canonical order."""
-    return root_from_leaf_hashes([leaf_hash(utf8(i)) for i in canonical])
+    sha256 = hashlib.sha256  # leaf_hash(utf8(i)) written out: pools have 10^4-10^5 ids
+    return root_from_leaf_hashes(
+        [sha256(b"\x00" + (i.encode() if i.isascii() else utf8(i))).digest() for i in canonical]
+    )
 
 
 def _hkdf_sha256(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
@@ -74,8 +85,31 @@ def ticket(key: bytes, agency_id: str) -> bytes:
     return hmac.digest(key, _TICKET_TAG + enc(utf8(agency_id)), "sha256")
 
 
+_IPAD = bytes(0x36 for _ in range(64))
+_OPAD = bytes(0x5C for _ in range(64))
+
+
 def tickets(key: bytes, pool: Iterable[str]) -> dict[str, bytes]:
-    return {i: hmac.digest(key, _TICKET_TAG + enc(utf8(i)), "sha256") for i in pool}
+    """``ticket(key, i)`` for every id.
+
+    HMAC-SHA256 (RFC 2104) written out over hashlib so that the key's inner and outer blocks
+    and the tag are hashed once, not once per id: half the time of ``hmac.digest`` per ticket
+    for a 10^4-id pool.  Tests compare it with ``hmac`` for keys and ids of every kind.
+    """
+    if len(key) > 64:  # RFC 2104: a key longer than the block is hashed first
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(k ^ p for k, p in zip(block, _IPAD, strict=True)))
+    inner.update(_TICKET_TAG)
+    outer = hashlib.sha256(bytes(k ^ p for k, p in zip(block, _OPAD, strict=True)))
+    out = {}
+    for i in pool:
+        h = inner.copy()
+        h.update(enc(i.encode() if i.isascii() else utf8(i)))
+        o = outer.copy()
+        o.update(h.digest())
+        out[i] = o.digest()
+    return out
 
 
 def ranking_from_tickets(ticket_map: dict[str, bytes]) -> list[str]:

@@ -8,9 +8,11 @@ raise :class:`~lottery.errors.Invalid`; callers report them as the ``sequence`` 
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from lottery.draw import canonical_pool, pool_root
@@ -28,6 +30,7 @@ from lottery.encoding import (
     check_text,
     check_time,
     cjson,
+    cjson_trusted,
     is_identifier,
 )
 from lottery.errors import Invalid
@@ -85,7 +88,9 @@ DATA_SCHEMA: dict[str, dict[str, Callable[[object], None]]] = {
 DATA_KEYS = {t: frozenset(s) for t, s in DATA_SCHEMA.items()}
 
 
-def make_event(seq: int, type_: str, lottery_id: str, at: str, data: dict[str, JSON]) -> dict[str, JSON]:  # noqa: E501
+def make_event(
+    seq: int, type_: str, lottery_id: str, at: str, data: dict[str, JSON]
+) -> dict[str, JSON]:  # noqa: E501
     """The app-facing event dict; its leaf is ``cjson(event)``.  Checked before it is logged."""
     event: dict[str, JSON] = {
         "seq": seq, "type": type_, "lottery_id": lottery_id, "at": at, "data": data,
@@ -122,7 +127,40 @@ def check_event(event: object) -> dict[str, JSON]:
     return ev
 
 
-def append_events(log: MerkleLog, events: Iterable[tuple[str, str, str, dict[str, JSON]]]) -> list[dict[str, JSON]]:  # noqa: E501
+# cjson of a register event spelled out.  After ``check_event`` its strings are identifiers and a
+# time (no character that JSON escapes) and ``seq`` an int, so this gives the same bytes as
+# ``cjson`` at a fraction of the cost; a bundle holds one register event per sign-up.
+_REGISTER_CJSON = (
+    '{"at":"%s","data":{"agency_id":"%s","by":"%s"},"lottery_id":"%s","seq":%d,"type":"register"}'
+)
+
+
+def cjson_checked_event(ev: dict[str, Any]) -> bytes:
+    """``cjson(ev)`` for an event that passed ``check_event`` (its log leaf data)."""
+    if ev["type"] == "register":
+        data = ev["data"]
+        return (_REGISTER_CJSON % (ev["at"], data["agency_id"], data["by"], ev["lottery_id"],
+                                   ev["seq"])).encode("ascii")  # fmt: skip
+    return cjson_trusted(ev)
+
+
+def leaf_hashes_of_checked(events: list[dict[str, Any]]) -> list[bytes]:
+    """``leaf_hash(cjson_checked_event(ev))`` of each event, in one pass."""
+    sha256 = hashlib.sha256
+    template = _REGISTER_CJSON
+    return [
+        sha256(
+            b"\x00" + (template % (ev["at"], ev["data"]["agency_id"], ev["data"]["by"],
+                                   ev["lottery_id"], ev["seq"])).encode("ascii")
+            if ev["type"] == "register" else b"\x00" + cjson_trusted(ev)
+        ).digest()
+        for ev in events
+    ]  # fmt: skip
+
+
+def append_events(
+    log: MerkleLog, events: Iterable[tuple[str, str, str, dict[str, JSON]]]
+) -> list[dict[str, JSON]]:  # noqa: E501
     """Append ``(type, lottery_id, at, data)`` items as one batch; returns the logged events.
 
     ``seq`` is assigned from the log size; the caller holds the append lock and passes times
@@ -180,6 +218,9 @@ def parse_announcement(ann: object) -> Announcement:
         obj["lottery_id"], obj["request_id"], obj["replaces"], obj["k"],
         obj["signup_closes_at"], obj["entropy_plan"], t,
     )  # fmt: skip
+
+
+_AT, _DATA, _AGENCY = (operator.itemgetter(k) for k in ("at", "data", "agency_id"))
 
 
 def _time(s: str) -> datetime:
@@ -242,11 +283,38 @@ class LotteryState:
         self.last_at = at
         if self.voided:
             raise Invalid(f"{type_} after the lottery was voided")
-        handler = getattr(self, f"_on_{type_}")
+        handler = _HANDLERS.get(type_)
         try:
-            handler(at, data)
+            if handler is not None:
+                handler(self, at, data)
+            else:  # not an event type: the same AttributeError as ever
+                getattr(self, f"_on_{type_}")(at, data)
         except Invalid as exc:
             raise Invalid(f"{type_}: {exc}") from exc
+
+    def apply_registers(self, events: list[dict[str, Any]]) -> bool:
+        """Apply consecutive register events at once if none breaks a rule; else change nothing
+        and return False (``apply`` them one by one to learn which and why).
+
+        The same checks as ``apply`` + ``_on_register``, over the whole run: a bundle of a
+        large draw holds one register event per sign-up."""
+        if not events or self.voided or self.phase != "signup":
+            return False
+        ats = list(map(_AT, events))
+        agencies = list(map(_AGENCY, map(_DATA, events)))
+        if not (
+            self.last_at <= ats[0]
+            and all(map(operator.le, ats, islice(ats, 1, None)))
+            and self.announce_at <= ats[0]
+            and ats[-1] <= self.ann.signup_closes_at
+        ):
+            return False
+        added = set(agencies)
+        if len(added) != len(agencies) or not self.registered.isdisjoint(added):
+            return False
+        self.registered |= added
+        self.last_at = ats[-1]
+        return True
 
     def _need(self, phase: str) -> None:
         if self.phase != phase:
@@ -256,7 +324,8 @@ class LotteryState:
         raise Invalid("a lottery is announced once")
 
     def _on_register(self, at: str, data: dict[str, Any]) -> None:
-        self._need("signup")
+        if self.phase != "signup":  # _need, tested inline: one register per sign-up
+            self._need("signup")
         if not self.announce_at <= at <= self.ann.signup_closes_at:
             raise Invalid("registration outside the sign-up period")
         if data["agency_id"] in self.registered:
@@ -313,9 +382,7 @@ class LotteryState:
         check_source(source)
         if cjson(plan_entry_of(source)) != cjson(self.ann.plan[i]):
             raise Invalid(f"source {i} differs from plan entry {i}")
-        if self.expected is not None and cjson(source) != cjson(
-            self.expected.record["sources"][i]
-        ):
+        if self.expected is not None and cjson(source) != cjson(self.expected.record["sources"][i]):
             raise Invalid(f"source {i} differs from the record's")
         if source["kind"] == "witness":
             if account == SYSTEM or account in self.witness_accounts:
@@ -386,6 +453,11 @@ class LotteryState:
             return _time(last_log_at) >= _time(self.ann.T) + ABANDON_AFTER
         except OverflowError:  # T within 7 days of year 9999's end: cannot be abandoned yet
             return False
+
+
+_HANDLERS: dict[str, Callable[[LotteryState, str, dict[str, Any]], None]] = {
+    t: getattr(LotteryState, f"_on_{t}") for t in DATA_SCHEMA
+}
 
 
 def record_hash(record: dict[str, JSON]) -> bytes:

@@ -47,8 +47,10 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     if not hashes:
         return EMPTY_ROOT
     level = list(hashes)
+    sha256 = hashlib.sha256  # node_hash written out: pools have 10^4-10^5 leaves
     while len(level) > 1:
-        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        nxt = [sha256(b"\x01" + level[i] + level[i + 1]).digest()
+               for i in range(0, len(level) - 1, 2)]  # fmt: skip
         if len(level) % 2:
             # An odd node is promoted unchanged: same as RFC 6962's split at the power of two.
             nxt.append(level[-1])
@@ -196,32 +198,36 @@ def verify_inclusions(
     Proof elements may be kept encoded (``decode`` turns one into a hash; it must be a
     bijection, as canonical base64 is): only the elements actually hashed are decoded.
     """
-    known: dict[tuple[int, int], tuple[bytes, Sequence[T], int]] = {}
+    # A node position (fn, sn) as one int: fn <= sn < size, so fn fits below the shift.
+    shift = max(size.bit_length(), 1)
+    known: dict[int, tuple[bytes, Sequence[T], int]] = {}
+    setdefault = known.setdefault
+    sha256 = hashlib.sha256
+    last = size - 1
     for n, (index, leaf, proof) in enumerate(items):
         if not 0 <= index < size:
             return n
-        fn, sn, r = index, size - 1, leaf
-        done = False
+        fn, sn, r = index, last, leaf
         for j, e in enumerate(proof):
-            seen = known.get((fn, sn))
-            if seen is not None:
+            here = (r, proof, j)
+            seen = setdefault(sn << shift | fn, here)
+            if seen is not here:
                 if seen[0] != r or seen[1][seen[2] :] != proof[j:]:
                     return n
-                done = True
                 break
-            known[(fn, sn)] = (r, proof, j)
             if sn == 0:
                 return n
             p = decode(e)
             if fn & 1 or fn == sn:
-                r = hashlib.sha256(b"\x01" + p + r).digest()
+                r = sha256(b"\x01" + p + r).digest()
                 while fn and not fn & 1:
                     fn >>= 1
                     sn >>= 1
             else:
-                r = hashlib.sha256(b"\x01" + r + p).digest()
+                r = sha256(b"\x01" + r + p).digest()
             fn >>= 1
             sn >>= 1
-        if not done and (sn != 0 or r != root):
-            return n
+        else:
+            if sn != 0 or r != root:
+                return n
     return None

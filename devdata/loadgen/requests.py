@@ -15,6 +15,7 @@ from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Ti
 from devdata.loadgen.people import Owner
 from market.db import db
 from market.selection.draw import failed_reason
+from market.selection.models import summarise_pool, summarise_record
 
 PROJECT_KINDS = ("第{n}中学改扩建工程", "{n}号路提升改造工程", "第{n}污水处理厂扩建工程",
                  "{n}号社区综合服务中心新建工程", "{n}号河道综合治理工程", "第{n}批安置房建设项目")
@@ -101,7 +102,9 @@ class RequestRows:
             "id": plan.pk, "lottery_id": plan.lottery_id, "request_id": plan.request_pk,
             "announcement": plan.announcement, "secret_sealed": sealed, "state": lottery_state,
             "pool": pool if lottery_state in ("frozen", "drawn") else None,
+            "pool_summary": summarise_pool(pool) if lottery_state in ("frozen", "drawn") else None,
             "external_at": dt(plan.external_at), "record": record, "signature": signature,
+            "record_summary": summarise_record(record),
             "drawn_at": dt(drawn_at) if drawn_at else None, "void_reason": failed,
             "created_at": dt(plan.published)})
         for pos, (at, source, person) in enumerate(plan.sources):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
+from market import pagecache
 from market.accounts.auth import ANYONE, access
 from market.accounts.models import Organisation, OrgKind, OrgStatus
 from market.catalogue.models import ServiceType
@@ -26,6 +27,7 @@ def _back() -> str:
 
 @bp.route("/")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY)  # its counts and service types are directory data
 def home() -> str:
     stats = {
         "agencies": db.session.scalar(

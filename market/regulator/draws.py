@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer
 
 from lottery.encoding import b64encode
 from lottery.errors import CheckFailed
@@ -46,7 +47,8 @@ def statuses(limit: int = 500) -> list[LotteryStatus]:
     """The newest ``limit`` lotteries, each drawn one verified from its public bundle."""
     out = []
     for lottery in db.session.scalars(
-            sa.select(Lottery).order_by(Lottery.id.desc()).limit(limit)):
+            sa.select(Lottery).options(undefer(Lottery.record), undefer(Lottery.pool))
+            .order_by(Lottery.id.desc()).limit(limit)):
         ok: bool | None = None
         check = reason = ""
         if lottery.record is not None and lottery.signature is not None:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lottery.events import record_hash
 from market.db import UTCDateTime, db
 from market.transparency.models import CheckpointColumns, HeadColumns, NodeColumns
 
@@ -213,7 +214,11 @@ class SignUp(db.Model):  # type: ignore[name-defined,misc]
     request: Mapped[SelectionRequest] = relationship(back_populates="signups")
     agency = relationship("Organisation")
 
-    __table_args__ = (sa.UniqueConstraint("request_id", "agency_org_id", "lottery_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "agency_org_id", "lottery_id"),
+        # The draw page lists a lottery's first sign-ups in this order.
+        sa.Index("ix_signup_lottery_id_at", "lottery_id", "at", "id"),
+    )
 
     @property
     def active(self) -> bool:
@@ -239,13 +244,20 @@ class Lottery(db.Model):  # type: ignore[name-defined,misc]
     announcement: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     secret_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
     state: Mapped[str] = mapped_column(sa.String(8), default=LotteryState.OPEN, index=True)
-    pool: Mapped[list[str] | None] = mapped_column(sa.JSON)
     external_at: Mapped[datetime] = mapped_column(UTCDateTime())  # T of lottery-v1 §5
-    record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     signature: Mapped[str | None] = mapped_column(sa.String(100))
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pool_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    record_summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The frozen pool and the signed draw record grow with the sign-ups (5 MB at 50,000): they
+    # are read only when used (a bundle, a decline, "show all"), and what the draw page shows
+    # of them is kept in pool_summary / record_summary (see summarise_*).  They are the last
+    # columns: SQLite stores a row's columns in order, and any column after a 5 MB value is
+    # read by walking its overflow pages.
+    pool: Mapped[list[str] | None] = mapped_column(sa.JSON, deferred=True)
+    record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
 
     request: Mapped[SelectionRequest] = relationship()
     entries: Mapped[list[EntropyEntry]] = relationship(back_populates="lottery",
@@ -254,6 +266,42 @@ class Lottery(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.CheckConstraint("state in ('open','frozen','drawn','void')", name="state"),
     )
+
+
+SUMMARY_ROWS = 50  # rows of the ranking and the pool that the draw page shows by default
+
+
+def summarise_pool(pool: list[str] | None, rows: int | None = SUMMARY_ROWS
+                   ) -> dict[str, Any] | None:
+    """The frozen pool's size and first ``rows`` ids (冻结名单摘要; None: all)."""
+    if pool is None:
+        return None
+    return {"count": len(pool), "head": list(pool[:rows])}
+
+
+def summarise_record(record: dict[str, Any] | None, rows: int | None = SUMMARY_ROWS
+                     ) -> dict[str, Any] | None:
+    """What the draw page shows of a signed record (抽取结果摘要): its hash, k, the winners, the
+    ranking's length and its first ``rows`` rows (None: all) with their tickets."""
+    if record is None:
+        return None
+    # A signed record has every key; .get keeps partial test and fixture records showable.
+    ranking, tickets = record.get("ranking", []), record.get("tickets", {})
+    return {"hash": record_hash(record).hex(), "k": record.get("k", 0),
+            "winners": list(record.get("winners", [])), "count": len(ranking),
+            "ranking": [[a, tickets.get(a, "")] for a in ranking[:rows]]}
+
+
+# Every write of the pool or the record through the ORM writes its summary in the same flush,
+# so the page reads exactly what the row holds.  (Core inserts compute them: devdata.loadgen.)
+@sa.event.listens_for(Lottery.pool, "set")
+def _pool_set(target: Lottery, value: list[str] | None, _old: object, _by: object) -> None:
+    target.pool_summary = summarise_pool(value)
+
+
+@sa.event.listens_for(Lottery.record, "set")
+def _record_set(target: Lottery, value: dict[str, Any] | None, _old: object, _by: object) -> None:
+    target.record_summary = summarise_record(value)
 
 
 class EntropyEntry(db.Model):  # type: ignore[name-defined,misc]

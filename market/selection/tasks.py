@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
@@ -147,10 +148,14 @@ def my_tasks(user: User) -> list[Task]:
     mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
     requests = {w.request_id for w in mine}
     now = timeutil.now()
-    for lottery in _open_lotteries(requests):  # closes due now happen here, as on other pages
-        if lottery.state == LotteryState.OPEN and lottery.request.signup_closes_at <= now:
-            advance(lottery.request)
-    for lottery in _open_lotteries(requests):
+    lotteries = _open_lotteries(requests)
+    closing = [lot for lot in lotteries
+               if lot.state == LotteryState.OPEN and lot.request.signup_closes_at <= now]
+    for lottery in closing:  # closes due now happen here, as on other pages
+        advance(lottery.request)
+    if closing:  # read again: a close freezes, fails or re-announces
+        lotteries = _open_lotteries(requests)
+    for lottery in lotteries:
         status = witness_status(lottery, user)
         if status and status["state"] in ("not_open", "waiting", "due"):
             at = status["deadline"] if status["state"] != "not_open" else status["opens"]
@@ -174,9 +179,14 @@ def my_tasks(user: User) -> list[Task]:
 def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
     if not request_ids:
         return []
+    # What witness_status reads of each, loaded for all at once (a witness of a hundred open
+    # lotteries would otherwise cost four queries per lottery on every dashboard view).
     return list(db.session.scalars(sa.select(Lottery).where(
         Lottery.request_id.in_(request_ids),
         Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]))
+        .options(selectinload(Lottery.entries),
+                 selectinload(Lottery.request).selectinload(SelectionRequest.witnesses)
+                 .selectinload(Witness.user))
         .order_by(Lottery.id)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -14,7 +15,6 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from lottery.errors import CheckFailed
-from lottery.events import record_hash
 from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import timeutil
@@ -30,12 +30,15 @@ from market.selection.award import LIVE
 from market.selection.errors import SelectionError
 from market.selection.forms import ExternalForm, WitnessForm
 from market.selection.models import (
+    SUMMARY_ROWS,
     Award,
     Lottery,
     Objection,
     RequestState,
     SelectionRequest,
     SignUp,
+    summarise_pool,
+    summarise_record,
 )
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
@@ -45,7 +48,8 @@ from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, e
 bp = Blueprint("lotteries", __name__)
 
 PER_PAGE = 20
-PAGE_ROWS = 50  # rows of rankings and sign-ups shown before "show all" (the bundle has all)
+PAGE_ROWS = SUMMARY_ROWS  # rows of rankings and sign-ups shown before "show all" (the bundle
+# has all)
 
 
 @bp.app_context_processor
@@ -107,10 +111,10 @@ def notice(public_id: str) -> str:
             Objection.request_id == req.id).order_by(Objection.id)).all())
 
 
-def _names(lottery: Lottery, show_all: bool) -> dict[str, str]:
+def _names(result: dict[str, Any] | None, frozen: dict[str, Any] | None) -> dict[str, str]:
     """Agency id → name for the agencies shown (ids are always shown with their names)."""
-    ranking = (lottery.record or {}).get("ranking") or lottery.pool or []
-    wanted = ranking if show_all else ranking[:PAGE_ROWS]
+    wanted = sorted({*(a for a, _ticket in (result or {}).get("ranking", [])),
+                     *(frozen or {}).get("head", [])})
     names: dict[str, str] = {}
     for chunk in (wanted[i:i + 900] for i in range(0, len(wanted), 900)):
         names.update(db.session.execute(sa.select(Organisation.public_id, Organisation.name)
@@ -118,7 +122,10 @@ def _names(lottery: Lottery, show_all: bool) -> dict[str, str]:
     return names
 
 
+@functools.lru_cache(maxsize=2048)
 def _qr_svg(url: str) -> str:
+    # A pure function of the page's address, and a quarter of the draw page's time to encode
+    # (mask selection): kept per process.
     return segno.make(url, error="m").svg_inline(scale=3, dark="#1f2328", light="#ffffff")
 
 
@@ -140,6 +147,12 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
     me = current_user if current_user.is_authenticated else None
     external = plan[-1] if plan else None
     page_url = url_for("lotteries.lottery_page", lottery_id=lottery_id, _external=True)
+    # The stored summaries hold the first PAGE_ROWS rows; only "show all" reads the whole
+    # record and pool (several MB with 10^4 sign-ups).
+    if show_all:
+        result, frozen = summarise_record(lottery.record, None), summarise_pool(lottery.pool, None)
+    else:
+        result, frozen = lottery.record_summary, lottery.pool_summary
 
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
@@ -151,9 +164,8 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
         external_public_at=public_time(external) if external else None,
         witness_form=witness_form or WitnessForm(),
         external_form=external_form or ExternalForm(), qr=_qr_svg(page_url),
-        now=timeutil.now(), page_url=page_url, names=_names(lottery, show_all),
-        public_key=platform_key().public_b64,
-        record_hash=record_hash(lottery.record).hex() if lottery.record else None,
+        now=timeutil.now(), page_url=page_url, names=_names(result, frozen),
+        public_key=platform_key().public_b64, result=result, frozen=frozen,
         show_all=show_all, limit=None if show_all else PAGE_ROWS,
         signup_count=db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
             SignUp.lottery_id == lottery_id)),
@@ -258,9 +270,9 @@ def api_lotteries(query: PageQuery) -> Page[LotteryOut]:
         live.setdefault(str(lottery_id), []).append(agency_id)
     items = [LotteryOut(
         id=lot.lottery_id, request_id=rid, state=lot.state,
-        winners=list((lot.record or {}).get("winners", [])),
+        winners=list((lot.record_summary or {}).get("winners", [])),
         awarded=live.get(lot.lottery_id, []) if lot.state == "drawn" else [],
         bundle_url=url_for("lotteries.bundle", lottery_id=lot.lottery_id, _external=True)
-        if lot.record is not None else None,
+        if lot.record_summary is not None else None,
     ) for lot, rid in rows]
     return Page(items=items, total=total, query=query)

@@ -155,3 +155,30 @@ def test_the_date_is_part_of_the_key(market: Flask) -> None:
         assert market.test_client().get(query).get_json()["total"] == 1
     with timeutil.frozen(datetime(2026, 12, 2, 8, tzinfo=UTC)):
         assert market.test_client().get(query).get_json()["total"] == 0
+
+
+def _home_counts(app: Flask) -> list[str]:
+    page = app.test_client().get("/").get_data(as_text=True)
+    return re.findall(r'<span class="num">([0-9,]+)</span>', page)
+
+
+def test_the_home_page_counts_follow_every_change(market: Flask, tmp_path: object) -> None:
+    """The home page is cached with the directory: a new agency, an agency leaving the
+    directory and a new service type show on the next request, in every process."""
+    other = make_app(tmp_path, market.config["SQLALCHEMY_DATABASE_URI"])  # type: ignore[arg-type]
+    first = _home_counts(market)
+    assert first and _home_counts(market) == first == _home_counts(other)  # caches warm
+    public_id = agency(other, "云川远山环境科技有限公司", listings={"EIA": fixed(60_000, 45)})
+    second = _home_counts(market)
+    assert int(second[0]) == int(first[0]) + 1
+    with other.app_context():
+        org_by_public_id(public_id).status = OrgStatus.PENDING.value
+        db.session.commit()
+    assert _home_counts(market) == first
+    with other.app_context():
+        db.session.add(ServiceType(code="ZZ", name="新服务事项"))
+        db.session.commit()
+    page = market.test_client().get("/").get_data(as_text=True)
+    assert "新服务事项" in page and int(_home_counts(market)[1]) == int(first[1]) + 1
+    with other.app_context():
+        db.engine.dispose()

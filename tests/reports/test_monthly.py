@@ -15,8 +15,8 @@ from flask import Flask
 from market import timeutil
 from market.accounts.models import Organisation, User
 from market.approvals.models import ApprovalCase
-from market.catalogue.models import ApprovalMatter, Department
 from market.approvals.timeline import project_split
+from market.catalogue.models import ApprovalMatter, Department
 from market.db import db
 from market.domain.reports import Month
 from market.engagements.models import Engagement
