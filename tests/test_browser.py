@@ -10,8 +10,7 @@ import pytest
 from flask import Flask
 
 from devdata import demo
-from market.db import db
-from tests.conftest import make_app
+from tests.support import demo_data
 from tests.support.live import serve
 
 pytestmark = pytest.mark.browser
@@ -19,10 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_site(tmp_path: Path) -> Iterator[str]:
-    app: Flask = make_app(tmp_path)
-    with app.app_context():
-        demo.load()
-        db.session.commit()
+    app: Flask = demo_data.demo_app(tmp_path)
     with serve(app) as url:
         yield url
 
