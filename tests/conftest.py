@@ -268,6 +268,28 @@ def browser(chromium: Any, axe: Axe) -> Iterator[Any]:
     checked.finish()
 
 
+@pytest.fixture
+def demo_city_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a copy of the demo city, loaded once per session (tests/support/demo_data.py)
+    instead of by ``demo.load()`` in each test."""
+    from tests.support import demo_data
+
+    application = demo_data.demo_app(tmp_path)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path) -> Iterator[str]:
+    """A copy of the demo city (tests/support/demo_data.py) served on loopback; its URL."""
+    from tests.support import demo_data
+    from tests.support.live import serve
+
+    with serve(demo_data.demo_app(tmp_path)) as url:
+        yield url
+
+
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
