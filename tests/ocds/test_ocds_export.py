@@ -14,8 +14,9 @@ from referencing.jsonschema import DRAFT4
 
 from market import timeutil
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
 from tests.support import demo_data
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
 

@@ -34,6 +34,7 @@ from tests.proof.fuzz_support import (
     table_fingerprint,
 )
 from tests.proof.report import record
+from tests.support import form_recipes
 
 OWNER2 = "owner2@yunchuan.demo"
 AGENCY2 = "agency2@yunchuan.demo"
@@ -122,7 +123,7 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
 }
 
-# The demo city has none of these objects: a recipe of tests/proof/test_every_form.py makes
+# The demo city has none of these objects: a recipe of tests/support/form_recipes.py makes
 # one through the forms first (a draft of owner1's; owner1's draft published; a payment with
 # its receipt; an objection with an attachment).
 SETUP: dict[tuple[str, str], str] = {
@@ -172,10 +173,8 @@ def test_another_organisations_object_is_not_found(
 ) -> None:
     city.reset()
     if (side, endpoint) in SETUP:
-        from tests.proof import test_every_form as every_form
-
         made = SETUP[side, endpoint]
-        every_form.RECIPES[made](every_form.Ctx(city, made))
+        form_recipes.RECIPES[made](form_recipes.Ctx(city, made))
     with city.app.app_context():
         found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
         row = None if found is None else {k: v for k, v in found.items() if k != "org"}

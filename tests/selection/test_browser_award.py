@@ -14,11 +14,13 @@ from market import timeutil
 from market.db import db
 from market.selection.models import Award, Lottery
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import SEALED, _lottery_to_draw, _person
-from tests.selection.test_browser_lottery import _page
-from tests.selection.test_lottery_flow import _publish
 from tests.support import opening as opening_keys
+from tests.support.live import open_page as _page
 from tests.support.live import serve
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+from tests.support.selection_flow import person as _person
+from tests.support.selection_flow import publish as _publish
 
 pytestmark = pytest.mark.browser
 
