@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -137,11 +138,15 @@ def city_in(app: Flask) -> City:
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         from tests.conftest import make_app
 
+        # make_app points MARKET_INSTANCE_PATH at its folder: give the test its own back
+        instance = os.environ.get("MARKET_INSTANCE_PATH")
         builder = make_app(folder)
         built = build_city(builder)
         with builder.app_context():
             db.session.remove()
             db.engine.dispose()
+        if instance is not None:
+            os.environ["MARKET_INSTANCE_PATH"] = instance
         _CITY_SNAPSHOT = (folder / "test.db", built)
     snapshot, built = _CITY_SNAPSHOT
     with app.app_context():
