@@ -20,6 +20,7 @@ from market.accounts import operations as ops
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
+from tests.support import schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
@@ -43,11 +44,33 @@ def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> F
     }
     import os
 
+    # A new database gets the session's empty schema copied in (tests/support/schema.py);
+    # one that already holds something gets create_all, as it always did.
+    copied = schema.prepare(config["SQLALCHEMY_DATABASE_URI"], _create_schema)
     os.environ["MARKET_INSTANCE_PATH"] = str(tmp_path / "instance")
     app = create_app(config)
-    with app.app_context():
-        db.create_all()
+    if not copied:
+        with app.app_context():
+            db.create_all()
     return app
+
+
+def _create_schema(url: str) -> None:
+    """``create_all`` into the empty database at ``url`` (the session's schema template)."""
+    import os
+
+    folder = Path(tempfile.mkdtemp(prefix="market-schema-app-"))
+    try:
+        os.environ["MARKET_INSTANCE_PATH"] = str(folder / "instance")
+        app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                          "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": str(folder / "uploads"),
+                          "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            db.create_all()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +221,11 @@ def person(app: Flask) -> Callable[..., Person]:
 @pytest.fixture
 def role_clients(app: Flask) -> dict[str, FlaskClient]:
     """One logged-in client per role, each with its own cookie jar, plus ``anonymous``."""
+    return logged_in_clients(app)
+
+
+def logged_in_clients(app: Flask) -> dict[str, FlaskClient]:
+    """A new person per role, each logged in through its own client, plus ``anonymous``."""
     clients: dict[str, FlaskClient] = {"anonymous": app.test_client()}
     for role in Role:
         p = create_person(app, role)
@@ -244,6 +272,28 @@ def browser(chromium: Any, axe: Axe) -> Iterator[Any]:
     checked = CheckedBrowser(chromium, axe)
     yield checked
     checked.finish()
+
+
+@pytest.fixture
+def demo_city_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a copy of the demo city, loaded once per session (tests/support/demo_data.py)
+    instead of by ``demo.load()`` in each test."""
+    from tests.support import demo_data
+
+    application = demo_data.demo_app(tmp_path)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path) -> Iterator[str]:
+    """A copy of the demo city (tests/support/demo_data.py) served on loopback; its URL."""
+    from tests.support import demo_data
+    from tests.support.live import serve
+
+    with serve(demo_data.demo_app(tmp_path)) as url:
+        yield url
 
 
 # --- what this machine lacks ----------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import stat
@@ -18,6 +17,7 @@ from market.accounts.auth import ANYONE, access
 from market.config import ConfigError
 from market.db import db
 from tests.conftest import make_app
+from tests.support.production import production as _production
 
 
 def test_production_without_secret_key_refuses_to_start(tmp_path: Path, monkeypatch) -> None:
@@ -125,32 +125,6 @@ def test_naive_datetimes_are_refused(app: Flask) -> None:
 
 
 # --- production start-up ---------------------------------------------------------------------
-
-PRODUCTION = {
-    "MARKET_ENV": "production",
-    "MARKET_SECRET_KEY": "a" * 64,
-    "MARKET_SIGNING_KEY": base64.b64encode(bytes(range(32))).decode(),
-    "MARKET_DATA_KEY": "11" * 32,
-    "MARKET_LOG_ORIGIN": "market.example.gov.cn/draws",
-    "MARKET_SITE_NAME": "某市中介服务超市",
-    "MARKET_SITE_URL": "https://market.example.gov.cn",
-    "MARKET_OCDS_OCID_PREFIX": "ocds-abc123",
-}
-
-
-def _production(tmp_path: Path, monkeypatch, **changes: str | None) -> Flask:
-    monkeypatch.setenv("MARKET_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
-    for name in [n for n in os.environ if n.startswith("MARKET_") and n not in (
-            "MARKET_INSTANCE_PATH", "MARKET_DATABASE_URL")]:
-        monkeypatch.delenv(name)
-    for name, value in {**PRODUCTION, **changes}.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
-    return create_app()
-
 
 def test_production_starts_with_every_required_setting_and_shows_no_demo_notice(
         tmp_path: Path, monkeypatch) -> None:

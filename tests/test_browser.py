@@ -3,28 +3,11 @@ install`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from flask import Flask
 
 from devdata import demo
-from market.db import db
-from tests.conftest import make_app
-from tests.support.live import serve
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_site(tmp_path: Path) -> Iterator[str]:
-    app: Flask = make_app(tmp_path)
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    with serve(app) as url:
-        yield url
 
 
 def test_owner_logs_in_switches_language_and_care_mode(browser, demo_site: str) -> None:

@@ -21,7 +21,8 @@ from market.accounts.models import Organisation
 from market.approvals.models import ApprovalCase
 from market.db import db
 from market.selection.models import Lottery, Project
-from tests.conftest import csrf_token, make_app
+from tests.conftest import csrf_token
+from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.live import serve
 
@@ -44,10 +45,7 @@ ROLES = {
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
-    app = make_app(tmp_path_factory.mktemp("layout"))
-    with app.app_context():
-        demo.load()
-        db.session.commit()
+    app = demo_data.demo_app(tmp_path_factory.mktemp("layout"))
     with serve(app) as url:
         yield app, url
     with app.app_context():

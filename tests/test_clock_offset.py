@@ -12,7 +12,7 @@ from market import config as config_module
 from market import timeutil
 from market.config import ConfigError
 from tests.conftest import make_app
-from tests.test_app import _production
+from tests.support.production import production as _production
 
 
 @pytest.fixture(autouse=True)

@@ -9,17 +9,15 @@ from collections import Counter
 import sqlalchemy as sa
 from flask import Flask
 
-from devdata import demo
 from market.accounts.models import Organisation, OrgKind
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.selection.models import Project
 
 
-def test_the_demo_city_agrees_with_itself(app: Flask) -> None:
+def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
+    app = demo_city_app
     with app.app_context():
-        demo.load()
-        db.session.commit()
         regulators = {o.id: o.name for o in db.session.scalars(
             sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value))}
         assert len(set(regulators.values())) == len(regulators)

@@ -17,7 +17,7 @@ from flask import Flask
 from market.accounts import operations as ops
 from market.accounts.models import Organisation, OrgKind
 from market.db import db
-from tests.test_app import PRODUCTION
+from tests.support.production import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("market", "billing", "lottery")

@@ -26,7 +26,8 @@ from market.engagements.models import Engagement
 from market.engagements.views import AUDIT_NAMES
 from market.regulator.models import Complaint
 from market.selection.models import Project, SelectionRequest
-from tests.conftest import csrf_token, make_app
+from tests.conftest import csrf_token
+from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.words import Vocabulary, problems, ui_patterns
 
@@ -47,9 +48,8 @@ ROLES = {
 
 @pytest.fixture(scope="module")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = make_app(tmp_path_factory.mktemp("words"))
+    app = demo_data.demo_app(tmp_path_factory.mktemp("words"))
     with app.app_context():
-        demo.load()
         agency = db.session.scalar(sa.select(Organisation).where(
             Organisation.name.like("云川青禾%")))
         assert agency is not None

@@ -6,11 +6,14 @@ without an access rule stops the app from starting (``market.accounts.auth``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
+from market.db import db
+from tests.conftest import csrf_token, logged_in_clients, make_app
 
 ROLES = ["anonymous", "owner_admin", "owner_delegate", "agency_admin", "agency_staff",
          "regulator", "operator", "department_staff"]
@@ -245,7 +248,42 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
 }
 
 
-def test_every_route_is_in_the_matrix(app: Flask) -> None:
+@pytest.fixture(scope="module")
+def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for the module: the matrix only reads (see ``role_clients``)."""
+    application = make_app(tmp_path_factory.mktemp("matrix"))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def matrix_clients(matrix_app: Flask) -> dict[str, FlaskClient]:
+    return logged_in_clients(matrix_app)
+
+
+def _may_change_state(endpoint: str) -> bool:
+    """A POST or DELETE some role may make (logout, language, care mode, switching the
+    organisation…) can change its client's session or the database."""
+    method, _path, allowed, ok_status = MATRIX[endpoint]
+    return method != "GET" and bool(allowed) and ok_status < 400
+
+
+@pytest.fixture
+def role_clients(request: pytest.FixtureRequest, matrix_app: Flask,
+                 matrix_clients: dict[str, FlaskClient]) -> dict[str, FlaskClient]:
+    """The module's logged-in clients, shared by the tests that only read and by the requests
+    refused before they change anything; a test whose request may change something gets new
+    people with new clients, so no later test sees what it did to its session."""
+    endpoint = getattr(request.node, "callspec", None) and request.node.callspec.params.get(
+        "endpoint")
+    if endpoint and _may_change_state(endpoint):
+        return logged_in_clients(matrix_app)
+    return matrix_clients
+
+
+def test_every_route_is_in_the_matrix(matrix_app: Flask) -> None:
+    app = matrix_app
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert endpoints - set(MATRIX) == set(), "add the new routes to MATRIX"
     assert set(MATRIX) - endpoints == set(), "MATRIX names routes that no longer exist"

@@ -13,8 +13,7 @@ import pytest
 from flask import Flask
 
 from devdata import demo
-from market.db import db
-from tests.conftest import make_app
+from tests.support import demo_data
 from tests.support.live import serve
 
 pytestmark = pytest.mark.browser
@@ -25,10 +24,7 @@ SHOTS = Path(tempfile.gettempdir()) / "market-accounts-screens"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app: Flask = make_app(tmp_path_factory.mktemp("accounts-browser"))
-    with app.app_context():
-        demo.load()
-        db.session.commit()
+    app: Flask = demo_data.demo_app(tmp_path_factory.mktemp("accounts-browser"))
     SHOTS.mkdir(exist_ok=True)
     with serve(app) as url:
         yield url

@@ -17,7 +17,7 @@ from market.accounts.audit import AuditEvent
 from market.accounts.models import Invitation, Membership, User
 from market.db import db
 from tests.conftest import PASSWORD, Person, create_person, csrf_token, login
-from tests.engagements.test_reminders import Inbox, smtp  # noqa: F401  # the fixture
+from tests.support.mail import Inbox, smtp  # noqa: F401  # the fixture
 
 
 def logged_in(app: Flask, who: Person) -> FlaskClient:

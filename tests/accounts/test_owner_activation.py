@@ -23,7 +23,8 @@ from market.notify.models import Notification
 from market.selection.models import SelectionRequest
 from tests.conftest import create_person, csrf_token, login
 from tests.selection.conftest import START, City, city  # noqa: F401  # the fixture
-from tests.selection.test_lottery_flow import _project, _request_form
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
 
 BUREAU = "云川市住房和城乡建设局"
 

@@ -7,7 +7,6 @@ import pytest
 
 from devdata import demo
 from tests.agencies.helpers import PDF, credit_code
-from tests.test_browser import demo_site  # noqa: F401  # fixture
 
 pytestmark = pytest.mark.browser
 

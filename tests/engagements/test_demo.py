@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from devdata import demo
 from market import timeutil
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
 from market.approvals.timeline import project_split
@@ -19,10 +18,9 @@ from market.selection.models import Project
 from tests.conftest import login
 
 
-def test_demo_shows_every_colour_and_intermediary_dominates(app: Flask) -> None:
+def test_demo_shows_every_colour_and_intermediary_dominates(demo_city_app: Flask) -> None:
+    app = demo_city_app
     with app.app_context():
-        demo.load()
-        db.session.commit()
         states = {r.view.state for r in open_clocks(None, None)}
         assert {"normal", "warning", "overdue", "paused"} <= states
         assert {"accepted", "in_service", "in_review", "signing"} <= set(

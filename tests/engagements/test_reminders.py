@@ -3,15 +3,10 @@ SMTP server on loopback, even when two ticks run at once."""
 
 from __future__ import annotations
 
-import socket
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from market import timeutil
 from market.db import db
@@ -19,32 +14,13 @@ from market.notify.models import Notification
 from market.notify.reminders import tick
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.selection.conftest import START, City
+from tests.support.mail import (
+    Inbox,
+    smtp,  # noqa: F401  # the fixture
+)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free loopback port
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def test_tick_reminds_once_by_app_and_mail(city: City, smtp: tuple[Inbox, int]) -> None:
+def test_tick_reminds_once_by_app_and_mail(city: City, smtp: tuple[Inbox, int]) -> None:  # noqa: F811
     inbox, port = smtp
     app = city.app
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))

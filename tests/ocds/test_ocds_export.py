@@ -14,7 +14,9 @@ from referencing.jsonschema import DRAFT4
 
 from market import timeutil
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support import demo_data
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
 
@@ -94,15 +96,11 @@ def test_failed_and_unknown_requests(city: City, validator: Draft4Validator) -> 
 def test_every_demo_request_exports_valid_ocds(tmp_path: Path, validator: Draft4Validator) -> None:
     import sqlalchemy as sa
 
-    from devdata import demo
     from market.db import db
     from market.selection.models import SelectionRequest
-    from tests.conftest import make_app
 
-    app = make_app(tmp_path)
+    app = demo_data.demo_app(tmp_path)
     with app.app_context():
-        demo.load()
-        db.session.commit()
         ids = list(db.session.scalars(sa.select(SelectionRequest.public_id).where(
             SelectionRequest.state != "draft")))
     client = app.test_client()

@@ -18,7 +18,8 @@ from flask.testing import FlaskClient
 from devdata import demo
 from market.accounts.models import Role
 from market.db import db
-from tests.conftest import create_person, csrf_token, make_app
+from tests.conftest import create_person, csrf_token
+from tests.support import demo_data
 from tests.test_route_matrix import MATRIX
 
 # The demo person used for each role (agency_staff is added to agency1's organisation).
@@ -54,10 +55,8 @@ class DemoCity:
 
 
 def demo_city(tmp: Path) -> DemoCity:
-    app = make_app(tmp)
+    app = demo_data.demo_app(tmp)
     with app.app_context():
-        demo.load()
-        db.session.commit()
         agency_org = db.session.execute(sa.text(
             "SELECT m.organisation_id FROM membership m JOIN user_account u ON u.id = m.user_id "
             "WHERE u.email = 'agency1@yunchuan.demo'")).scalar_one()

@@ -19,7 +19,9 @@ from market.db import db
 from market.selection.models import Lottery, SelectionRequest
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City, enter_external
-from tests.selection.test_lottery_flow import _project, _request_form, _sign_up
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 WITNESS_AFTER = timedelta(days=7, minutes=1)
 EXTERNAL_VALUE = "3 7 12 19 25 31 + 9"

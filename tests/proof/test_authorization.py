@@ -34,6 +34,7 @@ from tests.proof.fuzz_support import (
     table_fingerprint,
 )
 from tests.proof.report import record
+from tests.support import form_recipes
 
 OWNER2 = "owner2@yunchuan.demo"
 AGENCY2 = "agency2@yunchuan.demo"
@@ -139,7 +140,7 @@ for _kind in ("return", "resubmit", "accept", "special", "resume", "extend", "de
     DEPARTMENT_OBJECTS[f"approvals.record_event:{_kind}"] = (
         "POST", "/approvals/{public_id}/events/" + _kind, _BJ_DEPT)
 
-# The demo city has none of these objects: a recipe of tests/proof/test_every_form.py makes
+# The demo city has none of these objects: a recipe of tests/support/form_recipes.py makes
 # one through the forms first (a draft of owner1's; owner1's draft published; a payment with
 # its receipt; an objection with an attachment).
 SETUP: dict[tuple[str, str], str] = {
@@ -194,10 +195,8 @@ def test_another_organisations_object_is_not_found(
 ) -> None:
     city.reset()
     if (side, endpoint) in SETUP:
-        from tests.proof import test_every_form as every_form
-
         made = SETUP[side, endpoint]
-        every_form.RECIPES[made](every_form.Ctx(city, made))
+        form_recipes.RECIPES[made](form_recipes.Ctx(city, made))
     endpoint = endpoint.split(":")[0]
     with city.app.app_context():
         found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()

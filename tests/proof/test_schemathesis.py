@@ -32,10 +32,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from devdata import demo
 from market.db import db
-from tests.conftest import make_app
 from tests.proof.report import record
+from tests.support import demo_data
 
 MAX_EXAMPLES = 25
 CROSS_CHECKED = ("service:", "region:", "fee_max_fen:", "days:", "to:", "from:", "start:",
@@ -44,10 +43,7 @@ CROSS_CHECKED = ("service:", "region:", "fee_max_fen:", "days:", "to:", "from:",
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = make_app(Path(tmp_path_factory.mktemp("schemathesis")))
-    with app.app_context():
-        demo.load()
-        db.session.commit()
+    app = demo_data.demo_app(Path(tmp_path_factory.mktemp("schemathesis")))
     yield app
     with app.app_context():
         db.engine.dispose()

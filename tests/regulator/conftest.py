@@ -13,7 +13,8 @@ from market.selection.models import Award, Lottery, SelectionRequest
 from tests.conftest import csrf_token
 from tests.selection import conftest as _selection
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 city = _selection.city  # the selection tests' city fixture
 

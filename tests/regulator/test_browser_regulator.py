@@ -19,8 +19,8 @@ from market.db import db
 from tests.engagements.conftest import PDF
 from tests.regulator.conftest import accepted_engagement
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish
 from tests.support.live import open_page, serve
+from tests.support.selection_flow import publish as _publish
 
 pytestmark = pytest.mark.browser
 

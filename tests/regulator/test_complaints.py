@@ -14,7 +14,8 @@ from market.regulator.models import Complaint
 from tests.conftest import csrf_token
 from tests.regulator.conftest import accepted_engagement, post
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _file(city: City, who, kind: str, subject: str, text: str = "未按合同约定时间提交成果",

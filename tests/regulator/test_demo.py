@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from devdata import demo
 from market.credit import sanctions as credit_sanctions
 from market.credit.models import Sanction
 from market.db import db
@@ -13,10 +12,9 @@ from market.regulator import fairness_data
 from market.regulator.models import Complaint
 
 
-def test_demo_regulator_data(app: Flask) -> None:
+def test_demo_regulator_data(demo_city_app: Flask) -> None:
+    app = demo_city_app
     with app.app_context():
-        demo.load()
-        db.session.commit()
         rows = db.session.scalars(sa.select(Sanction)).all()
         assert {s.kind for s in rows} == {"warning", "suspension", "blacklist"}
         blocking = [s for s in rows if s.kind == "suspension"][0]

@@ -45,7 +45,7 @@ def test_a_tampered_log_is_caught(city: City) -> None:
 
 def test_a_pasted_checkpoint_is_checked_for_consistency(city: City) -> None:
     with timeutil.frozen(START):
-        from tests.selection.test_lottery_flow import _publish
+        from tests.support.selection_flow import publish as _publish
 
         _publish(city)
         with city.app.app_context():

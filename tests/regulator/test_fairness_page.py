@@ -9,13 +9,12 @@ from datetime import timedelta
 
 from flask import Flask
 
-from devdata import demo
 from market import timeutil
 from market.db import db
 from market.selection.models import Lottery
 from tests.conftest import create_person, login
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish
+from tests.support.selection_flow import publish as _publish
 
 FLAGGED = 'data-test="flagged"'
 
@@ -26,10 +25,8 @@ def _rows(page: str) -> dict[str, str]:
         r"<tr><td>[^<]*<code>(AG-\d+)</code>.*?</tr>", page, re.S)}
 
 
-def test_the_demo_citys_fair_draws_are_not_flagged_on_the_page(app: Flask) -> None:
-    with app.app_context():
-        demo.load()
-        db.session.commit()
+def test_the_demo_citys_fair_draws_are_not_flagged_on_the_page(demo_city_app: Flask) -> None:
+    app = demo_city_app
     regulator = create_person(app, "regulator")
     client = app.test_client()
     assert login(client, regulator.email).status_code == 302

@@ -16,7 +16,8 @@ from market.db import db
 from tests.conftest import csrf_token
 from tests.regulator.conftest import post
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 NAME = "云川青禾环境科技有限公司"
 NEW = "/regulator/sanctions/new"

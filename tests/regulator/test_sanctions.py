@@ -13,7 +13,8 @@ from market.db import db
 from market.selection.models import SelectionRequest, SignUp
 from tests.regulator.conftest import post
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _sanction(city: City, agency_index: int, kind: str, start: str, end: str,

@@ -3,8 +3,14 @@ an operator, and admitted agencies that list the service."""
 
 from __future__ import annotations
 
+import atexit
+import copy
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +24,7 @@ from market.agencies.models import Listing
 from market.catalogue.models import ServiceType
 from market.db import db
 from tests.conftest import Person, create_person, login
+from tests.support import schema
 
 # A Monday morning in Beijing (01:00 UTC); nothing in the test depends on the real clock.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -110,7 +117,56 @@ def register_key(app: Flask, who: Person) -> dict[str, Any]:
 
 @pytest.fixture
 def city(app: Flask) -> City:
-    return build_city(app)
+    """:func:`build_city` in the test's fresh database, copied from the one the session built
+    first when the database is a new SQLite file (the same rows, written the same way)."""
+    return city_in(app)
+
+
+# the database file build_city() made once per session, and the city it holds
+_CITY_SNAPSHOT: tuple[Path, City] | None = None
+
+
+def city_in(app: Flask) -> City:
+    """The default city (five agencies) in ``app``'s database: restored from the session's
+    snapshot when ``app`` is an untouched SQLite database, else built."""
+    global _CITY_SNAPSHOT
+    path = schema.sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    if path is None or not _is_empty(app):
+        return build_city(app)
+    if _CITY_SNAPSHOT is None:
+        folder = Path(tempfile.mkdtemp(prefix="market-city-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        from tests.conftest import make_app
+
+        # make_app points MARKET_INSTANCE_PATH at its folder: give the test its own back
+        instance = os.environ.get("MARKET_INSTANCE_PATH")
+        builder = make_app(folder)
+        built = build_city(builder)
+        with builder.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if instance is not None:
+            os.environ["MARKET_INSTANCE_PATH"] = instance
+        _CITY_SNAPSHOT = (folder / "test.db", built)
+    snapshot, built = _CITY_SNAPSHOT
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    schema.copy_private(snapshot, path)
+    return City(app, built.owner, built.delegate, built.regulator, built.operator,
+                list(built.agencies), {}, copy.deepcopy(built.regulator_key))
+
+
+def _is_empty(app: Flask) -> bool:
+    """No table of ``app``'s database holds a row."""
+    with app.app_context():
+        names = sa.inspect(db.engine).get_table_names()
+        query = " UNION ALL ".join(f'SELECT 1 FROM "{n}"' for n in names)  # noqa: S608
+        found = db.session.execute(sa.text(f"SELECT EXISTS ({query})")).scalar() if names else 0
+        db.session.remove()
+    return not found
 
 
 def enter_external(city: City, lottery_id: str, external_at: datetime,

@@ -20,7 +20,8 @@ from market.selection import award as award_ops
 from market.selection.models import Award, Lottery
 from tests.conftest import csrf_token
 from tests.selection.conftest import City
-from tests.selection.test_award_flow import _lottery_to_draw, _person
+from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+from tests.support.selection_flow import person as _person
 
 OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds"
 REASON = "项目负责人调离"

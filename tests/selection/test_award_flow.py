@@ -27,20 +27,16 @@ from market.selection.models import (
 from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
-from tests.selection.conftest import START, City, enter_external
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.selection.conftest import START, City
 from tests.support import opening as opening_keys
-
-SEALED = {"method": "sealed_bid", "price_kind": "cap", "price": "", "cap": "40000",
-          "floor": "20000"}
-
-
-def _bid(city: City, who, public_id: str, amount: str) -> str:
-    c = city.client(who)
-    r = c.post(f"/agency/requests/{public_id}/bid",
-               data={"amount": amount, "csrf_token": csrf_token(c, "/agency/requests")})
-    assert r.status_code == 302
-    return c.get(r.headers["Location"]).get_data(as_text=True)
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import bid as _bid
+from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+from tests.support.selection_flow import object_to as _object
+from tests.support.selection_flow import person as _person
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
+from tests.support.selection_flow import witness_and_draw as _witness_and_draw
 
 
 def _snapshot(app: Flask) -> tuple[int, int, int, int]:
@@ -55,17 +51,6 @@ def _db_text(app: Flask) -> str:
     with app.app_context():
         conn = db.session.connection().connection.driver_connection
         return "\n".join(conn.iterdump())
-
-
-def _witness_and_draw(city: City, lottery_id: str, external_at) -> None:
-    with timeutil.frozen(external_at - timedelta(hours=1)):
-        for who, value in ((city.delegate, "20260309"), (city.regulator, "88112233")):
-            c = city.client(who)
-            assert c.post(f"/lotteries/{lottery_id}/witness", data={
-                "value": value, "csrf_token": csrf_token(c, f"/lotteries/{lottery_id}")}
-            ).status_code == 302
-    with timeutil.frozen(external_at + timedelta(minutes=20)):
-        enter_external(city, lottery_id, external_at)
 
 
 def _verify(app: Flask, lottery_id: str, tmp_path: Path) -> str:
@@ -187,25 +172,6 @@ def test_lost_key_is_reported_at_opening(city: City) -> None:
         app.config.pop("DATA_KEY")
 
 
-def _lottery_to_draw(city: City, tmp_path: Path, **overrides: str) -> tuple[str, str]:
-    app = city.app
-    with timeutil.frozen(START):
-        req = _publish(city, **overrides)
-        for a in city.agencies[:4]:
-            assert _sign_up(city, a, req.public_id) == 302
-    with app.app_context():
-        lottery = db.session.scalar(sa.select(Lottery))
-        lottery_id, external_at = lottery.lottery_id, lottery.external_at
-    with timeutil.frozen(START + timedelta(days=7, minutes=1)):
-        app.test_client().get(f"/notices/{req.public_id}")
-    _witness_and_draw(city, lottery_id, external_at)
-    return req.public_id, lottery_id
-
-
-def _person(city: City, agency_id: str):
-    return next(a for a in city.agencies if city.agency_id(a) == agency_id)
-
-
 def test_decline_passes_to_the_alternate_and_bundle_verifies(city: City, tmp_path: Path) -> None:
     app = city.app
     rid, lottery_id = _lottery_to_draw(city, tmp_path)
@@ -262,12 +228,6 @@ def test_confirmation_timeout_is_a_system_decline(city: City, tmp_path: Path) ->
 def city_agency(app: Flask, award_id: int) -> str:
     with app.app_context():
         return db.session.get(Award, award_id).agency.public_id
-
-
-def _object(city: City, who, rid: str, text: str = "中选机构资质已过期") -> int:
-    c = city.client(who)
-    return c.post(f"/notices/{rid}/objection", data={
-        "text": text, "csrf_token": csrf_token(c, f"/notices/{rid}/objection")}).status_code
 
 
 def test_objection_rejected_then_upheld_reruns_under_a_new_lottery(city: City,
@@ -357,7 +317,8 @@ def test_direct_selection(city: City) -> None:
     with timeutil.frozen(START):
         c = city.client(city.owner)
         # Above the threshold with fiscal funds: refused, nothing saved.
-        from tests.selection.test_lottery_flow import _project, _request_form
+        from tests.support.selection_flow import project as _project
+        from tests.support.selection_flow import request_form as _request_form
 
         pid = _project(city)
         data = _request_form(city, pid, method="direct", price="60000", signup_closes_at="",

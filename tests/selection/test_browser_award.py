@@ -16,13 +16,15 @@ from market.selection.award import publicity_end
 from market.selection.models import Award, Lottery
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import SEALED, _lottery_to_draw, _person
-from tests.selection.test_browser_lottery import _page
 from tests.selection.test_browser_request_flows import _no_sideways_scroll
 from tests.selection.test_browser_request_flows import _page as _sized_page
-from tests.selection.test_lottery_flow import _publish
 from tests.support import opening as opening_keys
+from tests.support.live import open_page as _page
 from tests.support.live import serve
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+from tests.support.selection_flow import person as _person
+from tests.support.selection_flow import publish as _publish
 
 pytestmark = pytest.mark.browser
 

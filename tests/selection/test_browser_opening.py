@@ -19,10 +19,11 @@ from market.db import db
 from market.selection.models import Award, OpeningKey, OpeningPresentation, SelectionRequest
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import SEALED
-from tests.selection.test_lottery_flow import _project, _request_form
 from tests.support import opening as keys
 from tests.support.live import open_page, serve
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
 
 pytestmark = pytest.mark.browser
 

@@ -17,8 +17,11 @@ from market.db import db
 from market.selection.models import Lottery, SelectionRequest
 from tests.conftest import PASSWORD, create_person
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _project, _publish, _request_form, _sign_up
 from tests.support.live import serve
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +149,7 @@ def test_owner_amends_a_published_notice_changing_witnesses(
 
 
 def _catalogue(city: City) -> None:
-    from tests.selection.test_request_form import _catalogue as fill
+    from tests.support.selection_flow import require_qualifications as fill
 
     fill(city.app)
 
@@ -282,7 +285,8 @@ def test_delegate_withdraws_an_open_request_and_the_agency_is_told(
 def test_after_a_decline_the_notice_and_draw_page_name_the_alternate(
         browser: Any, city: City, site: str, phone: bool, tmp_path: Any) -> None:
     from tests.conftest import csrf_token
-    from tests.selection.test_award_flow import _lottery_to_draw, _person
+    from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+    from tests.support.selection_flow import person as _person
 
     rid, lottery_id = _lottery_to_draw(city, tmp_path)
     with city.app.app_context():

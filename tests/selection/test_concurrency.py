@@ -22,8 +22,9 @@ from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import PASSWORD, make_app
 from tests.selection.conftest import START, build_city, enter_external
-from tests.selection.test_lottery_flow import _publish, _sign_up
 from tests.support.live import serve
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _many_draw_requests(app: Flask, n: int = 12) -> None:

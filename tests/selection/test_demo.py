@@ -27,10 +27,9 @@ from market.transparency.keys import platform_key
 from market.transparency.models import LogLeaf
 
 
-def test_demo_draws_verify(app: Flask, tmp_path: Path) -> None:
+def test_demo_draws_verify(demo_city_app: Flask, tmp_path: Path) -> None:
+    app = demo_city_app
     with app.app_context():
-        demo.load()
-        db.session.commit()
         drawn = db.session.scalars(sa.select(Lottery).where(Lottery.record.is_not(None))).all()
         assert len(drawn) >= 7
         key = platform_key().public_raw

@@ -11,7 +11,8 @@ from market.db import db
 from market.selection.models import SelectionRequest, Witness
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _project, _request_form
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
 
 
 def test_a_draft_is_edited_with_its_witnesses_kept_or_reordered(city: City) -> None:

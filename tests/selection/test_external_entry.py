@@ -16,7 +16,10 @@ from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import create_person, csrf_token
 from tests.selection.conftest import START, City, confirm_draw_years, enter_external
-from tests.selection.test_lottery_flow import _project, _publish, _request_form, _sign_up
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _frozen_lottery(city: City, **form: str) -> tuple[str, datetime]:
@@ -365,7 +368,7 @@ def test_witness_and_external_reminders_reach_each_person_by_mail(city: City) ->
 
     from aiosmtpd.controller import Controller
 
-    from tests.engagements.test_reminders import Inbox
+    from tests.support.mail import Inbox
 
     inbox = Inbox()
     with socket.socket() as probe:

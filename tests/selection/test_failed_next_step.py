@@ -19,8 +19,10 @@ from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import SEALED, _bid
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import bid as _bid
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 CLOSED = START + timedelta(days=7, minutes=1)
 
@@ -263,7 +265,7 @@ def test_another_owner_can_neither_withdraw_nor_re_announce(city: City) -> None:
 
 def test_a_selected_request_cannot_be_withdrawn_or_re_announced(city: City,
                                                                  tmp_path: Path) -> None:
-    from tests.selection.test_award_flow import _lottery_to_draw
+    from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
 
     drawn_id, _lottery_id = _lottery_to_draw(city, tmp_path)
     with city.app.app_context():

@@ -24,8 +24,12 @@ from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.proof.fuzz_support import changed_tables, table_fingerprint
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import _lottery_to_draw, _object, _person
-from tests.selection.test_lottery_flow import _publish, _request_form, _sign_up
+from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
+from tests.support.selection_flow import object_to as _object
+from tests.support.selection_flow import person as _person
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 ZWSP = "\u200b"
 

@@ -13,67 +13,15 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.audit import AuditEvent
 from market.db import db
-from market.selection.models import Lottery, Project, SelectionRequest, SignUp
+from market.selection.models import Lottery, SelectionRequest, SignUp
 from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-
-
-def _project(city: City) -> int:
-    """The owner's project (registered on first use: one code is one project)."""
-    code = "2026-539901-47-01-000123"
-    with city.app.app_context():
-        found = db.session.scalar(sa.select(Project.id).where(Project.code == code))
-    if found is not None:
-        return found
-    c = city.client(city.owner)
-    r = c.post("/owner/projects", data={
-        "name": "东城区第三小学改扩建", "code": code, "fund_source": "fiscal",
-        "investment": "8600", "location": "云川市东城区", "csrf_token": csrf_token(c, "/owner/projects")})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    with city.app.app_context():
-        return db.session.scalar(sa.select(Project.id).where(Project.code == code))
-
-
-def _request_form(city: City, project_id: int, **overrides: str) -> dict:
-    with city.app.app_context():
-        from market.accounts.models import User
-        delegate = db.session.scalar(sa.select(User.id).where(User.email == city.delegate.email))
-        regulator = db.session.scalar(sa.select(User.id).where(User.email == city.regulator.email))
-    closes = (START + timedelta(days=7)).astimezone(timeutil.SHANGHAI).strftime("%Y-%m-%dT%H:%M")
-    data = {"project_id": str(project_id), "service_code": "EIA", "title": "第三小学改扩建环评",
-            "scope": "编制环境影响报告表", "qualification_type": "", "qualification_level": "",
-            "practitioners": "", "price_kind": "fixed", "price": "30000", "cap": "", "floor": "",
-            "service_days": "20", "signing_days": "5", "method": "lottery",
-            "signup_closes_at": closes, "external_kind": "ssq",
-            "avoid": "", "witnesses": [str(delegate), str(regulator)]}
-    data.update(overrides)
-    return data
-
-
-def _publish(city: City, **overrides: str) -> SelectionRequest:
-    c = city.client(city.owner)
-    project_id = _project(city)
-    data = _request_form(city, project_id, **overrides)
-    data["csrf_token"] = csrf_token(c, "/owner/requests/new")
-    r = c.post("/owner/requests/new", data=data)
-    assert r.status_code == 302, r.get_data(as_text=True)[-3000:]
-    public_id = r.headers["Location"].rsplit("/", 1)[1]
-    r = c.post(f"/owner/requests/{public_id}/publish",
-               data={"csrf_token": csrf_token(c, f"/owner/requests/{public_id}")})
-    assert r.status_code == 302
-    with city.app.app_context():
-        req = db.session.scalar(sa.select(SelectionRequest).where(
-            SelectionRequest.public_id == public_id))
-        assert req.state == "open"
-        return req
-
-
-def _sign_up(city: City, who, public_id: str) -> int:
-    c = city.client(who)
-    return c.post(f"/agency/requests/{public_id}/signup",
-                  data={"csrf_token": csrf_token(c, "/agency/requests")}).status_code
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def test_a_whole_lottery_and_its_bundle_verifies(city: City, tmp_path: Path) -> None:

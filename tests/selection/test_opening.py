@@ -37,11 +37,14 @@ from market.selection.models import (
     SelectionRequest,
 )
 from tests.conftest import create_person, csrf_token, make_app
-from tests.engagements.test_reminders import Inbox, smtp  # noqa: F401  # the SMTP fixture
 from tests.selection.conftest import START, City, build_city, register_key
-from tests.selection.test_award_flow import SEALED, _bid
-from tests.selection.test_lottery_flow import _project, _publish, _request_form
 from tests.support import opening as keys
+from tests.support.mail import Inbox, smtp  # noqa: F401  # the SMTP fixture
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import bid as _bid
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
 
 OPENS = START + timedelta(days=7)  # the opening time of _publish (Monday 09:00 in Beijing)
 DEADLINE = OPENS + timedelta(days=2)  # 2 working days later, same clock time (Wednesday)

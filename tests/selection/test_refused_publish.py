@@ -12,7 +12,8 @@ from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.proof.fuzz_support import changed_tables, table_fingerprint
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _project, _request_form
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
 
 
 def _draft(city: City) -> str:

@@ -15,7 +15,10 @@ from market.selection.models import Amendment, Lottery, SelectionRequest, Witnes
 from market.transparency.audit import run_audit
 from tests.conftest import create_person, csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _project, _publish, _request_form, _sign_up
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _ids(city: City, *people: object) -> list[str]:

@@ -6,32 +6,22 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html import unescape
 
 import sqlalchemy as sa
 from flask import Flask
 
 from market import timeutil
 from market.agencies.models import Practitioner, Qualification, ReviewStatus
-from market.catalogue.models import ServiceType
 from market.db import db
 from market.selection.models import SelectionRequest, SignUp
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _project, _request_form, _sign_up
-
-QUAL, PRAC = "环境影响评价资质", "环境影响评价工程师"
-
-
-def _catalogue(app: Flask) -> None:
-    with app.app_context():
-        st = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == "EIA"))
-        st.qualification_types = [QUAL]
-        st.practitioner_types = [PRAC, "注册核安全工程师"]
-        db.session.add(ServiceType(code="SURV", name="测绘", name_en="Surveying",
-                                   qualification_types=["测绘资质"],
-                                   practitioner_types=["注册测绘师"]))
-        db.session.commit()
+from tests.support.selection_flow import PRAC, QUAL
+from tests.support.selection_flow import field_errors as _errors
+from tests.support.selection_flow import project as _project
+from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import require_qualifications as _catalogue
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _equip(app: Flask, org_id: int, level: str, engineers: int,
@@ -47,14 +37,6 @@ def _equip(app: Flask, org_id: int, level: str, engineers: int,
                 certificate_number=f"E{org_id}{i}", valid_until=date(2030, 1, 1),
                 status=ReviewStatus.APPROVED.value, submitted_at=START))
         db.session.commit()
-
-
-def _errors(html: str) -> dict[str, list[str]]:
-    """Field id -> the error messages shown next to it (p.error id="<field>-msg")."""
-    found: dict[str, list[str]] = {}
-    for field_id, text in re.findall(r'<p class="error" id="([^"]+)-msg">([^<]*)</p>', html):
-        found.setdefault(field_id, []).append(unescape(text))
-    return found
 
 
 def _post_new(city: City, data: dict) -> tuple[int, str]:

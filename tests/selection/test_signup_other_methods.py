@@ -7,8 +7,8 @@ from market import timeutil
 from tests.conftest import csrf_token
 from tests.proof.fuzz_support import changed_tables, table_fingerprint
 from tests.selection.conftest import START, City
-from tests.selection.test_award_flow import SEALED
-from tests.selection.test_lottery_flow import _publish
+from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import publish as _publish
 
 
 def test_sign_up_and_withdraw_on_a_sealed_bid_are_refused(city: City) -> None:

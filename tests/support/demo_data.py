@@ -1,0 +1,55 @@
+"""The demo city (devdata/demo.py), loaded once per test session and copied for each test or
+module that reads it.
+
+Loading it takes seconds; a copy of its folder (the SQLite file, the instance folder whose keys
+signed its draws and sealed its secrets, its uploads) takes milliseconds.  Each caller still
+gets its own database to write to.  Tests of the loader itself keep calling ``demo.load()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+from market.db import db
+
+_SNAPSHOT: Path | None = None
+
+
+def _snapshot() -> Path:
+    global _SNAPSHOT
+    if _SNAPSHOT is None:
+        from devdata import demo
+        from tests.conftest import make_app
+
+        folder = Path(tempfile.mkdtemp(prefix="market-demo-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        app = make_app(folder)
+        with app.app_context():
+            demo.load()
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        _SNAPSHOT = folder
+    return _SNAPSHOT
+
+
+def demo_app(tmp: Path) -> Flask:
+    """An app on a copy of the demo city in ``tmp`` (as ``make_app(tmp)`` followed by
+    ``demo.load()`` and a commit would leave it, the load done once per session)."""
+    from tests.conftest import make_app
+
+    source = _snapshot()
+    tmp.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.name.endswith(("-wal", "-shm")):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, tmp / entry.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, tmp / entry.name)
+    return make_app(tmp)
