@@ -13,10 +13,15 @@ from typing import Any
 import pytest
 
 from market import timeutil
-from tests.approvals.test_cases import _deliver_and_accept, _project_of, _sign, make_staffed_matter
 from tests.conftest import create_person
 from tests.engagements.conftest import engagement_id_of, make_award
 from tests.selection.conftest import START, City
+from tests.support.approvals_flow import (
+    _deliver_and_accept,
+    _project_of,
+    _sign,
+    make_staffed_matter,
+)
 from tests.support.live import serve
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from market import timeutil
-from tests.reports.test_monthly import APRIL_2, build_march
 from tests.selection.conftest import City
+from tests.support.layout import MEASURE
 from tests.support.live import open_page, serve
-from tests.test_browser_layout import MEASURE
+from tests.support.report_month import APRIL_2, build_march
 
 pytestmark = pytest.mark.browser
 

@@ -16,11 +16,11 @@ from market.selection.award import publicity_end
 from market.selection.models import Award, Lottery
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_browser_request_flows import _no_sideways_scroll
-from tests.selection.test_browser_request_flows import _page as _sized_page
 from tests.support import opening as opening_keys
+from tests.support.live import no_sideways_scroll as _no_sideways_scroll
 from tests.support.live import open_page as _page
 from tests.support.live import serve
+from tests.support.live import sized_page as _sized_page
 from tests.support.selection_flow import SEALED
 from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
 from tests.support.selection_flow import person as _person

@@ -15,9 +15,11 @@ from market import timeutil
 from market.accounts.models import User
 from market.db import db
 from market.selection.models import Lottery, SelectionRequest
-from tests.conftest import PASSWORD, create_person
+from tests.conftest import create_person
 from tests.selection.conftest import START, City
+from tests.support.live import no_sideways_scroll as _no_sideways_scroll
 from tests.support.live import serve
+from tests.support.live import sized_page as _page
 from tests.support.selection_flow import project as _project
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import request_form as _request_form
@@ -25,32 +27,12 @@ from tests.support.selection_flow import sign_up as _sign_up
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def site(city: City) -> Iterator[str]:
     with serve(city.app) as url:
         yield url
-
-
-def _page(browser: Any, site: str, email: str | None, phone: bool = False) -> Any:
-    context = browser.new_context(viewport=PHONE) if phone else browser.new_context()
-    page = context.new_page()
-    page.on("dialog", lambda d: d.accept())
-    if email:
-        page.goto(site + "/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-test=dashboard-title]")
-    return page
-
-
-def _no_sideways_scroll(page: Any) -> None:
-    """At phone width nothing pushes the page wider than the screen."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"] + 1, f"page is {width}px wide at {PHONE['width']}px"
 
 
 def choose_witnesses(page: Any, ids: list[str]) -> None:

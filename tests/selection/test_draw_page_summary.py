@@ -16,7 +16,8 @@ from market.db import db
 from market.selection.models import SUMMARY_ROWS, Lottery
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.selection.test_lottery_flow import _publish, _sign_up
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
 
 
 def _drawn(city: City) -> str:

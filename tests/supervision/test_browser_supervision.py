@@ -13,8 +13,8 @@ import pytest
 from market import timeutil
 from market.supervision.operations import escalate
 from tests.selection.conftest import City
-from tests.supervision.test_escalation import RED_AT, _late_service
 from tests.support.live import open_page, serve
+from tests.support.supervision_flow import RED_AT, _late_service
 
 pytestmark = pytest.mark.browser
 

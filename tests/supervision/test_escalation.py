@@ -22,23 +22,14 @@ from market.regulator.models import Complaint
 from market.supervision.models import EscalationStep, SupervisionOrder
 from market.supervision.operations import escalate
 from tests.conftest import csrf_token
-from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
-from tests.engagements.test_reminders import Inbox
 from tests.selection.conftest import START, City, build_city
+from tests.support.mail import Inbox
+from tests.support.supervision_flow import RED_AT, WARNING_AT, YELLOW_AT, _late_service
 
 # service_days=3 from Monday 2 March 2026: due Thursday 5 March; Friday 6 is 1 working day
 # late, Tuesday 10 is 3, Thursday 19 is 10.
-WARNING_AT, YELLOW_AT, RED_AT = (START + timedelta(days=d) for d in (4, 8, 17))
 
 
-def _late_service(app: Flask, city: City) -> str:
-    award_id = make_award(app, city, service_days=3)
-    owner, agency = city.client(city.owner), city.client(city.agencies[0])
-    with timeutil.frozen(START):
-        eid = engagement_id_of(app, award_id)
-        assert post(agency, f"/engagements/{eid}/contract", file=(PDF, "c.pdf")).status_code == 302
-        assert post(owner, f"/engagements/{eid}/contract/confirm").status_code == 302
-    return eid
 
 
 def _steps(app: Flask) -> list[tuple[str, str, str]]:

@@ -191,3 +191,29 @@ class CheckedBrowser(_Proxy):
                 finally:
                     page.close()
             context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def sized_page(browser: Any, site: str, email: str | None, phone: bool = False) -> Any:
+    """:func:`open_page` at phone width (390 px) when ``phone``, waiting for the dashboard
+    after the login."""
+    from tests.conftest import PASSWORD
+
+    context = browser.new_context(viewport=PHONE) if phone else browser.new_context()
+    page = context.new_page()
+    page.on("dialog", lambda d: d.accept())
+    if email:
+        page.goto(site + "/login")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-test=dashboard-title]")
+    return page
+
+
+def no_sideways_scroll(page: Any) -> None:
+    """At phone width nothing pushes the page wider than the screen."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"page is {width}px wide at {PHONE['width']}px"
