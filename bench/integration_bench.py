@@ -84,7 +84,7 @@ STEPS: tuple[tuple[int, str, dict[str, Any]], ...] = (
     (7, "accepted", {}),
     (9, "special_procedure_started", {"reason": "expert_review", "expected_days": 10}),
     (16, "special_procedure_ended", {}),
-    (18, "extended", {"days": 5, "approved_by": "局长 王某"}),
+    (18, "extended", {"days": 5, "approved_by": "局长 王某", "extension_reason": "需现场核查"}),
     (24, "decided", {"outcome": "approved"}),
 )
 FIRST_DAY = datetime(2026, 9, 1, 1, 30, tzinfo=UTC)  # every event is in the past

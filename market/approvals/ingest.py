@@ -258,23 +258,26 @@ def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
             raise CaseEventError(409, "stale_event", _("at 早于本办件的上一个事件。"))
         _transition(case, data, at)
     case.last_event_at = at
-    result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
-              "clock": clock_json(case)}
     if isinstance(client, Staff):
         client_pk, user_id = None, client.user_id
     else:
         client_pk, user_id = client.id, None
     try:
         with db.session.begin_nested():
-            db.session.add(CaseEvent(case_id=case.id, client_id=client_pk, user_id=user_id,
-                                     event_id=data.event_id, type=data.type, at=at,
-                                     received_at=now, body_hash=digest, body=raw,
-                                     status=status, result=result))
+            row = CaseEvent(case_id=case.id, client_id=client_pk, user_id=user_id,
+                            event_id=data.event_id, type=data.type, at=at, received_at=now,
+                            body_hash=digest, body=raw, status=status, result={})
+            db.session.add(row)
             db.session.flush()
     except IntegrityError:
         # The same event id stored for another case at the same time (the case's lock
         # orders the events of one case; nothing orders two cases).
         raise _concurrent() from None
+    # The answer once the event is stored: the clock shows what the event itself carries
+    # (an extension's reason, kept in the event's body).
+    result = {"case_no": case.case_no, "event_id": data.event_id, "type": data.type,
+              "clock": clock_json(case)}
+    row.result = result
     detail = {"event_id": data.event_id, "case": case.public_id, "state": case.state}
     if isinstance(client, Staff):
         audit.record(f"staff:case:{data.type}", case.case_no or case.public_id,
@@ -628,15 +631,16 @@ def clock_json(case: ApprovalCase) -> dict[str, Any]:
     extensions = ([e for e in clocks.entries(clock) if e.kind == "extend"]
                   if clock is not None else [])
     return clock_answer(case, clocks.view(clock) if clock is not None else None, suspensions,
-                        extensions)
+                        extensions, _extension_reason(case) if extensions else None)
 
 
 def clock_answer(case: ApprovalCase, view: ClockView | None,
-                 suspensions: Sequence[Suspension],
-                 extensions: Sequence[ClockEntry]) -> dict[str, Any]:
+                 suspensions: Sequence[Suspension], extensions: Sequence[ClockEntry],
+                 extension_reason: str | None) -> dict[str, Any]:
     """:func:`clock_json` from what the caller read: the view of the case's clock (``None``
-    before acceptance), its suspensions in order and its ``extend`` entries in order (a
-    project's pull reads them for all its cases at once)."""
+    before acceptance), its suspensions in order, its ``extend`` entries in order and the
+    reason its ``extended`` event gave (a project's pull reads them for all its cases at
+    once)."""
     specials = [{"reason": s.reason, "expected_days": s.expected_days,
                  "due_date": s.expected_end.isoformat() if s.expected_end else None,
                  "started_at": _iso(s.started_at), "ended_at": _iso(s.ended_at),
@@ -651,7 +655,7 @@ def clock_answer(case: ApprovalCase, view: ClockView | None,
                 "special_procedures": specials,
                 "extensions": [{"days": e.days, "approved_by": e.note,
                                 "joint": e.reason == "art42_joint",
-                                "reason": _extension_reason(case), "at": _iso(e.at)}
+                                "reason": extension_reason, "at": _iso(e.at)}
                                for e in extensions]}
     return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
             "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
@@ -660,9 +664,13 @@ def clock_answer(case: ApprovalCase, view: ClockView | None,
 
 def _extension_reason(case: ApprovalCase) -> str | None:
     """The reason the department gave for the case's extension (kept in its event)."""
-    body = db.session.scalar(sa.select(CaseEvent.body).where(
+    return extension_reason_of(db.session.scalar(sa.select(CaseEvent.body).where(
         CaseEvent.case_id == case.id, CaseEvent.type == "extended").order_by(
-        CaseEvent.id.desc()).limit(1))
+        CaseEvent.id.desc()).limit(1)))
+
+
+def extension_reason_of(body: object) -> str | None:
+    """The ``extension_reason`` of an ``extended`` event's stored body."""
     reason = body.get("extension_reason") if isinstance(body, dict) else None
     return reason if isinstance(reason, str) else None
 

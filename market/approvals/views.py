@@ -187,7 +187,7 @@ def _render(case: ApprovalCase, status: int = 200, **given: Any) -> ResponseRetu
         "approvals/detail.html", case=case, view=clocks.view(clock) if clock else None,
         blocking=ops.blocking(case), suspension=ops.open_suspension(case),
         window=ingest.correction_window(case), now=timeutil.now(), staff=who,
-        events=events, missing=ingest.missing_preconditions(case)
+        events=events, missing=_service_names(ingest.missing_preconditions(case))
         if case.state == "preparing" else [],
         special_words=forms.SPECIAL_REASON_WORDS, event_words=EVENT_WORDS,
         **staff_forms), status
@@ -234,6 +234,13 @@ _FIELD_OF = {
     "extension_too_long": "days", "approved_by_required": "approved_by",
     "extension_reason_required": "extension_reason", "outcome_required": "outcome",
 }
+
+
+def _service_names(codes: list[str]) -> list[str]:
+    """Service types by their names in the page's language (the rules name them by code)."""
+    by_code = {st.code: st for st in db.session.scalars(
+        sa.select(ServiceType).where(ServiceType.code.in_(codes)))}
+    return [service_name(by_code[c]) if c in by_code else c for c in codes]
 
 
 def _show(form: Any, error: ingest.CaseEventError) -> None:
@@ -394,5 +401,6 @@ def regulator() -> str:
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)
     return render_template("approvals/regulator.html", overdue=overdue.rows,
                            overdue_total=overdue.total, split=split,
-                           tolerated=ingest.tolerated_overdue(timeutil.today_local()),
+                           tolerated=[(case, _service_names(missing)) for case, missing in
+                                      ingest.tolerated_overdue(timeutil.today_local())],
                            bars=_bars(split), by_service=by_service, by_agency=by_agency)

@@ -77,6 +77,11 @@ def project_data(project: Project) -> dict[str, Any]:
     events = _by(db.session.execute(
         sa.select(CaseEvent.case_id, CaseEvent.event_id, CaseEvent.type, CaseEvent.at)
         .where(CaseEvent.case_id.in_(of_project)).order_by(CaseEvent.id)), lambda e: e.case_id)
+    # one extension per case (Art. 42): its reason, from the event's body
+    reasons = {case_id: ingest.extension_reason_of(body) for case_id, body in db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.body).where(
+            CaseEvent.case_id.in_(of_project), CaseEvent.type == "extended")
+        .order_by(CaseEvent.id))}
     suspensions = _by(db.session.scalars(
         sa.select(Suspension).where(Suspension.case_id.in_(of_project))
         .order_by(Suspension.id)), lambda s: s.case_id)
@@ -102,7 +107,8 @@ def project_data(project: Project) -> dict[str, Any]:
                 "tolerated_until": case.tolerated_until.isoformat() if case.tolerated_until
                 else None,
                 "clock": ingest.clock_answer(case, view(clock), suspensions.get(case.id, []),
-                                             extensions.get(case.clock_id or 0, [])),
+                                             extensions.get(case.clock_id or 0, []),
+                                             reasons.get(case.id)),
                 "events": [{"event_id": e.event_id, "type": e.type, "at": e.at.isoformat()}
                            for e in events.get(case.id, [])]}
 

@@ -338,6 +338,10 @@ def parse_body(cls: type[T]) -> T:
             values[name] = _body_string(name, value, f.metadata)
         elif tp is int:
             values[name] = _body_int(name, value, f.metadata)
+        elif tp is bool:
+            if not isinstance(value, bool):
+                raise ApiError(400, "invalid_field", _("%(name)s 须为 true 或 false", name=name))
+            values[name] = value
         elif typing.get_origin(tp) is list:
             if not isinstance(value, list) or len(value) > f.metadata.get("max_items", 100):
                 raise ApiError(400, "invalid_field", _(

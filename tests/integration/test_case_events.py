@@ -230,8 +230,12 @@ def test_every_rule_is_a_4xx_with_a_code_and_changes_nothing(world: World) -> No
              422, "extension_reason_required")
     _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=16, joint=True,
                        approved_by="李副市长", extension_reason="联合办理"), 400, "invalid_field")
-    world.send("extended", "2026-12-09T09:00:00+08:00", days=5, approved_by="张局长",
-               extension_reason="需现场核查")
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=12, joint="yes",
+                       approved_by="李副市长", extension_reason="联合办理"), 400, "invalid_field")
+    clock = world.send("extended", "2026-12-09T09:00:00+08:00", days=12, joint=True,
+                       approved_by="李副市长", extension_reason="联合办理")["clock"]
+    assert clock["extensions"][0]["joint"] is True
+    assert clock["extensions"][0]["reason"] == "联合办理"
     _refused(world, ev("extended", "2026-12-10T09:00:00+08:00", days=5, approved_by="张局长",
                        extension_reason="需现场核查"),
              422, "already_extended")

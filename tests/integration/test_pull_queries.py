@@ -31,9 +31,9 @@ CODE = "2026-530100-48-01-000077"
 
 # The token and its client, visibility, the project and its owner, the engagements with their
 # service types and agencies, the selection requests with theirs, the cases with their
-# matters and departments, case events, suspensions, clocks, extension entries, the calendar
+# matters and departments, case events, the extensions' reasons, suspensions, clocks, extension entries, the calendar
 # revision: whatever the sizes.
-MAX_QUERIES = 19
+MAX_QUERIES = 20
 
 
 @contextmanager
@@ -139,7 +139,7 @@ def _world(app: Flask, cases: int, engagements: int) -> tuple[Any, str, int]:
             continue  # preparing
         send(i, "accepted" if kind != 3 else "pledge_acceptance", 2)
         if kind == 1:
-            send(i, "extended", 3, days=5, approved_by="张局长")
+            send(i, "extended", 3, days=5, approved_by="张局长", extension_reason="需现场核查")
             send(i, "special_procedure_started", 4, reason="testing", expected_days=3)
             send(i, "special_procedure_ended", 8)
         elif kind == 2 and engs:

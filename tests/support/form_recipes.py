@@ -1344,12 +1344,17 @@ def _approval_receive(ctx: Ctx) -> None:
 
 @recipe("approvals.record_event")
 def _approval_record_event(ctx: Ctx) -> None:
-    """Every staff form: 补正 and 受理 on a received case, then a special procedure, its end,
-    an extension and the decision on owner1's feasibility-study case (accepted in the demo)."""
+    """Every staff form: 补正, 受理, a special procedure and the withdrawal on a received case;
+    the end of the special procedure, an extension and the decision on owner1's
+    feasibility-study case (suspended in the demo for the cost appraisal, 鉴定)."""
     case = _received(ctx)
     page = f"/approvals/{case}"
-    for kind, data, state in (("return", None, "preparing"), ("resubmit", None, "preparing"),
-                              ("accept", {"accept-mode": "pledge_acceptance"}, "accepted")):
+    for kind, data, state in (
+            ("return", None, "preparing"), ("resubmit", None, "preparing"),
+            ("accept", {"accept-mode": "pledge_acceptance"}, "accepted"),
+            ("special", {"special-reason": "expert_review", "special-expected_days": "5"},
+             "suspended"),
+            ("withdraw", None, "withdrawn")):
         ctx.submit("department_staff", f"{page}/events/{kind}", data, page=page)
         assert _case_state(ctx, case) == state
     owner1 = ctx.scalar("SELECT c.public_id FROM approval_case c JOIN approval_matter m ON "
@@ -1357,12 +1362,10 @@ def _approval_record_event(ctx: Ctx) -> None:
                         "m.code = 'PA-FSR' AND o.public_id = (SELECT o2.public_id FROM "
                         "organisation o2 JOIN membership mm ON mm.organisation_id = o2.id JOIN "
                         "user_account u ON u.id = mm.user_id WHERE u.email = "
-                        "'owner1@yunchuan.demo') AND c.state IN ('accepted', 'running')")
-    assert owner1, "owner1's feasibility-study case is accepted in the demo"
+                        "'owner1@yunchuan.demo') AND c.state = 'suspended'")
+    assert owner1, "owner1's feasibility-study case is suspended in the demo"
     page = f"/approvals/{owner1}"
     for kind, data, state in (
-            ("special", {"special-reason": "expert_review", "special-expected_days": "5"},
-             "suspended"),
             ("resume", None, "running"),
             ("extend", {"extend-days": "10", "extend-approved_by": "发改委主任 王明",
                         "extend-extension_reason": "需补充专家论证意见"}, "running"),
@@ -1371,5 +1374,3 @@ def _approval_record_event(ctx: Ctx) -> None:
         assert _case_state(ctx, owner1) == state
     assert ctx.rows("SELECT type FROM case_event e JOIN approval_case c ON c.id = e.case_id "
                     "WHERE c.public_id = :p AND e.type = 'extended'", p=owner1) == [("extended",)]
-    ctx.submit("department_staff", f"/approvals/{case}/events/withdraw", page=f"/approvals/{case}")
-    assert _case_state(ctx, case) == "withdrawn"

@@ -78,6 +78,7 @@ T = {
     '%(name)s：第 %(position)s 个字符（%(code)s）是控制字符或格式字符':
         '%(name)s: character %(position)s (%(code)s) is a control or format character',
     '%(name)s 须为整数': '%(name)s must be an integer',
+    '%(name)s 须为 true 或 false': '%(name)s must be true or false',
     '%(name)s 须在 %(bounds)s 之内': '%(name)s must be in %(bounds)s',
     '%(name)s 太长': '%(name)s is too long',
     '%(name)s 须为以下之一：%(values)s': '%(name)s must be one of: %(values)s',
