@@ -48,10 +48,7 @@ FLOOR = {area: n for n, floor in enumerate(FLOORS) for area in floor}
 AGAINST_THE_ORDER: set[tuple[str, str]] = set()
 
 # Circles between the files of one area that remain (each as the set of its files).
-CIRCLES: set[frozenset[str]] = {
-    # Development only: the demo requests and their awards.
-    frozenset({"devdata.demo.award", "devdata.demo.selection"}),
-}
+CIRCLES: set[frozenset[str]] = set()
 
 
 

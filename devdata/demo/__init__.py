@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from devdata.demo import agencies as agency_demo
+from devdata.demo import award as award_demo
 from devdata.demo import engagements as engagement_demo
 from devdata.demo import regulator as regulator_demo
 from devdata.demo import selection as selection_demo
@@ -123,7 +124,11 @@ def load() -> list[tuple[str, str, str]]:
     if reviewer is None:
         raise RuntimeError("the demo operator is created first")
     agency_demo.load(agencies, reviewer, trades)
-    selection_demo.load(timeutil.now())
+    now = timeutil.now()
+    selection_demo.draw_schedule(now)
+    # the sealed bids and objections first: they happened earlier, and log times only go forward
+    award_demo.load(now)
+    selection_demo.load(now)
     _department_staff(person)
     engagement_demo.load(timeutil.now())
     regulator_demo.load(timeutil.now())

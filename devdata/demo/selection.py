@@ -226,13 +226,8 @@ def load(now: datetime) -> None:
     from ``now`` so that the city is alive on the day it is loaded: three finished draws (the
     last one drawn within the past day, its winner still free to confirm), a request that
     failed, one whose sign-up has just closed and that waits for its witnesses, and one open
-    for sign-up."""
-    # devdata.demo.award builds on this module's helpers, importing them at its top: here at
-    # the top too, the two would import each other
-    from devdata.demo import award as demo_award
-
-    draw_schedule(now)
-    demo_award.load(now)  # first: these requests happened earlier, and log times only go forward
+    for sign-up (after :func:`draw_schedule` and the awards of devdata.demo.award, whose
+    requests happened earlier)."""
     rng = random.Random(20261125)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()
