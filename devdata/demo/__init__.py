@@ -7,15 +7,19 @@ fictional region code (539900) but still pass the GB 32100 check digit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from devdata.demo import agencies as agency_demo
+from devdata.demo import award as award_demo
 from devdata.demo import engagements as engagement_demo
 from devdata.demo import regulator as regulator_demo
 from devdata.demo import selection as selection_demo
+from devdata.demo.award import DEMO_KEY_DIR
 from devdata.loadgen import generate_load_command
 from market import config as config_module
 from market import timeutil
@@ -120,7 +124,11 @@ def load() -> list[tuple[str, str, str]]:
     if reviewer is None:
         raise RuntimeError("the demo operator is created first")
     agency_demo.load(agencies, reviewer, trades)
-    selection_demo.load(timeutil.now())
+    now = timeutil.now()
+    selection_demo.draw_schedule(now)
+    # the sealed bids and objections first: they happened earlier, and log times only go forward
+    award_demo.load(now)
+    selection_demo.load(now)
     _department_staff(person)
     engagement_demo.load(timeutil.now())
     regulator_demo.load(timeutil.now())
@@ -206,11 +214,6 @@ def load_command() -> None:
         click.echo(f"  {label:<24} {email}")
     click.echo("  (agencies 4–40: agency4@yunchuan.demo … agency40@yunchuan.demo; "
                "36 rejected, 37–40 pending; owner 5 waits for the operator's check)")
-    from pathlib import Path
-
-    from flask import current_app
-
-    from devdata.demo.award import DEMO_KEY_DIR
 
     folder = Path(current_app.instance_path) / DEMO_KEY_DIR
     click.echo("Opening key files of the demo regulators, to open sealed bids on their opening "

@@ -141,8 +141,8 @@ def _open_with_key(req: SelectionRequest, user: User, key_file: dict[str, Any]) 
 
 
 def load(now: datetime) -> None:
-    """Add the demo requests of every award method (called by
-    :func:`devdata.demo.selection.load` first)."""
+    """Add the demo requests of every award method (called by ``flask demo load`` before
+    :func:`devdata.demo.selection.load`)."""
     rng = random.Random(20261206)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, OrgStatus, User
 from market.db import db
+from market.engagements.models import Engagement, EngagementState
+from market.evaluation import operations as evaluation
 from market.regulator import complaints, sanctions
+from market.selection.models import SelectionRequest, SignUp
 
 _BASIS = "《云川市网上中介服务超市管理办法（示例）》第二十三条"
 
@@ -24,8 +27,6 @@ def _user(email: str) -> User:
 def load(now: datetime) -> None:
     """One active suspension (blocks sign-up), one ended blacklisting, one active warning,
     a complaint in each state, and a rating of every accepted engagement."""
-    from market.selection.models import SelectionRequest, SignUp
-
     regulator = _user("regulator1@yunchuan.demo")
     reg_org = regulator.memberships[0].organisation
     agencies = db.session.scalars(sa.select(Organisation).where(
@@ -68,9 +69,6 @@ def load(now: datetime) -> None:
 
 
 def _rate_accepted(now: datetime) -> None:
-    from market.engagements.models import Engagement, EngagementState
-    from market.evaluation import operations as evaluation
-
     engs = db.session.scalars(sa.select(Engagement).where(
         Engagement.state == EngagementState.ACCEPTED.value).order_by(Engagement.id)).all()
     for n, eng in enumerate(engs):

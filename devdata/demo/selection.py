@@ -18,16 +18,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from holidays.countries.china import China
 
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, Role, User
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain.calendar import local_date
+from market.domain.entropy import ExternalKind
+from market.selection import award as award_ops
 from market.selection import draw, procedures
 from market.selection import requests as ops
 from market.selection.eligibility import eligible_agencies, request_facts
+from market.selection.external import draw_calendar, save_draw_year
 from market.selection.models import Lottery, SelectionRequest
+from market.selection.procedures import submit_external
 
 
 def _people(owner: Organisation) -> tuple[User, User]:
@@ -57,10 +62,6 @@ def draw_schedule(now: datetime) -> None:
     """The demo's welfare-lottery draw schedule for the years around ``now``: the games pause
     from Spring Festival's eve to its seventh day (除夕至正月初七), as in recent years.  Fictional
     like the rest of the demo — the results the demo logs are not the real ones either."""
-    from holidays.countries.china import China
-
-    from market.selection.external import save_draw_year
-
     for year in range(now.year - 1, now.year + 2):
         days = China(years=year, language="en_US").items()  # type: ignore[no-untyped-call]
         new_year = min(d for d, name in days if name == "Chinese New Year (Spring Festival)")
@@ -81,8 +82,6 @@ def demo_result(entry: dict[str, Any]) -> str:
 
 def enter_external(lottery: Lottery, first: User, second: User) -> None:
     """Type the demo's external value twice (an operator, then a regulator), an hour apart."""
-    from market.selection.procedures import submit_external
-
     entry = lottery.announcement["entropy_plan"][-1]
     official = lottery.external_at.astimezone(timeutil.SHANGHAI).date()
     for minutes, person in ((40, first), (70, second)):
@@ -181,15 +180,11 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
                 external, lottery, person, demo_result(entry), official))
 
     def external(lottery: Lottery, person: User, value: str, official: date) -> None:
-        from market.selection.procedures import submit_external
-
         submit_external(lottery, person, value, "", official)
         if confirm and lottery.state == "drawn":
             t.at(timeutil.now() + timedelta(hours=3), win)
 
     def win() -> None:
-        from market.selection import award as award_ops
-
         award = award_ops.current_award(made[0])
         if award is not None and award.state == "offered":
             award_ops.confirm(award, award.agency)
@@ -218,9 +213,6 @@ def _draft(owner: Organisation, now: datetime) -> SelectionRequest:
 
 def latest_draw(kind: str, before: datetime) -> datetime:
     """The time of the last official draw of ``kind`` at or before ``before``."""
-    from market.domain.entropy import ExternalKind
-    from market.selection.external import draw_calendar
-
     calendar = draw_calendar()
     at = calendar.next_draw(ExternalKind(kind), before - timedelta(days=10)).at
     while (following := calendar.next_draw(ExternalKind(kind), at + timedelta(seconds=1)).at) \
@@ -234,11 +226,8 @@ def load(now: datetime) -> None:
     from ``now`` so that the city is alive on the day it is loaded: three finished draws (the
     last one drawn within the past day, its winner still free to confirm), a request that
     failed, one whose sign-up has just closed and that waits for its witnesses, and one open
-    for sign-up."""
-    from devdata.demo import award as demo_award
-
-    draw_schedule(now)
-    demo_award.load(now)  # first: these requests happened earlier, and log times only go forward
+    for sign-up (after :func:`draw_schedule` and the awards of devdata.demo.award, whose
+    requests happened earlier)."""
     rng = random.Random(20261125)  # noqa: S311  # demo values, not secrets
     owners = db.session.scalars(sa.select(Organisation).where(
         Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)).all()

@@ -37,6 +37,7 @@ from devdata.loadgen.people import Owner
 from devdata.loadgen.requests import RequestRows
 from market import timeutil
 from market.accounts.models import OrgKind, Role
+from market.accounts.passwords import hash_password
 from market.config import refuse_published_passwords_in_production
 from market.db import db
 
@@ -101,8 +102,6 @@ def _spread(budget: int, mins: list[int], caps: list[int], weights: list[float])
 def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | None = None
                   ) -> dict[str, int]:
     """Add the load data in the current transaction (the caller commits); returns counts."""
-    from market.accounts.passwords import hash_password
-
     say = progress or (lambda _msg: None)
     if sizes.lotteries > sizes.requests:
         raise click.UsageError("there cannot be more lotteries than requests")

@@ -28,6 +28,9 @@ from flask.cli import AppGroup
 
 from market import timeutil
 from market.accounts.models import OrgKind, OrgStatus, Role
+from market.accounts.passwords import hash_password
+from market.agencies.models import directory_state
+from market.catalogue.seed import BY_CODE, SERVICE_TYPES
 from market.config import refuse_published_passwords_in_production
 from market.db import db
 from market.domain.codes import make_credit_code
@@ -128,8 +131,6 @@ def analyze() -> None:
 
 def service_type_ids() -> dict[str, int]:
     """The catalogue's service types by code, adding the demo's eight if they are missing."""
-    from market.catalogue.seed import SERVICE_TYPES
-
     st = db.metadata.tables["service_type"]
     have = dict(db.session.execute(sa.select(st.c.code, st.c.id)).all())
     missing = [seed for seed in SERVICE_TYPES if seed.code not in have]
@@ -151,10 +152,6 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
     evenly, at most one per service type each), in the current transaction; the caller
     commits.  ``users``: one agency administrator per agency, password
     :data:`GENERATED_PASSWORD` unless ``password_hash`` is given."""
-    from market.accounts.passwords import hash_password
-    from market.agencies.models import directory_state
-    from market.catalogue.seed import BY_CODE
-
     types = service_type_ids()
     codes = list(types)
     if agencies < 0 or listings < 0 or listings > agencies * len(codes):

@@ -243,14 +243,27 @@ def _service_names(codes: list[str]) -> list[str]:
     return [service_name(by_code[c]) if c in by_code else c for c in codes]
 
 
+# The refusals whose API wording names the API's fields, in the words of the staff's forms.
+_STAFF_WORDS = {
+    "unknown_project": _l("没有这个项目代码的项目，请核对后重新填写。"),
+    "in_correction": _l("办件在补正中：登记申请人补正完成后，才能受理。"),
+    "expected_days_required": _l("请填写预计需要的工作日数（正整数，不超过法定上限）。"),
+    "reason_required": _l("请选择特别程序的法定事由（《行政许可法》第四十五条）。"),
+    "unknown_engagement": _l("本项目没有这个委托，请从列表中选择。"),
+    "outcome_required": _l("请选择办理结果：准予许可或不予许可。"),
+}
+
+
 def _show(form: Any, error: ingest.CaseEventError) -> None:
-    """The refusal next to its field (in the user's language: ingest translated it), or on
-    top of the page; what the staff member typed stays."""
+    """The refusal next to its field (in the user's language: ingest translated it, and the
+    ones that name the API's fields are said in the form's words), or on top of the page;
+    what the staff member typed stays."""
+    message = str(_STAFF_WORDS[error.code]) if error.code in _STAFF_WORDS else error.message
     field = getattr(form, _FIELD_OF.get(error.code, ""), None) if form is not None else None
     if field is not None:
-        field.errors = [*field.errors, error.message]
+        field.errors = [*field.errors, message]
     else:
-        flash(error.message, "error")
+        flash(message, "error")
 
 
 def _event_fields(kind: str, case: ApprovalCase) -> tuple[Any, str | None, dict[str, Any]]:

@@ -32,8 +32,8 @@ from market.supervision.models import PartyKind, SubjectKind
 @dataclass(frozen=True)
 class Late:
     """A matter past its due date: ``late`` working days after ``due_date`` (``today`` being
-    the first day it counts); the party responsible, an organisation or, for an approval
-    case, its department (``party_org_id`` None)."""
+    the first day it counts); the party responsible, an organisation (for an approval case its
+    department's organisation, ``party_org_id`` None while the department has none)."""
 
     subject_kind: SubjectKind
     subject_id: str
@@ -88,9 +88,13 @@ def _clocks(now: datetime) -> Iterable[Late]:
                 ApprovalCase.public_id == row.case_id))
             if case is None:
                 continue
+            # the department's own organisation (its staff) once it has one; until then the
+            # regulators are told in its place
+            department = case.matter.department
             yield Late(kind, case.public_id, row.subject, f"/approvals/{case.public_id}",
-                       view.due_date, view.overdue_by, PartyKind.DEPARTMENT, None,
-                       str(case.matter.department))
+                       view.due_date, view.overdue_by, PartyKind.DEPARTMENT,
+                       department.organisation_id if department is not None else None,
+                       str(department))
 
 
 def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:

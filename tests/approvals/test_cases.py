@@ -104,7 +104,10 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
         html = r.get_data(as_text=True)
         assert r.status_code == 400 and "EIA" in html and "accept-mode-msg" in html
         r = post(staff, action + "accept", {"accept-mode": "tolerated_acceptance"})
-        assert r.status_code == 400 and "expected_days" in r.get_data(as_text=True)
+        # in the form's words, not the API's field names
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "请填写预计需要的工作日数" in html
+        assert "须给出 expected_days" not in html
         r = post(staff, action + "accept", {"accept-mode": "nonsense"})
         assert r.status_code == 400
         assert _changes(app) == before

@@ -21,15 +21,15 @@ from market.notify.reminders import tick
 from market.regulator.models import Complaint
 from market.supervision.models import EscalationStep, SupervisionOrder
 from market.supervision.operations import escalate
-from tests.conftest import csrf_token
+from tests.conftest import create_person, csrf_token, login
+from tests.engagements.conftest import engagement_id_of, make_award, post
 from tests.selection.conftest import START, City, build_city
+from tests.support.approvals_flow import _project_of, make_staffed_matter
 from tests.support.mail import Inbox
 from tests.support.supervision_flow import RED_AT, WARNING_AT, YELLOW_AT, _late_service
 
 # service_days=3 from Monday 2 March 2026: due Thursday 5 March; Friday 6 is 1 working day
 # late, Tuesday 10 is 3, Thursday 19 is 10.
-
-
 
 
 def _steps(app: Flask) -> list[tuple[str, str, str]]:
@@ -182,3 +182,32 @@ def test_two_runs_at_once_raise_each_step_exactly_once(pg_app: Flask) -> None:
         keys = db.session.scalars(sa.select(Notification.key).where(
             Notification.key.like("escalation:%"))).all()
         assert len(keys) == len(set(keys)) > 0
+
+
+def test_a_case_past_its_limit_warns_its_department(city: City) -> None:
+    """An approval case past its committed limit: the warning goes to the department that
+    decides it (its staff, in the app), not to the applicant; the regulators hear of it at the
+    yellow card."""
+    app = city.app
+    staff_p = create_person(app, "department_staff")
+    matter_id = make_staffed_matter(app, staff_p, committed=2)
+    staff = app.test_client()
+    assert login(staff, staff_p.email).status_code == 302
+    with timeutil.frozen(START):  # Monday 2 March: received and accepted on the pledge
+        _project_id, code = _project_of(app, engagement_id_of(app, make_award(app, city)))
+        r = post(staff, "/approvals/receive", {"project_code": code, "matter_id": matter_id,
+                                               "case_no": "SP-LATE-1"})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        page = r.headers["Location"]
+        assert post(staff, page + "/events/accept",
+                    {"accept-mode": "pledge_acceptance"}).status_code == 302
+    with timeutil.frozen(START + timedelta(days=4)), app.app_context():  # due Wed, now Fri
+        assert tick().escalated >= 1
+        step = db.session.scalar(sa.select(EscalationStep).where(
+            EscalationStep.subject_kind == "case"))
+        assert step is not None and step.step == "warning"
+        assert step.party_kind == "department" and step.party_org_id == staff_p.org_id
+        assert [t["role"] for t in step.told] == ["party"]
+        told = db.session.scalars(sa.select(Notification.user_id).where(
+            Notification.key.like(f"escalation:{step.id}:%")))
+        assert staff_p.user_id in set(told)

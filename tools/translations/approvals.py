@@ -1,6 +1,12 @@
 """English for the department's staff (部门工作人员) and the approval case in the law's order."""
 
 T = {
+    '没有这个项目代码的项目，请核对后重新填写。': 'No project has this project code; check it and type it again.',
+    '办件在补正中：登记申请人补正完成后，才能受理。': 'The case is in correction: record that the applicant has corrected it before accepting it.',
+    '请填写预计需要的工作日数（正整数，不超过法定上限）。': 'Enter the expected number of working days (a whole number, within the legal limit).',
+    '请选择特别程序的法定事由（《行政许可法》第四十五条）。': 'Choose the special procedure’s reason from the law’s list (Administrative Licensing Law, Art. 45).',
+    '本项目没有这个委托，请从列表中选择。': 'This project has no such engagement; choose one from the list.',
+    '请选择办理结果：准予许可或不予许可。': 'Choose the decision: licence granted or refused.',
     '一次告知补正': 'One-time correction notice',
     '一次告知补正（第三十二条）': 'Give the one-time correction notice (Art. 32)',
     '业主在申报准备，部门尚未登记收件。': 'The owner is preparing the application; the department has not recorded its receipt.',
