@@ -31,6 +31,7 @@ from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
 from market.db import db
 from market.domain.codes import make_credit_code
+from market.supervision import operations as supervision
 
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
 
@@ -133,6 +134,9 @@ def load() -> list[tuple[str, str, str]]:
     engagement_demo.load(timeutil.now())
     regulator_demo.load(timeutil.now())
     _waiting(person)
+    # the periodic run once, as a deployment runs it every minute: the late matters' 电子监察
+    # steps are on the regulator's console from the start
+    supervision.escalate(timeutil.now())
     return logins
 
 

@@ -92,6 +92,9 @@ AUDIT_NAMES = {
     "owner:rating:create": _l("业主提交服务评价"),
     "agency:rating:reply": _l("中介机构回复评价"),
     "party:complaint:file": _l("提交投诉"),
+    "supervision:warning": _l("电子监察：逾期预警"),
+    "supervision:yellow": _l("电子监察：黄牌督办"),
+    "supervision:red": _l("电子监察：红牌"),
 }
 EVENT_NAMES = {
     "start": _l("开始计时"),
