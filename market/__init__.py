@@ -179,6 +179,7 @@ def _connect() -> None:
     from market.evaluation import receivers as evaluation
     from market.evaluation.operations import credit_ratings
     from market.notify import receivers as notify
+    from market.notify import subscriptions
     from market.regulator.complaints import upheld_against
     from market.regulator.supervised import late_complaints  # areas load with the app
     from market.selection.award import declines
@@ -197,6 +198,7 @@ def _connect() -> None:
     events.connect(events.EngagementCancelled, billing.engagement_cancelled)
     events.connect(events.EngagementCancelled, approvals.engagement_cancelled)
     events.connect(events.SanctionIssued, credit.sanction_issued)
+    events.connect(events.RequestPublished, subscriptions.request_published)
     events.connect(events.RequestWithdrawn, notify.request_withdrawn)
     events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
     events.connect(events.AwardPassed, notify.award_passed)

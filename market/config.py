@@ -91,6 +91,11 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_SMTP_FROM": ("SMTP_FROM", str),
     "MARKET_SMTP_STARTTLS": ("SMTP_STARTTLS", bool),
     "MARKET_SITE_URL": ("SITE_URL", str),  # absolute links in e-mail
+    # SMS of subscribed notices through a gateway speaking market.notify.sms's HTTP form; no
+    # URL = SMS off.  The hour (Beijing) at which the daily digests of new notices go out.
+    "MARKET_SMS_GATEWAY_URL": ("SMS_GATEWAY_URL", str),
+    "MARKET_SMS_GATEWAY_TOKEN": ("SMS_GATEWAY_TOKEN", str),
+    "MARKET_DIGEST_HOUR": ("DIGEST_HOUR", int),
     "MARKET_SEALED_OPENING_THRESHOLD": ("SEALED_OPENING_THRESHOLD", int),
     "MARKET_SEALED_OPENING_WORKING_DAYS": ("SEALED_OPENING_WORKING_DAYS", int),
     "MARKET_OBJECTION_WORKING_DAYS": ("OBJECTION_WORKING_DAYS", int),
@@ -164,6 +169,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_FROM": "noreply@market.example",
         "SMTP_STARTTLS": False,
         "SITE_URL": "http://127.0.0.1:5000",
+        "SMS_GATEWAY_URL": None,
+        "SMS_GATEWAY_TOKEN": None,
+        "DIGEST_HOUR": 8,
         "CLOCK_OFFSET": "",
         "SITE_NAME": "云川市中介服务超市",
         # OCDS: the ocid prefix registered with the Open Contracting Partnership, and the
@@ -244,6 +252,9 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
                             f"{config.get(key)!r}")
+    if not isinstance(config.get("DIGEST_HOUR"), int) or not 0 <= config["DIGEST_HOUR"] <= 23:
+        problems.append("MARKET_DIGEST_HOUR is an hour of the day in Beijing, 0 to 23: "
+                        f"{config.get('DIGEST_HOUR')!r}")
     ladder = [config.get(k) for k in ("ESCALATION_WARNING_DAYS", "ESCALATION_YELLOW_DAYS",
                                       "ESCALATION_RED_DAYS")]
     days = [v for v in ladder if isinstance(v, int)]

@@ -30,12 +30,14 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.fields import Field
 from wtforms.meta import DefaultMeta
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from market.domain.text import Cleaned, Problem, clean_ascii, clean_text
 from market.i18n import N_
@@ -57,6 +59,13 @@ class NumberField(AsciiText, StringField):  # type: ignore[misc]  # WTForms ship
 class CodeField(AsciiText, StringField):  # type: ignore[misc]
     """A code or number made of ASCII letters, digits and signs (a credit code, a project code,
     an agency id, a telephone number)."""
+
+
+class CheckboxesField(SelectMultipleField):  # type: ignore[misc]  # WTForms ships no types
+    """Several choices as checkboxes; the form macro lays them out as a group of choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class DateListField(AsciiText, TextAreaField):  # type: ignore[misc]

@@ -25,7 +25,7 @@ from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.layout import MEASURE
-from tests.support.live import serve
+from tests.support.live import open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -72,14 +72,9 @@ def _pages(app: Flask) -> dict[str, list[str]]:
 
 def _login(browser: Any, site: str, email: str | None, *, viewport: dict[str, int],
            care: bool = False, english: bool = False) -> Any:
-    page = browser.new_context(viewport=viewport).new_page()
-    page.on("dialog", lambda d: d.accept())
-    page.goto(site + "/login")
-    if email:
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", demo.DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-test=dashboard-title]")
+    page = open_page(browser, site, email, demo.DEMO_PASSWORD, viewport=viewport)
+    if not email:
+        page.goto(site + "/login")
     if english:
         page.click("[data-test=lang-en]")
         page.wait_for_selector("html[lang=en]", state="attached")

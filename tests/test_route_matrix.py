@@ -212,6 +212,9 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
                                 404),
     "approvals.regulator": ("GET", "/regulator/overdue", {"regulator"}, 200),
     "notify.index": ("GET", "/notifications", set(LOGGED_IN), 200),
+    "notify.subscription": ("GET", "/agency/subscriptions", AGENCY, 200),
+    # the matrix's agency has no subscription: the refusal is flashed on the page it returns to
+    "notify.cancel_subscription": ("POST", "/agency/subscriptions/cancel", AGENCY, 302),
     "ocds.request_package": ("GET", "/api/ocds/RQ-999999.json", set(ROLES), 404),
     "ocds.bulk": ("GET", "/api/ocds/releases.json", set(ROLES), 200),
     "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),

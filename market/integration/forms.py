@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from market.forms import Form
+from market.forms import CheckboxesField, Form
 
 PLATFORM = "platform"
-
-
-class CheckboxesField(SelectMultipleField):  # type: ignore[misc]  # WTForms ships no types
-    """Several choices as checkboxes; the form macro lays them out as a group of choices."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ClientForm(Form):

@@ -13,7 +13,9 @@ clocks_cli = AppGroup("clocks", help="Clock reminders and timeouts.")
 @clocks_cli.command("tick")
 def tick_command() -> None:
     """Send reminders for clocks in warning or overdue; raise the escalation steps late
-    matters reached (电子监察); release paid, accepted fees."""
+    matters reached (电子监察); release paid, accepted fees; write the daily digests of new
+    notices; e-mail and text what is due."""
     r = tick()
     click.echo(f"engagements created {r.engagements_created}, notifications {r.notified}, "
-               f"e-mails {r.emailed}, releases {r.released}, escalation steps {r.escalated}")
+               f"e-mails {r.emailed}, SMS {r.texted}, digests {r.digests}, releases {r.released}, "
+               f"escalation steps {r.escalated}")

@@ -1,4 +1,5 @@
-"""A notification (通知): one reminder to one organisation, or to one person."""
+"""A notification (通知): one reminder to one organisation, or to one person; and the
+agencies' subscriptions to new notices that write some of them."""
 
 from __future__ import annotations
 
@@ -30,3 +31,27 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # an SMS copy of the notification (a subscription's), sent once like the e-mail
+    sms_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    sms_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    smsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sms_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Subscription(db.Model):  # type: ignore[name-defined,misc]
+    """An agency's subscription to new notices (公告订阅): the service types and regions it
+    wants to hear of, at once or in one daily digest (每日汇总), by e-mail to its members and,
+    when a gateway is configured, by SMS (短信) to one phone."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), unique=True)
+    # service type codes; regions as the owners' organisations give them (empty: every region)
+    service_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    daily: Mapped[bool] = mapped_column(default=False)
+    sms_phone: Mapped[str | None] = mapped_column(sa.String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the end of the period the last daily digest covered (None: none yet)
+    digest_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,6 +24,8 @@ from market.engagements import operations as engagements
 from market.engagements.models import Engagement
 from market.notify.mail import send_emails
 from market.notify.models import Notification
+from market.notify.sms import send_sms
+from market.notify.subscriptions import send_digests
 from market.supervision.operations import escalate
 
 ALERT_STATES = ("warning", "overdue")
@@ -38,6 +40,8 @@ class TickResult:
     emailed: int = 0
     released: int = 0
     escalated: int = 0
+    digests: int = 0
+    texted: int = 0
 
 
 def _recipients_for(kind: str, owner_id: int | None, agency_id: int | None) -> list[int]:
@@ -120,5 +124,7 @@ def tick() -> TickResult:
     result.escalated = escalate(now)
     result.released = release_paid()
     db.session.commit()
+    result.digests = send_digests(now)
     result.emailed = send_emails(now)
+    result.texted = send_sms(now)
     return result

@@ -454,6 +454,9 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
     audit.record("owner:request:publish", request.public_id, {
         "closes": timeutil.iso_z(request.signup_closes_at),
         "reannounces": request.reannounces.public_id if request.reannounces else None})
+    db.session.flush()
+    events.send(events.RequestPublished(at=now, request_id=request.id,
+                                        request_public_id=request.public_id))
     return request
 
 

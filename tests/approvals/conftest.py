@@ -1,1 +1,1 @@
-from tests.selection.conftest import city  # noqa: F401  # the fixture
+from tests.selection.conftest import city, site  # noqa: F401  # the fixtures

@@ -6,7 +6,6 @@ read-only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,35 +21,11 @@ from tests.support.approvals_flow import (
     _sign,
     make_staffed_matter,
 )
-from tests.support.live import serve
+from tests.support.live import PHONE, no_sideways_scroll, open_page
 
 pytestmark = pytest.mark.browser
 DAY = timedelta(days=1)
-WIDTHS = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
-
-
-def _open(browser: Any, site: str, email: str, viewport: dict[str, int]) -> Any:
-    from tests.conftest import PASSWORD
-
-    page = browser.new_context(viewport=viewport).new_page()
-    page.on("dialog", lambda d: d.accept())
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
-
-
-def _fits(page: Any) -> None:
-    width = page.evaluate("window.innerWidth")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, page.url
+WIDTHS = {"desk": {"width": 1280, "height": 800}, "phone": PHONE}
 
 
 def _state(page: Any) -> str:
@@ -68,8 +43,8 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         project_id, code = _project_of(app, eia)
         test = engagement_id_of(app, make_award(app, city, service_days=4, code="TEST",
                                                 project_id=project_id))
-        staff = _open(browser, site, staff_p.email, viewport)
-        owner = _open(browser, site, city.owner.email, viewport)
+        staff = open_page(browser, site, staff_p.email, viewport=viewport)
+        owner = open_page(browser, site, city.owner.email, viewport=viewport)
         staff.goto(site + "/approvals/")  # the menu folds on a phone; the page is the same
         staff.click("[data-test=receive-application]")
         staff.fill("input[name=project_code]", code)
@@ -77,7 +52,7 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         staff.click("[data-test=receive]")
         staff.wait_for_selector("text=已登记收件")
         assert "五个工作日" in staff.inner_text("[data-test=correction-window]")
-        _fits(staff)
+        no_sideways_scroll(staff)
         case_url = staff.url
         staff.click("[data-test=return]")
         staff.wait_for_selector("text=一次告知需补正的全部内容")
@@ -91,7 +66,7 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         error = staff.inner_text("#accept-mode-msg")
         assert "EIA" in error and "受理条件" in error
         assert _state(staff) == "preparing"
-        _fits(staff)
+        no_sideways_scroll(staff)
         _sign(city, eia)
         _sign(city, test)
     _deliver_and_accept(city, eia, START + 3 * DAY)
@@ -114,7 +89,7 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         owner.click("text=书面告知")
         notice = owner.inner_text("[data-test=notice]")
         assert "检测" in notice and "4 个工作日" in notice and "第四十五条" in notice
-        _fits(owner)
+        no_sideways_scroll(owner)
     _deliver_and_accept(city, test, START + 7 * DAY)
     with timeutil.frozen(START + 8 * DAY):
         staff.goto(case_url)
@@ -133,10 +108,10 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         staff.click("[data-test=decide]")
         staff.wait_for_selector("text=已办结")
         assert _state(staff) == "decided"
-        _fits(staff)
+        no_sideways_scroll(staff)
         owner.goto(case_url)
         assert _state(owner) == "decided"
         history = owner.inner_text("[data-test=case-events]")
         assert "张局长" in history and "需现场核查" in history and "受理" in history
         assert owner.query_selector("[data-test=staff-actions]") is None
-        _fits(owner)
+        no_sideways_scroll(owner)

@@ -20,7 +20,7 @@ from market.db import db
 from market.engagements.models import Engagement
 from market.selection.models import Award, Project, SelectionRequest
 from tests.conftest import csrf_token
-from tests.selection.conftest import START, City, city  # noqa: F401  # the fixture
+from tests.selection.conftest import START, City, city, site  # noqa: F401  # the fixtures
 
 PDF = b"%PDF-1.4\n% a tiny test pdf\n%%EOF\n"
 # Three weeks hold the result notice's 3 working days even across the Spring Festival.

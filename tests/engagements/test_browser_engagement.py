@@ -5,7 +5,6 @@ confirms receipt (the offline payment, end to end)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,10 @@ import pytest
 from market import timeutil
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, make_matter
 from tests.selection.conftest import START, City
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 
 pytestmark = pytest.mark.browser
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 _page = open_page

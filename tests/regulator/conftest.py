@@ -17,6 +17,7 @@ from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import sign_up as _sign_up
 
 city = _selection.city  # the selection tests' city fixture
+site = _selection.site  # and the city served for the browser tests
 
 
 def post(city: City, who, path: str, data: dict, form_path: str | None = None):

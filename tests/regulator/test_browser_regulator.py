@@ -5,7 +5,6 @@ and its public page shows the outcome."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,10 @@ from market.db import db
 from tests.engagements.conftest import PDF
 from tests.regulator.conftest import accepted_engagement
 from tests.selection.conftest import START, City
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 from tests.support.selection_flow import publish as _publish
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 _page = open_page

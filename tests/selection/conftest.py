@@ -8,6 +8,7 @@ import copy
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from market.catalogue.models import ServiceType
 from market.db import db
 from tests.conftest import Person, create_person, login
 from tests.support import schema
+from tests.support.live import serve
 
 # A Monday morning in Beijing (01:00 UTC); nothing in the test depends on the real clock.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -120,6 +122,13 @@ def city(app: Flask) -> City:
     """:func:`build_city` in the test's fresh database, copied from the one the session built
     first when the database is a new SQLite file (the same rows, written the same way)."""
     return city_in(app)
+
+
+@pytest.fixture
+def site(city: City) -> Iterator[str]:
+    """The city served on loopback, for the browser tests."""
+    with serve(city.app) as url:
+        yield url
 
 
 # the database file build_city() made once per session, and the city it holds

@@ -3,7 +3,6 @@ and the alternate confirms; an objection is upheld and the request re-runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +18,6 @@ from tests.selection.conftest import START, City
 from tests.support import opening as opening_keys
 from tests.support.live import no_sideways_scroll as _no_sideways_scroll
 from tests.support.live import open_page as _page
-from tests.support.live import serve
 from tests.support.live import sized_page as _sized_page
 from tests.support.selection_flow import SEALED
 from tests.support.selection_flow import lottery_to_draw as _lottery_to_draw
@@ -27,12 +25,6 @@ from tests.support.selection_flow import person as _person
 from tests.support.selection_flow import publish as _publish
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 def test_sealed_bid_quotes_opening_and_award(browser: Any, city: City, site: str) -> None:

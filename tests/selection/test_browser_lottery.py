@@ -5,7 +5,6 @@ anyone verifies it on the public page — on a phone too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,12 @@ from market.db import db
 from market.selection.models import Lottery
 from tests.conftest import PASSWORD
 from tests.selection.conftest import START, City
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 
 SHOTS = Path("/tmp/h-entropy-shots")
 SHOTS.mkdir(exist_ok=True)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 _page = open_page

@@ -6,7 +6,6 @@ a key change nothing, and the right file opens every quote.  Also at phone width
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from market.selection.models import Award, OpeningKey, OpeningPresentation, Sele
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
 from tests.support import opening as keys
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 from tests.support.selection_flow import SEALED
 from tests.support.selection_flow import project as _project
 from tests.support.selection_flow import request_form as _request_form
@@ -28,12 +27,6 @@ from tests.support.selection_flow import request_form as _request_form
 pytestmark = pytest.mark.browser
 
 OPENS = START + timedelta(days=7)
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 def _no_sideways_scroll(page: Any) -> None:

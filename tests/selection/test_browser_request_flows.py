@@ -4,7 +4,6 @@ failed request re-announced or withdrawn, and the award passing to the alternate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from market.selection.models import Lottery, SelectionRequest
 from tests.conftest import create_person
 from tests.selection.conftest import START, City
 from tests.support.live import no_sideways_scroll as _no_sideways_scroll
-from tests.support.live import serve
 from tests.support.live import sized_page as _page
 from tests.support.selection_flow import project as _project
 from tests.support.selection_flow import publish as _publish
@@ -27,12 +25,6 @@ from tests.support.selection_flow import sign_up as _sign_up
 
 pytestmark = pytest.mark.browser
 
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 def choose_witnesses(page: Any, ids: list[str]) -> None:

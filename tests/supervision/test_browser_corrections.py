@@ -4,7 +4,6 @@ operator records the follow-up; every page fits the screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,33 +12,22 @@ import pytest
 from market import timeutil
 from tests.regulator.conftest import accepted_engagement
 from tests.selection.conftest import START, City
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 def _fits(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def _page(browser: Any, site: str, email: str, width: int) -> Any:
-    page = open_page(browser, site, email)
-    page.set_viewport_size({"width": width, "height": 900})
-    return page
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_poor_rating_is_corrected_and_followed_up(browser: Any, city: City, site: str,
                                                     width: int) -> None:
+    screen = {"width": width, "height": 900}
     eng = accepted_engagement(city, 0)
     with timeutil.frozen(START + timedelta(days=1)):
-        owner = _page(browser, site, city.owner.email, width)
+        owner = open_page(browser, site, city.owner.email, viewport=screen)
         owner.goto(site + "/owner/ratings")
         owner.click(f"[data-test=rate-{eng}]")
         for dimension, stars in (("quality", 2), ("timeliness", 1), ("attitude", 3),
@@ -55,7 +43,7 @@ def test_a_poor_rating_is_corrected_and_followed_up(browser: Any, city: City, si
         owner.click("[data-test=submit-rating]")
         owner.wait_for_selector("text=这是一条差评")
 
-        agency = _page(browser, site, city.agencies[0].email, width)
+        agency = open_page(browser, site, city.agencies[0].email, viewport=screen)
         agency.goto(site + "/agency/ratings")
         assert agency.inner_text("[data-test=level]") == "不满意"
         agency.click("[data-test=my-corrections]")
@@ -72,7 +60,7 @@ def test_a_poor_rating_is_corrected_and_followed_up(browser: Any, city: City, si
         agency.wait_for_selector("[data-test=correction-answer]")
         assert text in agency.inner_text("[data-test=correction-answer]")
 
-        operator = _page(browser, site, city.operator.email, width)
+        operator = open_page(browser, site, city.operator.email, viewport=screen)
         operator.goto(site + "/operator/corrections")
         assert _fits(operator)
         operator.locator("[data-test=corrections] a").first.click()

@@ -5,7 +5,6 @@ phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,16 +12,10 @@ import pytest
 from market import timeutil
 from market.supervision.operations import escalate
 from tests.selection.conftest import City
-from tests.support.live import open_page, serve
+from tests.support.live import open_page
 from tests.support.supervision_flow import RED_AT, _late_service
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(city: City) -> Iterator[str]:
-    with serve(city.app) as url:
-        yield url
 
 
 def _fits(page: Any) -> bool:

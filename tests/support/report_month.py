@@ -15,10 +15,10 @@ from market.engagements.models import Engagement
 from market.evaluation import operations as evaluation
 from market.regulator import complaints, sanctions
 from market.selection.models import Award, Project, SelectionRequest
-from tests.conftest import create_person, csrf_token, login
+from tests.conftest import create_person, login
 from tests.engagements.conftest import PDF, engagement_id_of, make_matter, post
 from tests.selection.conftest import START, City
-from tests.support.selection_flow import request_form as _request_form
+from tests.support.selection_flow import publish as _publish
 
 APRIL_2 = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
@@ -48,33 +48,6 @@ def _award(app: Flask, city: City, req: SelectionRequest, agency: int, fee_fen: 
         db.session.add(award)
         db.session.commit()
         return award.id
-
-
-def _publish(city: City, code: str, **overrides: str) -> SelectionRequest:
-    """Register the owner's project ``code`` (once) and publish a request for it."""
-    c = city.client(city.owner)
-    full = f"2026-539901-47-01-{code}"
-    with city.app.app_context():
-        project_id = db.session.scalar(sa.select(Project.id).where(Project.code == full))
-    if project_id is None:
-        r = c.post("/owner/projects", data={
-            "name": f"东城区第{code}号工程", "code": full, "fund_source": "fiscal",
-            "investment": "8600", "location": "云川市东城区",
-            "csrf_token": csrf_token(c, "/owner/projects")})
-        assert r.status_code == 302, r.get_data(as_text=True)
-        with city.app.app_context():
-            project_id = db.session.scalar(sa.select(Project.id).where(Project.code == full))
-    data = _request_form(city, project_id, **overrides)
-    data["csrf_token"] = csrf_token(c, "/owner/requests/new")
-    r = c.post("/owner/requests/new", data=data)
-    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-    public_id = r.headers["Location"].rsplit("/", 1)[1]
-    r = c.post(f"/owner/requests/{public_id}/publish",
-               data={"csrf_token": csrf_token(c, f"/owner/requests/{public_id}")})
-    assert r.status_code == 302
-    with city.app.app_context():
-        return db.session.scalar(sa.select(SelectionRequest).where(
-            SelectionRequest.public_id == public_id))
 
 
 def _staff(city: City, *matter_ids: int) -> object:

@@ -21,20 +21,22 @@ from tests.conftest import Person, csrf_token
 from tests.selection.conftest import START, City, enter_external
 
 
-def project(city: City) -> int:
-    """The owner's project (registered on first use: one code is one project)."""
-    code = "2026-539901-47-01-000123"
+def project(city: City, code: str = "000123") -> int:
+    """The owner's project whose code ends in ``code`` (registered on first use: one code is
+    one project)."""
+    full = f"2026-539901-47-01-{code}"
     with city.app.app_context():
-        found = db.session.scalar(sa.select(Project.id).where(Project.code == code))
+        found = db.session.scalar(sa.select(Project.id).where(Project.code == full))
     if found is not None:
         return found
+    name = "东城区第三小学改扩建" if code == "000123" else f"东城区第{code}号工程"
     c = city.client(city.owner)
     r = c.post("/owner/projects", data={
-        "name": "东城区第三小学改扩建", "code": code, "fund_source": "fiscal",
+        "name": name, "code": full, "fund_source": "fiscal",
         "investment": "8600", "location": "云川市东城区", "csrf_token": csrf_token(c, "/owner/projects")})
     assert r.status_code == 302, r.get_data(as_text=True)
     with city.app.app_context():
-        return db.session.scalar(sa.select(Project.id).where(Project.code == code))
+        return db.session.scalar(sa.select(Project.id).where(Project.code == full))
 
 
 def request_form(city: City, project_id: int, **overrides: str) -> dict[str, Any]:
@@ -54,11 +56,12 @@ def request_form(city: City, project_id: int, **overrides: str) -> dict[str, Any
     return data
 
 
-def publish(city: City, **overrides: str) -> SelectionRequest:
-    """The owner registers the project (first time), drafts a lottery request (the form's
-    defaults, ``overrides`` on top) and publishes it; the open request."""
+def publish(city: City, code: str = "000123", **overrides: str) -> SelectionRequest:
+    """The owner registers the project ending in ``code`` (first time), drafts a lottery
+    request for it (the form's defaults, ``overrides`` on top) and publishes it; the open
+    request."""
     c = city.client(city.owner)
-    project_id = project(city)
+    project_id = project(city, code)
     data = request_form(city, project_id, **overrides)
     data["csrf_token"] = csrf_token(c, "/owner/requests/new")
     r = c.post("/owner/requests/new", data=data)

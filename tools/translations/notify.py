@@ -1,0 +1,27 @@
+"""English for the agencies' subscriptions to new notices (公告订阅)."""
+
+T = {
+    "公告订阅": "Notice subscription",
+    "保存订阅": "Save the subscription",
+    "取消订阅": "Cancel the subscription",
+    "全部地区": "every region",
+    "发布即通知": "As soon as published",
+    "每日汇总一次": "One daily digest",
+    "通知方式": "When to tell us",
+    "地区（不选即全部地区）": "Regions (none ticked: every region)",
+    "短信通知手机号（可不填）": "Mobile number for SMS (optional)",
+    "填写后，同一通知另以短信发送到此号码。": "When filled in, each notification is also sent to this number by SMS.",
+    "已取消订阅。": "The subscription is cancelled.",
+    "订阅已保存。": "The subscription is saved.",
+    "平台未开通短信通知。": "This platform does not send SMS.",
+    "平台未开通短信通知，通知在“提醒”和邮件中送达。": "This platform does not send SMS; notifications arrive under Reminders and by e-mail.",
+    "当前订阅：%(n)s 个事项，%(regions)s，%(how)s。": "Current subscription: %(n)s services, %(regions)s, %(how)s.",
+    "所选中介服务事项不存在。": "A chosen service type does not exist.",
+    "所选地区不存在。": "A chosen region does not exist.",
+    "本单位没有订阅。": "Your organisation has no subscription.",
+    "每日汇总在北京时间早上发出，列出上次汇总以来发布、仍在报名的公告。": "The daily digest goes out in the morning, Beijing time, listing the notices published since the last digest that are still open for sign-up.",
+    "短信发送至 %(phone)s。": "SMS go to %(phone)s.",
+    "请至少选择一个中介服务事项。": "Choose at least one service type.",
+    "请输入 11 位手机号码。": "Enter an 11-digit mobile number.",
+    "选择关心的中介服务事项和地区：符合条件的采购公告一发布（或每天早上汇总一次），本单位成员即在“提醒”里看到并收到邮件。直接选取的项目不公开报名，不会通知。": "Choose the service types and regions you care about: as soon as a matching selection notice is published (or once each morning, in a digest), your members see it under Reminders and get an e-mail. A direct selection has no public sign-up and is not notified.",
+}
