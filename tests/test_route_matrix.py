@@ -115,6 +115,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "lotteries.notices": ("GET", "/notices", set(ROLES), 200),
     "lotteries.notice": ("GET", "/notices/RQ-999999", set(ROLES), 404),
     "lotteries.lottery_page": ("GET", "/lotteries/LT-999999", set(ROLES), 404),
+    "lotteries.hall": ("GET", "/lotteries/LT-999999/hall", set(ROLES), 404),
+    "lotteries.hall_state": ("GET", "/lotteries/LT-999999/hall/state", set(ROLES), 404),
     "lotteries.bundle": ("GET", "/lotteries/LT-999999/bundle.json", set(ROLES), 404),
     "lotteries.verify": ("GET", "/lotteries/LT-999999/verify", set(ROLES), 404),
     "lotteries.witness": ("POST", "/lotteries/LT-999999/witness", set(LOGGED_IN), 404),

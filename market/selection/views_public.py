@@ -123,10 +123,12 @@ def _names(result: dict[str, Any] | None, frozen: dict[str, Any] | None) -> dict
 
 
 @functools.lru_cache(maxsize=2048)
-def _qr_svg(url: str) -> str:
+def _qr_svg(url: str, scalable: bool = False) -> str:
     # A pure function of the page's address, and a quarter of the draw page's time to encode
-    # (mask selection): kept per process.
-    return segno.make(url, error="m").svg_inline(scale=3, dark="#1f2328", light="#ffffff")
+    # (mask selection): kept per process.  ``scalable``: no fixed size, a viewBox instead, so
+    # that the stylesheet sizes it (the hall's screen).
+    return segno.make(url, error="m").svg_inline(scale=3, dark="#1f2328", light="#ffffff",
+                                                 omitsize=scalable)
 
 
 @bp.route("/lotteries/<lottery_id>")
@@ -276,3 +278,47 @@ def api_lotteries(query: PageQuery) -> Page[LotteryOut]:
         if lot.record_summary is not None else None,
     ) for lot, rid in rows]
     return Page(items=items, total=total, query=query)
+
+
+# --- the draw in the service hall (大厅大屏) ------------------------------------------------------
+# The hall shows a draw on a big screen (实体进驻): the page is built once and its state part is
+# fetched again every few seconds by site.js (no inline script: the CSP allows only our own
+# files); without script the page reloads itself by a <meta> refresh inside <noscript>.
+
+HALL_POLL_SECONDS = 5
+
+
+def _hall_state(lottery: Lottery) -> dict[str, Any]:
+    result, frozen = lottery.record_summary, lottery.pool_summary
+    plan = lottery.announcement.get("entropy_plan", [])
+    page_url = url_for("lotteries.lottery_page", lottery_id=lottery.lottery_id, _external=True)
+    entries = {e.position: e for e in lottery.entries}
+    return dict(
+        lottery=lottery, req=lottery.request, result=result, frozen=frozen,
+        names=_names(result, frozen), witnesses=tasks.witness_rows(lottery),
+        external=plan[-1] if plan else None,
+        external_entry=entries.get(len(plan) - 1) if plan else None,
+        award=award_ops.current_award(lottery.request), qr=_qr_svg(page_url, scalable=True),
+        page_url=page_url, now=timeutil.now(),
+        signup_count=db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
+            SignUp.lottery_id == lottery.lottery_id, SignUp.withdrawn_at.is_(None))))
+
+
+@bp.route("/lotteries/<lottery_id>/hall")
+@access(ANYONE)
+def hall(lottery_id: str) -> str:
+    """The draw on the hall's big screen: readable across a room, updating itself."""
+    lottery = _lottery(lottery_id)
+    procedures.advance(lottery.request)
+    return render_template("selection/hall.html", poll_seconds=HALL_POLL_SECONDS,
+                           **_hall_state(_lottery(lottery_id)))
+
+
+@bp.route("/lotteries/<lottery_id>/hall/state")
+@access(ANYONE)
+def hall_state(lottery_id: str) -> ResponseReturnValue:
+    """The part of the hall page that changes, for its next refresh (never cached)."""
+    lottery = _lottery(lottery_id)
+    procedures.advance(lottery.request)
+    body = render_template("selection/_hall_state.html", **_hall_state(_lottery(lottery_id)))
+    return body, 200, {"Cache-Control": "no-store"}

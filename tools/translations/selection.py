@@ -500,4 +500,11 @@ T = {
     '中选结果': 'Result',
     '流标公告 %(id)s 的条件已填好，报名期从今天起重新计算；可以修改任何条件（例如放宽资质要求）。保存为草稿并预览后发布，两份公告互相链接。': 'The terms of the failed notice %(id)s are filled in and the sign-up window starts again from today; you can change any term (for example relax the qualification requirement). Save it as a draft, preview and publish; the two notices link to each other.',
     '本草稿是流标公告 %(id)s 的重新公告。': 'This draft re-announces the failed notice %(id)s.',
+    # the draw on the service hall's big screen
+    "中介服务摇号现场": "Intermediary selection draw, live",
+    "名单已冻结：%(n)s 家": "List frozen: %(n)s agencies",
+    "大厅大屏显示": "Show on the hall's big screen",
+    "已报名 %(n)s 家": "%(n)s agencies signed up",
+    "扫码打开摇号页，摇号完成后可下载核验包自己复算。": "Scan to open the draw page; once drawn, download the bundle and check the draw yourself.",
+    "更新于": "Updated",
 }

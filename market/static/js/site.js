@@ -12,12 +12,12 @@ document.addEventListener("click", function (event) {
 // The formats come translated from the page ("还剩 2 天 03:04:05" / "2 days 03:04:05 left");
 // the deadline itself is printed beside it.
 (function () {
-  var nodes = document.querySelectorAll("[data-countdown]");
-  if (!nodes.length) { return; }
+  if (!document.querySelector("[data-countdown], [data-poll]")) { return; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     var now = Date.now();
-    nodes.forEach(function (node) {
+    // looked up on every tick: a refreshed part of the page (data-poll) brings new ones
+    document.querySelectorAll("[data-countdown]").forEach(function (node) {
       var left = Math.max(0, Math.floor((Date.parse(node.getAttribute("data-countdown")) - now) / 1000));
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
       var m = Math.floor(left % 3600 / 60), s = left % 60;
@@ -75,5 +75,22 @@ document.addEventListener("click", function (event) {
       });
     });
     table.classList.add("stacks");
+  });
+})();
+
+// A part of the page that refreshes itself: <div data-poll="URL" data-poll-seconds="5"> is
+// replaced by what URL answers, every few seconds while the page is visible (the draw on the
+// hall's big screen).  A failed fetch keeps what is shown and tries again at the next turn.
+(function () {
+  document.querySelectorAll("[data-poll]").forEach(function (box) {
+    var seconds = Math.max(2, parseInt(box.getAttribute("data-poll-seconds"), 10) || 5);
+    function refresh() {
+      if (document.hidden) { return; }
+      fetch(box.getAttribute("data-poll"), {credentials: "same-origin", cache: "no-store"})
+        .then(function (answer) { return answer.ok ? answer.text() : null; })
+        .then(function (html) { if (html !== null) { box.innerHTML = html; } })
+        .catch(function () {});
+    }
+    setInterval(refresh, seconds * 1000);
   });
 })();
