@@ -112,7 +112,7 @@ class _Demo:
             owner_org_id=project.owner_org_id, service_type_id=st.id,
             title=f"{project.name}{st.name}", scope=f"{st.name}（演示）", price_kind="fixed",
             price_fen=fee_fen, service_days=days, signing_days=5, method="direct",
-            signup_closes_at=at, state="selected", created_at=published or at,
+            direct_agency_org_id=agency.id, signup_closes_at=at, state="selected", created_at=published or at,
             published_at=published, practitioners={})
         db.session.add(req)
         db.session.flush()

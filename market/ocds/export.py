@@ -1,7 +1,8 @@
 """One OCDS 1.1 release package per selection request.
 
-Mapping (OCDS ← ours): the owner is the buyer and procuring entity; every agency that signed up
-is a tenderer; an award is an OCDS award whose supplier is the agency; the lottery's verification
+Mapping (OCDS ← ours): the owner is the buyer and procuring entity; every agency that took part
+is a tenderer (signed up, quoted — once the quotes are opened — or was named for a direct
+selection); an award is an OCDS award whose supplier is the agency; the lottery's verification
 bundle is attached to the award as a document.  Organisations are identified by their unified
 social credit code under the org-id scheme ``CN-USCC``.  Money is integer fen here; OCDS wants a
 number, so amounts are yuan with two decimals.
@@ -9,6 +10,7 @@ number, so amounts are yuan with two decimals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +25,7 @@ from market.engagements.models import Engagement
 from market.selection.award import changes
 from market.selection.models import (
     Award,
+    Bid,
     Lottery,
     RequestState,
     SelectionRequest,
@@ -82,11 +85,11 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     parties: dict[str, dict[str, Any]] = {
         request.owner.public_id: _party(request.owner, ["buyer", "procuringEntity"])}
     tenderers = []
-    for s in signups:
-        party = parties.setdefault(s.agency.public_id, _party(s.agency, []))
+    for agency in _took_part(request, signups):
+        party = parties.setdefault(agency.public_id, _party(agency, []))
         if "tenderer" not in party["roles"]:
             party["roles"].append("tenderer")
-            tenderers.append({"id": s.agency.public_id, "name": s.agency.name})
+            tenderers.append({"id": agency.public_id, "name": agency.name})
     method, details = METHODS.get(request.method, ("open", request.method))
     dates = [request.published_at, request.closed_at, *(a.decided_at or a.offered_at
                                                         for a in awards)]
@@ -108,10 +111,13 @@ def release(request: SelectionRequest) -> dict[str, Any]:
                          "endDate": _time(request.signup_closes_at)},
         "contractPeriod": {"durationInDays": request.service_days},
         "numberOfTenderers": len(tenderers),
-        "tenderers": tenderers,
-        "amendments": [{"id": str(a.version), "date": _time(a.at), "rationale": a.reason}
-                       for a in request.amendments],
     }
+    # OCDS wants an absent field rather than an empty list (the data review tool flags them)
+    if tenderers:
+        tender["tenderers"] = tenderers
+    if request.amendments:
+        tender["amendments"] = [{"id": str(a.version), "date": _time(a.at), "rationale": a.reason}
+                                for a in request.amendments]
     if request.price_kind == "fixed":
         tender["value"] = _money(request.price_fen)
     else:
@@ -122,7 +128,9 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     why = _why(request, list(awards))
     for a in awards:
         party = parties.setdefault(a.agency.public_id, _party(a.agency, []))
-        if "supplier" not in party["roles"] and a.state in ("offered", "confirmed"):
+        # every award names its supplier, a declined or voided one too: the party it points
+        # at has the role (the standard's check of referenced parties)
+        if "supplier" not in party["roles"]:
             party["roles"].append("supplier")
         award: dict[str, Any] = {
             "id": f"{request.public_id}-A{a.id}", "status": AWARD_STATUS.get(a.state, "pending"),
@@ -170,6 +178,19 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     if contracts:
         out["contracts"] = contracts
     return out
+
+
+def _took_part(request: SelectionRequest, signups: Sequence[SignUp]) -> list[Organisation]:
+    """Every agency that took part, whatever the method, in the order they did: those that
+    signed up; those that quoted in a sealed round, once the quotes are opened (before, who
+    quoted is sealed too); the agency a direct selection named."""
+    orgs = [s.agency for s in signups]
+    if request.state != RequestState.OPEN.value:
+        orgs += [b.agency for b in db.session.scalars(sa.select(Bid).where(
+            Bid.request_id == request.id).order_by(Bid.at, Bid.id))]
+    if request.direct_agency is not None:
+        orgs.append(request.direct_agency)
+    return list({o.id: o for o in orgs}.values())  # first time each took part, in order
 
 
 def _why(request: SelectionRequest, awards: list[Award]) -> dict[int, str]:

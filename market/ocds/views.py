@@ -35,19 +35,24 @@ def request_package(request_id: str) -> ResponseReturnValue:
 
 @bp.route("/api/ocds/releases.json")
 @access(ANYONE)
-@endpoint(query=OcdsBulkQuery, response=OcdsReleasePackage, tag="ocds",
+@endpoint(query=OcdsBulkQuery, response=OcdsReleasePackage, tag="ocds", errors=(404,),
           headers={"X-Total-Count": "published selection requests, all pages"})
 def bulk(query: OcdsBulkQuery) -> ResponseReturnValue:
     """Every published selection request as one OCDS 1.1 release package, newest first.
 
     100 releases a page (`?page=`); the `links.next` of OCDS 1.1 packages is not in 1.1's
-    schema, so the total is in the `X-Total-Count` header."""
+    schema, so the total is in the `X-Total-Count` header.  A page past the last one (or any
+    page before the first publication) is 404 `no_releases`: a release package must hold at
+    least one release."""
     published = sa.select(SelectionRequest).where(
         SelectionRequest.state != RequestState.DRAFT.value)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(published.subquery())) or 0
     offset = (query.page - 1) * OCDS_BULK_PAGE
     rows = list(db.session.scalars(published.order_by(SelectionRequest.id.desc())
                                    .limit(OCDS_BULK_PAGE).offset(offset)))
+    if not rows:
+        raise ApiError(404, "no_releases",
+                       f"page {query.page} holds no release ({total} published in all)")
     response = jsonify(bulk_package(rows, url_for("ocds.bulk", page=query.page, _external=True)))
     response.headers["X-Total-Count"] = str(total)
     return response

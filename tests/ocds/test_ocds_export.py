@@ -159,3 +159,68 @@ def test_a_withdrawn_and_a_re_announced_request_are_valid_ocds(
     (related,) = release["relatedProcesses"]
     assert related["relationship"] == ["unsuccessfulProcess"]
     assert related["scheme"] == "ocid" and related["identifier"].endswith(failed.public_id)
+
+
+def _reviewed(body: dict, tmp_path: Path) -> dict:
+    """What the standard's own data review library (libcoveocds) finds in ``body``, offline on
+    the 1.1.5 zip: schema errors, additional checks, closed codelist values, conformance."""
+    import libcoveocds.api
+    from libcoveocds.config import LibCoveOCDSConfig
+
+    config = LibCoveOCDSConfig()
+    config.config.update(standard_zip=f"file://{OCDS / 'standard-1__1__5-schema.zip'}",
+                         additional_checks="all", context="api")
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps(body, ensure_ascii=False))
+    out = tmp_path / "cove"
+    out.mkdir(exist_ok=True)
+    result = libcoveocds.api.ocds_json_output(str(out), str(path), None, convert=False,
+                                              lib_cove_ocds_config=config)
+    return {k: result[k] for k in ("validation_errors", "additional_checks",
+                                   "additional_closed_codelist_values", "conformance_errors")
+            if result.get(k)}
+
+
+def test_the_standards_own_tool_accepts_every_method_and_the_bulk_pages(
+        tmp_path: Path, validator: Draft4Validator) -> None:
+    """Every demo request (each method; open, failed, selected, a declined award, contracts)
+    and the bulk page pass libcoveocds with nothing to report; every agency that took part is a
+    tenderer (sealed-round bidders once opened, the agency a direct selection named), every
+    award's supplier has the supplier role; a page past the last is 404, not an empty
+    package (a release package must hold a release)."""
+    import sqlalchemy as sa
+
+    from market.db import db
+    from market.selection.models import Bid, SelectionRequest
+
+    app = demo_data.demo_app(tmp_path / "demo")
+    with app.app_context():
+        requests = [(r.public_id, r.method, r.state) for r in db.session.scalars(
+            sa.select(SelectionRequest).where(SelectionRequest.state != "draft"))]
+        bidders = {r.public_id: {b.agency.public_id for b in db.session.scalars(
+            sa.select(Bid).where(Bid.request_id == r.id))} for r in db.session.scalars(
+            sa.select(SelectionRequest).where(SelectionRequest.method == "sealed_bid",
+                                              SelectionRequest.state == "selected"))}
+    assert {m for _p, m, _s in requests} >= {"lottery", "sealed_bid", "credit_merit", "direct"}
+    client = app.test_client()
+    declined = 0
+    for public_id, method, _state in requests:
+        body = client.get(f"/api/ocds/{public_id}.json").get_json()
+        assert _reviewed(body, tmp_path) == {}, public_id
+        release = body["releases"][0]
+        roles = {p["id"]: p["roles"] for p in release["parties"]}
+        tenderers = {t["id"] for t in release["tender"].get("tenderers", [])}
+        assert release["tender"]["numberOfTenderers"] == len(tenderers)
+        assert all("tenderer" in roles[t] for t in tenderers)
+        for award in release.get("awards", []):
+            assert all("supplier" in roles[s["id"]] for s in award["suppliers"])
+            declined += award["status"] == "unsuccessful"
+        if method == "direct":
+            assert len(tenderers) == 1
+        if public_id in bidders:
+            assert bidders[public_id] and bidders[public_id] <= tenderers
+    assert bidders and declined >= 1
+    bulk = client.get("/api/ocds/releases.json").get_json()
+    assert _reviewed(bulk, tmp_path) == {}
+    past = client.get("/api/ocds/releases.json?page=2")
+    assert past.status_code == 404 and past.get_json()["error"]["code"] == "no_releases"
