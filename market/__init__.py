@@ -218,6 +218,7 @@ def _register_blueprints(app: Flask) -> None:
     from billing.views import bp as billing
     from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
     from market.accounts.views import bp as accounts
+    from market.agencies import views_relations  # noqa: F401  # its routes are on agencies' blueprint
     from market.agencies.review import bp as review
     from market.agencies.views import bp as agencies
     from market.api.views import bp as api

@@ -55,6 +55,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # A poor rating (差评: 不满意 or 非常不满意) gives the agency this long to correct and answer
     # (好差评: 15 working days, the term the provinces' 好差评 rules use).
     "CORRECTION_WORKING_DAYS": 15,
+    # Rotation (轮换): an agency selected this many times by one owner within the period (days)
+    # may not take part in that owner's next request; 0 turns the limit off.  Provinces set
+    # their own number, so the platform ships it off.
+    "REPEAT_WIN_LIMIT": 0,
+    "REPEAT_WIN_DAYS": 365,
 }
 
 # Environment variables we read, with how to parse them.  Unknown MARKET_* names are ignored so a
@@ -105,6 +110,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_ESCALATION_ANSWER_WORKING_DAYS": ("ESCALATION_ANSWER_WORKING_DAYS", int),
     "MARKET_ESCALATION_MANAGING_ORG": ("ESCALATION_MANAGING_ORG", str),
     "MARKET_CORRECTION_WORKING_DAYS": ("CORRECTION_WORKING_DAYS", int),
+    "MARKET_REPEAT_WIN_LIMIT": ("REPEAT_WIN_LIMIT", int),
+    "MARKET_REPEAT_WIN_DAYS": ("REPEAT_WIN_DAYS", int),
     # Development only: the app's clock runs this far ahead of the real one ("3d", "36h",
     # "2d4h30m"), so a person trying the demo can reach a sign-up close or a draw without
     # waiting.  Refused in production.
@@ -248,7 +255,8 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
                      ("SESSION_MAX_HOURS", 1), ("SEALED_OPENING_THRESHOLD", 1),
                      ("SEALED_OPENING_WORKING_DAYS", 1), ("API_TOKEN_SECONDS", 60),
                      ("OBJECTION_WORKING_DAYS", 1), ("ESCALATION_ANSWER_WORKING_DAYS", 1),
-                     ("CORRECTION_WORKING_DAYS", 1)):
+                     ("CORRECTION_WORKING_DAYS", 1), ("REPEAT_WIN_LIMIT", 0),
+                     ("REPEAT_WIN_DAYS", 1)):
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "
                             f"{config.get(key)!r}")

@@ -76,3 +76,26 @@ class ListingForm(Form):
 
 class ReviewForm(Form):
     reason = TextAreaField(_l("审核意见"), validators=[Optional(), Length(max=2000)])
+
+
+class RelationForm(Form):
+    """A relation with another unit (关联关系)."""
+
+    other_credit_code = CodeField(_l("关联单位的统一社会信用代码"),
+                                  validators=[DataRequired(_REQUIRED), Length(max=30)])
+    other_name = StringField(_l("关联单位名称（已在平台注册的可不填）"), validators=[Length(max=200)])
+    kind = SelectField(_l("关联关系"), validate_choice=False, choices=[
+        SelectChoice("legal_representative", _l("法定代表人为同一人")),
+        SelectChoice("controlling", _l("存在控股或管理关系")),
+        SelectChoice("parent_subsidiary", _l("母子公司或同一母公司的子公司")),
+        SelectChoice("shared_contact", _l("联系电话或办公地址相同")),
+        SelectChoice("other", _l("其他关联关系"))])
+    note = TextAreaField(_l("说明"), validators=[Length(max=500)])
+
+
+class RecordRelationForm(RelationForm):
+    """The operator's or a regulator's record of an agency's relation, with its grounds."""
+
+    agency = CodeField(_l("中介机构编号或统一社会信用代码"),
+                       validators=[DataRequired(_REQUIRED), Length(max=30)])
+    note = TextAreaField(_l("依据"), validators=[Length(max=500)])

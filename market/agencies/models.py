@@ -275,3 +275,48 @@ def _listen_for_directory_state() -> None:
 
 
 _listen_for_directory_state()
+
+
+class RelationKind(enum.StrEnum):
+    """How two units are related (关联关系), as admission rules list them."""
+
+    LEGAL_REPRESENTATIVE = "legal_representative"  # 法定代表人为同一人
+    CONTROLLING = "controlling"  # 存在控股、管理关系（控股股东、实际控制人）
+    PARENT_SUBSIDIARY = "parent_subsidiary"  # 母公司与子公司、同一母公司的子公司
+    SHARED_CONTACT = "shared_contact"  # 联系电话或办公地址相同
+    OTHER = "other"  # 其他关联关系
+
+
+class RelationSource(enum.StrEnum):
+    DECLARED = "declared"  # the agency declared it (申报)
+    OPERATOR = "operator"  # the operator recorded it
+    REGULATOR = "regulator"  # a regulator recorded it (e.g. from a flagged pair)
+
+
+class AgencyRelation(db.Model):  # type: ignore[name-defined,misc]
+    """A relation between an agency and another unit (关联关系).  The other unit is named by
+    its unified social credit code, so that a unit not on the platform (yet) can be named and is
+    matched whenever it registers; a relation holds both ways."""
+
+    __tablename__ = "agency_relation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    other_credit_code: Mapped[str] = mapped_column(sa.String(18), index=True)
+    other_name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    source: Mapped[str] = mapped_column(sa.String(16))
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    organisation = relationship("Organisation")
+    recorded_by = relationship("User")
+
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "other_credit_code", "kind"),
+        sa.CheckConstraint(
+            "kind in ('legal_representative','controlling','parent_subsidiary',"
+            "'shared_contact','other')", name="kind"),
+        sa.CheckConstraint("source in ('declared','operator','regulator')", name="source"),
+    )

@@ -33,6 +33,8 @@ class Reason(enum.StrEnum):
     SANCTIONED = "sanctioned"  # 处于处罚期
     OWNER_ITSELF = "owner_itself"  # 即业主本身
     RELATED = "related"  # 与业主存在关联关系
+    RELATED_PARTICIPANT = "related_participant"  # 与已参与本项目的机构存在关联关系
+    REPEAT_WINS = "repeat_wins"  # 在同一业主的中选次数已达上限
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class AgencyFacts:
     practitioners: tuple[PractitionerCert, ...] = ()
     sanctions: tuple[Sanction, ...] = ()
     related_org_ids: frozenset[int] = frozenset()
+    # owner organisation id -> selections of this agency by that owner in the rotation period
+    wins_by_owner: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,11 @@ class RequestFacts:
     qualification_level: str | None = None  # minimum grade, None: any
     practitioners: Mapping[str, int] = field(default_factory=dict)  # type -> count needed
     avoid: frozenset[str] = frozenset()  # agency ids
+    # organisations of the agencies already taking part (signed up or quoted)
+    participants: frozenset[int] = frozenset()
+    # selections by one owner within the rotation period that make an agency ineligible for
+    # that owner's next request (轮换); 0: no limit
+    repeat_win_limit: int = 0
 
 
 def meets_level(held: str, required: str | None) -> bool:
@@ -132,4 +141,12 @@ def ineligibility(agency: AgencyFacts, request: RequestFacts, on: date) -> list[
         reasons.append(Reason.OWNER_ITSELF)
     if request.owner_org_id in agency.related_org_ids:
         reasons.append(Reason.RELATED)
+    # Related agencies may not both take part in one request (关联机构不得同时参与): the one
+    # that comes second is refused; when a relation becomes known after both took part, both
+    # are set aside at the close.
+    if agency.related_org_ids & (request.participants - {agency.organisation_id}):
+        reasons.append(Reason.RELATED_PARTICIPANT)
+    if request.repeat_win_limit > 0 and (
+            agency.wins_by_owner.get(request.owner_org_id, 0) >= request.repeat_win_limit):
+        reasons.append(Reason.REPEAT_WINS)
     return reasons

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
+from market import timeutil
 from market.accounts.models import Organisation, OrgStatus
+from market.agencies import relations
 from market.agencies.models import Listing, Practitioner, Qualification, ReviewStatus
 from market.catalogue.models import ServiceType
 from market.credit.sanctions import sanctions_for, sanctions_for_many
@@ -21,7 +24,7 @@ from market.domain.eligibility import (
     ineligibility,
 )
 from market.i18n import N_
-from market.selection.models import SelectionRequest
+from market.selection.models import Award, AwardState, Bid, SelectionRequest, SignUp
 
 REASON_TEXT = {
     Reason.NOT_ADMITTED: N_("尚未入驻或入驻未通过审核"),
@@ -34,6 +37,8 @@ REASON_TEXT = {
     Reason.SANCTIONED: N_("处于监管处罚期内"),
     Reason.OWNER_ITSELF: N_("即项目业主本身"),
     Reason.RELATED: N_("与项目业主存在关联关系"),
+    Reason.RELATED_PARTICIPANT: N_("与已参与本项目的中介机构存在关联关系"),
+    Reason.REPEAT_WINS: N_("在本业主的中选次数已达轮换上限"),
 }
 
 
@@ -56,7 +61,9 @@ def agency_facts(org: Organisation) -> AgencyFacts:
                       Practitioner.status == ReviewStatus.APPROVED.value)))
     return AgencyFacts(org.id, org.public_id, org.credit_code,
                        org.status == OrgStatus.ADMITTED.value, frozenset(listed), quals, pracs,
-                       sanctions_of(org.id))
+                       sanctions_of(org.id),
+                       frozenset(relations.related_ids([org.id]).get(org.id, set())),
+                       _wins_by_owner([org.id]).get(org.id, {}))
 
 
 def agency_facts_many(orgs: list[Organisation]) -> dict[int, AgencyFacts]:
@@ -82,10 +89,32 @@ def agency_facts_many(orgs: list[Organisation]) -> dict[int, AgencyFacts]:
                 Practitioner.status == ReviewStatus.APPROVED.value)):
             pracs[p.organisation_id].append(PractitionerCert(p.certificate_type, p.valid_until))
         sanctions.update(sanctions_for_many(chunk))
+    related = relations.related_ids(ids)
+    wins = _wins_by_owner(ids)
     return {o.id: AgencyFacts(o.id, o.public_id, o.credit_code,
                               o.status == OrgStatus.ADMITTED.value, frozenset(listed[o.id]),
-                              tuple(quals[o.id]), tuple(pracs[o.id]), tuple(sanctions[o.id]))
+                              tuple(quals[o.id]), tuple(pracs[o.id]), tuple(sanctions[o.id]),
+                              frozenset(related.get(o.id, set())), wins.get(o.id, {}))
             for o in orgs}
+
+
+def _wins_by_owner(org_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Agency id -> owner id -> how often that owner's requests selected it (中选: offered or
+    confirmed, not declined or voided) within the rotation period ending now; nothing read
+    when the rotation limit is off."""
+    if int(current_app.config.get("REPEAT_WIN_LIMIT", 0)) <= 0:
+        return {}
+    since = timeutil.now() - timedelta(days=int(current_app.config.get("REPEAT_WIN_DAYS", 365)))
+    out: dict[int, dict[int, int]] = {}
+    for chunk in (org_ids[i:i + 900] for i in range(0, len(org_ids), 900)):
+        for agency, owner, n in db.session.execute(
+                sa.select(Award.agency_org_id, SelectionRequest.owner_org_id, sa.func.count())
+                .join(SelectionRequest, SelectionRequest.id == Award.request_id)
+                .where(Award.agency_org_id.in_(chunk), Award.offered_at >= since,
+                       Award.state.in_([AwardState.OFFERED.value, AwardState.CONFIRMED.value]))
+                .group_by(Award.agency_org_id, SelectionRequest.owner_org_id)):
+            out.setdefault(agency, {})[owner] = n
+    return out
 
 
 def request_facts(request: SelectionRequest) -> RequestFacts:
@@ -95,7 +124,17 @@ def request_facts(request: SelectionRequest) -> RequestFacts:
         qualification_type=request.qualification_type,
         qualification_level=request.qualification_level,
         practitioners=dict(request.practitioners or {}),
-        avoid=frozenset(a.agency.public_id for a in request.avoid))
+        avoid=frozenset(a.agency.public_id for a in request.avoid),
+        participants=participants(request),
+        repeat_win_limit=int(current_app.config.get("REPEAT_WIN_LIMIT", 0)))
+
+
+def participants(request: SelectionRequest) -> frozenset[int]:
+    """The agencies taking part in ``request``: signed up and not withdrawn, or quoted."""
+    signed = db.session.scalars(sa.select(SignUp.agency_org_id).where(
+        SignUp.request_id == request.id, SignUp.withdrawn_at.is_(None)))
+    quoted = db.session.scalars(sa.select(Bid.agency_org_id).where(Bid.request_id == request.id))
+    return frozenset([*signed, *quoted])
 
 
 def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reason]:
