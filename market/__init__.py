@@ -200,6 +200,8 @@ def _connect() -> None:
     events.connect(events.SanctionIssued, credit.sanction_issued)
     events.connect(events.RequestPublished, subscriptions.request_published)
     events.connect(events.RequestWithdrawn, notify.request_withdrawn)
+    events.connect(events.AvoidReviewSubmitted, notify.avoid_review_submitted)
+    events.connect(events.AvoidReviewDecided, notify.avoid_review_decided)
     events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
     events.connect(events.AwardPassed, notify.award_passed)
     events.connect(events.WitnessDue, notify.witness_due)
@@ -239,6 +241,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.regulator.views import bp as regulator
     from market.reports.views import bp as reports  # like every area's, kept off `import market`
     from market.selection.views_agency import bp as agency_selection
+    from market.selection.views_avoid import bp as avoid_reviews
     from market.selection.views_award import bp as awards
     from market.selection.views_opening import bp as openings
     from market.selection.views_owner import bp as owner
@@ -251,7 +254,8 @@ def _register_blueprints(app: Flask) -> None:
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports):
+    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports,
+               avoid_reviews):
         app.register_blueprint(bp)
     for bp in (integration, integration_api):
         app.register_blueprint(bp)

@@ -58,6 +58,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # Rotation (轮换): an agency selected this many times by one owner within the period (days)
     # may not take part in that owner's next request; 0 turns the limit off.  Provinces set
     # their own number, so the platform ships it off.
+    # An avoid list (回避名单) naming more agencies than this is published only after a
+    # regulator approved it.
+    "AVOID_LIST_MAX": 3,
     "REPEAT_WIN_LIMIT": 0,
     "REPEAT_WIN_DAYS": 365,
 }
@@ -110,6 +113,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_ESCALATION_ANSWER_WORKING_DAYS": ("ESCALATION_ANSWER_WORKING_DAYS", int),
     "MARKET_ESCALATION_MANAGING_ORG": ("ESCALATION_MANAGING_ORG", str),
     "MARKET_CORRECTION_WORKING_DAYS": ("CORRECTION_WORKING_DAYS", int),
+    "MARKET_AVOID_LIST_MAX": ("AVOID_LIST_MAX", int),
     "MARKET_REPEAT_WIN_LIMIT": ("REPEAT_WIN_LIMIT", int),
     "MARKET_REPEAT_WIN_DAYS": ("REPEAT_WIN_DAYS", int),
     # Development only: the app's clock runs this far ahead of the real one ("3d", "36h",
@@ -255,7 +259,7 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
                      ("SESSION_MAX_HOURS", 1), ("SEALED_OPENING_THRESHOLD", 1),
                      ("SEALED_OPENING_WORKING_DAYS", 1), ("API_TOKEN_SECONDS", 60),
                      ("OBJECTION_WORKING_DAYS", 1), ("ESCALATION_ANSWER_WORKING_DAYS", 1),
-                     ("CORRECTION_WORKING_DAYS", 1), ("REPEAT_WIN_LIMIT", 0),
+                     ("CORRECTION_WORKING_DAYS", 1), ("REPEAT_WIN_LIMIT", 0), ("AVOID_LIST_MAX", 0),
                      ("REPEAT_WIN_DAYS", 1)):
         if not isinstance(config.get(key), int) or config[key] < low:
             problems.append(f"MARKET_{key} must be a whole number of at least {low}: "

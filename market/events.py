@@ -176,6 +176,26 @@ class LotteryWitnessed(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AvoidReviewSubmitted(RequestEvent):
+    """The owner submitted a draft's long avoid list (回避名单) to the regulators (review
+    ``review_id``, ``count`` agencies named)."""
+
+    name: ClassVar[str] = "request.avoid_review.submitted"
+    review_id: int
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AvoidReviewDecided(RequestEvent):
+    """A regulator approved (``approved``) or refused a draft's long avoid list, with ``note``."""
+
+    name: ClassVar[str] = "request.avoid_review.decided"
+    review_id: int
+    approved: bool
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class WitnessDue(Event):
     """Witness ``position`` (person ``user_id``) of lottery ``lottery_id`` has not typed yet and
     must before ``deadline``; ``soon`` when the deadline is near (the second reminder)."""

@@ -240,3 +240,32 @@ def opening_lapsed(event: events.OpeningLapsed) -> None:
         key=f"opening-lapsed:{rid}:{event.bid_round}", organisation_id=event.owner_org_id,
         state="overdue", subject=f"【竞价失败】{rid} 未在开标期限内开标", body=event.reason,
         link=f"/owner/requests/{rid}", created_at=event.at))
+
+
+def avoid_review_submitted(event: events.AvoidReviewSubmitted) -> None:
+    """Every regulator is asked to review a long avoid list."""
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
+    for org_id in db.session.scalars(sa.select(Organisation.id).where(
+            Organisation.kind == OrgKind.REGULATOR.value)):
+        db.session.add(Notification(
+            key=f"avoid-review:{event.review_id}:{org_id}", organisation_id=org_id,
+            state="avoid-review", subject=f"【回避名单审核】{request.title}"[:200],
+            body=f"{request.owner.name} 的采购公告草稿 {request.public_id} 回避 {event.count} "
+                 "家中介机构，超过平台规定的家数，请审核。",
+            link="/regulator/avoid-reviews", created_at=event.at))
+
+
+def avoid_review_decided(event: events.AvoidReviewDecided) -> None:
+    """The owner hears the regulator's decision on its avoid list."""
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
+    outcome = "同意" if event.approved else "不同意"
+    db.session.add(Notification(
+        key=f"avoid-review:{event.review_id}:decided", organisation_id=request.owner_org_id,
+        state="avoid-review", subject=f"【回避名单审核：{outcome}】{request.title}"[:200],
+        body=f"监管部门{outcome}采购公告草稿 {request.public_id} 的回避名单。"
+             + (f"理由：{event.note}" if event.note else ""),
+        link=f"/owner/requests/{request.public_id}", created_at=event.at))

@@ -174,3 +174,11 @@ class PresentKeyForm(Form):
 
     shares = TextAreaField(_l("份额"), validators=[Optional(), Length(max=2_000_000)])
     shares_file = FileField(_l("离线工具生成的份额文件（.json）"))
+
+
+class AvoidDecisionForm(Form):
+    """A regulator's decision on a long avoid list (回避名单审核)."""
+
+    decision = RadioField(_l("审核意见"), default="approve", choices=[
+        SelectChoice("approve", _l("同意")), SelectChoice("refuse", _l("不同意"))])
+    note = TextAreaField(_l("理由（不同意时必填）"), validators=[Length(max=2000)])

@@ -539,3 +539,30 @@ class OpeningPresentation(db.Model):  # type: ignore[name-defined,misc]
     user = relationship("User")
 
     __table_args__ = (sa.UniqueConstraint("request_id", "round", "key_id"),)
+
+
+class AvoidReview(db.Model):  # type: ignore[name-defined,misc]
+    """A regulator's review of a long avoid list (回避名单审核): a request whose avoid list names
+    more agencies than ``AVOID_LIST_MAX`` is published only once a regulator approved that very
+    list (``agencies``: the avoided agencies' public ids, sorted, as submitted)."""
+
+    __tablename__ = "avoid_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    agencies: Mapped[list[str]] = mapped_column(sa.JSON)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    request: Mapped[SelectionRequest] = relationship()
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("state in ('pending','approved','refused')", name="state"),
+        sa.CheckConstraint("(state = 'pending') = (decided_at is null)", name="decided"),
+    )

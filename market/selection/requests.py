@@ -32,7 +32,7 @@ from market.domain.entropy import GAMES, ExternalKind
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
-from market.selection import draw, procedures
+from market.selection import avoid_review, draw, procedures
 from market.selection.eligibility import REASON_TEXT, agency_facts
 from market.selection.errors import SelectionError
 from market.selection.external import SCHEDULE_UNKNOWN, preview_external
@@ -444,6 +444,7 @@ def publish(owner: Organisation, request: SelectionRequest) -> SelectionRequest:
     now = timeutil.now()
     data = input_of(request)
     _check(owner, data, now)
+    avoid_review.check_before_publishing(request)
     if request.reannounces_id is not None:
         # the failed notice is locked: a withdrawal of it cannot cross this publication
         failed = lock_row(SelectionRequest, request.reannounces_id)

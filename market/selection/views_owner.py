@@ -20,8 +20,8 @@ from market.domain.calendar import local_date
 from market.domain.fees import format_yuan
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.forms import ActionForm, show_error
+from market.selection import avoid_review, opening
 from market.selection import award as award_ops
-from market.selection import opening
 from market.selection import requests as ops
 from market.selection.draw import LOTTERY_METHODS, current_lottery
 from market.selection.eligibility import eligible_on, off_catalogue, request_facts
@@ -322,7 +322,7 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
         outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
         successor=ops.successor(req), awards=awards, award=award, contract=contract,
         award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
-        planned=_planned_source(req)), status
+        planned=_planned_source(req), avoid=avoid_review.status(req)), status
 
 
 def _sealing_context(req: SelectionRequest) -> dict[str, object]:

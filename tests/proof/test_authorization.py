@@ -59,6 +59,7 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
     "owner.withdraw": ("POST", "/owner/requests/{public_id}/withdraw", _RQ_OWNER1),
     # POST: owner1 has no failed request in the demo city to GET the form of
     "owner.reannounce": ("POST", "/owner/requests/{public_id}/reannounce", _RQ_OWNER1),
+    "avoid_reviews.submit": ("POST", "/owner/requests/{public_id}/avoid-review", _RQ_OWNER1),
     "approvals.detail": ("GET", "/approvals/{public_id}", _BJ_OWNER1),
     "approvals.notice": ("GET", "/approvals/suspensions/{id}/notice",
                          "SELECT s.id FROM suspension s JOIN approval_case c ON c.id = s.case_id "
