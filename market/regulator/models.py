@@ -100,6 +100,7 @@ class OwnerBreach(db.Model):  # type: ignore[name-defined,misc]
 
     owner = relationship("Organisation", foreign_keys=[owner_org_id])
     regulator = relationship("Organisation", foreign_keys=[regulator_org_id])
+    engagement = relationship("Engagement")
     evidence_upload = relationship("Upload")
 
     __table_args__ = (
