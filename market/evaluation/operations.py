@@ -341,7 +341,7 @@ def levels_since(agency_org_id: int, since: datetime) -> tuple[int, int]:
     rows = db.session.execute(sa.select(Rating.level, sa.func.count(Rating.id)).where(
         Rating.agency_org_id == agency_org_id, Rating.hidden_at.is_(None),
         Rating.level.is_not(None), Rating.rated_at >= since).group_by(Rating.level))
-    counts: dict[str, int] = {level: n for level, n in rows}
+    counts: dict[str | None, int] = {level: n for level, n in rows}
     total = sum(counts.values())
     return total - sum(counts.get(lv, 0) for lv in POOR_LEVELS), total
 
