@@ -15,12 +15,12 @@ GOOD = {"quality": "4", "timeliness": "3", "attitude": "5", "fees": "4", "integr
         "level": "basically_satisfied", "comment": "初稿缺少噪声预测，退回后修改及时。"}
 
 
-def returned_once(city: City, agency_index: int = 0) -> str:
+def returned_once(c: City, agency_index: int = 0) -> str:
     """An engagement through the real pages: contract, version 1 delivered and returned, version
     2 delivered (pending); its public id."""
-    app = city.app
-    award_id = make_award(app, city, agency_index, service_days=10)
-    owner, agency = city.client(city.owner), city.client(city.agencies[agency_index])
+    app = c.app
+    award_id = make_award(app, c, agency_index, service_days=10)
+    owner, agency = c.client(c.owner), c.client(c.agencies[agency_index])
     with timeutil.frozen(START):
         eid = engagement_id_of(app, award_id)
         page = f"/engagements/{eid}"
@@ -36,11 +36,11 @@ def returned_once(city: City, agency_index: int = 0) -> str:
     return eid
 
 
-def accept(city: City, eid: str) -> None:
+def accept(c: City, eid: str) -> None:
     with timeutil.frozen(START + 5 * DAY):
-        assert post(city.client(city.owner), f"/engagements/{eid}/accept").status_code == 302
+        assert post(c.client(c.owner), f"/engagements/{eid}/accept").status_code == 302
 
 
-def submit(city: City, who, path: str, data: dict, form_path: str | None = None):
-    c = city.client(who)
+def submit(c: City, who, path: str, data: dict, form_path: str | None = None):
+    c = c.client(who)
     return c.post(path, data={**data, "csrf_token": csrf_token(c, form_path or path)})
