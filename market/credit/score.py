@@ -86,12 +86,16 @@ def _period_start(on: date) -> datetime:
 
 def red_list_facts(org_id: int, on: date | None = None) -> RedListFacts:
     """What decides whether the agency is on the red list on ``on`` (today): the
-    :data:`~market.domain.credit_formula.RED_LIST_DAYS` days ending that day."""
+    :data:`~market.domain.credit_formula.RED_LIST_DAYS` days ending that day.  With fewer
+    levels than the list needs, its sanctions and complaints are not read (they could not
+    change the answer; most agencies stop here, and every score reads this)."""
     read = _read()
     on = on or timeutil.today_local()
     first = on - timedelta(days=RED_LIST_DAYS - 1)
     since = _period_start(on)
     satisfied, levels = read.levels_since(org_id, since)
+    if levels < RED_LIST_MIN_RATINGS:
+        return RedListFacts(levels=levels, satisfied=satisfied)
     sanctioned = any(s.starts_on <= on and s.effective_end >= first for s in db.session.scalars(
         sa.select(Sanction).where(Sanction.agency_org_id == org_id)))
     return RedListFacts(levels=levels, satisfied=satisfied, sanctioned=sanctioned,

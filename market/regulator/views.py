@@ -65,9 +65,11 @@ def sanction_list() -> ResponseReturnValue:
     rows = all_sanctions(kind if kind in KIND_LABELS else None)
     if request.args.get("format") == "csv":
         return csv_response("sanctions", ["agency", "kind", "starts_on", "ends_on", "reason",
-                                          "legal_basis", "issued_at"],
+                                          "legal_basis", "issued_at", "repaired_on",
+                                          "repair_decision", "repair_reason"],
                             ([s.agency.public_id, s.kind, s.starts_on, s.ends_on, s.reason,
-                              s.legal_basis, s.issued_at.isoformat()] for s in rows))
+                              s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
+                              s.repair_decision or "", s.repair_reason or ""] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
                            labels=KIND_LABELS)
 

@@ -65,6 +65,9 @@ def test_a_repair_ends_the_effect_and_the_record_stays(city: City) -> None:
         assert 'data-test="active-sanction"' not in page
         assert 'data-test="repaired-sanction"' in page and "出具虚假报告" in page
         assert "云川信修〔2026〕3号" in page and "2025-11-01" in page
+        csv = city.client(city.regulator).get("/regulator/sanctions?format=csv").get_data(
+            as_text=True)
+        assert "repaired_on" in csv and "2026-03-02,云川信修〔2026〕3号" in csv
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 1
         row = db.session.get(Sanction, sid)
