@@ -177,17 +177,19 @@ def _connect() -> None:
     from market.engagements.models import clock_holder as engagement_clocks
     from market.engagements.operations import on_time_rate
     from market.evaluation import receivers as evaluation
-    from market.evaluation.operations import credit_ratings
+    from market.evaluation.operations import credit_ratings, levels_since, rated_at_least
     from market.notify import receivers as notify
     from market.notify import subscriptions
-    from market.regulator.complaints import upheld_against
+    from market.regulator.complaints import upheld_against, upheld_since
     from market.regulator.supervised import late_complaints  # areas load with the app
     from market.selection.award import declines
     from market.supervision import sources as supervision  # areas load with the app
 
     board.connect(engagement=engagement_clocks(), case=case_clocks())
     score.connect(score.Readers(ratings=credit_ratings, on_time_rate=on_time_rate,
-                                declines=declines, upheld_complaints=upheld_against))
+                                declines=declines, upheld_complaints=upheld_against,
+                                levels_since=levels_since, upheld_since=upheld_since,
+                                rated_at_least=rated_at_least))
     supervision.connect("complaints", late_complaints)
     # Receivers of one event run in the order connected here.
     events.connect(events.CalendarChanged, clocks.calendar_changed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +36,13 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     regulator_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    # Credit repair (信用修复): a regulator's published decision ends the effect from
+    # ``repaired_on`` (the sanction's last day in force is the day before); the row stays.
+    repaired_on: Mapped[date | None] = mapped_column(sa.Date)
+    repair_decision: Mapped[str | None] = mapped_column(sa.String(200))
+    repair_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    repaired_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     agency = relationship("Organisation", foreign_keys=[agency_org_id])
     regulator = relationship("Organisation", foreign_keys=[regulator_org_id])
@@ -43,10 +50,27 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.CheckConstraint("kind in ('warning','suspension','blacklist')", name="kind"),
         sa.CheckConstraint("ends_on >= starts_on", name="dates"),
+        sa.CheckConstraint("(repaired_on is null) = (repaired_at is null) and "
+                           "(repaired_on is null) = (repair_reason is null) and "
+                           "(repaired_on is null) = (repair_decision is null)",
+                           name="repaired"),
+        sa.CheckConstraint("repaired_on is null or (repaired_on > starts_on and "
+                           "repaired_on <= ends_on)", name="repaired_on"),
     )
 
+    @property
+    def effective_end(self) -> date:
+        """The last day in force: ``ends_on``, or the day before a credit repair."""
+        if self.repaired_on is not None:
+            return self.repaired_on - timedelta(days=1)
+        return self.ends_on
+
+    @property
+    def repaired(self) -> bool:
+        return self.repaired_on is not None
+
     def active_on(self, on: date) -> bool:
-        return self.starts_on <= on <= self.ends_on
+        return self.starts_on <= on <= self.effective_end
 
 
 class CreditRecord(db.Model):  # type: ignore[name-defined,misc]
@@ -64,3 +88,4 @@ class CreditRecord(db.Model):  # type: ignore[name-defined,misc]
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (sa.CheckConstraint("score >= 0 and score <= 100", name="score"),)
+

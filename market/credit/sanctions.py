@@ -8,7 +8,7 @@ them (:mod:`market.regulator.sanctions`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -34,11 +34,13 @@ def sanctions_for_many(org_ids: list[int]) -> dict[int, list[SanctionFact]]:
     """The same for many agencies in one query (at most 900 ids: SQLite's variable limit)."""
     found: dict[int, list[SanctionFact]] = {i: [] for i in org_ids}
     rows = db.session.execute(sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
-                                        Sanction.ends_on)
+                                        Sanction.ends_on, Sanction.repaired_on)
                               .where(Sanction.agency_org_id.in_(org_ids))
                               .order_by(Sanction.id))
-    for org_id, kind, starts_on, ends_on in rows:
-        found[org_id].append(SanctionFact(kind, starts_on, ends_on))
+    for org_id, kind, starts_on, ends_on, repaired_on in rows:
+        # a credit repair (信用修复) ends the effect the day before its date
+        end = ends_on if repaired_on is None else repaired_on - timedelta(days=1)
+        found[org_id].append(SanctionFact(kind, starts_on, end))
     return found
 
 

@@ -47,3 +47,9 @@ class FollowUpForm(Form):
         validators=[DataRequired(_l("请选择回访结果。"))])
     note = TextAreaField(_l("回访情况"), validators=[DataRequired(_l("请填写回访情况。")),
                                                     Length(max=2000)])
+
+
+class HideForm(Form):
+    reason = TextAreaField(_l("屏蔽理由（将公开）"),
+                           validators=[DataRequired(_l("请写明屏蔽理由（至少 10 个字），理由将公开。")),
+                                       Length(max=500)])

@@ -21,13 +21,19 @@ FOLLOW_UP_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
 class Rating(db.Model):  # type: ignore[name-defined,misc]
-    """One rating per engagement (unique), 1–5 on each dimension, with a comment; the agency
-    replies at most once.  Both are public on the agency's profile."""
+    """A rating (服务评价) of one step of an engagement by its owner: its acceptance (验收,
+    ``deliverable_version`` 0, once per engagement) or the return (退回修改) of one deliverable
+    version (``deliverable_version`` = that version, once each).  1–5 on each dimension, the
+    好差评 level, a comment; the agency replies at most once to each.  Public on the agency's
+    profile, unless the operator hid it with a published reason (``hidden_*``): then its text
+    is withheld and the fact, date and reason are shown instead."""
 
     __tablename__ = "rating"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    engagement_id: Mapped[int] = mapped_column(sa.ForeignKey("engagement.id"), unique=True)
+    engagement_id: Mapped[int] = mapped_column(sa.ForeignKey("engagement.id"))
+    # 0: the acceptance; n > 0: the return of deliverable version n (one rating per step)
+    deliverable_version: Mapped[int] = mapped_column(default=0, server_default="0")
     owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     agency_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     quality: Mapped[int]
@@ -43,6 +49,10 @@ class Rating(db.Model):  # type: ignore[name-defined,misc]
     reply: Mapped[str | None] = mapped_column(sa.Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # hidden by the operator (屏蔽): the reason is published in the rating's place
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     engagement = relationship("Engagement")
     owner = relationship("Organisation", foreign_keys=[owner_org_id])
@@ -53,7 +63,19 @@ class Rating(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("level is null or level in ('very_satisfied','satisfied',"
                            "'basically_satisfied','dissatisfied','very_dissatisfied')",
                            name="level"),
+        sa.UniqueConstraint("engagement_id", "deliverable_version"),
+        sa.CheckConstraint("deliverable_version >= 0", name="deliverable_version"),
+        sa.CheckConstraint("(hidden_at is null) = (hidden_reason is null)", name="hidden"),
     )
+
+    @property
+    def step(self) -> str:
+        """``acceptance`` (验收) or ``return`` (退回修改)."""
+        return "acceptance" if self.deliverable_version == 0 else "return"
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def poor(self) -> bool:

@@ -1,5 +1,6 @@
-"""Rating pages: the owner rates accepted engagements; the agency replies; a poor rating's
-correction (整改), answered by the agency and followed up (回访) by the operator."""
+"""Rating pages: the owner rates an engagement's acceptance and each return; the agency
+replies; the operator hides a rating with a published reason; a poor rating's correction (整改),
+answered by the agency and followed up (回访) by the operator."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from market.accounts.models import OrgKind
 from market.db import db
 from market.engagements.models import Engagement
 from market.evaluation import operations as ops
-from market.evaluation.forms import CorrectionAnswerForm, FollowUpForm, RatingForm, ReplyForm
+from market.evaluation.forms import (
+    CorrectionAnswerForm,
+    FollowUpForm,
+    HideForm,
+    RatingForm,
+    ReplyForm,
+)
 from market.evaluation.models import DIMENSIONS, Rating
 from market.forms import show_error
 from market.timeutil import today_local
@@ -27,23 +34,38 @@ bp = Blueprint("evaluation", __name__)
 def owner_ratings() -> ResponseReturnValue:
     org = require_org()
     return render_template("evaluation/owner_ratings.html", rows=ops.rateable(org.id),
-                           dimensions=ops.DIMENSION_LABELS)
+                           dimensions=ops.DIMENSION_LABELS, steps=ops.STEP_LABELS)
 
 
 @bp.route("/owner/engagements/<public_id>/rating", methods=["GET", "POST"])
 @access(OrgKind.OWNER)
 def rate(public_id: str) -> ResponseReturnValue:
+    """Rate the engagement's acceptance (验收)."""
+    return _rate(public_id, 0)
+
+
+@bp.route("/owner/engagements/<public_id>/returns/<int:version>/rating",
+          methods=["GET", "POST"])
+@access(OrgKind.OWNER)
+def rate_return(public_id: str, version: int) -> ResponseReturnValue:
+    """Rate the return (退回修改) of deliverable ``version``."""
+    return _rate(public_id, version)
+
+
+def _rate(public_id: str, version: int) -> ResponseReturnValue:
     org = require_org()
     eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == public_id))
     if eng is None or eng.owner_org_id != org.id:
         abort(404)
-    existing = ops.rating_of(eng.id)
+    if version != 0 and ops.returned_deliverable(eng, version) is None:
+        abort(404)
+    existing = ops.rating_of(eng.id, version)
     form = RatingForm()
     if existing is None and form.validate_on_submit():
         try:
             row = ops.rate(eng, org, current_user,
                            {d: getattr(form, d).data for d in DIMENSIONS},
-                           form.comment.data or "", level=form.level.data)
+                           form.comment.data or "", level=form.level.data, version=version)
         except ops.RatingError as error:
             show_error(form, error)
         else:
@@ -53,8 +75,9 @@ def rate(public_id: str) -> ResponseReturnValue:
                       "info")
             return redirect(url_for("evaluation.owner_ratings"))
     elif existing is not None and form.is_submitted():
-        form.comment.errors = [_("该委托已经评价过，每个委托只能评价一次。")]
+        form.comment.errors = [_("这一环节已经评价过，每个环节只能评价一次。")]
     return render_template("evaluation/rate.html", eng=eng, form=form, existing=existing,
+                           version=version, steps=ops.STEP_LABELS,
                            dimensions=ops.DIMENSION_LABELS, levels=ops.LEVEL_LABELS), \
         400 if form.errors else 200
 
@@ -65,7 +88,7 @@ def agency_ratings() -> ResponseReturnValue:
     org = require_org()
     return render_template("evaluation/agency_ratings.html", rows=ops.public_ratings(org.id),
                            dimensions=ops.DIMENSION_LABELS, reply_form=ReplyForm(),
-                           levels=ops.LEVEL_LABELS)
+                           levels=ops.LEVEL_LABELS, steps=ops.STEP_LABELS)
 
 
 @bp.route("/agency/ratings/<int:rating_id>/reply", methods=["POST"])
@@ -86,7 +109,40 @@ def reply(rating_id: int) -> ResponseReturnValue:
             return redirect(url_for("evaluation.agency_ratings"))
     return render_template("evaluation/agency_ratings.html", rows=ops.public_ratings(org.id),
                            dimensions=ops.DIMENSION_LABELS, reply_form=form,
-                           failed_id=row.id, levels=ops.LEVEL_LABELS), 400
+                           failed_id=row.id, levels=ops.LEVEL_LABELS,
+                           steps=ops.STEP_LABELS), 400
+
+
+@bp.route("/operator/ratings")
+@access(OrgKind.OPERATOR)
+def operator_ratings() -> ResponseReturnValue:
+    return render_template("evaluation/operator_ratings.html", rows=ops.all_ratings(),
+                           levels=ops.LEVEL_LABELS, steps=ops.STEP_LABELS)
+
+
+@bp.route("/operator/ratings/<int:rating_id>/hide", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def hide(rating_id: int) -> ResponseReturnValue:
+    """Hide a rating with a reason that is published in its place."""
+    row = db.session.get(Rating, rating_id)
+    if row is None:
+        abort(404)
+    form = HideForm()
+    failed = False
+    if not row.hidden and form.validate_on_submit():
+        try:
+            ops.hide(row, current_user, form.reason.data or "")
+        except ops.RatingError as error:
+            show_error(form, error)
+        else:
+            flash(_("评价已屏蔽，屏蔽理由已公开。"), "success")
+            return redirect(url_for("evaluation.operator_ratings"))
+    elif row.hidden and form.is_submitted():
+        failed = True
+        form.reason.errors = [_("该评价已经屏蔽。")]
+    return render_template("evaluation/hide.html", row=row, form=form, levels=ops.LEVEL_LABELS,
+                           dimensions=ops.DIMENSION_LABELS, steps=ops.STEP_LABELS), \
+        400 if form.errors or failed else 200
 
 
 def _correction_page(row: object, form: object, status: int = 200) -> ResponseReturnValue:

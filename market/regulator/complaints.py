@@ -7,7 +7,7 @@ received (已受理) → under_review (调查处理中) → upheld (投诉成立
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -166,6 +166,14 @@ def decided_about(org_id: int) -> list[Complaint]:
         Complaint.against_org_id == org_id,
         Complaint.state.in_((ComplaintState.UPHELD.value, ComplaintState.REJECTED.value)))
         .order_by(Complaint.decided_at.desc())))
+
+
+def upheld_since(org_id: int, since: datetime) -> int:
+    """How many complaints against an organisation were upheld (decided) since ``since`` (what
+    the red list reads)."""
+    return db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
+        Complaint.against_org_id == org_id, Complaint.decided_at >= since,
+        Complaint.state == ComplaintState.UPHELD.value)) or 0
 
 
 def upheld_against(org_id: int) -> int:

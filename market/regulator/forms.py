@@ -1,10 +1,11 @@
-"""Forms: finding an agency and sanctioning it, a complaint, handling a complaint, a pasted
+"""Forms: finding an agency and sanctioning it, a credit repair, an owner's breach, a complaint,
+handling a complaint, a pasted
 checkpoint."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateField,
     HiddenField,
@@ -66,3 +67,29 @@ class DecideForm(Form):
 class CheckpointForm(Form):
     note = TextAreaField(_l("您此前保存的检查点"), validators=[DataRequired(_REQUIRED),
                                                               Length(max=10000)])
+
+
+class RepairForm(Form):
+    """A credit repair (信用修复) of one sanction."""
+
+    repaired_on = DateField(_l("修复生效日期"), validators=[DataRequired(_DATE)])
+    decision = StringField(_l("信用修复决定文号"), validators=[DataRequired(_REQUIRED),
+                                                              Length(max=200)])
+    reason = TextAreaField(_l("修复理由（将公开）"), validators=[DataRequired(_REQUIRED),
+                                                              Length(max=1000)])
+
+
+class BreachForm(Form):
+    """An owner's breach (业主失信记录) with its evidence."""
+
+    owner = CodeField(_l("业主编号"), validators=[DataRequired(_REQUIRED), Length(max=32)])
+    kind = SelectField(_l("失信行为类型"), choices=[
+        SelectChoice("unpaid_fees", _l("逾期未支付服务费")),
+        SelectChoice("other", _l("其他违约行为"))])
+    engagement = CodeField(_l("所涉委托编号"), validators=[Optional(), Length(max=32)])
+    occurred_on = DateField(_l("发生日期"), validators=[DataRequired(_DATE)])
+    facts = TextAreaField(_l("失信事实（将公开）"), validators=[DataRequired(_REQUIRED),
+                                                              Length(max=2000)])
+    evidence = StringField(_l("证据名称和文号（将公开）"),
+                           validators=[DataRequired(_REQUIRED), Length(max=1000)])
+    evidence_file = FileField(_l("证据材料（PDF、JPEG 或 PNG）"))

@@ -1,4 +1,4 @@
-"""Complaints (投诉).  Sanctions and stored credit scores are the credit area's
+"""Complaints (投诉) and owners' breaches (业主失信记录).  Sanctions and stored credit scores are the credit area's
 (:mod:`market.credit.models`)."""
 
 from __future__ import annotations
@@ -72,3 +72,37 @@ class ComplaintAttachment(db.Model):  # type: ignore[name-defined,misc]
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
     upload = relationship("Upload")
+
+
+class BreachKind(enum.StrEnum):
+    UNPAID_FEES = "unpaid_fees"  # 逾期未支付服务费
+    OTHER = "other"  # 其他违约行为
+
+
+class OwnerBreach(db.Model):  # type: ignore[name-defined,misc]
+    """An owner's breach (业主失信记录), recorded by a regulator with its evidence: e.g. fees
+    unpaid past the contract's term.  Public on the owner's record; never deleted."""
+
+    __tablename__ = "owner_breach"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagement.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    occurred_on: Mapped[date] = mapped_column(sa.Date)
+    facts: Mapped[str] = mapped_column(sa.String(2000))
+    evidence: Mapped[str] = mapped_column(sa.String(1000))
+    evidence_upload_id: Mapped[int] = mapped_column(sa.ForeignKey("upload.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    regulator_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+
+    owner = relationship("Organisation", foreign_keys=[owner_org_id])
+    regulator = relationship("Organisation", foreign_keys=[regulator_org_id])
+    engagement = relationship("Engagement")
+    evidence_upload = relationship("Upload")
+
+    __table_args__ = (
+        sa.CheckConstraint("kind in ('unpaid_fees','other')", name="kind"),
+    )

@@ -1,4 +1,5 @@
-"""Public pages (the credit formula, complaint outcomes) and the parties' complaint pages."""
+"""Public pages (the credit formula, the red and black lists, owners' records, complaint
+outcomes) and the parties' complaint pages."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from flask_login import current_user
 
 from market import storage
 from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
-from market.accounts.models import OrgKind, Role
+from market.accounts.models import Organisation, OrgKind, Role
 from market.credit import score as credit
 from market.credit.sanctions import KIND_LABELS
 from market.credit.sanctions import history as sanction_history
+from market.db import db
 from market.domain import credit_formula as formula
-from market.evaluation.operations import DIMENSION_LABELS, public_ratings
+from market.evaluation.operations import (
+    DIMENSION_LABELS,
+    LEVEL_LABELS,
+    STEP_LABELS,
+    level_summary,
+    public_ratings,
+)
 from market.forms import show_error
-from market.regulator import complaints
+from market.regulator import breaches, complaints
 from market.regulator.errors import RuleError
 from market.regulator.forms import ComplaintForm
 from market.regulator.models import ComplaintState
@@ -32,11 +40,13 @@ def agency_record(org_id: int) -> dict[str, Any]:
     """What the public profile shows of an agency's sanctions, ratings and credit."""
     today = today_local()
     rows = sanction_history(org_id)
-    _inputs, score = credit.explain(org_id)
+    inputs, score = credit.explain(org_id)
     return {"active": [s for s in rows if s.active_on(today)],
             "past": [s for s in rows if not s.active_on(today)],
             "kinds": KIND_LABELS, "ratings": public_ratings(org_id),
-            "dimensions": DIMENSION_LABELS, "score": score,
+            "dimensions": DIMENSION_LABELS, "score": score, "red_listed": inputs.red_listed,
+            "levels": level_summary(org_id), "level_labels": LEVEL_LABELS,
+            "steps": STEP_LABELS,
             "complaints": complaints.decided_about(org_id),
             "states": complaints.STATE_LABELS}
 
@@ -45,6 +55,28 @@ def agency_record(org_id: int) -> dict[str, Any]:
 @access(ANYONE)
 def formula_page() -> ResponseReturnValue:
     return render_template("regulator/formula.html", f=formula, labels=credit.PART_LABELS)
+
+
+@bp.route("/credit/lists")
+@access(ANYONE)
+def lists() -> ResponseReturnValue:
+    """The red list (守信激励) and the black list (黑名单) as they stand today, with the red
+    list's published criteria."""
+    red = [db.session.get(Organisation, i) for i in credit.red_list()]
+    return render_template("regulator/lists.html", f=formula,
+                           red=[(o, credit.score_for(o.id)) for o in red if o is not None],
+                           black=credit.black_list(), today=today_local())
+
+
+@bp.route("/owners/<public_id>")
+@access(ANYONE)
+def owner_record(public_id: str) -> ResponseReturnValue:
+    """An owner's public credit record: the breaches regulators recorded (业主失信记录)."""
+    owner = breaches.owner_by_public_id(public_id)
+    if owner is None:
+        abort(404)
+    return render_template("regulator/owner_record.html", owner=owner,
+                           rows=breaches.of_owner(owner.id), labels=breaches.KIND_LABELS)
 
 
 @bp.route("/agency/credit")

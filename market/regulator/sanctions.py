@@ -1,4 +1,5 @@
-"""Sanctions (处罚) issued by regulators: finding the agency, what a sanction will do, issuing it.
+"""Sanctions (处罚) issued by regulators: finding the agency, what a sanction will do, issuing it,
+and ending its effect early by credit repair (信用修复).
 
 The sanctions themselves, and what reads them, are the credit area's (:mod:`market.credit`).
 """
@@ -16,9 +17,10 @@ from market.accounts.models import Organisation, OrgKind, User
 from market.credit import score as credit
 from market.credit.models import Sanction, SanctionKind
 from market.credit.sanctions import KIND_LABELS, history
-from market.db import db
+from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.credit_formula import CreditScore, compute
+from market.domain.credit_repair import earliest_repair
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.selection.models import RequestState, SelectionRequest, SignUp
@@ -161,3 +163,48 @@ def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
     events.send(events.SanctionIssued(at=row.issued_at, sanction_id=row.id,
                                       agency_org_id=agency.id, kind=kind))
     return row
+
+
+def repair(row: Sanction, repaired_on: date | None, decision: str, reason: str, by: User
+           ) -> None:
+    """A regulator records a credit repair (信用修复): its published decision (number and reason)
+    ends the sanction's effect from ``repaired_on`` (the day before is its last day in force);
+    the sanction stays in the public record, marked repaired.  Once per sanction.
+
+    Refuses (nothing stored) a sanction already repaired or no longer in force, a date before
+    today, after the sanction's end or before the minimum publication period has run
+    (:func:`market.domain.credit_repair.earliest_repair`), a missing decision number and a
+    reason under 10 characters.  Recomputes the agency's credit score."""
+    decision, reason = (decision or "").strip(), (reason or "").strip()
+    today = timeutil.today_local()
+    row = lock_row(Sanction, row.id)
+    if row.repaired:
+        raise RuleError("repaired_on", N_("该处罚已经信用修复。"))
+    if row.effective_end < today:
+        raise RuleError("repaired_on", N_("该处罚已经结束，无需信用修复。"))
+    if repaired_on is None:
+        raise RuleError("repaired_on", N_("请填写修复生效日期。"))
+    if repaired_on < today:
+        raise RuleError("repaired_on", N_("修复生效日期不能早于今天。"))
+    if repaired_on > row.ends_on:
+        raise RuleError("repaired_on", N_("修复生效日期不能晚于处罚结束日期 %(d)s。"),
+                        d=row.ends_on.isoformat())
+    earliest = earliest_repair(row.kind, row.starts_on)
+    if repaired_on < earliest:
+        raise RuleError("repaired_on", N_("最短公示期届满后才能修复：不早于 %(d)s。"),
+                        d=earliest.isoformat())
+    if not decision:
+        raise RuleError("decision", N_("请填写信用修复决定文号。"))
+    if len(decision) > 200:
+        raise RuleError("decision", N_("不能超过 %(n)s 字。"), n=200)
+    if len(reason) < 10:
+        raise RuleError("reason", N_("请写明修复理由（至少 10 个字），理由将公开。"))
+    if len(reason) > 1000:
+        raise RuleError("reason", N_("不能超过 %(n)s 字。"), n=1000)
+    row.repaired_on, row.repair_decision, row.repair_reason = repaired_on, decision, reason
+    row.repaired_at, row.repaired_by_id = timeutil.now(), by.id
+    db.session.flush()
+    audit.record("regulator:sanction:repair", row.agency.public_id,
+                 {"sanction": row.id, "repaired_on": repaired_on.isoformat(),
+                  "decision": decision})
+    credit.recompute(row.agency_org_id)

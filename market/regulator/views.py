@@ -1,4 +1,5 @@
-"""The regulator's console (监管): sanctions, complaints, draw audit, fairness, clocks."""
+"""The regulator's console (监管): sanctions and their credit repair, owners' breaches,
+complaints, draw audit, fairness, clocks."""
 
 from __future__ import annotations
 
@@ -8,17 +9,27 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market import storage
 from market.accounts.auth import access, current_org
 from market.accounts.models import OrgKind
 from market.catalogue.models import ServiceType
+from market.credit.models import Sanction
 from market.credit.sanctions import KIND_LABELS, all_sanctions
 from market.db import db
+from market.domain.credit_repair import earliest_repair
 from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
-from market.regulator import complaints, draws, fairness_data, sanctions
+from market.regulator import breaches, complaints, draws, fairness_data, sanctions
 from market.regulator.errors import RuleError
-from market.regulator.forms import AgencySearchForm, CheckpointForm, DecideForm, SanctionForm
+from market.regulator.forms import (
+    AgencySearchForm,
+    BreachForm,
+    CheckpointForm,
+    DecideForm,
+    RepairForm,
+    SanctionForm,
+)
 from market.regulator.svg import observed_vs_expected
 from market.selection import opening
 from market.templating import service_name
@@ -54,9 +65,11 @@ def sanction_list() -> ResponseReturnValue:
     rows = all_sanctions(kind if kind in KIND_LABELS else None)
     if request.args.get("format") == "csv":
         return csv_response("sanctions", ["agency", "kind", "starts_on", "ends_on", "reason",
-                                          "legal_basis", "issued_at"],
+                                          "legal_basis", "issued_at", "repaired_on",
+                                          "repair_decision", "repair_reason"],
                             ([s.agency.public_id, s.kind, s.starts_on, s.ends_on, s.reason,
-                              s.legal_basis, s.issued_at.isoformat()] for s in rows))
+                              s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
+                              s.repair_decision or "", s.repair_reason or ""] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
                            labels=KIND_LABELS)
 
@@ -106,6 +119,71 @@ def new_sanction() -> ResponseReturnValue:
                                    statuses=AGENCY_STATUS)
     return render_template("regulator/sanction_form.html", form=form, record=record,
                            labels=KIND_LABELS, statuses=AGENCY_STATUS), \
+        400 if form.errors else 200
+
+
+@bp.route("/sanctions/<int:sanction_id>/repair", methods=["GET", "POST"])
+@access(OrgKind.REGULATOR)
+def repair_sanction(sanction_id: int) -> ResponseReturnValue:
+    """Record a credit repair (信用修复) decision that ends a sanction's effect early."""
+    row = db.session.get(Sanction, sanction_id)
+    if row is None:
+        abort(404)
+    form = RepairForm()
+    if request.method == "GET":
+        form.repaired_on.data = today_local()
+    elif form.validate_on_submit():
+        try:
+            sanctions.repair(row, form.repaired_on.data, form.decision.data or "",
+                             form.reason.data or "", current_user)
+        except RuleError as error:
+            show_error(form, error)
+        else:
+            flash(_("信用修复已记录并公开。"), "success")
+            return redirect(url_for("regulator.sanction_list"))
+    return render_template("regulator/repair.html", row=row, form=form, labels=KIND_LABELS,
+                           earliest=earliest_repair(row.kind, row.starts_on),
+                           today=today_local()), 400 if form.errors else 200
+
+
+@bp.route("/breaches")
+@access(OrgKind.REGULATOR)
+def breach_list() -> ResponseReturnValue:
+    return render_template("regulator/breaches.html", rows=breaches.listing(),
+                           labels=breaches.KIND_LABELS)
+
+
+@bp.route("/breaches/new", methods=["GET", "POST"])
+@access(OrgKind.REGULATOR)
+def new_breach() -> ResponseReturnValue:
+    """Record an owner's breach (业主失信记录) with its evidence file."""
+    form = BreachForm()
+    if request.method == "GET":
+        form.owner.data = request.args.get("owner", "")
+        form.engagement.data = request.args.get("engagement", "")
+    if form.validate_on_submit():
+        values = (breaches.owner_by_public_id(form.owner.data or ""), form.kind.data or "",
+                  form.engagement.data or "", form.occurred_on.data, form.facts.data or "",
+                  form.evidence.data or "")
+        try:
+            # the rules first, so no file is stored for a record that would be refused
+            breaches.check(*values)
+            upload = None
+            if getattr(form.evidence_file.data, "filename", ""):
+                org = current_org()
+                upload = storage.store_file(form.evidence_file.data, field="evidence_file",
+                                            uploaded_by_id=current_user.id,
+                                            organisation_id=org.id if org else None)
+            row = breaches.record(*values, upload, current_user, current_org())
+        except storage.UploadError as error:
+            form.evidence_file.errors = [*form.evidence_file.errors,
+                                         _(error.message, **error.params)]
+        except RuleError as error:
+            show_error(form, error)
+        else:
+            flash(_("业主失信记录已发布。"), "success")
+            return redirect(url_for("credit.owner_record", public_id=row.owner.public_id))
+    return render_template("regulator/breach_form.html", form=form), \
         400 if form.errors else 200
 
 

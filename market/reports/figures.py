@@ -10,7 +10,8 @@ stated where it is computed and on the page (``DEFINITIONS``):
 * cases: approval cases decided (办结) in the month; on time when their clock did not end after
   its due date; the intermediary share over the same cases' projects, as their timeline
   splits each project's whole span;
-* ratings, complaints filed, complaints decided and sanctions: by their own date in the month.
+* ratings, complaints filed, complaints decided, sanctions and owners' breaches (业主失信记录,
+  by the date recorded): by their own date in the month.
 
 Once a month has ended none of these dates can fall in it any more, so the figures of an ended
 month stay as they were written.  ``Scope`` says whose figures: the deployment today; a tenant
@@ -45,7 +46,8 @@ from market.engagements.models import Engagement
 from market.evaluation.models import DIMENSIONS, Rating
 from market.evaluation.operations import DIMENSION_LABELS
 from market.i18n import N_
-from market.regulator.models import Complaint, ComplaintState
+from market.regulator.breaches import KIND_LABELS as BREACH_LABELS
+from market.regulator.models import Complaint, ComplaintState, OwnerBreach
 from market.selection.models import Award, Method, SelectionRequest
 from market.supervision.models import EscalationStep
 from market.templating import service_name
@@ -96,6 +98,7 @@ class Report:
     complaints_rejected: int = 0
     complaints_decided_late: int = 0
     sanctions: Counter[str] = field(default_factory=Counter)
+    owner_breaches: Counter[str] = field(default_factory=Counter)
     escalations: int | None = None
 
     @property
@@ -165,6 +168,7 @@ def monthly(month: Month, scope: Scope = DEPLOYMENT) -> Report:
     _ratings(report, scope)
     _complaints(report, scope)
     _sanctions(report, scope)
+    _owner_breaches(report, scope)
     report.escalations = escalations_in(month, scope)
     names = db.session.execute(sa.select(ServiceType)).scalars()
     report.service_names = {st.id: service_name(st) for st in names}
@@ -275,6 +279,15 @@ def _sanctions(report: Report, scope: Scope) -> None:
         report.sanctions[kind] = n
 
 
+def _owner_breaches(report: Report, scope: Scope) -> None:
+    rows = db.session.execute(
+        sa.select(OwnerBreach.kind, sa.func.count(OwnerBreach.id))
+        .where(_in(OwnerBreach.recorded_at, report.month), scope.orgs(OwnerBreach.owner_org_id))
+        .group_by(OwnerBreach.kind))
+    for kind, n in rows:
+        report.owner_breaches[kind] = n
+
+
 def escalations_in(month: Month, scope: Scope) -> int | None:
     """电子监察 escalation steps (warnings, yellow and red cards) raised in the month, by the
     date each was raised.  (``None`` stays possible for a report that has no such record;
@@ -368,6 +381,9 @@ def figures(report: Report) -> Iterator[Figure]:
                  "count")
     for kind, label in SANCTION_LABELS.items():
         yield Figure("sanctions", "issued", _("发布的处罚"), _(label), r.sanctions[kind], "count")
+    for kind, label in BREACH_LABELS.items():
+        yield Figure("sanctions", "owner_breaches", _("业主失信记录"), _(label),
+                     r.owner_breaches[kind], "count")
     yield Figure("escalations", "raised", _("电子监察督办"), "", r.escalations, "count")
 
 
@@ -375,7 +391,7 @@ UNITS = {"count": N_("个"), "fen": N_("分"), "bp": N_("基点"), "days": N_("�
          "score": N_("分（1–5）")}
 SECTIONS = {"requests": N_("采购公告"), "amounts": N_("金额与节约率"), "cycle": N_("办理周期"),
             "on_time": N_("按时率"), "timeline": N_("中介服务时间占比"), "ratings": N_("服务评价"),
-            "complaints": N_("投诉"), "sanctions": N_("处罚"), "escalations": N_("电子监察")}
+            "complaints": N_("投诉"), "sanctions": N_("处罚与失信记录"), "escalations": N_("电子监察")}
 
 
 def by_section(report: Report) -> list[tuple[str, str, list[Figure]]]:

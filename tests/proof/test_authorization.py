@@ -50,6 +50,11 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
                          "SELECT e.public_id, d.upload_id FROM deliverable d JOIN engagement e "
                          f"ON e.id = d.engagement_id WHERE e.owner_org_id = {OWNER1}"),
     "evaluation.rate": ("GET", "/owner/engagements/{public_id}/rating", _EG_OWNER1),
+    # whichever owner returned the setup's deliverable: ``org`` names it
+    "evaluation.rate_return": ("GET", "/owner/engagements/{public_id}/returns/{version}/rating",
+                               "SELECT e.public_id, d.version, e.owner_org_id AS org "
+                               "FROM deliverable d JOIN engagement e ON e.id = d.engagement_id "
+                               "WHERE d.decision = 'returned' ORDER BY d.id"),
     "owner.request_detail": ("GET", "/owner/requests/{public_id}", _RQ_OWNER1),
     "owner.edit_request": ("GET", "/owner/requests/{public_id}/edit",
                            _RQ_OWNER1.replace("ORDER BY", "AND state = 'draft' ORDER BY")),
@@ -153,6 +158,7 @@ SETUP: dict[tuple[str, str], str] = {
     ("owner", "approvals.notice"): "approvals.record_event",
     ("department", "approvals.notice"): "approvals.record_event",
     ("agency", "evaluation.answer_correction"): "evaluation.answer_correction",
+    ("owner", "evaluation.rate_return"): "evaluation.rate_return",
 }
 
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]

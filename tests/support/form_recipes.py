@@ -1281,6 +1281,31 @@ def _poor_rating(ctx: Ctx) -> tuple[str, str]:
     return str(correction), agency
 
 
+@recipe("evaluation.rate_return")
+def _rate_return(ctx: Ctx) -> None:
+    eng, eid, owner, _agency = _engagement(ctx, "in_review")
+    r = ctx.post(ctx.client("owner_admin", owner), f"/engagements/{eng}/return",
+                 {"reason": "缺少噪声预测章节"}, page=f"/engagements/{eng}")
+    assert r.status_code == 302, _errors(r)
+    version = ctx.scalar("SELECT max(version) FROM deliverable WHERE engagement_id = :e "
+                         "AND decision = 'returned'", e=eid)
+    ctx.submit("owner_admin", f"/owner/engagements/{eng}/returns/{version}/rating", {
+        "quality": "3", "timeliness": "4", "attitude": "4", "fees": "4", "integrity": "4",
+        "level": "basically_satisfied", "comment": "初稿缺章节，沟通及时。"}, email=owner)
+    assert ctx.scalar("SELECT count(*) FROM rating WHERE engagement_id = :e AND "
+                      "deliverable_version = :v", e=eid, v=version) == 1
+
+
+@recipe("evaluation.hide")
+def _hide(ctx: Ctx) -> None:
+    rating = ctx.scalar("SELECT id FROM rating WHERE hidden_at IS NULL ORDER BY id")
+    ctx.submit("operator", f"/operator/ratings/{rating}/hide",
+               {"reason": "评价中含有他人的手机号码，属于个人信息。"})
+    assert ctx.scalar("SELECT hidden_reason FROM rating WHERE id = :r", r=rating) \
+        == "评价中含有他人的手机号码，属于个人信息。"
+    assert ctx.audits("operator:rating:hide") >= 1
+
+
 _CORRECTED = "已重新核算工程量并修改报告第三章，指定专人对接业主。"
 
 
@@ -1374,3 +1399,39 @@ def _approval_record_event(ctx: Ctx) -> None:
         assert _case_state(ctx, owner1) == state
     assert ctx.rows("SELECT type FROM case_event e JOIN approval_case c ON c.id = e.case_id "
                     "WHERE c.public_id = :p AND e.type = 'extended'", p=owner1) == [("extended",)]
+
+
+# --- credit repair and owners' breaches ----------------------------------------------------------
+
+@recipe("regulator.repair_sanction")
+def _repair_sanction(ctx: Ctx) -> None:
+    """A warning issued through the console thirteen months back and running a month more (its
+    minimum publication period has run), then repaired from today."""
+    today = timeutil.today_local()
+    agency = ctx.scalar("SELECT public_id FROM organisation WHERE kind = 'agency' AND "
+                        "status = 'admitted' ORDER BY id")
+    r = ctx.post(ctx.client("regulator"), "/regulator/sanctions/new", {
+        "agency": agency, "kind": "warning", "reason": "未按规定公示收费标准",
+        "legal_basis": "《云川市中介服务管理办法》第十八条",
+        "starts_on": (today - timedelta(days=400)).isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(), "action": "confirm"},
+        page=f"/regulator/sanctions/new?agency={agency}")
+    assert r.status_code == 302, _errors(r)
+    sanction = ctx.scalar("SELECT max(id) FROM sanction")
+    ctx.submit("regulator", f"/regulator/sanctions/{sanction}/repair", {
+        "repaired_on": today.isoformat(), "decision": "云川信修〔2026〕1号",
+        "reason": "已按要求公示收费标准并作出信用承诺。"})
+    assert ctx.scalar("SELECT repair_decision FROM sanction WHERE id = :s", s=sanction) \
+        == "云川信修〔2026〕1号"
+
+
+@recipe("regulator.new_breach")
+def _new_breach(ctx: Ctx) -> None:
+    before = ctx.scalar("SELECT count(*) FROM owner_breach")
+    ctx.submit("regulator", "/regulator/breaches/new", {
+        "owner": OWNER1, "kind": "other", "engagement": "",
+        "occurred_on": (timeutil.today_local() - timedelta(days=10)).isoformat(),
+        "facts": "业主拒不配合提供合同约定的基础资料，致使服务中止。",
+        "evidence": "情况说明（云川监〔2026〕7号）"},
+        files={"evidence_file": (PDF + b"breach", "情况说明.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM owner_breach") == before + 1

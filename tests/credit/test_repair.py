@@ -1,0 +1,90 @@
+"""Credit repair (信用修复): a regulator's published decision ends a sanction's effect early,
+not before the minimum publication period; the sanction stays public, marked repaired."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from market import timeutil
+from market.accounts.audit import AuditEvent
+from market.credit.models import Sanction
+from market.db import db
+from market.selection.models import SignUp
+from tests.regulator.conftest import post
+from tests.selection.conftest import START, City
+from tests.support.selection_flow import publish as _publish
+from tests.support.selection_flow import sign_up as _sign_up
+
+GOOD = {"repaired_on": "2026-03-02", "decision": "云川信修〔2026〕3号",
+        "reason": "已改正报告错误并完成整改，作出信用承诺"}
+
+
+def _sanction(city: City, index: int, kind: str, start: str, end: str) -> int:
+    r = post(city, city.regulator, "/regulator/sanctions/new", {
+        "agency": city.agency_id(city.agencies[index]), "kind": kind, "reason": "出具虚假报告",
+        "legal_basis": "《云川市中介服务管理办法》第二十条", "starts_on": start, "ends_on": end,
+        "action": "confirm"})
+    assert r.status_code == 302
+    with city.app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(Sanction.id)))
+
+
+def _score(city: City, index: int) -> int:
+    page = city.app.test_client().get(
+        f"/agencies/{city.agency_id(city.agencies[index])}").get_data(as_text=True)
+    return int(re.search(r'data-test="credit-score">(\d+)<', page).group(1))
+
+
+def test_a_repair_ends_the_effect_and_the_record_stays(city: City) -> None:
+    with timeutil.frozen(START):
+        sid = _sanction(city, 0, "suspension", "2025-11-01", "2026-12-31")
+        path = f"/regulator/sanctions/{sid}/repair"
+        assert city.client(city.regulator).get(path).status_code == 200
+        suspended = _score(city, 0)
+        for bad, words in (({"repaired_on": "2026-03-01"}, "不能早于今天"),
+                           ({"repaired_on": "2027-01-01"}, "不能晚于处罚结束日期"),
+                           ({"repaired_on": "2026-13-01"}, 'class="error"'),
+                           ({"decision": ""}, 'class="error"'),
+                           ({"reason": "已整改"}, "至少 10 个字")):
+            r = post(city, city.regulator, path, {**GOOD, **bad})
+            assert r.status_code == 400 and words in r.get_data(as_text=True), bad
+        with city.app.app_context():
+            assert db.session.get(Sanction, sid).repaired_on is None
+        assert post(city, city.owner, path, GOOD, "/dashboard").status_code == 403
+        assert post(city, city.regulator, path, GOOD).status_code == 302
+        again = post(city, city.regulator, path, GOOD)
+        assert again.status_code == 400 and "已经信用修复" in again.get_data(as_text=True)
+        # in force no more: the agency signs up again and its score recovers
+        req = _publish(city)
+        assert _sign_up(city, city.agencies[0], req.public_id) == 302
+        assert _score(city, 0) > suspended
+        page = city.app.test_client().get(
+            f"/agencies/{city.agency_id(city.agencies[0])}").get_data(as_text=True)
+        assert 'data-test="active-sanction"' not in page
+        assert 'data-test="repaired-sanction"' in page and "出具虚假报告" in page
+        assert "云川信修〔2026〕3号" in page and "2025-11-01" in page
+        csv = city.client(city.regulator).get("/regulator/sanctions?format=csv").get_data(
+            as_text=True)
+        assert "repaired_on" in csv and "2026-03-02,云川信修〔2026〕3号" in csv
+    with city.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 1
+        row = db.session.get(Sanction, sid)
+        assert row.repaired and row.effective_end.isoformat() == "2026-03-01"
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.tag == "regulator:sanction:repair")) == 1
+
+
+def test_no_repair_before_the_minimum_publication_period(city: City) -> None:
+    with timeutil.frozen(START):
+        sid = _sanction(city, 1, "blacklist", "2025-12-01", "2027-11-30")
+        r = post(city, city.regulator, f"/regulator/sanctions/{sid}/repair", GOOD)
+        assert r.status_code == 400 and "2026-12-01" in r.get_data(as_text=True)
+        # a sanction that has ended needs no repair
+        ended = _sanction(city, 2, "warning", "2025-01-01", "2025-12-31")
+        r = post(city, city.regulator, f"/regulator/sanctions/{ended}/repair", GOOD)
+        assert r.status_code == 400 and "已经结束" in r.get_data(as_text=True)
+    with city.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Sanction.id)).where(
+            Sanction.repaired_on.is_not(None))) == 0
