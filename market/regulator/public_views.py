@@ -42,7 +42,9 @@ def agency_record(org_id: int) -> dict[str, Any]:
     rows = sanction_history(org_id)
     inputs, score = credit.explain(org_id)
     return {"active": [s for s in rows if s.active_on(today)],
-            "past": [s for s in rows if not s.active_on(today)],
+            # A repaired sanction is no longer published (信用修复 ends its publication:
+            # 《信用修复管理办法》 art. 3, "终止公示"); regulators keep seeing it.
+            "past": [s for s in rows if not s.active_on(today) and not s.repaired],
             "kinds": KIND_LABELS, "ratings": public_ratings(org_id),
             "dimensions": DIMENSION_LABELS, "score": score, "red_listed": inputs.red_listed,
             "levels": level_summary(org_id), "level_labels": LEVEL_LABELS,
