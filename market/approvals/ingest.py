@@ -50,7 +50,7 @@ from market.accounts import audit
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockEntry, ClockKind
+from market.clocks.models import Clock, ClockKind
 from market.db import db, lock_row
 from market.domain.clock import ClockError, ClockView
 from market.engagements.models import Engagement, EngagementState
@@ -634,8 +634,22 @@ def clock_json(case: ApprovalCase) -> dict[str, Any]:
                         extensions, _extension_reason(case) if extensions else None)
 
 
+class ExtensionEntry(Protocol):
+    """An ``extend`` entry of a case's clock: a :class:`ClockEntry` or a plain row of its
+    columns."""
+
+    @property
+    def days(self) -> int | None: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def at(self) -> datetime: ...
+
+
 def clock_answer(case: ApprovalCase, view: ClockView | None,
-                 suspensions: Sequence[Suspension], extensions: Sequence[ClockEntry],
+                 suspensions: Sequence[Suspension], extensions: Sequence[ExtensionEntry],
                  extension_reason: str | None) -> dict[str, Any]:
     """:func:`clock_json` from what the caller read: the view of the case's clock (``None``
     before acceptance), its suspensions in order, its ``extend`` entries in order and the
