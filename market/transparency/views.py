@@ -73,9 +73,9 @@ def leaves(query: LogQuery) -> ResponseReturnValue:
     end = size if query.end is None else query.end
     if end > size:
         raise ApiError(400, "invalid_parameter", _(
-            "end：不能超过日志的长度 %(size)s", size=size))
+            "end: 不能超过日志的长度 %(size)s", size=size))
     if start > end:
-        raise ApiError(400, "invalid_parameter", _("start：不能大于 end"))
+        raise ApiError(400, "invalid_parameter", _("start: 不能大于 end"))
 
     def body() -> Iterator[bytes]:
         for leaf in log.leaves(start, end):
@@ -96,9 +96,9 @@ def consistency(query: ConsistencyQuery) -> ResponseReturnValue:
     new = size if query.to is None else query.to
     if new > size:
         raise ApiError(400, "invalid_parameter", _(
-            "to：不能超过日志的长度 %(size)s", size=size))
+            "to: 不能超过日志的长度 %(size)s", size=size))
     if old > new:
-        raise ApiError(400, "invalid_parameter", _("from：不能大于 to"))
+        raise ApiError(400, "invalid_parameter", _("from: 不能大于 to"))
     reader = log.reader(new)
     return jsonify({
         "from": old, "to": new,
