@@ -436,15 +436,21 @@ def table(res: Result, args: argparse.Namespace, load: tuple[float, float, float
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=10_000, help="cases (10 events each)")
-    parser.add_argument("--runs", type=int, default=5, help="parts of the ingest / pull runs")
-    parser.add_argument("--pulls", type=int, default=200, help="pull requests per run")
+    parser.add_argument("--runs", type=int, help="parts of the ingest / pull runs "
+                        "(default 5; 2 with --quick)")
+    parser.add_argument("--pulls", type=int, help="pull requests per run (default 200; "
+                        "50 with --quick)")
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--outbox-runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="200 cases, 1,000 deliveries")
     parser.add_argument("--out", help="write the markdown block here")
     args = parser.parse_args()
+    # --quick shortens what is not given explicitly: `--quick --pulls 200 --runs 3` measures
+    # the pull as the full run does, beside a short ingest and outbox
     if args.quick:
-        args.cases, args.runs, args.pulls, args.deliveries, args.outbox_runs = 200, 2, 50, 1000, 1
+        args.cases, args.deliveries, args.outbox_runs = 200, 1000, 1
+    args.runs = args.runs or (2 if args.quick else 5)
+    args.pulls = args.pulls or (50 if args.quick else 200)
     load = os.getloadavg()
     res = run(args.cases, args.runs, args.pulls, args.deliveries, args.outbox_runs)
     text = "\n".join(table(res, args, load))

@@ -43,9 +43,6 @@ def register(app: Flask) -> None:
         # The exception's own headers (a 405's ``Allow``, RFC 9110 §15.5.6) go with the page
         # that replaces its body; the body's type is the page's.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        if _wants_json():
-            return jsonify({"error": {"code": _JSON_CODES.get(code, "error"),
-                                      "message": error.description}}), code, headers
         messages = {
             403: _("您没有权限访问此页面。"),
             404: _("您要找的页面不存在。"),
@@ -53,6 +50,13 @@ def register(app: Flask) -> None:
             413: _("上传的文件太大。"),
             429: _("尝试次数过多，请稍后再试。"),
         }
+        if _wants_json():
+            # werkzeug's own description is English; one given to abort() is kept
+            default = error.description == type(error).description
+            message = (messages.get(code, _("请求有误。")) if default
+                       else str(error.description))
+            return jsonify({"error": {"code": _JSON_CODES.get(code, "error"),
+                                      "message": message}}), code, headers
         return render_template("errors/error.html", code=code,
                                message=messages.get(code, _("请求有误。"))), code, headers
 
@@ -64,5 +68,6 @@ def register(app: Flask) -> None:
                       request.path)
         if _wants_json():
             return jsonify({"error": {"code": "server_error",
-                                      "message": f"Internal error, reference {reference}"}}), 500
+                                      "message": _("服务器内部错误，参考编号 %(reference)s。",
+                                                  reference=reference)}}), 500
         return render_template("errors/500.html", reference=reference), 500

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -114,7 +115,7 @@ def access(*allowed: str) -> Callable[[F], F]:
             if not allowed_for(rule, current_role(), authenticated):
                 if not authenticated:
                     if _wants_json():
-                        return _json_error(401, "login_required", "Login required"), 401
+                        return _json_error(401, "login_required", _("请先登录。")), 401
                     return redirect(url_for("accounts.login", next=request.full_path))
                 abort(403)
             refusal.reset()

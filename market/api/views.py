@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -149,7 +150,7 @@ def agencies(query: s.AgencyQuery) -> Response:
         page = directory.search(f)
     except FilterError as error:
         raise ApiError(400, "invalid_parameter",
-                       f"{error.field}: " + (error.message % error.params)) from error
+                       f"{error.field}: " + _(error.message, **error.params)) from error
     codes = {t.id: t.code for t in directory.service_types()}
     items = [s.AgencyOut(
         id=org.public_id, name=org.name, credit_code=org.credit_code, region=org.region,
@@ -172,7 +173,7 @@ def agency(agency_id: str) -> s.AgencyDetailOut:
     practitioner count, performance (null: no record yet) and active sanctions."""
     org = directory.find_admitted(agency_id)
     if org is None:
-        raise ApiError(404, "not_found", f"no admitted agency {agency_id}")
+        raise ApiError(404, "not_found", _("没有已准入的中介机构 %(id)s。", id=agency_id))
     detail = directory.profile_detail(org, today_local())
     listings = [s.ListingDetailOut(
         service=li.service_type.code, service_name=li.service_type.name, fee=fee_out(li),

@@ -30,6 +30,7 @@ class ApplicationForm(Form):
     matter_id = SelectField(_l("审批事项"), coerce=int, validators=[InputRequired(_REQUIRED)])
     case_no = StringField(_l("办件编号（可不填，自动编号）"), validators=[
         Optional(), Length(max=64), Regexp(r"^[\x21-\x7e]+$", message=_ASCII)])
+    joint = BooleanField(_l("统一办理、联合办理或集中办理（行政许可法第二十六条）：办理时间不超过四十五个工作日"))
 
 
 class AcceptForm(Form):
@@ -63,7 +64,6 @@ class ExtendForm(Form):
         InputRequired(_REQUIRED),
         NumberRange(1, MAX_JOINT_EXTENSION_DAYS,
                     _l("请填写 1 到 %(n)s 之间的整数。", n=MAX_JOINT_EXTENSION_DAYS))])
-    joint = BooleanField(_l("统一办理、联合办理或集中办理（最多延长十五日，须本级人民政府负责人批准）"))
     approved_by = StringField(_l("批准的负责人"), validators=[DataRequired(_REQUIRED),
                                                         Length(max=100)])
     extension_reason = StringField(_l("延长理由（告知申请人）"), validators=[

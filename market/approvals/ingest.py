@@ -20,11 +20,14 @@ then rolls back).  The rules:
   检验、检测、检疫、鉴定、专家评审), suspends a running clock and gets a written notice in the
   department's name; linked to an engagement, its length is the engagement's committed days
   and it ends when the deliverable is accepted (or when the department ends it).
+- A case handled in a unified, joint or centralised way (统一办理、联合办理、集中办理, Art. 26)
+  says so on ``applied`` (``joint``): Art. 42 gives it 45 working days in all whatever its
+  matter's own limits (:mod:`market.domain.approval_limits`).
 - An extension (Art. 42) is approved by a named official and its reason is told to the
   applicant: at most 10 working days approved by the department's head (本行政机关负责人);
-  for unified, joint or centralised handling (统一办理、联合办理、集中办理, Art. 26; 45 days in
-  all) at most 15 approved by the head of the people's government at that level
-  (本级人民政府负责人); one per case.
+  for a joint case at most 15 approved by the head of the people's government at that level
+  (本级人民政府负责人), and only for a joint case (422 ``joint_mismatch``; ``joint`` may be left
+  out, the case's own handling decides); one per case.
 - Events of one case must not go back in time (409 ``stale_event``); the same ``event_id``
   from the same client answers as the first time, another body under it is 409
   ``event_id_reused``.
@@ -50,8 +53,9 @@ from market.accounts import audit
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockEntry, ClockKind
+from market.clocks.models import Clock, ClockKind
 from market.db import db, lock_row
+from market.domain import approval_limits
 from market.domain.clock import ClockError, ClockView
 from market.engagements.models import Engagement, EngagementState
 from market.refusal import Refused
@@ -73,8 +77,8 @@ SPECIAL_REASONS = {
     "expert_review": "专家评审",
 }
 MAX_EXPECTED_DAYS = 250
-MAX_EXTENSION_DAYS = 10  # Art. 42: 经本行政机关负责人批准，可以延长十日
-MAX_JOINT_EXTENSION_DAYS = 15  # Art. 42: 联合办理 … 经本级人民政府负责人批准，可以延长十五日
+MAX_EXTENSION_DAYS = approval_limits.EXTENSION_DAYS
+MAX_JOINT_EXTENSION_DAYS = approval_limits.JOINT_EXTENSION_DAYS
 CORRECTION_NOTICE_DAYS = 5  # Art. 32 (4): 当场或者在五日内一次告知 (Art. 82: working days)
 MAX_REASON_LENGTH = 500
 # An event dated later than this past the server's clock is refused: the sender's clock is off.
@@ -90,6 +94,15 @@ class CaseEventError(Refused):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+
+def _set_limits(case: ApprovalCase, matter: ApprovalMatter, joint: bool) -> None:
+    """The case's limits as Art. 42 sets them for its handling (its clock starts with them at
+    受理)."""
+    limit = approval_limits.case_limit(matter.statutory_days, matter.committed_days,
+                                       joint=joint)
+    case.joint = limit.joint
+    case.statutory_days, case.limit_days = limit.statutory_days, limit.limit_days
 
 
 @dataclass(frozen=True)
@@ -319,6 +332,7 @@ def _apply(client: Source, matter: ApprovalMatter, project: Project, data: CaseE
             with db.session.begin_nested():
                 case.case_no, case.department_id = data.case_no, matter.department_id
                 case.received_at = at
+                _set_limits(case, matter, bool(data.joint))
                 db.session.flush()
         except IntegrityError:
             # The same number given at the same time to a case of another project (the
@@ -327,10 +341,10 @@ def _apply(client: Source, matter: ApprovalMatter, project: Project, data: CaseE
         return case, 201
     case = ApprovalCase(public_id="tmp-" + uuid.uuid4().hex[:24], project_id=project.id,
                         matter_id=matter.id, owner_org_id=project.owner_org_id,
-                        state=CaseState.PREPARING.value, limit_days=matter.committed_days,
-                        statutory_days=matter.statutory_days, created_at=at,
+                        state=CaseState.PREPARING.value, created_at=at,
                         received_at=at, case_no=data.case_no,
                         department_id=matter.department_id)
+    _set_limits(case, matter, bool(data.joint))
     try:
         with db.session.begin_nested():
             db.session.add(case)
@@ -584,8 +598,14 @@ def _extend(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
     clock = _clock(case)
     if clock is not None and clock.extensions:
         raise CaseEventError(422, "already_extended", _("办件已延长过一次时限。"))
-    joint = bool(data.joint)
-    most = MAX_JOINT_EXTENSION_DAYS if joint else MAX_EXTENSION_DAYS
+    joint = case.joint
+    if data.joint is not None and bool(data.joint) != joint:
+        raise CaseEventError(422, "joint_mismatch", _(
+            "本办件不是统一办理、联合办理或集中办理的办件，只能由本行政机关负责人批准延长十日"
+            "（行政许可法第四十二条）。") if data.joint else _(
+            "本办件为统一办理、联合办理或集中办理，延长时限须经本级人民政府负责人批准"
+            "（行政许可法第四十二条第二款）。"))
+    most = approval_limits.max_extension_days(joint=joint)
     if data.days is None or not 1 <= data.days <= most:
         raise CaseEventError(422, "extension_too_long", _(
             "延长天数须为 1 至 %(n)s 个工作日（行政许可法第四十二条）。", n=most))
@@ -634,8 +654,22 @@ def clock_json(case: ApprovalCase) -> dict[str, Any]:
                         extensions, _extension_reason(case) if extensions else None)
 
 
+class ExtensionEntry(Protocol):
+    """An ``extend`` entry of a case's clock: a :class:`ClockEntry` or a plain row of its
+    columns."""
+
+    @property
+    def days(self) -> int | None: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def at(self) -> datetime: ...
+
+
 def clock_answer(case: ApprovalCase, view: ClockView | None,
-                 suspensions: Sequence[Suspension], extensions: Sequence[ClockEntry],
+                 suspensions: Sequence[Suspension], extensions: Sequence[ExtensionEntry],
                  extension_reason: str | None) -> dict[str, Any]:
     """:func:`clock_json` from what the caller read: the view of the case's clock (``None``
     before acceptance), its suspensions in order, its ``extend`` entries in order and the
@@ -656,10 +690,10 @@ def clock_answer(case: ApprovalCase, view: ClockView | None,
                 "extensions": [{"days": e.days, "approved_by": e.note,
                                 "joint": e.reason == "art42_joint",
                                 "reason": extension_reason, "at": _iso(e.at)}
-                               for e in extensions]}
+                               for e in extensions], "joint": case.joint}
     return {"state": case.state, "limit_days": case.limit_days, "used_days": 0,
             "remaining_days": case.limit_days, "due_date": None, "suspended_since": None,
-            "special_procedures": specials, "extensions": []}
+            "special_procedures": specials, "extensions": [], "joint": case.joint}
 
 
 def _extension_reason(case: ApprovalCase) -> str | None:

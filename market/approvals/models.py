@@ -60,6 +60,10 @@ class ApprovalCase(db.Model):  # type: ignore[name-defined,misc]
     correction_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acceptance: Mapped[str | None] = mapped_column(sa.String(16))
     tolerated_until: Mapped[date | None] = mapped_column(sa.Date)
+    # Handled jointly, centrally or in a unified way by several departments (统一办理、联合办理、
+    # 集中办理, 行政许可法 Arts. 26 and 42): decided within 45 days, extended by at most 15 with
+    # the approval of the head of the people's government (market.domain.approval_limits).
+    joint: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     project = relationship("Project")
     matter = relationship("ApprovalMatter")

@@ -65,13 +65,15 @@ def _send(who: ingest.Staff, case_no: str, project_code: str, matter_code: str, 
 
 
 def receive_application(who: ingest.Staff, project_code: str, matter: ApprovalMatter,
-                        case_no: str | None) -> ApprovalCase:
+                        case_no: str | None, *, joint: bool = False) -> ApprovalCase:
     """Staff: the department received an application (``applied``): the case opens
-    ``preparing`` (or the case the owner opened to prepare gets its number).  Without a
-    number one is made from the department's code."""
+    ``preparing`` (or the case the owner opened to prepare gets its number), handled by the
+    department alone or (``joint``) jointly under 行政许可法 Art. 26, which sets its limits
+    (Art. 42).  Without a number one is made from the department's code."""
     number = (case_no or "").strip() or (
         f"{department(who).code}-{timeutil.today_local():%Y%m%d}-{uuid.uuid4().hex[:6].upper()}")
-    outcome = _send(who, number, project_code.strip(), matter.code, "applied")
+    outcome = _send(who, number, project_code.strip(), matter.code, "applied",
+                    joint=True if joint else None)
     case: ApprovalCase | None = db.session.scalar(sa.select(ApprovalCase).where(
         ApprovalCase.department_id == matter.department_id,
         ApprovalCase.case_no == outcome.result["case_no"]))

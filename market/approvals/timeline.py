@@ -11,18 +11,21 @@ projects, this is the share the reports could only estimate.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockKind, PauseReason
+from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
-from market.domain.clock import Segment, segments
+from market.domain.clock import ClockEvent, Segment, segments
+from market.domain.clock_events import event_from_record
 from market.domain.timeline import INTERMEDIARY, PRIORITY, Attribution, Bucket, Claim, attribute
 from market.engagements.models import Engagement, EngagementState
 from market.selection.models import RequestState, SelectionRequest
@@ -62,8 +65,85 @@ class Split:
                 dst[key][1] += late
 
 
-def clock_segments(clock: Clock, now: datetime) -> tuple[Segment, ...]:
-    return segments([e.event() for e in clocks.entries(clock)], now)
+def clock_segments(clock: Clock, now: datetime,
+                   log: Sequence[ClockEvent] | None = None) -> tuple[Segment, ...]:
+    """The clock's running and paused segments up to ``now``, from ``log`` (its events in
+    order) when the caller has read it already."""
+    if log is None:
+        log = [e.event() for e in clocks.entries(clock)]
+    return segments(log, now)
+
+
+def clock_logs(rows: Iterable[Any]) -> dict[int, list[ClockEvent]]:
+    """Each clock's events in order, from plain rows of :class:`ClockEntry`'s ``clock_id``,
+    ``kind``, ``at``, ``reason`` and ``days`` ordered by clock and ``seq`` (plain rows: a
+    project's clocks hold hundreds of entries, and mapped objects cost several times more)."""
+    out: dict[int, list[ClockEvent]] = defaultdict(list)
+    for r in rows:
+        out[r.clock_id].append(event_from_record(r.kind, r.at, r.reason, r.days))
+    return out
+
+
+def log_query(clock_ids: Iterable[int]) -> sa.Select:  # type: ignore[type-arg]
+    """The entries of these clocks as :func:`clock_logs` reads them (``note`` besides)."""
+    return (sa.select(ClockEntry.clock_id, ClockEntry.kind, ClockEntry.at, ClockEntry.reason,
+                      ClockEntry.days, ClockEntry.note)
+            .where(ClockEntry.clock_id.in_(list(clock_ids)))
+            .order_by(ClockEntry.clock_id, ClockEntry.seq))
+
+
+@dataclass(frozen=True)
+class ProjectRows:
+    """The records of one project that claim days, as read by :func:`load_rows` (or by a
+    caller that has read them already, such as the pull): the cases in id order, each case's
+    events as (type, at) and its suspensions in id order, the cases' clocks and the
+    engagements' signing and service clocks by id with their events in order, the engagements
+    and the selection requests in id order."""
+
+    cases: Sequence[ApprovalCase]
+    events: Mapping[int, Sequence[tuple[str, datetime]]]
+    suspensions: Mapping[int, Sequence[Suspension]]
+    clocks: Mapping[int, Clock]
+    logs: Mapping[int, Sequence[ClockEvent]]
+    engagements: Sequence[Engagement]
+    requests: Sequence[SelectionRequest]
+
+
+def _grouped(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[key(row)].append(row)
+    return out
+
+
+TIMELINE_CLOCKS = (ClockKind.SIGNING.value, ClockKind.SERVICE.value)
+"""The engagements' clocks the timeline reads (the cases' own clocks besides)."""
+
+
+def load_rows(project_id: int) -> ProjectRows:
+    """Read the project's records a table at a time: seven queries whatever its size."""
+    cases = list(db.session.scalars(sa.select(ApprovalCase).where(
+        ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)))
+    case_ids = [c.id for c in cases]
+    engagements = list(db.session.scalars(sa.select(Engagement).where(
+        Engagement.project_id == project_id).order_by(Engagement.id)))
+    events = _grouped(db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.type, CaseEvent.at)
+        .where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.id)), lambda e: e.case_id)
+    suspensions = _grouped(db.session.scalars(
+        sa.select(Suspension).where(Suspension.case_id.in_(case_ids))
+        .order_by(Suspension.id)), lambda s: s.case_id)
+    clock_rows = {c.id: c for c in db.session.scalars(sa.select(Clock).where(sa.or_(
+        Clock.id.in_([c.clock_id for c in cases if c.clock_id is not None]),
+        sa.and_(Clock.kind.in_(TIMELINE_CLOCKS),
+                Clock.engagement_id.in_([e.id for e in engagements])))))}
+    logs = clock_logs(db.session.execute(log_query(clock_rows)))
+    requests = list(db.session.scalars(sa.select(SelectionRequest).where(
+        SelectionRequest.project_id == project_id).order_by(SelectionRequest.id)))
+    return ProjectRows(cases=cases, events={k: [(e.type, e.at) for e in v]
+                                            for k, v in events.items()},
+                       suspensions=suspensions, clocks=clock_rows, logs=logs,
+                       engagements=engagements, requests=requests)
 
 
 @dataclass
@@ -81,13 +161,12 @@ class _Sources:
             self.claims.append(Claim(bucket, local_date(after), local_date(until), source))
 
 
-def _case_sources(case: ApprovalCase, now: datetime, out: _Sources) -> None:
+def _case_sources(case: ApprovalCase, rows: ProjectRows, now: datetime, out: _Sources) -> None:
     """Before 受理: the department examines the application (from ``applied``), except while
     the applicant corrects it (补正, ``returned_for_correction`` to ``resubmitted``).  After:
     the clock's running segments are approval time, its suspensions special procedures."""
     src = f"case:{case.id}"
-    events = list(db.session.execute(sa.select(CaseEvent.type, CaseEvent.at).where(
-        CaseEvent.case_id == case.id, CaseEvent.at <= now).order_by(CaseEvent.id)))
+    events = [(t, at) for t, at in rows.events.get(case.id, ()) if at <= now]
     out.starts += [at for _t, at in events[:1]]
     if case.accepted_at is not None and case.accepted_at <= now:
         out.starts.append(case.accepted_at)
@@ -113,12 +192,11 @@ def _case_sources(case: ApprovalCase, now: datetime, out: _Sources) -> None:
             since = None
     if since is not None:
         out.claim(bucket, since, now, src)
-    clock = db.session.get(Clock, case.clock_id) if case.clock_id else None
+    clock = rows.clocks.get(case.clock_id) if case.clock_id else None
     if clock is None:
         return
-    suspensions = iter(db.session.scalars(sa.select(Suspension).where(
-        Suspension.case_id == case.id).order_by(Suspension.id)))
-    for seg in clock_segments(clock, now):
+    suspensions = iter(rows.suspensions.get(case.id, ()))
+    for seg in clock_segments(clock, now, rows.logs.get(clock.id, ())):
         if seg.kind == "running":
             out.claim(Bucket.APPROVAL, seg.start, seg.end, src)
             continue
@@ -133,8 +211,8 @@ def _case_sources(case: ApprovalCase, now: datetime, out: _Sources) -> None:
             out.claim(Bucket.SPECIAL_OTHER, seg.start, seg.end, src)
 
 
-def _engagement_sources(eng: Engagement, now: datetime, cal: WorkingCalendar,
-                        out: _Sources) -> None:
+def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
+                        cal: WorkingCalendar, revision: int, out: _Sources) -> None:
     """The signing clock's running time is the owner's (签订合同); the service clock's running
     time is the agency's (within its due date or late), its pauses the owner's (materials,
     acceptance of a deliverable)."""
@@ -145,16 +223,15 @@ def _engagement_sources(eng: Engagement, now: datetime, cal: WorkingCalendar,
     else:
         out.open = True
     due: date | None = None
-    for clock in db.session.scalars(sa.select(Clock).where(
-            Clock.engagement_id == eng.id,
-            Clock.kind.in_((ClockKind.SIGNING.value, ClockKind.SERVICE.value)))):
-        segs = clock_segments(clock, now)
+    for clock in sorted((c for c in rows.clocks.values() if c.engagement_id == eng.id
+                         and c.kind in TIMELINE_CLOCKS), key=lambda c: c.id):
+        segs = clock_segments(clock, now, rows.logs.get(clock.id, ()))
         if clock.kind == ClockKind.SIGNING:
             for seg in segs:
                 if seg.kind == "running":
                     out.claim(Bucket.OWNER_SIGNING, seg.start, seg.end, src)
             continue
-        due = clocks.view(clock, now, cal).due_date
+        due = clocks.view(clock, now, cal, revision).due_date
         for seg in segs:
             if seg.kind != "running":
                 out.claim(Bucket.OWNER_REVIEW if seg.reason == PauseReason.REVIEW
@@ -188,23 +265,26 @@ def _request_sources(req: SelectionRequest, awarded: datetime | None, now: datet
     out.claim(Bucket.SELECTION, req.published_at, min(until, now), f"req:{req.id}")
 
 
-def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = None) -> Split:
-    """The project's span and its working days per bucket (see the module docstring)."""
+def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = None, *,
+                  rows: ProjectRows | None = None, revision: int | None = None) -> Split:
+    """The project's span and its working days per bucket (see the module docstring), from
+    ``rows`` when the caller has read the project's records already (:func:`load_rows`
+    otherwise); ``revision`` and ``cal`` as :func:`market.clocks.store.calendar_state` gives
+    them, read once by a caller splitting many projects."""
     cal = cal or clocks.calendar()
+    revision = clocks.calendar_revision() if revision is None else revision
+    rows = load_rows(project_id) if rows is None else rows
     out = _Sources()
-    for case in db.session.scalars(sa.select(ApprovalCase).where(
-            ApprovalCase.project_id == project_id).order_by(ApprovalCase.id)):
-        _case_sources(case, now, out)
+    for case in rows.cases:
+        _case_sources(case, rows, now, out)
     awarded: dict[int, datetime] = {}
-    for eng in db.session.scalars(sa.select(Engagement).where(
-            Engagement.project_id == project_id).order_by(Engagement.id)):
+    for eng in rows.engagements:
         if eng.created_at > now:
             continue
-        _engagement_sources(eng, now, cal, out)
+        _engagement_sources(eng, rows, now, cal, revision, out)
         awarded[eng.request_id] = min(awarded.get(eng.request_id, eng.created_at),
                                       eng.created_at)
-    for req in db.session.scalars(sa.select(SelectionRequest).where(
-            SelectionRequest.project_id == project_id).order_by(SelectionRequest.id)):
+    for req in rows.requests:
         _request_sources(req, awarded.get(req.id), now, out)
     split = Split()
     if not out.starts:
@@ -243,10 +323,10 @@ def city_split(now: datetime) -> Split:
     intermediaries' time against, and reading every engagement of the city on each view of
     the regulator's page would make it grow with the whole market."""
     total = Split()
-    cal = clocks.calendar()
+    revision, cal = clocks.calendar_state()
     for project_id in db.session.scalars(sa.select(ApprovalCase.project_id).distinct()
                                          .order_by(ApprovalCase.project_id)):
-        total.add(project_split(project_id, now, cal))
+        total.add(project_split(project_id, now, cal, revision=revision))
     return total
 
 

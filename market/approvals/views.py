@@ -215,7 +215,7 @@ def receive() -> ResponseReturnValue:
             abort(400)
         try:
             case = staff.receive_application(who, form.project_code.data or "", matter,
-                                             form.case_no.data)
+                                             form.case_no.data, joint=bool(form.joint.data))
         except ingest.CaseEventError as error:
             _show(form, error)
         else:
@@ -288,7 +288,7 @@ def _event_fields(kind: str, case: ApprovalCase) -> tuple[Any, str | None, dict[
         extend = forms.ExtendForm(prefix="extend")
         if not extend.validate_on_submit():
             return extend, None, {}
-        return extend, "extended", {"days": extend.days.data, "joint": bool(extend.joint.data),
+        return extend, "extended", {"days": extend.days.data,
                                     "approved_by": extend.approved_by.data,
                                     "extension_reason": extend.extension_reason.data}
     if kind == "decide":

@@ -36,6 +36,7 @@ from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Flask, current_app, g, jsonify, request
 from flask.wrappers import Response
+from flask_babel import gettext as _
 from limits import parse_many
 
 from market import timeutil
@@ -215,21 +216,23 @@ def client_access(scope: str) -> Callable[[F], F]:
                 token: _Token = _protector.validate_request(
                     scopes=[scope], request=FlaskJsonRequest(request))
             except (MissingAuthorizationError, UnsupportedTokenTypeError):
-                return _challenge(401, "unauthorized", "A bearer token is required "
-                                  "(OAuth 2.0 client credentials at /oauth/token).")
+                return _challenge(401, "unauthorized", _(
+                    "需要持有访问令牌（OAuth 2.0 客户端凭据，在 /oauth/token 获取）。"))
             except InvalidTokenError:
-                return _challenge(401, "invalid_token", "The access token is unknown, expired "
-                                  "or revoked.", error="invalid_token",
+                return _challenge(401, "invalid_token", _("访问令牌无效、已过期或已撤销。"),
+                                  error="invalid_token",
                                   error_description="The access token is unknown, expired or "
                                                     "revoked")
             except InsufficientScopeError:
-                return _challenge(403, "insufficient_scope", f"This call needs the scope {scope}.",
+                return _challenge(403, "insufficient_scope",
+                                  _("此调用需要权限范围 %(scope)s。", scope=scope),
                                   error="insufficient_scope", scope=scope)
             client = token.client
             wait = _rate_limited(client)
             if wait is not None:
                 response = jsonify({"error": {"code": "too_many_requests",
-                                              "message": f"Rate limit reached; retry in {wait} s."}})
+                                              "message": _("请求过于频繁，请 %(n)s 秒后重试。",
+                                                           n=wait)}})
                 response.status_code = 429
                 response.headers["Retry-After"] = str(wait)
                 return response

@@ -15,10 +15,16 @@ from sqlalchemy.orm import selectinload
 from market import timeutil
 from market.approvals import ingest
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
-from market.approvals.timeline import project_split
+from market.approvals.timeline import (
+    TIMELINE_CLOCKS,
+    ProjectRows,
+    clock_logs,
+    log_query,
+    project_split,
+)
 from market.catalogue.models import ApprovalMatter
 from market.clocks import store as clocks
-from market.clocks.models import Clock, ClockEntry, ClockKind
+from market.clocks.models import Clock, ClockKind
 from market.db import db
 from market.domain.clock import ClockView
 from market.domain.timeline import PRIORITY
@@ -85,14 +91,13 @@ def project_data(project: Project) -> dict[str, Any]:
     suspensions = _by(db.session.scalars(
         sa.select(Suspension).where(Suspension.case_id.in_(of_project))
         .order_by(Suspension.id)), lambda s: s.case_id)
+    # the engagements' signing clocks too, and every clock's log: the timeline reads them
     clock_rows = {c.id: c for c in db.session.scalars(sa.select(Clock).where(sa.or_(
         Clock.id.in_(case_clocks),
-        sa.and_(Clock.kind == ClockKind.SERVICE.value, Clock.engagement_id.in_(
+        sa.and_(Clock.kind.in_(TIMELINE_CLOCKS), Clock.engagement_id.in_(
             sa.select(Engagement.id).where(Engagement.project_id == project.id))))))}
-    extensions = _by(db.session.scalars(
-        sa.select(ClockEntry).where(ClockEntry.clock_id.in_(case_clocks),
-                                    ClockEntry.kind == "extend")
-        .order_by(ClockEntry.clock_id, ClockEntry.seq)), lambda e: e.clock_id)
+    entries = list(db.session.execute(log_query(clock_rows)))
+    extensions = _by((e for e in entries if e.kind == "extend"), lambda e: e.clock_id)
     service = {c.engagement_id: c for c in clock_rows.values()
                if c.kind == ClockKind.SERVICE.value}
 
@@ -119,7 +124,11 @@ def project_data(project: Project) -> dict[str, Any]:
                 "used_days": shown.used if shown else 0, "state": eng.state,
                 "due_date": shown.due_date.isoformat() if shown and shown.due_date else None}
 
-    split = project_split(project.id, now)
+    split = project_split(project.id, now, cal, revision=revision, rows=ProjectRows(
+        cases=cases, events={k: [(e.type, e.at) for e in v] for k, v in events.items()},
+        suspensions=suspensions, clocks=clock_rows, logs=clock_logs(entries),
+        engagements=engagements,
+        requests=requests))
     return {"code": project.code, "name": project.name, "owner": project.owner.name,
             "cases": [case_data(c) for c in cases],
             "selection_requests": [{"id": r.public_id, "service_type_code": r.service_type.code,

@@ -55,13 +55,16 @@ class CaseEventIn:
                                            "deliverable is accepted)", max_length=32,
                                            pattern=CODE)
     days: int | None = body_field(None, "extended: working days (Art. 42: at most 10, 15 "
-                                  "when joint)", minimum=1,
+                                  "for a joint case)", minimum=1,
                                   maximum=ingest.MAX_JOINT_EXTENSION_DAYS)
     approved_by: str | None = body_field(None, "extended: the official who approved it "
                                          "(本行政机关负责人; when joint, 本级人民政府负责人)",
                                          max_length=100)
-    joint: bool | None = body_field(None, "extended: the case is handled jointly "
-                                    "(统一办理、联合办理、集中办理, Art. 26 and 42)")
+    joint: bool | None = body_field(None, "applied: the case is handled jointly, centrally "
+                                    "or in a unified way (统一办理、联合办理、集中办理, Art. 26), "
+                                    "so it is decided within 45 working days (Art. 42); "
+                                    "extended: may be left out, else must match the case "
+                                    "(422 joint_mismatch)")
     extension_reason: str | None = body_field(None, "extended: the reason, told to the "
                                               "applicant (required)",
                                               max_length=ingest.MAX_REASON_LENGTH)
@@ -106,6 +109,9 @@ class CaseClockOut:
     suspended_since: datetime | None
     special_procedures: list[SpecialProcedureOut]
     extensions: list[ExtensionOut]
+    joint: bool = field(metadata=_d(
+        "handled jointly, centrally or in a unified way (统一办理、联合办理、集中办理, 行政许可法 "
+        "Art. 26): Art. 42 limits it to 45 working days in all (extended by at most 15)"))
 
 
 @dataclass

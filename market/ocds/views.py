@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from market.accounts.auth import ANYONE, access
 from market.db import db
@@ -27,7 +28,7 @@ def request_package(request_id: str) -> ResponseReturnValue:
         SelectionRequest.public_id == request_id,
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
-        raise ApiError(404, "not_found", f"no published selection request {request_id}")
+        raise ApiError(404, "not_found", _("没有已发布的采购公告 %(id)s。", id=request_id))
     response = jsonify(package(req))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return response

@@ -239,7 +239,7 @@ def bids_log() -> ResponseReturnValue:
     end = min(size, request.args.get("end", size, type=int) or size)
     if start < 0 or start > end:
 
-        return error_response(400, "bad_request", "0 <= start <= end")  # as /transparency/log
+        return error_response(400, "bad_request", _("start: 须满足 0 ≤ start ≤ end"))
     body = b"".join(leaf + b"\n" for leaf in bidlog.leaves(start, min(end, start + 10_000)))
     return Response(body, mimetype="application/jsonl")
 

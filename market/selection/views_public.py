@@ -187,7 +187,7 @@ def bundle(lottery_id: str) -> ResponseReturnValue:
     Check it offline with `python -m lottery verify`. 404 until the lottery is drawn."""
     lottery = _lottery(lottery_id)
     if lottery.record is None:  # drawn (a drawn lottery voided later still verifies)
-        return error_response(404, "not_drawn", "this lottery has not been drawn")
+        return error_response(404, "not_drawn", _("该摇号尚未抽取。"))
     body = json.dumps(draw.bundle(lottery), ensure_ascii=False, separators=(",", ":"))
     return json_download(body, f"{lottery.lottery_id}.bundle.json", inline=True)
 

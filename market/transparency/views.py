@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, jsonify, render_template, stream_with_context
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from lottery.encoding import b64encode
 from market.accounts.auth import ANYONE, access
@@ -54,7 +55,7 @@ def checkpoint() -> ResponseReturnValue:
     is empty."""
     cp = log.latest_checkpoint()
     if cp is None:
-        raise ApiError(404, "not_found", "the log is empty")
+        raise ApiError(404, "not_found", _("日志为空。"))
     return Response(cp.note, mimetype="text/plain")
 
 
@@ -71,9 +72,10 @@ def leaves(query: LogQuery) -> ResponseReturnValue:
     start = 0 if query.start is None else query.start
     end = size if query.end is None else query.end
     if end > size:
-        raise ApiError(400, "invalid_parameter", f"end: must not be past the log's size, {size}")
+        raise ApiError(400, "invalid_parameter", _(
+            "end: 不能超过日志的长度 %(size)s", size=size))
     if start > end:
-        raise ApiError(400, "invalid_parameter", "start: must not be past end")
+        raise ApiError(400, "invalid_parameter", _("start: 不能大于 end"))
 
     def body() -> Iterator[bytes]:
         for leaf in log.leaves(start, end):
@@ -93,9 +95,10 @@ def consistency(query: ConsistencyQuery) -> ResponseReturnValue:
     old = query.from_
     new = size if query.to is None else query.to
     if new > size:
-        raise ApiError(400, "invalid_parameter", f"to: must not be past the log's size, {size}")
+        raise ApiError(400, "invalid_parameter", _(
+            "to: 不能超过日志的长度 %(size)s", size=size))
     if old > new:
-        raise ApiError(400, "invalid_parameter", "from: must not be past to")
+        raise ApiError(400, "invalid_parameter", _("from: 不能大于 to"))
     reader = log.reader(new)
     return jsonify({
         "from": old, "to": new,

@@ -5,7 +5,7 @@ columns on ``notification`` (the phone an SMS copy goes to, and its claim, sendi
 like the e-mail's); no data to move.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-06 13:41:03.468051
 
 """
@@ -16,7 +16,7 @@ import market.db  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

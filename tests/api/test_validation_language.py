@@ -106,3 +106,52 @@ def test_the_pull_and_webhooks_refusals_follow_accept_language(app: Flask) -> No
                 "url": "https://user:pw@example.com/hook", "events": ["engagement.started"]})
             assert r.status_code == 422
             assert r.get_json()["error"] == {"code": "invalid_url", "message": url}
+
+
+@pytest.mark.parametrize(("url", "status", "code", "chinese", "english"), [
+    ("/api/agencies/AG-999999", 404, "not_found", "没有已准入的中介机构 AG-999999。",
+     "No admitted agency AG-999999."),
+    ("/api/agencies?fee_min_fen=9&fee_max_fen=1", 400, "invalid_parameter",
+     "fee_max_fen: 最高收费不能低于最低收费。", "fee_max_fen: The maximum fee cannot be lower"),
+    ("/api/ocds/RQ-999999.json", 404, "not_found", "没有已发布的采购公告 RQ-999999。",
+     "No published selection notice RQ-999999."),
+    ("/transparency/checkpoint", 404, "not_found", "日志为空。", "The log is empty."),
+    ("/transparency/log?start=5&end=0", 400, "invalid_parameter", "start: 不能大于 end",
+     "start: must not be past end"),
+    ("/transparency/bids/log?start=-1", 400, "bad_request", "start: 须满足 0 ≤ start ≤ end",
+     "0 <= start <= end"),
+    ("/api/v1/projects/2099-000000-00-00-000000", 401, "unauthorized",
+     "需要持有访问令牌（OAuth 2.0 客户端凭据，在 /oauth/token 获取）。",
+     "A bearer token is required (OAuth 2.0 client credentials at /oauth/token)."),
+    ("/api/no-such-route", 404, "not_found", "您要找的页面不存在。",
+     "The page you are looking for does not exist."),
+])
+def test_the_other_api_refusals_follow_accept_language(
+        app: Flask, url: str, status: int, code: str, chinese: str, english: str) -> None:
+    for language, expected in ((None, chinese), ("zh-CN,zh;q=0.9", chinese),
+                               (ENGLISH, english)):
+        got, error = _get(app, url, language)
+        assert got == status and error["code"] == code, (language, error)
+        assert error["message"].startswith(expected), (language, error)
+
+
+def test_token_refusals_follow_accept_language(app: Flask) -> None:
+    client = make_client(app, "webhooks:manage")
+    http = app.test_client()
+    with timeutil.frozen(NOW):
+        value = token(http, client)
+        for language, invalid, scope in (
+                (None, "访问令牌无效、已过期或已撤销。", "此调用需要权限范围 projects:read。"),
+                (ENGLISH, "The access token is unknown, expired or revoked.",
+                 "This call needs the scope projects:read.")):
+            extra = {"Accept-Language": language} if language else {}
+            r = http.get("/api/v1/projects/2099-000000-00-00-000000",
+                         headers=bearer("nope") | extra)
+            assert r.status_code == 401
+            assert r.get_json()["error"] == {"code": "invalid_token", "message": invalid}
+            # the challenge header stays ASCII (RFC 6750 §3: error_description)
+            assert "unknown, expired or revoked" in r.headers["WWW-Authenticate"]
+            r = http.get("/api/v1/projects/2099-000000-00-00-000000",
+                         headers=bearer(value) | extra)
+            assert r.status_code == 403
+            assert r.get_json()["error"] == {"code": "insufficient_scope", "message": scope}

@@ -115,3 +115,43 @@ def test_staff_take_a_case_through_the_laws_order(browser: Any, city: City, site
         assert "张局长" in history and "需现场核查" in history and "受理" in history
         assert owner.query_selector("[data-test=staff-actions]") is None
         no_sideways_scroll(owner)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_staff_receive_a_joint_case_with_its_45_days(browser: Any, city: City, site: str,
+                                                     width: str) -> None:
+    """行政许可法 Art. 42 ¶2 on the staff's pages: 收件 as a joint case (统一办理、联合办理、集中办理)
+    gives 45 working days over the matter's 60; 受理; a 16-day extension is refused at its
+    field, 15 days approved by the head of the people's government are taken."""
+    app, viewport = city.app, WIDTHS[width]
+    staff_p = create_person(app, "department_staff")
+    matter_id = make_staffed_matter(app, staff_p, committed=50)
+    with timeutil.frozen(START):
+        eia = engagement_id_of(app, make_award(app, city, service_days=5))
+        _project_id, code = _project_of(app, eia)
+        staff = open_page(browser, site, staff_p.email, viewport=viewport)
+        staff.goto(site + "/approvals/receive")
+        staff.fill("input[name=project_code]", code)
+        staff.select_option("select[name=matter_id]", str(matter_id))
+        staff.check("input[name=joint]")
+        no_sideways_scroll(staff)
+        staff.click("[data-test=receive]")
+        staff.wait_for_selector("text=已登记收件")
+        assert staff.get_attribute("[data-test=handling]", "data-joint") == "yes"
+        assert "四十五个工作日" in staff.inner_text("[data-test=handling]")
+        assert "45 / 45" in staff.inner_text("dl.facts")
+        staff.select_option("select[name=accept-mode]", "pledge_acceptance")
+        staff.click("[data-test=accept]")
+        staff.wait_for_selector("text=审批时限开始计算")
+        assert "本级人民政府负责人" in staff.inner_text("[data-test=extend-rule]")
+        staff.fill("input[name=extend-days]", "16")
+        staff.fill("input[name=extend-approved_by]", "李副市长")
+        staff.fill("input[name=extend-extension_reason]", "多部门联合踏勘")
+        staff.click("[data-test=extend]")
+        assert "15" in staff.inner_text("#extend-days-msg")
+        assert staff.input_value("input[name=extend-extension_reason]") == "多部门联合踏勘"
+        staff.fill("input[name=extend-days]", "15")
+        staff.click("[data-test=extend]")
+        staff.wait_for_selector("text=已延长审批时限")
+        assert "60" in staff.inner_text("[data-test=case-clock]")
+        no_sideways_scroll(staff)

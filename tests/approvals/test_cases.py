@@ -20,6 +20,8 @@ from market.catalogue import operations as catalogue_ops
 from market.catalogue.models import (
     Department,
 )
+from market.clocks import store as clocks
+from market.clocks.models import Clock
 from market.db import db
 from tests.conftest import create_person, login
 from tests.engagements.conftest import engagement_id_of, make_award, post
@@ -152,7 +154,7 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
             case = _case(app)
             s = db.session.scalar(sa.select(Suspension))
             assert case.state == "running" and s.ended_by == "acceptance"
-        # Art. 42: 10 days for one department, 15 when joint; the official and the reason.
+        # Art. 42: 10 days for a case of one department; the official and the reason.
         ext = {"extend-days": "11", "extend-approved_by": "张局长",
                "extend-extension_reason": "需现场核查"}
         r = post(staff, action + "extend", ext)
@@ -161,8 +163,7 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
         r = post(staff, action + "extend", {**ext, "extend-days": "10",
                                             "extend-extension_reason": ""})
         assert r.status_code == 400 and "extend-extension_reason-msg" in r.get_data(as_text=True)
-        assert post(staff, action + "extend", {**ext, "extend-days": "15",
-                                               "extend-joint": "y",
+        assert post(staff, action + "extend", {**ext, "extend-days": "10",
                                                "extend-approved_by": "李副市长"}
                     ).status_code == 302
         r = post(staff, action + "extend", {**ext, "extend-days": "1"})
@@ -245,3 +246,66 @@ def test_unsafe_archives_are_refused(city: City) -> None:
         assert post(agency, page + "/contract", file=(_zip({"a/b.txt": b"ok"}),
                                                       "c.zip")).status_code == 302
         assert owner.get(page).status_code == 200
+
+
+def test_staff_receive_a_joint_case_and_its_45_days_show(city: City) -> None:
+    """行政许可法 Art. 42 ¶2 through the staff's pages: a case received as handled jointly
+    (统一办理、联合办理、集中办理) has 45 working days whatever its matter's statutory 60, shows
+    it on the case page to staff and owner, and takes one extension of at most 15 days."""
+    app = city.app
+    staff_p = create_person(app, "department_staff")
+    matter_id = make_staffed_matter(app, staff_p, committed=50)
+    staff = app.test_client()
+    assert login(staff, staff_p.email).status_code == 302
+    owner = city.client(city.owner)
+    with timeutil.frozen(START):
+        eia = engagement_id_of(app, make_award(app, city, service_days=5))
+        _project_id, code = _project_of(app, eia)
+        assert 'name="joint"' in staff.get("/approvals/receive").get_data(as_text=True)
+        r = post(staff, "/approvals/receive", {"project_code": code, "matter_id": matter_id,
+                                               "case_no": "LH-0001", "joint": "y"})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        page = r.headers["Location"]
+        with app.app_context():
+            case = _case(app)
+            assert (case.joint, case.statutory_days, case.limit_days) == (True, 45, 45)
+        for client in (staff, owner):
+            html = client.get(page).get_data(as_text=True)
+            assert 'data-joint="yes"' in html and "45 / 45 个工作日" in html
+            assert "第四十二条第二款" in html
+        assert post(staff, page + "/events/accept",
+                    {"accept-mode": "pledge_acceptance"}).status_code == 302
+        html = staff.get(page).get_data(as_text=True)
+        assert 'data-test="extend-rule"' in html and "本级人民政府负责人" in html
+        assert 'name="extend-joint"' not in html  # the case's handling decides
+        ext = {"extend-days": "16", "extend-approved_by": "李副市长",
+               "extend-extension_reason": "多部门联合踏勘"}
+        before = _changes(app)
+        r = post(staff, page + "/events/extend", ext)
+        assert r.status_code == 400 and "extend-days-msg" in r.get_data(as_text=True)
+        assert 'value="多部门联合踏勘"' in r.get_data(as_text=True)
+        assert _changes(app) == before
+        assert post(staff, page + "/events/extend", {**ext, "extend-days": "15"}
+                    ).status_code == 302
+        html = owner.get(page).get_data(as_text=True)
+        assert "李副市长" in html and "多部门联合踏勘" in html
+    with app.app_context(), timeutil.frozen(START + DAY):
+        case = _case(app)
+        view = clocks.view(db.session.get(Clock, case.clock_id))
+        assert (view.limit, view.extensions) == (45, 15)
+
+
+def test_a_case_received_alone_shows_the_ten_day_extension(city: City) -> None:
+    app = city.app
+    staff_p = create_person(app, "department_staff")
+    matter_id = make_staffed_matter(app, staff_p)
+    staff = app.test_client()
+    assert login(staff, staff_p.email).status_code == 302
+    with timeutil.frozen(START):
+        eia = engagement_id_of(app, make_award(app, city, service_days=5))
+        _project_id, code = _project_of(app, eia)
+        r = post(staff, "/approvals/receive", {"project_code": code, "matter_id": matter_id})
+        assert r.status_code == 302
+        html = staff.get(r.headers["Location"]).get_data(as_text=True)
+        assert 'data-joint="no"' in html and "60 / 20 个工作日" in html
+        assert "第四十二条第一款" in html

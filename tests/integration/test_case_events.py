@@ -232,10 +232,14 @@ def test_every_rule_is_a_4xx_with_a_code_and_changes_nothing(world: World) -> No
                        approved_by="李副市长", extension_reason="联合办理"), 400, "invalid_field")
     _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=12, joint="yes",
                        approved_by="李副市长", extension_reason="联合办理"), 400, "invalid_field")
-    clock = world.send("extended", "2026-12-09T09:00:00+08:00", days=12, joint=True,
-                       approved_by="李副市长", extension_reason="联合办理")["clock"]
-    assert clock["extensions"][0]["joint"] is True
-    assert clock["extensions"][0]["reason"] == "联合办理"
+    # a case handled by one department has no joint extension (Art. 42 ¶2 is for joint cases)
+    _refused(world, ev("extended", "2026-12-09T09:00:00+08:00", days=12, joint=True,
+                       approved_by="李副市长", extension_reason="联合办理"), 422,
+             "joint_mismatch")
+    clock = world.send("extended", "2026-12-09T09:00:00+08:00", days=10, joint=False,
+                       approved_by="张局长", extension_reason="需现场核查")["clock"]
+    assert clock["extensions"][0]["joint"] is False and clock["joint"] is False
+    assert clock["extensions"][0]["reason"] == "需现场核查"
     _refused(world, ev("extended", "2026-12-10T09:00:00+08:00", days=5, approved_by="张局长",
                        extension_reason="需现场核查"),
              422, "already_extended")
@@ -431,3 +435,49 @@ def test_two_departments_number_their_cases_independently(world: World) -> None:
         db.session.commit()
     _refused(world, {**world.event("applied", "2026-12-09T09:00:00+08:00"),
                      "matter_code": "EIA-2"}, 422, "case_mismatch")
+
+
+def test_a_joint_case_is_decided_within_45_days_and_extended_by_15(world: World) -> None:
+    """行政许可法 Art. 42 ¶2: a case handled jointly (统一办理、联合办理、集中办理, Art. 26) is
+    decided within 45 working days whatever its matter's own limits, and extended by at most
+    15 with the approval of the head of the people's government at that level."""
+    with world.app.app_context():
+        row = db.session.get(ApprovalMatter, world.matter)
+        row.statutory_days, row.committed_days = 60, 60  # a special law's longer limit
+        db.session.commit()
+    ev = world.event
+    opened = world.send("applied", "2026-12-01T09:00:00+08:00", expect=201, joint=True)
+    assert opened["clock"]["joint"] is True and opened["clock"]["limit_days"] == 45
+    with world.app.app_context():
+        case = db.session.scalar(sa.select(ApprovalCase))
+        assert (case.joint, case.statutory_days, case.limit_days) == (True, 45, 45)
+    clock = world.send("accepted", "2026-12-02T09:00:00+08:00")["clock"]
+    assert (clock["limit_days"], clock["used_days"], clock["remaining_days"]) == (45, 20, 25)
+    # 45 working days after 2026-12-02: 21 in December, 20 in January (1 January a holiday), 4
+    assert clock["due_date"] == "2027-02-04"
+    _refused(world, ev("extended", "2026-12-03T09:00:00+08:00", days=10, joint=False,
+                       approved_by="张局长", extension_reason="需现场核查"), 422,
+             "joint_mismatch")
+    _refused(world, ev("extended", "2026-12-03T09:00:00+08:00", days=16,
+                       approved_by="李副市长", extension_reason="联合办理"), 400,
+             "invalid_field")
+    # ``joint`` left out: the case's own handling decides
+    clock = world.send("extended", "2026-12-03T09:00:00+08:00", days=15,
+                       approved_by="李副市长", extension_reason="多部门联合踏勘")["clock"]
+    assert clock["limit_days"] == 60 and clock["extensions"][0]["joint"] is True
+    pulled = world.http.get(f"/api/v1/projects/{PROJECT}", headers=bearer(world.token))
+    [case_out] = pulled.get_json()["cases"]
+    assert case_out["clock"]["joint"] is True and case_out["clock"]["limit_days"] == 60
+
+
+def test_a_joint_case_keeps_a_shorter_committed_limit(world: World) -> None:
+    opened = world.send("applied", "2026-12-01T09:00:00+08:00", expect=201, joint=True)
+    assert opened["clock"]["limit_days"] == 10  # the department's commitment, under 45
+    with world.app.app_context():
+        case = db.session.scalar(sa.select(ApprovalCase))
+        assert (case.joint, case.statutory_days, case.limit_days) == (True, 45, 10)
+    clock = world.send("accepted", "2026-12-02T09:00:00+08:00")["clock"]
+    assert clock["limit_days"] == 10 and clock["joint"] is True
+    clock = world.send("extended", "2026-12-03T09:00:00+08:00", days=12, joint=True,
+                       approved_by="李副市长", extension_reason="联合办理")["clock"]
+    assert clock["limit_days"] == 22

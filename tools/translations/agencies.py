@@ -132,4 +132,5 @@ T = {
 '上一页': 'Previous', '第 %(p)s / %(n)s 页': 'Page %(p)s of %(n)s', '下一页': 'Next',
 '各机构的收费标准（按起步价）和承诺服务时限并列比较，收费从低到高。': "Every agency's fee (starting price) and committed service days side by side, cheapest first.",
 '起步价': 'Starting price', '暂无机构发布该事项的报价。': 'No agency lists this service yet.',
+    '没有已准入的中介机构 %(id)s。': 'No admitted agency %(id)s.',
 }

@@ -89,4 +89,12 @@ T = {
     '部门须在收件后五个工作日内（至 %(due)s）受理，或一次告知需补正的全部内容；逾期未告知，自收到申请材料之日起即为受理（行政许可法第三十二条）。': 'The department accepts within five working days of receipt (by %(due)s), or notifies everything to correct at once; without a notice in time the application counts as accepted from its receipt (Administrative Licensing Law Art. 32).',
     '鉴定': 'Appraisal',
     '（不由中介服务承担）': '(not performed by an engagement)',
+    '统一办理、联合办理或集中办理（行政许可法第二十六条）：办理时间不超过四十五个工作日': 'Unified, joint or centralised handling (Administrative Licensing Law, Art. 26): decided within 45 working days',
+    '本办件不是统一办理、联合办理或集中办理的办件，只能由本行政机关负责人批准延长十日（行政许可法第四十二条）。': 'This case is not handled in a unified, joint or centralised way: only the head of the department can approve an extension, of at most 10 days (Administrative Licensing Law, Art. 42).',
+    '本办件为统一办理、联合办理或集中办理，延长时限须经本级人民政府负责人批准（行政许可法第四十二条第二款）。': "This case is handled in a unified, joint or centralised way: its extension must be approved by the head of the people's government at that level (Administrative Licensing Law, Art. 42 para. 2).",
+    '办理方式': 'Handling',
+    '统一办理、联合办理或集中办理：办理时间不超过四十五个工作日；不能办结的，经本级人民政府负责人批准，可以延长十五个工作日（行政许可法第四十二条第二款）。': "Unified, joint or centralised handling: decided within 45 working days; if it cannot be, the head of the people's government at that level may approve an extension of 15 working days (Administrative Licensing Law, Art. 42 para. 2).",
+    '本部门办理：不能在时限内作出决定的，经本行政机关负责人批准，可以延长十个工作日（行政许可法第四十二条第一款）。': 'Handled by this department: if it cannot decide within the limit, the head of the department may approve an extension of 10 working days (Administrative Licensing Law, Art. 42 para. 1).',
+    '联合办理的办件最多延长十五个工作日，须本级人民政府负责人批准。': "A joint case can be extended by at most 15 working days, approved by the head of the people's government at that level.",
+    '最多延长十个工作日，须本行政机关负责人批准。': 'At most 10 working days, approved by the head of the department.',
 }

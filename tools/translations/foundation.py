@@ -54,4 +54,6 @@ T = {
 '该统一社会信用代码已注册。': 'This unified social credit code is already registered.', '该邮箱已被使用。': 'This e-mail address is already in use.',
 '该角色不属于此类单位。': 'This role does not belong to this kind of organisation.', '只有项目业主和中介机构可以自行注册。': 'Only project owners and agencies can register themselves.',
 '当前密码不正确。': 'The current password is not correct.', '此人已是本单位成员。': 'This person is already a member of your organisation.',
+    '请先登录。': 'Please log in first.',
+    '服务器内部错误，参考编号 %(reference)s。': 'Internal error, reference %(reference)s.',
 }

@@ -128,4 +128,8 @@ T = {
     '一个接入系统最多登记 %(n)s 个推送地址，请先删除一个':
         'a client has at most %(n)s endpoints; remove one first',
     '没有推送地址 %(id)s': 'no webhook %(id)s',
+    '需要持有访问令牌（OAuth 2.0 客户端凭据，在 /oauth/token 获取）。': 'A bearer token is required (OAuth 2.0 client credentials at /oauth/token).',
+    '访问令牌无效、已过期或已撤销。': 'The access token is unknown, expired or revoked.',
+    '此调用需要权限范围 %(scope)s。': 'This call needs the scope %(scope)s.',
+    '请求过于频繁，请 %(n)s 秒后重试。': 'Rate limit reached; retry in %(n)s s.',
 }

@@ -12,4 +12,12 @@ T = {
     "如何离线核验": "How to verify offline",
     "只需要 Python 和 cryptography 库，以及本平台开源的 lottery 包：": "You need only Python, the cryptography library and this platform's open-source lottery package:",
     "保存今天的检查点；日后用同一命令核对，若日志被改写，核对会失败。两个日志大小之间的一致性证明：": "Keep today's checkpoint; run the same command later and it fails if the log was rewritten. Consistency proof between two log sizes:",
+    '日志为空。': 'The log is empty.',
+    'end: 不能超过日志的长度 %(size)s': "end: must not be past the log's size, %(size)s",
+    'start: 不能大于 end': 'start: must not be past end',
+    'to: 不能超过日志的长度 %(size)s': "to: must not be past the log's size, %(size)s",
+    'from: 不能大于 to': 'from: must not be past to',
+    'start: 须满足 0 ≤ start ≤ end': '0 <= start <= end',
+    '该摇号尚未抽取。': 'This lottery has not been drawn.',
+    '没有已发布的采购公告 %(id)s。': 'No published selection notice %(id)s.',
 }
