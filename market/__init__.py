@@ -241,6 +241,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_owner import bp as owner
     from market.selection.views_public import bp as lotteries
     from market.selection.views_schedule import bp as draw_schedule
+    from market.settings.views import bp as settings
     from market.supervision.views import bp as supervision  # areas load with the app
     from market.transparency.views import bp as transparency
 
@@ -250,7 +251,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports):
         app.register_blueprint(bp)
-    for bp in (integration, integration_api):
+    for bp in (integration, integration_api, settings):
         app.register_blueprint(bp)
     oauth.init_app(app)
     outbox.connect()

@@ -58,6 +58,7 @@ from market.selection.models import (  # noqa: F401
     SignUp,
     Witness,
 )
+from market.settings.models import SettingChange  # noqa: F401
 from market.storage import Upload  # noqa: F401
 from market.supervision.models import EscalationStep, SupervisionOrder  # noqa: F401
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401
