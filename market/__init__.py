@@ -214,7 +214,11 @@ def _register_blueprints(app: Flask) -> None:
     # The areas load when an app is made, not when `market` is imported: the config, the CLI
     # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing.views import bp as billing
-    from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
+    from market.accounts import (
+        oidc,
+        views_members,  # noqa: F401  # its routes are on accounts' blueprint
+        views_oidc,  # noqa: F401  # its routes are on accounts' blueprint
+    )
     from market.accounts.views import bp as accounts
     from market.agencies.review import bp as review
     from market.agencies.views import bp as agencies
@@ -254,6 +258,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (integration, integration_api, settings):
         app.register_blueprint(bp)
     oauth.init_app(app)
+    oidc.init_app(app)
     outbox.connect()
 
 

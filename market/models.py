@@ -11,7 +11,7 @@ from billing.models import (  # noqa: F401
 )
 from market import pagecache
 from market.accounts.audit import AuditEvent  # noqa: F401
-from market.accounts.models import Membership, Organisation, User  # noqa: F401
+from market.accounts.models import Membership, OidcIdentity, Organisation, User  # noqa: F401
 from market.agencies.models import (  # noqa: F401
     AdmissionApplication,
     AgencyProfile,
