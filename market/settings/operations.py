@@ -15,7 +15,7 @@ from market.domain.fees import format_yuan
 from market.i18n import N_
 from market.refusal import Refused
 from market.settings.models import SettingChange
-from market.settings.service import BY_KEY, effective
+from market.settings.service import BY_KEY, effective, forget
 
 
 class SettingError(Refused):
@@ -66,6 +66,7 @@ def change(key: str, value: int, effective_from: date, reason: str, user: User) 
     existing.created_at = timeutil.now()
     existing.created_by_id = user.id
     db.session.flush()
+    forget()
     audit.record("operator:setting:change", key, {
         "value": value, "effective_from": effective_from.isoformat(), "before": before,
         "replaces": previous, "reason": existing.reason})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 
 from market import timeutil
 from market.db import db
@@ -69,11 +69,23 @@ def effective(key: str, at: datetime | None = None) -> int:
     if key not in BY_KEY:
         raise KeyError(key)
     day = local_date(at if at is not None else timeutil.now())
-    value = db.session.scalar(
-        sa.select(SettingChange.value)
-        .where(SettingChange.key == key, SettingChange.effective_from <= day)
-        .order_by(SettingChange.effective_from.desc()).limit(1))
-    return int(value) if value is not None else default(key)
+    # Lists read the same setting once per row (a clock's warning, an award's windows): one
+    # query per key and day per request is enough.  operations.change empties it.
+    cache: dict[tuple[str, date], int] = (
+        g.setdefault("settings_cache", {}) if has_app_context() else {})
+    if (key, day) not in cache:
+        value = db.session.scalar(
+            sa.select(SettingChange.value)
+            .where(SettingChange.key == key, SettingChange.effective_from <= day)
+            .order_by(SettingChange.effective_from.desc()).limit(1))
+        cache[key, day] = int(value) if value is not None else default(key)
+    return cache[key, day]
+
+
+def forget() -> None:
+    """Drop this request's remembered values (after a change)."""
+    if has_app_context():
+        g.pop("settings_cache", None)
 
 
 def scheduled(key: str, today: date) -> SettingChange | None:
