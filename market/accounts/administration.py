@@ -21,7 +21,7 @@ from market.accounts.operations import AccountError
 from market.db import db
 from market.i18n import N_
 
-PER_PAGE = 50
+PER_PAGE = 25
 
 
 @dataclass(frozen=True)

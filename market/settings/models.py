@@ -14,6 +14,9 @@ from market.db import UTCDateTime, db
 class SettingChange(db.Model):  # type: ignore[name-defined,misc]
     """From ``effective_from`` (a Beijing date) on, ``key`` reads ``value`` until a later
     change; rows are never updated once their date has come, so the history is the table.
+    ``effective_at`` is the moment it applies from: the start of that Beijing day, or, for a
+    change made for today, the moment it was saved (what was published earlier today keeps
+    the value it was published with).
 
     A province's tenants will add a nullable ``tenant_id`` column (NULL: the province's own
     value, which every tenant without one of its own inherits) and widen the unique
@@ -26,6 +29,7 @@ class SettingChange(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(sa.String(64))
     value: Mapped[int] = mapped_column(sa.BigInteger)
     effective_from: Mapped[date] = mapped_column(sa.Date)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -53,7 +53,7 @@ def change(key: str, value: int, effective_from: date, reason: str, user: User) 
         # Today's value may already have been read (a request published this morning).
         raise SettingError("effective_from", N_("该设置今天已有一项生效的变更，请选择以后的日期。"))
     # What that day would read without this change: the latest one before it.
-    before = effective(key, local_day_start(effective_from) - timedelta(seconds=1))
+    before = effective(key, local_day_start(effective_from) - timedelta(microseconds=1))
     if existing is None and before == value:
         raise SettingError("value", N_("该日期起的数值已经是 %(value)s，无需变更。"),
                            value=format_yuan(value) if setting.unit == "yuan" else value)
@@ -62,6 +62,7 @@ def change(key: str, value: int, effective_from: date, reason: str, user: User) 
         db.session.add(existing)
     previous = None if existing.id is None else existing.value
     existing.value = value
+    existing.effective_at = max(local_day_start(effective_from), timeutil.now())
     existing.reason = reason.strip()[:500]
     existing.created_at = timeutil.now()
     existing.created_by_id = user.id

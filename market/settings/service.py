@@ -16,7 +16,6 @@ from flask import current_app, g, has_app_context
 
 from market import timeutil
 from market.db import db
-from market.domain.calendar import local_date
 from market.i18n import N_
 from market.settings.models import SettingChange
 
@@ -64,22 +63,25 @@ def default(key: str) -> int:
 
 
 def effective(key: str, at: datetime | None = None) -> int:
-    """The value of ``key`` in force at ``at`` (now when None): the latest stored change whose
-    date has come by then (Beijing date), else the config's."""
+    """The value of ``key`` in force at ``at`` (now when None): the latest stored change in
+    force by then (see ``SettingChange.effective_at``), else the config's."""
     if key not in BY_KEY:
         raise KeyError(key)
-    day = local_date(at if at is not None else timeutil.now())
+    moment = at if at is not None else timeutil.now()
     # Lists read the same setting once per row (a clock's warning, an award's windows): one
-    # query per key and day per request is enough.  operations.change empties it.
-    cache: dict[tuple[str, date], int] = (
+    # query per key per request is enough.  operations.change empties it.
+    cache: dict[str, list[tuple[datetime, int]]] = (
         g.setdefault("settings_cache", {}) if has_app_context() else {})
-    if (key, day) not in cache:
-        value = db.session.scalar(
-            sa.select(SettingChange.value)
-            .where(SettingChange.key == key, SettingChange.effective_from <= day)
-            .order_by(SettingChange.effective_from.desc()).limit(1))
-        cache[key, day] = int(value) if value is not None else default(key)
-    return cache[key, day]
+    if key not in cache:
+        cache[key] = [(row.effective_at, int(row.value)) for row in db.session.execute(
+            sa.select(SettingChange.effective_at, SettingChange.value)
+            .where(SettingChange.key == key).order_by(SettingChange.effective_at))]
+    found = default(key)
+    for since, value in cache[key]:
+        if since > moment:
+            break
+        found = value
+    return found
 
 
 def forget() -> None:

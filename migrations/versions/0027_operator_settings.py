@@ -2,7 +2,8 @@
 
 Hand-written.  ``setting_change``: one row per change of an operator-editable setting (the
 numbers in ``market.config.DEFAULT_SETTINGS`` the settings page lists), its value in force
-from ``effective_from`` (a Beijing date) until a later row of the same key.  No row: the
+from ``effective_from`` (a Beijing date; ``effective_at``: that day's start, or the moment
+of saving for a change made for today) until a later row of the same key.  No row: the
 config's value applies, so an upgraded database behaves exactly as before.  A province's
 tenants will add a nullable ``tenant_id`` and widen the unique constraint to
 (tenant_id, key, effective_from).  ``oidc_identity``: a person's (issuer, subject) at the
@@ -34,6 +35,7 @@ def upgrade():
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('value', sa.BigInteger(), nullable=False),
         sa.Column('effective_from', sa.Date(), nullable=False),
+        sa.Column('effective_at', market.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('reason', sa.String(length=500), nullable=False),
         sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('created_by_id', sa.Integer(), nullable=True),

@@ -131,6 +131,7 @@ def test_the_operator_disables_enables_and_invites(
     page.wait_for_selector(".flash-error")
     assert "不能停用自己的账户" in page.inner_text(".flash-error")
     # an invitation: a made-up organisation, then a real one
+    page.click("[data-test=invite] summary")  # folded above the list
     form = page.locator("[data-test=invite-form]")
     form.locator("input[name=organisation]").fill("AG-999999")
     form.locator("input[name=email]").fill(f"invitee{width}@yunchuan.demo")

@@ -60,3 +60,21 @@ def test_a_new_window_is_checked_against_the_minimum_in_force(city: City) -> Non
         r = c.post("/owner/requests/new", data=data)
         assert r.status_code == 400
         assert "报名期至少 10 个工作日" in r.get_data(as_text=True)
+
+
+def test_a_change_for_today_spares_what_was_published_this_morning(city: City) -> None:
+    today = START.astimezone(timeutil.SHANGHAI).date().isoformat()
+    with timeutil.frozen(START):
+        morning = publish(city, title="上午发布")
+    with timeutil.frozen(START + timedelta(hours=1)):
+        change(city, "MIN_ELIGIBLE_REGISTRANTS", "5", today)
+    with timeutil.frozen(START + timedelta(hours=2)):
+        noon = publish(city, title="中午发布")
+        for a in city.agencies[:4]:
+            assert sign_up(city, a, morning.public_id) == 302
+            assert sign_up(city, a, noon.public_id) == 302
+    with timeutil.frozen(START + timedelta(days=8)):
+        for rid in (morning.public_id, noon.public_id):
+            city.app.test_client().get(f"/notices/{rid}")
+        assert state(city, morning.public_id) == "closed"
+        assert state(city, noon.public_id) == "failed"
