@@ -220,7 +220,7 @@ def _register_blueprints(app: Flask) -> None:
     # The areas load when an app is made, not when `market` is imported: the config, the CLI
     # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing.views import bp as billing
-    from market.accounts import views_members  # noqa: F401  # its routes are on accounts' blueprint
+    from market.accounts import oidc, views_members, views_oidc  # noqa: F401  # views_*: routes on accounts' blueprint
     from market.accounts.views import bp as accounts
     from market.agencies import views_relations  # noqa: F401  # its routes are on agencies' blueprint
     from market.agencies.review import bp as review
@@ -249,6 +249,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_owner import bp as owner
     from market.selection.views_public import bp as lotteries
     from market.selection.views_schedule import bp as draw_schedule
+    from market.settings.views import bp as settings
     from market.supervision.views import bp as supervision  # areas load with the app
     from market.transparency.views import bp as transparency
 
@@ -259,9 +260,10 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports,
                avoid_reviews):
         app.register_blueprint(bp)
-    for bp in (integration, integration_api):
+    for bp in (integration, integration_api, settings):
         app.register_blueprint(bp)
     oauth.init_app(app)
+    oidc.init_app(app)
     outbox.connect()
 
 

@@ -125,6 +125,14 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_API_TOKEN_LIMIT": ("API_TOKEN_LIMIT", str),
     "MARKET_API_TOKEN_SECONDS": ("API_TOKEN_SECONDS", int),
     "MARKET_WEBHOOK_ALLOW_PRIVATE": ("WEBHOOK_ALLOW_PRIVATE", bool),
+    # OpenID Connect login for owners and agencies (统一身份认证, market.accounts.oidc): off
+    # unless issuer, client id and secret are all set.  The secret may instead sit in the
+    # instance folder's file ``oidc_client_secret``.
+    "MARKET_OIDC_ISSUER": ("OIDC_ISSUER", str),
+    "MARKET_OIDC_CLIENT_ID": ("OIDC_CLIENT_ID", str),
+    "MARKET_OIDC_CLIENT_SECRET": ("OIDC_CLIENT_SECRET", str),
+    "MARKET_OIDC_CREDIT_CODE_CLAIM": ("OIDC_CREDIT_CODE_CLAIM", str),
+    "MARKET_OIDC_SCOPES": ("OIDC_SCOPES", str),
 }
 
 
@@ -211,6 +219,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Webhooks to loopback and private addresses: refused in production unless set
         # (None: allowed outside production, for development and the tests' receivers).
         "WEBHOOK_ALLOW_PRIVATE": None,
+        "OIDC_ISSUER": None,
+        "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None,
+        # the claim that carries the organisation's unified social credit code (统一社会信用代码)
+        "OIDC_CREDIT_CODE_CLAIM": "uscc",
+        # the scopes asked for; the credit-code claim must come with one of them
+        "OIDC_SCOPES": "openid email profile",
         **DEFAULT_SETTINGS,
     }
 
@@ -232,6 +247,10 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
     if config.get("WEBHOOK_ALLOW_PRIVATE") is None:
         config["WEBHOOK_ALLOW_PRIVATE"] = config.get("ENV") != "production"
+    if config.get("OIDC_ISSUER") and not config.get("OIDC_CLIENT_SECRET"):
+        stored = Path(instance_path) / "oidc_client_secret"
+        if stored.is_file():
+            config["OIDC_CLIENT_SECRET"] = stored.read_text().strip()
     problems = _setting_problems(config)
     if config.get("ENV") == "production":
         problems += production_problems(config, instance_path)
@@ -273,6 +292,13 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
     if len(days) != 3 or not 1 <= days[0] < days[1] < days[2]:
         problems.append("MARKET_ESCALATION_WARNING_DAYS < MARKET_ESCALATION_YELLOW_DAYS < "
                         f"MARKET_ESCALATION_RED_DAYS, the first at least 1: {ladder!r}")
+    oidc = [k for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if config.get(k)]
+    if oidc and len(oidc) < 3:
+        problems.append("OpenID Connect login needs MARKET_OIDC_ISSUER, MARKET_OIDC_CLIENT_ID and "
+                        "MARKET_OIDC_CLIENT_SECRET (or the instance file oidc_client_secret) "
+                        f"together; only {', '.join(oidc)} is set.")
+    if oidc and "openid" not in str(config.get("OIDC_SCOPES") or "").split():
+        problems.append(f"MARKET_OIDC_SCOPES must include openid: {config.get('OIDC_SCOPES')!r}")
     if clock_offset(config) is None:
         problems.append("MARKET_CLOCK_OFFSET is a time ahead such as '3d', '36h' or '2d4h30m' "
                         f"(days, hours, minutes; forward only): {config.get('CLOCK_OFFSET')!r}")
@@ -329,6 +355,9 @@ def production_problems(config: dict[str, Any], instance_path: str) -> list[str]
         problems.append("MARKET_SECRET_KEY is shorter than 32 characters: use "
                         "secrets.token_hex(32).")
     problems += _signing_key_problems(config)
+    if config.get("OIDC_ISSUER") and not str(config["OIDC_ISSUER"]).startswith("https://"):
+        problems.append("MARKET_OIDC_ISSUER must be an https:// address in production: "
+                        f"{config['OIDC_ISSUER']!r}")
     if not config.get("DATA_KEY"):
         problems.append("MARKET_DATA_KEY is not set: the key that seals draw secrets and "
                         "sealed bids (32 random bytes as hex: python -c 'import secrets; "

@@ -11,7 +11,7 @@ from billing.models import (  # noqa: F401
 )
 from market import pagecache
 from market.accounts.audit import AuditEvent  # noqa: F401
-from market.accounts.models import Membership, Organisation, User  # noqa: F401
+from market.accounts.models import Membership, OidcIdentity, Organisation, User  # noqa: F401
 from market.agencies.models import (  # noqa: F401
     AdmissionApplication,
     AgencyProfile,
@@ -58,6 +58,7 @@ from market.selection.models import (  # noqa: F401
     SignUp,
     Witness,
 )
+from market.settings.models import SettingChange  # noqa: F401
 from market.storage import Upload  # noqa: F401
 from market.supervision.models import EscalationStep, SupervisionOrder  # noqa: F401
 from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode  # noqa: F401

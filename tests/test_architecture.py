@@ -25,7 +25,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("core",),  # market/*.py: database, clock, i18n, refusals, events, storage, forms…
     ("web",),  # what every area's views may use (the OpenAPI registry)
     ("accounts",),  # organisations, people, authorization, the audit trail
-    ("calendar", "catalogue", "transparency"),
+    ("calendar", "catalogue", "settings", "transparency"),
     ("agencies", "billing", "clocks", "credit"),
     ("selection",),
     ("engagements",),

@@ -42,6 +42,9 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "public.care_mode": ("POST", "/care-mode", set(ROLES), 302),
     "accounts.login": ("GET", "/login", set(ROLES), 200),
     "accounts.register": ("GET", "/register", set(ROLES), 200),
+    # OpenID Connect login: off unless configured (tests/accounts/test_oidc_login.py runs it)
+    "accounts.oidc_login": ("GET", "/login/oidc", set(ROLES), 404),
+    "accounts.oidc_callback": ("GET", "/login/oidc/callback", set(ROLES), 404),
     "accounts.logout": ("POST", "/logout", set(LOGGED_IN), 302),
     "accounts.dashboard": ("GET", "/dashboard", set(LOGGED_IN), 200),
     "accounts.password": ("GET", "/account/password", set(LOGGED_IN), 200),
@@ -61,6 +64,10 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "operator.revoke_invitation": ("POST", "/operator/invitations/999999/revoke", {"operator"},
                                    404),
     "operator.owners": ("GET", "/operator/owners", {"operator"}, 200),
+    "operator.accounts": ("GET", "/operator/accounts", {"operator"}, 200),
+    "operator.set_account_active": ("POST", "/operator/accounts/999999/active", {"operator"},
+                                    404),
+    "settings.index": ("GET", "/operator/settings", {"operator"}, 200),
     "operator.department_staff": ("GET", "/operator/department-staff", {"operator"}, 200),
     "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
                                 404),
@@ -234,7 +241,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     # the matrix's agency has no subscription: the refusal is flashed on the page it returns to
     "notify.cancel_subscription": ("POST", "/agency/subscriptions/cancel", AGENCY, 302),
     "ocds.request_package": ("GET", "/api/ocds/RQ-999999.json", set(ROLES), 404),
-    "ocds.bulk": ("GET", "/api/ocds/releases.json", set(ROLES), 200),
+    # the matrix's city has published nothing: a release package needs a release, so 404
+    "ocds.bulk": ("GET", "/api/ocds/releases.json", set(ROLES), 404),
     "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),
     "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
     "draw_schedule.year_page": ("GET", "/draw-schedule?year=2026", set(ROLES), 200),

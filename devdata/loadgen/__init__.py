@@ -40,6 +40,7 @@ from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import hash_password
 from market.config import refuse_published_passwords_in_production
 from market.db import db
+from market.settings import service as settings
 
 Progress = Callable[[str], None]
 SEQUENCED = ("organisation", "user_account", "membership", "project", "selection_request",
@@ -121,7 +122,7 @@ def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | No
     by_service = people.agencies_by_service(types)
     log = BulkLog()
     line = _timeline(log, sizes.days)
-    minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"])
+    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS")
     plans = _plan_lotteries(sizes, line, by_service, owners, regulator, minimum, log.size, rng)
     say(f"lotteries: {len(plans):,} planned, {sum(len(p.registrants) for p in plans):,} "
         f"sign-ups ({time.perf_counter() - started:.0f} s)")

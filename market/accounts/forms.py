@@ -139,3 +139,17 @@ class RefuseOwnerForm(Form):
 
     reason = TextAreaField(_l("不予激活的理由"),
                            validators=[DataRequired(_REQUIRED), Length(max=500)])
+
+
+class OperatorInviteForm(Form):
+    """The operator invites a person into any organisation (账户管理)."""
+
+    organisation = CodeField(_l("单位编号或统一社会信用代码"),
+                             validators=[DataRequired(_REQUIRED), Length(max=32)])
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    # Choices: the roles with their names (market.accounts.views.ROLE_NAMES), set by the view.
+    role = SelectField(_l("角色"), validators=[DataRequired(_REQUIRED)], validate_choice=False,
+                       choices=[])

@@ -201,3 +201,24 @@ class Invitation(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("state in ('pending','accepted','declined','revoked')",
                            name="state"),
     )
+
+
+class OidcIdentity(db.Model):  # type: ignore[name-defined,misc]
+    """A person's account at the OpenID Connect provider (统一身份认证), linked to their
+    account here at their first login through it: (issuer, subject) names them for good,
+    whatever their e-mail address becomes.  Per person, not per organisation, so tenants need
+    no column here (the organisation, and with it the tenant, comes from the credit code)."""
+
+    __tablename__ = "oidc_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)

@@ -67,7 +67,10 @@ def resume(token: str) -> User | None:
     if row is None:
         return None
     now = timeutil.now()
-    if now - row.last_seen_at >= idle_limit() or now - row.created_at >= absolute_limit():
+    if now - row.last_seen_at >= idle_limit() or now - row.created_at >= absolute_limit() \
+            or not row.user.active:
+        # A disabled account's sessions are ended when it is disabled; this catches any that
+        # a concurrent login started meanwhile.
         db.session.delete(row)
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:

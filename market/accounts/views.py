@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, invitations, sessions, throttle
+from market.accounts import activation, invitations, oidc, sessions, throttle
 from market.accounts import operations as ops
 from market.accounts.auth import ANYONE, USER, access, current_membership, current_org
 from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
@@ -88,7 +88,8 @@ def login() -> ResponseReturnValue:
             form.password.errors = [_("邮箱或密码不正确。")]
     if form.errors and status == 200:
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, oidc=oidc.enabled(),
+                           next=_safe_next(request.args.get("next"))), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market import storage, timeutil
 from market.accounts import audit
@@ -36,6 +35,7 @@ from market.domain.calendar import local_date
 from market.domain.codes import normalise_credit_code, validate_credit_code
 from market.i18n import N_
 from market.refusal import Refused
+from market.settings import service as settings
 
 
 class AgencyError(Refused):
@@ -154,7 +154,7 @@ def submit_application(
         raise AgencyError("licence", N_("请上传营业执照（PDF、JPEG 或 PNG）。"))
     now = timeutil.now()
     due = current_calendar().add_working_days(
-        local_date(now), int(current_app.config["ADMISSION_REVIEW_DAYS"]))
+        local_date(now), settings.effective("ADMISSION_REVIEW_DAYS", now))
     application = AdmissionApplication(
         organisation_id=org.id,
         previous_id=previous.id if previous else None,

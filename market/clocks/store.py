@@ -28,7 +28,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market import timeutil
 from market.calendar.models import CalendarRevision
@@ -50,6 +49,7 @@ from market.domain.clock import (
     finish,
     step,
 )
+from market.settings import service as settings
 
 __all__ = ["Clock", "ClockEntry", "ClockKind", "PauseReason"]  # with the functions below
 
@@ -108,7 +108,7 @@ def is_fresh(clock: Clock, revision: int) -> bool:
 
 
 def warning_days() -> int:
-    return int(current_app.config.get("CLOCK_WARNING_DAYS", 2))
+    return settings.effective("CLOCK_WARNING_DAYS")
 
 
 def new_clock(kind: ClockKind, limit_days: int, *, engagement_id: int | None = None,

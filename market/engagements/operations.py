@@ -38,6 +38,7 @@ from market.i18n import N_
 from market.refusal import Refused
 from market.selection.award import contract_from
 from market.selection.models import Award, AwardState, SelectionRequest
+from market.settings import service as settings
 
 MAX_EXTENSION_DAYS = 120
 
@@ -308,7 +309,7 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
     version = len(eng.deliverables) + 1
     paused = _event(_clock(eng, ClockKind.SERVICE), "pause", user,
                     reason=PauseReason.REVIEW.value, note=f"v{version}")
-    days = int(current_app.config["ACCEPTANCE_WORKING_DAYS"])
+    days = settings.effective("ACCEPTANCE_WORKING_DAYS")
     review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id)
     _event(review, "start", user)
     deliverable = Deliverable(engagement_id=eng.id, version=version, upload_id=upload.id,

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market import events, timeutil
 from market.accounts import audit
@@ -32,6 +31,7 @@ from market.evaluation.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
+from market.settings import service as settings
 
 DIMENSION_LABELS = {
     "quality": N_("服务质量"),
@@ -167,7 +167,7 @@ def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[
 def open_correction(rating: Rating) -> Correction:
     """A poor rating (差评) opens a correction (整改) for the rated agency, due
     ``CORRECTION_WORKING_DAYS`` working days after today (called by :func:`rate`)."""
-    days = int(current_app.config["CORRECTION_WORKING_DAYS"])
+    days = settings.effective("CORRECTION_WORKING_DAYS")
     row = Correction(public_id="", rating_id=rating.id, agency_org_id=rating.agency_org_id,
                      opened_at=timeutil.now(),
                      due_on=current_calendar().add_working_days(timeutil.today_local(), days))

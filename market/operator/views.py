@@ -4,17 +4,24 @@ queue of owners to activate (运营：监管账户、部门工作人员、业主
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, invitations
+from market.accounts import activation, administration, invitations
 from market.accounts import operations as ops
 from market.accounts.auth import access
-from market.accounts.forms import DepartmentStaffForm, RefuseOwnerForm, RegulatorForm
-from market.accounts.models import Invitation, Membership, Organisation, OrgKind, Role
+from market.accounts.forms import (
+    DepartmentStaffForm,
+    OperatorInviteForm,
+    RefuseOwnerForm,
+    RegulatorForm,
+)
+from market.accounts.models import Invitation, Membership, Organisation, OrgKind, Role, User
+from market.accounts.views import ROLE_NAMES
 from market.accounts.views_members import invitation_link, mail_after_commit
 from market.catalogue.models import Department
 from market.catalogue.operations import department_organisation
@@ -22,6 +29,12 @@ from market.db import db
 from market.forms import ActionForm, show_error
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+KIND_NAMES = {
+    OrgKind.OWNER.value: _l("项目业主"), OrgKind.AGENCY.value: _l("中介机构"),
+    OrgKind.REGULATOR.value: _l("监管单位"), OrgKind.OPERATOR.value: _l("运营方"),
+    OrgKind.DEPARTMENT.value: _l("审批部门"),
+}
 
 
 @bp.route("/regulators", methods=["GET", "POST"])
@@ -156,3 +169,71 @@ def refuse_owner(public_id: str) -> ResponseReturnValue:
             flash(_("已不予激活%(name)s，申请人会看到理由。", name=org.name), "success")
             return redirect(url_for("operator.owners"))
     return _owner_queue({org.id: form}), 400
+
+
+def _accounts_page(form: OperatorInviteForm | None = None, status: int = 200) -> ResponseReturnValue:
+    if form is None:
+        form = _invite_form()
+    query = request.args.get("q", "")[:100]
+    kind = request.args.get("kind", "")
+    kind = kind if kind in {k.value for k in OrgKind} else ""
+    page = request.args.get("page", "1")
+    found = administration.users(query, kind, int(page) if page.isdigit() and len(page) < 7 else 1)
+    member_rows = db.session.execute(
+        sa.select(Membership, Organisation).join(Organisation)
+        .where(Membership.user_id.in_([u.id for u in found.users]))
+        .order_by(Organisation.name)).all()
+    orgs: dict[int, list[tuple[Membership, Organisation]]] = {}
+    for m, org in member_rows:
+        orgs.setdefault(m.user_id, []).append((m, org))
+    return render_template("operator/accounts.html", found=found, orgs=orgs, form=form,
+                           query=query, kind=kind, role_names=ROLE_NAMES,
+                           kinds=KIND_NAMES), status
+
+
+def _invite_form() -> OperatorInviteForm:
+    form = OperatorInviteForm()
+    form.role.choices = [(r.value, ROLE_NAMES[r]) for r in Role]
+    return form
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def accounts() -> ResponseReturnValue:
+    """Every organisation's people (账户管理): find, invite, disable and enable."""
+    form = _invite_form()
+    if form.validate_on_submit():
+        try:
+            invitation = administration.invite(
+                form.organisation.data or "", email=form.email.data or "",
+                role=form.role.data or "", by=current_user)
+        except ops.AccountError as error:
+            show_error(form, error)
+        else:
+            mail_after_commit(invitation)
+            flash(_("已向 %(email)s 发出邀请（%(org)s）。对方接受后即成为成员。",
+                    email=invitation.email, org=invitation.organisation.name), "success")
+            return redirect(url_for("operator.accounts"))
+        return _accounts_page(form, 400)
+    if form.is_submitted():
+        return _accounts_page(form, 400)
+    return _accounts_page(form)
+
+
+@bp.route("/accounts/<int:user_id>/active", methods=["POST"])
+@access(OrgKind.OPERATOR)
+def set_account_active(user_id: int) -> Response:
+    """Disable (停用) or enable (启用) an account; the form's ``active`` says which."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        wanted = request.form.get("active") == "1"
+        try:
+            administration.set_active(user, wanted, by=current_user)
+        except ops.AccountError as error:
+            flash(_(error.message), "error")
+        else:
+            flash(_("已启用 %(name)s 的账户。", name=user.name) if wanted else
+                  _("已停用 %(name)s 的账户，其登录会话已全部结束。", name=user.name), "success")
+    return redirect(url_for("operator.accounts", q=request.args.get("q", "")[:100] or None))

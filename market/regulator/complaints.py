@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market import timeutil
 from market.accounts import audit
@@ -18,11 +17,13 @@ from market.accounts.models import Organisation, OrgKind, User
 from market.calendar.service import current_calendar
 from market.credit import score as credit
 from market.db import db
+from market.domain.calendar import local_day_start
 from market.engagements.models import Engagement
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Complaint, ComplaintAttachment, ComplaintState
 from market.selection.models import SelectionRequest, SignUp
+from market.settings import service as settings
 from market.storage import Upload
 
 STATE_LABELS = {
@@ -75,7 +76,7 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
 
 
 def due_date(filed_on: date) -> date:
-    days = int(current_app.config["COMPLAINT_WORKING_DAYS"])
+    days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on))
     return current_calendar().add_working_days(filed_on, days)
 
 

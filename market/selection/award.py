@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market import timeutil
 from market.accounts import audit
@@ -37,6 +36,7 @@ from market.selection.models import (
     SelectionRequest,
     SignUp,
 )
+from market.settings import service as settings
 
 SYSTEM = "system"
 LIVE = (AwardState.OFFERED.value, AwardState.CONFIRMED.value)
@@ -58,12 +58,19 @@ def _add(d: Any, n: int) -> Any:
     return current_calendar().add_working_days(d, n)
 
 
+def _published(award: Award) -> datetime | None:
+    """The moment whose settings an award's windows keep: its request's publication."""
+    return award.request.published_at or award.offered_at
+
+
 def publicity_end(award: Award) -> datetime:
-    return window_end(award.offered_at, int(current_app.config["PUBLICITY_WORKING_DAYS"]), _add)
+    days = settings.effective("PUBLICITY_WORKING_DAYS", _published(award))
+    return window_end(award.offered_at, days, _add)
 
 
 def confirm_by(award: Award) -> datetime:
-    return window_end(award.offered_at, int(current_app.config["CONFIRM_WORKING_DAYS"]), _add)
+    return window_end(award.offered_at, settings.effective("CONFIRM_WORKING_DAYS",
+                                                           _published(award)), _add)
 
 
 def contract_from(award: Award) -> datetime | None:

@@ -31,6 +31,7 @@ from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestFo
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
 from market.selection.procedures import advance
+from market.settings import service as settings
 from market.templating import grade, service_name
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
@@ -301,7 +302,7 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
     close_day = max(today, local_date(req.signup_closes_at))
     eligible = eligible_on(wanted, [today, close_day])
     now, at_close = len(eligible[today]), len(eligible[close_day])
-    minimum = int(current_app.config["MIN_ELIGIBLE_REGISTRANTS"]) \
+    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", req.published_at) \
         if req.method in LOTTERY_METHODS else 1
     return {"now": now, "at_close": at_close, "close_day": close_day, "minimum": minimum,
             "short": min(now, at_close) < minimum, "gaps": off_catalogue(req)}

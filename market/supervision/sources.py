@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market.accounts.models import Organisation
 from market.approvals.ingest import tolerated_overdue
@@ -26,6 +25,7 @@ from market.domain.calendar import WorkingCalendar, local_date
 from market.engagements.models import Engagement
 from market.evaluation.models import Correction
 from market.selection.models import Objection, ObjectionState
+from market.settings import service as settings
 from market.supervision.models import PartyKind, SubjectKind
 
 
@@ -113,7 +113,7 @@ def objection_due(objection: Objection, cal: WorkingCalendar) -> date:
     """The last working day to decide an objection (``OBJECTION_WORKING_DAYS`` after it was
     filed)."""
     return cal.add_working_days(local_date(objection.filed_at),
-                                int(current_app.config["OBJECTION_WORKING_DAYS"]))
+                                settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at))
 
 
 def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:

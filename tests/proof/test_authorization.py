@@ -402,3 +402,38 @@ def test_another_departments_client_does_not_reach_a_clients_objects(tmp_path: P
             body = body.replace(asked, "")
         assert code not in body and hook not in body and "测试项目" not in body, endpoint
         assert counts(app) == before, endpoint
+
+
+# Operator routes with an object id act on any organisation's object (one platform, one
+# operator organisation); the refusal to prove is every other role's.  With tenants this
+# becomes "another tenant's operator" (a case like those above).
+OPERATOR_OBJECTS = {
+    "operator.set_account_active": ("/operator/accounts/{id}/active",
+                                    "SELECT id FROM user_account WHERE email = "
+                                    "'owner1@yunchuan.demo'"),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(OPERATOR_OBJECTS))
+def test_only_the_operator_acts_on_an_account(city: DemoCity, endpoint: str) -> None:
+    from tests.proof.fuzz_support import DEMO_LOGIN
+
+    city.reset()
+    template, sql = OPERATOR_OBJECTS[endpoint]
+    with city.app.app_context():
+        row = dict(db.session.execute(sa.text(sql)).mappings().one())
+        db.session.remove()
+    path = template.format(**row)
+    others = {role: _client(city, email) for role, email in DEMO_LOGIN.items()
+              if role != "operator"}
+    counts = table_fingerprint(city.app)
+    before = counts()
+    for role, other in others.items():
+        response = other.post(path, data={"active": "0", "csrf_token": csrf_token(other, "/")})
+        assert response.status_code == 403, (role, response.status_code)
+    assert counts() == before
+    with city.app.app_context():
+        assert db.session.execute(sa.text(
+            "SELECT active FROM user_account WHERE id = :id"), row).scalar() in (True, 1)
+        db.session.remove()
+    record(IDOR, "operator routes refused to every other role", len(OPERATOR_OBJECTS))

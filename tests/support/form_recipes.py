@@ -369,6 +369,38 @@ def _operator_revoke_invitation(ctx: Ctx) -> None:
     assert _invitation_state(ctx, email) == "revoked"
 
 
+@recipe("settings.index")
+def _settings(ctx: Ctx) -> None:
+    day = (timeutil.today_local() + timedelta(days=3)).isoformat()
+    ctx.submit("operator", "/operator/settings", {
+        "key": "DIRECT_SELECTION_THRESHOLD_FEN", "value": "80,000.50", "effective_from": day,
+        "reason": "市政务服务管理局通知"})
+    assert [(k, v, str(d)) for k, v, d in ctx.rows(
+        "SELECT key, value, effective_from FROM setting_change")] == [
+        ("DIRECT_SELECTION_THRESHOLD_FEN", 8_000_050, day)]
+    assert ctx.audits("operator:setting:change") == 1
+
+
+@recipe("operator.accounts")
+def _operator_accounts(ctx: Ctx) -> None:
+    agency = ctx.scalar("SELECT public_id FROM organisation WHERE kind = 'agency' ORDER BY id")
+    ctx.submit("operator", "/operator/accounts", {
+        "organisation": agency, "email": "sunli@agency.yunchuan.example.cn",
+        "role": "agency_staff"})
+    assert ctx.rows("SELECT o.public_id, i.role, i.state FROM invitation i JOIN organisation o "
+                    "ON o.id = i.organisation_id WHERE i.email = "
+                    "'sunli@agency.yunchuan.example.cn'") == [(agency, "agency_staff", "pending")]
+
+
+@recipe("operator.set_account_active")
+def _set_account_active(ctx: Ctx) -> None:
+    user = ctx.scalar("SELECT id FROM user_account WHERE email = 'owner2@yunchuan.demo'")
+    ctx.submit("operator", f"/operator/accounts/{user}/active?q=owner2@yunchuan.demo",
+               {"active": "0"}, page="/operator/accounts?q=owner2@yunchuan.demo")
+    assert ctx.rows("SELECT active FROM user_account WHERE id = :u", u=user) == [(False,)]
+    assert ctx.scalar("SELECT count(*) FROM user_session WHERE user_id = :u", u=user) == 0
+
+
 def _pending_owner(ctx: Ctx) -> tuple[str, int]:
     """The demo owner waiting for the operator's check: public id and id."""
     public_id, org_id = ctx.rows("SELECT public_id, id FROM organisation WHERE kind = 'owner' "

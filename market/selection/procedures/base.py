@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-
 from market import timeutil
 from market.accounts.models import User
 from market.calendar.service import current_calendar
@@ -24,6 +22,7 @@ from market.domain.calendar import local_date, local_day_start
 from market.i18n import N_
 from market.selection.errors import SelectionError
 from market.selection.models import Award, Lottery, RequestState, SelectionRequest
+from market.settings import service as settings
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Procedure:
 
 def new_window(request: SelectionRequest) -> None:
     """A window of the minimum length from today, closing at the same time of day."""
-    days = int(current_app.config["SIGNUP_MIN_WORKING_DAYS"])
+    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at)
     old = request.signup_closes_at
     new_day = current_calendar().add_working_days(timeutil.today_local(), days)
     request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))

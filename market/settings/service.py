@@ -1,0 +1,105 @@
+"""Reading the operator's settings: the config's value until a stored change takes effect.
+
+Every rule that reads one of :data:`EDITABLE` goes through :func:`effective`, passing the
+moment whose numbers apply: now for something decided now, the request's publication for the
+windows of a request already published (a change never reaches back into a published
+request), the filing time for a filed objection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+
+from market import timeutil
+from market.db import db
+from market.i18n import N_
+from market.settings.models import SettingChange
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One editable number: its label, its unit (``days``: working days, ``count``, ``yuan``:
+    stored in fen, shown and entered in yuan) and the range an operator may set."""
+
+    key: str
+    label: str
+    unit: str
+    low: int
+    high: int
+    hint: str = ""
+
+
+# Bounds: wide enough for any city's rules, narrow enough that a slip of the keyboard (an
+# extra zero) is refused rather than published.
+EDITABLE: tuple[Setting, ...] = (
+    Setting("SIGNUP_MIN_WORKING_DAYS", N_("报名期最短时长"), "days", 1, 30,
+            N_("发布选取公告至报名截止的最少工作日数。")),
+    Setting("MIN_ELIGIBLE_REGISTRANTS", N_("最少有效报名数"), "count", 1, 50,
+            N_("报名截止时符合条件的中介机构少于此数，随机抽取和信用择优即告流标。")),
+    Setting("PUBLICITY_WORKING_DAYS", N_("中选结果公示期"), "days", 1, 30),
+    Setting("CONFIRM_WORKING_DAYS", N_("中选确认期限"), "days", 1, 30,
+            N_("中选机构确认中选的工作日数，逾期视为放弃。")),
+    Setting("DIRECT_SELECTION_THRESHOLD_FEN", N_("直接选取金额上限"), "yuan", 0,
+            100_000_000_00, N_("服务费低于此金额（或社会资金项目）方可直接选取。")),
+    Setting("OBJECTION_WORKING_DAYS", N_("异议答复期限"), "days", 1, 30),
+    Setting("COMPLAINT_WORKING_DAYS", N_("投诉处理期限"), "days", 1, 60),
+    Setting("CORRECTION_WORKING_DAYS", N_("差评整改期限"), "days", 1, 60),
+    Setting("ADMISSION_REVIEW_DAYS", N_("入驻审核期限"), "days", 1, 30),
+    Setting("ACCEPTANCE_WORKING_DAYS", N_("成果验收期限"), "days", 1, 60),
+    Setting("CLOCK_WARNING_DAYS", N_("时限预警提前量"), "days", 1, 30,
+            N_("距时限还剩此数个工作日时提醒。")),
+)
+BY_KEY = {s.key: s for s in EDITABLE}
+
+
+def default(key: str) -> int:
+    """The value from the config (``DEFAULT_SETTINGS``, then ``MARKET_*``): what applies
+    before the first stored change."""
+    return int(current_app.config[key])
+
+
+def effective(key: str, at: datetime | None = None) -> int:
+    """The value of ``key`` in force at ``at`` (now when None): the latest stored change in
+    force by then (see ``SettingChange.effective_at``), else the config's."""
+    if key not in BY_KEY:
+        raise KeyError(key)
+    moment = at if at is not None else timeutil.now()
+    # Lists read the same setting once per row (a clock's warning, an award's windows): one
+    # query per key per request is enough.  operations.change empties it.
+    cache: dict[str, list[tuple[datetime, int]]] = (
+        g.setdefault("settings_cache", {}) if has_app_context() else {})
+    if key not in cache:
+        cache[key] = [(row.effective_at, int(row.value)) for row in db.session.execute(
+            sa.select(SettingChange.effective_at, SettingChange.value)
+            .where(SettingChange.key == key).order_by(SettingChange.effective_at))]
+    found = default(key)
+    for since, value in cache[key]:
+        if since > moment:
+            break
+        found = value
+    return found
+
+
+def forget() -> None:
+    """Drop this request's remembered values (after a change)."""
+    if has_app_context():
+        g.pop("settings_cache", None)
+
+
+def scheduled(key: str, today: date) -> SettingChange | None:
+    """The next change of ``key`` not yet in force (after ``today``), if any."""
+    return db.session.scalars(
+        sa.select(SettingChange)
+        .where(SettingChange.key == key, SettingChange.effective_from > today)
+        .order_by(SettingChange.effective_from).limit(1)).first()
+
+
+def history(limit: int = 200) -> list[SettingChange]:
+    """Every stored change, the latest date first."""
+    return list(db.session.scalars(
+        sa.select(SettingChange)
+        .order_by(SettingChange.effective_from.desc(), SettingChange.id.desc()).limit(limit)))
