@@ -9,9 +9,7 @@ splitting logic but not the hashing.
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Callable, Sequence
-from itertools import islice
 from typing import TypeVar
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -200,11 +198,6 @@ def verify_inclusions(
     Proof elements may be kept encoded (``decode`` turns one into a hash; it must be a
     bijection, as canonical base64 is): only the elements actually hashed are decoded.
     """
-    try:
-        if _all_included(items, size, root, decode):
-            return None
-    except ValueError:  # an element ``decode`` refuses: the walk below tells which item
-        pass
     # A node position (fn, sn) as one int: fn <= sn < size, so fn fits below the shift.
     shift = max(size.bit_length(), 1)
     known: dict[int, tuple[bytes, Sequence[T], int]] = {}
@@ -238,72 +231,3 @@ def verify_inclusions(
             if sn != 0 or r != root:
                 return n
     return None
-
-
-def _all_included(
-    items: Sequence[tuple[int, bytes, Sequence[T]]],
-    size: int,
-    root: bytes,
-    decode: Callable[[T], bytes],
-) -> bool:
-    """True only if every proof of ``items`` verifies; False means "not sure": walk them singly.
-
-    The proofs are folded one tree level at a time over the nodes they reach, left to right.
-    Two items whose nodes are siblings compute the same parent when each one's proof element is
-    the other's node hash; it is then hashed once (a bundle that holds every leaf of a range
-    hashes each inner node once instead of twice).  The two then continue as one only if their
-    remaining elements are equal, as :func:`verify_inclusions` requires of proofs that meet.
-    Levels where a right-edge node has no sibling promote it unchanged, which is RFC 9162's
-    loop with its inner shift done before the hash instead of after: the same hashes result.
-    Anything else (a mismatch, a short or long proof, unsorted indexes) answers False, so the
-    item-by-item walk decides and names the first failing item.
-    """
-    if not items:
-        return True
-    sha256 = hashlib.sha256
-    proofs = [proof for _, _, proof in items]
-    fns = [index for index, _, _ in items]
-    if fns[0] < 0 or fns[-1] >= size or not all(map(operator.lt, fns, islice(fns, 1, None))):
-        return False
-    rs = [leaf for _, leaf, _ in items]
-    owners = list(range(len(items)))  # whose proof carries each node on
-    js = [0] * len(items)  # how many of the owner's proof elements are used
-    sn = size - 1
-    while sn:
-        nfns: list[int] = []
-        nrs: list[bytes] = []
-        nowners: list[int] = []
-        njs: list[int] = []
-        i, m = 0, len(fns)
-        while i < m:
-            fn, r, n, j = fns[i], rs[i], owners[i], js[i]
-            i += 1
-            if fn == sn and not fn & 1:  # the right edge without a sibling on this level
-                nfns.append(fn >> 1)
-                nrs.append(r)
-                nowners.append(n)
-                njs.append(j)
-                continue
-            proof = proofs[n]
-            if j >= len(proof):
-                return False
-            if fn & 1:
-                r = sha256(b"\x01" + decode(proof[j]) + r).digest()
-            elif i < m and fns[i] == fn + 1:  # the right sibling is reached too
-                r2, n2, j2 = rs[i], owners[i], js[i]
-                i += 1
-                proof2 = proofs[n2]
-                if j2 >= len(proof2) or decode(proof[j]) != r2 or decode(proof2[j2]) != r:
-                    return False
-                if proof[j + 1 :] != proof2[j2 + 1 :]:
-                    return False
-                r = sha256(b"\x01" + r + r2).digest()
-            else:
-                r = sha256(b"\x01" + r + decode(proof[j])).digest()
-            nfns.append(fn >> 1)
-            nrs.append(r)
-            nowners.append(n)
-            njs.append(j + 1)
-        fns, rs, owners, js = nfns, nrs, nowners, njs
-        sn >>= 1
-    return rs == [root] and js[0] == len(proofs[owners[0]])
