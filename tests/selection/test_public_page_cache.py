@@ -155,3 +155,21 @@ def test_a_decline_in_another_process_shows_on_the_notice_and_the_profile(
         ).status_code == 302
         assert "已放弃" in _get(other, notice)
         assert _score(_get(other, profile)) < score
+
+
+def test_a_cached_notice_is_never_shown_to_someone_logged_in(city: City) -> None:
+    with timeutil.frozen(START):
+        req = publish(city)
+        path = f"/notices/{req.public_id}"
+        anonymous = _get(city.app, path)
+        assert _get(city.app, path) and "退出" not in anonymous  # warm
+        page = city.client(city.agencies[0]).get(path).get_data(as_text=True)
+        assert "退出" in page  # their own header, rendered for them
+        # The cached copy's token works for the next anonymous visitor's own form.
+        visitor = city.app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          visitor.get(path).get_data(as_text=True))
+        assert token
+        assert visitor.post("/language", data={"csrf_token": token.group(1), "lang": "en",
+                                               "next": path}).status_code == 302
+        assert '<html lang="en"' in visitor.get(path).get_data(as_text=True)
