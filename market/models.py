@@ -50,9 +50,14 @@ from market.selection.models import (  # noqa: F401
     BidLogHead,
     BidLogLeaf,
     BidLogNode,
+    BidShare,
+    DrawScheduleYear,
     EntropyEntry,
+    ExternalProposal,
     Lottery,
     Objection,
+    OpeningKey,
+    OpeningPresentation,
     Project,
     SelectionRequest,
     SignUp,
@@ -66,3 +71,14 @@ from market.transparency.models import LogCheckpoint, LogHead, LogLeaf, LogNode 
 # Writes to these make the cached public directory and agency API stale (market.pagecache).
 pagecache.track(pagecache.DIRECTORY, Organisation, AgencyProfile, Listing, ListingVersion,
                 Qualification, Practitioner, ServiceType, Sanction)
+# … an agency's public profile beyond the directory: its ratings (and their corrections), the
+# credit score's inputs (engagements finished on time, declined or lapsed awards, upheld
+# complaints; sanctions are directory data) and the complaint outcomes it lists.
+pagecache.track(pagecache.RECORDS, Rating, Correction, Engagement, Award, Complaint)
+# … a selection request's public notice: the request with its project, avoid list, amendments,
+# sign-ups, lotteries, bids, sealed-bid keys (held by regulators' memberships), awards and
+# objections, and the working-day calendar its windows are counted in.
+pagecache.track(pagecache.SELECTION, Project, SelectionRequest, AvoidEntry, Amendment, SignUp,
+                Lottery, Witness, EntropyEntry, ExternalProposal, DrawScheduleYear, Award, Bid,
+                OpeningKey, BidShare, OpeningPresentation, Objection, Membership,
+                CalendarYear, CalendarDay, CalendarRevision)

@@ -17,12 +17,20 @@ Only anonymous requests without flashed messages are cached: a logged-in person'
 differs.  The header's forms carry the visitor's own CSRF token, put in on every hit.
 
 Writes that bypass the ORM's unit of work (Core inserts by generators) call :func:`invalidate`.
+
+Scopes: ``directory`` (the directory, its API and the home page), ``records`` (an agency's
+profile: ratings, credit inputs, complaint outcomes; with ``directory``) and ``selection`` (a
+request's public notice; with ``directory`` for names).  A view may read several; its entry
+is kept while none of them changed.  A page that time alone changes as well (a notice whose
+sign-up closes, whose award lapses) names the moment with :func:`fresh_until`, and its entry
+is not used from that moment on, so the first request after it renders (and advances) anew.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -30,6 +38,7 @@ from flask import Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from market import timeutil
@@ -38,8 +47,10 @@ from market.extensions import cache
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DIRECTORY = "directory"  # the one scope so far: what the public directory and its API show
-_TRACKED: dict[type, str] = {}
+DIRECTORY = "directory"  # what the public directory and its API show
+RECORDS = "records"  # an agency's public record beyond the directory: ratings, credit inputs
+SELECTION = "selection"  # selection requests and what their public notices show
+_TRACKED: dict[type, set[str]] = {}
 _PENDING = "pagecache_pending"  # session.info: scopes written in this transaction
 # Stands in for the visitor's CSRF token in a stored page; a token never contains "!".
 _TOKEN_MARK = "!csrf-token!"  # noqa: S105  # a placeholder, not a secret
@@ -57,15 +68,15 @@ class CacheGeneration(db.Model):  # type: ignore[name-defined,misc]
 def track(scope: str, *models: type) -> None:
     """Writing any of ``models`` makes the cached responses of ``scope`` stale."""
     for model in models:
-        _TRACKED[model] = scope
+        _TRACKED.setdefault(model, set()).add(scope)
 
 
 def _scopes_of(objects: Iterable[Any], session: Session, *, modified_only: bool) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for obj in objects:
-        scope = _TRACKED.get(type(obj))
-        if scope is not None and (not modified_only or session.is_modified(obj)):
-            found.add(scope)
+        scopes = _TRACKED.get(type(obj))
+        if scopes and (not modified_only or session.is_modified(obj)):
+            found |= scopes
     return found
 
 
@@ -88,9 +99,9 @@ def _note_bulk(state: Any) -> None:
     if state.is_select or not _TRACKED:
         return
     for mapper in state.all_mappers:
-        scope = _TRACKED.get(mapper.class_)
-        if scope is not None:
-            state.session.info.setdefault(_PENDING, set()).add(scope)
+        scopes = _TRACKED.get(mapper.class_)
+        if scopes:
+            state.session.info.setdefault(_PENDING, set()).update(scopes)
 
 
 @event.listens_for(Session, "before_commit")
@@ -111,9 +122,13 @@ def _bump(session: Session, scope: str) -> None:
     table = CacheGeneration.__table__
     done = session.execute(sa.update(table).where(table.c.scope == scope)
                            .values(counter=table.c.counter + 1))
-    # No row: a database made by create_all rather than the migrations.
+    # No row yet (a scope's first change, or a database made by create_all): insert it, and
+    # if a concurrent transaction inserted it first, count on its row.
     if done.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(sa.insert(table).values(scope=scope, counter=1))
+        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+                  else sqlite.insert)(table)
+        session.execute(insert.values(scope=scope, counter=1).on_conflict_do_update(
+            index_elements=[table.c.scope], set_={"counter": table.c.counter + 1}))
 
 
 def invalidate(scope: str = DIRECTORY) -> None:
@@ -121,14 +136,33 @@ def invalidate(scope: str = DIRECTORY) -> None:
     db.session.info.setdefault(_PENDING, set()).add(scope)
 
 
-_READ = sa.select(CacheGeneration.__table__.c.counter).where(
-    CacheGeneration.__table__.c.scope == sa.bindparam("scope"))
+_READ = sa.select(CacheGeneration.__table__.c.scope, CacheGeneration.__table__.c.counter).where(
+    CacheGeneration.__table__.c.scope.in_(sa.bindparam("scopes", expanding=True)))
+
+
+def generations(scopes: tuple[str, ...]) -> tuple[int, ...]:
+    """The counters of ``scopes``, in one read."""
+    # Core on the session's connection: this runs on every cached request, and the ORM's
+    # statement handling would cost more than the read itself.
+    found: dict[str, int] = dict(db.session.connection().execute(
+        _READ, {"scopes": list(scopes)}).all())
+    return tuple(found.get(scope, 0) for scope in scopes)
 
 
 def generation(scope: str) -> int:
-    # Core on the session's connection: this runs on every cached request, and the ORM's
-    # statement handling would cost more than the read itself.
-    return db.session.connection().execute(_READ, {"scope": scope}).scalar() or 0
+    return generations((scope,))[0]
+
+
+def fresh_until(moment: datetime | None) -> None:
+    """The response being rendered stays true only until ``moment`` (a deadline after which
+    time alone changes what the page shows); ``None``: it may change any time, do not keep it.
+
+    For views whose data changes by time passing as well as by writes; a cached copy is then
+    used only before the earliest moment any call named."""
+    if moment is None:
+        g.pagecache_never = True
+    elif g.get("pagecache_until") is None or moment < g.pagecache_until:
+        g.pagecache_until = moment
 
 
 def _cacheable() -> bool:
@@ -136,28 +170,31 @@ def _cacheable() -> bool:
             and "_flashes" not in session)
 
 
-def _key(scope: str) -> str:
+def _key(scopes: tuple[str, ...]) -> str:
+    versions = ",".join(f"{s}:{n}" for s, n in zip(scopes, generations(scopes), strict=True))
     return "|".join((
-        "page", scope, str(generation(scope)), timeutil.today_local().isoformat(),
+        "page", versions, timeutil.today_local().isoformat(),
         str(session.get("lang", "")), "care" if session.get("care") else "",
         request.host, request.full_path))
 
 
-def cached(scope: str) -> Callable[[F], F]:
-    """Serve a view's successful responses from the cache of ``scope`` (see the module)."""
+def cached(*scopes: str) -> Callable[[F], F]:
+    """Serve a view's successful responses from the cache, kept while none of ``scopes`` has
+    changed (see the module) and, if the view said so, until :func:`fresh_until`."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not _cacheable():
                 return view(*args, **kwargs)
-            key = _key(scope)
+            key = _key(scopes)
             hit = cache.get(key)
-            if hit is not None:
-                return _replay(*hit)
+            if hit is not None and (hit[0] is None or timeutil.now() < hit[0]):
+                return _replay(*hit[1:])
             response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code == 200 and not response.direct_passthrough:
-                cache.set(key, _record(response))
+            if (response.status_code == 200 and not response.direct_passthrough
+                    and not g.get("pagecache_never")):
+                cache.set(key, (g.get("pagecache_until"), *_record(response)))
             return response
 
         return wrapper  # type: ignore[return-value]

@@ -35,7 +35,7 @@ from devdata.loadgen.bulklog import BulkLog, Sink
 from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
 from devdata.loadgen.people import Owner
 from devdata.loadgen.requests import RequestRows
-from market import timeutil
+from market import pagecache, timeutil
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import hash_password
 from market.config import refuse_published_passwords_in_production
@@ -131,6 +131,10 @@ def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | No
     say(f"requests: {sizes.requests:,} written ({time.perf_counter() - started:.0f} s)")
     _write_log(log, plans, minimum, say)
     fix_sequences(SEQUENCED)
+    # Core inserts skip the ORM events that mark cached notices and agency records stale.
+    pagecache.invalidate(pagecache.DIRECTORY)
+    pagecache.invalidate(pagecache.SELECTION)
+    pagecache.invalidate(pagecache.RECORDS)
     say(f"log: {log.size:,} leaves, {log.checkpoints:,} new checkpoints "
         f"({time.perf_counter() - started:.0f} s)")
     return {"agencies": sizes.agencies, "requests": sizes.requests, "lotteries": len(plans),

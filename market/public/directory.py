@@ -147,6 +147,7 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/agencies/<public_id>")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY, pagecache.RECORDS)
 def profile(public_id: str) -> ResponseReturnValue:
     org = directory.find_admitted(public_id)
     if org is None:

@@ -164,11 +164,13 @@ def is_regulator(user: User) -> bool:
         Membership.role == Role.REGULATOR.value).limit(1)) is not None
 
 
-def may_enter(lottery: Lottery, user: User) -> bool:
-    """Operators, this lottery's witnesses and regulators may type an external value."""
+def may_enter(lottery: Lottery, user: User, roles: set[str] | None = None) -> bool:
+    """Operators, this lottery's witnesses and regulators may type an external value
+    (``roles``: the user's, from :func:`roles_of`, when the caller already read them)."""
     if any(w.user_id == user.id for w in lottery.request.witnesses):
         return True
-    return bool(roles_of(user) & {Role.OPERATOR.value, Role.REGULATOR.value})
+    return bool((roles_of(user) if roles is None else roles)
+                & {Role.OPERATOR.value, Role.REGULATOR.value})
 
 
 def may_confirm(proposal: ExternalProposal, user: User) -> bool:
@@ -182,6 +184,14 @@ def may_confirm(proposal: ExternalProposal, user: User) -> bool:
 def pending(lottery: Lottery) -> ExternalProposal | None:
     return db.session.scalar(sa.select(ExternalProposal).where(
         ExternalProposal.lottery_pk == lottery.id))
+
+
+def pending_of(lotteries: list[Lottery]) -> dict[int, ExternalProposal]:
+    """:func:`pending` of many lotteries in one read, by lottery primary key."""
+    if not lotteries:
+        return {}
+    return {p.lottery_pk: p for p in db.session.scalars(sa.select(ExternalProposal).where(
+        ExternalProposal.lottery_pk.in_([lot.id for lot in lotteries])))}
 
 
 # --- typed values ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
@@ -103,12 +103,19 @@ def witness_status(lottery: Lottery, user: User) -> dict[str, Any] | None:
     return status
 
 
-def external_status(lottery: Lottery, user: User) -> dict[str, Any] | None:
+_UNREAD: Any = object()
+
+
+def external_status(lottery: Lottery, user: User, *, roles: set[str] | None = None,
+                    proposal: ExternalProposal | None = _UNREAD) -> dict[str, Any] | None:
     """Where this user stands on the external value: None (may not type it), ``not_public``
     (until ``public_at``), ``waiting_witnesses``, ``enter``, ``mine`` (their entry awaits a
-    second one), ``confirm``, ``needs_regulator`` (only a regulator may confirm), ``done``."""
+    second one), ``confirm``, ``needs_regulator`` (only a regulator may confirm), ``done``.
+
+    ``roles`` (the user's) and ``proposal`` (the lottery's pending one, or None) may be passed
+    by a caller that read them for many lotteries at once."""
     if lottery.state not in (LotteryState.FROZEN, LotteryState.DRAWN) or \
-            not external_ops.may_enter(lottery, user):
+            not external_ops.may_enter(lottery, user, roles):
         return None
     status: dict[str, Any] = {"public_at": lottery.external_at}
     if lottery.state == LotteryState.DRAWN:
@@ -118,7 +125,8 @@ def external_status(lottery: Lottery, user: User) -> dict[str, Any] | None:
     elif _witnesses_in(lottery) < _planned_witnesses(lottery):
         status["state"] = "waiting_witnesses"
     else:
-        proposal = external_ops.pending(lottery)
+        if proposal is _UNREAD:
+            proposal = external_ops.pending(lottery)
         if proposal is None:
             status["state"] = "enter"
         elif proposal.entered_by_id == user.id:
@@ -167,8 +175,16 @@ def my_tasks(user: User) -> list[Task]:
                                      Lottery.external_at <= now)
     if not wide:
         query = query.where(Lottery.request_id.in_(requests or {-1}))
-    for lottery in db.session.scalars(query.order_by(Lottery.external_at).limit(100)):
-        status = external_status(lottery, user)
+    # What external_status reads of each, read for all at once (a regulator may type the
+    # value of every lottery waiting for one: tens at a time).
+    waiting = list(db.session.scalars(query.order_by(Lottery.external_at).limit(100).options(
+        load_only(*_LOTTERY_COLUMNS, Lottery.announcement), selectinload(Lottery.entries),
+        selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
+        .selectinload(SelectionRequest.witnesses))))
+    proposals = external_ops.pending_of(waiting)
+    for lottery in waiting:
+        status = external_status(lottery, user, roles=roles,
+                                 proposal=proposals.get(lottery.id))
         if status and status["state"] in ("enter", "confirm", "mine"):
             tasks.append(Task(lottery.lottery_id, lottery.request.title, "external",
                               status["state"], lottery.external_at))
@@ -176,17 +192,24 @@ def my_tasks(user: User) -> list[Task]:
     return sorted(tasks, key=lambda t: (order.get(t.state, 9), t.at or now))
 
 
+_LOTTERY_COLUMNS = (Lottery.lottery_id, Lottery.request_id, Lottery.state, Lottery.external_at)
+_REQUEST_COLUMNS = (SelectionRequest.title, SelectionRequest.signup_closes_at,
+                    SelectionRequest.owner_org_id, SelectionRequest.state)
+
+
 def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
     if not request_ids:
         return []
     # What witness_status reads of each, loaded for all at once (a witness of a hundred open
-    # lotteries would otherwise cost four queries per lottery on every dashboard view).
+    # lotteries would otherwise cost four queries per lottery on every dashboard view), and
+    # only the columns it reads: the JSON ones (announcement, summaries) cost the most to load.
+    # Anything else a caller touches is still read when touched.
     return list(db.session.scalars(sa.select(Lottery).where(
         Lottery.request_id.in_(request_ids),
         Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]))
-        .options(selectinload(Lottery.entries),
-                 selectinload(Lottery.request).selectinload(SelectionRequest.witnesses)
-                 .selectinload(Witness.user))
+        .options(load_only(*_LOTTERY_COLUMNS), selectinload(Lottery.entries),
+                 selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
+                 .selectinload(SelectionRequest.witnesses).selectinload(Witness.user))
         .order_by(Lottery.id)))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from lottery.errors import CheckFailed
 from lottery.sources import public_time
 from lottery.verify import verify_bundle
-from market import timeutil
+from market import pagecache, timeutil
 from market.accounts.auth import ANYONE, USER, access
 from market.accounts.models import Organisation
 from market.db import db
@@ -86,12 +86,14 @@ def notices() -> str:
 
 @bp.route("/notices/<public_id>")
 @access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION)  # names of agencies and owners too
 def notice(public_id: str) -> str:
     req = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id, SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         abort(404)
     procedures.advance(req)
+    pagecache.fresh_until(procedures.settled_until(req))
     lotteries = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == req.id)
                                    .order_by(Lottery.id)).all()
     registrants = db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lottery.log import CompactRange, MerkleLog
 from lottery.merkle import (
@@ -119,3 +123,34 @@ def test_batch_verification_matches_single(log: MerkleLog) -> None:
                 assert verify_inclusions(broken, size, root, ident) == n
             wrong_leaf = [*items[:n], (i, leaf_hash(b"x"), proof), *items[n + 1 :]]
             assert verify_inclusions(wrong_leaf, size, root, ident) == n
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 70), st.data())
+def test_batch_matches_each_proof_alone_for_any_subset(size: int, data: st.DataObject) -> None:
+    """Any subset of leaves, any one proof broken: the batch names the first proof that fails
+    alone."""
+    from lottery.merkle import verify_inclusions
+
+    leaves = [b"leaf %d" % i for i in range(size)]
+    range_hash = reference_range_hash(leaves)
+    root = range_hash(0, size)
+    chosen = sorted(data.draw(st.sets(st.integers(0, size - 1), min_size=1)))
+    items = [(i, leaf_hash(leaves[i]), inclusion_path(i, size, range_hash)) for i in chosen]
+    n = data.draw(st.integers(0, len(items) - 1))
+    index, leaf, proof = items[n]
+    how = data.draw(st.sampled_from(["none", "element", "drop", "add", "leaf", "swap"]))
+    if how == "element" and proof:
+        j = data.draw(st.integers(0, len(proof) - 1))
+        proof = [*proof[:j], hashlib.sha256(proof[j]).digest(), *proof[j + 1 :]]
+    elif how == "drop" and proof:
+        proof = proof[:-1]
+    elif how == "add":
+        proof = [*proof, root]
+    elif how == "leaf":
+        leaf = leaf_hash(b"other")
+    elif how == "swap" and len(proof) > 1:
+        proof = [proof[1], proof[0], *proof[2:]]
+    items[n] = (index, leaf, proof)
+    failing = [k for k, (i, lh, p) in enumerate(items) if not verify_inclusion(i, size, lh, p, root)]
+    assert verify_inclusions(items, size, root, lambda e: e) == (failing[0] if failing else None)

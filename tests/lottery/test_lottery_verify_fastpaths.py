@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import lottery.events as events_module
 import lottery.verify as verify_module
 from lottery.draw import _TICKET_TAG, canonical_pool, pool_root, tickets
 from lottery.encoding import (
@@ -46,6 +47,8 @@ def _slow_outcome(bundle: Any) -> tuple[str, ...]:
     with pytest.MonkeyPatch.context() as m:
         m.setattr(verify_module, "_entries_well_formed", lambda entries: False)
         m.setattr(LotteryState, "apply_registers", lambda self, events: False)
+        m.setattr(events_module, "is_canonical_order_of", lambda given, members: False)
+        m.setattr(events_module, "is_permutation_of", lambda ranking, pool: False)
         return _outcome(bundle)
 
 
@@ -73,6 +76,9 @@ def test_the_fast_paths_take_a_valid_bundle() -> None:
     state = LotteryState.start(entries[0]["event"])
     assert len(registers) > 3 and state.apply_registers(registers)
     assert state.registered == {e["data"]["agency_id"] for e in registers}
+    rec = _BUNDLE["record"]
+    assert events_module.is_canonical_order_of(rec["pool"], set(rec["pool"]))
+    assert events_module.is_permutation_of(rec["ranking"], rec["pool"])
 
 
 TARGETED = {
@@ -113,6 +119,30 @@ TARGETED = {
     "proof of 45 symbols": lambda b: _proof0(b).__setitem__(0, _proof0(b)[0] + "="),
     "proof hashes swapped": lambda b: _proof0(b).reverse(),
     "proof element dropped": lambda b: _proof0(b).pop(),
+    "freeze pool with a duplicate": lambda b: _entry(b, "freeze")["event"]["data"]["pool"].__setitem__(
+        1, _entry(b, "freeze")["event"]["data"]["pool"][0]
+    ),
+    "freeze pool unsorted": lambda b: _entry(b, "freeze")["event"]["data"]["pool"].reverse(),
+    "freeze pool one short": lambda b: _entry(b, "freeze")["event"]["data"]["pool"].pop(),
+    "freeze pool one more": lambda b: _entry(b, "freeze")["event"]["data"]["pool"].append("ZZ-1"),
+    "freeze pool one replaced": lambda b: _entry(b, "freeze")["event"]["data"]["pool"].__setitem__(
+        -1, "ZZ-1"
+    ),
+    "ranking with a duplicate": lambda b: _entry(b, "draw")["event"]["data"]["ranking"].__setitem__(
+        1, _entry(b, "draw")["event"]["data"]["ranking"][0]
+    ),
+    "ranking one short": lambda b: _entry(b, "draw")["event"]["data"]["ranking"].pop(),
+    "ranking one foreign": lambda b: _entry(b, "draw")["event"]["data"]["ranking"].__setitem__(
+        -1, "ZZ-1"
+    ),
+    "ranking reordered": lambda b: _entry(b, "draw")["event"]["data"]["ranking"].reverse(),
+    "upper proof element of a middle entry": lambda b: b["log"]["entries"][3]["proof"].__setitem__(
+        -1, b["log"]["entries"][3]["proof"][0]
+    ),
+    "lowest proof element of a middle entry": lambda b: b["log"]["entries"][4]["proof"].__setitem__(
+        0, b["log"]["entries"][5]["proof"][-1]
+    ),
+    "proof element appended": lambda b: _proof0(b).append(_proof0(b)[0]),
     "freeze pool bad": lambda b: _entry(b, "freeze")["event"]["data"].update(pool=["a\nb"]),
     "ticket newline": lambda b: b["record"]["tickets"].update(
         {b["record"]["pool"][0]: "0" * 63 + "\n"}

@@ -15,7 +15,7 @@ and regulators; :func:`present_key` a regulator holding one of the request's ope
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -78,6 +78,31 @@ def advance(request: SelectionRequest) -> None:
         draw.void(lottery, "见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告", SYSTEM, at=at)
         procedure.redraw(request, lottery)
     advance_awards(request)
+
+
+def settled_until(request: SelectionRequest) -> datetime | None:
+    """After :func:`advance`: until when time alone changes nothing about ``request`` — the
+    earliest deadline :func:`advance` watches that is still ahead (the close, a frozen draw's
+    external value, the current award's confirmation).  ``None`` when it may change at any
+    moment (past the close and still open: sealed quotes waiting for their keys).  For public
+    pages kept while nothing is written (``market.pagecache.fresh_until``)."""
+    now = timeutil.now()
+    until = datetime.max.replace(tzinfo=UTC)
+    if request.state == RequestState.OPEN:
+        if now >= request.signup_closes_at:
+            return None
+        until = request.signup_closes_at
+    lottery = draw.current_lottery(request)
+    if lottery is not None and lottery.state == LotteryState.FROZEN and now < lottery.external_at:
+        until = min(until, lottery.external_at)
+    if request.state == RequestState.SELECTED:
+        award = current_award(request)
+        if award is not None and award.state == AwardState.OFFERED:
+            due = confirm_by(award)
+            if now >= due:
+                return None
+            until = min(until, due)
+    return until
 
 
 def run_draw(lottery: Lottery) -> None:
