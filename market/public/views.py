@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
-from market import pagecache
+from market import pagecache, timeutil
 from market.accounts.auth import ANYONE, access
 from market.accounts.models import Organisation, OrgKind, OrgStatus
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.forms import ActionForm
+from market.public import front
 
 bp = Blueprint("public", __name__)
 
@@ -27,8 +28,11 @@ def _back() -> str:
 
 @bp.route("/")
 @access(ANYONE)
-@pagecache.cached(pagecache.DIRECTORY)  # its counts and service types are directory data
+@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION)
 def home() -> str:
+    """The city's front window: search, the notices open for sign-up, today's draws, the
+    latest results, last month's headline figures, and where the open data is."""
+    now = timeutil.now()
     stats = {
         "agencies": db.session.scalar(
             sa.select(sa.func.count(Organisation.id)).where(
@@ -45,7 +49,15 @@ def home() -> str:
         ),
     }
     service_types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
-    return render_template("public/home.html", stats=stats, service_types=service_types)
+    window = front.open_for_signup(now)
+    draws = front.draws_today(now)
+    # a deadline passing (a close, a draw's external value) changes this page without a write
+    for moment in [r.signup_closes_at for r in window] + [d.external_at for d in draws]:
+        if moment is not None and moment > now:
+            pagecache.fresh_until(moment)
+    return render_template("public/home.html", stats=stats, service_types=service_types,
+                           window=window, draws=draws, results=front.latest_results(),
+                           headline=front.headline(), now=now)
 
 
 @bp.route("/language", methods=["POST"])

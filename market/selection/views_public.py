@@ -71,16 +71,22 @@ def _lottery(lottery_id: str) -> Lottery:
 @bp.route("/notices")
 @access(ANYONE)
 def notices() -> str:
-    """Published selection requests (采购公告), newest first, filterable by state."""
+    """Published selection requests (采购公告), newest first, filterable by state and by words
+    of the title or the notice's number (``q``)."""
     state = request.args.get("state", "")
+    q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
+    for word in q.split(" ") if q else []:
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
+                                   SelectionRequest.public_id.ilike(like, escape="\\")))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(SelectionRequest.published_at.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template("selection/notices.html", rows=rows, state=state, page=page,
+    return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total)
 
 

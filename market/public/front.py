@@ -1,0 +1,71 @@
+"""What the home page shows of the city's work (首页): the notices open for sign-up, today's
+draws and their state, the latest results, and last month's headline figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from market import timeutil
+from market.db import db
+from market.domain.reports import Month
+from market.extensions import cache
+from market.reports.figures import monthly
+from market.selection.models import (
+    Award,
+    AwardState,
+    Lottery,
+    LotteryState,
+    RequestState,
+    SelectionRequest,
+)
+
+ROWS = 6
+
+
+def open_for_signup(now: datetime) -> list[SelectionRequest]:
+    """Published notices still taking sign-ups or quotes, the nearest deadline first."""
+    return list(db.session.scalars(
+        sa.select(SelectionRequest).options(joinedload(SelectionRequest.service_type))
+        .where(SelectionRequest.state == RequestState.OPEN.value,
+               SelectionRequest.signup_closes_at > now)
+        .order_by(SelectionRequest.signup_closes_at).limit(ROWS)))
+
+
+def draws_today(now: datetime) -> list[Lottery]:
+    """Draws whose external value comes out today (Beijing), or that wait for it now."""
+    day = timeutil.today_local()
+    start = datetime.combine(day, time(0), tzinfo=timeutil.SHANGHAI)
+    end = start + timedelta(days=1)
+    return list(db.session.scalars(
+        sa.select(Lottery).options(joinedload(Lottery.request))
+        .where(Lottery.state.in_([LotteryState.FROZEN.value, LotteryState.DRAWN.value,
+                                  LotteryState.OPEN.value]),
+               Lottery.external_at >= start, Lottery.external_at < end)
+        .order_by(Lottery.external_at).limit(ROWS)))
+
+
+def latest_results() -> list[Award]:
+    """The latest awards offered or confirmed (中选结果), newest first."""
+    return list(db.session.scalars(
+        sa.select(Award).options(joinedload(Award.request), joinedload(Award.agency))
+        .where(Award.state.in_([AwardState.OFFERED.value, AwardState.CONFIRMED.value]))
+        .order_by(Award.offered_at.desc()).limit(ROWS)))
+
+
+def headline() -> dict[str, Any]:
+    """Last month's headline figures from the monthly report (每月统计).  Worked out once a day
+    and kept: the month is over, and the report reads every area."""
+    month = Month.of(timeutil.today_local()).previous()
+    key = f"home-headline|{month.label}|{timeutil.today_local().isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        report = monthly(month)
+        found = {"month": month.label, "requests": report.requests_total,
+                 "saving_bp": report.saving_bp, "on_time_bp": report.engagements_on_time_bp,
+                 "intermediary_bp": report.intermediary_share_bp}
+        cache.set(key, found)
+    return dict(found)
