@@ -20,7 +20,7 @@ from market.downloads import ascii_name, csv_cell
 from market.storage import Upload, download_name, store
 from tests.conftest import create_person, login
 from tests.regulator.conftest import post
-from tests.selection.conftest import START, City, build_city
+from tests.selection.conftest import START, City, city_in
 
 PDF = b"%PDF-1.7\n" + b"x" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"x" * 200
@@ -49,7 +49,7 @@ def test_csv_cells(value: object, cell: str) -> None:
 
 @pytest.fixture
 def city(app: Flask) -> City:
-    return build_city(app)
+    return city_in(app)
 
 
 def test_a_sanction_reason_exported_as_csv_is_text_not_a_formula(city: City) -> None:

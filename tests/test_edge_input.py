@@ -123,11 +123,11 @@ def test_superscript_digits_are_refused_clearly(app: Flask, owner) -> None:
 
 def test_a_superscript_in_a_price_gets_the_one_clear_message(app: Flask) -> None:
     from market import timeutil
-    from tests.selection.conftest import START, build_city
+    from tests.selection.conftest import START, city_in
     from tests.support.selection_flow import project as _project
     from tests.support.selection_flow import request_form as _request_form
 
-    city = build_city(app)
+    city = city_in(app)
     with timeutil.frozen(START):
         c = city.client(city.owner)
         data = _request_form(city, _project(city), price="30000²")
@@ -143,14 +143,14 @@ def test_counts_with_superscripts_or_full_width_digits(app: Flask) -> None:
     """A practitioner requirement is a row of type and count: a full-width count is read as
     its digits, a superscript one is refused next to the count (was int("²"): a 500)."""
     from market import timeutil
-    from tests.selection.conftest import START, build_city
+    from tests.selection.conftest import START, city_in
     from tests.support.selection_flow import PRAC
     from tests.support.selection_flow import field_errors as _errors
     from tests.support.selection_flow import project as _project
     from tests.support.selection_flow import request_form as _request_form
     from tests.support.selection_flow import require_qualifications as _catalogue
 
-    city = build_city(app)
+    city = city_in(app)
     _catalogue(app)
     with timeutil.frozen(START):
         c = city.client(city.owner)
@@ -207,10 +207,10 @@ def test_full_width_amounts_and_dates_are_accepted_for_a_payment(app: Flask) -> 
 
 def test_a_multi_line_text_keeps_its_lines_as_lf(app: Flask) -> None:
     from market import timeutil
-    from tests.selection.conftest import START, build_city
+    from tests.selection.conftest import START, city_in
     from tests.support.selection_flow import publish as _publish
 
-    city = build_city(app)
+    city = city_in(app)
     with timeutil.frozen(START):
         req = _publish(city, scope="编制环境影响报告表\r\n含公众参与")
     with app.app_context():

@@ -43,7 +43,7 @@ from tests.conftest import PASSWORD, make_app
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.proof.preparation import EXTERNAL_VALUE, prepare, recent_start
 from tests.proof.report import record
-from tests.selection.conftest import City, build_city
+from tests.selection.conftest import City, build_city, city_in
 from tests.support import fault_points
 from tests.support import instances as inst
 from tests.support.postgres import restart
@@ -396,7 +396,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_full_upload_disk(tmp_path: Path, tiny_disk: Path) -> None:
     app = make_app(tmp_path, UPLOAD_DIR=str(tiny_disk))
-    city = build_city(app)
+    city = city_in(app)
     eid = engagement_id_of(app, make_award(app, city, 0))
     agency = city.client(city.agencies[0])
     # Over the disk, under werkzeug's 500 KB spooling threshold (its test client leaves spooled
