@@ -1467,3 +1467,87 @@ def _new_breach(ctx: Ctx) -> None:
         "evidence": "情况说明（云川监〔2026〕7号）"},
         files={"evidence_file": (PDF + b"breach", "情况说明.pdf")})
     assert ctx.scalar("SELECT count(*) FROM owner_breach") == before + 1
+
+
+# --- subscriptions, relations, avoid-list reviews ------------------------------------------------
+
+
+@recipe("notify.subscription")
+def _subscription(ctx: Ctx) -> None:
+    code = ctx.scalar("SELECT code FROM service_type ORDER BY code")
+    ctx.submit("agency_admin", "/agency/subscriptions", {
+        "service_codes": [code], "frequency": "daily", "sms_phone": ""})
+    assert ctx.rows("SELECT daily FROM subscription s JOIN organisation o "
+                    "ON o.id = s.organisation_id WHERE o.public_id = :o", o=AGENCY1) == [(True,)]
+
+
+@recipe("notify.cancel_subscription")
+def _cancel_subscription(ctx: Ctx) -> None:
+    code = ctx.scalar("SELECT code FROM service_type ORDER BY code")
+    ctx.post(ctx.client("agency_admin"), "/agency/subscriptions", {
+        "service_codes": [code], "frequency": "now", "sms_phone": ""})
+    assert ctx.scalar("SELECT count(*) FROM subscription") == 1
+    ctx.submit("agency_admin", "/agency/subscriptions/cancel", page="/agency/subscriptions")
+    assert ctx.scalar("SELECT count(*) FROM subscription") == 0
+
+
+def _other_agency_code(ctx: Ctx) -> str:
+    return str(ctx.scalar("SELECT credit_code FROM organisation WHERE kind = 'agency' "
+                          "AND public_id != :o AND credit_code IS NOT NULL ORDER BY id",
+                          o=AGENCY1))
+
+
+@recipe("agencies.my_relations")
+def _my_relations(ctx: Ctx) -> None:
+    ctx.submit("agency_admin", "/agency/relations", {
+        "other_credit_code": _other_agency_code(ctx), "other_name": "", "kind": "controlling"})
+    assert ctx.rows("SELECT source, kind FROM agency_relation") == [("declared", "controlling")]
+
+
+@recipe("agencies.operator_relations")
+def _operator_relations(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/relations", {
+        "agency": AGENCY1, "other_credit_code": _other_agency_code(ctx), "other_name": "",
+        "kind": "shared_contact", "note": "两家机构登记的办公地址相同"})
+    assert ctx.rows("SELECT source, kind FROM agency_relation") == [("operator", "shared_contact")]
+
+
+@recipe("agencies.regulator_relations")
+def _regulator_relations(ctx: Ctx) -> None:
+    ctx.submit("regulator", "/regulator/relations", {
+        "agency": AGENCY1, "other_credit_code": _other_agency_code(ctx), "other_name": "",
+        "kind": "legal_representative", "note": "工商登记显示法定代表人为同一人"})
+    assert ctx.rows("SELECT source FROM agency_relation") == [("regulator",)]
+
+
+def _avoid_review(ctx: Ctx) -> str:
+    """owner1's draft submitted for an avoid-list review (the limit set below its list)."""
+    rid = _draft(ctx)
+    ctx.app.config["AVOID_LIST_MAX"] = -1
+    return rid
+
+
+@recipe("avoid_reviews.submit")
+def _avoid_submit(ctx: Ctx) -> None:
+    try:
+        rid = _avoid_review(ctx)
+        ctx.submit("owner_admin", f"/owner/requests/{rid}/avoid-review",
+                   page=f"/owner/requests/{rid}")
+        assert ctx.rows("SELECT state FROM avoid_review") == [("pending",)]
+    finally:
+        ctx.app.config["AVOID_LIST_MAX"] = 3
+
+
+@recipe("avoid_reviews.decide")
+def _avoid_decide(ctx: Ctx) -> None:
+    try:
+        rid = _avoid_review(ctx)
+        ctx.post(ctx.client("owner_admin"), f"/owner/requests/{rid}/avoid-review",
+                 page=f"/owner/requests/{rid}")
+        review = ctx.scalar("SELECT id FROM avoid_review")
+        ctx.submit("regulator", f"/regulator/avoid-reviews/{review}",
+                   {"decision": "refuse", "note": "回避理由不成立，请核实后重新提交"},
+                   page="/regulator/avoid-reviews")
+        assert ctx.rows("SELECT state FROM avoid_review") == [("refused",)]
+    finally:
+        ctx.app.config["AVOID_LIST_MAX"] = 3

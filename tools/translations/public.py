@@ -15,7 +15,7 @@ T = {
     "开放数据": "Open data",
     "找中介机构": "Find an agency",
     "找采购公告": "Find a notice",
-    "接口说明（OpenAPI）": "API description (OpenAPI)",
+    "接口说明": "API description",
     "摇号透明日志": "The draws' transparency log",
     "暂无正在报名的公告。": "No notice is open for sign-up.",
     "最新中选结果": "Latest results",
