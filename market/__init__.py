@@ -174,6 +174,7 @@ def _connect() -> None:
     from market.clocks import receivers as clocks
     from market.credit import receivers as credit
     from market.credit import score
+    from market.engagements import receivers as engagements
     from market.engagements.models import clock_holder as engagement_clocks
     from market.engagements.operations import on_time_rate
     from market.evaluation import receivers as evaluation
@@ -199,7 +200,11 @@ def _connect() -> None:
     events.connect(events.SanctionIssued, credit.sanction_issued)
     events.connect(events.RequestWithdrawn, notify.request_withdrawn)
     events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
+    events.connect(events.AwardPassed, engagements.award_passed)
     events.connect(events.AwardPassed, notify.award_passed)
+    events.connect(events.AwardVoided, engagements.award_voided)
+    events.connect(events.AwardVoided, notify.award_voided)
+    events.connect(events.ObjectionDue, notify.objection_due)
     events.connect(events.WitnessDue, notify.witness_due)
     events.connect(events.ExternalValueDue, notify.external_value_due)
     events.connect(events.OpeningKeyDue, notify.opening_key_due)

@@ -13,6 +13,7 @@ receivers of the domain events sent here (:mod:`market.events`), in the same tra
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from market.engagements.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
+from market.selection import procedures
 from market.selection.award import contract_from
 from market.selection.models import Award, AwardState, SelectionRequest
 
@@ -397,18 +399,80 @@ def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise EngagementError("reason", N_("请写明取消理由。"))
+    _close(eng, reason, user, "owner:engagement:cancel")
+
+
+def _close(eng: Engagement, reason: str, user: User | None, tag: str) -> None:
+    """End an unfinished engagement as cancelled: its open clocks stop (closed as cancelled,
+    with the reason), a pending deliverable is withdrawn, the audit event ``tag`` is written and
+    ``engagement.cancelled`` sent (billing writes off what is unpaid, the linked approval
+    suspensions close)."""
     for clock in db.session.scalars(sa.select(Clock).where(
             Clock.engagement_id == eng.id, Clock.phase.in_(("running", "paused")))):
-        _event(clock, "stop", user, note=reason)
+        _event(clock, "stop", user, note=reason[:200])
     d = pending_deliverable(eng)
     if d is not None:
         d.decision = Decision.WITHDRAWN.value
         d.decided_at = timeutil.now()
     eng.state = EngagementState.CANCELLED.value
     eng.cancelled_at = timeutil.now()
-    eng.cancel_reason = reason
-    audit.record("owner:engagement:cancel", eng.public_id, {"reason": reason})
+    eng.cancel_reason = reason[:500]
+    audit.record(tag, eng.public_id, {"reason": reason},
+                 organisation_id=eng.owner_org_id if user is None else None)
     _send(events.EngagementCancelled(at=eng.cancelled_at, **_facts(eng)))
+
+
+# -- what the award's fate does to its engagement ---------------------------------------------------
+
+
+def _unsigned_reason(eng: Engagement) -> str:
+    return f"签约期限（{eng.signing_due.isoformat()}）届满仍未签订合同，视为放弃中选"
+
+
+def lapse_unsigned(now: datetime | None = None) -> int:
+    """System (``flask clocks tick``, on any instance): every engagement still without a
+    confirmed contract after its signing limit (签约期限) ends — its signing clock closed as
+    cancelled, the engagement cancelled — and its award counts as a decline (放弃中选, by
+    ``system``), passed to the next alternate of the published ranking, or the request fails
+    when none remains (the owner may re-announce it).  Each is done exactly once even when
+    several runs race: the engagement's row lock is the claim, and a run that waited for it
+    finds the engagement already cancelled.  Commits per engagement; returns how many lapsed."""
+    now = now or timeutil.now()
+    today = local_date(now)
+    due = db.session.scalars(sa.select(Engagement.id).where(
+        Engagement.state == EngagementState.SIGNING.value, Engagement.signing_due < today)
+        .order_by(Engagement.id)).all()
+    lapsed = 0
+    for eng_id in due:
+        eng = lock_row(Engagement, eng_id)
+        if eng.state != EngagementState.SIGNING or not eng.signing_due < today:
+            db.session.commit()  # a concurrent run (or a late confirmation) was first
+            continue
+        award = lock_row(Award, eng.award_id)
+        reason = _unsigned_reason(eng)
+        _close(eng, reason, None, "system:engagement:unsigned")
+        if award.state == AwardState.CONFIRMED:
+            procedures.pass_on(award, AwardState.DECLINED, reason, procedures.SYSTEM,
+                               tag="system:award:unsigned")
+        db.session.commit()
+        lapsed += 1
+    return lapsed
+
+
+def cancel_for_lost_award(award_id: int) -> None:
+    """System (the receiver of ``award.voided`` and ``award.passed``): an award that started an
+    engagement was voided (an upheld objection, 异议成立) or passed on — the engagement, if
+    still unfinished, is cancelled with the public reason, its clocks closed as cancelled.  An
+    engagement already cancelled (a missed signing limit cancels it before its award passes
+    on) is left as it is."""
+    eng = db.session.scalar(sa.select(Engagement).where(Engagement.award_id == award_id))
+    if eng is None or eng.finished:
+        return
+    award = db.session.get(Award, award_id)
+    eng = _locked(eng)
+    reason = (award.decline_reason if award is not None and award.decline_reason else
+              "中选结果作废")
+    _close(eng, f"中选结果作废，委托取消：{reason}", None, "system:engagement:void")
 
 
 # -- as the credit score reads it -----------------------------------------------------------------

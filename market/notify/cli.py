@@ -12,8 +12,10 @@ clocks_cli = AppGroup("clocks", help="Clock reminders and timeouts.")
 
 @clocks_cli.command("tick")
 def tick_command() -> None:
-    """Send reminders for clocks in warning or overdue; raise the escalation steps late
+    """Send reminders for clocks in warning or overdue; pass on the awards whose contract was
+    not signed by its limit; raise the escalation steps late
     matters reached (电子监察); release paid, accepted fees."""
     r = tick()
-    click.echo(f"engagements created {r.engagements_created}, notifications {r.notified}, "
+    click.echo(f"engagements created {r.engagements_created}, unsigned {r.unsigned}, "
+               f"notifications {r.notified}, "
                f"e-mails {r.emailed}, releases {r.released}, escalation steps {r.escalated}")

@@ -13,18 +13,19 @@ public; :func:`offer_award` a procedure, when it selects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from market import timeutil
+from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.agencies.models import Listing
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
+from market.domain.calendar import WorkingCalendar, local_date
 from market.domain.publicity import window_end
 from market.i18n import N_
 from market.selection.errors import SelectionError
@@ -79,6 +80,33 @@ def contract_from(award: Award) -> datetime | None:
         Objection.award_id == award.id, Objection.decided_at.is_not(None))).all()
     return max([publicity_end(award), award.decided_at or award.offered_at,
                 *(at for at in decided if at is not None)])
+
+
+def objection_due(objection: Objection, cal: WorkingCalendar | None = None) -> date:
+    """The last working day for the regulators to decide an objection (异议处理期限):
+    ``OBJECTION_WORKING_DAYS`` after the day it was filed.  The one deadline the objection
+    pages show, the reminder announces and electronic supervision escalates after."""
+    cal = cal or current_calendar()
+    return cal.add_working_days(local_date(objection.filed_at),
+                                int(current_app.config["OBJECTION_WORKING_DAYS"]))
+
+
+def remind_objections(now: datetime) -> int:
+    """``objection.due`` for every pending objection whose deadline is today or the next
+    working day (the notify area reminds the regulators, once each); past the deadline
+    electronic supervision escalates it.  Idempotent; returns how many reminders were new."""
+    cal = current_calendar()
+    today = local_date(now)
+    made = 0
+    for objection in db.session.scalars(sa.select(Objection).where(
+            Objection.state == ObjectionState.PENDING.value).order_by(Objection.id)):
+        due = objection_due(objection, cal)
+        if today <= due and cal.working_days_between(today, due) <= 1:
+            answers = events.send(events.ObjectionDue(
+                at=now, objection_id=objection.id, request_id=objection.request_id,
+                request_public_id=objection.request.public_id, due_on=due))
+            made += sum(a for a in answers if isinstance(a, int))
+    return made
 
 
 def has_pending_objection(award: Award) -> bool:

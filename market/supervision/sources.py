@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from market.accounts.models import Organisation
 from market.approvals.ingest import tolerated_overdue
@@ -25,6 +24,7 @@ from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
 from market.engagements.models import Engagement
 from market.evaluation.models import Correction
+from market.selection.award import objection_due
 from market.selection.models import Objection, ObjectionState
 from market.supervision.models import PartyKind, SubjectKind
 
@@ -107,13 +107,6 @@ def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
                    f"{case.matter.name}（{'、'.join(missing)}）", f"/approvals/{case.public_id}",
                    due, cal.working_days_between(due, today), PartyKind.OWNER,
                    case.owner_org_id, _org_name(case.owner_org_id))
-
-
-def objection_due(objection: Objection, cal: WorkingCalendar) -> date:
-    """The last working day to decide an objection (``OBJECTION_WORKING_DAYS`` after it was
-    filed)."""
-    return cal.add_working_days(local_date(objection.filed_at),
-                                int(current_app.config["OBJECTION_WORKING_DAYS"]))
 
 
 def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
