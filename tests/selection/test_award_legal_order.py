@@ -119,13 +119,13 @@ def test_a_missed_limit_with_no_alternate_fails_the_request(city: City) -> None:
         db.session.commit()
         eng = db.session.scalar(sa.select(Engagement))
         due = eng.signing_due
-    with timeutil.frozen(local_day_start(due + timedelta(days=1)) + timedelta(hours=1)):
-        with city.app.app_context():
-            assert eng_ops.lapse_unsigned() == 1
-            award = db.session.get(Award, award_id)
-            assert award.state == "declined" and award.replaced_by_id is None
-            assert award.request.state == "failed"
-            assert db.session.scalar(sa.select(Engagement)).state == "cancelled"
+    after = local_day_start(due + timedelta(days=1)) + timedelta(hours=1)
+    with timeutil.frozen(after), city.app.app_context():
+        assert eng_ops.lapse_unsigned() == 1
+        award = db.session.get(Award, award_id)
+        assert award.state == "declined" and award.replaced_by_id is None
+        assert award.request.state == "failed"
+        assert db.session.scalar(sa.select(Engagement)).state == "cancelled"
 
 
 def test_the_notice_says_what_an_upheld_objection_leads_to(city: City, tmp_path: Path) -> None:
