@@ -228,6 +228,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.calendar.views import bp as calendar
     from market.catalogue.views import bp as catalogue
     from market.engagements.views import bp as engagements
+    from market.engagements.views_public import bp as contracts
     from market.evaluation.views import bp as evaluation
     from market.integration import oauth, outbox, views_cases, views_pull  # noqa: F401  # routes on views_api's bp
     from market.integration.views import bp as integration
@@ -253,7 +254,8 @@ def _register_blueprints(app: Flask) -> None:
                catalogue, agencies, review, directory, api,
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
-    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports):
+    for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports,
+               contracts):
         app.register_blueprint(bp)
     for bp in (integration, integration_api):
         app.register_blueprint(bp)

@@ -26,6 +26,7 @@ from market.accounts.models import Organisation, User
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db, lock_row
+from market.domain import contract
 from market.domain.calendar import local_date
 from market.domain.clock import ClockError
 from market.engagements.models import (
@@ -149,6 +150,36 @@ def sync_from_awards(org_id: int | None = None) -> int:
 # -- contract -----------------------------------------------------------------------------------------
 
 
+def contract_values(eng: Engagement) -> dict[str, str]:
+    """What the standard contract's placeholders (market.domain.contract.FIELDS) stand for in
+    this engagement: the parties, the project and service from the notice, the fee (yuan) and
+    committed working days from the award."""
+    st = eng.service_type
+    return {
+        "owner": eng.owner.name, "owner_code": eng.owner.credit_code or "",
+        "agency": eng.agency.name, "agency_code": eng.agency.credit_code or "",
+        "project": eng.project.name, "project_code": eng.project.code,
+        "service": st.name, "scope": eng.request.scope,
+        "deliverables": st.deliverables or "采购公告所列服务范围和内容对应的服务成果",
+        "fee_yuan": contract.fee_text(eng.fee_fen), "service_days": str(eng.service_days),
+        "notice": eng.request.public_id, "engagement": eng.public_id,
+        "signing_due": eng.signing_due.isoformat(),
+    }
+
+
+def contract_text(eng: Engagement) -> str:
+    """The engagement's standard contract (合同范本): as confirmed, once both sides have; until
+    then its service type's template filled from the notice and the award — what both sides
+    read before they confirm."""
+    if eng.contract_text is not None:
+        return eng.contract_text
+    template = eng.service_type.contract_template or ""
+    try:
+        return contract.fill(template, contract_values(eng))
+    except ValueError:  # a template stored before the catalogue checked it
+        return contract.fill("", contract_values(eng))
+
+
 def _side(eng: Engagement, org: Organisation) -> str:
     if org.id == eng.owner_org_id:
         return "owner"
@@ -179,8 +210,9 @@ def upload_contract(eng: Engagement, org: Organisation, user: User, file: object
 
 
 def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
-    """The other side: confirm the uploaded contract within the signing limit.  Starts the
-    service clock; sends ``contract.confirmed`` (billing opens the fee) and
+    """The other side: confirm the uploaded contract within the signing limit.  Keeps the
+    standard contract as confirmed (the contract notice, 合同公告, is public from now);
+    starts the service clock; sends ``contract.confirmed`` (billing opens the fee) and
     ``engagement.started`` (the project's approval cases that wait for this service are
     suspended)."""
     eng = _locked(eng)
@@ -198,6 +230,7 @@ def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
     service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id)
     started = _event(service, "start", user)
     eng.state = EngagementState.IN_SERVICE.value
+    eng.contract_text = contract_text(eng)
     eng.contract_confirmed_at = timeutil.now()
     eng.contract_confirmed_by_id = user.id
     audit.record(f"{side}:contract:confirm", eng.public_id,

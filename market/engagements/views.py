@@ -197,7 +197,7 @@ def _render(eng: Engagement, status: int = 200, **forms: Any) -> ResponseReturnV
         "engagements/detail.html", eng=eng, side=side,
         clocks=[(c, clocks.view(c)) for c in engagement_clocks],
         open_materials=ops.open_materials_request(eng), pending=ops.pending_deliverable(eng),
-        history=_history(eng), summary=summary,
+        history=_history(eng), summary=summary, contract_text=ops.contract_text(eng),
         event_names=EVENT_NAMES, **defaults)
     return html, status
 
