@@ -159,7 +159,10 @@ def changes(request: SelectionRequest, awards: list[Award] | None = None) -> lis
         if a.state in LIVE:
             continue
         to = by_id.get(a.replaced_by_id) if a.replaced_by_id else None
-        reason = a.decline_reason or upheld.get(a.id) or ""
+        # a voided award: the regulator's reason as written (its stored reason is the logged
+        # line, "异议成立：…"); otherwise the decline's
+        reason = (upheld.get(a.id) if a.state == AwardState.VOIDED and a.id in upheld
+                  else a.decline_reason) or ""
         out.append(AwardChange(a.agency.public_id, a.agency.name, a.state, reason,
                                a.decided_at or a.offered_at,
                                to.agency.public_id if to else None,
