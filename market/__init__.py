@@ -174,6 +174,7 @@ def _connect() -> None:
     from market.clocks import receivers as clocks
     from market.credit import receivers as credit
     from market.credit import score
+    from market.engagements import receivers as engagements
     from market.engagements.models import clock_holder as engagement_clocks
     from market.engagements.operations import on_time_rate
     from market.evaluation import receivers as evaluation
@@ -205,7 +206,11 @@ def _connect() -> None:
     events.connect(events.AvoidReviewSubmitted, notify.avoid_review_submitted)
     events.connect(events.AvoidReviewDecided, notify.avoid_review_decided)
     events.connect(events.LotteryWitnessed, notify.lottery_witnessed)
+    events.connect(events.AwardPassed, engagements.award_passed)
     events.connect(events.AwardPassed, notify.award_passed)
+    events.connect(events.AwardVoided, engagements.award_voided)
+    events.connect(events.AwardVoided, notify.award_voided)
+    events.connect(events.ObjectionDue, notify.objection_due)
     events.connect(events.WitnessDue, notify.witness_due)
     events.connect(events.ExternalValueDue, notify.external_value_due)
     events.connect(events.OpeningKeyDue, notify.opening_key_due)
@@ -230,6 +235,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.calendar.views import bp as calendar
     from market.catalogue.views import bp as catalogue
     from market.engagements.views import bp as engagements
+    from market.engagements.views_public import bp as contracts
     from market.evaluation.views import bp as evaluation
     from market.integration import oauth, outbox, views_cases, views_pull  # noqa: F401  # routes on views_api's bp
     from market.integration.views import bp as integration
@@ -258,7 +264,7 @@ def _register_blueprints(app: Flask) -> None:
                owner, agency_selection, lotteries, awards, engagements, approvals, notify, ocds):
         app.register_blueprint(bp)
     for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports,
-               avoid_reviews):
+               avoid_reviews, contracts):
         app.register_blueprint(bp)
     for bp in (integration, integration_api, settings):
         app.register_blueprint(bp)

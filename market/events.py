@@ -264,10 +264,35 @@ class AwardOffered(AwardEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AwardPassed(AwardEvent):
-    """The award left this agency (declined, timed out, cancelled) for the next alternate."""
+    """The award left this agency for the next alternate, or for nobody (the request failed):
+    declined (also a contract not signed by the signing limit), timed out, or voided by an
+    upheld objection whose notice named the next alternate."""
 
     name: ClassVar[str] = "award.passed"
-    how: str  # declined / timed_out / cancelled
+    how: str  # declined / timed_out / voided
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AwardVoided(AwardEvent):
+    """An upheld objection (异议成立) voided this award and the selection runs again
+    (``rerun``; False: it failed, nothing to re-run), for the public ``reason``."""
+
+    name: ClassVar[str] = "award.voided"
+    reason: str
+    rerun: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ObjectionDue(Event):
+    """An objection (异议) to the result notice of request ``request_public_id`` awaits the
+    regulators' decision, due by the end of ``due_on``; sent once the last working day before
+    it has come (the reminder)."""
+
+    name: ClassVar[str] = "objection.due"
+    objection_id: int
+    request_id: int
+    request_public_id: str
+    due_on: date
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -206,6 +206,9 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     # Engagements, approval cases, timelines, reminders.  EG/BJ/PJ ids that do not
     # exist → 404 for the roles let through.
     "engagements.index": ("GET", "/engagements/", OWNER | AGENCY | {"regulator"}, 200),
+    # contract notices (合同公告) are public; no engagement EG-999999 exists
+    "contracts.index": ("GET", "/contracts", set(ROLES), 200),
+    "contracts.notice": ("GET", "/contracts/EG-999999", set(ROLES), 404),
     "engagements.detail": ("GET", "/engagements/EG-999999", OWNER | AGENCY | {"regulator"}, 404),
     "engagements.upload_contract": ("POST", "/engagements/EG-999999/contract", OWNER | AGENCY,
                                     404),

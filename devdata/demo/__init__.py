@@ -91,7 +91,7 @@ def load() -> list[tuple[str, str, str]]:
                 reg = ops.create_organisation(OrgKind.REGULATOR, regulator_name)
             regulators[regulator_name] = reg
         db.session.add(ServiceType(code=seed.code, name=seed.name, name_en=seed.name_en,
-                                   regulator_id=reg.id))
+                                   regulator_id=reg.id, deliverables=seed.deliverables))
 
     for i, (org_name, district) in enumerate(OWNERS, start=1):
         name, email = person(f"业主 owner {i}", f"owner{i}@yunchuan.demo", f"采购管理人 {i}号")

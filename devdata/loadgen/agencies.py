@@ -138,7 +138,8 @@ def service_type_ids() -> dict[str, int]:
         first = next_id("service_type")
         insert_rows("service_type", ({
             "id": first + i, "code": seed.code, "name": seed.name, "name_en": seed.name_en,
-            "qualification_types": [], "practitioner_types": []}
+            "qualification_types": [], "practitioner_types": [],
+            "deliverables": seed.deliverables, "contract_template": ""}
             for i, seed in enumerate(missing)))
         fix_sequences(["service_type"])
         have = dict(db.session.execute(sa.select(st.c.code, st.c.id)).all())

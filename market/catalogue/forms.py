@@ -21,6 +21,8 @@ class ServiceTypeForm(Form):
                                         validators=[Length(max=4000)])
     practitioner_types = TextAreaField(_l("允许承接的执业资格类型（每行一个）"),
                                        validators=[Length(max=4000)])
+    deliverables = StringField(_l("服务成果"), validators=[Length(max=500)])
+    contract_template = TextAreaField(_l("合同范本"), validators=[Length(max=20000)])
 
 
 class ApprovalMatterForm(Form):

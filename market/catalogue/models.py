@@ -65,6 +65,11 @@ class ServiceType(db.Model):  # type: ignore[name-defined,misc]
     regulator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     qualification_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     practitioner_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The standard contract (合同范本) of the service type: its text with ``{placeholders}``
+    # filled from the notice and the award (market.domain.contract); empty: the catalogue's
+    # standard text.  ``deliverables`` names what the agency hands over (服务成果).
+    contract_template: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    deliverables: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     regulator = relationship("Organisation", foreign_keys=[regulator_id])
     approval_matters: Mapped[list[ApprovalMatter]] = relationship(

@@ -20,6 +20,7 @@ from market.catalogue.models import (
     approval_matter_service_type,
 )
 from market.db import db
+from market.domain import contract
 from market.domain.codes import DEPARTMENT_CODE_RE, derived_department_code
 from market.i18n import N_
 from market.refusal import Refused
@@ -61,6 +62,8 @@ class ServiceTypeData:
     regulator_id: int | None
     qualification_types: list[str]
     practitioner_types: list[str]
+    deliverables: str = ""
+    contract_template: str = ""  # empty: the catalogue's standard text
 
 
 def save_service_type(existing: ServiceType | None, data: ServiceTypeData) -> ServiceType:
@@ -73,12 +76,22 @@ def save_service_type(existing: ServiceType | None, data: ServiceTypeData) -> Se
         reg = db.session.get(Organisation, data.regulator_id)
         if reg is None or reg.kind != OrgKind.REGULATOR.value:
             raise CatalogueError("regulator_id", N_("请选择监管单位。"))
+    template = (data.contract_template or "").replace("\r\n", "\n").strip()
+    problem = contract.check(template)
+    if problem is not None and problem.malformed:
+        raise CatalogueError("contract_template", N_(
+            "合同范本中的花括号须成对使用，字段写作 {字段名}；需要花括号本身时写 {{ 或 }}。"))
+    if problem is not None:
+        raise CatalogueError("contract_template", N_("合同范本中有平台不认识的字段：%(names)s。"),
+                             names="、".join(problem.unknown))
     row = existing or ServiceType()
     before = _service_type_state(row) if existing else None
     row.code, row.name, row.name_en = code, name[:100], (data.name_en or "").strip()[:100]
     row.regulator_id = data.regulator_id
     row.qualification_types = list(data.qualification_types)
     row.practitioner_types = list(data.practitioner_types)
+    row.deliverables = (data.deliverables or "").strip()[:500]
+    row.contract_template = template
     if existing is None:
         db.session.add(row)
     db.session.flush()
@@ -91,7 +104,9 @@ def _service_type_state(row: ServiceType) -> dict[str, Any]:
     return {"code": row.code, "name": row.name, "name_en": row.name_en,
             "regulator_id": row.regulator_id,
             "qualification_types": list(row.qualification_types or []),
-            "practitioner_types": list(row.practitioner_types or [])}
+            "practitioner_types": list(row.practitioner_types or []),
+            "deliverables": row.deliverables or "",
+            "contract_template": row.contract_template or ""}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -15,11 +16,23 @@ from market.catalogue import operations as ops
 from market.catalogue.forms import ApprovalMatterForm, DepartmentForm, ServiceTypeForm
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
+from market.domain import contract
 from market.forms import show_error
 from market.templating import service_name
 
 bp = Blueprint("catalogue", __name__, url_prefix="/operator")
 
+
+# What each placeholder of a contract template (market.domain.contract.FIELDS) stands for.
+CONTRACT_FIELDS = {
+    "owner": _l("项目业主（甲方）名称"), "owner_code": _l("项目业主统一社会信用代码"),
+    "agency": _l("中介机构（乙方）名称"), "agency_code": _l("中介机构统一社会信用代码"),
+    "project": _l("项目名称"), "project_code": _l("投资项目代码"),
+    "service": _l("中介服务事项"), "scope": _l("服务范围和内容（采购公告）"),
+    "deliverables": _l("服务成果"), "fee_yuan": _l("服务费（元，两位小数）"),
+    "service_days": _l("承诺服务时限（工作日）"), "notice": _l("采购公告编号"),
+    "engagement": _l("委托编号"), "signing_due": _l("签约期限"),
+}
 
 def _regulator_choices() -> list[SelectChoice]:
     rows = db.session.execute(sa.select(Organisation.id, Organisation.name).where(
@@ -36,13 +49,17 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
         form.regulator_id.data = existing.regulator_id or 0
         form.qualification_types.data = "\n".join(existing.qualification_types or [])
         form.practitioner_types.data = "\n".join(existing.practitioner_types or [])
+        form.deliverables.data = existing.deliverables or ""
+        form.contract_template.data = existing.contract_template or ""
     if form.validate_on_submit():
         try:
             row = ops.save_service_type(existing, ops.ServiceTypeData(
                 code=form.code.data or "", name=form.name.data or "",
                 name_en=form.name_en.data or "", regulator_id=form.regulator_id.data or None,
                 qualification_types=ops.split_lines(form.qualification_types.data or ""),
-                practitioner_types=ops.split_lines(form.practitioner_types.data or "")))
+                practitioner_types=ops.split_lines(form.practitioner_types.data or ""),
+                deliverables=form.deliverables.data or "",
+                contract_template=form.contract_template.data or ""))
         except ops.CatalogueError as error:
             show_error(form, error)
         else:
@@ -52,7 +69,9 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
         selectinload(ServiceType.regulator), selectinload(ServiceType.approval_matters))
         .order_by(ServiceType.code)).all()
     return render_template("catalogue/service_types.html", form=form, rows=rows,
-                           existing=existing)
+                           existing=existing,
+                           contract_fields={n: CONTRACT_FIELDS[n] for n in contract.FIELDS},
+                           standard_contract=contract.STANDARD)
 
 
 @bp.route("/service-types", methods=["GET", "POST"])

@@ -22,13 +22,15 @@ class MethodRules:
     ``family``: the log that carries the procedure from its announcement (``draw``: the
     transparency log's lottery; ``sealed_bid``: the bid log; ``direct``: neither), which an
     amendment cannot change; ``delegate_witness``: a tie may be drawn at the opening, so one
-    witness must be the owner's delegate."""
+    witness must be the owner's delegate; ``ranking``: the result is a published ranking
+    whose next alternate an award can pass to (a direct selection names one agency)."""
 
     price_kind: str
     draw: bool
     window: bool
     family: str
     delegate_witness: bool = False
+    ranking: bool = True
 
 
 LOTTERY = "lottery"
@@ -41,8 +43,25 @@ RULES: dict[str, MethodRules] = {
     CREDIT_MERIT: MethodRules(price_kind="fixed", draw=True, window=True, family="draw"),
     SEALED_BID: MethodRules(price_kind="cap", draw=False, window=True, family="sealed_bid",
                             delegate_witness=True),
-    DIRECT: MethodRules(price_kind="fixed", draw=False, window=False, family="direct"),
+    DIRECT: MethodRules(price_kind="fixed", draw=False, window=False, family="direct",
+                        ranking=False),
 }
+
+# What an upheld objection (异议成立) leads to, as the notice states it when published: the
+# next alternate of the published ranking takes the voided award (``next``), or the selection
+# runs again — a new draw, a new round of quotes (``redraw``).
+ON_UPHELD_NEXT = "next"
+ON_UPHELD_REDRAW = "redraw"
+ON_UPHELD = (ON_UPHELD_NEXT, ON_UPHELD_REDRAW)
+
+
+def on_upheld_of(method: str, chosen: str | None) -> str:
+    """The rule a notice of ``method`` states: ``chosen`` where the method has a ranking to
+    pass down, else a new selection (a direct selection has no alternate)."""
+    r = RULES.get(method)
+    if r is None or not r.ranking or chosen not in ON_UPHELD:
+        return ON_UPHELD_REDRAW
+    return chosen
 
 DRAW_METHODS = frozenset(m for m, r in RULES.items() if r.draw)
 

@@ -50,6 +50,9 @@ class Engagement(db.Model):  # type: ignore[name-defined,misc]
     contract_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     contract_confirmed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id"))
+    # The standard contract (合同范本) as both sides confirmed it, filled from the notice and
+    # the award; the contract notice (合同公告) shows it, whatever the template says later.
+    contract_text: Mapped[str | None] = mapped_column(sa.Text)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))

@@ -13,6 +13,7 @@ receivers of the domain events sent here (:mod:`market.events`), in the same tra
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from market.accounts.models import Organisation, User
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db, lock_row
+from market.domain import contract
 from market.domain.calendar import local_date
 from market.domain.clock import ClockError
 from market.engagements.models import (
@@ -36,6 +38,7 @@ from market.engagements.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
+from market.selection import procedures
 from market.selection.award import contract_from
 from market.selection.models import Award, AwardState, SelectionRequest
 from market.settings import service as settings
@@ -148,6 +151,36 @@ def sync_from_awards(org_id: int | None = None) -> int:
 # -- contract -----------------------------------------------------------------------------------------
 
 
+def contract_values(eng: Engagement) -> dict[str, str]:
+    """What the standard contract's placeholders (market.domain.contract.FIELDS) stand for in
+    this engagement: the parties, the project and service from the notice, the fee (yuan) and
+    committed working days from the award."""
+    st = eng.service_type
+    return {
+        "owner": eng.owner.name, "owner_code": eng.owner.credit_code or "",
+        "agency": eng.agency.name, "agency_code": eng.agency.credit_code or "",
+        "project": eng.project.name, "project_code": eng.project.code,
+        "service": st.name, "scope": eng.request.scope,
+        "deliverables": st.deliverables or "采购公告所列服务范围和内容对应的服务成果",
+        "fee_yuan": contract.fee_text(eng.fee_fen), "service_days": str(eng.service_days),
+        "notice": eng.request.public_id, "engagement": eng.public_id,
+        "signing_due": eng.signing_due.isoformat(),
+    }
+
+
+def contract_text(eng: Engagement) -> str:
+    """The engagement's standard contract (合同范本): as confirmed, once both sides have; until
+    then its service type's template filled from the notice and the award — what both sides
+    read before they confirm."""
+    if eng.contract_text is not None:
+        return eng.contract_text
+    template = eng.service_type.contract_template or ""
+    try:
+        return contract.fill(template, contract_values(eng))
+    except ValueError:  # a template stored before the catalogue checked it
+        return contract.fill("", contract_values(eng))
+
+
 def _side(eng: Engagement, org: Organisation) -> str:
     if org.id == eng.owner_org_id:
         return "owner"
@@ -178,8 +211,9 @@ def upload_contract(eng: Engagement, org: Organisation, user: User, file: object
 
 
 def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
-    """The other side: confirm the uploaded contract within the signing limit.  Starts the
-    service clock; sends ``contract.confirmed`` (billing opens the fee) and
+    """The other side: confirm the uploaded contract within the signing limit.  Keeps the
+    standard contract as confirmed (the contract notice, 合同公告, is public from now);
+    starts the service clock; sends ``contract.confirmed`` (billing opens the fee) and
     ``engagement.started`` (the project's approval cases that wait for this service are
     suspended)."""
     eng = _locked(eng)
@@ -197,6 +231,7 @@ def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
     service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id)
     started = _event(service, "start", user)
     eng.state = EngagementState.IN_SERVICE.value
+    eng.contract_text = contract_text(eng)
     eng.contract_confirmed_at = timeutil.now()
     eng.contract_confirmed_by_id = user.id
     audit.record(f"{side}:contract:confirm", eng.public_id,
@@ -398,18 +433,80 @@ def cancel(eng: Engagement, org: Organisation, user: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise EngagementError("reason", N_("请写明取消理由。"))
+    _close(eng, reason, user, "owner:engagement:cancel")
+
+
+def _close(eng: Engagement, reason: str, user: User | None, tag: str) -> None:
+    """End an unfinished engagement as cancelled: its open clocks stop (closed as cancelled,
+    with the reason), a pending deliverable is withdrawn, the audit event ``tag`` is written and
+    ``engagement.cancelled`` sent (billing writes off what is unpaid, the linked approval
+    suspensions close)."""
     for clock in db.session.scalars(sa.select(Clock).where(
             Clock.engagement_id == eng.id, Clock.phase.in_(("running", "paused")))):
-        _event(clock, "stop", user, note=reason)
+        _event(clock, "stop", user, note=reason[:200])
     d = pending_deliverable(eng)
     if d is not None:
         d.decision = Decision.WITHDRAWN.value
         d.decided_at = timeutil.now()
     eng.state = EngagementState.CANCELLED.value
     eng.cancelled_at = timeutil.now()
-    eng.cancel_reason = reason
-    audit.record("owner:engagement:cancel", eng.public_id, {"reason": reason})
+    eng.cancel_reason = reason[:500]
+    audit.record(tag, eng.public_id, {"reason": reason},
+                 organisation_id=eng.owner_org_id if user is None else None)
     _send(events.EngagementCancelled(at=eng.cancelled_at, **_facts(eng)))
+
+
+# -- what the award's fate does to its engagement ---------------------------------------------------
+
+
+def _unsigned_reason(eng: Engagement) -> str:
+    return f"签约期限（{eng.signing_due.isoformat()}）届满仍未签订合同，视为放弃中选"
+
+
+def lapse_unsigned(now: datetime | None = None) -> int:
+    """System (``flask clocks tick``, on any instance): every engagement still without a
+    confirmed contract after its signing limit (签约期限) ends — its signing clock closed as
+    cancelled, the engagement cancelled — and its award counts as a decline (放弃中选, by
+    ``system``), passed to the next alternate of the published ranking, or the request fails
+    when none remains (the owner may re-announce it).  Each is done exactly once even when
+    several runs race: the engagement's row lock is the claim, and a run that waited for it
+    finds the engagement already cancelled.  Commits per engagement; returns how many lapsed."""
+    now = now or timeutil.now()
+    today = local_date(now)
+    due = db.session.scalars(sa.select(Engagement.id).where(
+        Engagement.state == EngagementState.SIGNING.value, Engagement.signing_due < today)
+        .order_by(Engagement.id)).all()
+    lapsed = 0
+    for eng_id in due:
+        eng = lock_row(Engagement, eng_id)
+        if eng.state != EngagementState.SIGNING or not eng.signing_due < today:
+            db.session.commit()  # a concurrent run (or a late confirmation) was first
+            continue
+        award = lock_row(Award, eng.award_id)
+        reason = _unsigned_reason(eng)
+        _close(eng, reason, None, "system:engagement:unsigned")
+        if award.state == AwardState.CONFIRMED:
+            procedures.pass_on(award, AwardState.DECLINED, reason, procedures.SYSTEM,
+                               tag="system:award:unsigned")
+        db.session.commit()
+        lapsed += 1
+    return lapsed
+
+
+def cancel_for_lost_award(award_id: int) -> None:
+    """System (the receiver of ``award.voided`` and ``award.passed``): an award that started an
+    engagement was voided (an upheld objection, 异议成立) or passed on — the engagement, if
+    still unfinished, is cancelled with the public reason, its clocks closed as cancelled.  An
+    engagement already cancelled (a missed signing limit cancels it before its award passes
+    on) is left as it is."""
+    eng = db.session.scalar(sa.select(Engagement).where(Engagement.award_id == award_id))
+    if eng is None or eng.finished:
+        return
+    award = db.session.get(Award, award_id)
+    eng = _locked(eng)
+    reason = (award.decline_reason if award is not None and award.decline_reason else
+              "中选结果作废")
+    _close(eng, f"中选结果作废，委托取消：{reason}", None, "system:engagement:void")
 
 
 # -- as the credit score reads it -----------------------------------------------------------------

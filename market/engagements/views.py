@@ -89,6 +89,8 @@ AUDIT_NAMES = {
     "owner:deliverable:return": _l("业主退回服务成果"),
     "owner:engagement:extend": _l("业主同意延长服务时限"),
     "owner:engagement:cancel": _l("业主取消委托"),
+    "system:engagement:unsigned": _l("签约期限届满未签订合同，委托取消，视为放弃中选"),
+    "system:engagement:void": _l("中选结果作废，委托取消"),
     "owner:rating:create": _l("业主提交服务评价"),
     "agency:rating:reply": _l("中介机构回复评价"),
     "party:complaint:file": _l("提交投诉"),
@@ -195,7 +197,7 @@ def _render(eng: Engagement, status: int = 200, **forms: Any) -> ResponseReturnV
         "engagements/detail.html", eng=eng, side=side,
         clocks=[(c, clocks.view(c)) for c in engagement_clocks],
         open_materials=ops.open_materials_request(eng), pending=ops.pending_deliverable(eng),
-        history=_history(eng), summary=summary,
+        history=_history(eng), summary=summary, contract_text=ops.contract_text(eng),
         event_names=EVENT_NAMES, **defaults)
     return html, status
 

@@ -28,7 +28,8 @@ def award_passed(event: events.AwardPassed) -> None:
     involved = [request.owner_org_id, award.agency_org_id]
     new = db.session.get(Award, award.replaced_by_id) if award.replaced_by_id else None
     if new is None:
-        subject = f"{request.title}：中选机构放弃，没有候补"
+        lost = "中选结果作废" if award.state == "voided" else "中选机构放弃"
+        subject = f"{request.title}：{lost}，没有候补"
         body = f"{event.agency_public_id} {award.decline_reason}；本次选取失败，业主可以重新发布采购公告。"
     else:
         involved.append(new.agency_org_id)
@@ -41,6 +42,40 @@ def award_passed(event: events.AwardPassed) -> None:
             key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
             state=award.state, subject=subject[:200], body=body,
             link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
+
+
+def award_voided(event: events.AwardVoided) -> None:
+    """An upheld objection voided the award: the owner and the agency are told, once each, and
+    what happens next (a new selection, or the request failed)."""
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
+    subject = f"{request.title}：异议成立，{event.agency_public_id} 的中选结果作废"
+    body = event.reason + ("；本次选取按公告重新组织。" if event.rerun
+                           else "；本次选取失败，业主可以重新发布采购公告。")
+    for org_id in dict.fromkeys((request.owner_org_id, event.agency_org_id)):
+        db.session.add(Notification(
+            key=f"award:{event.award_id}:voided:{org_id}"[:120], organisation_id=org_id,
+            state="voided", subject=subject[:200], body=body,
+            link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
+
+
+def objection_due(event: events.ObjectionDue) -> int:
+    """Every regulator is reminded, once, that an objection must be decided by ``due_on``;
+    answers how many reminders were new."""
+    rid = event.request_public_id
+    made = 0
+    for user_id, org_id in db.session.execute(sa.select(Membership.user_id,
+                                                        Membership.organisation_id).join(
+            Organisation, Organisation.id == Membership.organisation_id).where(
+            Organisation.kind == OrgKind.REGULATOR.value)
+            .order_by(Membership.user_id)).all():
+        made += _remind(f"objection:{event.objection_id}:due:u{user_id}", org_id, user_id,
+                        "warning", f"【异议待处理】{rid} 请在 {event.due_on.isoformat()} 前作出处理决定",
+                        f"对 {rid} 中选公示的异议尚未处理，处理期限为 {event.due_on.isoformat()}；"
+                        "逾期未处理的，电子监察将预警并按规则升级。在此之前中选机构不签订合同。",
+                        "/regulator/objections", event.at)
+    return made
 
 
 def _owner(event: events.OrganisationEvent) -> Organisation:

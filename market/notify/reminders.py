@@ -36,6 +36,7 @@ STATE_WORDS = {"warning": "即将到期", "overdue": "已逾期"}
 @dataclass
 class TickResult:
     engagements_created: int = 0
+    unsigned: int = 0
     notified: int = 0
     emailed: int = 0
     released: int = 0
@@ -119,6 +120,8 @@ def tick() -> TickResult:
     result = TickResult()
     result.engagements_created = engagements.sync_from_awards()
     db.session.commit()
+    # contracts not signed by their limit: the award passes on (commits per engagement)
+    result.unsigned = engagements.lapse_unsigned(now)
     result.notified = _notify_clocks(now)
     db.session.commit()
     result.escalated = escalate(now)

@@ -13,17 +13,18 @@ public; :func:`offer_award` a procedure, when it selects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from market import timeutil
+from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.agencies.models import Listing
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
+from market.domain.calendar import WorkingCalendar, local_date
 from market.domain.publicity import window_end
 from market.i18n import N_
 from market.selection.errors import SelectionError
@@ -88,6 +89,33 @@ def contract_from(award: Award) -> datetime | None:
                 *(at for at in decided if at is not None)])
 
 
+def objection_due(objection: Objection, cal: WorkingCalendar | None = None) -> date:
+    """The last working day for the regulators to decide an objection (异议处理期限):
+    ``OBJECTION_WORKING_DAYS`` after the day it was filed.  The one deadline the objection
+    pages show, the reminder announces and electronic supervision escalates after."""
+    cal = cal or current_calendar()
+    return cal.add_working_days(local_date(objection.filed_at),
+                                settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at))
+
+
+def remind_objections(now: datetime) -> int:
+    """``objection.due`` for every pending objection whose deadline is today or the next
+    working day (the notify area reminds the regulators, once each); past the deadline
+    electronic supervision escalates it.  Idempotent; returns how many reminders were new."""
+    cal = current_calendar()
+    today = local_date(now)
+    made = 0
+    for objection in db.session.scalars(sa.select(Objection).where(
+            Objection.state == ObjectionState.PENDING.value).order_by(Objection.id)):
+        due = objection_due(objection, cal)
+        if today <= due and cal.working_days_between(today, due) <= 1:
+            answers = events.send(events.ObjectionDue(
+                at=now, objection_id=objection.id, request_id=objection.request_id,
+                request_public_id=objection.request.public_id, due_on=due))
+            made += sum(a for a in answers if isinstance(a, int))
+    return made
+
+
 def has_pending_objection(award: Award) -> bool:
     """An objection to the award waits for the regulator's decision."""
     return db.session.scalar(sa.select(Objection.id).where(
@@ -138,7 +166,10 @@ def changes(request: SelectionRequest, awards: list[Award] | None = None) -> lis
         if a.state in LIVE:
             continue
         to = by_id.get(a.replaced_by_id) if a.replaced_by_id else None
-        reason = a.decline_reason or upheld.get(a.id) or ""
+        # a voided award: the regulator's reason as written (its stored reason is the logged
+        # line, "异议成立：…"); otherwise the decline's
+        reason = (upheld.get(a.id) if a.state == AwardState.VOIDED and a.id in upheld
+                  else a.decline_reason) or ""
         out.append(AwardChange(a.agency.public_id, a.agency.name, a.state, reason,
                                a.decided_at or a.offered_at,
                                to.agency.public_id if to else None,

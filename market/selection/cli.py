@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from market import timeutil
 from market.db import db
 from market.selection import opening
+from market.selection.award import remind_objections
 from market.selection.models import Lottery, LotteryState, RequestState, SelectionRequest
 from market.selection.procedures import advance
 from market.selection.tasks import remind
@@ -45,9 +46,10 @@ def tick_command() -> None:
     now = timeutil.now()
     reminded = remind(now)
     holders = opening.remind(now)
+    objections = remind_objections(now)
     db.session.commit()
     click.echo(f"advanced {done} request(s), draw reminders {reminded}, reminded {holders} key "
-               "holder(s) to open sealed quotes")
+               f"holder(s) to open sealed quotes, {objections} objection reminder(s)")
 
 
 @selection_cli.command("reseal")

@@ -94,6 +94,10 @@ class RequestForm(Form):
         SelectChoice("credit_merit", _l("信用择优（信用分前一半摇号）")),
         SelectChoice("direct", _l("直接选取（仅社会资金或低于限额）"))],
         default="lottery", validators=[DataRequired(_REQUIRED)])
+    on_upheld = RadioField(_l("异议成立后"), choices=[
+        SelectChoice("redraw", _l("重新组织选取（重新摇号或重新报价）")),
+        SelectChoice("next", _l("由公示排名的下一名候补递补"))],
+        default="redraw", validators=[DataRequired(_REQUIRED)])
     signup_closes_at = DateTimeLocalField(_l("报名截止时间（北京时间）"), format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
     direct_agency = CodeField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])

@@ -116,6 +116,11 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     sealing: Mapped[str | None] = mapped_column(sa.String(16))
     opening_threshold: Mapped[int | None] = mapped_column()
     opening_keys: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # What an upheld objection (异议成立) leads to, stated by the notice (market.domain.methods
+    # ON_UPHELD): 'next' = the next alternate of the published ranking, 'redraw' = the selection
+    # runs again.  No CHECK, as for ``sealing``.
+    on_upheld: Mapped[str] = mapped_column(sa.String(8), default="redraw",
+                                           server_default="redraw")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -142,6 +142,7 @@ class RequestInput:
     avoid: list[tuple[str, str]] = field(default_factory=list)  # (agency public id, reason)
     witness_ids: list[int] = field(default_factory=list)  # user ids, in order
     direct_agency: str = ""  # direct selection: the named agency's public id
+    on_upheld: str = methods.ON_UPHELD_REDRAW  # what an upheld objection leads to
 
 
 def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
@@ -226,6 +227,8 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("service_days", N_("服务时限须为 1–365 个工作日。"))
     if not 1 <= data.signing_days <= 30:
         bad("signing_days", N_("合同签订时限须为 1–30 个工作日。"))
+    if data.on_upheld not in methods.ON_UPHELD:
+        bad("on_upheld", N_("请选择异议成立后的处理方式。"))
     terms = methods.rules(data.method)
     if terms is None:
         bad("method", N_("请选择选取方式。"))
@@ -393,6 +396,7 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
     request.service_days = data.service_days
     request.signing_days = data.signing_days
     request.method = data.method
+    request.on_upheld = methods.on_upheld_of(data.method, data.on_upheld)
     request.signup_closes_at = data.signup_closes_at or timeutil.now()  # direct: no window
     request.external_kind = data.external_kind
     request.external_label = external_source_name(data.external_kind)
@@ -476,6 +480,7 @@ def input_of(request: SelectionRequest) -> RequestInput:
         avoid=[(a.agency.public_id, a.reason) for a in request.avoid],
         witness_ids=[w.user_id for w in request.witnesses],
         direct_agency=request.direct_agency.public_id if request.direct_agency else "",
+        on_upheld=request.on_upheld,
     )
 
 

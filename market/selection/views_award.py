@@ -6,13 +6,24 @@ import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
 from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
+from market.calendar.service import current_calendar
 from market.db import db
 from market.downloads import json_download
 from market.forms import ActionForm, show_error
@@ -174,7 +185,9 @@ def objection(public_id: str) -> ResponseReturnValue:
             flash(_("异议已提交，监管部门处理后将公开结果。"), "success")
             return redirect(url_for("lotteries.notice", public_id=public_id))
     return render_template("selection/objection_form.html", req=req, form=form,
-                           award=ops.current_award(req)), 400 if form.is_submitted() else 200
+                           award=ops.current_award(req),
+                           days=int(current_app.config["OBJECTION_WORKING_DAYS"])), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/objections/<int:objection_id>/attachment")
@@ -196,7 +209,11 @@ def objection_attachment(objection_id: int) -> ResponseReturnValue:
 def objections() -> str:
     rows = db.session.scalars(sa.select(Objection).order_by(
         (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
-    return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm())
+    cal = current_calendar()
+    return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm(),
+                           dues={o.id: ops.objection_due(o, cal) for o in rows},
+                           today=timeutil.today_local(),
+                           days=int(current_app.config["OBJECTION_WORKING_DAYS"]))
 
 
 @bp.route("/regulator/objections/<int:objection_id>", methods=["POST"])
@@ -214,6 +231,8 @@ def decide(objection_id: int) -> ResponseReturnValue:
             flash(_(error.message, **error.params), "error")
         else:
             flash(_("异议处理结果已公开。") if form.decision.data == "reject"
+                  else _("异议成立：中选结果已作废，已按公告递补下一名候补。")
+                  if row.request.on_upheld == "next" and row.request.method != "direct"
                   else _("异议成立：本次选取已作废，公告已重新发布。"), "success")
     else:
         flash(_("请选择处理结果并写明理由。"), "error")

@@ -190,7 +190,8 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         method=form.method.data or "", signup_closes_at=closes,
         external_kind=form.external_kind.data or "",
         avoid=avoid, witness_ids=list(form.witnesses.data or []),
-        direct_agency=(form.direct_agency.data or "").strip()), ok
+        direct_agency=(form.direct_agency.data or "").strip(),
+        on_upheld=form.on_upheld.data or ""), ok
 
 
 def _initial(data: ops.RequestInput) -> dict[str, object]:
@@ -212,6 +213,7 @@ def _initial(data: ops.RequestInput) -> dict[str, object]:
         "external_kind": data.external_kind,
         "avoid": "\n".join(f"{a} {r}" for a, r in data.avoid),
         "witnesses": data.witness_ids, "direct_agency": data.direct_agency,
+        "on_upheld": data.on_upheld,
     }
 
 

@@ -24,8 +24,8 @@ from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
 from market.engagements.models import Engagement
 from market.evaluation.models import Correction
+from market.selection.award import objection_due
 from market.selection.models import Objection, ObjectionState
-from market.settings import service as settings
 from market.supervision.models import PartyKind, SubjectKind
 
 
@@ -107,13 +107,6 @@ def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
                    f"{case.matter.name}（{'、'.join(missing)}）", f"/approvals/{case.public_id}",
                    due, cal.working_days_between(due, today), PartyKind.OWNER,
                    case.owner_org_id, _org_name(case.owner_org_id))
-
-
-def objection_due(objection: Objection, cal: WorkingCalendar) -> date:
-    """The last working day to decide an objection (``OBJECTION_WORKING_DAYS`` after it was
-    filed)."""
-    return cal.add_working_days(local_date(objection.filed_at),
-                                settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at))
 
 
 def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:

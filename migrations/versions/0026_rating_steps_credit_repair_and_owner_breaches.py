@@ -9,7 +9,7 @@ date, number and reason (all or none; the repair date inside the sanction's peri
 table ``owner_breach``.  No data to move.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 13:55:00
 
 """
@@ -20,7 +20,7 @@ import market.db  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0022'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from market.clocks import store as clocks
 from market.clocks.board import open_clocks
 from market.db import db
 from market.engagements.models import Engagement
+from market.engagements.operations import lapse_unsigned
 from market.selection.models import Project
 from tests.conftest import login
 
@@ -83,3 +84,16 @@ def _cases_follow_the_law(app: Flask) -> None:
         assert limits["PA-BLD"][0] == 7
         assert all(limits[c][0] == 20 for c in ("PA-FSR", "PA-LAND", "PA-SWC"))
         assert all(committed <= statutory for statutory, committed in limits.values())
+
+
+def test_no_demo_engagement_sits_past_its_signing_limit(demo_city_app: Flask) -> None:
+    """Every demo contract still waiting is inside its signing limit, so the periodic run
+    passes no award on when someone first runs the demo (a contract not signed in time
+    counts as a decline)."""
+    with demo_city_app.app_context():
+        today = timeutil.today_local()
+        waiting = db.session.scalars(sa.select(Engagement).where(
+            Engagement.state == "signing")).all()
+        assert waiting and all(e.signing_due >= today for e in waiting)
+        assert lapse_unsigned() == 0
+        db.session.rollback()

@@ -267,6 +267,32 @@ def test_every_object_route_was_checked(city: DemoCity) -> None:
     assert missing == []
 
 
+def test_a_contract_notice_is_public_only_once_confirmed(city: DemoCity) -> None:
+    """The contract notice (合同公告) takes an engagement id: a confirmed contract's is public
+    to anyone; an engagement whose contract is not confirmed has none, for anyone — its own
+    parties, another organisation, or nobody logged in — and the answer shows nothing of it."""
+    city.reset()
+    with city.app.app_context():
+        confirmed = db.session.execute(sa.text(
+            "SELECT public_id FROM engagement WHERE contract_confirmed_at IS NOT NULL "
+            "ORDER BY id LIMIT 1")).scalar()
+        waiting = db.session.execute(sa.text(
+            "SELECT e.public_id, a.name, e.owner_org_id FROM engagement e JOIN organisation a "
+            "ON a.id = e.agency_org_id WHERE e.contract_confirmed_at IS NULL ORDER BY e.id "
+            "LIMIT 1")).first()
+        assert waiting is not None
+        own, other = _admins("owner", waiting[2])
+        db.session.remove()
+    assert confirmed is not None
+    anonymous = city.app.test_client()
+    assert anonymous.get(f"/contracts/{confirmed}").status_code == 200
+    for client in (anonymous, _client(city, own), _client(city, other), _client(city, AGENCY2)):
+        response = client.get(f"/contracts/{waiting[0]}")
+        assert response.status_code == 404, waiting[0]
+        assert waiting[1] not in response.get_data(as_text=True)
+    record(IDOR, "contract notices of unconfirmed contracts, asked by four clients", "404")
+
+
 POSTS = [(e, r) for e, r in post_routes(make_app.__globals__["create_app"](
     {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
     # CSRF-exempt: Stripe signs its webhook (tests/billing).  Machine clients' routes, which

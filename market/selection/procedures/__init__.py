@@ -163,9 +163,13 @@ def advance_awards(request: SelectionRequest) -> None:
         pass_on(award, AwardState.TIMED_OUT, "逾期未确认中选结果", SYSTEM)
 
 
-def pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | None:
+def pass_on(award: Award, state: AwardState, reason: str, by: str,
+            tag: str | None = None) -> Award | None:
     """Record the decline (the lottery's ``decline`` event, §7 rule 6, when a draw chose the
-    award), then offer the award to the alternate the procedure names, or fail the request."""
+    award), then offer the award to the alternate the procedure names, or fail the request.
+    ``state`` is how the award was lost: declined (also a contract not signed in time),
+    timed out, or voided by an upheld objection whose notice named the next alternate;
+    ``tag`` the audit event (by default the decline's or the timeout's)."""
     request = award.request
     at = log.next_time()
     agency_id = award.agency.public_id
@@ -185,13 +189,16 @@ def pass_on(award: Award, state: AwardState, reason: str, by: str) -> Award | No
             "agency_id": agency_id, "reason": event_text(reason, "reason"),
             "replacement": from_lottery, "by": by})], at=at)
     alternate = of(request).next_alternate(award, lottery, from_lottery, reason, by, at)
-    tag = "agency:award:decline" if state == AwardState.DECLINED else "system:award:timeout"
+    tag = tag or ("agency:award:decline" if state == AwardState.DECLINED
+                  else "system:award:timeout")
     audit.record(tag, request.public_id, {
         "agency": agency_id, "replacement": alternate.agency_id if alternate else None,
         "reason": reason})
     if alternate is None:
         request.state = RequestState.FAILED.value
-        request.failed_reason = "中选机构放弃或逾期未确认，且没有候补，本次选取失败"
+        request.failed_reason = ("中选结果作废，且没有候补，本次选取失败"
+                                 if state == AwardState.VOIDED else
+                                 "中选机构放弃或逾期未确认，且没有候补，本次选取失败")
         _passed(award, at)
         return None
     new = offer_award(request, alternate.lottery_id, alternate.agency_id, alternate.rank, at,
@@ -239,13 +246,25 @@ def decide_objection(objection: Objection, regulator: User, uphold: bool, reason
 
 
 def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
-    """Void the selection (a ``void`` by the regulator's account for a drawn lottery) and run
-    the request again as its procedure does: a new window and a new lottery id that
-    ``replaces`` the voided one, a new round of quotes, or (nothing to re-run) a failure."""
-    for a in awards_of(request):
-        if a.state in LIVE:
-            a.state, a.decided_at, a.decided_by = AwardState.VOIDED.value, timeutil.now(), \
-                regulator.account_id
+    """The selection after an upheld objection, as its notice said (``on_upheld``, 异议成立后的
+    处理): ``next`` — the voided award passes to the next alternate of the published ranking
+    (the lottery's ``decline`` event by the regulator's account, the ranking stands), or the
+    request fails when none remains; ``redraw`` — every live award is voided, the drawn lottery
+    too (a ``void`` by the regulator's account), and the request runs again as its procedure
+    does: a new window and a new lottery id that ``replaces`` the voided one, a new round of
+    quotes, or (nothing to re-run) a failure.  Each voided award sends ``award.voided`` or
+    ``award.passed`` (its engagement, if one started, is cancelled; everyone is told)."""
+    live = [a for a in awards_of(request) if a.state in LIVE]
+    if methods.on_upheld_of(request.method, request.on_upheld) == methods.ON_UPHELD_NEXT and live:
+        for award in live:
+            pass_on(lock_row(Award, award.id), AwardState.VOIDED, reason, regulator.account_id,
+                    tag="regulator:award:void")
+        audit.record("regulator:request:next", request.public_id, {"reason": reason})
+        return
+    at = timeutil.now()
+    for a in live:
+        a.state, a.decided_at, a.decided_by = AwardState.VOIDED.value, at, regulator.account_id
+        a.decline_reason = reason[:500]
     lottery = draw.current_lottery(request)
     voided = None
     if lottery is not None and lottery.state in (LotteryState.DRAWN.value, LotteryState.FROZEN.value):
@@ -253,3 +272,9 @@ def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
         voided = lottery
     of(request).rerun(request, voided, reason, regulator)
     audit.record("regulator:request:rerun", request.public_id, {"reason": reason})
+    db.session.flush()
+    for a in live:
+        events.send(events.AwardVoided(
+            at=at, award_id=a.id, request_id=request.id, request_public_id=request.public_id,
+            agency_org_id=a.agency_org_id, agency_public_id=a.agency.public_id,
+            reason=reason, rerun=request.state != RequestState.FAILED.value))
