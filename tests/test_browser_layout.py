@@ -113,7 +113,10 @@ def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str], mode: st
         page = _login(browser, site, ROLES[role], viewport=viewport, care=mode == "care")
         for url in urls:
             page.goto(site + url)  # the browser fixture runs axe-core here
-            found = _header_problems(page, mode) + page.evaluate(MEASURE)
+            # the hall's big screen (大厅大屏) has no site header, menu or switches on purpose:
+            # it is shown on a wall, not used; its content is still measured
+            header = [] if url.endswith("/hall") else _header_problems(page, mode)
+            found = header + page.evaluate(MEASURE)
             if found:
                 problems[f"{role} {url}"] = found
             visited += 1
