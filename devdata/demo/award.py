@@ -156,7 +156,7 @@ def load(now: datetime) -> None:
 
     # 1. A sealed bid opened with a tie among the lowest, broken by a draw.
     o, delegate = owner(0)
-    req = _post(o, "EIA", "东湖片区排涝工程环境影响评价（竞价）", base, "东湖片区排涝工程",
+    req = _post(o, "EIA", "东湖片区排涝工程环境影响评价（密封报价）", base, "东湖片区排涝工程",
                 "2025-539901-83-01-000601", "sealed_bid", cap=4_000_000, floor=2_000_000, witnesses=[delegate, regulator])
     bidders = _eligible(req.service_type, req, base)[:4]
     for i, (org, amount) in enumerate(zip(bidders, (2_800_000, 3_100_000, 2_800_000, 3_500_000),
@@ -228,7 +228,7 @@ def load(now: datetime) -> None:
 
     # 6. A sealed bid still sealed: quotes received, opening in a few days.
     o, delegate = owner(1)
-    req = _post(o, "SURV", "西岭隧道施工控制测量（竞价）", now - timedelta(days=2),
+    req = _post(o, "SURV", "西岭隧道施工控制测量（密封报价）", now - timedelta(days=2),
                 "西岭隧道工程", "2026-539902-48-01-000606", "sealed_bid", cap=1_900_000,
                 floor=1_000_000, witnesses=[delegate, regulator])
     for i, org in enumerate(_eligible(req.service_type, req, now)[:3]):

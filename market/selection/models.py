@@ -103,7 +103,7 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # direct selection (直接选取): the agency the owner names
     direct_agency_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
-    # sealed bid (竞价): the round of quotes (a re-run after an upheld objection is a new round)
+    # sealed bid (密封报价): the round of quotes (a re-run after an upheld objection is a new round)
     # and when the current round was opened; an opening that failed says why (e.g. lost key)
     bid_round: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -422,7 +422,7 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Bid(db.Model):  # type: ignore[name-defined,misc]
-    """A sealed quote (竞价报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce:
+    """A sealed quote (密封报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce:
     under a per-quote key whose shares are sealed to the opening keys (:class:`BidShare`), or,
     for requests sealed by the platform, under the data key) and the ``commitment`` exist;
     ``amount_fen`` and ``nonce`` are filled in at the opening, when they become public.  A

@@ -238,12 +238,12 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("method", N_("请选择选取方式。"))
     elif amending is not None and not methods.may_amend_into(amending.method, data.method):
         # the draw log and the bid log each carry one kind of procedure from its announcement
-        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
+        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、密封报价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
     elif terms.draw and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
     elif terms.price_kind == "cap" and data.price_kind == "fixed":
-        bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
+        bad("price_kind", N_("密封报价须设最高限价（可设最低限价），报价在此范围内。"))
     found += _method_term_problems(data)
     if terms is not None and not terms.window:
         if project is not None:
@@ -349,7 +349,7 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        return [Problem("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+        return [Problem("witnesses", N_("密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
     return []
 
 

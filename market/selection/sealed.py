@@ -1,4 +1,4 @@
-"""Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened by their keys.
+"""Sealed bids (密封报价): quotes sealed on arrival, committed in the bid log, opened by their keys.
 
 Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
 a key holder's presentation (:func:`market.selection.procedures.present_key`), anyone's page view or
@@ -210,7 +210,7 @@ def open_bids(request: SelectionRequest) -> None:
     tie_lottery: Lottery | None = None
     if not valid:
         request.state = RequestState.FAILED.value
-        request.failed_reason = "没有有效报价，本次竞价失败"
+        request.failed_reason = "没有有效报价，本次密封报价失败"
     elif len(tied) == 1:
         request.state = RequestState.SELECTED.value
     else:

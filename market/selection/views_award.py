@@ -1,4 +1,4 @@
-"""Quotes, awards, objections, and the public request API (竞价、中选确认、异议、公告接口)."""
+"""Quotes, awards, objections, and the public request API (密封报价、中选确认、异议、公告接口)."""
 
 from __future__ import annotations
 
