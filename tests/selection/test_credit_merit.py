@@ -95,6 +95,8 @@ def test_long_list_short_list_and_the_owners_choice(city: City, tmp_path: Path) 
         notice = app.test_client().get(f"/notices/{rid}").get_data(as_text=True)
         assert 'data-test="shortlist-drawn"' in notice
         assert all(a in notice for a in ranking)  # the long list and the short list are public
+        draw_page = app.test_client().get(f"/lotteries/{lottery_id}").get_data(as_text=True)
+        assert 'data-test="shortlist-note"' in draw_page
         page = city.client(city.owner).get(f"/owner/requests/{rid}").get_data(as_text=True)
         assert all(f'data-test="choose-{a}"' in page for a in shortlist)
         assert f'data-test="choose-{ranking[3]}"' not in page

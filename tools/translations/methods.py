@@ -76,4 +76,5 @@ T = {
     '仅信用择优时填写：摇号产生的入围候选家数（2–7 家）；入围名单少于此数或少于最低有效报名数的，本次选取失败。': 'Credit merit only: how many agencies the draw puts on the short list (2–7); with a shorter long list, or fewer than the minimum of eligible sign-ups, the selection fails.',
     '仅密封报价时选择。按下浮率报价的，以最高限价为基准价，中选服务费 = 基准价 ×（1 − 下浮率），四舍五入到分；下浮率最多两位小数。': 'Sealed bid only. With discount rates the cap is the base price and the fee is base × (1 − rate), rounded half up to the fen; rates have at most two decimals.',
     '仅密封报价时填写，如 20：某报价低于其他有效报价平均值 20%% 以上的，为异常低价（其他有效报价不足 2 家时不适用）。': 'Sealed bid only, e.g. 20: a quote more than 20%% below the mean of the other valid quotes is abnormally low (not applied with fewer than 2 other valid quotes).',
+    '以上 %(n)s 家为入围候选（信用择优）：业主从中择优选定一家，选定理由在中选公示中公开。': 'These %(n)s agencies are the short list (credit merit): the owner chooses one of them, and the reason is published with the result notice.',
 }
