@@ -21,6 +21,7 @@ from market import config as config_module
 from market import templating, timeutil
 from market.db import db as database  # aliased: `market.db` must stay the module
 from market.domain.fees import format_yuan
+from market.domain.quotes import format_rate
 from market.extensions import babel, cache, csrf, limiter, login_manager, migrate
 from market.forms import ActionForm
 
@@ -282,6 +283,11 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("yuan")
     def yuan(fen: int | None) -> str:
         return "—" if fen is None else format_yuan(fen)
+
+    @app.template_filter("rate")
+    def rate(bp: int | None) -> str:
+        """Basis points as a percentage (下浮率, 异常低价线): 1250 → 12.50%."""
+        return "—" if bp is None else format_rate(bp)
 
     @app.template_filter("beijing")
     def beijing(dt: Any) -> str:

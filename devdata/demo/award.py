@@ -28,6 +28,7 @@ from market.selection import award as award_ops
 from market.selection import draw, opening, procedures, sealed
 from market.selection import requests as ops
 from market.selection.models import Award, Objection, SelectionRequest
+from market.selection.procedures import lottery as credit_merit
 
 
 def _admin(org: Organisation) -> User:
@@ -37,7 +38,8 @@ def _admin(org: Organisation) -> User:
 def _post(owner: Organisation, code: str, title: str, start: datetime, project: str, pcode: str,
           method: str, *, price: int | None = None, cap: int | None = None,
           floor: int | None = None, fund: str = "fiscal", direct: str = "",
-          witnesses: list[User] | None = None) -> SelectionRequest:
+          witnesses: list[User] | None = None, credit_threshold: int | None = None,
+          shortlist_size: int | None = None) -> SelectionRequest:
     admin, delegate = _people(owner)
     with timeutil.frozen(start):
         proj = ops.create_project(owner, name=project, code=pcode, fund_source=fund,
@@ -50,7 +52,8 @@ def _post(owner: Organisation, code: str, title: str, start: datetime, project: 
             price_fen=price, cap_fen=cap, floor_fen=floor, service_days=20, signing_days=5,
             method=method, signup_closes_at=start + timedelta(days=14), external_kind="ssq",
             witness_ids=[w.id for w in (witnesses or [])],
-            direct_agency=direct)
+            direct_agency=direct, credit_threshold=credit_threshold,
+            shortlist_size=shortlist_size)
         req = ops.save_draft(owner, data, admin)
         ops.publish(owner, req)
     return req
@@ -156,7 +159,7 @@ def load(now: datetime) -> None:
 
     # 1. A sealed bid opened with a tie among the lowest, broken by a draw.
     o, delegate = owner(0)
-    req = _post(o, "EIA", "东湖片区排涝工程环境影响评价（竞价）", base, "东湖片区排涝工程",
+    req = _post(o, "EIA", "东湖片区排涝工程环境影响评价（密封报价）", base, "东湖片区排涝工程",
                 "2025-539901-83-01-000601", "sealed_bid", cap=4_000_000, floor=2_000_000, witnesses=[delegate, regulator])
     bidders = _eligible(req.service_type, req, base)[:4]
     for i, (org, amount) in enumerate(zip(bidders, (2_800_000, 3_100_000, 2_800_000, 3_500_000),
@@ -174,8 +177,15 @@ def load(now: datetime) -> None:
     o, delegate = owner(1)
     req = _post(o, "SURV", "北岸新区控制测量（信用择优）", base + timedelta(days=22),
                 "北岸新区基础设施工程", "2025-539902-48-01-000602", "credit_merit",
-                price=1_600_000, witnesses=[delegate, regulator])
+                price=1_600_000, witnesses=[delegate, regulator], credit_threshold=60,
+                shortlist_size=3)
     _sign_up_and_draw(req, 5, rng, operator, regulator)
+    lottery = draw.current_lottery(req)
+    if lottery is None or lottery.record is None:
+        raise RuntimeError(f"demo: {req.public_id} has no short list")
+    with timeutil.frozen((lottery.drawn_at or timeutil.now()) + timedelta(hours=3)):
+        credit_merit.choose(req, o, _people(o)[0], lottery.record["winners"][1],
+                            "项目负责人有同类控制测量经验，承诺时限最短")
     award = _award(req)
     loser = next(s for s in req.signups if s.agency_org_id != award.agency_org_id and s.active)
     with timeutil.frozen(award.offered_at + timedelta(hours=2)):
@@ -228,7 +238,7 @@ def load(now: datetime) -> None:
 
     # 6. A sealed bid still sealed: quotes received, opening in a few days.
     o, delegate = owner(1)
-    req = _post(o, "SURV", "西岭隧道施工控制测量（竞价）", now - timedelta(days=2),
+    req = _post(o, "SURV", "西岭隧道施工控制测量（密封报价）", now - timedelta(days=2),
                 "西岭隧道工程", "2026-539902-48-01-000606", "sealed_bid", cap=1_900_000,
                 floor=1_000_000, witnesses=[delegate, regulator])
     for i, org in enumerate(_eligible(req.service_type, req, now)[:3]):

@@ -37,3 +37,33 @@ def credit_cut(scored: Sequence[Scored], minimum: int = 3) -> tuple[list[str], l
     kept = [s.agency_id for s in ordered if s.score >= bar]
     out = [s.agency_id for s in ordered if s.score < bar]
     return kept, out
+
+
+# Credit merit as the notice states it (信用择优): the credit score an agency needs to enter the
+# long list, and how many the draw puts on the short list the owner chooses from.
+THRESHOLD_RANGE = (60, 100)
+SHORTLIST_RANGE = (2, 7)
+
+
+def long_list(scored: Sequence[Scored], threshold: int) -> tuple[list[str], list[str]]:
+    """Split into (long list, left out): the long list (入围名单) holds every agency whose score
+    is at least the published ``threshold`` (入围线).  Both in canonical (byte) order."""
+    kept = sorted((s.agency_id for s in scored if s.score >= threshold), key=lambda a: a.encode())
+    out = sorted((s.agency_id for s in scored if s.score < threshold), key=lambda a: a.encode())
+    return kept, out
+
+
+def shortlist_minimum(minimum: int, shortlist_size: int) -> int:
+    """How many the long list needs for the draw to fill the short list: the platform's minimum
+    of eligible registrants, and never fewer than the short list (lottery-v1 §4: ``k`` may not
+    exceed the pool)."""
+    return max(minimum, shortlist_size)
+
+
+def still_selected(ranking: Sequence[str], k: int, passed: Sequence[str]) -> list[str]:
+    """The selected set of a drawn short list after ``passed`` agencies declined or let the
+    confirmation lapse (lottery-v1 §7 rule 6): the first ``k`` of the ranking, one alternate
+    more per decline, less those that passed — in ranking order."""
+    reach = min(len(ranking), k + len(passed))
+    gone = set(passed)
+    return [a for a in ranking[:reach] if a not in gone]

@@ -265,7 +265,7 @@ def opening_key_due(event: events.OpeningKeyDue) -> int:
         event.holder_org_id, event.holder_id, "warning", f"【待开标】{rid} 请出示开标密钥",
         f"{request.title}（{rid}）已到开标时间，报价加密到您的开标密钥 {event.key_id}。"
         f"请在 {_bj(event.deadline)} 前登录平台，在开标页面选择您的密钥文件开标；"
-        "逾期未开标，本次竞价失败，报价不再开启。", f"/regulator/openings/{rid}", event.at)
+        "逾期未开标，本次密封报价失败，报价不再开启。", f"/regulator/openings/{rid}", event.at)
 
 
 def opening_lapsed(event: events.OpeningLapsed) -> None:
@@ -273,7 +273,7 @@ def opening_lapsed(event: events.OpeningLapsed) -> None:
     rid = event.request_public_id
     db.session.add(Notification(
         key=f"opening-lapsed:{rid}:{event.bid_round}", organisation_id=event.owner_org_id,
-        state="overdue", subject=f"【竞价失败】{rid} 未在开标期限内开标", body=event.reason,
+        state="overdue", subject=f"【密封报价失败】{rid} 未在开标期限内开标", body=event.reason,
         link=f"/owner/requests/{rid}", created_at=event.at))
 
 

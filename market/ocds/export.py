@@ -34,8 +34,8 @@ from market.selection.models import (
 
 METHODS = {  # our method -> (OCDS procurementMethod, details in Chinese)
     "lottery": ("open", "随机抽取（摇号，agency-lottery/v1，可离线核验）"),
-    "sealed_bid": ("open", "竞价（密封报价，最低价中选）"),
-    "credit_merit": ("selective", "信用择优（信用分前一半随机抽取）"),
+    "sealed_bid": ("open", "密封报价（一次报价，最低价中选）"),
+    "credit_merit": ("selective", "信用择优（信用分达到入围线的机构中摇号产生入围候选，业主择优选定）"),
     "direct": ("direct", "直接选取"),
 }
 TENDER_STATUS = {

@@ -52,7 +52,7 @@ from market.selection.models import Award, Method, SelectionRequest
 from market.supervision.models import EscalationStep
 from market.templating import service_name
 
-METHOD_LABELS = {Method.LOTTERY.value: N_("随机抽取"), Method.SEALED_BID.value: N_("竞价"),
+METHOD_LABELS = {Method.LOTTERY.value: N_("随机抽取"), Method.SEALED_BID.value: N_("密封报价"),
                  Method.CREDIT_MERIT.value: N_("信用择优"), Method.DIRECT.value: N_("直接选取")}
 
 

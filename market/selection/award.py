@@ -191,11 +191,24 @@ def confirm(award: Award, agency: Organisation) -> Award:
         raise SelectionError(None, N_("确认期限已于 %(at)s 届满，不能再确认。"),
                              at=confirm_by(award).astimezone(timeutil.SHANGHAI)
                              .strftime("%Y-%m-%d %H:%M"))
+    if explanation_due(award) and not award.low_explanation:
+        raise SelectionError(None, N_("本机构的报价为异常低价，须先提交书面说明才能确认中选。"))
     award.state = AwardState.CONFIRMED.value
     award.decided_at = now
     audit.record("agency:award:confirm", award.request.public_id,
                  {"agency": agency.public_id, "award": award.id})
     return award
+
+
+def explanation_due(award: Award) -> bool:
+    """The notice asks an abnormally low quote to be explained in writing (异常低价), and the
+    award is on such a quote: no confirmation without the explanation."""
+    if award.request.low_action != "explain":
+        return False
+    return bool(db.session.scalar(sa.select(Bid.id).where(
+        Bid.request_id == award.request_id, Bid.round == award.request.bid_round,
+        Bid.agency_org_id == award.agency_org_id, Bid.replaced_at.is_(None),
+        Bid.abnormally_low.is_(True)).limit(1)))
 
 
 def offer_award(request: SelectionRequest, lottery_id: str | None, agency_id: str, rank: int,

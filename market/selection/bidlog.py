@@ -1,4 +1,4 @@
-"""The sealed-bid log (竞价承诺日志): a second append-only RFC 6962 log of the platform.
+"""The sealed-bid log (报价承诺日志): a second append-only RFC 6962 log of the platform.
 
 Why a second log: lottery-v1.md §7 fixes the draw log's event types and other implementations
 audit it (``python -m lottery audit-log`` fails ``format`` on any other type), so commitments

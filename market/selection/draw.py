@@ -48,6 +48,7 @@ from market.selection.logtext import event_text, label_text, one_line
 from market.selection.models import (
     Lottery,
     LotteryState,
+    Method,
     RequestState,
     SelectionRequest,
     SignUp,
@@ -97,14 +98,28 @@ def _announcement(request: SelectionRequest, lottery_id: str, secret: bytes,
                               "floor_fen": request.floor_fen})
     return {
         "v": V, "lottery_id": lottery_id, "request_id": request.public_id,
-        "replaces": replaces, "k": 1, "signup_closes_at": closes,
+        "replaces": replaces, "k": winners_of(request), "signup_closes_at": closes,
         "commitment": commitment(lottery_id, secret).hex(), "entropy_plan": plan,
         "owner": request.owner.public_id, "project": request.project.name,
         "project_code": request.project.code, "service": request.service_type.code,
         "title": request.title, "price": {k: v for k, v in price.items() if v is not None},
         "service_days": request.service_days, "version": request.version,
-        "method": request.method, **(extra or {}),
+        "method": request.method, **_terms(request), **(extra or {}),
     }
+
+
+def winners_of(request: SelectionRequest) -> int:
+    """``k``: one winner, or the short list of a credit merit (信用择优) that publishes one."""
+    if request.method == Method.CREDIT_MERIT and request.shortlist_size:
+        return int(request.shortlist_size)
+    return 1
+
+
+def _terms(request: SelectionRequest) -> dict[str, Any]:
+    """The method's published terms the announcement covers (credit merit's threshold)."""
+    if request.method == Method.CREDIT_MERIT and request.credit_threshold is not None:
+        return {"credit_threshold": int(request.credit_threshold)}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -308,10 +323,11 @@ def withdraw(request: SelectionRequest, agency: Organisation, user: User, reason
 Cut = Callable[[Lottery, list[SignUp], int, datetime], list[tuple[str, str, dict[str, Any]]]]
 
 
-def close(request: SelectionRequest, cut: Cut | None = None) -> None:
+def close(request: SelectionRequest, cut: Cut | None = None, minimum: int | None = None) -> None:
     """At the close: exclude agencies that became ineligible (logged), narrow the pool with the
-    procedure's ``cut`` (credit merit keeps the better half), then freeze the pool — or, with
-    too few eligible, void the lottery and fail the request (流标) with a notice."""
+    procedure's ``cut`` (credit merit keeps its long list), then freeze the pool — or, with
+    fewer than ``minimum`` eligible (default: the platform's setting), void the lottery and fail
+    the request (流标) with a notice."""
     lottery = lock_row(Lottery, current_lottery(request).id)  # type: ignore[union-attr]
     at = log.next_time()
     # Re-read the request under the locks: a concurrent close may have re-announced it (new
@@ -337,7 +353,8 @@ def close(request: SelectionRequest, cut: Cut | None = None) -> None:
             items.append(("exclude", lottery.lottery_id,
                           {"agency_id": s.agency.public_id, "reason": one_line(text),
                            "by": SYSTEM}))
-    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at)
+    if minimum is None:
+        minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at)
     eligible = [s for s in active if s.excluded_at is None]
     if cut is not None and len(eligible) >= minimum:
         items += cut(lottery, eligible, minimum, at)

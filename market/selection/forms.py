@@ -90,14 +90,29 @@ class RequestForm(Form):
         InputRequired(_REQUIRED), NumberRange(1, 30, _l("合同签订时限须为 1–30 个工作日。"))])
     method = RadioField(_l("选取方式"), choices=[
         SelectChoice("lottery", _l("随机抽取（摇号）")),
-        SelectChoice("sealed_bid", _l("竞价（密封报价，最低价中选）")),
-        SelectChoice("credit_merit", _l("信用择优（信用分前一半摇号）")),
+        SelectChoice("sealed_bid", _l("密封报价（一次报价，开标后最低价中选）")),
+        SelectChoice("credit_merit", _l("信用择优（信用分达到入围线的机构中摇号产生入围候选，业主择优选定）")),
         SelectChoice("direct", _l("直接选取（仅社会资金或低于限额）"))],
         default="lottery", validators=[DataRequired(_REQUIRED)])
     on_upheld = RadioField(_l("异议成立后"), choices=[
         SelectChoice("redraw", _l("重新组织选取（重新摇号或重新报价）")),
         SelectChoice("next", _l("由公示排名的下一名候补递补"))],
         default="redraw", validators=[DataRequired(_REQUIRED)])
+    # credit merit (信用择优)
+    credit_threshold = IntegerField(_l("入围信用分（不低于）"), validators=[
+        Optional(), NumberRange(60, 100, _l("入围信用分须为 60–100 分。"))])
+    shortlist_size = IntegerField(_l("入围候选数（家）"), default=3, validators=[
+        Optional(), NumberRange(2, 7, _l("入围候选须为 2–7 家。"))])
+    # sealed bid (密封报价)
+    quote_kind = RadioField(_l("报价方式"), choices=[
+        SelectChoice("amount", _l("报价金额（元）")),
+        SelectChoice("rate", _l("下浮率（以最高限价为基准价，按百分比报价）"))],
+        default="amount", validators=[Optional()])
+    low_share = NumberField(_l("异常低价线：低于其他有效报价平均值的百分比（可不设）"),
+                            validators=[Optional(), Length(max=8)])
+    low_action = RadioField(_l("异常低价的处理"), choices=[
+        SelectChoice("explain", _l("中选前须书面说明，逾期未说明的不予中选，依次递补")),
+        SelectChoice("set_aside", _l("作无效报价处理"))], validators=[Optional()])
     signup_closes_at = DateTimeLocalField(_l("报名截止时间（北京时间）"), format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
     direct_agency = CodeField(_l("直接选取的中介机构编号"), validators=[Optional(), Length(max=32)])
@@ -140,7 +155,26 @@ class ExternalForm(Form):
 
 
 class BidForm(Form):
+    """One field: the amount in yuan, or the discount rate in percent when the notice asks for
+    a rate (下浮率); the view names it accordingly."""
+
     amount = NumberField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+
+
+class ChooseForm(Form):
+    """The owner chooses one agency of the short list (信用择优), with a public reason."""
+
+    agency = RadioField(_l("入围候选"), validators=[DataRequired(_l("请从入围候选中选择一家。"))],
+                        validate_choice=False)
+    reason = TextAreaField(_l("选定理由（将公开）"), validators=[
+        DataRequired(_REQUIRED), Length(max=500, message=_l("选定理由不超过 500 字。"))])
+
+
+class ExplainForm(Form):
+    """An abnormally low quote's written explanation (异常低价说明), public."""
+
+    text = TextAreaField(_l("书面说明（将公开）"), validators=[
+        DataRequired(_REQUIRED), Length(max=2000, message=_l("书面说明不超过 2000 字。"))])
 
 
 class DeclineForm(Form):

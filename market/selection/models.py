@@ -47,8 +47,8 @@ class Project(db.Model):  # type: ignore[name-defined,misc]
 
 class Method(enum.StrEnum):
     LOTTERY = "lottery"  # 随机抽取
-    SEALED_BID = "sealed_bid"  # 竞价
-    CREDIT_MERIT = "credit_merit"  # 信用择优
+    SEALED_BID = "sealed_bid"  # 密封报价 (one sealed round; 竞价 on the platforms is open bidding)
+    CREDIT_MERIT = "credit_merit"  # 信用择优: long list by credit, short list drawn, owner chooses
     DIRECT = "direct"  # 直接选取
 
 
@@ -103,7 +103,7 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # direct selection (直接选取): the agency the owner names
     direct_agency_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
-    # sealed bid (竞价): the round of quotes (a re-run after an upheld objection is a new round)
+    # sealed bid (密封报价): the round of quotes (a re-run after an upheld objection is a new round)
     # and when the current round was opened; an opening that failed says why (e.g. lost key)
     bid_round: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -121,6 +121,21 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     # runs again.  No CHECK, as for ``sealing``.
     on_upheld: Mapped[str] = mapped_column(sa.String(8), default="redraw",
                                            server_default="redraw")
+    # sealed bid: what agencies quote (报价方式) — 'amount' (报价金额, within floor and cap) or
+    # 'rate' (下浮率 off the base price ``cap_fen``, in basis points; the fee is the base less
+    # the rate, rounded half up to the fen, market.domain.quotes)
+    quote_kind: Mapped[str] = mapped_column(sa.String(8), default="amount",
+                                            server_default="amount")
+    # sealed bid: the abnormally low quote rule (异常低价) published with the notice — a quote
+    # more than ``low_share_bp`` (basis points) below the mean of the other valid quotes is
+    # set aside ('set_aside') or must be explained in writing ('explain'); None: no rule
+    low_share_bp: Mapped[int | None] = mapped_column()
+    low_action: Mapped[str | None] = mapped_column(sa.String(12))
+    # credit merit (信用择优): the credit score an agency needs to enter the long list (入围线)
+    # and how many the draw puts on the short list (入围候选); None on requests published
+    # under the earlier rule (the better half by score go into the draw, its first is awarded)
+    credit_threshold: Mapped[int | None] = mapped_column()
+    shortlist_size: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
@@ -396,6 +411,11 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
     # and timeouts are what the credit score counts (market.selection.award.declines_of)
     decided_by: Mapped[str | None] = mapped_column(sa.String(128))
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award.id"))
+    # credit merit (信用择优): the owner's written reason for choosing this agency from the
+    # short list, published on the notice
+    choice_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # sealed bid: an abnormally low quote's written explanation (异常低价说明), public
+    low_explanation: Mapped[str | None] = mapped_column(sa.String(2000))
 
     request: Mapped[SelectionRequest] = relationship()
     agency = relationship("Organisation")
@@ -407,7 +427,7 @@ class Award(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Bid(db.Model):  # type: ignore[name-defined,misc]
-    """A sealed quote (竞价报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce:
+    """A sealed quote (密封报价).  Until the opening only ``sealed`` (AES-GCM of amount and nonce:
     under a per-quote key whose shares are sealed to the opening keys (:class:`BidShare`), or,
     for requests sealed by the platform, under the data key) and the ``commitment`` exist;
     ``amount_fen`` and ``nonce`` are filled in at the opening, when they become public.  A
@@ -429,6 +449,9 @@ class Bid(db.Model):  # type: ignore[name-defined,misc]
     amount_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # public after the opening
     nonce: Mapped[str | None] = mapped_column(sa.String(64))  # hex, public after the opening
     valid: Mapped[bool | None] = mapped_column()  # opened and recomputes to its commitment
+    # at the opening: abnormally low under the notice's rule (异常低价); set aside or, when the
+    # notice asks for a written explanation, awarded only once the agency has given one
+    abnormally_low: Mapped[bool | None] = mapped_column()
 
     request: Mapped[SelectionRequest] = relationship()
     agency = relationship("Organisation")

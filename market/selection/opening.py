@@ -145,7 +145,7 @@ def assign(request: SelectionRequest) -> None:
     keys = active_keys()
     t = threshold()
     if len(keys) < t:
-        raise SelectionError("method", N_("竞价的报价须加密到监管部门的开标密钥，到开标时间由监管人员出示密钥开启，平台自己无法打开。目前登记的有效开标密钥有 %(n)s 把，每次开标需要 %(t)s 把：请联系监管部门登记开标密钥后再发布，或改用其他选取方式。"),
+        raise SelectionError("method", N_("密封报价的报价须加密到监管部门的开标密钥，到开标时间由监管人员出示密钥开启，平台自己无法打开。目前登记的有效开标密钥有 %(n)s 把，每次开标需要 %(t)s 把：请联系监管部门登记开标密钥后再发布，或改用其他选取方式。"),
                              n=len(keys), t=t)
     request.sealing = OPENING_KEY
     request.opening_threshold = t
@@ -246,13 +246,13 @@ def present(request: SelectionRequest, user: User, text: str) -> None:
     if not sealed_to_keys(request):
         raise SelectionError(None, N_("本公告的报价不需要出示开标密钥。"))
     if request.state != RequestState.OPEN or request.opened_at is not None:
-        raise SelectionError(None, N_("本次竞价已经开标或已经结束，无需再出示密钥。"))
+        raise SelectionError(None, N_("本次密封报价已经开标或已经结束，无需再出示密钥。"))
     now = timeutil.now()
     if now < request.signup_closes_at:
         raise SelectionError("shares", N_("开标时间 %(at)s 未到，不能出示密钥。"),
                              at=_bj(request.signup_closes_at))
     if now >= deadline(request):
-        raise SelectionError("shares", N_("开标期限 %(at)s 已过，本次竞价失败，报价不再开启。"),
+        raise SelectionError("shares", N_("开标期限 %(at)s 已过，本次密封报价失败，报价不再开启。"),
                              at=_bj(deadline(request)))
     if doc.get("request_id") != request.public_id or doc.get("round") != request.bid_round:
         raise SelectionError("shares", N_("这份文件是为另一个公告或另一轮报价生成的，请在本页重新选择密钥文件。"))
@@ -338,7 +338,7 @@ def forget(request: SelectionRequest) -> None:
 def lapse(request: SelectionRequest, at: datetime) -> None:
     """Nobody (or too few) presented by the deadline: the round fails, publicly, unopened."""
     reason = (f"开标密钥持有人未在开标期限 {_bj(deadline(request))} 前出示密钥，报价未开启，"
-              "本次竞价失败")
+              "本次密封报价失败")
     request.state = RequestState.FAILED.value
     request.failed_reason = reason
     request.closed_at = at

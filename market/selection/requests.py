@@ -24,7 +24,7 @@ from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus,
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
-from market.domain import methods
+from market.domain import credit, methods, quotes
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
 from market.domain.eligibility import RequestFacts, ineligibility
@@ -143,6 +143,14 @@ class RequestInput:
     witness_ids: list[int] = field(default_factory=list)  # user ids, in order
     direct_agency: str = ""  # direct selection: the named agency's public id
     on_upheld: str = methods.ON_UPHELD_REDRAW  # what an upheld objection leads to
+    # sealed bid (密封报价): quotes as amounts or as a discount rate off the cap (下浮率), and
+    # the abnormally low quote rule (异常低价: share below the others' mean, in basis points)
+    quote_kind: str = quotes.AMOUNT
+    low_share_bp: int | None = None
+    low_action: str | None = None
+    # credit merit (信用择优): the long list's credit threshold, the short list's size
+    credit_threshold: int | None = None
+    shortlist_size: int | None = None
 
 
 def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
@@ -234,12 +242,13 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("method", N_("请选择选取方式。"))
     elif amending is not None and not methods.may_amend_into(amending.method, data.method):
         # the draw log and the bid log each carry one kind of procedure from its announcement
-        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
+        bad("method", N_("发布后不能在摇号（随机抽取、信用择优）、密封报价和直接选取之间更改选取方式；如需更改，请撤销本公告后重新发布。"))
     elif terms.draw and data.price_kind == "cap":
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
     elif terms.price_kind == "cap" and data.price_kind == "fixed":
-        bad("price_kind", N_("竞价须设最高限价（可设最低限价），报价在此范围内。"))
+        bad("price_kind", N_("密封报价须设最高限价（可设最低限价），报价在此范围内。"))
+    found += _method_term_problems(data)
     if terms is not None and not terms.window:
         if project is not None:
             found += _direct_problems(owner, project, data, now)
@@ -269,6 +278,34 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         if _agency(agency_id) is None:
             bad("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
             break
+    return found
+
+
+def _method_term_problems(data: RequestInput) -> list[Problem]:
+    """The terms only one method has: credit merit's threshold and short list, a sealed bid's
+    kind of quote and abnormally low quote rule."""
+    found: list[Problem] = []
+    if data.method == Method.CREDIT_MERIT:
+        low, high = credit.THRESHOLD_RANGE
+        if data.credit_threshold is None or not low <= data.credit_threshold <= high:
+            found.append(Problem("credit_threshold", N_("入围信用分须为 %(low)s–%(high)s 分。"),
+                                 {"low": low, "high": high}))
+        low, high = credit.SHORTLIST_RANGE
+        if data.shortlist_size is None or not low <= data.shortlist_size <= high:
+            found.append(Problem("shortlist_size", N_("入围候选须为 %(low)s–%(high)s 家。"),
+                                 {"low": low, "high": high}))
+    if data.method != Method.SEALED_BID:
+        return found
+    if data.quote_kind not in quotes.QUOTE_KINDS:
+        found.append(Problem("quote_kind", N_("请选择报价方式。")))
+    elif (data.quote_kind == quotes.RATE and data.cap_fen is not None
+          and data.cap_fen < quotes.MIN_RATE_BASE_FEN):
+        found.append(Problem("cap", N_("按下浮率报价时，基准价（最高限价）不得低于 100 元。")))
+    problem = quotes.low_rule_problem(data.low_share_bp, data.low_action)
+    if problem == "share":
+        found.append(Problem("low_share", N_("异常低价线须在 1 至 50 之间（低于其他有效报价平均值的百分比）；不设此规则请留空。")))
+    elif problem == "action":
+        found.append(Problem("low_action", N_("请选择异常低价的处理方式。")))
     return found
 
 
@@ -316,7 +353,7 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        return [Problem("witnesses", N_("竞价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+        return [Problem("witnesses", N_("密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
     return []
 
 
@@ -397,6 +434,13 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
     request.signing_days = data.signing_days
     request.method = data.method
     request.on_upheld = methods.on_upheld_of(data.method, data.on_upheld)
+    sealed = data.method == Method.SEALED_BID
+    request.quote_kind = data.quote_kind if sealed else quotes.AMOUNT
+    request.low_share_bp = data.low_share_bp if sealed else None
+    request.low_action = data.low_action if sealed and data.low_share_bp is not None else None
+    merit = data.method == Method.CREDIT_MERIT
+    request.credit_threshold = data.credit_threshold if merit else None
+    request.shortlist_size = data.shortlist_size if merit else None
     request.signup_closes_at = data.signup_closes_at or timeutil.now()  # direct: no window
     request.external_kind = data.external_kind
     request.external_label = external_source_name(data.external_kind)
@@ -481,11 +525,15 @@ def input_of(request: SelectionRequest) -> RequestInput:
         witness_ids=[w.user_id for w in request.witnesses],
         direct_agency=request.direct_agency.public_id if request.direct_agency else "",
         on_upheld=request.on_upheld,
+        quote_kind=request.quote_kind or quotes.AMOUNT, low_share_bp=request.low_share_bp,
+        low_action=request.low_action, credit_threshold=request.credit_threshold,
+        shortlist_size=request.shortlist_size,
     )
 
 
 # Fields whose change after the first sign-up gives agencies 3 more working days (domain.md).
-_EXTENDING = {"price_kind", "price_fen", "cap_fen", "floor_fen", "method", "signup_closes_at"}
+_EXTENDING = {"price_kind", "price_fen", "cap_fen", "floor_fen", "method", "signup_closes_at",
+              "quote_kind", "low_share_bp", "low_action", "credit_threshold", "shortlist_size"}
 
 
 def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, reason: str,

@@ -1,4 +1,4 @@
-"""Sealed bids (竞价): quotes sealed on arrival, committed in the bid log, opened by their keys.
+"""Sealed bids (密封报价): quotes sealed on arrival, committed in the bid log, opened by their keys.
 
 Who may call: :func:`submit` an admitted, eligible agency (its own quote); :func:`open_bids`
 a key holder's presentation (:func:`market.selection.procedures.present_key`), anyone's page view or
@@ -31,18 +31,21 @@ from market import crypto, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.db import db, lock_row
+from market.domain import quotes
 from market.domain import sealed_bid as sb
 from market.domain.calendar import local_date
 from market.domain.eligibility import ineligibility
 from market.domain.fees import format_yuan
 from market.i18n import N_
 from market.selection import bidlog, opening
-from market.selection.award import offer_award
+from market.selection.award import confirm_by, explanation_due, offer_award
 from market.selection.draw import announce
 from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
 from market.selection.logtext import one_line
 from market.selection.models import (
+    Award,
+    AwardState,
     Bid,
     Lottery,
     LotteryState,
@@ -70,9 +73,13 @@ def _split(plain: bytes) -> tuple[int, bytes]:
     return int.from_bytes(plain[:8], "big"), plain[8:]
 
 
-def submit(request: SelectionRequest, agency: Organisation, user: User, amount_fen: int | None) -> Bid:
+def submit(request: SelectionRequest, agency: Organisation, user: User, amount_fen: int | None,
+           rate_bp: int | None = None) -> Bid:
     """Seal and commit a quote (报价), or replace this agency's current one, before the
-    deadline.  The receipt holds the commitment, never the amount."""
+    deadline.  The receipt holds the commitment, never the amount.  When the notice asks for
+    a discount rate (下浮率) the quote is ``rate_bp`` and what is sealed and committed is its
+    fee, ``base × (1 − rate)`` rounded half up to the fen (sealed-bid/v1 unchanged: the
+    base is at least 100 yuan, so the opened fee names its rate)."""
     request = lock_row(SelectionRequest, request.id)
     at = bidlog.next_time()
     if request.method != Method.SEALED_BID or request.state != RequestState.OPEN:
@@ -82,6 +89,12 @@ def submit(request: SelectionRequest, agency: Organisation, user: User, amount_f
                              at=request.signup_closes_at.astimezone(timeutil.SHANGHAI)
                              .strftime("%Y-%m-%d %H:%M"))
     cap = request.cap_fen or 0
+    if request.quote_kind == quotes.RATE:
+        low, top = quotes.rate_range(cap, request.floor_fen)
+        if rate_bp is None or not low <= rate_bp <= top:
+            raise SelectionError("amount", N_("下浮率须在 %(low)s 与 %(top)s 之间（含两端，最多两位小数）。"),
+                                 low=quotes.format_rate(low), top=quotes.format_rate(top))
+        amount_fen = quotes.fee_at_rate(cap, rate_bp)
     if amount_fen is None or not sb.within(amount_fen, request.floor_fen, cap):
         raise SelectionError("amount", N_("报价须在最低限价 %(floor)s 元与最高限价 %(cap)s 元之间（含两端）。"),
                              floor=_yuan(request.floor_fen or 1), cap=_yuan(cap))
@@ -190,13 +203,14 @@ def open_bids(request: SelectionRequest) -> None:
                              "reason": one_line("；".join(REASON_TEXT[r] for r in problems))})
         else:
             valid.append(sb.OpenedBid(bid.agency.public_id, amount))
+    valid = _low_rule(request, [b for b, _a, _n in opened], valid, excluded)
     request.opened_at = at
     request.closed_at = at
     tied = sb.lowest(valid)
     tie_lottery: Lottery | None = None
     if not valid:
         request.state = RequestState.FAILED.value
-        request.failed_reason = "没有有效报价，本次竞价失败"
+        request.failed_reason = "没有有效报价，本次密封报价失败"
     elif len(tied) == 1:
         request.state = RequestState.SELECTED.value
     else:
@@ -211,6 +225,51 @@ def open_bids(request: SelectionRequest) -> None:
         offer_award(request, None, tied[0], 0, at, fee_fen=min(b.amount_fen for b in valid))
     audit.record("system:bid:open", request.public_id,
                  {"valid": len(valid), "invalid": len(invalid), "tied": len(tied)})
+
+
+def _low_rule(request: SelectionRequest, bids: list[Bid], valid: list[sb.OpenedBid],
+              excluded: list[dict[str, str]]) -> list[sb.OpenedBid]:
+    """The notice's abnormally low quote rule (异常低价) at the opening: every valid quote more
+    than the published share below the mean of the other valid quotes is marked; set aside
+    (an ``excluded`` entry of the opening, with the rule in its reason) when the notice says
+    so, else kept and awarded only once its agency explains it in writing.  Returns the
+    quotes that stay valid."""
+    if request.low_share_bp is None:
+        return valid
+    low = set(quotes.abnormally_low([quotes.Quote(b.agency_id, b.amount_fen) for b in valid],
+                                    request.low_share_bp))
+    for bid in bids:
+        bid.abnormally_low = bid.agency.public_id in low
+        if bid.abnormally_low and request.low_action == quotes.SET_ASIDE:
+            bid.valid = False
+            excluded.append({"agency_id": bid.agency.public_id, "reason": one_line(
+                f"异常低价：低于其他有效报价平均值 {quotes.format_rate(request.low_share_bp)} 以上，"
+                "按公告作无效报价处理")})
+    if request.low_action == quotes.SET_ASIDE:
+        return [b for b in valid if b.agency_id not in low]
+    return valid
+
+
+def explain_low(award: Award, agency: Organisation, user: User, text: str) -> Award:
+    """The awarded agency explains its abnormally low quote in writing (异常低价书面说明), before
+    its confirmation deadline, as the notice requires; the explanation is public.
+
+    Who may call: the awarded agency's authorised representative (its own award).  Changes:
+    the award's ``low_explanation``; without it the award cannot be confirmed and lapses."""
+    text = text.strip()
+    if not 1 <= len(text) <= 2000:
+        raise SelectionError("text", N_("请写明书面说明（不超过 2000 字）。"))
+    award = lock_row(Award, award.id)
+    if award.agency_org_id != agency.id:
+        raise SelectionError(None, N_("这不是本机构的中选结果。"))
+    if award.state != AwardState.OFFERED or not explanation_due(award):
+        raise SelectionError(None, N_("该中选结果无需或已不能提交异常低价说明。"))
+    if timeutil.now() >= confirm_by(award):
+        raise SelectionError(None, N_("确认期限已届满。"))
+    award.low_explanation = text
+    audit.record("agency:award:explain-low", award.request.public_id,
+                 {"agency": agency.public_id, "by": user.account_id})
+    return award
 
 
 def _unreplaced_void(request: SelectionRequest) -> str | None:

@@ -1,4 +1,4 @@
-"""Quotes, awards, objections, and the public request API (竞价、中选确认、异议、公告接口)."""
+"""Quotes, awards, objections, and the public request API (密封报价、中选确认、异议、公告接口)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ from market import timeutil
 from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
 from market.calendar.service import current_calendar
 from market.db import db
+from market.domain import quotes as quote_rules
 from market.downloads import json_download
 from market.forms import ActionForm, show_error
 from market.selection import award as ops
 from market.selection import bidlog, procedures, quotes, sealed
 from market.selection.errors import SelectionError
-from market.selection.forms import BidForm, DecideForm, DeclineForm, ObjectionForm
+from market.selection.forms import BidForm, DecideForm, DeclineForm, ExplainForm, ObjectionForm
 from market.selection.helpers import yuan_to_fen
 from market.selection.models import (
     Award,
@@ -66,16 +67,24 @@ def bid(public_id: str) -> ResponseReturnValue:
     """Submit or replace a sealed quote; the amount is sealed before anything is stored."""
     req = _request(public_id)
     form = BidForm()
+    by_rate = req.quote_kind == quote_rules.RATE
     if not form.validate_on_submit():
-        flash(_("请填写报价（元）。"), "error")
+        flash(_("请填写下浮率（%）。") if by_rate else _("请填写报价（元）。"), "error")
         return redirect(url_for("agency_selection.open_requests"))
-    amount = yuan_to_fen(form.amount.data)
-    if amount is None:
-        flash(_("请填写以元为单位的金额，最多两位小数。"), "error")
-        return redirect(url_for("agency_selection.open_requests"))
+    amount = rate = None
+    if by_rate:
+        rate = quote_rules.parse_rate(form.amount.data or "")
+        if rate is None:
+            flash(_("请填写下浮率（百分比，最多两位小数，如 12.5）。"), "error")
+            return redirect(url_for("agency_selection.open_requests"))
+    else:
+        amount = yuan_to_fen(form.amount.data)
+        if amount is None:
+            flash(_("请填写以元为单位的金额，最多两位小数。"), "error")
+            return redirect(url_for("agency_selection.open_requests"))
     procedures.advance(req)
     try:
-        sealed.submit(req, require_org(), current_user, amount)
+        sealed.submit(req, require_org(), current_user, amount, rate)
     except SelectionError as error:
         flash(_(error.message, **error.params), "error")
         return redirect(url_for("agency_selection.open_requests"))
@@ -114,7 +123,8 @@ def my_awards() -> str:
         procedures.advance(a.request)
     history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
-                           history=history, decline_form=DeclineForm(), now=timeutil.now())
+                           history=history, decline_form=DeclineForm(),
+                           explain_form=ExplainForm(), now=timeutil.now())
 
 
 def _award(award_id: int) -> Award:
@@ -137,6 +147,25 @@ def confirm(award_id: int) -> ResponseReturnValue:
             flash(_(error.message, **error.params), "error")
         else:
             flash(_("已确认中选。中选公示期满且没有待处理的异议后开始签订合同，合同签订时限自那时起算。"), "success")
+    return redirect(url_for("awards.my_awards"))
+
+
+@bp.route("/agency/awards/<int:award_id>/explain", methods=["POST"])
+@access("agency_admin")
+def explain(award_id: int) -> ResponseReturnValue:
+    """An abnormally low quote's written explanation (异常低价说明), before confirming."""
+    row = _award(award_id)
+    form = ExplainForm()
+    if not form.validate_on_submit():
+        flash(_("请写明书面说明（不超过 2000 字）。"), "error")
+        return redirect(url_for("awards.my_awards")), 400
+    procedures.advance(row.request)
+    try:
+        sealed.explain_low(row, require_org(), current_user, form.text.data or "")
+    except SelectionError as error:
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("awards.my_awards")), 400
+    flash(_("书面说明已提交并公开，现在可以确认中选。"), "success")
     return redirect(url_for("awards.my_awards"))
 
 

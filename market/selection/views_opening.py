@@ -163,5 +163,5 @@ def retire(key_id: str) -> ResponseReturnValue:
     except SelectionError as error:
         flash(_(error.message, **error.params), "error")
     else:
-        flash(_("开标密钥 %(key)s 已停用：新的竞价不再加密到它。", key=key_id), "success")
+        flash(_("开标密钥 %(key)s 已停用：新的密封报价不再加密到它。", key=key_id), "success")
     return redirect(url_for("openings.keys"))

@@ -16,6 +16,7 @@ from market import timeutil
 from market.accounts.auth import access, require_org
 from market.catalogue.models import ServiceType
 from market.db import db
+from market.domain import quotes
 from market.domain.calendar import local_date
 from market.domain.fees import format_yuan
 from market.domain.qualifications import QUALIFICATION_LEVELS
@@ -27,10 +28,11 @@ from market.selection.draw import LOTTERY_METHODS, current_lottery
 from market.selection.eligibility import eligible_on, off_catalogue, request_facts
 from market.selection.errors import SelectionError
 from market.selection.external import SCHEDULE_UNKNOWN, preview_external
-from market.selection.forms import AmendForm, CancelForm, ProjectForm, RequestForm
+from market.selection.forms import AmendForm, CancelForm, ChooseForm, ProjectForm, RequestForm
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
 from market.selection.procedures import advance
+from market.selection.procedures import lottery as credit_merit
 from market.settings import service as settings
 from market.templating import grade, service_name
 
@@ -175,6 +177,13 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
             if not field.errors:  # the edge already named the character it refused
                 field.errors = [_("请填写以元为单位的金额，最多两位小数。")]
             ok = False
+    low_share = None
+    if form.low_share.data:
+        low_share = quotes.parse_rate(form.low_share.data)
+        if low_share is None:
+            if not form.low_share.errors:
+                form.low_share.errors = [_("请填写百分比，最多两位小数，如 20。")]
+            ok = False
     closes = local_to_utc(form.signup_closes_at.data)
     if closes is None and form.method.data == "direct":
 
@@ -191,7 +200,10 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         external_kind=form.external_kind.data or "",
         avoid=avoid, witness_ids=list(form.witnesses.data or []),
         direct_agency=(form.direct_agency.data or "").strip(),
-        on_upheld=form.on_upheld.data or ""), ok
+        on_upheld=form.on_upheld.data or "",
+        quote_kind=form.quote_kind.data or quotes.AMOUNT, low_share_bp=low_share,
+        low_action=form.low_action.data or None, credit_threshold=form.credit_threshold.data,
+        shortlist_size=form.shortlist_size.data), ok
 
 
 def _initial(data: ops.RequestInput) -> dict[str, object]:
@@ -214,6 +226,11 @@ def _initial(data: ops.RequestInput) -> dict[str, object]:
         "avoid": "\n".join(f"{a} {r}" for a, r in data.avoid),
         "witnesses": data.witness_ids, "direct_agency": data.direct_agency,
         "on_upheld": data.on_upheld,
+        "quote_kind": data.quote_kind,
+        "low_share": quotes.format_rate(data.low_share_bp).rstrip("%")
+        if data.low_share_bp is not None else "",
+        "low_action": data.low_action or "", "credit_threshold": data.credit_threshold,
+        "shortlist_size": data.shortlist_size,
     }
 
 
@@ -311,7 +328,7 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
 
 
 def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
-            status: int = 200) -> ResponseReturnValue:
+            status: int = 200, choose_form: ChooseForm | None = None) -> ResponseReturnValue:
 
     awards = award_ops.awards_of(req)
     award = award_ops.current_award(req)
@@ -325,7 +342,9 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
         outlook=_outlook(req), cancel_form=cancel_form or CancelForm(formdata=None),
         successor=ops.successor(req), awards=awards, award=award, contract=contract,
         award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
-        planned=_planned_source(req), avoid=avoid_review.status(req)), status
+        planned=_planned_source(req), avoid=avoid_review.status(req),
+        shortlist=credit_merit.shortlist_of(req),
+        choose_form=choose_form or ChooseForm(formdata=None)), status
 
 
 def _sealing_context(req: SelectionRequest) -> dict[str, object]:
@@ -342,6 +361,27 @@ def request_detail(public_id: str) -> ResponseReturnValue:
     req = _own_request(public_id)
     advance(req)
     return _detail(req)
+
+
+@bp.route("/requests/<public_id>/choose", methods=["POST"])
+@access("owner")
+def choose(public_id: str) -> ResponseReturnValue:
+    """Credit merit (信用择优): choose one agency of the short list, with a public reason."""
+    req = _own_request(public_id)
+    if req.state == RequestState.DRAFT:
+        abort(404)
+    advance(req)
+    form = ChooseForm()
+    if form.validate_on_submit():
+        try:
+            credit_merit.choose(req, require_org(), current_user, form.agency.data or "",
+                                form.reason.data or "")
+        except SelectionError as error:
+            show_error(form, error)
+        else:
+            flash(_("已选定中选机构，中选结果和选定理由已公示。"), "success")
+            return redirect(url_for("owner.request_detail", public_id=public_id))
+    return _detail(req, status=400, choose_form=form)
 
 
 @bp.route("/requests/<public_id>/withdraw", methods=["POST"])

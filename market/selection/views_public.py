@@ -21,6 +21,7 @@ from market import pagecache, timeutil
 from market.accounts.auth import ANYONE, USER, access
 from market.accounts.models import Organisation
 from market.db import db
+from market.domain import quotes as quote_rules
 from market.downloads import json_download
 from market.forms import show_error
 from market.selection import award as award_ops
@@ -32,6 +33,7 @@ from market.selection.forms import ExternalForm, WitnessForm
 from market.selection.models import (
     SUMMARY_ROWS,
     Award,
+    Bid,
     Lottery,
     Objection,
     RequestState,
@@ -40,6 +42,7 @@ from market.selection.models import (
     summarise_pool,
     summarise_record,
 )
+from market.selection.procedures import lottery as credit_merit
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
 from market.transparency.keys import platform_key
@@ -114,9 +117,19 @@ def notice(public_id: str) -> str:
         sealing=opening.status(req),
         bids=bids, awards=awards, award=award_ops.current_award(req),
         changes=award_ops.changes(req, awards), successor=successor(req, published=True),
-        award_ops=award_ops, now=timeutil.now(),
+        award_ops=award_ops, now=timeutil.now(), shortlist=credit_merit.shortlist_of(req),
+        rate_of=lambda b: _rate_text(req, b),
         objections=db.session.scalars(sa.select(Objection).where(
             Objection.request_id == req.id).order_by(Objection.id)).all())
+
+
+def _rate_text(req: SelectionRequest, bid: Bid) -> str:
+    """An opened rate quote's discount rate (下浮率), named by its fee (unique, see
+    :func:`market.domain.quotes.rate_of_fee`)."""
+    if bid.amount_fen is None or req.cap_fen is None:
+        return "—"
+    bp = quote_rules.rate_of_fee(req.cap_fen, bid.amount_fen)
+    return "—" if bp is None else quote_rules.format_rate(bp)
 
 
 def _names(result: dict[str, Any] | None, frozen: dict[str, Any] | None) -> dict[str, str]:

@@ -119,6 +119,8 @@ AGENCY1 = _org("agency1@yunchuan.demo")
 ARG_SQL: dict[str, str] = {
     "awards.confirm": f"SELECT id AS award_id FROM award ORDER BY agency_org_id = {AGENCY1} DESC, id",
     "awards.decline": f"SELECT id AS award_id FROM award ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "awards.explain": f"SELECT id AS award_id FROM award ORDER BY agency_org_id = {AGENCY1} DESC, id",
+    "owner.choose": f"SELECT public_id FROM selection_request ORDER BY owner_org_id = {OWNER1} DESC, method = 'credit_merit' DESC, id",
     "agencies.edit_listing": f"SELECT st.code AS code FROM listing l JOIN service_type st ON st.id = l.service_type_id ORDER BY l.organisation_id = {AGENCY1} DESC, l.id",
     "agencies.change_practitioner": f"SELECT id AS row_id FROM practitioner ORDER BY organisation_id = {AGENCY1} DESC, id",
     "agencies.change_qualification": f"SELECT id AS row_id FROM qualification ORDER BY organisation_id = {AGENCY1} DESC, id",

@@ -62,6 +62,7 @@ OWNER_OBJECTS: dict[str, tuple[str, str, str]] = {
                     _RQ_OWNER1.replace("ORDER BY", "AND state = 'open' ORDER BY")),
     "owner.publish": ("POST", "/owner/requests/{public_id}/publish", _RQ_OWNER1),
     "owner.withdraw": ("POST", "/owner/requests/{public_id}/withdraw", _RQ_OWNER1),
+    "owner.choose": ("POST", "/owner/requests/{public_id}/choose", _RQ_OWNER1),
     # POST: owner1 has no failed request in the demo city to GET the form of
     "owner.reannounce": ("POST", "/owner/requests/{public_id}/reannounce", _RQ_OWNER1),
     "avoid_reviews.submit": ("POST", "/owner/requests/{public_id}/avoid-review", _RQ_OWNER1),
@@ -115,6 +116,8 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
     "awards.confirm": ("POST", "/agency/awards/{id}/confirm",
                        f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
     "awards.decline": ("POST", "/agency/awards/{id}/decline",
+                       f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
+    "awards.explain": ("POST", "/agency/awards/{id}/explain",
                        f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
     "awards.objection_attachment": ("GET", "/objections/{id}/attachment",
                                     "SELECT id, agency_org_id AS org FROM objection "

@@ -278,6 +278,31 @@ def test_objection_rejected_then_upheld_reruns_under_a_new_lottery(city: City,
         assert _snapshot(app)[3] == before[3]  # (the re-run's close may have logged events)
 
 
+def _legacy_credit_merit(city: City) -> SelectionRequest:
+    """A credit merit published before notices published a threshold (the form now asks for
+    one, and so does publishing through the page): its draft's threshold and short list
+    removed, then published by its procedure as it was then."""
+    from market.selection import procedures
+    from tests.support.selection_flow import project as _project
+    from tests.support.selection_flow import request_form as _request_form
+
+    c = city.client(city.owner)
+    data = _request_form(city, _project(city), method="credit_merit", credit_threshold="80",
+                         shortlist_size="3")
+    data["csrf_token"] = csrf_token(c, "/owner/requests/new")
+    r = c.post("/owner/requests/new", data=data)
+    assert r.status_code == 302
+    public_id = r.headers["Location"].rsplit("/", 1)[1]
+    with city.app.app_context():
+        req = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == public_id))
+        req.credit_threshold = req.shortlist_size = None
+        procedures.of(req).publish(req, timeutil.now())
+        db.session.commit()
+        assert req.state == "open"
+        return req
+
+
 def test_credit_merit_keeps_the_top_half(city: City, tmp_path: Path) -> None:
     app = city.app
     with app.app_context():
@@ -285,7 +310,7 @@ def test_credit_merit_keeps_the_top_half(city: City, tmp_path: Path) -> None:
         from market.selection.award import offer_award
 
     with timeutil.frozen(START):
-        req = _publish(city, method="credit_merit")
+        req = _legacy_credit_merit(city)
         for a in city.agencies[:5]:
             assert _sign_up(city, a, req.public_id) == 302
     with app.app_context():
@@ -298,6 +323,7 @@ def test_credit_merit_keeps_the_top_half(city: City, tmp_path: Path) -> None:
     with app.app_context():
         lot = db.session.scalar(sa.select(Lottery))
         lottery_id, external_at = lot.lottery_id, lot.external_at
+        assert lot.announcement["k"] == 1 and "credit_threshold" not in lot.announcement
         assert len(lot.pool) == 4  # 5 eligible: keep max(3, 3) plus those tied at the bar
         events = log.events_of(lot.lottery_id)
         excluded = [e for e in events if e["type"] == "exclude"]
@@ -307,7 +333,11 @@ def test_credit_merit_keeps_the_top_half(city: City, tmp_path: Path) -> None:
         db.session.commit()
     _witness_and_draw(city, lottery_id, external_at)
     with app.app_context():
-        assert db.session.scalar(sa.select(Lottery)).state == "drawn"
+        lot = db.session.scalar(sa.select(Lottery))
+        assert lot.state == "drawn"
+        # the earlier rule's notice said the first drawn is awarded: it still is
+        award = db.session.scalars(sa.select(Award)).one()
+        assert award.agency.public_id == lot.record["winners"][0] and award.choice_reason is None
         assert run_audit().ok
 
 

@@ -370,7 +370,7 @@ def test_nobody_presents_reminders_then_a_public_lapse(city: City, smtp: tuple[I
         regulator = city.client(city.regulator)
         assert regulator.get(f"/regulator/openings/{rid}/shares.json").status_code == 404
         mine = city.client(city.agencies[0]).get("/agency/bids").get_data(as_text=True)
-        assert "未开标（本次竞价失败）" in mine
+        assert "未开标（本次密封报价失败）" in mine
     with timeutil.frozen(DEADLINE + timedelta(minutes=5)):
         assert keys.present(regulator, rid, shares=json.dumps({
             "format": sealing.SHARES_FORMAT, "request_id": rid, "round": 1,
@@ -381,7 +381,7 @@ def test_nobody_presents_reminders_then_a_public_lapse(city: City, smtp: tuple[I
         assert all(b.amount_fen is None for b in db.session.scalars(sa.select(Bid)))
         assert [e["type"] for e in bidlog.events_of(rid)][-1] == "void"
         assert db.session.scalar(sa.select(Notification).where(
-            Notification.organisation_id == row.owner_org_id)).subject.startswith("【竞价失败】")
+            Notification.organisation_id == row.owner_org_id)).subject.startswith("【密封报价失败】")
 
 
 def test_the_offline_tool_generates_registers_and_opens(city: City, tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_an_amendment_cannot_switch_a_draw_to_a_sealed_bid(city: City) -> None:
         data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/amend")
         r = c.post(f"/owner/requests/{public_id}/amend", data=data)
         assert r.status_code == 400
-        assert "发布后不能在摇号（随机抽取、信用择优）、竞价和直接选取之间更改选取方式" in r.get_data(
+        assert "发布后不能在摇号（随机抽取、信用择优）、密封报价和直接选取之间更改选取方式" in r.get_data(
             as_text=True)
         with city.app.app_context():
             assert db.session.scalar(sa.select(SelectionRequest.method)) == "lottery"

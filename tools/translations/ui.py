@@ -13,7 +13,7 @@ T = {
     # reasons the system writes into records
     '有效报名不足 %(minimum)s 家（%(eligible)s 家），本次选取失败': 'Fewer than %(minimum)s eligible sign-ups (%(eligible)s); this selection failed',
     '中选机构放弃或逾期未确认，且没有候补，本次选取失败': 'The selected agency declined or did not confirm in time and there is no alternate; this selection failed',
-    '没有有效报价，本次竞价失败': 'No valid bid; this sealed bid failed',
+    '没有有效报价，本次密封报价失败': 'No valid bid; this sealed bid failed',
     '报名截止后未能在外部随机数公开前冻结名单，本次摇号作废并重新公告': 'The list could not be frozen before the external random number was published; this draw is void and the request is announced again',
     '见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告': 'Not every witness entered a number before the external random number was published; this draw is void and the request is announced again',
     '逾期未确认中选结果': 'Did not confirm the result in time',

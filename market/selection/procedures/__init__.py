@@ -46,6 +46,7 @@ from market.selection.procedures.lottery import CreditMerit, RandomDraw
 from market.selection.procedures.sealed_bid import SealedBid
 from market.transparency import log
 
+PASSED = (AwardState.DECLINED.value, AwardState.TIMED_OUT.value)
 PROCEDURES: dict[str, Procedure] = {p.method: p for p in (
     RandomDraw(), CreditMerit(), SealedBid(), Direct())}
 SYSTEM = "system"
@@ -181,9 +182,10 @@ def pass_on(award: Award, state: AwardState, reason: str, by: str,
     if lottery is not None and lottery.record is not None:
         ranking = list(lottery.record["ranking"])
         k = int(lottery.record["k"])
-        # replacements already used: awards through this lottery to agencies of ranking[k:]
+        # one replacement is used per earlier decline or lapse of an award through this lottery
+        # (§7 rule 6): a short list's replacement joins the selected set before it is awarded
         used = sum(1 for a in awards_of(request) if a.lottery_id == lottery.lottery_id
-                   and a.agency.public_id in ranking[k:])
+                   and a is not award and a.state in PASSED)
         from_lottery = ranking[k + used] if k + used < len(ranking) else None
         log.append([("decline", lottery.lottery_id, {
             "agency_id": agency_id, "reason": event_text(reason, "reason"),
@@ -194,6 +196,10 @@ def pass_on(award: Award, state: AwardState, reason: str, by: str,
     audit.record(tag, request.public_id, {
         "agency": agency_id, "replacement": alternate.agency_id if alternate else None,
         "reason": reason})
+    if alternate is None and of(request).awaits_choice(request):
+        request.state = RequestState.CLOSED.value  # the owner chooses again from the short list
+        _passed(award, at)
+        return None
     if alternate is None:
         request.state = RequestState.FAILED.value
         request.failed_reason = ("中选结果作废，且没有候补，本次选取失败"

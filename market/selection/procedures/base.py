@@ -74,6 +74,11 @@ class Procedure:
         replacement."""
         return None
 
+    def awaits_choice(self, request: SelectionRequest) -> bool:
+        """After a decline with no alternate named: whether the owner is to choose again (the
+        request waits, closed) rather than the request failing."""
+        return False
+
     def rerun(self, request: SelectionRequest, voided: Lottery | None, reason: str,
               regulator: User) -> None:
         """An upheld objection voided the selection (``voided``: its lottery, if it had one
