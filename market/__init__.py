@@ -239,6 +239,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_award import bp as awards
     from market.selection.views_opening import bp as openings
     from market.selection.views_owner import bp as owner
+    from market.selection.views_proposals import bp as proposals
     from market.selection.views_public import bp as lotteries
     from market.selection.views_schedule import bp as draw_schedule
     from market.supervision.views import bp as supervision  # areas load with the app
@@ -250,7 +251,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports):
         app.register_blueprint(bp)
-    for bp in (integration, integration_api):
+    for bp in (integration, integration_api, proposals):
         app.register_blueprint(bp)
     oauth.init_app(app)
     outbox.connect()

@@ -35,6 +35,7 @@ LOTTERY = "lottery"
 CREDIT_MERIT = "credit_merit"
 SEALED_BID = "sealed_bid"
 DIRECT = "direct"
+PROPOSALS = "proposals"
 
 RULES: dict[str, MethodRules] = {
     LOTTERY: MethodRules(price_kind="fixed", draw=True, window=True, family="draw"),
@@ -42,6 +43,9 @@ RULES: dict[str, MethodRules] = {
     SEALED_BID: MethodRules(price_kind="cap", draw=False, window=True, family="sealed_bid",
                             delegate_witness=True),
     DIRECT: MethodRules(price_kind="fixed", draw=False, window=False, family="direct"),
+    # a tie of the panel's totals is drawn after the scores are published
+    PROPOSALS: MethodRules(price_kind="cap", draw=False, window=True, family="proposals",
+                           delegate_witness=True),
 }
 
 DRAW_METHODS = frozenset(m for m, r in RULES.items() if r.draw)

@@ -189,7 +189,9 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         method=form.method.data or "", signup_closes_at=closes,
         external_kind=form.external_kind.data or "",
         avoid=avoid, witness_ids=list(form.witnesses.data or []),
-        direct_agency=(form.direct_agency.data or "").strip()), ok
+        direct_agency=(form.direct_agency.data or "").strip(),
+        scoring_criteria=form.scoring_criteria.data or "",
+        price_points=form.price_points.data), ok
 
 
 def _initial(data: ops.RequestInput) -> dict[str, object]:
@@ -211,6 +213,7 @@ def _initial(data: ops.RequestInput) -> dict[str, object]:
         "external_kind": data.external_kind,
         "avoid": "\n".join(f"{a} {r}" for a, r in data.avoid),
         "witnesses": data.witness_ids, "direct_agency": data.direct_agency,
+        "scoring_criteria": data.scoring_criteria, "price_points": data.price_points,
     }
 
 
@@ -329,7 +332,7 @@ def _sealing_context(req: SelectionRequest) -> dict[str, object]:
     """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
     keys = len(opening.active_keys())
     return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
-            "keys_missing": (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
+            "keys_missing": (req.state == RequestState.DRAFT and req.method in opening.SEALED_METHODS
                              and keys < opening.threshold())}
 
 
