@@ -3,6 +3,7 @@ the sheet's rules, the price formula, the totals, ties and ranking — stated as
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import pytest
@@ -136,7 +137,7 @@ def test_ranking_orders_by_total_and_follows_the_draw_within_a_tie(case: tuple, 
     ranking = ps.ranking(scored, drawn)
     totals = {s.agency_id: s.total_centi for s in scored}
     assert sorted(ranking) == sorted(totals)
-    assert all(totals[a] >= totals[b] for a, b in zip(ranking, ranking[1:]))
+    assert all(totals[a] >= totals[b] for a, b in itertools.pairwise(ranking))
     assert ranking[:len(tied)] == drawn  # the draw decides the order among the tied
 
 
