@@ -330,17 +330,18 @@ def _sheet_problems(data: RequestInput) -> list[Problem]:
     if bad:
         found.append(Problem("scoring_criteria", N_("第 %(lines)s 行应为“评审因素名称 | 分值”，如“技术方案 | 40”。"),
                              {"lines": "、".join(str(n) for n in bad)}))
-    if data.price_points is None:
+    price = data.price_points
+    if price is None:
         found.append(Problem("price_points", N_("请填写价格分值。")))
+    elif not proposal_scoring.MIN_PRICE_POINTS <= price <= proposal_scoring.MAX_PRICE_POINTS:
+        found.append(Problem("price_points", N_("价格分值须在 %(lo)s 到 %(hi)s 分之间（服务项目价格分值不低于总分的 10%%）。"),
+                             {"lo": proposal_scoring.MIN_PRICE_POINTS,
+                              "hi": proposal_scoring.MAX_PRICE_POINTS}))
     sheet = scoring_sheet(data)
     if sheet is None:
         return found
     for code in proposal_scoring.sheet_problems(sheet):
-        if code == "price":
-            found.append(Problem("price_points", N_("价格分值须在 %(lo)s 到 %(hi)s 分之间（服务项目价格分值不低于总分的 10%%）。"),
-                                 {"lo": proposal_scoring.MIN_PRICE_POINTS,
-                                  "hi": proposal_scoring.MAX_PRICE_POINTS}))
-        else:
+        if code != "price":  # said above
             found.append(Problem("scoring_criteria", SHEET_TEXT[code],
                                  {"total": proposal_scoring.weights_total(sheet)}
                                  if code == "total" else {}))

@@ -369,7 +369,7 @@ def api_request(public_id: str) -> RequestDetailOut:
 
     bids = None
     commitments: list[str] = []
-    if req.method == Method.SEALED_BID:
+    if req.method in (Method.SEALED_BID, Method.PROPOSALS):
         current = quotes.current_bids(req)
         commitments = [b.commitment for b in current]
         if req.opened_at is not None:

@@ -33,7 +33,7 @@ MAX_SHARES_FILE = 2_000_000
 def _request(public_id: str) -> SelectionRequest:
     req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id,
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(opening.SEALED_METHODS),
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         abort(404)
