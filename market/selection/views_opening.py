@@ -22,7 +22,7 @@ from market.forms import show_error
 from market.selection import opening, procedures
 from market.selection.errors import SelectionError
 from market.selection.forms import OpeningKeyForm, PresentKeyForm, RetireKeyForm
-from market.selection.models import Method, RequestState, SelectionRequest
+from market.selection.models import RequestState, SelectionRequest
 from market.selection.quotes import current_bids
 
 bp = Blueprint("openings", __name__, url_prefix="/regulator")
