@@ -1,6 +1,7 @@
 """English for proposal selection (方案择优 / 比选): the scoring sheet, proposals, the panel."""
 
 T = {
+    '已开标，评审中': 'Opened, being scored',
     '方案择优': 'Proposal selection',
     '方案择优（比选：提交方案和报价，评审小组评分）': 'Proposal selection (proposals and quotes, scored by a panel)',
     '评审因素和分值（每行一项：名称 | 分值）': 'Scoring criteria and points (one a line: name | points)',
