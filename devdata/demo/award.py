@@ -227,9 +227,9 @@ def load(now: datetime) -> None:
                 direct=agency.public_id)
     _confirm(req, timedelta(hours=6))
 
-    # 7. A proposal selection (方案择优), opened, scored by a panel and confirmed.
-    proposals_demo.load(owner(2)[0], regulator, keys[regulator.id], base + timedelta(days=125),
-                        _open_with_key)
+    # 7. Proposal selections (方案择优): scored and confirmed; being scored; still open.
+    proposals_demo.load([owner(2)[0], owner(0)[0], owner(1)[0]], regulator, keys[regulator.id],
+                        base + timedelta(days=125), now, _open_with_key)
 
     # 6. A sealed bid still sealed: quotes received, opening in a few days.
     o, delegate = owner(1)

@@ -34,6 +34,7 @@ METHODS = {  # our method -> (OCDS procurementMethod, details in Chinese)
     "sealed_bid": ("open", "竞价（密封报价，最低价中选）"),
     "credit_merit": ("selective", "信用择优（信用分前一半随机抽取）"),
     "direct": ("direct", "直接选取"),
+    "proposals": ("open", "方案择优（比选：评审小组按随公告公开的评分标准评分，总分最高者中选）"),
 }
 TENDER_STATUS = {
     RequestState.OPEN.value: "active",

@@ -257,7 +257,7 @@ class BidOut:
 @dataclass
 class RequestOut:
     id: str
-    method: str = field(metadata={"description": "lottery, sealed_bid, credit_merit or direct"})
+    method: str = field(metadata={"description": "lottery, sealed_bid, credit_merit, direct or proposals"})
     state: str
     title: str
     service_type: str = field(metadata={"description": "service type code"})
