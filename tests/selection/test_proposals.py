@@ -265,3 +265,64 @@ def test_scorers_can_be_removed_before_publication_only(city: City) -> None:
         assert r.status_code == 302
         with city.app.app_context():
             assert db.session.scalar(sa.select(sa.func.count(ProposalScorer.id))) == 0
+
+
+def test_the_tie_break_draw_verifies_offline(city: City) -> None:
+    """The tie of a proposal selection is an ordinary lottery: its bundle verifies with the
+    standard verifier (the bundle format is the same as every draw's)."""
+    from lottery.verify import verify_bundle
+    from market.selection.draw import bundle
+    from market.transparency.keys import platform_key
+
+    rid, (a, b, c3) = _three_proposals(city, ("30000", "30000", "25000"))
+    _open(city, rid)
+    owner = city.client(city.owner)
+    same = {a: ["36", "18", "6"], b: ["36", "18", "6"], c3: ["20", "10", "5"]}
+    with timeutil.frozen(OPENS + timedelta(hours=1)):
+        for name in ("王评委", "李评委", "张评委"):
+            assert _score(owner, city, rid, name, same).status_code == 302
+        owner.post(f"/owner/requests/{rid}/scores/publish",
+                   data={"csrf_token": csrf_token(owner, f"/owner/requests/{rid}/scores")})
+    with city.app.app_context():
+        lottery = db.session.scalar(sa.select(Lottery))
+        lottery_id, external_at = lottery.lottery_id, lottery.external_at
+    witness_and_draw(city, lottery_id, external_at)
+    with city.app.app_context():
+        lottery = db.session.scalar(sa.select(Lottery))
+        result = verify_bundle(bundle(lottery), platform_key().public_raw)
+        assert result.winners == lottery.record["winners"]
+
+
+def test_an_upheld_objection_reruns_a_new_round_of_proposals(city: City) -> None:
+    app = city.app
+    rid, (a, b, c3) = _three_proposals(city, ("30000", "32000", "28000"))
+    _open(city, rid)
+    owner = city.client(city.owner)
+    pts = {a: ["36", "18", "9"], b: ["30", "15", "8"], c3: ["30", "15", "8"]}
+    with timeutil.frozen(OPENS + timedelta(hours=1)):
+        for name in ("王评委", "李评委", "张评委"):
+            assert _score(owner, city, rid, name, pts).status_code == 302
+        owner.post(f"/owner/requests/{rid}/scores/publish",
+                   data={"csrf_token": csrf_token(owner, f"/owner/requests/{rid}/scores")})
+    from tests.support.selection_flow import object_to
+    with timeutil.frozen(OPENS + timedelta(hours=3)):
+        assert object_to(city, person(city, b), rid, "评分与方案内容不符") == 302
+        reg = city.client(city.regulator)
+        with app.app_context():
+            from market.selection.models import Objection
+            oid = db.session.scalar(sa.select(Objection.id))
+        r = reg.post(f"/regulator/objections/{oid}", data={
+            "decision": "uphold", "reason": "评委评分依据不足，重新组织比选",
+            "csrf_token": csrf_token(reg, "/regulator/objections")})
+        assert r.status_code == 302
+    with app.app_context():
+        req = db.session.scalar(sa.select(SelectionRequest).where(SelectionRequest.public_id == rid))
+        assert req.state == "open" and req.bid_round == 2 and req.opened_at is None
+        assert db.session.scalar(sa.select(Award.state)) == "voided"
+        assert [e["type"] for e in bidlog.events_of(rid)][-1] == "void"
+        closes = req.signup_closes_at
+    # the new round takes new proposals; the old round's scorers do not carry over
+    with timeutil.frozen(closes - timedelta(days=1)):
+        assert _submit(city, city.agencies[0], rid, "29000", _pdf("round-2")).status_code == 302
+        r = owner.get(f"/owner/requests/{rid}/scores")
+        assert 'data-test="scorer"' not in r.get_data(as_text=True)
