@@ -254,6 +254,7 @@ def _register_blueprints(app: Flask) -> None:
     from market.selection.views_award import bp as awards
     from market.selection.views_opening import bp as openings
     from market.selection.views_owner import bp as owner
+    from market.selection.views_proposals import bp as proposals
     from market.selection.views_public import bp as lotteries
     from market.selection.views_schedule import bp as draw_schedule
     from market.settings.views import bp as settings
@@ -267,7 +268,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (regulator, credit, evaluation, openings, draw_schedule, supervision, reports,
                avoid_reviews, contracts):
         app.register_blueprint(bp)
-    for bp in (integration, integration_api, settings):
+    for bp in (integration, integration_api, settings, proposals):
         app.register_blueprint(bp)
     oauth.init_app(app)
     oidc.init_app(app)

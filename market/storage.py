@@ -23,6 +23,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -338,6 +339,109 @@ def store_file(file: object, **kwargs: object) -> Upload:
         return store(file.stream, file.filename, **kwargs)  # type: ignore[arg-type]
     finally:
         file.close()  # a large upload is spooled to a temporary file: free it now
+
+
+SEALED_TYPE = "application/x-market-sealed"  # a ciphertext: never served as a file
+
+
+def _place_bytes(data: bytes) -> str:
+    """Write ``data`` under its SHA-256 as :func:`store` does (temporary file, fsync, link,
+    never overwritten); returns the hash."""
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    sha = hashlib.sha256(data).hexdigest()
+    final = path_for(sha)
+    final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    if final.exists():
+        with contextlib.suppress(OSError):
+            os.utime(final)
+        return sha
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_name, 0o440)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp_name, final)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return sha
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """A file checked by content and stored only encrypted: the ciphertext's upload row and
+    what the plaintext was (its hash, size, checked content type, the uploader's name)."""
+
+    upload: Upload
+    sha256: str
+    size: int
+    content_type: str
+    name: str
+
+
+def store_sealed(file: object, encrypt: Callable[[bytes], bytes], *,
+                 allowed: frozenset[str], max_bytes: int, field: str = "file",
+                 uploaded_by_id: int | None = None, organisation_id: int | None = None,
+                 refuse_message: str | None = None) -> SealedFile:
+    """Check an uploaded file exactly as :func:`store` does (size, kind by content, archives)
+    but keep only ``encrypt(plaintext)``: the plaintext is never written to the store, so
+    nobody with the store (or the database) reads it before whoever holds the key opens it.
+    Refuses as :func:`store` does, leaving nothing behind."""
+    if not isinstance(file, FileStorage) or not file.filename:
+        raise UploadError(field, N_("请选择要上传的文件。"))
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        size, head, sha = write_temporary(file.stream, fd, max_bytes, field)
+        if size == 0:
+            raise UploadError(field, N_("请选择要上传的文件。"))
+        sniffed = sniff(head, allowed)
+        if sniffed is None:
+            raise UploadError(field, refuse_message
+                              or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
+        if sniffed.kind == "zip":
+            sniffed = _check_zip(tmp_name, max_bytes, field)
+        with open(tmp_name, "rb") as plain:
+            sealed_sha = _place_bytes(encrypt(plain.read()))
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise UploadError(field, N_("存储空间不足，文件未保存。请稍后重试，或联系平台运维人员。")) from error
+        raise
+    finally:
+        file.close()
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    upload = Upload(sha256=sealed_sha, size=path_for(sealed_sha).stat().st_size,
+                    content_type=SEALED_TYPE, original_name=_safe_name(file.filename) + ".sealed",
+                    uploaded_by_id=uploaded_by_id, organisation_id=organisation_id,
+                    uploaded_at=timeutil.now())
+    db.session.add(upload)
+    db.session.flush()
+    return SealedFile(upload, sha, size, sniffed.content_type, _safe_name(file.filename))
+
+
+def read_stored(upload: Upload) -> bytes:
+    """The bytes of a stored upload (a sealed file, to open it)."""
+    return path_for(upload.sha256).read_bytes()
+
+
+def store_opened(data: bytes, name: str, content_type: str, *,
+                 uploaded_by_id: int | None = None,
+                 organisation_id: int | None = None) -> Upload:
+    """Store a sealed file's plaintext once it is opened (checked by content at its upload and
+    against its logged hash at the opening) under its SHA-256, with its own upload row."""
+    sha = _place_bytes(data)
+    upload = Upload(sha256=sha, size=len(data), content_type=content_type,
+                    original_name=_safe_name(name), uploaded_by_id=uploaded_by_id,
+                    organisation_id=organisation_id, uploaded_at=timeutil.now())
+    db.session.add(upload)
+    db.session.flush()
+    return upload
 
 
 # --- what a crash leaves behind ---------------------------------------------------------------

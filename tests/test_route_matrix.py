@@ -138,6 +138,14 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "lotteries.api_lotteries": ("GET", "/api/lotteries", set(ROLES), 200),
     # sealed bids, awards, objections, request API
     "awards.bid": ("POST", "/agency/requests/RQ-999999/bid", AGENCY_ROLES, 404),
+    # proposal selection: agencies' proposals, the owner's panel scores, the opened files
+    "proposals.submit": ("GET", "/agency/requests/RQ-999999/proposal", AGENCY_ROLES, 404),
+    "proposals.scores": ("GET", "/owner/requests/RQ-999999/scores", OWNER, 404),
+    "proposals.remove_scorer": ("POST", "/owner/requests/RQ-999999/scores/999999/remove",
+                                OWNER, 404),
+    "proposals.publish": ("POST", "/owner/requests/RQ-999999/scores/publish", OWNER, 404),
+    "proposals.file": ("GET", "/proposals/999999/file", OWNER | AGENCY_ROLES | {"regulator"},
+                       404),
     "awards.my_bids": ("GET", "/agency/bids", AGENCY_ROLES, 200),
     "awards.bid_receipt": ("GET", "/agency/bids/999999/receipt.json", AGENCY_ROLES, 404),
     "awards.my_awards": ("GET", "/agency/awards", AGENCY_ROLES, 200),

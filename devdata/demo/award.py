@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from devdata.demo import proposals as proposals_demo
 from devdata.demo.selection import _eligible, _people, _user, enter_external
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, Role, User
@@ -235,6 +236,10 @@ def load(now: datetime) -> None:
                 "2025-539901-46-01-000605", "direct", price=4_500_000, fund="social",
                 direct=agency.public_id)
     _confirm(req, timedelta(hours=6))
+
+    # 7. Proposal selections (方案择优): scored and confirmed; being scored; still open.
+    proposals_demo.load([owner(2)[0], owner(0)[0], owner(1)[0]], regulator, keys[regulator.id],
+                        base + timedelta(days=125), now, _open_with_key)
 
     # 6. A sealed bid still sealed: quotes received, opening in a few days.
     o, delegate = owner(1)

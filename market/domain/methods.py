@@ -37,6 +37,7 @@ LOTTERY = "lottery"
 CREDIT_MERIT = "credit_merit"
 SEALED_BID = "sealed_bid"
 DIRECT = "direct"
+PROPOSALS = "proposals"
 
 RULES: dict[str, MethodRules] = {
     LOTTERY: MethodRules(price_kind="fixed", draw=True, window=True, family="draw"),
@@ -45,6 +46,9 @@ RULES: dict[str, MethodRules] = {
                             delegate_witness=True),
     DIRECT: MethodRules(price_kind="fixed", draw=False, window=False, family="direct",
                         ranking=False),
+    # a tie of the panel's totals is drawn after the scores are published
+    PROPOSALS: MethodRules(price_kind="cap", draw=False, window=True, family="proposals",
+                           delegate_witness=True),
 }
 
 # What an upheld objection (异议成立) leads to, as the notice states it when published: the

@@ -37,6 +37,7 @@ METHODS = {  # our method -> (OCDS procurementMethod, details in Chinese)
     "sealed_bid": ("open", "密封报价（一次报价，最低价中选）"),
     "credit_merit": ("selective", "信用择优（信用分达到入围线的机构中摇号产生入围候选，业主择优选定）"),
     "direct": ("direct", "直接选取"),
+    "proposals": ("open", "方案择优（比选：评审小组按随公告公开的评分标准评分，总分最高者中选）"),
 }
 TENDER_STATUS = {
     RequestState.OPEN.value: "active",

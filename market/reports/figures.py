@@ -53,7 +53,8 @@ from market.supervision.models import EscalationStep
 from market.templating import service_name
 
 METHOD_LABELS = {Method.LOTTERY.value: N_("随机抽取"), Method.SEALED_BID.value: N_("密封报价"),
-                 Method.CREDIT_MERIT.value: N_("信用择优"), Method.DIRECT.value: N_("直接选取")}
+                 Method.CREDIT_MERIT.value: N_("信用择优"), Method.DIRECT.value: N_("直接选取"),
+                 Method.PROPOSALS.value: N_("方案择优")}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,14 @@ origin ``<LOG_ORIGIN>-bids``.  Events (``data`` keys exactly as listed):
            tie lottery; a tie lottery's declines go to the draw log as §7 says)
 ``void``   ``{"round", "reason", "decided_by"}`` (an upheld objection; or ``"system"`` when the
            key holders did not open the round by its opening deadline: never opened)
+``proposal`` ``{"round", "agency_id", "commitment", "file_sha256", "replaces", "by"}``: a
+           proposal (方案择优): its quote's sealed-bid/v1 commitment and the SHA-256 of its
+           file, both committed before the opening
+``scores`` ``{"round", "sheet", "scorers", "scores", "results", "winner", "tie_lottery"}``:
+           the panel's published scores of a proposal selection (``sheet`` as published with
+           the notice; ``scores``: ``[{"scorer", "agency_id", "tenths": [per criterion]}]``;
+           ``results``: ``[{"agency_id", "quote_fen", "criteria_centi", "price_centi",
+           "total_centi"}]``, highest total first)
 =========  ======================================================================================
 
 The amount never appears before ``open``; a replaced quote's ``bid`` leaf stays in the log and
@@ -70,6 +78,19 @@ def _hex32_or_null(x: object) -> None:
         check_hex32(x, "commitment")
 
 
+def _sha256(x: object) -> None:
+    check_hex32(x, "file_sha256")
+
+
+def _object(x: object) -> None:
+    check_json_values(check_object(x, "object"))
+
+
+def _names(x: object) -> None:
+    for name in check_list(x, "scorers"):
+        check_text(name, "scorer", 1, 60)
+
+
 def _reason(x: object) -> None:
     check_text(x, "reason", 1, 500)
 
@@ -99,6 +120,10 @@ SCHEMA: dict[str, dict[str, Callable[[object], None]]] = {
              "winner": _id_or_null, "tie_lottery": _id_or_null},
     "decline": {"agency_id": _id, "reason": _reason, "replacement": _id_or_null, "by": _id},
     "void": {"round": _round, "reason": _reason, "decided_by": _id},
+    "proposal": {"round": _round, "agency_id": _id, "commitment": _hex32,
+                 "file_sha256": _sha256, "replaces": _hex32_or_null, "by": _id},
+    "scores": {"round": _round, "sheet": _object, "scorers": _names, "scores": _json,
+               "results": _json, "winner": _id_or_null, "tie_lottery": _id_or_null},
 }
 TYPES = set(SCHEMA)
 

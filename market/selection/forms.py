@@ -92,7 +92,8 @@ class RequestForm(Form):
         SelectChoice("lottery", _l("随机抽取（摇号）")),
         SelectChoice("sealed_bid", _l("密封报价（一次报价，开标后最低价中选）")),
         SelectChoice("credit_merit", _l("信用择优（信用分达到入围线的机构中摇号产生入围候选，业主择优选定）")),
-        SelectChoice("direct", _l("直接选取（仅社会资金或低于限额）"))],
+        SelectChoice("direct", _l("直接选取（仅社会资金或低于限额）")),
+        SelectChoice("proposals", _l("方案择优（比选：提交方案和报价，评审小组评分）"))],
         default="lottery", validators=[DataRequired(_REQUIRED)])
     on_upheld = RadioField(_l("异议成立后"), choices=[
         SelectChoice("redraw", _l("重新组织选取（重新摇号或重新报价）")),
@@ -122,6 +123,11 @@ class RequestForm(Form):
         SelectChoice("drand", _l("drand quicknet 公共随机信标（每 3 秒一轮）"))],
         validators=[DataRequired(_REQUIRED)])
     avoid = TextAreaField(_l("回避名单"), validators=[Optional(), Length(max=5000)])
+    # proposal selection: the scoring sheet published with the notice
+    scoring_criteria = TextAreaField(_l("评审因素和分值（每行一项：名称 | 分值）"),
+                                     validators=[Optional(), Length(max=3000)])
+    price_points = IntegerField(_l("价格分值（低价优先：评审基准价 ÷ 报价 × 价格分值）"),
+                                validators=[Optional(), NumberRange(0, 100, _l("价格分值须为 0–100 分。"))])
     witnesses = OrderedPeopleField(_l("见证人"), coerce=int, validators=[Optional()])
 
 
@@ -220,3 +226,17 @@ class AvoidDecisionForm(Form):
     decision = RadioField(_l("审核意见"), default="approve", choices=[
         SelectChoice("approve", _l("同意")), SelectChoice("refuse", _l("不同意"))])
     note = TextAreaField(_l("理由（不同意时必填）"), validators=[Length(max=2000)])
+
+
+class ProposalForm(Form):
+    """An agency's proposal (比选方案): the file and the quote, sealed on arrival."""
+
+    file = FileField(_l("方案文件（PDF、Word/Excel、ZIP 等）"))
+    amount = NumberField(_l("报价（元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
+
+
+class ScorerForm(Form):
+    """One panel member's points: the points fields are named ``p-<bid id>-<criterion>`` and
+    read by the view (their number depends on the proposals and the sheet)."""
+
+    name = StringField(_l("评委姓名"), validators=[DataRequired(_REQUIRED), Length(max=60)])

@@ -50,6 +50,7 @@ class Method(enum.StrEnum):
     SEALED_BID = "sealed_bid"  # 密封报价 (one sealed round; 竞价 on the platforms is open bidding)
     CREDIT_MERIT = "credit_merit"  # 信用择优: long list by credit, short list drawn, owner chooses
     DIRECT = "direct"  # 直接选取
+    PROPOSALS = "proposals"  # 方案择优（比选）
 
 
 class RequestState(enum.StrEnum):
@@ -136,6 +137,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     # under the earlier rule (the better half by score go into the draw, its first is awarded)
     credit_threshold: Mapped[int | None] = mapped_column()
     shortlist_size: Mapped[int | None] = mapped_column()
+    # proposal selection (方案择优): the scoring sheet published with the notice
+    # (market.domain.proposal_scoring.Sheet.as_json); None for the other methods
+    scoring_sheet: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
@@ -158,7 +162,8 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.CheckConstraint("state in ('draft','open','closed','selected','failed','cancelled')",
                            name="state"),
-        sa.CheckConstraint("method in ('lottery','sealed_bid','credit_merit','direct')",
+        sa.CheckConstraint(
+            "method in ('lottery','sealed_bid','credit_merit','direct','proposals')",
                            name="method"),
         sa.CheckConstraint("price_kind in ('fixed','cap')", name="price_kind"),
         sa.CheckConstraint("service_days > 0", name="service_days"),
@@ -594,3 +599,63 @@ class AvoidReview(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("state in ('pending','approved','refused')", name="state"),
         sa.CheckConstraint("(state = 'pending') = (decided_at is null)", name="decided"),
     )
+class Proposal(db.Model):  # type: ignore[name-defined,misc]
+    """A proposal (比选方案) beside its sealed quote (:class:`Bid`, which holds the quote's
+    commitment and, sealed to the opening keys, ``amount || nonce || file key``).  Until the
+    opening the file exists only encrypted under that file key (``sealed_upload``); its
+    SHA-256 (``file_sha256``, of the plaintext) is logged with the commitment.  At the opening
+    the file is decrypted, checked against that hash and stored as ``opened_upload``."""
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id"), unique=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sealed_upload_id: Mapped[int] = mapped_column(sa.ForeignKey("upload.id"))
+    opened_upload_id: Mapped[int | None] = mapped_column(sa.ForeignKey("upload.id"))
+
+    bid: Mapped[Bid] = relationship()
+    opened_upload = relationship("Upload", foreign_keys=[opened_upload_id])
+    sealed_upload = relationship("Upload", foreign_keys=[sealed_upload_id])
+
+
+class ProposalScorer(db.Model):  # type: ignore[name-defined,misc]
+    """A member of the owner's panel (评审小组成员), named and recorded by the owner with the
+    points they gave (:class:`ProposalScore`); public once the results are published."""
+
+    __tablename__ = "proposal_scorer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
+    round: Mapped[int]
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(60))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    scores: Mapped[list[ProposalScore]] = relationship(back_populates="scorer",
+                                                       cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("request_id", "round", "name"),
+                      sa.UniqueConstraint("request_id", "round", "position"))
+
+
+class ProposalScore(db.Model):  # type: ignore[name-defined,misc]
+    """One scorer's points for one proposal on one criterion, in tenths of a point."""
+
+    __tablename__ = "proposal_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorer_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal_scorer.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id"))
+    criterion: Mapped[int]
+    tenths: Mapped[int]
+
+    scorer: Mapped[ProposalScorer] = relationship(back_populates="scores")
+
+    __table_args__ = (sa.UniqueConstraint("scorer_id", "bid_id", "criterion"),
+                      sa.CheckConstraint("tenths >= 0", name="tenths"))

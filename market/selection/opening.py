@@ -51,6 +51,9 @@ from market.selection.models import (
 )
 from market.selection.quotes import PURPOSE, current_bids
 
+# The methods whose quotes are sealed to the opening keys: sealed bids, and the quotes (and
+# proposal files' keys) of a proposal selection; a proposal selection is always sealed to keys.
+SEALED_METHODS = (Method.SEALED_BID.value, Method.PROPOSALS.value)
 OPENING_KEY = "opening_key"
 PLATFORM = "platform"
 SYSTEM = "system"
@@ -132,7 +135,7 @@ def retire_key(user: User, key: OpeningKey, reason: str) -> None:
 def needed_by(key: OpeningKey) -> list[SelectionRequest]:
     """Requests whose current quotes are sealed to ``key`` and not yet opened."""
     rows = db.session.scalars(sa.select(SelectionRequest).where(
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.sealing == OPENING_KEY,
         SelectionRequest.state == RequestState.OPEN.value,
         SelectionRequest.opened_at.is_(None)).order_by(SelectionRequest.signup_closes_at)).all()
@@ -197,7 +200,7 @@ def deadline(request: SelectionRequest) -> datetime:
 
 
 def sealed_to_keys(request: SelectionRequest) -> bool:
-    return request.method == Method.SEALED_BID and request.sealing == OPENING_KEY
+    return request.method in SEALED_METHODS and request.sealing == OPENING_KEY
 
 
 def awaiting(request: SelectionRequest, now: datetime | None = None) -> bool:
@@ -357,7 +360,7 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
 def awaiting_requests(now: datetime | None = None) -> list[SelectionRequest]:
     now = now or timeutil.now()
     rows = db.session.scalars(sa.select(SelectionRequest).where(
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.sealing == OPENING_KEY,
         SelectionRequest.state == RequestState.OPEN.value,
         SelectionRequest.opened_at.is_(None),
@@ -368,7 +371,7 @@ def awaiting_requests(now: datetime | None = None) -> list[SelectionRequest]:
 def upcoming_requests(now: datetime | None = None) -> list[SelectionRequest]:
     now = now or timeutil.now()
     return list(db.session.scalars(sa.select(SelectionRequest).where(
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.sealing == OPENING_KEY,
         SelectionRequest.state == RequestState.OPEN.value,
         SelectionRequest.signup_closes_at > now).order_by(SelectionRequest.signup_closes_at)))
@@ -406,7 +409,7 @@ def reseal_platform_requests() -> list[tuple[str, str]]:
     done: list[tuple[str, str]] = []
     now = timeutil.now()
     rows = db.session.scalars(sa.select(SelectionRequest.id).where(
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.state == RequestState.OPEN.value,
         sa.or_(SelectionRequest.sealing.is_(None), SelectionRequest.sealing == PLATFORM),
         SelectionRequest.signup_closes_at > now).order_by(SelectionRequest.id)).all()
@@ -435,7 +438,7 @@ def reseal_platform_requests() -> list[tuple[str, str]]:
 
 def status(request: SelectionRequest) -> dict[str, Any] | None:
     """What the notice, the owner and the regulators see about a sealed bid's keys."""
-    if request.method != Method.SEALED_BID or request.state == RequestState.DRAFT:
+    if request.method not in SEALED_METHODS or request.state == RequestState.DRAFT:
         return None
     if not sealed_to_keys(request):
         return {"kind": PLATFORM}

@@ -24,7 +24,7 @@ from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus,
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
-from market.domain import credit, methods, quotes
+from market.domain import credit, methods, proposal_scoring, quotes
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
 from market.domain.eligibility import RequestFacts, ineligibility
@@ -151,6 +151,10 @@ class RequestInput:
     # credit merit (信用择优): the long list's credit threshold, the short list's size
     credit_threshold: int | None = None
     shortlist_size: int | None = None
+    # proposal selection (方案择优): the scoring sheet's criteria, one ``name | points`` a
+    # line, and the price points (market.domain.proposal_scoring)
+    scoring_criteria: str = ""
+    price_points: int | None = None
 
 
 def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
@@ -247,8 +251,12 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
     elif terms.price_kind == "cap" and data.price_kind == "fixed":
-        bad("price_kind", N_("密封报价须设最高限价（可设最低限价），报价在此范围内。"))
+        bad("price_kind", N_("密封报价须设最高限价（可设最低限价），报价在此范围内。")
+            if data.method != Method.PROPOSALS else
+            N_("方案择优须设最高限价（可设最低限价），报价在此范围内。"))
     found += _method_term_problems(data)
+    if data.method == Method.PROPOSALS:
+        found += _sheet_problems(data)
     if terms is not None and not terms.window:
         if project is not None:
             found += _direct_problems(owner, project, data, now)
@@ -337,6 +345,50 @@ def _requirement_problems(service: ServiceType | None, data: RequestInput) -> li
     return found
 
 
+SHEET_TEXT = {
+    "none": N_("请至少列出一项价格以外的评审因素。"),
+    "too_many": N_("评审因素最多 20 项。"),
+    "name": N_("每项评审因素须有名称（不超过 60 字）。"),
+    "duplicate": N_("评审因素的名称不能重复。"),
+    "points": N_("每项评审因素至少 1 分。"),
+    "total": N_("评审因素分值与价格分合计须为 100 分（现为 %(total)s 分）。"),
+}
+
+
+def scoring_sheet(data: RequestInput) -> proposal_scoring.Sheet | None:
+    """The sheet the owner typed (None when a line cannot be read or price points are
+    missing); :func:`_sheet_problems` says what is wrong with it."""
+    criteria, bad = proposal_scoring.parse_criteria(data.scoring_criteria)
+    if bad or data.price_points is None:
+        return None
+    return proposal_scoring.Sheet(tuple(criteria), data.price_points)
+
+
+def _sheet_problems(data: RequestInput) -> list[Problem]:
+    """The scoring sheet published with a proposal selection's notice (评分标准)."""
+    found: list[Problem] = []
+    _criteria, bad = proposal_scoring.parse_criteria(data.scoring_criteria)
+    if bad:
+        found.append(Problem("scoring_criteria", N_("第 %(lines)s 行应为“评审因素名称 | 分值”，如“技术方案 | 40”。"),
+                             {"lines": "、".join(str(n) for n in bad)}))
+    price = data.price_points
+    if price is None:
+        found.append(Problem("price_points", N_("请填写价格分值。")))
+    elif not proposal_scoring.MIN_PRICE_POINTS <= price <= proposal_scoring.MAX_PRICE_POINTS:
+        found.append(Problem("price_points", N_("价格分值须在 %(lo)s 到 %(hi)s 分之间（服务项目价格分值不低于总分的 10%%）。"),
+                             {"lo": proposal_scoring.MIN_PRICE_POINTS,
+                              "hi": proposal_scoring.MAX_PRICE_POINTS}))
+    sheet = scoring_sheet(data)
+    if sheet is None:
+        return found
+    for code in proposal_scoring.sheet_problems(sheet):
+        if code != "price":  # said above
+            found.append(Problem("scoring_criteria", SHEET_TEXT[code],
+                                 {"total": proposal_scoring.weights_total(sheet)}
+                                 if code == "total" else {}))
+    return found
+
+
 def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
     if not data.witness_ids:
         return [Problem("witnesses", N_("至少需要一名见证人。"))]
@@ -353,7 +405,9 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        return [Problem("witnesses", N_("密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+        return [Problem("witnesses", N_("方案择优的见证人中须至少有一名本单位的采购受托人（评审结果如有并列最高分，须现场见证摇号）。")
+                        if data.method == Method.PROPOSALS else
+                        N_("密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
     return []
 
 
@@ -446,6 +500,8 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
     request.external_label = external_source_name(data.external_kind)
     direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
     request.direct_agency_org_id = direct.id if direct else None
+    sheet = scoring_sheet(data) if data.method == Method.PROPOSALS else None
+    request.scoring_sheet = sheet.as_json() if sheet is not None else None
     avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
              for a, r in data.avoid]
     roles = {u.id: label for u, label in eligible_witnesses(owner)}
@@ -528,7 +584,15 @@ def input_of(request: SelectionRequest) -> RequestInput:
         quote_kind=request.quote_kind or quotes.AMOUNT, low_share_bp=request.low_share_bp,
         low_action=request.low_action, credit_threshold=request.credit_threshold,
         shortlist_size=request.shortlist_size,
+        **_sheet_input(request),
     )
+
+
+def _sheet_input(request: SelectionRequest) -> dict[str, Any]:
+    if not request.scoring_sheet:
+        return {}
+    sheet = proposal_scoring.Sheet.from_json(request.scoring_sheet)
+    return {"scoring_criteria": sheet.text(), "price_points": sheet.price_points}
 
 
 # Fields whose change after the first sign-up gives agencies 3 more working days (domain.md).

@@ -305,7 +305,7 @@ class BidOut:
 @dataclass
 class RequestOut:
     id: str
-    method: str = field(metadata={"description": "lottery, sealed_bid, credit_merit or direct"})
+    method: str = field(metadata={"description": "lottery, sealed_bid, credit_merit, direct or proposals"})
     state: str
     title: str
     service_type: str = field(metadata={"description": "service type code"})
@@ -417,7 +417,7 @@ def api_request(public_id: str) -> RequestDetailOut:
 
     bids = None
     commitments: list[str] = []
-    if req.method == Method.SEALED_BID:
+    if req.method in (Method.SEALED_BID, Method.PROPOSALS):
         current = quotes.current_bids(req)
         commitments = [b.commitment for b in current]
         if req.opened_at is not None:

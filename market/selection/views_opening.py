@@ -22,7 +22,7 @@ from market.forms import show_error
 from market.selection import opening, procedures
 from market.selection.errors import SelectionError
 from market.selection.forms import OpeningKeyForm, PresentKeyForm, RetireKeyForm
-from market.selection.models import Method, RequestState, SelectionRequest
+from market.selection.models import RequestState, SelectionRequest
 from market.selection.quotes import current_bids
 
 bp = Blueprint("openings", __name__, url_prefix="/regulator")
@@ -33,7 +33,7 @@ MAX_SHARES_FILE = 2_000_000
 def _request(public_id: str) -> SelectionRequest:
     req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id,
-        SelectionRequest.method == Method.SEALED_BID.value,
+        SelectionRequest.method.in_(opening.SEALED_METHODS),
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         abort(404)

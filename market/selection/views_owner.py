@@ -203,7 +203,9 @@ def _input(form: RequestForm) -> tuple[ops.RequestInput, bool]:
         on_upheld=form.on_upheld.data or "",
         quote_kind=form.quote_kind.data or quotes.AMOUNT, low_share_bp=low_share,
         low_action=form.low_action.data or None, credit_threshold=form.credit_threshold.data,
-        shortlist_size=form.shortlist_size.data), ok
+        shortlist_size=form.shortlist_size.data,
+        scoring_criteria=form.scoring_criteria.data or "",
+        price_points=form.price_points.data), ok
 
 
 def _initial(data: ops.RequestInput) -> dict[str, object]:
@@ -231,6 +233,7 @@ def _initial(data: ops.RequestInput) -> dict[str, object]:
         if data.low_share_bp is not None else "",
         "low_action": data.low_action or "", "credit_threshold": data.credit_threshold,
         "shortlist_size": data.shortlist_size,
+        "scoring_criteria": data.scoring_criteria, "price_points": data.price_points,
     }
 
 
@@ -351,7 +354,7 @@ def _sealing_context(req: SelectionRequest) -> dict[str, object]:
     """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
     keys = len(opening.active_keys())
     return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
-            "keys_missing": (req.state == RequestState.DRAFT and req.method == Method.SEALED_BID
+            "keys_missing": (req.state == RequestState.DRAFT and req.method in opening.SEALED_METHODS
                              and keys < opening.threshold())}
 
 

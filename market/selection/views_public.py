@@ -43,6 +43,7 @@ from market.selection.models import (
     summarise_record,
 )
 from market.selection.procedures import lottery as credit_merit
+from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
 from market.transparency.keys import platform_key
@@ -111,11 +112,14 @@ def notice(public_id: str) -> str:
     bids = quotes.current_bids(req) if req.method == "sealed_bid" else []
     if req.method == "sealed_bid":
         registrants = len(bids)
+    pv = proposals.public_view(req) if req.method == "proposals" else None
+    if pv is not None:
+        registrants = len(pv["rows"])
     awards = award_ops.awards_of(req)
     return render_template(
         "selection/notice.html", req=req, lotteries=lotteries, registrants=registrants,
         sealing=opening.status(req),
-        bids=bids, awards=awards, award=award_ops.current_award(req),
+        bids=bids, pv=pv, awards=awards, award=award_ops.current_award(req),
         changes=award_ops.changes(req, awards), successor=successor(req, published=True),
         award_ops=award_ops, now=timeutil.now(), shortlist=credit_merit.shortlist_of(req),
         rate_of=lambda b: _rate_text(req, b),

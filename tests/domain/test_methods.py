@@ -7,7 +7,8 @@ from market.domain import methods
 
 def test_each_method_takes_one_kind_of_price() -> None:
     assert {m: r.price_kind for m, r in methods.RULES.items()} == {
-        "lottery": "fixed", "credit_merit": "fixed", "sealed_bid": "cap", "direct": "fixed"}
+        "lottery": "fixed", "credit_merit": "fixed", "sealed_bid": "cap", "direct": "fixed",
+        "proposals": "cap"}
 
 
 def test_only_the_draws_sign_up_and_only_direct_has_no_window() -> None:
@@ -20,6 +21,8 @@ def test_an_amendment_stays_in_its_log() -> None:
     assert methods.may_amend_into("credit_merit", "lottery")
     assert not methods.may_amend_into("lottery", "sealed_bid")
     assert not methods.may_amend_into("sealed_bid", "direct")
+    # the scoring sheet is part of a proposal selection's terms from its notice on
+    assert not methods.may_amend_into("sealed_bid", "proposals")
     assert not methods.may_amend_into("lottery", "auction")
     assert methods.rules("auction") is None
 

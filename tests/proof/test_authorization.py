@@ -96,6 +96,20 @@ for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extens
     OWNER_OBJECTS[f"engagements.{_name}"] = ("POST", "/engagements/{public_id}/" + _path,
                                              _EG_OWNER1)
 del OWNER_OBJECTS["credit.my_complaints"]
+# proposal selection: whichever owner's demo request it is (``org`` names it)
+_PROPOSALS = ("SELECT public_id, owner_org_id AS org FROM selection_request "
+              "WHERE method = 'proposals' ORDER BY id")
+OWNER_OBJECTS.update({
+    "proposals.scores": ("GET", "/owner/requests/{public_id}/scores", _PROPOSALS),
+    "proposals.publish": ("POST", "/owner/requests/{public_id}/scores/publish", _PROPOSALS),
+    "proposals.remove_scorer": ("POST", "/owner/requests/{public_id}/scores/{id}/remove",
+                                "SELECT r.public_id, s.id, r.owner_org_id AS org FROM "
+                                "proposal_scorer s JOIN selection_request r ON r.id = s.request_id "
+                                "ORDER BY s.id"),
+    "proposals.file": ("GET", "/proposals/{id}/file",
+                       "SELECT p.id, r.owner_org_id AS org FROM proposal p JOIN selection_request"
+                       " r ON r.id = p.request_id WHERE p.opened_upload_id IS NOT NULL ORDER BY p.id"),
+})
 
 _EG_AGENCY1 = f"SELECT public_id FROM engagement WHERE agency_org_id = {AGENCY1} ORDER BY id"
 AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
@@ -113,6 +127,9 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                  f"SELECT id FROM signup WHERE agency_org_id = {AGENCY1}"),
     "awards.bid_receipt": ("GET", "/agency/bids/{id}/receipt.json",
                            f"SELECT id FROM bid WHERE agency_org_id = {AGENCY1}"),
+    "proposals.file": ("GET", "/proposals/{id}/file",
+                       "SELECT p.id, b.agency_org_id AS org FROM proposal p JOIN bid b ON "
+                       "b.id = p.bid_id WHERE p.opened_upload_id IS NOT NULL ORDER BY p.id"),
     "awards.confirm": ("POST", "/agency/awards/{id}/confirm",
                        f"SELECT id FROM award WHERE agency_org_id = {AGENCY1}"),
     "awards.decline": ("POST", "/agency/awards/{id}/decline",

@@ -52,7 +52,7 @@ def test_every_figure_of_a_month(city: City) -> None:
         report = monthly(MARCH)
         # requests: the two of March, one by lot, one sealed bid, one service type
         assert report.requests_total == 2
-        assert dict(report.by_method()) == {"lottery": 1, "sealed_bid": 1, "credit_merit": 0,
+        assert dict(report.by_method()) == {"lottery": 1, "sealed_bid": 1, "credit_merit": 0, "proposals": 0,
                                             "direct": 0}
         assert [n for _st, n in report.by_service()] == [2]
         # amounts: two engagements of 30 000 yuan; one under a cap of 40 000: saved 25 %

@@ -39,7 +39,13 @@ def test_demo_draws_verify(demo_city_app: Flask, tmp_path: Path) -> None:
         states = set(db.session.scalars(sa.select(SelectionRequest.state)))
         assert {"selected", "failed", "open"} <= states
         methods = set(db.session.scalars(sa.select(SelectionRequest.method)))
-        assert methods == {"lottery", "sealed_bid", "credit_merit", "direct"}
+        assert methods == {"lottery", "sealed_bid", "credit_merit", "direct", "proposals"}
+        # the proposal selection was opened, scored by its panel and confirmed
+        chosen = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.method == "proposals"))
+        assert chosen.opened_at is not None and chosen.state == "selected"
+        assert db.session.scalar(sa.select(Award.state).where(
+            Award.request_id == chosen.id)) == "confirmed"
         assert {o.state for o in db.session.scalars(sa.select(Objection))} == {"upheld", "rejected"}
         declined = db.session.scalar(sa.select(Award).where(Award.state == "declined"))
         decline_lottery = declined.lottery_id

@@ -320,7 +320,9 @@ def _switch_org(ctx: Ctx) -> None:
     ctx.submit("owner_admin", "/account/organisation", {"org_id": str(other)},
                page="/dashboard")
     assert "云川市交通建设投资集团有限公司" in c.get("/dashboard").get_data(as_text=True)
-    assert c.get("/owner/requests").get_data(as_text=True).count("RQ-000006") >= 1
+    theirs = ctx.scalar("SELECT public_id FROM selection_request WHERE owner_org_id = :o "
+                        "ORDER BY id DESC", o=other)
+    assert c.get("/owner/requests").get_data(as_text=True).count(theirs) >= 1
 
 
 @recipe("public.language")
@@ -975,6 +977,65 @@ def _bid(ctx: Ctx) -> None:
     ctx.submit("agency_admin", f"/agency/requests/{public_id}/bid", {"amount": str(amount)},
                email=email, page="/agency/requests")
     assert ctx.scalar("SELECT count(*) FROM bid") == before + 1
+
+
+@recipe("proposals.submit")
+def _proposal(ctx: Ctx) -> None:
+    public_id = _open_request(ctx, "proposals")
+    email = _eligible_agency(ctx, public_id, "proposal")
+    floor, cap = ctx.rows("SELECT floor_fen, cap_fen FROM selection_request "
+                          "WHERE public_id = :p", p=public_id)[0]
+    before = ctx.scalar("SELECT count(*) FROM proposal")
+    ctx.submit("agency_admin", f"/agency/requests/{public_id}/proposal",
+               {"amount": str(((floor or 0) + cap) // 2 // 100)}, email=email,
+               files={"file": (PDF, "比选方案.pdf")})
+    assert ctx.scalar("SELECT count(*) FROM proposal") == before + 1
+
+
+def _being_scored(ctx: Ctx) -> tuple[str, str, str]:
+    """A proposal selection opened and not yet scored: its id, its owner administrator's
+    e-mail and its scores page."""
+    public_id, org = ctx.rows(
+        "SELECT r.public_id, o.public_id FROM selection_request r JOIN organisation o ON "
+        "o.id = r.owner_org_id WHERE r.method = 'proposals' AND r.state = 'closed' "
+        "ORDER BY r.id")[0]
+    return public_id, ctx.email_of("owner_admin", org), f"/owner/requests/{public_id}/scores"
+
+
+def _scorer(ctx: Ctx, name: str) -> dict[str, str]:
+    """One scorer's form: the name and five points in every box of the page."""
+    public_id, email, page = _being_scored(ctx)
+    form = ctx.form(ctx.client("owner_admin", email), page)
+    return {"name": name, **{n: "5" for n, _v in form.fields if n.startswith("p-")}}
+
+
+@recipe("proposals.scores")
+def _score(ctx: Ctx) -> None:
+    public_id, email, page = _being_scored(ctx)
+    ctx.submit("owner_admin", page, _scorer(ctx, "孙评委"), email=email)
+    assert ctx.scalar("SELECT count(*) FROM proposal_scorer WHERE name = '孙评委'") == 1
+    assert ctx.scalar("SELECT count(*) FROM proposal_score") >= 3
+
+
+@recipe("proposals.remove_scorer")
+def _remove_scorer(ctx: Ctx) -> None:
+    public_id, email, page = _being_scored(ctx)
+    ctx.post(ctx.client("owner_admin", email), page, _scorer(ctx, "录错评委"))
+    sid = ctx.scalar("SELECT id FROM proposal_scorer WHERE name = '录错评委'")
+    ctx.submit("owner_admin", f"{page}/{sid}/remove", email=email, page=page)
+    assert ctx.scalar("SELECT count(*) FROM proposal_scorer WHERE name = '录错评委'") == 0
+
+
+@recipe("proposals.publish")
+def _publish_scores(ctx: Ctx) -> None:
+    public_id, email, page = _being_scored(ctx)
+    before = ctx.audits("owner:proposal:publish-scores")  # the demo's scored request
+    for name in ("孙评委", "吴评委", "郑评委"):
+        ctx.post(ctx.client("owner_admin", email), page, _scorer(ctx, name))
+    ctx.submit("owner_admin", f"{page}/publish", email=email, page=page)
+    assert ctx.scalar("SELECT state FROM selection_request WHERE public_id = :p",
+                      p=public_id) in ("selected", "closed")
+    assert ctx.audits("owner:proposal:publish-scores") == before + 1
 
 
 def _offered(ctx: Ctx) -> tuple[int, str, str, datetime]:

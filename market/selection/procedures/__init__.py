@@ -43,12 +43,13 @@ from market.selection.models import (
 from market.selection.procedures.base import Procedure
 from market.selection.procedures.direct import Direct
 from market.selection.procedures.lottery import CreditMerit, RandomDraw
+from market.selection.procedures.proposals import Proposals
 from market.selection.procedures.sealed_bid import SealedBid
 from market.transparency import log
 
 PASSED = (AwardState.DECLINED.value, AwardState.TIMED_OUT.value)
 PROCEDURES: dict[str, Procedure] = {p.method: p for p in (
-    RandomDraw(), CreditMerit(), SealedBid(), Direct())}
+    RandomDraw(), CreditMerit(), SealedBid(), Direct(), Proposals())}
 SYSTEM = "system"
 
 
