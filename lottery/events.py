@@ -147,11 +147,11 @@ def cjson_checked_event(ev: dict[str, Any]) -> bytes:
 def leaf_hashes_of_checked(events: list[dict[str, Any]]) -> list[bytes]:
     """``leaf_hash(cjson_checked_event(ev))`` of each event, in one pass."""
     sha256 = hashlib.sha256
-    template = _REGISTER_CJSON
+    template = "\x00" + _REGISTER_CJSON  # leaf_hash's 0x00 prefix too: one concatenation less
     return [
         sha256(
-            b"\x00" + (template % (ev["at"], ev["data"]["agency_id"], ev["data"]["by"],
-                                   ev["lottery_id"], ev["seq"])).encode("ascii")
+            (template % (ev["at"], (data := ev["data"])["agency_id"], data["by"],
+                         ev["lottery_id"], ev["seq"])).encode("ascii")
             if ev["type"] == "register" else b"\x00" + cjson_trusted(ev)
         ).digest()
         for ev in events
