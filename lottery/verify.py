@@ -183,7 +183,6 @@ def _check_format(b: _Bundle) -> None:
 _INDEX, _EVENT, _PROOF = (operator.itemgetter(k) for k in ("index", "event", "proof"))
 _SEQ, _TYPE, _LOTTERY, _AT = (operator.itemgetter(k) for k in ("seq", "type", "lottery_id", "at"))
 _AGENCY, _BY = operator.itemgetter("agency_id"), operator.itemgetter("by")
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _byte_classes(to_a: bytes, keep: bytes) -> bytes:
@@ -392,16 +391,16 @@ def _check_sequence(b: _Bundle) -> None:
     # Runs of register events (one per sign-up) are applied together when they break no rule;
     # otherwise one by one, which names the entry and the rule.
     events = list(map(_EVENT, entries))
-    later = zip(map(_TYPE, islice(events, 1, None)), islice(entries, 1, None), strict=True)
-    for type_, run in groupby(later, _FIRST):
-        group = list(map(_SECOND, run))
-        if type_ == "register" and state.apply_registers(list(map(_EVENT, group))):
-            continue
-        for e in group:
-            try:
-                state.apply(e["event"])
-            except Invalid as exc:
-                raise Invalid(f"entry {e['index']}: {exc}") from exc
+    at = 1  # the position of the run's first event
+    for type_, run in groupby(islice(events, 1, None), _TYPE):
+        group = list(run)
+        if not (type_ == "register" and state.apply_registers(group)):
+            for e, event in zip(islice(entries, at, at + len(group)), group, strict=True):
+                try:
+                    state.apply(event)
+                except Invalid as exc:
+                    raise Invalid(f"entry {e['index']}: {exc}") from exc
+        at += len(group)
     if state.phase != "drawn":
         raise Invalid("the bundle has no draw event")
     b.state = state
