@@ -31,8 +31,8 @@ from lottery.encoding import (
     utf8,
 )
 from lottery.errors import CheckFailed, Invalid
-from lottery.events import LotteryState, cjson_checked_event
-from lottery.merkle import mth
+from lottery.events import LotteryState, cjson_checked_event, leaf_hashes_of_checked
+from lottery.merkle import leaf_hash, mth
 from lottery.verify import verify_bundle
 from tests.lottery.lottery_helpers import LOTTERY, START, make_platform
 from tests.support.lottery_history import default_plan
@@ -364,3 +364,11 @@ def test_register_leaf_data_is_cjson(agency: str, by: str, seq: int, at: str) ->
     event = {"type": "register", "seq": seq, "lottery_id": "LT-1", "at": at,
              "data": {"by": by, "agency_id": agency}}  # fmt: skip
     assert cjson_checked_event(event) == cjson(event)
+    assert leaf_hashes_of_checked([event]) == [leaf_hash(cjson(event))]
+
+
+def test_leaf_hashes_of_every_kind_of_event() -> None:
+    events = [e["event"] for b in _BUNDLES.values() for e in b["log"]["entries"]]
+    assert {e["type"] for e in events} >= {"announce", "register", "withdraw", "exclude",
+                                           "freeze", "entropy", "draw", "decline"}
+    assert leaf_hashes_of_checked(events) == [leaf_hash(cjson(e)) for e in events]
