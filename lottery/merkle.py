@@ -259,8 +259,8 @@ def run_inclusions_hold(
     fixed by the tree, so instead of walking 10^4 proofs this builds, once, the tree over the
     run's leaves (each inner node hashed once) and, top-down, the path every leaf's proof must
     then be, and compares them byte for byte.  A sibling outside the run (at most one at each
-    end of a level) is taken from the first or last leaf's proof and decoded as
-    ``verify_inclusions`` decodes it; every other sibling is a hash computed from the leaves,
+    end of a level) is taken from the first or last leaf's proof and decoded by ``a2b_base64``,
+    as the verifier's walk decodes it; every other sibling is a hash computed from the leaves,
     written as canonical base64 (one spelling per hash).  If every proof equals its expected
     path, walking it hashes exactly the nodes built here and ends at the built top, so all
     succeed when that top is the root — no assumption on SHA-256 is needed.  If any byte

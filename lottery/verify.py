@@ -360,7 +360,8 @@ def _check_inclusion(b: _Bundle) -> None:
     if indexes and indexes[-1] - indexes[0] == len(indexes) - 1:
         # The entries are one stretch of the log (their indexes increase strictly), as in a
         # log that holds one lottery or while one lottery is logging alone: their proofs are
-        # compared with the paths of the tree built over their leaves (same verdict, below).
+        # compared with the paths of the tree built over their leaves; True is the walk's
+        # verdict, False leaves it to the walk (why: ``merkle.run_inclusions_hold``).
         units = b.proof_units if b.proof_units is not None else _proof_units(proofs)
         if units is not None and run_inclusions_hold(
             indexes[0], leaves, list(map(len, proofs)), units, size, root
