@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from binascii import b2a_base64
 
 import pytest
 from hypothesis import given, settings
@@ -16,8 +17,10 @@ from lottery.merkle import (
     mth,
     reference_range_hash,
     root_from_leaf_hashes,
+    run_inclusions_hold,
     verify_consistency,
     verify_inclusion,
+    verify_inclusions,
 )
 
 N = 64
@@ -154,3 +157,74 @@ def test_batch_matches_each_proof_alone_for_any_subset(size: int, data: st.DataO
     items[n] = (index, leaf, proof)
     failing = [k for k, (i, lh, p) in enumerate(items) if not verify_inclusion(i, size, lh, p, root)]
     assert verify_inclusions(items, size, root, lambda e: e) == (failing[0] if failing else None)
+
+
+def _b64_units(proof: list[bytes]) -> bytes:
+    return b"".join(map(b2a_base64, proof))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1, 70), st.data())
+def test_run_check_answers_as_the_walk_for_any_run(size: int, data: st.DataObject) -> None:
+    """Consecutive leaves anywhere in a tree of any size, their proofs intact or any one of
+    them changed (an element replaced by another hash of the tree or a stranger, dropped,
+    added, two swapped, moved to the neighbour's proof) or a leaf changed: the bulk check
+    says True exactly when the one-by-one walk finds no failure.
+
+    Only True is relied on (False hands over to the walk); False on proofs that all verify
+    would mean a SHA-256 collision, or a flaw here — so both directions are asserted."""
+    leaves = [b"leaf %d" % i for i in range(size)]
+    range_hash = reference_range_hash(leaves)
+    root = range_hash(0, size)
+    first = data.draw(st.integers(0, size - 1))
+    count = data.draw(st.integers(1, size - first))
+    indexes = list(range(first, first + count))
+    hashes = [leaf_hash(leaves[i]) for i in indexes]
+    proofs = [inclusion_path(i, size, range_hash) for i in indexes]
+    n = data.draw(st.integers(0, count - 1))
+    proof = proofs[n]
+    nodes = sorted({h for p in proofs for h in p} | {root, *hashes})
+    how = data.draw(st.sampled_from(
+        ["none", "element", "tree node", "drop", "add", "swap", "leaf", "move", "root"]))  # fmt: skip
+    if how in ("element", "tree node") and proof:
+        j = data.draw(st.integers(0, len(proof) - 1))
+        other = data.draw(st.sampled_from(nodes)) if how == "tree node" else bytes(32)
+        proof[j] = other
+    elif how == "drop" and proof:
+        proof.pop(data.draw(st.integers(0, len(proof) - 1)))
+    elif how == "add":
+        proof.insert(data.draw(st.integers(0, len(proof))), data.draw(st.sampled_from(nodes)))
+    elif how == "swap" and len(proof) > 1:
+        j = data.draw(st.integers(0, len(proof) - 2))
+        proof[j], proof[j + 1] = proof[j + 1], proof[j]
+    elif how == "leaf":
+        hashes[n] = data.draw(st.sampled_from(nodes))
+    elif how == "move" and proof and n + 1 < count:
+        proofs[n + 1].insert(0, proof.pop())
+    elif how == "root":
+        root = data.draw(st.sampled_from(nodes))
+    items = list(zip(indexes, hashes, proofs, strict=True))
+    walk = verify_inclusions(items, size, root, lambda e: e)
+    units = b"".join(map(_b64_units, proofs))
+    held = run_inclusions_hold(first, hashes, list(map(len, proofs)), units, size, root)
+    assert held == (walk is None), (how, walk)
+
+
+def test_run_check_edges() -> None:
+    """Empty runs, runs past the end of the tree, and counts that do not add up."""
+    leaves = [b"leaf %d" % i for i in range(5)]
+    range_hash = reference_range_hash(leaves)
+    root = range_hash(0, 5)
+    proofs = [inclusion_path(i, 5, range_hash) for i in range(5)]
+    hashes = [leaf_hash(x) for x in leaves]
+    units = b"".join(map(_b64_units, proofs))
+    counts = list(map(len, proofs))
+    assert run_inclusions_hold(0, hashes, counts, units, 5, root)
+    assert run_inclusions_hold(0, [], [], b"", 5, root)
+    assert not run_inclusions_hold(0, [], [1], b"", 5, root)
+    assert not run_inclusions_hold(1, hashes, counts, units, 5, root)  # past the end
+    assert not run_inclusions_hold(0, hashes, counts, units, 4, root)
+    assert not run_inclusions_hold(0, hashes, [*counts[:-1], counts[-1] + 1], units, 5, root)
+    assert not run_inclusions_hold(0, hashes, counts, units + b"A", 5, root)
+    assert run_inclusions_hold(0, hashes[:1], [0], b"", 1, hashes[0])  # a tree of one leaf
+    assert not run_inclusions_hold(0, hashes[:1], [1], units[:45], 1, hashes[0])

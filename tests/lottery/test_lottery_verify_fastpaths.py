@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import hmac
+from binascii import b2a_base64
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,16 +26,23 @@ from lottery.encoding import (
     check_time,
     cjson,
     enc,
+    format_time,
     is_identifier,
     utf8,
 )
 from lottery.errors import CheckFailed, Invalid
-from lottery.events import LotteryState, cjson_checked_event
-from lottery.merkle import mth
+from lottery.events import LotteryState, cjson_checked_event, leaf_hashes_of_checked
+from lottery.merkle import leaf_hash, mth
 from lottery.verify import verify_bundle
-from tests.lottery.lottery_helpers import LOTTERY, make_platform
+from tests.lottery.lottery_helpers import LOTTERY, START, make_platform
+from tests.support.lottery_history import default_plan
 
-_BUNDLE = make_platform().bundle(LOTTERY)
+_PLATFORM = make_platform()
+_BUNDLE = _PLATFORM.bundle(LOTTERY)
+# The lottery logged first: its entries start the log and stop before its end, so the bulk
+# inclusion check takes the right-hand siblings of its upper nodes from the proofs; _BUNDLE's
+# entries end the log and take the left-hand ones.
+_FIRST = _PLATFORM.bundle("ZJ-2026-000000")
 
 
 def _outcome(bundle: Any) -> tuple[str, ...]:
@@ -45,7 +54,9 @@ def _outcome(bundle: Any) -> tuple[str, ...]:
 
 def _slow_outcome(bundle: Any) -> tuple[str, ...]:
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(verify_module, "_entries_well_formed", lambda entries: False)
+        m.setattr(verify_module, "_entries_well_formed", lambda entries: None)
+        m.setattr(verify_module, "run_inclusions_hold", lambda *args: False)
+        m.setattr(verify_module, "is_ranking_of", lambda given, ticket_map: False)
         m.setattr(LotteryState, "apply_registers", lambda self, events: False)
         m.setattr(events_module, "is_canonical_order_of", lambda given, members: False)
         m.setattr(events_module, "is_permutation_of", lambda ranking, pool: False)
@@ -79,6 +90,63 @@ def test_the_fast_paths_take_a_valid_bundle() -> None:
     rec = _BUNDLE["record"]
     assert events_module.is_canonical_order_of(rec["pool"], set(rec["pool"]))
     assert events_module.is_permutation_of(rec["ranking"], rec["pool"])
+    assert verify_module.is_ranking_of(rec["ranking"], {a: bytes.fromhex(t)
+                                                        for a, t in rec["tickets"].items()})
+    for bundle in (_BUNDLE, _FIRST):
+        assert _inclusion_in_bulk(bundle)
+
+
+def _inclusion_in_bulk(bundle: dict[str, Any]) -> bool:
+    """Did the inclusion check of a valid bundle end in the bulk comparison?"""
+    held: list[bool] = []
+    real = verify_module.run_inclusions_hold
+
+    def spy(*args: Any) -> bool:
+        held.append(real(*args))
+        return held[-1]
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(verify_module, "run_inclusions_hold", spy)
+        verify_bundle(copy.deepcopy(bundle))
+    return held == [True]
+
+
+def _interleaved() -> dict[str, Any]:
+    """The bundle of a lottery whose steps alternate in the log with another lottery's."""
+    p = make_platform()
+    start = START + timedelta(days=10)
+
+    def t(minutes: int) -> str:
+        return format_time(start + timedelta(minutes=minutes))
+
+    closes = start + timedelta(days=1)
+    plan = default_plan(closes)
+    lotteries = ("ZJ-2026-000010", "ZJ-2026-000011")
+    for lottery in lotteries:
+        p.announce(lottery, f"RQ-{lottery}", 1, format_time(closes), plan, t(0))
+    for a in ("AG-0001", "AG-0002", "AG-0003", "AG-0004"):
+        for lottery in lotteries:
+            p.register(lottery, a, t(1))
+    for lottery in lotteries:
+        p.freeze(lottery, t(24 * 60 + 2))
+    for i, account in enumerate(("witness-1", "witness-2")):
+        for lottery in lotteries:
+            p.entropy(lottery, {**plan[i], "value": f"{i:08d}"}, t(24 * 60 + 10 + i), account)
+    for lottery in lotteries:
+        p.entropy(lottery, {**plan[-1], "value": "3 7 12 19 25 31 + 9"}, t(24 * 60 + 365),
+                  "system")  # fmt: skip
+    for lottery in lotteries:
+        p.draw(lottery, t(24 * 60 + 366))
+    return p.bundle(lotteries[1])
+
+
+_INTERLEAVED = _interleaved()
+
+
+def test_interleaved_entries_take_the_walk() -> None:
+    """Not one stretch of the log: the proofs are walked one by one, and they verify."""
+    assert _outcome(copy.deepcopy(_INTERLEAVED))[0].startswith("OK ")
+    assert not _inclusion_in_bulk(_INTERLEAVED)
 
 
 TARGETED = {
@@ -143,6 +211,19 @@ TARGETED = {
         0, b["log"]["entries"][5]["proof"][-1]
     ),
     "proof element appended": lambda b: _proof0(b).append(_proof0(b)[0]),
+    "proof element of another entry": lambda b: b["log"]["entries"][3]["proof"].__setitem__(
+        0, b["log"]["entries"][7]["proof"][0]
+    ),
+    "proofs of two entries swapped": lambda b: _swap_proofs(b["log"]["entries"], 2, 3),
+    "proof element moved to the next entry": lambda b: b["log"]["entries"][5]["proof"].insert(
+        0, b["log"]["entries"][4]["proof"].pop()
+    ),
+    "upper proof element of the last entry": lambda b: b["log"]["entries"][-1]["proof"].__setitem__(
+        -1, b["log"]["entries"][0]["proof"][-1][::-1]
+    ),
+    "lower proof element of the first entry": lambda b: b["log"]["entries"][0]["proof"].__setitem__(
+        0, b["log"]["entries"][1]["proof"][0]
+    ),
     "freeze pool bad": lambda b: _entry(b, "freeze")["event"]["data"].update(pool=["a\nb"]),
     "ticket newline": lambda b: b["record"]["tickets"].update(
         {b["record"]["pool"][0]: "0" * 63 + "\n"}
@@ -152,12 +233,56 @@ TARGETED = {
 }
 
 
+def _swap_proofs(entries: list[dict[str, Any]], i: int, j: int) -> None:
+    entries[i]["proof"], entries[j]["proof"] = entries[j]["proof"], entries[i]["proof"]
+
+
+_BUNDLES = {"last in the log": _BUNDLE, "first in the log": _FIRST, "interleaved": _INTERLEAVED}
+
+
+@pytest.mark.parametrize("which", sorted(_BUNDLES))
 @pytest.mark.parametrize("name", sorted(TARGETED))
-def test_targeted_mutations_same_outcome(name: str) -> None:
-    b = copy.deepcopy(_BUNDLE)
-    TARGETED[name](b)
+def test_targeted_mutations_same_outcome(name: str, which: str) -> None:
+    b = copy.deepcopy(_BUNDLES[which])
+    try:
+        TARGETED[name](b)
+    except (StopIteration, IndexError):  # this bundle has no such event or element
+        return
     outcome = _same(b)
     assert (outcome[0] == "FAIL") == (name != "valid"), outcome
+
+
+_B64 = st.binary(min_size=32, max_size=32).map(lambda x: b2a_base64(x, newline=False).decode())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(_BUNDLES)), st.data())
+def test_proof_changes_same_outcome(which: str, data: st.DataObject) -> None:
+    """Proofs changed the ways a wrong or forged bundle could: an element replaced by another
+    of the bundle's hashes or any other, swapped, moved to a neighbour's proof, dropped, added,
+    or whole proofs exchanged — the bulk inclusion check and the walk agree on the outcome."""
+    b = copy.deepcopy(_BUNDLES[which])
+    entries = b["log"]["entries"]
+    known = sorted({h for e in entries for h in e["proof"]})
+    for _ in range(data.draw(st.integers(1, 3))):
+        n = data.draw(st.integers(0, len(entries) - 1))
+        proof = entries[n]["proof"]
+        how = data.draw(st.sampled_from(["replace", "swap", "move", "drop", "add", "exchange"]))
+        j = data.draw(st.integers(0, max(len(proof) - 1, 0)))
+        if how == "replace" and proof:
+            proof[j] = data.draw(st.sampled_from(known) | _B64)
+        elif how == "swap" and len(proof) > 1:
+            k = data.draw(st.integers(0, len(proof) - 1))
+            proof[j], proof[k] = proof[k], proof[j]
+        elif how == "move" and proof and n + 1 < len(entries):
+            entries[n + 1]["proof"].insert(data.draw(st.integers(0, 1)), proof.pop(j))
+        elif how == "drop" and proof:
+            proof.pop(j)
+        elif how == "add":
+            proof.insert(j, data.draw(st.sampled_from(known) | _B64))
+        elif how == "exchange":
+            _swap_proofs(entries, n, data.draw(st.integers(0, len(entries) - 1)))
+    _same(b)
 
 
 def _paths(x: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -239,3 +364,11 @@ def test_register_leaf_data_is_cjson(agency: str, by: str, seq: int, at: str) ->
     event = {"type": "register", "seq": seq, "lottery_id": "LT-1", "at": at,
              "data": {"by": by, "agency_id": agency}}  # fmt: skip
     assert cjson_checked_event(event) == cjson(event)
+    assert leaf_hashes_of_checked([event]) == [leaf_hash(cjson(event))]
+
+
+def test_leaf_hashes_of_every_kind_of_event() -> None:
+    events = [e["event"] for b in _BUNDLES.values() for e in b["log"]["entries"]]
+    assert {e["type"] for e in events} >= {"announce", "register", "withdraw", "exclude",
+                                           "freeze", "entropy", "draw", "decline"}
+    assert leaf_hashes_of_checked(events) == [leaf_hash(cjson(e)) for e in events]
