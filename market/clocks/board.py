@@ -236,10 +236,3 @@ def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: d
         keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))
     keyed.sort()
     return [k[2] for k in keyed[:limit]]
-
-
-def regulator_board(now: datetime | None = None) -> dict[str, Any]:
-    """What the regulator's dashboard shows: state counts and the 50 most urgent clocks."""
-    board = urgent(limit=50, now=now)
-    return {"rows": board.rows, "total": board.total, "counts": board.counts,
-            "regulator": True}

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import aliased
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
@@ -149,68 +149,135 @@ class Task:
     detail: str = ""
 
 
-def my_tasks(user: User) -> list[Task]:
-    """The dashboard's draw to-dos of one person, most urgent first."""
-    tasks: list[Task] = []
+DASHBOARD_TASKS = 10  # the dashboard shows this many, most urgent first, and links to the rest
+_RANK = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
 
-    mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
-    requests = {w.request_id for w in mine}
+
+@dataclass
+class TaskList:
+    """The ``tasks`` of one page of a person's draw to-dos, of ``total`` in all."""
+
+    tasks: list[Task]
+    total: int
+
+
+def my_tasks(user: User, *, limit: int | None = DASHBOARD_TASKS, offset: int = 0) -> TaskList:
+    """The draw to-dos of one person (the dashboard's first ``limit``, or a page of the full
+    list), most urgent first: the states of :func:`witness_status` (``due``, ``waiting``,
+    ``not_open``) and of :func:`external_status` (``confirm``, ``enter``, ``mine``), decided
+    by the database for every lottery at once, so that the cost does not grow with how many
+    lotteries a regulator witnesses; only the rows shown are read."""
     now = timeutil.now()
-    lotteries = _open_lotteries(requests)
-    closing = [lot for lot in lotteries
-               if lot.state == LotteryState.OPEN and lot.request.signup_closes_at <= now]
-    for lottery in closing:  # closes due now happen here, as on other pages
-        advance(lottery.request)
-    if closing:  # read again: a close freezes, fails or re-announces
-        lotteries = _open_lotteries(requests)
-    for lottery in lotteries:
-        status = witness_status(lottery, user)
-        if status and status["state"] in ("not_open", "waiting", "due"):
-            at = status["deadline"] if status["state"] != "not_open" else status["opens"]
-            tasks.append(Task(lottery.lottery_id, lottery.request.title, "witness",
-                              status["state"], at, status.get("before", "")))
-    roles = external_ops.roles_of(user)
+    _close_due(user, now)
+    roles, regulator = _roles(user)
     wide = bool(roles & {Role.OPERATOR.value, Role.REGULATOR.value})
-    query = sa.select(Lottery).where(Lottery.state == LotteryState.FROZEN.value,
-                                     Lottery.external_at <= now)
-    if not wide:
-        query = query.where(Lottery.request_id.in_(requests or {-1}))
-    # What external_status reads of each, read for all at once (a regulator may type the
-    # value of every lottery waiting for one: tens at a time).
-    waiting = list(db.session.scalars(query.order_by(Lottery.external_at).limit(100).options(
-        load_only(*_LOTTERY_COLUMNS, Lottery.announcement), selectinload(Lottery.entries),
-        selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
-        .selectinload(SelectionRequest.witnesses))))
-    proposals = external_ops.pending_of(waiting)
-    for lottery in waiting:
-        status = external_status(lottery, user, roles=roles,
-                                 proposal=proposals.get(lottery.id))
-        if status and status["state"] in ("enter", "confirm", "mine"):
-            tasks.append(Task(lottery.lottery_id, lottery.request.title, "external",
-                              status["state"], lottery.external_at))
-    order = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
-    return sorted(tasks, key=lambda t: (order.get(t.state, 9), t.at or now))
+    both = sa.union_all(_witness_tasks(user.id, now),
+                        _external_tasks(user.id, now, wide, regulator)).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(both)) or 0
+    query = sa.select(both).order_by(both.c.rank, both.c.at, both.c.lottery_id).offset(offset)
+    rows = db.session.execute(query.limit(limit) if limit is not None else query).all()
+    return TaskList([Task(r.lottery_id, r.title, r.kind, r.state, r.at,
+                          _first_missing(r.request_id, r.lottery_pk, r.position)
+                          if r.state == "waiting" else "") for r in rows], total)
 
 
-_LOTTERY_COLUMNS = (Lottery.lottery_id, Lottery.request_id, Lottery.state, Lottery.external_at)
-_REQUEST_COLUMNS = (SelectionRequest.title, SelectionRequest.signup_closes_at,
-                    SelectionRequest.owner_org_id, SelectionRequest.state)
+def _close_due(user: User, now: datetime) -> None:
+    """Closes due now happen here, as on other pages: the open lotteries this person
+    witnesses whose sign-up has closed (normally none; ``flask selection tick`` closes them
+    too)."""
+    for request in db.session.scalars(sa.select(SelectionRequest).join(
+            Witness, Witness.request_id == SelectionRequest.id).join(
+            Lottery, Lottery.request_id == SelectionRequest.id).where(
+            Witness.user_id == user.id, Lottery.state == LotteryState.OPEN.value,
+            SelectionRequest.signup_closes_at <= now).order_by(SelectionRequest.id)).unique():
+        advance(request)
 
 
-def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
-    if not request_ids:
-        return []
-    # What witness_status reads of each, loaded for all at once (a witness of a hundred open
-    # lotteries would otherwise cost four queries per lottery on every dashboard view), and
-    # only the columns it reads: the JSON ones (announcement, summaries) cost the most to load.
-    # Anything else a caller touches is still read when touched.
-    return list(db.session.scalars(sa.select(Lottery).where(
-        Lottery.request_id.in_(request_ids),
-        Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]))
-        .options(load_only(*_LOTTERY_COLUMNS), selectinload(Lottery.entries),
-                 selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
-                 .selectinload(SelectionRequest.witnesses).selectinload(Witness.user))
-        .order_by(Lottery.id)))
+def _roles(user: User) -> tuple[set[str], bool]:
+    """The user's roles (as :func:`external.roles_of`) and whether they are a regulator (as
+    :func:`external.is_regulator`), in one read."""
+    rows = db.session.execute(sa.select(Membership.role, Organisation.kind).join(
+        Organisation, Organisation.id == Membership.organisation_id).where(
+        Membership.user_id == user.id)).all()
+    return ({role for role, _kind in rows},
+            any(role == Role.REGULATOR.value and kind == OrgKind.REGULATOR.value
+                for role, kind in rows))
+
+
+def _entered(position: Any) -> Any:
+    """An entry at ``position`` of the lottery of the enclosing query exists (correlated
+    explicitly: it may sit two subqueries below the query that reads ``lottery``)."""
+    entry = aliased(EntropyEntry)
+    return sa.exists().where(entry.lottery_pk == Lottery.id,
+                             entry.position == position).correlate_except(entry)
+
+
+def _witness_tasks(user_id: int, now: datetime) -> sa.Select[Any]:
+    """:func:`witness_status` in SQL: a witness of an open lottery (``not_open``), or of a
+    frozen one before its deadline with no entry of theirs yet: ``waiting`` while a witness
+    before them has not typed, else ``due``."""
+    before = aliased(Witness)
+    earlier_missing = sa.exists().where(before.request_id == Witness.request_id,
+                                        before.position < Witness.position,
+                                        ~_entered(before.position))
+    is_open = Lottery.state == LotteryState.OPEN.value
+    return (sa.select(
+        Lottery.lottery_id.label("lottery_id"), SelectionRequest.title.label("title"),
+        sa.literal("witness").label("kind"),
+        sa.case((is_open, "not_open"), (earlier_missing, "waiting"), else_="due").label("state"),
+        sa.case((is_open, _RANK["not_open"]), (earlier_missing, _RANK["waiting"]),
+                else_=_RANK["due"]).label("rank"),
+        sa.case((is_open, SelectionRequest.signup_closes_at),
+                else_=Lottery.external_at).label("at"),
+        Lottery.id.label("lottery_pk"), SelectionRequest.id.label("request_id"),
+        Witness.position.label("position"))
+        .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
+        .join(Witness, Witness.request_id == SelectionRequest.id)
+        .where(Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]),
+               Witness.user_id == user_id, ~_entered(Witness.position),
+               sa.or_(is_open, Lottery.external_at > now)))
+
+
+def _external_tasks(user_id: int, now: datetime, wide: bool, regulator: bool
+                    ) -> sa.Select[Any]:
+    """:func:`external_status` in SQL: a frozen lottery past its external value's time with
+    every witness in, which this person may type (a witness of it, an operator, a regulator):
+    ``enter`` with no entry yet, ``mine`` when theirs waits for a second, ``confirm`` when they
+    may confirm another's (a second account, one of the two a regulator's)."""
+    witness = aliased(Witness)
+    missing = sa.exists().where(witness.request_id == Lottery.request_id,
+                                ~_entered(witness.position))
+    mine = aliased(Witness)
+    may_enter = sa.exists().where(mine.request_id == Lottery.request_id, mine.user_id == user_id)
+    first_regulator = sa.exists().where(
+        Membership.user_id == ExternalProposal.entered_by_id,
+        Organisation.id == Membership.organisation_id,
+        Organisation.kind == OrgKind.REGULATOR.value, Membership.role == Role.REGULATOR.value)
+    confirm = sa.and_(ExternalProposal.entered_by_id != user_id,
+                      sa.true() if regulator else first_regulator)
+    none, own = ExternalProposal.id.is_(None), ExternalProposal.entered_by_id == user_id
+    query = (sa.select(
+        Lottery.lottery_id.label("lottery_id"), SelectionRequest.title.label("title"),
+        sa.literal("external").label("kind"),
+        sa.case((none, "enter"), (own, "mine"), else_="confirm").label("state"),
+        sa.case((none, _RANK["enter"]), (own, _RANK["mine"]),
+                else_=_RANK["confirm"]).label("rank"),
+        Lottery.external_at.label("at"), Lottery.id.label("lottery_pk"),
+        SelectionRequest.id.label("request_id"), sa.literal(-1).label("position"))
+        .join(SelectionRequest, SelectionRequest.id == Lottery.request_id)
+        .outerjoin(ExternalProposal, ExternalProposal.lottery_pk == Lottery.id)
+        .where(Lottery.state == LotteryState.FROZEN.value, Lottery.external_at <= now,
+               ~missing, sa.or_(none, own, confirm)))
+    return query if wide else query.where(may_enter)
+
+
+def _first_missing(request_id: int, lottery_pk: int, position: int) -> str:
+    """The name of the first witness before ``position`` who has not typed (a waiting task)."""
+    entry = aliased(EntropyEntry)
+    return db.session.scalar(sa.select(User.name).join(Witness, Witness.user_id == User.id).where(
+        Witness.request_id == request_id, Witness.position < position,
+        ~sa.exists().where(entry.lottery_pk == lottery_pk, entry.position == Witness.position))
+        .order_by(Witness.position).limit(1)) or ""
 
 
 # --- reminders ---------------------------------------------------------------------------------
