@@ -26,6 +26,7 @@ the board how to join its rows (:class:`Holder`, connected by ``create_app`` thr
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ _holders: dict[str, Holder] = {}
 def connect(*, engagement: Holder, case: Holder) -> None:
     """Tell the board how to join a clock's engagement and approval case (``create_app``)."""
     _holders.update(engagement=engagement, case=case)
+    _query.cache_clear()
 
 
 def _holder(name: str) -> Holder:
@@ -94,7 +96,15 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
     return q
 
 
+@functools.lru_cache(maxsize=1024)
 def _query(org_id: int | None, side: str | None) -> sa.Select[Any]:
+    """The open clocks of one side (or all) with what the board shows of their holders; built
+    once per organisation and process (a statement is immutable; building one of this size
+    cost more than running it)."""
+    return _build_query(org_id, side)
+
+
+def _build_query(org_id: int | None, side: str | None) -> sa.Select[Any]:
     eng, case = _holder("engagement"), _holder("case")
     service, on_service, service_name, service_en = eng.subject
     matter, on_matter, matter_name, _matter_en = case.subject
