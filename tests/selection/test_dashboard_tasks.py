@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from market import timeutil
 from market.accounts.models import User
@@ -16,7 +17,7 @@ from market.db import db
 from market.selection import tasks, views_public
 from market.selection.models import Lottery, SelectionRequest
 from tests.conftest import Person, csrf_token
-from tests.selection.conftest import START, City
+from tests.selection.conftest import START, City, city_in
 from tests.support.selection_flow import publish, sign_up
 
 
@@ -97,7 +98,14 @@ def _by_the_rules(user: User) -> list[tuple[str, str, str, str]]:
     return sorted(found)
 
 
-def test_the_database_decides_as_the_per_lottery_rules(city: City) -> None:
+@pytest.fixture
+def any_city(any_app: Flask) -> City:
+    """The selection city on SQLite and on PostgreSQL (the to-dos are one SQL statement)."""
+    return city_in(any_app)
+
+
+def test_the_database_decides_as_the_per_lottery_rules(any_city: City) -> None:
+    city = any_city
     seen, lots = _scene(city)
     expected = {
         "delegate": {(lots["none_typed"], "due"), (lots["external"], "enter"),
