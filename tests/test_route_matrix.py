@@ -129,6 +129,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "lotteries.notices": ("GET", "/notices", set(ROLES), 200),
     "lotteries.notice": ("GET", "/notices/RQ-999999", set(ROLES), 404),
     "lotteries.lottery_page": ("GET", "/lotteries/LT-999999", set(ROLES), 404),
+    # one's own draw to-dos, paged (the dashboard shows the first few)
+    "lotteries.draw_tasks": ("GET", "/draw-tasks", set(LOGGED_IN), 200),
     "lotteries.hall": ("GET", "/lotteries/LT-999999/hall", set(ROLES), 404),
     "lotteries.hall_state": ("GET", "/lotteries/LT-999999/hall/state", set(ROLES), 404),
     "lotteries.bundle": ("GET", "/lotteries/LT-999999/bundle.json", set(ROLES), 404),
@@ -216,6 +218,9 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     # Engagements, approval cases, timelines, reminders.  EG/BJ/PJ ids that do not
     # exist → 404 for the roles let through.
     "engagements.index": ("GET", "/engagements/", OWNER | AGENCY | {"regulator"}, 200),
+    # every open clock the organisation sees, paged (the dashboard shows the first few)
+    "engagements.clocks_page": ("GET", "/engagements/clocks", OWNER | AGENCY | {"regulator"},
+                                200),
     # contract notices (合同公告) are public; no engagement EG-999999 exists
     "contracts.index": ("GET", "/contracts", set(ROLES), 200),
     "contracts.notice": ("GET", "/contracts/EG-999999", set(ROLES), 404),

@@ -19,9 +19,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
+from sqlalchemy.orm import joinedload
 
 from market import timeutil
-from market.accounts.models import User, UserSession
+from market.accounts.models import Membership, User, UserSession
 from market.db import db
 
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -62,8 +63,12 @@ def resume(token: str) -> User | None:
     is deleted; a live one has its ``last_seen_at`` moved on."""
     if not token or len(token) > 100:
         return None
+    # The user, their memberships and organisations come with the row: every page reads
+    # them (the menu, the access check): two statements rather than four lazy loads.
     row = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == token_digest(token)))
+        sa.select(UserSession).where(UserSession.token_hash == token_digest(token))
+        .options(joinedload(UserSession.user).selectinload(User.memberships)
+                 .joinedload(Membership.organisation)))
     if row is None:
         return None
     now = timeutil.now()

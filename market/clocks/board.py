@@ -26,6 +26,7 @@ the board how to join its rows (:class:`Holder`, connected by ``create_app`` thr
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ _holders: dict[str, Holder] = {}
 def connect(*, engagement: Holder, case: Holder) -> None:
     """Tell the board how to join a clock's engagement and approval case (``create_app``)."""
     _holders.update(engagement=engagement, case=case)
+    _query.cache_clear()
 
 
 def _holder(name: str) -> Holder:
@@ -94,7 +96,15 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
     return q
 
 
+@functools.lru_cache(maxsize=1024)
 def _query(org_id: int | None, side: str | None) -> sa.Select[Any]:
+    """The open clocks of one side (or all) with what the board shows of their holders; built
+    once per organisation and process (a statement is immutable; building one of this size
+    cost more than running it)."""
+    return _build_query(org_id, side)
+
+
+def _build_query(org_id: int | None, side: str | None) -> sa.Select[Any]:
     eng, case = _holder("engagement"), _holder("case")
     service, on_service, service_name, service_en = eng.subject
     matter, on_matter, matter_name, _matter_en = case.subject
@@ -185,6 +195,13 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     _, cal = clocks.refresh_stale_open()
     wd = clocks.warning_days()
     today = local_date(now)
+    if state is None:
+        # An owner or an agency usually has fewer open clocks than the page shows: then one
+        # query reads them all (at most ``limit``), finished and sorted as open_clocks does.
+        few = list(db.session.execute(_query(org_id, side).limit(limit + 1)))
+        if len(few) <= limit:
+            rows = sorted(_finished(few, now, cal, wd), key=lambda row: _sort_key(row, today))
+            return Board(rows, len(rows), +state_counts(rows))
     warn = cal.add_working_days(today, wd)
     classes = _classes(today, warn)
     # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
@@ -236,10 +253,3 @@ def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: d
         keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))
     keyed.sort()
     return [k[2] for k in keyed[:limit]]
-
-
-def regulator_board(now: datetime | None = None) -> dict[str, Any]:
-    """What the regulator's dashboard shows: state counts and the 50 most urgent clocks."""
-    board = urgent(limit=50, now=now)
-    return {"rows": board.rows, "total": board.total, "counts": board.counts,
-            "regulator": True}

@@ -131,8 +131,10 @@ def sync_from_awards(org_id: int | None = None) -> int:
     q = (sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
          .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
     if org_id is not None:
-        q = q.join(SelectionRequest, SelectionRequest.id == Award.request_id).where(
-            sa.or_(Award.agency_org_id == org_id, SelectionRequest.owner_org_id == org_id))
+        # Written so that each side is answered from its own index (the award's agency, the
+        # owner's requests) rather than by walking every confirmed award of the city.
+        q = q.where(sa.or_(Award.agency_org_id == org_id, Award.request_id.in_(
+            sa.select(SelectionRequest.id).where(SelectionRequest.owner_org_id == org_id))))
     created = 0
     now = timeutil.now()
     for award in db.session.scalars(q.order_by(Award.id)).all():

@@ -6,10 +6,11 @@ organisation's engagement is a 404, whatever the action.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,7 @@ from market.accounts.audit import AuditEvent
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
 from market.clocks import store as clocks
-from market.clocks.board import open_clocks, regulator_board
+from market.clocks.board import Board, urgent
 from market.clocks.models import Clock, ClockEntry
 from market.db import db
 from market.engagements import operations as ops
@@ -36,6 +37,7 @@ from market.engagements.forms import (
 )
 from market.engagements.models import Deliverable, Engagement
 from market.forms import ActionForm
+from market.web.openapi import MAX_PAGE
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
 
@@ -115,17 +117,44 @@ def clock_words() -> dict[str, Any]:
             "clock_board": _clock_board}
 
 
+DASHBOARD_CLOCKS = 10  # the dashboard shows this many, most urgent first, and links to the rest
+CLOCKS_PER_PAGE = 20
+
+
+def _board(limit: int) -> Board | None:
+    """The ``limit`` most urgent open clocks the current organisation sees (a regulator: the
+    city's), with their count; None for an organisation that has none."""
+    org = require_org()
+    if current_role() == Role.REGULATOR:
+        return urgent(limit=limit)
+    if org.kind in ("owner", "agency"):
+        # An award whose result notice has just ended gets its engagement (and its signing
+        # clock, started at the notice's end) before the board is read: the end of a notice is
+        # a time, not a write, so no event announces it (``flask clocks tick`` also makes them).
+        ops.sync_from_awards(org.id)
+        return urgent(org.id, org.kind, limit=limit)
+    return None
+
+
 def _clock_board() -> dict[str, Any]:
     """The dashboard's clock list for the current organisation (see dashboard/clocks.html)."""
-    role = current_role()
-    org = require_org()
-    if role == Role.REGULATOR:
-        return regulator_board()
-    if org.kind in ("owner", "agency"):
-        ops.sync_from_awards(org.id)
-        rows = open_clocks(org.id, org.kind)
-        return {"rows": rows, "total": len(rows), "counts": None, "regulator": False}
-    return {"rows": [], "total": 0, "counts": None, "regulator": False}
+    board = _board(DASHBOARD_CLOCKS)
+    if board is None:
+        return {"rows": [], "total": 0, "counts": None, "regulator": False}
+    return {"rows": board.rows, "total": board.total, "counts": board.counts,
+            "regulator": current_role() == Role.REGULATOR}
+
+
+@bp.route("/clocks")
+@access("owner", "agency", "regulator")
+def clocks_page() -> str:
+    """Every open clock the organisation sees (时限), most urgent first, a page at a time: the
+    dashboard shows the first few and links here."""
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    board = _board(page * CLOCKS_PER_PAGE) or Board([], 0, Counter())
+    return render_template("engagements/clocks.html",
+                           rows=board.rows[(page - 1) * CLOCKS_PER_PAGE:], total=board.total,
+                           page=page, pages=max(1, -(-board.total // CLOCKS_PER_PAGE)))
 
 
 def _visible(public_id: str) -> Engagement:

@@ -192,7 +192,8 @@ class Witness(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_request.id"), index=True)
     position: Mapped[int]
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    # indexed: the dashboard's draw to-dos start from the person (a regulator witnesses many)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     label: Mapped[str] = mapped_column(sa.String(64))
 
     request: Mapped[SelectionRequest] = relationship(back_populates="witnesses")

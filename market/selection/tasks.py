@@ -8,12 +8,12 @@ second tick (or a second machine) adds nothing, and the e-mail of each goes out 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only, selectinload
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
@@ -149,68 +149,167 @@ class Task:
     detail: str = ""
 
 
-def my_tasks(user: User) -> list[Task]:
-    """The dashboard's draw to-dos of one person, most urgent first."""
-    tasks: list[Task] = []
+DASHBOARD_TASKS = 10  # the dashboard shows this many, most urgent first, and links to the rest
+_RANK = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
 
-    mine = db.session.scalars(sa.select(Witness).where(Witness.user_id == user.id)).all()
-    requests = {w.request_id for w in mine}
+
+@dataclass
+class TaskList:
+    """The ``tasks`` of one page of a person's draw to-dos, of ``total`` in all."""
+
+    tasks: list[Task]
+    total: int
+
+
+def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskList:
+    """The draw to-dos of one person (the dashboard's first ``limit``, or a page of the full
+    list), most urgent first: the states of :func:`witness_status` (``due``, ``waiting``,
+    ``not_open``) and of :func:`external_status` (``confirm``, ``enter``, ``mine``), decided
+    by the database for every lottery at once, so that the cost does not grow with how many
+    lotteries a regulator witnesses; only the rows shown are read.  ``limit`` defaults to
+    ``DASHBOARD_TASKS``."""
+    limit = DASHBOARD_TASKS if limit is None else limit
     now = timeutil.now()
-    lotteries = _open_lotteries(requests)
-    closing = [lot for lot in lotteries
-               if lot.state == LotteryState.OPEN and lot.request.signup_closes_at <= now]
-    for lottery in closing:  # closes due now happen here, as on other pages
-        advance(lottery.request)
-    if closing:  # read again: a close freezes, fails or re-announces
-        lotteries = _open_lotteries(requests)
-    for lottery in lotteries:
-        status = witness_status(lottery, user)
-        if status and status["state"] in ("not_open", "waiting", "due"):
-            at = status["deadline"] if status["state"] != "not_open" else status["opens"]
-            tasks.append(Task(lottery.lottery_id, lottery.request.title, "witness",
-                              status["state"], at, status.get("before", "")))
-    roles = external_ops.roles_of(user)
+    _close_due(user, now)
+    roles, regulator = _roles(user)
     wide = bool(roles & {Role.OPERATOR.value, Role.REGULATOR.value})
-    query = sa.select(Lottery).where(Lottery.state == LotteryState.FROZEN.value,
-                                     Lottery.external_at <= now)
-    if not wide:
-        query = query.where(Lottery.request_id.in_(requests or {-1}))
-    # What external_status reads of each, read for all at once (a regulator may type the
-    # value of every lottery waiting for one: tens at a time).
-    waiting = list(db.session.scalars(query.order_by(Lottery.external_at).limit(100).options(
-        load_only(*_LOTTERY_COLUMNS, Lottery.announcement), selectinload(Lottery.entries),
-        selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
-        .selectinload(SelectionRequest.witnesses))))
-    proposals = external_ops.pending_of(waiting)
-    for lottery in waiting:
-        status = external_status(lottery, user, roles=roles,
-                                 proposal=proposals.get(lottery.id))
-        if status and status["state"] in ("enter", "confirm", "mine"):
-            tasks.append(Task(lottery.lottery_id, lottery.request.title, "external",
-                              status["state"], lottery.external_at))
-    order = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
-    return sorted(tasks, key=lambda t: (order.get(t.state, 9), t.at or now))
+    count, page = _statements(wide, regulator)
+    params = {"user_id": user.id, "now": now}
+    rows = db.session.execute(page, {**params, "limit": limit, "offset": offset}).all()
+    # the page's rows carry the total; a page past the end counts separately
+    total = rows[0].total if rows else db.session.execute(count, params).scalar() or 0
+    return TaskList([Task(r.lottery_id, r.title, r.kind, r.state, r.at,
+                          _first_missing(r.request_id, r.lottery_pk, r.position)
+                          if r.state == "waiting" else "") for r in rows], total)
 
 
-_LOTTERY_COLUMNS = (Lottery.lottery_id, Lottery.request_id, Lottery.state, Lottery.external_at)
-_REQUEST_COLUMNS = (SelectionRequest.title, SelectionRequest.signup_closes_at,
-                    SelectionRequest.owner_org_id, SelectionRequest.state)
+# The statements below are built once (Core, on the tables, with bound parameters): building
+# and caching a statement of this size costs more than running it.
+_L, _R, _W = Lottery.__table__, SelectionRequest.__table__, Witness.__table__
+_E, _P = EntropyEntry.__table__, ExternalProposal.__table__
+_M, _O = Membership.__table__, Organisation.__table__
+_USER = sa.bindparam("user_id", type_=sa.Integer)
+_NOW = sa.bindparam("now", type_=_L.c.external_at.type)
 
 
-def _open_lotteries(request_ids: set[int]) -> list[Lottery]:
-    if not request_ids:
-        return []
-    # What witness_status reads of each, loaded for all at once (a witness of a hundred open
-    # lotteries would otherwise cost four queries per lottery on every dashboard view), and
-    # only the columns it reads: the JSON ones (announcement, summaries) cost the most to load.
-    # Anything else a caller touches is still read when touched.
-    return list(db.session.scalars(sa.select(Lottery).where(
-        Lottery.request_id.in_(request_ids),
-        Lottery.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]))
-        .options(load_only(*_LOTTERY_COLUMNS), selectinload(Lottery.entries),
-                 selectinload(Lottery.request).load_only(*_REQUEST_COLUMNS)
-                 .selectinload(SelectionRequest.witnesses).selectinload(Witness.user))
-        .order_by(Lottery.id)))
+def _close_due(user: User, now: datetime) -> None:
+    """Closes due now happen here, as on other pages: the open lotteries this person
+    witnesses whose sign-up has closed (normally none; ``flask selection tick`` closes them
+    too)."""
+    due = db.session.execute(_CLOSING, {"user_id": user.id, "now": now}).scalars().all()
+    for request in (db.session.get(SelectionRequest, rid) for rid in due):
+        if request is not None:
+            advance(request)
+
+
+_CLOSING = (sa.select(_R.c.id).distinct()
+            .join(_W, _W.c.request_id == _R.c.id).join(_L, _L.c.request_id == _R.c.id)
+            .where(_W.c.user_id == _USER, _L.c.state == LotteryState.OPEN.value,
+                   _R.c.signup_closes_at <= _NOW).order_by(_R.c.id))
+_ROLES = (sa.select(_M.c.role, _O.c.kind).join(_O, _O.c.id == _M.c.organisation_id)
+          .where(_M.c.user_id == _USER))
+
+
+def _roles(user: User) -> tuple[set[str], bool]:
+    """The user's roles (as :func:`external.roles_of`) and whether they are a regulator (as
+    :func:`external.is_regulator`), in one read."""
+    rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
+    return ({role for role, _kind in rows},
+            any(role == Role.REGULATOR.value and kind == OrgKind.REGULATOR.value
+                for role, kind in rows))
+
+
+def _entered(position: Any) -> Any:
+    """An entry at ``position`` of the lottery of the enclosing query exists (correlated
+    explicitly: it may sit two subqueries below the query that reads ``lottery``)."""
+    entry = _E.alias()
+    return sa.exists().where(entry.c.lottery_pk == _L.c.id,
+                             entry.c.position == position).correlate_except(entry)
+
+
+def _witness_tasks() -> sa.Select[Any]:
+    """:func:`witness_status` in SQL: a witness of an open lottery (``not_open``), or of a
+    frozen one before its deadline with no entry of theirs yet: ``waiting`` while a witness
+    before them has not typed, else ``due``."""
+    before = _W.alias()
+    earlier_missing = sa.exists().where(before.c.request_id == _W.c.request_id,
+                                        before.c.position < _W.c.position,
+                                        ~_entered(before.c.position))
+    is_open = _L.c.state == LotteryState.OPEN.value
+    return (sa.select(
+        _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
+        sa.literal("witness").label("kind"),
+        sa.case((is_open, "not_open"), (earlier_missing, "waiting"), else_="due").label("state"),
+        sa.case((is_open, _RANK["not_open"]), (earlier_missing, _RANK["waiting"]),
+                else_=_RANK["due"]).label("rank"),
+        sa.case((is_open, _R.c.signup_closes_at), else_=_L.c.external_at).label("at"),
+        _L.c.id.label("lottery_pk"), _R.c.id.label("request_id"),
+        _W.c.position.label("position"))
+        .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
+        .join(_W, _W.c.request_id == _R.c.id)
+        .where(_L.c.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]),
+               _W.c.user_id == _USER, ~_entered(_W.c.position),
+               sa.or_(is_open, _L.c.external_at > _NOW)))
+
+
+def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
+    """:func:`external_status` in SQL: a frozen lottery past its external value's time with
+    every witness in, which this person may type (a witness of it, an operator, a regulator):
+    ``enter`` with no entry yet, ``mine`` when theirs waits for a second, ``confirm`` when they
+    may confirm another's (a second account, one of the two a regulator's)."""
+    witness = _W.alias()
+    missing = sa.exists().where(witness.c.request_id == _L.c.request_id,
+                                ~_entered(witness.c.position))
+    mine = _W.alias()
+    may_enter = sa.exists().where(mine.c.request_id == _L.c.request_id,
+                                  mine.c.user_id == _USER)
+    first_regulator = sa.exists().where(
+        _M.c.user_id == _P.c.entered_by_id, _O.c.id == _M.c.organisation_id,
+        _O.c.kind == OrgKind.REGULATOR.value, _M.c.role == Role.REGULATOR.value)
+    confirm = sa.and_(_P.c.entered_by_id != _USER, sa.true() if regulator else first_regulator)
+    none, own = _P.c.id.is_(None), _P.c.entered_by_id == _USER
+    query = (sa.select(
+        _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
+        sa.literal("external").label("kind"),
+        sa.case((none, "enter"), (own, "mine"), else_="confirm").label("state"),
+        sa.case((none, _RANK["enter"]), (own, _RANK["mine"]),
+                else_=_RANK["confirm"]).label("rank"),
+        _L.c.external_at.label("at"), _L.c.id.label("lottery_pk"),
+        _R.c.id.label("request_id"), sa.literal(-1).label("position"))
+        .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
+        .outerjoin(_P, _P.c.lottery_pk == _L.c.id)
+        .where(_L.c.state == LotteryState.FROZEN.value, _L.c.external_at <= _NOW,
+               ~missing, sa.or_(none, own, confirm)))
+    return query if wide else query.where(may_enter)
+
+
+@functools.cache
+def _statements(wide: bool, regulator: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The count and one page of a person's to-dos, each row with the count (parameters
+    ``user_id``, ``now``, ``limit``, ``offset``)."""
+    both = sa.union_all(_witness_tasks(), _external_tasks(wide, regulator)).subquery()
+    count = sa.select(sa.func.count()).select_from(both)
+    page = (sa.select(both, sa.func.count().over().label("total"))
+            .order_by(both.c.rank, both.c.at, both.c.lottery_id)
+            .limit(sa.bindparam("limit", type_=sa.Integer))
+            .offset(sa.bindparam("offset", type_=sa.Integer)))
+    return count, page
+
+
+_MISSING = _W.alias()
+_FIRST_MISSING = (sa.select(User.__table__.c.name)
+                  .join(_MISSING, _MISSING.c.user_id == User.__table__.c.id)
+                  .where(_MISSING.c.request_id == sa.bindparam("request_id"),
+                         _MISSING.c.position < sa.bindparam("position"),
+                         ~sa.exists().where(_E.c.lottery_pk == sa.bindparam("lottery_pk"),
+                                            _E.c.position == _MISSING.c.position))
+                  .order_by(_MISSING.c.position).limit(1))
+
+
+def _first_missing(request_id: int, lottery_pk: int, position: int) -> str:
+    """The name of the first witness before ``position`` who has not typed (a waiting task)."""
+    return db.session.execute(_FIRST_MISSING, {"request_id": request_id, "position": position,
+                                               "lottery_pk": lottery_pk}).scalar() or ""
 
 
 # --- reminders ---------------------------------------------------------------------------------

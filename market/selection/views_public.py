@@ -58,10 +58,23 @@ PAGE_ROWS = SUMMARY_ROWS  # rows of rankings and sign-ups shown before "show all
 
 @bp.app_context_processor
 def draw_task_words() -> dict[str, Any]:
-    def draw_tasks() -> list[tasks.Task]:
-        return tasks.my_tasks(current_user) if current_user.is_authenticated else []
+    def draw_tasks() -> tasks.TaskList:
+        """The dashboard's first draw to-dos and how many there are (none for a visitor)."""
+        return (tasks.my_tasks(current_user) if current_user.is_authenticated
+                else tasks.TaskList([], 0))
 
     return {"draw_tasks": draw_tasks, "role_words": tasks.ROLE_WORDS}
+
+
+@bp.route("/draw-tasks")
+@access(USER)
+def draw_tasks() -> str:
+    """Every draw to-do of the person logged in (摇号待办), most urgent first, a page at a
+    time: the dashboard shows the first few and links here."""
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    found = tasks.my_tasks(current_user, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    return render_template("selection/draw_tasks.html", tasks=found, page=page,
+                           pages=max(1, -(-found.total // PER_PAGE)))
 
 
 def _lottery(lottery_id: str) -> Lottery:

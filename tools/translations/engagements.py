@@ -221,7 +221,7 @@ T = {
 '逾期 %(n)s 个工作日': '%(n)s working days overdue',
 '剩余 %(n)s': '%(n)s left',
 '剩余工作日': 'Working days left',
-'仅显示最紧急的 %(n)s 项，共 %(total)s 项。': 'Showing the %(n)s most urgent of %(total)s.',
+'查看全部 %(n)s 项': 'See all %(n)s',
 '没有进行中的时限。': 'No running clocks.',
 '全部委托': 'All engagements',
 '提醒': 'Reminders',

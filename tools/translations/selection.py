@@ -379,6 +379,7 @@ T = {
     '%(year)s 年福彩开奖安排已保存。': 'The %(year)s welfare lottery draw schedule is saved.',
     '福彩开奖安排': 'Lottery draw schedule',
     '摇号待办': 'Draw to-dos',
+    '没有摇号待办。': 'No draw to-dos.',
     '请在 %(at)s 前录入见证随机数': 'Enter your witness number before %(at)s',
     '等待 %(name)s 先录入；您须在 %(at)s 前录入': 'Waiting for %(name)s to enter first; yours is due before %(at)s',
     '报名截止（%(at)s）、名单冻结后才能录入见证随机数': 'You can enter your witness number once sign-up closes (%(at)s) and the pool is frozen',
