@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.accounts.models import Organisation
 from market.db import db
 from market.selection.models import Lottery
 from tests.conftest import csrf_token
+from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
 from tests.selection.conftest import START, City, enter_external
 from tests.support.live import no_sideways_scroll, sized_page
 from tests.support.selection_flow import publish, sign_up
@@ -76,3 +78,24 @@ def test_the_front_window_fits_a_phone(browser: Any, city: City, site: str) -> N
         page.go_back()
         no_sideways_scroll(page)
         page.screenshot(path="/tmp/home-390.png", full_page=True)
+
+
+def test_the_front_window_lists_the_latest_contract_notices(city: City) -> None:
+    """A contract confirmed by both sides shows among the latest contract notices (合同公告) on
+    the home page at once — the cached copy is not kept past the confirmation — and links to
+    its notice and to the whole list."""
+    anyone = city.app.test_client()
+    award_id = make_award(city.app, city)
+    with timeutil.frozen(START):
+        eid = engagement_id_of(city.app, award_id)
+        before = _section(anyone, "home-contracts")  # cached…
+        assert "暂无合同公告" in before and 'href="/contracts"' in before
+        owner, agency = city.client(city.owner), city.client(city.agencies[0])
+        assert post(agency, f"/engagements/{eid}/contract", file=(PDF, "c.pdf")).status_code == 302
+        assert eid not in _section(anyone, "home-contracts")  # not confirmed: not public
+        assert post(owner, f"/engagements/{eid}/contract/confirm").status_code == 302
+        after = _section(anyone, "home-contracts")  # …and fresh on the next request
+    assert f'href="/contracts/{eid}"' in after
+    with city.app.app_context():
+        agency = db.session.get(Organisation, city.agencies[0].org_id)
+        assert agency is not None and agency.name in after
