@@ -22,7 +22,8 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     """A regulator's sanction of an agency (处罚): kind, reason, legal basis, start and end.
 
     Whether it is active is derived from the dates and today; nothing flips it.  The row is
-    never deleted: the history stays public."""
+    never deleted: the history stays public, but for a repaired sanction, whose publication
+    ends (终止公示) while the regulators' record keeps it."""
 
     __tablename__ = "sanction"
 

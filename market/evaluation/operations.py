@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from market import events, timeutil
 from market.accounts import audit
@@ -187,17 +188,36 @@ def correction_by_public_id(public_id: str) -> Correction | None:
     return db.session.scalar(sa.select(Correction).where(Correction.public_id == public_id))
 
 
-def agency_corrections(agency_org_id: int) -> list[Correction]:
-    """The agency's corrections, open ones first, earliest due first."""
-    return list(db.session.scalars(sa.select(Correction).where(
-        Correction.agency_org_id == agency_org_id).order_by(
-        Correction.answered_at.is_not(None), Correction.due_on, Correction.id)))
+PER_PAGE = 20  # rows on a page of the operator's and the agency's lists
 
 
-def all_corrections() -> list[Correction]:
-    """Every correction for the operator: those awaiting a follow-up first."""
-    return list(db.session.scalars(sa.select(Correction).order_by(
-        Correction.followed_up_at.is_not(None), Correction.due_on, Correction.id)))
+def _page_of(stmt: Any, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of ``stmt``'s rows (from 1), and how many rows there are."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.order_by(None).subquery())) or 0
+    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return rows, total
+
+
+def _corrections() -> Any:
+    return sa.select(Correction).options(
+        joinedload(Correction.rating).joinedload(Rating.engagement),
+        joinedload(Correction.agency))
+
+
+def agency_corrections(agency_org_id: int, page: int = 1, per_page: int = PER_PAGE
+                       ) -> tuple[list[Correction], int]:
+    """The agency's corrections, open ones first, earliest due first: a page, and how many."""
+    return _page_of(_corrections().where(Correction.agency_org_id == agency_org_id).order_by(
+        Correction.answered_at.is_not(None), Correction.due_on, Correction.id), page, per_page)
+
+
+def all_corrections(page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Correction], int]:
+    """Every correction for the operator, those awaiting a follow-up first: a page, and how
+    many."""
+    return _page_of(_corrections().order_by(
+        Correction.followed_up_at.is_not(None), Correction.due_on, Correction.id),
+        page, per_page)
 
 
 def answer_correction(row: Correction, agency: Organisation, by: User, text: str) -> None:
@@ -259,10 +279,12 @@ def reply(row: Rating, agency: Organisation, by: User, text: str) -> None:
     audit.record("agency:rating:reply", str(row.id))
 
 
-def all_ratings(limit: int = 200) -> list[Rating]:
-    """The newest ratings, for the operator (hidden ones too)."""
-    return list(db.session.scalars(sa.select(Rating).order_by(
-        Rating.rated_at.desc(), Rating.id.desc()).limit(limit)))
+def all_ratings(page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Rating], int]:
+    """The ratings for the operator (hidden ones too), the newest first: a page, and how
+    many."""
+    return _page_of(sa.select(Rating).options(joinedload(Rating.engagement),
+                                              joinedload(Rating.agency))
+                    .order_by(Rating.rated_at.desc(), Rating.id.desc()), page, per_page)
 
 
 def hide(row: Rating, by: User, reason: str) -> None:

@@ -5,7 +5,7 @@ answered by the agency and followed up (回访) by the operator."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,8 +25,18 @@ from market.evaluation.forms import (
 from market.evaluation.models import DIMENSIONS, Rating
 from market.forms import show_error
 from market.timeutil import today_local
+from market.web.openapi import MAX_PAGE
 
 bp = Blueprint("evaluation", __name__)
+
+
+def _page() -> int:
+    """The list page asked for (``?page=``, from 1; anything else is the first)."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // ops.PER_PAGE))
 
 
 @bp.route("/owner/ratings")
@@ -116,8 +126,10 @@ def reply(rating_id: int) -> ResponseReturnValue:
 @bp.route("/operator/ratings")
 @access(OrgKind.OPERATOR)
 def operator_ratings() -> ResponseReturnValue:
-    return render_template("evaluation/operator_ratings.html", rows=ops.all_ratings(),
-                           levels=ops.LEVEL_LABELS, steps=ops.STEP_LABELS)
+    page = _page()
+    rows, total = ops.all_ratings(page, ops.PER_PAGE)
+    return render_template("evaluation/operator_ratings.html", rows=rows, page=page,
+                           pages=_pages(total), levels=ops.LEVEL_LABELS, steps=ops.STEP_LABELS)
 
 
 @bp.route("/operator/ratings/<int:rating_id>/hide", methods=["GET", "POST"])
@@ -155,8 +167,11 @@ def _correction_page(row: object, form: object, status: int = 200) -> ResponseRe
 @access(OrgKind.AGENCY)
 def agency_corrections() -> ResponseReturnValue:
     org = require_org()
-    return render_template("evaluation/corrections.html", rows=ops.agency_corrections(org.id),
-                           side="agency", results=ops.FOLLOW_UP_LABELS, today=today_local())
+    page = _page()
+    rows, total = ops.agency_corrections(org.id, page, ops.PER_PAGE)
+    return render_template("evaluation/corrections.html", rows=rows, page=page,
+                           pages=_pages(total), side="agency", results=ops.FOLLOW_UP_LABELS,
+                           today=today_local())
 
 
 @bp.route("/agency/corrections/<public_id>", methods=["GET", "POST"])
@@ -186,8 +201,11 @@ def answer_correction(public_id: str) -> ResponseReturnValue:
 @bp.route("/operator/corrections")
 @access(OrgKind.OPERATOR)
 def operator_corrections() -> ResponseReturnValue:
-    return render_template("evaluation/corrections.html", rows=ops.all_corrections(),
-                           side="operator", results=ops.FOLLOW_UP_LABELS, today=today_local())
+    page = _page()
+    rows, total = ops.all_corrections(page, ops.PER_PAGE)
+    return render_template("evaluation/corrections.html", rows=rows, page=page,
+                           pages=_pages(total), side="operator", results=ops.FOLLOW_UP_LABELS,
+                           today=today_local())
 
 
 @bp.route("/operator/corrections/<public_id>", methods=["GET", "POST"])

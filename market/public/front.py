@@ -1,5 +1,6 @@
 """What the home page shows of the city's work (首页): the notices open for sign-up, today's
-draws and their state, the latest results, and last month's headline figures."""
+draws and their state, the latest results and contract notices, and last month's headline
+figures."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from market import timeutil
 from market.db import db
 from market.domain.reports import Month
+from market.engagements.models import Engagement
 from market.extensions import cache
 from market.reports.figures import monthly
 from market.selection.models import (
@@ -54,6 +56,16 @@ def latest_results() -> list[Award]:
         sa.select(Award).options(joinedload(Award.request), joinedload(Award.agency))
         .where(Award.state.in_([AwardState.OFFERED.value, AwardState.CONFIRMED.value]))
         .order_by(Award.offered_at.desc()).limit(ROWS)))
+
+
+def latest_contracts() -> list[Engagement]:
+    """The latest contract notices (合同公告): contracts both sides confirmed, newest first."""
+    return list(db.session.scalars(
+        sa.select(Engagement).options(joinedload(Engagement.project),
+                                      joinedload(Engagement.agency),
+                                      joinedload(Engagement.service_type))
+        .where(Engagement.contract_confirmed_at.is_not(None))
+        .order_by(Engagement.contract_confirmed_at.desc(), Engagement.id.desc()).limit(ROWS)))
 
 
 def headline() -> dict[str, Any]:

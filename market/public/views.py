@@ -28,10 +28,12 @@ def _back() -> str:
 
 @bp.route("/")
 @access(ANYONE)
-@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION)
+# contract notices are engagements, whose writes count in the ``records`` scope
+@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION, pagecache.RECORDS)
 def home() -> str:
     """The city's front window: search, the notices open for sign-up, today's draws, the
-    latest results, last month's headline figures, and where the open data is."""
+    latest results and contract notices, last month's headline figures, and where the open
+    data is."""
     now = timeutil.now()
     stats = {
         "agencies": db.session.scalar(
@@ -57,6 +59,7 @@ def home() -> str:
             pagecache.fresh_until(moment)
     return render_template("public/home.html", stats=stats, service_types=service_types,
                            window=window, draws=draws, results=front.latest_results(),
+                           contracts=front.latest_contracts(),
                            headline=front.headline(), now=now)
 
 

@@ -169,7 +169,8 @@ def repair(row: Sanction, repaired_on: date | None, decision: str, reason: str, 
            ) -> None:
     """A regulator records a credit repair (信用修复): its published decision (number and reason)
     ends the sanction's effect from ``repaired_on`` (the day before is its last day in force);
-    the sanction stays in the public record, marked repaired.  Once per sanction.
+    its publication ends (终止公示: the agency's page and the public lists no longer show it)
+    while the regulators' record keeps it, marked repaired.  Once per sanction.
 
     Refuses (nothing stored) a sanction already repaired or no longer in force, a date before
     today, after the sanction's end or before the minimum publication period has run

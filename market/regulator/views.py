@@ -71,7 +71,7 @@ def sanction_list() -> ResponseReturnValue:
                               s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
                               s.repair_decision or "", s.repair_reason or ""] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
-                           labels=KIND_LABELS)
+                           labels=KIND_LABELS, earliest_repair=earliest_repair)
 
 
 @bp.route("/sanctions/new", methods=["GET", "POST"])

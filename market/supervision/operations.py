@@ -3,12 +3,14 @@ supervision order (督办)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from market import events, timeutil
 from market.accounts import audit
@@ -19,7 +21,7 @@ from market.domain.calendar import local_date
 from market.domain.escalation import Ladder, Step, to_raise
 from market.i18n import N_
 from market.refusal import Refused
-from market.supervision.models import EscalationStep, PartyKind, SupervisionOrder
+from market.supervision.models import EscalationStep, SupervisionOrder
 from market.supervision.sources import Late, late_matters
 
 MAX_ANSWER = 2000
@@ -160,27 +162,130 @@ def by_public_id(public_id: str) -> SupervisionOrder | None:
         SupervisionOrder.public_id == public_id))
 
 
-PARTY_ORDER = (PartyKind.AGENCY, PartyKind.OWNER, PartyKind.DEPARTMENT, PartyKind.REGULATOR)
+@dataclass(frozen=True)
+class Party:
+    """A responsible party on the console: an organisation of the market, or a department
+    known only by name (``org_public_id`` None); ``key`` names it in the console's address."""
+
+    key: str
+    kind: str
+    name: str
+    org_public_id: str | None
+    matters: int
+    first_raised: datetime
 
 
-def ladder_by_party() -> dict[str, list[dict[str, Any]]]:
-    """The console's view: per kind of party, each late matter's raised steps, oldest raised
-    first (a matter's first step decides its place)."""
-    steps = db.session.scalars(sa.select(EscalationStep).order_by(
-        EscalationStep.raised_at, EscalationStep.id)).all()
-    matters: dict[tuple[str, str, Any], dict[str, Any]] = {}
-    for s in steps:
-        key = (s.subject_kind, s.subject_id, s.due_date)
-        entry = matters.setdefault(key, {"first": s, "steps": {}, "party_kind": s.party_kind})
-        entry["steps"][s.step] = s
-    out: dict[str, list[dict[str, Any]]] = {p.value: [] for p in PARTY_ORDER}
-    for entry in matters.values():
-        out[entry["party_kind"]].append(entry)
-    return out
+@dataclass
+class Matter:
+    """One late matter and due date, with its raised steps by code."""
+
+    first: EscalationStep
+    party: str  # the key of its party
+    steps: dict[str, EscalationStep] = field(default_factory=dict)
 
 
-def open_orders() -> list[SupervisionOrder]:
-    """督办 not yet answered, the earliest answer deadline first."""
-    return list(db.session.scalars(sa.select(SupervisionOrder).where(
-        SupervisionOrder.answered_at.is_(None)).order_by(
-        SupervisionOrder.answer_due, SupervisionOrder.id)))
+def _party_key() -> Any:
+    # one string per party: its kind and the organisation's public id, or the name of a
+    # department that has no organisation of its own ("~" never starts a public id)
+    return EscalationStep.party_kind + ":" + sa.func.coalesce(
+        Organisation.public_id, "~" + EscalationStep.party_name)
+
+
+def _matters() -> Any:
+    """Every late matter (subject and due date) with its party, its first raise and its place
+    within the party's matters, oldest first."""
+    key = _party_key().label("party")
+    first, first_id = sa.func.min(EscalationStep.raised_at), sa.func.min(EscalationStep.id)
+    return (sa.select(key, EscalationStep.party_kind, Organisation.public_id.label("org"),
+                      sa.func.max(EscalationStep.party_name).label("name"),
+                      EscalationStep.subject_kind, EscalationStep.subject_id,
+                      EscalationStep.due_date, first.label("first"),
+                      first_id.label("first_id"),
+                      sa.func.row_number().over(partition_by=key, order_by=(first, first_id))
+                      .label("place"))
+            .select_from(EscalationStep)
+            .outerjoin(Organisation, Organisation.id == EscalationStep.party_org_id)
+            .group_by(key, EscalationStep.party_kind, Organisation.public_id,
+                      EscalationStep.subject_kind, EscalationStep.subject_id,
+                      EscalationStep.due_date)
+            .subquery("matter"))
+
+
+def _parties(matters: Any) -> Any:
+    first, first_id = sa.func.min(matters.c.first), sa.func.min(matters.c.first_id)
+    return (sa.select(matters.c.party, matters.c.party_kind, matters.c.org,
+                      sa.func.max(matters.c.name).label("name"),
+                      sa.func.count().label("matters"), first.label("first"),
+                      sa.func.row_number().over(order_by=(first, first_id)).label("rank"))
+            .group_by(matters.c.party, matters.c.party_kind, matters.c.org)
+            .subquery("party"))
+
+
+def _steps_of(matters: Any, where: Any) -> list[Matter]:
+    """The steps of the matters ``where`` picks, grouped per matter, oldest first."""
+    rows = db.session.execute(
+        sa.select(EscalationStep, matters.c.party).join(matters, sa.and_(
+            matters.c.subject_kind == EscalationStep.subject_kind,
+            matters.c.subject_id == EscalationStep.subject_id,
+            matters.c.due_date == EscalationStep.due_date))
+        .where(where)
+        .options(joinedload(EscalationStep.order))
+        .order_by(matters.c.first, matters.c.first_id, EscalationStep.raised_at,
+                  EscalationStep.id)).all()
+    out: dict[tuple[str, str, Any], Matter] = {}
+    for step, party in rows:
+        entry = out.setdefault((step.subject_kind, step.subject_id, step.due_date),
+                               Matter(step, party))
+        entry.steps[step.step] = step
+    return list(out.values())
+
+
+def _party(row: Any) -> Party:
+    return Party(key=row.party, kind=row.party_kind, name=row.name, org_public_id=row.org,
+                 matters=row.matters, first_raised=row.first)
+
+
+def ladder_by_party(page: int = 1, per_page: int = 10, matters_each: int = 5
+                    ) -> tuple[list[tuple[Party, list[Matter]]], int]:
+    """The console's view, a page of it: the responsible parties, the one whose oldest late
+    matter was raised first at the top, each with its oldest ``matters_each`` matters and their
+    raised steps; and how many parties there are."""
+    matters = _matters()
+    parties = _parties(matters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(parties)) or 0
+    low, high = (page - 1) * per_page, page * per_page
+    found = [_party(r) for r in db.session.execute(
+        sa.select(parties).where(parties.c.rank > low, parties.c.rank <= high)
+        .order_by(parties.c.rank))]
+    by_key: dict[str, list[Matter]] = {p.key: [] for p in found}
+    if found:
+        for m in _steps_of(matters, sa.and_(matters.c.party.in_(list(by_key)),
+                                            matters.c.place <= matters_each)):
+            by_key[m.party].append(m)
+    return [(p, by_key[p.key]) for p in found], total
+
+
+def party_ladder(key: str, page: int = 1, per_page: int = 20
+                 ) -> tuple[Party, list[Matter]] | None:
+    """One responsible party's late matters, a page of them, oldest first (``None``: no step
+    was ever raised for a party of that key)."""
+    matters = _matters()
+    parties = _parties(matters)
+    row = db.session.execute(sa.select(parties).where(parties.c.party == key)).first()
+    if row is None:
+        return None
+    low, high = (page - 1) * per_page, page * per_page
+    return _party(row), _steps_of(matters, sa.and_(
+        matters.c.party == key, matters.c.place > low, matters.c.place <= high))
+
+
+def open_orders(page: int = 1, per_page: int = 20) -> tuple[list[SupervisionOrder], int]:
+    """督办 not yet answered, the earliest answer deadline first: a page of them, and how many
+    there are."""
+    waiting = SupervisionOrder.answered_at.is_(None)
+    total = db.session.scalar(sa.select(sa.func.count(SupervisionOrder.id)).where(waiting)) or 0
+    return list(db.session.scalars(
+        sa.select(SupervisionOrder).where(waiting)
+        .options(joinedload(SupervisionOrder.step_row))
+        .order_by(SupervisionOrder.answer_due, SupervisionOrder.id)
+        .limit(per_page).offset((page - 1) * per_page))), total

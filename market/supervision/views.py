@@ -3,7 +3,7 @@ ladder and its supervision orders (督办)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,7 @@ from market.i18n import N_
 from market.supervision import operations
 from market.supervision.forms import AnswerForm
 from market.timeutil import today_local
+from market.web.openapi import MAX_PAGE
 
 bp = Blueprint("supervision", __name__)
 
@@ -41,11 +42,45 @@ def rule() -> ResponseReturnValue:
     return render_template("supervision/rule.html", ladder=operations.ladder(), **_labels())
 
 
+PARTIES_PER_PAGE = 10  # parties on a page of the console
+MATTERS_EACH = 5  # each party's oldest matters shown there; the rest on the party's own view
+MATTERS_PER_PAGE = 20  # a party's own view
+ORDERS_PER_PAGE = 20
+
+
+def _page(name: str) -> int:
+    return min(max(1, request.args.get(name, 1, type=int) or 1), MAX_PAGE)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
 @bp.route("/regulator/supervision")
 @access(OrgKind.REGULATOR)
 def console() -> ResponseReturnValue:
-    return render_template("supervision/console.html", by_party=operations.ladder_by_party(),
-                           orders=operations.open_orders(), today=today_local(), **_labels())
+    """The ladder per responsible party, the party with the oldest late matter first (its
+    oldest matters first), a page at a time; ``?party=<key>``: one party's matters, paged; and
+    the 督办 waiting for an answer, paged too."""
+    orders_page = _page("orders")
+    orders, orders_total = operations.open_orders(orders_page, ORDERS_PER_PAGE)
+    common = {"orders": orders, "orders_page": orders_page,
+              "orders_pages": _pages(orders_total, ORDERS_PER_PAGE),
+              "orders_total": orders_total, "today": today_local(), **_labels()}
+    page = _page("page")
+    key = request.args.get("party")
+    if key is not None:
+        found = operations.party_ladder(key[:300], page, MATTERS_PER_PAGE)
+        if found is None:
+            abort(404)
+        party, matters = found
+        return render_template("supervision/console.html", party=party, matters=matters,
+                               page=page, pages=_pages(party.matters, MATTERS_PER_PAGE),
+                               **common)
+    by_party, total = operations.ladder_by_party(page, PARTIES_PER_PAGE, MATTERS_EACH)
+    return render_template("supervision/console.html", party=None, by_party=by_party,
+                           page=page, pages=_pages(total, PARTIES_PER_PAGE), total=total,
+                           **common)
 
 
 @bp.route("/regulator/supervision/orders/<public_id>", methods=["GET", "POST"])

@@ -123,6 +123,11 @@ def test_ratings_after_a_return_hiding_repair_and_breaches(
         reg.click("[data-test=confirm-repair]")
         reg.wait_for_selector("[data-test^=repaired-]")
         assert _fits(reg)
+        # repaired from today: its publication ends (终止公示), the public profile drops it
+        public.goto(site + f"/agencies/{city.agency_id(city.agencies[2])}")
+        assert "出具虚假报告" not in public.content()
+        assert public.locator("[data-test=active-sanction]").count() == 0
+        assert _fits(public)
 
         evidence = tmp_path / "催款函.pdf"
         evidence.write_bytes(PDF)

@@ -1,5 +1,6 @@
 """Credit repair (信用修复): a regulator's published decision ends a sanction's effect early,
-not before the minimum publication period; the sanction stays public, marked repaired."""
+not before the minimum publication period; its publication ends (终止公示) while the
+regulators' record keeps it, marked repaired."""
 
 from __future__ import annotations
 
@@ -88,3 +89,24 @@ def test_no_repair_before_the_minimum_publication_period(city: City) -> None:
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Sanction.id)).where(
             Sanction.repaired_on.is_not(None))) == 0
+
+
+def test_the_pages_say_what_a_repair_does_and_offer_none_that_cannot_be(city: City) -> None:
+    """A repair ends the sanction's publication (终止公示, 《信用修复管理办法》令第36号第三条):
+    the published formula and the repair form say so, not that the record stays public.  A
+    sanction shorter than its minimum publication period can never be repaired: the list
+    offers no repair for it, its form page says why and has no form."""
+    with timeutil.frozen(START):
+        short = _sanction(city, 0, "warning", "2026-03-01", "2026-05-31")  # earliest 06-01
+        long = _sanction(city, 1, "suspension", "2026-01-01", "2026-12-31")
+        regulator = city.client(city.regulator)
+        listing = regulator.get("/regulator/sanctions").get_data(as_text=True)
+        assert f'data-test="repair-{long}"' in listing
+        assert f'data-test="repair-{short}"' not in listing
+        assert f'data-test="not-repairable-{short}"' in listing
+        page = regulator.get(f"/regulator/sanctions/{short}/repair").get_data(as_text=True)
+        assert 'data-test="not-repairable"' in page and 'name="decision"' not in page
+        page = regulator.get(f"/regulator/sanctions/{long}/repair").get_data(as_text=True)
+        formula = city.app.test_client().get("/credit").get_data(as_text=True)
+        for text in (page, formula):
+            assert "继续公开" not in text and "终止公示" in text

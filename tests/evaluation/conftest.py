@@ -8,7 +8,7 @@ from datetime import timedelta
 from market import timeutil
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
-from tests.selection.conftest import START, City, city  # noqa: F401  # the fixture
+from tests.selection.conftest import START, City, city, site  # noqa: F401  # the fixtures
 
 DAY = timedelta(days=1)
 GOOD = {"quality": "4", "timeliness": "3", "attitude": "5", "fees": "4", "integrity": "4",

@@ -8,6 +8,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 
@@ -181,3 +182,32 @@ def test_command_writes_the_month_once_ended(city: City) -> None:
         r = regulator.get("/regulator/reports/2026-03/report.pdf")
         assert r.status_code == 200 and r.data.startswith(b"%PDF")
         r.close()
+@pytest.mark.usefixtures("pdf_library")
+def test_the_pdf_carries_its_chinese_text_in_a_chinese_font(city: City) -> None:
+    """The filed PDF is read back: its text holds the Chinese headings and labels (extracted,
+    so each glyph maps back to its character) and every font in it is a CJK font embedded in
+    the file, so no character is drawn as an empty box (tofu) on a machine without it."""
+    app = city.app
+    build_march(city)
+    with timeutil.frozen(APRIL_2), app.app_context():
+        done = archive.write(MARCH)
+        reader = pypdf.PdfReader(done.files["pdf"])
+        text = "".join(page.extract_text() or "" for page in reader.pages)
+        fonts: set[str] = set()
+        embedded = True
+        for page in reader.pages:
+            for ref in (page.get("/Resources") or {}).get("/Font", {}).values():
+                font = ref.get_object()
+                fonts.add(str(font.get("/BaseFont")))
+                for descendant in font.get("/DescendantFonts", []) or [font]:
+                    desc = descendant.get_object().get("/FontDescriptor")
+                    if desc is not None:
+                        desc = desc.get_object()
+                        embedded &= any(k in desc for k in ("/FontFile", "/FontFile2",
+                                                            "/FontFile3"))
+    compact = "".join(text.split())
+    for words in ("月度报告", "2026-03", "节约率", "25.00%", "中介服务"):
+        assert words in compact, words
+    assert "\ufffd" not in text and "□" not in text
+    assert fonts and all("CJK" in f for f in fonts), fonts
+    assert embedded

@@ -68,3 +68,29 @@ def test_the_hall_screen_follows_a_draw_without_a_reload(browser: Any, city: Cit
         assert phone.locator("[data-test=hall-winner]").count() == 1
         no_sideways_scroll(phone)
         phone.screenshot(path="/tmp/hall-390.png", full_page=True)
+
+
+def _px(page: Any, selector: str) -> float:
+    return float(page.eval_on_selector(
+        selector, "e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
+def test_every_word_on_the_hall_screen_is_sized_for_the_room(browser: Any, city: City,
+                                                             site: str) -> None:
+    """The state, the witnesses still to enter (待录入) and the times are what the room reads
+    too: on the big screen none of it is set in the small print of a desk page, everything is
+    at least half the size of the screen's own text."""
+    with timeutil.frozen(START):
+        req = publish(city)
+        for a in city.agencies[:4]:
+            assert sign_up(city, a, req.public_id) == 302
+    with city.app.app_context():
+        lottery_id = db.session.scalar(sa.select(Lottery.lottery_id))
+    with timeutil.frozen(START + timedelta(days=7, minutes=1)):
+        page = open_page(browser, site, None, viewport=SCREEN)
+        page.goto(f"{site}/lotteries/{lottery_id}/hall")
+        text = _px(page, ".hall")
+        assert text >= 28  # 1.6 vw at 1920 px
+        for selector in (".hall-meta .badge", ".hall-meta .hint",
+                         "[data-test=hall-witnesses] .hint"):
+            assert _px(page, selector) >= text / 2, selector

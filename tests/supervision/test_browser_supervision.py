@@ -35,8 +35,8 @@ def test_the_regulator_answers_a_supervision_order(browser: Any, city: City, sit
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(site + "/regulator")
         page.click("[data-test=console-supervision]")
-        ladder = page.locator("[data-test=ladder-agency]")
-        assert eid in ladder.inner_text()
+        ladder = page.locator("[data-test=ladder-party]")
+        assert ladder.count() == 1 and eid in ladder.inner_text()
         for step in ("warning", "yellow", "red"):
             assert ladder.locator(f"[data-test=step-{step}]").count() == 1
         assert _fits(page)

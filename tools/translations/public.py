@@ -19,6 +19,8 @@ T = {
     "摇号透明日志": "The draws' transparency log",
     "暂无正在报名的公告。": "No notice is open for sign-up.",
     "最新中选结果": "Latest results",
+    "最新合同公告": "Latest contract notices",
+    "全部合同公告": "All contract notices",
     "机构名称、编号或服务事项": "Agency name, id or service",
     "正在报名": "Open for sign-up",
 }

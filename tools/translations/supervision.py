@@ -85,4 +85,10 @@ T = {
     '整改编号': 'Correction no.',
     '已答复': 'Answered',
     '待答复': 'To answer',
+    '第 %(page)s / %(pages)s 页': 'Page %(page)s of %(pages)s',
+    '共 %(n)s 项超期事项，最早的在前。': '%(n)s late matters, the oldest first.',
+    '全部责任方': 'All responsible parties',
+    '各责任方的监察记录': 'Escalations per responsible party',
+    '按责任方列出，最早发出预警的责任方和事项在前。': 'Listed per responsible party; the party and the matters escalated earliest come first.',
+    '该责任方全部 %(n)s 项': 'All %(n)s matters of this party',
 }
