@@ -6,7 +6,6 @@ fee once.  The migration fills the new columns of existing payments from the led
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from market.db import db
 from market.timeutil import today_local
 from tests.billing.conftest import Parties, assert_ledger_balanced, create_parties, open_engagement
 from tests.conftest import make_app
+from tests.support import processes
 
 FEE = 1_000_00
 AT = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -145,12 +145,12 @@ def test_parallel_payments_without_the_row_lock_still_settle_the_fee_once(
     os.environ.setdefault("MARKET_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_app(tmp_path, url)
     eid = open_engagement(app, create_parties(app), fee_fen=FEE)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes.context()
     with ctx.Manager() as manager:
         barrier = manager.Barrier(WORKERS)
-        with ctx.Pool(WORKERS) as pool:
-            results = pool.map(_unlocked_worker, [(url, str(tmp_path), eid, n, barrier)
-                                                  for n in range(WORKERS)], chunksize=1)
+        results = processes.pool_map(ctx, WORKERS, _unlocked_worker,
+                                     [(url, str(tmp_path), eid, n, barrier)
+                                      for n in range(WORKERS)])
     try:
         assert results.count("ok") == 1, results
         with app.app_context():

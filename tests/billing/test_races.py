@@ -22,6 +22,7 @@ from tests.billing.conftest import (
     open_engagement,
 )
 from tests.conftest import make_app
+from tests.support import processes
 
 WORKERS = 20
 FEE = 1_234_56
@@ -52,12 +53,11 @@ def _worker(args: tuple[str, str, int, str, int, multiprocessing.synchronize.Bar
 
 
 def _race(url: str, tmp: Path, eid: int, action: str) -> list[str]:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes.context()
     with ctx.Manager() as manager:
         barrier = manager.Barrier(WORKERS)
-        with ctx.Pool(WORKERS) as pool:
-            return pool.map(_worker, [(url, str(tmp), eid, action, n, barrier)
-                                      for n in range(WORKERS)], chunksize=1)
+        return processes.pool_map(ctx, WORKERS, _worker, [(url, str(tmp), eid, action, n, barrier)
+                                                          for n in range(WORKERS)])
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
 from market.transparency.models import LogLeaf
 from tests.conftest import make_app
+from tests.support import processes
 from tests.support.log_worker import append_many
 from tests.support.lotteries import announce_and_register
 
@@ -129,10 +129,11 @@ def _concurrent(url: str, tmp_path: Path, workers: int = 4, lotteries: int = 3,
                 agencies: int = 6) -> None:
     seed = lkeys.private_key_seed_b64(lkeys.generate_private_key())
     app = make_app(tmp_path, url, SIGNING_KEY=seed)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = processes.context()
+    task = processes.in_caller_environment(append_many)
     with ctx.Pool(workers) as pool:
-        results = [pool.apply_async(append_many, (url, str(tmp_path / "instance"), seed, w,
-                                                   lotteries, agencies)) for w in range(workers)]
+        results = [pool.apply_async(task, (url, str(tmp_path / "instance"), seed, w,
+                                           lotteries, agencies)) for w in range(workers)]
         counts = [r.get(timeout=240) for r in results]
     total = sum(counts)
     assert total == workers * lotteries * (agencies + 1)
