@@ -1,5 +1,6 @@
-"""Demo award methods: sealed bids (one still sealed, one opened with a tie drawn by lottery),
-credit merit, a direct selection, a lottery whose winner declined, an objection upheld (the
+"""Demo award methods: sealed bids (one still sealed, one opened with a tie drawn by lottery, one
+in discount rates whose abnormally low lowest quote awaits its written explanation), credit
+merit, a direct selection, a lottery whose winner declined, an objection upheld (the
 request re-ran under a new lottery id) and one rejected.
 
 Runs before the lottery demo (:mod:`devdata.demo.selection`), at earlier times, each step with
