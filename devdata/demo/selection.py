@@ -1,7 +1,8 @@
 """Demo draws for the fictional city, dated from the day it is loaded: three finished
 lotteries (their bundles verify; the last drawn within the past day), one failed request (too
-few sign-ups), one whose sign-up has just closed and that waits for its witnesses, and one
-open for sign-up.
+few sign-ups), one whose sign-up has just closed and that waits for its witnesses, one open
+for sign-up, and a credit merit (信用择优) whose short list is drawn and waits for the owner's
+choice.
 
 What happened in the past runs step by step with the clock frozen at each step's time, in time
 order: the log's times never go backwards.
