@@ -173,6 +173,7 @@ def test_a_visitor_opens_a_request_of_each_method_past_its_opening(demo_city_app
     html = pages[waiting_id]
     assert 'data-test="long-list"' in html and 'data-test="shortlist-drawn"' in html
     assert 'data-test="awaiting-choice"' in html and 'data-test="awarded"' not in html
+    assert "报名截止，待摇号或业主选定" in html
     html = pages[rated_id]
     assert html.count('data-test="bid-rate"') == 4 and "35.00%" in html
     assert html.count('data-test="bid-low"') == 1

@@ -58,6 +58,7 @@ T = {
     '完整名单见摇号页面': 'The whole list is on the draw page',
     '摇号产生的入围候选': 'Short list drawn',
     '摇号页面（可自行核验）': 'Draw page (verify it yourself)',
+    '报名截止，待摇号或业主选定': 'Sign-up closed; short list to draw or the owner to choose',
     '业主将从入围候选中择优选定一家，中选结果和选定理由在本公告公示。':
         'The owner will choose one agency of the short list; the result and the reason for '
         'the choice are published on this notice.',
