@@ -1,5 +1,6 @@
-"""Demo award methods: sealed bids (one still sealed, one opened with a tie drawn by lottery),
-credit merit, a direct selection, a lottery whose winner declined, an objection upheld (the
+"""Demo award methods: sealed bids (one still sealed, one opened with a tie drawn by lottery, one
+in discount rates whose abnormally low lowest quote awaits its written explanation), credit
+merit, a direct selection, a lottery whose winner declined, an objection upheld (the
 request re-ran under a new lottery id) and one rejected.
 
 Runs before the lottery demo (:mod:`devdata.demo.selection`), at earlier times, each step with
@@ -24,7 +25,7 @@ from devdata.demo.selection import _eligible, _people, _user, enter_external
 from market import timeutil
 from market.accounts.models import Organisation, OrgKind, Role, User
 from market.db import db
-from market.domain import sealing
+from market.domain import quotes, sealing
 from market.selection import award as award_ops
 from market.selection import draw, opening, procedures, sealed
 from market.selection import requests as ops
@@ -40,7 +41,9 @@ def _post(owner: Organisation, code: str, title: str, start: datetime, project: 
           method: str, *, price: int | None = None, cap: int | None = None,
           floor: int | None = None, fund: str = "fiscal", direct: str = "",
           witnesses: list[User] | None = None, credit_threshold: int | None = None,
-          shortlist_size: int | None = None) -> SelectionRequest:
+          shortlist_size: int | None = None, closes: datetime | None = None,
+          quote_kind: str = quotes.AMOUNT, low_share_bp: int | None = None,
+          low_action: str | None = None) -> SelectionRequest:
     admin, delegate = _people(owner)
     with timeutil.frozen(start):
         proj = ops.create_project(owner, name=project, code=pcode, fund_source=fund,
@@ -51,10 +54,11 @@ def _post(owner: Organisation, code: str, title: str, start: datetime, project: 
             scope=f"{project}：{title}，按现行规范编制并通过审查。", qualification_type=None,
             qualification_level=None, practitioners={}, price_kind="cap" if cap else "fixed",
             price_fen=price, cap_fen=cap, floor_fen=floor, service_days=20, signing_days=5,
-            method=method, signup_closes_at=start + timedelta(days=14), external_kind="ssq",
-            witness_ids=[w.id for w in (witnesses or [])],
+            method=method, signup_closes_at=closes or start + timedelta(days=14),
+            external_kind="ssq", witness_ids=[w.id for w in (witnesses or [])],
             direct_agency=direct, credit_threshold=credit_threshold,
-            shortlist_size=shortlist_size)
+            shortlist_size=shortlist_size, quote_kind=quote_kind, low_share_bp=low_share_bp,
+            low_action=low_action)
         req = ops.save_draft(owner, data, admin)
         ops.publish(owner, req)
     return req
@@ -241,6 +245,23 @@ def load(now: datetime) -> None:
     proposals_demo.load([owner(2)[0], owner(0)[0], owner(1)[0]], regulator, keys[regulator.id],
                         base + timedelta(days=125), now, _open_with_key)
 
+    # 8. A sealed bid in discount rates (下浮率) off the cap, with the abnormally low quote rule
+    # (more than 20 % below the mean of the others: explain in writing).  Quoted after the
+    # proposals above and opened a few hours ago, after the still sealed one's quotes: the
+    # lowest quote is abnormally low and its agency has yet to explain it.
+    o, delegate = owner(2)
+    closes = now - timedelta(hours=3, minutes=25)
+    rated = _post(o, "EIA", "南湖片区雨污分流改造工程环境影响评价（下浮率报价）", now - timedelta(days=12),
+                  "南湖片区雨污分流改造工程", "2026-539903-83-01-000610", "sealed_bid",
+                  cap=2_000_000, floor=1_000_000, witnesses=[delegate, regulator],
+                  closes=closes, quote_kind=quotes.RATE, low_share_bp=2000,
+                  low_action=quotes.EXPLAIN)
+    quoted = now - timedelta(days=7)
+    for i, (org, rate_bp) in enumerate(zip(_eligible(rated.service_type, rated, quoted)[6:10],
+                                           (800, 1000, 1250, 3500), strict=False)):
+        with timeutil.frozen(quoted + timedelta(hours=2, minutes=13 * i)):
+            sealed.submit(rated, org, _admin(org), None, rate_bp)
+
     # 6. A sealed bid still sealed: quotes received, opening in a few days.
     o, delegate = owner(1)
     req = _post(o, "SURV", "西岭隧道施工控制测量（密封报价）", now - timedelta(days=2),
@@ -249,3 +270,7 @@ def load(now: datetime) -> None:
     for i, org in enumerate(_eligible(req.service_type, req, now)[:3]):
         with timeutil.frozen(now - timedelta(days=2) + timedelta(hours=4, minutes=9 * i)):
             sealed.submit(req, org, _admin(org), 1_500_000 + 50_000 * i)
+    with timeutil.frozen(closes + timedelta(minutes=25)):
+        _open_with_key(rated, regulator, keys[regulator.id])
+    if not award_ops.explanation_due(_award(rated)):
+        raise RuntimeError("demo: the lowest discount-rate quote should await its explanation")

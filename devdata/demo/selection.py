@@ -1,7 +1,8 @@
 """Demo draws for the fictional city, dated from the day it is loaded: three finished
 lotteries (their bundles verify; the last drawn within the past day), one failed request (too
-few sign-ups), one whose sign-up has just closed and that waits for its witnesses, and one
-open for sign-up.
+few sign-ups), one whose sign-up has just closed and that waits for its witnesses, one open
+for sign-up, and a credit merit (信用择优) whose short list is drawn and waits for the owner's
+choice.
 
 What happened in the past runs step by step with the clock frozen at each step's time, in time
 order: the log's times never go backwards.
@@ -91,7 +92,10 @@ def enter_external(lottery: Lottery, first: User, second: User) -> None:
 
 def _post(owner: Organisation, service_code: str, title: str, start: datetime, project_name: str,
           project_code: str, witnesses: list[User], external_kind: str,
-          price_fen: int, closes: datetime | None = None) -> SelectionRequest:
+          price_fen: int, closes: datetime | None = None, method: str = "lottery",
+          credit: tuple[int, int] | None = None) -> SelectionRequest:
+    """Publish a request drawn by lottery: 随机抽取, or 信用择优 with ``credit`` = (threshold,
+    short list size)."""
     admin, _ = _people(owner)
     with timeutil.frozen(start):
         project = ops.create_project(owner, name=project_name, code=project_code,
@@ -102,9 +106,11 @@ def _post(owner: Organisation, service_code: str, title: str, start: datetime, p
             project_id=project.id, service_code=service_code, title=title,
             scope=f"{project_name}：{title}，按现行规范编制并通过审查。", qualification_type=None,
             qualification_level=None, practitioners={}, price_kind="fixed", price_fen=price_fen,
-            cap_fen=None, floor_fen=None, service_days=20, signing_days=5, method="lottery",
+            cap_fen=None, floor_fen=None, service_days=20, signing_days=5, method=method,
             signup_closes_at=closes, external_kind=external_kind,
-            witness_ids=[w.id for w in witnesses])
+            witness_ids=[w.id for w in witnesses],
+            credit_threshold=credit[0] if credit else None,
+            shortlist_size=credit[1] if credit else None)
         req = ops.save_draft(owner, data, admin)
         ops.publish(owner, req)
     return req
@@ -139,16 +145,19 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
               project: str, pcode: str, witnesses: list[User], kind: str, price: int,
               signups: int, rng: random.Random, operator: User, regulator: User, *,
               closes: datetime | None = None, finish: bool = True, witnessed: bool = True,
-              confirm: bool = False) -> list[SelectionRequest]:
-    """Publish a lottery request at ``start``, sign ``signups`` agencies up, and (``finish``)
-    close it; the witnesses enter (``witnessed``), the external value is typed twice and the
-    draw runs; the winner confirms 3 hours later (``confirm``).  Returns a list that holds the
-    request once it is published."""
+              confirm: bool = False, credit: tuple[int, int] | None = None
+              ) -> list[SelectionRequest]:
+    """Publish a lottery request at ``start`` (credit merit with ``credit`` = (threshold, short
+    list size)), sign ``signups`` agencies up, and (``finish``) close it; the witnesses enter
+    (``witnessed``), the external value is typed twice and the draw runs; the winner confirms
+    3 hours later (``confirm``).  Returns a list that holds the request once it is
+    published."""
     made: list[SelectionRequest] = []
 
     def publish() -> None:
         req = _post(owner, code, title, start, project, pcode, witnesses, kind, price,
-                    closes=closes)
+                    closes=closes, method="credit_merit" if credit else "lottery",
+                    credit=credit)
         made.append(req)
         for i in range(signups):
             t.at(start + timedelta(hours=2, minutes=7 * i), functools.partial(sign_up, i))
@@ -272,6 +281,12 @@ def load(now: datetime) -> None:
     _schedule(t, owner, "EIA", "东城区文化馆修缮工程环境影响评价", closes - timedelta(days=14),
               "东城区文化馆修缮工程", "2026-539901-83-01-000707", witnesses, "ssq", 900_000, 4,
               rng, operator, regulator, closes=closes, witnessed=False)
+    # Credit merit (信用择优) as Guangdong runs it: the long list above the published threshold,
+    # the short list drawn from it; the owner has yet to choose from the short list.
+    owner, witnesses = who(2)
+    _schedule(t, owner, "SURV", "南湖区排水管网普查测绘（信用择优）", now - timedelta(days=24),
+              "南湖区排水管网普查工程", "2026-539903-48-01-000910", witnesses, "ssq", 1_400_000, 6,
+              rng, operator, regulator, credit=(60, 3))
     owner, witnesses = who(1)
     # Published yesterday, so its sign-ups are in the past too.
     _schedule(t, owner, "FSR", "环城绿道工程可行性研究报告编制", now - timedelta(days=1),

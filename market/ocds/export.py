@@ -6,6 +6,28 @@ selection); an award is an OCDS award whose supplier is the agency; the lottery'
 bundle is attached to the award as a document.  Organisations are identified by their unified
 social credit code under the org-id scheme ``CN-USCC``.  Money is integer fen here; OCDS wants a
 number, so amounts are yuan with two decimals.
+
+The methods' own terms, in the core fields of OCDS 1.1.5 (no extension is declared: the
+standard's tool then checks everything offline, and the bids extension it would take for
+structured bids is not part of the core schema):
+
+* 信用择优 (credit merit): every agency that signed up is a tenderer; the published threshold
+  and the owner's choice are ``tender.eligibilityCriteria`` and ``awardCriteriaDetails``; the
+  long list (入围名单, at or above the threshold) and the drawn short list (入围候选) are tender
+  documents of type ``shortlistedFirms`` — the documentType codelist's own word for them,
+  which it says carries this information when the bids extension is not used — each listing
+  the agencies' ids and linking the draw page that proves them; the award's description
+  carries the owner's published reason.
+* 方案择优 (proposals): ``awardCriteria`` ``ratedCriteria`` and ``awardCriteriaDetails`` the
+  scoring sheet as published (each criterion's points, the price points and formula); once
+  the panel's scores are published, a tender document of type ``evaluationReports`` gives each
+  agency's criteria, price and total points (the statistics of the scoring) and links the
+  notice where every scorer's points are public.
+* 密封报价 (sealed bid): ``awardCriteria`` ``priceOnly``; quotes as a discount rate (下浮率) are
+  stated in ``awardCriteriaDetails`` with the base price, and every value is the resulting
+  amount — the award's value is the fee the rate gives, its description names the rate; the
+  abnormally low quote rule is in ``awardCriteriaDetails`` and an award's written
+  explanation in its description.
 """
 
 from __future__ import annotations
@@ -21,16 +43,20 @@ from flask import current_app, url_for
 from market import timeutil
 from market.accounts.models import Organisation
 from market.db import db
+from market.domain import quotes as quote_rules
 from market.engagements.models import Engagement
 from market.selection.award import changes
 from market.selection.models import (
     Award,
     Bid,
     Lottery,
+    Method,
     RequestState,
     SelectionRequest,
     SignUp,
 )
+from market.selection.procedures import lottery as credit_merit
+from market.selection.procedures import proposals
 
 METHODS = {  # our method -> (OCDS procurementMethod, details in Chinese)
     "lottery": ("open", "随机抽取（摇号，agency-lottery/v1，可离线核验）"),
@@ -125,6 +151,10 @@ def release(request: SelectionRequest) -> dict[str, Any]:
         tender["value"] = _money(request.cap_fen)
         tender["minValue"] = _money(request.floor_fen) if request.floor_fen else None
         tender = {k: v for k, v in tender.items() if v is not None}
+    tender.update(_method_terms(request))
+    documents = _method_documents(request)
+    if documents:
+        tender["documents"] = documents
     ocds_awards = []
     why = _why(request, list(awards))
     for a in awards:
@@ -139,8 +169,9 @@ def release(request: SelectionRequest) -> dict[str, Any]:
             "suppliers": [{"id": a.agency.public_id, "name": a.agency.name}],
             "contractPeriod": {"durationInDays": a.service_days},
         }
-        if a.id in why:
-            award["description"] = why[a.id]
+        said = [text for text in (why.get(a.id), *_award_facts(request, a)) if text]
+        if said:
+            award["description"] = "；".join(said)
         lottery = lotteries.get(a.lottery_id or "")
         if lottery is not None and lottery.state == "drawn":
             award["documents"] = [{
@@ -155,7 +186,7 @@ def release(request: SelectionRequest) -> dict[str, Any]:
         tag = ["tenderAmendment"]
     if request.state == RequestState.CANCELLED.value:
         tag = ["tenderCancellation"]
-        tender["documents"] = [{
+        tender["documents"] = [*tender.get("documents", []), {
             "id": f"{request.public_id}-cancellation", "documentType": "cancellationDetails",
             "title": "撤销公告", "description": request.cancel_reason or "",
             "datePublished": _time(request.cancelled_at), "language": "zh"}]
@@ -179,6 +210,92 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     if contracts:
         out["contracts"] = contracts
     return out
+
+
+def _yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def _method_terms(request: SelectionRequest) -> dict[str, str]:
+    """The award criteria and eligibility of the request's method (see the module's text)."""
+    out: dict[str, str] = {}
+    if request.method == Method.CREDIT_MERIT and request.credit_threshold is not None:
+        out["eligibilityCriteria"] = (f"信用分不低于 {request.credit_threshold} 分的有效报名进入入围名单")
+        out["awardCriteriaDetails"] = (
+            f"从入围名单中以可核验的摇号（agency-lottery/v1）产生入围候选 {request.shortlist_size} 家，"
+            "业主从入围候选中择优选定一家，并公开选定理由")
+    elif request.method == Method.PROPOSALS and request.scoring_sheet:
+        sheet = proposals.sheet_of(request)
+        if sheet is not None:
+            out["awardCriteria"] = "ratedCriteria"
+            out["awardCriteriaDetails"] = "；".join(
+                [f"{c.name} {c.max_points} 分" for c in sheet.criteria]
+                + [f"价格分 {sheet.price_points} 分（最低有效报价 ÷ 本报价 × {sheet.price_points}）",
+                   "各评委评分取平均，总分最高者中选，总分相同时以可核验的摇号决定"])
+    elif request.method == Method.SEALED_BID:
+        out["awardCriteria"] = "priceOnly"
+        said = ["最低有效报价中选，最低价相同时以可核验的摇号决定"]
+        if request.quote_kind == quote_rules.RATE and request.cap_fen is not None:
+            said.insert(0, f"按下浮率报价：基准价（最高限价）{_yuan(request.cap_fen)} 元，"
+                           "报价金额 = 基准价 ×（1 − 下浮率），四舍五入到分")
+        if request.low_share_bp is not None:
+            action = ("须在确认期限前书面说明，逾期未说明的不予中选，依次递补"
+                      if request.low_action == quote_rules.EXPLAIN else "作无效报价处理")
+            said.append(f"异常低价：低于其他有效报价平均值 {quote_rules.format_rate(request.low_share_bp)}"
+                        f" 以上的报价{action}")
+        out["awardCriteriaDetails"] = "；".join(said)
+    return out
+
+
+def _method_documents(request: SelectionRequest) -> list[dict[str, Any]]:
+    """Credit merit's long and short list, and a proposal selection's published scores."""
+    if request.method == Method.CREDIT_MERIT:
+        sl = credit_merit.shortlist_of(request)
+        if sl is None or sl.lottery_id is None or not sl.long_count:
+            return []
+        page = url_for("lotteries.lottery_page", lottery_id=sl.lottery_id, _external=True)
+        docs = [{"id": f"{sl.lottery_id}-long-list", "documentType": "shortlistedFirms",
+                 "title": f"入围名单（信用分不低于 {sl.threshold} 分）",
+                 "description": f"{sl.long_count} 家：" + "、".join(a for a, _n in sl.long_list),
+                 "url": page, "language": "zh"}]
+        if sl.shortlist:
+            docs.append({"id": f"{sl.lottery_id}-shortlist", "documentType": "shortlistedFirms",
+                         "title": "入围候选（摇号产生）",
+                         "description": "、".join(a for a, _n in sl.shortlist),
+                         "url": url_for("lotteries.bundle", lottery_id=sl.lottery_id,
+                                        _external=True),
+                         "format": "application/json", "language": "zh"})
+        return docs
+    if request.method == Method.PROPOSALS:
+        data = proposals.results(request)
+        if not data:
+            return []
+        rows = [f"{r['agency_id']}：评审因素 "
+                + "/".join(f"{c / 100:.2f}" for c in r["criteria_centi"])
+                + f"，价格分 {r['price_centi'] / 100:.2f}，总分 {r['total_centi'] / 100:.2f}"
+                for r in data["results"]]
+        return [{"id": f"{request.public_id}-R{request.bid_round}-scores",
+                 "documentType": "evaluationReports",
+                 "title": f"评审结果（评审小组 {len(data['scorers'])} 人，全部评分公开）",
+                 "description": "；".join(rows),
+                 "url": url_for("lotteries.notice", public_id=request.public_id, _external=True),
+                 "language": "zh"}]
+    return []
+
+
+def _award_facts(request: SelectionRequest, award: Award) -> list[str]:
+    """What an award says of its method: the owner's reason for a credit-merit choice, the
+    discount rate of a rate quote, an abnormally low quote's written explanation."""
+    said = []
+    if award.choice_reason:
+        said.append(f"业主选定理由：{award.choice_reason}")
+    if request.quote_kind == quote_rules.RATE and request.cap_fen is not None:
+        rate = quote_rules.rate_of_fee(request.cap_fen, award.fee_fen)
+        if rate is not None:
+            said.append(f"下浮率 {quote_rules.format_rate(rate)}，报价金额 {_yuan(award.fee_fen)} 元")
+    if award.low_explanation:
+        said.append(f"异常低价书面说明：{award.low_explanation}")
+    return said
 
 
 def _took_part(request: SelectionRequest, signups: Sequence[SignUp]) -> list[Organisation]:

@@ -224,3 +224,120 @@ def test_the_standards_own_tool_accepts_every_method_and_the_bulk_pages(
     assert _reviewed(bulk, tmp_path) == {}
     past = client.get("/api/ocds/releases.json?page=2")
     assert past.status_code == 404 and past.get_json()["error"]["code"] == "no_releases"
+
+
+def _demo_release(tmp_path: Path, where: object) -> tuple[dict, object]:
+    """The demo request matching ``where`` (a SelectionRequest condition), its package checked
+    by libcoveocds (nothing to report); its release and the request's facts."""
+    import sqlalchemy as sa
+
+    from market.db import db
+    from market.selection.models import SelectionRequest
+
+    app = demo_data.demo_app(tmp_path / "demo")
+    with app.app_context():
+        req = db.session.scalars(sa.select(SelectionRequest).where(where)
+                                 .order_by(SelectionRequest.id)).first()
+        assert req is not None
+        public_id = req.public_id
+        db.session.remove()
+    body = app.test_client().get(f"/api/ocds/{public_id}.json").get_json()
+    assert _reviewed(body, tmp_path) == {}, public_id
+    return body["releases"][0], (app, public_id)
+
+
+def test_credit_merit_long_and_short_list_in_ocds(tmp_path: Path) -> None:
+    """信用择优: the threshold as eligibility criteria, the long list and the drawn short list
+    as ``shortlistedFirms`` documents (ids as drawn, the draw's page and bundle linked), every
+    sign-up a tenderer; the owner's published reason on the award it chose."""
+    import sqlalchemy as sa
+
+    from market.db import db
+    from market.selection.models import Lottery, SelectionRequest
+    from market.selection.procedures.lottery import shortlist_of
+
+    waiting = sa.and_(SelectionRequest.method == "credit_merit",
+                      SelectionRequest.state == "closed")
+    release, (app, public_id) = _demo_release(tmp_path, waiting)
+    with app.app_context():
+        req = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == public_id))
+        sl = shortlist_of(req)
+        lottery_id = sl.lottery_id
+        long_list = [a for a, _n in sl.long_list]
+        short = [a for a, _n in sl.shortlist]
+        signed = {s.agency.public_id for s in req.signups}
+        assert db.session.scalar(sa.select(Lottery.state).where(
+            Lottery.lottery_id == lottery_id)) == "drawn"
+    tender = release["tender"]
+    assert "不低于 60 分" in tender["eligibilityCriteria"]
+    assert "入围候选 3 家" in tender["awardCriteriaDetails"]
+    docs = {d["id"]: d for d in tender["documents"]}
+    long_doc, short_doc = docs[f"{lottery_id}-long-list"], docs[f"{lottery_id}-shortlist"]
+    assert long_doc["documentType"] == short_doc["documentType"] == "shortlistedFirms"
+    assert long_doc["description"] == f"{len(long_list)} 家：" + "、".join(long_list)
+    assert long_doc["url"].endswith(f"/lotteries/{lottery_id}")
+    assert short_doc["description"].split("、") == short and len(short) == 3
+    assert short_doc["url"].endswith(f"/lotteries/{lottery_id}/bundle.json")
+    assert {t["id"] for t in tender["tenderers"]} == signed >= set(long_list)
+    assert "awards" not in release  # the owner has yet to choose
+    # the credit merit the owner chose: the reason is on the award
+    with app.app_context():
+        chosen = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.method == "credit_merit", SelectionRequest.state == "selected"))
+        from market.selection.award import awards_of
+
+        reason = next(a.choice_reason for a in awards_of(chosen) if a.choice_reason)
+        chosen_id = chosen.public_id
+    body = app.test_client().get(f"/api/ocds/{chosen_id}.json").get_json()
+    assert _reviewed(body, tmp_path) == {}
+    assert any(f"业主选定理由：{reason}" in a.get("description", "")
+               for a in body["releases"][0]["awards"])
+
+
+def test_proposals_award_criteria_and_published_scores_in_ocds(tmp_path: Path) -> None:
+    """方案择优: ``ratedCriteria`` with the scoring sheet as published in
+    ``awardCriteriaDetails``; the panel's published totals as an ``evaluationReports``
+    document linking the notice with every score."""
+    import sqlalchemy as sa
+
+    from market.selection.models import SelectionRequest
+    from market.selection.procedures import proposals
+
+    scored = sa.and_(SelectionRequest.method == "proposals", SelectionRequest.state == "selected")
+    release, (app, public_id) = _demo_release(tmp_path, scored)
+    tender = release["tender"]
+    assert tender["awardCriteria"] == "ratedCriteria"
+    assert tender["awardCriteriaDetails"].startswith("技术方案 40 分；项目组织和人员 20 分；类似项目业绩 10 分；价格分 30 分")
+    from market.db import db
+
+    with app.app_context():
+        req = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == public_id))
+        results = proposals.results(req)
+    (report,) = [d for d in tender["documents"] if d["documentType"] == "evaluationReports"]
+    assert "评审小组 3 人" in report["title"] and report["url"].endswith(f"/notices/{public_id}")
+    rows = report["description"].split("；")
+    assert len(rows) == len(results["results"]) == 3
+    for row, r in zip(rows, results["results"], strict=True):
+        assert row.startswith(r["agency_id"]) and row.endswith(f"总分 {r['total_centi'] / 100:.2f}")
+    winner = next(a for a in release["awards"] if a["status"] == "active")
+    assert winner["suppliers"][0]["id"] == results["winner"]
+
+
+def test_rate_quotes_are_valued_as_the_resulting_amount_in_ocds(tmp_path: Path) -> None:
+    """下浮率: the base price and the formula in ``awardCriteriaDetails`` with the abnormally
+    low rule; the award's value is the amount the rate gives (35 % off 20,000 yuan: 13,000),
+    its description names the rate; the quoting agencies are tenderers once opened."""
+    from market.selection.models import SelectionRequest
+
+    release, (_app, _id) = _demo_release(tmp_path, SelectionRequest.quote_kind == "rate")
+    tender = release["tender"]
+    assert tender["awardCriteria"] == "priceOnly"
+    details = tender["awardCriteriaDetails"]
+    assert "基准价（最高限价）20000.00 元" in details and "报价金额 = 基准价 ×（1 − 下浮率）" in details
+    assert "异常低价：低于其他有效报价平均值 20.00% 以上的报价须在确认期限前书面说明" in details
+    (award,) = release["awards"]
+    assert award["value"] == {"amount": 13000.0, "currency": "CNY"}
+    assert "下浮率 35.00%，报价金额 13000.00 元" in award["description"]
+    assert tender["numberOfTenderers"] == 4

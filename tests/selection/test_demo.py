@@ -5,6 +5,7 @@ one rejected; the whole log audits."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -19,9 +20,10 @@ from lottery.verify import verify_bundle
 from market import timeutil
 from market.db import db
 from market.domain import sealed_bid as sb
-from market.selection.award import confirm_by
+from market.selection.award import confirm_by, explanation_due
 from market.selection.draw import bundle
 from market.selection.models import Award, EntropyEntry, Lottery, Objection, SelectionRequest
+from market.selection.procedures.lottery import shortlist_of
 from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
 from market.transparency.models import LogLeaf
@@ -55,7 +57,12 @@ def test_demo_draws_verify(demo_city_app: Flask, tmp_path: Path) -> None:
         assert replaced.state == "drawn"
         sealed = db.session.scalars(sa.select(SelectionRequest).where(
             SelectionRequest.method == "sealed_bid").order_by(SelectionRequest.id)).all()
-        assert [r.opened_at is not None for r in sealed] == [True, False]
+        # opened with a tie; in discount rates, opened, its abnormally low winner to explain;
+        # still sealed
+        assert [r.opened_at is not None for r in sealed] == [True, True, False]
+        assert [r.quote_kind for r in sealed] == ["amount", "rate", "amount"]
+        rated = db.session.scalar(sa.select(Award).where(Award.request_id == sealed[1].id))
+        assert rated.state == "offered" and explanation_due(rated)
         pub_key = platform_key().public_b64
         assert run_audit().ok
     client = app.test_client()
@@ -68,7 +75,7 @@ def test_demo_draws_verify(demo_city_app: Flask, tmp_path: Path) -> None:
         assert sb.opens(b["commitment"], opened["id"], b["agency_id"], b["amount_fen"], b["nonce"])
     amounts = sorted(b["amount_fen"] for b in opened["bids"])
     assert amounts[0] == amounts[1]  # the tie, drawn by lottery
-    assert client.get(f"/api/requests/{sealed[1].public_id}").get_json()["bids"] is None
+    assert client.get(f"/api/requests/{sealed[2].public_id}").get_json()["bids"] is None
     # The demo lottery with a decline verifies with the command-line verifier.
     path = tmp_path / "decline.json"
     path.write_bytes(client.get(f"/lotteries/{decline_lottery}/bundle.json").get_data())
@@ -118,3 +125,56 @@ def test_the_demo_is_alive_on_the_day_it_is_loaded(app: Flask, loaded: datetime)
         times = list(db.session.scalars(sa.select(LogLeaf.at).order_by(LogLeaf.seq)))
         assert times == sorted(times) and times[-1] <= loaded
         assert run_audit().ok
+
+
+def _notice_links(client: object) -> list[str]:
+    """Every notice a visitor reaches from the notices list, page after page."""
+    found: list[str] = []
+    page = 1
+    while True:
+        html = client.get(f"/notices?page={page}").get_data(as_text=True)  # type: ignore[attr-defined]
+        links = re.findall(r'href="/notices/(RQ-\d+)"', html)
+        found += [x for x in links if x not in found]
+        if f'page={page + 1}' not in html:
+            return found
+        page += 1
+
+
+def test_a_visitor_opens_a_request_of_each_method_past_its_opening(demo_city_app: Flask) -> None:
+    """From the notices list a visitor opens, for every method, a request already drawn,
+    opened or selected, and sees what that method publishes: the draw; the credit merit's long
+    list, drawn short list and the owner still to choose; the discount rates with the
+    abnormally low one marked; the panel's scores; the directly named agency."""
+    app = demo_city_app
+    with app.app_context():
+        rows = db.session.scalars(sa.select(SelectionRequest).where(
+            SelectionRequest.state != "draft")).all()
+        by_method = {m: [r.public_id for r in rows if r.method == m and (
+            r.opened_at is not None or r.state in ("selected", "closed"))]
+            for m in ("lottery", "credit_merit", "sealed_bid", "proposals", "direct")}
+        waiting = [r for r in rows if r.method == "credit_merit" and r.state == "closed"]
+        assert len(waiting) == 1
+        shortlist = shortlist_of(waiting[0])
+        assert shortlist is not None and len(shortlist.shortlist) == 3
+        assert shortlist.choices == shortlist.shortlist and shortlist.long_count >= 3
+        rated = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.quote_kind == "rate"))
+        waiting_id, rated_id = waiting[0].public_id, rated.public_id
+    assert all(by_method.values()), by_method
+    client = app.test_client()
+    reachable = _notice_links(client)
+    for method, ids in by_method.items():
+        assert set(ids) & set(reachable), (method, ids)
+    pages = {public_id: client.get(f"/notices/{public_id}").get_data(as_text=True)
+             for ids in by_method.values() for public_id in ids}
+    for method, ids in by_method.items():  # a result on the notice: the award, or the short list
+        assert any('data-test="awarded"' in pages[i] or 'data-test="shortlist-drawn"' in pages[i]
+                   for i in ids if i in reachable), method
+    html = pages[waiting_id]
+    assert 'data-test="long-list"' in html and 'data-test="shortlist-drawn"' in html
+    assert 'data-test="awaiting-choice"' in html and 'data-test="awarded"' not in html
+    assert "报名截止，待摇号或业主选定" in html
+    html = pages[rated_id]
+    assert html.count('data-test="bid-rate"') == 4 and "35.00%" in html
+    assert html.count('data-test="bid-low"') == 1
+    assert any('data-test="score-results"' in pages[i] for i in by_method["proposals"])

@@ -141,7 +141,8 @@ def test_an_amendment_cannot_switch_a_draw_to_a_sealed_bid(city: City) -> None:
             assert db.session.scalar(sa.select(SelectionRequest.method)) == "lottery"
             assert db.session.scalar(sa.select(sa.func.count(Amendment.id))) == 0
         # lottery -> credit merit is still a draw: allowed, a new lottery replaces the old
-        data.update(method="credit_merit", price_kind="fixed", price="30000", cap="")
+        data.update(method="credit_merit", price_kind="fixed", price="30000", cap="",
+                    credit_threshold="70", shortlist_size="3")
         data["csrf_token"] = csrf_token(c, f"/owner/requests/{public_id}/amend")
         assert c.post(f"/owner/requests/{public_id}/amend", data=data).status_code == 302
     with city.app.app_context():

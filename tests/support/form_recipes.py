@@ -913,6 +913,32 @@ def _reannounce(ctx: Ctx) -> None:
                     p=draft) == [("draft", rid)]
 
 
+@recipe("owner.choose")
+def _choose(ctx: Ctx) -> None:
+    """The demo's credit merit whose short list is drawn: the owner chooses one of it with a
+    reason, which the notice publishes with the award."""
+    public_id, owner = ctx.rows(
+        "SELECT r.public_id, o.public_id FROM selection_request r JOIN organisation o ON "
+        "o.id = r.owner_org_id WHERE r.method = 'credit_merit' AND r.state = 'closed' "
+        "ORDER BY r.id")[0]
+    email = ctx.email_of("owner_admin", owner)
+    page = f"/owner/requests/{public_id}"
+    html = ctx.client("owner_admin", email).get(page).get_data(as_text=True)
+    choices = [re.search(r'value="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
+               for tag in re.findall(r'<input[^>]*name="agency"[^>]*>', html)]
+    assert len(choices) >= 2, choices
+    reason = "项目负责人有同类管网普查经验，承诺时限最短。"
+    ctx.submit("owner_admin", f"{page}/choose", {"agency": choices[-1], "reason": reason},
+               email=email, page=page)
+    assert ctx.rows("SELECT o.public_id, a.choice_reason, a.state FROM award a JOIN "
+                    "selection_request r ON r.id = a.request_id JOIN organisation o ON "
+                    "o.id = a.agency_org_id WHERE r.public_id = :p", p=public_id) == [
+        (choices[-1], reason, "offered")]
+    assert ctx.scalar("SELECT state FROM selection_request WHERE public_id = :p",
+                      p=public_id) == "selected"
+    assert reason in ctx.client("anonymous").get(f"/notices/{public_id}").get_data(as_text=True)
+
+
 @recipe("owner.withdraw")
 def _withdraw_request(ctx: Ctx) -> None:
     public_id, _rid, email = _failed_request(ctx)
@@ -1040,11 +1066,13 @@ def _publish_scores(ctx: Ctx) -> None:
 
 def _offered(ctx: Ctx) -> tuple[int, str, str, datetime]:
     """An award waiting for its agency: id, request, the agency administrator's e-mail, and
-    a moment inside its result notice (when it may be confirmed, declined or objected to)."""
+    a moment inside its result notice (when it may be confirmed, declined or objected to).
+    Not one on an abnormally low quote: that one is explained first (awards.explain)."""
     award, request, org = ctx.rows(
         "SELECT a.id, r.public_id, o.public_id FROM award a JOIN selection_request r "
         "ON r.id = a.request_id JOIN organisation o ON o.id = a.agency_org_id "
-        "WHERE a.state = 'offered' ORDER BY a.id")[0]
+        "WHERE a.state = 'offered' AND NOT EXISTS (SELECT 1 FROM bid b WHERE b.request_id = "
+        "r.id AND b.agency_org_id = a.agency_org_id AND b.abnormally_low) ORDER BY a.id")[0]
     with ctx.app.app_context():
         from market.selection.models import Award
 
@@ -1069,6 +1097,28 @@ def _decline(ctx: Ctx) -> None:
         ctx.submit("agency_admin", f"/agency/awards/{award}/decline",
                    {"reason": "项目负责人调离，无法承接"}, email=email, page="/agency/awards")
     assert ctx.scalar("SELECT state FROM award WHERE id = :a", a=award) == "declined"
+
+
+@recipe("awards.explain")
+def _explain(ctx: Ctx) -> None:
+    """The demo's discount-rate sealed bid whose lowest quote is abnormally low: its agency
+    explains in writing (public), then may confirm."""
+    award, org = ctx.rows(
+        "SELECT a.id, o.public_id FROM award a JOIN selection_request r ON r.id = a.request_id "
+        "JOIN organisation o ON o.id = a.agency_org_id JOIN bid b ON b.request_id = r.id AND "
+        "b.agency_org_id = a.agency_org_id AND b.replaced_at IS NULL WHERE a.state = 'offered' "
+        "AND r.low_action = 'explain' AND b.abnormally_low AND a.low_explanation IS NULL "
+        "ORDER BY a.id")[0]
+    email = ctx.email_of("agency_admin", org)
+    text = "本机构在该片区承接过同类环评，现场资料齐备，人员就近调配，报价可覆盖全部成本。"
+    before = ctx.audits("agency:award:explain-low")
+    ctx.submit("agency_admin", f"/agency/awards/{award}/explain", {"text": text}, email=email,
+               page="/agency/awards")
+    assert ctx.scalar("SELECT low_explanation FROM award WHERE id = :a", a=award) == text
+    assert ctx.audits("agency:award:explain-low") == before + 1
+    ctx.post(ctx.client("agency_admin", email), f"/agency/awards/{award}/confirm",
+             page="/agency/awards")
+    assert ctx.scalar("SELECT state FROM award WHERE id = :a", a=award) == "confirmed"
 
 
 def _objector(ctx: Ctx, request: str, winner_email: str) -> str:

@@ -58,6 +58,10 @@ T = {
     '完整名单见摇号页面': 'The whole list is on the draw page',
     '摇号产生的入围候选': 'Short list drawn',
     '摇号页面（可自行核验）': 'Draw page (verify it yourself)',
+    '报名截止，待摇号或业主选定': 'Sign-up closed; short list to draw or the owner to choose',
+    '业主将从入围候选中择优选定一家，中选结果和选定理由在本公告公示。':
+        'The owner will choose one agency of the short list; the result and the reason for '
+        'the choice are published on this notice.',
     '入围候选由摇号产生，摇号后在此公布。': 'The short list is drawn by lottery and published here after the draw.',
     '异常低价书面说明已提交': 'Written explanation of the abnormally low quote submitted',
     '本机构的报价为异常低价：按公告须在确认期限前提交书面说明，说明将公开；逾期未说明的不予中选，依次递补。': 'Your quote is abnormally low: as the notice says, submit a written explanation before the confirmation deadline; it will be published. Unexplained by then, the award passes to the next.',

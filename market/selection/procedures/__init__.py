@@ -48,6 +48,10 @@ from market.selection.procedures.sealed_bid import SealedBid
 from market.transparency import log
 
 PASSED = (AwardState.DECLINED.value, AwardState.TIMED_OUT.value)
+# awards passed on through their lottery's ``decline`` event: a decline, a timeout, and an
+# award voided by an upheld objection whose notice named the next alternate (a voided award
+# under a new draw voids its lottery with it, so no later decline of that lottery counts it)
+PASSED_ON = (*PASSED, AwardState.VOIDED.value)
 PROCEDURES: dict[str, Procedure] = {p.method: p for p in (
     RandomDraw(), CreditMerit(), SealedBid(), Direct(), Proposals())}
 SYSTEM = "system"
@@ -186,7 +190,7 @@ def pass_on(award: Award, state: AwardState, reason: str, by: str,
         # one replacement is used per earlier decline or lapse of an award through this lottery
         # (§7 rule 6): a short list's replacement joins the selected set before it is awarded
         used = sum(1 for a in awards_of(request) if a.lottery_id == lottery.lottery_id
-                   and a is not award and a.state in PASSED)
+                   and a is not award and a.state in PASSED_ON)
         from_lottery = ranking[k + used] if k + used < len(ranking) else None
         log.append([("decline", lottery.lottery_id, {
             "agency_id": agency_id, "reason": event_text(reason, "reason"),

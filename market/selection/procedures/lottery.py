@@ -134,12 +134,14 @@ def shortlisted(request: SelectionRequest) -> bool:
 
 def selected_set(request: SelectionRequest, lottery: Lottery) -> list[str]:
     """The short list the owner may choose from now (lottery-v1 §7 rule 6): the drawn short
-    list, one alternate more per decline or lapse, less the agencies that passed."""
+    list, one alternate more per decline or lapse (or award voided by an upheld objection
+    under "next", logged as a decline too), less the agencies that passed."""
     if lottery.record is None:
         return []
     passed = [a.agency.public_id for a in awards_of(request)
               if a.lottery_id == lottery.lottery_id
-              and a.state in (AwardState.DECLINED.value, AwardState.TIMED_OUT.value)]
+              and a.state in (AwardState.DECLINED.value, AwardState.TIMED_OUT.value,
+                              AwardState.VOIDED.value)]
     return still_selected(list(lottery.record["ranking"]), int(lottery.record["k"]), passed)
 
 
