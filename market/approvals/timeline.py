@@ -10,6 +10,7 @@ projects, this is the share the reports could only estimate.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -305,12 +306,13 @@ def _fill(split: Split, result: Attribution, out: _Sources) -> None:
     split.runs = result.runs()
     # per agency: the working days of the span its service clock ran, within its due date or
     # late, whichever bucket won the day (the owner's waits are not the agency's)
+    days = sorted(result.days)
     for claim in out.claims:
         if claim.bucket not in (Bucket.SERVICE_OK, Bucket.SERVICE_LATE) or (
                 claim.source not in out.engagements):
             continue
         eng, _due = out.engagements[claim.source]
-        n = sum(1 for day in result.days if claim.after < day <= claim.until)
+        n = max(0, bisect_right(days, claim.until) - bisect_right(days, claim.after))
         late = int(claim.bucket is Bucket.SERVICE_LATE)
         split.by_agency[eng.agency_org_id][late] += n
         split.by_service[eng.service_type_id][late] += n

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from market import timeutil
+from market.accounts.models import Organisation
 from market.approvals import ingest
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
 from market.approvals.timeline import (
@@ -22,7 +22,7 @@ from market.approvals.timeline import (
     log_query,
     project_split,
 )
-from market.catalogue.models import ApprovalMatter
+from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockKind
 from market.db import db
@@ -67,17 +67,27 @@ def project_data(project: Project) -> dict[str, Any]:
     timeline's buckets are :func:`project_split`'s own."""
     now = timeutil.now()
     revision, cal = clocks.calendar_state()
-    engagements = list(db.session.scalars(
-        sa.select(Engagement).where(Engagement.project_id == project.id)
-        .options(selectinload(Engagement.service_type), selectinload(Engagement.agency))
-        .order_by(Engagement.id)))
-    requests = list(db.session.scalars(
-        sa.select(SelectionRequest).where(SelectionRequest.project_id == project.id)
-        .options(selectinload(SelectionRequest.service_type)).order_by(SelectionRequest.id)))
-    cases = list(db.session.scalars(
-        sa.select(ApprovalCase).where(ApprovalCase.project_id == project.id)
-        .options(selectinload(ApprovalCase.matter).selectinload(ApprovalMatter.department))
-        .order_by(ApprovalCase.id)))
+    # the names and codes shown beside each row come in the row's own query (a join), not
+    # as related objects: loading those costs more than the rows themselves
+    owner = db.session.scalar(sa.select(Organisation.name).where(
+        Organisation.id == project.owner_org_id))
+    shown_engagements = list(db.session.execute(
+        sa.select(Engagement, ServiceType.code, Organisation.name)
+        .join(ServiceType, ServiceType.id == Engagement.service_type_id)
+        .join(Organisation, Organisation.id == Engagement.agency_org_id)
+        .where(Engagement.project_id == project.id).order_by(Engagement.id)))
+    engagements = [e for e, _code, _agency in shown_engagements]
+    shown_requests = list(db.session.execute(
+        sa.select(SelectionRequest, ServiceType.code)
+        .join(ServiceType, ServiceType.id == SelectionRequest.service_type_id)
+        .where(SelectionRequest.project_id == project.id).order_by(SelectionRequest.id)))
+    requests = [r for r, _code in shown_requests]
+    shown_cases = list(db.session.execute(
+        sa.select(ApprovalCase, ApprovalMatter.code, Department.code)
+        .join(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id)
+        .join(Department, Department.id == ApprovalMatter.department_id)
+        .where(ApprovalCase.project_id == project.id).order_by(ApprovalCase.id)))
+    cases = [c for c, _matter, _department in shown_cases]
     of_project = sa.select(ApprovalCase.id).where(ApprovalCase.project_id == project.id)
     case_clocks = sa.select(ApprovalCase.clock_id).where(ApprovalCase.project_id == project.id)
     events = _by(db.session.execute(
@@ -104,10 +114,10 @@ def project_data(project: Project) -> dict[str, Any]:
     def view(clock: Clock | None) -> ClockView | None:
         return clocks.view(clock, now, cal, revision) if clock is not None else None
 
-    def case_data(case: ApprovalCase) -> dict[str, Any]:
+    def case_data(case: ApprovalCase, matter_code: str, department_code: str) -> dict[str, Any]:
         clock = clock_rows.get(case.clock_id) if case.clock_id is not None else None
-        return {"case_no": case.case_no, "id": case.public_id, "matter_code": case.matter.code,
-                "department_code": case.matter.department.code, "state": case.state,
+        return {"case_no": case.case_no, "id": case.public_id, "matter_code": matter_code,
+                "department_code": department_code, "state": case.state,
                 "acceptance": case.acceptance,
                 "tolerated_until": case.tolerated_until.isoformat() if case.tolerated_until
                 else None,
@@ -117,10 +127,10 @@ def project_data(project: Project) -> dict[str, Any]:
                 "events": [{"event_id": e.event_id, "type": e.type, "at": e.at.isoformat()}
                            for e in events.get(case.id, [])]}
 
-    def engagement_data(eng: Engagement) -> dict[str, Any]:
+    def engagement_data(eng: Engagement, service_type_code: str, agency: str) -> dict[str, Any]:
         shown = view(service.get(eng.id))
-        return {"id": eng.public_id, "service_type_code": eng.service_type.code,
-                "agency": eng.agency.name, "committed_days": eng.service_days,
+        return {"id": eng.public_id, "service_type_code": service_type_code,
+                "agency": agency, "committed_days": eng.service_days,
                 "used_days": shown.used if shown else 0, "state": eng.state,
                 "due_date": shown.due_date.isoformat() if shown and shown.due_date else None}
 
@@ -129,11 +139,11 @@ def project_data(project: Project) -> dict[str, Any]:
         suspensions=suspensions, clocks=clock_rows, logs=clock_logs(entries),
         engagements=engagements,
         requests=requests))
-    return {"code": project.code, "name": project.name, "owner": project.owner.name,
-            "cases": [case_data(c) for c in cases],
-            "selection_requests": [{"id": r.public_id, "service_type_code": r.service_type.code,
-                                    "state": r.state} for r in requests],
-            "engagements": [engagement_data(e) for e in engagements],
+    return {"code": project.code, "name": project.name, "owner": owner,
+            "cases": [case_data(*row) for row in shown_cases],
+            "selection_requests": [{"id": r.public_id, "service_type_code": code,
+                                    "state": r.state} for r, code in shown_requests],
+            "engagements": [engagement_data(*row) for row in shown_engagements],
             "timeline_days": {k: int(v) for k, v in sorted(split.days.items())},
             "timeline_span": {"start": split.start.isoformat() if split.start else None,
                               "end": split.end.isoformat() if split.end else None,
