@@ -25,7 +25,7 @@ from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
-from market.domain.clock import ClockEvent, Segment, segments
+from market.domain.clock import ClockEvent, ClockView, Segment, segments
 from market.domain.clock_events import event_from_record
 from market.domain.timeline import INTERMEDIARY, PRIORITY, Attribution, Bucket, Claim, attribute
 from market.engagements.models import Engagement, EngagementState
@@ -99,7 +99,9 @@ class ProjectRows:
     caller that has read them already, such as the pull): the cases in id order, each case's
     events as (type, at) and its suspensions in id order, the cases' clocks and the
     engagements' signing and service clocks by id with their events in order, the engagements
-    and the selection requests in id order."""
+    and the selection requests in id order; ``views``, the clocks' views the caller has
+    computed already (:func:`market.clocks.store.view` at the split's ``now``, calendar and
+    revision) by clock id: the others are computed when needed."""
 
     cases: Sequence[ApprovalCase]
     events: Mapping[int, Sequence[tuple[str, datetime]]]
@@ -108,6 +110,7 @@ class ProjectRows:
     logs: Mapping[int, Sequence[ClockEvent]]
     engagements: Sequence[Engagement]
     requests: Sequence[SelectionRequest]
+    views: Mapping[int, ClockView] = field(default_factory=dict)
 
 
 def _grouped(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
@@ -232,7 +235,8 @@ def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
                 if seg.kind == "running":
                     out.claim(Bucket.OWNER_SIGNING, seg.start, seg.end, src)
             continue
-        due = clocks.view(clock, now, cal, revision).due_date
+        shown = rows.views.get(clock.id)
+        due = (shown if shown is not None else clocks.view(clock, now, cal, revision)).due_date
         for seg in segs:
             if seg.kind != "running":
                 out.claim(Bucket.OWNER_REVIEW if seg.reason == PauseReason.REVIEW

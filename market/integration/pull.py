@@ -110,9 +110,14 @@ def project_data(project: Project) -> dict[str, Any]:
     extensions = _by((e for e in entries if e.kind == "extend"), lambda e: e.clock_id)
     service = {c.engagement_id: c for c in clock_rows.values()
                if c.kind == ClockKind.SERVICE.value}
+    # each service clock's view serves its engagement's line and the timeline's due date
+    service_views = {c.id: clocks.view(c, now, cal, revision) for c in service.values()}
 
     def view(clock: Clock | None) -> ClockView | None:
-        return clocks.view(clock, now, cal, revision) if clock is not None else None
+        if clock is None:
+            return None
+        shown = service_views.get(clock.id)
+        return shown if shown is not None else clocks.view(clock, now, cal, revision)
 
     def case_data(case: ApprovalCase, matter_code: str, department_code: str) -> dict[str, Any]:
         clock = clock_rows.get(case.clock_id) if case.clock_id is not None else None
@@ -137,8 +142,7 @@ def project_data(project: Project) -> dict[str, Any]:
     split = project_split(project.id, now, cal, revision=revision, rows=ProjectRows(
         cases=cases, events={k: [(e.type, e.at) for e in v] for k, v in events.items()},
         suspensions=suspensions, clocks=clock_rows, logs=clock_logs(entries),
-        engagements=engagements,
-        requests=requests))
+        engagements=engagements, requests=requests, views=service_views))
     return {"code": project.code, "name": project.name, "owner": owner,
             "cases": [case_data(*row) for row in shown_cases],
             "selection_requests": [{"id": r.public_id, "service_type_code": code,
