@@ -215,11 +215,12 @@ def _case_sources(case: ApprovalCase, rows: ProjectRows, now: datetime, out: _So
             out.claim(Bucket.SPECIAL_OTHER, seg.start, seg.end, src)
 
 
-def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
-                        cal: WorkingCalendar, revision: int, out: _Sources) -> None:
+def _engagement_sources(eng: Engagement, own: Sequence[Clock], rows: ProjectRows,
+                        now: datetime, cal: WorkingCalendar, revision: int,
+                        out: _Sources) -> None:
     """The signing clock's running time is the owner's (签订合同); the service clock's running
     time is the agency's (within its due date or late), its pauses the owner's (materials,
-    acceptance of a deliverable)."""
+    acceptance of a deliverable).  ``own`` are its signing and service clocks in id order."""
     src = f"eng:{eng.id}"
     out.starts.append(eng.created_at)
     if eng.state in (EngagementState.ACCEPTED, EngagementState.CANCELLED):
@@ -227,8 +228,7 @@ def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
     else:
         out.open = True
     due: date | None = None
-    for clock in sorted((c for c in rows.clocks.values() if c.engagement_id == eng.id
-                         and c.kind in TIMELINE_CLOCKS), key=lambda c: c.id):
+    for clock in own:
         segs = clock_segments(clock, now, rows.logs.get(clock.id, ()))
         if clock.kind == ClockKind.SIGNING:
             for seg in segs:
@@ -283,10 +283,13 @@ def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = 
     for case in rows.cases:
         _case_sources(case, rows, now, out)
     awarded: dict[int, datetime] = {}
+    own = _grouped(sorted((c for c in rows.clocks.values() if c.kind in TIMELINE_CLOCKS
+                           and c.engagement_id is not None), key=lambda c: c.id),
+                   lambda c: c.engagement_id)
     for eng in rows.engagements:
         if eng.created_at > now:
             continue
-        _engagement_sources(eng, rows, now, cal, revision, out)
+        _engagement_sources(eng, own.get(eng.id, []), rows, now, cal, revision, out)
         awarded[eng.request_id] = min(awarded.get(eng.request_id, eng.created_at),
                                       eng.created_at)
     for req in rows.requests:
