@@ -17,15 +17,19 @@ import argparse
 import base64
 import cProfile
 import hashlib
+import http.client
 import io
 import json
 import os
 import pstats
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.integration_bench import MATTERS, PULL_PROJECT, _event, _setup  # noqa: E402
 from bench.load_bench import LOGIN_LIMIT, _env, _flask  # noqa: E402
+from bench.serve import GUNICORN  # noqa: E402
+from tests.support.postgres import free_port  # noqa: E402
 
 
 def _timed(http: Any, path: str, headers: dict[str, str], n: int) -> list[float]:
@@ -77,6 +83,10 @@ def main() -> int:
                         "depends on today; default: now); the token is issued then too")
     parser.add_argument("--out", help="save the raw profile here (for snakeviz, pstats)")
     parser.add_argument("--body", help="save the answer's bytes here")
+    parser.add_argument("--gunicorn", action="store_true", help="serve the app with gunicorn "
+                        "(2 workers, as the integration bench does) and profile each pull in "
+                        "the worker that serves it, wall-clock (bench/gunicorn_profile.py); the "
+                        "clock is not frozen then")
     parser.add_argument("--keep", help="make the data in this folder, or use what an earlier "
                         "run made there (to compare two versions of the code on one database)")
     args = parser.parse_args()
@@ -108,7 +118,28 @@ def main() -> int:
         path = f"/api/v1/projects/{PULL_PROJECT}"
         if args.path == "deliverables":
             path = "/api/v1/engagements/EG-B00001/deliverables"
-        with timeutil.frozen(at.astimezone(UTC)):
+        if args.gunicorn:
+            profile = _through_gunicorn(env, work, path, headers, args.pulls)
+        else:
+            profile = _in_process(http, path, headers, at, args)
+        stats = pstats.Stats(profile) if isinstance(profile, cProfile.Profile) else profile
+        if args.out:
+            stats.dump_stats(args.out)
+        for key in ("cumulative", "tottime"):
+            stats.stream = text = io.StringIO()  # type: ignore[attr-defined]
+            stats.strip_dirs().sort_stats(key).print_stats(args.top)
+            print(text.getvalue())
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _in_process(http: Any, path: str, headers: dict[str, str], at: datetime,
+                args: argparse.Namespace) -> Any:
+    from market import timeutil
+
+    with timeutil.frozen(at.astimezone(UTC)):
             body = http.get(path, headers=headers).get_data()
             print(f"answer: {len(body):,} bytes, sha256 {hashlib.sha256(body).hexdigest()}")
             if args.body:
@@ -122,17 +153,47 @@ def main() -> int:
             profile.enable()
             _timed(http, path, headers, args.profiled)
             profile.disable()
-        if args.out:
-            profile.dump_stats(args.out)
-        for key in ("cumulative", "tottime"):
-            text = io.StringIO()
-            stats = pstats.Stats(profile, stream=text)
-            stats.strip_dirs().sort_stats(key).print_stats(args.top)
-            print(text.getvalue())
+    return profile
+
+
+def _through_gunicorn(env: dict[str, str], work: Path, path: str, headers: dict[str, str],
+                      pulls: int) -> Any:
+    """``pulls`` sequential pulls (one caller, as the bench) from gunicorn's 2 workers, each
+    profiled in its worker; the workers' profiles merged."""
+    profiles = work / "profiles"
+    shutil.rmtree(profiles, ignore_errors=True)
+    profiles.mkdir()
+    port = free_port()
+    server = subprocess.Popen(
+        [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+         "--config", str(ROOT / "bench/gunicorn_profile.py"), "wsgi:app"],
+        cwd=ROOT, env={**env, "PULL_PROFILE_DIR": str(profiles)}, start_new_session=True)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ms = []
+        for _ in range(pulls):
+            t = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            r = conn.getresponse()
+            body = r.read()
+            ms.append((time.perf_counter() - t) * 1000)
+            if r.status != 200:
+                raise RuntimeError(f"{path} -> {r.status}: {body[:300]!r}")
+        ms.sort()
+        print(f"{pulls} pulls through gunicorn (profiled): p50 {statistics.median(ms):.1f} ms, "
+              f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms, load average "
+              f"{os.getloadavg()[0]:.1f}")
     finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    return 0
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    files = sorted(str(f) for f in profiles.glob("*.prof"))
+    return pstats.Stats(*files)
 
 
 if __name__ == "__main__":

@@ -85,11 +85,13 @@ def clock_logs(rows: Iterable[Any]) -> dict[int, list[ClockEvent]]:
     return out
 
 
-def log_query(clock_ids: Iterable[int]) -> sa.Select:  # type: ignore[type-arg]
-    """The entries of these clocks as :func:`clock_logs` reads them (``note`` besides)."""
+def log_query(clock_ids: Iterable[int] | sa.Select[Any]) -> sa.Select:  # type: ignore[type-arg]
+    """The entries of these clocks (ids, or a select of them) as :func:`clock_logs` reads
+    them (``note`` besides)."""
+    ids = clock_ids if isinstance(clock_ids, sa.Select) else list(clock_ids)
     return (sa.select(ClockEntry.clock_id, ClockEntry.kind, ClockEntry.at, ClockEntry.reason,
                       ClockEntry.days, ClockEntry.note)
-            .where(ClockEntry.clock_id.in_(list(clock_ids)))
+            .where(ClockEntry.clock_id.in_(ids))
             .order_by(ClockEntry.clock_id, ClockEntry.seq))
 
 

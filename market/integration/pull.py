@@ -5,8 +5,10 @@ else is not found, so a client cannot learn which project codes exist."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +38,7 @@ from market.selection.models import Project, SelectionRequest
 
 def visible_project(client: ApiClient, code: str) -> Project | None:
     """The project of this 投资项目代码 if ``client`` may see it."""
-    project = db.session.scalar(sa.select(Project).where(Project.code == code))
+    project = db.session.scalar(_queries().project, {"code": code})
     if project is None or not visibility.may_see_project(client, project.code):
         return None
     return project  # type: ignore[no-any-return]
@@ -48,6 +50,61 @@ def visible_engagement(client: ApiClient, public_id: str) -> Engagement | None:
     if eng is None or not visibility.may_see_project(client, eng.project.code):
         return None
     return eng  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The pull's statements, built once (with bound parameters) rather than for every
+    request: building a statement and its cache key costs about as much as running it."""
+
+    project: sa.Executable
+    owner: sa.Executable
+    engagements: sa.Executable
+    requests: sa.Executable
+    cases: sa.Executable
+    events: sa.Executable
+    extension_bodies: sa.Executable
+    suspensions: sa.Executable
+    clocks: sa.Executable
+    entries: sa.Executable
+
+
+@functools.cache
+def _queries() -> _Queries:
+    """Built at the first pull, once the models are configured."""
+    project_id: sa.BindParameter[Any] = sa.bindparam("project_id")
+    of_project = sa.select(ApprovalCase.id).where(ApprovalCase.project_id == project_id)
+    # the cases' clocks, and the engagements' signing and service clocks: the timeline's
+    clock_ids = sa.select(Clock.id).where(sa.or_(
+        Clock.id.in_(sa.select(ApprovalCase.clock_id).where(
+            ApprovalCase.project_id == project_id)),
+        sa.and_(Clock.kind.in_(TIMELINE_CLOCKS), Clock.engagement_id.in_(
+            sa.select(Engagement.id).where(Engagement.project_id == project_id)))))
+    return _Queries(
+        project=sa.select(Project).where(Project.code == sa.bindparam("code")),
+        owner=sa.select(Organisation.name).where(Organisation.id == sa.bindparam("owner_id")),
+        # the names and codes shown beside each row come in the row's own query (a join),
+        # not as related objects: loading those costs more than the rows themselves
+        engagements=sa.select(Engagement, ServiceType.code, Organisation.name)
+        .join(ServiceType, ServiceType.id == Engagement.service_type_id)
+        .join(Organisation, Organisation.id == Engagement.agency_org_id)
+        .where(Engagement.project_id == project_id).order_by(Engagement.id),
+        requests=sa.select(SelectionRequest, ServiceType.code)
+        .join(ServiceType, ServiceType.id == SelectionRequest.service_type_id)
+        .where(SelectionRequest.project_id == project_id).order_by(SelectionRequest.id),
+        cases=sa.select(ApprovalCase, ApprovalMatter.code, Department.code)
+        .join(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id)
+        .join(Department, Department.id == ApprovalMatter.department_id)
+        .where(ApprovalCase.project_id == project_id).order_by(ApprovalCase.id),
+        events=sa.select(CaseEvent.case_id, CaseEvent.event_id, CaseEvent.type, CaseEvent.at)
+        .where(CaseEvent.case_id.in_(of_project)).order_by(CaseEvent.id),
+        extension_bodies=sa.select(CaseEvent.case_id, CaseEvent.body)
+        .where(CaseEvent.case_id.in_(of_project), CaseEvent.type == "extended")
+        .order_by(CaseEvent.id),
+        suspensions=sa.select(Suspension).where(Suspension.case_id.in_(of_project))
+        .order_by(Suspension.id),
+        clocks=sa.select(Clock).where(Clock.id.in_(clock_ids)),
+        entries=log_query(clock_ids))
 
 
 def _by(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
@@ -67,46 +124,21 @@ def project_data(project: Project) -> dict[str, Any]:
     timeline's buckets are :func:`project_split`'s own."""
     now = timeutil.now()
     revision, cal = clocks.calendar_state()
-    # the names and codes shown beside each row come in the row's own query (a join), not
-    # as related objects: loading those costs more than the rows themselves
-    owner = db.session.scalar(sa.select(Organisation.name).where(
-        Organisation.id == project.owner_org_id))
-    shown_engagements = list(db.session.execute(
-        sa.select(Engagement, ServiceType.code, Organisation.name)
-        .join(ServiceType, ServiceType.id == Engagement.service_type_id)
-        .join(Organisation, Organisation.id == Engagement.agency_org_id)
-        .where(Engagement.project_id == project.id).order_by(Engagement.id)))
+    q, where = _queries(), {"project_id": project.id}
+    owner = db.session.scalar(q.owner, {"owner_id": project.owner_org_id})
+    shown_engagements = list(db.session.execute(q.engagements, where))
     engagements = [e for e, _code, _agency in shown_engagements]
-    shown_requests = list(db.session.execute(
-        sa.select(SelectionRequest, ServiceType.code)
-        .join(ServiceType, ServiceType.id == SelectionRequest.service_type_id)
-        .where(SelectionRequest.project_id == project.id).order_by(SelectionRequest.id)))
+    shown_requests = list(db.session.execute(q.requests, where))
     requests = [r for r, _code in shown_requests]
-    shown_cases = list(db.session.execute(
-        sa.select(ApprovalCase, ApprovalMatter.code, Department.code)
-        .join(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id)
-        .join(Department, Department.id == ApprovalMatter.department_id)
-        .where(ApprovalCase.project_id == project.id).order_by(ApprovalCase.id)))
+    shown_cases = list(db.session.execute(q.cases, where))
     cases = [c for c, _matter, _department in shown_cases]
-    of_project = sa.select(ApprovalCase.id).where(ApprovalCase.project_id == project.id)
-    case_clocks = sa.select(ApprovalCase.clock_id).where(ApprovalCase.project_id == project.id)
-    events = _by(db.session.execute(
-        sa.select(CaseEvent.case_id, CaseEvent.event_id, CaseEvent.type, CaseEvent.at)
-        .where(CaseEvent.case_id.in_(of_project)).order_by(CaseEvent.id)), lambda e: e.case_id)
+    events = _by(db.session.execute(q.events, where), lambda e: e.case_id)
     # one extension per case (Art. 42): its reason, from the event's body
-    reasons = {case_id: ingest.extension_reason_of(body) for case_id, body in db.session.execute(
-        sa.select(CaseEvent.case_id, CaseEvent.body).where(
-            CaseEvent.case_id.in_(of_project), CaseEvent.type == "extended")
-        .order_by(CaseEvent.id))}
-    suspensions = _by(db.session.scalars(
-        sa.select(Suspension).where(Suspension.case_id.in_(of_project))
-        .order_by(Suspension.id)), lambda s: s.case_id)
-    # the engagements' signing clocks too, and every clock's log: the timeline reads them
-    clock_rows = {c.id: c for c in db.session.scalars(sa.select(Clock).where(sa.or_(
-        Clock.id.in_(case_clocks),
-        sa.and_(Clock.kind.in_(TIMELINE_CLOCKS), Clock.engagement_id.in_(
-            sa.select(Engagement.id).where(Engagement.project_id == project.id))))))}
-    entries = list(db.session.execute(log_query(clock_rows)))
+    reasons = {case_id: ingest.extension_reason_of(body)
+               for case_id, body in db.session.execute(q.extension_bodies, where)}
+    suspensions = _by(db.session.scalars(q.suspensions, where), lambda s: s.case_id)
+    clock_rows = {c.id: c for c in db.session.scalars(q.clocks, where)}
+    entries = list(db.session.execute(q.entries, where))
     extensions = _by((e for e in entries if e.kind == "extend"), lambda e: e.clock_id)
     service = {c.engagement_id: c for c in clock_rows.values()
                if c.kind == ClockKind.SERVICE.value}
