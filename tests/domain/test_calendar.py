@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from holidays.countries.china import China
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market.domain.calendar import (
@@ -157,6 +157,7 @@ def test_local_date() -> None:
     assert local_day_start(d("2025-10-01")) == datetime(2025, 9, 30, 16, 0, tzinfo=UTC)
 
 
+@settings(deadline=None)
 @given(st.datetimes(datetime(1900, 1, 1), datetime(2100, 12, 31, 23, 59)))  # noqa: DTZ001
 def test_local_date_is_the_zone_s_date(naive: datetime) -> None:
     # UTC times since 1992 take the zone's one offset; the others (China's summer time of
