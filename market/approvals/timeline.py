@@ -10,6 +10,7 @@ projects, this is the share the reports could only estimate.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
-from market.domain.clock import ClockEvent, Segment, segments
+from market.domain.clock import ClockEvent, ClockView, Segment, segments
 from market.domain.clock_events import event_from_record
 from market.domain.timeline import INTERMEDIARY, PRIORITY, Attribution, Bucket, Claim, attribute
 from market.engagements.models import Engagement, EngagementState
@@ -84,11 +85,13 @@ def clock_logs(rows: Iterable[Any]) -> dict[int, list[ClockEvent]]:
     return out
 
 
-def log_query(clock_ids: Iterable[int]) -> sa.Select:  # type: ignore[type-arg]
-    """The entries of these clocks as :func:`clock_logs` reads them (``note`` besides)."""
+def log_query(clock_ids: Iterable[int] | sa.Select[Any]) -> sa.Select:  # type: ignore[type-arg]
+    """The entries of these clocks (ids, or a select of them) as :func:`clock_logs` reads
+    them (``note`` besides)."""
+    ids = clock_ids if isinstance(clock_ids, sa.Select) else list(clock_ids)
     return (sa.select(ClockEntry.clock_id, ClockEntry.kind, ClockEntry.at, ClockEntry.reason,
                       ClockEntry.days, ClockEntry.note)
-            .where(ClockEntry.clock_id.in_(list(clock_ids)))
+            .where(ClockEntry.clock_id.in_(ids))
             .order_by(ClockEntry.clock_id, ClockEntry.seq))
 
 
@@ -98,7 +101,9 @@ class ProjectRows:
     caller that has read them already, such as the pull): the cases in id order, each case's
     events as (type, at) and its suspensions in id order, the cases' clocks and the
     engagements' signing and service clocks by id with their events in order, the engagements
-    and the selection requests in id order."""
+    and the selection requests in id order; ``views``, the clocks' views the caller has
+    computed already (:func:`market.clocks.store.view` at the split's ``now``, calendar and
+    revision) by clock id: the others are computed when needed."""
 
     cases: Sequence[ApprovalCase]
     events: Mapping[int, Sequence[tuple[str, datetime]]]
@@ -107,6 +112,7 @@ class ProjectRows:
     logs: Mapping[int, Sequence[ClockEvent]]
     engagements: Sequence[Engagement]
     requests: Sequence[SelectionRequest]
+    views: Mapping[int, ClockView] = field(default_factory=dict)
 
 
 def _grouped(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
@@ -211,11 +217,12 @@ def _case_sources(case: ApprovalCase, rows: ProjectRows, now: datetime, out: _So
             out.claim(Bucket.SPECIAL_OTHER, seg.start, seg.end, src)
 
 
-def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
-                        cal: WorkingCalendar, revision: int, out: _Sources) -> None:
+def _engagement_sources(eng: Engagement, own: Sequence[Clock], rows: ProjectRows,
+                        now: datetime, cal: WorkingCalendar, revision: int,
+                        out: _Sources) -> None:
     """The signing clock's running time is the owner's (签订合同); the service clock's running
     time is the agency's (within its due date or late), its pauses the owner's (materials,
-    acceptance of a deliverable)."""
+    acceptance of a deliverable).  ``own`` are its signing and service clocks in id order."""
     src = f"eng:{eng.id}"
     out.starts.append(eng.created_at)
     if eng.state in (EngagementState.ACCEPTED, EngagementState.CANCELLED):
@@ -223,15 +230,15 @@ def _engagement_sources(eng: Engagement, rows: ProjectRows, now: datetime,
     else:
         out.open = True
     due: date | None = None
-    for clock in sorted((c for c in rows.clocks.values() if c.engagement_id == eng.id
-                         and c.kind in TIMELINE_CLOCKS), key=lambda c: c.id):
+    for clock in own:
         segs = clock_segments(clock, now, rows.logs.get(clock.id, ()))
         if clock.kind == ClockKind.SIGNING:
             for seg in segs:
                 if seg.kind == "running":
                     out.claim(Bucket.OWNER_SIGNING, seg.start, seg.end, src)
             continue
-        due = clocks.view(clock, now, cal, revision).due_date
+        shown = rows.views.get(clock.id)
+        due = (shown if shown is not None else clocks.view(clock, now, cal, revision)).due_date
         for seg in segs:
             if seg.kind != "running":
                 out.claim(Bucket.OWNER_REVIEW if seg.reason == PauseReason.REVIEW
@@ -278,10 +285,13 @@ def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = 
     for case in rows.cases:
         _case_sources(case, rows, now, out)
     awarded: dict[int, datetime] = {}
+    own = _grouped(sorted((c for c in rows.clocks.values() if c.kind in TIMELINE_CLOCKS
+                           and c.engagement_id is not None), key=lambda c: c.id),
+                   lambda c: c.engagement_id)
     for eng in rows.engagements:
         if eng.created_at > now:
             continue
-        _engagement_sources(eng, rows, now, cal, revision, out)
+        _engagement_sources(eng, own.get(eng.id, []), rows, now, cal, revision, out)
         awarded[eng.request_id] = min(awarded.get(eng.request_id, eng.created_at),
                                       eng.created_at)
     for req in rows.requests:
@@ -305,12 +315,13 @@ def _fill(split: Split, result: Attribution, out: _Sources) -> None:
     split.runs = result.runs()
     # per agency: the working days of the span its service clock ran, within its due date or
     # late, whichever bucket won the day (the owner's waits are not the agency's)
+    days = sorted(result.days)
     for claim in out.claims:
         if claim.bucket not in (Bucket.SERVICE_OK, Bucket.SERVICE_LATE) or (
                 claim.source not in out.engagements):
             continue
         eng, _due = out.engagements[claim.source]
-        n = sum(1 for day in result.days if claim.after < day <= claim.until)
+        n = max(0, bisect_right(days, claim.until) - bisect_right(days, claim.after))
         late = int(claim.bucket is Bucket.SERVICE_LATE)
         split.by_agency[eng.agency_org_id][late] += n
         split.by_service[eng.service_type_id][late] += n

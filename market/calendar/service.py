@@ -38,15 +38,22 @@ def stored_schedules() -> list[YearSchedule]:
 
 def current_calendar() -> WorkingCalendar:
     """The calendar in force for this database (one cheap query when nothing changed)."""
+    return current_state()[1]
+
+
+def current_state() -> tuple[int, WorkingCalendar]:
+    """(revision, the calendar in force) from one read of the revision.  The calendar is
+    built after that read: if an operator saves a year in between, it is the newer one, and
+    rows stamped with the revision read are merely refolded once more."""
     key = str(db.engine.url)
     revision_now = revision()
     cached = _cache.get(key)
     if cached is not None and cached[0] == revision_now:
-        return cached[1]
+        return cached
     with _lock:
         calendar = WorkingCalendar.build(stored_schedules())
         _cache[key] = (revision_now, calendar)
-    return calendar
+    return revision_now, calendar
 
 
 def bump_revision() -> None:

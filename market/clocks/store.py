@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.calendar.models import CalendarRevision
-from market.calendar.service import current_calendar, stored_schedules
+from market.calendar.service import current_calendar, current_state, stored_schedules
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db, lock_row
 from market.domain.calendar import WorkingCalendar
@@ -70,8 +70,7 @@ def calendar_state() -> tuple[int, WorkingCalendar]:
     """(revision, calendar).  The revision is read first: if an operator saves a year in
     between, the calendar is the newer one and rows stamped with this revision are merely
     refolded once more, never wrongly taken as fresh."""
-    revision = calendar_revision()
-    return revision, calendar()
+    return current_state()
 
 
 def cached_due(tally: ClockTally, limit: int, cal: WorkingCalendar) -> tuple[date | None, int]:

@@ -35,6 +35,20 @@ LIBRARY_SOURCE: Final = f"holidays {metadata.version('holidays')}"
 _SATURDAY: Final = 5
 
 
+def _fixed_offset_since(first_year: int, last_year: int) -> timedelta | None:
+    """The zone's one offset from ``first_year`` to ``last_year``, if it has one (China has
+    kept UTC+8 without summer time since 1991), checked on the zone's own data in January and
+    July of every year; None if the data say otherwise."""
+    offsets = {datetime(y, m, 1, 12, tzinfo=UTC).astimezone(SHANGHAI).utcoffset()
+               for y in range(first_year, last_year + 1) for m in (1, 7)}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+# UTC years in which local dates take the zone's one offset (checked above)
+_FAST_YEARS: Final = range(1992, DEFAULT_LAST_YEAR + 1)
+_FIXED_OFFSET: Final = _fixed_offset_since(_FAST_YEARS[0], _FAST_YEARS[-1])
+
+
 def local_date(dt: datetime) -> date:
     """Return the Asia/Shanghai calendar date of an aware datetime.
 
@@ -42,6 +56,10 @@ def local_date(dt: datetime) -> date:
     Naive datetimes are refused with ``ValueError`` because guessing their zone is how an
     8-hour error slips into a deadline.
     """
+    # a project's timeline asks this of every clock event and claim: adding the zone's one
+    # offset is several times cheaper than converting through the zone's transitions
+    if dt.tzinfo is UTC and _FIXED_OFFSET is not None and dt.year in _FAST_YEARS:
+        return (dt + _FIXED_OFFSET).date()
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("naive datetime: business times must be timezone-aware (UTC)")
     return dt.astimezone(SHANGHAI).date()

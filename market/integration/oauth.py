@@ -164,13 +164,20 @@ class _Token:
         return self.row.scope
 
 
+@functools.cache
+def _token_query() -> sa.Executable:
+    # built once: every bearer-token request asks it
+    return (sa.select(AccessToken, ApiClient)
+            .join(ApiClient, ApiClient.id == AccessToken.client_id)
+            .where(AccessToken.token_hash == sa.bindparam("token_hash")))
+
+
 class _Validator(BearerTokenValidator):  # type: ignore[misc]
     def authenticate_token(self, token_string: str) -> _Token | None:
         if not token_string or len(token_string) > 200:
             return None
         found = db.session.execute(
-            sa.select(AccessToken, ApiClient).join(ApiClient, ApiClient.id == AccessToken.client_id)
-            .where(AccessToken.token_hash == digest(token_string.strip()))).one_or_none()
+            _token_query(), {"token_hash": digest(token_string.strip())}).one_or_none()
         return _Token(found[0], found[1]) if found is not None else None
 
 

@@ -9,6 +9,8 @@ case clocks, ``deliverables:read`` for deliverables.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from market.approvals.models import ApprovalCase
@@ -32,13 +34,18 @@ EVENT_SCOPES: dict[str, str] = {
 EVENT_TYPES = tuple(EVENT_SCOPES)
 
 
+@functools.cache
+def _departments_query() -> sa.Executable:
+    # built once: every API call that reads a project asks it
+    return (sa.select(ApprovalMatter.department_id).distinct()
+            .join(ApprovalCase, ApprovalCase.matter_id == ApprovalMatter.id)
+            .join(Project, Project.id == ApprovalCase.project_id)
+            .where(Project.code == sa.bindparam("code")))
+
+
 def departments_of_project(project_code: str) -> set[int]:
     """The departments with a case of the project (by its 投资项目代码)."""
-    return set(db.session.scalars(
-        sa.select(ApprovalMatter.department_id).distinct()
-        .join(ApprovalCase, ApprovalCase.matter_id == ApprovalMatter.id)
-        .join(Project, Project.id == ApprovalCase.project_id)
-        .where(Project.code == project_code)))
+    return set(db.session.scalars(_departments_query(), {"code": project_code}))
 
 
 def may_see_project(client: ApiClient, project_code: str,

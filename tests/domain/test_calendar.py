@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from holidays.countries.china import China
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market.domain.calendar import (
+    SHANGHAI,
     WorkingCalendar,
     YearSchedule,
+    _fixed_offset_since,
     library_calendar,
     library_schedule,
     local_date,
@@ -153,6 +155,24 @@ def test_local_date() -> None:
     with pytest.raises(ValueError, match="naive"):
         local_date(datetime(2025, 9, 30, 16, 0))  # noqa: DTZ001 - the point of the test
     assert local_day_start(d("2025-10-01")) == datetime(2025, 9, 30, 16, 0, tzinfo=UTC)
+
+
+@settings(deadline=None)
+@given(st.datetimes(datetime(1900, 1, 1), datetime(2100, 12, 31, 23, 59)))  # noqa: DTZ001
+def test_local_date_is_the_zone_s_date(naive: datetime) -> None:
+    # UTC times since 1992 take the zone's one offset; the others (China's summer time of
+    # 1986-1991, other zones) go through the zone's transitions: the date is the zone's
+    at = naive.replace(tzinfo=UTC)
+    assert local_date(at) == at.astimezone(SHANGHAI).date()
+    other = at.astimezone(timezone(timedelta(hours=-5)))
+    assert local_date(other) == at.astimezone(SHANGHAI).date()
+
+
+def test_the_fixed_offset_is_checked_on_the_zone_s_data() -> None:
+    assert _fixed_offset_since(1992, 2100) == timedelta(hours=8)
+    assert _fixed_offset_since(1986, 1992) is None  # summer time, 1986-1991
+    # 1988-07-01 12:00 UTC was 21:00 in Shanghai (UTC+9); its date is the zone's either way
+    assert local_date(datetime(1988, 7, 1, 15, 30, tzinfo=UTC)) == d("1988-07-02")
 
 
 # -- properties --------------------------------------------------------------------------------

@@ -88,3 +88,44 @@ def test_properties(claims: list[Claim], start: int, length: int, seed: object) 
 
 def test_an_empty_span_has_no_days() -> None:
     assert attribute(d(3), d(3), [], CAL.is_working_day) == Attribution(d(3), d(3), {}, {})
+
+
+def _day_by_day(start: date, end: date, claims: list[Claim]) -> Attribution:
+    """The rule as the module docstring states it, one claim and one day at a time: the
+    definition :func:`attribute` (which skips the days already given) must agree with."""
+    best: dict[date, tuple[int, str]] = {}
+    for c in claims:
+        day = max(c.after, start) + timedelta(days=1)
+        while day <= min(c.until, end):
+            key = (PRIORITY.index(c.bucket), c.source)
+            best[day] = min(best.get(day, key), key)
+            day += timedelta(days=1)
+    days, sources = {}, {}
+    for i in range(1, (end - start).days + 1):
+        day = start + timedelta(days=i)
+        if CAL.is_working_day(day):
+            rank, source = best.get(day, (PRIORITY.index(Bucket.WAITING), ""))
+            days[day], sources[day] = PRIORITY[rank], source
+    return Attribution(start, end, days, sources)
+
+
+@settings(max_examples=300, deadline=None)
+@given(claims=st.lists(st.builds(
+    lambda b, a, n, s: Claim(b, d(a), d(a + n), s),
+    st.sampled_from(CLAIMABLE), st.integers(-40, 120), st.integers(-3, 90),
+    st.sampled_from(["", "case:1", "case:2", "eng:1", "eng:2", "req:1"])), max_size=40),
+    start=st.integers(-10, 60), length=st.integers(0, 120))
+def test_the_same_days_as_day_by_day(claims: list[Claim], start: int, length: int) -> None:
+    a = attribute(d(start), d(start + length), claims, CAL.is_working_day)
+    b = _day_by_day(d(start), d(start + length), claims)
+    assert list(a.days.items()) == list(b.days.items())
+    assert list(a.sources.items()) == list(b.sources.items())
+
+
+def test_claims_of_one_bucket_over_one_span_give_every_day_to_the_smallest_source() -> None:
+    # fifty open cases of one project, each claiming the same three years
+    claims = [Claim(Bucket.ACCEPTANCE, d(-1), d(3 * 365), f"case:{i}") for i in range(50)]
+    a = attribute(d(-1), d(3 * 365), claims, CAL.is_working_day)
+    assert set(a.sources.values()) == {"case:0"}
+    assert a.totals()[Bucket.ACCEPTANCE] == a.total == CAL.working_days_between(d(-1),
+                                                                                d(3 * 365))
