@@ -25,11 +25,14 @@ GRADES = {
 
 # Reasons the system writes into records in Chinese (market.selection: failures, voids, passed-on
 # awards).  ``%(name)s`` stands for a part that varies; a regulator's own words stay as typed.
+# Wordings the code no longer writes but older records hold, still translated when shown.
+RETIRED_SYSTEM_TEXTS = (
+    N_("没有有效报价，本次竞价失败"),  # before the single sealed round took its users' name 密封报价
+)
 SYSTEM_TEXTS = (
     N_("有效报名不足 %(minimum)s 家（%(eligible)s 家），本次选取失败"),
     N_("中选机构放弃或逾期未确认，且没有候补，本次选取失败"),
     N_("没有有效报价，本次密封报价失败"),
-    N_("没有有效报价，本次竞价失败"),  # written before the method took its users' name
     N_("报名截止后未能在外部随机数公开前冻结名单，本次摇号作废并重新公告"),
     N_("见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告"),
     N_("逾期未确认中选结果"),
@@ -37,7 +40,7 @@ SYSTEM_TEXTS = (
     N_("中选结果作废，且没有候补，本次选取失败"),
     N_("签约期限（%(due)s）届满仍未签订合同，视为放弃中选"),
     N_("中选结果作废，委托取消：%(reason)s"),
-)
+) + RETIRED_SYSTEM_TEXTS
 
 
 def _pattern(msgid: str) -> re.Pattern[str]:
