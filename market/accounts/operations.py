@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
-from market.accounts import audit, sessions
+from market.accounts import audit, sessions, tenants
 from market.accounts.models import (
     ID_PREFIX,
     ROLES_BY_KIND,
@@ -23,6 +23,7 @@ from market.accounts.models import (
     Organisation,
     OrgKind,
     OrgStatus,
+    RegulatorKind,
     Role,
     User,
 )
@@ -94,13 +95,16 @@ def check_credit_code(credit_code: str, *, exclude_id: int | None = None) -> Non
 
 def create_organisation(
     kind: OrgKind, name: str, *, credit_code: str | None = None, region: str | None = None,
-    status: OrgStatus | None = None,
+    status: OrgStatus | None = None, tenant_id: int | None = None,
+    regulator_kind: RegulatorKind | None = None,
 ) -> Organisation:
     """Create an organisation with its permanent ASCII id (``AG-000123``); never reused.
 
     Called by registration, the operator's regulator form and the loaders.  An agency starts
-    pending admission; other kinds start active unless ``status`` says otherwise.  Refuses a
-    name another organisation holds and a credit code already registered."""
+    pending admission; other kinds start active unless ``status`` says otherwise.  It belongs
+    to ``tenant_id`` (the home tenant when None, market.accounts.tenants); a regulator is of
+    ``regulator_kind`` (the service centre's supervisor when None).  Refuses a name another
+    organisation holds and a credit code already registered."""
     shown, key = check_organisation_name(name)
     if credit_code is not None:
         check_credit_code(credit_code)
@@ -114,6 +118,9 @@ def create_organisation(
         credit_code=credit_code,
         region=region,
         status=status.value,
+        tenant_id=tenant_id if tenant_id is not None else tenants.home_tenant().id,
+        regulator_kind=(regulator_kind or RegulatorKind.CENTRE).value
+        if kind == OrgKind.REGULATOR else None,
         created_at=timeutil.now(),
     )
     db.session.add(org)
@@ -122,7 +129,8 @@ def create_organisation(
     audit.record(
         "organisation:organisation:create",
         org.public_id,
-        {"kind": kind.value, "name": org.name, "status": status.value},
+        {"kind": kind.value, "name": org.name, "status": status.value,
+         "tenant": org.tenant.code, "regulator_kind": org.regulator_kind},
         organisation_id=org.id,
     )
     return org
