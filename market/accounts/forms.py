@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     RadioField,
@@ -153,3 +154,11 @@ class OperatorInviteForm(Form):
     # Choices: the roles with their names (market.accounts.views.ROLE_NAMES), set by the view.
     role = SelectField(_l("角色"), validators=[DataRequired(_REQUIRED)], validate_choice=False,
                        choices=[])
+
+
+class DivisionForm(Form):
+    """The provincial operator adds a division (行政区划) to the tree."""
+
+    code = StringField(_l("行政区划代码"), validators=[DataRequired(_REQUIRED), Length(max=6)])
+    name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    tenant = BooleanField(_l("在本平台开通（入驻地区）"), default=True)

@@ -11,16 +11,25 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, administration, invitations
+from market.accounts import activation, administration, invitations, tenants
 from market.accounts import operations as ops
-from market.accounts.auth import access
+from market.accounts.auth import access, require_org
 from market.accounts.forms import (
     DepartmentStaffForm,
+    DivisionForm,
     OperatorInviteForm,
     RefuseOwnerForm,
     RegulatorForm,
 )
-from market.accounts.models import Invitation, Membership, Organisation, OrgKind, Role, User
+from market.accounts.models import (
+    Division,
+    Invitation,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
 from market.accounts.views import ROLE_NAMES
 from market.accounts.views_members import invitation_link, mail_after_commit
 from market.catalogue.models import Department
@@ -237,3 +246,55 @@ def set_account_active(user_id: int) -> Response:
             flash(_("已启用 %(name)s 的账户。", name=user.name) if wanted else
                   _("已停用 %(name)s 的账户，其登录会话已全部结束。", name=user.name), "success")
     return redirect(url_for("operator.accounts", q=request.args.get("q", "")[:100] or None))
+
+
+LEVEL_NAMES = {"province": _l("省"), "city": _l("市"), "county": _l("县（区）")}
+
+
+def _divisions_page(form: DivisionForm, status: int = 200) -> ResponseReturnValue:
+    provincial = tenants.is_province(require_org().tenant_id)
+    return render_template("operator/divisions.html", form=form, divisions=tenants.tree(),
+                           provincial=provincial, levels=LEVEL_NAMES), status
+
+
+@bp.route("/divisions", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def divisions() -> ResponseReturnValue:
+    """The administrative division tree (行政区划): every operator reads it; the provincial
+    operator adds divisions and opens cities and counties on the platform."""
+    form = DivisionForm()
+    if form.is_submitted():
+        if not tenants.is_province(require_org().tenant_id):
+            abort(403)
+        if form.validate():
+            try:
+                division = tenants.add(form.code.data or "", form.name.data or "",
+                                       tenant=bool(form.tenant.data))
+            except tenants.DivisionError as error:
+                show_error(form, error)
+            else:
+                flash(_("已添加 %(code)s %(name)s。", code=division.code, name=division.name),
+                      "success")
+                return redirect(url_for("operator.divisions"))
+        return _divisions_page(form, 400)
+    return _divisions_page(form)
+
+
+@bp.route("/divisions/<int:division_id>/tenant", methods=["POST"])
+@access(OrgKind.OPERATOR)
+def set_tenant(division_id: int) -> Response:
+    """The provincial operator opens a city or county on the platform, or stops opening new
+    units there; the form's ``tenant`` says which."""
+    division = db.session.get(Division, division_id)
+    if division is None:
+        abort(404)
+    if not tenants.is_province(require_org().tenant_id):
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            tenants.set_tenant(division, request.form.get("tenant") == "1")
+        except tenants.DivisionError as error:
+            flash(_(error.message), "error")
+        else:
+            flash(_("已更新 %(name)s。", name=division.name), "success")
+    return redirect(url_for("operator.divisions"))

@@ -75,9 +75,26 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     raise RuleError("subject_kind", N_("请选择投诉对象。"))
 
 
-def due_date(filed_on: date) -> date:
-    days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on))
+def subject_request(subject_kind: str, subject_id: str) -> SelectionRequest | None:
+    """The request a complaint's subject belongs to (an engagement's, or the request itself):
+    what its tenant and its regulators are read from."""
+    if subject_kind == "engagement":
+        eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == subject_id))
+        return eng.request if eng is not None else None
+    if subject_kind == "request":
+        return db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == subject_id))
+    return None
+
+
+def due_date(filed_on: date, tenant: int | None = None) -> date:
+    days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on), tenant)
     return current_calendar().add_working_days(filed_on, days)
+
+
+def _tenant_of(subject_kind: str, subject_id: str) -> int | None:
+    req = subject_request(subject_kind, subject_id)
+    return req.tenant_id if req is not None else None
 
 
 def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text: str,
@@ -97,7 +114,8 @@ def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text
                     against_org_id=against, subject_kind=subject_kind,
                     subject_id=subject_id.strip(), text=text,
                     state=ComplaintState.RECEIVED.value, filed_at=now,
-                    due_on=due_date(timeutil.today_local()))
+                    due_on=due_date(timeutil.today_local(), _tenant_of(subject_kind,
+                                                                       subject_id.strip())))
     db.session.add(row)
     db.session.flush()
     row.public_id = f"TS-{row.id:06d}"

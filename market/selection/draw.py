@@ -337,7 +337,8 @@ def close(request: SelectionRequest, cut: Cut | None = None) -> None:
             items.append(("exclude", lottery.lottery_id,
                           {"agency_id": s.agency.public_id, "reason": one_line(text),
                            "by": SYSTEM}))
-    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at)
+    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at,
+                                 request.tenant_id)
     eligible = [s for s in active if s.excluded_at is None]
     if cut is not None and len(eligible) >= minimum:
         items += cut(lottery, eligible, minimum, at)
@@ -446,7 +447,8 @@ def witnesses_missed(lottery: Lottery) -> bool:
 def restart(request: SelectionRequest, voided: Lottery) -> None:
     """Re-announce a request whose lottery was voided by the system: a new lottery id, a new
     window of the minimum length, the agencies still signed up carried over."""
-    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at)
+    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at,
+                              request.tenant_id)
     today = timeutil.today_local()
     old_close = request.signup_closes_at
     new_day = current_calendar().add_working_days(today, days)

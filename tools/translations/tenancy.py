@@ -1,0 +1,31 @@
+"""English translations of the division tree (行政区划), tenants and scoped authority."""
+# ruff: noqa: E501
+
+T = {
+'行政区划代码': 'Division code',
+'在本平台开通（入驻地区）': 'Open on this platform',
+'请填写六位行政区划代码（GB/T 2260）。': 'Enter the six-digit administrative division code (GB/T 2260).',
+'该行政区划代码已在列表中。': 'This division code is already in the list.',
+'请填写行政区划名称（至多 100 字）。': 'Enter the division’s name (at most 100 characters).',
+'本平台已有省级行政区划，只服务一个省。': 'This platform already has its province; it serves one province.',
+'省级行政区划不作为入驻地区。': 'A province is not opened as a local platform; open its cities and counties.',
+'请先添加上级行政区划（%(code)s）。': 'Add the division above it first (%(code)s).',
+'省': 'Province',
+'市': 'City',
+'县（区）': 'County (district)',
+'已添加 %(code)s %(name)s。': 'Added %(code)s %(name)s.',
+'已更新 %(name)s。': 'Updated %(name)s.',
+'行政区划': 'Administrative divisions',
+'本平台服务一个省：省级运营方维护行政区划（GB/T 2260 代码），在本平台开通的市、县（区）各自管理项目业主、审批部门、监管和运营账户及本地设置。中介机构在一地入驻、全省通行。': 'This platform serves one province: the provincial operator keeps the administrative divisions (GB/T 2260 codes); each city and county opened on the platform manages its own project owners, approving departments, regulator and operator accounts and local settings. An agency admitted in one place may take part everywhere in the province.',
+'层级': 'Level',
+'是否开通': 'Opened',
+'已开通': 'Opened',
+'未开通': 'Not opened',
+'停止开通': 'Close',
+'开通': 'Open',
+'尚未添加行政区划。': 'No divisions yet.',
+'添加行政区划': 'Add a division',
+'六位数字；市为 XXXX00，县（区）为其下的代码。须先添加上级。': 'Six digits; a city is XXXX00, a county a code under it. Add the division above it first.',
+'此处为全省的数值；各市、县（区）未自行设置的，沿用全省的数值。': 'These are the province’s values; a city or county that has not set its own uses them.',
+'此处为本地的数值；未自行设置的项目沿用全省的数值。': 'These are the local values; anything not set here uses the province’s value.',
+}
