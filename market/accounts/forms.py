@@ -100,7 +100,12 @@ class InvitationAccountForm(Form):
 
 
 class RegulatorForm(Form):
-    """The operator invites a regulator (监管人员)."""
+    """The operator invites a regulator (监管人员); a new regulator organisation is of the
+    kind chosen (the provincial operator's are the province's)."""
+
+    regulator_kind = RadioField(_l("监管类别"), default="centre", choices=[
+        SelectChoice("centre", _l("服务中心监督（本地全部服务事项）")),
+        SelectChoice("industry", _l("行业主管部门（目录中归其监管的服务事项）"))])
 
     org_name = StringField(
         _l("监管单位"), validators=[DataRequired(_REQUIRED), Length(max=200)]

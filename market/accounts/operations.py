@@ -250,13 +250,18 @@ def add_member(org: Organisation, *, name: str, email: str, role: Role, password
     return user
 
 
-def regulator_organisation(org_name: str) -> Organisation:
-    """The regulator organisation of that name, created when missing; refuses a name that
-    another kind of organisation holds."""
+def regulator_organisation(org_name: str, *, tenant_id: int | None = None,
+                           kind: RegulatorKind | None = None) -> Organisation:
+    """The regulator organisation of that name, created when missing (in ``tenant_id``, of
+    ``kind``); refuses a name that another kind of organisation, or another tenant's
+    regulator, holds."""
     key = organisation_name_key(clean_organisation_name(org_name))
     org = db.session.scalar(sa.select(Organisation).where(
         Organisation.kind == OrgKind.REGULATOR.value, Organisation.name_key == key))
-    return org if org is not None else create_organisation(OrgKind.REGULATOR, org_name)
+    if org is not None and tenant_id is not None and org.tenant_id != tenant_id:
+        raise AccountError("org_name", N_("该监管单位属于其他地区，请由当地运营方邀请。"))
+    return org if org is not None else create_organisation(
+        OrgKind.REGULATOR, org_name, tenant_id=tenant_id, regulator_kind=kind)
 
 
 def create_regulator(*, org_name: str, name: str, email: str, password: str) -> User:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.scope import Act, Subject, covers
 from market.calendar.service import current_calendar
 from market.credit import score as credit
 from market.db import db
@@ -23,6 +24,7 @@ from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Complaint, ComplaintAttachment, ComplaintState
 from market.selection.models import SelectionRequest, SignUp
+from market.selection.scope import request_subject
 from market.settings import service as settings
 from market.storage import Upload
 
@@ -90,6 +92,12 @@ def subject_request(subject_kind: str, subject_id: str) -> SelectionRequest | No
 def due_date(filed_on: date, tenant: int | None = None) -> date:
     days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on), tenant)
     return current_calendar().add_working_days(filed_on, days)
+
+
+def complaint_subject(row: Complaint) -> Subject:
+    """A complaint as scope reads it: its subject's request (tenant, service type)."""
+    req = subject_request(row.subject_kind, row.subject_id)
+    return request_subject(req) if req is not None else Subject(None)
 
 
 def _tenant_of(subject_kind: str, subject_id: str) -> int | None:
@@ -163,11 +171,15 @@ def overdue(row: Complaint, today: date | None = None) -> bool:
     return not row.decided and (today or timeutil.today_local()) > row.due_on
 
 
-def listing(state: str | None = None) -> list[Complaint]:
+def listing(state: str | None = None, org: Organisation | None = None) -> list[Complaint]:
+    """The complaints (of ``state``), those ``org``'s scope covers when given."""
     stmt = sa.select(Complaint).order_by(Complaint.due_on, Complaint.id)
     if state:
         stmt = stmt.where(Complaint.state == state)
-    return list(db.session.scalars(stmt))
+    rows = list(db.session.scalars(stmt))
+    if org is None:
+        return rows
+    return [c for c in rows if covers(org, complaint_subject(c), Act.READ)]
 
 
 def by_public_id(public_id: str) -> Complaint | None:

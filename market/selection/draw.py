@@ -327,7 +327,7 @@ def close(request: SelectionRequest, cut: Cut | None = None) -> None:
         sa.select(SignUp).options(joinedload(SignUp.agency)).where(
             SignUp.request_id == request.id, SignUp.lottery_id == lottery.lottery_id,
             SignUp.withdrawn_at.is_(None), SignUp.excluded_at.is_(None))).all()
-    facts = agency_facts_many([s.agency for s in active])
+    facts = agency_facts_many([s.agency for s in active], request.tenant_id)
     wanted = request_facts(request)
     for s in active:
         problems = ineligibility(facts[s.agency_org_id], wanted, close_day)

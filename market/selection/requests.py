@@ -367,7 +367,7 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
         qualification_level=data.qualification_level or None,
         practitioners=dict(data.practitioners),
         avoid=frozenset(a.strip() for a, _r in data.avoid))
-    reasons = ineligibility(agency_facts(agency), wanted, local_date(now))
+    reasons = ineligibility(agency_facts(agency, owner.tenant_id), wanted, local_date(now))
     if reasons:
         found.append(Problem("direct_agency", N_("该机构不符合条件：%(reasons)s"),
                              {"reasons": "；".join(REASON_TEXT[r] for r in reasons)}))

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
+from market.accounts import scope
 from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
 from market.calendar.service import current_calendar
 from market.db import db
@@ -44,6 +45,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
+from market.selection.scope import request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -207,7 +209,9 @@ def objection_attachment(objection_id: int) -> ResponseReturnValue:
 @bp.route("/regulator/objections")
 @access("regulator")
 def objections() -> str:
-    rows = db.session.scalars(sa.select(Objection).order_by(
+    rows = db.session.scalars(within(
+        sa.select(Objection).join(SelectionRequest, SelectionRequest.id == Objection.request_id),
+        current_org()).order_by(
         (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
     cal = current_calendar()
     return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm(),
@@ -222,6 +226,7 @@ def decide(objection_id: int) -> ResponseReturnValue:
     row = db.session.get(Objection, objection_id)
     if row is None:
         abort(404)
+    scope.require(current_org(), request_subject(row.request), scope.Act.DECIDE)
     form = DecideForm()
     if form.validate_on_submit():
         try:

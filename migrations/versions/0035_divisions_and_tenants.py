@@ -8,7 +8,7 @@ joins the city (``organisation.tenant_id``), every regulator becomes the service
 supervisor (``regulator_kind`` 'centre': it regulated everything before, and still does in its
 city), every request gets its owner's tenant, and the settings changes stored so far become
 the province's own (``setting_change.tenant_id`` NULL), which the city inherits: every number
-reads as it did.  The draw log is not touched (one log for the platform), so every bundle
+reads as it did.  Sanctions so far stay province-wide (``sanction.local_tenant_id`` NULL).  The draw log is not touched (one log for the platform), so every bundle
 verifies as before.
 
 Downgrade refuses while there is more than one tenant or an organisation of the province's
@@ -118,6 +118,11 @@ def upgrade():
                                           ['tenant_id', 'key', 'effective_from'])
         batch_op.create_foreign_key(batch_op.f('fk_setting_change_tenant_id_division'),
                                     'division', ['tenant_id'], ['id'])
+    # Sanctions so far were the city's, and the city was everything: province-wide (NULL).
+    with op.batch_alter_table('sanction', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('local_tenant_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_sanction_local_tenant_id_division'),
+                                    'division', ['local_tenant_id'], ['id'])
     op.create_index('uq_setting_change_province_key', 'setting_change',
                     ['key', 'effective_from'], unique=True,
                     sqlite_where=sa.text('tenant_id IS NULL'),
@@ -136,6 +141,10 @@ def downgrade():
         raise RuntimeError('more than one tenant, or organisations of the province: a one-city '
                            'schema cannot hold them; downgrading below 0035 is refused')
     op.drop_index('uq_setting_change_province_key', table_name='setting_change')
+    with op.batch_alter_table('sanction', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_sanction_local_tenant_id_division'),
+                                 type_='foreignkey')
+        batch_op.drop_column('local_tenant_id')
     with op.batch_alter_table('setting_change', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_setting_change_tenant_id_division'),
                                  type_='foreignkey')

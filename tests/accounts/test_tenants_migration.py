@@ -16,7 +16,8 @@ from tests.conftest import make_app
 from tests.support import demo_data
 
 NEW_COLUMNS = {("organisation", "tenant_id"), ("organisation", "regulator_kind"),
-               ("selection_request", "tenant_id"), ("setting_change", "tenant_id")}
+               ("selection_request", "tenant_id"), ("setting_change", "tenant_id"),
+               ("sanction", "local_tenant_id")}
 
 
 def _counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
