@@ -44,6 +44,9 @@ class RegisterForm(Form):
         _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
     )
     region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    # Where the unit registers (its city or county on this platform); the view fills the
+    # choices, and shows the field only when the platform serves more than one.
+    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
     name = StringField(_l("您的姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     email = EmailField(
         _l("邮箱"),

@@ -192,14 +192,20 @@ def register(
     email: str,
     password: str,
     phone: str | None = None,
+    division: str | None = None,
 ) -> User:
-    """Self-registration of an owner or an agency and its first administrator.
+    """Self-registration of an owner or an agency and its first administrator, in the tenant
+    whose division code is ``division`` (the home tenant when None): an owner belongs there,
+    an agency applies there (and is admitted once for the whole province).
 
     Anyone may call it.  Everything is checked before anything is written.  An agency starts
     pending admission (待入驻审核); an owner starts pending activation (待核验) by the
     operator, and cannot publish until then."""
     if kind not in (OrgKind.OWNER, OrgKind.AGENCY):
         raise AccountError("kind", N_("只有项目业主和中介机构可以自行注册。"))
+    tenant = tenants.by_code(division) if division else tenants.home_tenant()
+    if tenant is None or not tenant.tenant:
+        raise AccountError("division", N_("请选择本平台开通的市或县（区）。"))
     checks = (lambda: check_new_email(email), lambda: check_organisation_name(org_name),
               lambda: check_credit_code(credit_code))
     for check in checks:
@@ -208,7 +214,7 @@ def register(
     def write() -> tuple[User, Organisation]:
         user = create_user(name, email, password, phone)
         org = create_organisation(kind, org_name, credit_code=credit_code, region=region,
-                                  status=OrgStatus.PENDING)
+                                  status=OrgStatus.PENDING, tenant_id=tenant.id)
         admin = Role.OWNER_ADMIN if kind == OrgKind.OWNER else Role.AGENCY_ADMIN
         add_membership(user, org, admin)
         return user, org

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market.accounts.models import Organisation
+from market.accounts.models import Division, Organisation
 from market.accounts.scope import Subject, list_scope
 from market.catalogue.models import ServiceType
 from market.selection.models import SelectionRequest
@@ -16,6 +16,15 @@ from market.selection.models import SelectionRequest
 def request_subject(request: SelectionRequest) -> Subject:
     regulator = request.service_type.regulator_id if request.service_type else None
     return Subject(request.tenant_id, frozenset({regulator} if regulator else ()))
+
+
+def in_division(stmt: sa.Select[Any], code: str) -> sa.Select[Any]:
+    """``stmt`` narrowed to the requests of the division with that GB/T 2260 code and of the
+    divisions under it (a city's filter shows its counties' too); none for an unknown code."""
+    under = sa.select(Division.id).where(sa.or_(
+        Division.code == code,
+        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
+    return stmt.where(SelectionRequest.tenant_id.in_(under))
 
 
 def within(stmt: sa.Select[Any], org: Organisation | None) -> sa.Select[Any]:

@@ -45,7 +45,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import request_subject, within
+from market.selection.scope import in_division, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -293,6 +293,9 @@ class RequestOut:
     winner: str | None = field(metadata={
         "description": "the agency holding the award now: after a decline or a confirmation "
                        "timeout the alternate it passed to; null when nobody holds it"})
+    division: str = field(metadata={
+        "description": "the GB/T 2260 code of the city or county (行政区划) whose owner "
+                       "published it", "pattern": "^[1-8][0-9]{5}$"})
 
 
 @dataclass
@@ -342,6 +345,9 @@ class RequestQuery(PageQuery):
                                enum=tuple(m.value for m in Method))
     state: str | None = param(None, "filter by state", enum=tuple(
         s.value for s in RequestState if s != RequestState.DRAFT))
+    division: str | None = param(None, "filter by division (GB/T 2260 code): that city's or "
+                                 "county's requests, a city's with its counties'",
+                                 pattern="^[1-8][0-9]{5}$")
 
 
 def _iso(dt: object) -> str | None:
@@ -358,7 +364,8 @@ def _out(req: SelectionRequest) -> RequestOut:
                       service_type=req.service_type.code, project=req.project.name,
                       project_code=req.project.code, owner=req.owner.public_id,
                       published_at=_iso(req.published_at),
-                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req))
+                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req),
+                      division=req.tenant.code)
 
 
 @bp.route("/api/requests")
@@ -371,6 +378,8 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
+    if query.division:
+        q = in_division(q, query.division)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
     rows = db.session.scalars(q.order_by(SelectionRequest.id.desc()).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()

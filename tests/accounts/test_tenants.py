@@ -163,3 +163,30 @@ def test_settings_page_writes_the_operators_own_tenant(app: Flask) -> None:
         assert settings.effective("MIN_ELIGIBLE_REGISTRANTS", later, home.id) == 7
         other = tenants.add("539800", "云岭市", tenant=True)
         assert settings.effective("MIN_ELIGIBLE_REGISTRANTS", later, other.id) == 6
+
+
+def test_a_unit_registers_in_the_division_it_chooses(app: Flask) -> None:
+    from tests.test_accounts import register_form
+
+    with app.app_context():
+        home = tenants.home_tenant()
+        other = tenants.add("539800", "云岭市", tenant=True)
+        tenants.add("539821", "青石县", tenant=False)
+        ids = (home.id, other.id)
+        db.session.commit()
+    client = app.test_client()
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="division"' in page and "云岭市" in page and "青石县" not in page
+    refused = register_form(client, division="539821")
+    assert refused.status_code == 400 and "请选择本平台开通的市或县" in refused.text
+    assert 'value="云川测试环境科技有限公司"' in refused.text
+    assert register_form(app.test_client(), division="539800").status_code == 302
+    with app.app_context():
+        org = db.session.scalars(sa.select(Organisation).where(
+            Organisation.name == "云川测试环境科技有限公司")).one()
+        assert org.tenant_id == ids[1]
+
+
+def test_one_tenant_asks_no_division(app: Flask) -> None:
+    client = app.test_client()
+    assert 'name="division"' not in client.get("/register").get_data(as_text=True)

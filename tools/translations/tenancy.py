@@ -44,4 +44,7 @@ T = {
 '仅%(name)s': 'Only in %(name)s',
 '全省': 'The whole province',
 '本地处罚只在本地（%(name)s）的采购公告中限制报名；全省有效的处罚在各地均限制报名。': 'A local sanction bars sign-ups only in requests of %(name)s; a province-wide one bars them everywhere.',
+'入驻地区': 'City or county',
+'请选择本平台开通的市或县（区）。': 'Choose a city or county served by this platform.',
+'项目业主在所选地区发布采购公告；中介机构在所选地区申请入驻，入驻后可参与全省的采购。': 'A project owner publishes its requests there; an agency applies for admission there and, once admitted, takes part in requests across the province.',
 }
