@@ -515,7 +515,7 @@ SCOPE_CASES = [(e, who) for e, (*_x, expected) in SCOPED.items() for who in expe
 
 
 def _outsiders(city: DemoCity) -> dict[str, str]:
-    """A second city with its centre's regulator and its operator, an industry regulator of
+    """Another city with its centre's regulator and its operator, an industry regulator of
     the demo city regulating nothing in the catalogue, and the province's regulator; their
     e-mail addresses."""
     from market.accounts import operations as ops
@@ -523,17 +523,17 @@ def _outsiders(city: DemoCity) -> dict[str, str]:
     from market.accounts.models import OrgKind, RegulatorKind, Role
 
     with city.app.app_context():
-        other = tenants.add("539800", "云岭市", tenant=True)
+        other = tenants.add("539700", "云峰市", tenant=True)
         root = tenants.province()
         assert root is not None
         made = {
-            "tenant": (OrgKind.REGULATOR, "云岭市政务服务管理办公室", other.id,
+            "tenant": (OrgKind.REGULATOR, "云峰市政务服务管理办公室", other.id,
                        RegulatorKind.CENTRE, Role.REGULATOR),
             "industry": (OrgKind.REGULATOR, "云川市气象局", tenants.home_tenant().id,
                          RegulatorKind.INDUSTRY, Role.REGULATOR),
-            "province": (OrgKind.REGULATOR, "云南省政务服务管理局", root.id,
+            "province": (OrgKind.REGULATOR, "省级监管测试单位", root.id,
                          RegulatorKind.PROVINCE, Role.REGULATOR),
-            "operator": (OrgKind.OPERATOR, "云岭市政务服务中心", other.id, None, Role.OPERATOR),
+            "operator": (OrgKind.OPERATOR, "云峰市政务服务中心", other.id, None, Role.OPERATOR),
         }
         emails = {}
         for who, (kind, name, tenant, rk, role) in made.items():
