@@ -13,6 +13,7 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
+from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
 from market.accounts import audit
@@ -87,18 +88,30 @@ def home_tenant() -> Division:
         found = db.session.get(Division, g.home_tenant_id)
         if found is not None:
             return found
-    first = db.session.scalars(sa.select(Division).where(Division.tenant.is_(True))
-                               .order_by(Division.id).limit(1)).first()
+    first = _first_tenant()
     if first is None:
-        root = province()
-        if root is None:
-            code, name = _configured("PROVINCE")
-            root = add(code, name, tenant=False, audited=False)
-        code, name = _configured("FIRST_TENANT")
-        first = add(code, name, tenant=True, audited=False)
+        try:
+            # Two first registrations at once both find the tree empty: the one whose rows
+            # land second takes the other's (the codes are unique).
+            with db.session.begin_nested():
+                if province() is None:
+                    code, name = _configured("PROVINCE")
+                    add(code, name, tenant=False, audited=False)
+                code, name = _configured("FIRST_TENANT")
+                add(code, name, tenant=True, audited=False)
+        except IntegrityError:
+            pass
+        first = _first_tenant()
+        if first is None:  # pragma: no cover - the rows exist now, one way or the other
+            raise RuntimeError("no tenant after creating the first one")
     if has_app_context():
         g.home_tenant_id = first.id
     return first
+
+
+def _first_tenant() -> Division | None:
+    return db.session.scalars(sa.select(Division).where(Division.tenant.is_(True))
+                              .order_by(Division.id).limit(1)).first()
 
 
 def add(code: str, name: str, *, tenant: bool, audited: bool = True) -> Division:

@@ -109,6 +109,8 @@ def register() -> ResponseReturnValue:
     form = RegisterForm(kind=request.args.get("kind", "owner"))
     served = tenants.tenants()
     form.division.choices = [(d.code, d.name) for d in served]
+    if not form.is_submitted() and len(served) > 1:
+        form.division.data = tenants.home_tenant().code  # the first city's, preselected
     if form.validate_on_submit():
         try:
             user = ops.register(
