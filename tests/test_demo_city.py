@@ -27,7 +27,7 @@ def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
         regulators = {o.id: o.name for o in db.session.scalars(
             sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value,
                                           Organisation.tenant_id == home.id))}
-        assert len(everywhere) - len(regulators) == 2
+        assert len(everywhere) - len(regulators) == 2  # 省级监管, 云岭市
         assert all(name.startswith("云川市") for name in regulators.values()), regulators
         services = db.session.scalars(sa.select(ServiceType)).all()
         assert all(regulators.get(s.regulator_id) for s in services)
@@ -52,7 +52,8 @@ def test_the_demo_is_a_small_province(demo_city_app: Flask) -> None:
             sa.select(Division))}
         assert shown == {("530000", "云南省", "province", False),
                          ("539900", "云川市", "city", True), ("539800", "云岭市", "city", True),
-                         ("539821", "青石县", "county", True)}
+                         ("539821", "青石县", "county", True),
+                         ("539822", "白水县", "county", False)}
         kinds = {o.name: o.regulator_kind for o in db.session.scalars(
             sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value))}
         assert kinds["云川市生态环境局"] == RegulatorKind.INDUSTRY.value

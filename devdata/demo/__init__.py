@@ -190,11 +190,15 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
         raise RuntimeError("the demo city's province exists once its first unit does")
     city = tenants.add(*SECOND_CITY, tenant=True)
     tenants.add(*COUNTY, tenant=True)
+    tenants.add("539822", "白水县", tenant=False)  # in the tree, not yet on the platform
     made = []
     for label, email, shown, org_name, kind, tenant_id, regulator_kind in (
             ("省级监管 provincial regulator", "province@yunchuan.demo", "省级监管员 方知远",
              "云南省政务服务管理局（省级监管）", OrgKind.REGULATOR, root.id,
              RegulatorKind.PROVINCE),
+            ("省级运营 provincial operator", "province-operator@yunchuan.demo",
+             "省级运营管理员 唐知秋", "云南省政务服务管理局（平台运营）", OrgKind.OPERATOR, root.id,
+             None),
             ("运营（云岭市）operator 2", "operator2@yunchuan.demo", "运营管理员 许清和",
              "云岭市政务服务中心（平台运营）", OrgKind.OPERATOR, city.id, None),
             ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo", "监管员 沈明远",
@@ -213,7 +217,7 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
     activation.activate_owner(owner)
     delegate = ops.add_member(owner, name="采购受托人 6号", email="delegate6@yunchuan.demo",
                               role=Role.OWNER_DELEGATE, password=DEMO_PASSWORD)
-    selection_demo.cross_city_request(owner, [delegate, made[2]])
+    selection_demo.cross_city_request(owner, [delegate, made[3]])
 
 
 def login_labels() -> list[tuple[str, str]]:
@@ -228,6 +232,7 @@ def login_labels() -> list[tuple[str, str]]:
                for i in range(1, len(engagement_demo.MATTERS) + 1)]
     people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
     people += [("省级监管 provincial regulator", "province@yunchuan.demo"),
+               ("省级运营 provincial operator", "province-operator@yunchuan.demo"),
                ("运营（云岭市）operator 2", "operator2@yunchuan.demo"),
                ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo"),
                ("业主（云岭市）owner 6", "owner6@yunchuan.demo")]

@@ -123,7 +123,7 @@ def add(code: str, name: str, *, tenant: bool, audited: bool = True) -> Division
     code = code.strip()
     name = name.strip()
     if not _CODE.fullmatch(code):
-        raise DivisionError("code", N_("请填写六位行政区划代码（GB/T 2260）。"))
+        raise DivisionError("code", N_("请填写六位行政区划代码。"))
     if by_code(code) is not None:
         raise DivisionError("code", N_("该行政区划代码已在列表中。"))
     if not name or len(name) > 100:

@@ -4,7 +4,7 @@
 T = {
 '行政区划代码': 'Division code',
 '在本平台开通（入驻地区）': 'Open on this platform',
-'请填写六位行政区划代码（GB/T 2260）。': 'Enter the six-digit administrative division code (GB/T 2260).',
+'请填写六位行政区划代码。': 'Enter the six-digit administrative division code (GB/T 2260).',
 '该行政区划代码已在列表中。': 'This division code is already in the list.',
 '请填写行政区划名称（至多 100 字）。': 'Enter the division’s name (at most 100 characters).',
 '本平台已有省级行政区划，只服务一个省。': 'This platform already has its province; it serves one province.',
@@ -16,7 +16,7 @@ T = {
 '已添加 %(code)s %(name)s。': 'Added %(code)s %(name)s.',
 '已更新 %(name)s。': 'Updated %(name)s.',
 '行政区划': 'Administrative divisions',
-'本平台服务一个省：省级运营方维护行政区划（GB/T 2260 代码），在本平台开通的市、县（区）各自管理项目业主、审批部门、监管和运营账户及本地设置。中介机构在一地入驻、全省通行。': 'This platform serves one province: the provincial operator keeps the administrative divisions (GB/T 2260 codes); each city and county opened on the platform manages its own project owners, approving departments, regulator and operator accounts and local settings. An agency admitted in one place may take part everywhere in the province.',
+'本平台服务一个省：省级运营方维护行政区划及其六位代码，在本平台开通的市、县（区）各自管理项目业主、审批部门、监管和运营账户及本地设置。中介机构在一地入驻、全省通行。': 'This platform serves one province: the provincial operator keeps the administrative divisions (GB/T 2260 codes); each city and county opened on the platform manages its own project owners, approving departments, regulator and operator accounts and local settings. An agency admitted in one place may take part everywhere in the province.',
 '层级': 'Level',
 '是否开通': 'Opened',
 '已开通': 'Opened',
