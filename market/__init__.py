@@ -318,6 +318,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     # The areas load when an app is made, not when `market` is imported: the config, the CLI
     # entry point and the areas themselves import `market` (for `market.db`) first.
+    from market.accounts.cli import tenants_cli
     from market.backup.cli import backup_cli
     from market.integration.cli import clients_cli, webhooks_cli
     from market.notify.cli import clocks_cli
@@ -327,6 +328,7 @@ def _register_commands(app: Flask) -> None:
     from market.transparency.cli import transparency_cli
 
     app.cli.add_command(backup_cli)
+    app.cli.add_command(tenants_cli)
     app.cli.add_command(transparency_cli)
     app.cli.add_command(selection_cli)
     app.cli.add_command(clocks_cli)

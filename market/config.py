@@ -79,6 +79,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_DATA_KEY": ("DATA_KEY", str),
     "MARKET_LOG_ORIGIN": ("LOG_ORIGIN", str),
     "MARKET_SITE_NAME": ("SITE_NAME", str),
+    # The province and the first tenant ("code name"): what migration 0035 makes of a
+    # one-city database and what an empty division tree starts with (market.accounts.tenants).
+    "MARKET_PROVINCE": ("PROVINCE", str),
+    "MARKET_FIRST_TENANT": ("FIRST_TENANT", str),
     "MARKET_OCDS_OCID_PREFIX": ("OCDS_OCID_PREFIX", str),
     "MARKET_LOGIN_LIMIT": ("LOGIN_LIMIT", str),
     "MARKET_LOGIN_IP_LIMIT": ("LOGIN_IP_LIMIT", str),
@@ -193,6 +197,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DIGEST_HOUR": 8,
         "CLOCK_OFFSET": "",
         "SITE_NAME": "云川市中介服务超市",
+        # GB/T 2260 code and name.  The demo city is fictional: 5399xx is a city code no real
+        # division of 云南省 uses.
+        "PROVINCE": "530000 云南省",
+        "FIRST_TENANT": "539900 云川市",
         # OCDS: the ocid prefix registered with the Open Contracting Partnership, and the
         # licence the data is published under.
         "OCDS_OCID_PREFIX": "ocds-yc0000",

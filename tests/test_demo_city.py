@@ -9,6 +9,7 @@ from collections import Counter
 import sqlalchemy as sa
 from flask import Flask
 
+from market.accounts import tenants
 from market.accounts.models import Organisation, OrgKind
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
@@ -18,9 +19,15 @@ from market.selection.models import Project
 def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
     app = demo_city_app
     with app.app_context():
-        regulators = {o.id: o.name for o in db.session.scalars(
+        home = tenants.home_tenant()
+        everywhere = {o.id: o.name for o in db.session.scalars(
             sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value))}
-        assert len(set(regulators.values())) == len(regulators)
+        assert len(set(everywhere.values())) == len(everywhere)
+        # the demo city's own; the province's and 云岭市's regulators are the rest of the province
+        regulators = {o.id: o.name for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value,
+                                          Organisation.tenant_id == home.id))}
+        assert len(everywhere) - len(regulators) == 2  # 省级监管, 云岭市
         assert all(name.startswith("云川市") for name in regulators.values()), regulators
         services = db.session.scalars(sa.select(ServiceType)).all()
         assert all(regulators.get(s.regulator_id) for s in services)
@@ -32,3 +39,29 @@ def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
         assert not [n for n in names if "市市" in n or n.count("云川") > 1]
         codes = Counter(db.session.scalars(sa.select(Project.code)))
         assert not [c for c, k in codes.items() if k > 1]
+
+
+def test_the_demo_is_a_small_province(demo_city_app: Flask) -> None:
+    """Two cities and a county; industry regulators for the catalogue's types; the province's
+    regulator; an agency admitted in 云川市 signed up to 云岭市's request."""
+    from market.accounts.models import Division, RegulatorKind
+    from market.selection.models import SelectionRequest, SignUp
+
+    with demo_city_app.app_context():
+        shown = {(d.code, d.name, d.level, d.tenant) for d in db.session.scalars(
+            sa.select(Division))}
+        assert shown == {("530000", "云南省", "province", False),
+                         ("539900", "云川市", "city", True), ("539800", "云岭市", "city", True),
+                         ("539821", "青石县", "county", True),
+                         ("539822", "白水县", "county", False)}
+        kinds = {o.name: o.regulator_kind for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value))}
+        assert kinds["云川市生态环境局"] == RegulatorKind.INDUSTRY.value
+        assert kinds["云川市政务服务管理办公室"] == RegulatorKind.CENTRE.value
+        assert kinds["云南省政务服务管理局（省级监管）"] == RegulatorKind.PROVINCE.value
+        req = db.session.scalars(sa.select(SelectionRequest).where(
+            SelectionRequest.title == "环湖路改造工程地形测绘")).one()
+        assert req.tenant.code == "539800" and req.state == "open"
+        agency = db.session.scalars(sa.select(SignUp).where(
+            SignUp.request_id == req.id)).one().agency
+        assert agency.tenant.code == "539900" and agency.status == "admitted"

@@ -68,6 +68,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "operator.set_account_active": ("POST", "/operator/accounts/999999/active", {"operator"},
                                     404),
     "settings.index": ("GET", "/operator/settings", {"operator"}, 200),
+    "operator.divisions": ("GET", "/operator/divisions", {"operator"}, 200),
+    "operator.set_tenant": ("POST", "/operator/divisions/999999/tenant", {"operator"}, 404),
     "operator.department_staff": ("GET", "/operator/department-staff", {"operator"}, 200),
     "operator.activate_owner": ("POST", "/operator/owners/OW-999999/activate", {"operator"},
                                 404),

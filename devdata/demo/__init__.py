@@ -1,4 +1,6 @@
-"""Demo data for a clearly fictional city, 云川市 (``flask demo load``).
+"""Demo data for a clearly fictional city, 云川市 (``flask demo load``), one of a small
+province's: a second city (云岭市) with a county (青石县), the province's regulator, and a
+云岭市 owner whose request 云川市's agencies take part in (一地入驻、全省通行).
 
 No real company, person or ID number: names are invented and credit codes are built with a
 fictional region code (539900) but still pass the GB 32100 check digit.
@@ -23,9 +25,9 @@ from devdata.demo.award import DEMO_KEY_DIR
 from devdata.loadgen import generate_load_command
 from market import config as config_module
 from market import timeutil
-from market.accounts import activation, invitations
+from market.accounts import activation, invitations, tenants
 from market.accounts import operations as ops
-from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
@@ -88,7 +90,9 @@ def load() -> list[tuple[str, str, str]]:
             reg = db.session.scalar(sa.select(Organisation).where(
                 Organisation.kind == OrgKind.REGULATOR.value, Organisation.name == regulator_name))
             if reg is None:
-                reg = ops.create_organisation(OrgKind.REGULATOR, regulator_name)
+                # the bureau regulates its own industry: only the types mapped to it below
+                reg = ops.create_organisation(OrgKind.REGULATOR, regulator_name,
+                                              regulator_kind=RegulatorKind.INDUSTRY)
             regulators[regulator_name] = reg
         db.session.add(ServiceType(code=seed.code, name=seed.name, name_en=seed.name_en,
                                    regulator_id=reg.id, deliverables=seed.deliverables))
@@ -134,6 +138,7 @@ def load() -> list[tuple[str, str, str]]:
     engagement_demo.load(timeutil.now())
     regulator_demo.load(timeutil.now())
     _waiting(person)
+    _province(person)
     # the periodic run once, as a deployment runs it every minute: the late matters' 电子监察
     # steps are on the regulator's console from the start
     supervision.escalate(timeutil.now())
@@ -172,6 +177,49 @@ def _waiting(person: Callable[[str, str, str], tuple[str, str]]) -> None:
                        role=Role.OWNER_DELEGATE, inviter=admin)
 
 
+SECOND_CITY = ("539800", "云岭市")
+COUNTY = ("539821", "青石县")  # a county of 云岭市
+
+
+def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
+    """The rest of the province: 云岭市 and its county 青石县 on the platform, with 云岭市's
+    operator and service-centre supervisor; the province's regulator; an owner of 云岭市 with
+    a request open for sign-up, to which an agency admitted in 云川市 has signed up."""
+    root = tenants.province()
+    if root is None:
+        raise RuntimeError("the demo city's province exists once its first unit does")
+    city = tenants.add(*SECOND_CITY, tenant=True)
+    tenants.add(*COUNTY, tenant=True)
+    tenants.add("539822", "白水县", tenant=False)  # in the tree, not yet on the platform
+    made = []
+    for label, email, shown, org_name, kind, tenant_id, regulator_kind in (
+            ("省级监管 provincial regulator", "province@yunchuan.demo", "省级监管员 方知远",
+             "云南省政务服务管理局（省级监管）", OrgKind.REGULATOR, root.id,
+             RegulatorKind.PROVINCE),
+            ("省级运营 provincial operator", "province-operator@yunchuan.demo",
+             "省级运营管理员 唐知秋", "云南省政务服务管理局（平台运营）", OrgKind.OPERATOR, root.id,
+             None),
+            ("运营（云岭市）operator 2", "operator2@yunchuan.demo", "运营管理员 许清和",
+             "云岭市政务服务中心（平台运营）", OrgKind.OPERATOR, city.id, None),
+            ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo", "监管员 沈明远",
+             "云岭市政务服务管理办公室", OrgKind.REGULATOR, city.id, RegulatorKind.CENTRE)):
+        name, email = person(label, email, shown)
+        org = ops.create_organisation(kind, org_name, tenant_id=tenant_id,
+                                      regulator_kind=regulator_kind)
+        made.append(ops.add_member(org, name=name, email=email,
+                                   role=Role.REGULATOR if kind == OrgKind.REGULATOR
+                                   else Role.OPERATOR, password=DEMO_PASSWORD))
+    name, email = person("业主（云岭市）owner 6", "owner6@yunchuan.demo", "采购管理人 6号")
+    user = ops.register(kind=OrgKind.OWNER, org_name="云岭市交通运输局",
+                        credit_code=demo_credit_code("1", len(OWNERS) + 2), region="云岭市",
+                        name=name, email=email, password=DEMO_PASSWORD, division=city.code)
+    owner = user.memberships[0].organisation
+    activation.activate_owner(owner)
+    delegate = ops.add_member(owner, name="采购受托人 6号", email="delegate6@yunchuan.demo",
+                              role=Role.OWNER_DELEGATE, password=DEMO_PASSWORD)
+    selection_demo.cross_city_request(owner, [delegate, made[3]])
+
+
 def login_labels() -> list[tuple[str, str]]:
     """(who, e-mail) of the logins :func:`load` prints, in its order."""
     people = [("运营 operator", "operator@yunchuan.demo")]
@@ -183,6 +231,11 @@ def login_labels() -> list[tuple[str, str]]:
     people += [(f"部门工作人员 department staff {i}", f"dept{i}@yunchuan.demo")
                for i in range(1, len(engagement_demo.MATTERS) + 1)]
     people.append(("业主（待核验）owner 5", f"owner{len(OWNERS) + 1}@yunchuan.demo"))
+    people += [("省级监管 provincial regulator", "province@yunchuan.demo"),
+               ("省级运营 provincial operator", "province-operator@yunchuan.demo"),
+               ("运营（云岭市）operator 2", "operator2@yunchuan.demo"),
+               ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo"),
+               ("业主（云岭市）owner 6", "owner6@yunchuan.demo")]
     return people
 
 

@@ -202,6 +202,17 @@ def _schedule(t: _Timeline, owner: Organisation, code: str, title: str, start: d
     return made
 
 
+def cross_city_request(owner: Organisation, witnesses: list[User]) -> SelectionRequest:
+    """A request of another city's owner published now, and the first eligible agency (all
+    were admitted in 云川市) signed up to it: one register for the province."""
+    req = _post(owner, "SURV", "环湖路改造工程地形测绘", timeutil.now(), "云岭市环湖路改造工程",
+                "2026-539800-48-01-000901", witnesses, "ssq", 700_000)
+    agency = _eligible(req.service_type, req, timeutil.now())[0]
+    admin = next(m.user for m in agency.memberships if m.role == Role.AGENCY_ADMIN.value)
+    draw.sign_up(req, agency, admin)
+    return req
+
+
 def _draft(owner: Organisation, now: datetime) -> SelectionRequest:
     """A request saved an hour ago and not yet published (no log entry: drafts are private)."""
     admin, delegate = _people(owner)

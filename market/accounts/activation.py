@@ -33,16 +33,20 @@ def may_publish(org: Organisation) -> bool:
     return org.kind != OrgKind.OWNER.value or org.status == OrgStatus.ACTIVE.value
 
 
-def pending_owners() -> list[tuple[Organisation, User | None]]:
-    """The operator's queue, oldest first, each with the administrator who registered it."""
+def pending_owners(tenant_id: int | None = None) -> list[tuple[Organisation, User | None]]:
+    """The operator's queue (of ``tenant_id``'s owners when given), oldest first, each with
+    the administrator who registered it."""
     orgs = db.session.scalars(sa.select(Organisation).where(
+        Organisation.tenant_id == tenant_id if tenant_id is not None else sa.true(),
         Organisation.kind == OrgKind.OWNER.value,
         Organisation.status == OrgStatus.PENDING.value).order_by(Organisation.id)).all()
     return [(org, _applicant(org)) for org in orgs]
 
 
-def refused_owners(limit: int = 50) -> list[tuple[Organisation, User | None]]:
+def refused_owners(limit: int = 50, tenant_id: int | None = None
+                   ) -> list[tuple[Organisation, User | None]]:
     orgs = db.session.scalars(sa.select(Organisation).where(
+        Organisation.tenant_id == tenant_id if tenant_id is not None else sa.true(),
         Organisation.kind == OrgKind.OWNER.value,
         Organisation.status == OrgStatus.REJECTED.value).order_by(
         Organisation.id.desc()).limit(limit)).all()

@@ -32,11 +32,14 @@ class Page:
     pages: int
 
 
-def users(query: str = "", kind: str = "", page: int = 1) -> Page:
+def users(query: str = "", kind: str = "", page: int = 1, tenant_id: int | None = None) -> Page:
     """People in name or e-mail order, with ``query`` in their name, e-mail or one of their
     organisations' names, credit codes or public ids; ``kind`` keeps members of that kind of
-    organisation only."""
+    organisation only; ``tenant_id`` members of that tenant's organisations only."""
     q = sa.select(User)
+    if tenant_id is not None:
+        q = q.where(User.id.in_(sa.select(Membership.user_id).join(Organisation)
+                                .where(Organisation.tenant_id == tenant_id)))
     text = query.strip()[:100]
     if text or kind:
         member = sa.select(Membership.user_id).join(Organisation)
@@ -86,21 +89,31 @@ def set_active(user: User, active: bool, *, by: User) -> None:
                  user.account_id, {"email": user.email})
 
 
-def organisation_for_invitation(reference: str) -> Organisation:
-    """The organisation an operator names by its public id (OW-…, AG-…) or credit code."""
+def in_tenant(user: User, tenant_id: int) -> bool:
+    """Whether ``user`` is a member of an organisation of ``tenant_id`` (whose operator may
+    then manage the account)."""
+    return db.session.scalar(sa.select(Membership.id).join(Organisation).where(
+        Membership.user_id == user.id, Organisation.tenant_id == tenant_id).limit(1)) is not None
+
+
+def organisation_for_invitation(reference: str, tenant_id: int | None = None) -> Organisation:
+    """The organisation an operator names by its public id (OW-…, AG-…) or credit code; of
+    ``tenant_id`` only when given (another tenant's is not found)."""
     text = reference.strip().upper()
     org = db.session.scalars(sa.select(Organisation).where(sa.or_(
         Organisation.public_id == text, Organisation.credit_code == text)).limit(1)).first()
-    if org is None:
+    if org is None or (tenant_id is not None and org.tenant_id != tenant_id):
         raise AccountError("organisation", N_("找不到这个单位：请填写单位编号或统一社会信用代码。"))
     return org
 
 
-def invite(reference: str, *, email: str, role: str, by: User) -> Invitation:
-    """Operators only: invite an address into any organisation, in one of that kind's roles
-    (an operator invites further operators into the operator's own organisation the same
-    way).  The person joins only by accepting, as with every invitation."""
-    org = organisation_for_invitation(reference)
+def invite(reference: str, *, email: str, role: str, by: User,
+           tenant_id: int | None = None) -> Invitation:
+    """Operators only: invite an address into any organisation of their tenant
+    (``tenant_id``), in one of that kind's roles (an operator invites further operators into
+    the operator's own organisation the same way).  The person joins only by accepting, as
+    with every invitation."""
+    org = organisation_for_invitation(reference, tenant_id)
     try:
         wanted = Role(role)
     except ValueError:

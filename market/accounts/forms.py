@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     RadioField,
@@ -43,6 +44,9 @@ class RegisterForm(Form):
         _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
     )
     region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    # Where the unit registers (its city or county on this platform); the view fills the
+    # choices, and shows the field only when the platform serves more than one.
+    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
     name = StringField(_l("您的姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     email = EmailField(
         _l("邮箱"),
@@ -99,7 +103,12 @@ class InvitationAccountForm(Form):
 
 
 class RegulatorForm(Form):
-    """The operator invites a regulator (监管人员)."""
+    """The operator invites a regulator (监管人员); a new regulator organisation is of the
+    kind chosen (the provincial operator's are the province's)."""
+
+    regulator_kind = RadioField(_l("监管类别"), default="centre", choices=[
+        SelectChoice("centre", _l("服务中心监督（本地全部服务事项）")),
+        SelectChoice("industry", _l("行业主管部门（目录中归其监管的服务事项）"))])
 
     org_name = StringField(
         _l("监管单位"), validators=[DataRequired(_REQUIRED), Length(max=200)]
@@ -153,3 +162,11 @@ class OperatorInviteForm(Form):
     # Choices: the roles with their names (market.accounts.views.ROLE_NAMES), set by the view.
     role = SelectField(_l("角色"), validators=[DataRequired(_REQUIRED)], validate_choice=False,
                        choices=[])
+
+
+class DivisionForm(Form):
+    """The provincial operator adds a division (行政区划) to the tree."""
+
+    code = StringField(_l("行政区划代码"), validators=[DataRequired(_REQUIRED), Length(max=6)])
+    name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    tenant = BooleanField(_l("在本平台开通（入驻地区）"), default=True)

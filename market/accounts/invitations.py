@@ -32,6 +32,7 @@ from market.accounts.models import (
     Membership,
     Organisation,
     OrgKind,
+    RegulatorKind,
     Role,
     User,
 )
@@ -135,11 +136,13 @@ def invite(org: Organisation, *, email: str, role: Role, inviter: User) -> Invit
     return invitation
 
 
-def invite_regulator(*, org_name: str, email: str, inviter: User) -> Invitation:
+def invite_regulator(*, org_name: str, email: str, inviter: User, tenant_id: int | None = None,
+                     kind: RegulatorKind | None = None) -> Invitation:
     """The operator (运营人员) invites an address to be a regulator of the named regulator
-    organisation, which is created when missing."""
-    return invite(regulator_organisation(org_name), email=email, role=Role.REGULATOR,
-                  inviter=inviter)
+    organisation of the operator's tenant, which is created there (of ``kind``) when missing.
+    Refuses a name held by another tenant's regulator."""
+    org = regulator_organisation(org_name, tenant_id=tenant_id, kind=kind)
+    return invite(org, email=email, role=Role.REGULATOR, inviter=inviter)
 
 
 def _check_answerable(invitation: Invitation, user: User) -> None:

@@ -67,6 +67,49 @@ ID_PREFIX: dict[OrgKind, str] = {
 }
 
 
+class DivisionLevel(enum.StrEnum):
+    """The level of an administrative division (行政区划层级)."""
+
+    PROVINCE = "province"  # 省
+    CITY = "city"  # 市
+    COUNTY = "county"  # 县（区）
+
+
+class Division(db.Model):  # type: ignore[name-defined,misc]
+    """An administrative division (行政区划) with its GB/T 2260 six-digit code: the province
+    at the root, its cities, their counties.  A city or county the platform serves is a
+    tenant (``tenant``): its operators, owners, departments, regulators and requests belong to
+    it.  The province's own organisations (the provincial operator and regulator) belong to
+    the province's row, which is never a tenant.  Agencies are on one register for the whole
+    province (一地入驻、全省通行); their row here is where they applied and were admitted."""
+
+    __tablename__ = "division"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(6), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[str] = mapped_column(sa.String(16))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"), index=True)
+    tenant: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    parent: Mapped[Division | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint("level in ('province','city','county')", name="level"),
+        sa.CheckConstraint("level <> 'province' or not tenant", name="province_not_tenant"),
+    )
+
+
+class RegulatorKind(enum.StrEnum):
+    """Which regulator (监管类别) an organisation of kind ``regulator`` is; what its scope
+    covers is :mod:`market.accounts.scope`'s to say."""
+
+    CENTRE = "centre"  # 服务中心监督: every service type of its tenant
+    INDUSTRY = "industry"  # 行业主管部门: the service types the catalogue maps to it
+    PROVINCE = "province"  # 省级监管: every tenant
+
+
 class Organisation(db.Model):  # type: ignore[name-defined,misc]
     """An organisation (单位).  ``public_id`` is the ASCII id used in the draw log and the API."""
 
@@ -78,20 +121,30 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(sa.String(200))
     # market.domain.names.organisation_name_key(name): unique, so no two organisations have
     # names a reader cannot tell apart.  NULL when the organisation no longer holds its name
-    # (a refused owner registration).  With tenants (a province running several cities) the
-    # constraint becomes (tenant_id, name_key).
+    # (a refused owner registration).  Unique across the province, not per tenant: agencies
+    # are on one provincial register, and a name shown in one city must not read as another
+    # city's unit.
     name_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
     region: Mapped[str | None] = mapped_column(sa.String(100))
+    # The tenant it belongs to (行政区划): for an agency, where it applied and was admitted
+    # (it takes part everywhere); for the province's own units, the province.
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), index=True)
+    # Regulators only (RegulatorKind); NULL for every other kind.
+    regulator_kind: Mapped[str | None] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default=OrgStatus.ACTIVE)
     # Why the operator refused an owner's registration, shown to its members.
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+    tenant: Mapped[Division] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("kind in ('owner','agency','regulator','operator','department')", name="kind"),
+        sa.CheckConstraint(
+            "(kind = 'regulator') = (regulator_kind is not null) and (regulator_kind is null "
+            "or regulator_kind in ('centre','industry','province'))", name="regulator_kind"),
         sa.CheckConstraint(
             "status in ('active','pending','admitted','rejected')", name="status"
         ),

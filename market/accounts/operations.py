@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
-from market.accounts import audit, sessions
+from market.accounts import audit, sessions, tenants
 from market.accounts.models import (
     ID_PREFIX,
     ROLES_BY_KIND,
@@ -23,6 +23,7 @@ from market.accounts.models import (
     Organisation,
     OrgKind,
     OrgStatus,
+    RegulatorKind,
     Role,
     User,
 )
@@ -94,13 +95,16 @@ def check_credit_code(credit_code: str, *, exclude_id: int | None = None) -> Non
 
 def create_organisation(
     kind: OrgKind, name: str, *, credit_code: str | None = None, region: str | None = None,
-    status: OrgStatus | None = None,
+    status: OrgStatus | None = None, tenant_id: int | None = None,
+    regulator_kind: RegulatorKind | None = None,
 ) -> Organisation:
     """Create an organisation with its permanent ASCII id (``AG-000123``); never reused.
 
     Called by registration, the operator's regulator form and the loaders.  An agency starts
-    pending admission; other kinds start active unless ``status`` says otherwise.  Refuses a
-    name another organisation holds and a credit code already registered."""
+    pending admission; other kinds start active unless ``status`` says otherwise.  It belongs
+    to ``tenant_id`` (the home tenant when None, market.accounts.tenants); a regulator is of
+    ``regulator_kind`` (the service centre's supervisor when None).  Refuses a name another
+    organisation holds and a credit code already registered."""
     shown, key = check_organisation_name(name)
     if credit_code is not None:
         check_credit_code(credit_code)
@@ -114,6 +118,9 @@ def create_organisation(
         credit_code=credit_code,
         region=region,
         status=status.value,
+        tenant_id=tenant_id if tenant_id is not None else tenants.home_tenant().id,
+        regulator_kind=(regulator_kind or RegulatorKind.CENTRE).value
+        if kind == OrgKind.REGULATOR else None,
         created_at=timeutil.now(),
     )
     db.session.add(org)
@@ -122,7 +129,8 @@ def create_organisation(
     audit.record(
         "organisation:organisation:create",
         org.public_id,
-        {"kind": kind.value, "name": org.name, "status": status.value},
+        {"kind": kind.value, "name": org.name, "status": status.value,
+         "tenant": org.tenant.code, "regulator_kind": org.regulator_kind},
         organisation_id=org.id,
     )
     return org
@@ -184,14 +192,20 @@ def register(
     email: str,
     password: str,
     phone: str | None = None,
+    division: str | None = None,
 ) -> User:
-    """Self-registration of an owner or an agency and its first administrator.
+    """Self-registration of an owner or an agency and its first administrator, in the tenant
+    whose division code is ``division`` (the home tenant when None): an owner belongs there,
+    an agency applies there (and is admitted once for the whole province).
 
     Anyone may call it.  Everything is checked before anything is written.  An agency starts
     pending admission (待入驻审核); an owner starts pending activation (待核验) by the
     operator, and cannot publish until then."""
     if kind not in (OrgKind.OWNER, OrgKind.AGENCY):
         raise AccountError("kind", N_("只有项目业主和中介机构可以自行注册。"))
+    tenant = tenants.by_code(division) if division else tenants.home_tenant()
+    if tenant is None or not tenant.tenant:
+        raise AccountError("division", N_("请选择本平台开通的市或县（区）。"))
     checks = (lambda: check_new_email(email), lambda: check_organisation_name(org_name),
               lambda: check_credit_code(credit_code))
     for check in checks:
@@ -200,7 +214,7 @@ def register(
     def write() -> tuple[User, Organisation]:
         user = create_user(name, email, password, phone)
         org = create_organisation(kind, org_name, credit_code=credit_code, region=region,
-                                  status=OrgStatus.PENDING)
+                                  status=OrgStatus.PENDING, tenant_id=tenant.id)
         admin = Role.OWNER_ADMIN if kind == OrgKind.OWNER else Role.AGENCY_ADMIN
         add_membership(user, org, admin)
         return user, org
@@ -242,13 +256,18 @@ def add_member(org: Organisation, *, name: str, email: str, role: Role, password
     return user
 
 
-def regulator_organisation(org_name: str) -> Organisation:
-    """The regulator organisation of that name, created when missing; refuses a name that
-    another kind of organisation holds."""
+def regulator_organisation(org_name: str, *, tenant_id: int | None = None,
+                           kind: RegulatorKind | None = None) -> Organisation:
+    """The regulator organisation of that name, created when missing (in ``tenant_id``, of
+    ``kind``); refuses a name that another kind of organisation, or another tenant's
+    regulator, holds."""
     key = organisation_name_key(clean_organisation_name(org_name))
     org = db.session.scalar(sa.select(Organisation).where(
         Organisation.kind == OrgKind.REGULATOR.value, Organisation.name_key == key))
-    return org if org is not None else create_organisation(OrgKind.REGULATOR, org_name)
+    if org is not None and tenant_id is not None and org.tenant_id != tenant_id:
+        raise AccountError("org_name", N_("该监管单位属于其他地区，请由当地运营方邀请。"))
+    return org if org is not None else create_organisation(
+        OrgKind.REGULATOR, org_name, tenant_id=tenant_id, regulator_kind=kind)
 
 
 def create_regulator(*, org_name: str, name: str, email: str, password: str) -> User:

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, invitations, oidc, sessions, throttle
+from market.accounts import activation, invitations, oidc, sessions, tenants, throttle
 from market.accounts import operations as ops
 from market.accounts.auth import ANYONE, USER, access, current_membership, current_org
 from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
@@ -107,6 +107,10 @@ def logout() -> Response:
 @limiter.limit("20 per hour", methods=["POST"])
 def register() -> ResponseReturnValue:
     form = RegisterForm(kind=request.args.get("kind", "owner"))
+    served = tenants.tenants()
+    form.division.choices = [(d.code, d.name) for d in served]
+    if not form.is_submitted() and len(served) > 1:
+        form.division.data = tenants.home_tenant().code  # the first city's, preselected
     if form.validate_on_submit():
         try:
             user = ops.register(
@@ -118,6 +122,7 @@ def register() -> ResponseReturnValue:
                 email=form.email.data or "",
                 password=form.password.data or "",
                 phone=form.phone.data,
+                division=form.division.data or None,
             )
         except ops.AccountError as error:
             show_error(form, error)
@@ -126,7 +131,8 @@ def register() -> ResponseReturnValue:
             flash(_("注册成功。平台运营方核验单位信息后即可发布采购公告。")
                   if form.kind.data == OrgKind.OWNER.value else _("注册成功。"), "success")
             return response
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/register.html", form=form,
+                           many_tenants=len(served) > 1), 400 if form.errors else 200
 
 
 def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
@@ -137,7 +143,7 @@ def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
         reapply_form = ReapplyForm(org_name=org.name, region=org.region)
     open_invitations = [(i, invitations.token_for(i))
                         for i in invitations.pending_for_user(current_user)]
-    pending_owners = (len(activation.pending_owners())
+    pending_owners = (len(activation.pending_owners(membership.organisation.tenant_id))
                       if membership is not None and membership.role == Role.OPERATOR else 0)
     return render_template(
         "accounts/dashboard.html", membership=membership, role_names=ROLE_NAMES,

@@ -154,7 +154,7 @@ def submit_application(
         raise AgencyError("licence", N_("请上传营业执照（PDF、JPEG 或 PNG）。"))
     now = timeutil.now()
     due = current_calendar().add_working_days(
-        local_date(now), settings.effective("ADMISSION_REVIEW_DAYS", now))
+        local_date(now), settings.effective("ADMISSION_REVIEW_DAYS", now, org.tenant_id))
     application = AdmissionApplication(
         organisation_id=org.id,
         previous_id=previous.id if previous else None,

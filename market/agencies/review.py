@@ -8,11 +8,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.auth import access
-from market.accounts.models import OrgKind
+from market.accounts import scope
+from market.accounts.auth import access, require_org
+from market.accounts.models import Organisation, OrgKind
 from market.agencies import operations as ops
 from market.agencies.forms import DecisionForm, ReviewForm
 from market.agencies.models import AdmissionApplication, Practitioner, Qualification
+from market.agencies.scope import admission_subject
 from market.db import db
 from market.forms import show_error
 from market.timeutil import today_local
@@ -24,10 +26,29 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @access(OrgKind.REGULATOR, OrgKind.OPERATOR)
 def queue() -> ResponseReturnValue:
     today = today_local()
-    pending = ops.pending_applications()
+    org = require_org()
+    pending = [a for a in ops.pending_applications() if _sees(org, a.organisation_id)]
     overdue = [a for a in pending if ops.is_overdue(a, today)]
+    changes = [c for c in ops.pending_changes() if _sees(org, c.organisation_id)]
     return render_template("agencies/review_queue.html", pending=pending, overdue=overdue,
-                           changes=ops.pending_changes(), today=today)
+                           changes=changes, today=today)
+
+
+def _sees(org: Organisation, agency_id: int) -> bool:
+    agency = db.session.get(Organisation, agency_id)
+    return agency is not None and scope.covers(org, admission_subject(agency), scope.Act.READ)
+
+
+def _may_review(agency_id: int) -> None:
+    """An agency's admission, and the re-review of its qualifications, are for the tenant where
+    it applied: its regulators and operator (404 elsewhere, 403 for the province)."""
+    agency = db.session.get(Organisation, agency_id)
+    if agency is None:
+        abort(404)
+    subject = admission_subject(agency)
+    scope.require(require_org(), subject, scope.Act.READ)
+    if request.method == "POST":
+        scope.require(require_org(), subject, scope.Act.DECIDE)
 
 
 @bp.route("/admissions/<int:application_id>", methods=["GET", "POST"])
@@ -36,6 +57,7 @@ def application(application_id: int) -> ResponseReturnValue:
     row = db.session.get(AdmissionApplication, application_id)
     if row is None:
         abort(404)
+    _may_review(row.organisation_id)
     form = DecisionForm()
     decision = request.form.get("decision")
     if form.validate_on_submit() and decision in ("admit", "reject"):
@@ -65,6 +87,7 @@ def change(kind: str, row_id: int) -> ResponseReturnValue:
         db.session.get(model, row_id) if model else None)  # type: ignore[assignment]
     if row is None:
         abort(404)
+    _may_review(row.organisation_id)
     form = ReviewForm()
     decision = request.form.get("decision")
     if form.validate_on_submit() and decision in ("approve", "reject"):

@@ -3,18 +3,22 @@ regulators see the agencies that look related and are not yet (疑似关联)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.auth import access
-from market.accounts.models import OrgKind, Role
+from market.accounts import scope
+from market.accounts.auth import access, require_org
+from market.accounts.models import Organisation, OrgKind, Role
 from market.agencies import relations
 from market.agencies.forms import RecordRelationForm, RelationForm
 from market.agencies.models import RelationSource
 from market.agencies.operations import AgencyError
+from market.agencies.scope import register_subject
 from market.agencies.views import _org, bp
+from market.db import db
 from market.forms import show_error
 
 
@@ -39,6 +43,18 @@ def my_relations() -> ResponseReturnValue:
                            words=relations.KIND_WORDS), 400 if form.errors else 200
 
 
+def _outside_scope(form: RecordRelationForm) -> bool:
+    """A relation is the register's (province-wide): an industry regulator records one only
+    for an agency listing a service type it regulates (market.accounts.scope)."""
+    agency = db.session.scalar(sa.select(Organisation).where(
+        Organisation.public_id == (form.agency.data or "").strip().upper(),
+        Organisation.kind == OrgKind.AGENCY.value))
+    if agency is None or scope.covers(require_org(), register_subject(agency), scope.Act.SANCTION):
+        return False
+    form.agency.errors = [*form.agency.errors, _("该中介机构不在您的监管范围内。")]
+    return True
+
+
 def _record(source: RelationSource, endpoint: str, template: str, **extra: object
             ) -> ResponseReturnValue:
     form = RecordRelationForm()
@@ -46,7 +62,7 @@ def _record(source: RelationSource, endpoint: str, template: str, **extra: objec
         form.agency.data = request.args.get("agency", "")
         form.other_credit_code.data = request.args.get("other", "")
         form.kind.data = request.args.get("kind", "legal_representative")
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _outside_scope(form):
         try:
             relations.record(form.agency.data or "", current_user,
                              form.other_credit_code.data or "", form.other_name.data or "",

@@ -37,6 +37,9 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     regulator_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    # A local sanction (本地处罚) bars the agency only in this tenant; NULL: province-wide
+    # (一处失信、处处受限), the default, as the agency is on one register.
+    local_tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"))
     # Credit repair (信用修复): a regulator's published decision ends the effect from
     # ``repaired_on`` (the sanction's last day in force is the day before); the row stays.
     repaired_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -47,6 +50,7 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
 
     agency = relationship("Organisation", foreign_keys=[agency_org_id])
     regulator = relationship("Organisation", foreign_keys=[regulator_org_id])
+    local_tenant = relationship("Division")
 
     __table_args__ = (
         sa.CheckConstraint("kind in ('warning','suspension','blacklist')", name="kind"),

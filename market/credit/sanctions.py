@@ -25,18 +25,23 @@ KIND_LABELS = {
 }
 
 
-def sanctions_for(org_id: int) -> Iterable[SanctionFact]:
-    """Every sanction of an agency, as the eligibility rule sees them."""
-    return sanctions_for_many([org_id])[org_id]
+def sanctions_for(org_id: int, tenant: int | None = None) -> Iterable[SanctionFact]:
+    """Every sanction of an agency that reaches ``tenant`` (the province-wide ones and that
+    tenant's local ones; all when None), as the eligibility rule sees them."""
+    return sanctions_for_many([org_id], tenant)[org_id]
 
 
-def sanctions_for_many(org_ids: list[int]) -> dict[int, list[SanctionFact]]:
+def sanctions_for_many(org_ids: list[int], tenant: int | None = None
+                       ) -> dict[int, list[SanctionFact]]:
     """The same for many agencies in one query (at most 900 ids: SQLite's variable limit)."""
     found: dict[int, list[SanctionFact]] = {i: [] for i in org_ids}
-    rows = db.session.execute(sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
-                                        Sanction.ends_on, Sanction.repaired_on)
-                              .where(Sanction.agency_org_id.in_(org_ids))
-                              .order_by(Sanction.id))
+    stmt = (sa.select(Sanction.agency_org_id, Sanction.kind, Sanction.starts_on,
+                      Sanction.ends_on, Sanction.repaired_on)
+            .where(Sanction.agency_org_id.in_(org_ids)).order_by(Sanction.id))
+    if tenant is not None:
+        stmt = stmt.where(sa.or_(Sanction.local_tenant_id.is_(None),
+                                 Sanction.local_tenant_id == tenant))
+    rows = db.session.execute(stmt)
     for org_id, kind, starts_on, ends_on, repaired_on in rows:
         # a credit repair (信用修复) ends the effect the day before its date
         end = ends_on if repaired_on is None else repaired_on - timedelta(days=1)

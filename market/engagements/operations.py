@@ -346,7 +346,7 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
     version = len(eng.deliverables) + 1
     paused = _event(_clock(eng, ClockKind.SERVICE), "pause", user,
                     reason=PauseReason.REVIEW.value, note=f"v{version}")
-    days = settings.effective("ACCEPTANCE_WORKING_DAYS")
+    days = settings.effective("ACCEPTANCE_WORKING_DAYS", None, eng.request.tenant_id)
     review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id)
     _event(review, "start", user)
     deliverable = Deliverable(engagement_id=eng.id, version=version, upload_id=upload.id,

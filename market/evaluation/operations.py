@@ -168,7 +168,8 @@ def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[
 def open_correction(rating: Rating) -> Correction:
     """A poor rating (差评) opens a correction (整改) for the rated agency, due
     ``CORRECTION_WORKING_DAYS`` working days after today (called by :func:`rate`)."""
-    days = settings.effective("CORRECTION_WORKING_DAYS")
+    days = settings.effective("CORRECTION_WORKING_DAYS", None,
+                              rating.engagement.request.tenant_id)
     row = Correction(public_id="", rating_id=rating.id, agency_org_id=rating.agency_org_id,
                      opened_at=timeutil.now(),
                      due_on=current_calendar().add_working_days(timeutil.today_local(), days))

@@ -97,6 +97,22 @@ def _party(org: Organisation, roles: list[str]) -> dict[str, Any]:
     return party
 
 
+def _buyer(request: SelectionRequest) -> dict[str, Any]:
+    """The owner as buyer, its address the request's tenant (行政区划): ``locality`` the city
+    or county, ``region`` the province.  Core OCDS addresses hold names, not codes; the
+    GB/T 2260 code is in the API's ``division``."""
+    party = _party(request.owner, ["buyer", "procuringEntity"])
+    tenant = request.tenant
+    address: dict[str, Any] = {"locality": tenant.name, "countryName": "中国"}
+    top = tenant
+    while top.parent is not None:
+        top = top.parent
+    if top is not tenant:
+        address["region"] = top.name
+    party["address"] = address
+    return party
+
+
 def ocid(request: SelectionRequest) -> str:
     return f"{current_app.config['OCDS_OCID_PREFIX']}-{request.public_id}"
 
@@ -110,7 +126,7 @@ def release(request: SelectionRequest) -> dict[str, Any]:
     lotteries = {lt.lottery_id: lt for lt in db.session.scalars(
         sa.select(Lottery).where(Lottery.request_id == request.id))}
     parties: dict[str, dict[str, Any]] = {
-        request.owner.public_id: _party(request.owner, ["buyer", "procuringEntity"])}
+        request.owner.public_id: _buyer(request)}
     tenderers = []
     for agency in _took_part(request, signups):
         party = parties.setdefault(agency.public_id, _party(agency, []))

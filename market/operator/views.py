@@ -11,16 +11,26 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, administration, invitations
+from market.accounts import activation, administration, invitations, tenants
 from market.accounts import operations as ops
-from market.accounts.auth import access
+from market.accounts.auth import access, require_org
 from market.accounts.forms import (
     DepartmentStaffForm,
+    DivisionForm,
     OperatorInviteForm,
     RefuseOwnerForm,
     RegulatorForm,
 )
-from market.accounts.models import Invitation, Membership, Organisation, OrgKind, Role, User
+from market.accounts.models import (
+    Division,
+    Invitation,
+    Membership,
+    Organisation,
+    OrgKind,
+    RegulatorKind,
+    Role,
+    User,
+)
 from market.accounts.views import ROLE_NAMES
 from market.accounts.views_members import invitation_link, mail_after_commit
 from market.catalogue.models import Department
@@ -40,12 +50,16 @@ KIND_NAMES = {
 @bp.route("/regulators", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
 def regulators() -> ResponseReturnValue:
+    me = require_org()
+    provincial = tenants.is_province(me.tenant_id)
     form = RegulatorForm()
     if form.validate_on_submit():
+        kind = RegulatorKind.PROVINCE if provincial else RegulatorKind(
+            form.regulator_kind.data or "centre")
         try:
             invitation = invitations.invite_regulator(
                 org_name=form.org_name.data or "", email=form.email.data or "",
-                inviter=current_user)
+                inviter=current_user, tenant_id=me.tenant_id, kind=kind)
         except ops.AccountError as error:
             show_error(form, error)
         else:
@@ -56,13 +70,16 @@ def regulators() -> ResponseReturnValue:
     rows = db.session.execute(
         sa.select(Membership, Organisation)
         .join(Organisation)
-        .where(Organisation.kind == OrgKind.REGULATOR.value)
+        .where(Organisation.kind == OrgKind.REGULATOR.value,
+               Organisation.tenant_id == me.tenant_id)
         .order_by(Organisation.name, Membership.id)
     ).all()
     pending = [(i, invitation_link(i), invitations.is_open(i))
-               for i in invitations.pending_for_kind(OrgKind.REGULATOR)]
+               for i in invitations.pending_for_kind(OrgKind.REGULATOR)
+               if i.organisation.tenant_id == me.tenant_id]
     return render_template("operator/regulators.html", form=form, rows=rows,
-                           pending=pending), 400 if form.errors else 200
+                           pending=pending, provincial=provincial,
+                           kinds=REGULATOR_KIND_NAMES), 400 if form.errors else 200
 
 
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -70,7 +87,8 @@ def regulators() -> ResponseReturnValue:
 def revoke_invitation(invitation_id: int) -> Response:
     invitation = db.session.get(Invitation, invitation_id)
     kinds = (OrgKind.REGULATOR.value, OrgKind.DEPARTMENT.value)
-    if invitation is None or invitation.organisation.kind not in kinds:
+    if invitation is None or invitation.organisation.kind not in kinds or \
+            invitation.organisation.tenant_id != require_org().tenant_id:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
@@ -89,8 +107,15 @@ def revoke_invitation(invitation_id: int) -> Response:
 def department_staff() -> ResponseReturnValue:
     """The departments' staff (部门工作人员), who record the cases of their department's
     matters where no approval system is linked; invited by the operator."""
+    me = require_org()
     form = DepartmentStaffForm()
-    depts = db.session.scalars(sa.select(Department).order_by(Department.name)).all()
+    # A department without its organisation yet gets one in the home tenant when first
+    # staffed; one that has it belongs to that organisation's tenant.
+    depts = db.session.scalars(
+        sa.select(Department).outerjoin(Organisation, Organisation.id == Department.organisation_id)
+        .where(sa.or_(Department.organisation_id.is_(None),
+                      Organisation.tenant_id == me.tenant_id))
+        .order_by(Department.name)).all()
     form.department_id.choices = [(d.id, d.name) for d in depts]
     if form.validate_on_submit():
         dept = db.session.get(Department, form.department_id.data)
@@ -111,19 +136,23 @@ def department_staff() -> ResponseReturnValue:
         sa.select(Membership, Organisation, Department)
         .join(Organisation, Membership.organisation_id == Organisation.id)
         .join(Department, Department.organisation_id == Organisation.id)
+        .where(Organisation.tenant_id == me.tenant_id)
         .order_by(Department.name, Membership.id)
     ).all()
     pending = [(i, invitation_link(i), invitations.is_open(i))
-               for i in invitations.pending_for_kind(OrgKind.DEPARTMENT)]
+               for i in invitations.pending_for_kind(OrgKind.DEPARTMENT)
+               if i.organisation.tenant_id == me.tenant_id]
     return render_template("operator/department_staff.html", form=form, rows=rows,
                            pending=pending), 400 if form.errors else 200
 
 
 def _owner_queue(refuse_forms: dict[int, RefuseOwnerForm] | None = None) -> str:
-    pending = activation.pending_owners()
+    tenant = require_org().tenant_id
+    pending = activation.pending_owners(tenant)
     forms = refuse_forms or {}
     return render_template(
-        "operator/owners.html", pending=pending, refused=activation.refused_owners(),
+        "operator/owners.html", pending=pending,
+        refused=activation.refused_owners(tenant_id=tenant),
         forms={org.id: forms.get(org.id) or RefuseOwnerForm(prefix=f"o{org.id}")
                for org, _user in pending})
 
@@ -136,8 +165,8 @@ def owners() -> str:
 
 def _owner_or_404(public_id: str) -> Organisation:
     org = activation.find_owner(public_id)
-    if org is None:
-        abort(404)
+    if org is None or org.tenant_id != require_org().tenant_id:
+        abort(404)  # another tenant's owners are its operator's
     return org
 
 
@@ -178,7 +207,9 @@ def _accounts_page(form: OperatorInviteForm | None = None, status: int = 200) ->
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in OrgKind} else ""
     page = request.args.get("page", "1")
-    found = administration.users(query, kind, int(page) if page.isdigit() and len(page) < 7 else 1)
+    found = administration.users(query, kind,
+                                 int(page) if page.isdigit() and len(page) < 7 else 1,
+                                 tenant_id=require_org().tenant_id)
     member_rows = db.session.execute(
         sa.select(Membership, Organisation).join(Organisation)
         .where(Membership.user_id.in_([u.id for u in found.users]))
@@ -206,7 +237,8 @@ def accounts() -> ResponseReturnValue:
         try:
             invitation = administration.invite(
                 form.organisation.data or "", email=form.email.data or "",
-                role=form.role.data or "", by=current_user)
+                role=form.role.data or "", by=current_user,
+                tenant_id=require_org().tenant_id)
         except ops.AccountError as error:
             show_error(form, error)
         else:
@@ -225,7 +257,7 @@ def accounts() -> ResponseReturnValue:
 def set_account_active(user_id: int) -> Response:
     """Disable (停用) or enable (启用) an account; the form's ``active`` says which."""
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or not administration.in_tenant(user, require_org().tenant_id):
         abort(404)
     if ActionForm().validate_on_submit():
         wanted = request.form.get("active") == "1"
@@ -237,3 +269,61 @@ def set_account_active(user_id: int) -> Response:
             flash(_("已启用 %(name)s 的账户。", name=user.name) if wanted else
                   _("已停用 %(name)s 的账户，其登录会话已全部结束。", name=user.name), "success")
     return redirect(url_for("operator.accounts", q=request.args.get("q", "")[:100] or None))
+
+
+REGULATOR_KIND_NAMES = {
+    RegulatorKind.CENTRE.value: _l("服务中心监督"),
+    RegulatorKind.INDUSTRY.value: _l("行业主管部门"),
+    RegulatorKind.PROVINCE.value: _l("省级监管"),
+}
+
+LEVEL_NAMES = {"province": _l("省"), "city": _l("市"), "county": _l("县（区）")}
+
+
+def _divisions_page(form: DivisionForm, status: int = 200) -> ResponseReturnValue:
+    provincial = tenants.is_province(require_org().tenant_id)
+    return render_template("operator/divisions.html", form=form, divisions=tenants.tree(),
+                           provincial=provincial, levels=LEVEL_NAMES), status
+
+
+@bp.route("/divisions", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def divisions() -> ResponseReturnValue:
+    """The administrative division tree (行政区划): every operator reads it; the provincial
+    operator adds divisions and opens cities and counties on the platform."""
+    form = DivisionForm()
+    if form.is_submitted():
+        if not tenants.is_province(require_org().tenant_id):
+            abort(403)
+        if form.validate():
+            try:
+                division = tenants.add(form.code.data or "", form.name.data or "",
+                                       tenant=bool(form.tenant.data))
+            except tenants.DivisionError as error:
+                show_error(form, error)
+            else:
+                flash(_("已添加 %(code)s %(name)s。", code=division.code, name=division.name),
+                      "success")
+                return redirect(url_for("operator.divisions"))
+        return _divisions_page(form, 400)
+    return _divisions_page(form)
+
+
+@bp.route("/divisions/<int:division_id>/tenant", methods=["POST"])
+@access(OrgKind.OPERATOR)
+def set_tenant(division_id: int) -> Response:
+    """The provincial operator opens a city or county on the platform, or stops opening new
+    units there; the form's ``tenant`` says which."""
+    division = db.session.get(Division, division_id)
+    if division is None:
+        abort(404)
+    if not tenants.is_province(require_org().tenant_id):
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            tenants.set_tenant(division, request.form.get("tenant") == "1")
+        except tenants.DivisionError as error:
+            flash(_(error.message), "error")
+        else:
+            flash(_("已更新 %(name)s。", name=division.name), "success")
+    return redirect(url_for("operator.divisions"))

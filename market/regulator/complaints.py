@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.scope import Act, Subject, covers
 from market.calendar.service import current_calendar
 from market.credit import score as credit
 from market.db import db
@@ -23,6 +24,7 @@ from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.regulator.models import Complaint, ComplaintAttachment, ComplaintState
 from market.selection.models import SelectionRequest, SignUp
+from market.selection.scope import request_subject
 from market.settings import service as settings
 from market.storage import Upload
 
@@ -75,9 +77,32 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
     raise RuleError("subject_kind", N_("请选择投诉对象。"))
 
 
-def due_date(filed_on: date) -> date:
-    days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on))
+def subject_request(subject_kind: str, subject_id: str) -> SelectionRequest | None:
+    """The request a complaint's subject belongs to (an engagement's, or the request itself):
+    what its tenant and its regulators are read from."""
+    if subject_kind == "engagement":
+        eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == subject_id))
+        return eng.request if eng is not None else None
+    if subject_kind == "request":
+        return db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == subject_id))
+    return None
+
+
+def due_date(filed_on: date, tenant: int | None = None) -> date:
+    days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on), tenant)
     return current_calendar().add_working_days(filed_on, days)
+
+
+def complaint_subject(row: Complaint) -> Subject:
+    """A complaint as scope reads it: its subject's request (tenant, service type)."""
+    req = subject_request(row.subject_kind, row.subject_id)
+    return request_subject(req) if req is not None else Subject(None)
+
+
+def _tenant_of(subject_kind: str, subject_id: str) -> int | None:
+    req = subject_request(subject_kind, subject_id)
+    return req.tenant_id if req is not None else None
 
 
 def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text: str,
@@ -97,7 +122,8 @@ def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text
                     against_org_id=against, subject_kind=subject_kind,
                     subject_id=subject_id.strip(), text=text,
                     state=ComplaintState.RECEIVED.value, filed_at=now,
-                    due_on=due_date(timeutil.today_local()))
+                    due_on=due_date(timeutil.today_local(), _tenant_of(subject_kind,
+                                                                       subject_id.strip())))
     db.session.add(row)
     db.session.flush()
     row.public_id = f"TS-{row.id:06d}"
@@ -145,11 +171,15 @@ def overdue(row: Complaint, today: date | None = None) -> bool:
     return not row.decided and (today or timeutil.today_local()) > row.due_on
 
 
-def listing(state: str | None = None) -> list[Complaint]:
+def listing(state: str | None = None, org: Organisation | None = None) -> list[Complaint]:
+    """The complaints (of ``state``), those ``org``'s scope covers when given."""
     stmt = sa.select(Complaint).order_by(Complaint.due_on, Complaint.id)
     if state:
         stmt = stmt.where(Complaint.state == state)
-    return list(db.session.scalars(stmt))
+    rows = list(db.session.scalars(stmt))
+    if org is None:
+        return rows
+    return [c for c in rows if covers(org, complaint_subject(c), Act.READ)]
 
 
 def by_public_id(public_id: str) -> Complaint | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     RadioField,
@@ -47,6 +48,7 @@ class SanctionForm(Form):
                                                           Length(max=500)])
     starts_on = DateField(_l("开始日期"), validators=[DataRequired(_DATE)])
     ends_on = DateField(_l("结束日期"), validators=[DataRequired(_DATE)])
+    local = BooleanField(_l("仅在本地执行（不勾选则全省有效）"))
 
 
 class ComplaintForm(Form):

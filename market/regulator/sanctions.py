@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.scope import Subject
+from market.agencies.scope import service_regulators
 from market.credit import score as credit
 from market.credit.models import Sanction, SanctionKind
 from market.credit.sanctions import KIND_LABELS, history
@@ -145,24 +147,40 @@ def preview(agency: Organisation | None, kind: str, reason: str, legal_basis: st
 
 def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
           starts_on: date | None, ends_on: date | None, by: User,
-          regulator: Organisation | None) -> Sanction:
-    """A regulator sanctions an agency (the console shows :func:`preview` first).  Refuses
-    (nothing stored) a missing agency, kind, reason or legal basis, a date outside the
-    calendar's years and an end before the start.  Sends ``sanction.issued`` (the credit area
-    recomputes the agency's score)."""
+          regulator: Organisation | None, local: bool = False) -> Sanction:
+    """A regulator whose scope covers the agency (market.accounts.scope, checked by the view)
+    sanctions it (the console shows :func:`preview` first): province-wide, or ``local`` (本地
+    处罚) to bar it only in the regulator's own tenant.  Refuses (nothing stored) a missing
+    agency, kind, reason or legal basis, a date outside the calendar's years, an end before
+    the start, and a local sanction from a regulator without a city or county (the
+    province's).  Sends ``sanction.issued`` (the credit area recomputes the agency's score)."""
     agency, starts_on, ends_on = _check(agency, kind, reason, legal_basis, starts_on, ends_on)
+    local_tenant = None
+    if local:
+        if regulator is None or not regulator.tenant.tenant:
+            raise RuleError("local", N_("省级监管的处罚在全省有效，不能只在一地执行。"))
+        local_tenant = regulator.tenant_id
     row = Sanction(agency_org_id=agency.id, kind=kind, reason=reason.strip(),
                    legal_basis=legal_basis.strip(), starts_on=starts_on, ends_on=ends_on,
                    issued_at=timeutil.now(), issued_by_id=by.id,
-                   regulator_org_id=regulator.id if regulator else None)
+                   regulator_org_id=regulator.id if regulator else None,
+                   local_tenant_id=local_tenant)
     db.session.add(row)
     db.session.flush()
     audit.record("regulator:sanction:issue", agency.public_id,
                  {"sanction": row.id, "kind": kind, "starts_on": starts_on.isoformat(),
-                  "ends_on": ends_on.isoformat()})
+                  "ends_on": ends_on.isoformat(), "local_tenant": local_tenant})
     events.send(events.SanctionIssued(at=row.issued_at, sanction_id=row.id,
                                       agency_org_id=agency.id, kind=kind))
     return row
+
+
+def sanction_subject(row: Sanction) -> Subject:
+    """A sanction as scope reads it: its credit repair (信用修复) is for the tenant that issued
+    it (its regulators, or the province); one issued before tenants, by nobody known, is the
+    register's."""
+    issuer = row.local_tenant_id or (row.regulator.tenant_id if row.regulator else None)
+    return Subject(issuer, service_regulators(row.agency_org_id))
 
 
 def repair(row: Sanction, repaired_on: date | None, decision: str, reason: str, by: User

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import storage
-from market.accounts.auth import access, current_org
-from market.accounts.models import OrgKind
+from market.accounts import scope
+from market.accounts.auth import access, current_org, require_org
+from market.accounts.models import OrgKind, RegulatorKind
+from market.agencies.scope import register_subject
 from market.catalogue.models import ServiceType
 from market.credit.models import Sanction
 from market.credit.sanctions import KIND_LABELS, all_sanctions
@@ -48,7 +50,7 @@ AGENCY_STATUS = {"pending": N_("未入驻"), "admitted": N_("已入驻"), "rejec
 @access(OrgKind.REGULATOR)
 def index() -> ResponseReturnValue:
     today = today_local()
-    open_complaints = [c for c in complaints.listing() if not c.decided]
+    open_complaints = [c for c in complaints.listing(org=current_org()) if not c.decided]
     return render_template(
         "regulator/index.html", open_complaints=open_complaints,
         openings=opening.awaiting_requests(), opening=opening,
@@ -98,14 +100,18 @@ def new_sanction() -> ResponseReturnValue:
         return render_template("regulator/sanction_pick.html", search=search, found=None,
                                limit=sanctions.SEARCH_LIMIT, labels=KIND_LABELS,
                                statuses=AGENCY_STATUS), 400
+    org = require_org()
+    scope.require(org, register_subject(agency), scope.Act.SANCTION)
     record = sanctions.record_of(agency)
     action = request.form.get("action")
+    local_ok = org.regulator_kind != RegulatorKind.PROVINCE.value
+    reach = {"can_local": local_ok, "division_name": org.tenant.name}
     if request.method == "POST" and action != "edit" and form.validate_on_submit():
         values = (agency, form.kind.data or "", form.reason.data or "",
                   form.legal_basis.data or "", form.starts_on.data, form.ends_on.data)
         try:
             if action == "confirm":
-                sanctions.issue(*values, current_user, current_org())
+                sanctions.issue(*values, current_user, org, local=bool(form.local.data))
             else:
                 effect = sanctions.preview(*values)
         except RuleError as error:
@@ -116,9 +122,9 @@ def new_sanction() -> ResponseReturnValue:
                 return redirect(url_for("regulator.sanction_list"))
             return render_template("regulator/sanction_confirm.html", form=form,
                                    record=record, effect=effect, labels=KIND_LABELS,
-                                   statuses=AGENCY_STATUS)
+                                   statuses=AGENCY_STATUS, **reach)
     return render_template("regulator/sanction_form.html", form=form, record=record,
-                           labels=KIND_LABELS, statuses=AGENCY_STATUS), \
+                           labels=KIND_LABELS, statuses=AGENCY_STATUS, **reach), \
         400 if form.errors else 200
 
 
@@ -129,6 +135,7 @@ def repair_sanction(sanction_id: int) -> ResponseReturnValue:
     row = db.session.get(Sanction, sanction_id)
     if row is None:
         abort(404)
+    scope.require(require_org(), sanctions.sanction_subject(row), scope.Act.SANCTION)
     form = RepairForm()
     if request.method == "GET":
         form.repaired_on.data = today_local()
@@ -149,7 +156,10 @@ def repair_sanction(sanction_id: int) -> ResponseReturnValue:
 @bp.route("/breaches")
 @access(OrgKind.REGULATOR)
 def breach_list() -> ResponseReturnValue:
-    return render_template("regulator/breaches.html", rows=breaches.listing(),
+    org = require_org()
+    rows = [b for b in breaches.listing()
+            if scope.covers(org, scope.Subject(b.owner.tenant_id), scope.Act.READ)]
+    return render_template("regulator/breaches.html", rows=rows,
                            labels=breaches.KIND_LABELS)
 
 
@@ -162,7 +172,11 @@ def new_breach() -> ResponseReturnValue:
         form.owner.data = request.args.get("owner", "")
         form.engagement.data = request.args.get("engagement", "")
     if form.validate_on_submit():
-        values = (breaches.owner_by_public_id(form.owner.data or ""), form.kind.data or "",
+        owner = breaches.owner_by_public_id(form.owner.data or "")
+        if owner is not None and not scope.covers(require_org(), scope.Subject(owner.tenant_id),
+                                                  scope.Act.DECIDE):
+            owner = None  # another tenant's owner: the tenant's regulators record it
+        values = (owner, form.kind.data or "",
                   form.engagement.data or "", form.occurred_on.data, form.facts.data or "",
                   form.evidence.data or "")
         try:
@@ -191,7 +205,8 @@ def new_breach() -> ResponseReturnValue:
 @access(OrgKind.REGULATOR)
 def complaint_list() -> ResponseReturnValue:
     state = request.args.get("state") or None
-    rows = complaints.listing(state if state in complaints.STATE_LABELS else None)
+    rows = complaints.listing(state if state in complaints.STATE_LABELS else None,
+                              org=require_org())
     if request.args.get("format") == "csv":
         return csv_response("complaints", ["id", "subject", "filer", "state", "filed_at",
                                            "due_on", "decided_at"],
@@ -209,6 +224,10 @@ def complaint(public_id: str) -> ResponseReturnValue:
     row = complaints.by_public_id(public_id)
     if row is None:
         abort(404)
+    subject = complaints.complaint_subject(row)
+    scope.require(require_org(), subject, scope.Act.READ)
+    if request.method == "POST":
+        scope.require(require_org(), subject, scope.Act.DECIDE)
     form = DecideForm()
     action = request.form.get("action")
     failed = False

@@ -65,13 +65,15 @@ def _published(award: Award) -> datetime | None:
 
 
 def publicity_end(award: Award) -> datetime:
-    days = settings.effective("PUBLICITY_WORKING_DAYS", _published(award))
+    days = settings.effective("PUBLICITY_WORKING_DAYS", _published(award),
+                              award.request.tenant_id)
     return window_end(award.offered_at, days, _add)
 
 
 def confirm_by(award: Award) -> datetime:
     return window_end(award.offered_at, settings.effective("CONFIRM_WORKING_DAYS",
-                                                           _published(award)), _add)
+                                                           _published(award),
+                                                           award.request.tenant_id), _add)
 
 
 def contract_from(award: Award) -> datetime | None:
@@ -95,7 +97,8 @@ def objection_due(objection: Objection, cal: WorkingCalendar | None = None) -> d
     pages show, the reminder announces and electronic supervision escalates after."""
     cal = cal or current_calendar()
     return cal.add_working_days(local_date(objection.filed_at),
-                                settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at))
+                                settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at,
+                                                   objection.request.tenant_id))
 
 
 def remind_objections(now: datetime) -> int:

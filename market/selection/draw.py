@@ -343,7 +343,7 @@ def close(request: SelectionRequest, cut: Cut | None = None, minimum: int | None
         sa.select(SignUp).options(joinedload(SignUp.agency)).where(
             SignUp.request_id == request.id, SignUp.lottery_id == lottery.lottery_id,
             SignUp.withdrawn_at.is_(None), SignUp.excluded_at.is_(None))).all()
-    facts = agency_facts_many([s.agency for s in active])
+    facts = agency_facts_many([s.agency for s in active], request.tenant_id)
     wanted = request_facts(request)
     for s in active:
         problems = ineligibility(facts[s.agency_org_id], wanted, close_day)
@@ -354,7 +354,8 @@ def close(request: SelectionRequest, cut: Cut | None = None, minimum: int | None
                           {"agency_id": s.agency.public_id, "reason": one_line(text),
                            "by": SYSTEM}))
     if minimum is None:
-        minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at)
+        minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", request.published_at,
+                                     request.tenant_id)
     eligible = [s for s in active if s.excluded_at is None]
     if cut is not None and len(eligible) >= minimum:
         items += cut(lottery, eligible, minimum, at)
@@ -463,7 +464,8 @@ def witnesses_missed(lottery: Lottery) -> bool:
 def restart(request: SelectionRequest, voided: Lottery) -> None:
     """Re-announce a request whose lottery was voided by the system: a new lottery id, a new
     window of the minimum length, the agencies still signed up carried over."""
-    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at)
+    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at,
+                              request.tenant_id)
     today = timeutil.today_local()
     old_close = request.signup_closes_at
     new_day = current_calendar().add_working_days(today, days)

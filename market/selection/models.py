@@ -74,6 +74,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
     owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    # The owner's tenant (行政区划), copied when the request is first stored (see
+    # _owner_tenant below) so that lists filter by it without a join.
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), index=True)
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     scope: Mapped[str] = mapped_column(sa.Text)
@@ -145,6 +148,7 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
 
     project: Mapped[Project] = relationship(back_populates="requests")
     owner = relationship("Organisation", foreign_keys=[owner_org_id])
+    tenant = relationship("Division")
     direct_agency = relationship("Organisation", foreign_keys=[direct_agency_org_id])
     reannounces: Mapped[SelectionRequest | None] = relationship(
         remote_side=[id], foreign_keys=[reannounces_id])
@@ -168,6 +172,15 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("price_kind in ('fixed','cap')", name="price_kind"),
         sa.CheckConstraint("service_days > 0", name="service_days"),
     )
+
+
+@sa.event.listens_for(SelectionRequest, "before_insert")
+def _owner_tenant(_mapper: Any, connection: sa.Connection, target: SelectionRequest) -> None:
+    """A request carries its owner's tenant, whoever builds it (the operation, a loader)."""
+    if target.tenant_id is None:
+        target.tenant_id = connection.scalar(
+            sa.text("SELECT tenant_id FROM organisation WHERE id = :id"),
+            {"id": target.owner_org_id})
 
 
 class AvoidEntry(db.Model):  # type: ignore[name-defined,misc]

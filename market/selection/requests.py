@@ -264,7 +264,7 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
     if data.signup_closes_at is None:
         bad("signup_closes_at", N_("请选择报名截止时间。"))
     else:
-        min_days = settings.effective("SIGNUP_MIN_WORKING_DAYS", now)
+        min_days = settings.effective("SIGNUP_MIN_WORKING_DAYS", now, owner.tenant_id)
         earliest = current_calendar().add_working_days(local_date(now), min_days)
         if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
             bad("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
@@ -440,7 +440,7 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
     """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
     price, and an admitted agency that is eligible today."""
     found: list[Problem] = []
-    threshold = settings.effective("DIRECT_SELECTION_THRESHOLD_FEN", now)
+    threshold = settings.effective("DIRECT_SELECTION_THRESHOLD_FEN", now, owner.tenant_id)
     if data.price_kind != "fixed":
         found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
     if not methods.direct_allowed(project.fund_source == FundSource.SOCIAL, data.price_fen or 0,
@@ -458,7 +458,7 @@ def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
         qualification_level=data.qualification_level or None,
         practitioners=dict(data.practitioners),
         avoid=frozenset(a.strip() for a, _r in data.avoid))
-    reasons = ineligibility(agency_facts(agency), wanted, local_date(now))
+    reasons = ineligibility(agency_facts(agency, owner.tenant_id), wanted, local_date(now))
     if reasons:
         found.append(Problem("direct_agency", N_("该机构不符合条件：%(reasons)s"),
                              {"reasons": "；".join(REASON_TEXT[r] for r in reasons)}))
@@ -526,6 +526,7 @@ def save_draft(owner: Organisation, data: RequestInput, user: User,
     _project, service = _check(owner, data, now)
     if request is None:
         request = SelectionRequest(public_id=_placeholder(), owner_org_id=owner.id,
+                                   tenant_id=owner.tenant_id,
                                    state=RequestState.DRAFT.value, version=1, created_at=now,
                                    created_by_id=user.id)
         db.session.add(request)
@@ -656,7 +657,7 @@ def reannounce_input(failed: SelectionRequest) -> RequestInput:
     """The failed request's terms for its re-announcement: the same terms, a window of the
     minimum length from today, closing at the same time of day (the owner may change all)."""
     data = input_of(failed)
-    days = settings.effective("SIGNUP_MIN_WORKING_DAYS")
+    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", None, failed.tenant_id)
     old = failed.signup_closes_at
     day = current_calendar().add_working_days(timeutil.today_local(), days)
     data.signup_closes_at = local_day_start(day) + (old - local_day_start(local_date(old)))

@@ -182,7 +182,7 @@ def open_bids(request: SelectionRequest) -> None:
     request.opening_error = None
     opening.forget(request)
     close_day = local_date(request.signup_closes_at)
-    facts = agency_facts_many([b.agency for b, _a, _n in opened])
+    facts = agency_facts_many([b.agency for b, _a, _n in opened], request.tenant_id)
     wanted = request_facts(request)
     valid: list[sb.OpenedBid] = []
     invalid: list[str] = []

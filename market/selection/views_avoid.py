@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.auth import access, require_org
+from market.accounts import scope
+from market.accounts.auth import access, current_org, require_org
 from market.accounts.models import OrgKind
 from market.db import db
 from market.forms import ActionForm, show_error
@@ -16,6 +17,7 @@ from market.selection import avoid_review
 from market.selection.errors import SelectionError
 from market.selection.forms import AvoidDecisionForm
 from market.selection.models import AvoidReview, SelectionRequest
+from market.selection.scope import request_subject, within
 
 bp = Blueprint("avoid_reviews", __name__)
 
@@ -41,9 +43,11 @@ def submit(public_id: str) -> ResponseReturnValue:
 
 def _page(form: AvoidDecisionForm | None = None, failed: int | None = None,
           status: int = 200) -> ResponseReturnValue:
-    pending = db.session.scalars(sa.select(AvoidReview).where(
+    mine = within(sa.select(AvoidReview).join(
+        SelectionRequest, SelectionRequest.id == AvoidReview.request_id), current_org())
+    pending = db.session.scalars(mine.where(
         AvoidReview.state == "pending").order_by(AvoidReview.submitted_at)).all()
-    decided = db.session.scalars(sa.select(AvoidReview).where(
+    decided = db.session.scalars(mine.where(
         AvoidReview.state != "pending").order_by(AvoidReview.decided_at.desc()).limit(50)).all()
     forms = {r.id: form if (form is not None and r.id == failed)
              else AvoidDecisionForm(formdata=None) for r in pending}
@@ -65,6 +69,7 @@ def decide(review_id: int) -> ResponseReturnValue:
     review = db.session.get(AvoidReview, review_id)
     if review is None:
         abort(404)
+    scope.require(current_org(), request_subject(review.request), scope.Act.DECIDE)
     form = AvoidDecisionForm()
     if form.validate_on_submit():
         try:

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
+from market.accounts import scope
 from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
 from market.calendar.service import current_calendar
 from market.db import db
@@ -45,6 +46,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
+from market.selection.scope import in_division, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -236,7 +238,9 @@ def objection_attachment(objection_id: int) -> ResponseReturnValue:
 @bp.route("/regulator/objections")
 @access("regulator")
 def objections() -> str:
-    rows = db.session.scalars(sa.select(Objection).order_by(
+    rows = db.session.scalars(within(
+        sa.select(Objection).join(SelectionRequest, SelectionRequest.id == Objection.request_id),
+        current_org()).order_by(
         (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
     cal = current_calendar()
     return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm(),
@@ -251,6 +255,7 @@ def decide(objection_id: int) -> ResponseReturnValue:
     row = db.session.get(Objection, objection_id)
     if row is None:
         abort(404)
+    scope.require(current_org(), request_subject(row.request), scope.Act.DECIDE)
     form = DecideForm()
     if form.validate_on_submit():
         try:
@@ -317,6 +322,9 @@ class RequestOut:
     winner: str | None = field(metadata={
         "description": "the agency holding the award now: after a decline or a confirmation "
                        "timeout the alternate it passed to; null when nobody holds it"})
+    division: str = field(metadata={
+        "description": "the GB/T 2260 code of the city or county (行政区划) whose owner "
+                       "published it", "pattern": "^[1-8][0-9]{5}$"})
 
 
 @dataclass
@@ -366,6 +374,9 @@ class RequestQuery(PageQuery):
                                enum=tuple(m.value for m in Method))
     state: str | None = param(None, "filter by state", enum=tuple(
         s.value for s in RequestState if s != RequestState.DRAFT))
+    division: str | None = param(None, "filter by division (GB/T 2260 code): that city's or "
+                                 "county's requests, a city's with its counties'",
+                                 pattern="^[1-8][0-9]{5}$")
 
 
 def _iso(dt: object) -> str | None:
@@ -382,7 +393,8 @@ def _out(req: SelectionRequest) -> RequestOut:
                       service_type=req.service_type.code, project=req.project.name,
                       project_code=req.project.code, owner=req.owner.public_id,
                       published_at=_iso(req.published_at),
-                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req))
+                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req),
+                      division=req.tenant.code)
 
 
 @bp.route("/api/requests")
@@ -395,6 +407,8 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
+    if query.division:
+        q = in_division(q, query.division)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
     rows = db.session.scalars(q.order_by(SelectionRequest.id.desc()).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()

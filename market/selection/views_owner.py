@@ -324,7 +324,7 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
     close_day = max(today, local_date(req.signup_closes_at))
     eligible = eligible_on(wanted, [today, close_day])
     now, at_close = len(eligible[today]), len(eligible[close_day])
-    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", req.published_at) \
+    minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", req.published_at, req.tenant_id) \
         if req.method in LOTTERY_METHODS else 1
     return {"now": now, "at_close": at_close, "close_day": close_day, "minimum": minimum,
             "short": min(now, at_close) < minimum, "gaps": off_catalogue(req)}

@@ -18,6 +18,7 @@ from lottery.errors import CheckFailed
 from lottery.sources import public_time
 from lottery.verify import verify_bundle
 from market import pagecache, timeutil
+from market.accounts import tenants
 from market.accounts.auth import ANYONE, USER, access
 from market.accounts.models import Organisation
 from market.db import db
@@ -46,6 +47,7 @@ from market.selection.procedures import lottery as credit_merit
 from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
+from market.selection.scope import in_division
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
@@ -88,14 +90,18 @@ def _lottery(lottery_id: str) -> Lottery:
 @bp.route("/notices")
 @access(ANYONE)
 def notices() -> str:
-    """Published selection requests (采购公告), newest first, filterable by state and by words
-    of the title or the notice's number (``q``)."""
+    """Published selection requests (采购公告), newest first, filterable by state, by words
+    of the title or the notice's number (``q``) and by division (``division``, a GB/T 2260
+    code: that city's or county's requests, a city's with its counties')."""
     state = request.args.get("state", "")
+    division = request.args.get("division", "")[:6]
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
+    if division:
+        query = in_division(query, division)
     for word in q.split(" ") if q else []:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
@@ -103,8 +109,10 @@ def notices() -> str:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(SelectionRequest.published_at.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), total=total)
+                           pages=max(1, -(-total // PER_PAGE)), total=total,
+                           division=division, divisions=served if len(served) > 1 else [])
 
 
 @bp.route("/notices/<public_id>")

@@ -18,14 +18,14 @@ class SettingChange(db.Model):  # type: ignore[name-defined,misc]
     change made for today, the moment it was saved (what was published earlier today keeps
     the value it was published with).
 
-    A province's tenants will add a nullable ``tenant_id`` column (NULL: the province's own
-    value, which every tenant without one of its own inherits) and widen the unique
-    constraint to (tenant_id, key, effective_from); :func:`service.effective` then looks up
-    the tenant's row before the province's, the config default last."""
+    ``tenant_id`` NULL is the province's own value, which every tenant without one of its own
+    inherits; :func:`service.effective` looks up the tenant's rows before the province's, the
+    config default last."""
 
     __tablename__ = "setting_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"))
     key: Mapped[str] = mapped_column(sa.String(64))
     value: Mapped[int] = mapped_column(sa.BigInteger)
     effective_from: Mapped[date] = mapped_column(sa.Date)
@@ -37,5 +37,9 @@ class SettingChange(db.Model):  # type: ignore[name-defined,misc]
     created_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        sa.UniqueConstraint("key", "effective_from"),
+        sa.UniqueConstraint("tenant_id", "key", "effective_from"),
+        # NULLs are distinct in a unique constraint: the province's rows need their own.
+        sa.Index("uq_setting_change_province_key", "key", "effective_from", unique=True,
+                 sqlite_where=sa.text("tenant_id IS NULL"),
+                 postgresql_where=sa.text("tenant_id IS NULL")),
     )

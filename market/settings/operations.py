@@ -26,9 +26,11 @@ class SettingError(Refused):
         self.params = params
 
 
-def change(key: str, value: int, effective_from: date, reason: str, user: User) -> SettingChange:
+def change(key: str, value: int, effective_from: date, reason: str, user: User,
+           tenant: int | None = None) -> SettingChange:
     """Operators only: from ``effective_from`` (today or later, Beijing date) on, ``key``
-    reads ``value``.  A change already in force is never edited; a change scheduled for a
+    reads ``value`` in ``tenant`` (a division id; None: the province's own value, which
+    tenants without their own inherit; the caller checks the operator may set it there).  A change already in force is never edited; a change scheduled for a
     later day may be replaced by another for the same day (the audit trail keeps both).
     Refuses (nothing stored) an unknown key, a value out of range, a past date, an empty
     reason, and a value equal to what would apply that day anyway."""
@@ -48,17 +50,20 @@ def change(key: str, value: int, effective_from: date, reason: str, user: User) 
     if not reason.strip():
         raise SettingError("reason", N_("请说明变更的理由或依据。"))
     existing = db.session.scalars(sa.select(SettingChange).where(
-        SettingChange.key == key, SettingChange.effective_from == effective_from)).first()
+        SettingChange.key == key, SettingChange.effective_from == effective_from,
+        SettingChange.tenant_id.is_(None) if tenant is None
+        else SettingChange.tenant_id == tenant)).first()
     if existing is not None and effective_from == today:
         # Today's value may already have been read (a request published this morning).
         raise SettingError("effective_from", N_("该设置今天已有一项生效的变更，请选择以后的日期。"))
     # What that day would read without this change: the latest one before it.
-    before = effective(key, local_day_start(effective_from) - timedelta(microseconds=1))
+    before = effective(key, local_day_start(effective_from) - timedelta(microseconds=1),
+                       tenant)
     if existing is None and before == value:
         raise SettingError("value", N_("该日期起的数值已经是 %(value)s，无需变更。"),
                            value=format_yuan(value) if setting.unit == "yuan" else value)
     if existing is None:
-        existing = SettingChange(key=key, effective_from=effective_from)
+        existing = SettingChange(key=key, effective_from=effective_from, tenant_id=tenant)
         db.session.add(existing)
     previous = None if existing.id is None else existing.value
     existing.value = value
@@ -70,5 +75,6 @@ def change(key: str, value: int, effective_from: date, reason: str, user: User) 
     forget()
     audit.record("operator:setting:change", key, {
         "value": value, "effective_from": effective_from.isoformat(), "before": before,
+        "tenant": tenant,
         "replaces": previous, "reason": existing.reason})
     return existing

@@ -62,26 +62,34 @@ def default(key: str) -> int:
     return int(current_app.config[key])
 
 
-def effective(key: str, at: datetime | None = None) -> int:
-    """The value of ``key`` in force at ``at`` (now when None): the latest stored change in
-    force by then (see ``SettingChange.effective_at``), else the config's."""
+def effective(key: str, at: datetime | None = None, tenant: int | None = None) -> int:
+    """The value of ``key`` in force at ``at`` (now when None) for ``tenant`` (a division id;
+    None: the province): the tenant's latest stored change in force by then, else the
+    province's, else the config's (see ``SettingChange.effective_at``)."""
     if key not in BY_KEY:
         raise KeyError(key)
     moment = at if at is not None else timeutil.now()
     # Lists read the same setting once per row (a clock's warning, an award's windows): one
     # query per key per request is enough.  operations.change empties it.
-    cache: dict[str, list[tuple[datetime, int]]] = (
+    cache: dict[str, list[tuple[int | None, datetime, int]]] = (
         g.setdefault("settings_cache", {}) if has_app_context() else {})
     if key not in cache:
-        cache[key] = [(row.effective_at, int(row.value)) for row in db.session.execute(
-            sa.select(SettingChange.effective_at, SettingChange.value)
+        cache[key] = [(row.tenant_id, row.effective_at, int(row.value))
+                      for row in db.session.execute(
+            sa.select(SettingChange.tenant_id, SettingChange.effective_at, SettingChange.value)
             .where(SettingChange.key == key).order_by(SettingChange.effective_at))]
-    found = default(key)
-    for since, value in cache[key]:
+    own: int | None = None
+    province: int | None = None
+    for owner, since, value in cache[key]:
         if since > moment:
             break
-        found = value
-    return found
+        if owner is None:
+            province = value
+        elif owner == tenant:
+            own = value
+    if own is not None:
+        return own
+    return province if province is not None else default(key)
 
 
 def forget() -> None:
@@ -90,16 +98,22 @@ def forget() -> None:
         g.pop("settings_cache", None)
 
 
-def scheduled(key: str, today: date) -> SettingChange | None:
-    """The next change of ``key`` not yet in force (after ``today``), if any."""
+def _of(tenant: int | None) -> sa.ColumnElement[bool]:
+    return (SettingChange.tenant_id.is_(None) if tenant is None
+            else SettingChange.tenant_id == tenant)
+
+
+def scheduled(key: str, today: date, tenant: int | None = None) -> SettingChange | None:
+    """The next change of ``key`` for ``tenant`` (None: the province's own) not yet in force
+    (after ``today``), if any."""
     return db.session.scalars(
         sa.select(SettingChange)
-        .where(SettingChange.key == key, SettingChange.effective_from > today)
+        .where(SettingChange.key == key, SettingChange.effective_from > today, _of(tenant))
         .order_by(SettingChange.effective_from).limit(1)).first()
 
 
-def history(limit: int = 200) -> list[SettingChange]:
-    """Every stored change, the latest date first."""
+def history(limit: int = 200, tenant: int | None = None) -> list[SettingChange]:
+    """Every stored change of ``tenant`` (None: the province's), the latest date first."""
     return list(db.session.scalars(
-        sa.select(SettingChange)
+        sa.select(SettingChange).where(_of(tenant))
         .order_by(SettingChange.effective_from.desc(), SettingChange.id.desc()).limit(limit)))

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import timeutil
-from market.accounts.auth import access
+from market.accounts import tenants
+from market.accounts.auth import access, require_org
 from market.accounts.models import OrgKind
 from market.domain.fees import format_yuan, parse_yuan
 from market.forms import show_error
@@ -35,6 +36,10 @@ def _parse(key: str, text: str) -> int | None:
 @bp.route("", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
 def index() -> ResponseReturnValue:
+    # A city's or county's operator sets its own values; the provincial operator sets the
+    # province's, which every tenant without its own inherits.
+    org = require_org()
+    tenant = None if tenants.is_province(org.tenant_id) else org.tenant_id
     form = SettingForm()
     form.key.choices = [(s.key, _(s.label)) for s in service.EDITABLE]
     if not form.is_submitted():
@@ -50,7 +55,7 @@ def index() -> ResponseReturnValue:
         else:
             try:
                 row = operations.change(key, value, form.effective_from.data,
-                                        form.reason.data or "", current_user)
+                                        form.reason.data or "", current_user, tenant)
             except operations.SettingError as error:
                 show_error(form, error)
             else:
@@ -62,11 +67,11 @@ def index() -> ResponseReturnValue:
     today = timeutil.today_local()
     rows = []
     for s in service.EDITABLE:
-        nxt = service.scheduled(s.key, today)
-        rows.append({"setting": s, "now": _shown(s.key, service.effective(s.key)),
+        nxt = service.scheduled(s.key, today, tenant)
+        rows.append({"setting": s, "now": _shown(s.key, service.effective(s.key, None, tenant)),
                      "default": _shown(s.key, service.default(s.key)),
                      "next": nxt, "next_value": _shown(s.key, nxt.value) if nxt else None})
     changes = [(c, service.BY_KEY.get(c.key), _shown(c.key, c.value) if c.key in
-                service.BY_KEY else str(c.value)) for c in service.history()]
+                service.BY_KEY else str(c.value)) for c in service.history(tenant=tenant)]
     return render_template("settings/index.html", form=form, rows=rows, changes=changes,
-                           today=today), 400 if form.errors else 200
+                           today=today, division=org.tenant), 400 if form.errors else 200

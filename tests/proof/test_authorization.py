@@ -483,3 +483,141 @@ def test_only_the_operator_acts_on_an_account(city: DemoCity, endpoint: str) -> 
             "SELECT active FROM user_account WHERE id = :id"), row).scalar() in (True, 1)
         db.session.remove()
     record(IDOR, "operator routes refused to every other role", len(OPERATOR_OBJECTS))
+
+
+# --- scopes (监管范围, market.accounts.scope) -------------------------------------------------
+# Every regulator and operator write route with an object of the demo city (its first tenant),
+# asked for by a regulator or operator whose scope does not cover it: another tenant's (a
+# second city), another industry's (an industry regulator of the demo city to which the
+# catalogue maps no service type) and the province's.  404 for what they may not even see;
+# 403 where the province reads but the act is the city's; ``ok`` where the rules let them
+# (a sanction is the register's: any tenant's regulator, and the province, may issue one).
+# Nothing is stored on a refusal.
+_PENDING_CHANGE = "SELECT id FROM qualification WHERE status = 'pending' ORDER BY id"
+SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
+    "review.application": ("POST", "/review/admissions/{id}",
+                           "SELECT id FROM admission_application WHERE status = 'pending'",
+                           {"tenant": 404, "industry": 404, "province": 403}),
+    "review.change": ("POST", "/review/changes/qualification/{id}", _PENDING_CHANGE,
+                      {"tenant": 404, "industry": 404, "province": 403}),
+    "regulator.complaint": ("POST", "/regulator/complaints/{public_id}",
+                            "SELECT public_id FROM complaint WHERE state = 'received'",
+                            {"tenant": 404, "industry": 404, "province": 403}),
+    "awards.decide": ("POST", "/regulator/objections/{id}", "SELECT id FROM objection",
+                      {"tenant": 404, "industry": 404, "province": 403}),
+    "avoid_reviews.decide": ("POST", "/regulator/avoid-reviews/{id}",
+                             "SELECT id FROM avoid_review WHERE state = 'pending'",
+                             {"tenant": 404, "industry": 404, "province": 403}),
+    "regulator.repair_sanction": ("POST", "/regulator/sanctions/{id}/repair",
+                                  "SELECT id FROM sanction ORDER BY id",
+                                  {"tenant": 404, "industry": 404, "province": "ok"}),
+    "regulator.new_sanction": ("GET", "/regulator/sanctions/new?agency={public_id}",
+                               "SELECT public_id FROM organisation WHERE kind = 'agency' AND "
+                               "status = 'admitted' ORDER BY id",
+                               {"tenant": "ok", "industry": 404, "province": "ok"}),
+    "operator.activate_owner": ("POST", "/operator/owners/{public_id}/activate",
+                                "SELECT public_id FROM organisation WHERE kind = 'owner' AND "
+                                "status = 'pending'", {"operator": 404}),
+    "operator.refuse_owner": ("POST", "/operator/owners/{public_id}/refuse",
+                              "SELECT public_id FROM organisation WHERE kind = 'owner' AND "
+                              "status = 'pending'", {"operator": 404}),
+    "operator.set_account_active": ("POST", "/operator/accounts/{id}/active",
+                                    "SELECT id FROM user_account WHERE email = "
+                                    "'owner1@yunchuan.demo'", {"operator": 404}),
+    "operator.revoke_invitation": ("POST", "/operator/invitations/{id}/revoke",
+                                   "SELECT i.id FROM invitation i JOIN organisation o ON "
+                                   "o.id = i.organisation_id WHERE i.state = 'pending' AND "
+                                   "o.kind IN ('regulator', 'department')", {"operator": 404}),
+}
+SCOPE_SETUP = {"avoid_reviews.decide": "avoid_reviews.submit",
+               "operator.revoke_invitation": "operator.regulators"}
+SCOPE_CASES = [(e, who) for e, (*_x, expected) in SCOPED.items() for who in expected]
+
+
+def _outsiders(city: DemoCity) -> dict[str, str]:
+    """Another city with its centre's regulator and its operator, an industry regulator of
+    the demo city regulating nothing in the catalogue, and the province's regulator; their
+    e-mail addresses."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind, Role
+
+    with city.app.app_context():
+        other = tenants.add("539700", "云峰市", tenant=True)
+        root = tenants.province()
+        assert root is not None
+        made = {
+            "tenant": (OrgKind.REGULATOR, "云峰市政务服务管理办公室", other.id,
+                       RegulatorKind.CENTRE, Role.REGULATOR),
+            "industry": (OrgKind.REGULATOR, "云川市气象局", tenants.home_tenant().id,
+                         RegulatorKind.INDUSTRY, Role.REGULATOR),
+            "province": (OrgKind.REGULATOR, "省级监管测试单位", root.id,
+                         RegulatorKind.PROVINCE, Role.REGULATOR),
+            "operator": (OrgKind.OPERATOR, "云峰市政务服务中心", other.id, None, Role.OPERATOR),
+        }
+        emails = {}
+        for who, (kind, name, tenant, rk, role) in made.items():
+            org = ops.create_organisation(kind, name, tenant_id=tenant, regulator_kind=rk)
+            emails[who] = f"{who}@scope.example.cn"
+            ops.add_member(org, name=f"{who}人员", email=emails[who], role=role,
+                           password=PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    return emails
+
+
+@pytest.mark.parametrize(("endpoint", "who"), SCOPE_CASES, ids=[f"{e}:{w}" for e, w in SCOPE_CASES])
+def test_a_write_outside_the_scope_is_refused(city: DemoCity, endpoint: str, who: str) -> None:
+    city.reset()
+    if endpoint in SCOPE_SETUP:
+        made = SCOPE_SETUP[endpoint]
+        form_recipes.RECIPES[made](form_recipes.Ctx(city, made))
+    method, template, sql, expected = SCOPED[endpoint]
+    with city.app.app_context():
+        found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
+        db.session.remove()
+    assert found is not None, f"the demo city has no object for {endpoint}"
+    emails = _outsiders(city)
+    client = city.app.test_client()
+    assert login(client, emails[who]).status_code == 302
+    path = template.format(**found)
+    counts = table_fingerprint(city.app)
+    before = counts()
+    response = (client.get(path) if method == "GET"
+                else client.post(path, data={"csrf_token": csrf_token(client, "/")}))
+    want = expected[who]
+    if want == "ok":
+        assert response.status_code not in (403, 404), (endpoint, who, response.status_code)
+    else:
+        assert response.status_code == want, (endpoint, who, response.status_code)
+        assert counts() == before, (endpoint, who)
+    record(IDOR, "scope cases (route × regulator or operator outside the scope)",
+           len(SCOPE_CASES))
+
+
+def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
+    """The complaint, objection and admission lists of another tenant's regulator and of an
+    industry regulator regulating nothing show none of the demo city's; the province's show
+    them all."""
+    city.reset()
+    emails = _outsiders(city)
+    with city.app.app_context():
+        complaint = db.session.execute(sa.text("SELECT public_id FROM complaint")).scalar()
+        agency = db.session.execute(sa.text(
+            "SELECT o.name FROM admission_application a JOIN organisation o ON "
+            "o.id = a.organisation_id WHERE a.status = 'pending'")).scalar()
+        owner = db.session.execute(sa.text(
+            "SELECT name FROM organisation WHERE kind = 'owner' AND status = 'pending'")).scalar()
+        db.session.remove()
+    pages = {"/regulator/complaints": complaint, "/review/admissions": agency}
+    for who in ("tenant", "industry", "province"):
+        client = city.app.test_client()
+        login(client, emails[who])
+        for page, shown in pages.items():
+            text = client.get(page).get_data(as_text=True)
+            assert (shown in text) == (who == "province"), (who, page)
+    client = city.app.test_client()
+    login(client, emails["operator"])
+    assert owner not in client.get("/operator/owners").get_data(as_text=True)
+    assert "owner1@yunchuan.demo" not in client.get(
+        "/operator/accounts?q=owner1").get_data(as_text=True)

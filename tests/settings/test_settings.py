@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market import timeutil
+from market.accounts import tenants
 from market.accounts.audit import AuditEvent
 from market.db import db
 from market.settings import service
@@ -57,15 +58,20 @@ def test_a_change_applies_from_its_date_and_is_audited_and_listed(any_app: Flask
     publicity = page.split('data-test="setting-PUBLICITY_WORKING_DAYS"')[1].split("</tr>")[0]
     assert "2026-06-03" in publicity  # scheduled, shown beside today's value
     with any_app.app_context():
+        # The operator is a city's: its changes are the city's own, the province keeps the
+        # config's numbers (tests/accounts/test_tenants.py covers the inheritance).
+        city = tenants.home_tenant().id
         default = int(any_app.config["PUBLICITY_WORKING_DAYS"])
         with timeutil.frozen(NOW):
-            assert service.effective("PUBLICITY_WORKING_DAYS") == default
-            assert service.effective("DIRECT_SELECTION_THRESHOLD_FEN") == 3_000_050
+            assert service.effective("PUBLICITY_WORKING_DAYS", None, city) == default
+            assert service.effective("DIRECT_SELECTION_THRESHOLD_FEN", None, city) == 3_000_050
+            assert service.effective("DIRECT_SELECTION_THRESHOLD_FEN") == int(
+                any_app.config["DIRECT_SELECTION_THRESHOLD_FEN"])
         # the Beijing date decides: 2026-06-02 16:00 UTC is already 06-03 in Beijing
         assert service.effective("PUBLICITY_WORKING_DAYS",
-                                 datetime(2026, 6, 2, 15, 59, tzinfo=UTC)) == default
+                                 datetime(2026, 6, 2, 15, 59, tzinfo=UTC), city) == default
         assert service.effective("PUBLICITY_WORKING_DAYS",
-                                 datetime(2026, 6, 2, 16, 0, tzinfo=UTC)) == 5
+                                 datetime(2026, 6, 2, 16, 0, tzinfo=UTC), city) == 5
         events = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.tag == "operator:setting:change").order_by(AuditEvent.id)).all()
         assert [(e.target, e.details["value"], e.details["effective_from"]) for e in events] == [

@@ -348,6 +348,25 @@ def _regulators(ctx: Ctx) -> None:
         == [("regulator", "pending", "regulator")]
 
 
+PROVINCIAL_OPERATOR = "province-operator@yunchuan.demo"
+
+
+@recipe("operator.divisions")
+def _divisions(ctx: Ctx) -> None:
+    ctx.submit("operator", "/operator/divisions", {"code": "539823", "name": "石门县",
+                                                   "tenant": "y"}, email=PROVINCIAL_OPERATOR)
+    assert ctx.rows("SELECT level, tenant FROM division WHERE code = '539823'") == [
+        ("county", 1)]
+
+
+@recipe("operator.set_tenant")
+def _set_tenant(ctx: Ctx) -> None:
+    division = ctx.scalar("SELECT id FROM division WHERE code = '539822'")
+    ctx.submit("operator", f"/operator/divisions/{division}/tenant", {"tenant": "1"},
+               email=PROVINCIAL_OPERATOR, page="/operator/divisions")
+    assert ctx.rows("SELECT tenant FROM division WHERE code = '539822'") == [(1,)]
+
+
 @recipe("operator.department_staff")
 def _department_staff(ctx: Ctx) -> None:
     dept = ctx.scalar("SELECT id FROM department WHERE name = '云川市自然资源和规划局'")

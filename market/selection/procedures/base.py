@@ -89,7 +89,8 @@ class Procedure:
 
 def new_window(request: SelectionRequest) -> None:
     """A window of the minimum length from today, closing at the same time of day."""
-    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at)
+    days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at,
+                              request.tenant_id)
     old = request.signup_closes_at
     new_day = current_calendar().add_working_days(timeutil.today_local(), days)
     request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))

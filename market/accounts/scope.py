@@ -1,0 +1,109 @@
+"""Whose scope covers what (监管范围): the one rule every regulator's and operator's write
+reads, and the filter their lists apply.
+
+A regulator (``Organisation.regulator_kind``) is one of three:
+
+* the service centre's supervisor (服务中心监督, ``centre``): everything of its tenant;
+* an industry regulator (行业主管部门, ``industry``): in its tenant, only what concerns a
+  service type the catalogue maps to it (``ServiceType.regulator_id``);
+* the province (省级监管, ``province``): reads everything in every tenant.  It acts where a
+  matter is province-wide: sanctions and their credit repair, relations between agencies, and
+  supervision orders (督办, a superior's instruction to act).  It does not take over a city's
+  first-instance decisions (admission review, objections, complaints, avoid-list reviews,
+  award decisions, owners' breaches): those stay with the regulators of the tenant where the
+  matter arose, whom it may order to act.
+
+An agency is on one register for the whole province; as a subject it is either where it
+applied (its admission, ``tenant_id`` of the agency) or province-wide (a sanction: any tenant's
+regulator may sanction an agency on the register).  An operator acts in its own tenant only;
+the provincial operator (tenant = the province) in the province's own matters.
+
+The callers build a :class:`Subject` from their objects (the request's tenant and service
+type, the agency's tenant and listed service types…) and ask :func:`covers`; this module reads
+no table but the organisation the caller passes, so every area can use it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask import abort
+
+from market.accounts.models import Organisation, OrgKind, RegulatorKind
+
+
+class Act(enum.StrEnum):
+    """What the caller is about to do."""
+
+    READ = "read"  # see it in a list or on its page
+    DECIDE = "decide"  # a first-instance decision of the tenant where it arose
+    SANCTION = "sanction"  # a province-wide matter: sanctions, credit repair, relations
+    SUPERVISE = "supervise"  # 督办: order the competent regulator to act
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a write is about, as scope reads it.
+
+    ``tenant_id``: the tenant it arose in (a request's, an engagement's request's, an agency's
+    where it applied); None for a province-wide subject (an agency on the register as a
+    whole).  ``regulators``: the industry regulators the catalogue maps its service types to
+    (one for a request; every listed service type's for an agency)."""
+
+    tenant_id: int | None
+    regulators: frozenset[int] = frozenset()
+
+
+def covers(org: Organisation | None, subject: Subject, act: Act = Act.DECIDE) -> bool:
+    """Whether ``org`` (the regulator or operator acting) may ``act`` on ``subject``."""
+    if org is None:
+        return False
+    if org.kind == OrgKind.OPERATOR.value:
+        return subject.tenant_id is None or subject.tenant_id == org.tenant_id
+    if org.kind != OrgKind.REGULATOR.value:
+        return False
+    kind = org.regulator_kind
+    if kind == RegulatorKind.PROVINCE.value:
+        return act in (Act.READ, Act.SANCTION, Act.SUPERVISE)
+    if subject.tenant_id is None:
+        # the agency as a whole: only a sanction (or reading) reaches beyond a tenant
+        if act not in (Act.READ, Act.SANCTION):
+            return False
+    elif subject.tenant_id != org.tenant_id:
+        return False
+    if kind == RegulatorKind.INDUSTRY.value:
+        return org.id in subject.regulators
+    return kind == RegulatorKind.CENTRE.value
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """What a regulator's or operator's lists show: every tenant (``tenant_id`` None) or one,
+    and within it every service type (``regulator_id`` None) or those mapped to one
+    regulator."""
+
+    tenant_id: int | None
+    regulator_id: int | None = None
+
+
+def list_scope(org: Organisation | None) -> ListScope:
+    """The rows ``org``'s lists show (a province regulator: all)."""
+    if org is None:
+        return ListScope(-1, -1)  # nothing
+    if org.kind == OrgKind.REGULATOR.value:
+        if org.regulator_kind == RegulatorKind.PROVINCE.value:
+            return ListScope(None)
+        if org.regulator_kind == RegulatorKind.INDUSTRY.value:
+            return ListScope(org.tenant_id, org.id)
+    return ListScope(org.tenant_id)
+
+
+def require(org: Organisation | None, subject: Subject, act: Act) -> None:
+    """Stop the request unless ``org`` may ``act`` on ``subject``: 404 when it may not even
+    see it (another tenant's, another industry's: its existence is not for them), 403 when it
+    sees it but the act is another regulator's (the province reading a city's complaint)."""
+    if not covers(org, subject, Act.READ):
+        abort(404)
+    if not covers(org, subject, act):
+        abort(403)

@@ -1,0 +1,39 @@
+"""A request (and what hangs from it) as a regulator's scope reads it
+(market.accounts.scope): its tenant and its service type's industry regulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from market.accounts.models import Division, Organisation
+from market.accounts.scope import Subject, list_scope
+from market.catalogue.models import ServiceType
+from market.selection.models import SelectionRequest
+
+
+def request_subject(request: SelectionRequest) -> Subject:
+    regulator = request.service_type.regulator_id if request.service_type else None
+    return Subject(request.tenant_id, frozenset({regulator} if regulator else ()))
+
+
+def in_division(stmt: sa.Select[Any], code: str) -> sa.Select[Any]:
+    """``stmt`` narrowed to the requests of the division with that GB/T 2260 code and of the
+    divisions under it (a city's filter shows its counties' too); none for an unknown code."""
+    under = sa.select(Division.id).where(sa.or_(
+        Division.code == code,
+        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
+    return stmt.where(SelectionRequest.tenant_id.in_(under))
+
+
+def within(stmt: sa.Select[Any], org: Organisation | None) -> sa.Select[Any]:
+    """``stmt`` (which selects from ``selection_request`` or joins it) narrowed to the
+    requests ``org``'s lists show."""
+    scope = list_scope(org)
+    if scope.tenant_id is not None:
+        stmt = stmt.where(SelectionRequest.tenant_id == scope.tenant_id)
+    if scope.regulator_id is not None:
+        stmt = stmt.where(SelectionRequest.service_type_id.in_(
+            sa.select(ServiceType.id).where(ServiceType.regulator_id == scope.regulator_id)))
+    return stmt
