@@ -79,7 +79,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_DATA_KEY": ("DATA_KEY", str),
     "MARKET_LOG_ORIGIN": ("LOG_ORIGIN", str),
     "MARKET_SITE_NAME": ("SITE_NAME", str),
-    # The province and the first tenant ("code name"): what migration 0035 makes of a
+    # The province and the first tenant ("code name"): what migration 0036 makes of a
     # one-city database and what an empty division tree starts with (market.accounts.tenants).
     "MARKET_PROVINCE": ("PROVINCE", str),
     "MARKET_FIRST_TENANT": ("FIRST_TENANT", str),

@@ -29,6 +29,7 @@ from flask.cli import AppGroup
 from market import timeutil
 from market.accounts.models import OrgKind, OrgStatus, Role
 from market.accounts.passwords import hash_password
+from market.accounts.tenants import home_tenant
 from market.agencies.models import directory_state
 from market.catalogue.seed import BY_CODE, SERVICE_TYPES
 from market.config import refuse_published_passwords_in_production
@@ -62,6 +63,12 @@ def next_id(table: str, column: str = "id") -> int:
     """The first free id of ``table`` (ids are assigned here, not by the database)."""
     t = db.metadata.tables[table]
     return int(db.session.scalar(sa.select(sa.func.max(t.c[column]))) or 0) + 1
+
+
+def home_tenant_id() -> int:
+    """The tenant generated organisations and requests belong to: the first one (the one-city
+    platform the load matrix measures; agencies are on the province's one register anyway)."""
+    return home_tenant().id
 
 
 def insert_rows(table: str, rows: Iterable[dict[str, Any]], batch: int = BATCH) -> int:
@@ -162,6 +169,7 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
     now = timeutil.now().replace(microsecond=0)
     today = timeutil.today_local()
     first = next_id("organisation")
+    tenant = home_tenant_id()
     first_user = next_id("user_account") if users else None
     first_listing = next_id("listing")
     first_version = next_id("listing_version")
@@ -182,7 +190,8 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
             orgs.append({"id": i, "public_id": f"AG-{i:06d}", "kind": OrgKind.AGENCY.value,
                          "name": f"云川第{i}号工程咨询有限公司", "region": region,
                          "credit_code": make_credit_code(f"91539900GN{i:07d}"),
-                         "status": OrgStatus.ADMITTED.value, "created_at": now})
+                         "status": OrgStatus.ADMITTED.value, "created_at": now,
+                         "tenant_id": tenant})
             fees = []
             for code in offers[i]:
                 fee = rng.randrange(5_000, 300_000) * 100

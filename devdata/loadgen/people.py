@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from devdata.loadgen.agencies import insert_rows, next_id
+from devdata.loadgen.agencies import home_tenant_id, insert_rows, next_id
 from devdata.loadgen.lotteries import Agency, Person
 from market.accounts.models import ID_PREFIX, OrgKind, OrgStatus, Role
 from market.db import db
@@ -44,7 +44,10 @@ def someone(kind: OrgKind, role: Role, name: str, pw: str, now: datetime) -> Per
     org, uid = next_id("organisation"), next_id("user_account")
     insert_rows("organisation", [{"id": org, "public_id": f"{ID_PREFIX[kind]}-{org:06d}",
                                   "kind": kind.value, "name": name,
-                                  "status": OrgStatus.ACTIVE.value, "created_at": now}])
+                                  "status": OrgStatus.ACTIVE.value, "created_at": now,
+                                  "tenant_id": home_tenant_id(),
+                                  # the service centre's supervisor (服务中心监督): all of its city
+                                  "regulator_kind": "centre" if kind is OrgKind.REGULATOR else None}])
     insert_rows("user_account", [user_row(uid, f"{role.value}-{uid}@generated.yunchuan.demo",
                                           f"{name}管理员", pw, now)])
     insert_rows("membership", [{"id": next_id("membership"), "user_id": uid,
@@ -56,13 +59,15 @@ def owners(n: int, pw: str, now: datetime) -> list[Owner]:
     """``n`` new owner organisations, each with an administrator and a delegate."""
     org0, user0, member0 = next_id("organisation"), next_id("user_account"), next_id("membership")
     made, orgs, users, members = [], [], [], []
+    tenant = home_tenant_id()
     for k in range(n):
         org, admin, delegate = org0 + k, user0 + 2 * k, user0 + 2 * k + 1
         region = "云川市" + DISTRICTS[k % len(DISTRICTS)]
         orgs.append({"id": org, "public_id": f"OW-{org:06d}", "kind": OrgKind.OWNER.value,
                      "name": f"{region}第{k + 1}建设单位", "region": region,
                      "credit_code": make_credit_code(f"12539900GN{org:07d}"),
-                     "status": OrgStatus.ACTIVE.value, "created_at": now})
+                     "status": OrgStatus.ACTIVE.value, "created_at": now,
+                     "tenant_id": tenant})
         users.append(user_row(admin, f"owner-{org}@generated.yunchuan.demo",
                               f"采购管理人 {org}号", pw, now))
         users.append(user_row(delegate, f"delegate-{org}@generated.yunchuan.demo",

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from devdata.loadgen import lotteries as lots
-from devdata.loadgen.agencies import insert_rows, next_id
+from devdata.loadgen.agencies import home_tenant_id, insert_rows, next_id
 from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
 from devdata.loadgen.people import Owner
 from market.db import db
@@ -41,6 +41,7 @@ class RequestRows:
         self.names: dict[str, str] = dict(db.session.execute(
             sa.text("SELECT code, name FROM service_type")).all())
         self.project0, self.request0 = next_id("project"), next_id("selection_request")
+        self.tenant_id = home_tenant_id()
         self.ids = {t: next_id(t) for t in ("witness", "entropy_entry", "award")}
         self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
 
@@ -68,6 +69,7 @@ class RequestRows:
         name = self.names[code]
         return {"id": self.request0 + k, "public_id": f"RQ-{self.request0 + k:06d}",
                 "project_id": self.project0 + k, "owner_org_id": owner.org_id,
+                "tenant_id": self.tenant_id,
                 "service_type_id": self.types[code], "title": f"{project}{name}",
                 "scope": f"{project}：{name}，按现行规范编制并通过审查。", "practitioners": {},
                 "price_kind": "fixed", "service_days": self.rng.randint(10, 60),

@@ -82,7 +82,7 @@ def _configured(key: str) -> tuple[str, str]:
 def home_tenant() -> Division:
     """The tenant an organisation belongs to when its creator names none: the first tenant
     (by creation).  An empty tree first gets the configured province and first tenant
-    (``MARKET_PROVINCE``, ``MARKET_FIRST_TENANT``), as migration 0035 gives a one-city
+    (``MARKET_PROVINCE``, ``MARKET_FIRST_TENANT``), as migration 0036 gives a one-city
     database."""
     if has_app_context() and "home_tenant_id" in g:
         found = db.session.get(Division, g.home_tenant_id)
