@@ -60,6 +60,7 @@ def _accounts(app: Any) -> dict[str, str]:
     from market import timeutil
     from market.accounts.models import Membership, Organisation, User
     from market.accounts.passwords import hash_password
+    from market.accounts.tenants import home_tenant
     from market.db import db
 
     with app.app_context():
@@ -80,7 +81,8 @@ def _accounts(app: Any) -> dict[str, str]:
         if staff is None:
             now = timeutil.now()
             org = Organisation(kind="department", name="云川市生态环境局（基准测试）",
-                               status="active", public_id="DP-BENCH1", created_at=now)
+                               status="active", public_id="DP-BENCH1", created_at=now,
+                               tenant_id=home_tenant().id)
             user = User(email="department-bench@generated.yunchuan.demo", name="部门工作人员",
                         password_hash=hash_password(_password()), account_id="U-BENCH1",
                         created_at=now, password_changed_at=now)
