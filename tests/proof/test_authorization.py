@@ -529,6 +529,9 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
                                    "SELECT i.id FROM invitation i JOIN organisation o ON "
                                    "o.id = i.organisation_id WHERE i.state = 'pending' AND "
                                    "o.kind IN ('regulator', 'department')", {"operator": 404}),
+    "selection.external": ("POST", "/lotteries/{lottery_id}/external",
+                           "SELECT lottery_id FROM lottery ORDER BY id",
+                           {"tenant": 403, "industry": 403, "province": 403, "operator": 403}),
     "supervision.order": ("POST", "/regulator/supervision/orders/{public_id}",
                           "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
                           "ORDER BY id", {"tenant": 404, "industry": 404, "province": 403}),
