@@ -22,6 +22,7 @@ from wtforms import SelectChoice
 from market import timeutil
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
+from market.accounts.scope import list_scope
 from market.approvals import forms, ingest, staff, timeline
 from market.approvals import operations as ops
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
@@ -408,7 +409,7 @@ def _ranking(keyed: dict[int, list[int]], names: dict[int, str],
 def regulator() -> str:
     """Overdue engagements and cases, and the city-wide share of intermediary time."""
     now = timeutil.now()
-    overdue = urgent(state="overdue", limit=200, now=now)
+    overdue = urgent(state="overdue", limit=200, now=now, within=list_scope(require_org()))
     split = timeline.city_split(now)
     by_service = _ranking(split.by_service, _names(ServiceType, split.by_service), split.total)
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)

@@ -646,6 +646,40 @@ def test_the_supervision_console_shows_only_the_scope(city: DemoCity) -> None:
             assert 'data-test="answer-form"' not in page.get_data(as_text=True)
 
 
+def test_the_clock_lists_show_only_the_scope(city: DemoCity) -> None:
+    """The regulator's clock list (时限, and the dashboard's first rows): another tenant's
+    regulator and an industry regulator regulating nothing see none of the demo city's open
+    clocks; the province and the demo city's supervisor see them."""
+    city.reset()
+    emails = _outsiders(city)
+    with city.app.app_context():
+        engagement = db.session.execute(sa.text(
+            "SELECT e.public_id FROM clock c JOIN engagement e ON e.id = c.engagement_id "
+            "WHERE c.phase IN ('running', 'paused') ORDER BY c.due_date")).scalar()
+        db.session.remove()
+    assert engagement, "the demo city has no open engagement clock"
+    for who in ("tenant", "industry", "province", "centre"):
+        if who == "centre":
+            client = login_as(city, "regulator")
+        else:
+            client = city.app.test_client()
+            login(client, emails[who])
+        text = client.get("/engagements/clocks?page=1").get_data(as_text=True)
+        assert (engagement in text) == (who in ("province", "centre")), who
+    # the industry regulator the catalogue maps the engagement's service type to sees it
+    with city.app.app_context():
+        db.session.execute(sa.text(
+            "UPDATE service_type SET regulator_id = (SELECT m.organisation_id FROM membership m "
+            "JOIN user_account u ON u.id = m.user_id WHERE u.email = :e) WHERE id = "
+            "(SELECT service_type_id FROM engagement WHERE public_id = :p)"),
+            {"e": emails["industry"], "p": engagement})
+        db.session.commit()
+        db.session.remove()
+    client = city.app.test_client()
+    login(client, emails["industry"])
+    assert engagement in client.get("/engagements/clocks").get_data(as_text=True)
+
+
 def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
     """The complaint, objection and admission lists of another tenant's regulator and of an
     industry regulator regulating nothing show none of the demo city's; the province's show
