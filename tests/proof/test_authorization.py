@@ -532,6 +532,12 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
     "selection.external": ("POST", "/lotteries/{lottery_id}/external",
                            "SELECT lottery_id FROM lottery ORDER BY id",
                            {"tenant": 403, "industry": 403, "province": 403, "operator": 403}),
+    "approvals.detail": ("GET", "/approvals/{public_id}", "SELECT public_id FROM approval_case",
+                         {"tenant": 404, "industry": 404, "province": "ok"}),
+    "approvals.timeline_page": ("GET", "/projects/{public_id}/timeline",
+                                "SELECT p.public_id FROM project p JOIN approval_case c ON "
+                                "c.project_id = p.id",
+                                {"tenant": 404, "industry": 404, "province": "ok"}),
     "supervision.order": ("POST", "/regulator/supervision/orders/{public_id}",
                           "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
                           "ORDER BY id", {"tenant": 404, "industry": 404, "province": 403}),
@@ -694,7 +700,12 @@ def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
         owner = db.session.execute(sa.text(
             "SELECT name FROM organisation WHERE kind = 'owner' AND status = 'pending'")).scalar()
         db.session.remove()
-    pages = {"/regulator/complaints": complaint, "/review/admissions": agency}
+    with city.app.app_context():
+        case = db.session.execute(sa.text(
+            "SELECT public_id FROM approval_case ORDER BY id DESC")).scalar()
+        db.session.remove()
+    pages = {"/regulator/complaints": complaint, "/review/admissions": agency,
+             "/approvals/": case}
     for who in ("tenant", "industry", "province"):
         client = city.app.test_client()
         login(client, emails[who])
