@@ -183,8 +183,9 @@ def _connect() -> None:
     from market.notify import receivers as notify
     from market.notify import subscriptions
     from market.regulator.complaints import upheld_against, upheld_since
-    from market.regulator.supervised import late_complaints  # areas load with the app
+    from market.regulator.supervised import complaints_in, late_complaints  # areas load
     from market.selection.award import declines
+    from market.supervision import scope as supervision_scope  # with the app
     from market.supervision import sources as supervision  # areas load with the app
 
     board.connect(engagement=engagement_clocks(), case=case_clocks())
@@ -193,6 +194,7 @@ def _connect() -> None:
                                 levels_since=levels_since, upheld_since=upheld_since,
                                 rated_at_least=rated_at_least))
     supervision.connect("complaints", late_complaints)
+    supervision_scope.connect("complaint", complaints_in)
     # Receivers of one event run in the order connected here.
     events.connect(events.CalendarChanged, clocks.calendar_changed)
     events.connect(events.ContractConfirmed, billing.contract_confirmed)

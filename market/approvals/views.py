@@ -20,8 +20,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import timeutil
+from market.accounts import scope
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
+from market.accounts.scope import list_scope
 from market.approvals import forms, ingest, staff, timeline
 from market.approvals import operations as ops
 from market.approvals.models import ApprovalCase, CaseEvent, Suspension
@@ -100,9 +102,19 @@ def _visible(public_id: str) -> ApprovalCase:
         who = _staff()
         if who is None or case.matter.department_id != who.department_id:
             abort(404)
-    elif role != Role.REGULATOR and case.owner_org_id != require_org().id:
+    elif role == Role.REGULATOR:
+        scope.require(require_org(), _owner_subject(case.owner_org_id), scope.Act.READ)
+    elif case.owner_org_id != require_org().id:
         abort(404)
     return case
+
+
+def _owner_subject(owner_org_id: int) -> scope.Subject:
+    """A case or a project as a regulator's scope reads it (market.accounts.scope): the tenant
+    of its owner; it concerns no intermediary service type, so no industry regulator
+    (行业主管部门) covers it, the centre's supervisor of that tenant and the province do."""
+    owner = db.session.get(Organisation, owner_org_id)
+    return scope.Subject(owner.tenant_id if owner is not None else None)
 
 
 @bp.route("/approvals/")
@@ -117,6 +129,13 @@ def index() -> str:
         q = sa.select(ApprovalCase).order_by(ApprovalCase.id.desc()).limit(500)
         if current_role() != Role.REGULATOR:
             q = q.where(ApprovalCase.owner_org_id == require_org().id)
+        else:  # the cases the regulator's scope covers (_owner_subject)
+            within = list_scope(require_org())
+            if within.regulator_id is not None:
+                q = q.where(sa.false())
+            elif within.tenant_id is not None:
+                q = q.where(ApprovalCase.owner_org_id.in_(sa.select(Organisation.id).where(
+                    Organisation.tenant_id == within.tenant_id)))
         cases = list(db.session.scalars(q))
     return render_template("approvals/index.html", cases=cases, staff=who, views={
         c.id: clocks.view(ops.case_clock(c)) for c in cases if c.clock_id})  # type: ignore[arg-type]
@@ -378,6 +397,8 @@ def timeline_page(public_id: str) -> str:
     if project is None or (current_role() != Role.REGULATOR
                            and project.owner_org_id != require_org().id):
         abort(404)
+    if current_role() == Role.REGULATOR:
+        scope.require(require_org(), _owner_subject(project.owner_org_id), scope.Act.READ)
     now = timeutil.now()
     split = timeline.project_split(project.id, now)
     lanes, ticks, height = timeline.lanes(project.id, now, split)
@@ -408,7 +429,7 @@ def _ranking(keyed: dict[int, list[int]], names: dict[int, str],
 def regulator() -> str:
     """Overdue engagements and cases, and the city-wide share of intermediary time."""
     now = timeutil.now()
-    overdue = urgent(state="overdue", limit=200, now=now)
+    overdue = urgent(state="overdue", limit=200, now=now, within=list_scope(require_org()))
     split = timeline.city_split(now)
     by_service = _ranking(split.by_service, _names(ServiceType, split.by_service), split.total)
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)

@@ -21,6 +21,7 @@ from market import storage
 from market.accounts.audit import AuditEvent
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
+from market.accounts.scope import list_scope
 from market.clocks import store as clocks
 from market.clocks.board import Board, urgent
 from market.clocks.models import Clock, ClockEntry
@@ -122,11 +123,12 @@ CLOCKS_PER_PAGE = 20
 
 
 def _board(limit: int) -> Board | None:
-    """The ``limit`` most urgent open clocks the current organisation sees (a regulator: the
-    city's), with their count; None for an organisation that has none."""
+    """The ``limit`` most urgent open clocks the current organisation sees (a regulator: those
+    its scope covers, market.accounts.scope), with their count; None for an organisation that
+    has none."""
     org = require_org()
     if current_role() == Role.REGULATOR:
-        return urgent(limit=limit)
+        return urgent(limit=limit, within=list_scope(org))
     if org.kind in ("owner", "agency"):
         # An award whose result notice has just ended gets its engagement (and its signing
         # clock, started at the notice's end) before the board is read: the end of a notice is

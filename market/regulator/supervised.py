@@ -1,16 +1,22 @@
 """What electronic supervision (:mod:`market.supervision`, a lower floor) watches in this
-area: complaints not decided by their deadline (connected by ``create_app``)."""
+area: complaints not decided by their deadline, and which of them a scope covers (both
+connected by ``create_app``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
+from market.accounts.models import Organisation
 from market.db import db
 from market.domain.calendar import WorkingCalendar
+from market.engagements.models import Engagement
 from market.regulator.models import Complaint, ComplaintState
+from market.selection.models import SelectionRequest
+from market.selection.scope import within
 from market.supervision.models import PartyKind, SubjectKind
 from market.supervision.sources import Late
 
@@ -24,3 +30,16 @@ def late_complaints(today: date, cal: WorkingCalendar) -> Iterator[Late]:
         yield Late(SubjectKind.COMPLAINT, c.public_id, f"{c.subject_kind}:{c.subject_id}",
                    f"/regulator/complaints/{c.public_id}", c.due_on,
                    cal.working_days_between(c.due_on, today), PartyKind.REGULATOR, None, "")
+
+
+def complaints_in(org: Organisation | None) -> sa.Select[Any]:
+    """The public ids of the complaints ``org``'s scope covers: their subject's request (an
+    engagement's, or the request itself) is in its lists."""
+    by_engagement = within(sa.select(Complaint.public_id).join(
+        Engagement, sa.and_(Complaint.subject_kind == "engagement",
+                            Engagement.public_id == Complaint.subject_id))
+        .join(SelectionRequest, SelectionRequest.id == Engagement.request_id), org)
+    by_request = within(sa.select(Complaint.public_id).join(
+        SelectionRequest, sa.and_(Complaint.subject_kind == "request",
+                                  SelectionRequest.public_id == Complaint.subject_id)), org)
+    return sa.select(sa.union_all(by_engagement, by_request).subquery().c.public_id)

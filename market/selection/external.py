@@ -42,6 +42,7 @@ from lottery.sources import check_source, public_time
 from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.accounts.scope import Act, covers
 from market.calendar.operations import CalendarError, parse_days
 from market.db import db, lock_row
 from market.domain.calendar import local_date
@@ -68,6 +69,7 @@ from market.selection.models import (
     LotteryState,
     SelectionRequest,
 )
+from market.selection.scope import request_subject
 from market.transparency import log
 
 RESULT_MESSAGES = {
@@ -165,12 +167,21 @@ def is_regulator(user: User) -> bool:
 
 
 def may_enter(lottery: Lottery, user: User, roles: set[str] | None = None) -> bool:
-    """Operators, this lottery's witnesses and regulators may type an external value
-    (``roles``: the user's, from :func:`roles_of`, when the caller already read them)."""
+    """This lottery's witnesses, and the operators and regulators whose scope covers its
+    request (market.accounts.scope: its tenant's; an industry regulator for its own service
+    types; not the province, which reads a city's draw and does not act in it), may type an
+    external value (``roles``: the user's, from :func:`roles_of`, when the caller already
+    read them)."""
     if any(w.user_id == user.id for w in lottery.request.witnesses):
         return True
-    return bool((roles_of(user) if roles is None else roles)
-                & {Role.OPERATOR.value, Role.REGULATOR.value})
+    if not (roles_of(user) if roles is None else roles) & {Role.OPERATOR.value,
+                                                           Role.REGULATOR.value}:
+        return False
+    subject = request_subject(lottery.request)
+    return any(covers(org, subject, Act.DECIDE) for org in db.session.scalars(
+        sa.select(Organisation).join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id,
+               Membership.role.in_([Role.OPERATOR.value, Role.REGULATOR.value]))))
 
 
 def may_confirm(proposal: ExternalProposal, user: User) -> bool:

@@ -21,6 +21,7 @@ from market import events, timeutil
 from market.accounts import audit
 from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.accounts.scope import Act, Subject, covers
 from market.calendar.service import current_calendar
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
@@ -157,19 +158,31 @@ class RequestInput:
     price_points: int | None = None
 
 
-def eligible_witnesses(owner: Organisation) -> list[tuple[User, str]]:
-    """Who may witness an owner's draws: its own people, and the regulators."""
+def eligible_witnesses(owner: Organisation, service: ServiceType | None = None
+                       ) -> list[tuple[User, str]]:
+    """Who may witness an owner's draws: its own people, and the regulators whose scope covers
+    its requests (market.accounts.scope): its tenant's, an industry regulator (行业主管部门)
+    only for the service types the catalogue maps to it (``service``'s when given; every
+    industry regulator of the tenant while the owner has not chosen one yet).  The province
+    reads every request but does not act in a city's draw."""
     rows = db.session.execute(
-        sa.select(User, Membership.role, Organisation.kind)
+        sa.select(User, Membership.role, Organisation)
         .join(Membership, Membership.user_id == User.id)
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .where(sa.or_(Organisation.id == owner.id,
-                      Organisation.kind == OrgKind.REGULATOR.value))
+                      sa.and_(Organisation.kind == OrgKind.REGULATOR.value,
+                              Organisation.tenant_id == owner.tenant_id)))
         .order_by(Organisation.kind, User.id)
     ).all()
     seen: dict[int, tuple[User, str]] = {}
-    for user, role, kind in rows:
-        label = "监管人员" if kind == OrgKind.REGULATOR.value else (
+    for user, role, org in rows:
+        if org.id != owner.id:
+            # no service type chosen yet: any of the tenant's industry regulators
+            industry = (frozenset({org.id}) if service is None else
+                        frozenset(r for r in (service.regulator_id,) if r is not None))
+            if not covers(org, Subject(owner.tenant_id, industry), Act.DECIDE):
+                continue
+        label = "监管人员" if org.kind == OrgKind.REGULATOR.value else (
             "采购受托人" if role == Role.OWNER_DELEGATE.value else "采购管理人")
         seen.setdefault(user.id, (user, label))
     return list(seen.values())
@@ -394,7 +407,9 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
         return [Problem("witnesses", N_("至少需要一名见证人。"))]
     if len(set(data.witness_ids)) != len(data.witness_ids):
         return [Problem("witnesses", N_("每位见证人须是不同的账户。"))]
-    allowed = {u.id for u, _ in eligible_witnesses(owner)}
+    service = db.session.scalar(sa.select(ServiceType).where(
+        ServiceType.code == data.service_code))
+    allowed = {u.id for u, _ in eligible_witnesses(owner, service)}
     if not set(data.witness_ids) <= allowed:
         return [Problem("witnesses", N_("见证人须是本单位人员或监管人员。"))]
     if not _independent(owner, data.witness_ids):

@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from market import events, timeutil
-from market.accounts.models import Membership, Organisation, OrgKind, Role, User
+from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
+from market.catalogue.models import ServiceType
 from market.db import db
 from market.i18n import N_
 from market.selection import external as external_ops
@@ -188,6 +189,7 @@ def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskLi
 _L, _R, _W = Lottery.__table__, SelectionRequest.__table__, Witness.__table__
 _E, _P = EntropyEntry.__table__, ExternalProposal.__table__
 _M, _O = Membership.__table__, Organisation.__table__
+_T = ServiceType.__table__
 _USER = sa.bindparam("user_id", type_=sa.Integer)
 _NOW = sa.bindparam("now", type_=_L.c.external_at.type)
 
@@ -280,7 +282,21 @@ def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
         .outerjoin(_P, _P.c.lottery_pk == _L.c.id)
         .where(_L.c.state == LotteryState.FROZEN.value, _L.c.external_at <= _NOW,
                ~missing, sa.or_(none, own, confirm)))
-    return query if wide else query.where(may_enter)
+    if not wide:
+        return query.where(may_enter)
+    # an operator or regulator types the values of the requests its scope covers
+    # (market.accounts.scope, as external.may_enter): its tenant's, an industry regulator's
+    # own service types
+    acting, org = _M.alias(), _O.alias()
+    own_type = sa.exists().where(_T.c.id == _R.c.service_type_id, _T.c.regulator_id == org.c.id)
+    in_scope = sa.exists().where(
+        acting.c.user_id == _USER,
+        acting.c.role.in_([Role.OPERATOR.value, Role.REGULATOR.value]),
+        org.c.id == acting.c.organisation_id, org.c.tenant_id == _R.c.tenant_id,
+        sa.or_(org.c.kind == OrgKind.OPERATOR.value,
+               org.c.regulator_kind == RegulatorKind.CENTRE.value,
+               sa.and_(org.c.regulator_kind == RegulatorKind.INDUSTRY.value, own_type)))
+    return query.where(sa.or_(may_enter, in_scope))
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from market.domain.calendar import local_date
 from market.domain.escalation import Ladder, Step, to_raise
 from market.i18n import N_
 from market.refusal import Refused
+from market.supervision import scope
 from market.supervision.models import EscalationStep, SupervisionOrder
 from market.supervision.sources import Late, late_matters
 
@@ -191,12 +192,12 @@ def _party_key() -> Any:
         Organisation.public_id, "~" + EscalationStep.party_name)
 
 
-def _matters() -> Any:
-    """Every late matter (subject and due date) with its party, its first raise and its place
-    within the party's matters, oldest first."""
+def _matters(org: Organisation | None) -> Any:
+    """Every late matter (subject and due date) ``org``'s scope covers, with its party, its
+    first raise and its place within the party's matters, oldest first."""
     key = _party_key().label("party")
     first, first_id = sa.func.min(EscalationStep.raised_at), sa.func.min(EscalationStep.id)
-    return (sa.select(key, EscalationStep.party_kind, Organisation.public_id.label("org"),
+    stmt = (sa.select(key, EscalationStep.party_kind, Organisation.public_id.label("org"),
                       sa.func.max(EscalationStep.party_name).label("name"),
                       EscalationStep.subject_kind, EscalationStep.subject_id,
                       EscalationStep.due_date, first.label("first"),
@@ -204,11 +205,13 @@ def _matters() -> Any:
                       sa.func.row_number().over(partition_by=key, order_by=(first, first_id))
                       .label("place"))
             .select_from(EscalationStep)
-            .outerjoin(Organisation, Organisation.id == EscalationStep.party_org_id)
-            .group_by(key, EscalationStep.party_kind, Organisation.public_id,
-                      EscalationStep.subject_kind, EscalationStep.subject_id,
-                      EscalationStep.due_date)
-            .subquery("matter"))
+            .outerjoin(Organisation, Organisation.id == EscalationStep.party_org_id))
+    covered = scope.visible(org)
+    if covered is not None:
+        stmt = stmt.where(covered)
+    return stmt.group_by(key, EscalationStep.party_kind, Organisation.public_id,
+                         EscalationStep.subject_kind, EscalationStep.subject_id,
+                         EscalationStep.due_date).subquery("matter")
 
 
 def _parties(matters: Any) -> Any:
@@ -245,12 +248,13 @@ def _party(row: Any) -> Party:
                  matters=row.matters, first_raised=row.first)
 
 
-def ladder_by_party(page: int = 1, per_page: int = 10, matters_each: int = 5
-                    ) -> tuple[list[tuple[Party, list[Matter]]], int]:
-    """The console's view, a page of it: the responsible parties, the one whose oldest late
+def ladder_by_party(org: Organisation | None, page: int = 1, per_page: int = 10,
+                    matters_each: int = 5) -> tuple[list[tuple[Party, list[Matter]]], int]:
+    """The console's view, a page of it, of the matters ``org``'s scope covers (market.
+    accounts.scope; the province: all): the responsible parties, the one whose oldest late
     matter was raised first at the top, each with its oldest ``matters_each`` matters and their
     raised steps; and how many parties there are."""
-    matters = _matters()
+    matters = _matters(org)
     parties = _parties(matters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(parties)) or 0
     low, high = (page - 1) * per_page, page * per_page
@@ -265,11 +269,11 @@ def ladder_by_party(page: int = 1, per_page: int = 10, matters_each: int = 5
     return [(p, by_key[p.key]) for p in found], total
 
 
-def party_ladder(key: str, page: int = 1, per_page: int = 20
+def party_ladder(org: Organisation | None, key: str, page: int = 1, per_page: int = 20
                  ) -> tuple[Party, list[Matter]] | None:
-    """One responsible party's late matters, a page of them, oldest first (``None``: no step
-    was ever raised for a party of that key)."""
-    matters = _matters()
+    """One responsible party's late matters that ``org``'s scope covers, a page of them,
+    oldest first (``None``: no such step was ever raised for a party of that key)."""
+    matters = _matters(org)
     parties = _parties(matters)
     row = db.session.execute(sa.select(parties).where(parties.c.party == key)).first()
     if row is None:
@@ -279,13 +283,27 @@ def party_ladder(key: str, page: int = 1, per_page: int = 20
         matters.c.party == key, matters.c.place > low, matters.c.place <= high))
 
 
-def open_orders(page: int = 1, per_page: int = 20) -> tuple[list[SupervisionOrder], int]:
-    """督办 not yet answered, the earliest answer deadline first: a page of them, and how many
-    there are."""
-    waiting = SupervisionOrder.answered_at.is_(None)
-    total = db.session.scalar(sa.select(sa.func.count(SupervisionOrder.id)).where(waiting)) or 0
+def in_scope(org: Organisation | None, order: SupervisionOrder) -> bool:
+    """Whether ``org``'s scope covers the late matter ``order`` is about (the province: every
+    one)."""
+    covered = scope.visible(org)
+    return covered is None or db.session.scalar(sa.select(EscalationStep.id).where(
+        EscalationStep.id == order.step_id, covered)) is not None
+
+
+def open_orders(org: Organisation | None, page: int = 1, per_page: int = 20
+                ) -> tuple[list[SupervisionOrder], int]:
+    """督办 not yet answered about matters ``org``'s scope covers, the earliest answer deadline
+    first: a page of them, and how many there are."""
+    waiting: Any = SupervisionOrder.answered_at.is_(None)
+    covered = scope.visible(org)
+    if covered is not None:
+        waiting = sa.and_(waiting, covered)
+    total = db.session.scalar(sa.select(sa.func.count(SupervisionOrder.id))
+                              .select_from(SupervisionOrder).join(EscalationStep)
+                              .where(waiting)) or 0
     return list(db.session.scalars(
-        sa.select(SupervisionOrder).where(waiting)
+        sa.select(SupervisionOrder).join(EscalationStep).where(waiting)
         .options(joinedload(SupervisionOrder.step_row))
         .order_by(SupervisionOrder.answer_due, SupervisionOrder.id)
         .limit(per_page).offset((page - 1) * per_page))), total

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from market.accounts.auth import ANYONE, access
-from market.accounts.models import OrgKind
+from market.accounts.auth import ANYONE, access, require_org
+from market.accounts.models import OrgKind, RegulatorKind
 from market.forms import show_error
 from market.i18n import N_
 from market.supervision import operations
@@ -63,21 +63,22 @@ def console() -> ResponseReturnValue:
     oldest matters first), a page at a time; ``?party=<key>``: one party's matters, paged; and
     the 督办 waiting for an answer, paged too."""
     orders_page = _page("orders")
-    orders, orders_total = operations.open_orders(orders_page, ORDERS_PER_PAGE)
+    org = require_org()
+    orders, orders_total = operations.open_orders(org, orders_page, ORDERS_PER_PAGE)
     common = {"orders": orders, "orders_page": orders_page,
               "orders_pages": _pages(orders_total, ORDERS_PER_PAGE),
               "orders_total": orders_total, "today": today_local(), **_labels()}
     page = _page("page")
     key = request.args.get("party")
     if key is not None:
-        found = operations.party_ladder(key[:300], page, MATTERS_PER_PAGE)
+        found = operations.party_ladder(org, key[:300], page, MATTERS_PER_PAGE)
         if found is None:
             abort(404)
         party, matters = found
         return render_template("supervision/console.html", party=party, matters=matters,
                                page=page, pages=_pages(party.matters, MATTERS_PER_PAGE),
                                **common)
-    by_party, total = operations.ladder_by_party(page, PARTIES_PER_PAGE, MATTERS_EACH)
+    by_party, total = operations.ladder_by_party(org, page, PARTIES_PER_PAGE, MATTERS_EACH)
     return render_template("supervision/console.html", party=None, by_party=by_party,
                            page=page, pages=_pages(total, PARTIES_PER_PAGE), total=total,
                            **common)
@@ -87,10 +88,15 @@ def console() -> ResponseReturnValue:
 @access(OrgKind.REGULATOR)
 def order(public_id: str) -> ResponseReturnValue:
     row = operations.by_public_id(public_id)
-    if row is None:
-        abort(404)
+    org = require_org()
+    if row is None or not operations.in_scope(org, row):
+        abort(404)  # another tenant's or another industry's matter is not for this regulator
+    # the province reads every 督办 and issues them; the regulator of the matter answers
+    may_answer = org.regulator_kind != RegulatorKind.PROVINCE.value
     form = AnswerForm()
     failed = False
+    if form.is_submitted() and not may_answer:
+        abort(403)
     if not row.answered and form.validate_on_submit():
         try:
             operations.answer(row, current_user, form.answer.data or "")
@@ -104,5 +110,5 @@ def order(public_id: str) -> ResponseReturnValue:
         failed = True
         flash(_("该督办已答复，不能再次答复。"), "error")
     return render_template("supervision/order.html", row=row, step=row.step_row, form=form,
-                           today=today_local(), **_labels()), \
+                           today=today_local(), may_answer=may_answer, **_labels()), \
         400 if form.errors or failed else 200

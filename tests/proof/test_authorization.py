@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from market.db import db
+from market.supervision.operations import escalate
 from tests.conftest import PASSWORD, create_person, csrf_token, login, make_app
 from tests.proof.fuzz_support import (
     AGENCY1,
@@ -528,9 +529,31 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
                                    "SELECT i.id FROM invitation i JOIN organisation o ON "
                                    "o.id = i.organisation_id WHERE i.state = 'pending' AND "
                                    "o.kind IN ('regulator', 'department')", {"operator": 404}),
+    "selection.external": ("POST", "/lotteries/{lottery_id}/external",
+                           "SELECT lottery_id FROM lottery ORDER BY id",
+                           {"tenant": 403, "industry": 403, "province": 403, "operator": 403}),
+    "approvals.detail": ("GET", "/approvals/{public_id}", "SELECT public_id FROM approval_case",
+                         {"tenant": 404, "industry": 404, "province": "ok"}),
+    "approvals.timeline_page": ("GET", "/projects/{public_id}/timeline",
+                                "SELECT p.public_id FROM project p JOIN approval_case c ON "
+                                "c.project_id = p.id",
+                                {"tenant": 404, "industry": 404, "province": "ok"}),
+    "supervision.order": ("POST", "/regulator/supervision/orders/{public_id}",
+                          "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
+                          "ORDER BY id", {"tenant": 404, "industry": 404, "province": 403}),
 }
-SCOPE_SETUP = {"avoid_reviews.decide": "avoid_reviews.submit",
-               "operator.revoke_invitation": "operator.regulators"}
+
+
+def _escalate(city: DemoCity) -> None:
+    # no form raises a 督办: the periodic run does, on the demo city's late matters
+    with city.app.app_context():
+        escalate()
+        db.session.remove()
+
+
+SCOPE_SETUP: dict[str, str | Callable[[DemoCity], None]] = {
+    "avoid_reviews.decide": "avoid_reviews.submit",
+    "operator.revoke_invitation": "operator.regulators", "supervision.order": _escalate}
 SCOPE_CASES = [(e, who) for e, (*_x, expected) in SCOPED.items() for who in expected]
 
 
@@ -571,7 +594,10 @@ def test_a_write_outside_the_scope_is_refused(city: DemoCity, endpoint: str, who
     city.reset()
     if endpoint in SCOPE_SETUP:
         made = SCOPE_SETUP[endpoint]
-        form_recipes.RECIPES[made](form_recipes.Ctx(city, made))
+        if callable(made):
+            made(city)
+        else:
+            form_recipes.RECIPES[made](form_recipes.Ctx(city, made))
     method, template, sql, expected = SCOPED[endpoint]
     with city.app.app_context():
         found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
@@ -595,6 +621,71 @@ def test_a_write_outside_the_scope_is_refused(city: DemoCity, endpoint: str, who
            len(SCOPE_CASES))
 
 
+def test_the_supervision_console_shows_only_the_scope(city: DemoCity) -> None:
+    """The ladder and the 督办 waiting for an answer: another tenant's regulator and an
+    industry regulator regulating nothing see none of the demo city's; the province and the
+    demo city's own supervisor see them."""
+    city.reset()
+    _escalate(city)
+    emails = _outsiders(city)
+    with city.app.app_context():
+        order = db.session.execute(sa.text(
+            "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
+            "ORDER BY answer_due, id")).scalar()
+        subject = db.session.execute(sa.text(
+            "SELECT subject_id FROM escalation_step ORDER BY raised_at, id")).scalar()
+        db.session.remove()
+    assert order and subject, "the demo city has no matter late enough for a yellow card"
+    for who, email in [*emails.items(), ("centre", "")]:
+        if who == "operator":
+            continue
+        client = (login_as(city, "regulator") if who == "centre" else city.app.test_client())
+        if who != "centre":
+            login(client, email)
+        text = client.get("/regulator/supervision").get_data(as_text=True)
+        shown = who in ("province", "centre")
+        assert (order in text) == shown, (who, "order")
+        assert (subject in text) == shown, (who, "ladder")
+        page = client.get(f"/regulator/supervision/orders/{order}")
+        assert page.status_code == (200 if shown else 404), who
+        if who == "province":
+            assert 'data-test="answer-form"' not in page.get_data(as_text=True)
+
+
+def test_the_clock_lists_show_only_the_scope(city: DemoCity) -> None:
+    """The regulator's clock list (时限, and the dashboard's first rows): another tenant's
+    regulator and an industry regulator regulating nothing see none of the demo city's open
+    clocks; the province and the demo city's supervisor see them."""
+    city.reset()
+    emails = _outsiders(city)
+    with city.app.app_context():
+        engagement = db.session.execute(sa.text(
+            "SELECT e.public_id FROM clock c JOIN engagement e ON e.id = c.engagement_id "
+            "WHERE c.phase IN ('running', 'paused') ORDER BY c.due_date")).scalar()
+        db.session.remove()
+    assert engagement, "the demo city has no open engagement clock"
+    for who in ("tenant", "industry", "province", "centre"):
+        if who == "centre":
+            client = login_as(city, "regulator")
+        else:
+            client = city.app.test_client()
+            login(client, emails[who])
+        text = client.get("/engagements/clocks?page=1").get_data(as_text=True)
+        assert (engagement in text) == (who in ("province", "centre")), who
+    # the industry regulator the catalogue maps the engagement's service type to sees it
+    with city.app.app_context():
+        db.session.execute(sa.text(
+            "UPDATE service_type SET regulator_id = (SELECT m.organisation_id FROM membership m "
+            "JOIN user_account u ON u.id = m.user_id WHERE u.email = :e) WHERE id = "
+            "(SELECT service_type_id FROM engagement WHERE public_id = :p)"),
+            {"e": emails["industry"], "p": engagement})
+        db.session.commit()
+        db.session.remove()
+    client = city.app.test_client()
+    login(client, emails["industry"])
+    assert engagement in client.get("/engagements/clocks").get_data(as_text=True)
+
+
 def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
     """The complaint, objection and admission lists of another tenant's regulator and of an
     industry regulator regulating nothing show none of the demo city's; the province's show
@@ -609,7 +700,12 @@ def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
         owner = db.session.execute(sa.text(
             "SELECT name FROM organisation WHERE kind = 'owner' AND status = 'pending'")).scalar()
         db.session.remove()
-    pages = {"/regulator/complaints": complaint, "/review/admissions": agency}
+    with city.app.app_context():
+        case = db.session.execute(sa.text(
+            "SELECT public_id FROM approval_case ORDER BY id DESC")).scalar()
+        db.session.remove()
+    pages = {"/regulator/complaints": complaint, "/review/admissions": agency,
+             "/approvals/": case}
     for who in ("tenant", "industry", "province"):
         client = city.app.test_client()
         login(client, emails[who])

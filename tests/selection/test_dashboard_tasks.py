@@ -98,6 +98,32 @@ def _by_the_rules(user: User) -> list[tuple[str, str, str, str]]:
     return sorted(found)
 
 
+def _outsiders(app: Flask) -> dict[str, str]:
+    """People outside the city's scope, by e-mail."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind, Role
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        other = tenants.add("539700", "云峰市", tenant=True).id
+        home, root = tenants.home_tenant().id, tenants.province()
+        assert root is not None
+        made = {"tenant": (OrgKind.REGULATOR, other, RegulatorKind.CENTRE, Role.REGULATOR),
+                "other_operator": (OrgKind.OPERATOR, other, None, Role.OPERATOR),
+                "industry": (OrgKind.REGULATOR, home, RegulatorKind.INDUSTRY, Role.REGULATOR),
+                "province": (OrgKind.REGULATOR, root.id, RegulatorKind.PROVINCE,
+                             Role.REGULATOR)}
+        emails = {}
+        for who, (kind, tenant, rk, role) in made.items():
+            org = ops.create_organisation(kind, f"{who}单位", tenant_id=tenant, regulator_kind=rk)
+            emails[who] = f"{who}@tasks.example.cn"
+            ops.add_member(org, name=f"{who}人员", email=emails[who], role=role,
+                           password=PASSWORD)
+        db.session.commit()
+    return emails
+
+
 @pytest.fixture
 def any_city(any_app: Flask) -> City:
     """The selection city on SQLite and on PostgreSQL (the to-dos are one SQL statement)."""
@@ -115,11 +141,15 @@ def test_the_database_decides_as_the_per_lottery_rules(any_city: City) -> None:
                       (lots["open"], "not_open")},
         "operator": {(lots["external"], "enter"), (lots["proposed"], "mine")},
         "owner": set(),
+        # outside the requests' scope: another city's regulator and operator, an industry
+        # regulator of another service type, the province (reads, does not type)
+        "tenant": set(), "other_operator": set(), "industry": set(), "province": set(),
     }
+    emails = {**{n: getattr(city, n).email for n in ("delegate", "regulator", "operator",
+                                                      "owner")}, **_outsiders(city.app)}
     with city.app.app_context(), timeutil.frozen(seen):
         for name, want in expected.items():
-            user = db.session.scalar(sa.select(User).where(
-                User.email == getattr(city, name).email))
+            user = db.session.scalar(sa.select(User).where(User.email == emails[name]))
             found = tasks.my_tasks(user, limit=1000)
             got = sorted((t.lottery_id, t.kind, t.state, t.detail) for t in found.tasks)
             assert got == _by_the_rules(user), name

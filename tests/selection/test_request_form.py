@@ -229,3 +229,58 @@ def test_a_refused_publish_lists_every_problem(city: City) -> None:
     assert "「环评资质（旧写法）」不是「环境影响评价」的资质类型" in page
     assert "「注册环评工程师」不是「环境影响评价」的执业资格类型" in page
     assert "报名期至少 3 个工作日" in page
+
+
+def _regulator(app: Flask, name: str, kind: str, other_tenant: bool = False) -> int:
+    """A regulator's person (its user id): of the demo city's tenant, or of a second city."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind, Role
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        tenant = (tenants.add("539700", "云峰市", tenant=True).id if other_tenant
+                  else tenants.home_tenant().id)
+        org = ops.create_organisation(OrgKind.REGULATOR, name, tenant_id=tenant,
+                                      regulator_kind=RegulatorKind(kind))
+        user = ops.add_member(org, name=f"{name}人员", email=f"{kind}{tenant}@witness.example.cn",
+                              role=Role.REGULATOR, password=PASSWORD)
+        db.session.commit()
+        return int(user.id)
+
+
+def test_a_witness_is_a_regulator_whose_scope_covers_the_request(city: City) -> None:
+    """Another city's supervisor, an industry regulator of another service type and the
+    province are not offered and are refused at save; the industry regulator the catalogue
+    maps the request's service type to is accepted."""
+    from market.catalogue.models import ServiceType
+
+    project_id = _project(city)
+    form = _request_form(city, project_id)
+    delegate = form["witnesses"][0]
+    foreign = _regulator(city.app, "云峰市政务服务管理办公室", "centre", other_tenant=True)
+    industry = _regulator(city.app, "云川市气象局", "industry")
+    province = _regulator(city.app, "省级监管单位", "province")
+    with timeutil.frozen(START):
+        page = city.client(city.owner).get("/owner/requests/new").get_data(as_text=True)
+        assert "云川市气象局人员" in page  # not yet a service type chosen: the tenant's industry
+        assert "云峰市政务服务管理办公室人员" not in page and "省级监管单位人员" not in page
+        for outsider in (foreign, industry, province):
+            before = _count(city)
+            status, text = _post_new(city, {**form, "witnesses": [delegate, str(outsider)]})
+            assert status == 400, outsider
+            assert _count(city) == before
+            if outsider == industry:  # offered on the form, refused for this service type
+                assert "见证人须是本单位人员或监管人员。" in text
+        with city.app.app_context():
+            eia = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == "EIA"))
+            eia.regulator_id = db.session.scalar(sa.text(
+                "SELECT organisation_id FROM membership WHERE user_id = :u"), {"u": industry})
+            db.session.commit()
+        status, text = _post_new(city, {**form, "witnesses": [delegate, str(industry)]})
+        assert status == 302, _errors(text)
+
+
+def _count(city: City) -> int:
+    with city.app.app_context():
+        return int(db.session.scalar(sa.select(sa.func.count(SelectionRequest.id))) or 0)

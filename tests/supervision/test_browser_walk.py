@@ -53,10 +53,13 @@ def test_the_front_window_and_the_console(browser: Any, city: City, site: str,
     with timeutil.frozen(RED_AT):
         with city.app.app_context():
             assert escalate() == 3
-            # more departments than a console page holds, each warned after the agency
+            # more departments than a console page holds, each warned after the agency; the
+            # console shows only matters in the regulator's scope, so each is about the late
+            # engagement (another due date each)
             db.session.add_all(EscalationStep(
-                subject_kind="case", subject_id=f"SP-W{n:03d}", subject_link="/approvals",
-                subject_title="", due_date=RED_AT.date(), step="warning",
+                subject_kind="service", subject_id=eid, subject_link="/approvals",
+                subject_title="", due_date=RED_AT.date() - timedelta(days=n + 1),
+                step="warning",
                 party_kind="department", party_org_id=None, party_name=f"第{n:02d}审批局",
                 late_days=1, raised_at=RED_AT + timedelta(minutes=n), told=[])
                 for n in range(views.PARTIES_PER_PAGE))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from market.accounts.models import Organisation
+from market.accounts.models import Organisation, RegulatorKind
 from market.db import db
 from market.supervision import views
 from market.supervision.models import EscalationStep
@@ -34,6 +34,17 @@ def _ids(html: str, test: str = "ladder-party") -> list[list[str]]:
             for part in html.split(f'data-test="{test}"')[1:]]
 
 
+def _as_province(city: City) -> FlaskClient:
+    """The city's regulator made the province's (省级监管), which reads every tenant's ladder:
+    these steps name made-up matters, which no city's scope covers (the scope's filter has its
+    own cases in tests/proof/test_authorization.py)."""
+    with city.app.app_context():
+        org = db.session.get(Organisation, city.regulator.org_id)
+        org.regulator_kind = RegulatorKind.PROVINCE.value
+        db.session.commit()
+    return city.client(city.regulator)
+
+
 def _get(client: FlaskClient, url: str) -> str:
     r = client.get(url)
     assert r.status_code == 200, url
@@ -51,7 +62,7 @@ def test_the_console_shows_each_party_oldest_first(any_app: Flask) -> None:
         ])
         db.session.commit()
         a_name, a_id, b_name = a.name, a.public_id, b.name
-    regulator = city.client(city.regulator)
+    regulator = _as_province(city)
     html = _get(regulator, "/regulator/supervision")
     # b's only matter was raised first; then a (its oldest, EG-C0002, before EG-C0001); then
     # the department without an organisation of its own, a party of its own
@@ -74,7 +85,7 @@ def test_a_long_ladder_comes_a_page_at_a_time(city: City) -> None:
         db.session.add_all(rows)
         db.session.commit()
         key = f"agency:{first.public_id}"
-    regulator = city.client(city.regulator)
+    regulator = _as_province(city)
     html = _get(regulator, "/regulator/supervision")
     shown = _ids(html)
     assert len(shown) == per_page
@@ -104,7 +115,7 @@ def test_a_partys_own_view_is_paged(city: City) -> None:
         db.session.add_all([_step(n, first, "agency", n) for n in range(1, per_page + 4)])
         db.session.commit()
         key = f"agency:{first.public_id}"
-    regulator = city.client(city.regulator)
+    regulator = _as_province(city)
     page_one = _get(regulator, f"/regulator/supervision?party={key}")
     assert _ids(page_one, "party-ladder")[0] == [f"EG-C{n:04d}" for n in range(1, per_page + 1)]
     assert f"共 {per_page + 3} 项超期事项" in page_one

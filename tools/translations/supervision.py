@@ -25,6 +25,7 @@ T = {
     "站内通知": "In-app notice",
     "电子邮件": "E-mail",
     "督办答复已保存。": "The answer to the supervision order is saved.",
+    "尚待事项所在地的监管部门书面答复。": "Waiting for the written answer of the regulator where the matter arose.",
     "电子监察": "Electronic supervision",
     "超期 %(n)s 个工作日": "%(n)s working days late",
     "通知了谁": "Who was told",
