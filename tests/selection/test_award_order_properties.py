@@ -242,6 +242,12 @@ def machine(app: Flask, snapshot: Path, rid: str, drawn_at: datetime, regulator_
         # --- the invariants ------------------------------------------------------------------
 
         @invariant()
+        def only_objected_awards_are_voided(self) -> None:
+            upheld = set(db.session.scalars(sa.select(Objection.award_id).where(
+                Objection.state == "upheld")))
+            assert all(a.id in upheld for a in self._awards() if a.state == "voided")
+
+        @invariant()
         def one_live_award(self) -> None:
             assert sum(1 for a in self._awards() if a.state in LIVE) <= 1
 
@@ -299,7 +305,10 @@ def machine(app: Flask, snapshot: Path, rid: str, drawn_at: datetime, regulator_
             if on_upheld == "next":
                 assert tags["regulator:award:void"] == states["voided"]
             else:
-                assert tags["regulator:request:rerun"] == objections["upheld"]
+                # one re-run per award voided: a second upheld objection to a voided award
+                # is upheld on the record only
+                assert tags["regulator:request:rerun"] == len(set(db.session.scalars(
+                    sa.select(Objection.award_id).where(Objection.state == "upheld"))))
             engagements = db.session.scalars(sa.select(Engagement)).all()
             assert tags["system:engagement:create"] == len(engagements)
             cancelled = {e.public_id for e in engagements if e.state == "cancelled"}
@@ -334,3 +343,25 @@ def test_a_decline_after_an_upheld_objection_goes_to_the_next_unused_alternate(
         check()
     assert [a.agency.public_id for a in m._awards()] == m.ranking[:3]
     m.teardown()  # the log audits and the bundle verifies
+
+
+@pytest.mark.parametrize("on_upheld", ["next", "redraw"])
+def test_a_second_upheld_objection_to_a_voided_award_reruns_nothing(
+        city: City, tmp_path: Path, on_upheld: str) -> None:
+    """Two agencies object to one result notice and both objections are upheld: the first voids
+    the award and re-runs as the notice said; the second is upheld on the record only — it
+    neither voids the alternate's award nor re-runs the selection again."""
+    snapshot, rid, drawn_at = _snapshot(city, tmp_path, on_upheld)
+    m = machine(city.app, snapshot, rid, drawn_at, city.regulator.email, on_upheld)()
+    for nth in range(4):  # two agencies other than the winner object
+        if db.session.scalar(sa.select(sa.func.count(Objection.id))) < 2:
+            m.objection(nth=nth)
+    assert db.session.scalar(sa.select(sa.func.count(Objection.id))) == 2
+    m.decide(uphold=True)
+    after_first = (m._request().state, [(a.id, a.state) for a in m._awards()])
+    m.decide(uphold=True)
+    assert (m._request().state, [(a.id, a.state) for a in m._awards()]) == after_first
+    for check in (m.one_live_award, m.only_objected_awards_are_voided,
+                  m.the_ranking_is_followed, m.every_change_is_audited):
+        check()
+    m.teardown()

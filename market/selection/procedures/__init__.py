@@ -251,9 +251,15 @@ def decide_objection(objection: Objection, regulator: User, uphold: bool, reason
                      {"objection": objection.id, "reason": reason})
         return
     objection.state = ObjectionState.UPHELD.value
+    award = db.session.get(Award, objection.award_id)
+    # Two agencies may object to one result notice.  Once the first upheld objection voided
+    # that award, a second one is upheld on the record only: re-running again would void the
+    # alternate's award (or the re-run itself), which nobody objected to.
+    moot = award is None or award.state not in LIVE
     audit.record("regulator:objection:uphold", request.public_id,
-                 {"objection": objection.id, "reason": reason})
-    rerun(request, logged, regulator)
+                 {"objection": objection.id, "reason": reason, "award_already_voided": moot})
+    if not moot:
+        rerun(request, logged, regulator)
 
 
 def rerun(request: SelectionRequest, reason: str, regulator: User) -> None:
