@@ -12,6 +12,7 @@ from market.accounts import scope
 from market.accounts.auth import access, require_org
 from market.accounts.models import Organisation, OrgKind
 from market.agencies import operations as ops
+from market.agencies import relations
 from market.agencies.forms import DecisionForm, ReviewForm
 from market.agencies.models import AdmissionApplication, Practitioner, Qualification
 from market.agencies.scope import admission_subject
@@ -73,7 +74,9 @@ def application(application_id: int) -> ResponseReturnValue:
     people = db.session.query(Practitioner).filter_by(organisation_id=row.organisation_id).all()
     return render_template("agencies/review_application.html", row=row, form=form,
                            quals=quals, people=people, today=today_local(),
-                           overdue=ops.is_overdue(row)), 400 if form.errors else 200
+                           overdue=ops.is_overdue(row),
+                           relations=relations.involving(row.organisation),
+                           words=relations.KIND_WORDS), 400 if form.errors else 200
 
 
 _KINDS = {"qualification": Qualification, "practitioner": Practitioner}

@@ -16,6 +16,7 @@ from market import storage
 from market.accounts.auth import USER, access, current_org, current_role
 from market.accounts.models import Organisation, OrgKind, OrgStatus, Role
 from market.agencies import operations as ops
+from market.agencies import relations
 from market.agencies.forms import ApplicationForm, ListingForm, PractitionerForm, QualificationForm
 from market.agencies.models import AdmissionApplication, Listing, Practitioner, Qualification
 from market.catalogue.models import ServiceType
@@ -76,7 +77,9 @@ def application() -> ResponseReturnValue:
         .order_by(AdmissionApplication.id.desc())).all()
     status = 400 if form.errors else 200
     return render_template("agencies/application.html", form=form, org=org, latest=latest,
-                           history=history, can_submit=can_submit, today=today_local()), status
+                           history=history, can_submit=can_submit, today=today_local(),
+                           relations=relations.involving(org),
+                           words=relations.KIND_WORDS), status
 
 
 # --- qualifications and practitioners -------------------------------------------------------

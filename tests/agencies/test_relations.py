@@ -78,3 +78,34 @@ def test_a_shared_legal_representative_is_flagged_until_recorded(app: Flask) -> 
     # the agency sees the relation a regulator recorded about it
     operator = _as(app, Role.OPERATOR)
     assert "两家申请的法定代表人为同一人" in operator.get("/operator/relations").get_data(as_text=True)
+
+
+def test_relations_are_declared_on_admission_and_shown_to_the_reviewer(app: Flask) -> None:
+    """The application page asks for relations and lists those declared; the reviewer of the
+    application sees them beside it."""
+    p = create_person(app, Role.AGENCY_ADMIN, admitted=False)
+    c = app.test_client()
+    assert login(c, p.email).status_code == 302
+    code = credit_code()
+    r = c.post("/agency/application", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(c, "/agency/application"), "legal_name": f"云川测试{code[-4:]}有限公司",
+        "credit_code": code, "region": "云川市东城区", "legal_representative": "钱七",
+        "authorised_representative": "李四", "contact_phone": "0871-61110009",
+        "contact_email": f"{code.lower()}@example.cn", "licence": (io.BytesIO(PDF), "营业执照.pdf")})
+    assert r.status_code == 302
+    page = c.get("/agency/application").get_data(as_text=True)
+    assert 'data-test="application-relations"' in page and 'data-test="declare-relations"' in page
+    other = credit_code()
+    r = c.post("/agency/relations", data={
+        "other_credit_code": other, "other_name": "云川母公司有限公司", "kind": "parent_subsidiary",
+        "note": "本公司为其全资子公司", "csrf_token": csrf_token(c, "/agency/relations")})
+    assert r.status_code == 302, r.get_data(as_text=True)[-800:]
+    assert "云川母公司有限公司" in c.get("/agency/application").get_data(as_text=True)
+    with app.app_context():
+        application = db.session.scalar(sa.text(
+            "SELECT id FROM admission_application WHERE organisation_id = :o"), {"o": p.org_id})
+    answer = _as(app, Role.REGULATOR).get(f"/review/admissions/{application}")
+    assert answer.status_code == 200, answer.status_code
+    review = answer.get_data(as_text=True)
+    assert 'data-test="application-relations"' in review and "云川母公司有限公司" in review
+    assert 'data-test="declare-relations"' not in review  # the reviewer records elsewhere

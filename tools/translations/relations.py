@@ -35,4 +35,6 @@ T = {
     "请写明依据（如工商登记信息、现场核查结果）。": "State the grounds (e.g. business registration records, an on-site check).",
     "请如实申报与本机构存在关联关系的单位（法定代表人为同一人、控股或管理关系、母子公司、联系电话或办公地址相同等）。存在关联关系的中介机构不得同时参与同一项目，也不得参与关联单位作为业主的项目；未申报而被查实的，按隐瞒情况处理。": "Declare truthfully every unit related to your agency (same legal representative, a controlling or managing relation, parent or subsidiary, the same telephone number or office, and so on). Related agencies may not take part in the same request, nor in requests whose owner is a related unit; a relation found but not declared is treated as concealed.",
     "请选择关联关系的类型。": "Choose the kind of relation.",
+    "与其他中介机构或单位有同一法定代表人、控股股东、母子公司或共用联系方式等关联关系的，入驻时应当申报；有关联关系的机构不得同时参加同一次选取。":
+        "Declare on admission any relation with another agency or unit — the same legal representative, a controlling shareholder, parent and subsidiary, a shared telephone or address; related agencies may not take part in the same selection.",
 }
