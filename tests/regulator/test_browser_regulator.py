@@ -143,6 +143,8 @@ def test_the_sanction_console_at_phone_width(browser: Any, city: City, site: str
             name, public_id = org.name, org.public_id
         regulator.fill("input[name=q]", name)
         regulator.click("[data-test=search-agency]")
+        # the search is a GET: wait for the answer before measuring it
+        regulator.wait_for_selector(f"[data-test=pick-{public_id}]")
         assert fits() and regulator.is_visible(f"[data-test=pick-{public_id}]")
         regulator.click(f"[data-test=pick-{public_id}]")
         regulator.select_option("select[name=kind]", "warning")

@@ -35,6 +35,7 @@ def test_the_regulator_answers_a_supervision_order(browser: Any, city: City, sit
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(site + "/regulator")
         page.click("[data-test=console-supervision]")
+        page.wait_for_selector("[data-test=ladder-party]")  # count() does not wait for the page
         ladder = page.locator("[data-test=ladder-party]")
         assert ladder.count() == 1 and eid in ladder.inner_text()
         for step in ("warning", "yellow", "red"):

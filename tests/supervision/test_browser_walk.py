@@ -88,6 +88,7 @@ def test_the_front_window_and_the_console(browser: Any, city: City, site: str,
         reg = _page(browser, site, city.regulator.email, width)
         reg.goto(site + "/regulator")
         reg.click("[data-test=console-supervision]")
+        reg.wait_for_selector("[data-test=ladder-party]")  # count() does not wait for the page
         parties = reg.locator("[data-test=ladder-party]")
         assert parties.count() == views.PARTIES_PER_PAGE
         assert eid in parties.first.inner_text()  # the oldest: the late service's agency

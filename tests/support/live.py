@@ -205,6 +205,7 @@ def sized_page(browser: Any, site: str, email: str | None, phone: bool = False) 
 
 def no_sideways_scroll(page: Any) -> None:
     """Nothing pushes the page wider than its screen (at phone width above all)."""
+    page.wait_for_load_state()  # a click may have started a navigation: measure the new page
     screen = page.evaluate("window.innerWidth")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= screen + 1, f"{page.url} is {width}px wide at {screen}px"
