@@ -23,7 +23,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -240,6 +240,71 @@ def _safe_name(name: str | None) -> str:
     return name[:255] or "upload"
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A file copied to a temporary file of the store and checked: where it is, its size, its
+    SHA-256 and its kind by content."""
+
+    path: str
+    size: int
+    sha256: str
+    sniffed: Sniffed
+
+
+@contextlib.contextmanager
+def _checked_temporary(stream: IO[bytes], *, limit: int, field: str, allowed: frozenset[str],
+                       refuse_message: str | None) -> Iterator[_Checked]:
+    """Copy ``stream`` to a durable temporary file and check it (not empty, at most ``limit``
+    bytes, one of the ``allowed`` kinds by its first bytes, archives inspected); the temporary
+    file is gone when the block ends, whatever happens in it.  A full disk (or quota), here or
+    in the block, is told to the user plainly as an :class:`UploadError` on ``field``."""
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        size, head, sha = write_temporary(stream, fd, limit, field)
+        if size == 0:
+            raise UploadError(field, N_("请选择要上传的文件。"))
+        sniffed = sniff(head, allowed)
+        if sniffed is None:
+            raise UploadError(field, refuse_message
+                              or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
+        if sniffed.kind == "zip":
+            sniffed = _check_zip(tmp_name, limit, field)
+        yield _Checked(tmp_name, size, sha, sniffed)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise UploadError(field, N_("存储空间不足，文件未保存。请稍后重试，或联系平台运维人员。")) from error
+        raise
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def _freshen(final: Path) -> bool:
+    """True when ``final`` is stored already, made fresh again so that a concurrent
+    :func:`sweep` does not take it for an old orphan."""
+    if not final.exists():
+        return False
+    with contextlib.suppress(OSError):
+        os.utime(final)
+    return True
+
+
+def _link_into_store(tmp_name: str, sha: str) -> None:
+    """Give the durable temporary file ``tmp_name`` its place under its SHA-256 (the caller
+    removes the temporary name).  A stored file is never replaced: ``link()`` fails instead,
+    so a concurrent upload of the same bytes cannot overwrite it, and the loser just drops its
+    copy."""
+    final = path_for(sha)
+    final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    if _freshen(final):
+        return
+    os.chmod(tmp_name, 0o440)
+    with contextlib.suppress(FileExistsError):
+        os.link(tmp_name, final)
+
+
 def store(
     stream: IO[bytes],
     filename: str | None,
@@ -258,44 +323,13 @@ def store(
     not one of the ``allowed`` kinds.
     """
     limit = max_bytes if max_bytes is not None else int(current_app.config["SCAN_MAX_BYTES"])
-    directory = Path(current_app.config["UPLOAD_DIR"])
-    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
-    try:
-        size, head, sha = write_temporary(stream, fd, limit, field)
-        if size == 0:
-            raise UploadError(field, N_("请选择要上传的文件。"))
-        sniffed = sniff(head, allowed)
-        if sniffed is None:
-            raise UploadError(field, refuse_message
-                              or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
-        if sniffed.kind == "zip":
-            sniffed = _check_zip(tmp_name, limit, field)
-        final = path_for(sha)
-        final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-        if final.exists():
-            os.unlink(tmp_name)  # stored once: the same bytes are already there
-            # Fresh again, so a concurrent sweep() does not take it for an old orphan.
-            with contextlib.suppress(OSError):
-                os.utime(final)
-        else:
-            os.chmod(tmp_name, 0o440)
-            # link() fails instead of replacing, so a concurrent upload of the same bytes
-            # can never overwrite a stored file; the loser just drops its temporary copy.
-            with contextlib.suppress(FileExistsError):
-                os.link(tmp_name, final)
-            os.unlink(tmp_name)
-    except BaseException as error:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-            # A full disk (or quota): nothing is kept, and the user is told plainly.
-            raise UploadError(field, N_("存储空间不足，文件未保存。请稍后重试，或联系平台运维人员。")) from error
-        raise
+    with _checked_temporary(stream, limit=limit, field=field, allowed=allowed,
+                            refuse_message=refuse_message) as checked:
+        _link_into_store(checked.path, checked.sha256)
     upload = Upload(
-        sha256=sha,
-        size=size,
-        content_type=sniffed.content_type,
+        sha256=checked.sha256,
+        size=checked.size,
+        content_type=checked.sniffed.content_type,
         original_name=_safe_name(filename),
         uploaded_by_id=uploaded_by_id,
         organisation_id=organisation_id,
@@ -350,11 +384,7 @@ def _place_bytes(data: bytes) -> str:
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     sha = hashlib.sha256(data).hexdigest()
-    final = path_for(sha)
-    final.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    if final.exists():
-        with contextlib.suppress(OSError):
-            os.utime(final)
+    if _freshen(path_for(sha)):
         return sha
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
@@ -362,9 +392,7 @@ def _place_bytes(data: bytes) -> str:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o440)
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp_name, final)
+        _link_into_store(tmp_name, sha)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
@@ -393,36 +421,20 @@ def store_sealed(file: object, encrypt: Callable[[bytes], bytes], *,
     Refuses as :func:`store` does, leaving nothing behind."""
     if not isinstance(file, FileStorage) or not file.filename:
         raise UploadError(field, N_("请选择要上传的文件。"))
-    directory = Path(current_app.config["UPLOAD_DIR"])
-    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
-        size, head, sha = write_temporary(file.stream, fd, max_bytes, field)
-        if size == 0:
-            raise UploadError(field, N_("请选择要上传的文件。"))
-        sniffed = sniff(head, allowed)
-        if sniffed is None:
-            raise UploadError(field, refuse_message
-                              or N_("文件内容不是 PDF、JPEG 或 PNG（按文件内容判断，与扩展名无关）。"))
-        if sniffed.kind == "zip":
-            sniffed = _check_zip(tmp_name, max_bytes, field)
-        with open(tmp_name, "rb") as plain:
-            sealed_sha = _place_bytes(encrypt(plain.read()))
-    except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise UploadError(field, N_("存储空间不足，文件未保存。请稍后重试，或联系平台运维人员。")) from error
-        raise
+        with _checked_temporary(file.stream, limit=max_bytes, field=field, allowed=allowed,
+                                refuse_message=refuse_message) as checked:
+            sealed_sha = _place_bytes(encrypt(Path(checked.path).read_bytes()))
     finally:
         file.close()
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     upload = Upload(sha256=sealed_sha, size=path_for(sealed_sha).stat().st_size,
                     content_type=SEALED_TYPE, original_name=_safe_name(file.filename) + ".sealed",
                     uploaded_by_id=uploaded_by_id, organisation_id=organisation_id,
                     uploaded_at=timeutil.now())
     db.session.add(upload)
     db.session.flush()
-    return SealedFile(upload, sha, size, sniffed.content_type, _safe_name(file.filename))
+    return SealedFile(upload, checked.sha256, checked.size, checked.sniffed.content_type,
+                      _safe_name(file.filename))
 
 
 def read_stored(upload: Upload) -> bytes:

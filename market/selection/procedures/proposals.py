@@ -48,12 +48,11 @@ from market.domain.eligibility import ineligibility
 from market.domain.fees import format_yuan
 from market.i18n import N_
 from market.selection import bidlog, draw, opening
-from market.selection.award import awards_of, offer_award
+from market.selection.award import offer_award
 from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
 from market.selection.logtext import event_text, one_line
 from market.selection.models import (
-    Award,
     Bid,
     Lottery,
     LotteryState,
@@ -64,7 +63,7 @@ from market.selection.models import (
     RequestState,
     SelectionRequest,
 )
-from market.selection.procedures.base import Alternate, Procedure, new_window
+from market.selection.procedures.sealed_round import SealedRound
 from market.selection.quotes import current_bids, my_bid
 from market.transparency import log
 
@@ -463,28 +462,17 @@ def quote_of(request: SelectionRequest, agency_id: str) -> int | None:
 
 # --- the procedure -----------------------------------------------------------------------------
 
-class Proposals(Procedure):
+class Proposals(SealedRound):
     """方案择优 / 比选: sealed proposals and quotes, the panel's scores, the highest total."""
 
     method = Method.PROPOSALS.value
+    closed_message = N_("提交方案已截止，不能再撤销。")
 
-    def publish(self, request: SelectionRequest, now: datetime) -> None:
-        opening.assign(request)  # refused (and told why) when too few opening keys exist
-        super().publish(request, now)
+    def ranking(self, request: SelectionRequest) -> list[str]:
+        return full_ranking(request)
 
-    def amended(self, request: SelectionRequest, reason: str) -> None:
-        if request.sealing is None:
-            opening.assign(request)
-
-    def withdraw_open(self, request: SelectionRequest, lottery: Lottery | None, reason: str,
-                      user: User) -> datetime:
-        at = timeutil.now()
-        if request.opened_at is not None or at >= request.signup_closes_at:
-            raise SelectionError(None, N_("提交方案已截止，不能再撤销。"))
-        bidlog.append("void", request.public_id, {
-            "round": request.bid_round, "reason": f"业主撤销公告：{reason}"[:500],
-            "decided_by": user.account_id})
-        return at
+    def quote(self, request: SelectionRequest, agency_id: str) -> int | None:
+        return quote_of(request, agency_id)
 
     def close(self, request: SelectionRequest) -> None:
         open_proposals(request)
@@ -500,36 +488,6 @@ class Proposals(Procedure):
         winner = record["winners"][0]
         offer_award(request, lottery.lottery_id, winner, full_ranking(request).index(winner), at,
                     fee_fen=quote_of(request, winner))
-
-    def next_alternate(self, award: Award, lottery: Lottery | None, from_lottery: str | None,
-                       reason: str, by: str, at: datetime) -> Alternate | None:
-        """The next agency of the tie-break draw's ranking while there is one, then the next
-        highest total not yet offered."""
-        request = award.request
-        offered = {a.agency.public_id for a in awards_of(request)}
-        ranking = full_ranking(request)
-        replacement = from_lottery if from_lottery is not None else next(
-            (a for a in ranking if a not in offered), None)
-        bidlog.append("decline", request.public_id, {
-            "agency_id": award.agency.public_id, "reason": event_text(reason, "reason"),
-            "replacement": replacement, "by": by}, at=max(at, bidlog.next_time()))
-        if replacement is None:
-            return None
-        return Alternate(replacement, award.lottery_id if replacement == from_lottery else None,
-                         ranking.index(replacement), quote_of(request, replacement))
-
-    def rerun(self, request: SelectionRequest, voided: Lottery | None, reason: str,
-              regulator: User) -> None:
-        """A new round of proposals: a new window, sealed to the keys active now."""
-        bidlog.append("void", request.public_id, {"round": request.bid_round,
-                                                  "reason": event_text(reason, "reason"),
-                                                  "decided_by": regulator.account_id})
-        new_window(request)
-        request.bid_round += 1
-        opening.next_round(request)
-        request.opened_at = None
-        request.state = RequestState.OPEN.value
-        request.version += 1
 
 
 def public_view(request: SelectionRequest) -> dict[str, Any]:
