@@ -28,8 +28,7 @@ from market.selection.models import (
 from market.storage import Upload
 from tests.conftest import Person, csrf_token
 from tests.selection.conftest import START, City
-from tests.support import opening as keys
-from tests.support.selection_flow import SEALED, person, witness_and_draw
+from tests.support.selection_flow import SEALED, open_round, person, witness_and_draw
 from tests.support.selection_flow import publish as _publish
 
 OPENS = START + timedelta(days=7)
@@ -51,12 +50,7 @@ def _submit(city: City, who: Person, rid: str, amount: str, content: bytes,
 
 
 def _open(city: City, rid: str) -> None:
-    with timeutil.frozen(OPENS + timedelta(minutes=5)):
-        r = keys.present(city.client(city.regulator), rid, city.regulator_key)
-        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-    with city.app.app_context():
-        assert db.session.scalar(sa.select(SelectionRequest.opened_at).where(
-            SelectionRequest.public_id == rid)) is not None
+    open_round(city, rid, OPENS + timedelta(minutes=5))
 
 
 def _score(c: FlaskClient, city: City, rid: str, name: str, points: dict[str, list[str]]) -> Any:

@@ -15,8 +15,7 @@ from market.selection import bidlog
 from market.selection.models import Award, Bid, SelectionRequest
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
-from tests.support import opening as opening_keys
-from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import SEALED, open_round
 from tests.support.selection_flow import bid as _bid
 from tests.support.selection_flow import person as _person
 from tests.support.selection_flow import project as _project
@@ -32,10 +31,7 @@ def _bids(city: City) -> int:
 
 
 def _open(city: City, rid: str) -> None:
-    with timeutil.frozen(START + timedelta(days=7, seconds=1)):
-        city.app.test_client().get(f"/notices/{rid}")
-        r = opening_keys.present(city.client(city.regulator), rid, city.regulator_key)
-        assert r.status_code == 302
+    open_round(city, rid, START + timedelta(days=7, seconds=1))
 
 
 def test_quotes_as_a_discount_rate(city: City) -> None:

@@ -145,6 +145,20 @@ def object_to(city: City, who: Person, rid: str, text: str = "中选机构资质
 QUAL, PRAC = "环境影响评价资质", "环境影响评价工程师"
 
 
+def open_round(city: City, rid: str, at: datetime) -> None:
+    """The city's regulator presents its opening key at ``at`` (after the deadline): the sealed
+    round of ``rid`` is opened."""
+    from tests.support import opening as opening_keys
+
+    with timeutil.frozen(at):
+        city.app.test_client().get(f"/notices/{rid}")  # the deadline passes for the page too
+        r = opening_keys.present(city.client(city.regulator), rid, city.regulator_key)
+        assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    with city.app.app_context():
+        assert db.session.scalar(sa.select(SelectionRequest.opened_at).where(
+            SelectionRequest.public_id == rid)) is not None
+
+
 def require_qualifications(app: Flask) -> None:
     """EIA requires a qualification (QUAL) and practitioners (PRAC or a nuclear-safety engineer);
     a second service type, surveying, with its own."""
