@@ -56,7 +56,7 @@ def _user(email: str) -> User:
 
 
 def _eligible(service: ServiceType, req: SelectionRequest, on: datetime) -> list[Organisation]:
-    return eligible_agencies(request_facts(req), local_date(on))
+    return eligible_agencies(request_facts(req), local_date(on), req.tenant_id)
 
 
 def draw_schedule(now: datetime) -> None:

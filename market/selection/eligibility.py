@@ -143,22 +143,24 @@ def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reas
     return ineligibility(agency_facts(org, request.tenant_id), request_facts(request), on)
 
 
-def eligible_agencies(wanted: RequestFacts, on: date) -> list[Organisation]:
+def eligible_agencies(wanted: RequestFacts, on: date, tenant: int | None) -> list[Organisation]:
     """The admitted agencies that could sign up for a request asking ``wanted`` on ``on``: the
     very rule sign-up and the close apply (:func:`market.domain.eligibility.ineligibility`),
     over the agencies that list the service (no other agency can pass it)."""
-    return eligible_on(wanted, [on])[on]
+    return eligible_on(wanted, [on], tenant)[on]
 
 
-def eligible_on(wanted: RequestFacts, days: list[date]) -> dict[date, list[Organisation]]:
-    """:func:`eligible_agencies` on several days, reading the agencies' facts once."""
+def eligible_on(wanted: RequestFacts, days: list[date], tenant: int | None
+                ) -> dict[date, list[Organisation]]:
+    """:func:`eligible_agencies` on several days, reading the agencies' facts once; a local
+    sanction counts only in its own ``tenant`` (the request's)."""
     orgs = list(db.session.scalars(
         sa.select(Organisation).join(Listing, Listing.organisation_id == Organisation.id)
         .join(ServiceType, ServiceType.id == Listing.service_type_id)
         .where(ServiceType.code == wanted.service_code,
                Organisation.status == OrgStatus.ADMITTED.value)
         .distinct().order_by(Organisation.id)))
-    facts = agency_facts_many(orgs)
+    facts = agency_facts_many(orgs, tenant)
     return {day: [o for o in orgs if not ineligibility(facts[o.id], wanted, day)]
             for day in days}
 

@@ -322,7 +322,7 @@ def _outlook(req: SelectionRequest) -> dict[str, object] | None:
     wanted = request_facts(req)
     today = timeutil.today_local()
     close_day = max(today, local_date(req.signup_closes_at))
-    eligible = eligible_on(wanted, [today, close_day])
+    eligible = eligible_on(wanted, [today, close_day], req.tenant_id)
     now, at_close = len(eligible[today]), len(eligible[close_day])
     minimum = settings.effective("MIN_ELIGIBLE_REGISTRANTS", req.published_at, req.tenant_id) \
         if req.method in LOTTERY_METHODS else 1

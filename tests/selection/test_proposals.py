@@ -320,3 +320,35 @@ def test_an_upheld_objection_reruns_a_new_round_of_proposals(city: City) -> None
         assert _submit(city, city.agencies[0], rid, "29000", _pdf("round-2")).status_code == 302
         r = owner.get(f"/owner/requests/{rid}/scores")
         assert 'data-test="scorer"' not in r.get_data(as_text=True)
+
+
+def test_a_local_sanction_bars_a_proposal_only_in_its_own_tenant(city: City) -> None:
+    """本地处罚: a local suspension from the request's own city sets the proposal aside at the
+    opening; one from another city's regulator does not (一地入驻、全省通行)."""
+    from market.accounts import tenants
+    from market.accounts.models import Organisation, Role, User
+    from market.regulator import sanctions
+    from tests.conftest import create_person
+
+    app = city.app
+    rid, (a, b, _c) = _three_proposals(city, ("30000", "32000", "28000"))
+    elsewhere = create_person(app, Role.REGULATOR)
+    with timeutil.frozen(START + timedelta(days=1)), app.app_context():
+        other = tenants.add("539800", "云岭市", tenant=True)
+        far = db.session.get(Organisation, elsewhere.org_id)
+        far.tenant_id = other.id
+        home = db.session.get(Organisation, city.regulator.org_id)
+        by_id = {o.public_id: o for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.public_id.in_([a, b])))}
+        for agency, regulator, who in ((by_id[a], far, elsewhere), (by_id[b], home, city.regulator)):
+            user = db.session.scalar(sa.select(User).where(User.email == who.email))
+            sanctions.issue(agency, "suspension", "未按时提交成果", "管理办法第十八条",
+                            timeutil.today_local(), timeutil.today_local() + timedelta(days=90),
+                            user, regulator, local=True)
+        db.session.commit()
+    _open(city, rid)
+    with app.app_context():
+        valid = {bid.agency.public_id: bid.valid for bid in db.session.scalars(
+            sa.select(Bid).join(SelectionRequest).where(SelectionRequest.public_id == rid))}
+    assert valid[a] is True  # another city's local sanction does not reach this request
+    assert valid[b] is False  # this city's own local sanction sets it aside

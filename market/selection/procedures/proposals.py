@@ -224,7 +224,7 @@ def open_proposals(request: SelectionRequest) -> None:
     request.opening_error = None
     opening.forget(request)
     close_day = local_date(request.signup_closes_at)
-    facts = agency_facts_many([b.agency for b, _p in rows])
+    facts = agency_facts_many([b.agency for b, _p in rows], request.tenant_id)
     wanted = request_facts(request)
     published, invalid, excluded = [], [], []
     valid = 0
