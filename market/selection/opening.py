@@ -225,6 +225,15 @@ def ready(request: SelectionRequest) -> bool:
     return waiting >= (request.opening_threshold or 1)
 
 
+def waits_for_keys(request: SelectionRequest) -> bool:
+    """Sealed to opening keys, past the opening time, too few holders presented yet and the
+    deadline not reached: nothing for the opening to do, and no lock taken (pages are viewed
+    while waiting)."""
+    now = timeutil.now()
+    return (awaiting(request, now) and not ready(request)
+            and now < deadline(request) and bool(current_bids(request)))
+
+
 def request_document(request: SelectionRequest, key: OpeningKey) -> dict[str, Any]:
     """What a key holder's browser (or the offline tool) unwraps: its own sealed share of each
     current quote, nothing else."""

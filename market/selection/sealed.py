@@ -23,10 +23,8 @@ import os
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 
-from lottery.draw import pool_root
 from market import crypto, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
@@ -37,9 +35,8 @@ from market.domain.calendar import local_date
 from market.domain.eligibility import ineligibility
 from market.domain.fees import format_yuan
 from market.i18n import N_
-from market.selection import bidlog, opening
+from market.selection import bidlog, opening, ties
 from market.selection.award import confirm_by, explanation_due, offer_award
-from market.selection.draw import announce
 from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
 from market.selection.logtext import one_line
@@ -48,13 +45,11 @@ from market.selection.models import (
     AwardState,
     Bid,
     Lottery,
-    LotteryState,
     Method,
     RequestState,
     SelectionRequest,
 )
 from market.selection.quotes import PURPOSE, current_bids, my_bid
-from market.transparency import log
 
 SYSTEM = "system"
 
@@ -132,14 +127,6 @@ def _yuan(fen: int) -> str:
     return format_yuan(fen)
 
 
-def _waits_for_keys(request: SelectionRequest) -> bool:
-    """Sealed to opening keys, past the opening time, too few holders presented yet and the
-    deadline not reached: nothing to do, and no lock taken (pages are viewed while waiting)."""
-    now = timeutil.now()
-    return (opening.awaiting(request, now) and not opening.ready(request)
-            and now < opening.deadline(request) and bool(current_bids(request)))
-
-
 def open_bids(request: SelectionRequest) -> None:
     """The opening (开标): decrypt, check, publish, rank; exactly once (row lock + re-check).
 
@@ -148,7 +135,7 @@ def open_bids(request: SelectionRequest) -> None:
     A quote that cannot be decrypted (a key lost or changed, a ciphertext altered) stops the
     opening: the request stays unopened with ``opening_error`` set and shown on its pages, so
     the loss is reported and nothing is published from a partial set."""
-    if _waits_for_keys(request):
+    if opening.waits_for_keys(request):
         return
     request = lock_row(SelectionRequest, request.id)
     at = bidlog.next_time()
@@ -216,7 +203,7 @@ def open_bids(request: SelectionRequest) -> None:
     else:
         request.state = RequestState.CLOSED.value  # waiting for the tie-break draw
         tie_lottery = _announce_tie(request, tied, min(b.amount_fen for b in valid),
-                                    replaces=_unreplaced_void(request))
+                                    replaces=ties.unreplaced_void(request))
     bidlog.append("open", request.public_id, {
         "round": request.bid_round, "bids": published, "invalid": invalid, "excluded": excluded,
         "winner": tied[0] if len(tied) == 1 else None,
@@ -272,34 +259,11 @@ def explain_low(award: Award, agency: Organisation, user: User, text: str) -> Aw
     return award
 
 
-def _unreplaced_void(request: SelectionRequest) -> str | None:
-    """The request's last voided lottery not yet replaced (a re-run must name it, §7 rule 7)."""
-    rows = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == request.id)
-                              .order_by(Lottery.id)).all()
-    replaced = {r.replaces for r in rows if r.replaces}
-    voided = [r.lottery_id for r in rows
-              if r.state == LotteryState.VOID and r.lottery_id not in replaced]
-    return voided[-1] if voided else None
-
-
 def _announce_tie(request: SelectionRequest, tied: list[str], amount_fen: int,
                   replaces: str | None) -> Lottery:
-    """A tie-break draw (agency-lottery/v1) among the tied: its own id, announced, the tied
-    registered and the pool frozen at the opening; the request's witnesses then type their
-    digits and the external source named in the request decides."""
-    at = log.next_time()
-    lottery = announce(request, replaces, closes_at=at, at=at, fallback=True,
-                       extra={"purpose": "sealed-bid tie-break", "tied_amount_fen": amount_fen,
-                              "bid_round": request.bid_round})
-    pool = sorted(tied, key=lambda a: a.encode())
-    items: list[tuple[str, str, dict[str, Any]]] = [
-        ("register", lottery.lottery_id, {"agency_id": a, "by": SYSTEM}) for a in pool]
-    items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
-    log.append(items, at=at)
-    lottery.pool = pool
-    lottery.state = LotteryState.FROZEN.value
-    audit.record("system:lottery:freeze", lottery.lottery_id, {"pool": len(pool), "tie": True})
-    return lottery
+    """The tie-break draw among the lowest quotes, at the tied amount."""
+    return ties.announce_tie(request, tied, replaces, {"purpose": "sealed-bid tie-break",
+                                                       "tied_amount_fen": amount_fen})
 
 
 def redo_tie(request: SelectionRequest, voided: Lottery) -> None:
@@ -323,19 +287,12 @@ def after_tie_draw(request: SelectionRequest, lottery: Lottery, record: dict[str
                 fee_fen=int(lottery.announcement["tied_amount_fen"]))
 
 
-def tie_lottery(request: SelectionRequest) -> Lottery | None:
-    rows = db.session.scalars(sa.select(Lottery).where(
-        Lottery.request_id == request.id, Lottery.state == LotteryState.DRAWN.value)
-        .order_by(Lottery.id.desc())).all()
-    return next((r for r in rows if r.announcement.get("bid_round") == request.bid_round), None)
-
-
 def full_ranking(request: SelectionRequest) -> list[str]:
     """Every valid quote of the current round, lowest first; the tie among the lowest in the
     tie-break draw's ranking — the order in which alternates are offered the award."""
     bids = [sb.OpenedBid(b.agency.public_id, b.amount_fen) for b in current_bids(request)
             if b.valid and b.amount_fen is not None]
-    lot = tie_lottery(request)
+    lot = ties.drawn_tie(request)
     return sb.ranking(bids, (lot.record or {}).get("ranking", []) if lot else [])
 
 

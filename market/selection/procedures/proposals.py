@@ -36,7 +36,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
-from lottery.draw import pool_root
 from market import storage, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
@@ -47,7 +46,7 @@ from market.domain.calendar import local_date
 from market.domain.eligibility import ineligibility
 from market.domain.fees import format_yuan
 from market.i18n import N_
-from market.selection import bidlog, draw, opening
+from market.selection import bidlog, opening, ties
 from market.selection.award import offer_award
 from market.selection.eligibility import REASON_TEXT, agency_facts_many, reasons, request_facts
 from market.selection.errors import SelectionError
@@ -55,7 +54,6 @@ from market.selection.logtext import event_text, one_line
 from market.selection.models import (
     Bid,
     Lottery,
-    LotteryState,
     Method,
     Proposal,
     ProposalScore,
@@ -65,7 +63,6 @@ from market.selection.models import (
 )
 from market.selection.procedures.sealed_round import SealedRound
 from market.selection.quotes import current_bids, my_bid
-from market.transparency import log
 
 SYSTEM = "system"
 FILE_KEY_BYTES = 32
@@ -166,12 +163,6 @@ def proposals_of(request: SelectionRequest) -> list[tuple[Bid, Proposal]]:
 
 # --- the opening -------------------------------------------------------------------------------
 
-def _waits_for_keys(request: SelectionRequest) -> bool:
-    now = timeutil.now()
-    return (opening.awaiting(request, now) and not opening.ready(request)
-            and now < opening.deadline(request) and bool(current_bids(request)))
-
-
 def _open_file(request: SelectionRequest, bid: Bid, proposal: Proposal,
                file_key: bytes) -> bytes | None:
     """The proposal's file, decrypted and checked against its logged hash (None: it is not the
@@ -196,7 +187,7 @@ def open_proposals(request: SelectionRequest) -> None:
     (row lock and re-check); before enough keys are presented nothing happens, at the
     opening deadline the round lapses, and a quote that does not decrypt stops the opening
     with ``opening_error`` (nothing published from a partial set)."""
-    if _waits_for_keys(request):
+    if opening.waits_for_keys(request):
         return
     request = lock_row(SelectionRequest, request.id)
     at = bidlog.next_time()
@@ -383,7 +374,7 @@ def publish_scores(request: SelectionRequest, owner: Organisation, user: User) -
     tie: Lottery | None = None
     if len(tied) > 1:
         best = max(s.total_centi for s in scored)
-        tie = _announce_tie(request, tied, best, replaces=_unreplaced_void(request))
+        tie = _announce_tie(request, tied, best, replaces=ties.unreplaced_void(request))
     else:
         request.state = RequestState.SELECTED.value
     ranked = ps.ranking(scored)
@@ -403,43 +394,11 @@ def publish_scores(request: SelectionRequest, owner: Organisation, user: User) -
                  {"scorers": len(panel), "tied": len(tied), "winner": tied[0] if len(tied) == 1 else None})
 
 
-def _unreplaced_void(request: SelectionRequest) -> str | None:
-    rows = db.session.scalars(sa.select(Lottery).where(Lottery.request_id == request.id)
-                              .order_by(Lottery.id)).all()
-    replaced = {r.replaces for r in rows if r.replaces}
-    voided = [r.lottery_id for r in rows
-              if r.state == LotteryState.VOID and r.lottery_id not in replaced]
-    return voided[-1] if voided else None
-
-
 def _announce_tie(request: SelectionRequest, tied: list[str], total_centi: int,
                   replaces: str | None) -> Lottery:
-    """A tie-break draw (agency-lottery/v1) among the proposals tied at the top: announced,
-    the tied registered and the pool frozen now; the request's witnesses then type their
-    digits and the external source named in the notice decides (the draw mechanics and the
-    bundle are those of every lottery)."""
-    at = log.next_time()  # the pool is frozen now: the external source is planned from now
-    lottery = draw.announce(request, replaces, closes_at=at, at=at, fallback=True,
-                            extra={"purpose": "proposal tie-break",
-                                   "tied_total_centi": total_centi,
-                                   "bid_round": request.bid_round})
-    pool = sorted(tied, key=lambda a: a.encode())
-    items: list[tuple[str, str, dict[str, Any]]] = [
-        ("register", lottery.lottery_id, {"agency_id": a, "by": SYSTEM}) for a in pool]
-    items.append(("freeze", lottery.lottery_id, {"pool": pool, "pool_root": pool_root(pool).hex()}))
-    log.append(items, at=at)
-    lottery.pool = pool
-    lottery.state = LotteryState.FROZEN.value
-    audit.record("system:lottery:freeze", lottery.lottery_id, {"pool": len(pool), "tie": True})
-    return lottery
-
-
-def tie_lottery(request: SelectionRequest) -> Lottery | None:
-    """The drawn tie-break lottery of the current round, if any."""
-    rows = db.session.scalars(sa.select(Lottery).where(
-        Lottery.request_id == request.id, Lottery.state == LotteryState.DRAWN.value)
-        .order_by(Lottery.id.desc())).all()
-    return next((r for r in rows if r.announcement.get("bid_round") == request.bid_round), None)
+    """The tie-break draw among the proposals tied at the top, at the tied total."""
+    return ties.announce_tie(request, tied, replaces, {"purpose": "proposal tie-break",
+                                                       "tied_total_centi": total_centi})
 
 
 def full_ranking(request: SelectionRequest) -> list[str]:
@@ -450,7 +409,7 @@ def full_ranking(request: SelectionRequest) -> list[str]:
         return []
     scored = [ps.Scored(r["agency_id"], r["quote_fen"], tuple(r["criteria_centi"]),
                         r["price_centi"], r["total_centi"]) for r in data["results"]]
-    lot = tie_lottery(request)
+    lot = ties.drawn_tie(request)
     return ps.ranking(scored, (lot.record or {}).get("ranking", []) if lot else [])
 
 
@@ -501,4 +460,4 @@ def public_view(request: SelectionRequest) -> dict[str, Any]:
     for s in (data or {}).get("scores", []):
         points.setdefault(s["agency_id"], {})[s["scorer"]] = s["tenths"]
     return {"rows": rows, "results": data, "names": names, "points": points,
-            "tie": tie_lottery(request) if data and data.get("tie_lottery") else None}
+            "tie": ties.drawn_tie(request) if data and data.get("tie_lottery") else None}
