@@ -13,12 +13,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import storage
+from market.accounts import scope
 from market.accounts.auth import USER, access, current_org, current_role
 from market.accounts.models import Organisation, OrgKind, OrgStatus, Role
 from market.agencies import operations as ops
 from market.agencies import relations
 from market.agencies.forms import ApplicationForm, ListingForm, PractitionerForm, QualificationForm
 from market.agencies.models import AdmissionApplication, Listing, Practitioner, Qualification
+from market.agencies.scope import register_subject
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import fees as fee_rules
@@ -288,14 +290,27 @@ def edit_listing(code: str) -> ResponseReturnValue:
 # --- files ---------------------------------------------------------------------------------
 
 
+def _uploader_subject(row: storage.Upload) -> scope.Subject:
+    """An upload as a regulator's or operator's scope reads it: an agency's is on the
+    province's register (its licence, certificates…); anyone else's is of their tenant."""
+    uploader = db.session.get(Organisation, row.organisation_id) if row.organisation_id else None
+    if uploader is None:
+        return scope.Subject(None)
+    if uploader.kind == OrgKind.AGENCY.value:
+        return register_subject(uploader)
+    return scope.Subject(uploader.tenant_id)
+
+
 @bp.route("/uploads/<int:upload_id>")
 @access(USER)
 def upload(upload_id: int) -> ResponseReturnValue:
     """An uploaded file, for the organisation that uploaded it, regulators and operators."""
     row = db.session.get(storage.Upload, upload_id)
     org = current_org()
-    allowed = current_role() in (Role.REGULATOR.value, Role.OPERATOR.value) or (
-        row is not None and org is not None and row.organisation_id == org.id)
+    allowed = row is not None and org is not None and (
+        row.organisation_id == org.id
+        or (current_role() in (Role.REGULATOR.value, Role.OPERATOR.value)
+            and scope.covers(org, _uploader_subject(row), scope.Act.READ)))
     if row is None or not allowed:
         abort(404)  # the same answer whether it exists or not
     if not storage.path_for(row.sha256).exists():

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from billing.integration import backend, release_if_paid
 from market import storage
+from market.accounts import scope
 from market.accounts.audit import AuditEvent
 from market.accounts.auth import access, current_role, require_org
 from market.accounts.models import Organisation, Role
@@ -38,6 +39,7 @@ from market.engagements.forms import (
 )
 from market.engagements.models import Deliverable, Engagement
 from market.forms import ActionForm
+from market.selection.scope import request_subject
 from market.web.openapi import MAX_PAGE
 
 bp = Blueprint("engagements", __name__, url_prefix="/engagements")
@@ -165,6 +167,8 @@ def _visible(public_id: str) -> Engagement:
     if eng is None:
         abort(404)
     if current_role() == Role.REGULATOR:
+        # a regulator reads the engagements of the requests its scope covers
+        scope.require(require_org(), request_subject(eng.request), scope.Act.READ)
         return eng
     org = require_org()
     if org.id not in (eng.owner_org_id, eng.agency_org_id):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market import storage
+from market.accounts import scope
 from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
 from market.accounts.models import Organisation, OrgKind, Role
 from market.credit import score as credit
@@ -106,8 +107,10 @@ def public_complaint(public_id: str) -> ResponseReturnValue:
     if row is None:
         abort(404)
     org = current_org()
-    private = current_role() == Role.REGULATOR.value or (
-        org is not None and org.id == row.filer_org_id)
+    # the filer's name and text, for the filer and the regulators whose scope covers it
+    private = (org is not None and org.id == row.filer_org_id) or (
+        current_role() == Role.REGULATOR.value
+        and scope.covers(org, complaints.complaint_subject(row), scope.Act.READ))
     return render_template("regulator/public_complaint.html", row=row, private=private,
                            labels=complaints.STATE_LABELS, subjects=complaints.SUBJECT_LABELS,
                            decided=row.state in (ComplaintState.UPHELD.value,

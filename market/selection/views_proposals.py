@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts import scope
 from market.accounts.auth import access, current_org, current_role, require_org
 from market.accounts.models import Role
 from market.db import db
@@ -23,6 +24,7 @@ from market.selection.helpers import yuan_to_fen
 from market.selection.models import Method, Proposal, RequestState, SelectionRequest
 from market.selection.procedures import proposals as ops
 from market.selection.quotes import my_bid
+from market.selection.scope import request_subject
 from market.storage import send_upload
 
 bp = Blueprint("proposals", __name__)
@@ -168,6 +170,8 @@ def file(proposal_id: int) -> ResponseReturnValue:
     if row is None or row.opened_upload is None or org is None:
         abort(404)
     req = row.bid.request
-    if not (current_role() == Role.REGULATOR or org.id in (req.owner_org_id, row.bid.agency_org_id)):
+    if current_role() == Role.REGULATOR:
+        scope.require(org, request_subject(req), scope.Act.READ)
+    elif org.id not in (req.owner_org_id, row.bid.agency_org_id):
         abort(404)
     return send_upload(row.opened_upload)

@@ -538,6 +538,26 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
                                 "SELECT p.public_id FROM project p JOIN approval_case c ON "
                                 "c.project_id = p.id",
                                 {"tenant": 404, "industry": 404, "province": "ok"}),
+    # pages a regulator reads: only within its scope (the province reads everywhere)
+    "engagements.detail": ("GET", "/engagements/{public_id}", "SELECT public_id FROM engagement",
+                           {"tenant": 404, "industry": 404, "province": "ok"}),
+    "engagements.file": ("GET", "/engagements/{public_id}/files/{upload_id}",
+                         "SELECT e.public_id, d.upload_id FROM deliverable d JOIN engagement e "
+                         "ON e.id = d.engagement_id ORDER BY d.id",
+                         {"tenant": 404, "industry": 404, "province": "ok"}),
+    "proposals.file": ("GET", "/proposals/{id}/file",
+                       "SELECT id FROM proposal WHERE opened_upload_id IS NOT NULL ORDER BY id",
+                       {"tenant": 404, "industry": 404, "province": "ok"}),
+    # an owner's file is its tenant's; an agency's is on the province's register
+    "agencies.upload": ("GET", "/uploads/{id}",
+                        "SELECT u.id FROM upload u JOIN organisation o ON o.id = u.organisation_id"
+                        " WHERE o.kind = 'owner' ORDER BY u.id",
+                        {"tenant": 404, "industry": 404, "province": "ok", "operator": 404}),
+    "agencies.upload:agency": ("GET", "/uploads/{id}",
+                               "SELECT u.id FROM upload u JOIN organisation o ON "
+                               "o.id = u.organisation_id WHERE o.kind = 'agency' ORDER BY u.id",
+                               {"tenant": "ok", "industry": 404, "province": "ok",
+                                "operator": "ok"}),
     "supervision.order": ("POST", "/regulator/supervision/orders/{public_id}",
                           "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
                           "ORDER BY id", {"tenant": 404, "industry": 404, "province": 403}),
@@ -551,7 +571,22 @@ def _escalate(city: DemoCity) -> None:
         db.session.remove()
 
 
+def _owner_upload(city: DemoCity) -> None:
+    # the demo's owners upload nothing yet: one owner's file (a complaint's attachment, say)
+    import io
+
+    from market import storage
+
+    with city.app.app_context():
+        owner = db.session.execute(sa.text(f"SELECT {OWNER1}")).scalar()
+        storage.store(io.BytesIO(b"%PDF-1.4\n% owner's evidence\n%%EOF\n"), "evidence.pdf",
+                      organisation_id=owner)
+        db.session.commit()
+        db.session.remove()
+
+
 SCOPE_SETUP: dict[str, str | Callable[[DemoCity], None]] = {
+    "agencies.upload": _owner_upload,
     "avoid_reviews.decide": "avoid_reviews.submit",
     "operator.revoke_invitation": "operator.regulators", "supervision.order": _escalate}
 SCOPE_CASES = [(e, who) for e, (*_x, expected) in SCOPED.items() for who in expected]
@@ -611,6 +646,7 @@ def test_a_write_outside_the_scope_is_refused(city: DemoCity, endpoint: str, who
     before = counts()
     response = (client.get(path) if method == "GET"
                 else client.post(path, data={"csrf_token": csrf_token(client, "/")}))
+    response.close()  # a file answer holds its file open until closed
     want = expected[who]
     if want == "ok":
         assert response.status_code not in (403, 404), (endpoint, who, response.status_code)
@@ -717,3 +753,26 @@ def test_the_lists_show_only_the_scope(city: DemoCity) -> None:
     assert owner not in client.get("/operator/owners").get_data(as_text=True)
     assert "owner1@yunchuan.demo" not in client.get(
         "/operator/accounts?q=owner1").get_data(as_text=True)
+
+
+def test_a_complaints_text_is_for_the_filer_and_the_regulators_of_its_scope(city: DemoCity) -> None:
+    """The public complaint page shows everyone its state; the text and attachments only to
+    the filer and the regulators whose scope covers it (the province reads everywhere), not to
+    another tenant's regulator or an industry regulator regulating nothing."""
+    city.reset()
+    emails = _outsiders(city)
+    with city.app.app_context():
+        complaint = db.session.execute(sa.text(
+            "SELECT public_id FROM complaint ORDER BY id")).scalar()
+        db.session.remove()
+    assert complaint, "the demo city has no complaint"
+    for who, email in [*emails.items(), ("centre", ""), ("anyone", "")]:
+        if who == "operator":
+            continue
+        client = login_as(city, "regulator") if who == "centre" else city.app.test_client()
+        if email:
+            login(client, email)
+        page = client.get(f"/complaints/{complaint}")
+        assert page.status_code == 200, who
+        shown = 'data-test="complaint-text"' in page.get_data(as_text=True)
+        assert shown == (who in ("province", "centre")), who
