@@ -27,7 +27,7 @@ T = {
 '剩余恢复码': 'Recovery codes left',
 '换手机或手机和恢复码都丢失时，请联系本地区的平台运营方重置动态口令，然后重新启用。': 'If you change phones, or lose both your phone and your recovery codes, ask your area\'s platform operator to reset your one-time codes, then turn them on again.',
 '您的角色要求启用动态口令：启用后才能继续使用本平台。': 'Your role requires one-time codes: turn them on to go on using the platform.',
-'动态口令是手机上的身份验证器应用（如 Google Authenticator、Microsoft Authenticator、FreeOTP，或政务、银行常用的同类应用）每 30 秒生成的 6 位数字。启用后，用密码登录时还要输入它：密码被他人得知，也登录不了。': 'A one-time code is the 6 digits an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator, FreeOTP, or the similar apps government and bank services use) shows, new every 30 seconds. Once turned on, logging in with your password also asks for it: someone who learns your password still cannot log in.',
+'动态口令是手机上的身份验证器应用（如谷歌身份验证器、微软身份验证器，或政务、银行服务常用的同类应用）每 30 秒生成的 6 位数字。启用后，用密码登录时还要输入它：密码被他人得知，也登录不了。': 'A one-time code is the 6 digits an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator, or the similar apps government and bank services use) shows, new every 30 seconds. Once turned on, logging in with your password also asks for it: someone who learns your password still cannot log in.',
 '在身份验证器中添加账户，扫描下面的二维码；无法扫描时，手动输入密钥。': 'In your authenticator app, add an account and scan the QR code below; if you cannot scan it, type the key.',
 '输入身份验证器上显示的 6 位数字，确认启用。': 'Enter the 6 digits the app shows to confirm.',
 '动态口令二维码': 'QR code for one-time codes',
