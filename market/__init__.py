@@ -228,7 +228,7 @@ def _register_blueprints(app: Flask) -> None:
     # The areas load when an app is made, not when `market` is imported: the config, the CLI
     # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing.views import bp as billing
-    from market.accounts import oidc, views_members, views_oidc  # noqa: F401  # views_*: routes on accounts' blueprint
+    from market.accounts import oidc, views_members, views_oidc, views_second_factor  # noqa: F401  # views_*: routes on accounts' blueprint
     from market.accounts.views import bp as accounts
     from market.agencies import views_relations  # noqa: F401  # its routes are on agencies' blueprint
     from market.agencies.review import bp as review

@@ -89,6 +89,9 @@ _ENV: dict[str, tuple[str, type]] = {
     "MARKET_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "MARKET_SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
     "MARKET_SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", int),
+    # The roles whose people must have a second factor (动态口令) to log in with a password,
+    # separated by commas; "none" for nobody (market.accounts.second_factor).
+    "MARKET_SECOND_FACTOR_ROLES": ("SECOND_FACTOR_ROLES", str),
     "MARKET_CACHE_TYPE": ("CACHE_TYPE", str),
     "MARKET_CACHE_REDIS_URL": ("CACHE_REDIS_URL", str),
     # Billing: a Stripe secret key switches from the offline backend to Stripe.
@@ -181,6 +184,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # market.accounts.sessions: NIST SP 800-63B (rev. 3) §4.2.3, second assurance level.
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 12,
+        # The platform's and the supervisors' accounts act for others (accounts, admission,
+        # sanctions, approvals): a stolen password alone must not be enough.  The demo
+        # (make run) and the tests' app set "none"; anyone may enrol whatever this says.
+        "SECOND_FACTOR_ROLES": "operator,regulator,department_staff",
         "STRIPE_SECRET_KEY": None,
         "STRIPE_WEBHOOK_SECRET": None,
         "STRIPE_API_BASE": None,
@@ -300,6 +307,11 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
     if len(days) != 3 or not 1 <= days[0] < days[1] < days[2]:
         problems.append("MARKET_ESCALATION_WARNING_DAYS < MARKET_ESCALATION_YELLOW_DAYS < "
                         f"MARKET_ESCALATION_RED_DAYS, the first at least 1: {ladder!r}")
+    if second_factor_roles(config) is None:
+        problems.append("MARKET_SECOND_FACTOR_ROLES lists roles (owner_admin, owner_delegate, "
+                        "agency_admin, agency_staff, regulator, operator, department_staff) "
+                        "separated by commas, or none: "
+                        f"{config.get('SECOND_FACTOR_ROLES')!r}")
     oidc = [k for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if config.get(k)]
     if oidc and len(oidc) < 3:
         problems.append("OpenID Connect login needs MARKET_OIDC_ISSUER, MARKET_OIDC_CLIENT_ID and "
@@ -314,6 +326,20 @@ def _setting_problems(config: dict[str, Any]) -> list[str]:
         problems.append("MARKET_API_TOKEN_SECONDS must be at most 3600 (one hour): "
                         f"{config['API_TOKEN_SECONDS']!r}")
     return problems
+
+
+_ROLES = frozenset({"owner_admin", "owner_delegate", "agency_admin", "agency_staff", "regulator",
+                    "operator", "department_staff"})
+
+
+def second_factor_roles(config: Any) -> frozenset[str] | None:
+    """The roles ``SECOND_FACTOR_ROLES`` names (empty for "none" or nothing); None when it
+    names a role that does not exist."""
+    text = str(config.get("SECOND_FACTOR_ROLES") or "").strip().lower()
+    if text in ("", "none"):
+        return frozenset()
+    names = frozenset(n.strip() for n in re.split(r"[,\s]+", text) if n.strip())
+    return names if names <= _ROLES else None
 
 
 _OFFSET = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")

@@ -71,3 +71,9 @@ def unseal(purpose: str, subject: str, sealed: bytes) -> bytes:
         raise ValueError("unknown sealing version")
     return AESGCM(_key_for(purpose)).decrypt(sealed[1:13], sealed[13:],
                                              f"{purpose}|{subject}".encode())
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` derived from the data key (HKDF-SHA256), for keyed
+    hashes of values the database must not be able to reveal on its own."""
+    return _key_for(purpose)

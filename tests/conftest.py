@@ -40,6 +40,9 @@ def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> F
         # limits are tested with their real values in tests/accounts/test_sessions.py.
         "SESSION_IDLE_MINUTES": 60 * 24 * 3650,
         "SESSION_MAX_HOURS": 24 * 3650,
+        # Tests log operators and regulators in with a password alone; the second factor's
+        # required mode is tested in tests/accounts/test_second_factor.py.
+        "SECOND_FACTOR_ROLES": "none",
         **extra,
     }
     import os

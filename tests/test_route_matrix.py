@@ -48,6 +48,9 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "accounts.logout": ("POST", "/logout", set(LOGGED_IN), 302),
     "accounts.dashboard": ("GET", "/dashboard", set(LOGGED_IN), 200),
     "accounts.password": ("GET", "/account/password", set(LOGGED_IN), 200),
+    # the login's second step: with no password step pending, back to the login page
+    "accounts.login_code": ("GET", "/login/code", set(ROLES), 302),
+    "accounts.second_factor": ("GET", "/account/second-factor", set(LOGGED_IN), 200),
     "accounts.switch_org": ("POST", "/account/organisation", set(LOGGED_IN), 302),
     "accounts.members": ("GET", "/org/members", {"owner_admin", "agency_admin"}, 200),
     "accounts.remove_member": ("POST", "/org/members/999999/remove",
@@ -65,6 +68,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
                                    404),
     "operator.owners": ("GET", "/operator/owners", {"operator"}, 200),
     "operator.accounts": ("GET", "/operator/accounts", {"operator"}, 200),
+    "operator.reset_second_factor": ("GET", "/operator/accounts/999999/second-factor",
+                                     {"operator"}, 404),
     "operator.set_account_active": ("POST", "/operator/accounts/999999/active", {"operator"},
                                     404),
     "settings.index": ("GET", "/operator/settings", {"operator"}, 200),

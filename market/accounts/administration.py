@@ -46,12 +46,13 @@ def users(query: str = "", kind: str = "", page: int = 1, tenant_id: int | None 
         if kind:
             member = member.where(Organisation.kind == kind)
         if text:
-            like = f"%{text.replace('%', '').replace('_', '')}%"
-            in_org = member.where(sa.or_(Organisation.name.ilike(like),
-                                         Organisation.public_id.ilike(like),
-                                         Organisation.credit_code.ilike(like)))
-            q = q.where(sa.or_(User.name.ilike(like), User.email.ilike(like),
-                               User.id.in_(in_org)))
+            # % and _ are searched for as themselves (e-mail addresses hold underscores)
+            like = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            in_org = member.where(sa.or_(Organisation.name.ilike(like, escape="/"),
+                                         Organisation.public_id.ilike(like, escape="/"),
+                                         Organisation.credit_code.ilike(like, escape="/")))
+            q = q.where(sa.or_(User.name.ilike(like, escape="/"),
+                               User.email.ilike(like, escape="/"), User.id.in_(in_org)))
             if kind:
                 q = q.where(User.id.in_(member))
         else:

@@ -170,3 +170,24 @@ class DivisionForm(Form):
     code = StringField(_l("行政区划代码"), validators=[DataRequired(_REQUIRED), Length(max=6)])
     name = StringField(_l("名称"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     tenant = BooleanField(_l("在本平台开通（入驻地区）"), default=True)
+
+
+class SecondFactorCodeForm(Form):
+    """The second step of a login: the code from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("动态口令"), validators=[DataRequired(_REQUIRED), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autocapitalize": "characters", "spellcheck": "false"})
+
+
+class SecondFactorEnrolForm(Form):
+    """Turning the second factor on: the current code confirms the app holds the secret."""
+
+    code = StringField(_l("动态口令"), validators=[DataRequired(_REQUIRED), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class SecondFactorResetForm(Form):
+    """The operator resets a person's second factor, saying why (kept in the audit trail)."""
+
+    reason = TextAreaField(_l("重置理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])

@@ -275,3 +275,34 @@ class OidcIdentity(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+
+class SecondFactor(db.Model):  # type: ignore[name-defined,misc]
+    """A person's second factor (动态口令): the TOTP secret their authenticator app (身份验证器)
+    shares, sealed with the data key (market.crypto, bound to the account id), and the last
+    time step a code was accepted for, so no code is accepted twice."""
+
+    __tablename__ = "second_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
+    secret_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary())
+    last_step: Mapped[int] = mapped_column(sa.BigInteger())
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined,misc]
+    """One of a person's ten recovery codes (恢复码), shown once at enrolment and stored only
+    as a keyed hash; ``used_at`` is set when it is used, after which it opens nothing."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

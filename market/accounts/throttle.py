@@ -12,7 +12,8 @@ that has logged in to an account before carries a signed *device cookie* for it.
   cookie buys a guesser no more than that, and spending it locks out only that cookie.
 
 The same account budget also applies to the password-change form, keyed by the user, since a
-borrowed session could otherwise guess the current password at full speed.  Budgets keep the
+borrowed session could otherwise guess the current password at full speed, and to the second
+step of a login (the code, market.accounts.second_factor).  Budgets keep the
 limit and are counted in Flask-Limiter's storage (``RATELIMIT_STORAGE_URI``): per process with
 the default ``memory://``, shared by every process and machine with ``redis://…``.
 """
@@ -158,4 +159,15 @@ def password_change_attempt(user_id: int) -> int | None:
     if not _enabled():
         return None
     budget = Budget(_items("LOGIN_LIMIT"), ("password-change", str(user_id)))
+    return None if budget.take() else budget.wait_seconds()
+
+
+def second_factor_attempt(user_id: int) -> int | None:
+    """Before checking a second-factor code (动态口令 or 恢复码) for the account (see
+    login_attempt): None to go ahead, else the seconds to wait.  Keyed by the account alone,
+    not the browser: whoever reaches this step already has the password, and a device cookie
+    must not buy them more guesses at the code."""
+    if not _enabled():
+        return None
+    budget = Budget(_items("LOGIN_LIMIT"), ("second-factor", str(user_id)))
     return None if budget.take() else budget.wait_seconds()

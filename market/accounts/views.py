@@ -21,7 +21,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, invitations, oidc, sessions, tenants, throttle
+from market import timeutil
+from market.accounts import (
+    activation,
+    invitations,
+    oidc,
+    second_factor,
+    sessions,
+    tenants,
+    throttle,
+)
 from market.accounts import operations as ops
 from market.accounts.auth import ANYONE, USER, access, current_membership, current_org
 from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
@@ -52,12 +61,22 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def log_in(user: User, target: str) -> Response:
+# The cookie session's note of a login waiting for its second step: the user's id, where to
+# go after, and until when (epoch seconds).
+PENDING_LOGIN = "second_factor_login"
+PENDING_SECONDS = 300
+# How the browser's session was opened: "password" or "oidc" (the provider authenticated the
+# person, so the second-factor rules of market.accounts.second_factor do not apply).
+LOGIN_METHOD = "login_method"
+
+
+def log_in(user: User, target: str, method: str = "password") -> Response:
     """Start a server-side session for ``user`` in a fresh cookie session (nothing from before
     the login survives it) and trust this browser for the account from now on."""
     session.clear()
     sessions.start(user)
     login_user(user)
+    session[LOGIN_METHOD] = method
     response = redirect(target)
     throttle.remember_device(response, user.email)
     return response
@@ -81,6 +100,13 @@ def login() -> ResponseReturnValue:
             status = 429
         else:
             user = ops.authenticate(email, form.password.data or "")
+            if user is not None and second_factor.has_factor(user):
+                # The password was right; the session logs in only when the code is too.
+                session.clear()
+                session[PENDING_LOGIN] = {
+                    "user": user.id, "next": _safe_next(request.args.get("next")),
+                    "until": int(timeutil.now().timestamp()) + PENDING_SECONDS}
+                return redirect(url_for("accounts.login_code"))
             if user is not None:
                 return log_in(user, _safe_next(request.args.get("next")))
             throttle.login_failed(email)

@@ -60,4 +60,4 @@ def oidc_callback() -> ResponseReturnValue:
         user = oidc.user_for(oidc.claims_of(dict(token.get("userinfo") or {}), dict(userinfo)))
     except oidc.OidcRefused as refusal:
         return _refused(_(refusal.message, **refusal.params), 403)
-    return log_in(user, _safe_next(session.get("oidc_next")))
+    return log_in(user, _safe_next(session.get("oidc_next")), method="oidc")

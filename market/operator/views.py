@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, administration, invitations, tenants
+from market.accounts import activation, administration, invitations, second_factor, tenants
 from market.accounts import operations as ops
 from market.accounts.auth import access, require_org
 from market.accounts.forms import (
@@ -20,6 +20,7 @@ from market.accounts.forms import (
     OperatorInviteForm,
     RefuseOwnerForm,
     RegulatorForm,
+    SecondFactorResetForm,
 )
 from market.accounts.models import (
     Division,
@@ -29,6 +30,7 @@ from market.accounts.models import (
     OrgKind,
     RegulatorKind,
     Role,
+    SecondFactor,
     User,
 )
 from market.accounts.views import ROLE_NAMES
@@ -217,9 +219,11 @@ def _accounts_page(form: OperatorInviteForm | None = None, status: int = 200) ->
     orgs: dict[int, list[tuple[Membership, Organisation]]] = {}
     for m, org in member_rows:
         orgs.setdefault(m.user_id, []).append((m, org))
+    with_factor = set(db.session.scalars(sa.select(SecondFactor.user_id).where(
+        SecondFactor.user_id.in_([u.id for u in found.users]))))
     return render_template("operator/accounts.html", found=found, orgs=orgs, form=form,
                            query=query, kind=kind, role_names=ROLE_NAMES,
-                           kinds=KIND_NAMES), status
+                           kinds=KIND_NAMES, with_factor=with_factor), status
 
 
 def _invite_form() -> OperatorInviteForm:
@@ -269,6 +273,28 @@ def set_account_active(user_id: int) -> Response:
             flash(_("已启用 %(name)s 的账户。", name=user.name) if wanted else
                   _("已停用 %(name)s 的账户，其登录会话已全部结束。", name=user.name), "success")
     return redirect(url_for("operator.accounts", q=request.args.get("q", "")[:100] or None))
+
+
+@bp.route("/accounts/<int:user_id>/second-factor", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    """Reset a person's second factor (重置动态口令), after a confirmation page asking why."""
+    user = db.session.get(User, user_id)
+    if user is None or not administration.in_tenant(user, require_org().tenant_id):
+        abort(404)
+    form = SecondFactorResetForm()
+    if form.validate_on_submit():
+        try:
+            second_factor.reset(user, form.reason.data or "", by=current_user)
+        except ops.AccountError as error:
+            show_error(form, error)
+        else:
+            flash(_("已重置 %(name)s 的动态口令，其登录会话已全部结束。对方下次登录时重新启用。",
+                    name=user.name), "success")
+            return redirect(url_for("operator.accounts", q=user.email))
+    status = 400 if form.is_submitted() else 200
+    return render_template("operator/second_factor_reset.html", form=form, person=user,
+                           factor=second_factor.factor_of(user)), status
 
 
 REGULATOR_KIND_NAMES = {

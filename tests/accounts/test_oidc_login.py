@@ -207,3 +207,42 @@ def test_production_wants_an_https_issuer(tmp_path: Path) -> None:
     assert any("MARKET_OIDC_ISSUER must be an https://" in p for p in problems)
     problems = production_problems({"OIDC_ISSUER": "https://id.example.cn"}, str(tmp_path))
     assert not any("OIDC" in p for p in problems)
+
+
+def test_the_provider_authenticates_no_code_is_asked(oidc_app: Flask) -> None:
+    """An OpenID Connect login is not asked for a one-time code (动态口令), nor held by the
+    roles that must have one: the identity provider authenticated the person.  The same
+    person's password login is held by that rule."""
+    from market import crypto, timeutil
+    from market.accounts.models import SecondFactor
+    from market.domain import totp
+    from tests.conftest import csrf_token
+
+    oidc_app.config["SECOND_FACTOR_ROLES"] = "owner_admin"
+    admin = create_person(oidc_app, "owner_admin", org_id=org_id(oidc_app, OWNER_CODE))
+    with oidc_app.app_context():
+        user = db.session.get(User, admin.user_id)
+        user.email = "member@oidc.example.cn"
+        db.session.add(SecondFactor(user_id=user.id, last_step=0, enrolled_at=timeutil.now(),
+                                    secret_sealed=crypto.seal("second-factor-secret",
+                                                              user.account_id,
+                                                              totp.new_secret().encode())))
+        db.session.commit()
+    c = oidc_app.test_client()
+    status, location, _ = log_in_with(c, "member")
+    assert status == 302 and location.endswith("/dashboard")
+    assert c.get("/org/members").status_code == 200
+    # without a second factor, a required role logged in through the provider is not held
+    with oidc_app.app_context():
+        db.session.execute(sa.delete(SecondFactor))
+        db.session.commit()
+    c = oidc_app.test_client()
+    assert log_in_with(c, "member")[0] == 302
+    assert c.get("/org/members").status_code == 200
+    # the password login of a required role without one is held at the enrolment page
+    p = oidc_app.test_client()
+    r = p.post("/login", data={"email": "member@oidc.example.cn", "password": admin.password,
+                               "csrf_token": csrf_token(p)})
+    assert r.status_code == 302
+    held = p.get("/org/members")
+    assert held.status_code == 302 and held.headers["Location"].endswith("/account/second-factor")

@@ -458,6 +458,9 @@ OPERATOR_OBJECTS = {
     "operator.set_account_active": ("/operator/accounts/{id}/active",
                                     "SELECT id FROM user_account WHERE email = "
                                     "'owner1@yunchuan.demo'"),
+    "operator.reset_second_factor": ("/operator/accounts/{id}/second-factor",
+                                     "SELECT id FROM user_account WHERE email = "
+                                     "'owner1@yunchuan.demo'"),
 }
 
 
@@ -525,6 +528,10 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
     "operator.set_account_active": ("POST", "/operator/accounts/{id}/active",
                                     "SELECT id FROM user_account WHERE email = "
                                     "'owner1@yunchuan.demo'", {"operator": 404}),
+    # owner1 has a second factor (SCOPE_SETUP): another tenant's operator cannot reset it
+    "operator.reset_second_factor": ("POST", "/operator/accounts/{id}/second-factor",
+                                     "SELECT user_id AS id FROM second_factor",
+                                     {"operator": 404}),
     "operator.revoke_invitation": ("POST", "/operator/invitations/{id}/revoke",
                                    "SELECT i.id FROM invitation i JOIN organisation o ON "
                                    "o.id = i.organisation_id WHERE i.state = 'pending' AND "
@@ -585,8 +592,25 @@ def _owner_upload(city: DemoCity) -> None:
         db.session.remove()
 
 
+def _owner1_second_factor(city: DemoCity) -> None:
+    from market import crypto, timeutil
+    from market.accounts.models import SecondFactor, User
+    from market.domain import totp
+
+    with city.app.app_context():
+        user = db.session.scalars(sa.select(User).where(
+            User.email == "owner1@yunchuan.demo")).one()
+        db.session.add(SecondFactor(
+            user_id=user.id, last_step=0, enrolled_at=timeutil.now(),
+            secret_sealed=crypto.seal("second-factor-secret", user.account_id,
+                                      totp.new_secret().encode())))
+        db.session.commit()
+        db.session.remove()
+
+
 SCOPE_SETUP: dict[str, str | Callable[[DemoCity], None]] = {
     "agencies.upload": _owner_upload,
+    "operator.reset_second_factor": _owner1_second_factor,
     "avoid_reviews.decide": "avoid_reviews.submit",
     "operator.revoke_invitation": "operator.regulators", "supervision.order": _escalate}
 SCOPE_CASES = [(e, who) for e, (*_x, expected) in SCOPED.items() for who in expected]

@@ -500,7 +500,8 @@ def test_quotes_sealed_before_opening_keys_migrate_open_and_reseal(tmp_path: Pat
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.db'}",
                       "UPLOAD_DIR": str(tmp_path / "uploads"),
                       # the clock moves on by days with the regulator logged in (as make_app)
-                      "SESSION_IDLE_MINUTES": 60 * 24 * 3650, "SESSION_MAX_HOURS": 24 * 3650})
+                      "SESSION_IDLE_MINUTES": 60 * 24 * 3650, "SESSION_MAX_HOURS": 24 * 3650,
+                      "SECOND_FACTOR_ROLES": "none"})
     with app.app_context():
         upgrade()  # 0011 -> head with the rows in place
         assert {r.public_id: r.sealing for r in db.session.scalars(

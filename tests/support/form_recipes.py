@@ -207,6 +207,66 @@ def _password(ctx: Ctx) -> None:
                                   "csrf_token": csrf_token(c)}).status_code == 302
 
 
+_SECRET_RE = re.compile(r'data-test="enrol-secret">([A-Z2-7 ]+)<')
+
+
+def _enrol(ctx: Ctx, role: str) -> str:
+    """``role``'s demo person turns the second factor on (the page's own form); the secret."""
+    import pyotp
+
+    c = ctx.client(role)
+    found = _SECRET_RE.search(c.get("/account/second-factor").get_data(as_text=True))
+    assert found, role
+    secret = found.group(1).replace(" ", "")
+    r = ctx.post(c, "/account/second-factor",
+                 {"code": pyotp.TOTP(secret).at(timeutil.now())})
+    assert r.status_code == 200, _errors(r)
+    return secret
+
+
+@recipe("accounts.second_factor")
+def _second_factor(ctx: Ctx) -> None:
+    import pyotp
+
+    c = ctx.client("owner_delegate")
+    found = _SECRET_RE.search(c.get("/account/second-factor").get_data(as_text=True))
+    assert found
+    code = pyotp.TOTP(found.group(1).replace(" ", "")).at(timeutil.now())
+    r = ctx.submit("owner_delegate", "/account/second-factor", {"code": code}, expect=200)
+    assert r.get_data(as_text=True).count('data-test="recovery-code"') == 10
+    user = ctx.scalar("SELECT id FROM user_account WHERE email = :e",
+                      e=DEMO_LOGIN["owner_delegate"])
+    assert ctx.scalar("SELECT count(*) FROM second_factor WHERE user_id = :u", u=user) == 1
+    assert ctx.scalar("SELECT count(*) FROM recovery_code WHERE user_id = :u", u=user) == 10
+
+
+@recipe("accounts.login_code")
+def _login_code(ctx: Ctx) -> None:
+    import pyotp
+
+    secret = _enrol(ctx, "owner_admin")
+    c = ctx.client("anonymous")
+    r = c.post("/login", data={"email": DEMO_LOGIN["owner_admin"],
+                               "password": demo.DEMO_PASSWORD, "csrf_token": csrf_token(c)})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login/code")
+    assert c.get("/dashboard").status_code == 302
+    # the next step's code: the enrolment used this one
+    ctx.submit("anonymous", "/login/code",
+               {"code": pyotp.TOTP(secret).at(timeutil.now() + timedelta(seconds=30))})
+    assert c.get("/dashboard").status_code == 200
+
+
+@recipe("operator.reset_second_factor")
+def _reset_second_factor(ctx: Ctx) -> None:
+    _enrol(ctx, "regulator")
+    user = ctx.scalar("SELECT id FROM user_account WHERE email = :e", e=DEMO_LOGIN["regulator"])
+    ctx.submit("operator", f"/operator/accounts/{user}/second-factor",
+               {"reason": "本人来电：手机丢失，已核实身份"})
+    assert ctx.scalar("SELECT count(*) FROM second_factor WHERE user_id = :u", u=user) == 0
+    assert ctx.scalar("SELECT count(*) FROM recovery_code WHERE user_id = :u", u=user) == 0
+    assert ctx.audits("operator:second-factor:reset") == 1
+
+
 def _invitation_path(ctx: Ctx, c: FlaskClient, page: str, email: str) -> str:
     """The invitation link shown on ``page`` for ``email`` (the path the inviter copies)."""
     html = c.get(page).get_data(as_text=True)
