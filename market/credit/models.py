@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import UTCDateTime, db
+from market.domain import credit_repair
 
 
 class SanctionKind(enum.StrEnum):
@@ -22,8 +23,9 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     """A regulator's sanction of an agency (处罚): kind, reason, legal basis, start and end.
 
     Whether it is active is derived from the dates and today; nothing flips it.  The row is
-    never deleted: the history stays public, but for a repaired sanction, whose publication
-    ends (终止公示) while the regulators' record keeps it."""
+    never deleted: it is public until the longest publication period of its class has run
+    or a credit repair ends its publication (终止公示), and the regulators' record keeps it
+    (:mod:`market.domain.credit_repair`)."""
 
     __tablename__ = "sanction"
 
@@ -76,6 +78,16 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
 
     def active_on(self, on: date) -> bool:
         return self.starts_on <= on <= self.effective_end
+
+    @property
+    def publication(self) -> credit_repair.Publication:
+        """Its class (轻微/一般/严重), earliest repair and end of publication."""
+        return credit_repair.publication(self.kind, self.starts_on)
+
+    def published_on(self, on: date) -> bool:
+        """Whether public pages, the API and the lists show it on ``on``: not after the
+        longest publication period nor from its credit repair; the regulators always do."""
+        return credit_repair.published_on(self.kind, self.starts_on, self.repaired_on, on)
 
 
 class CreditRecord(db.Model):  # type: ignore[name-defined,misc]

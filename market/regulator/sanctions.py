@@ -22,7 +22,7 @@ from market.credit.sanctions import KIND_LABELS, history
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.credit_formula import CreditScore, compute
-from market.domain.credit_repair import earliest_repair
+from market.domain.credit_repair import Publication, earliest_repair, publication
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.selection.models import RequestState, SelectionRequest, SignUp
@@ -86,13 +86,16 @@ class Effect:
     ``timing``: ``running`` (in force from today), ``upcoming`` or ``ended`` (history only).
     ``score_now`` / ``score_while``: the credit score today, and while the sanction runs with
     everything else as today.  ``excluded``: the open requests the agency has signed up for
-    whose sign-up closes inside the period, so the close will exclude it."""
+    whose sign-up closes inside the period, so the close will exclude it.  ``publication``:
+    its class (轻微/一般/严重), the earliest day a repair may take effect and the end of its
+    publication (:mod:`market.domain.credit_repair`)."""
 
     blocks_signup: bool
     timing: str
     score_now: int
     score_while: int
     excluded: list[SelectionRequest]
+    publication: Publication
 
 
 def _check(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
@@ -142,7 +145,7 @@ def preview(agency: Organisation | None, kind: str, reason: str, legal_basis: st
                     if starts_on <= local_date(r.signup_closes_at) <= ends_on]
     timing = ("ended" if ends_on < today else "upcoming" if starts_on > today else "running")
     return Effect(blocks, timing, compute(inputs).score,
-                  compute(during).score, excluded)
+                  compute(during).score, excluded, publication(kind, starts_on))
 
 
 def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,

@@ -5,6 +5,7 @@ regulators' record keeps it, marked repaired."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -97,7 +98,7 @@ def test_the_pages_say_what_a_repair_does_and_offer_none_that_cannot_be(city: Ci
     sanction shorter than its minimum publication period can never be repaired: the list
     offers no repair for it, its form page says why and has no form."""
     with timeutil.frozen(START):
-        short = _sanction(city, 0, "warning", "2026-03-01", "2026-05-31")  # earliest 06-01
+        short = _sanction(city, 0, "suspension", "2026-03-01", "2026-05-31")  # earliest 06-01
         long = _sanction(city, 1, "suspension", "2026-01-01", "2026-12-31")
         regulator = city.client(city.regulator)
         listing = regulator.get("/regulator/sanctions").get_data(as_text=True)
@@ -110,3 +111,64 @@ def test_the_pages_say_what_a_repair_does_and_offer_none_that_cannot_be(city: Ci
         formula = city.app.test_client().get("/credit").get_data(as_text=True)
         for text in (page, formula):
             assert "继续公开" not in text and "终止公示" in text
+
+
+def test_a_warning_is_minor_and_may_be_repaired_at_once(city: City) -> None:
+    """A warning is 轻微失信信息: no shortest publication period, so a repair may take effect
+    from its second day once the duty is done."""
+    with timeutil.frozen(START):  # 2026-03-02
+        sid = _sanction(city, 0, "warning", "2026-03-01", "2026-08-31")
+        page = city.client(city.regulator).get(f"/regulator/sanctions/{sid}/repair").get_data(
+            as_text=True)
+        assert "本处罚属轻微失信信息，最早可于 2026-03-02 修复" in page
+        assert post(city, city.regulator, f"/regulator/sanctions/{sid}/repair",
+                    GOOD).status_code == 302
+    with city.app.app_context():
+        assert db.session.get(Sanction, sid).repaired_on.isoformat() == "2026-03-02"
+
+
+def test_no_longer_published_once_the_longest_period_has_run(city: City) -> None:
+    """The longest publication period of a sanction's class ends its publication on the
+    agency's page, the black list and the API, even while it is still in force; the
+    regulators' list keeps it and says it is no longer published."""
+    with timeutil.frozen(START):  # 2026-03-02
+        # 严重: published 2023-01-01 .. 2025-12-31, in force until 2027
+        old_black = _sanction(city, 0, "blacklist", "2023-01-01", "2027-12-31")
+        # 一般: one ended and past its year, one ended and still within it
+        gone = _sanction(city, 1, "suspension", "2025-01-01", "2025-02-28")
+        _sanction(city, 1, "suspension", "2025-06-01", "2025-07-31")
+        # 轻微: published until 2026-03-31, in force until the end of the year
+        _sanction(city, 2, "warning", "2026-01-01", "2026-12-31")
+    ids = [city.agency_id(city.agencies[i]) for i in range(3)]
+    anyone = city.app.test_client()
+
+    def profile(i: int) -> str:
+        return anyone.get(f"/agencies/{ids[i]}").get_data(as_text=True)
+
+    def api(i: int) -> list[dict]:
+        r = anyone.get(f"/api/agencies/{ids[i]}")
+        assert r.status_code == 200
+        return r.get_json()["sanctions"]
+
+    with timeutil.frozen(START):
+        assert "出具虚假报告" not in profile(0) and api(0) == []
+        lists = anyone.get("/credit/lists").get_data(as_text=True)
+        assert ids[0] not in lists and "最长公示 36 个月" in lists
+        # still in force: the agency cannot sign up
+        req = _publish(city)
+        _sign_up(city, city.agencies[0], req.public_id)
+        with city.app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(SignUp.id))) == 0
+        page = profile(1)
+        assert page.count('data-test="past-sanction"') == 1 and "2025-06-01 – 2025-07-31" in page
+        assert "一般失信信息，公示至 2026-05-31" in page
+        page = profile(2)
+        assert 'data-test="active-sanction"' in page and "轻微失信信息，公示至 2026-03-31" in page
+        assert api(2) == [{"kind": "warning", "reason": "出具虚假报告", "ends_on": "2026-12-31",
+                           "severity": "minor", "published_until": "2026-03-31"}]
+        listing = city.client(city.regulator).get("/regulator/sanctions").get_data(as_text=True)
+        for sid in (old_black, gone):
+            cell = listing[listing.index(f'data-test="publication-{sid}"'):]
+            assert cell[:cell.index("</span>")].endswith("不再公示")
+    with timeutil.frozen(START + timedelta(days=30)):  # 2026-04-01
+        assert "出具虚假报告" not in profile(2) and api(2) == []
