@@ -43,7 +43,8 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     # (一处失信、处处受限), the default, as the agency is on one register.
     local_tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"))
     # Credit repair (信用修复): a regulator's published decision ends the effect from
-    # ``repaired_on`` (the sanction's last day in force is the day before); the row stays.
+    # ``repaired_on`` (the sanction's last day in force is the day before, or its end) and
+    # its publication (终止公示), which may run past the end; the row stays.
     repaired_on: Mapped[date | None] = mapped_column(sa.Date)
     repair_decision: Mapped[str | None] = mapped_column(sa.String(200))
     repair_reason: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -61,15 +62,17 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
                            "(repaired_on is null) = (repair_reason is null) and "
                            "(repaired_on is null) = (repair_decision is null)",
                            name="repaired"),
-        sa.CheckConstraint("repaired_on is null or (repaired_on > starts_on and "
-                           "repaired_on <= ends_on)", name="repaired_on"),
+        # a repair may end the publication after the term, so no upper bound
+        sa.CheckConstraint("repaired_on is null or repaired_on > starts_on",
+                           name="repaired_on"),
     )
 
     @property
     def effective_end(self) -> date:
-        """The last day in force: ``ends_on``, or the day before a credit repair."""
+        """The last day in force: ``ends_on``, or the day before a credit repair that took
+        effect before it."""
         if self.repaired_on is not None:
-            return self.repaired_on - timedelta(days=1)
+            return min(self.ends_on, self.repaired_on - timedelta(days=1))
         return self.ends_on
 
     @property

@@ -58,7 +58,7 @@ def sanctions_for_many(org_ids: list[int], tenant: int | None = None
     rows = db.session.execute(stmt)
     for org_id, kind, starts_on, ends_on, repaired_on in rows:
         # a credit repair (信用修复) ends the effect the day before its date
-        end = ends_on if repaired_on is None else repaired_on - timedelta(days=1)
+        end = ends_on if repaired_on is None else min(ends_on, repaired_on - timedelta(days=1))
         found[org_id].append(SanctionFact(kind, starts_on, end))
     return found
 

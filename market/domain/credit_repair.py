@@ -68,10 +68,6 @@ class Publication:
     def last_day(self) -> date:
         return self.ends - timedelta(days=1)
 
-    def repairable_within(self, ends_on: date) -> bool:
-        """Whether a repair can take effect while a sanction ending ``ends_on`` runs."""
-        return self.earliest_repair <= ends_on
-
 
 def severity(kind: str) -> Severity:
     """The class of a ``kind`` sanction; KeyError for an unknown kind."""

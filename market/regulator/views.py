@@ -18,7 +18,6 @@ from market.catalogue.models import ServiceType
 from market.credit.models import Sanction
 from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, all_sanctions
 from market.db import db
-from market.domain.credit_repair import earliest_repair
 from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
@@ -73,8 +72,7 @@ def sanction_list() -> ResponseReturnValue:
                               s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
                               s.repair_decision or "", s.repair_reason or ""] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
-                           labels=KIND_LABELS, earliest_repair=earliest_repair,
-                           severities=SEVERITY_LABELS)
+                           labels=KIND_LABELS, severities=SEVERITY_LABELS)
 
 
 @bp.route("/sanctions/new", methods=["GET", "POST"])
@@ -152,7 +150,7 @@ def repair_sanction(sanction_id: int) -> ResponseReturnValue:
             return redirect(url_for("regulator.sanction_list"))
     return render_template("regulator/repair.html", row=row, form=form, labels=KIND_LABELS,
                            severities=SEVERITY_LABELS,
-                           earliest=earliest_repair(row.kind, row.starts_on),
+                           earliest=row.publication.earliest_repair,
                            today=today_local()), 400 if form.errors else 200
 
 

@@ -180,7 +180,7 @@ def test_the_confirmation_says_the_class_the_earliest_repair_and_the_end_of_publ
     html = shown["suspension"]
     assert "失信信息类别：一般失信" in html and "公示至 2027-03-01" in html
     assert "不再公示" not in html
-    assert "最短公示期到 2026-06-02 才届满，晚于处罚结束日期：不能信用修复" in html
+    assert "最早可于 2026-06-02 信用修复生效" in html
     html = shown["blacklist"]
     assert "失信信息类别：严重失信" in html and "公示至 2029-03-01" in html
     assert "处罚仍执行至 2030-12-31，但自 2029-03-02 起不再公示" in html
