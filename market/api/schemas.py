@@ -185,9 +185,13 @@ class PerformanceOut:
 
 @dataclass
 class SanctionOut:
-    kind: str
+    kind: str = field(metadata=_d("warning, suspension or blacklist"))
     reason: str
     ends_on: date | None
+    severity: str = field(metadata=_d(
+        "class of the dishonesty information: minor (轻微), general (一般), serious (严重)"))
+    published_until: date = field(metadata=_d(
+        "last day it is published (the longest publication period of its class)"))
 
 
 @dataclass
@@ -203,4 +207,4 @@ class AgencyDetailOut:
     qualifications: list[QualificationOut]
     practitioner_count: int = field(metadata=_d("practitioners with a certificate valid today"))
     performance: PerformanceOut
-    sanctions: list[SanctionOut] = field(metadata=_d("active sanctions"))
+    sanctions: list[SanctionOut] = field(metadata=_d("sanctions in force and published"))

@@ -18,6 +18,7 @@ from market.agencies.directory import DirectoryFilter, FilterError
 from market.api import schemas as s
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.catalogue.operations import needs_of
+from market.credit.sanctions import published as published_sanctions
 from market.db import db
 from market.domain.qualifications import expired_on, mask_number
 from market.timeutil import today_local
@@ -170,7 +171,8 @@ def agency(agency_id: str) -> s.AgencyDetailOut:
     """One admitted agency by its public id (AG-000123).
 
     Listings with their version history, qualifications in force (numbers partly masked),
-    practitioner count, performance (null: no record yet) and active sanctions."""
+    practitioner count, performance (null: no record yet) and the sanctions in force that are
+    published (a credit repair or the longest publication period of its class ends that)."""
     org = directory.find_admitted(agency_id)
     if org is None:
         raise ApiError(404, "not_found", _("没有已准入的中介机构 %(id)s。", id=agency_id))
@@ -194,6 +196,10 @@ def agency(agency_id: str) -> s.AgencyDetailOut:
             orders=p.orders if p else 0, on_time_rate_bp=p.on_time_rate_bp if p else None,
             average_days_ratio_bp=p.average_days_ratio_bp if p else None,
             rating_centi=p.rating_centi if p else None),
-        sanctions=[],
+        sanctions=[s.SanctionOut(kind=x.kind, reason=x.reason, ends_on=x.ends_on,
+                                 severity=x.publication.severity.value,
+                                 published_until=x.publication.last_day)
+                   for x in published_sanctions(org.id, detail.today)
+                   if x.active_on(detail.today)],
     )
 

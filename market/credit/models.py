@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import UTCDateTime, db
+from market.domain import credit_repair
 
 
 class SanctionKind(enum.StrEnum):
@@ -22,8 +23,9 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     """A regulator's sanction of an agency (处罚): kind, reason, legal basis, start and end.
 
     Whether it is active is derived from the dates and today; nothing flips it.  The row is
-    never deleted: the history stays public, but for a repaired sanction, whose publication
-    ends (终止公示) while the regulators' record keeps it."""
+    never deleted: it is public until the longest publication period of its class has run
+    or a credit repair ends its publication (终止公示), and the regulators' record keeps it
+    (:mod:`market.domain.credit_repair`)."""
 
     __tablename__ = "sanction"
 
@@ -41,7 +43,8 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
     # (一处失信、处处受限), the default, as the agency is on one register.
     local_tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"))
     # Credit repair (信用修复): a regulator's published decision ends the effect from
-    # ``repaired_on`` (the sanction's last day in force is the day before); the row stays.
+    # ``repaired_on`` (the sanction's last day in force is the day before, or its end) and
+    # its publication (终止公示), which may run past the end; the row stays.
     repaired_on: Mapped[date | None] = mapped_column(sa.Date)
     repair_decision: Mapped[str | None] = mapped_column(sa.String(200))
     repair_reason: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -59,15 +62,17 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
                            "(repaired_on is null) = (repair_reason is null) and "
                            "(repaired_on is null) = (repair_decision is null)",
                            name="repaired"),
-        sa.CheckConstraint("repaired_on is null or (repaired_on > starts_on and "
-                           "repaired_on <= ends_on)", name="repaired_on"),
+        # a repair may end the publication after the term, so no upper bound
+        sa.CheckConstraint("repaired_on is null or repaired_on > starts_on",
+                           name="repaired_on"),
     )
 
     @property
     def effective_end(self) -> date:
-        """The last day in force: ``ends_on``, or the day before a credit repair."""
+        """The last day in force: ``ends_on``, or the day before a credit repair that took
+        effect before it."""
         if self.repaired_on is not None:
-            return self.repaired_on - timedelta(days=1)
+            return min(self.ends_on, self.repaired_on - timedelta(days=1))
         return self.ends_on
 
     @property
@@ -76,6 +81,16 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
 
     def active_on(self, on: date) -> bool:
         return self.starts_on <= on <= self.effective_end
+
+    @property
+    def publication(self) -> credit_repair.Publication:
+        """Its class (轻微/一般/严重), earliest repair and end of publication."""
+        return credit_repair.publication(self.kind, self.starts_on)
+
+    def published_on(self, on: date) -> bool:
+        """Whether public pages, the API and the lists show it on ``on``: not after the
+        longest publication period nor from its credit repair; the regulators always do."""
+        return credit_repair.published_on(self.kind, self.starts_on, self.repaired_on, on)
 
 
 class CreditRecord(db.Model):  # type: ignore[name-defined,misc]

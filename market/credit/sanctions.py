@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.credit.models import Sanction, SanctionKind
 from market.db import db
+from market.domain.credit_repair import LONGEST_MONTHS, SEVERITY, SHORTEST_MONTHS, Severity
 from market.domain.eligibility import Sanction as SanctionFact
 from market.i18n import N_
 
@@ -23,6 +24,19 @@ KIND_LABELS = {
     SanctionKind.SUSPENSION.value: N_("暂停"),
     SanctionKind.BLACKLIST.value: N_("黑名单"),
 }
+
+SEVERITY_LABELS = {
+    Severity.MINOR.value: N_("轻微失信"),
+    Severity.GENERAL.value: N_("一般失信"),
+    Severity.SERIOUS.value: N_("严重失信"),
+}
+
+
+def publication_rules() -> list[tuple[str, str, int, int]]:
+    """Each kind's label, its class's label and its shortest and longest publication periods
+    in months, as the forms and the published formula state them."""
+    return [(KIND_LABELS[kind], SEVERITY_LABELS[cls.value], SHORTEST_MONTHS[cls],
+             LONGEST_MONTHS[cls]) for kind, cls in SEVERITY.items()]
 
 
 def sanctions_for(org_id: int, tenant: int | None = None) -> Iterable[SanctionFact]:
@@ -44,7 +58,7 @@ def sanctions_for_many(org_ids: list[int], tenant: int | None = None
     rows = db.session.execute(stmt)
     for org_id, kind, starts_on, ends_on, repaired_on in rows:
         # a credit repair (信用修复) ends the effect the day before its date
-        end = ends_on if repaired_on is None else repaired_on - timedelta(days=1)
+        end = ends_on if repaired_on is None else min(ends_on, repaired_on - timedelta(days=1))
         found[org_id].append(SanctionFact(kind, starts_on, end))
     return found
 
@@ -59,6 +73,13 @@ def history(org_id: int) -> list[Sanction]:
 def active(org_id: int, on: date | None = None) -> list[Sanction]:
     on = on or timeutil.today_local()
     return [s for s in history(org_id) if s.active_on(on)]
+
+
+def published(org_id: int, on: date | None = None) -> list[Sanction]:
+    """What the public sees of an agency's sanctions on ``on`` (today), newest first: those
+    within their publication period and not repaired."""
+    on = on or timeutil.today_local()
+    return [s for s in history(org_id) if s.published_on(on)]
 
 
 def all_sanctions(kind: str | None = None) -> list[Sanction]:

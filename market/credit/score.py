@@ -110,12 +110,13 @@ def red_list(on: date | None = None) -> list[int]:
 
 
 def black_list(on: date | None = None) -> list[Sanction]:
-    """The blacklistings (黑名单) in force on ``on`` (today), earliest end first."""
+    """The published blacklistings (黑名单) in force on ``on`` (today), earliest end first: one
+    whose longest publication period (3 years) has run is in force but no longer listed."""
     on = on or timeutil.today_local()
     rows = db.session.scalars(sa.select(Sanction).where(
         Sanction.kind == "blacklist", Sanction.starts_on <= on, Sanction.ends_on >= on)
         .order_by(Sanction.ends_on, Sanction.id))
-    return [s for s in rows if s.active_on(on)]
+    return [s for s in rows if s.active_on(on) and s.published_on(on)]
 
 
 def inputs_for(org_id: int, on: date | None = None) -> CreditInputs:

@@ -15,10 +15,11 @@ from market.accounts import scope
 from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
 from market.accounts.models import Organisation, OrgKind, Role
 from market.credit import score as credit
-from market.credit.sanctions import KIND_LABELS
-from market.credit.sanctions import history as sanction_history
+from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, publication_rules
+from market.credit.sanctions import published as published_sanctions
 from market.db import db
 from market.domain import credit_formula as formula
+from market.domain.credit_repair import LONGEST_MONTHS, Severity
 from market.evaluation.operations import (
     DIMENSION_LABELS,
     LEVEL_LABELS,
@@ -40,18 +41,26 @@ bp = Blueprint("credit", __name__)
 def agency_record(org_id: int) -> dict[str, Any]:
     """What the public profile shows of an agency's sanctions, ratings and credit."""
     today = today_local()
-    rows = sanction_history(org_id)
+    # Only what is within its publication period: a repair ends it (终止公示, 《信用修复管理
+    # 办法》 art. 3) and so does the longest period of its class; regulators keep seeing all.
+    rows = published_sanctions(org_id, today)
     inputs, score = credit.explain(org_id)
     return {"active": [s for s in rows if s.active_on(today)],
-            # A repaired sanction is no longer published (信用修复 ends its publication:
-            # 《信用修复管理办法》 art. 3, "终止公示"); regulators keep seeing it.
-            "past": [s for s in rows if not s.active_on(today) and not s.repaired],
-            "kinds": KIND_LABELS, "ratings": public_ratings(org_id),
+            "past": [s for s in rows if not s.active_on(today)],
+            "kinds": KIND_LABELS, "severities": SEVERITY_LABELS,
+            "ratings": public_ratings(org_id),
             "dimensions": DIMENSION_LABELS, "score": score, "red_listed": inputs.red_listed,
             "levels": level_summary(org_id), "level_labels": LEVEL_LABELS,
             "steps": STEP_LABELS,
             "complaints": complaints.decided_about(org_id),
             "states": complaints.STATE_LABELS}
+
+
+@bp.app_template_global("publication_rules")
+def _publication_rules() -> list[tuple[str, str, int, int]]:
+    """The classes of sanctions and their publication periods (the forms and pages state
+    them from the rule itself)."""
+    return publication_rules()
 
 
 @bp.route("/credit")
@@ -68,7 +77,8 @@ def lists() -> ResponseReturnValue:
     red = [db.session.get(Organisation, i) for i in credit.red_list()]
     return render_template("regulator/lists.html", f=formula,
                            red=[(o, credit.score_for(o.id)) for o in red if o is not None],
-                           black=credit.black_list(), today=today_local())
+                           black=credit.black_list(), today=today_local(),
+                           longest_serious=LONGEST_MONTHS[Severity.SERIOUS])
 
 
 @bp.route("/owners/<public_id>")

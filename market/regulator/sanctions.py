@@ -22,7 +22,7 @@ from market.credit.sanctions import KIND_LABELS, history
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.credit_formula import CreditScore, compute
-from market.domain.credit_repair import earliest_repair
+from market.domain.credit_repair import Publication, publication
 from market.i18n import N_
 from market.regulator.errors import RuleError
 from market.selection.models import RequestState, SelectionRequest, SignUp
@@ -86,13 +86,16 @@ class Effect:
     ``timing``: ``running`` (in force from today), ``upcoming`` or ``ended`` (history only).
     ``score_now`` / ``score_while``: the credit score today, and while the sanction runs with
     everything else as today.  ``excluded``: the open requests the agency has signed up for
-    whose sign-up closes inside the period, so the close will exclude it."""
+    whose sign-up closes inside the period, so the close will exclude it.  ``publication``:
+    its class (轻微/一般/严重), the earliest day a repair may take effect and the end of its
+    publication (:mod:`market.domain.credit_repair`)."""
 
     blocks_signup: bool
     timing: str
     score_now: int
     score_while: int
     excluded: list[SelectionRequest]
+    publication: Publication
 
 
 def _check(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
@@ -142,7 +145,7 @@ def preview(agency: Organisation | None, kind: str, reason: str, legal_basis: st
                     if starts_on <= local_date(r.signup_closes_at) <= ends_on]
     timing = ("ended" if ends_on < today else "upcoming" if starts_on > today else "running")
     return Effect(blocks, timing, compute(inputs).score,
-                  compute(during).score, excluded)
+                  compute(during).score, excluded, publication(kind, starts_on))
 
 
 def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
@@ -186,29 +189,32 @@ def sanction_subject(row: Sanction) -> Subject:
 def repair(row: Sanction, repaired_on: date | None, decision: str, reason: str, by: User
            ) -> None:
     """A regulator records a credit repair (信用修复): its published decision (number and reason)
-    ends the sanction's effect from ``repaired_on`` (the day before is its last day in force);
-    its publication ends (终止公示: the agency's page and the public lists no longer show it)
-    while the regulators' record keeps it, marked repaired.  Once per sanction.
+    ends the sanction's effect from ``repaired_on`` if it still runs then (the day before is
+    its last day in force) and its publication (终止公示: the agency's page, the public lists
+    and the API no longer show it), which may run past the sanction's end; the regulators'
+    record keeps it, marked repaired.  Once per sanction.
 
-    Refuses (nothing stored) a sanction already repaired or no longer in force, a date before
-    today, after the sanction's end or before the minimum publication period has run
-    (:func:`market.domain.credit_repair.earliest_repair`), a missing decision number and a
-    reason under 10 characters.  Recomputes the agency's credit score."""
+    Refuses (nothing stored) a sanction already repaired or no longer published (its longest
+    publication period has run), a date before today, on or after the end of its publication,
+    or before the shortest publication period has run
+    (:func:`market.domain.credit_repair.publication`), a missing decision number and a reason
+    under 10 characters.  Recomputes the agency's credit score."""
     decision, reason = (decision or "").strip(), (reason or "").strip()
     today = timeutil.today_local()
     row = lock_row(Sanction, row.id)
     if row.repaired:
         raise RuleError("repaired_on", N_("该处罚已经信用修复。"))
-    if row.effective_end < today:
-        raise RuleError("repaired_on", N_("该处罚已经结束，无需信用修复。"))
+    terms = row.publication
+    if not row.published_on(today):
+        raise RuleError("repaired_on", N_("该处罚已停止公示，无需信用修复。"))
     if repaired_on is None:
         raise RuleError("repaired_on", N_("请填写修复生效日期。"))
     if repaired_on < today:
         raise RuleError("repaired_on", N_("修复生效日期不能早于今天。"))
-    if repaired_on > row.ends_on:
-        raise RuleError("repaired_on", N_("修复生效日期不能晚于处罚结束日期 %(d)s。"),
-                        d=row.ends_on.isoformat())
-    earliest = earliest_repair(row.kind, row.starts_on)
+    if repaired_on >= terms.ends:
+        raise RuleError("repaired_on", N_("修复生效日期不能晚于公示截止日期 %(d)s。"),
+                        d=terms.last_day.isoformat())
+    earliest = terms.earliest_repair
     if repaired_on < earliest:
         raise RuleError("repaired_on", N_("最短公示期届满后才能修复：不早于 %(d)s。"),
                         d=earliest.isoformat())

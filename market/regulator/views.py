@@ -16,9 +16,8 @@ from market.accounts.models import OrgKind, RegulatorKind
 from market.agencies.scope import register_subject
 from market.catalogue.models import ServiceType
 from market.credit.models import Sanction
-from market.credit.sanctions import KIND_LABELS, all_sanctions
+from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, all_sanctions
 from market.db import db
-from market.domain.credit_repair import earliest_repair
 from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
@@ -73,7 +72,7 @@ def sanction_list() -> ResponseReturnValue:
                               s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
                               s.repair_decision or "", s.repair_reason or ""] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
-                           labels=KIND_LABELS, earliest_repair=earliest_repair)
+                           labels=KIND_LABELS, severities=SEVERITY_LABELS)
 
 
 @bp.route("/sanctions/new", methods=["GET", "POST"])
@@ -122,6 +121,7 @@ def new_sanction() -> ResponseReturnValue:
                 return redirect(url_for("regulator.sanction_list"))
             return render_template("regulator/sanction_confirm.html", form=form,
                                    record=record, effect=effect, labels=KIND_LABELS,
+                                   severities=SEVERITY_LABELS,
                                    statuses=AGENCY_STATUS, **reach)
     return render_template("regulator/sanction_form.html", form=form, record=record,
                            labels=KIND_LABELS, statuses=AGENCY_STATUS, **reach), \
@@ -149,7 +149,8 @@ def repair_sanction(sanction_id: int) -> ResponseReturnValue:
             flash(_("信用修复已记录并公开。"), "success")
             return redirect(url_for("regulator.sanction_list"))
     return render_template("regulator/repair.html", row=row, form=form, labels=KIND_LABELS,
-                           earliest=earliest_repair(row.kind, row.starts_on),
+                           severities=SEVERITY_LABELS,
+                           earliest=row.publication.earliest_repair,
                            today=today_local()), 400 if form.errors else 200
 
 

@@ -21,11 +21,15 @@ from market.catalogue.models import ServiceType
 from market.db import db
 from market.i18n import N_
 from market.selection import external as external_ops
+from market.selection.award import LIVE
 from market.selection.models import (
+    Award,
     EntropyEntry,
     ExternalProposal,
     Lottery,
     LotteryState,
+    Method,
+    RequestState,
     SelectionRequest,
     Witness,
 )
@@ -142,16 +146,21 @@ def external_status(lottery: Lottery, user: User, *, roles: set[str] | None = No
 
 @dataclass
 class Task:
-    lottery_id: str
+    lottery_id: str  # "" for a proposal scoring (no lottery)
     title: str
-    kind: str  # witness / external
+    kind: str  # witness / external / choose (信用择优) / score (方案择优)
     state: str
-    at: datetime | None  # deadline (due), opening time (not_open), public time (external)
+    at: datetime | None  # deadline (due), opening time (not_open), public time (external),
+    # the short list's draw (choose), the opening of the proposals (score)
     detail: str = ""
+    request_id: str = ""  # the request's public id, for the owner's pages
 
 
 DASHBOARD_TASKS = 10  # the dashboard shows this many, most urgent first, and links to the rest
-_RANK = {"due": 0, "confirm": 1, "enter": 2, "waiting": 3, "mine": 4, "not_open": 5}
+# an owner's choice and its panel's scores wait for nobody else: after the entries that have
+# a deadline, before those that wait for someone
+_RANK = {"due": 0, "confirm": 1, "enter": 2, "choose": 3, "score": 3, "waiting": 4, "mine": 5,
+         "not_open": 6}
 
 
 @dataclass
@@ -163,12 +172,14 @@ class TaskList:
 
 
 def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskList:
-    """The draw to-dos of one person (the dashboard's first ``limit``, or a page of the full
-    list), most urgent first: the states of :func:`witness_status` (``due``, ``waiting``,
-    ``not_open``) and of :func:`external_status` (``confirm``, ``enter``, ``mine``), decided
-    by the database for every lottery at once, so that the cost does not grow with how many
-    lotteries a regulator witnesses; only the rows shown are read.  ``limit`` defaults to
-    ``DASHBOARD_TASKS``."""
+    """The to-dos of one person (the dashboard's first ``limit``, or a page of the full list),
+    most urgent first: the states of :func:`witness_status` (``due``, ``waiting``,
+    ``not_open``) and of :func:`external_status` (``confirm``, ``enter``, ``mine``), and an
+    owner's ``choose`` (信用择优: the short list is drawn, no award is live) and ``score``
+    (方案择优: the proposals are opened, the panel's results not published), decided by the
+    database for every request at once in one statement, so that the cost does not grow with
+    how many lotteries a regulator witnesses; only the rows shown are read.  ``limit``
+    defaults to ``DASHBOARD_TASKS``."""
     limit = DASHBOARD_TASKS if limit is None else limit
     now = timeutil.now()
     _close_due(user, now)
@@ -181,7 +192,8 @@ def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskLi
     total = rows[0].total if rows else db.session.execute(count, params).scalar() or 0
     return TaskList([Task(r.lottery_id, r.title, r.kind, r.state, r.at,
                           _first_missing(r.request_id, r.lottery_pk, r.position)
-                          if r.state == "waiting" else "") for r in rows], total)
+                          if r.state == "waiting" else "", r.request_public_id)
+                     for r in rows], total)
 
 
 # The statements below are built once (Core, on the tables, with bound parameters): building
@@ -189,6 +201,7 @@ def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskLi
 _L, _R, _W = Lottery.__table__, SelectionRequest.__table__, Witness.__table__
 _E, _P = EntropyEntry.__table__, ExternalProposal.__table__
 _M, _O = Membership.__table__, Organisation.__table__
+_A = Award.__table__
 _T = ServiceType.__table__
 _USER = sa.bindparam("user_id", type_=sa.Integer)
 _NOW = sa.bindparam("now", type_=_L.c.external_at.type)
@@ -246,7 +259,7 @@ def _witness_tasks() -> sa.Select[Any]:
                 else_=_RANK["due"]).label("rank"),
         sa.case((is_open, _R.c.signup_closes_at), else_=_L.c.external_at).label("at"),
         _L.c.id.label("lottery_pk"), _R.c.id.label("request_id"),
-        _W.c.position.label("position"))
+        _W.c.position.label("position"), _R.c.public_id.label("request_public_id"))
         .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
         .join(_W, _W.c.request_id == _R.c.id)
         .where(_L.c.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]),
@@ -277,7 +290,8 @@ def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
         sa.case((none, _RANK["enter"]), (own, _RANK["mine"]),
                 else_=_RANK["confirm"]).label("rank"),
         _L.c.external_at.label("at"), _L.c.id.label("lottery_pk"),
-        _R.c.id.label("request_id"), sa.literal(-1).label("position"))
+        _R.c.id.label("request_id"), sa.literal(-1).label("position"),
+        _R.c.public_id.label("request_public_id"))
         .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
         .outerjoin(_P, _P.c.lottery_pk == _L.c.id)
         .where(_L.c.state == LotteryState.FROZEN.value, _L.c.external_at <= _NOW,
@@ -299,11 +313,51 @@ def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
     return query.where(sa.or_(may_enter, in_scope))
 
 
+def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """What a request asks of its owner's members (administrator or delegate): ``choose``,
+    a credit merit (信用择优) whose short list is drawn and has no live award (after a
+    decline the owner chooses again, as :func:`market.selection.procedures.lottery.choose`
+    allows); ``score``, a proposal selection (方案择优) whose proposals are opened and whose
+    panel's results are not published (publishing selects, or announces a tie-break lottery
+    after the opening)."""
+    member = sa.exists().where(
+        _M.c.user_id == _USER, _M.c.organisation_id == _R.c.owner_org_id,
+        _M.c.role.in_([Role.OWNER_ADMIN.value, Role.OWNER_DELEGATE.value]))
+    later = _L.alias()
+    current = _L.c.id == sa.select(sa.func.max(later.c.id)).where(
+        later.c.request_id == _R.c.id).scalar_subquery()
+    live = sa.exists().where(_A.c.request_id == _R.c.id, _A.c.state.in_(LIVE))
+    choose = (sa.select(
+        _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
+        sa.literal("choose").label("kind"), sa.literal("choose").label("state"),
+        sa.literal(_RANK["choose"]).label("rank"), _L.c.drawn_at.label("at"),
+        _L.c.id.label("lottery_pk"), _R.c.id.label("request_id"),
+        sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
+        .select_from(_R).join(_L, _L.c.request_id == _R.c.id)
+        .where(_R.c.method == Method.CREDIT_MERIT.value, _R.c.credit_threshold.is_not(None),
+               _R.c.state == RequestState.CLOSED.value, current,
+               _L.c.state == LotteryState.DRAWN.value, ~live, member))
+    tie = _L.alias()
+    tie_announced = sa.exists().where(tie.c.request_id == _R.c.id,
+                                      tie.c.created_at >= _R.c.opened_at)
+    score = (sa.select(
+        sa.literal("").label("lottery_id"), _R.c.title.label("title"),
+        sa.literal("score").label("kind"), sa.literal("score").label("state"),
+        sa.literal(_RANK["score"]).label("rank"), _R.c.opened_at.label("at"),
+        sa.literal(-1).label("lottery_pk"), _R.c.id.label("request_id"),
+        sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
+        .select_from(_R)
+        .where(_R.c.method == Method.PROPOSALS.value, _R.c.state == RequestState.CLOSED.value,
+               _R.c.opened_at.is_not(None), ~tie_announced, member))
+    return choose, score
+
+
 @functools.cache
 def _statements(wide: bool, regulator: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """The count and one page of a person's to-dos, each row with the count (parameters
     ``user_id``, ``now``, ``limit``, ``offset``)."""
-    both = sa.union_all(_witness_tasks(), _external_tasks(wide, regulator)).subquery()
+    both = sa.union_all(_witness_tasks(), _external_tasks(wide, regulator),
+                        *_owner_tasks()).subquery()
     count = sa.select(sa.func.count()).select_from(both)
     page = (sa.select(both, sa.func.count().over().label("total"))
             .order_by(both.c.rank, both.c.at, both.c.lottery_id)

@@ -118,6 +118,12 @@ def bid_receipt(bid_id: int) -> ResponseReturnValue:
 @bp.route("/agency/awards")
 @access("agency")
 def my_awards() -> str:
+    return _awards_page(ExplainForm())
+
+
+def _awards_page(explain_form: ExplainForm, explain_for: int | None = None) -> str:
+    """The agency's awards; ``explain_for``: the award whose written explanation was refused,
+    shown with ``explain_form``'s errors and what was typed."""
     org = require_org()
     rows = db.session.scalars(sa.select(Award).where(Award.agency_org_id == org.id)
                               .order_by(Award.id.desc())).all()
@@ -126,7 +132,8 @@ def my_awards() -> str:
     history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
                            history=history, decline_form=DeclineForm(),
-                           explain_form=ExplainForm(), now=timeutil.now())
+                           explain_form=explain_form, explain_for=explain_for,
+                           now=timeutil.now())
 
 
 def _award(award_id: int) -> Award:
@@ -159,14 +166,13 @@ def explain(award_id: int) -> ResponseReturnValue:
     row = _award(award_id)
     form = ExplainForm()
     if not form.validate_on_submit():
-        flash(_("请写明书面说明（不超过 2000 字）。"), "error")
-        return redirect(url_for("awards.my_awards")), 400
+        return _awards_page(form, row.id), 400
     procedures.advance(row.request)
     try:
         sealed.explain_low(row, require_org(), current_user, form.text.data or "")
     except SelectionError as error:
-        flash(_(error.message, **error.params), "error")
-        return redirect(url_for("awards.my_awards")), 400
+        show_error(form, error)
+        return _awards_page(form, row.id), 400
     flash(_("书面说明已提交并公开，现在可以确认中选。"), "success")
     return redirect(url_for("awards.my_awards"))
 

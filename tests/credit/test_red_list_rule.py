@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +15,6 @@ from market.domain.credit_formula import (
     compute,
     red_listed,
 )
-from market.domain.credit_repair import add_months, earliest_repair
 
 GOOD = RedListFacts(levels=20, satisfied=19)  # 95 %
 
@@ -43,9 +41,3 @@ def test_the_red_list_adds_its_bonus_and_never_lowers_the_score(
     # a blacklisted agency stays at 0 whatever else
     assert compute(replace(red, blacklisted=True)).score == 0
 
-
-def test_the_minimum_publication_period_before_a_repair() -> None:
-    assert earliest_repair("warning", date(2026, 3, 2)) == date(2026, 6, 2)
-    assert earliest_repair("suspension", date(2026, 11, 30)) == date(2027, 2, 28)
-    assert earliest_repair("blacklist", date(2024, 2, 29)) == date(2025, 2, 28)
-    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)

@@ -151,3 +151,38 @@ def test_refusals_at_the_confirmation_are_shown_in_the_form(city: City) -> None:
                               "ends_on": "2026-03-02", "action": "confirm"})
         assert r.status_code == 400
     assert _sanctions(city) == 0
+
+
+def test_the_confirmation_says_the_class_the_earliest_repair_and_the_end_of_publication(
+        city: City) -> None:
+    """《信用修复管理办法》 (令 2025 年第 36 号): a warning is 轻微 (published at most 3 months,
+    repairable at once), a suspension 一般 (3 months to 1 year), a blacklisting 严重 (1 to 3
+    years); the preview says which, until when it is published and from when it may be
+    repaired, and the form states the classes before."""
+    public_id, _code = _name_agency(city)
+    base = {"agency": public_id, "reason": "x", "legal_basis": "y", "action": "preview"}
+    with timeutil.frozen(START):  # 2026-03-02
+        form = city.client(city.regulator).get(f"{NEW}?agency={public_id}").get_data(
+            as_text=True)
+        rules = form[form.index('data-test="kind-classes"'):]
+        assert "警告属轻微失信信息：公示不超过 3 个月" in rules
+        assert "暂停属一般失信信息：公示 3 至 12 个月，满 3 个月后可申请信用修复" in rules
+        assert "黑名单属严重失信信息：公示 12 至 36 个月，满 12 个月后可申请信用修复" in rules
+        shown = {kind: post(city, city.regulator, NEW, {
+            **base, "kind": kind, "starts_on": "2026-03-02", "ends_on": end}).get_data(
+                as_text=True) for kind, end in (("warning", "2026-12-31"),
+                                                ("suspension", "2026-04-30"),
+                                                ("blacklist", "2030-12-31"))}
+    html = shown["warning"]
+    assert "失信信息类别：轻微失信" in html and "公示至 2026-06-01（最长公示期届满）" in html
+    assert "处罚仍执行至 2026-12-31，但自 2026-06-02 起不再公示" in html
+    assert "最早可于 2026-03-03 信用修复生效" in html
+    html = shown["suspension"]
+    assert "失信信息类别：一般失信" in html and "公示至 2027-03-01" in html
+    assert "不再公示" not in html
+    assert "最早可于 2026-06-02 信用修复生效" in html
+    html = shown["blacklist"]
+    assert "失信信息类别：严重失信" in html and "公示至 2029-03-01" in html
+    assert "处罚仍执行至 2030-12-31，但自 2029-03-02 起不再公示" in html
+    assert "最早可于 2027-03-02 信用修复生效" in html
+    assert _sanctions(city) == 0

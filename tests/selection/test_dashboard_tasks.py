@@ -206,4 +206,4 @@ def test_the_dashboard_shows_the_first_and_the_list_shows_all(
         assert re.findall(r'data-test="draw-task" data-state="(\w+)"', page) == ["enter", "mine"]
         c.post("/language", data={"lang": "en", "csrf_token": csrf_token(c, "/")})
         body = c.get("/draw-tasks").get_data(as_text=True)
-        assert "Draw to-dos" in body and "摇号待办" not in body
+        assert "To-dos" in body and "待办事项" not in body

@@ -137,11 +137,18 @@ def test_an_abnormally_low_quote_is_explained_or_passed_on(city: City) -> None:
                data={"csrf_token": csrf_token(c, "/agency/awards")})
         with app.app_context():
             assert db.session.get(Award, award_id).state == "offered"
-        # an empty or too long explanation, another agency's award: nothing changes
-        for text in ("", "长" * 2001):
+        # an empty or too long explanation, another agency's award: nothing changes; the
+        # page is shown again with the error next to the field and what was typed kept
+        for text, error in (("", "请填写此项。"), ("长" * 2001, "书面说明不超过 2000 字。")):
             r = c.post(f"/agency/awards/{award_id}/explain",
                        data={"text": text, "csrf_token": csrf_token(c, "/agency/awards")})
-            assert r.status_code == 400
+            assert r.status_code == 400 and r.location is None
+            html = r.get_data(as_text=True)
+            textarea, after = html[html.index(f'<textarea id="explain-{award_id}"'):].split(
+                "</textarea>", 1)
+            assert 'aria-invalid="true"' in textarea and textarea.endswith(f">{text}")
+            assert after.lstrip().startswith(
+                f'<p class="error" id="explain-{award_id}-msg">{error}</p>')
         other = city.client(a0)
         r = other.post(f"/agency/awards/{award_id}/explain",
                        data={"text": "x", "csrf_token": csrf_token(other, "/agency/awards")})

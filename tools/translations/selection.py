@@ -378,8 +378,6 @@ T = {
     '已与中国福利彩票发行管理中心的公告逐日核对': "Checked day by day against the China Welfare Lottery Issuance and Management Center's notices",
     '%(year)s 年福彩开奖安排已保存。': 'The %(year)s welfare lottery draw schedule is saved.',
     '福彩开奖安排': 'Lottery draw schedule',
-    '摇号待办': 'Draw to-dos',
-    '没有摇号待办。': 'No draw to-dos.',
     '请在 %(at)s 前录入见证随机数': 'Enter your witness number before %(at)s',
     '等待 %(name)s 先录入；您须在 %(at)s 前录入': 'Waiting for %(name)s to enter first; yours is due before %(at)s',
     '报名截止（%(at)s）、名单冻结后才能录入见证随机数': 'You can enter your witness number once sign-up closes (%(at)s) and the pool is frozen',
@@ -541,4 +539,8 @@ T = {
     "监管部门自异议提出之日起 %(n)s 个工作日内作出处理决定；期限前一个工作日提醒，逾期由电子监察预警并升级。": "The regulator decides an objection within %(n)s working days of the day it is filed; a reminder comes the working day before the deadline, and electronic supervision warns and escalates once it is past.",
     "异议成立（中选结果作废，按公告由下一名候补递补）": "Objection upheld (the award is voided and passes to the next alternate, as the notice said)",
     "写入公告：监管部门认定异议成立、中选结果作废后怎样处理。直接选取没有候补，一律重新组织。": "Stated in the notice: what happens when the regulator upholds an objection and voids the award. A direct selection has no alternate and always runs again.",
+    "待办事项": "To-dos",
+    "没有待办事项。": "No to-dos.",
+    "入围候选已于 %(at)s 抽出，请从中选定中选机构并写明理由": "The short list was drawn on %(at)s: choose the selected agency from it and write down why",
+    "方案已于 %(at)s 开启，请录入评审小组的评分并公布评审结果": "The proposals were opened on %(at)s: record the panel's scores and publish the results",
 }
