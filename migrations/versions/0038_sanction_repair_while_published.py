@@ -41,7 +41,7 @@ def downgrade():
         sanction.c.repaired_on > sanction.c.ends_on)).scalar()
     if late:
         raise RuntimeError('a credit repair takes effect after its sanction has ended: the '
-                           'earlier check cannot hold it; downgrading below 0041 is refused')
+                           'earlier check cannot hold it; downgrading below 0038 is refused')
     with op.batch_alter_table('sanction', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_sanction_repaired_on'), type_='check')
         batch_op.create_check_constraint(
