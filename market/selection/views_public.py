@@ -179,9 +179,15 @@ def _qr_svg(url: str, scalable: bool = False) -> str:
 
 @bp.route("/lotteries/<lottery_id>")
 @access(ANYONE)
+# Names of agencies and of the witnesses' organisations (directory) beside the draw's own data
+# (selection: the lottery, its request, sign-ups, witnesses and their memberships, entropy
+# entries, external proposals, awards and objections).  People's names are written once, when
+# the account is made.
+@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION)
 def lottery_page(lottery_id: str) -> str:
     lottery = _lottery(lottery_id)
     procedures.advance(lottery.request)
+    pagecache.fresh_until(procedures.settled_until(lottery.request))
     return _render_lottery(_lottery(lottery_id))
 
 
