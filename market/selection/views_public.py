@@ -207,6 +207,7 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
         result, frozen = summarise_record(lottery.record, None), summarise_pool(lottery.pool, None)
     else:
         result, frozen = lottery.record_summary, lottery.pool_summary
+    awards = award_ops.awards_of(lottery.request)  # read once for the award and its changes
 
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
@@ -214,7 +215,7 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
         my_witness=tasks.witness_status(lottery, me) if me else None,
         my_external=tasks.external_status(lottery, me) if me else None,
         proposal=external_ops.pending(lottery),
-        award=award_ops.current_award(lottery.request), changes=award_ops.changes(lottery.request),
+        award=award_ops.current_of(awards), changes=award_ops.changes(lottery.request, awards),
         external_public_at=public_time(external) if external else None,
         witness_form=witness_form or WitnessForm(),
         external_form=external_form or ExternalForm(), qr=_qr_svg(page_url),
