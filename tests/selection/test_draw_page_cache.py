@@ -259,3 +259,21 @@ def test_an_agency_renamed_by_another_process_shows_under_its_new_name(
             org.name = "改名后的评价公司"
             db.session.commit()
         assert "改名后的评价公司" in _get(other, path)
+
+
+def test_a_witness_logged_in_gets_their_own_page_with_the_entry_form(city: City) -> None:
+    _rid, lottery_id = _open_lottery(city, 4)
+    path = f"/lotteries/{lottery_id}"
+    with timeutil.frozen(START + timedelta(days=7, minutes=1)):
+        anonymous = _get(city.app, path)
+        assert _get(city.app, path) and 'data-test="my-witness"' not in anonymous  # cached
+        page = city.client(city.delegate).get(path).get_data(as_text=True)
+        assert 'data-test="my-witness"' in page and 'data-test="witness-submit"' in page
+        # The cached copy's token works for the next anonymous visitor's own form.
+        visitor = city.app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          visitor.get(path).get_data(as_text=True))
+        assert token
+        assert visitor.post("/language", data={"csrf_token": token.group(1), "lang": "en",
+                                               "next": path}).status_code == 302
+        assert '<html lang="en"' in visitor.get(path).get_data(as_text=True)
