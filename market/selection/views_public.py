@@ -188,6 +188,10 @@ def lottery_page(lottery_id: str) -> str:
     lottery = _lottery(lottery_id)
     procedures.advance(lottery.request)
     pagecache.fresh_until(procedures.settled_until(lottery.request))
+    if request.args.get("all") == "1":
+        # "show all": every ranking row and sign-up, megabytes with 10^4 of them and rarely
+        # asked for; not worth a place in every process's cache
+        pagecache.fresh_until(None)
     return _render_lottery(_lottery(lottery_id))
 
 

@@ -98,6 +98,14 @@ def test_the_draw_page_is_served_from_the_cache_while_nothing_changes(city: City
             stop()
     assert _without_tokens(again) == _without_tokens(first)
     assert len(seen) == 1, seen  # the generations, read in one statement; no rendering
+    with timeutil.frozen(START + timedelta(hours=1)):
+        _get(city.app, path + "?all=1")
+        seen, stop = _statements(city.app)
+        try:
+            _get(city.app, path + "?all=1")
+        finally:
+            stop()
+    assert len(seen) > 1  # "show all" (every row, megabytes at 10^4) is rendered, not kept
 
 
 def test_sign_ups_and_a_withdrawal_in_another_process_show_on_the_next_request(
