@@ -10,6 +10,12 @@ median over the rounds.  Latency percentiles come from wrk's own histogram (benc
 
     .venv/bin/python bench/load_bench.py --out /tmp/load.md    # both databases, ~10 min
     .venv/bin/python bench/load_bench.py --quick               # small data, ~1 min
+    .venv/bin/python bench/load_bench.py --pages draw          # one page beside the trivial
+                                                               # route, both databases, ~7 min
+
+``--pages`` names the paths to drive (keys: static, healthz, home, directory, profile, notice,
+draw, api, calendar, login); the trivial route is always driven too, in the same rounds, since
+every share is of it.  The data is generated in full either way (the picks depend on it).
 
 The login POST needs the login rate limits lifted: the bench sets ``MARKET_LOGIN_LIMIT`` and
 ``MARKET_LOGIN_IP_LIMIT`` (production defaults: 10 per 5 minutes and 100 a day per account,
@@ -52,6 +58,8 @@ LOGIN_LIMIT = "1000000 per minute"
 CONNECTIONS = 4
 QUICK = LoadSizes(agencies=600, listings=2_400, requests=150, lotteries=40, leaves=8_000)
 REGION = "云川市东城区"
+KEYS = ("static", "healthz", "home", "directory", "profile", "notice", "draw", "api", "calendar",
+        "login")  # the paths of _targets(), in order
 
 
 @dataclass(frozen=True)
@@ -180,8 +188,8 @@ class Result:
     runs: dict[str, list[Stats]]
 
 
-def run_database(name: str, url: str, work: Path, sizes: LoadSizes, runs: int, seconds: int
-                 ) -> Result:
+def run_database(name: str, url: str, work: Path, sizes: LoadSizes, runs: int, seconds: int,
+                 pages: set[str] | None = None) -> Result:
     env = _env(work, url)
     log = work / f"{name}.log"
     if not (work / "signing_key.pem").exists():
@@ -197,6 +205,8 @@ def run_database(name: str, url: str, work: Path, sizes: LoadSizes, runs: int, s
         str(sizes.lotteries), "--leaves", str(sizes.leaves), "--days", str(sizes.days), log=log)
     timings["audit"] = _flask(env, "transparency", "audit", log=log)
     targets, picked = _targets(url)
+    if pages is not None:
+        targets = [t for t in targets if t.key == "static" or t.key in pages]
     results: dict[str, list[Stats]] = {t.key: [] for t in targets}
     with gunicorn(env, 2, log) as base:  # the README's command with 2 workers
         cookie, token = _login_session(base)
@@ -249,10 +259,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="rounds (median reported)")
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per path")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--pages", help="comma-separated path keys to drive (with the trivial "
+                        "route), e.g. draw,notice; default: all of them")
     parser.add_argument("--out", help="write the markdown block here (for tools/perf_report.py)")
     args = parser.parse_args()
     sizes = QUICK if args.quick else LoadSizes()
     runs, seconds = (1, 2) if args.quick else (args.runs, args.seconds)
+    pages = set(args.pages.split(",")) if args.pages else None
+    if pages is not None and not pages <= set(KEYS):
+        parser.error(f"--pages: unknown {sorted(pages - set(KEYS))}; known: {', '.join(KEYS)}")
     started = time.perf_counter()
     load = os.getloadavg()
     results = []
@@ -269,7 +284,7 @@ def main() -> int:
                     url = create_database(base, "load")
                 else:
                     url = f"sqlite:///{work / 'load.db'}"
-                results.append(run_database(name, url, work, sizes, runs, seconds))
+                results.append(run_database(name, url, work, sizes, runs, seconds, pages))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     minutes = (time.perf_counter() - started) / 60
@@ -286,7 +301,8 @@ def main() -> int:
         "percentiles from wrk's histogram (`bench/wrk_stats.lua`). **The login rate limit is lifted for this bench** "
         f"(`MARKET_LOGIN_LIMIT` and `MARKET_LOGIN_IP_LIMIT` '{LOGIN_LIMIT}'; production: 10 per "
         "5 minutes and 100 a day per account, 50 failures per 5 minutes per address). "
-        f"`bench/load_bench.py{' --quick' if args.quick else ''}`, {minutes:.0f} min "
+        f"`bench/load_bench.py{' --quick' if args.quick else ''}"
+        f"{' --pages ' + args.pages if args.pages else ''}`, {minutes:.0f} min "
         "in all.",
         "",
     ]

@@ -223,12 +223,16 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
     expr = state_expr(today, warn)
     counts: Counter[str] = Counter()
-    for name, n in db.session.execute(_scope(sa.select(expr, sa.func.count()), org_id, side,
-                                             within=within)
-                                      .group_by(expr)):
+    n_ahead = 0  # rows with an event after now (a clock entered ahead): usually none
+    for name, n, later in db.session.execute(_scope(
+            sa.select(expr, sa.func.count(), sa.func.count().filter(Clock.last_at > now)),
+            org_id, side, within=within).group_by(expr)):
         counts[name] += n
+        n_ahead += later
+    sql_paused = counts["paused"]
     # ... corrected for the rows with an event after now, finished in Python as before
-    ahead_rows = list(db.session.execute(_query(org_id, side, within).where(Clock.last_at > now)))
+    ahead_rows = list(db.session.execute(_query(org_id, side, within).where(
+        Clock.last_at > now))) if n_ahead else []
     ahead = _finished(ahead_rows, now, cal, wd)
     for r, row in zip(ahead_rows, ahead, strict=True):
         counts[_sql_state(r.phase, r.due_date, today, warn)] -= 1
@@ -247,7 +251,9 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
             if r.id not in skip), now, cal, wd)[:limit]
         n_running = len(found)
         rows += found
-    if state in (None, "paused") and n_running < limit:
+    # paused clocks with no event after now, if SQL counted any
+    if state in (None, "paused") and n_running < limit and sql_paused > sum(
+            1 for r in ahead_rows if r.phase == "paused"):
         ids = _most_urgent_paused(org_id, side, limit, now, cal, within)
         rows += _finished(db.session.execute(_query(org_id, side, within).where(Clock.id.in_(ids))),
                           now, cal, wd)

@@ -179,9 +179,19 @@ def _qr_svg(url: str, scalable: bool = False) -> str:
 
 @bp.route("/lotteries/<lottery_id>")
 @access(ANYONE)
+# Names of agencies and of the witnesses' organisations (directory) beside the draw's own data
+# (selection: the lottery, its request, sign-ups, witnesses and their memberships, entropy
+# entries, external proposals, awards and objections).  People's names are written once, when
+# the account is made.
+@pagecache.cached(pagecache.DIRECTORY, pagecache.SELECTION)
 def lottery_page(lottery_id: str) -> str:
     lottery = _lottery(lottery_id)
     procedures.advance(lottery.request)
+    pagecache.fresh_until(procedures.settled_until(lottery.request))
+    if request.args.get("all") == "1":
+        # "show all": every ranking row and sign-up, megabytes with 10^4 of them and rarely
+        # asked for; not worth a place in every process's cache
+        pagecache.fresh_until(None)
     return _render_lottery(_lottery(lottery_id))
 
 
@@ -201,6 +211,7 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
         result, frozen = summarise_record(lottery.record, None), summarise_pool(lottery.pool, None)
     else:
         result, frozen = lottery.record_summary, lottery.pool_summary
+    awards = award_ops.awards_of(lottery.request)  # read once for the award and its changes
 
     return render_template(
         "selection/lottery.html", lottery=lottery, req=lottery.request, plan=plan,
@@ -208,7 +219,7 @@ def _render_lottery(lottery: Lottery, witness_form: WitnessForm | None = None,
         my_witness=tasks.witness_status(lottery, me) if me else None,
         my_external=tasks.external_status(lottery, me) if me else None,
         proposal=external_ops.pending(lottery),
-        award=award_ops.current_award(lottery.request), changes=award_ops.changes(lottery.request),
+        award=award_ops.current_of(awards), changes=award_ops.changes(lottery.request, awards),
         external_public_at=public_time(external) if external else None,
         witness_form=witness_form or WitnessForm(),
         external_form=external_form or ExternalForm(), qr=_qr_svg(page_url),
