@@ -517,7 +517,8 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         case.tolerated_until = clocks.calendar().add_working_days(local, days)
     else:
         case.acceptance = "pledge"
-    clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id)
+    clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id,
+                             tenant_id=case.owner.tenant_id)
     case.clock_id = clock.id
     _record(case, "start", start)
     case.state = CaseState.ACCEPTED.value
