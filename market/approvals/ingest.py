@@ -50,6 +50,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from market import timeutil
 from market.accounts import audit
+from market.accounts.models import Organisation
+from market.accounts.scope import ListScope
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
@@ -448,12 +450,20 @@ def missing_preconditions(case: ApprovalCase) -> list[str]:
     return missing
 
 
-def tolerated_overdue(today: date) -> list[tuple[ApprovalCase, list[str]]]:
+def tolerated_overdue(today: date, within: ListScope | None = None,
+                      ) -> list[tuple[ApprovalCase, list[str]]]:
     """Cases accepted by 容缺受理 whose missing reports were not delivered by their due date,
-    with the codes still missing: the regulator's list."""
-    rows = db.session.scalars(sa.select(ApprovalCase).where(
+    with the codes still missing: the regulator's list (in ``within``, a regulator's lists, if
+    given: a case by its owner's tenant; no industry regulator's)."""
+    stmt = sa.select(ApprovalCase).where(
         ApprovalCase.acceptance == "tolerated", ApprovalCase.tolerated_until < today,
-        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until))
+        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until)
+    if within is not None and within.regulator_id is not None:
+        return []
+    if within is not None and within.tenant_id is not None:
+        stmt = stmt.join(Organisation, Organisation.id == ApprovalCase.owner_org_id).where(
+            Organisation.tenant_id == within.tenant_id)
+    rows = db.session.scalars(stmt)
     out = []
     for case in rows:
         missing = missing_preconditions(case)
