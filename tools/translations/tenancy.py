@@ -47,4 +47,5 @@ T = {
 '入驻地区': 'City or county',
 '请选择本平台开通的市或县（区）。': 'Choose a city or county served by this platform.',
 '项目业主在所选地区发布采购公告；中介机构在所选地区申请入驻，入驻后可参与全省的采购。': 'A project owner publishes its requests there; an agency applies for admission there and, once admitted, takes part in requests across the province.',
+    "该中介机构不是在本地入驻的。": "This agency was not admitted here.",
 }
