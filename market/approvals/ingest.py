@@ -53,6 +53,7 @@ from market.accounts import audit
 from market.accounts.models import Organisation
 from market.accounts.scope import ListScope
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockKind
@@ -257,6 +258,8 @@ def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
         if data.type != "applied":
             raise CaseEventError(404, "unknown_case", _("没有这个 case_no 的办件；办件的第一个"
                                  "事件是 applied。"))
+        if not catalogue_choices.uses_matter(project.owner.tenant_id, matter.id):
+            raise CaseEventError(422, "matter_not_used", _("项目业主所在地区未选用该审批事项。"))
         applied = _apply(client, matter, project, data, digest, at)
         if isinstance(applied, Outcome):
             return applied

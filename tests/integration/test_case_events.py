@@ -526,3 +526,25 @@ def test_a_joint_case_keeps_a_shorter_committed_limit(world: World) -> None:
     clock = world.send("extended", "2026-12-03T09:00:00+08:00", days=12, joint=True,
                        approved_by="李副市长", extension_reason="联合办理")["clock"]
     assert clock["limit_days"] == 22
+
+
+def test_a_new_case_of_a_matter_its_owners_tenant_does_not_use_is_refused(world: World) -> None:
+    """目录选用: a city that switched an approval matter off gets no new case of it; its
+    cases already reported keep their events."""
+    from market.accounts.models import Organisation
+    from market.catalogue import choices
+    from market.catalogue.models import ApprovalMatter
+
+    with world.app.app_context():
+        tenant = db.session.get(Organisation, world.owner).tenant_id
+        used = [m for m in db.session.scalars(sa.select(ApprovalMatter.id))
+                if m != world.matter]
+        choices.choose(tenant, [], used)
+        db.session.commit()
+    body = world.send("applied", "2026-12-07T09:00:00+08:00", expect=422)
+    assert "matter_not_used" in str(body)
+    with world.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApprovalCase)) == 0
+        choices.choose(tenant, [], [world.matter, *used])
+        db.session.commit()
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
