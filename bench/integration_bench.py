@@ -239,7 +239,7 @@ def _setup(env: dict[str, str], cases: int) -> dict[str, str]:
             for kind, at, reason, days in events:
                 tally = step(tally, event_from_record(kind, at, reason, days), cal)
             clock = Clock(kind="service", limit_days=20, engagement_id=eng.id,
-                          created_at=events[0][1],
+                          tenant_id=req.tenant_id, created_at=events[0][1],
                           **clock_store.stored_values(tally, 20, cal, revision))
             db.session.add(clock)
             db.session.flush()

@@ -51,6 +51,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "ESCALATION_YELLOW_DAYS": 3,
     "ESCALATION_RED_DAYS": 10,
     "ESCALATION_ANSWER_WORKING_DAYS": 5,
+    # the managing departments (主管部门) red cards go to: public ids, one per tenant; a
+    # tenant with none named: the regulators whose scope covers the late matter
     "ESCALATION_MANAGING_ORG": "",
     # A poor rating (差评: 不满意 or 非常不满意) gives the agency this long to correct and answer
     # (好差评: 15 working days, the term the provinces' 好差评 rules use).

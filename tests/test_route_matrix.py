@@ -83,6 +83,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     # role through and the object does not exist in the empty test database.
     "catalogue.service_types": ("GET", "/operator/service-types", {"operator"}, 200),
     "catalogue.edit_service_type": ("GET", "/operator/service-types/NOPE", {"operator"}, 404),
+    "catalogue.catalogue_choices": ("GET", "/operator/catalogue-choices", {"operator"}, 200),
     "catalogue.approval_matters": ("GET", "/operator/approval-matters", {"operator"}, 200),
     "catalogue.edit_approval_matter": ("GET", "/operator/approval-matters/NOPE", {"operator"},
                                        404),

@@ -178,7 +178,11 @@ def suspected() -> list[Suspected]:
     return out
 
 
-def all_relations() -> list[AgencyRelation]:
-    """Every recorded relation, newest first (at most the last 500)."""
-    return list(db.session.scalars(sa.select(AgencyRelation).order_by(
-        AgencyRelation.id.desc()).limit(500)))
+def all_relations(tenant_id: int | None = None) -> list[AgencyRelation]:
+    """Every recorded relation (of the agencies admitted where ``tenant_id`` is, if given),
+    newest first (at most the last 500)."""
+    stmt = sa.select(AgencyRelation)
+    if tenant_id is not None:
+        stmt = stmt.where(AgencyRelation.organisation_id.in_(
+            sa.select(Organisation.id).where(Organisation.tenant_id == tenant_id)))
+    return list(db.session.scalars(stmt.order_by(AgencyRelation.id.desc()).limit(500)))

@@ -16,7 +16,7 @@ from market.agencies import relations
 from market.agencies.forms import RecordRelationForm, RelationForm
 from market.agencies.models import RelationSource
 from market.agencies.operations import AgencyError
-from market.agencies.scope import register_subject
+from market.agencies.scope import admission_subject, register_subject
 from market.agencies.views import _org, bp
 from market.db import db
 from market.forms import show_error
@@ -45,11 +45,21 @@ def my_relations() -> ResponseReturnValue:
 
 def _outside_scope(form: RecordRelationForm) -> bool:
     """A relation is the register's (province-wide): an industry regulator records one only
-    for an agency listing a service type it regulates (market.accounts.scope)."""
+    for an agency listing a service type it regulates, an operator only for an agency
+    admitted in its own tenant (market.accounts.scope)."""
+    ref = (form.agency.data or "").strip().upper()
     agency = db.session.scalar(sa.select(Organisation).where(
-        Organisation.public_id == (form.agency.data or "").strip().upper(),
+        sa.or_(Organisation.public_id == ref, Organisation.credit_code == ref),
         Organisation.kind == OrgKind.AGENCY.value))
-    if agency is None or scope.covers(require_org(), register_subject(agency), scope.Act.SANCTION):
+    org = require_org()
+    if agency is None:
+        return False
+    if org.kind == OrgKind.OPERATOR.value:
+        if scope.covers(org, admission_subject(agency), scope.Act.DECIDE):
+            return False
+        form.agency.errors = [*form.agency.errors, _("该中介机构不是在本地入驻的。")]
+        return True
+    if scope.covers(org, register_subject(agency), scope.Act.SANCTION):
         return False
     form.agency.errors = [*form.agency.errors, _("该中介机构不在您的监管范围内。")]
     return True
@@ -72,14 +82,19 @@ def _record(source: RelationSource, endpoint: str, template: str, **extra: objec
         else:
             flash(_("关联关系已登记。"), "success")
             return redirect(url_for(endpoint))
-    return render_template(template, form=form, rows=relations.all_relations(),
+    org = require_org()
+    # an operator keeps the relations of the agencies admitted in its tenant; a regulator
+    # reads the register's
+    mine = org.tenant_id if org.kind == OrgKind.OPERATOR.value else None
+    return render_template(template, form=form, rows=relations.all_relations(mine),
                            words=relations.KIND_WORDS, **extra), 400 if form.errors else 200
 
 
 @bp.route("/operator/relations", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
 def operator_relations() -> ResponseReturnValue:
-    """Every recorded relation; the operator records one."""
+    """The relations of the agencies admitted in the operator's tenant; it records one for
+    such an agency."""
     return _record(RelationSource.OPERATOR, "agencies.operator_relations",
                    "agencies/relations_admin.html")
 

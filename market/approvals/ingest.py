@@ -50,7 +50,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from market import timeutil
 from market.accounts import audit
+from market.accounts.models import Organisation
+from market.accounts.scope import ListScope
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ApprovalMatter, Need, approval_matter_service_type
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockKind
@@ -255,6 +258,8 @@ def _receive(client: Source, data: CaseEventData, raw: dict[str, Any],
         if data.type != "applied":
             raise CaseEventError(404, "unknown_case", _("没有这个 case_no 的办件；办件的第一个"
                                  "事件是 applied。"))
+        if not catalogue_choices.uses_matter(project.owner.tenant_id, matter.id):
+            raise CaseEventError(422, "matter_not_used", _("项目业主所在地区未选用该审批事项。"))
         applied = _apply(client, matter, project, data, digest, at)
         if isinstance(applied, Outcome):
             return applied
@@ -448,12 +453,20 @@ def missing_preconditions(case: ApprovalCase) -> list[str]:
     return missing
 
 
-def tolerated_overdue(today: date) -> list[tuple[ApprovalCase, list[str]]]:
+def tolerated_overdue(today: date, within: ListScope | None = None,
+                      ) -> list[tuple[ApprovalCase, list[str]]]:
     """Cases accepted by 容缺受理 whose missing reports were not delivered by their due date,
-    with the codes still missing: the regulator's list."""
-    rows = db.session.scalars(sa.select(ApprovalCase).where(
+    with the codes still missing: the regulator's list (in ``within``, a regulator's lists, if
+    given: a case by its owner's tenant; no industry regulator's)."""
+    stmt = sa.select(ApprovalCase).where(
         ApprovalCase.acceptance == "tolerated", ApprovalCase.tolerated_until < today,
-        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until))
+        ApprovalCase.state != CaseState.WITHDRAWN.value).order_by(ApprovalCase.tolerated_until)
+    if within is not None and within.regulator_id is not None:
+        return []
+    if within is not None and within.tenant_id is not None:
+        stmt = stmt.join(Organisation, Organisation.id == ApprovalCase.owner_org_id).where(
+            Organisation.tenant_id == within.tenant_id)
+    rows = db.session.scalars(stmt)
     out = []
     for case in rows:
         missing = missing_preconditions(case)
@@ -517,7 +530,8 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
         case.tolerated_until = clocks.calendar().add_working_days(local, days)
     else:
         case.acceptance = "pledge"
-    clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id)
+    clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id,
+                             tenant_id=case.owner.tenant_id)
     case.clock_id = clock.id
     _record(case, "start", start)
     case.state = CaseState.ACCEPTED.value

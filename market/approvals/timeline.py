@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from market.accounts.models import Organisation
 from market.approvals.models import ApprovalCase, CaseEvent, CaseState, Suspension
 from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
@@ -327,17 +328,30 @@ def _fill(split: Split, result: Attribution, out: _Sources) -> None:
         split.by_service[eng.service_type_id][late] += n
 
 
-def city_split(now: datetime) -> Split:
-    """The regulator's share of intermediary time: the sum of the whole-span splits of the
-    projects that have an approval case (the ones the approval systems know).  Projects that
+def tenant_splits(now: datetime, tenant: int | None = None) -> dict[int, Split]:
+    """The regulator's share of intermediary time, per tenant (of ``tenant`` only when
+    given): the sum of the whole-span splits of the projects that have an approval case (the
+    ones the approval systems know), each under its cases' owner's tenant.  Projects that
     only select or engage agencies are left out: their span has no approval side to weigh the
     intermediaries' time against, and reading every engagement of the city on each view of
     the regulator's page would make it grow with the whole market."""
-    total = Split()
+    out: dict[int, Split] = {}
     revision, cal = clocks.calendar_state()
-    for project_id in db.session.scalars(sa.select(ApprovalCase.project_id).distinct()
-                                         .order_by(ApprovalCase.project_id)):
-        total.add(project_split(project_id, now, cal, revision=revision))
+    stmt = (sa.select(ApprovalCase.project_id, sa.func.min(Organisation.tenant_id))
+            .join(Organisation, Organisation.id == ApprovalCase.owner_org_id)
+            .group_by(ApprovalCase.project_id).order_by(ApprovalCase.project_id))
+    if tenant is not None:
+        stmt = stmt.where(Organisation.tenant_id == tenant)
+    for project_id, of in db.session.execute(stmt):
+        out.setdefault(of, Split()).add(project_split(project_id, now, cal, revision=revision))
+    return out
+
+
+def city_split(now: datetime, tenant: int | None = None) -> Split:
+    """The sum of :func:`tenant_splits`: one tenant's (``tenant``) or the province's."""
+    total = Split()
+    for split in tenant_splits(now, tenant).values():
+        total.add(split)
     return total
 
 

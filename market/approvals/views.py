@@ -22,7 +22,7 @@ from wtforms import SelectChoice
 from market import timeutil
 from market.accounts import scope
 from market.accounts.auth import access, current_role, require_org
-from market.accounts.models import Organisation, Role
+from market.accounts.models import Division, Organisation, Role
 from market.accounts.scope import list_scope
 from market.approvals import forms, ingest, staff, timeline
 from market.approvals import operations as ops
@@ -427,14 +427,29 @@ def _ranking(keyed: dict[int, list[int]], names: dict[int, str],
 @bp.route("/regulator/overdue")
 @access("regulator")
 def regulator() -> str:
-    """Overdue engagements and cases, and the city-wide share of intermediary time."""
+    """Overdue engagements and cases, and the share of intermediary time in the regulator's
+    scope: its tenant's projects (an industry regulator's too: the figures are its tenant's
+    totals, no case's details), or the province's with one row per tenant."""
     now = timeutil.now()
-    overdue = urgent(state="overdue", limit=200, now=now, within=list_scope(require_org()))
-    split = timeline.city_split(now)
+    org = require_org()
+    within = list_scope(org)
+    overdue = urgent(state="overdue", limit=200, now=now, within=within)
+    splits = timeline.tenant_splits(now, within.tenant_id)
+    split = timeline.Split()
+    for part in splits.values():
+        split.add(part)
+    names: dict[int, str] = {r.id: r.name for r in db.session.execute(
+        sa.select(Division.id, Division.name).where(
+            Division.id.in_([*splits, org.tenant_id])))}
+    per_tenant = ([{"name": names.get(t, str(t)), "total": s.total,
+                    "intermediary": s.intermediary, "pct": s.share_bp(s.intermediary) / 100}
+                   for t, s in sorted(splits.items(), key=lambda kv: names.get(kv[0], ""))]
+                  if within.tenant_id is None else [])
     by_service = _ranking(split.by_service, _names(ServiceType, split.by_service), split.total)
     by_agency = _ranking(split.by_agency, _names(Organisation, split.by_agency), split.total)
     return render_template("approvals/regulator.html", overdue=overdue.rows,
-                           overdue_total=overdue.total, split=split,
+                           overdue_total=overdue.total, split=split, per_tenant=per_tenant,
+                           where=names.get(org.tenant_id, ""),
                            tolerated=[(case, _service_names(missing)) for case, missing in
-                                      ingest.tolerated_overdue(timeutil.today_local())],
+                                      ingest.tolerated_overdue(timeutil.today_local(), within)],
                            bars=_bars(split), by_service=by_service, by_agency=by_agency)

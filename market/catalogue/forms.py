@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from market.forms import CodeField, Form
+from market.forms import CheckboxesField, CodeField, Form
 
 _REQUIRED = _l("请填写此项。")
 _INTEGER = _l("请输入整数。")
@@ -42,3 +42,11 @@ class ApprovalMatterForm(Form):
 class DepartmentForm(Form):
     code = CodeField(_l("部门代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     name = StringField(_l("部门名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+
+
+class ChoicesForm(Form):
+    # choices are the shared catalogue's, filled by the view; an unknown id is refused by the
+    # operation, next to its field
+    service_type_ids = CheckboxesField(_l("本地选用的中介服务事项"), coerce=int,
+                                       validate_choice=False)
+    matter_ids = CheckboxesField(_l("本地选用的审批事项"), coerce=int, validate_choice=False)

@@ -102,3 +102,23 @@ class ApprovalMatter(db.Model):  # type: ignore[name-defined,misc]
         sa.CheckConstraint("committed_days > 0 AND committed_days <= statutory_days",
                            name="limits"),
     )
+
+
+# A tenant's catalogue choices (选用): the shared catalogue's service types and approval
+# matters a city or county does not use.  What is not listed is used, so a new tenant uses
+# the whole catalogue and a type the province adds reaches every tenant until one switches it
+# off.
+unused_service_type = sa.Table(
+    "unused_service_type",
+    db.metadata,
+    sa.Column("tenant_id", sa.ForeignKey("division.id"), primary_key=True),
+    sa.Column("service_type_id", sa.ForeignKey("service_type.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)
+unused_approval_matter = sa.Table(
+    "unused_approval_matter",
+    db.metadata,
+    sa.Column("tenant_id", sa.ForeignKey("division.id"), primary_key=True),
+    sa.Column("approval_matter_id", sa.ForeignKey("approval_matter.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+)

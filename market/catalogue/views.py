@@ -10,10 +10,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from market.accounts.auth import access
-from market.accounts.models import Organisation, OrgKind
+from market.accounts.auth import access, require_org
+from market.accounts.models import Division, Organisation, OrgKind
+from market.catalogue import choices
 from market.catalogue import operations as ops
-from market.catalogue.forms import ApprovalMatterForm, DepartmentForm, ServiceTypeForm
+from market.catalogue.forms import (
+    ApprovalMatterForm,
+    ChoicesForm,
+    DepartmentForm,
+    ServiceTypeForm,
+)
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from market.domain import contract
@@ -177,3 +183,40 @@ def edit_department(code: str) -> ResponseReturnValue:
     if row is None:
         abort(404)
     return _department_page(row)
+
+
+@bp.route("/catalogue-choices", methods=["GET", "POST"])
+@access(OrgKind.OPERATOR)
+def catalogue_choices() -> ResponseReturnValue:
+    """The service types and approval matters of the shared catalogue the operator's tenant
+    uses; the provincial operator, who keeps the catalogue, reads each tenant's choices."""
+    org = require_org()
+    division = db.session.get(Division, org.tenant_id)
+    tenant = division is not None and division.tenant
+    types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
+    matters = db.session.scalars(sa.select(ApprovalMatter).order_by(ApprovalMatter.code)).all()
+    form = ChoicesForm()
+    form.service_type_ids.choices = [SelectChoice(t.id, f"{service_name(t)}（{t.code}）")
+                                     for t in types]
+    form.matter_ids.choices = [SelectChoice(m.id, f"{m.name}（{m.code}）") for m in matters]
+    if not tenant and form.is_submitted():
+        abort(403)  # the province keeps the shared catalogue itself, it has no choice to make
+    if tenant and not form.is_submitted():
+        off_types, off_matters = choices.unused_types(org.tenant_id), choices.unused_matters(
+            org.tenant_id)
+        form.service_type_ids.data = [t.id for t in types if t.id not in off_types]
+        form.matter_ids.data = [m.id for m in matters if m.id not in off_matters]
+    if tenant and form.validate_on_submit():
+        try:
+            choices.choose(org.tenant_id, form.service_type_ids.data or [],
+                           form.matter_ids.data or [])
+        except ops.CatalogueError as error:
+            show_error(form, error)
+        else:
+            flash(_("已保存本地选用的服务目录。"), "success")
+            return redirect(url_for("catalogue.catalogue_choices"))
+    # the province reads every tenant's choices (what each has switched off)
+    overview = [] if tenant else choices.overview()
+    return render_template("catalogue/choices.html", form=form, tenant=tenant,
+                           where=division.name if division else "", overview=overview), \
+        400 if form.errors else 200

@@ -11,7 +11,11 @@ clock: SQL classifies and sorts the rows by the stored ``due_date`` (see
 * warning  ⇔ ``today <= due_date <= warn``   (remaining = working days in (today, due] <= w)
 * normal   ⇔ ``due_date > warn``
 
-and the dashboard order (state, most overdue, earliest due) is ``ORDER BY due_date``.  A
+``w`` is the clock's tenant's warning lead time (``Clock.tenant_id``; the province's where
+the tenant has none of its own), so ``warn`` is one date per distinct lead time, read once per
+request (:func:`market.clocks.store.warning_overrides`).  While every tenant has the same
+lead time the dashboard order (state, most overdue, earliest due) is ``ORDER BY due_date``;
+otherwise it is ``ORDER BY`` the state, then ``due_date``.  A
 paused clock is "paused" whatever its dates; paused clocks sort after running ones, by how far
 they are past their limit and then by the due date they would have if resumed today (computed
 in Python from two light columns, and only when fewer running clocks than the page shows).
@@ -126,6 +130,7 @@ def _build_query(org_id: int | None, side: str | None,
         Clock.id, Clock.kind, Clock.limit_days, Clock.phase, Clock.last_at,
                    Clock.start_date, Clock.since, Clock.pause_reason, Clock.used,
                    Clock.paused_by_reason, Clock.extensions, Clock.stop_date, Clock.due_date,
+                   Clock.tenant_id,
                    eng.public_id.label("eng"), service_name.label("service"),
                    service_en.label("service_en"),
                    case.public_id.label("case"), matter_name.label("matter"))
@@ -141,12 +146,29 @@ def _sort_key(row: ClockRow, today: date) -> tuple[int, int, date, int]:
             row.clock_id)
 
 
+@dataclass(frozen=True)
+class Warnings:
+    """The warning lead time in force: the province's (``base``) and the tenants' that
+    differ (``own``)."""
+
+    base: int
+    own: dict[int, int]
+
+    @classmethod
+    def at(cls, now: datetime) -> Warnings:
+        base, own = clocks.warning_overrides(now)
+        return cls(base, own)
+
+    def of(self, tenant: int | None) -> int:
+        return self.own.get(tenant, self.base) if tenant is not None else self.base
+
+
 def _finished(rows: Iterable[Any], now: datetime, cal: WorkingCalendar,
-              wd: int) -> list[ClockRow]:
+              wd: Warnings) -> list[ClockRow]:
     out = []
     for r in rows:
         view = finish(clocks.tally_from_row(r), r.limit_days, cal,
-                      max(now, r.last_at) if r.last_at else now, wd)
+                      max(now, r.last_at) if r.last_at else now, wd.of(r.tenant_id))
         out.append(ClockRow(r.id, r.kind, r.eng, r.case, r.service or r.matter or "", view,
                             r.service_en or ""))
     return out
@@ -158,7 +180,7 @@ def open_clocks(org_id: int | None, side: str | None,
     most urgent first."""
     now = now or timeutil.now()
     _, cal = clocks.refresh_stale_open()
-    rows = _finished(db.session.execute(_query(org_id, side)), now, cal, clocks.warning_days())
+    rows = _finished(db.session.execute(_query(org_id, side)), now, cal, Warnings.at(now))
     today = local_date(now)
     rows.sort(key=lambda row: _sort_key(row, today))
     return rows
@@ -177,14 +199,33 @@ class Board:
     counts: Counter[str]
 
 
-def _classes(today: date, warn: date) -> dict[str, Any]:
+class Warn:
+    """The last due date that is in warning today, per tenant: the province's lead time
+    ``base`` days after today, or a tenant's own."""
+
+    def __init__(self, today: date, cal: WorkingCalendar, wd: Warnings) -> None:
+        self.base = cal.add_working_days(today, wd.base)
+        self.own = {t: cal.add_working_days(today, w) for t, w in wd.own.items()}
+
+    def of(self, tenant: int | None) -> date:
+        return self.own.get(tenant, self.base) if tenant is not None else self.base
+
+    def expr(self) -> Any:
+        """The same in SQL, for ``Clock.tenant_id``."""
+        if not self.own:
+            return self.base
+        return sa.case(self.own, value=Clock.tenant_id, else_=self.base)
+
+
+def _classes(today: date, warn: Warn) -> dict[str, Any]:
     """What SQL decides for a settled running clock, state by state (module docstring)."""
+    last = warn.expr()
     return {"overdue": Clock.due_date < today,
-            "warning": sa.and_(Clock.due_date >= today, Clock.due_date <= warn),
-            "normal": Clock.due_date > warn}
+            "warning": sa.and_(Clock.due_date >= today, Clock.due_date <= last),
+            "normal": Clock.due_date > last}
 
 
-def state_expr(today: date, warn: date) -> Any:
+def state_expr(today: date, warn: Warn) -> Any:
     """The state SQL gives an open clock (right unless its last event is after now)."""
     return sa.case((Clock.phase == "paused", "paused"),
                    *((cond, name) for name, cond in _classes(today, warn).items()),
@@ -192,7 +233,8 @@ def state_expr(today: date, warn: date) -> Any:
 
 
 def _sql_state(phase: str, due: date | None, today: date, warn: date) -> str:
-    """The same classification in Python, for the rows SQL counts but Python finishes."""
+    """The same classification in Python, for the rows SQL counts but Python finishes
+    (``warn``: the row's tenant's)."""
     if phase == "paused":
         return "paused"
     if due is not None and due < today:
@@ -209,7 +251,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     indexed queries and ``limit`` views, whatever the number of clocks."""
     now = now or timeutil.now()
     _, cal = clocks.refresh_stale_open()
-    wd = clocks.warning_days()
+    wd = Warnings.at(now)
     today = local_date(now)
     if state is None:
         # An owner or an agency usually has fewer open clocks than the page shows: then one
@@ -218,7 +260,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
         if len(few) <= limit:
             rows = sorted(_finished(few, now, cal, wd), key=lambda row: _sort_key(row, today))
             return Board(rows, len(rows), +state_counts(rows))
-    warn = cal.add_working_days(today, wd)
+    warn = Warn(today, cal, wd)
     classes = _classes(today, warn)
     # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
     expr = state_expr(today, warn)
@@ -235,7 +277,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
         Clock.last_at > now))) if n_ahead else []
     ahead = _finished(ahead_rows, now, cal, wd)
     for r, row in zip(ahead_rows, ahead, strict=True):
-        counts[_sql_state(r.phase, r.due_date, today, warn)] -= 1
+        counts[_sql_state(r.phase, r.due_date, today, warn.of(r.tenant_id))] -= 1
         counts[row.view.state] += 1
     counts = +counts  # drop zeros
     rows = [r for r in ahead if state is None or r.view.state == state]
@@ -246,8 +288,13 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
         if state is not None:
             running = running.where(classes[state])
         skip = {r.clock_id for r in ahead}
+        # one lead time: the classes follow the due date; several: a tenant's normal clock
+        # may fall due before another's in warning, so the state orders first
+        order = ((Clock.due_date, Clock.id) if not warn.own else
+                 (sa.case((classes["overdue"], 0), (classes["warning"], 1), else_=2),
+                  Clock.due_date, Clock.id))
         found = _finished((r for r in db.session.execute(
-            running.order_by(Clock.due_date, Clock.id).limit(limit + len(skip)))
+            running.order_by(*order).limit(limit + len(skip)))
             if r.id not in skip), now, cal, wd)[:limit]
         n_running = len(found)
         rows += found

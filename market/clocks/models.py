@@ -41,6 +41,9 @@ class Clock(db.Model):  # type: ignore[name-defined,misc]
     limit_days: Mapped[int]
     engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagement.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("approval_case.id"), index=True)
+    # the tenant whose settings (the warning lead time) the clock is read under: an
+    # engagement's request's, a case's owner's; None: the province's values
+    tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # the tally (ClockTally), written with each event
     phase: Mapped[str] = mapped_column(sa.String(8), default="idle", index=True)

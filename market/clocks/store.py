@@ -106,15 +106,27 @@ def is_fresh(clock: Clock, revision: int) -> bool:
     return clock.phase == "idle" or clock.calendar_revision == revision
 
 
-def warning_days() -> int:
-    return settings.effective("CLOCK_WARNING_DAYS")
+def warning_days(tenant: int | None = None, at: datetime | None = None) -> int:
+    """The warning lead time (时限预警提前量) of ``tenant`` (None: the province's) in force
+    at ``at`` (now).  The settings are read once per request, so a list calls this per row."""
+    return settings.effective("CLOCK_WARNING_DAYS", at, tenant)
+
+
+def warning_overrides(at: datetime | None = None) -> tuple[int, dict[int, int]]:
+    """(the province's lead time, {tenant: its own where it differs}) in force at ``at``: what
+    a list that classifies clocks in SQL needs, from the one read of the setting."""
+    base = warning_days(None, at)
+    own = {t: warning_days(t, at) for t in settings.tenants_with_own("CLOCK_WARNING_DAYS")}
+    return base, {t: w for t, w in own.items() if w != base}
 
 
 def new_clock(kind: ClockKind, limit_days: int, *, engagement_id: int | None = None,
-              case_id: int | None = None) -> Clock:
+              case_id: int | None = None, tenant_id: int | None = None) -> Clock:
+    """A clock not yet started, of ``tenant_id`` (the engagement's request's tenant, the
+    case's owner's)."""
     clock = Clock(kind=kind.value, limit_days=limit_days, engagement_id=engagement_id,
-                  case_id=case_id, created_at=timeutil.now(), phase="idle", used=0,
-                  paused_by_reason={}, extensions=0)
+                  case_id=case_id, tenant_id=tenant_id, created_at=timeutil.now(), phase="idle",
+                  used=0, paused_by_reason={}, extensions=0)
     db.session.add(clock)
     db.session.flush()
     return clock
@@ -170,14 +182,14 @@ def view(clock: Clock, now: datetime | None = None,
     cal = cal or calendar()
     tally = (clock.tally() if is_fresh(clock, revision)
              else fold((e.event() for e in entries(clock)), cal))
-    return finish(tally, clock.limit_days, cal, now, warning_days())
+    return finish(tally, clock.limit_days, cal, now, warning_days(clock.tenant_id))
 
 
 def replay(clock: Clock, now: datetime | None = None) -> ClockView:
     """The same view, replaying the whole event log (the record; used by tests and audits)."""
     events = [e.event() for e in entries(clock)]
     return clock_view(events, clock.limit_days, calendar(), now or timeutil.now(),
-                      warning_days())
+                      warning_days(clock.tenant_id))
 
 
 def tally_from_row(row: Any) -> ClockTally:

@@ -116,7 +116,8 @@ def create_from_award(award: Award) -> Engagement:
     db.session.add(eng)
     db.session.flush()
     eng.public_id = f"EG-{eng.id:06d}"
-    signing = clocks.new_clock(ClockKind.SIGNING, req.signing_days, engagement_id=eng.id)
+    signing = clocks.new_clock(ClockKind.SIGNING, req.signing_days, engagement_id=eng.id,
+                               tenant_id=req.tenant_id)
     clocks.record(signing, "start", at=min(confirmed_at, timeutil.now()))
     audit.record("system:engagement:create", eng.public_id,
                  {"award": award.id, "fee_fen": eng.fee_fen, "service_days": eng.service_days},
@@ -230,7 +231,8 @@ def confirm_contract(eng: Engagement, org: Organisation, user: User) -> None:
         raise EngagementError(None, N_("签约期限（%(due)s）已过，不能再确认合同。"),
                               due=eng.signing_due.isoformat())
     _event(_clock(eng, ClockKind.SIGNING), "stop", user)
-    service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id)
+    service = clocks.new_clock(ClockKind.SERVICE, eng.service_days, engagement_id=eng.id,
+                               tenant_id=eng.request.tenant_id)
     started = _event(service, "start", user)
     eng.state = EngagementState.IN_SERVICE.value
     eng.contract_text = contract_text(eng)
@@ -347,7 +349,8 @@ def submit_deliverable(eng: Engagement, org: Organisation, user: User, file: obj
     paused = _event(_clock(eng, ClockKind.SERVICE), "pause", user,
                     reason=PauseReason.REVIEW.value, note=f"v{version}")
     days = settings.effective("ACCEPTANCE_WORKING_DAYS", None, eng.request.tenant_id)
-    review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id)
+    review = clocks.new_clock(ClockKind.REVIEW, days, engagement_id=eng.id,
+                              tenant_id=eng.request.tenant_id)
     _event(review, "start", user)
     deliverable = Deliverable(engagement_id=eng.id, version=version, upload_id=upload.id,
                               sha256=upload.sha256, size=upload.size, note=note.strip()[:1000],

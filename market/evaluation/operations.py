@@ -32,6 +32,7 @@ from market.evaluation.models import (
 )
 from market.i18n import N_
 from market.refusal import Refused
+from market.selection.models import SelectionRequest
 from market.settings import service as settings
 
 DIMENSION_LABELS = {
@@ -213,10 +214,19 @@ def agency_corrections(agency_org_id: int, page: int = 1, per_page: int = PER_PA
         Correction.answered_at.is_not(None), Correction.due_on, Correction.id), page, per_page)
 
 
-def all_corrections(page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Correction], int]:
-    """Every correction for the operator, those awaiting a follow-up first: a page, and how
-    many."""
-    return _page_of(_corrections().order_by(
+def _of_tenant(stmt: Any, rating_id: Any, tenant_id: int) -> Any:
+    """``stmt`` narrowed to the ratings (by ``rating_id``) of ``tenant_id``'s requests."""
+    return stmt.where(rating_id.in_(
+        sa.select(Rating.id).join(Engagement, Engagement.id == Rating.engagement_id)
+        .join(SelectionRequest, SelectionRequest.id == Engagement.request_id)
+        .where(SelectionRequest.tenant_id == tenant_id)))
+
+
+def all_corrections(page: int = 1, per_page: int = PER_PAGE, *, tenant_id: int
+                    ) -> tuple[list[Correction], int]:
+    """The corrections of ratings of ``tenant_id``'s requests, for its operator, those
+    awaiting a follow-up first: a page, and how many."""
+    return _page_of(_of_tenant(_corrections(), Correction.rating_id, tenant_id).order_by(
         Correction.followed_up_at.is_not(None), Correction.due_on, Correction.id),
         page, per_page)
 
@@ -280,12 +290,19 @@ def reply(row: Rating, agency: Organisation, by: User, text: str) -> None:
     audit.record("agency:rating:reply", str(row.id))
 
 
-def all_ratings(page: int = 1, per_page: int = PER_PAGE) -> tuple[list[Rating], int]:
-    """The ratings for the operator (hidden ones too), the newest first: a page, and how
-    many."""
-    return _page_of(sa.select(Rating).options(joinedload(Rating.engagement),
-                                              joinedload(Rating.agency))
+def all_ratings(page: int = 1, per_page: int = PER_PAGE, *, tenant_id: int
+                ) -> tuple[list[Rating], int]:
+    """The ratings of ``tenant_id``'s requests for its operator (hidden ones too), the newest
+    first: a page, and how many."""
+    stmt = sa.select(Rating).options(joinedload(Rating.engagement), joinedload(Rating.agency))
+    return _page_of(_of_tenant(stmt, Rating.id, tenant_id)
                     .order_by(Rating.rated_at.desc(), Rating.id.desc()), page, per_page)
+
+
+def tenant_of(row: Rating | Correction) -> int:
+    """The tenant a rating (or its correction) arose in: its engagement's request's."""
+    rating = row.rating if isinstance(row, Correction) else row
+    return int(rating.engagement.request.tenant_id)
 
 
 def hide(row: Rating, by: User, reason: str) -> None:

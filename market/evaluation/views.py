@@ -10,8 +10,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from market.accounts import scope
 from market.accounts.auth import access, current_org, require_org
 from market.accounts.models import OrgKind
+from market.accounts.scope import Subject
 from market.db import db
 from market.engagements.models import Engagement
 from market.evaluation import operations as ops
@@ -127,7 +129,7 @@ def reply(rating_id: int) -> ResponseReturnValue:
 @access(OrgKind.OPERATOR)
 def operator_ratings() -> ResponseReturnValue:
     page = _page()
-    rows, total = ops.all_ratings(page, ops.PER_PAGE)
+    rows, total = ops.all_ratings(page, ops.PER_PAGE, tenant_id=require_org().tenant_id)
     return render_template("evaluation/operator_ratings.html", rows=rows, page=page,
                            pages=_pages(total), levels=ops.LEVEL_LABELS, steps=ops.STEP_LABELS)
 
@@ -135,10 +137,12 @@ def operator_ratings() -> ResponseReturnValue:
 @bp.route("/operator/ratings/<int:rating_id>/hide", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
 def hide(rating_id: int) -> ResponseReturnValue:
-    """Hide a rating with a reason that is published in its place."""
+    """Hide a rating with a reason that is published in its place (a rating of the
+    operator's tenant's requests)."""
     row = db.session.get(Rating, rating_id)
     if row is None:
         abort(404)
+    scope.require(require_org(), Subject(ops.tenant_of(row)), scope.Act.DECIDE)
     form = HideForm()
     failed = False
     if not row.hidden and form.validate_on_submit():
@@ -202,7 +206,7 @@ def answer_correction(public_id: str) -> ResponseReturnValue:
 @access(OrgKind.OPERATOR)
 def operator_corrections() -> ResponseReturnValue:
     page = _page()
-    rows, total = ops.all_corrections(page, ops.PER_PAGE)
+    rows, total = ops.all_corrections(page, ops.PER_PAGE, tenant_id=require_org().tenant_id)
     return render_template("evaluation/corrections.html", rows=rows, page=page,
                            pages=_pages(total), side="operator", results=ops.FOLLOW_UP_LABELS,
                            today=today_local())
@@ -214,6 +218,7 @@ def follow_up(public_id: str) -> ResponseReturnValue:
     row = ops.correction_by_public_id(public_id)
     if row is None or current_org() is None:
         abort(404)
+    scope.require(require_org(), Subject(ops.tenant_of(row)), scope.Act.DECIDE)
     form = FollowUpForm()
     failed = False
     if row.followed_up_at is None and form.validate_on_submit():

@@ -18,7 +18,7 @@ from market.regulator.models import Complaint, ComplaintState
 from market.selection.models import SelectionRequest
 from market.selection.scope import within
 from market.supervision.models import PartyKind, SubjectKind
-from market.supervision.sources import Late
+from market.supervision.sources import Late, request_scope
 
 
 def late_complaints(today: date, cal: WorkingCalendar) -> Iterator[Late]:
@@ -29,7 +29,20 @@ def late_complaints(today: date, cal: WorkingCalendar) -> Iterator[Late]:
     for c in rows:
         yield Late(SubjectKind.COMPLAINT, c.public_id, f"{c.subject_kind}:{c.subject_id}",
                    f"/regulator/complaints/{c.public_id}", c.due_on,
-                   cal.working_days_between(c.due_on, today), PartyKind.REGULATOR, None, "")
+                   cal.working_days_between(c.due_on, today), PartyKind.REGULATOR, None, "",
+                   *request_scope(_request_of(c)))
+
+
+def _request_of(c: Complaint) -> SelectionRequest | None:
+    """The request a complaint is about (an engagement's, or the request itself)."""
+    if c.subject_kind == "engagement":
+        return db.session.scalar(sa.select(SelectionRequest).join(
+            Engagement, Engagement.request_id == SelectionRequest.id).where(
+            Engagement.public_id == c.subject_id))
+    if c.subject_kind == "request":
+        return db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == c.subject_id))
+    return None
 
 
 def complaints_in(org: Organisation | None) -> sa.Select[Any]:

@@ -67,7 +67,10 @@ class RequestForm(Form):
     method and window → avoid list → witnesses."""
 
     project_id = SelectField(_l("项目"), coerce=int, validators=[InputRequired(_REQUIRED)])
-    service_code = SelectField(_l("中介服务事项"), validators=[DataRequired(_REQUIRED)])
+    # the operation refuses a type the catalogue lacks or the owner's tenant does not use,
+    # with the reason next to the field
+    service_code = SelectField(_l("中介服务事项"), validators=[DataRequired(_REQUIRED)],
+                               validate_choice=False)
     title = StringField(_l("公告标题"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     scope = TextAreaField(_l("服务范围和内容"), validators=[DataRequired(_REQUIRED), Length(max=5000)])
     # Choices come from the service catalogue (the types an agency can hold); whether the

@@ -23,6 +23,7 @@ from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
 from market.accounts.scope import Act, Subject, covers
 from market.calendar.service import current_calendar
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
 from market.domain import credit, methods, proposal_scoring, quotes
@@ -233,6 +234,10 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
     service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
     if service is None:
         bad("service_code", N_("请选择中介服务事项。"))
+    elif not catalogue_choices.uses_type(owner.tenant_id, service.id) and (
+            amending is None or amending.service_type_id != service.id):
+        # a request already published keeps its type when amended
+        bad("service_code", N_("本地未选用该中介服务事项，请选择本地选用的事项。"))
     if not data.title.strip():
         bad("title", N_("请填写此项。"))
     if not data.scope.strip():

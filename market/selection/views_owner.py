@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from market import timeutil
 from market.accounts.auth import access, require_org
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.domain import quotes
@@ -116,7 +117,7 @@ def _prepare(form: RequestForm) -> None:
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.code}）") for p in db.session.scalars(
         sa.select(Project).where(Project.owner_org_id == org.id).order_by(Project.id.desc()))]
     form.service_code.choices = [SelectChoice(s.code, service_name(s)) for s in db.session.scalars(
-        sa.select(ServiceType).order_by(ServiceType.code))]
+        catalogue_choices.types_used(org.tenant_id))]
     form.qualification_level.choices = [SelectChoice("", _("不限"))] + [
         SelectChoice(v, grade(v)) for v in QUALIFICATION_LEVELS]
     form.witnesses.choices = [SelectChoice(u.id, f"{u.name}（{_(label)}）")

@@ -92,6 +92,17 @@ def effective(key: str, at: datetime | None = None, tenant: int | None = None) -
     return province if province is not None else default(key)
 
 
+def tenants_with_own(key: str) -> set[int]:
+    """The tenants that have stored a value of ``key`` of their own (in force or scheduled),
+    from the rows :func:`effective` reads once per request."""
+    effective(key)
+    cache = g.get("settings_cache", {}) if has_app_context() else {}
+    if key not in cache:  # outside a request: read the rows directly
+        return set(db.session.scalars(sa.select(SettingChange.tenant_id).where(
+            SettingChange.key == key, SettingChange.tenant_id.is_not(None)).distinct()))
+    return {owner for owner, _since, _value in cache[key] if owner is not None}
+
+
 def forget() -> None:
     """Drop this request's remembered values (after a change)."""
     if has_app_context():

@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from market import events, timeutil
 from market.accounts import audit
-from market.accounts.models import Organisation, OrgKind, User
+from market.accounts.models import Organisation, OrgKind, RegulatorKind, User
+from market.accounts.scope import Act, Subject, covers
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain.calendar import local_date
@@ -46,36 +47,50 @@ def ladder() -> Ladder:
                   int(c["ESCALATION_RED_DAYS"]))
 
 
-def _regulators() -> list[Organisation]:
-    return list(db.session.scalars(sa.select(Organisation).where(
-        Organisation.kind == OrgKind.REGULATOR.value).order_by(Organisation.id)))
+def _regulators(m: Late) -> list[Organisation]:
+    """The regulators whose scope covers the late matter (market.accounts.scope): its
+    tenant's service centre supervisor and the industry regulator of its service type — the
+    ones who decide it; the province reads every tenant's ladder on its console but is not
+    told each card.  A matter whose tenant is unknown tells every tenant's supervisors."""
+    stmt = sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value)
+    if m.tenant_id is None:
+        return list(db.session.scalars(stmt.where(
+            Organisation.regulator_kind == RegulatorKind.CENTRE.value).order_by(Organisation.id)))
+    subject = Subject(m.tenant_id, frozenset({m.regulator_id} if m.regulator_id else ()))
+    return [org for org in db.session.scalars(stmt.where(
+        Organisation.tenant_id == m.tenant_id).order_by(Organisation.id))
+        if covers(org, subject, Act.DECIDE)]
 
 
-def managing_department() -> list[Organisation]:
-    """The managing department (主管部门) that red cards go to: the organisation named by
-    ``ESCALATION_MANAGING_ORG`` (a public id), or every regulator when it is unset."""
-    public_id = str(current_app.config.get("ESCALATION_MANAGING_ORG") or "").strip()
-    if public_id:
-        org = db.session.scalar(sa.select(Organisation).where(
-            Organisation.public_id == public_id))
-        if org is not None:
-            return [org]
-    return _regulators()
+def managing_department(m: Late) -> list[Organisation]:
+    """The managing department (主管部门) of the late matter's tenant that its red card goes
+    to: the organisation of that tenant among those ``ESCALATION_MANAGING_ORG`` names (public
+    ids, separated by commas or spaces: one per tenant), else the regulators whose scope
+    covers the matter."""
+    named = str(current_app.config.get("ESCALATION_MANAGING_ORG") or "").replace(",", " ").split()
+    if named:
+        orgs = db.session.scalars(sa.select(Organisation).where(
+            Organisation.public_id.in_(named)).order_by(Organisation.id)).all()
+        # a single name keeps its old meaning where the tenant is unknown or the same
+        mine = [o for o in orgs if m.tenant_id is None or o.tenant_id == m.tenant_id]
+        if mine:
+            return mine
+    return _regulators(m)
 
 
 def _recipients(m: Late, step: Step) -> list[tuple[Organisation, str]]:
     """Who a step tells, each with the role they are told in: the responsible party always
-    (when it is an organisation of the market); the regulators at the warning when the party is
-    a department or the regulators themselves, and at the yellow card; the managing department
-    at the red card."""
+    (when it is an organisation of the market); the regulators whose scope covers the matter
+    at the warning when the party is a department or the regulators themselves, and at the
+    yellow card; the managing department of its tenant at the red card."""
     out: list[tuple[Organisation, str]] = []
     party = db.session.get(Organisation, m.party_org_id) if m.party_org_id else None
     if party is not None:
         out.append((party, "party"))
     if step == Step.WARNING and party is None or step == Step.YELLOW:
-        out += [(org, "regulator") for org in _regulators()]
+        out += [(org, "regulator") for org in _regulators(m)]
     if step == Step.RED:
-        out += [(org, "managing") for org in managing_department()]
+        out += [(org, "managing") for org in managing_department(m)]
     seen: set[int] = set()
     unique = []
     for org, role in out:

@@ -25,7 +25,7 @@ from market.domain.calendar import WorkingCalendar, local_date
 from market.engagements.models import Engagement
 from market.evaluation.models import Correction
 from market.selection.award import objection_due
-from market.selection.models import Objection, ObjectionState
+from market.selection.models import Objection, ObjectionState, SelectionRequest
 from market.supervision.models import PartyKind, SubjectKind
 
 
@@ -33,7 +33,11 @@ from market.supervision.models import PartyKind, SubjectKind
 class Late:
     """A matter past its due date: ``late`` working days after ``due_date`` (``today`` being
     the first day it counts); the party responsible, an organisation (for an approval case its
-    department's organisation, ``party_org_id`` None while the department has none)."""
+    department's organisation, ``party_org_id`` None while the department has none).
+
+    ``tenant_id`` and ``regulator_id``: where the matter arose, as the regulators' scope reads
+    it (the request's tenant and its service type's industry regulator; an approval case's
+    owner's tenant and no industry regulator); None when unknown."""
 
     subject_kind: SubjectKind
     subject_id: str
@@ -44,6 +48,8 @@ class Late:
     party_kind: PartyKind
     party_org_id: int | None
     party_name: str
+    tenant_id: int | None = None
+    regulator_id: int | None = None
 
 
 Reader = Callable[[date, WorkingCalendar], Iterable[Late]]
@@ -57,6 +63,14 @@ def connect(name: str, reader: Reader) -> None:
 
 def _org_name(org_id: int) -> str:
     return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == org_id)) or ""
+
+
+def request_scope(request: SelectionRequest | None) -> tuple[int | None, int | None]:
+    """(tenant, industry regulator) of a matter that hangs from ``request``."""
+    if request is None:
+        return None, None
+    service = request.service_type
+    return request.tenant_id, service.regulator_id if service is not None else None
 
 
 _CLOCK_KINDS = {"service": SubjectKind.SERVICE, "signing": SubjectKind.SIGNING,
@@ -82,7 +96,8 @@ def _clocks(now: datetime) -> Iterable[Late]:
             # submitted deliverable: the clock's id tells them apart
             subject = eng.public_id if kind != SubjectKind.REVIEW else f"{eng.public_id}/{row.clock_id}"
             yield Late(kind, subject[:32], row.subject, f"/engagements/{eng.public_id}",
-                       view.due_date, view.overdue_by, party, org_id, _org_name(org_id))
+                       view.due_date, view.overdue_by, party, org_id, _org_name(org_id),
+                       *request_scope(eng.request))
         elif row.case_id:
             case = db.session.scalar(sa.select(ApprovalCase).where(
                 ApprovalCase.public_id == row.case_id))
@@ -94,7 +109,7 @@ def _clocks(now: datetime) -> Iterable[Late]:
             yield Late(kind, case.public_id, row.subject, f"/approvals/{case.public_id}",
                        view.due_date, view.overdue_by, PartyKind.DEPARTMENT,
                        department.organisation_id if department is not None else None,
-                       str(department))
+                       str(department), case.owner.tenant_id)
 
 
 def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
@@ -106,7 +121,7 @@ def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
         yield Late(SubjectKind.TOLERATED, case.public_id,
                    f"{case.matter.name}（{'、'.join(missing)}）", f"/approvals/{case.public_id}",
                    due, cal.working_days_between(due, today), PartyKind.OWNER,
-                   case.owner_org_id, _org_name(case.owner_org_id))
+                   case.owner_org_id, _org_name(case.owner_org_id), case.owner.tenant_id)
 
 
 def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
@@ -118,7 +133,7 @@ def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
             yield Late(SubjectKind.OBJECTION, str(objection.id), objection.request.title,
                        f"/notices/{objection.request.public_id}", due,
                        cal.working_days_between(due, today), PartyKind.REGULATOR, None,
-                       "")
+                       "", *request_scope(objection.request))
 
 
 def _corrections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
@@ -129,7 +144,8 @@ def _corrections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
         yield Late(SubjectKind.CORRECTION, c.public_id, c.rating.engagement.public_id,
                    f"/agency/corrections/{c.public_id}", c.due_on,
                    cal.working_days_between(c.due_on, today), PartyKind.AGENCY,
-                   c.agency_org_id, _org_name(c.agency_org_id))
+                   c.agency_org_id, _org_name(c.agency_org_id),
+                   *request_scope(c.rating.engagement.request))
 
 
 def late_matters(now: datetime, cal: WorkingCalendar) -> list[Late]:

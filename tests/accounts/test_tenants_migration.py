@@ -17,7 +17,7 @@ from tests.support import demo_data
 
 NEW_COLUMNS = {("organisation", "tenant_id"), ("organisation", "regulator_kind"),
                ("selection_request", "tenant_id"), ("setting_change", "tenant_id"),
-               ("sanction", "local_tenant_id")}
+               ("sanction", "local_tenant_id"), ("clock", "tenant_id")}
 
 
 def _counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
@@ -79,6 +79,10 @@ def test_a_populated_city_becomes_the_first_tenant(tmp_path: Path,
         assert conn.execute(sa.text(
             "SELECT count(*) FROM selection_request WHERE tenant_id = :c"), {"c": city}
         ).scalar_one() == before["selection_request"]
+        # every clock of an engagement or a case reads its (the only) tenant's settings
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM clock WHERE tenant_id IS NOT NULL AND tenant_id = :c"),
+            {"c": city}).scalar_one() == before["clock"] > 0
         kinds = conn.execute(sa.text(
             "SELECT DISTINCT regulator_kind FROM organisation WHERE kind = 'regulator'")).all()
         assert [k[0] for k in kinds] == ["centre"]

@@ -109,3 +109,37 @@ def test_relations_are_declared_on_admission_and_shown_to_the_reviewer(app: Flas
     review = answer.get_data(as_text=True)
     assert 'data-test="application-relations"' in review and "云川母公司有限公司" in review
     assert 'data-test="declare-relations"' not in review  # the reviewer records elsewhere
+
+
+def test_an_operator_keeps_the_relations_of_the_agencies_admitted_in_its_tenant(
+        app: Flask) -> None:
+    """Another tenant's operator neither sees a relation of an agency admitted here nor
+    records one for it, by its public id or its credit code; this tenant's operator does."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind
+
+    a, code_a = _apply(app, "钱七", "0871-61110101")
+    _b, code_b = _apply(app, "孙八", "0871-61110102")
+    home = _as(app, Role.OPERATOR)
+    with app.app_context():
+        other = tenants.add("539700", "云峰市", tenant=True)
+        org_id = ops.create_organisation(OrgKind.OPERATOR, "云峰市运营", tenant_id=other.id).id
+        db.session.commit()
+    elsewhere = app.test_client()
+    assert login(elsewhere, create_person(app, Role.OPERATOR, org_id=org_id).email).status_code == 302
+    page = "/operator/relations"
+    note = "两家机构的股东为同一自然人，经工商登记核实"
+    for ref in (a, code_a):
+        r = elsewhere.post(page, data={"agency": ref, "other_credit_code": code_b,
+                                       "other_name": "", "kind": "controlling", "note": note,
+                                       "csrf_token": csrf_token(elsewhere, page)})
+        assert r.status_code == 400 and "不是在本地入驻" in r.get_data(as_text=True), ref
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyRelation)) == 0
+    r = home.post(page, data={"agency": a, "other_credit_code": code_b, "other_name": "",
+                              "kind": "controlling", "note": note,
+                              "csrf_token": csrf_token(home, page)})
+    assert r.status_code == 302, r.get_data(as_text=True)[-800:]
+    assert note in home.get(page).get_data(as_text=True)
+    assert note not in elsewhere.get(page).get_data(as_text=True)

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from market import timeutil
+from market.accounts import tenants
 from market.calendar.operations import save_year
 from market.calendar.service import bump_revision, current_calendar
 from market.clocks import board
@@ -27,6 +28,8 @@ from market.clocks import store as clocks
 from market.clocks.models import Clock, ClockEntry, ClockKind
 from market.db import UTCDateTime, db
 from market.domain.calendar import SHANGHAI, local_date
+from market.domain.clock import clock_view
+from market.settings.models import SettingChange
 from tests.conftest import make_app
 
 # Around 2026's Spring Festival (Feb 15–23 off, Sat Feb 14 and Sat Feb 28 on), Qingming,
@@ -34,6 +37,8 @@ from tests.conftest import make_app
 # every clock's span.
 BASE = datetime(2026, 1, 26, 1, 0, tzinfo=UTC)
 KINDS = ("pause", "resume", "extend", "stop")
+TENANTS: list[int | None] = [None]  # the province's values, then the shared app's tenants
+LEAD = [2, 6, 1]  # their warning lead times (the province's is the config's)
 
 Action = tuple[str, int]  # (kind wished for, hours after the previous event)
 
@@ -42,16 +47,29 @@ Action = tuple[str, int]  # (kind wished for, hours after the previous event)
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One database for all hypothesis examples (each example empties the clock tables)."""
     app = make_app(tmp_path_factory.mktemp("clock-cache"))
+    with app.app_context():
+        # two tenants with lead times of their own, one longer and one shorter than the
+        # province's (2): their clocks are in warning over other spans
+        tenants.home_tenant()  # the province's row
+        long_, short = (tenants.add(code, name, tenant=True, audited=False).id
+                        for code, name in (("539700", "云峰市"), ("539800", "云岭市")))
+        for tenant, days in ((long_, 6), (short, 1)):
+            db.session.add(SettingChange(
+                tenant_id=tenant, key="CLOCK_WARNING_DAYS", value=days,
+                effective_from=date(2020, 1, 1), effective_at=datetime(2019, 12, 31, 16, tzinfo=UTC),
+                reason="本地预警提前量", created_at=datetime(2019, 12, 1, tzinfo=UTC)))
+        TENANTS[:] = [None, long_, short]
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
-def _build(spec: tuple[int, int, list[Action]]) -> Clock:
+def _build(spec: tuple[int, int, list[Action]], tenant: int | None = None) -> Clock:
     """A clock from (start offset in hours, limit, actions), through ``clocks.record`` — the
     operation the app uses.  Wished-for actions that cannot happen become the one that can."""
     offset, limit, actions = spec
-    clock = clocks.new_clock(ClockKind.SERVICE, limit)
+    clock = clocks.new_clock(ClockKind.SERVICE, limit, tenant_id=tenant)
     at = BASE + timedelta(hours=offset)
     clocks.record(clock, "start", at=at)
     phase = "running"
@@ -106,7 +124,7 @@ def _check_board(now: datetime, limit: int) -> None:
     # clock by clock: the SQL state of every settled open clock is its view's state
     cal = current_calendar()
     today = local_date(now)
-    expr = board.state_expr(today, cal.add_working_days(today, clocks.warning_days()))
+    expr = board.state_expr(today, board.Warn(today, cal, board.Warnings.at(now)))
     sql = dict(db.session.execute(sa.select(Clock.id, expr).where(
         Clock.phase.in_(clocks.OPEN), Clock.last_at <= now)).all())
     for r in every:
@@ -116,6 +134,9 @@ def _check_board(now: datetime, limit: int) -> None:
     for c in db.session.scalars(sa.select(Clock)):
         when = max(now, c.last_at) if c.last_at else now
         assert clocks.view(c, when) == clocks.replay(c, when)
+        # under its own tenant's lead time
+        assert clocks.view(c, when) == clock_view(_events(c), c.limit_days, cal, when,
+                                                  LEAD[TENANTS.index(c.tenant_id)])
 
 
 def _empty() -> None:
@@ -131,14 +152,16 @@ clock_spec = st.tuples(st.integers(0, 24 * 200), st.integers(0, 25),
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(specs=st.lists(clock_spec, min_size=1, max_size=8),
+@given(specs=st.lists(st.tuples(clock_spec, st.integers(0, 2)), min_size=1, max_size=8),
        now_hours=st.integers(-48, 24 * 60), limit=st.integers(1, 6))
 def test_stored_fold_and_sql_classification_match_replay(
-        shared_app: Flask, specs: list[tuple[int, int, list[Action]]], now_hours: int,
-        limit: int) -> None:
+        shared_app: Flask, specs: list[tuple[tuple[int, int, list[Action]], int]],
+        now_hours: int, limit: int) -> None:
+    """Clocks of the province's lead time and of two tenants' own: each is classified and
+    ordered under its tenant's."""
     with shared_app.app_context():
         _empty()
-        built = [_build(s) for s in specs]
+        built = [_build(s, TENANTS[t]) for s, t in specs]
         for c in built:
             _check_cache(c)
         last = max(c.last_at for c in built)

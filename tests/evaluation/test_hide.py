@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.audit import AuditEvent
 from market.db import db
-from market.evaluation.models import Rating
+from market.evaluation.models import Correction, Rating
+from tests.conftest import Person, create_person
 from tests.evaluation.conftest import DAY, GOOD, accept, returned_once, submit
 from tests.selection.conftest import START, City
 
@@ -77,3 +78,44 @@ def test_hiding_needs_a_published_reason_and_the_text_disappears(city: City) -> 
         event = db.session.scalar(sa.select(AuditEvent).where(
             AuditEvent.tag == "operator:rating:hide"))
         assert event is not None and event.target == str(rude)
+
+
+def _other_operator(city: City) -> Person:
+    """The operator of another tenant (another city of the province)."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, Role
+
+    with city.app.app_context():
+        other = tenants.add("539700", "云峰市", tenant=True)
+        org = ops.create_organisation(OrgKind.OPERATOR, "云峰市运营", tenant_id=other.id)
+        db.session.commit()
+        org_id = org.id
+    return create_person(city.app, Role.OPERATOR, org_id=org_id)
+
+
+def test_another_tenants_operator_neither_lists_nor_hides_nor_follows_up(city: City) -> None:
+    """Ratings and their corrections are the operator's of the tenant whose request was rated."""
+    rude, fine = _two_ratings(city)
+    elsewhere = _other_operator(city)
+    with city.app.app_context():
+        correction = db.session.scalars(sa.select(Correction.public_id)).one()
+    with timeutil.frozen(START + 7 * DAY):
+        ours = city.client(city.operator).get("/operator/ratings").get_data(as_text=True)
+        theirs = city.client(elsewhere).get("/operator/ratings").get_data(as_text=True)
+        assert f"/operator/ratings/{rude}/hide" in ours
+        assert f"/operator/ratings/{rude}/hide" not in theirs
+        assert city.client(elsewhere).get(f"/operator/ratings/{rude}/hide").status_code == 404
+        r = submit(city, elsewhere, f"/operator/ratings/{rude}/hide",
+                   {"reason": "评价中公开了他人的手机号码，属于个人信息"}, "/operator/ratings")
+        assert r.status_code == 404
+        assert correction in city.client(city.operator).get("/operator/corrections").get_data(
+            as_text=True)
+        assert correction not in city.client(elsewhere).get("/operator/corrections").get_data(
+            as_text=True)
+        assert city.client(elsewhere).get(f"/operator/corrections/{correction}").status_code == 404
+        assert city.client(city.operator).get(
+            f"/operator/corrections/{correction}").status_code == 200
+    with city.app.app_context():
+        assert db.session.get(Rating, rude).hidden_at is None
+        assert db.session.get(Rating, fine).hidden_at is None

@@ -346,6 +346,51 @@ def test_a_tolerated_report_not_delivered_in_time_is_on_the_regulators_list(
     assert "EIA-REPORT" in page and "2026-12-15" in page
 
 
+
+def test_the_overdue_page_shows_a_regulator_its_own_scope(world: World) -> None:
+    """Another tenant's supervisor and an industry regulator do not see the case on the
+    tolerated list; the share of intermediary time is the regulator's tenant's; the province
+    sees one row per tenant."""
+    from market.accounts import operations as ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind, Role
+    from tests.conftest import create_person, login
+
+    world.needs("EIA-REPORT")
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)
+    world.send("tolerated_acceptance", "2026-12-08T09:00:00+08:00", expected_days=5)
+    with world.app.app_context():
+        home = tenants.home_tenant()
+        home_name = home.name
+        root = tenants.province()
+        assert root is not None
+        other = tenants.add("539700", "云峰市", tenant=True)
+        orgs = {name: ops.create_organisation(OrgKind.REGULATOR, name, tenant_id=tenant,
+                                              regulator_kind=kind).id
+                for name, tenant, kind in (
+                    ("elsewhere", other.id, RegulatorKind.CENTRE),
+                    ("industry", home.id, RegulatorKind.INDUSTRY),
+                    ("province", root.id, RegulatorKind.PROVINCE))}
+        db.session.commit()
+    pages = {}
+    for name, org_id in [("centre", None), *orgs.items()]:
+        person = create_person(world.app, Role.REGULATOR, org_id=org_id)
+        http = world.app.test_client()
+        assert login(http, person.email).status_code == 302
+        with timeutil.frozen(datetime(2026, 12, 16, 2, 0, tzinfo=UTC)):
+            pages[name] = http.get("/regulator/overdue").get_data(as_text=True)
+    for name in ("centre", "province"):
+        assert "SP-2026-0001" in pages[name] and 'data-test="city-share"' in pages[name]
+    for name in ("elsewhere", "industry"):
+        assert "SP-2026-0001" not in pages[name], name
+    assert 'data-test="city-share"' not in pages["elsewhere"]
+    assert f"{home_name}有办件的项目" in pages["centre"]
+    assert "云峰市有办件的项目" in pages["elsewhere"]
+    assert 'data-test="tenant-share"' in pages["province"]
+    assert f'<td data-label="地区">{home_name}</td>' in pages["province"]
+    assert 'data-test="tenant-share"' not in pages["centre"]
+
+
 @pytest.mark.parametrize(("language", "chinese"), [
     (None, True), ("zh-CN,zh;q=0.9,en;q=0.8", True), ("en-US,en;q=0.9", False),
     ("en;q=0.5, zh-TW;q=0.8", True), ("fr-FR", True)])
@@ -481,3 +526,25 @@ def test_a_joint_case_keeps_a_shorter_committed_limit(world: World) -> None:
     clock = world.send("extended", "2026-12-03T09:00:00+08:00", days=12, joint=True,
                        approved_by="李副市长", extension_reason="联合办理")["clock"]
     assert clock["limit_days"] == 22
+
+
+def test_a_new_case_of_a_matter_its_owners_tenant_does_not_use_is_refused(world: World) -> None:
+    """目录选用: a city that switched an approval matter off gets no new case of it; its
+    cases already reported keep their events."""
+    from market.accounts.models import Organisation
+    from market.catalogue import choices
+    from market.catalogue.models import ApprovalMatter
+
+    with world.app.app_context():
+        tenant = db.session.get(Organisation, world.owner).tenant_id
+        used = [m for m in db.session.scalars(sa.select(ApprovalMatter.id))
+                if m != world.matter]
+        choices.choose(tenant, [], used)
+        db.session.commit()
+    body = world.send("applied", "2026-12-07T09:00:00+08:00", expect=422)
+    assert "matter_not_used" in str(body)
+    with world.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApprovalCase)) == 0
+        choices.choose(tenant, [], [world.matter, *used])
+        db.session.commit()
+    world.send("applied", "2026-12-07T09:00:00+08:00", expect=201)

@@ -536,6 +536,9 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
                                    "SELECT i.id FROM invitation i JOIN organisation o ON "
                                    "o.id = i.organisation_id WHERE i.state = 'pending' AND "
                                    "o.kind IN ('regulator', 'department')", {"operator": 404}),
+    "evaluation.hide": ("POST", "/operator/ratings/{id}/hide",
+                        "SELECT id FROM rating WHERE hidden_at IS NULL ORDER BY id",
+                        {"operator": 404}),
     "selection.external": ("POST", "/lotteries/{lottery_id}/external",
                            "SELECT lottery_id FROM lottery ORDER BY id",
                            {"tenant": 403, "industry": 403, "province": 403, "operator": 403}),

@@ -15,12 +15,15 @@ from flask import Flask
 
 from market import timeutil
 from market.accounts.audit import AuditEvent
+from market.accounts.models import Organisation
+from market.calendar.service import current_calendar
 from market.db import db
 from market.notify.models import Notification
 from market.notify.reminders import tick
 from market.regulator.models import Complaint
 from market.supervision.models import EscalationStep, SupervisionOrder
-from market.supervision.operations import escalate
+from market.supervision.operations import escalate, managing_department
+from market.supervision.sources import late_matters
 from tests.conftest import create_person, csrf_token, login
 from tests.engagements.conftest import engagement_id_of, make_award, post
 from tests.selection.conftest import START, City, build_city
@@ -211,3 +214,57 @@ def test_a_case_past_its_limit_warns_its_department(city: City) -> None:
         told = db.session.scalars(sa.select(Notification.user_id).where(
             Notification.key.like(f"escalation:{step.id}:%")))
         assert staff_p.user_id in set(told)
+
+
+def _regulator(app: Flask, name: str, tenant: int, kind: str) -> tuple[int, str]:
+    from market.accounts import operations as ops
+    from market.accounts.models import OrgKind, RegulatorKind
+
+    org = ops.create_organisation(OrgKind.REGULATOR, name, tenant_id=tenant,
+                                  regulator_kind=RegulatorKind(kind))
+    db.session.flush()
+    return org.id, org.public_id
+
+
+def test_the_cards_go_to_the_regulators_whose_scope_covers_the_matter(city: City) -> None:
+    """A yellow card tells the late matter's tenant's supervisor and the industry regulator of
+    its service type, not another tenant's, another industry's or the province's; a red card
+    the managing department of its tenant among those configured."""
+    from market.accounts import tenants
+    from market.catalogue.models import ServiceType
+
+    app = city.app
+    with app.app_context():
+        home = tenants.home_tenant().id
+        root = tenants.province()
+        assert root is not None
+        other = tenants.add("539700", "云峰市", tenant=True).id
+        industry, _ = _regulator(app, "本市生态环境局", home, "industry")
+        other_industry, _ = _regulator(app, "本市住建局", home, "industry")
+        elsewhere, elsewhere_pid = _regulator(app, "云峰市服务中心", other, "centre")
+        province, _ = _regulator(app, "省监管", root.id, "province")
+        managing, managing_pid = _regulator(app, "本市政务服务管理局", home, "centre")
+        for st in db.session.scalars(sa.select(ServiceType)):
+            st.regulator_id = industry
+        db.session.commit()
+    app.config.update(ESCALATION_MANAGING_ORG=f"{elsewhere_pid}, {managing_pid}")
+    eid = _late_service(app, city)
+    with timeutil.frozen(RED_AT), app.app_context():
+        escalate()
+        told = {s.step: {t["org"]: t["role"] for t in s.told}
+                for s in db.session.scalars(sa.select(EscalationStep))}
+        ids = {o.public_id: o.id for o in db.session.scalars(sa.select(Organisation))}
+    by_id = {step: {ids[p]: role for p, role in t.items()} for step, t in told.items()}
+    regulators = {o for o, role in by_id["yellow"].items() if role == "regulator"}
+    assert regulators == {city.regulator.org_id, industry, managing}
+    assert not regulators & {other_industry, elsewhere, province}
+    managing_told = {o for o, role in by_id["red"].items() if role == "managing"}
+    assert managing_told == {managing}, eid
+    # unset: the red card goes to the regulators covering the matter, still none elsewhere
+    app.config.update(ESCALATION_MANAGING_ORG="")
+    with timeutil.frozen(RED_AT), app.app_context():
+        late = [m for m in late_matters(timeutil.now(), current_calendar())
+                if m.subject_id == eid]
+        assert [m.tenant_id for m in late] == [home]
+        assert {o.id for o in managing_department(late[0])} == {
+            city.regulator.org_id, industry, managing}

@@ -256,7 +256,7 @@ T = {
 '检测': 'Testing',
 '检疫': 'Quarantine',
 '鉴定': 'Appraisal',
-'全市有办件的项目的全流程用时构成': 'Whole span of the projects with approval cases, city-wide',
+'%(where)s有办件的项目的全流程用时构成': 'Whole span of the projects with approval cases: %(where)s',
 '中介服务（含选取、服务和中介服务特别程序）占这些项目全流程的 %(pct)s%%': "Intermediaries (selection, service and intermediary special procedures): %(pct)s%% of these projects' whole span",
 '尚无办件。': 'No approval cases yet.',
 "签约期限（%(due)s）届满仍未签订合同，视为放弃中选": "The contract was not signed by the signing limit (%(due)s): treated as declining the award",
@@ -290,4 +290,7 @@ T = {
 "取消原因": "Reason for cancellation",
 "合同范本（按采购公告和中选结果填写）": "Standard contract (filled from the selection notice and the award)",
 "确认合同前请双方核对：上传的合同应与本范本一致，费用和服务时限以中选结果为准。双方确认后，合同公告公开本文本。": "Both sides, please check before confirming: the uploaded contract should match this standard contract; the fee and the service days are those of the award. Once both sides confirm, the contract notice publishes this text.",
+"全流程工作日": "Working days, whole span",
+"中介服务工作日": "Intermediary working days",
+"中介用时占比": "Intermediary share",
 }
