@@ -20,7 +20,7 @@ from lottery.verify import verify_bundle
 from market import pagecache, timeutil
 from market.accounts import tenants
 from market.accounts.auth import ANYONE, USER, access
-from market.accounts.models import Organisation
+from market.accounts.models import Division, Organisation
 from market.db import db
 from market.domain import quotes as quote_rules
 from market.downloads import json_download
@@ -93,8 +93,19 @@ def notices() -> str:
     """Published selection requests (采购公告), newest first, filterable by state, by words
     of the title or the notice's number (``q``) and by division (``division``, a GB/T 2260
     code: that city's or county's requests, a city's with its counties')."""
+    return _notices(request.args.get("division", "")[:6], None)
+
+
+@bp.route("/d/<code>/notices")
+@access(ANYONE)
+def place_notices(code: str) -> str:
+    """A city's or county's notices (``/d/<code>/notices``): the list of :func:`notices`
+    with the division the address names."""
+    return _notices(code, tenants.page_place(code))
+
+
+def _notices(division: str, place: Division | None) -> str:
     state = request.args.get("state", "")
-    division = request.args.get("division", "")[:6]
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
@@ -112,7 +123,10 @@ def notices() -> str:
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total,
-                           division=division, divisions=served if len(served) > 1 else [])
+                           division=division, divisions=served if len(served) > 1 else [],
+                           pager=(("lotteries.place_notices", {"code": place.code})
+                                  if place is not None else
+                                  ("lotteries.notices", {"division": division or None})))
 
 
 @bp.route("/notices/<public_id>")

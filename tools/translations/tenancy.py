@@ -47,4 +47,12 @@ T = {
 '入驻地区': 'City or county',
 '请选择本平台开通的市或县（区）。': 'Choose a city or county served by this platform.',
 '项目业主在所选地区发布采购公告；中介机构在所选地区申请入驻，入驻后可参与全省的采购。': 'A project owner publishes its requests there; an agency applies for admission there and, once admitted, takes part in requests across the province.',
+# a city's or county's public pages (/d/<code>/)
+'%(place)s中介服务超市': '%(place)s Intermediary Services Marketplace',
+'%(place)s统计': '%(place)s statistics',
+'全省已入驻中介机构': 'Admitted agencies (whole province)',
+'本地项目业主': 'Project owners here',
+'各地': 'Cities and counties',
+'%(place)s的采购公告（市的公告含所辖县区）。': 'Selection notices of %(place)s (a city’s include its counties’).',
+'全省采购公告': 'Notices of the whole province',
 }
