@@ -226,7 +226,7 @@ def run_database(database: str, args: argparse.Namespace, work: Path, base: str 
                 runs.setdefault((name, path), []).append(ms)
         print(f"  round {r + 1}/{args.runs} done", flush=True)
     med = {k: statistics.median(v) for k, v in runs.items()}
-    lines = [f"| page | one city | province | ratio | target |", "|---|---|---|---|---|"]
+    lines = ["| page | one city | province | ratio | target |", "|---|---|---|---|---|"]
     worst = 0.0
     for p in table:
         one, prov = med[("city", p.city)], med[("province", p.province)]

@@ -123,8 +123,9 @@ def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | No
                               pw, now)
     regulator = people.someone(OrgKind.REGULATOR, Role.REGULATOR, "云川市政务服务管理办公室",
                                pw, now)
-    owners = people.owners(max(2, min(200 * sizes.tenants, sizes.requests // 25)), pw, now,
-                           spread)
+    # 200 owners a tenant at most, one at least
+    count = max(2, sizes.tenants, min(200 * sizes.tenants, sizes.requests // 25))
+    owners = people.owners(count, pw, now, spread)
     by_service = people.agencies_by_service(types)
     log = BulkLog()
     line = _timeline(log, sizes.days)
