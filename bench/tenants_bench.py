@@ -248,6 +248,7 @@ def run_database(database: str, args: argparse.Namespace, work: Path, base: str 
         lines.append(f"| {p.label}: `{urllib.parse.unquote(p.province)}` | {one:.1f} ms | "
                      f"{prov:.1f} ms | "
                      f"{prov / one:.2f}× | ≤ 1.5× |")
+    print("\n".join(lines), flush=True)  # each database's table as soon as it is measured
     print(f"  worst ratio {worst:.2f}", flush=True)
     return lines, took
 
