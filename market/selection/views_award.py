@@ -21,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from market import timeutil
 from market.accounts import scope
@@ -413,6 +414,10 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
         q = in_division(q, query.division)
         newest = division_order(newest)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+    # what each item names, in one query each rather than one per item
+    q = q.options(selectinload(SelectionRequest.service_type),
+                  selectinload(SelectionRequest.project), selectinload(SelectionRequest.owner),
+                  selectinload(SelectionRequest.tenant))
     rows = db.session.scalars(q.order_by(newest.desc()).limit(query.per_page)
                               .offset((query.page - 1) * query.per_page)).all()
     return Page(items=[_out(r) for r in rows], total=total, query=query)

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lottery.errors import CheckFailed
 from lottery.sources import public_time
@@ -120,7 +120,9 @@ def _notices(division: str, place: Division | None) -> str:
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(newest.desc())
+    rows = db.session.scalars(query.options(selectinload(SelectionRequest.owner),
+                                            selectinload(SelectionRequest.service_type))
+                              .order_by(newest.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
