@@ -42,6 +42,20 @@ def division_order(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.func.coalesce(column, column)
 
 
+def division_page(stmt: sa.Select[Any], column: Any, limit: int, offset: int
+                  ) -> sa.Select[Any]:
+    """One page of a division's list ``stmt`` (narrowed by :func:`in_division`), newest
+    ``column`` first: the page's ids are picked from the tenant index alone (the sort holds ids
+    and the sort key, not whole rows: SQLite's sorter carries every selected column), then
+    only those rows are read."""
+    ids = (stmt.with_only_columns(SelectionRequest.id)
+           .order_by(division_order(column).desc(), SelectionRequest.id.desc())
+           .limit(limit).offset(offset))
+    return (sa.select(SelectionRequest).where(SelectionRequest.id.in_(ids.scalar_subquery()))
+            # the same expression: the page's 20 rows are sorted, no index is walked
+            .order_by(division_order(column).desc(), SelectionRequest.id.desc()))
+
+
 def within(stmt: sa.Select[Any], org: Organisation | None) -> sa.Select[Any]:
     """``stmt`` (which selects from ``selection_request`` or joins it) narrowed to the
     requests ``org``'s lists show."""

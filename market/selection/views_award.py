@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -48,7 +47,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import division_order, in_division, request_subject, within
+from market.selection.scope import division_page, in_division, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -409,17 +408,16 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
-    newest: Any = SelectionRequest.id
     if query.division:
         q = in_division(q, query.division)
-        newest = division_order(newest)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+    offset = (query.page - 1) * query.per_page
+    listed = (division_page(q, SelectionRequest.id, query.per_page, offset) if query.division
+              else q.order_by(SelectionRequest.id.desc()).limit(query.per_page).offset(offset))
     # what each item names, in one query each rather than one per item
-    q = q.options(selectinload(SelectionRequest.service_type),
-                  selectinload(SelectionRequest.project), selectinload(SelectionRequest.owner),
-                  selectinload(SelectionRequest.tenant))
-    rows = db.session.scalars(q.order_by(newest.desc()).limit(query.per_page)
-                              .offset((query.page - 1) * query.per_page)).all()
+    rows = db.session.scalars(listed.options(
+        selectinload(SelectionRequest.service_type), selectinload(SelectionRequest.project),
+        selectinload(SelectionRequest.owner), selectinload(SelectionRequest.tenant))).all()
     return Page(items=[_out(r) for r in rows], total=total, query=query)
 
 

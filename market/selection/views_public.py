@@ -47,7 +47,7 @@ from market.selection.procedures import lottery as credit_merit
 from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
-from market.selection.scope import division_order, in_division
+from market.selection.scope import division_page, in_division
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
@@ -111,19 +111,19 @@ def _notices(division: str, place: Division | None) -> str:
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
-    newest: Any = SelectionRequest.published_at
     if division:
         query = in_division(query, division)
-        newest = division_order(newest)
     for word in q.split(" ") if q else []:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.options(selectinload(SelectionRequest.owner),
-                                            selectinload(SelectionRequest.service_type))
-                              .order_by(newest.desc())
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    listed = (division_page(query, SelectionRequest.published_at, PER_PAGE,
+                            (page - 1) * PER_PAGE) if division else
+              query.order_by(SelectionRequest.published_at.desc())
+              .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),
+                                             selectinload(SelectionRequest.service_type))).all()
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total,
