@@ -310,7 +310,7 @@ def _register_template_helpers(app: Flask) -> None:
             "care_mode": bool(session.get("care")),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
-            "site_name": app.config["SITE_NAME"],
+            # "site_name": market.public.views.site (a city's pages carry the city's name)
             # The fictional-city notice belongs to development and demo installations only.
             "demo_notice": app.config.get("ENV") != "production",
             "request_path": request.full_path.rstrip("?") if request else "/",

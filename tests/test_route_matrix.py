@@ -37,6 +37,8 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "billing.statement": ("GET", "/billing/statement", BILLING_READERS, 200),
     "billing.stripe_webhook": ("POST", "/billing/stripe/webhook", set(ROLES), 404),
     "public.home": ("GET", "/", set(ROLES), 200),
+    # a city's pages: the first tenant (the demo city's code) of the matrix's data
+    "public.place_home": ("GET", "/d/539900/", set(ROLES), 200),
     "public.healthz": ("GET", "/healthz", set(ROLES), 200),
     "public.language": ("POST", "/language", set(ROLES), 302),
     "public.care_mode": ("POST", "/care-mode", set(ROLES), 302),
@@ -135,6 +137,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "agency_selection.signups": ("GET", "/agency/signups", AGENCY_ROLES, 200),
     "agency_selection.receipt": ("GET", "/agency/signups/999999/receipt.json", AGENCY_ROLES, 404),
     "lotteries.notices": ("GET", "/notices", set(ROLES), 200),
+    "lotteries.place_notices": ("GET", "/d/539900/notices", set(ROLES), 200),
     "lotteries.notice": ("GET", "/notices/RQ-999999", set(ROLES), 404),
     "lotteries.lottery_page": ("GET", "/lotteries/LT-999999", set(ROLES), 404),
     # one's own draw to-dos, paged (the dashboard shows the first few)

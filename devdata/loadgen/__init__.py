@@ -34,6 +34,7 @@ from devdata.loadgen.agencies import (
 from devdata.loadgen.bulklog import BulkLog, Sink
 from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
 from devdata.loadgen.people import Owner
+from devdata.loadgen.province import province_tenants
 from devdata.loadgen.requests import RequestRows
 from market import pagecache, timeutil
 from market.accounts.models import OrgKind, Role
@@ -57,9 +58,10 @@ class LoadSizes:
     lotteries: int = 2_000
     leaves: int = 1_000_000
     days: int = 730
+    tenants: int = 1  # > 1: a province (devdata.loadgen.province), everything spread over it
 
     def scaled(self, factor: float) -> LoadSizes:
-        return LoadSizes(**{f.name: (getattr(self, f.name) if f.name == "days" else
+        return LoadSizes(**{f.name: (getattr(self, f.name) if f.name in ("days", "tenants") else
                                      round(getattr(self, f.name) * factor)) for f in fields(self)})
 
 
@@ -108,9 +110,12 @@ def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | No
         raise click.UsageError("there cannot be more lotteries than requests")
     rng = random.Random(seed)  # noqa: S311  # synthetic data
     started = time.perf_counter()
+    spread = province_tenants(sizes.tenants) if sizes.tenants > 1 else []
+    if spread:
+        say(f"tenants: {', '.join(f'{t.code} {t.name}' for t in spread)}")
     if sizes.agencies:
         say(f"agencies: {sizes.agencies:,} with {sizes.listings:,} listings")
-        generate_agencies(sizes.agencies, sizes.listings, progress=say)
+        generate_agencies(sizes.agencies, sizes.listings, progress=say, spread=spread)
     now = timeutil.now().replace(microsecond=0)
     pw = hash_password(GENERATED_PASSWORD)
     types = service_type_ids()
@@ -118,7 +123,9 @@ def generate_load(sizes: LoadSizes, *, seed: int = 2026, progress: Progress | No
                               pw, now)
     regulator = people.someone(OrgKind.REGULATOR, Role.REGULATOR, "云川市政务服务管理办公室",
                                pw, now)
-    owners = people.owners(max(2, min(200, sizes.requests // 25)), pw, now)
+    # 200 owners a tenant at most, one at least
+    count = max(2, sizes.tenants, min(200 * sizes.tenants, sizes.requests // 25))
+    owners = people.owners(count, pw, now, spread)
     by_service = people.agencies_by_service(types)
     log = BulkLog()
     line = _timeline(log, sizes.days)
@@ -239,13 +246,17 @@ def _write_log(log: BulkLog, plans: list[LotteryPlan], minimum: int, say: Progre
               help="how far back the generated history starts (at most)")
 @click.option("--scale", default=1.0, show_default=True,
               help="multiply every number above but --days (10 for the growth runs)")
+@click.option("--tenants", default=LoadSizes.tenants, show_default=True,
+              help="more than 1: a province of that many cities and counties (fictional "
+                   "539xxx codes), agencies and owners spread over them")
 @click.option("--seed", default=2026, show_default=True)
 @with_appcontext
 def generate_load_command(agencies: int, listings: int, requests: int, lotteries: int,
-                          leaves: int, days: int, scale: float, seed: int) -> None:
+                          leaves: int, days: int, scale: float, tenants: int, seed: int) -> None:
     """Add load-test data: agencies, requests, lotteries in every state, a large draw log."""
     refuse_published_passwords_in_production()
-    sizes = LoadSizes(agencies, listings, requests, lotteries, leaves, days).scaled(scale)
+    sizes = LoadSizes(agencies, listings, requests, lotteries, leaves, days,
+                      tenants).scaled(scale)
     t = time.perf_counter()
     counts = generate_load(sizes, seed=seed, progress=click.echo)
     click.echo("committing and analysing…")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import sqlalchemy as sa
@@ -36,6 +36,9 @@ from market.config import refuse_published_passwords_in_production
 from market.db import db
 from market.domain.codes import make_credit_code
 from market.pagecache import invalidate
+
+if TYPE_CHECKING:
+    from devdata.loadgen.province import Tenant
 
 agencies_cli = AppGroup("agencies", help="Agencies: synthetic data for benchmarks.")
 
@@ -155,11 +158,14 @@ def service_type_ids() -> dict[str, int]:
 
 def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: bool = True,
                       password_hash: str | None = None, progress: Progress | None = None,
+                      spread: Sequence[Tenant] = (),
                       ) -> GeneratedAgencies:
     """Add ``agencies`` admitted agencies with ``listings`` listings between them (spread
     evenly, at most one per service type each), in the current transaction; the caller
     commits.  ``users``: one agency administrator per agency, password
-    :data:`GENERATED_PASSWORD` unless ``password_hash`` is given."""
+    :data:`GENERATED_PASSWORD` unless ``password_hash`` is given.  ``spread``: the tenants
+    where they applied, in turn (the region is the tenant's name); by default the first
+    tenant, in the five districts of :data:`REGIONS`."""
     types = service_type_ids()
     codes = list(types)
     if agencies < 0 or listings < 0 or listings > agencies * len(codes):
@@ -169,7 +175,7 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
     now = timeutil.now().replace(microsecond=0)
     today = timeutil.today_local()
     first = next_id("organisation")
-    tenant = home_tenant_id()
+    home = home_tenant_id()
     first_user = next_id("user_account") if users else None
     first_listing = next_id("listing")
     first_version = next_id("listing_version")
@@ -184,11 +190,15 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
         offers = {i: rng.sample(codes, per + (1 if i - first < extra else 0)) for i in ids}
         orgs, profiles, quals, rows, versions, people, members = [], [], [], [], [], [], []
         for i in ids:
-            region = REGIONS[i % len(REGIONS)]
+            if spread:
+                where = spread[i % len(spread)]
+                region, tenant, town = where.name, where.id, where.name[:2]
+            else:
+                region, tenant, town = REGIONS[i % len(REGIONS)], home, "云川"
             admitted, copy = directory_state(OrgKind.AGENCY.value, OrgStatus.ADMITTED.value,
                                              region)
             orgs.append({"id": i, "public_id": f"AG-{i:06d}", "kind": OrgKind.AGENCY.value,
-                         "name": f"云川第{i}号工程咨询有限公司", "region": region,
+                         "name": f"{town}第{i}号工程咨询有限公司", "region": region,
                          "credit_code": make_credit_code(f"91539900GN{i:07d}"),
                          "status": OrgStatus.ADMITTED.value, "created_at": now,
                          "tenant_id": tenant})

@@ -4,6 +4,7 @@ service type."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from devdata.loadgen.agencies import home_tenant_id, insert_rows, next_id
 from devdata.loadgen.lotteries import Agency, Person
+from devdata.loadgen.province import Tenant
 from market.accounts.models import ID_PREFIX, OrgKind, OrgStatus, Role
 from market.db import db
 from market.domain.codes import make_credit_code
@@ -26,6 +28,7 @@ class Owner:
     region: str
     admin: Person
     delegate: Person
+    tenant_id: int
 
 
 def user_row(uid: int, email: str, name: str, pw: str, now: datetime) -> dict[str, Any]:
@@ -55,14 +58,19 @@ def someone(kind: OrgKind, role: Role, name: str, pw: str, now: datetime) -> Per
     return Person(uid, f"U-{uid:06d}")
 
 
-def owners(n: int, pw: str, now: datetime) -> list[Owner]:
-    """``n`` new owner organisations, each with an administrator and a delegate."""
+def owners(n: int, pw: str, now: datetime, spread: Sequence[Tenant] = ()) -> list[Owner]:
+    """``n`` new owner organisations, each with an administrator and a delegate; in the
+    tenants of ``spread`` in turn (their region the tenant's name), by default in the first
+    tenant's districts."""
     org0, user0, member0 = next_id("organisation"), next_id("user_account"), next_id("membership")
     made, orgs, users, members = [], [], [], []
-    tenant = home_tenant_id()
+    home = home_tenant_id()
     for k in range(n):
         org, admin, delegate = org0 + k, user0 + 2 * k, user0 + 2 * k + 1
-        region = "云川市" + DISTRICTS[k % len(DISTRICTS)]
+        if spread:
+            region, tenant = spread[k % len(spread)].name, spread[k % len(spread)].id
+        else:
+            region, tenant = "云川市" + DISTRICTS[k % len(DISTRICTS)], home
         orgs.append({"id": org, "public_id": f"OW-{org:06d}", "kind": OrgKind.OWNER.value,
                      "name": f"{region}第{k + 1}建设单位", "region": region,
                      "credit_code": make_credit_code(f"12539900GN{org:07d}"),
@@ -77,7 +85,7 @@ def owners(n: int, pw: str, now: datetime) -> list[Owner]:
             members.append({"id": member0 + 2 * k + j, "user_id": uid, "organisation_id": org,
                             "role": role.value, "created_at": now})
         made.append(Owner(org, f"OW-{org:06d}", region, Person(admin, f"U-{admin:06d}"),
-                          Person(delegate, f"U-{delegate:06d}")))
+                          Person(delegate, f"U-{delegate:06d}"), tenant))
     for table, rows in (("organisation", orgs), ("user_account", users),
                         ("membership", members)):
         insert_rows(table, rows)

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from devdata.loadgen import lotteries as lots
-from devdata.loadgen.agencies import home_tenant_id, insert_rows, next_id
+from devdata.loadgen.agencies import insert_rows, next_id
 from devdata.loadgen.lotteries import DAY, HOUR, Agency, LotteryPlan, Person, Timeline, dt
 from devdata.loadgen.people import Owner
 from market.db import db
@@ -41,7 +41,6 @@ class RequestRows:
         self.names: dict[str, str] = dict(db.session.execute(
             sa.text("SELECT code, name FROM service_type")).all())
         self.project0, self.request0 = next_id("project"), next_id("selection_request")
-        self.tenant_id = home_tenant_id()
         self.ids = {t: next_id(t) for t in ("witness", "entropy_entry", "award")}
         self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
 
@@ -59,7 +58,7 @@ class RequestRows:
     def request(self, k: int, code: str, owner: Owner, published: int) -> dict[str, Any]:
         """Project ``k`` (added) and the common columns of request ``k``."""
         kind = PROJECT_KINDS[k % len(PROJECT_KINDS)].format(n=k % 97 + 1)
-        project = f"{owner.region[3:]}{kind}"
+        project = f"{owner.region[3:] or owner.region[:2]}{kind}"
         self.add("project", {
             "id": self.project0 + k, "public_id": f"PJ-{self.project0 + k:06d}",
             "owner_org_id": owner.org_id, "name": project,
@@ -69,7 +68,7 @@ class RequestRows:
         name = self.names[code]
         return {"id": self.request0 + k, "public_id": f"RQ-{self.request0 + k:06d}",
                 "project_id": self.project0 + k, "owner_org_id": owner.org_id,
-                "tenant_id": self.tenant_id,
+                "tenant_id": owner.tenant_id,
                 "service_type_id": self.types[code], "title": f"{project}{name}",
                 "scope": f"{project}：{name}，按现行规范编制并通过审查。", "practitioners": {},
                 "price_kind": "fixed", "service_days": self.rng.randint(10, 60),

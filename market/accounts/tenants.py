@@ -10,12 +10,14 @@ lottery's tenant is a property of its request, not of the log (docs/tenancy.md).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import abort, current_app, g, has_app_context
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from market import timeutil
+from market import pagecache, timeutil
 from market.accounts import audit
 from market.accounts.models import Division, DivisionLevel
 from market.db import db
@@ -150,6 +152,7 @@ def add(code: str, name: str, *, tenant: bool, audited: bool = True) -> Division
                         parent_id=parent.id if parent else None, created_at=timeutil.now())
     db.session.add(division)
     db.session.flush()
+    pagecache.invalidate(pagecache.DIRECTORY)  # cached public pages show the site's name
     if audited:
         audit.record("operator:division:add", code,
                      {"name": name, "level": level.value, "tenant": tenant})
@@ -165,9 +168,61 @@ def set_tenant(division: Division, tenant: bool) -> None:
         return
     division.tenant = tenant
     db.session.flush()
+    pagecache.invalidate(pagecache.DIRECTORY)
     audit.record("operator:division:tenant", division.code, {"tenant": tenant})
 
 
 def is_province(division_id: int) -> bool:
     division = db.session.get(Division, division_id)
     return division is not None and division.level == DivisionLevel.PROVINCE.value
+
+
+def served(code: str) -> Division | None:
+    """The division a city's public pages (``/d/<code>/``) are about: a tenant, or a city
+    whose counties include one (its pages show the city's and its counties' requests); None
+    for an unknown code, the province (its pages are the site's own) or a division the
+    platform does not serve."""
+    if not _CODE.fullmatch(code):
+        return None
+    division = by_code(code)
+    if division is None or division.level == DivisionLevel.PROVINCE.value:
+        return None
+    if division.tenant:
+        return division
+    child = db.session.scalar(sa.select(Division.id).where(
+        Division.parent_id == division.id, Division.tenant.is_(True)).limit(1))
+    return division if child is not None else None
+
+
+def page_place(code: str) -> Division:
+    """The city or county a ``/d/<code>/`` page is about (404 if the platform does not serve
+    it, see :func:`served`); kept in ``g.place`` for the header and the titles."""
+    found = served(code)
+    if found is None:
+        abort(404)
+    g.place = found
+    g.pop("site_name", None)
+    return found
+
+
+def ids_under(code: str) -> sa.Select[Any]:
+    """The ids of the division with that code and of the divisions under it."""
+    return sa.select(Division.id).where(sa.or_(
+        Division.code == code,
+        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
+
+
+def site_name(place: Division | None) -> str:
+    """The site's name in the header and the page titles: on a city's or county's pages its
+    own (云川市中介服务超市); elsewhere the province's once the platform serves more than one
+    tenant, and the configured ``SITE_NAME`` while it serves one (a one-city platform keeps
+    the name it was given)."""
+    if place is not None:
+        return str(gettext("%(place)s中介服务超市", place=place.name))
+    count = db.session.scalar(sa.select(sa.func.count(Division.id)).where(
+        Division.tenant.is_(True))) or 0
+    if count > 1:
+        root = province()
+        if root is not None:
+            return str(gettext("%(place)s中介服务超市", place=root.name))
+    return str(current_app.config["SITE_NAME"])

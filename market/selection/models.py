@@ -171,6 +171,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
                            name="method"),
         sa.CheckConstraint("price_kind in ('fixed','cap')", name="price_kind"),
         sa.CheckConstraint("service_days > 0", name="service_days"),
+        # a city's notices: its published requests counted from the index, newest first
+        sa.Index("ix_selection_request_tenant_state_published", "tenant_id", "state",
+                 "published_at"),
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from market.accounts.models import Division, Organisation
 from market.accounts.scope import Subject, list_scope
 from market.catalogue.models import ServiceType
+from market.db import db
 from market.selection.models import SelectionRequest
 
 
@@ -20,11 +21,39 @@ def request_subject(request: SelectionRequest) -> Subject:
 
 def in_division(stmt: sa.Select[Any], code: str) -> sa.Select[Any]:
     """``stmt`` narrowed to the requests of the division with that GB/T 2260 code and of the
-    divisions under it (a city's filter shows its counties' too); none for an unknown code."""
-    under = sa.select(Division.id).where(sa.or_(
+    divisions under it (a city's filter shows its counties' too); none for an unknown code.
+
+    The divisions' ids are read first and bound as a list: with a subquery in its place
+    neither planner knows how few tenants it names, and SQLite reads the whole table."""
+    under = db.session.scalars(sa.select(Division.id).where(sa.or_(
         Division.code == code,
-        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
+        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))).all()
     return stmt.where(SelectionRequest.tenant_id.in_(under))
+
+
+def division_order(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``column`` (a request's id or publication time) as an expression, for the newest-first
+    order of a division's list.  Either database would otherwise walk that column's index over
+    the whole table and skip the other tenants' rows, stopping at the page's last row: cheap
+    while the division's requests are among the newest, the whole table when they are not (a
+    county with none lately).  No index serves the expression, so the rows come from the
+    tenant index (``ix_selection_request_tenant_state_published``) and the page is sorted:
+    the cost of the division's own requests, whatever the rest of the province does."""
+    return sa.func.coalesce(column, column)
+
+
+def division_page(stmt: sa.Select[Any], column: Any, limit: int, offset: int
+                  ) -> sa.Select[Any]:
+    """One page of a division's list ``stmt`` (narrowed by :func:`in_division`), newest
+    ``column`` first: the page's ids are picked from the tenant index alone (the sort holds ids
+    and the sort key, not whole rows: SQLite's sorter carries every selected column), then
+    only those rows are read."""
+    ids = (stmt.with_only_columns(SelectionRequest.id)
+           .order_by(division_order(column).desc(), SelectionRequest.id.desc())
+           .limit(limit).offset(offset))
+    return (sa.select(SelectionRequest).where(SelectionRequest.id.in_(ids.scalar_subquery()))
+            # the same expression: the page's 20 rows are sorted, no index is walked
+            .order_by(division_order(column).desc(), SelectionRequest.id.desc()))
 
 
 def within(stmt: sa.Select[Any], org: Organisation | None) -> sa.Select[Any]:

@@ -20,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from market import timeutil
 from market.accounts import scope
@@ -46,7 +47,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import in_division, request_subject, within
+from market.selection.scope import division_page, in_division, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -416,8 +417,13 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
     if query.division:
         q = in_division(q, query.division)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
-    rows = db.session.scalars(q.order_by(SelectionRequest.id.desc()).limit(query.per_page)
-                              .offset((query.page - 1) * query.per_page)).all()
+    offset = (query.page - 1) * query.per_page
+    listed = (division_page(q, SelectionRequest.id, query.per_page, offset) if query.division
+              else q.order_by(SelectionRequest.id.desc()).limit(query.per_page).offset(offset))
+    # what each item names, in one query each rather than one per item
+    rows = db.session.scalars(listed.options(
+        selectinload(SelectionRequest.service_type), selectinload(SelectionRequest.project),
+        selectinload(SelectionRequest.owner), selectinload(SelectionRequest.tenant))).all()
     return Page(items=[_out(r) for r in rows], total=total, query=query)
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lottery.errors import CheckFailed
 from lottery.sources import public_time
@@ -20,7 +20,7 @@ from lottery.verify import verify_bundle
 from market import pagecache, timeutil
 from market.accounts import tenants
 from market.accounts.auth import ANYONE, USER, access
-from market.accounts.models import Organisation
+from market.accounts.models import Division, Organisation
 from market.db import db
 from market.domain import quotes as quote_rules
 from market.downloads import json_download
@@ -47,7 +47,7 @@ from market.selection.procedures import lottery as credit_merit
 from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
-from market.selection.scope import in_division
+from market.selection.scope import division_page, in_division
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
@@ -93,8 +93,19 @@ def notices() -> str:
     """Published selection requests (采购公告), newest first, filterable by state, by words
     of the title or the notice's number (``q``) and by division (``division``, a GB/T 2260
     code: that city's or county's requests, a city's with its counties')."""
+    return _notices(request.args.get("division", "")[:6], None)
+
+
+@bp.route("/d/<code>/notices")
+@access(ANYONE)
+def place_notices(code: str) -> str:
+    """A city's or county's notices (``/d/<code>/notices``): the list of :func:`notices`
+    with the division the address names."""
+    return _notices(code, tenants.page_place(code))
+
+
+def _notices(division: str, place: Division | None) -> str:
     state = request.args.get("state", "")
-    division = request.args.get("division", "")[:6]
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
@@ -107,12 +118,19 @@ def notices() -> str:
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(SelectionRequest.published_at.desc())
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    listed = (division_page(query, SelectionRequest.published_at, PER_PAGE,
+                            (page - 1) * PER_PAGE) if division else
+              query.order_by(SelectionRequest.published_at.desc())
+              .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+    rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),
+                                             selectinload(SelectionRequest.service_type))).all()
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total,
-                           division=division, divisions=served if len(served) > 1 else [])
+                           division=division, divisions=served if len(served) > 1 else [],
+                           pager=(("lotteries.place_notices", {"code": place.code})
+                                  if place is not None else
+                                  ("lotteries.notices", {"division": division or None})))
 
 
 @bp.route("/notices/<public_id>")

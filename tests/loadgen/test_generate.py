@@ -77,3 +77,35 @@ def test_generators_and_the_demo_refuse_a_production_database(app: Flask) -> Non
         assert result.exit_code == 2 and "MARKET_ENV=production" in result.output, args
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
+
+
+def test_generate_load_spreads_a_province(app: Flask) -> None:
+    """``--tenants 7``: the first tenant, its four counties, a second city and its first
+    county; agencies and owners spread over them, each request in its owner's tenant, the
+    draws still verifying."""
+    from market.accounts.models import Division
+
+    _invoke(app, "demo", "generate-load", "--agencies", "70", "--listings", "400",
+            "--requests", "42", "--lotteries", "14", "--leaves", "0", "--tenants", "7")
+    with app.app_context():
+        served = dict(db.session.execute(sa.select(Division.code, Division.id).where(
+            Division.tenant.is_(True))).all())
+        assert sorted(served) == ["539800", "539821", "539900", "539921", "539922", "539923",
+                                  "539924"]
+        agencies = dict(db.session.execute(
+            sa.select(Organisation.tenant_id, sa.func.count()).where(
+                Organisation.kind == "agency").group_by(Organisation.tenant_id)).all())
+        assert agencies == {i: 10 for i in served.values()}
+        wrong = db.session.scalar(sa.select(sa.func.count()).select_from(SelectionRequest)
+                                  .join(Organisation,
+                                        Organisation.id == SelectionRequest.owner_org_id)
+                                  .where(Organisation.tenant_id != SelectionRequest.tenant_id))
+        assert wrong == 0
+        assert len({t for (t,) in db.session.execute(
+            sa.select(SelectionRequest.tenant_id).distinct())}) == 7
+        key = platform_key().public_raw
+        for lottery in db.session.scalars(sa.select(Lottery).where(Lottery.state == "drawn")):
+            verify_bundle(draw.bundle(lottery), key)
+    region = "青石县"
+    found = app.test_client().get("/api/agencies?per_page=100&region=" + region).get_json()
+    assert found["total"] == 10 and all(a["region"] == region for a in found["items"])

@@ -62,4 +62,12 @@ T = {
     "请从目录中选择审批事项。": "Choose approval matters from the catalogue.",
     "本地未选用该中介服务事项，请选择本地选用的事项。": "This intermediary service is not used here; choose one that is.",
     "项目业主所在地区未选用该审批事项。": "The project owner's city or county does not use this approval matter.",
+# a city's or county's public pages (/d/<code>/)
+'%(place)s中介服务超市': '%(place)s Intermediary Services Marketplace',
+'%(place)s统计': '%(place)s statistics',
+'全省已入驻中介机构': 'Admitted agencies (whole province)',
+'本地项目业主': 'Project owners here',
+'各地': 'Cities and counties',
+'%(place)s的采购公告（市的公告含所辖县区）。': 'Selection notices of %(place)s (a city’s include its counties’).',
+'全省采购公告': 'Notices of the whole province',
 }
