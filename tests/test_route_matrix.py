@@ -113,6 +113,10 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "transparency.consistency": ("GET", "/transparency/consistency?from=0", set(ROLES), 200),
     # selection: R/L ids that do not exist → 404 for the roles let through.
     "owner.projects": ("GET", "/owner/projects", OWNER, 200),
+    # a project's page (its facts, requests and delegates); only the administrator assigns
+    "owner.project": ("GET", "/owner/projects/PJ-999999", OWNER, 404),
+    "owner.project_delegates": ("POST", "/owner/projects/PJ-999999/delegates",
+                                {"owner_admin"}, 404),
     "owner.requests": ("GET", "/owner/requests", OWNER, 200),
     "owner.new_request": ("GET", "/owner/requests/new", OWNER, 302),  # no project yet
     "owner.edit_request": ("GET", "/owner/requests/RQ-999999/edit", OWNER, 404),

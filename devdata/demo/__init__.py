@@ -33,6 +33,8 @@ from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
 from market.db import db
 from market.domain.codes import make_credit_code
+from market.selection import assignments
+from market.selection.models import Project, SelectionRequest
 from market.supervision import operations as supervision
 
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
@@ -139,10 +141,34 @@ def load() -> list[tuple[str, str, str]]:
     regulator_demo.load(timeutil.now())
     _waiting(person)
     _province(person)
+    _assign_projects()
     # the periodic run once, as a deployment runs it every minute: the late matters' 电子监察
     # steps are on the regulator's console from the start
     supervision.escalate(timeutil.now())
     return logins
+
+
+def _assign_projects() -> None:
+    """Each owner's administrator assigns its projects to its delegate (采购受托人) but keeps
+    the one with the most requests to itself: the delegate works on the others and does not
+    see that one (delegate1@yunchuan.demo: all of 东城区教育局's projects but
+    东城区滨河学校新建工程, with its requests, engagements and approval cases)."""
+    for org in db.session.scalars(sa.select(Organisation).where(
+            Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)):
+        admin = next((m.user for m in org.memberships if m.role == Role.OWNER_ADMIN.value), None)
+        delegates = assignments.delegates_of(org.id)
+        projects = list(db.session.scalars(sa.select(Project).where(
+            Project.owner_org_id == org.id).order_by(Project.id)))
+        if admin is None or not delegates or not projects:
+            continue
+        requests = dict(db.session.execute(sa.select(
+            SelectionRequest.project_id, sa.func.count()).where(
+            SelectionRequest.owner_org_id == org.id).group_by(SelectionRequest.project_id)).all())
+        kept = max(projects, key=lambda p: (requests.get(p.id, 0), p.id))
+        for project in projects:
+            if project is not kept or len(projects) == 1:
+                for delegate in delegates:
+                    assignments.assign(project, delegate, by=admin)
 
 
 def _department_staff(person: Callable[[str, str, str], tuple[str, str]]) -> None:

@@ -196,8 +196,37 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    # a delegate's projects go with the membership: a person removed and invited again starts
+    # with none
+    assignments: Mapped[list[ProjectAssignment]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+
+class ProjectAssignment(db.Model):  # type: ignore[name-defined,misc]
+    """A project assigned to one of its owner's delegates (项目分派给采购受托人): a delegate
+    (``Role.OWNER_DELEGATE``) sees and acts on the projects assigned to it only, and on what
+    hangs from them (requests, engagements, approval cases, their clocks); the owner's
+    administrator (采购管理人) sees all.  What that means for a list or a page is
+    :mod:`market.accounts.scope`'s to say (:class:`~market.accounts.scope.Reach`).
+
+    Kept here, beside the membership it belongs to, rather than with the project: every area
+    an owner's person reads (billing and the clocks included) sits above this one."""
+
+    __tablename__ = "project_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    membership: Mapped[Membership] = relationship(back_populates="assignments")
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "membership_id"),)
 
 
 class UserSession(db.Model):  # type: ignore[name-defined,misc]

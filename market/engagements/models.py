@@ -145,5 +145,6 @@ def clock_holder() -> Holder:
     owner and the agency see them, under the service type's name."""
     return Holder(key=Clock.engagement_id, entity=Engagement, public_id=Engagement.public_id,
                   owner=Engagement.owner_org_id, agency=Engagement.agency_org_id,
+                  project=Engagement.project_id,
                   subject=(ServiceType, ServiceType.id == Engagement.service_type_id,
                            ServiceType.name, ServiceType.name_en))

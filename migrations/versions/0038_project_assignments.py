@@ -1,0 +1,46 @@
+"""projects assigned to an owner's delegates (项目分派给采购受托人)
+
+Hand-checked from autogenerate: one new table, no data to move (a delegate of an existing
+owner starts with no project assigned; its administrator assigns them).
+
+Revision ID: 0038
+Revises: 0036
+Create Date: 2026-12-06 20:10:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import market.db
+
+# revision identifiers, used by Alembic.
+revision = '0038'
+down_revision = '0036'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('project_assignment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('membership_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['user_account.id'], name=op.f('fk_project_assignment_assigned_by_id_user_account')),
+    sa.ForeignKeyConstraint(['membership_id'], ['membership.id'], name=op.f('fk_project_assignment_membership_id_membership'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_assignment_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_assignment')),
+    sa.UniqueConstraint('project_id', 'membership_id', name=op.f('uq_project_assignment_project_id_membership_id'))
+    )
+    with op.batch_alter_table('project_assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_assignment_membership_id'), ['membership_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_assignment_project_id'), ['project_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('project_assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_assignment_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_assignment_membership_id'))
+
+    op.drop_table('project_assignment')
