@@ -34,7 +34,7 @@ def numbers(draw: st.DrawFn) -> str:
 
 
 def test_the_weights_are_two_to_the_power_mod_eleven() -> None:
-    assert RESIDENT_ID_WEIGHTS == tuple(2 ** (17 - i) % 11 for i in range(17))
+    assert tuple(2 ** (17 - i) % 11 for i in range(17)) == RESIDENT_ID_WEIGHTS
 
 
 @pytest.mark.parametrize("number", [
