@@ -42,6 +42,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "public.care_mode": ("POST", "/care-mode", set(ROLES), 302),
     "accounts.login": ("GET", "/login", set(ROLES), 200),
     "accounts.register": ("GET", "/register", set(ROLES), 200),
+    "accounts.register_person": ("GET", "/register/person", set(ROLES), 200),
     # OpenID Connect login: off unless configured (tests/accounts/test_oidc_login.py runs it)
     "accounts.oidc_login": ("GET", "/login/oidc", set(ROLES), 404),
     "accounts.oidc_callback": ("GET", "/login/oidc/callback", set(ROLES), 404),

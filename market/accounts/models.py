@@ -135,6 +135,18 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(sa.String(16), default=OrgStatus.ACTIVE)
     # Why the operator refused an owner's registration, shown to its members.
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # A natural person (自然人) as an owner rather than a unit.  Its ``name`` is the masked
+    # name (market.domain.identity.mask_name: 张**) that every page, notice, the API and the
+    # OCDS export show, with no ``name_key`` (masked names are not unique) and no credit code;
+    # the person's own name is ``person_name``, shown only to the person and to the operator
+    # who checks the registration.  The resident identity number (居民身份证号码) is kept
+    # sealed (market.crypto, AES-GCM) and, to register each person once, as a keyed digest
+    # (HMAC-SHA256): it is never shown, not even to the operator in full.  No CHECK (see
+    # SelectionRequest.sealing): adding one on SQLite rebuilds the table.
+    person: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    person_name: Mapped[str | None] = mapped_column(sa.String(100))
+    id_number_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    id_number_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")

@@ -1,7 +1,9 @@
-"""projects assigned to an owner's delegates (项目分派给采购受托人)
+"""projects assigned to an owner's delegates (项目分派给采购受托人); natural persons as owners
 
-Hand-checked from autogenerate: one new table, no data to move (a delegate of an existing
-owner starts with no project assigned; its administrator assigns them).
+Hand-checked from autogenerate: one new table, four new columns on organisation (every
+existing organisation is a unit: ``person`` false), no data to move (a delegate of an existing
+owner starts with no project assigned; its administrator assigns them).  The digest's unique
+constraint is added as a unique index, which SQLite adds without rebuilding the table.
 
 Revision ID: 0038
 Revises: 0036
@@ -37,8 +39,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_project_assignment_membership_id'), ['membership_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_assignment_project_id'), ['project_id'], unique=False)
 
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('person', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('person_name', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('id_number_sealed', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('id_number_digest', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_organisation_id_number_digest'), ['id_number_digest'], unique=True)
+
 
 def downgrade():
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organisation_id_number_digest'))
+        batch_op.drop_column('id_number_digest')
+        batch_op.drop_column('id_number_sealed')
+        batch_op.drop_column('person_name')
+        batch_op.drop_column('person')
+
     with op.batch_alter_table('project_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_assignment_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_assignment_membership_id'))
