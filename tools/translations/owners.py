@@ -33,4 +33,6 @@ T = {
 '18 位，最后一位可能是 X。只用于核验身份，任何页面都不显示。': '18 characters; the last may be X. Used only to check your identity; no page shows it.',
 '只显示首末位；请核对申请人出示的证件。': 'Only the first and last characters are shown; check the card the applicant presents.',
 '公开显示为': 'Shown publicly as',
+'分派项目 %(n)s 个': '%(n)s projects assigned',
+'采购受托人只能看到分派给自己的项目。在项目页面分派或收回：': 'An owner delegate sees only the projects assigned to them. Assign or take back a project on its page:',
 }
