@@ -140,6 +140,13 @@ class Deliverable(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
+def project_of(engagement_id: int) -> int | None:
+    """The project of an engagement (billing, below this area, asks it: a delegate sees the
+    payments of its projects' engagements only)."""
+    return db.session.scalar(sa.select(Engagement.project_id).where(
+        Engagement.id == engagement_id))
+
+
 def clock_holder() -> Holder:
     """How the clock board joins an engagement's clocks (signing, service, review): the
     owner and the agency see them, under the service type's name."""

@@ -183,7 +183,13 @@ DELEGATE_OBJECTS: dict[str, tuple[str, str, str]] = {
     "approvals.detail": ("GET", "/approvals/{public_id}",
                          f"SELECT public_id FROM approval_case WHERE {_UNASSIGNED} ORDER BY id"),
     "approvals.timeline_page": ("GET", "/projects/{public_id}/timeline", _PJ_UNASSIGNED),
+    "billing.engagement": ("GET", "/billing/engagements/{id}",
+                           "SELECT b.id FROM billing_engagement b JOIN engagement e ON "
+                           "e.id = b.id WHERE e." + _UNASSIGNED.replace(
+                               "project_id NOT", "e.project_id NOT") + " ORDER BY b.id"),
 }
+DELEGATE_OBJECTS["billing.record_payment"] = (
+    "POST", "/billing/engagements/{id}/payments", DELEGATE_OBJECTS["billing.engagement"][2])
 for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extension",
               "answer_materials", "return_deliverable"):
     _path = {"upload_contract": "contract", "confirm_contract": "contract/confirm",

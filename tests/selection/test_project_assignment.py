@@ -85,6 +85,14 @@ def test_the_delegates_lists_show_only_its_projects(demo_app: Flask) -> None:
     for page, ids in lists.items():
         text = delegate.get(page).get_data(as_text=True)
         assert not [i for i in ids if i in text], page
+    # the payments of the project's engagements (billing links them by number)
+    paid = [str(r[0]) for r in _sql(demo_app, "SELECT b.id FROM billing_engagement b JOIN "
+                                     "engagement e ON e.id = b.id WHERE e.project_id = :p",
+                                     p=pid)]
+    assert paid
+    links = [f'href="/billing/engagements/{i}"' for i in paid]
+    assert not [x for x in links if x in delegate.get("/billing/").get_data(as_text=True)]
+    assert all(x in admin.get("/billing/").get_data(as_text=True) for x in links)
     # the administrator sees them all; the delegate sees its own projects' rows
     assert all(i in admin.get("/owner/requests").get_data(as_text=True)
                for i in hidden["selection_request"])
