@@ -7,6 +7,7 @@ the engagements issue lands, an engagement is known here only by billing's own r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 import stripe
@@ -32,7 +33,14 @@ from billing.integration import backend
 from billing.models import BillingEngagement, LedgerTransaction, Payment
 from billing.money import format_fen, yuan_to_fen
 from billing.stripe_backend import StripeBilling
-from market.accounts.auth import ANYONE, access, current_org, current_role
+from market.accounts.auth import (
+    ANYONE,
+    access,
+    current_org,
+    current_reach,
+    current_role,
+    within_reach,
+)
 from market.accounts.models import Organisation, Role
 from market.db import db
 from market.extensions import csrf
@@ -69,15 +77,33 @@ def yuan_filter(fen: int) -> str:
     return format_fen(fen)
 
 
+# The project an engagement belongs to: the engagements area, above this one, tells it
+# (create_app connects it), so that an owner's delegate sees the payments of its projects'
+# engagements only (market.accounts.scope.Reach).
+_project_of: Callable[[int], int | None] | None = None
+
+
+def connect(project_of: Callable[[int], int | None]) -> None:
+    global _project_of
+    _project_of = project_of
+
+
+def _owner_sees(eng: BillingEngagement) -> bool:
+    if _project_of is None:
+        raise RuntimeError("billing's engagement reader is not connected (create_app)")
+    return within_reach(eng.owner_org_id, _project_of(eng.id))
+
+
 def _visible_engagement(engagement_id: int) -> BillingEngagement:
-    """The engagement if the current organisation may see it (regulators see all), else 404."""
+    """The engagement if the current organisation may see it (regulators see all; an owner's
+    delegate, those of its projects), else 404."""
     eng: BillingEngagement | None = db.session.get(BillingEngagement, engagement_id)
     if eng is None:
         abort(404)
     if current_role() == Role.REGULATOR:
         return eng
     org = current_org()
-    if org is None or org.id not in (eng.owner_org_id, eng.agency_org_id):
+    if org is None or not (org.id == eng.agency_org_id or _owner_sees(eng)):
         abort(404)
     return eng
 
@@ -98,6 +124,9 @@ def index() -> str:
     org = current_org()
     scope = None if current_role() == Role.REGULATOR else (org.id if org else -1)
     engagements = billing.engagements_of(scope)
+    reach = current_reach()
+    if reach is not None and reach.delegate:
+        engagements = [e for e in engagements if _owner_sees(e)]
     orgs = _orgs(*{i for e in engagements for i in (e.owner_org_id, e.agency_org_id)})
     return render_template("billing/index.html", rows=[
         (e, billing.summary(e.id)) for e in engagements], orgs=orgs, status_names=STATUS_NAMES)

@@ -168,6 +168,7 @@ def _connect() -> None:
     # The areas load when an app is made, not when `market` is imported: the config, the CLI
     # entry point and the areas themselves import `market` (for `market.db`) first.
     from billing import receivers as billing
+    from billing import views as billing_views
     from market import events
     from market.approvals import receivers as approvals
     from market.approvals.models import clock_holder as case_clocks
@@ -177,6 +178,7 @@ def _connect() -> None:
     from market.credit import score
     from market.engagements import receivers as engagements
     from market.engagements.models import clock_holder as engagement_clocks
+    from market.engagements.models import project_of as engagement_project
     from market.engagements.operations import on_time_rate
     from market.evaluation import receivers as evaluation
     from market.evaluation.operations import credit_ratings, levels_since, rated_at_least
@@ -189,6 +191,7 @@ def _connect() -> None:
     from market.supervision import sources as supervision  # areas load with the app
 
     board.connect(engagement=engagement_clocks(), case=case_clocks())
+    billing_views.connect(engagement_project)
     score.connect(score.Readers(ratings=credit_ratings, on_time_rate=on_time_rate,
                                 declines=declines, upheld_complaints=upheld_against,
                                 levels_since=levels_since, upheld_since=upheld_since,

@@ -44,6 +44,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "public.care_mode": ("POST", "/care-mode", set(ROLES), 302),
     "accounts.login": ("GET", "/login", set(ROLES), 200),
     "accounts.register": ("GET", "/register", set(ROLES), 200),
+    "accounts.register_person": ("GET", "/register/person", set(ROLES), 200),
     # OpenID Connect login: off unless configured (tests/accounts/test_oidc_login.py runs it)
     "accounts.oidc_login": ("GET", "/login/oidc", set(ROLES), 404),
     "accounts.oidc_callback": ("GET", "/login/oidc/callback", set(ROLES), 404),
@@ -121,6 +122,10 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "transparency.consistency": ("GET", "/transparency/consistency?from=0", set(ROLES), 200),
     # selection: R/L ids that do not exist → 404 for the roles let through.
     "owner.projects": ("GET", "/owner/projects", OWNER, 200),
+    # a project's page (its facts, requests and delegates); only the administrator assigns
+    "owner.project": ("GET", "/owner/projects/PJ-999999", OWNER, 404),
+    "owner.project_delegates": ("POST", "/owner/projects/PJ-999999/delegates",
+                                {"owner_admin"}, 404),
     "owner.requests": ("GET", "/owner/requests", OWNER, 200),
     "owner.new_request": ("GET", "/owner/requests/new", OWNER, 302),  # no project yet
     "owner.edit_request": ("GET", "/owner/requests/RQ-999999/edit", OWNER, 404),

@@ -25,7 +25,7 @@ from devdata.demo.award import DEMO_KEY_DIR
 from devdata.loadgen import generate_load_command
 from market import config as config_module
 from market import timeutil
-from market.accounts import activation, invitations, tenants
+from market.accounts import activation, invitations, persons, tenants
 from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.catalogue.models import ApprovalMatter, ServiceType
@@ -33,6 +33,9 @@ from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
 from market.db import db
 from market.domain.codes import make_credit_code
+from market.domain.identity import resident_id_check_char
+from market.selection import assignments
+from market.selection.models import Project, SelectionRequest
 from market.supervision import operations as supervision
 
 demo_cli = AppGroup("demo", help="Demo data for the fictional city 云川市.")
@@ -139,10 +142,57 @@ def load() -> list[tuple[str, str, str]]:
     regulator_demo.load(timeutil.now())
     _waiting(person)
     _province(person)
+    _natural_person(person)
+    _assign_projects()
     # the periodic run once, as a deployment runs it every minute: the late matters' 电子监察
     # steps are on the regulator's console from the start
     supervision.escalate(timeutil.now())
     return logins
+
+
+def _natural_person(person: Callable[[str, str, str], tuple[str, str]]) -> None:
+    """A natural person as an owner (自然人业主), registered with a name and a resident
+    identity number (a made-up one with a right check character), activated by the operator,
+    with one small request open for sign-up; the public pages show the name masked (林**)."""
+    name, email = person("自然人业主 person owner", "person1@yunchuan.demo", "林晓梅")
+    home = tenants.home_tenant()
+    body = f"{home.code}19850612042"
+    user = persons.register_person(name=name, id_number=body + resident_id_check_char(body),
+                                   region=f"{home.name}东城区", email=email,
+                                   password=DEMO_PASSWORD)
+    owner = user.memberships[0].organisation
+    activation.activate_owner(owner)
+    selection_demo.person_request(owner, [user, _regulator_user()])
+
+
+def _regulator_user() -> User:
+    found = ops.find_user("regulator1@yunchuan.demo")
+    if found is None:
+        raise RuntimeError("the demo regulators are created first")
+    return found
+
+
+def _assign_projects() -> None:
+    """Each owner's administrator assigns its projects to its delegate (采购受托人) but keeps
+    the one with the most requests to itself: the delegate works on the others and does not
+    see that one (delegate1@yunchuan.demo: all of 东城区教育局's projects but
+    东城区滨河学校新建工程, with its requests, engagements and approval cases)."""
+    for org in db.session.scalars(sa.select(Organisation).where(
+            Organisation.kind == OrgKind.OWNER.value).order_by(Organisation.id)):
+        admin = next((m.user for m in org.memberships if m.role == Role.OWNER_ADMIN.value), None)
+        delegates = assignments.delegates_of(org.id)
+        projects = list(db.session.scalars(sa.select(Project).where(
+            Project.owner_org_id == org.id).order_by(Project.id)))
+        if admin is None or not delegates or not projects:
+            continue
+        requests = dict(db.session.execute(sa.select(
+            SelectionRequest.project_id, sa.func.count()).where(
+            SelectionRequest.owner_org_id == org.id).group_by(SelectionRequest.project_id)).all())
+        kept = max(projects, key=lambda p: (requests.get(p.id, 0), p.id))
+        for project in projects:
+            if project is not kept or len(projects) == 1:
+                for delegate in delegates:
+                    assignments.assign(project, delegate, by=admin)
 
 
 def _department_staff(person: Callable[[str, str, str], tuple[str, str]]) -> None:
@@ -235,7 +285,8 @@ def login_labels() -> list[tuple[str, str]]:
                ("省级运营 provincial operator", "province-operator@yunchuan.demo"),
                ("运营（云岭市）operator 2", "operator2@yunchuan.demo"),
                ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo"),
-               ("业主（云岭市）owner 6", "owner6@yunchuan.demo")]
+               ("业主（云岭市）owner 6", "owner6@yunchuan.demo"),
+               ("自然人业主 person owner", "person1@yunchuan.demo")]
     return people
 
 

@@ -213,6 +213,27 @@ def cross_city_request(owner: Organisation, witnesses: list[User]) -> SelectionR
     return req
 
 
+def person_request(owner: Organisation, witnesses: list[User]) -> SelectionRequest:
+    """A natural person's small request (自然人业主: a house's survey), published now and open
+    for sign-up; the person is its only member, so the administrator publishes it."""
+    admin = next(m.user for m in owner.memberships if m.role == Role.OWNER_ADMIN.value)
+    now = timeutil.now()
+    with timeutil.frozen(now):
+        project = ops.create_project(owner, name="自建住房翻建工程",
+                                     code="2026-539901-47-03-000951", fund_source="social",
+                                     investment_fen=48_000_000, location=owner.region or "云川市")
+        req = ops.save_draft(owner, ops.RequestInput(
+            project_id=project.id, service_code="SURV", title="自建住房翻建地形测绘",
+            scope="自建住房翻建工程：宅基地及周边地形测绘，出具 1:500 地形图。",
+            qualification_type=None, qualification_level=None, practitioners={},
+            price_kind="fixed", price_fen=600_000, cap_fen=None, floor_fen=None,
+            service_days=10, signing_days=5, method="lottery",
+            signup_closes_at=now + timedelta(days=14), external_kind="ssq",
+            witness_ids=[w.id for w in witnesses]), admin)
+        ops.publish(owner, req)
+    return req
+
+
 def _draft(owner: Organisation, now: datetime) -> SelectionRequest:
     """A request saved an hour ago and not yet published (no log entry: drafts are private)."""
     admin, delegate = _people(owner)

@@ -83,7 +83,7 @@ def activate_owner(org: Organisation) -> None:
 def refuse_owner(org: Organisation, reason: str) -> None:
     """The operator refuses a pending owner with a reason the applicant sees.  The name and
     the credit code are given up (kept in the audit event) so that whoever really holds them
-    can register."""
+    can register; a natural person's identity number is given up and erased."""
     _pending(org)
     reason = " ".join(reason.split())
     if not reason:
@@ -96,6 +96,12 @@ def refuse_owner(org: Organisation, reason: str) -> None:
     org.status_reason = reason
     org.name_key = None
     org.credit_code = None
+    # a natural person's number is given up too (whoever really holds it may register; the
+    # person, who cannot re-apply with a credit code, registers again), and not kept at all:
+    # what a refusal leaves need not hold it (《个人信息保护法》第四十七条: deleted once the
+    # purpose is achieved or cannot be achieved)
+    org.id_number_digest = None
+    org.id_number_sealed = None
     db.session.flush()
     events.send(events.OwnerRefused(at=timeutil.now(), organisation_id=org.id,
                                     organisation_public_id=org.public_id, reason=reason))

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from market import refusal
 from market.accounts.models import Membership, Organisation, OrgKind, Role
+from market.accounts.scope import Reach, reach
 from market.db import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,6 +82,28 @@ def require_org() -> Organisation:
     if org is None:
         abort(403)
     return org
+
+
+def current_reach() -> Reach | None:
+    """The projects the person reaches as an owner's administrator or delegate
+    (:class:`market.accounts.scope.Reach`); None when they act for another kind of
+    organisation."""
+    return reach(current_membership())
+
+
+def require_reach() -> Reach:
+    """:func:`current_reach` for views guarded by an owner role."""
+    found = current_reach()
+    if found is None:
+        abort(403)
+    return found
+
+
+def within_reach(owner_org_id: int | None, project_id: int | None) -> bool:
+    """Whether the person, as an owner's administrator or delegate, reaches a row of that
+    owner organisation and project (False for anyone who does not act for an owner)."""
+    found = current_reach()
+    return found is not None and found.sees(owner_org_id, project_id)
 
 
 def current_role() -> str | None:

@@ -64,6 +64,31 @@ class RegisterForm(Form):
         check_credit_code_field(field)
 
 
+class PersonRegisterForm(Form):
+    """A natural person registering as an owner (自然人业主): their name and resident identity
+    number instead of a unit's name and credit code."""
+
+    name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    id_number = CodeField(_l("居民身份证号码"),
+                          validators=[DataRequired(_REQUIRED), Length(max=30)])
+    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    phone = CodeField(_l("手机号码"), validators=[Optional(), Length(max=32)],
+                      render_kw={"inputmode": "tel"})
+    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
+    )
+    consent = BooleanField(
+        _l("我同意平台为核验身份、登记项目业主处理我的姓名和居民身份证号码；公开页面只显示姓氏，不显示身份证号码。"),
+        validators=[DataRequired(_l("请阅读并勾选同意。"))])
+
+
 def check_credit_code_field(field: StringField) -> None:
     field.data = normalise_credit_code(field.data or "")
     error = validate_credit_code(field.data)

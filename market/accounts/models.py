@@ -135,6 +135,18 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(sa.String(16), default=OrgStatus.ACTIVE)
     # Why the operator refused an owner's registration, shown to its members.
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # A natural person (自然人) as an owner rather than a unit.  Its ``name`` is the masked
+    # name (market.domain.identity.mask_name: 张**) that every page, notice, the API and the
+    # OCDS export show, with no ``name_key`` (masked names are not unique) and no credit code;
+    # the person's own name is ``person_name``, shown only to the person and to the operator
+    # who checks the registration.  The resident identity number (居民身份证号码) is kept
+    # sealed (market.crypto, AES-GCM) and, to register each person once, as a keyed digest
+    # (HMAC-SHA256): it is never shown, not even to the operator in full.  No CHECK (see
+    # SelectionRequest.sealing): adding one on SQLite rebuilds the table.
+    person: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    person_name: Mapped[str | None] = mapped_column(sa.String(100))
+    id_number_sealed: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    id_number_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
@@ -196,8 +208,37 @@ class Membership(db.Model):  # type: ignore[name-defined,misc]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    # a delegate's projects go with the membership: a person removed and invited again starts
+    # with none
+    assignments: Mapped[list[ProjectAssignment]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+
+class ProjectAssignment(db.Model):  # type: ignore[name-defined,misc]
+    """A project assigned to one of its owner's delegates (项目分派给采购受托人): a delegate
+    (``Role.OWNER_DELEGATE``) sees and acts on the projects assigned to it only, and on what
+    hangs from them (requests, engagements, approval cases, their clocks); the owner's
+    administrator (采购管理人) sees all.  What that means for a list or a page is
+    :mod:`market.accounts.scope`'s to say (:class:`~market.accounts.scope.Reach`).
+
+    Kept here, beside the membership it belongs to, rather than with the project: every area
+    an owner's person reads (billing and the clocks included) sits above this one."""
+
+    __tablename__ = "project_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    membership: Mapped[Membership] = relationship(back_populates="assignments")
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "membership_id"),)
 
 
 class UserSession(db.Model):  # type: ignore[name-defined,misc]

@@ -27,10 +27,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
 from flask import abort
 
-from market.accounts.models import Organisation, OrgKind, RegulatorKind
+from market.accounts.models import (
+    Membership,
+    Organisation,
+    OrgKind,
+    ProjectAssignment,
+    RegulatorKind,
+    Role,
+)
+from market.db import db
 
 
 class Act(enum.StrEnum):
@@ -107,3 +117,56 @@ def require(org: Organisation | None, subject: Subject, act: Act) -> None:
         abort(404)
     if not covers(org, subject, act):
         abort(403)
+
+
+# --- an owner's people (采购管理人, 采购受托人) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The projects an owner's person reaches, and with them everything that hangs from a
+    project (its requests, engagements, approval cases and their clocks, payments).
+
+    The owner's administrator (采购管理人) reaches every project of its organisation; a
+    delegate (采购受托人, ``membership_id`` set) only the projects assigned to it
+    (:class:`~market.accounts.models.ProjectAssignment`).  Every owner list filters by
+    :meth:`where` and every owner page loads its object through :meth:`sees`, so this is the
+    one place the rule is written; what is out of reach does not exist for the person (404)."""
+
+    org_id: int
+    membership_id: int | None = None
+
+    @property
+    def delegate(self) -> bool:
+        return self.membership_id is not None
+
+    def assigned(self) -> sa.Select[Any]:
+        """The ids of the projects assigned to the delegate."""
+        return sa.select(ProjectAssignment.project_id).where(
+            ProjectAssignment.membership_id == self.membership_id)
+
+    def where(self, owner_org: Any, project: Any) -> sa.ColumnElement[bool]:
+        """The condition on a row's owner organisation and project columns."""
+        condition: sa.ColumnElement[bool] = owner_org == self.org_id
+        if self.delegate:
+            condition = sa.and_(condition, project.in_(self.assigned()))
+        return condition
+
+    def sees(self, owner_org_id: int | None, project_id: int | None) -> bool:
+        """Whether one row (of this owner organisation and project) is within reach."""
+        if owner_org_id != self.org_id:
+            return False
+        if not self.delegate:
+            return True
+        return project_id is not None and db.session.scalar(sa.select(sa.exists().where(
+            ProjectAssignment.membership_id == self.membership_id,
+            ProjectAssignment.project_id == project_id))) is True
+
+
+def reach(membership: Membership | None) -> Reach | None:
+    """What ``membership`` reaches as an owner's person; None for anyone else."""
+    if membership is None or membership.organisation.kind != OrgKind.OWNER.value:
+        return None
+    if membership.role == Role.OWNER_DELEGATE.value:
+        return Reach(membership.organisation_id, membership.id)
+    return Reach(membership.organisation_id)

@@ -26,6 +26,7 @@ from market.accounts import (
     activation,
     invitations,
     oidc,
+    persons,
     second_factor,
     sessions,
     tenants,
@@ -33,7 +34,13 @@ from market.accounts import (
 )
 from market.accounts import operations as ops
 from market.accounts.auth import ANYONE, USER, access, current_membership, current_org
-from market.accounts.forms import LoginForm, PasswordChangeForm, ReapplyForm, RegisterForm
+from market.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PersonRegisterForm,
+    ReapplyForm,
+    RegisterForm,
+)
 from market.accounts.models import OrgKind, OrgStatus, Role, User
 from market.extensions import limiter
 from market.forms import ActionForm, show_error
@@ -161,6 +168,33 @@ def register() -> ResponseReturnValue:
                            many_tenants=len(served) > 1), 400 if form.errors else 200
 
 
+@bp.route("/register/person", methods=["GET", "POST"])
+@access(ANYONE)
+@limiter.limit("20 per hour", methods=["POST"])
+def register_person() -> ResponseReturnValue:
+    """A natural person registers as an owner (自然人业主)."""
+    form = PersonRegisterForm()
+    served = tenants.tenants()
+    form.division.choices = [(d.code, d.name) for d in served]
+    if not form.is_submitted() and len(served) > 1:
+        form.division.data = tenants.home_tenant().code
+    if form.validate_on_submit():
+        try:
+            user = persons.register_person(
+                name=form.name.data or "", id_number=form.id_number.data or "",
+                region=form.region.data or "", email=form.email.data or "",
+                password=form.password.data or "", phone=form.phone.data,
+                division=form.division.data or None)
+        except ops.AccountError as error:
+            show_error(form, error)
+        else:
+            response = log_in(user, url_for("accounts.dashboard"))
+            flash(_("注册成功。平台运营方核验身份信息后即可发布采购公告。"), "success")
+            return response
+    return render_template("accounts/register_person.html", form=form,
+                           many_tenants=len(served) > 1), 400 if form.errors else 200
+
+
 def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
     membership = current_membership()
     org = membership.organisation if membership is not None else None
@@ -174,7 +208,8 @@ def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
     return render_template(
         "accounts/dashboard.html", membership=membership, role_names=ROLE_NAMES,
         reapply_form=reapply_form, invitations=open_invitations,
-        pending_owners=pending_owners)
+        pending_owners=pending_owners,
+        id_number=persons.id_number_shown(org) if org is not None else None)
 
 
 @bp.route("/dashboard")

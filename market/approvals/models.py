@@ -127,7 +127,7 @@ class Suspension(db.Model):  # type: ignore[name-defined,misc]
 def clock_holder() -> Holder:
     """How the clock board joins a case's clock: its owner sees it, under the matter's name."""
     return Holder(key=Clock.case_id, entity=ApprovalCase, public_id=ApprovalCase.public_id,
-                  owner=ApprovalCase.owner_org_id, agency=None,
+                  owner=ApprovalCase.owner_org_id, agency=None, project=ApprovalCase.project_id,
                   subject=(ApprovalMatter, ApprovalMatter.id == ApprovalCase.matter_id,
                            ApprovalMatter.name, None))
 

@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 
 from market import timeutil
 from market.accounts import scope
-from market.accounts.auth import access, current_role, require_org
+from market.accounts.auth import access, current_role, require_org, require_reach, within_reach
 from market.accounts.models import Division, Organisation, Role
 from market.accounts.scope import list_scope
 from market.approvals import forms, ingest, staff, timeline
@@ -104,7 +104,7 @@ def _visible(public_id: str) -> ApprovalCase:
             abort(404)
     elif role == Role.REGULATOR:
         scope.require(require_org(), _owner_subject(case.owner_org_id), scope.Act.READ)
-    elif case.owner_org_id != require_org().id:
+    elif not within_reach(case.owner_org_id, case.project_id):
         abort(404)
     return case
 
@@ -128,7 +128,8 @@ def index() -> str:
     else:
         q = sa.select(ApprovalCase).order_by(ApprovalCase.id.desc()).limit(500)
         if current_role() != Role.REGULATOR:
-            q = q.where(ApprovalCase.owner_org_id == require_org().id)
+            q = q.where(require_reach().where(ApprovalCase.owner_org_id,
+                                              ApprovalCase.project_id))
         else:  # the cases the regulator's scope covers (_owner_subject)
             within = list_scope(require_org())
             if within.regulator_id is not None:
@@ -142,11 +143,12 @@ def index() -> str:
 
 
 def _case_form() -> CaseForm:
-    org = require_org()
     form = CaseForm()
+    # only the projects within reach: a delegate's choice of another project is not valid
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.public_id}）") for p in
                                db.session.scalars(sa.select(Project).where(
-                                   Project.owner_org_id == org.id).order_by(Project.id.desc()))]
+                                   require_reach().where(Project.owner_org_id, Project.id))
+                                   .order_by(Project.id.desc()))]
     form.matter_id.choices = [SelectChoice(m.id, _("%(name)s（%(department)s，承诺 %(n)s 个工作日）",
                                                    name=m.name, department=m.department,
                                                    n=m.committed_days))
@@ -395,7 +397,7 @@ def _bars(split: timeline.Split) -> list[dict[str, Any]]:
 def timeline_page(public_id: str) -> str:
     project = db.session.scalar(sa.select(Project).where(Project.public_id == public_id))
     if project is None or (current_role() != Role.REGULATOR
-                           and project.owner_org_id != require_org().id):
+                           and not within_reach(project.owner_org_id, project.id)):
         abort(404)
     if current_role() == Role.REGULATOR:
         scope.require(require_org(), _owner_subject(project.owner_org_id), scope.Act.READ)

@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 from market import timeutil
 from market.accounts.models import Organisation
-from market.accounts.scope import ListScope
+from market.accounts.scope import ListScope, Reach
 from market.clocks import store as clocks
 from market.clocks.models import Clock, Holder
 from market.db import db
@@ -89,9 +89,11 @@ def _joined(q: sa.Select[Any]) -> sa.Select[Any]:
 
 
 def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
-           joined: bool = False, within: ListScope | None = None) -> sa.Select[Any]:
+           joined: bool = False, within: ListScope | None = None,
+           reach: Reach | None = None) -> sa.Select[Any]:
     """Open clocks only, of one side of the market if ``side`` is given, in a regulator's
-    lists (``within``, market.accounts.scope) if given."""
+    lists (``within``, market.accounts.scope) if given, of the projects an owner's person
+    reaches (``reach``: a delegate's assigned projects) if given."""
     q = q.where(Clock.phase.in_(clocks.OPEN))
     if (side is not None or within is not None) and not joined:
         q = _joined(q)
@@ -107,6 +109,10 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
                     .correlate_except(service))
     if side == "owner":
         q = q.where(sa.or_(eng.owner == org_id, case.owner == org_id))
+    if reach is not None:
+        if not joined and side is None and within is None:
+            q = _joined(q)
+        q = q.where(sa.or_(reach.where(eng.owner, eng.project), reach.where(case.owner, case.project)))
     elif side == "agency":
         q = q.where(eng.agency == org_id)
     return q
@@ -114,15 +120,15 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
 
 @functools.lru_cache(maxsize=1024)
 def _query(org_id: int | None, side: str | None,
-           within: ListScope | None = None) -> sa.Select[Any]:
+           within: ListScope | None = None, reach: Reach | None = None) -> sa.Select[Any]:
     """The open clocks of one side (or all) with what the board shows of their holders; built
     once per organisation and process (a statement is immutable; building one of this size
     cost more than running it)."""
-    return _build_query(org_id, side, within)
+    return _build_query(org_id, side, within, reach)
 
 
 def _build_query(org_id: int | None, side: str | None,
-                 within: ListScope | None = None) -> sa.Select[Any]:
+                 within: ListScope | None = None, reach: Reach | None = None) -> sa.Select[Any]:
     eng, case = _holder("engagement"), _holder("case")
     service, on_service, service_name, service_en = eng.subject
     matter, on_matter, matter_name, _matter_en = case.subject
@@ -138,7 +144,7 @@ def _build_query(org_id: int | None, side: str | None,
          .outerjoin(service, on_service)
          .outerjoin(case.entity, case.entity.id == case.key)
          .outerjoin(matter, on_matter))
-    return _scope(q, org_id, side, joined=True, within=within)
+    return _scope(q, org_id, side, joined=True, within=within, reach=reach)
 
 
 def _sort_key(row: ClockRow, today: date) -> tuple[int, int, date, int]:
@@ -244,7 +250,7 @@ def _sql_state(phase: str, due: date | None, today: date, warn: date) -> str:
 
 def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 50,
            state: str | None = None, now: datetime | None = None,
-           within: ListScope | None = None) -> Board:
+           within: ListScope | None = None, reach: Reach | None = None) -> Board:
     """The ``limit`` most urgent open clocks (only those in ``state`` if given, in a
     regulator's lists if ``within`` is given), in the order of :func:`open_clocks`, with the
     counts per state; see the module docstring.  Costs a few
@@ -256,7 +262,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     if state is None:
         # An owner or an agency usually has fewer open clocks than the page shows: then one
         # query reads them all (at most ``limit``), finished and sorted as open_clocks does.
-        few = list(db.session.execute(_query(org_id, side, within).limit(limit + 1)))
+        few = list(db.session.execute(_query(org_id, side, within, reach).limit(limit + 1)))
         if len(few) <= limit:
             rows = sorted(_finished(few, now, cal, wd), key=lambda row: _sort_key(row, today))
             return Board(rows, len(rows), +state_counts(rows))
@@ -268,12 +274,12 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     n_ahead = 0  # rows with an event after now (a clock entered ahead): usually none
     for name, n, later in db.session.execute(_scope(
             sa.select(expr, sa.func.count(), sa.func.count().filter(Clock.last_at > now)),
-            org_id, side, within=within).group_by(expr)):
+            org_id, side, within=within, reach=reach).group_by(expr)):
         counts[name] += n
         n_ahead += later
     sql_paused = counts["paused"]
     # ... corrected for the rows with an event after now, finished in Python as before
-    ahead_rows = list(db.session.execute(_query(org_id, side, within).where(
+    ahead_rows = list(db.session.execute(_query(org_id, side, within, reach).where(
         Clock.last_at > now))) if n_ahead else []
     ahead = _finished(ahead_rows, now, cal, wd)
     for r, row in zip(ahead_rows, ahead, strict=True):
@@ -284,7 +290,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     n_running = 0
     if state is None or state in classes:
         # the first rows of the (phase, due_date) index, skipping those finished above
-        running = _query(org_id, side, within).where(Clock.phase == "running")
+        running = _query(org_id, side, within, reach).where(Clock.phase == "running")
         if state is not None:
             running = running.where(classes[state])
         skip = {r.clock_id for r in ahead}
@@ -301,16 +307,17 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     # paused clocks with no event after now, if SQL counted any
     if state in (None, "paused") and n_running < limit and sql_paused > sum(
             1 for r in ahead_rows if r.phase == "paused"):
-        ids = _most_urgent_paused(org_id, side, limit, now, cal, within)
-        rows += _finished(db.session.execute(_query(org_id, side, within).where(Clock.id.in_(ids))),
-                          now, cal, wd)
+        ids = _most_urgent_paused(org_id, side, limit, now, cal, within, reach)
+        rows += _finished(db.session.execute(
+            _query(org_id, side, within, reach).where(Clock.id.in_(ids))), now, cal, wd)
     rows.sort(key=lambda row: _sort_key(row, today))
     return Board(rows[:limit], sum(counts.values()) if state is None else counts[state],
                  counts)
 
 
 def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: datetime,
-                        cal: WorkingCalendar, within: ListScope | None = None) -> list[int]:
+                        cal: WorkingCalendar, within: ListScope | None = None,
+                        reach: Reach | None = None) -> list[int]:
     """Ids of the ``limit`` paused clocks that sort first: most past their limit, then the
     earliest due date if resumed today (the stored one plus the working days paused since)."""
     today = local_date(now)
@@ -318,7 +325,8 @@ def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: d
     light: sa.Select[Any] = sa.select(  # type: ignore[assignment]
         Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since)
     for r in db.session.execute(_scope(light.where(
-            Clock.phase == "paused", Clock.last_at <= now), org_id, side, within=within)):
+            Clock.phase == "paused", Clock.last_at <= now), org_id, side, within=within,
+            reach=reach)):
         due = cal.add_working_days(r.due_date, cal.working_days_between(r.since, today))
         keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))
     keyed.sort()

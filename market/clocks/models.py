@@ -118,3 +118,4 @@ class Holder:
     owner: Any
     agency: Any  # None: only the owner's side sees it
     subject: tuple[Any, Any, Any, Any]  # the English name None when there is none
+    project: Any = None  # its project's id column: a delegate sees its projects' clocks only

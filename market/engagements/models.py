@@ -140,10 +140,18 @@ class Deliverable(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
+def project_of(engagement_id: int) -> int | None:
+    """The project of an engagement (billing, below this area, asks it: a delegate sees the
+    payments of its projects' engagements only)."""
+    return db.session.scalar(sa.select(Engagement.project_id).where(
+        Engagement.id == engagement_id))
+
+
 def clock_holder() -> Holder:
     """How the clock board joins an engagement's clocks (signing, service, review): the
     owner and the agency see them, under the service type's name."""
     return Holder(key=Clock.engagement_id, entity=Engagement, public_id=Engagement.public_id,
                   owner=Engagement.owner_org_id, agency=Engagement.agency_org_id,
+                  project=Engagement.project_id,
                   subject=(ServiceType, ServiceType.id == Engagement.service_type_id,
                            ServiceType.name, ServiceType.name_en))

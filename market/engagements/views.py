@@ -20,7 +20,7 @@ from billing.integration import backend, release_if_paid
 from market import storage
 from market.accounts import scope
 from market.accounts.audit import AuditEvent
-from market.accounts.auth import access, current_role, require_org
+from market.accounts.auth import access, current_reach, current_role, require_org, within_reach
 from market.accounts.models import Organisation, Role
 from market.accounts.scope import list_scope
 from market.clocks import store as clocks
@@ -136,7 +136,7 @@ def _board(limit: int) -> Board | None:
         # clock, started at the notice's end) before the board is read: the end of a notice is
         # a time, not a write, so no event announces it (``flask clocks tick`` also makes them).
         ops.sync_from_awards(org.id)
-        return urgent(org.id, org.kind, limit=limit)
+        return urgent(org.id, org.kind, limit=limit, reach=current_reach())
     return None
 
 
@@ -170,18 +170,22 @@ def _visible(public_id: str) -> Engagement:
         # a regulator reads the engagements of the requests its scope covers
         scope.require(require_org(), request_subject(eng.request), scope.Act.READ)
         return eng
-    org = require_org()
-    if org.id not in (eng.owner_org_id, eng.agency_org_id):
+    if not _party_of(eng):
         abort(404)
     return eng
 
 
+def _party_of(eng: Engagement) -> bool:
+    """The agency, or the owner's person whose reach covers the engagement's project."""
+    return require_org().id == eng.agency_org_id or within_reach(eng.owner_org_id,
+                                                                 eng.project_id)
+
+
 def _party(public_id: str) -> tuple[Engagement, Organisation]:
     eng = _visible(public_id)
-    org = require_org()
-    if org.id not in (eng.owner_org_id, eng.agency_org_id):
+    if not _party_of(eng):
         abort(404)
-    return eng, org
+    return eng, require_org()
 
 
 @bp.route("/")
@@ -191,7 +195,9 @@ def index() -> str:
     q = sa.select(Engagement).order_by(Engagement.id.desc())
     if current_role() != Role.REGULATOR:
         ops.sync_from_awards(org.id)
-        q = q.where(sa.or_(Engagement.owner_org_id == org.id, Engagement.agency_org_id == org.id))
+        reach = current_reach()
+        q = q.where(Engagement.agency_org_id == org.id if reach is None
+                    else reach.where(Engagement.owner_org_id, Engagement.project_id))
     rows = db.session.scalars(q.limit(500)).all()
     views = {}
     for eng in rows:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, User
+from market.accounts.scope import Reach
 from market.agencies.operations import profile_of
 from market.calendar.service import current_calendar
 from market.credit import score as credit
@@ -87,18 +88,19 @@ class Step:
         return "acceptance" if self.version == 0 else "return"
 
 
-def rateable(owner_org_id: int) -> list[Step]:
-    """The owner's rateable steps, newest first: each accepted engagement's acceptance and each
-    returned deliverable, with its rating if it has one."""
+def rateable(reach: Reach) -> list[Step]:
+    """The owner's rateable steps within ``reach`` (a delegate: its projects'), newest first:
+    each accepted engagement's acceptance and each returned deliverable, with its rating if it
+    has one."""
     ratings = {(r.engagement_id, r.deliverable_version): r for r in db.session.scalars(
-        sa.select(Rating).where(Rating.owner_org_id == owner_org_id))}
+        sa.select(Rating).where(Rating.owner_org_id == reach.org_id))}
     steps = [Step(e, 0, e.accepted_at, ratings.get((e.id, 0))) for e in db.session.scalars(
-        sa.select(Engagement).where(Engagement.owner_org_id == owner_org_id,
+        sa.select(Engagement).where(reach.where(Engagement.owner_org_id, Engagement.project_id),
                                     Engagement.state == EngagementState.ACCEPTED.value))]
     returned = db.session.execute(
         sa.select(Engagement, Deliverable.version, Deliverable.decided_at)
         .join(Deliverable, Deliverable.engagement_id == Engagement.id)
-        .where(Engagement.owner_org_id == owner_org_id,
+        .where(reach.where(Engagement.owner_org_id, Engagement.project_id),
                Deliverable.decision == Decision.RETURNED.value))
     steps += [Step(e, v, at, ratings.get((e.id, v))) for e, v, at in returned]
     return sorted(steps, key=lambda s: (s.at is not None, s.at, s.engagement.id, s.version),

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts import scope
-from market.accounts.auth import access, current_org, require_org
+from market.accounts.auth import access, current_org, require_org, require_reach, within_reach
 from market.accounts.models import OrgKind
 from market.accounts.scope import Subject
 from market.db import db
@@ -44,8 +44,7 @@ def _pages(total: int) -> int:
 @bp.route("/owner/ratings")
 @access(OrgKind.OWNER)
 def owner_ratings() -> ResponseReturnValue:
-    org = require_org()
-    return render_template("evaluation/owner_ratings.html", rows=ops.rateable(org.id),
+    return render_template("evaluation/owner_ratings.html", rows=ops.rateable(require_reach()),
                            dimensions=ops.DIMENSION_LABELS, steps=ops.STEP_LABELS)
 
 
@@ -67,7 +66,7 @@ def rate_return(public_id: str, version: int) -> ResponseReturnValue:
 def _rate(public_id: str, version: int) -> ResponseReturnValue:
     org = require_org()
     eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == public_id))
-    if eng is None or eng.owner_org_id != org.id:
+    if eng is None or not within_reach(eng.owner_org_id, eng.project_id):
         abort(404)
     if version != 0 and ops.returned_deliverable(eng, version) is None:
         abort(404)

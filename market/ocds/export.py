@@ -90,6 +90,12 @@ def _money(fen: int | None) -> dict[str, Any] | None:
 
 def _party(org: Organisation, roles: list[str]) -> dict[str, Any]:
     party: dict[str, Any] = {"id": org.public_id, "name": org.name, "roles": roles}
+    if org.person:
+        # A natural person (自然人业主): ``name`` is already the masked name (张**), and
+        # nothing else of the person goes out — no identifier (OCDS 1.1.5's Organization
+        # requires none: a party is its ``id`` and ``roles``) and no address of theirs (the
+        # buyer's address is the tenant's).  《个人信息保护法》第二十五条.
+        return party
     if org.credit_code:
         party["identifier"] = {"scheme": "CN-USCC", "id": org.credit_code, "legalName": org.name}
     if org.region:

@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from market.accounts import activation, administration, invitations, second_factor, tenants
+from market.accounts import (
+    activation,
+    administration,
+    invitations,
+    persons,
+    second_factor,
+    tenants,
+)
 from market.accounts import operations as ops
 from market.accounts.auth import access, require_org
 from market.accounts.forms import (
@@ -156,7 +163,9 @@ def _owner_queue(refuse_forms: dict[int, RefuseOwnerForm] | None = None) -> str:
         "operator/owners.html", pending=pending,
         refused=activation.refused_owners(tenant_id=tenant),
         forms={org.id: forms.get(org.id) or RefuseOwnerForm(prefix=f"o{org.id}")
-               for org, _user in pending})
+               for org, _user in pending},
+        id_numbers={org.id: persons.id_number_shown(org) for org, _user in pending
+                    if org.person})
 
 
 @bp.route("/owners")

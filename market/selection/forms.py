@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from market.forms import CodeField, Form, NumberField, SubForm
+from market.forms import CheckboxesField, CodeField, Form, NumberField, SubForm
 
 _REQUIRED = _l("请填写此项。")
 PRACTITIONER_ROWS = 3  # rows of the practitioner requirement shown; more appear once filled
@@ -60,6 +60,12 @@ class ProjectForm(Form):
         validators=[DataRequired(_REQUIRED)])
     investment = NumberField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
     location = StringField(_l("建设地点"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+
+
+class AssignForm(Form):
+    """The administrator's choice of the delegates a project is assigned to (分派)."""
+
+    delegates = CheckboxesField(_l("采购受托人"), coerce=int)
 
 
 class RequestForm(Form):

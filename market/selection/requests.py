@@ -34,7 +34,7 @@ from market.domain.entropy import GAMES, ExternalKind
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
-from market.selection import avoid_review, draw, procedures
+from market.selection import assignments, avoid_review, draw, procedures
 from market.selection.eligibility import REASON_TEXT, agency_facts
 from market.selection.errors import SelectionError
 from market.selection.external import SCHEDULE_UNKNOWN, preview_external
@@ -79,10 +79,13 @@ def _code_taken(owner: Organisation, code: str, existing: Project | None) -> Sel
 
 
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
-                   investment_fen: int, location: str) -> Project:
+                   investment_fen: int, location: str,
+                   by: Membership | None = None) -> Project:
     """Register a project (项目) for ``owner``.
 
-    Who may call: the owner organisation's administrator or delegates.  Changes: a project.
+    Who may call: the owner organisation's administrator or delegates (``by``, the membership
+    acting).  Changes: a project; registered by a delegate, it is assigned to that delegate
+    (项目分派), who would not see it otherwise.
     One investment project code (投资项目代码) is one project in the deployment: a code already
     registered, by this owner or another, is refused (the database's unique constraint
     settles two registrations at the same moment)."""
@@ -106,6 +109,8 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
             sa.select(Project).where(Project.code == code))) from None
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
+    if by is not None and by.role == Role.OWNER_DELEGATE.value:
+        assignments.assign(project, by, by=by.user)
     return project
 
 

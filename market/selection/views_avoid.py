@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts import scope
-from market.accounts.auth import access, current_org, require_org
+from market.accounts.auth import access, current_org, require_org, within_reach
 from market.accounts.models import OrgKind
 from market.db import db
 from market.forms import ActionForm, show_error
@@ -28,7 +28,7 @@ def submit(public_id: str) -> ResponseReturnValue:
     """The owner submits its draft's long avoid list to the regulators."""
     req = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id))
-    if req is None or req.owner_org_id != require_org().id:
+    if req is None or not within_reach(req.owner_org_id, req.project_id):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

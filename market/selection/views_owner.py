@@ -13,7 +13,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from market import timeutil
-from market.accounts.auth import access, require_org
+from market.accounts.auth import (
+    access,
+    current_membership,
+    require_org,
+    require_reach,
+    within_reach,
+)
+from market.accounts.models import Role
 from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
 from market.db import db
@@ -22,14 +29,21 @@ from market.domain.calendar import local_date
 from market.domain.fees import format_yuan
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.forms import ActionForm, show_error
-from market.selection import avoid_review, opening
+from market.selection import assignments, avoid_review, opening
 from market.selection import award as award_ops
 from market.selection import requests as ops
 from market.selection.draw import LOTTERY_METHODS, current_lottery
 from market.selection.eligibility import eligible_on, off_catalogue, request_facts
 from market.selection.errors import SelectionError
 from market.selection.external import SCHEDULE_UNKNOWN, preview_external
-from market.selection.forms import AmendForm, CancelForm, ChooseForm, ProjectForm, RequestForm
+from market.selection.forms import (
+    AmendForm,
+    AssignForm,
+    CancelForm,
+    ChooseForm,
+    ProjectForm,
+    RequestForm,
+)
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
 from market.selection.procedures import advance
@@ -44,9 +58,17 @@ bp = Blueprint("owner", __name__, url_prefix="/owner")
 def _own_request(public_id: str) -> SelectionRequest:
     req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id))
-    if req is None or req.owner_org_id != require_org().id:
-        abort(404)  # another organisation's request does not exist for you
+    if req is None or not within_reach(req.owner_org_id, req.project_id):
+        abort(404)  # another organisation's request, or a project not assigned to you
     return req
+
+
+def _own_project(public_id: str) -> Project:
+    project: Project | None = db.session.scalar(sa.select(Project).where(
+        Project.public_id == public_id))
+    if project is None or not within_reach(project.owner_org_id, project.id):
+        abort(404)
+    return project
 
 
 @bp.route("/projects", methods=["GET", "POST"])
@@ -71,24 +93,73 @@ def projects() -> ResponseReturnValue:
                 ops.create_project(org, name=form.name.data or "", code=form.code.data or "",
                                    fund_source=form.fund_source.data or "",
                                    investment_fen=(investment or 0) * 10_000,
-                                   location=form.location.data or "")
+                                   location=form.location.data or "",
+                                   by=current_membership())
             except SelectionError as error:
                 _show(form, error.problems or [error])
             else:
                 flash(_("项目已登记。"), "success")
                 return redirect(url_for("owner.projects"))
-    rows = db.session.scalars(sa.select(Project).where(Project.owner_org_id == org.id)
-                              .order_by(Project.id.desc())).all()
+    rows = db.session.scalars(sa.select(Project).where(
+        require_reach().where(Project.owner_org_id, Project.id)).order_by(Project.id.desc())).all()
     return render_template("selection/owner_projects.html", form=form, projects=rows), \
         400 if form.is_submitted() else 200
+
+
+def _project_page(project: Project, form: AssignForm | None = None,
+                  status: int = 200) -> ResponseReturnValue:
+    membership = current_membership()
+    admin = membership is not None and membership.role == Role.OWNER_ADMIN.value
+    delegates = assignments.delegates_of(project.owner_org_id) if admin else []
+    assigned = assignments.assignees(project)
+    if admin and form is None:
+        form = AssignForm()
+    if form is not None:
+        form.delegates.choices = [SelectChoice(m.id, f"{m.user.name}（{m.user.email}）")
+                                  for m in delegates]
+        if not form.is_submitted():
+            form.delegates.data = [m.id for m in assigned]
+    rows = db.session.scalars(sa.select(SelectionRequest).where(
+        SelectionRequest.project_id == project.id).order_by(SelectionRequest.id.desc())).all()
+    return render_template("selection/owner_project.html", project=project, requests=rows,
+                           assigned=assigned, form=form if admin else None), status
+
+
+@bp.route("/projects/<public_id>")
+@access("owner")
+def project(public_id: str) -> ResponseReturnValue:
+    """One project: its facts, its requests and the delegates it is assigned to; the
+    administrator assigns it here."""
+    return _project_page(_own_project(public_id))
+
+
+@bp.route("/projects/<public_id>/delegates", methods=["POST"])
+@access(Role.OWNER_ADMIN)
+def project_delegates(public_id: str) -> ResponseReturnValue:
+    """The administrator (采购管理人) assigns the project to its delegates, or takes it back."""
+    project = _own_project(public_id)
+    form = AssignForm()
+    form.delegates.choices = [SelectChoice(m.id, m.user.name)
+                              for m in assignments.delegates_of(project.owner_org_id)]
+    if form.validate_on_submit():
+        try:
+            added, removed = assignments.set_assignees(project, form.delegates.data or [],
+                                                       by=current_user)
+        except SelectionError as error:
+            form.delegates.errors = [_(error.message, **error.params)]
+        else:
+            flash(_("已更新项目的采购受托人：分派 %(added)s 人，收回 %(removed)s 人。",
+                    added=added, removed=removed), "success")
+            return redirect(url_for("owner.project", public_id=public_id))
+    return _project_page(project, form, 400)
 
 
 @bp.route("/requests")
 @access("owner")
 def requests() -> str:
-    org = require_org()
     rows = db.session.scalars(sa.select(SelectionRequest).where(
-        SelectionRequest.owner_org_id == org.id).order_by(SelectionRequest.id.desc())).all()
+        require_reach().where(SelectionRequest.owner_org_id, SelectionRequest.project_id))
+        .order_by(SelectionRequest.id.desc())).all()
     for r in rows:
         advance(r)
     return render_template("selection/owner_requests.html", requests=rows)
@@ -114,8 +185,10 @@ def _catalogue_choices(attribute: str, current: list[str]) -> list[SelectChoice]
 
 def _prepare(form: RequestForm) -> None:
     org = require_org()
+    # only the projects within reach: a delegate's choice of another project is not valid
     form.project_id.choices = [SelectChoice(p.id, f"{p.name}（{p.code}）") for p in db.session.scalars(
-        sa.select(Project).where(Project.owner_org_id == org.id).order_by(Project.id.desc()))]
+        sa.select(Project).where(require_reach().where(Project.owner_org_id, Project.id))
+        .order_by(Project.id.desc()))]
     form.service_code.choices = [SelectChoice(s.code, service_name(s)) for s in db.session.scalars(
         catalogue_choices.types_used(org.tenant_id))]
     form.qualification_level.choices = [SelectChoice("", _("不限"))] + [

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from market.accounts import scope
-from market.accounts.auth import access, current_org, current_role, require_org
+from market.accounts.auth import access, current_org, current_role, require_org, within_reach
 from market.accounts.models import Role
 from market.db import db
 from market.domain.fees import parse_yuan
@@ -41,8 +41,8 @@ def _proposal_request(public_id: str) -> SelectionRequest:
 
 def _own(public_id: str) -> SelectionRequest:
     req = _proposal_request(public_id)
-    if req.owner_org_id != require_org().id:
-        abort(404)  # another organisation's request does not exist for you
+    if not within_reach(req.owner_org_id, req.project_id):
+        abort(404)  # another organisation's request, or a project not assigned to you
     return req
 
 
@@ -172,6 +172,6 @@ def file(proposal_id: int) -> ResponseReturnValue:
     req = row.bid.request
     if current_role() == Role.REGULATOR:
         scope.require(org, request_subject(req), scope.Act.READ)
-    elif org.id not in (req.owner_org_id, row.bid.agency_org_id):
+    elif not (org.id == row.bid.agency_org_id or within_reach(req.owner_org_id, req.project_id)):
         abort(404)
     return send_upload(row.opened_upload)

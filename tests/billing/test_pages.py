@@ -47,7 +47,9 @@ def _engagement(app: Flask, owner: int, agency: int, fee: int = 12_345_67) -> in
 
 
 def test_owner_pays_offline_and_agency_confirms(app: Flask) -> None:
-    owner, owner_org = _client(app, Role.OWNER_DELEGATE)
+    # the administrator: a delegate sees the payments of its projects' engagements only, and
+    # this billing engagement stands alone (tests/selection/test_project_assignment.py)
+    owner, owner_org = _client(app, Role.OWNER_ADMIN)
     agency, agency_org = _client(app, Role.AGENCY_ADMIN)
     eid = _engagement(app, owner_org, agency_org)
     page = owner.get(f"/billing/engagements/{eid}")

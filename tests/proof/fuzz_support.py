@@ -146,6 +146,8 @@ ARG_SQL: dict[str, str] = {
     "review.change": "SELECT 'qualification' AS kind, id AS row_id FROM qualification ORDER BY reviewed_by_id IS NULL DESC, id",
     "accounts.remove_member": f"SELECT id AS membership_id FROM membership ORDER BY organisation_id = {OWNER1} AND role = 'owner_delegate' DESC, id",
     "accounts.revoke_invitation": f"SELECT id AS invitation_id FROM invitation ORDER BY organisation_id = {OWNER1} DESC, id",
+    # owner1's project its delegate does not see (the demo keeps one with the administrator)
+    "owner.project_delegates": f"SELECT p.public_id FROM project p WHERE p.owner_org_id = {OWNER1} AND p.id NOT IN (SELECT project_id FROM project_assignment) ORDER BY p.id",
     "operator.activate_owner": "SELECT public_id FROM organisation WHERE kind = 'owner' ORDER BY status = 'pending' DESC, id",
     "operator.refuse_owner": "SELECT public_id FROM organisation WHERE kind = 'owner' ORDER BY status = 'pending' DESC, id",
 }

@@ -152,6 +152,52 @@ AGENCY_OBJECTS: dict[str, tuple[str, str, str]] = {
                                f"SELECT id FROM billing_engagement WHERE agency_org_id = {AGENCY1}"),
 }
 
+# A delegate (采购受托人) of owner1's organisation asks for what hangs from a project of its own
+# organisation that is not assigned to it (the demo keeps one project of each owner with its
+# administrator): 404 and nothing stored, while the administrator is served.  ``{unassigned}``
+# is that condition on a ``project_id`` column.
+DELEGATE = "delegate1@yunchuan.demo"
+_UNASSIGNED = (f"project_id IN (SELECT id FROM project WHERE owner_org_id = {OWNER1}) AND "
+               "project_id NOT IN (SELECT a.project_id FROM project_assignment a JOIN membership "
+               "m ON m.id = a.membership_id JOIN user_account u ON u.id = m.user_id "
+               f"WHERE u.email = '{DELEGATE}')")
+_PJ_UNASSIGNED = ("SELECT public_id FROM project WHERE " + _UNASSIGNED.replace(
+    "project_id IN", "id IN").replace("project_id NOT IN", "id NOT IN") + " ORDER BY id")
+_EG_UNASSIGNED = f"SELECT public_id FROM engagement WHERE {_UNASSIGNED} ORDER BY id"
+_RQ_UNASSIGNED = f"SELECT public_id FROM selection_request WHERE {_UNASSIGNED} ORDER BY id"
+DELEGATE_OBJECTS: dict[str, tuple[str, str, str]] = {
+    "owner.project": ("GET", "/owner/projects/{public_id}", _PJ_UNASSIGNED),
+    "owner.request_detail": ("GET", "/owner/requests/{public_id}", _RQ_UNASSIGNED),
+    "owner.publish": ("POST", "/owner/requests/{public_id}/publish", _RQ_UNASSIGNED),
+    "owner.withdraw": ("POST", "/owner/requests/{public_id}/withdraw", _RQ_UNASSIGNED),
+    "owner.choose": ("POST", "/owner/requests/{public_id}/choose", _RQ_UNASSIGNED),
+    "owner.reannounce": ("POST", "/owner/requests/{public_id}/reannounce", _RQ_UNASSIGNED),
+    "avoid_reviews.submit": ("POST", "/owner/requests/{public_id}/avoid-review",
+                             _RQ_UNASSIGNED),
+    "engagements.detail": ("GET", "/engagements/{public_id}", _EG_UNASSIGNED),
+    "engagements.file": ("GET", "/engagements/{public_id}/files/{upload_id}",
+                         "SELECT e.public_id, d.upload_id FROM deliverable d JOIN engagement e "
+                         "ON e.id = d.engagement_id WHERE e." + _UNASSIGNED.replace(
+                             "project_id NOT", "e.project_id NOT")),
+    "evaluation.rate": ("GET", "/owner/engagements/{public_id}/rating", _EG_UNASSIGNED),
+    "approvals.detail": ("GET", "/approvals/{public_id}",
+                         f"SELECT public_id FROM approval_case WHERE {_UNASSIGNED} ORDER BY id"),
+    "approvals.timeline_page": ("GET", "/projects/{public_id}/timeline", _PJ_UNASSIGNED),
+    "billing.engagement": ("GET", "/billing/engagements/{id}",
+                           "SELECT b.id FROM billing_engagement b JOIN engagement e ON "
+                           "e.id = b.id WHERE e." + _UNASSIGNED.replace(
+                               "project_id NOT", "e.project_id NOT") + " ORDER BY b.id"),
+}
+DELEGATE_OBJECTS["billing.record_payment"] = (
+    "POST", "/billing/engagements/{id}/payments", DELEGATE_OBJECTS["billing.engagement"][2])
+for _name in ("accept", "cancel", "upload_contract", "confirm_contract", "extension",
+              "answer_materials", "return_deliverable"):
+    _path = {"upload_contract": "contract", "confirm_contract": "contract/confirm",
+             "answer_materials": "materials/answer", "return_deliverable": "return"}.get(
+        _name, _name)
+    DELEGATE_OBJECTS[f"engagements.{_name}"] = ("POST", "/engagements/{public_id}/" + _path,
+                                                _EG_UNASSIGNED)
+
 # A department's staff (dept2, 发展和改革委员会) and another department's (dept1, 生态环境局).
 DEPT_OWN, DEPT_OTHER = "dept2@yunchuan.demo", "dept1@yunchuan.demo"
 _BJ_DEPT = ("SELECT c.public_id FROM approval_case c JOIN approval_matter m ON m.id = c.matter_id "
@@ -183,6 +229,7 @@ SETUP: dict[tuple[str, str], str] = {
 }
 
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]
+         + [("delegate", e, *v) for e, v in DELEGATE_OBJECTS.items()]
          + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()]
          + [("department", e, *v) for e, v in DEPARTMENT_OBJECTS.items()])
 
@@ -230,6 +277,8 @@ def test_another_organisations_object_is_not_found(
         found = db.session.execute(sa.text(sql + " LIMIT 1")).mappings().first()
         row = None if found is None else {k: v for k, v in found.items() if k != "org"}
         own_email, other_email = {"owner": ("owner1@yunchuan.demo", OWNER2),
+                                   # the administrator reaches the project, its delegate not
+                                   "delegate": ("owner1@yunchuan.demo", DELEGATE),
                                    "agency": ("agency1@yunchuan.demo", AGENCY2),
                                    "department": (DEPT_OWN, DEPT_OTHER)}[side]
         if found is not None and "org" in found:

@@ -196,6 +196,18 @@ def _register(ctx: Ctx) -> None:
     assert ctx.scalar("SELECT kind FROM organisation WHERE credit_code = :c", c=code) == "agency"
 
 
+@recipe("accounts.register_person")
+def _register_person(ctx: Ctx) -> None:
+    from market.domain.identity import resident_id_check_char
+
+    body = "53990119880515062"
+    ctx.submit("anonymous", "/register/person", {
+        "name": "韩小梅", "id_number": body + resident_id_check_char(body),
+        "region": "云川市东城区", "email": "hanxiaomei@person.example.cn", "phone": "",
+        "password": "person-2026-pass", "confirm": "person-2026-pass", "consent": "y"})
+    assert ctx.scalar("SELECT name FROM organisation WHERE person_name = '韩小梅'") == "韩**"
+
+
 @recipe("accounts.password")
 def _password(ctx: Ctx) -> None:
     ctx.submit("owner_delegate", "/account/password", {
@@ -923,6 +935,21 @@ def _projects(ctx: Ctx) -> None:
         "name": "东城区第九小学改扩建工程", "code": "2026-539901-47-01-009009",
         "fund_source": "fiscal", "investment": "12800", "location": "云川市东城区"})
     assert ctx.scalar("SELECT count(*) FROM project WHERE code = '2026-539901-47-01-009009'") == 1
+
+
+@recipe("owner.project_delegates")
+def _project_delegates(ctx: Ctx) -> None:
+    delegate = ctx.scalar("SELECT m.id FROM membership m JOIN user_account u ON u.id = m.user_id "
+                          "WHERE u.email = :e", e=DEMO_LOGIN["owner_delegate"])
+    project = ctx.scalar("SELECT p.public_id FROM project p JOIN organisation o ON "
+                         "o.id = p.owner_org_id WHERE o.public_id = :o AND p.id NOT IN (SELECT "
+                         "project_id FROM project_assignment WHERE membership_id = :m) "
+                         "ORDER BY p.id", o=OWNER1, m=delegate)
+    ctx.submit("owner_admin", f"/owner/projects/{project}/delegates",
+               {"delegates": [str(delegate)]}, page=f"/owner/projects/{project}")
+    assert ctx.scalar("SELECT count(*) FROM project_assignment a JOIN project p ON "
+                      "p.id = a.project_id WHERE p.public_id = :p AND a.membership_id = :m",
+                      p=project, m=delegate) == 1
 
 
 @recipe("owner.new_request")

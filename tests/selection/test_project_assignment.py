@@ -1,0 +1,196 @@
+# ruff: noqa: S608  # fixed SQL of this file (demo e-mails), no outside input
+"""Projects assigned to an owner's delegates (采购受托人): the administrator assigns and takes
+back on the project's page, each change audited; a delegate's lists show only what hangs from
+its projects and a project it registers is its own at once.  (Another project's pages answer
+404 to the delegate: tests/proof/test_authorization.py, side "delegate".)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from devdata import demo
+from market.accounts.audit import AuditEvent
+from market.db import db
+from tests.conftest import csrf_token, login
+from tests.support import demo_data
+
+ADMIN, DELEGATE, OTHER_ADMIN = ("owner1@yunchuan.demo", "delegate1@yunchuan.demo",
+                                "owner2@yunchuan.demo")
+_MEMBERSHIP = ("SELECT m.id FROM membership m JOIN user_account u ON u.id = m.user_id "
+               "WHERE u.email = :e")
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path) -> Iterator[Flask]:
+    app = demo_data.demo_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _client(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, email, demo.DEMO_PASSWORD).status_code == 302
+    return client
+
+
+def _sql(app: Flask, sql: str, **params: object) -> list[tuple[object, ...]]:
+    with app.app_context():
+        rows = [tuple(r) for r in db.session.execute(sa.text(sql), params)]
+        db.session.remove()
+    return rows
+
+
+def _kept_project(app: Flask) -> tuple[int, str, str]:
+    """owner1's project the demo keeps from delegate1: (id, public id, code)."""
+    rows = _sql(app, "SELECT p.id, p.public_id, p.code FROM project p JOIN membership m ON "
+                "m.organisation_id = p.owner_org_id JOIN user_account u ON u.id = m.user_id "
+                "WHERE u.email = :a AND p.id NOT IN (SELECT project_id FROM project_assignment "
+                f"WHERE membership_id = ({_MEMBERSHIP.replace(':e', ':d')})) ORDER BY p.id",
+                a=ADMIN, d=DELEGATE)
+    assert len(rows) == 1, rows
+    return rows[0]  # type: ignore[return-value]
+
+
+def _hanging(app: Flask, project_id: int) -> dict[str, list[str]]:
+    """The public ids of what hangs from the project."""
+    return {table: [str(r[0]) for r in _sql(
+        app, f"SELECT public_id FROM {table} WHERE project_id = :p", p=project_id)]
+        for table in ("selection_request", "engagement", "approval_case")}
+
+
+def _assign(client: FlaskClient, project: str, ids: list[int]) -> object:
+    return client.post(f"/owner/projects/{project}/delegates", data={
+        "delegates": [str(i) for i in ids],
+        "csrf_token": csrf_token(client, f"/owner/projects/{project}")})
+
+
+def test_the_delegates_lists_show_only_its_projects(demo_app: Flask) -> None:
+    pid, public_id, code = _kept_project(demo_app)
+    hidden = _hanging(demo_app, pid)
+    assert all(hidden.values()), hidden  # a request, an engagement and a case to hide
+    delegate, admin = _client(demo_app, DELEGATE), _client(demo_app, ADMIN)
+    lists = {"/owner/projects": [code, public_id], "/owner/requests": hidden["selection_request"],
+             "/engagements/": hidden["engagement"], "/approvals/": hidden["approval_case"],
+             "/engagements/clocks": hidden["engagement"] + hidden["approval_case"],
+             "/owner/ratings": hidden["engagement"], "/dashboard": sum(hidden.values(), [])}
+    for page, ids in lists.items():
+        text = delegate.get(page).get_data(as_text=True)
+        assert not [i for i in ids if i in text], page
+    # the payments of the project's engagements (billing links them by number)
+    paid = [str(r[0]) for r in _sql(demo_app, "SELECT b.id FROM billing_engagement b JOIN "
+                                     "engagement e ON e.id = b.id WHERE e.project_id = :p",
+                                     p=pid)]
+    assert paid
+    links = [f'href="/billing/engagements/{i}"' for i in paid]
+    assert not [x for x in links if x in delegate.get("/billing/").get_data(as_text=True)]
+    assert all(x in admin.get("/billing/").get_data(as_text=True) for x in links)
+    # the administrator sees them all; the delegate sees its own projects' rows
+    assert all(i in admin.get("/owner/requests").get_data(as_text=True)
+               for i in hidden["selection_request"])
+    assert all(i in admin.get("/engagements/").get_data(as_text=True)
+               for i in hidden["engagement"])
+    assert all(i in admin.get("/approvals/").get_data(as_text=True)
+               for i in hidden["approval_case"])
+    assert code in admin.get("/owner/projects").get_data(as_text=True)
+    mine = _sql(demo_app, "SELECT r.public_id FROM selection_request r JOIN project_assignment a "
+                f"ON a.project_id = r.project_id WHERE a.membership_id = ({_MEMBERSHIP})",
+                e=DELEGATE)
+    assert mine
+    text = delegate.get("/owner/requests").get_data(as_text=True)
+    assert all(str(r[0]) in text for r in mine)
+    # nor can the delegate choose that project for a new request or approval case
+    for page in ("/owner/requests/new", "/approvals/new"):
+        assert f'value="{pid}"' not in delegate.get(page).get_data(as_text=True), page
+
+
+def test_the_administrator_assigns_and_takes_back(demo_app: Flask) -> None:
+    pid, public_id, _code = _kept_project(demo_app)
+    request_id = _hanging(demo_app, pid)["selection_request"][0]
+    (delegate_membership,), = _sql(demo_app, _MEMBERSHIP, e=DELEGATE)
+    delegate, admin = _client(demo_app, DELEGATE), _client(demo_app, ADMIN)
+    assert delegate.get(f"/owner/requests/{request_id}").status_code == 404
+    page = admin.get(f"/owner/projects/{public_id}").get_data(as_text=True)
+    assert 'data-test="assign-form"' in page
+    assert _assign(admin, public_id, [delegate_membership]).status_code == 302  # type: ignore[attr-defined]
+    assert delegate.get(f"/owner/requests/{request_id}").status_code == 200
+    assert delegate.get(f"/owner/projects/{public_id}").status_code == 200
+    with demo_app.app_context():
+        tags = [(e.tag, e.target, e.details) for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.tag.like("owner:project:%assign"))
+            .order_by(AuditEvent.id))]
+        db.session.remove()
+    assert tags[-1][:2] == ("owner:project:assign", public_id)
+    # the delegate's page has no assignment form; the administrator takes the project back
+    assert 'data-test="assign-form"' not in delegate.get(
+        f"/owner/projects/{public_id}").get_data(as_text=True)
+    assert _assign(admin, public_id, []).status_code == 302  # type: ignore[attr-defined]
+    assert delegate.get(f"/owner/requests/{request_id}").status_code == 404
+    with demo_app.app_context():
+        last = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert last is not None and last.tag == "owner:project:unassign"
+        db.session.remove()
+
+
+def test_only_the_administrator_assigns_and_only_its_delegates(demo_app: Flask) -> None:
+    _pid, public_id, _code = _kept_project(demo_app)
+    (own_delegate,), = _sql(demo_app, _MEMBERSHIP, e=DELEGATE)
+    (admin_membership,), = _sql(demo_app, _MEMBERSHIP, e=ADMIN)
+    (foreign,), = _sql(demo_app, _MEMBERSHIP, e="delegate2@yunchuan.demo")
+    before = _sql(demo_app, "SELECT project_id, membership_id FROM project_assignment "
+                  "ORDER BY id")
+    admin = _client(demo_app, ADMIN)
+    for wrong in ([foreign], [admin_membership], [own_delegate, foreign], [999_999]):
+        response = _assign(admin, public_id, wrong)
+        assert response.status_code == 400, wrong  # type: ignore[attr-defined]
+        assert 'class="error"' in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    bad = admin.post(f"/owner/projects/{public_id}/delegates", data={
+        "delegates": "not-a-number", "csrf_token": csrf_token(admin, "/owner/projects")})
+    assert bad.status_code == 400
+    # the delegate may not assign (403), another owner's administrator finds no project (404)
+    delegate = _client(demo_app, DELEGATE)
+    assert _assign(delegate, public_id, [own_delegate]).status_code == 403  # type: ignore[attr-defined]
+    other = _client(demo_app, OTHER_ADMIN)
+    assert other.post(f"/owner/projects/{public_id}/delegates", data={
+        "delegates": [str(own_delegate)],
+        "csrf_token": csrf_token(other, "/owner/projects")}).status_code == 404
+    assert _sql(demo_app, "SELECT project_id, membership_id FROM project_assignment "
+                "ORDER BY id") == before
+
+
+def test_a_project_the_delegate_registers_is_assigned_to_it(demo_app: Flask) -> None:
+    delegate = _client(demo_app, DELEGATE)
+    response = delegate.post("/owner/projects", data={
+        "name": "东城区第十小学新建工程", "code": "2026-539901-47-01-009010",
+        "fund_source": "fiscal", "investment": "9800", "location": "云川市东城区",
+        "csrf_token": csrf_token(delegate, "/owner/projects")})
+    assert response.status_code == 302
+    ((public_id, assigned),) = _sql(
+        demo_app, "SELECT p.public_id, (SELECT count(*) FROM project_assignment a WHERE "
+        f"a.project_id = p.id AND a.membership_id = ({_MEMBERSHIP})) FROM project p "
+        "WHERE p.code = '2026-539901-47-01-009010'", e=DELEGATE)
+    assert assigned == 1
+    text = delegate.get("/owner/projects").get_data(as_text=True)
+    assert re.search(rf'href="/owner/projects/{public_id}"', text)
+    # the other delegate of the organisation does not see it; the administrator does
+    assert str(public_id) in _client(demo_app, ADMIN).get("/owner/projects").get_data(
+        as_text=True)
+
+
+def test_a_removed_delegate_loses_its_assignments(demo_app: Flask) -> None:
+    (membership,), = _sql(demo_app, _MEMBERSHIP, e=DELEGATE)
+    assert _sql(demo_app, "SELECT count(*) FROM project_assignment WHERE membership_id = :m",
+                m=membership)[0][0]
+    admin = _client(demo_app, ADMIN)
+    assert admin.post(f"/org/members/{membership}/remove", data={
+        "csrf_token": csrf_token(admin, "/org/members")}).status_code == 302
+    assert _sql(demo_app, "SELECT count(*) FROM project_assignment WHERE membership_id = :m",
+                m=membership)[0][0] == 0

@@ -1,0 +1,38 @@
+"""English translations of the owner's people: projects assigned to delegates (项目分派给采购受托人)
+and natural persons as owners (自然人业主)."""
+# ruff: noqa: E501
+
+T = {
+'项目编号': 'Project ID',
+'项目时间线': 'Project timeline',
+'未分派（仅采购管理人可见）': 'Not assigned (only the owner administrator sees it)',
+'分派采购受托人': 'Assign owner delegates',
+'采购受托人只能看到分派给自己的项目及其采购公告、委托和审批办件。': 'An owner delegate sees only the projects assigned to them, with their selection requests, engagements and approval cases.',
+'保存分派': 'Save assignment',
+'本单位还没有采购受托人。': 'Your organisation has no owner delegate yet.',
+'只能分派给本单位的采购受托人。': 'A project can be assigned only to your organisation’s owner delegates.',
+'已更新项目的采购受托人：分派 %(added)s 人，收回 %(removed)s 人。': 'The project’s owner delegates are updated: %(added)s assigned, %(removed)s taken back.',
+'居民身份证号码': 'Resident identity card number',
+'我同意平台为核验身份、登记项目业主处理我的姓名和居民身份证号码；公开页面只显示姓氏，不显示身份证号码。': 'I agree that the platform processes my name and resident identity card number to check my identity and register me as a project owner; public pages show only my surname and never the number.',
+'请阅读并勾选同意。': 'Please read and tick to agree.',
+'居民身份证号码为 18 位。': 'A resident identity card number has 18 characters.',
+'居民身份证号码由 17 位数字和 1 位数字或 X 组成。': 'A resident identity card number is 17 digits followed by a digit or X.',
+'居民身份证号码中的出生日期不正确。': 'The date of birth in the resident identity card number is not valid.',
+'居民身份证号码校验位不正确，请核对。': 'The check character of the resident identity card number is wrong; please check the number.',
+'该居民身份证号码已注册。': 'This resident identity card number is already registered.',
+'请填写与居民身份证一致的姓名。': 'Enter your name as it is on your resident identity card.',
+'注册成功。平台运营方核验身份信息后即可发布采购公告。': 'Registered. You can publish selection requests once the platform operator has checked your identity.',
+'项目业主类型': 'Owner type',
+'自然人': 'Natural person',
+'以个人身份发布采购的项目业主（自然人）请': 'A project owner publishing requests as an individual (natural person):',
+'按自然人注册': 'register as a natural person',
+'自然人注册': 'Register as a natural person',
+'以个人身份作为项目业主发布采购公告。平台运营方核验身份信息后方可发布。单位请': 'Publish selection requests as an individual project owner, once the platform operator has checked your identity. For an organisation,',
+'按单位注册': 'register as an organisation',
+'与居民身份证一致。公开页面只显示姓氏，如 张**。': 'As on your resident identity card. Public pages show only your surname, e.g. 张**.',
+'18 位，最后一位可能是 X。只用于核验身份，任何页面都不显示。': '18 characters; the last may be X. Used only to check your identity; no page shows it.',
+'只显示首末位；请核对申请人出示的证件。': 'Only the first and last characters are shown; check the card the applicant presents.',
+'公开显示为': 'Shown publicly as',
+'分派项目 %(n)s 个': '%(n)s projects assigned',
+'采购受托人只能看到分派给自己的项目。在项目页面分派或收回：': 'An owner delegate sees only the projects assigned to them. Assign or take back a project on its page:',
+}
