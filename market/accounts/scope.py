@@ -19,8 +19,11 @@ regulator may sanction an agency on the register).  An operator acts in its own 
 the provincial operator (tenant = the province) in the province's own matters.
 
 The callers build a :class:`Subject` from their objects (the request's tenant and service
-type, the agency's tenant and listed service types…) and ask :func:`covers`; this module reads
-no table but the organisation the caller passes, so every area can use it.
+type, the agency's tenant and listed service types…) and ask :func:`covers`, which reads no
+table but the organisation the caller passes, so every area can use it.
+
+An owner's people reach projects (:class:`Reach`): the administrator (采购管理人) all of the
+organisation's, a delegate (采购受托人) only those assigned to it, read from the assignments.
 """
 
 from __future__ import annotations
