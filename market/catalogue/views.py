@@ -196,9 +196,9 @@ def catalogue_choices() -> ResponseReturnValue:
     types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
     matters = db.session.scalars(sa.select(ApprovalMatter).order_by(ApprovalMatter.code)).all()
     form = ChoicesForm()
-    form.service_type_ids.choices = [SelectChoice(t.id, f"{service_name(t)}（{t.code}）")
-                                     for t in types]
-    form.matter_ids.choices = [SelectChoice(m.id, f"{m.name}（{m.code}）") for m in matters]
+    # names only: the codes are the catalogue's keys, not words a person reads
+    form.service_type_ids.choices = [SelectChoice(t.id, service_name(t)) for t in types]
+    form.matter_ids.choices = [SelectChoice(m.id, m.name) for m in matters]
     if not tenant and form.is_submitted():
         abort(403)  # the province keeps the shared catalogue itself, it has no choice to make
     if tenant and not form.is_submitted():

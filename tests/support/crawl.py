@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
 # Links that change something, download a file or leave the HTML pages.
-_SKIP = re.compile(r"^/(static/|uploads/|logout)|\.(json|csv|pdf|txt|pem)$|/files/|/attachment"
+_SKIP = re.compile(r"^/(static/|uploads/|logout)|\.(json|csv|pdf|txt|pem)$|/files/|/file$|/attachment"
                    r"|/transparency/(log|checkpoint|consistency|key|bids/)|^/api/|^/healthz")
 
 

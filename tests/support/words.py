@@ -19,11 +19,12 @@ LATIN_WORD = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*"
                         r"(?:[._@/+\-][A-Za-z0-9]+)*")
 
 # Latin words a Chinese page may show: file formats, units, standards, names of programs and
-# protocols, and the statistics' names.  Identifiers (anything with a digit), e-mail addresses and
+# protocols, the statistics' names and the ID number's check character.  Identifiers (anything with a digit), e-mail addresses and
 # file names are data and pass; so does anything marked lang="en" or shown as code.
 ALLOWED_ON_CHINESE_PAGES = frozenset({
     "PDF", "JPEG", "JPG", "PNG", "OFD", "Word", "CSV", "JSON", "JSONL", "UTC", "SHA", "RFC",
     "OCDS", "API", "OAuth", "B", "KB", "MB", "Python", "drand", "quicknet", "Bonferroni", "p",
+    "X",  # the check character of a 居民身份证号码 (GB 11643-1999) is a digit or X
 })
 
 # A format written as letters for digits, e.g. the project code's YYYY-NNNNNN-NN-NN-NNNNNN.
