@@ -180,7 +180,9 @@ def test_full_width_amounts_and_dates_are_accepted_for_a_payment(app: Flask) -> 
     from billing.interface import EngagementRef
     from market import timeutil
 
-    owner = create_person(app, Role.OWNER_DELEGATE)
+    # the administrator: a delegate sees the payments of its projects' engagements only, and
+    # this billing engagement stands alone, with no project to assign
+    owner = create_person(app, Role.OWNER_ADMIN)
     agency = create_person(app, Role.AGENCY_ADMIN)
     # The contract is confirmed on 2026-11-02 and paid that day (a payment may not predate its
     # contract nor be dated after today).

@@ -18,6 +18,7 @@ from tests.conftest import create_person
 from tests.selection.conftest import START, City
 from tests.support.live import no_sideways_scroll as _no_sideways_scroll
 from tests.support.live import sized_page as _page
+from tests.support.selection_flow import assign_to_delegate as _assign_to_delegate
 from tests.support.selection_flow import project as _project
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import request_form as _request_form
@@ -100,6 +101,8 @@ def test_owner_amends_a_published_notice_changing_witnesses(
         public_id = req.public_id
         assert _sign_up(city, city.agencies[0], public_id) == 302
     with timeutil.frozen(START + timedelta(days=1)):
+        # the delegate acts on the projects the administrator assigned to it
+        _assign_to_delegate(city, req.project_id)
         page = _page(browser, site, city.delegate.email, phone)
         page.goto(f"{site}/owner/requests/{public_id}")
         page.click("[data-test=amend]")
@@ -233,6 +236,8 @@ def test_delegate_withdraws_an_open_request_and_the_agency_is_told(
         req = _publish(city)
         assert _sign_up(city, city.agencies[0], req.public_id) == 302
     with timeutil.frozen(START + timedelta(days=1)):
+        # the delegate acts on the projects the administrator assigned to it
+        _assign_to_delegate(city, req.project_id)
         page = _page(browser, site, city.delegate.email, phone)
         page.goto(f"{site}/owner/requests/{req.public_id}")
         page.click("[data-test=withdraw-submit]")  # no reason: the error next to the field

@@ -20,6 +20,7 @@ from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
 from tests.support.selection_flow import SEALED
+from tests.support.selection_flow import assign_to_delegate as _assign_to_delegate
 from tests.support.selection_flow import bid as _bid
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import sign_up as _sign_up
@@ -121,7 +122,11 @@ def test_a_failed_request_is_re_announced_with_relaxed_terms_and_both_notices_li
 def test_a_failed_request_is_withdrawn_with_a_public_reason(city: City) -> None:
     failed_id = _failed(city)
     before = _log_types(city)
+    with city.app.app_context():
+        project_id = _request(city, failed_id).project_id
     with timeutil.frozen(CLOSED + timedelta(hours=2)):
+        # the delegate acts on the projects the administrator assigned to it
+        _assign_to_delegate(city, project_id)
         # by the owner's delegate: no reason is a 400 next to the field, nothing changes
         status, html = _withdraw(city, city.delegate, failed_id, "  ")
         assert status == 400 and '<p class="error" id="reason-msg">请填写此项。</p>' in html

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from market import timeutil
+from market.accounts.models import Membership
 from market.catalogue.models import ServiceType
 from market.db import db
 from market.selection.models import Lottery, Project, SelectionRequest
@@ -37,6 +38,22 @@ def project(city: City, code: str = "000123") -> int:
     assert r.status_code == 302, r.get_data(as_text=True)
     with city.app.app_context():
         return db.session.scalar(sa.select(Project.id).where(Project.code == full))
+
+
+def assign_to_delegate(city: City, project_id: int) -> None:
+    """The owner's administrator assigns the project to the city's delegate on the project's
+    page, as the product asks before a delegate (采购受托人) may see or act on a project it
+    did not register itself (market.accounts.scope.Reach)."""
+    with city.app.app_context():
+        public_id = db.session.scalar(sa.select(Project.public_id).where(Project.id == project_id))
+        membership = db.session.scalar(sa.select(Membership.id).where(
+            Membership.user_id == city.delegate.user_id,
+            Membership.organisation_id == city.delegate.org_id))
+    c = city.client(city.owner)
+    r = c.post(f"/owner/projects/{public_id}/delegates", data={
+        "delegates": [str(membership)],
+        "csrf_token": csrf_token(c, f"/owner/projects/{public_id}")})
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
 
 
 def request_form(city: City, project_id: int, **overrides: str) -> dict[str, Any]:
