@@ -684,6 +684,25 @@ def _edit_department(ctx: Ctx) -> None:
         == "云川市水务局（河长制办公室）"
 
 
+@recipe("catalogue.catalogue_choices")
+def _catalogue_choices(ctx: Ctx) -> None:
+    """The demo city's operator switches 测绘 and 建筑工程施工许可 off for its own owners; the
+    page had every item of the shared catalogue ticked."""
+    tenant = ctx.scalar("SELECT o.tenant_id FROM organisation o JOIN membership m ON "
+                        "m.organisation_id = o.id JOIN user_account u ON u.id = m.user_id "
+                        "WHERE u.email = :e", e=DEMO_LOGIN["operator"])
+    types = [str(i) for i, in ctx.rows("SELECT id FROM service_type WHERE code != 'SURV'")]
+    matters = [str(i) for i, in ctx.rows("SELECT id FROM approval_matter WHERE code != 'PA-BLD'")]
+    ctx.submit("operator", "/operator/catalogue-choices",
+               {"service_type_ids": types, "matter_ids": matters})
+    assert ctx.rows("SELECT s.code FROM unused_service_type u JOIN service_type s "
+                    "ON s.id = u.service_type_id WHERE u.tenant_id = :t", t=tenant) == [("SURV",)]
+    assert ctx.rows("SELECT a.code FROM unused_approval_matter u JOIN approval_matter a "
+                    "ON a.id = u.approval_matter_id WHERE u.tenant_id = :t", t=tenant) \
+        == [("PA-BLD",)]
+    assert ctx.audits("operator:catalogue:choose") == 1
+
+
 # --- machine clients and webhooks (the operator's side) ----------------------------------------
 
 @recipe("integration.clients")
