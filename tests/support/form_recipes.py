@@ -684,6 +684,25 @@ def _edit_department(ctx: Ctx) -> None:
         == "云川市水务局（河长制办公室）"
 
 
+@recipe("catalogue.catalogue_choices")
+def _catalogue_choices(ctx: Ctx) -> None:
+    """The demo city's operator switches 测绘 and 建筑工程施工许可 off for its own owners; the
+    page had every item of the shared catalogue ticked."""
+    tenant = ctx.scalar("SELECT o.tenant_id FROM organisation o JOIN membership m ON "
+                        "m.organisation_id = o.id JOIN user_account u ON u.id = m.user_id "
+                        "WHERE u.email = :e", e=DEMO_LOGIN["operator"])
+    types = [str(i) for i, in ctx.rows("SELECT id FROM service_type WHERE code != 'SURV'")]
+    matters = [str(i) for i, in ctx.rows("SELECT id FROM approval_matter WHERE code != 'PA-BLD'")]
+    ctx.submit("operator", "/operator/catalogue-choices",
+               {"service_type_ids": types, "matter_ids": matters})
+    assert ctx.rows("SELECT s.code FROM unused_service_type u JOIN service_type s "
+                    "ON s.id = u.service_type_id WHERE u.tenant_id = :t", t=tenant) == [("SURV",)]
+    assert ctx.rows("SELECT a.code FROM unused_approval_matter u JOIN approval_matter a "
+                    "ON a.id = u.approval_matter_id WHERE u.tenant_id = :t", t=tenant) \
+        == [("PA-BLD",)]
+    assert ctx.audits("operator:catalogue:choose") == 1
+
+
 # --- machine clients and webhooks (the operator's side) ----------------------------------------
 
 @recipe("integration.clients")
@@ -1654,24 +1673,29 @@ def _approval_record_event(ctx: Ctx) -> None:
 
 @recipe("regulator.repair_sanction")
 def _repair_sanction(ctx: Ctx) -> None:
-    """A warning issued through the console thirteen months back and running a month more (its
-    minimum publication period has run), then repaired from today."""
+    """The demo's sanction that may be repaired today (still published, its shortest
+    publication period run: market.domain.credit_repair), repaired from today; it is then no
+    longer published."""
+    from market.credit.models import Sanction
+
     today = timeutil.today_local()
-    agency = ctx.scalar("SELECT public_id FROM organisation WHERE kind = 'agency' AND "
-                        "status = 'admitted' ORDER BY id")
-    r = ctx.post(ctx.client("regulator"), "/regulator/sanctions/new", {
-        "agency": agency, "kind": "warning", "reason": "未按规定公示收费标准",
-        "legal_basis": "《云川市中介服务管理办法》第十八条",
-        "starts_on": (today - timedelta(days=400)).isoformat(),
-        "ends_on": (today + timedelta(days=30)).isoformat(), "action": "confirm"},
-        page=f"/regulator/sanctions/new?agency={agency}")
-    assert r.status_code == 302, _errors(r)
-    sanction = ctx.scalar("SELECT max(id) FROM sanction")
+    with ctx.app.app_context():
+        repairable = [s.id for s in db.session.scalars(sa.select(Sanction).order_by(Sanction.id))
+                      if not s.repaired and s.published_on(today)
+                      and s.publication.earliest_repair <= today]
+        db.session.remove()
+    assert repairable, "the demo has no sanction a regulator may repair today"
+    sanction = repairable[0]
     ctx.submit("regulator", f"/regulator/sanctions/{sanction}/repair", {
         "repaired_on": today.isoformat(), "decision": "云川信修〔2026〕1号",
         "reason": "已按要求公示收费标准并作出信用承诺。"})
-    assert ctx.scalar("SELECT repair_decision FROM sanction WHERE id = :s", s=sanction) \
-        == "云川信修〔2026〕1号"
+    assert [(d, str(on)) for d, on in ctx.rows(
+        "SELECT repair_decision, repaired_on FROM sanction WHERE id = :s", s=sanction)] \
+        == [("云川信修〔2026〕1号", today.isoformat())]
+    with ctx.app.app_context():
+        assert not db.session.get(Sanction, sanction).published_on(today)
+        db.session.remove()
+    assert ctx.audits("regulator:sanction:repair") == 1
 
 
 @recipe("regulator.new_breach")

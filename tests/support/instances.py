@@ -44,6 +44,9 @@ def environment(database_url: str, upload_dir: Path, instance_dir: Path,
         "MARKET_INSTANCE_PATH": str(instance_dir),
         "MARKET_LOGIN_LIMIT": "10000 per minute",  # the tests log in often; limits are tested elsewhere
         "MARKET_LOGIN_IP_LIMIT": "10000 per minute",
+        # The witnesses and regulators log in with a password only, as in make run and the
+        # in-process test app; the second factor is tested in tests/accounts.
+        "MARKET_SECOND_FACTOR_ROLES": "none",
         # Production refuses the demo city's defaults for these (market.config).
         "MARKET_LOG_ORIGIN": LOG_ORIGIN,
         "MARKET_SITE_NAME": "验证用中介服务超市",
