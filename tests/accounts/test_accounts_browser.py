@@ -14,7 +14,7 @@ from flask import Flask
 
 from devdata import demo
 from tests.support import demo_data
-from tests.support.live import serve
+from tests.support.live import menu_click, serve
 
 pytestmark = pytest.mark.browser
 PASSWORD = demo.DEMO_PASSWORD
@@ -53,10 +53,7 @@ def log_in(page: Any, site: str, email: str, password: str = PASSWORD) -> None:
 
 
 def log_out(page: Any) -> None:
-    toggle = page.locator("[data-test=menu-toggle]")
-    if toggle.is_visible():  # on a phone the header's links are folded into the menu
-        toggle.click()
-    page.click("[data-test=logout]")
+    menu_click(page, "logout")
     page.wait_for_selector("[data-test=logout]", state="detached")
 
 

@@ -24,7 +24,7 @@ from market.db import db
 from market.settings.models import SettingChange
 from tests.conftest import make_app
 from tests.support import demo_data, oidc
-from tests.support.live import serve
+from tests.support.live import menu_click, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-operator-screens"
@@ -56,10 +56,7 @@ def fits(page: Any, width: int) -> None:
 
 
 def nav(page: Any, test_id: str) -> None:
-    toggle = page.locator("[data-test=menu-toggle]")
-    if toggle.is_visible():  # on a phone the header's links are folded into the menu
-        toggle.click()
-    page.click(f"[data-test={test_id}]")
+    menu_click(page, test_id)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -19,7 +19,7 @@ from market.catalogue import choices
 from market.catalogue.models import ServiceType
 from market.db import db
 from tests.support import demo_data
-from tests.support.live import serve
+from tests.support.live import menu_click, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-catalogue-choices"
@@ -61,10 +61,7 @@ def test_the_city_operator_switches_a_service_type_off_and_on(
             sa.select(Organisation.tenant_id).join(Membership).join(User)
             .where(User.email == OPERATOR))
     page = _login(browser, site, width, OPERATOR)
-    toggle = page.locator("[data-test=menu-toggle]")
-    if toggle.is_visible():  # on a phone the header's links are folded into the menu
-        toggle.click()
-    page.click("[data-test=nav-catalogue-choices]")
+    menu_click(page, "nav-catalogue-choices")
     page.wait_for_selector("[data-test=choices-form]")
     _fits(page, width)
     box = page.locator(f"input[name=service_type_ids][value='{type_id}']")

@@ -203,6 +203,16 @@ def sized_page(browser: Any, site: str, email: str | None, phone: bool = False) 
     return open_page(browser, site, email, viewport=PHONE if phone else None)
 
 
+def menu_click(page: Any, test_id: str) -> None:
+    """Click the header's ``[data-test=<test_id>]``, opening the menu first where it is folded
+    (on a phone); the stylesheet decides that, so wait for the page to load before asking."""
+    page.wait_for_load_state()
+    toggle = page.locator("[data-test=menu-toggle]")
+    if toggle.is_visible():
+        toggle.click()
+    page.click(f"[data-test={test_id}]")
+
+
 def no_sideways_scroll(page: Any) -> None:
     """Nothing pushes the page wider than its screen (at phone width above all)."""
     page.wait_for_load_state()  # a click may have started a navigation: measure the new page
