@@ -24,6 +24,9 @@ from tests.support import schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 
+# fixtures shared by test modules of several areas
+pytest_plugins = ["tests.support.second_factor"]
+
 PASSWORD = "correct-horse-42"
 
 use_cheap_parameters()

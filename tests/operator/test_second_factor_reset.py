@@ -3,37 +3,20 @@ the audit trail, the person's sessions ended and enrolment again; their tenant o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from market import timeutil
 from market.accounts import tenants
 from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation, RecoveryCode, SecondFactor, UserSession
 from market.db import db
-from tests.accounts.test_second_factor import enrol, enrolled, password_step
-from tests.conftest import create_person, csrf_token, login, make_app
-
-T0 = datetime(2026, 12, 7, 2, 0, 5, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Iterator[None]:
-    with timeutil.frozen(T0):
-        yield
-
-
-@pytest.fixture
-def required_app(tmp_path: Path) -> Iterator[Flask]:
-    application = make_app(tmp_path, SECOND_FACTOR_ROLES="operator,regulator,department_staff")
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+from tests.conftest import create_person, csrf_token, login
+from tests.support.second_factor import (
+    enrol,
+    enrolled,
+    password_step,
+)
 
 
 def operator_client(app: Flask):  # type: ignore[no-untyped-def]
