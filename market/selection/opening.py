@@ -40,7 +40,7 @@ from flask import current_app
 
 from market import crypto, events, timeutil
 from market.accounts import audit
-from market.accounts.models import Membership, Organisation, Role, User
+from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.accounts.scope import Act, covers
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
@@ -105,13 +105,29 @@ def keys_for(request: SelectionRequest) -> list[OpeningKey]:
     return covering(request, active_keys())
 
 
-def keys_in(tenant_id: int | None) -> list[OpeningKey]:
-    """The active keys held for the regulators of one tenant (every key when None)."""
-    keys = active_keys()
+def keys_in(tenant_id: int | None, keys: list[OpeningKey] | None = None) -> list[OpeningKey]:
+    """Of ``keys`` (the active ones when None), those held for the regulators of one tenant
+    (every one when ``tenant_id`` is None: the province reads them all)."""
+    keys = active_keys() if keys is None else keys
     if tenant_id is None:
         return keys
     orgs = _holders_regulators([k.holder_id for k in keys])
     return [k for k in keys if any(o.tenant_id == tenant_id for o in orgs.get(k.holder_id, []))]
+
+
+def manages(user: User, org: Organisation | None, key: OpeningKey) -> bool:
+    """Whether ``user`` (a regulator acting for ``org``) may retire ``key``: its holder, or a
+    regulator of the tenant the holder's regulator serves (a holder who left, a lost file).
+    Another tenant's regulator, and the province, may not: the key seals that tenant's
+    requests."""
+    if key.holder_id == user.id:
+        return True
+    if org is None or org.kind != OrgKind.REGULATOR.value:
+        return False
+    if org.regulator_kind == RegulatorKind.PROVINCE.value:
+        return False
+    return any(o.tenant_id == org.tenant_id
+               for o in _holders_regulators([key.holder_id]).get(key.holder_id, []))
 
 
 def all_keys() -> list[OpeningKey]:
@@ -164,7 +180,7 @@ def register_key(user: User, public_key_text: str) -> OpeningKey:
 
 def retire_key(user: User, key: OpeningKey, reason: str) -> None:
     """A regulator retires a key (停用), e.g. a lost file or a holder who left: no new request
-    is sealed to it.  Requests already sealed to it keep it (their quotes were encrypted to it);
+    is sealed to it.  The view lets only those the key concerns do it (:func:`manages`).  Requests already sealed to it keep it (their quotes were encrypted to it);
     they open if enough of their other holders present."""
     if not _is_regulator(user):
         raise SelectionError(None, N_("只有监管人员可以停用开标密钥。"))

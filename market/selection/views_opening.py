@@ -150,9 +150,12 @@ def keys() -> ResponseReturnValue:
                         key=key.key_id), "success")
                 return redirect(url_for("openings.keys"))
     mine = opening.my_key(current_user)
-    rows = opening.all_keys()
+    org = require_org()
+    # the keys of the regulator's tenant (the province reads them all)
+    rows = opening.keys_in(scope.list_scope(org).tenant_id, opening.all_keys())
     return render_template(
         "regulator/opening_keys.html", form=form, mine=mine, rows=rows, opening=opening,
+        manages={k.key_id for k in rows if opening.manages(current_user, org, k)},
         retire_form=RetireKeyForm(), threshold=opening.threshold(),
         active=[k for k in rows if k.retired_at is None],
         needed={k.key_id: opening.needed_by(k) for k in rows},
@@ -164,8 +167,8 @@ def keys() -> ResponseReturnValue:
 @access(OrgKind.REGULATOR)
 def retire(key_id: str) -> ResponseReturnValue:
     key = opening.key_by_id(key_id)
-    if key is None:
-        abort(404)
+    if key is None or not opening.manages(current_user, require_org(), key):
+        abort(404)  # another tenant's key is not this regulator's to know of
     form = RetireKeyForm()
     if not form.validate_on_submit():
         flash(_("请写明停用理由（500 字以内）。"), "error")

@@ -651,3 +651,15 @@ def test_a_round_is_sealed_only_to_the_keys_of_the_regulators_covering_it(city: 
         assert r.status_code == 302 and r.headers["Location"].endswith(f"/notices/{rid}")
     with app.app_context():
         assert db.session.get(SelectionRequest, req.id).opened_at is not None
+    # nor may they retire the city's keys, nor see them among "their" keys
+    kid = city.regulator_key["key_id"]
+    for who in ("other_city", "province"):
+        c = city.client(people[who])
+        r = c.post(f"/regulator/keys/{kid}/retire", data={
+            "reason": "不是我们的密钥", "csrf_token": csrf_token(c, "/regulator/keys")})
+        assert r.status_code == 404, who
+    listed = city.client(people["other_city"]).get("/regulator/keys").get_data(as_text=True)
+    assert kid not in listed and files["other_city"]["key_id"] in listed
+    with app.app_context():
+        assert db.session.scalar(sa.select(OpeningKey.retired_at).where(
+            OpeningKey.key_id == kid)) is None
