@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from market import timeutil
 from market.accounts import scope
-from market.accounts.auth import ANYONE, access, require_org
+from market.accounts.auth import ANYONE, access, current_org, require_org
 from market.calendar.operations import CalendarError
 from market.db import db
 from market.domain.entropy import GAMES, SHANGHAI, ExternalKind, PlannedDraw, ScheduleUnknown
@@ -61,7 +61,8 @@ def year_page() -> str:
         except ScheduleUnknown:
             first[kind] = None
     return render_template("selection/draw_schedule.html", year=year, row=row, next_draws=first,
-                           games=GAMES, kinds=ExternalKind)
+                           games=GAMES, kinds=ExternalKind,
+                           keeper=scope.keeps_shared(current_org()))
 
 
 @bp.route("/operator/draw-schedule/<int:year>", methods=["GET", "POST"])

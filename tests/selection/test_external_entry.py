@@ -312,6 +312,10 @@ def test_the_operator_enters_each_years_schedule(city: City) -> None:
         assert r.status_code == 403
         page = city.app.test_client().get("/draw-schedule?year=2028").get_data(as_text=True)
         assert "2028-01-25" in page
+        # the public page links to the form for the one who keeps it only
+        edit = 'href="/operator/draw-schedule/2028"'
+        assert edit not in city_op.get("/draw-schedule?year=2028").get_data(as_text=True)
+        assert edit in c.get("/draw-schedule?year=2028").get_data(as_text=True)
 
 
 def test_drand_round_is_verified_with_the_chain_key(app) -> None:
