@@ -766,7 +766,8 @@ def _replay(ctx: Ctx) -> None:
 
 @recipe("catalogue.edit_approval_matter")
 def _edit_approval_matter(ctx: Ctx) -> None:
-    ctx.submit("operator", "/operator/approval-matters/PA-EIA", {"committed_days": "12"})
+    ctx.submit("operator", "/operator/approval-matters/PA-EIA", {"committed_days": "12"},
+               email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-EIA'") == 12
 
 
