@@ -395,12 +395,12 @@ def _winner(req: SelectionRequest) -> str | None:
     return a.agency.public_id if a is not None else None
 
 
-def _out(req: SelectionRequest) -> RequestOut:
+def _out(req: SelectionRequest, winner: str | None) -> RequestOut:
     return RequestOut(id=req.public_id, method=req.method, state=req.state, title=req.title,
                       service_type=req.service_type.code, project=req.project.name,
                       project_code=req.project.code, owner=req.owner.public_id,
                       published_at=_iso(req.published_at),
-                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req),
+                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=winner,
                       division=req.tenant.code)
 
 
@@ -424,7 +424,9 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
     rows = db.session.scalars(listed.options(
         selectinload(SelectionRequest.service_type), selectinload(SelectionRequest.project),
         selectinload(SelectionRequest.owner), selectinload(SelectionRequest.tenant))).all()
-    return Page(items=[_out(r) for r in rows], total=total, query=query)
+    winners = ops.current_awards(list(rows))
+    return Page(items=[_out(r, w.agency.public_id if (w := winners.get(r.id)) else None)
+                       for r in rows], total=total, query=query)
 
 
 @bp.route("/api/requests/<public_id>")
@@ -439,7 +441,7 @@ def api_request(public_id: str) -> RequestDetailOut:
     if req is None:
         raise ApiError(404, "not_found", "no such request")
     procedures.advance(req)
-    base = _out(req)
+    base = _out(req, _winner(req))
 
     bids = None
     commitments: list[str] = []

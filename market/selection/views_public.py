@@ -54,6 +54,12 @@ from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, e
 bp = Blueprint("lotteries", __name__)
 
 PER_PAGE = 20
+# How many pages of notices the list reaches, newest first (采购公告列表可翻页数): the pager
+# counts matching notices only this far (and says "1,000+" beyond); older notices are found by
+# narrowing the list (state, division, words), exact totals are in /api/requests and the
+# monthly statistics.
+NOTICE_PAGES = 50
+NOTICE_ROWS = NOTICE_PAGES * PER_PAGE
 PAGE_ROWS = SUMMARY_ROWS  # rows of rankings and sign-ups shown before "show all" (the bundle
 # has all)
 
@@ -117,7 +123,13 @@ def _notices(division: str, place: Division | None) -> str:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    # Counted only as far as the pager reaches (see NOTICE_PAGES): the exact count of a
+    # province's notices is most of the page's time and no visitor pages through it.
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(SelectionRequest.id).limit(NOTICE_ROWS + 1).subquery())) or 0
+    total, more = min(found, NOTICE_ROWS), found > NOTICE_ROWS
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page, pages)  # a page past the reachable ones shows the last of them
     listed = (division_page(query, SelectionRequest.published_at, PER_PAGE,
                             (page - 1) * PER_PAGE) if division else
               query.order_by(SelectionRequest.published_at.desc())
@@ -126,7 +138,7 @@ def _notices(division: str, place: Division | None) -> str:
                                              selectinload(SelectionRequest.service_type))).all()
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), total=total,
+                           pages=pages, total=total, more=more,
                            division=division, divisions=served if len(served) > 1 else [],
                            pager=(("lotteries.place_notices", {"code": place.code})
                                   if place is not None else
