@@ -47,7 +47,7 @@ from market.selection.procedures import lottery as credit_merit
 from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
-from market.selection.scope import division_page, in_division
+from market.selection.scope import division_ids, newest_published
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
@@ -114,24 +114,30 @@ def _notices(division: str, place: Division | None) -> str:
     state = request.args.get("state", "")
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    query = sa.select(SelectionRequest).where(
+        SelectionRequest.state != RequestState.DRAFT.value,
+        # the same rows (a request is published exactly when it leaves the draft state), said
+        # so that PostgreSQL's newest-first walk of the publication index starts past the
+        # drafts' empty dates, which it keeps at that end (NULLS FIRST when descending)
+        SelectionRequest.published_at.is_not(None))
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
+    tenant_ids = division_ids(division) if division else []
     if division:
-        query = in_division(query, division)
+        query = query.where(SelectionRequest.tenant_id.in_(tenant_ids))
     for word in q.split(" ") if q else []:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
-    # Counted only as far as the pager reaches (see NOTICE_PAGES): the exact count of a
-    # province's notices is most of the page's time and no visitor pages through it.
+    # Counted only as far as the pager reaches (see NOTICE_PAGES): the exact count grows with
+    # the province's notices, on every view, and no visitor pages through them all.
     found = db.session.scalar(sa.select(sa.func.count()).select_from(
         query.with_only_columns(SelectionRequest.id).limit(NOTICE_ROWS + 1).subquery())) or 0
     total, more = min(found, NOTICE_ROWS), found > NOTICE_ROWS
     pages = max(1, -(-total // PER_PAGE))
     page = min(page, pages)  # a page past the reachable ones shows the last of them
-    listed = (division_page(query, SelectionRequest.published_at, PER_PAGE,
-                            (page - 1) * PER_PAGE) if division else
+    listed = (newest_published(query, tenant_ids, PER_PAGE, (page - 1) * PER_PAGE)
+              if division else
               query.order_by(SelectionRequest.published_at.desc())
               .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),

@@ -27,9 +27,11 @@ from market.selection.models import Award, Project, SelectionRequest
 from tests.conftest import create_person
 
 
-def _requests(app: Flask, states: list[str], county: int = 0) -> None:
+def _requests(app: Flask, states: list[str], county: int = 0,
+              in_county: set[int] | None = None) -> None:
     """Published requests in ``states`` (plus one draft), one a minute, the newest last;
-    the last ``county`` of them by an owner in a county (539921) of the home city."""
+    the last ``county`` of them (or those numbered in ``in_county``) by an owner in a county
+    (539921) of the home city."""
     home = create_person(app, Role.OWNER_ADMIN)
     other = create_person(app, Role.OWNER_ADMIN)
     with app.app_context():
@@ -49,7 +51,8 @@ def _requests(app: Flask, states: list[str], county: int = 0) -> None:
             db.session.add(projects[org_id])
         db.session.flush()
         for n, state in enumerate([*states, "draft"]):
-            owner = other.org_id if len(states) - county <= n < len(states) else home.org_id
+            owner = (other.org_id if (len(states) - county <= n < len(states)
+                                      or n in (in_county or ())) else home.org_id)
             db.session.add(SelectionRequest(
                 public_id=f"RQ-P{n:05d}", project_id=projects[owner].id, owner_org_id=owner,
                 service_type_id=st.id, title=f"公告{n:05d}", scope="范围", price_kind="fixed",
@@ -121,6 +124,26 @@ def test_filters_narrow_the_count_exactly_below_the_cap(any_app: Flask) -> None:
     assert _total(one) == "第 1 / 1 页，共 1 条" and _shown(one) == ["00003"]
     nothing = client.get("/notices?q=无此公告").get_data(as_text=True)
     assert _total(nothing) == "第 1 / 1 页，共 0 条" and "暂无公告" in nothing
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_a_city_with_its_counties_pages_newest_first_across_them(any_app: Flask) -> None:
+    # the city's and the county's notices interleaved; their newest are taken per tenant
+    _requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
+    client = any_app.test_client()
+    seen, url = [], "/d/539900/notices"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        assert _shown(html), url
+        seen += _shown(html)
+        url = _next(html)  # type: ignore[assignment]
+    assert seen == ["00008", "00007", "00006", "00005", "00004", "00003"]
+    assert _shown(client.get("/d/539900/notices?page=3&state=open").get_data(as_text=True)
+                  ) == ["00000"]  # three open (00006, 00003, 00000): page 3 is page 2
+    assert _shown(client.get("/notices?division=539900&q=公告0000&page=2").get_data(
+        as_text=True)) == ["00006", "00005"]
+    assert _shown(client.get("/d/539921/notices?page=2").get_data(as_text=True)) == [
+        "00003", "00000"]
 
 
 def test_the_real_cap_is_fifty_pages_of_twenty(app: Flask) -> None:
