@@ -19,6 +19,10 @@ def request_subject(request: SelectionRequest) -> Subject:
     return Subject(request.tenant_id, frozenset({regulator} if regulator else ()))
 
 
+# How many rows :func:`newest_published` reads at most before sorting instead
+DEEP_ROWS = 10_000
+
+
 def division_ids(code: str) -> list[int]:
     """The ids of the division with that GB/T 2260 code and of the divisions under it (a
     city's and its counties'); none for an unknown code."""
@@ -52,6 +56,10 @@ def newest_published(stmt: sa.Select[Any], tenant_ids: list[int], limit: int, of
         return stmt.where(sa.false()).order_by(SelectionRequest.id)
     newest: list[sa.ColumnElement[Any]] = [SelectionRequest.published_at.desc(),
                                            SelectionRequest.id.desc()]
+    if len(tenant_ids) * (offset + limit) > DEEP_ROWS:
+        # deep in a long list (the API has no last page): every tenant's first pages would
+        # be read to cut one; sorting the division's requests once costs less
+        return division_page(stmt, SelectionRequest.published_at, limit, offset)
     branches = [
         stmt.with_only_columns(SelectionRequest.id, SelectionRequest.published_at)
         .where(SelectionRequest.tenant_id == tenant_id)

@@ -47,7 +47,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import division_page, in_division, request_subject, within
+from market.selection.scope import division_ids, newest_published, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -408,18 +408,24 @@ def _out(req: SelectionRequest, winner: str | None) -> RequestOut:
 @access(ANYONE)
 @endpoint(query=RequestQuery, response=RequestOut, paged=True, tag="requests")
 def api_requests(query: RequestQuery) -> Page[RequestOut]:
-    """Published selection requests (采购公告), newest first."""
-    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    """Published selection requests (采购公告), newest publication first (as the notice
+    list: a request drafted long ago and published now is at the top)."""
+    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value,
+                                          # the same rows, see lotteries.notices
+                                          SelectionRequest.published_at.is_not(None))
     if query.method:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
+    tenant_ids = division_ids(query.division) if query.division else []
     if query.division:
-        q = in_division(q, query.division)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+        q = q.where(SelectionRequest.tenant_id.in_(tenant_ids))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        q.with_only_columns(SelectionRequest.id).subquery())) or 0
     offset = (query.page - 1) * query.per_page
-    listed = (division_page(q, SelectionRequest.id, query.per_page, offset) if query.division
-              else q.order_by(SelectionRequest.id.desc()).limit(query.per_page).offset(offset))
+    listed = (newest_published(q, tenant_ids, query.per_page, offset) if query.division
+              else q.order_by(SelectionRequest.published_at.desc(), SelectionRequest.id.desc())
+              .limit(query.per_page).offset(offset))
     # what each item names, in one query each rather than one per item
     rows = db.session.scalars(listed.options(
         selectinload(SelectionRequest.service_type), selectinload(SelectionRequest.project),

@@ -138,7 +138,7 @@ def _notices(division: str, place: Division | None) -> str:
     page = min(page, pages)  # a page past the reachable ones shows the last of them
     listed = (newest_published(query, tenant_ids, PER_PAGE, (page - 1) * PER_PAGE)
               if division else
-              query.order_by(SelectionRequest.published_at.desc())
+              query.order_by(SelectionRequest.published_at.desc(), SelectionRequest.id.desc())
               .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),
                                              selectinload(SelectionRequest.service_type))).all()

@@ -22,7 +22,7 @@ from market.accounts import tenants
 from market.accounts.models import Organisation, OrgKind, Role
 from market.catalogue.models import ServiceType
 from market.db import db
-from market.selection import views_public
+from market.selection import scope, views_public
 from market.selection.models import Award, Project, SelectionRequest
 from tests.conftest import create_person
 
@@ -155,6 +155,34 @@ def test_the_real_cap_is_fifty_pages_of_twenty(app: Flask) -> None:
     assert len(_shown(last)) == 20 and _next(last) is None
     exact = client.get("/api/requests?per_page=1").get_json()
     assert exact["total"] == views_public.NOTICE_ROWS + 1  # the API's total stays exact
+
+
+@pytest.mark.parametrize("deep_rows", [10_000, 0])  # each tenant's newest, or one sort
+def test_api_requests_list_newest_publication_first(any_app: Flask, deep_rows: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scope, "DEEP_ROWS", deep_rows)
+    _requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
+    with any_app.app_context():  # the first one made (a draft till now) is published last
+        first = db.session.scalar(sa.select(SelectionRequest).where(
+            SelectionRequest.public_id == "RQ-P00001"))
+        first.published_at = timeutil.now() + timedelta(hours=1)  # type: ignore[union-attr]
+        db.session.commit()
+    client = any_app.test_client()
+    newest = ["00001", "00008", "00007", "00006", "00005", "00004", "00003", "00002", "00000"]
+
+    def walk(path: str) -> list[str]:
+        out, page = [], 1
+        while True:
+            body = client.get(f"{path}&page={page}").get_json()
+            out += [i["id"][-5:] for i in body["items"]]
+            if page * 2 >= body["total"]:
+                return out
+            page += 1
+
+    assert walk("/api/requests?per_page=2") == newest
+    assert walk("/api/requests?per_page=2&division=539900") == newest
+    assert walk("/api/requests?per_page=2&division=539921") == ["00007", "00004", "00003",
+                                                                 "00000"]
 
 
 @contextmanager
