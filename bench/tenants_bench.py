@@ -17,8 +17,10 @@ added since is there), analyses it and measures (``--fresh`` regenerates).
 
 Measurement: through the test client in this process, the response cache off (every request
 queries and renders: the cache would hide the size of the data), ``--requests`` timed requests
-per path after 5 warm-ups, median latency of each round; the figure is the median over
-``--runs`` rounds, paths interleaved within a round.
+per page and data set after 5 warm-ups, the one city's and the province's requests taking
+turns (the machine is shared: a change of load weighs on both sides of a ratio alike), median
+latency of each round; the figure is the median over ``--runs`` rounds.  The 1-minute load
+average is printed as each round starts.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -193,29 +196,38 @@ def first_region(url: str, like: str) -> str:
         engine.dispose()
 
 
-def measure(url: str, paths: list[str], n: int, work: Path) -> dict[str, float]:
-    """Median latency (ms) of ``n`` requests per path, the cache off."""
+def _app(url: str, work: Path) -> Any:
     from market import create_app
-    from market.db import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "UPLOAD_DIR": str(work / "up"), "RATELIMIT_ENABLED": False,
-                      "CACHE_TYPE": "NullCache"})
-    client = app.test_client()
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                       "UPLOAD_DIR": str(work / "up"), "RATELIMIT_ENABLED": False,
+                       "CACHE_TYPE": "NullCache"})
+
+
+def _timed(client: Any, path: str) -> float:
+    t = time.perf_counter()
+    r = client.get(path)
+    took = (time.perf_counter() - t) * 1000
+    assert r.status_code == 200, (path, r.status_code)
+    return took
+
+
+def measure(apps: dict[str, Any], table: list[Page], n: int) -> dict[tuple[str, str], float]:
+    """Median latency (ms) of ``n`` requests per page and data set, the cache off.  The data
+    sets take turns request by request (one city, province, one city…): on a shared machine
+    a change of load then weighs on both sides of a ratio alike."""
+    clients = {name: app.test_client() for name, app in apps.items()}
     out = {}
-    for path in paths:
-        for _ in range(5):
-            r = client.get(path)
-            assert r.status_code == 200, (path, r.status_code)
-        times = []
+    for page in table:
+        times: dict[str, list[float]] = {name: [] for name in clients}
+        for name, client in clients.items():
+            for _ in range(5):
+                _timed(client, getattr(page, name))
         for _ in range(n):
-            t = time.perf_counter()
-            r = client.get(path)
-            times.append((time.perf_counter() - t) * 1000)
-            assert r.status_code == 200, (path, r.status_code)
-        out[path] = statistics.median(times)
-    with app.app_context():
-        db.engine.dispose()
+            for name, client in clients.items():
+                times[name].append(_timed(client, getattr(page, name)))
+        for name, ts in times.items():
+            out[(name, getattr(page, name))] = statistics.median(ts)
     return out
 
 
@@ -233,12 +245,18 @@ def run_database(database: str, args: argparse.Namespace, work: Path, base: str 
               flush=True)
     table = pages(first_region(urls["city"], "云川市%"), first_region(urls["province"], "云川市"))
     runs: dict[tuple[str, str], list[float]] = {}
+    loads: list[str] = []  # the 1-minute load average as each round starts (a shared machine)
+    apps = {name: _app(url, work) for name, url in urls.items()}
     for r in range(args.runs):
-        for name in sizes:
-            paths = [getattr(p, name) for p in table]
-            for path, ms in measure(urls[name], paths, args.requests, work).items():
-                runs.setdefault((name, path), []).append(ms)
+        loads.append(f"{os.getloadavg()[0]:.1f}")
+        for key, ms in measure(apps, table, args.requests).items():
+            runs.setdefault(key, []).append(ms)
         print(f"  round {r + 1}/{args.runs} done", flush=True)
+    from market.db import db
+
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
     med = {k: statistics.median(v) for k, v in runs.items()}
     lines = ["| page | one city | province | ratio | target |", "|---|---|---|---|---|"]
     worst = 0.0
@@ -248,6 +266,7 @@ def run_database(database: str, args: argparse.Namespace, work: Path, base: str 
         lines.append(f"| {p.label}: `{urllib.parse.unquote(p.province)}` | {one:.1f} ms | "
                      f"{prov:.1f} ms | "
                      f"{prov / one:.2f}× | ≤ 1.5× |")
+    lines += ["", f"Load average (1 min) as each round started: {' / '.join(loads)}"]
     print("\n".join(lines), flush=True)  # each database's table as soon as it is measured
     print(f"  worst ratio {worst:.2f}", flush=True)
     return lines, took

@@ -75,8 +75,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), index=True)
     owner_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     # The owner's tenant (行政区划), copied when the request is first stored (see
-    # _owner_tenant below) so that lists filter by it without a join.
-    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), index=True)
+    # _owner_tenant below) so that lists filter by it without a join; the indexes below that
+    # start with it serve every lookup by tenant, so no index of its own.
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"))
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     scope: Mapped[str] = mapped_column(sa.Text)
@@ -174,6 +175,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
         # a city's notices: its published requests counted from the index, newest first
         sa.Index("ix_selection_request_tenant_state_published", "tenant_id", "state",
                  "published_at"),
+        # a division's notices, newest first whatever their state: each tenant's newest
+        # read in order (market.selection.scope.newest_published)
+        sa.Index("ix_selection_request_tenant_published", "tenant_id", "published_at"),
     )
 
 

@@ -19,16 +19,58 @@ def request_subject(request: SelectionRequest) -> Subject:
     return Subject(request.tenant_id, frozenset({regulator} if regulator else ()))
 
 
+# How many rows :func:`newest_published` reads at most before sorting instead
+DEEP_ROWS = 10_000
+
+
+def division_ids(code: str) -> list[int]:
+    """The ids of the division with that GB/T 2260 code and of the divisions under it (a
+    city's and its counties'); none for an unknown code."""
+    return list(db.session.scalars(sa.select(Division.id).where(sa.or_(
+        Division.code == code,
+        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))).all())
+
+
 def in_division(stmt: sa.Select[Any], code: str) -> sa.Select[Any]:
     """``stmt`` narrowed to the requests of the division with that GB/T 2260 code and of the
     divisions under it (a city's filter shows its counties' too); none for an unknown code.
 
     The divisions' ids are read first and bound as a list: with a subquery in its place
     neither planner knows how few tenants it names, and SQLite reads the whole table."""
-    under = db.session.scalars(sa.select(Division.id).where(sa.or_(
-        Division.code == code,
-        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))).all()
-    return stmt.where(SelectionRequest.tenant_id.in_(under))
+    return stmt.where(SelectionRequest.tenant_id.in_(division_ids(code)))
+
+
+def newest_published(stmt: sa.Select[Any], tenant_ids: list[int], limit: int, offset: int
+                     ) -> sa.Select[Any]:
+    """One page of the published requests ``stmt`` selects among those of ``tenant_ids``,
+    newest publication first.
+
+    Each tenant's newest ``offset + limit`` are taken from the (tenant_id, published_at)
+    index, walked backwards from that tenant's newest, and the page is cut from their union:
+    the cost is the tenants' number times the page's depth, whatever the size of the
+    division or of the rest of the province.  (Sorting all of a division's requests, as
+    :func:`division_page` does, reads every one of them: a city with its counties in a
+    province is several times a lone city.)  ``stmt`` must select published requests only
+    (``published_at`` set)."""
+    if not tenant_ids:
+        return stmt.where(sa.false()).order_by(SelectionRequest.id)
+    newest: list[sa.ColumnElement[Any]] = [SelectionRequest.published_at.desc(),
+                                           SelectionRequest.id.desc()]
+    if len(tenant_ids) * (offset + limit) > DEEP_ROWS:
+        # deep in a long list (the API has no last page): every tenant's first pages would
+        # be read to cut one; sorting the division's requests once costs less
+        return division_page(stmt, SelectionRequest.published_at, limit, offset)
+    branches = [
+        stmt.with_only_columns(SelectionRequest.id, SelectionRequest.published_at)
+        .where(SelectionRequest.tenant_id == tenant_id)
+        .order_by(*newest).limit(offset + limit).subquery()
+        for tenant_id in tenant_ids]
+    # each branch wrapped: SQLite takes no ORDER BY or LIMIT in a member of a UNION
+    union = sa.union_all(*(sa.select(b.c.id, b.c.published_at) for b in branches)).subquery()
+    ids = (sa.select(union.c.id).order_by(union.c.published_at.desc(), union.c.id.desc())
+           .limit(limit).offset(offset))
+    return (sa.select(SelectionRequest).where(SelectionRequest.id.in_(ids.scalar_subquery()))
+            .order_by(*newest))
 
 
 def division_order(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -47,7 +47,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import division_page, in_division, request_subject, within
+from market.selection.scope import division_ids, newest_published, request_subject, within
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -395,12 +395,12 @@ def _winner(req: SelectionRequest) -> str | None:
     return a.agency.public_id if a is not None else None
 
 
-def _out(req: SelectionRequest) -> RequestOut:
+def _out(req: SelectionRequest, winner: str | None) -> RequestOut:
     return RequestOut(id=req.public_id, method=req.method, state=req.state, title=req.title,
                       service_type=req.service_type.code, project=req.project.name,
                       project_code=req.project.code, owner=req.owner.public_id,
                       published_at=_iso(req.published_at),
-                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=_winner(req),
+                      signup_closes_at=timeutil.iso_z(req.signup_closes_at), winner=winner,
                       division=req.tenant.code)
 
 
@@ -408,23 +408,31 @@ def _out(req: SelectionRequest) -> RequestOut:
 @access(ANYONE)
 @endpoint(query=RequestQuery, response=RequestOut, paged=True, tag="requests")
 def api_requests(query: RequestQuery) -> Page[RequestOut]:
-    """Published selection requests (采购公告), newest first."""
-    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    """Published selection requests (采购公告), newest publication first (as the notice
+    list: a request drafted long ago and published now is at the top)."""
+    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value,
+                                          # the same rows, see lotteries.notices
+                                          SelectionRequest.published_at.is_not(None))
     if query.method:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
+    tenant_ids = division_ids(query.division) if query.division else []
     if query.division:
-        q = in_division(q, query.division)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+        q = q.where(SelectionRequest.tenant_id.in_(tenant_ids))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        q.with_only_columns(SelectionRequest.id).subquery())) or 0
     offset = (query.page - 1) * query.per_page
-    listed = (division_page(q, SelectionRequest.id, query.per_page, offset) if query.division
-              else q.order_by(SelectionRequest.id.desc()).limit(query.per_page).offset(offset))
+    listed = (newest_published(q, tenant_ids, query.per_page, offset) if query.division
+              else q.order_by(SelectionRequest.published_at.desc(), SelectionRequest.id.desc())
+              .limit(query.per_page).offset(offset))
     # what each item names, in one query each rather than one per item
     rows = db.session.scalars(listed.options(
         selectinload(SelectionRequest.service_type), selectinload(SelectionRequest.project),
         selectinload(SelectionRequest.owner), selectinload(SelectionRequest.tenant))).all()
-    return Page(items=[_out(r) for r in rows], total=total, query=query)
+    winners = ops.current_awards(list(rows))
+    return Page(items=[_out(r, w.agency.public_id if (w := winners.get(r.id)) else None)
+                       for r in rows], total=total, query=query)
 
 
 @bp.route("/api/requests/<public_id>")
@@ -439,7 +447,7 @@ def api_request(public_id: str) -> RequestDetailOut:
     if req is None:
         raise ApiError(404, "not_found", "no such request")
     procedures.advance(req)
-    base = _out(req)
+    base = _out(req, _winner(req))
 
     bids = None
     commitments: list[str] = []

@@ -47,13 +47,19 @@ from market.selection.procedures import lottery as credit_merit
 from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
-from market.selection.scope import division_page, in_division
+from market.selection.scope import division_ids, newest_published
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
 bp = Blueprint("lotteries", __name__)
 
 PER_PAGE = 20
+# How many pages of notices the list reaches, newest first (采购公告列表可翻页数): the pager
+# counts matching notices only this far (and says "1,000+" beyond); older notices are found by
+# narrowing the list (state, division, words), exact totals are in /api/requests and the
+# monthly statistics.
+NOTICE_PAGES = 50
+NOTICE_ROWS = NOTICE_PAGES * PER_PAGE
 PAGE_ROWS = SUMMARY_ROWS  # rows of rankings and sign-ups shown before "show all" (the bundle
 # has all)
 
@@ -108,25 +114,37 @@ def _notices(division: str, place: Division | None) -> str:
     state = request.args.get("state", "")
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    query = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value)
+    query = sa.select(SelectionRequest).where(
+        SelectionRequest.state != RequestState.DRAFT.value,
+        # the same rows (a request is published exactly when it leaves the draft state), said
+        # so that PostgreSQL's newest-first walk of the publication index starts past the
+        # drafts' empty dates, which it keeps at that end (NULLS FIRST when descending)
+        SelectionRequest.published_at.is_not(None))
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
+    tenant_ids = division_ids(division) if division else []
     if division:
-        query = in_division(query, division)
+        query = query.where(SelectionRequest.tenant_id.in_(tenant_ids))
     for word in q.split(" ") if q else []:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(sa.or_(SelectionRequest.title.ilike(like, escape="\\"),
                                    SelectionRequest.public_id.ilike(like, escape="\\")))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    listed = (division_page(query, SelectionRequest.published_at, PER_PAGE,
-                            (page - 1) * PER_PAGE) if division else
-              query.order_by(SelectionRequest.published_at.desc())
+    # Counted only as far as the pager reaches (see NOTICE_PAGES): the exact count grows with
+    # the province's notices, on every view, and no visitor pages through them all.
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(SelectionRequest.id).limit(NOTICE_ROWS + 1).subquery())) or 0
+    total, more = min(found, NOTICE_ROWS), found > NOTICE_ROWS
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page, pages)  # a page past the reachable ones shows the last of them
+    listed = (newest_published(query, tenant_ids, PER_PAGE, (page - 1) * PER_PAGE)
+              if division else
+              query.order_by(SelectionRequest.published_at.desc(), SelectionRequest.id.desc())
               .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),
                                              selectinload(SelectionRequest.service_type))).all()
     served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), total=total,
+                           pages=pages, total=total, more=more,
                            division=division, divisions=served if len(served) > 1 else [],
                            pager=(("lotteries.place_notices", {"code": place.code})
                                   if place is not None else

@@ -543,4 +543,6 @@ T = {
     "没有待办事项。": "No to-dos.",
     "入围候选已于 %(at)s 抽出，请从中选定中选机构并写明理由": "The short list was drawn on %(at)s: choose the selected agency from it and write down why",
     "方案已于 %(at)s 开启，请录入评审小组的评分并公布评审结果": "The proposals were opened on %(at)s: record the panel's scores and publish the results",
+    "第 %(page)s / %(pages)s 页，共 %(total)s+ 条": "Page %(page)s of %(pages)s, more than %(total)s in all",
+    "列表只列出最新的 %(rows)s 条；更早的公告请按关键词、状态或地区筛选。": "The list shows the newest %(rows)s notices; find older ones by words, state or area.",
 }
