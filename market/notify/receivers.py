@@ -108,7 +108,8 @@ def owner_refused(event: events.OwnerRefused) -> None:
     org = _owner(event)
     _tell_owner(org, f"【未通过核验】{org.name}",
                 f"{org.name}（{org.public_id}）未通过平台运营方核验。理由：{event.reason}"
-                "\n可在工作台核对单位信息后重新提交。")
+                + ("\n可在工作台核对姓名和居民身份证号码后重新提交。" if org.person
+                   else "\n可在工作台核对单位信息后重新提交。"))
 
 
 def request_withdrawn(event: events.RequestWithdrawn) -> None:
