@@ -22,10 +22,13 @@ from billing import ledger
 from billing.models import BillingAccount, LedgerEntry, LedgerTransaction
 from billing.money import format_fen
 from devdata import demo
-from market import timeutil
+from market import events, timeutil
 from market.accounts.audit import AuditEvent
+from market.accounts.models import User
 from market.db import db
-from market.notify import reminders
+from market.notify import receivers, reminders
+from market.notify.models import Notification
+from market.supervision.models import EscalationStep
 from tests.conftest import csrf_token, login
 from tests.support import demo_data
 from tests.support.mail import Inbox, smtp  # noqa: F401  # the fixture
@@ -349,3 +352,34 @@ def test_a_taken_code_names_the_project_only_to_whom_reaches_it(demo_app: Flask)
     status, page = _register(admin, str(foreign_code))
     assert status == 400 and "其他单位" in page
     assert _sql(demo_app, "SELECT count(*) FROM project") == before
+
+
+def test_a_supervision_step_about_a_project_tells_only_whom_reaches_it(demo_app: Flask) -> None:
+    pid, _public_id, _code = _kept_project(demo_app)
+    engagement = _hanging(demo_app, pid)["engagement"][0]
+    mine = _sql(demo_app, "SELECT e.public_id FROM engagement e JOIN project_assignment a ON "
+                f"a.project_id = e.project_id WHERE a.membership_id = ({_MEMBERSHIP}) "
+                "ORDER BY e.id LIMIT 1", e=DELEGATE)[0][0]
+    ((owner,),) = _sql(demo_app, "SELECT owner_org_id FROM project WHERE id = :p", p=pid)
+    told: dict[str, set[str]] = {}
+    with demo_app.app_context():
+        for n, subject in enumerate((engagement, mine)):
+            # the owner answers for its acceptance review (验收) when it is late
+            step = EscalationStep(
+                subject_kind="review", subject_id=f"{subject}/{n}",
+                subject_link=f"/engagements/{subject}", subject_title="验收逾期",
+                due_date=timeutil.today_local(), step="warning", party_kind="owner",
+                party_org_id=owner, party_name="", late_days=1, raised_at=timeutil.now())
+            db.session.add(step)
+            db.session.flush()
+            receivers.escalation_raised(events.EscalationRaised(
+                at=timeutil.now(), step_id=step.id, step="warning", subject_kind="review",
+                subject_id=step.subject_id, told_org_ids=(int(str(owner)),)))
+            told[str(subject)] = set(db.session.scalars(sa.select(User.email).join(
+                Notification, Notification.user_id == User.id).where(
+                Notification.key.like(f"escalation:{step.id}:%"))))
+        db.session.commit()
+        db.session.remove()
+    assert ADMIN in told[engagement] and DELEGATE not in told[engagement]
+    assert {ADMIN, DELEGATE} <= told[mine]
+    assert str(engagement) not in _page(_client(demo_app, DELEGATE), "/notifications")
