@@ -8,7 +8,7 @@ calls it commits once, with the audit events billing wrote through its ``audit``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -118,6 +118,8 @@ class BillingBackend(Protocol):
 
     def summary(self, engagement_id: int) -> EngagementSummary: ...
 
-    def statement(self, org_id: int) -> Statement: ...
+    def statement(self, org_id: int, only: Collection[int] | None = None) -> Statement:
+        """The organisation's statement; ``only``: of these of its engagements only, with
+        their balance (an owner's delegate, 采购受托人, sees its assigned projects')."""
 
     def balance(self, account_key: str) -> int: ...

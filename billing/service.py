@@ -8,6 +8,7 @@ writes ledger transactions and an audit event into the caller's session and neve
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -368,13 +369,14 @@ class LedgerBilling:
                                        BillingEngagement.agency_org_id == org_id))
         return list(self.session.scalars(query))
 
-    def statement(self, org_id: int) -> Statement:
+    def statement(self, org_id: int, only: Collection[int] | None = None) -> Statement:
         """The transactions of the organisation's engagements, with the change on its own
-        account (owner or agency) and that account's balance."""
+        account (owner or agency) and that account's balance.  ``only``: of those engagements
+        only these, and the balance is theirs (the sum of their changes on the account)."""
         engagements = self.engagements_of(org_id)
         is_agency = any(e.agency_org_id == org_id for e in engagements)
         key = ledger.agency_key(org_id) if is_agency else ledger.owner_key(org_id)
-        ids = [e.id for e in engagements]
+        ids = [e.id for e in engagements if only is None or e.id in only]
         txns = list(self.session.scalars(
             sa.select(LedgerTransaction).where(LedgerTransaction.engagement_id.in_(ids))
             .order_by(LedgerTransaction.at, LedgerTransaction.id)))
@@ -385,8 +387,9 @@ class LedgerBilling:
         lines = [StatementLine(transaction_id=t.id, at=t.at, engagement_id=t.engagement_id,
                                kind=t.kind, amount_fen=own.get(t.id, 0), headline_fen=t.amount_fen,
                                details=dict(t.details or {})) for t in txns]
-        return Statement(org_id=org_id, account_key=key, balance_fen=self.balance(key),
-                         lines=lines)
+        balance = (self.balance(key) if only is None
+                   else sum(line.amount_fen for line in lines))
+        return Statement(org_id=org_id, account_key=key, balance_fen=balance, lines=lines)
 
 
 class OfflineBilling(LedgerBilling):

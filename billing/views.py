@@ -223,8 +223,14 @@ def statement() -> str:
     organisation = db.session.get(Organisation, org_id)
     if organisation is None:
         abort(404)
-    return render_template("billing/statement.html", statement=billing.statement(org_id),
-                           organisation=organisation, kind_names=KIND_NAMES)
+    only = None
+    reach = current_reach()
+    if reach is not None and reach.delegate:
+        # a delegate's statement: its assigned projects' engagements and their balance
+        only = {e.id for e in billing.engagements_of(org_id) if _owner_sees(e)}
+    return render_template("billing/statement.html", statement=billing.statement(org_id, only),
+                           organisation=organisation, kind_names=KIND_NAMES,
+                           partial=only is not None)
 
 
 @bp.route("/stripe/webhook", methods=["POST"])

@@ -97,7 +97,8 @@ def refuse_owner(org: Organisation, reason: str) -> None:
     org.name_key = None
     org.credit_code = None
     # a natural person's number is given up too (whoever really holds it may register; the
-    # person, who cannot re-apply with a credit code, registers again), and not kept at all:
+    # person types it again to re-apply: market.accounts.persons.reapply_person), and not
+    # kept at all:
     # what a refusal leaves need not hold it (《个人信息保护法》第四十七条: deleted once the
     # purpose is achieved or cannot be achieved)
     org.id_number_digest = None

@@ -33,7 +33,28 @@ class LoginForm(Form):
     password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), Length(max=200)])
 
 
-class RegisterForm(Form):
+class _RegistrationForm(Form):
+    """What every self-registration asks, a unit's or a natural person's: where it registers,
+    how to reach the person, and their password."""
+
+    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
+    # Where the owner or agency registers (its city or county on this platform); the view
+    # fills the choices, and shows the field only when the platform serves more than one.
+    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
+    email = EmailField(
+        _l("邮箱"),
+        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
+    )
+    phone = CodeField(_l("手机号码"), validators=[Optional(), Length(max=32)],
+                      render_kw={"inputmode": "tel"})
+    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
+    confirm = PasswordField(
+        _l("确认密码"),
+        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
+    )
+
+
+class RegisterForm(_RegistrationForm):
     kind = RadioField(
         _l("单位类型"),
         choices=[SelectChoice("owner", _l("项目业主")), SelectChoice("agency", _l("中介机构"))],
@@ -43,50 +64,34 @@ class RegisterForm(Form):
     credit_code = CodeField(
         _l("统一社会信用代码"), validators=[DataRequired(_REQUIRED), Length(max=30)]
     )
-    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
-    # Where the unit registers (its city or county on this platform); the view fills the
-    # choices, and shows the field only when the platform serves more than one.
-    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
     name = StringField(_l("您的姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
-    email = EmailField(
-        _l("邮箱"),
-        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
-    )
-    phone = CodeField(_l("手机号码"), validators=[Optional(), Length(max=32)],
-                      render_kw={"inputmode": "tel"})
-    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
-    confirm = PasswordField(
-        _l("确认密码"),
-        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
-    )
 
     def validate_credit_code(self, field: StringField) -> None:
         check_credit_code_field(field)
 
 
-class PersonRegisterForm(Form):
-    """A natural person registering as an owner (自然人业主): their name and resident identity
-    number instead of a unit's name and credit code."""
+class _PersonFields(Form):
+    """A natural person's own details (自然人业主): their name and resident identity number
+    instead of a unit's name and credit code, with their consent to the processing."""
 
     name = StringField(_l("姓名"), validators=[DataRequired(_REQUIRED), Length(max=100)])
     id_number = CodeField(_l("居民身份证号码"),
                           validators=[DataRequired(_REQUIRED), Length(max=30)])
-    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
-    division = SelectField(_l("入驻地区"), choices=[], validate_choice=False)
-    email = EmailField(
-        _l("邮箱"),
-        validators=[DataRequired(_REQUIRED), Email(_l("邮箱格式不正确。")), Length(max=254)],
-    )
-    phone = CodeField(_l("手机号码"), validators=[Optional(), Length(max=32)],
-                      render_kw={"inputmode": "tel"})
-    password = PasswordField(_l("密码"), validators=[DataRequired(_REQUIRED), password_strength])
-    confirm = PasswordField(
-        _l("确认密码"),
-        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("两次输入的密码不一致。"))],
-    )
     consent = BooleanField(
         _l("我同意平台为核验身份、登记项目业主处理我的姓名和居民身份证号码；公开页面只显示姓氏，不显示身份证号码。"),
         validators=[DataRequired(_l("请阅读并勾选同意。"))])
+
+
+class PersonRegisterForm(_RegistrationForm, _PersonFields):
+    """A natural person registering as an owner (自然人业主): their details, and what every
+    registration asks."""
+
+
+class PersonReapplyForm(_PersonFields):
+    """A refused natural person corrects their details and asks to be checked again (a unit's
+    :class:`ReapplyForm`), from the same account."""
+
+    region = StringField(_l("所在地区"), validators=[DataRequired(_REQUIRED), Length(max=100)])
 
 
 def check_credit_code_field(field: StringField) -> None:

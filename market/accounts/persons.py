@@ -112,6 +112,42 @@ def register_person(*, name: str, id_number: str, region: str, email: str, passw
     return user
 
 
+def reapply_person(org: Organisation, *, name: str, id_number: str, region: str) -> None:
+    """A refused natural person (自然人业主) corrects their name and identity number and asks
+    to be checked again, from the same account: the shape of a unit's re-application
+    (:func:`market.accounts.activation.reapply`), the organisation pending once more and back
+    in the operator's queue.
+
+    Who may call: the person, the administrator of their own organisation, while it is
+    refused.  Changes: the name (and the masked name the public sees), the number sealed
+    again with a new digest (the refusal erased both; a number another person holds, or
+    registered since, is refused as at registration), the region, the status; the audit
+    event names the person by the masked name only.  Everything is checked before anything
+    is written."""
+    if not org.person or org.kind != OrgKind.OWNER.value \
+            or org.status != OrgStatus.REJECTED.value:
+        raise AccountError("name", N_("只有未通过核验的项目业主可以重新提交。"))
+    name = check_person_name(name)
+
+    def check() -> tuple[str, str]:
+        return check_id_number(id_number)
+
+    number, digest = check()
+
+    def write() -> None:
+        org.person_name, org.name = name, mask_name(name)
+        org.id_number_digest = digest
+        org.id_number_sealed = crypto.seal(SEAL_PURPOSE, org.public_id, number.encode())
+        org.region = region.strip() or org.region
+        org.status = OrgStatus.PENDING.value
+        db.session.flush()
+
+    unique_write(write, check)
+    audit.record("owner:organisation:reapply", org.public_id,
+                 {"name": org.name, "person": True, "previous_reason": org.status_reason})
+    org.status_reason = None
+
+
 def id_number_shown(org: Organisation) -> str | None:
     """The person's number as their own pages and the operator's check show it: its first and
     last character only (the full number is in the sealed column, for a lawful request)."""

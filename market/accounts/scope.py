@@ -178,22 +178,46 @@ class Reach:
         return sa.select(ProjectAssignment.project_id).where(
             ProjectAssignment.membership_id == self.membership_id)
 
-    def where(self, owner_org: Any, project: Any) -> sa.ColumnElement[bool]:
-        """The condition on a row's owner organisation and project columns."""
+    def where(self, owner_org: Any, project: Any, *,
+              unit_wide: bool = False) -> sa.ColumnElement[bool]:
+        """The condition on a row's owner organisation and project columns.
+
+        ``unit_wide``: the rows may hang from no project (a notification about the
+        organisation itself, its activation or refusal), and those are every member's; without
+        it a row with no project is the administrator's only."""
         condition: sa.ColumnElement[bool] = owner_org == self.org_id
         if self.delegate:
-            condition = sa.and_(condition, project.in_(self.assigned()))
+            mine = project.in_(self.assigned())
+            condition = sa.and_(condition, sa.or_(project.is_(None), mine) if unit_wide
+                                else mine)
         return condition
 
-    def sees(self, owner_org_id: int | None, project_id: int | None) -> bool:
-        """Whether one row (of this owner organisation and project) is within reach."""
+    def sees(self, owner_org_id: int | None, project_id: int | None, *,
+             unit_wide: bool = False) -> bool:
+        """Whether one row (of this owner organisation and project) is within reach
+        (``unit_wide`` as in :meth:`where`)."""
         if owner_org_id != self.org_id:
             return False
         if not self.delegate:
             return True
-        return project_id is not None and db.session.scalar(sa.select(sa.exists().where(
+        if project_id is None:
+            return unit_wide
+        return db.session.scalar(sa.select(sa.exists().where(
             ProjectAssignment.membership_id == self.membership_id,
             ProjectAssignment.project_id == project_id))) is True
+
+
+def reaching(project_id: int | None) -> sa.ColumnElement[bool]:
+    """The condition on :class:`~market.accounts.models.Membership` rows whose person reaches
+    ``project_id`` within their own organisation (the same rule as :class:`Reach`, read from
+    the other side: who is told of a project's matter, by e-mail or in the app).  Every
+    member but an owner's delegate reaches everything its organisation is told; a delegate
+    only its assigned projects, and everything that hangs from no project."""
+    if project_id is None:
+        return sa.true()
+    return sa.or_(Membership.role != Role.OWNER_DELEGATE.value, Membership.id.in_(
+        sa.select(ProjectAssignment.membership_id).where(
+            ProjectAssignment.project_id == project_id)))
 
 
 def reach(membership: Membership | None) -> Reach | None:

@@ -37,6 +37,7 @@ from market.accounts.auth import ANYONE, USER, access, current_membership, curre
 from market.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
+    PersonReapplyForm,
     PersonRegisterForm,
     ReapplyForm,
     RegisterForm,
@@ -195,12 +196,14 @@ def register_person() -> ResponseReturnValue:
                            many_tenants=len(served) > 1), 400 if form.errors else 200
 
 
-def _dashboard(reapply_form: ReapplyForm | None = None) -> str:
+def _dashboard(reapply_form: ReapplyForm | PersonReapplyForm | None = None) -> str:
     membership = current_membership()
     org = membership.organisation if membership is not None else None
     if reapply_form is None and org is not None and org.status == OrgStatus.REJECTED.value \
             and org.kind == OrgKind.OWNER.value:
-        reapply_form = ReapplyForm(org_name=org.name, region=org.region)
+        # the refusal erased a person's number: they type it again
+        reapply_form = (PersonReapplyForm(name=org.person_name, region=org.region) if org.person
+                        else ReapplyForm(org_name=org.name, region=org.region))
     open_invitations = [(i, invitations.token_for(i))
                         for i in invitations.pending_for_user(current_user)]
     pending_owners = (len(activation.pending_owners(membership.organisation.tenant_id))
@@ -221,16 +224,22 @@ def dashboard() -> str:
 @bp.route("/org/reapply", methods=["POST"])
 @access(Role.OWNER_ADMIN)
 def reapply() -> ResponseReturnValue:
-    """A refused owner's administrator corrects the details and asks to be checked again."""
+    """A refused owner's administrator corrects the details and asks to be checked again (a
+    natural person, from the same account: their name and identity number)."""
     org = current_org()
     if org is None or org.status != OrgStatus.REJECTED.value:
         abort(404)
-    form = ReapplyForm()
+    form: ReapplyForm | PersonReapplyForm = PersonReapplyForm() if org.person else ReapplyForm()
     if form.validate_on_submit():
         try:
-            activation.reapply(org, name=form.org_name.data or "",
-                               credit_code=form.credit_code.data or "",
-                               region=form.region.data or "")
+            if isinstance(form, PersonReapplyForm):
+                persons.reapply_person(org, name=form.name.data or "",
+                                       id_number=form.id_number.data or "",
+                                       region=form.region.data or "")
+            else:
+                activation.reapply(org, name=form.org_name.data or "",
+                                   credit_code=form.credit_code.data or "",
+                                   region=form.region.data or "")
         except ops.AccountError as error:
             show_error(form, error)
         else:

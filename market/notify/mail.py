@@ -14,6 +14,7 @@ from flask import current_app
 
 from market import timeutil
 from market.accounts.models import Membership, Role, User
+from market.accounts.scope import reaching
 from market.db import db
 from market.mail import send_email
 from market.notify.models import Notification
@@ -46,7 +47,8 @@ def send_emails(now: datetime) -> int:
             emails = db.session.scalars(sa.select(User.email).join(
                 Membership, Membership.user_id == User.id).where(
                 Membership.organisation_id == n.organisation_id,
-                Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]))).all()
+                Membership.role.in_([r.value for r in Role if r != Role.REGULATOR]),
+                reaching(n.project_id))).all()
         try:
             send_email(list(emails), n.subject, n.body + "\n\n" + _absolute(n.link))
             n.emailed_at = timeutil.now()

@@ -23,6 +23,10 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     # sealed quotes): only they see it and get it by e-mail, whatever their role
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     clock_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clock.id"), index=True)
+    # the project the reminder is about, so that an owner's delegate (采购受托人) sees and is
+    # e-mailed only its assigned projects' (market.accounts.scope.Reach); None for a reminder
+    # about the organisation itself (its activation or refusal), which every member sees
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(16))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, User
+from market.accounts.scope import reaching
+from market.approvals.models import ApprovalCase
 from market.db import db
+from market.engagements.models import Engagement
 from market.notify.models import Notification
 from market.selection.models import Award, Lottery, SelectionRequest
 from market.selection.requests import registrants
@@ -40,7 +44,7 @@ def award_passed(event: events.AwardPassed) -> None:
     for org_id in set(involved):
         db.session.add(Notification(
             key=f"award:{award.id}:{award.state}:{org_id}"[:120], organisation_id=org_id,
-            state=award.state, subject=subject[:200], body=body,
+            project_id=request.project_id, state=award.state, subject=subject[:200], body=body,
             link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
 
 
@@ -56,7 +60,7 @@ def award_voided(event: events.AwardVoided) -> None:
     for org_id in dict.fromkeys((request.owner_org_id, event.agency_org_id)):
         db.session.add(Notification(
             key=f"award:{event.award_id}:voided:{org_id}"[:120], organisation_id=org_id,
-            state="voided", subject=subject[:200], body=body,
+            project_id=request.project_id, state="voided", subject=subject[:200], body=body,
             link=f"/notices/{event.request_public_id}", created_at=timeutil.now()))
 
 
@@ -86,10 +90,11 @@ def _owner(event: events.OrganisationEvent) -> Organisation:
 
 
 def _tell_owner(org: Organisation, subject: str, body: str) -> None:
-    """A reminder to the applicant's organisation (in the app; e-mailed by the clocks tick)."""
+    """A reminder to the applicant's organisation (in the app; e-mailed by the clocks tick).
+    It is about the organisation itself, no project: every member sees it, a delegate too."""
     db.session.add(Notification(
         key=f"owner-activation:{org.id}:{uuid.uuid4().hex[:16]}", organisation_id=org.id,
-        state=org.status, subject=subject[:200], body=body, link="/dashboard",
+        project_id=None, state=org.status, subject=subject[:200], body=body, link="/dashboard",
         created_at=timeutil.now()))
 
 
@@ -103,7 +108,8 @@ def owner_refused(event: events.OwnerRefused) -> None:
     org = _owner(event)
     _tell_owner(org, f"【未通过核验】{org.name}",
                 f"{org.name}（{org.public_id}）未通过平台运营方核验。理由：{event.reason}"
-                "\n可在工作台核对单位信息后重新提交。")
+                + ("\n可在工作台核对姓名和居民身份证号码后重新提交。" if org.person
+                   else "\n可在工作台核对单位信息后重新提交。"))
 
 
 def request_withdrawn(event: events.RequestWithdrawn) -> None:
@@ -116,7 +122,8 @@ def request_withdrawn(event: events.RequestWithdrawn) -> None:
     for org_id in sorted(registrants(request)):
         db.session.add(Notification(
             key=f"request:{request.public_id}:{request.state}:{org_id}"[:120],
-            organisation_id=org_id, state=request.state, subject=subject[:200], body=body,
+            organisation_id=org_id, project_id=request.project_id, state=request.state,
+            subject=subject[:200], body=body,
             link=f"/notices/{request.public_id}", created_at=timeutil.now()))
 
 
@@ -136,6 +143,24 @@ def lottery_witnessed(event: events.LotteryWitnessed) -> None:
                   "（核对的命令见该页）。")))
 
 
+# The pages a matter's link may open, and the rows they show (each hangs from a project).
+_LINKED: tuple[tuple[str, Any], ...] = (
+    ("/engagements/", Engagement), ("/approvals/", ApprovalCase),
+    ("/notices/", SelectionRequest), ("/owner/requests/", SelectionRequest))
+
+
+def project_of_link(link: str) -> int | None:
+    """The project a matter's page hangs from, read from its link (an engagement's, an
+    approval case's or a request's); None for any other page."""
+    for prefix, model in _LINKED:
+        public_id = link.removeprefix(prefix)
+        if public_id != link and public_id and "/" not in public_id:
+            found: int | None = db.session.scalar(sa.select(model.project_id).where(
+                model.public_id == public_id))
+            return found
+    return None
+
+
 ESCALATION_WORDS = {"warning": "预警提醒", "yellow": "黄牌督办", "red": "红牌"}
 
 
@@ -153,18 +178,21 @@ def escalation_raised(event: events.EscalationRaised) -> None:
     if step.order is not None:
         body += (f"\n督办编号 {step.order.public_id}：请监管部门在 "
                  f"{step.order.answer_due.isoformat()} 前书面答复办理情况。")
+    project_id = project_of_link(step.subject_link)
     for org_id in event.told_org_ids:
         org = db.session.get(Organisation, org_id)
         link = (f"/regulator/supervision/orders/{step.order.public_id}"
                 if step.order is not None and org is not None
                 and org.kind == OrgKind.REGULATOR.value else step.subject_link)
+        # an owner's delegate is told of its assigned projects' matters only
         people = db.session.scalars(sa.select(User.id).join(
             Membership, Membership.user_id == User.id).where(
-            Membership.organisation_id == org_id, User.active.is_(True)).order_by(User.id))
+            Membership.organisation_id == org_id, User.active.is_(True),
+            reaching(project_id)).order_by(User.id))
         for user_id in people:
             db.session.add(Notification(
                 key=f"escalation:{step.id}:{org_id}:{user_id}"[:120], organisation_id=org_id,
-                user_id=user_id, state=step.step, subject=subject, body=body, link=link,
+                user_id=user_id, project_id=project_id, state=step.step, subject=subject, body=body, link=link,
                 created_at=timeutil.now()))
 
 
@@ -271,9 +299,12 @@ def opening_key_due(event: events.OpeningKeyDue) -> int:
 def opening_lapsed(event: events.OpeningLapsed) -> None:
     """The owner is told its sealed bid failed unopened, and why."""
     rid = event.request_public_id
+    request = db.session.get(SelectionRequest, event.request_id)
+    if request is None:
+        raise LookupError(f"request {event.request_id} of {event.name} not found")
     db.session.add(Notification(
         key=f"opening-lapsed:{rid}:{event.bid_round}", organisation_id=event.owner_org_id,
-        state="overdue", subject=f"【密封报价失败】{rid} 未在开标期限内开标", body=event.reason,
+        project_id=request.project_id, state="overdue", subject=f"【密封报价失败】{rid} 未在开标期限内开标", body=event.reason,
         link=f"/owner/requests/{rid}", created_at=event.at))
 
 
@@ -300,7 +331,7 @@ def avoid_review_decided(event: events.AvoidReviewDecided) -> None:
     outcome = "同意" if event.approved else "不同意"
     db.session.add(Notification(
         key=f"avoid-review:{event.review_id}:decided", organisation_id=request.owner_org_id,
-        state="avoid-review", subject=f"【回避名单审核：{outcome}】{request.title}"[:200],
+        project_id=request.project_id, state="avoid-review", subject=f"【回避名单审核：{outcome}】{request.title}"[:200],
         body=f"监管部门{outcome}采购公告草稿 {request.public_id} 的回避名单。"
              + (f"理由：{event.note}" if event.note else ""),
         link=f"/owner/requests/{request.public_id}", created_at=event.at))

@@ -79,6 +79,7 @@ def _notify_clocks(now: datetime) -> int:
             if eng is None:
                 continue
             owner_id, agency_id = eng.owner_org_id, eng.agency_org_id
+            project_id = eng.project_id
             link = f"/engagements/{row.engagement_id}"
             target = row.engagement_id
         else:
@@ -87,6 +88,7 @@ def _notify_clocks(now: datetime) -> int:
             if case is None:
                 continue
             owner_id, agency_id = case.owner_org_id, None
+            project_id = case.project_id
             link = f"/approvals/{row.case_id}"
             target = row.case_id or ""
         due = row.view.due_date.isoformat() if row.view.due_date else "-"
@@ -102,7 +104,7 @@ def _notify_clocks(now: datetime) -> int:
                 with db.session.begin_nested():
                     db.session.add(Notification(
                         key=key, organisation_id=org_id, clock_id=row.clock_id,
-                        state=row.view.state, subject=subject, body=body, link=link,
+                        project_id=project_id, state=row.view.state, subject=subject, body=body, link=link,
                         created_at=now))
                     if org_id == recipients[0]:  # once per clock, state and due date
                         db.session.flush()

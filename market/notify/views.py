@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from market.accounts.auth import USER, access, current_org
+from market.accounts.auth import USER, access, current_org, current_reach
 from market.accounts.models import Organisation, OrgKind
 from market.catalogue.models import ServiceType
 from market.db import db
@@ -28,10 +28,19 @@ def index() -> str:
     """The reminders of the current organisation, and this person's own (a witness's to-do
     reaches them whichever organisation they act for)."""
     org = current_org()
-    rows = db.session.scalars(sa.select(Notification).where(sa.or_(
-        sa.and_(Notification.organisation_id == (org.id if org else -1),
-                Notification.user_id.is_(None)),
-        Notification.user_id == current_user.id)).order_by(
+    shown = sa.or_(sa.and_(Notification.organisation_id == (org.id if org else -1),
+                           Notification.user_id.is_(None)),
+                   Notification.user_id == current_user.id)
+    reach = current_reach()
+    if reach is not None:
+        # an owner's delegate: of its organisation's reminders (and its own), those of its
+        # assigned projects and those about no project (the organisation's activation or
+        # refusal, a witness's to-do), which every member sees
+        shown = sa.and_(shown, sa.or_(
+            Notification.organisation_id != reach.org_id,
+            reach.where(Notification.organisation_id, Notification.project_id,
+                        unit_wide=True)))
+    rows = db.session.scalars(sa.select(Notification).where(shown).order_by(
         Notification.id.desc()).limit(200)).all()
     return render_template("dashboard/notifications.html", notifications=rows)
 

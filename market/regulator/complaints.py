@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
-from market.accounts.scope import Act, Subject, covers
+from market.accounts.scope import Act, Reach, Subject, covers
 from market.calendar.service import current_calendar
 from market.credit import score as credit
 from market.db import db
@@ -44,12 +44,16 @@ NEXT = {
 MAX_TEXT = 5000
 
 
-def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | None:
+def parties(subject_kind: str, subject_id: str, filer: Organisation,
+            reach: Reach | None = None) -> int | None:
     """Check the filer took part in the subject; return the organisation complained about.
 
     Engagement: its owner or its agency (against the other).  Selection request: its owner
     (against nobody in particular: the process) or an agency that signed up (against the
-    owner).  Anything else: :class:`RuleError` on ``subject_id``."""
+    owner).  ``reach``: the owner's person filing, who must reach the subject's project (a
+    delegate, 采购受托人, its assigned projects only; any other is answered as if the filer
+    were no party, so that the page does not tell it exists).  Anything else:
+    :class:`RuleError` on ``subject_id``."""
 
     def not_party() -> RuleError:
         # A fresh error per raise: one shared instance would carry an old traceback along.
@@ -57,7 +61,9 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
 
     if subject_kind == "engagement":
         eng = db.session.scalar(sa.select(Engagement).where(Engagement.public_id == subject_id))
-        if eng is None or filer.id not in (eng.owner_org_id, eng.agency_org_id):
+        if eng is None or filer.id not in (eng.owner_org_id, eng.agency_org_id) or (
+                filer.id == eng.owner_org_id and reach is not None
+                and not reach.sees(eng.owner_org_id, eng.project_id)):
             raise not_party()
         against: int = eng.agency_org_id if filer.id == eng.owner_org_id else eng.owner_org_id
         return against
@@ -67,6 +73,8 @@ def parties(subject_kind: str, subject_id: str, filer: Organisation) -> int | No
         if req is None:
             raise not_party()
         if req.owner_org_id == filer.id:
+            if reach is not None and not reach.sees(req.owner_org_id, req.project_id):
+                raise not_party()
             return None
         signed = db.session.scalar(sa.select(SignUp.id).where(
             SignUp.request_id == req.id, SignUp.agency_org_id == filer.id).limit(1))
@@ -106,9 +114,10 @@ def _tenant_of(subject_kind: str, subject_id: str) -> int | None:
 
 
 def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text: str,
-         uploads: Sequence[Upload] = ()) -> Complaint:
+         uploads: Sequence[Upload] = (), reach: Reach | None = None) -> Complaint:
     """A party (owner or agency) files a complaint; it is received at once with its deadline.
-    Refuses (nothing stored) empty text and a subject the filer is not party to."""
+    Refuses (nothing stored) empty text and a subject the filer is not party to (or, for an
+    owner's person, whose project is out of its ``reach``)."""
     if filer.kind not in (OrgKind.OWNER.value, OrgKind.AGENCY.value):
         raise RuleError("subject_id", N_("您的单位不是该事项的当事方，不能就此投诉。"))
     text = text.strip()
@@ -116,7 +125,7 @@ def file(filer: Organisation, by: User, subject_kind: str, subject_id: str, text
         raise RuleError("text", N_("请填写投诉内容。"))
     if len(text) > MAX_TEXT:
         raise RuleError("text", N_("投诉内容不能超过 %(n)s 字。"), n=MAX_TEXT)
-    against = parties(subject_kind, subject_id.strip(), filer)
+    against = parties(subject_kind, subject_id.strip(), filer, reach)
     now = timeutil.now()
     row = Complaint(public_id="", filer_org_id=filer.id, filed_by_id=by.id,
                     against_org_id=against, subject_kind=subject_kind,
@@ -186,9 +195,29 @@ def by_public_id(public_id: str) -> Complaint | None:
     return db.session.scalar(sa.select(Complaint).where(Complaint.public_id == public_id))
 
 
-def of_filer(org_id: int) -> list[Complaint]:
-    return list(db.session.scalars(sa.select(Complaint).where(
-        Complaint.filer_org_id == org_id).order_by(Complaint.filed_at.desc())))
+def _subject_project() -> sa.ColumnElement[int | None]:
+    """A complaint's project, as a column: its engagement's or its request's."""
+    return sa.case(
+        (Complaint.subject_kind == "engagement", sa.select(Engagement.project_id).where(
+            Engagement.public_id == Complaint.subject_id).scalar_subquery()),
+        else_=sa.select(SelectionRequest.project_id).where(
+            SelectionRequest.public_id == Complaint.subject_id).scalar_subquery())
+
+
+def filer_reaches(row: Complaint, reach: Reach) -> bool:
+    """Whether the owner's person (``reach``) reaches the complaint its organisation filed."""
+    project: int | None = db.session.scalar(sa.select(_subject_project()).where(
+        Complaint.id == row.id))
+    return reach.sees(row.filer_org_id, project)
+
+
+def of_filer(org_id: int, reach: Reach | None = None) -> list[Complaint]:
+    """The complaints the organisation filed; ``reach``: an owner's person's, those about its
+    projects only (a delegate, 采购受托人: its assigned projects')."""
+    mine = (Complaint.filer_org_id == org_id if reach is None
+            else reach.where(Complaint.filer_org_id, _subject_project()))
+    return list(db.session.scalars(sa.select(Complaint).where(mine).order_by(
+        Complaint.filed_at.desc())))
 
 
 def decided_about(org_id: int) -> list[Complaint]:

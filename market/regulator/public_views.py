@@ -12,7 +12,14 @@ from flask_login import current_user
 
 from market import storage
 from market.accounts import scope
-from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
+from market.accounts.auth import (
+    ANYONE,
+    access,
+    current_org,
+    current_reach,
+    current_role,
+    require_org,
+)
 from market.accounts.models import Organisation, OrgKind, Role
 from market.credit import score as credit
 from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, publication_rules
@@ -118,7 +125,9 @@ def public_complaint(public_id: str) -> ResponseReturnValue:
         abort(404)
     org = current_org()
     # the filer's name and text, for the filer and the regulators whose scope covers it
-    private = (org is not None and org.id == row.filer_org_id) or (
+    reach = current_reach()
+    private = (org is not None and org.id == row.filer_org_id
+               and (reach is None or complaints.filer_reaches(row, reach))) or (
         current_role() == Role.REGULATOR.value
         and scope.covers(org, complaints.complaint_subject(row), scope.Act.READ))
     return render_template("regulator/public_complaint.html", row=row, private=private,
@@ -131,7 +140,8 @@ def public_complaint(public_id: str) -> ResponseReturnValue:
 @access(OrgKind.OWNER, OrgKind.AGENCY)
 def my_complaints() -> ResponseReturnValue:
     org = require_org()
-    return render_template("regulator/my_complaints.html", rows=complaints.of_filer(org.id),
+    return render_template("regulator/my_complaints.html", rows=complaints.of_filer(
+        org.id, current_reach()),
                            labels=complaints.STATE_LABELS, subjects=complaints.SUBJECT_LABELS)
 
 
@@ -148,12 +158,13 @@ def new_complaint() -> ResponseReturnValue:
             # Check the parties first, so nothing is written for a subject the filer is not
             # party to; the files are stored only then.
             complaints.parties(form.subject_kind.data or "", (form.subject_id.data or "").strip(),
-                               org)
+                               org, current_reach())
             uploads = [storage.store_file(f, field="files", uploaded_by_id=current_user.id,
                                           organisation_id=org.id)
                        for f in (form.files.data or []) if getattr(f, "filename", "")]
             row = complaints.file(org, current_user, form.subject_kind.data or "",
-                                  form.subject_id.data or "", form.text.data or "", uploads)
+                                  form.subject_id.data or "", form.text.data or "", uploads,
+                                  current_reach())
         except storage.UploadError as error:
             form.files.errors = [*form.files.errors, _(error.message, **error.params)]
         except RuleError as error:

@@ -21,7 +21,7 @@ from market import events, timeutil
 from market.accounts import audit
 from market.accounts.activation import may_publish
 from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
-from market.accounts.scope import Act, Subject, covers
+from market.accounts.scope import Act, Reach, Subject, covers, reach
 from market.calendar.service import current_calendar
 from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
@@ -69,13 +69,24 @@ class Problem:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def _code_taken(owner: Organisation, code: str, existing: Project | None) -> SelectionError:
-    if existing is not None and existing.owner_org_id == owner.id:
+def _code_taken(owner: Organisation, code: str, existing: Project | None,
+                by: Membership | None) -> SelectionError:
+    """The refusal of a code already registered.  It names the project only to whom reaches
+    it (the administrator, or a delegate it is assigned to: :class:`Reach`); to anyone else it
+    says only that the code is taken, the same words whoever registered it, so that a delegate
+    does not learn of a project of its organisation kept from it."""
+    who = reach(by) if by is not None else Reach(owner.id)
+    if existing is not None and who is not None and who.sees(existing.owner_org_id, existing.id):
         return SelectionError("code", N_("本单位已登记投资项目代码为 %(code)s 的项目（%(project)s %(name)s），"
                                          "请在该项目下发起采购，无需重复登记。"),
                               code=code, project=existing.public_id, name=existing.name)
-    return SelectionError("code", N_("投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。"
-                                     "请核对代码。"), code=code)
+    if existing is not None and existing.owner_org_id != owner.id and (
+            who is None or not who.delegate):
+        return SelectionError("code", N_("投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。"
+                                         "请核对代码。"), code=code)
+    return SelectionError("code", N_("投资项目代码 %(code)s 已经登记，一个投资项目只能登记一次。"
+                                     "请核对代码；如是本单位的项目，请联系本单位采购管理人分派给您。"),
+                          code=code)
 
 
 def create_project(owner: Organisation, *, name: str, code: str, fund_source: str,
@@ -95,7 +106,7 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
     code = normalise_project_code(code)
     existing = db.session.scalar(sa.select(Project).where(Project.code == code))
     if existing is not None:
-        raise _code_taken(owner, code, existing)
+        raise _code_taken(owner, code, existing, by)
     project = Project(public_id=_placeholder(), owner_org_id=owner.id, name=name.strip(),
                       code=code, fund_source=fund_source, investment_fen=investment_fen,
                       location=location.strip(), created_at=timeutil.now())
@@ -106,7 +117,7 @@ def create_project(owner: Organisation, *, name: str, code: str, fund_source: st
     except IntegrityError:
         # Registered by someone else between the check above and this insert.
         raise _code_taken(owner, code, db.session.scalar(
-            sa.select(Project).where(Project.code == code))) from None
+            sa.select(Project).where(Project.code == code)), by) from None
     project.public_id = f"PJ-{project.id:06d}"
     audit.record("owner:project:create", project.public_id, {"name": project.name, "code": code})
     if by is not None and by.role == Role.OWNER_DELEGATE.value:

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from devdata import demo
+from market.accounts import persons
 from market.accounts.audit import AuditEvent
 from market.accounts.models import Organisation
 from market.db import db
@@ -181,3 +182,87 @@ def test_the_public_sees_the_demo_persons_name_masked_and_never_the_number(
     person = demo_app.test_client()
     assert login(person, "person1@yunchuan.demo", demo.DEMO_PASSWORD).status_code == 302
     assert real in person.get("/dashboard").get_data(as_text=True)
+
+
+def _reapply(client: FlaskClient, **fields: str) -> object:
+    data = {"name": "赵四", "id_number": "", "region": "云川市西城区", "consent": "y",
+            "csrf_token": csrf_token(client, "/dashboard")}
+    data.update(fields)
+    return client.post("/org/reapply", data={k: v for k, v in data.items() if v is not None})
+
+
+def test_a_refused_person_corrects_and_resubmits_from_the_same_account(app: Flask) -> None:
+    operator = create_person(app, "operator")
+    body = "53990119851111002"
+    zhao_number = body + resident_id_check_char(body)
+    person = app.test_client()
+    register(person, name="赵四", number=zhao_number, email="zhao@test.example.cn")
+    register(app.test_client())  # 王小川 holds NUMBER
+    op = app.test_client()
+    assert login(op, operator.email).status_code == 302
+    zhao_id = _person_id(app, "赵四")
+    assert op.post(f"/operator/owners/{zhao_id}/refuse", data={
+        f"o{_id(app, zhao_id)}-reason": "姓名与证件不符。",
+        "csrf_token": csrf_token(op, "/operator/owners")}).status_code == 302
+    page = person.get("/dashboard").get_data(as_text=True)
+    assert 'data-test="person-reapply"' in page and "姓名与证件不符" in page
+    assert 'name="credit_code"' not in page  # a person has no credit code to give
+    # bad data: a wrong check digit, another person's number, no consent — nothing changes
+    for fields, message in (({"id_number": zhao_number[:17] + ("0" if zhao_number[17] != "0"
+                                                                 else "1")}, "校验位不正确"),
+                            ({"id_number": NUMBER}, "已注册"),
+                            ({"id_number": zhao_number, "consent": ""}, "请阅读并勾选同意")):
+        refused = _reapply(person, **fields)
+        assert refused.status_code == 400, fields  # type: ignore[attr-defined]
+        text = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+        assert message in text and 'value="云川市西城区"' in text  # what was typed is kept
+        org = _person_by_id(app, zhao_id)
+        assert org.status == "rejected" and org.id_number_digest is None
+        assert org.id_number_sealed is None
+    # good data: pending again, the number sealed again, back in the operator's queue
+    assert _reapply(person, name="赵 思远", id_number=zhao_number.lower()).status_code == 302  # type: ignore[attr-defined]
+    org = _person_by_id(app, zhao_id)
+    assert (org.status, org.status_reason, org.person_name, org.name, org.region) == (
+        "pending", None, "赵 思远", "赵**", "云川市西城区")
+    assert org.id_number_sealed and org.id_number_digest
+    assert zhao_number not in _everything(app) and body not in _everything(app)
+    with app.app_context():
+        assert persons.id_number_shown(org) == f"{zhao_number[0]}{'*' * 16}{zhao_number[-1]}"
+        event = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.tag == "owner:organisation:reapply")).one()
+        assert event.target == zhao_id and "思远" not in str(event.details)
+        assert event.details["previous_reason"] == "姓名与证件不符。"
+        db.session.remove()
+    queue = op.get("/operator/owners").get_data(as_text=True)
+    assert zhao_id in queue and zhao_number not in queue
+    # a second submission while pending is refused (404: nothing to resubmit)
+    assert _reapply(person, id_number=zhao_number).status_code == 404  # type: ignore[attr-defined]
+    # the uniqueness rule holds: nobody else may register the number now
+    again = register(app.test_client(), name="赵四", number=zhao_number,
+                     email="zhao2@test.example.cn")
+    assert again.status_code == 400  # type: ignore[attr-defined]
+    assert "已注册" in again.get_data(as_text=True)  # type: ignore[attr-defined]
+    # and the operator activates the same account
+    assert op.post(f"/operator/owners/{zhao_id}/activate", data={
+        "csrf_token": csrf_token(op, "/operator/owners")}).status_code == 302
+    assert _person_by_id(app, zhao_id).status == "active"
+    assert "已核验" in person.get("/dashboard").get_data(as_text=True)
+
+
+def _person_id(app: Flask, person_name: str) -> str:
+    with app.app_context():
+        found = db.session.scalar(sa.select(Organisation.public_id).where(
+            Organisation.person_name == person_name))
+        db.session.remove()
+    assert found is not None
+    return found
+
+
+def _person_by_id(app: Flask, public_id: str) -> Organisation:
+    with app.app_context():
+        org = db.session.scalar(sa.select(Organisation).where(
+            Organisation.public_id == public_id))
+        assert org is not None
+        db.session.expunge(org)
+        db.session.remove()
+    return org

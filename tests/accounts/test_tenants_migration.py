@@ -21,7 +21,9 @@ NEW_COLUMNS = {("organisation", "tenant_id"), ("organisation", "regulator_kind")
                # added by a later migration (natural persons as owners): not 0036's, but the
                # demo's rows carry them
                ("organisation", "person"), ("organisation", "person_name"),
-               ("organisation", "id_number_sealed"), ("organisation", "id_number_digest")}
+               ("organisation", "id_number_sealed"), ("organisation", "id_number_digest"),
+               # (the project a notification is about, for an owner's delegates)
+               ("notification", "project_id")}
 
 
 def _counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
@@ -71,6 +73,14 @@ def test_a_populated_city_becomes_the_first_tenant(tmp_path: Path,
         upgrade()
         conn = db.session.connection()
         assert _counts(conn, sorted(before)) == before  # nothing lost
+        # the reminders already written are given the project of the page they link to
+        for table, prefix in (("selection_request", "/notices/"), ("engagement", "/engagements/")):
+            linked = conn.execute(sa.text(
+                f"SELECT n.project_id, t.project_id FROM notification n JOIN {table} t "  # noqa: S608  # fixed names
+                f"ON n.link = '{prefix}' || t.public_id")).all()
+            assert linked and all(n == t for n, t in linked), table
+        assert conn.execute(sa.text("SELECT count(*) FROM notification WHERE link = "
+                                    "'/dashboard' AND project_id IS NOT NULL")).scalar_one() == 0
         divisions = conn.execute(sa.text(
             "SELECT id, code, level, tenant, parent_id FROM division ORDER BY code")).all()
         assert [(d.code, d.level, bool(d.tenant)) for d in divisions] == [

@@ -39,11 +39,16 @@ def _projects(app: Flask) -> list[tuple[str, int]]:
 def test_the_same_owner_cannot_register_a_code_twice(city: City) -> None:
     with timeutil.frozen(START):
         assert _register(city, city.owner).status_code == 302
-        again = _register(city, city.delegate, name="第七小学改扩建（重复）")
+        again = _register(city, city.owner, name="第七小学改扩建（重复）")
+        # the delegate, to whom the project is not assigned, is told only that it is taken
+        hidden = _register(city, city.delegate, name="第七小学改扩建（受托人）")
     page = again.get_data(as_text=True)
     assert again.status_code == 400
     assert f"本单位已登记投资项目代码为 {CODE} 的项目（PJ-" in page and "东城区第七小学改扩建" in page
     assert 'value="第七小学改扩建（重复）"' in page  # what was typed is kept
+    page = hidden.get_data(as_text=True)
+    assert hidden.status_code == 400 and f"投资项目代码 {CODE} 已经登记" in page
+    assert "东城区第七小学改扩建" not in page and "PJ-" not in page
     assert _projects(city.app) == [(CODE, city.owner.org_id)]
 
 

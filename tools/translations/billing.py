@@ -82,4 +82,5 @@ T = {
 '本回执由平台账簿生成，款项由平台托管，验收后结算给中介机构。': 'This receipt is generated from the platform\'s ledger. The money is held by the platform and released to the agency at acceptance.',
 '本单位账户变动（元）': 'Change on our account (yuan)',
 '余额为负表示尚欠的费用；中介机构余额为正表示平台待付的结算款。': 'A negative balance is a fee still owed; a positive agency balance is money the platform still has to pay out.',
+'仅列出分派给您的项目的委托；余额为这些委托的合计。': 'Only the engagements of the projects assigned to you are listed; the balance is theirs.',
 }

@@ -3,6 +3,7 @@ and natural persons as owners (自然人业主)."""
 # ruff: noqa: E501
 
 T = {
+'请核对姓名和居民身份证号码后重新提交，平台运营方会再次核验。未通过核验时已删除的身份证号码需要重新填写。': 'Check your name and resident identity number and send them again; the platform operator will check them again. The number was erased when the registration was refused, so type it again.',
 '项目编号': 'Project ID',
 '项目时间线': 'Project timeline',
 '未分派（仅采购管理人可见）': 'Not assigned (only the owner administrator sees it)',

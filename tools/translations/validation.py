@@ -9,6 +9,10 @@ T = {
     '投资项目代码 %(code)s 已由其他单位登记，一个投资项目只能登记一次。请核对代码。':
         'Investment project code %(code)s has been registered by another organisation; an '
         'investment project can be registered only once. Please check the code.',
+    '投资项目代码 %(code)s 已经登记，一个投资项目只能登记一次。请核对代码；如是本单位的项目，请联系本单位采购管理人分派给您。':
+        'Investment project code %(code)s is already registered; an investment project can be '
+        'registered only once. Please check the code; if it is a project of your organisation, '
+        'ask your procurement administrator to assign it to you.',
     '付款日期 %(date)s 晚于今天（%(today)s），请填写实际付款的日期。':
         'The payment date %(date)s is after today (%(today)s). Please enter the day the money '
         'was actually paid.',
