@@ -175,8 +175,10 @@ _person_counter = itertools.count(1)
 
 
 def create_person(app: Flask, role: Role, *, org_id: int | None = None,
-                  admitted: bool = True) -> Person:
-    """A user holding ``role`` in a new (or the given) organisation."""
+                  admitted: bool = True, provincial: bool = False) -> Person:
+    """A user holding ``role`` in a new (or the given) organisation; ``provincial``: a new
+    organisation of the province (the provincial operator or regulator), not of the home
+    tenant."""
     n = next(_person_counter)
     with app.app_context():
         from market.accounts.models import Organisation, OrgStatus
@@ -188,6 +190,13 @@ def create_person(app: Flask, role: Role, *, org_id: int | None = None,
             code = make_credit_code(f"91539900MA{n:07d}"[:17]) if kind in (
                 OrgKind.OWNER, OrgKind.AGENCY) else None
             org = ops.create_organisation(kind, f"测试单位{n}", credit_code=code, region="云川市")
+            if provincial:
+                from market.accounts import tenants
+
+                tenants.home_tenant()  # the tree and its province exist from here
+                root = tenants.province()
+                assert root is not None
+                org.tenant_id = root.id
             if kind == OrgKind.AGENCY and admitted:
                 org.status = OrgStatus.ADMITTED.value
         else:
@@ -230,11 +239,13 @@ def role_clients(app: Flask) -> dict[str, FlaskClient]:
     return logged_in_clients(app)
 
 
-def logged_in_clients(app: Flask) -> dict[str, FlaskClient]:
-    """A new person per role, each logged in through its own client, plus ``anonymous``."""
+def logged_in_clients(app: Flask, *, provincial_operator: bool = False) -> dict[str, FlaskClient]:
+    """A new person per role, each logged in through its own client, plus ``anonymous``;
+    with ``provincial_operator``, the operator is the province's (who alone edits the
+    national calendar), else the home tenant's."""
     clients: dict[str, FlaskClient] = {"anonymous": app.test_client()}
     for role in Role:
-        p = create_person(app, role)
+        p = create_person(app, role, provincial=provincial_operator and role == Role.OPERATOR)
         c = app.test_client()
         response = login(c, p.email)
         assert response.status_code == 302, response.get_data(as_text=True)
