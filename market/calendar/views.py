@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from market import timeutil
 from market.accounts import tenants
-from market.accounts.auth import ANYONE, access, require_org
+from market.accounts.auth import ANYONE, access, current_org, current_role, require_org
 from market.accounts.models import Division
 from market.calendar import operations as ops
 from market.calendar.forms import LocalDaysForm, YearScheduleForm
@@ -79,7 +79,15 @@ def year_page() -> str:
                            today=timeutil.today_local(), first_year=FIRST_YEAR,
                            last_year=LAST_YEAR, division=division,
                            local_list=[d for d in local.values() if d.day.year == year],
+                           national_editor=_national_editor(),
                            divisions=[d for d in tenants.tree() if d.level != "province"])
+
+
+def _national_editor() -> bool:
+    """Whether the visitor is the provincial operator (who alone edits the national year)."""
+    org = current_org()
+    return current_role() == "operator" and org is not None and tenants.is_province(
+        org.tenant_id)
 
 
 def _provincial() -> bool:
