@@ -46,6 +46,8 @@ def _division_arg() -> Division | None:
     division = tenants.by_code(code)
     if division is None:
         abort(404)
+    if tenants.served(code) is not None:
+        tenants.page_place(code)  # a city's or county's calendar wears its pages' header
     return division
 
 
