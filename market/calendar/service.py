@@ -98,14 +98,6 @@ def local_days(tenant_id: int | None) -> list[CalendarLocalDay]:
     return [best[d] for d in sorted(best)]
 
 
-def build(tenant_id: int | None = None) -> WorkingCalendar:
-    """The calendar of ``tenant_id`` built from the rows now (no cache)."""
-    national = WorkingCalendar.build(stored_schedules())
-    days = local_days(tenant_id)
-    return national.overlay(rest=[d.day for d in days if not d.working],
-                            work=[d.day for d in days if d.working])
-
-
 def current_calendar(tenant_id: int | None = None) -> WorkingCalendar:
     """The calendar in force for this database: the national one (``tenant_id`` None: a
     matter of no tenant), or a tenant's with the local days of its chain (one cheap query

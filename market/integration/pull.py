@@ -124,16 +124,6 @@ def project_data(project: Project) -> dict[str, Any]:
     entries; each clock shown from its stored tally under one calendar revision.  The
     timeline's buckets are :func:`project_split`'s own."""
     now = timeutil.now()
-    # the project counts in its owner's tenant's calendar; a clock of another tenant (none
-    # normally: a request's and a case's tenant are the owner's) is read in its own
-    tenant = project_tenant(project.id)
-    revision, cal = clocks.calendar_state(tenant)
-
-    def clock_view(clock: Clock) -> ClockView:
-        if clock.tenant_id == tenant:
-            return clocks.view(clock, now, cal, revision)
-        return clocks.view(clock, now)
-
     q, where = _queries(), {"project_id": project.id}
     owner = db.session.scalar(q.owner, {"owner_id": project.owner_org_id})
     shown_engagements = list(db.session.execute(q.engagements, where))
@@ -152,6 +142,18 @@ def project_data(project: Project) -> dict[str, Any]:
     extensions = _by((e for e in entries if e.kind == "extend"), lambda e: e.clock_id)
     service = {c.engagement_id: c for c in clock_rows.values()
                if c.kind == ClockKind.SERVICE.value}
+    # the project counts in its owner's tenant's calendar: the tenant of its requests and
+    # clocks (read above) when they agree, as they do unless the owner moved; a clock of
+    # another tenant is read in its own
+    seen = {c.tenant_id for c in clock_rows.values()} | {r.tenant_id for r in requests}
+    tenant = seen.pop() if len(seen) == 1 else project_tenant(project.id)
+    revision, cal = clocks.calendar_state(tenant)
+
+    def clock_view(clock: Clock) -> ClockView:
+        if clock.tenant_id == tenant:
+            return clocks.view(clock, now, cal, revision)
+        return clocks.view(clock, now)
+
     # each service clock's view serves its engagement's line and the timeline's due date
     service_views = {c.id: clock_view(c) for c in service.values()}
 
