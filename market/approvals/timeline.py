@@ -291,7 +291,7 @@ def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = 
     ``rows`` when the caller has read the project's records already (:func:`load_rows`
     otherwise); ``revision`` and ``cal`` as :func:`market.clocks.store.calendar_state` gives
     them for ``tenant``, the project's owner's (:func:`project_tenant`), read once by a caller
-    splitting many projects; without ``cal``, they are read here."""
+    splitting many projects; without both, the tenant's are read here."""
     if cal is None or revision is None:
         tenant = project_tenant(project_id)
         revision, cal = clocks.calendar_state(tenant)
