@@ -115,9 +115,11 @@ class OwnerRefused(OrganisationEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CalendarChanged(Event):
-    """An operator saved a year's schedule (节假日安排) under calendar ``revision``: the days
-    from ``first_changed`` to ``last_changed`` may count differently (both None when no day's
-    working status changed, e.g. only the source or the confirmation)."""
+    """An operator saved a year's schedule (节假日安排) under calendar ``revision``, or, with
+    ``division_id``, changed that division's local days (地方性节假日; its counter was
+    ``previous_local``, the national revision did not move): the days from ``first_changed``
+    to ``last_changed`` may count differently (both None when no day's working status
+    changed, e.g. only the source or the confirmation)."""
 
     name: ClassVar[str] = "calendar.changed"
     year: int
@@ -125,6 +127,8 @@ class CalendarChanged(Event):
     previous_revision: int
     first_changed: date | None
     last_changed: date | None
+    division_id: int | None = None
+    previous_local: int = 0
 
 
 # Selection (采购) ----------------------------------------------------------------------------------

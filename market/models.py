@@ -21,7 +21,13 @@ from market.agencies.models import (  # noqa: F401
     Qualification,
 )
 from market.approvals.models import ApprovalCase, Suspension  # noqa: F401
-from market.calendar.models import CalendarDay, CalendarRevision, CalendarYear  # noqa: F401
+from market.calendar.models import (  # noqa: F401
+    CalendarDay,
+    CalendarLocalDay,
+    CalendarLocalRevision,
+    CalendarRevision,
+    CalendarYear,
+)
 from market.catalogue.models import ApprovalMatter, Department, ServiceType  # noqa: F401
 from market.clocks.models import Clock, ClockEntry  # noqa: F401
 from market.credit.models import CreditRecord, Sanction  # noqa: F401

@@ -240,11 +240,13 @@ def role_clients(app: Flask) -> dict[str, FlaskClient]:
     return logged_in_clients(app)
 
 
-def logged_in_clients(app: Flask) -> dict[str, FlaskClient]:
-    """A new person per role, each logged in through its own client, plus ``anonymous``."""
+def logged_in_clients(app: Flask, *, provincial_operator: bool = False) -> dict[str, FlaskClient]:
+    """A new person per role, each logged in through its own client, plus ``anonymous``;
+    with ``provincial_operator``, the operator is the province's (who alone edits the
+    national calendar), else the home tenant's."""
     clients: dict[str, FlaskClient] = {"anonymous": app.test_client()}
     for role in Role:
-        p = create_person(app, role)
+        p = create_person(app, role, provincial=provincial_operator and role == Role.OPERATOR)
         c = app.test_client()
         response = login(c, p.email)
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -279,7 +280,12 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     # the matrix's city has published nothing: a release package needs a release, so 404
     "ocds.bulk": ("GET", "/api/ocds/releases.json", set(ROLES), 404),
     "calendar.year_page": ("GET", "/calendar?year=2026", set(ROLES), 200),
+    # the matrix's operator is the province's, who alone edits the national calendar (a
+    # city's operator gets 403 there: test_a_city_operator_cannot_edit_the_national_calendar)
     "calendar.edit_year": ("GET", "/operator/calendar/2026", {"operator"}, 200),
+    "calendar.local_days_page": ("GET", "/operator/calendar/local", {"operator"}, 200),
+    "calendar.delete_local_day": ("POST", "/operator/calendar/local/999999/delete",
+                                  {"operator"}, 404),
     "draw_schedule.year_page": ("GET", "/draw-schedule?year=2026", set(ROLES), 200),
     "draw_schedule.edit_year": ("GET", "/operator/draw-schedule/2026", {"operator"}, 200),
     # Departments, machine clients and webhooks (shared/spec/integration.md §2, §5).  The
@@ -323,7 +329,7 @@ def matrix_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(scope="module")
 def matrix_clients(matrix_app: Flask) -> dict[str, FlaskClient]:
-    return logged_in_clients(matrix_app)
+    return logged_in_clients(matrix_app, provincial_operator=True)
 
 
 def _may_change_state(endpoint: str) -> bool:
@@ -342,7 +348,7 @@ def role_clients(request: pytest.FixtureRequest, matrix_app: Flask,
     endpoint = getattr(request.node, "callspec", None) and request.node.callspec.params.get(
         "endpoint")
     if endpoint and _may_change_state(endpoint):
-        return logged_in_clients(matrix_app)
+        return logged_in_clients(matrix_app, provincial_operator=True)
     return matrix_clients
 
 
@@ -433,3 +439,18 @@ def test_both_operators_read_what_the_province_shares(operators: dict[str, Flask
     for path in SHARED_PAGES:
         for who in ("city", "province"):
             assert operators[who].get(path).status_code == 200, (path, who)
+
+
+def test_a_city_operator_cannot_edit_the_national_calendar(matrix_app: Flask) -> None:
+    """The national calendar counts in every tenant: a city's operator (the home tenant's)
+    gets 403 on its year pages, GET and POST, and is shown the way to its local days."""
+    city = logged_in_clients(matrix_app)["operator"]
+    page = city.get("/operator/calendar/2026")
+    assert page.status_code == 403
+    assert "/operator/calendar/local" in page.text
+    answer = city.post("/operator/calendar/2026", data={
+        "csrf_token": csrf_token(city, "/operator/calendar/local"), "days_off": "2026-03-09",
+        "days_on": "", "source": "x", "confirmed": "y"})
+    assert answer.status_code == 403
+    with matrix_app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM calendar_year")) == 0

@@ -28,6 +28,7 @@ from market import timeutil
 from market.accounts import activation, invitations, persons, tenants
 from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
+from market.calendar import operations as calendar_ops
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
@@ -259,6 +260,7 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
         made.append(ops.add_member(org, name=name, email=email,
                                    role=Role.REGULATOR if kind == OrgKind.REGULATOR
                                    else Role.OPERATOR, password=DEMO_PASSWORD))
+    _local_days(city.id)
     name, email = person("业主（云岭市）owner 6", "owner6@yunchuan.demo", "采购管理人 6号")
     user = ops.register(kind=OrgKind.OWNER, org_name="云岭市交通运输局",
                         credit_code=demo_credit_code("1", len(OWNERS) + 2), region="云岭市",
@@ -268,6 +270,23 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
     delegate = ops.add_member(owner, name="采购受托人 6号", email="delegate6@yunchuan.demo",
                               role=Role.OWNER_DELEGATE, password=DEMO_PASSWORD)
     selection_demo.cross_city_request(owner, [delegate, made[3]])
+
+
+LOCAL_HOLIDAY_NAME = "自治州成立纪念日（演示）"
+LOCAL_HOLIDAY_SOURCE = ("演示数据：云岭市是虚构地区。本条仿楚雄州人民政府办公室关于 2024 年部分节假日安排"
+                        "的通知（依据《云南省楚雄彝族自治州自治条例》：自治州成立纪念日 4 月 15 日—16 日"
+                        "放假，共 2 天）")
+
+
+def _local_days(city_id: int) -> None:
+    """云岭市's local holiday (地方性节假日), for this year and the next: the two days an
+    autonomous prefecture of the province rests for its founding anniversary, marked as
+    demo data with the real notice it imitates."""
+    this_year = timeutil.today_local().year
+    for year in (this_year, this_year + 1):
+        calendar_ops.add_local_days(city_id, days_text=f"{year}-04-15..{year}-04-16",
+                                    working=False, name=LOCAL_HOLIDAY_NAME,
+                                    source=LOCAL_HOLIDAY_SOURCE, user_id=None)
 
 
 def login_labels() -> list[tuple[str, str]]:

@@ -153,7 +153,8 @@ def submit_application(
     else:
         raise AgencyError("licence", N_("请上传营业执照（PDF、JPEG 或 PNG）。"))
     now = timeutil.now()
-    due = current_calendar().add_working_days(
+    # the review is the first-instance decision of the tenant where the agency applied
+    due = current_calendar(org.tenant_id).add_working_days(
         local_date(now), settings.effective("ADMISSION_REVIEW_DAYS", now, org.tenant_id))
     application = AdmissionApplication(
         organisation_id=org.id,

@@ -430,7 +430,8 @@ def correction_window(case: ApprovalCase) -> CorrectionWindow | None:
         sa.select(CaseEvent.id).where(CaseEvent.case_id == case.id,
                                       CaseEvent.type == "returned_for_correction").limit(1)
     ) is not None
-    return CorrectionWindow(received, clocks.calendar().add_working_days(
+    # a case counts in its owner's tenant's calendar, as its clock (the department's case)
+    return CorrectionWindow(received, clocks.calendar(case.owner.tenant_id).add_working_days(
         received, CORRECTION_NOTICE_DAYS), noticed)
 
 
@@ -527,7 +528,8 @@ def _accept(case: ApprovalCase, data: CaseEventData, at: datetime) -> None:
                                  "1 至 %(n)s。", n=MAX_EXPECTED_DAYS))
         case.acceptance = "tolerated"
         local = at.astimezone(timeutil.SHANGHAI).date()
-        case.tolerated_until = clocks.calendar().add_working_days(local, days)
+        case.tolerated_until = clocks.calendar(case.owner.tenant_id).add_working_days(
+            local, days)
     else:
         case.acceptance = "pledge"
     clock = clocks.new_clock(ClockKind.CASE, case.limit_days, case_id=case.id,
@@ -562,7 +564,7 @@ def _start_special(case: ApprovalCase, data: CaseEventData, at: datetime) -> Non
                                  "engagement_id）。", n=MAX_EXPECTED_DAYS))
         days = data.expected_days
     local = at.astimezone(timeutil.SHANGHAI).date()
-    end = clocks.calendar().add_working_days(local, days)
+    end = clocks.calendar(case.owner.tenant_id).add_working_days(local, days)
     _record(case, "pause", at, reason=data.reason, note=data.engagement_id or "")
     db.session.add(Suspension(case_id=case.id, reason=data.reason, expected_days=days,
                               expected_end=end, note="", started_at=at,

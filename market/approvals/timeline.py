@@ -30,7 +30,7 @@ from market.domain.clock import ClockEvent, ClockView, Segment, segments
 from market.domain.clock_events import event_from_record
 from market.domain.timeline import INTERMEDIARY, PRIORITY, Attribution, Bucket, Claim, attribute
 from market.engagements.models import Engagement, EngagementState
-from market.selection.models import RequestState, SelectionRequest
+from market.selection.models import Project, RequestState, SelectionRequest
 from market.templating import service_name
 
 
@@ -219,7 +219,7 @@ def _case_sources(case: ApprovalCase, rows: ProjectRows, now: datetime, out: _So
 
 
 def _engagement_sources(eng: Engagement, own: Sequence[Clock], rows: ProjectRows,
-                        now: datetime, cal: WorkingCalendar, revision: int,
+                        now: datetime, state: tuple[int | None, int, WorkingCalendar],
                         out: _Sources) -> None:
     """The signing clock's running time is the owner's (签订合同); the service clock's running
     time is the agency's (within its due date or late), its pauses the owner's (materials,
@@ -239,7 +239,12 @@ def _engagement_sources(eng: Engagement, own: Sequence[Clock], rows: ProjectRows
                     out.claim(Bucket.OWNER_SIGNING, seg.start, seg.end, src)
             continue
         shown = rows.views.get(clock.id)
-        due = (shown if shown is not None else clocks.view(clock, now, cal, revision)).due_date
+        if shown is None:
+            tenant, revision, cal = state
+            # the state read once serves the clocks of its tenant; another's reads its own
+            shown = (clocks.view(clock, now, cal, revision) if clock.tenant_id == tenant
+                     else clocks.view(clock, now))
+        due = shown.due_date
         for seg in segs:
             if seg.kind != "running":
                 out.claim(Bucket.OWNER_REVIEW if seg.reason == PauseReason.REVIEW
@@ -273,14 +278,23 @@ def _request_sources(req: SelectionRequest, awarded: datetime | None, now: datet
     out.claim(Bucket.SELECTION, req.published_at, min(until, now), f"req:{req.id}")
 
 
+def project_tenant(project_id: int) -> int | None:
+    """The tenant whose calendar a project's span counts in: its owner's."""
+    return db.session.scalar(sa.select(Organisation.tenant_id).join(
+        Project, Project.owner_org_id == Organisation.id).where(Project.id == project_id))
+
+
 def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = None, *,
-                  rows: ProjectRows | None = None, revision: int | None = None) -> Split:
+                  rows: ProjectRows | None = None, revision: int | None = None,
+                  tenant: int | None = None) -> Split:
     """The project's span and its working days per bucket (see the module docstring), from
     ``rows`` when the caller has read the project's records already (:func:`load_rows`
     otherwise); ``revision`` and ``cal`` as :func:`market.clocks.store.calendar_state` gives
-    them, read once by a caller splitting many projects."""
-    cal = cal or clocks.calendar()
-    revision = clocks.calendar_revision() if revision is None else revision
+    them for ``tenant``, the project's owner's (:func:`project_tenant`), read once by a caller
+    splitting many projects; without both, the tenant's are read here."""
+    if cal is None or revision is None:
+        tenant = project_tenant(project_id)
+        revision, cal = clocks.calendar_state(tenant)
     rows = load_rows(project_id) if rows is None else rows
     out = _Sources()
     for case in rows.cases:
@@ -292,7 +306,7 @@ def project_split(project_id: int, now: datetime, cal: WorkingCalendar | None = 
     for eng in rows.engagements:
         if eng.created_at > now:
             continue
-        _engagement_sources(eng, own.get(eng.id, []), rows, now, cal, revision, out)
+        _engagement_sources(eng, own.get(eng.id, []), rows, now, (tenant, revision, cal), out)
         awarded[eng.request_id] = min(awarded.get(eng.request_id, eng.created_at),
                                       eng.created_at)
     for req in rows.requests:
@@ -336,14 +350,19 @@ def tenant_splits(now: datetime, tenant: int | None = None) -> dict[int, Split]:
     intermediaries' time against, and reading every engagement of the city on each view of
     the regulator's page would make it grow with the whole market."""
     out: dict[int, Split] = {}
-    revision, cal = clocks.calendar_state()
+    states: dict[int | None, tuple[int, WorkingCalendar]] = {}
     stmt = (sa.select(ApprovalCase.project_id, sa.func.min(Organisation.tenant_id))
             .join(Organisation, Organisation.id == ApprovalCase.owner_org_id)
             .group_by(ApprovalCase.project_id).order_by(ApprovalCase.project_id))
     if tenant is not None:
         stmt = stmt.where(Organisation.tenant_id == tenant)
     for project_id, of in db.session.execute(stmt):
-        out.setdefault(of, Split()).add(project_split(project_id, now, cal, revision=revision))
+        # the span counts in its cases' owner's tenant's calendar, read once per tenant
+        if of not in states:
+            states[of] = clocks.calendar_state(of)
+        revision, cal = states[of]
+        out.setdefault(of, Split()).add(project_split(project_id, now, cal, revision=revision,
+                                                      tenant=of))
     return out
 
 
@@ -423,8 +442,7 @@ def lanes(project_id: int, now: datetime, split: Split | None = None
     runs = split.runs if split is not None and split.start is not None else []
     if not rows and not runs:
         return [], [], TOP + 20
-    cal = clocks.calendar()
-    views = [clocks.view(c, now, cal) for *_, c in rows]
+    views = [clocks.view(c, now) for *_, c in rows]  # each in its tenant's calendar
     first = min([local_date(c.created_at) for *_, c in rows]
                 + ([split.start] if runs and split and split.start else []))
     last = max([local_date(now)] + [v.due_date for v in views if v.due_date])

@@ -49,3 +49,33 @@ class CalendarRevision(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     revision: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarLocalDay(db.Model):  # type: ignore[name-defined,misc]
+    """A day a division declares by its own regulation (地方性节假日): a rest day (e.g. an
+    autonomous prefecture's 火把节 under its 自治条例) or, rarely, a working day.  A division's
+    days reach the tenants under it: a county inherits its city's and the province's."""
+
+    __tablename__ = "calendar_local_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    working: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    __table_args__ = (sa.UniqueConstraint("division_id", "day"),)
+
+
+class CalendarLocalRevision(db.Model):  # type: ignore[name-defined,misc]
+    """A division's own counter, bumped with every change of its local days: a tenant's
+    calendar is stale when the national revision or one of its chain's counters moved."""
+
+    __tablename__ = "calendar_local_revision"
+
+    division_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), primary_key=True,
+                                             autoincrement=False)
+    revision: Mapped[int] = mapped_column(default=0)

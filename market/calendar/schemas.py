@@ -13,6 +13,10 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MAX_DAYS = 10_000
 
 
+DIVISION = ("a division's GB/T 2260 code: its local holidays (地方性节假日) and those of the "
+            "divisions above it count too; without it, the national calendar")
+
+
 def _d(text: str) -> dict[str, str]:
     return {"description": text}
 
@@ -25,6 +29,7 @@ class CalendarAddQuery:
                         minimum=FIRST_DAY, maximum=LAST_DAY)
     days: int = param(REQUIRED, "working days to add; 0 gives the start day itself",
                       minimum=0, maximum=MAX_DAYS)
+    division: str | None = param(None, DIVISION, pattern=r"^[1-8][0-9]{5}$", max_length=6)
 
 
 @dataclass
@@ -42,6 +47,7 @@ class CalendarCountQuery:
                         minimum=FIRST_DAY, maximum=LAST_DAY)
     to: date = param(REQUIRED, "the last day (counted), 2000–2100, not before from",
                      minimum=FIRST_DAY, maximum=LAST_DAY)
+    division: str | None = param(None, DIVISION, pattern=r"^[1-8][0-9]{5}$", max_length=6)
 
 
 @dataclass

@@ -1,5 +1,11 @@
-"""The calendar in force: the library's data overridden by operators' schedules, cached per
-process and rebuilt when an operator changes a year (a revision counter says when)."""
+"""The calendar in force: the library's data overridden by the provincial operator's yearly
+schedules (the national calendar), and for a tenant the local days (地方性节假日) of its chain —
+the province's, its city's, its own — laid over it.  Cached per process by (database, tenant)
+and rebuilt when the national revision or a counter of the chain moves.
+
+A tenant's *stamp* is the national revision plus its chain's local revisions: every counter
+only grows, so any change that concerns a tenant grows its stamp, and clocks store the stamp
+they were folded under (:mod:`market.clocks.store`)."""
 
 from __future__ import annotations
 
@@ -9,12 +15,18 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from market.calendar.models import CalendarRevision, CalendarYear
+from market.accounts.models import Division
+from market.calendar.models import (
+    CalendarLocalDay,
+    CalendarLocalRevision,
+    CalendarRevision,
+    CalendarYear,
+)
 from market.db import db
 from market.domain.calendar import WorkingCalendar, YearSchedule
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[int, WorkingCalendar]] = {}
+_cache: dict[tuple[str, int | None], tuple[tuple[int, int], WorkingCalendar]] = {}
 
 
 def revision() -> int:
@@ -36,24 +48,102 @@ def stored_schedules() -> list[YearSchedule]:
     ]
 
 
-def current_calendar() -> WorkingCalendar:
-    """The calendar in force for this database (one cheap query when nothing changed)."""
-    return current_state()[1]
+def chain(division_id: int | None) -> list[int]:
+    """The division and those above it (a county's city, the province): whose local days
+    reach it.  Empty for None (the national calendar)."""
+    out: list[int] = []
+    current = division_id
+    while current is not None and current not in out:
+        out.append(current)
+        current = db.session.scalar(sa.select(Division.parent_id).where(Division.id == current))
+    return out
 
 
-def current_state() -> tuple[int, WorkingCalendar]:
-    """(revision, the calendar in force) from one read of the revision.  The calendar is
-    built after that read: if an operator saves a year in between, it is the newer one, and
-    rows stamped with the revision read are merely refolded once more."""
-    key = str(db.engine.url)
-    revision_now = revision()
+def _revisions(tenant_id: int | None) -> tuple[int, int]:
+    """(national revision, sum of the chain's local revisions) in one query."""
+    national = sa.select(CalendarRevision.revision).where(
+        CalendarRevision.id == 1).scalar_subquery()
+    if tenant_id is None:
+        return db.session.scalar(sa.select(national)) or 0, 0
+    # province, city, county: the tree has three levels, so two parents at most
+    parent = sa.select(Division.parent_id).where(Division.id == tenant_id).scalar_subquery()
+    grand = sa.select(Division.parent_id).where(Division.id == parent).scalar_subquery()
+    local = sa.select(sa.func.coalesce(sa.func.sum(CalendarLocalRevision.revision), 0)).where(
+        sa.or_(CalendarLocalRevision.division_id == tenant_id,
+               CalendarLocalRevision.division_id == parent,
+               CalendarLocalRevision.division_id == grand)).scalar_subquery()
+    row = db.session.execute(sa.select(national, local)).one()
+    return row[0] or 0, int(row[1] or 0)
+
+
+def stamp(tenant_id: int | None = None) -> int:
+    """The revision a clock of ``tenant_id`` is folded under (the module docstring)."""
+    national, local = _revisions(tenant_id)
+    return national + local
+
+
+def local_days(tenant_id: int | None) -> list[CalendarLocalDay]:
+    """The local days that reach ``tenant_id`` (its chain's), by day; a lower division's entry
+    for a day wins over a higher one's (the county's own regulation over its city's)."""
+    ids = chain(tenant_id)
+    if not ids:
+        return []
+    rank = {d: n for n, d in enumerate(ids)}
+    best: dict[date, CalendarLocalDay] = {}
+    for row in db.session.scalars(sa.select(CalendarLocalDay).where(
+            CalendarLocalDay.division_id.in_(ids))):
+        held = best.get(row.day)
+        if held is None or rank[row.division_id] < rank[held.division_id]:
+            best[row.day] = row
+    return [best[d] for d in sorted(best)]
+
+
+def current_calendar(tenant_id: int | None = None) -> WorkingCalendar:
+    """The calendar in force for this database: the national one (``tenant_id`` None: a
+    matter of no tenant), or a tenant's with the local days of its chain (one cheap query
+    when nothing changed)."""
+    return current_state(tenant_id)[1]
+
+
+def current_state(tenant_id: int | None = None) -> tuple[int, WorkingCalendar]:
+    """(stamp, the calendar in force) of ``tenant_id`` from one read of the revisions.  The
+    calendar is built after that read: if an operator saves in between, it is the newer one,
+    and rows stamped with the stamp read are merely refolded once more."""
+    key = (str(db.engine.url), tenant_id)
+    revisions = _revisions(tenant_id)
     cached = _cache.get(key)
-    if cached is not None and cached[0] == revision_now:
-        return cached
+    if cached is not None and cached[0] == revisions:
+        return sum(revisions), cached[1]
+    national = None if tenant_id is None else current_state(None)[1]
     with _lock:
-        calendar = WorkingCalendar.build(stored_schedules())
-        _cache[key] = (revision_now, calendar)
-    return revision_now, calendar
+        if national is None:
+            calendar = WorkingCalendar.build(stored_schedules())
+        else:
+            days = local_days(tenant_id)
+            calendar = national.overlay(rest=[d.day for d in days if not d.working],
+                                        work=[d.day for d in days if d.working])
+        _cache[key] = (revisions, calendar)
+    return sum(revisions), calendar
+
+
+def local_revision(division_id: int) -> int:
+    return db.session.scalar(sa.select(CalendarLocalRevision.revision).where(
+        CalendarLocalRevision.division_id == division_id)) or 0
+
+
+def bump_local_revision(division_id: int) -> None:
+    """Called in the same transaction as a change of ``division_id``'s local days."""
+    row = db.session.get(CalendarLocalRevision, division_id)
+    if row is None:
+        db.session.add(CalendarLocalRevision(division_id=division_id, revision=1))
+    else:
+        row.revision = row.revision + 1
+
+
+def divisions_with_local_days() -> set[int]:
+    """The divisions whose counter ever moved (a tenant below one may count differently)."""
+    return set(db.session.scalars(sa.select(CalendarLocalRevision.division_id).where(
+        CalendarLocalRevision.revision > 0)))
 
 
 def bump_revision() -> None:

@@ -169,11 +169,23 @@ class Warnings:
         return self.own.get(tenant, self.base) if tenant is not None else self.base
 
 
-def _finished(rows: Iterable[Any], now: datetime, cal: WorkingCalendar,
+class Calendars:
+    """The national calendar and those of the tenants with local days (地方性节假日): each
+    clock counts in its tenant's."""
+
+    def __init__(self, national: WorkingCalendar) -> None:
+        self.national = national
+        self.local = clocks.local_calendars()
+
+    def of(self, tenant: int | None) -> WorkingCalendar:
+        return self.local.get(tenant, self.national) if tenant is not None else self.national
+
+
+def _finished(rows: Iterable[Any], now: datetime, cals: Calendars,
               wd: Warnings) -> list[ClockRow]:
     out = []
     for r in rows:
-        view = finish(clocks.tally_from_row(r), r.limit_days, cal,
+        view = finish(clocks.tally_from_row(r), r.limit_days, cals.of(r.tenant_id),
                       max(now, r.last_at) if r.last_at else now, wd.of(r.tenant_id))
         out.append(ClockRow(r.id, r.kind, r.eng, r.case, r.service or r.matter or "", view,
                             r.service_en or ""))
@@ -186,7 +198,8 @@ def open_clocks(org_id: int | None, side: str | None,
     most urgent first."""
     now = now or timeutil.now()
     _, cal = clocks.refresh_stale_open()
-    rows = _finished(db.session.execute(_query(org_id, side)), now, cal, Warnings.at(now))
+    rows = _finished(db.session.execute(_query(org_id, side)), now, Calendars(cal),
+                     Warnings.at(now))
     today = local_date(now)
     rows.sort(key=lambda row: _sort_key(row, today))
     return rows
@@ -207,11 +220,14 @@ class Board:
 
 class Warn:
     """The last due date that is in warning today, per tenant: the province's lead time
-    ``base`` days after today, or a tenant's own."""
+    ``base`` days after today, or a tenant's own, counted in the tenant's calendar."""
 
-    def __init__(self, today: date, cal: WorkingCalendar, wd: Warnings) -> None:
-        self.base = cal.add_working_days(today, wd.base)
-        self.own = {t: cal.add_working_days(today, w) for t, w in wd.own.items()}
+    def __init__(self, today: date, cals: Calendars, wd: Warnings) -> None:
+        self.base = cals.national.add_working_days(today, wd.base)
+        own = {t: cals.of(t).add_working_days(today, w) for t, w in wd.own.items()}
+        for t, cal in cals.local.items():
+            own.setdefault(t, cal.add_working_days(today, wd.base))
+        self.own = {t: d for t, d in own.items() if d != self.base}
 
     def of(self, tenant: int | None) -> date:
         return self.own.get(tenant, self.base) if tenant is not None else self.base
@@ -257,6 +273,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     indexed queries and ``limit`` views, whatever the number of clocks."""
     now = now or timeutil.now()
     _, cal = clocks.refresh_stale_open()
+    cals = Calendars(cal)
     wd = Warnings.at(now)
     today = local_date(now)
     if state is None:
@@ -264,9 +281,9 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
         # query reads them all (at most ``limit``), finished and sorted as open_clocks does.
         few = list(db.session.execute(_query(org_id, side, within, reach).limit(limit + 1)))
         if len(few) <= limit:
-            rows = sorted(_finished(few, now, cal, wd), key=lambda row: _sort_key(row, today))
+            rows = sorted(_finished(few, now, cals, wd), key=lambda row: _sort_key(row, today))
             return Board(rows, len(rows), +state_counts(rows))
-    warn = Warn(today, cal, wd)
+    warn = Warn(today, cals, wd)
     classes = _classes(today, warn)
     # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
     expr = state_expr(today, warn)
@@ -281,7 +298,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     # ... corrected for the rows with an event after now, finished in Python as before
     ahead_rows = list(db.session.execute(_query(org_id, side, within, reach).where(
         Clock.last_at > now))) if n_ahead else []
-    ahead = _finished(ahead_rows, now, cal, wd)
+    ahead = _finished(ahead_rows, now, cals, wd)
     for r, row in zip(ahead_rows, ahead, strict=True):
         counts[_sql_state(r.phase, r.due_date, today, warn.of(r.tenant_id))] -= 1
         counts[row.view.state] += 1
@@ -301,32 +318,34 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
                   Clock.due_date, Clock.id))
         found = _finished((r for r in db.session.execute(
             running.order_by(*order).limit(limit + len(skip)))
-            if r.id not in skip), now, cal, wd)[:limit]
+            if r.id not in skip), now, cals, wd)[:limit]
         n_running = len(found)
         rows += found
     # paused clocks with no event after now, if SQL counted any
     if state in (None, "paused") and n_running < limit and sql_paused > sum(
             1 for r in ahead_rows if r.phase == "paused"):
-        ids = _most_urgent_paused(org_id, side, limit, now, cal, within, reach)
+        ids = _most_urgent_paused(org_id, side, limit, now, cals, within, reach)
         rows += _finished(db.session.execute(
-            _query(org_id, side, within, reach).where(Clock.id.in_(ids))), now, cal, wd)
+            _query(org_id, side, within, reach).where(Clock.id.in_(ids))), now, cals, wd)
     rows.sort(key=lambda row: _sort_key(row, today))
     return Board(rows[:limit], sum(counts.values()) if state is None else counts[state],
                  counts)
 
 
 def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: datetime,
-                        cal: WorkingCalendar, within: ListScope | None = None,
+                        cals: Calendars, within: ListScope | None = None,
                         reach: Reach | None = None) -> list[int]:
     """Ids of the ``limit`` paused clocks that sort first: most past their limit, then the
     earliest due date if resumed today (the stored one plus the working days paused since)."""
     today = local_date(now)
     keyed = []
     light: sa.Select[Any] = sa.select(  # type: ignore[assignment]
-        Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since)
+        Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since,
+        Clock.tenant_id)
     for r in db.session.execute(_scope(light.where(
             Clock.phase == "paused", Clock.last_at <= now), org_id, side, within=within,
             reach=reach)):
+        cal = cals.of(r.tenant_id)
         due = cal.add_working_days(r.due_date, cal.working_days_between(r.since, today))
         keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))
     keyed.sort()

@@ -30,7 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from market import timeutil
-from market.calendar.models import CalendarRevision
+from market.accounts.models import Division
+from market.calendar import service as calendars
 from market.calendar.service import current_calendar, current_state, stored_schedules
 from market.clocks.models import Clock, ClockEntry, ClockKind, PauseReason
 from market.db import db, lock_row
@@ -56,21 +57,41 @@ __all__ = ["Clock", "ClockEntry", "ClockKind", "PauseReason"]  # with the functi
 _KIND_OF = {Start: "start", Pause: "pause", Resume: "resume", Extend: "extend", Stop: "stop"}
 
 
-def calendar() -> WorkingCalendar:
-    return current_calendar()
+def calendar(tenant_id: int | None = None) -> WorkingCalendar:
+    """The calendar a clock of ``tenant_id`` counts in (the national one for None)."""
+    return current_calendar(tenant_id)
 
 
-def calendar_revision() -> int:
-    """The revision counter of the calendar in force (0 before any operator change)."""
-    return db.session.scalar(sa.select(CalendarRevision.revision).where(
-        CalendarRevision.id == 1)) or 0
+def calendar_revision(tenant_id: int | None = None) -> int:
+    """The stamp of ``tenant_id``'s calendar in force (0 before any operator change): the
+    national revision plus its chain's local revisions (:mod:`market.calendar.service`)."""
+    return calendars.stamp(tenant_id)
 
 
-def calendar_state() -> tuple[int, WorkingCalendar]:
-    """(revision, calendar).  The revision is read first: if an operator saves a year in
-    between, the calendar is the newer one and rows stamped with this revision are merely
+def calendar_state(tenant_id: int | None = None) -> tuple[int, WorkingCalendar]:
+    """(stamp, calendar) of ``tenant_id``.  The stamp is read first: if an operator saves in
+    between, the calendar is the newer one and rows stamped with this stamp are merely
     refolded once more, never wrongly taken as fresh."""
-    return current_state()
+    return current_state(tenant_id)
+
+
+def local_tenants() -> list[int]:
+    """The divisions whose calendar differs from the national one by construction: those
+    with local days of their own or above them (a county under a city that has some)."""
+    own = calendars.divisions_with_local_days()
+    if not own:
+        return []
+    parent = sa.orm.aliased(Division)
+    return list(db.session.scalars(
+        sa.select(Division.id).outerjoin(parent, parent.id == Division.parent_id).where(
+            sa.or_(Division.id.in_(own), Division.parent_id.in_(own),
+                   parent.parent_id.in_(own)))))
+
+
+def local_calendars() -> dict[int, WorkingCalendar]:
+    """{tenant: its calendar} for the :func:`local_tenants` (every other counts in the
+    national one): what a list of many tenants' clocks needs."""
+    return {t: calendar(t) for t in local_tenants()}
 
 
 def cached_due(tally: ClockTally, limit: int, cal: WorkingCalendar) -> tuple[date | None, int]:
@@ -151,7 +172,7 @@ def record(clock: Clock, kind: str, *, reason: str | None = None, days: int | No
     clock = lock_row(Clock, clock.id)
     at = at if at is not None else _at(clock)
     event = event_from_record(kind, at, reason, days)
-    revision, cal = calendar_state()
+    revision, cal = calendar_state(clock.tenant_id)
     before = (clock.tally() if is_fresh(clock, revision)
               else fold((e.event() for e in entries(clock)), cal))
     tally = step(before, event, cal)
@@ -175,11 +196,12 @@ def view(clock: Clock, now: datetime | None = None,
          cal: WorkingCalendar | None = None, revision: int | None = None) -> ClockView:
     """What the clock shows at ``now`` (default: now), from its tally (refolded from the
     events, without writing, if it was stored under another calendar).  A caller showing many
-    clocks passes the ``revision`` and ``cal`` of :func:`calendar_state`, read once."""
+    clocks passes the ``revision`` and ``cal`` of :func:`calendar_state` of the clock's
+    tenant, read once per tenant; without both, they are read here."""
     now = now or timeutil.now()
     now = max(now, clock.last_at) if clock.last_at is not None else now
-    revision = calendar_revision() if revision is None else revision
-    cal = cal or calendar()
+    if revision is None or cal is None:
+        revision, cal = calendar_state(clock.tenant_id)
     tally = (clock.tally() if is_fresh(clock, revision)
              else fold((e.event() for e in entries(clock)), cal))
     return finish(tally, clock.limit_days, cal, now, warning_days(clock.tenant_id))
@@ -188,7 +210,7 @@ def view(clock: Clock, now: datetime | None = None,
 def replay(clock: Clock, now: datetime | None = None) -> ClockView:
     """The same view, replaying the whole event log (the record; used by tests and audits)."""
     events = [e.event() for e in entries(clock)]
-    return clock_view(events, clock.limit_days, calendar(), now or timeutil.now(),
+    return clock_view(events, clock.limit_days, calendar(clock.tenant_id), now or timeutil.now(),
                       warning_days(clock.tenant_id))
 
 
@@ -235,41 +257,77 @@ def refresh(ids: Sequence[int], revision: int, cal: WorkingCalendar) -> int:
 
 
 def refresh_stale_open() -> tuple[int, WorkingCalendar]:
-    """Refold the open clocks stored under another calendar revision (or none); return the
-    (revision, calendar) they now agree with.  One indexed query when nothing is stale."""
+    """Refold the open clocks stored under another stamp than their tenant's (or none);
+    return the national (revision, calendar).  One indexed query when nothing is stale and no
+    division has local days."""
     revision, cal = calendar_state()
+    local = {t: calendar_state(t) for t in local_tenants()}
+    expected: Any = revision
+    if local:
+        expected = sa.case({t: st for t, (st, _) in local.items()}, value=Clock.tenant_id,
+                           else_=revision)
     # != and the phase test written so that SQLite answers from ix_clock_calendar_revision
     # (normally an empty range) rather than walking every open clock through a phase index
-    stale = list(db.session.scalars(sa.select(Clock.id).where(
-        sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision < revision,
-               Clock.calendar_revision > revision),
-        Clock.phase.concat("").in_(OPEN))))
-    refresh(stale, revision, cal)
+    stale = db.session.execute(sa.select(Clock.id, Clock.tenant_id).where(
+        sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision < expected,
+               Clock.calendar_revision > expected),
+        Clock.phase.concat("").in_(OPEN))).all()
+    groups: dict[int | None, list[int]] = {}
+    for clock_id, tenant in stale:
+        groups.setdefault(tenant if tenant in local else None, []).append(clock_id)
+    for tenant, ids in groups.items():
+        st, tenant_cal = local[tenant] if tenant is not None else (revision, cal)
+        refresh(ids, st, tenant_cal)
     return revision, cal
 
 
 def refresh_after_calendar_change(previous_revision: int,
-                                  changed: tuple[date, date] | None) -> int:
-    """After an operator's schedule change (same transaction, revision already bumped): refold
-    the clocks whose stored fold or due date spans a day whose working status changed (the days
-    ``changed`` = (first, last) span, if any), and any stale ones; restamp the others stored
-    under ``previous_revision``.  The new calendar is built here, not taken from the process
-    cache, so a rolled-back change never leaves a cached calendar behind.  Returns how many
-    clocks were refolded."""
+                                  changed: tuple[date, date] | None,
+                                  division_id: int | None = None,
+                                  previous_local: int = 0) -> int:
+    """After a schedule change (same transaction, counter already bumped): the national one
+    (``division_id`` None, the national revision was ``previous_revision``), or the local days
+    of ``division_id`` (its counter was ``previous_local``; only the clocks of it and the
+    tenants under it are touched).  Per tenant concerned: refold the clocks whose stored fold
+    or due date spans a day whose working status changed (the days ``changed`` = (first, last)
+    span, if any), and any stale ones; restamp the others stored under the tenant's previous
+    stamp.  The new calendars are built here, not taken from the process cache, so a
+    rolled-back change never leaves a cached calendar behind.  Returns how many clocks were
+    refolded."""
     db.session.flush()
-    revision = calendar_revision()
-    cal = WorkingCalendar.build(stored_schedules())
+    national = WorkingCalendar.build(stored_schedules())
     started = Clock.phase != "idle"
-    stale = sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision != previous_revision)
-    where: Any = sa.and_(started, stale)
-    if changed:
-        lo, hi = changed
-        # what is stored depends on the calendar over (start_date, max(since|stop_date, due)]
-        spans = sa.and_(Clock.start_date < hi, sa.or_(
-            Clock.due_date >= lo, Clock.since >= lo, Clock.stop_date >= lo))
-        where = sa.and_(started, sa.or_(stale, spans))
-    ids = list(db.session.scalars(sa.select(Clock.id).where(where)))
-    done = refresh(ids, revision, cal)
-    db.session.execute(sa.update(Clock).where(Clock.calendar_revision == previous_revision)
-                       .values(calendar_revision=revision))
+    if division_id is None:
+        delta = calendars.stamp() - previous_revision
+        tenants: list[int | None] = list(db.session.scalars(
+            sa.select(Clock.tenant_id).where(started).distinct()))
+    else:
+        delta = calendars.local_revision(division_id) - previous_local
+        child = sa.select(Division.id).where(Division.parent_id == division_id)
+        tenants = list(db.session.scalars(sa.select(Division.id).where(sa.or_(
+            Division.id == division_id, Division.id.in_(child),
+            Division.parent_id.in_(child)))))
+    local = set(local_tenants())
+    done = 0
+    for tenant in tenants:
+        new_stamp = calendars.stamp(tenant)
+        previous = new_stamp - delta
+        cal = national
+        if tenant in local:
+            days = calendars.local_days(tenant)
+            cal = national.overlay(rest=[d.day for d in days if not d.working],
+                                   work=[d.day for d in days if d.working])
+        mine = Clock.tenant_id.is_(None) if tenant is None else Clock.tenant_id == tenant
+        stale = sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision != previous)
+        where: Any = sa.and_(started, mine, stale)
+        if changed:
+            lo, hi = changed
+            # what is stored depends on the calendar over (start_date, max(since|stop_date, due)]
+            spans = sa.and_(Clock.start_date < hi, sa.or_(
+                Clock.due_date >= lo, Clock.since >= lo, Clock.stop_date >= lo))
+            where = sa.and_(started, mine, sa.or_(stale, spans))
+        ids = list(db.session.scalars(sa.select(Clock.id).where(where)))
+        done += refresh(ids, new_stamp, cal)
+        db.session.execute(sa.update(Clock).where(mine, Clock.calendar_revision == previous)
+                           .values(calendar_revision=new_stamp))
     return done

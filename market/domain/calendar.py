@@ -211,6 +211,28 @@ class WorkingCalendar:
             cum.append(cum[-1] + w)
         return cls(first_year, last_year, effective, tuple(cum), first_day)
 
+    def overlay(self, rest: Iterable[date] = (), work: Iterable[date] = ()) -> WorkingCalendar:
+        """This calendar with local days laid over it: the days of ``rest`` are rest days (a
+        local statutory holiday, 地方性节日), those of ``work`` working days; days outside the
+        range are ignored.  A day in both is refused with ``ValueError``.  With nothing to lay
+        over, the calendar itself is returned."""
+        rest_set, work_set = frozenset(rest), frozenset(work)
+        if rest_set & work_set:
+            raise ValueError(f"days both rest and work: {sorted(rest_set & work_set)}")
+        if not rest_set and not work_set:
+            return self
+        cum = self._cum
+        working = [cum[i + 1] > cum[i] for i in range(len(cum) - 1)]
+        for days, value in ((rest_set, False), (work_set, True)):
+            for d in days:
+                i = (d - self._first_day).days
+                if 0 <= i < len(working):
+                    working[i] = value
+        new_cum = [0]
+        for w in working:
+            new_cum.append(new_cum[-1] + w)
+        return replace(self, _cum=tuple(new_cum))
+
     # -- queries -----------------------------------------------------------------------------
 
     def _index(self, d: date) -> int:

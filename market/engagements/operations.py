@@ -105,7 +105,7 @@ def create_from_award(award: Award) -> Engagement:
     if confirmed_at is None or timeutil.now() < confirmed_at:
         raise EngagementError(None, N_("中选公示期满、且没有待处理的异议之后，才能签订合同。"))
     req = award.request
-    cal = clocks.calendar()
+    cal = clocks.calendar(req.tenant_id)
     eng = Engagement(
         public_id=f"tmp-{award.id}", award_id=award.id, request_id=req.id,
         project_id=req.project_id, service_type_id=req.service_type_id,

@@ -171,11 +171,12 @@ def rate(engagement: Engagement, owner: Organisation, by: User, scores: Mapping[
 def open_correction(rating: Rating) -> Correction:
     """A poor rating (差评) opens a correction (整改) for the rated agency, due
     ``CORRECTION_WORKING_DAYS`` working days after today (called by :func:`rate`)."""
-    days = settings.effective("CORRECTION_WORKING_DAYS", None,
-                              rating.engagement.request.tenant_id)
+    tenant = rating.engagement.request.tenant_id
+    days = settings.effective("CORRECTION_WORKING_DAYS", None, tenant)
     row = Correction(public_id="", rating_id=rating.id, agency_org_id=rating.agency_org_id,
                      opened_at=timeutil.now(),
-                     due_on=current_calendar().add_working_days(timeutil.today_local(), days))
+                     due_on=current_calendar(tenant).add_working_days(
+                         timeutil.today_local(), days))
     db.session.add(row)
     db.session.flush()
     row.public_id = f"ZG-{row.id:06d}"

@@ -23,6 +23,7 @@ from market.approvals.timeline import (
     clock_logs,
     log_query,
     project_split,
+    project_tenant,
 )
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.clocks import store as clocks
@@ -123,7 +124,6 @@ def project_data(project: Project) -> dict[str, Any]:
     entries; each clock shown from its stored tally under one calendar revision.  The
     timeline's buckets are :func:`project_split`'s own."""
     now = timeutil.now()
-    revision, cal = clocks.calendar_state()
     q, where = _queries(), {"project_id": project.id}
     owner = db.session.scalar(q.owner, {"owner_id": project.owner_org_id})
     shown_engagements = list(db.session.execute(q.engagements, where))
@@ -142,14 +142,26 @@ def project_data(project: Project) -> dict[str, Any]:
     extensions = _by((e for e in entries if e.kind == "extend"), lambda e: e.clock_id)
     service = {c.engagement_id: c for c in clock_rows.values()
                if c.kind == ClockKind.SERVICE.value}
+    # the project counts in its owner's tenant's calendar: the tenant of its requests and
+    # clocks (read above) when they agree, as they do unless the owner moved; a clock of
+    # another tenant is read in its own
+    seen = {c.tenant_id for c in clock_rows.values()} | {r.tenant_id for r in requests}
+    tenant = seen.pop() if len(seen) == 1 else project_tenant(project.id)
+    revision, cal = clocks.calendar_state(tenant)
+
+    def clock_view(clock: Clock) -> ClockView:
+        if clock.tenant_id == tenant:
+            return clocks.view(clock, now, cal, revision)
+        return clocks.view(clock, now)
+
     # each service clock's view serves its engagement's line and the timeline's due date
-    service_views = {c.id: clocks.view(c, now, cal, revision) for c in service.values()}
+    service_views = {c.id: clock_view(c) for c in service.values()}
 
     def view(clock: Clock | None) -> ClockView | None:
         if clock is None:
             return None
         shown = service_views.get(clock.id)
-        return shown if shown is not None else clocks.view(clock, now, cal, revision)
+        return shown if shown is not None else clock_view(clock)
 
     def case_data(case: ApprovalCase, matter_code: str, department_code: str) -> dict[str, Any]:
         clock = clock_rows.get(case.clock_id) if case.clock_id is not None else None
@@ -171,7 +183,7 @@ def project_data(project: Project) -> dict[str, Any]:
                 "used_days": shown.used if shown else 0, "state": eng.state,
                 "due_date": shown.due_date.isoformat() if shown and shown.due_date else None}
 
-    split = project_split(project.id, now, cal, revision=revision, rows=ProjectRows(
+    split = project_split(project.id, now, cal, revision=revision, tenant=tenant, rows=ProjectRows(
         cases=cases, events={k: [(e.type, e.at) for e in v] for k, v in events.items()},
         suspensions=suspensions, clocks=clock_rows, logs=clock_logs(entries),
         engagements=engagements, requests=requests, views=service_views))

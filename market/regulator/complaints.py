@@ -99,7 +99,8 @@ def subject_request(subject_kind: str, subject_id: str) -> SelectionRequest | No
 
 def due_date(filed_on: date, tenant: int | None = None) -> date:
     days = settings.effective("COMPLAINT_WORKING_DAYS", local_day_start(filed_on), tenant)
-    return current_calendar().add_working_days(filed_on, days)
+    # the complaint is answered by the regulators of the tenant where its subject arose
+    return current_calendar(tenant).add_working_days(filed_on, days)
 
 
 def complaint_subject(row: Complaint) -> Subject:

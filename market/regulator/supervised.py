@@ -12,25 +12,26 @@ import sqlalchemy as sa
 
 from market.accounts.models import Organisation
 from market.db import db
-from market.domain.calendar import WorkingCalendar
 from market.engagements.models import Engagement
 from market.regulator.models import Complaint, ComplaintState
 from market.selection.models import SelectionRequest
 from market.selection.scope import within
 from market.supervision.models import PartyKind, SubjectKind
-from market.supervision.sources import Late, request_scope
+from market.supervision.sources import CalendarOf, Late, request_scope
 
 
-def late_complaints(today: date, cal: WorkingCalendar) -> Iterator[Late]:
-    """Complaints received or under review past their last working day to decide."""
+def late_complaints(today: date, cal_of: CalendarOf) -> Iterator[Late]:
+    """Complaints received or under review past their last working day to decide (counted
+    in the calendar of the tenant where the subject arose)."""
     rows = db.session.scalars(sa.select(Complaint).where(
         Complaint.state.in_([ComplaintState.RECEIVED.value, ComplaintState.UNDER_REVIEW.value]),
         Complaint.due_on < today).order_by(Complaint.due_on, Complaint.id))
     for c in rows:
+        tenant, regulator = request_scope(_request_of(c))
         yield Late(SubjectKind.COMPLAINT, c.public_id, f"{c.subject_kind}:{c.subject_id}",
                    f"/regulator/complaints/{c.public_id}", c.due_on,
-                   cal.working_days_between(c.due_on, today), PartyKind.REGULATOR, None, "",
-                   *request_scope(_request_of(c)))
+                   cal_of(tenant).working_days_between(c.due_on, today), PartyKind.REGULATOR,
+                   None, "", tenant, regulator)
 
 
 def _request_of(c: Complaint) -> SelectionRequest | None:

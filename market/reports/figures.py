@@ -155,17 +155,29 @@ def _in(column: Any, month: Month) -> Any:
     return sa.and_(column >= start, column < end)
 
 
+class _Calendars:
+    """Each tenant's calendar (its local holidays counted), read once per tenant: a span
+    counts the working days of the tenant it ran in."""
+
+    def __init__(self) -> None:
+        self._of: dict[int | None, WorkingCalendar] = {}
+
+    def of(self, tenant: int | None) -> WorkingCalendar:
+        if tenant not in self._of:
+            self._of[tenant] = current_calendar(tenant)
+        return self._of[tenant]
+
+
 def _working_days(cal: WorkingCalendar, a: datetime, b: datetime) -> int:
     return cal.working_days_between(local_date(a), local_date(b))
 
 
 def monthly(month: Month, scope: Scope = DEPLOYMENT) -> Report:
     """Every figure of ``month`` within ``scope`` (see the module docstring)."""
-    cal = current_calendar()
     report = Report(month)
     _requests(report, scope)
-    _amounts_and_cycles(report, scope, cal)
-    _cases(report, scope, cal)
+    _amounts_and_cycles(report, scope, _Calendars())
+    _cases(report, scope)
     _ratings(report, scope)
     _complaints(report, scope)
     _sanctions(report, scope)
@@ -186,15 +198,15 @@ def _requests(report: Report, scope: Scope) -> None:
         report.requests[(method, st)] = n
 
 
-def _amounts_and_cycles(report: Report, scope: Scope, cal: WorkingCalendar) -> None:
+def _amounts_and_cycles(report: Report, scope: Scope, cals: _Calendars) -> None:
     created = db.session.execute(
         sa.select(Engagement.fee_fen, SelectionRequest.price_kind, SelectionRequest.cap_fen,
-                  SelectionRequest.published_at, Award.offered_at)
+                  SelectionRequest.published_at, Award.offered_at, SelectionRequest.tenant_id)
         .join(SelectionRequest, SelectionRequest.id == Engagement.request_id)
         .join(Award, Award.id == Engagement.award_id)
         .where(_in(Engagement.created_at, report.month), scope.orgs(Engagement.owner_org_id)))
     to_award = []
-    for fee, price_kind, cap, published, offered in created:
+    for fee, price_kind, cap, published, offered, tenant in created:
         report.engagements += 1
         report.fee_total_fen += fee
         if price_kind == "cap" and cap is not None:
@@ -202,23 +214,24 @@ def _amounts_and_cycles(report: Report, scope: Scope, cal: WorkingCalendar) -> N
             report.cap_total_fen += cap
             report.capped_award_fen += fee
         if published is not None:
-            to_award.append(_working_days(cal, published, offered))
+            to_award.append(_working_days(cals.of(tenant), published, offered))
     report.to_award = spread(to_award)
 
     accepted = db.session.execute(
-        sa.select(Engagement.on_time, Engagement.accepted_at, SelectionRequest.published_at)
+        sa.select(Engagement.on_time, Engagement.accepted_at, SelectionRequest.published_at,
+                  SelectionRequest.tenant_id)
         .join(SelectionRequest, SelectionRequest.id == Engagement.request_id)
         .where(_in(Engagement.accepted_at, report.month), scope.orgs(Engagement.owner_org_id)))
     to_acceptance = []
-    for on_time, accepted_at, published in accepted:
+    for on_time, accepted_at, published, tenant in accepted:
         report.accepted += 1
         report.accepted_on_time += bool(on_time)
         if published is not None and accepted_at is not None:
-            to_acceptance.append(_working_days(cal, published, accepted_at))
+            to_acceptance.append(_working_days(cals.of(tenant), published, accepted_at))
     report.to_acceptance = spread(to_acceptance)
 
 
-def _cases(report: Report, scope: Scope, cal: WorkingCalendar) -> None:
+def _cases(report: Report, scope: Scope) -> None:
     _start, end = _window(report.month)
     cases = list(db.session.scalars(
         sa.select(ApprovalCase)
@@ -231,12 +244,11 @@ def _cases(report: Report, scope: Scope, cal: WorkingCalendar) -> None:
         if clock is None:
             continue
         report.cases_decided += 1
-        report.cases_on_time += not clocks.view(clock, end, cal).late
-    report.intermediary_days, report.case_days = intermediary_time(cases, end, cal)
+        report.cases_on_time += not clocks.view(clock, end).late  # in its tenant's calendar
+    report.intermediary_days, report.case_days = intermediary_time(cases, end)
 
 
-def intermediary_time(cases: list[ApprovalCase], until: datetime,
-                      cal: WorkingCalendar) -> tuple[int, int]:
+def intermediary_time(cases: list[ApprovalCase], until: datetime) -> tuple[int, int]:
     """(intermediary working days, all working days) of the whole span (全流程) of the
     projects whose ``cases`` were decided, as the project timeline
     (:mod:`market.approvals.timeline`) splits each project once, up to ``until``.  The one
@@ -244,7 +256,8 @@ def intermediary_time(cases: list[ApprovalCase], until: datetime,
     alone."""
     total = timeline.Split()
     for project_id in sorted({case.project_id for case in cases}):
-        total.add(timeline.project_split(project_id, until, cal))
+        # each project's span in its owner's tenant's calendar (project_split reads it)
+        total.add(timeline.project_split(project_id, until))
     return total.intermediary, total.total
 
 

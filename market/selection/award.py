@@ -56,8 +56,10 @@ def declines(agency_org_id: int) -> int:
 
 # --- windows ------------------------------------------------------------------------------
 
-def _add(d: Any, n: int) -> Any:
-    return current_calendar().add_working_days(d, n)
+def _adder(award: Award) -> Any:
+    """Working-day addition in the calendar of the award's request's tenant."""
+    cal = current_calendar(award.request.tenant_id)
+    return cal.add_working_days
 
 
 def _published(award: Award) -> datetime | None:
@@ -68,13 +70,14 @@ def _published(award: Award) -> datetime | None:
 def publicity_end(award: Award) -> datetime:
     days = settings.effective("PUBLICITY_WORKING_DAYS", _published(award),
                               award.request.tenant_id)
-    return window_end(award.offered_at, days, _add)
+    return window_end(award.offered_at, days, _adder(award))
 
 
 def confirm_by(award: Award) -> datetime:
     return window_end(award.offered_at, settings.effective("CONFIRM_WORKING_DAYS",
                                                            _published(award),
-                                                           award.request.tenant_id), _add)
+                                                           award.request.tenant_id),
+                      _adder(award))
 
 
 def contract_from(award: Award) -> datetime | None:
@@ -94,9 +97,10 @@ def contract_from(award: Award) -> datetime | None:
 
 def objection_due(objection: Objection, cal: WorkingCalendar | None = None) -> date:
     """The last working day for the regulators to decide an objection (异议处理期限):
-    ``OBJECTION_WORKING_DAYS`` after the day it was filed.  The one deadline the objection
-    pages show, the reminder announces and electronic supervision escalates after."""
-    cal = cal or current_calendar()
+    ``OBJECTION_WORKING_DAYS`` after the day it was filed, in the calendar of its request's
+    tenant (``cal``, when given, must be that one).  The one deadline the objection pages
+    show, the reminder announces and electronic supervision escalates after."""
+    cal = cal or current_calendar(objection.request.tenant_id)
     return cal.add_working_days(local_date(objection.filed_at),
                                 settings.effective("OBJECTION_WORKING_DAYS", objection.filed_at,
                                                    objection.request.tenant_id))
@@ -106,11 +110,11 @@ def remind_objections(now: datetime) -> int:
     """``objection.due`` for every pending objection whose deadline is today or the next
     working day (the notify area reminds the regulators, once each); past the deadline
     electronic supervision escalates it.  Idempotent; returns how many reminders were new."""
-    cal = current_calendar()
     today = local_date(now)
     made = 0
     for objection in db.session.scalars(sa.select(Objection).where(
             Objection.state == ObjectionState.PENDING.value).order_by(Objection.id)):
+        cal = current_calendar(objection.request.tenant_id)
         due = objection_due(objection, cal)
         if today <= due and cal.working_days_between(today, due) <= 1:
             answers = events.send(events.ObjectionDue(

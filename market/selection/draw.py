@@ -468,7 +468,7 @@ def restart(request: SelectionRequest, voided: Lottery) -> None:
                               request.tenant_id)
     today = timeutil.today_local()
     old_close = request.signup_closes_at
-    new_day = current_calendar().add_working_days(today, days)
+    new_day = current_calendar(request.tenant_id).add_working_days(today, days)
     request.signup_closes_at = local_day_start(new_day) + (
         old_close - local_day_start(local_date(old_close)))
     request.state = RequestState.OPEN.value

@@ -257,7 +257,7 @@ def deadline(request: SelectionRequest) -> datetime:
     opening time, at the same clock time."""
     closes = request.signup_closes_at
     day = local_date(closes)
-    end = current_calendar().add_working_days(day, window_days())
+    end = current_calendar(request.tenant_id).add_working_days(day, window_days())
     return local_day_start(end) + (closes - local_day_start(day))
 
 

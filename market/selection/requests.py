@@ -299,7 +299,7 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         bad("signup_closes_at", N_("请选择报名截止时间。"))
     else:
         min_days = settings.effective("SIGNUP_MIN_WORKING_DAYS", now, owner.tenant_id)
-        earliest = current_calendar().add_working_days(local_date(now), min_days)
+        earliest = current_calendar(owner.tenant_id).add_working_days(local_date(now), min_days)
         if data.signup_closes_at.tzinfo is None or local_date(data.signup_closes_at) < earliest:
             bad("signup_closes_at", N_("报名期至少 %(days)s 个工作日：截止时间不得早于 %(date)s。"),
                 days=min_days, date=earliest.isoformat())
@@ -663,7 +663,7 @@ def amend(owner: Organisation, request: SelectionRequest, data: RequestInput, re
     has_signups = any(s.active for s in request.signups)
     closes = data.signup_closes_at or request.signup_closes_at  # problems() requires one
     if has_signups and {k for k in changes} & _EXTENDING:
-        extended = local_day_start(current_calendar().add_working_days(
+        extended = local_day_start(current_calendar(request.tenant_id).add_working_days(
             local_date(closes), 3)) + (closes - local_day_start(local_date(closes)))
         data.signup_closes_at = extended
         changes["signup_closes_at"] = [str(before.signup_closes_at), str(extended)]
@@ -695,7 +695,7 @@ def reannounce_input(failed: SelectionRequest) -> RequestInput:
     data = input_of(failed)
     days = settings.effective("SIGNUP_MIN_WORKING_DAYS", None, failed.tenant_id)
     old = failed.signup_closes_at
-    day = current_calendar().add_working_days(timeutil.today_local(), days)
+    day = current_calendar(failed.tenant_id).add_working_days(timeutil.today_local(), days)
     data.signup_closes_at = local_day_start(day) + (old - local_day_start(local_date(old)))
     return data
 

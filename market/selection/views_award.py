@@ -25,7 +25,6 @@ from sqlalchemy.orm import selectinload
 from market import timeutil
 from market.accounts import scope
 from market.accounts.auth import ANYONE, USER, access, current_org, current_role, require_org
-from market.calendar.service import current_calendar
 from market.db import db
 from market.domain import quotes as quote_rules
 from market.downloads import json_download
@@ -249,9 +248,9 @@ def objections() -> str:
         sa.select(Objection).join(SelectionRequest, SelectionRequest.id == Objection.request_id),
         current_org()).order_by(
         (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
-    cal = current_calendar()
+    # each objection counts in its request's tenant's calendar (objection_due's default)
     return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm(),
-                           dues={o.id: ops.objection_due(o, cal) for o in rows},
+                           dues={o.id: ops.objection_due(o) for o in rows},
                            today=timeutil.today_local(),
                            days=int(current_app.config["OBJECTION_WORKING_DAYS"]))
 

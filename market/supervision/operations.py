@@ -120,7 +120,7 @@ def _raise(m: Late, step: Step, now: datetime) -> EscalationStep:
     if step == Step.YELLOW:
         days = int(current_app.config["ESCALATION_ANSWER_WORKING_DAYS"])
         order = SupervisionOrder(public_id=f"DB-{row.id:06d}", step_id=row.id, opened_at=now,
-                                 answer_due=current_calendar().add_working_days(
+                                 answer_due=current_calendar(m.tenant_id).add_working_days(
                                      local_date(now), days))
         db.session.add(order)
         db.session.flush()
@@ -139,9 +139,8 @@ def escalate(now: datetime | None = None) -> int:
     and a run that loses it leaves the rest of that matter to the winner."""
     now = now or timeutil.now()
     rule = ladder()
-    cal = current_calendar()
     raised = 0
-    for m in late_matters(now, cal):
+    for m in late_matters(now, current_calendar):
         done = {Step[s.upper()] for s in db.session.scalars(sa.select(EscalationStep.step).where(
             EscalationStep.subject_kind == m.subject_kind.value,
             EscalationStep.subject_id == m.subject_id, EscalationStep.due_date == m.due_date))}

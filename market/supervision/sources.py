@@ -52,7 +52,9 @@ class Late:
     regulator_id: int | None = None
 
 
-Reader = Callable[[date, WorkingCalendar], Iterable[Late]]
+# the calendar of a tenant (None: the national one): a matter's lateness counts in its tenant's
+CalendarOf = Callable[[int | None], WorkingCalendar]
+Reader = Callable[[date, CalendarOf], Iterable[Late]]
 _readers: dict[str, Reader] = {}
 
 
@@ -112,7 +114,7 @@ def _clocks(now: datetime) -> Iterable[Late]:
                        str(department), case.owner.tenant_id)
 
 
-def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
+def _tolerated(today: date, cal_of: CalendarOf) -> Iterable[Late]:
     """容缺受理: the owner promised the missing reports by ``tolerated_until``."""
     for case, missing in tolerated_overdue(today):
         due = case.tolerated_until
@@ -120,14 +122,16 @@ def _tolerated(today: date, cal: WorkingCalendar) -> Iterable[Late]:
             continue
         yield Late(SubjectKind.TOLERATED, case.public_id,
                    f"{case.matter.name}（{'、'.join(missing)}）", f"/approvals/{case.public_id}",
-                   due, cal.working_days_between(due, today), PartyKind.OWNER,
+                   due, cal_of(case.owner.tenant_id).working_days_between(due, today),
+                   PartyKind.OWNER,
                    case.owner_org_id, _org_name(case.owner_org_id), case.owner.tenant_id)
 
 
-def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
+def _objections(today: date, cal_of: CalendarOf) -> Iterable[Late]:
     """Objections the regulators have not decided by their deadline."""
     for objection in db.session.scalars(sa.select(Objection).where(
             Objection.state == ObjectionState.PENDING.value).order_by(Objection.id)):
+        cal = cal_of(objection.request.tenant_id)
         due = objection_due(objection, cal)
         if due < today:
             yield Late(SubjectKind.OBJECTION, str(objection.id), objection.request.title,
@@ -136,23 +140,25 @@ def _objections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
                        "", *request_scope(objection.request))
 
 
-def _corrections(today: date, cal: WorkingCalendar) -> Iterable[Late]:
+def _corrections(today: date, cal_of: CalendarOf) -> Iterable[Late]:
     """Corrections of poor ratings (差评整改) the agency has not answered by their deadline."""
     for c in db.session.scalars(sa.select(Correction).where(
             Correction.answered_at.is_(None), Correction.due_on < today).order_by(
             Correction.due_on, Correction.id)):
         yield Late(SubjectKind.CORRECTION, c.public_id, c.rating.engagement.public_id,
                    f"/agency/corrections/{c.public_id}", c.due_on,
-                   cal.working_days_between(c.due_on, today), PartyKind.AGENCY,
+                   cal_of(c.rating.engagement.request.tenant_id).working_days_between(
+                       c.due_on, today), PartyKind.AGENCY,
                    c.agency_org_id, _org_name(c.agency_org_id),
                    *request_scope(c.rating.engagement.request))
 
 
-def late_matters(now: datetime, cal: WorkingCalendar) -> list[Late]:
-    """Every watched matter past its due date, oldest due date first."""
+def late_matters(now: datetime, cal_of: CalendarOf) -> list[Late]:
+    """Every watched matter past its due date, oldest due date first; ``cal_of`` gives each
+    matter's tenant's calendar (:func:`market.calendar.service.current_calendar`)."""
     today = local_date(now)
-    found: list[Late] = [*_clocks(now), *_tolerated(today, cal), *_objections(today, cal),
-                         *_corrections(today, cal)]
+    found: list[Late] = [*_clocks(now), *_tolerated(today, cal_of),
+                         *_objections(today, cal_of), *_corrections(today, cal_of)]
     for name in sorted(_readers):
-        found.extend(_readers[name](today, cal))
+        found.extend(_readers[name](today, cal_of))
     return sorted(found, key=lambda m: (m.due_date, m.subject_kind, m.subject_id))

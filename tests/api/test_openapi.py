@@ -139,7 +139,8 @@ def _params(doc: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
 def test_required_date_and_renamed_parameters_are_documented(app: Flask) -> None:
     doc = _doc(app)
     count = _params(doc, "/api/calendar/count")
-    assert set(count) == {"from", "to"} and count["from"]["required"]
+    assert set(count) == {"from", "to", "division"} and count["from"]["required"]
+    assert not count["division"]["required"]  # without it, the national calendar
     schema = count["from"]["schema"]
     assert schema["format"] == "date"
     year = re.compile(schema["pattern"])

@@ -55,7 +55,7 @@ def test_bad_input_is_a_400_with_a_message(app: Flask) -> None:
 
 
 def test_operator_confirms_a_year_and_it_takes_effect(app: Flask) -> None:
-    op = create_person(app, "operator")
+    op = create_person(app, "operator", provincial=True)
     c = app.test_client()
     login(c, op.email)
     client = app.test_client()
@@ -79,7 +79,7 @@ def test_operator_confirms_a_year_and_it_takes_effect(app: Flask) -> None:
 
 
 def test_operator_bad_dates_are_refused_and_nothing_changes(app: Flask) -> None:
-    op = create_person(app, "operator")
+    op = create_person(app, "operator", provincial=True)
     c = app.test_client()
     login(c, op.email)
     for days_off, days_on, message in (

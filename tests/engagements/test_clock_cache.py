@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from market import timeutil
 from market.accounts import tenants
-from market.calendar.operations import save_year
+from market.calendar.operations import add_local_days, save_year
 from market.calendar.service import bump_revision, current_calendar
 from market.clocks import board
 from market.clocks import store as clocks
@@ -59,6 +59,12 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                 effective_from=date(2020, 1, 1), effective_at=datetime(2019, 12, 31, 16, tzinfo=UTC),
                 reason="本地预警提前量", created_at=datetime(2019, 12, 1, tzinfo=UTC)))
         TENANTS[:] = [None, long_, short]
+        # the short one also has local days (地方性节假日): rest days inside the clocks' spans
+        # and a local make-up Saturday, so its clocks count in a calendar of their own
+        add_local_days(short, days_text="2026-03-02..2026-03-04\n2026-04-15", working=False,
+                       name="本地节日", source="测试条例", user_id=None)
+        add_local_days(short, days_text="2026-03-07", working=True, name="本地调休",
+                       source="测试条例", user_id=None)
         db.session.commit()
     yield app
     with app.app_context():
@@ -101,8 +107,8 @@ def _stored(clock: Clock) -> dict[str, Any]:
 
 
 def _check_cache(clock: Clock) -> None:
-    """Stored columns == the fold of the events under the calendar in force."""
-    revision, cal = clocks.calendar_state()
+    """Stored columns == the fold of the events under the calendar in force for its tenant."""
+    revision, cal = clocks.calendar_state(clock.tenant_id)
     expected = clocks.stored_values(clocks.fold(_events(clock), cal), clock.limit_days, cal,
                                     revision)
     assert _stored(clock) == expected
@@ -124,7 +130,8 @@ def _check_board(now: datetime, limit: int) -> None:
     # clock by clock: the SQL state of every settled open clock is its view's state
     cal = current_calendar()
     today = local_date(now)
-    expr = board.state_expr(today, board.Warn(today, cal, board.Warnings.at(now)))
+    cals = board.Calendars(cal)
+    expr = board.state_expr(today, board.Warn(today, cals, board.Warnings.at(now)))
     sql = dict(db.session.execute(sa.select(Clock.id, expr).where(
         Clock.phase.in_(clocks.OPEN), Clock.last_at <= now)).all())
     for r in every:
@@ -135,7 +142,8 @@ def _check_board(now: datetime, limit: int) -> None:
         when = max(now, c.last_at) if c.last_at else now
         assert clocks.view(c, when) == clocks.replay(c, when)
         # under its own tenant's lead time
-        assert clocks.view(c, when) == clock_view(_events(c), c.limit_days, cal, when,
+        assert clocks.view(c, when) == clock_view(_events(c), c.limit_days,
+                                                  cals.of(c.tenant_id), when,
                                                   LEAD[TENANTS.index(c.tenant_id)])
 
 

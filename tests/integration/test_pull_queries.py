@@ -33,9 +33,9 @@ CODE = "2026-530100-48-01-000077"
 # service types' codes and agencies' names in the same query), the selection requests (with
 # their service types' codes), the cases (with their matters' and departments' codes), case
 # events, the extensions' reasons, suspensions, clocks (the engagements' signing clocks too),
-# every clock's entries, the calendar revision (once): whatever the sizes, the timeline's
-# included (it reads nothing itself); and the operator's clock-warning setting, read once a
-# request.  The two writes of the call's audit (its row, the client's last use) besides.
+# every clock's entries, the calendar revisions of the project's tenant (once): whatever the
+# sizes, the timeline's included (it reads nothing itself); and the operator's clock-warning
+# setting, read once a request.  The two writes of the call's audit (its row, the client's last use) besides.
 MAX_QUERIES = 15
 
 
@@ -91,7 +91,8 @@ def _engagements(app: Flask, n: int) -> list[str]:
                              signing_due=NOW.date())
             db.session.add(eng)
             db.session.flush()
-            clock = clocks.new_clock(ClockKind.SERVICE, 20, engagement_id=eng.id)
+            clock = clocks.new_clock(ClockKind.SERVICE, 20, engagement_id=eng.id,
+                                     tenant_id=req.tenant_id)
             at = NOW - timedelta(days=40)
             clocks.record(clock, "start", at=at)
             for _ in range(3):

@@ -213,6 +213,15 @@ for _kind in ("return", "resubmit", "accept", "special", "resume", "extend", "de
     DEPARTMENT_OBJECTS[f"approvals.record_event:{_kind}"] = (
         "POST", "/approvals/{public_id}/events/" + _kind, _BJ_DEPT)
 
+# An operator's local days (地方性节假日): 云岭市's (operator2's, in the demo), deleted by
+# 云川市's operator.
+OPERATOR_OWN, OPERATOR_OTHER = "operator2@yunchuan.demo", "operator@yunchuan.demo"
+OPERATOR_OBJECTS: dict[str, tuple[str, str, str]] = {
+    "calendar.delete_local_day": ("POST", "/operator/calendar/local/{id}/delete",
+                                  "SELECT d.id FROM calendar_local_day d JOIN division v ON "
+                                  "v.id = d.division_id WHERE v.code = '539800' ORDER BY d.id"),
+}
+
 # The demo city has none of these objects: a recipe of tests/support/form_recipes.py makes
 # one through the forms first (a draft of owner1's; owner1's draft published; a payment with
 # its receipt; an objection with an attachment).
@@ -231,7 +240,8 @@ SETUP: dict[tuple[str, str], str] = {
 CASES = ([("owner", e, *v) for e, v in OWNER_OBJECTS.items()]
          + [("delegate", e, *v) for e, v in DELEGATE_OBJECTS.items()]
          + [("agency", e, *v) for e, v in AGENCY_OBJECTS.items()]
-         + [("department", e, *v) for e, v in DEPARTMENT_OBJECTS.items()])
+         + [("department", e, *v) for e, v in DEPARTMENT_OBJECTS.items()]
+         + [("operator", e, *v) for e, v in OPERATOR_OBJECTS.items()])
 
 IDOR, CSRF, FIXATION = "authorization.idor", "authorization.csrf", "authorization.session"
 TALLY: Counter[str] = Counter()
@@ -280,7 +290,8 @@ def test_another_organisations_object_is_not_found(
                                    # the administrator reaches the project, its delegate not
                                    "delegate": ("owner1@yunchuan.demo", DELEGATE),
                                    "agency": ("agency1@yunchuan.demo", AGENCY2),
-                                   "department": (DEPT_OWN, DEPT_OTHER)}[side]
+                                   "department": (DEPT_OWN, DEPT_OTHER),
+                                   "operator": (OPERATOR_OWN, OPERATOR_OTHER)}[side]
         if found is not None and "org" in found:
             own_email, other_email = _admins(side, found["org"])
         db.session.remove()

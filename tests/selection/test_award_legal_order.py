@@ -235,7 +235,7 @@ def test_the_objection_deadline_is_one_number_shown_reminded_and_escalated(city:
         assert note.user_id == city.regulator.user_id and due.isoformat() in note.subject
         # Past it, electronic supervision escalates it, by the same date.
         later = local_day_start(cal.add_working_days(due, 1)) + timedelta(hours=9)
-        late = [m for m in late_matters(later, cal) if m.subject_kind == "objection"]
+        late = [m for m in late_matters(later, current_calendar) if m.subject_kind == "objection"]
         assert [m.due_date for m in late] == [due]
         assert escalate(later) == 1
     # One number: a region that gives the regulators longer moves every place at once.
@@ -243,7 +243,7 @@ def test_the_objection_deadline_is_one_number_shown_reminded_and_escalated(city:
     with app.app_context():
         longer = award_ops.objection_due(db.session.get(Objection, oid))
         assert longer == cal.add_working_days(local_date(START), days + 3)
-        assert not [m for m in late_matters(later, cal) if m.subject_kind == "objection"]
+        assert not [m for m in late_matters(later, current_calendar) if m.subject_kind == "objection"]
     assert f"处理期限 {longer.isoformat()}" in city.client(city.regulator).get(
         "/regulator/objections").get_data(as_text=True)
 

@@ -263,7 +263,7 @@ def test_the_cards_go_to_the_regulators_whose_scope_covers_the_matter(city: City
     # unset: the red card goes to the regulators covering the matter, still none elsewhere
     app.config.update(ESCALATION_MANAGING_ORG="")
     with timeutil.frozen(RED_AT), app.app_context():
-        late = [m for m in late_matters(timeutil.now(), current_calendar())
+        late = [m for m in late_matters(timeutil.now(), current_calendar)
                 if m.subject_id == eid]
         assert [m.tenant_id for m in late] == [home]
         assert {o.id for o in managing_department(late[0])} == {

@@ -774,10 +774,37 @@ def _edit_approval_matter(ctx: Ctx) -> None:
 @recipe("calendar.edit_year")
 def _edit_year(ctx: Ctx) -> None:
     year = timeutil.today_local().year + 1
+    # the national calendar is the provincial operator's alone
     ctx.submit("operator", f"/operator/calendar/{year}", {
         "days_off": f"{year}-01-01\n{year}-10-01..{year}-10-07",
-        "days_on": "", "source": f"国办发明电〔{year - 1}〕7号", "confirmed": "y"})
+        "days_on": "", "source": f"国办发明电〔{year - 1}〕7号", "confirmed": "y"},
+        email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT confirmed FROM calendar_year WHERE year = :y", y=year) in (1, True)
+
+
+def _add_local_day(ctx: Ctx, day: str, *, expect: int = 302) -> None:
+    ctx.submit("operator", "/operator/calendar/local", {
+        "days": day, "working": "rest", "name": "火把节",
+        "source": "《云南省楚雄彝族自治州自治条例》"}, expect=expect)
+
+
+@recipe("calendar.local_days_page")
+def _local_days(ctx: Ctx) -> None:
+    year = timeutil.today_local().year + 1
+    _add_local_day(ctx, f"{year}-07-28..{year}-07-30")
+    assert ctx.scalar("SELECT count(*) FROM calendar_local_day WHERE name = '火把节'") == 3
+
+
+@recipe("calendar.delete_local_day")
+def _delete_local_day(ctx: Ctx) -> None:
+    year = timeutil.today_local().year + 1
+    ctx.post(ctx.client("operator"), "/operator/calendar/local", {
+        "days": f"{year}-07-28", "working": "rest", "name": "火把节",
+        "source": "《云南省楚雄彝族自治州自治条例》"})
+    entry = ctx.scalar("SELECT id FROM calendar_local_day WHERE name = '火把节'")
+    ctx.submit("operator", f"/operator/calendar/local/{entry}/delete", {},
+               page="/operator/calendar/local")
+    assert ctx.scalar("SELECT count(*) FROM calendar_local_day WHERE name = '火把节'") == 0
 
 
 @recipe("draw_schedule.edit_year")

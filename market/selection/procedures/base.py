@@ -92,7 +92,7 @@ def new_window(request: SelectionRequest) -> None:
     days = settings.effective("SIGNUP_MIN_WORKING_DAYS", request.published_at,
                               request.tenant_id)
     old = request.signup_closes_at
-    new_day = current_calendar().add_working_days(timeutil.today_local(), days)
+    new_day = current_calendar(request.tenant_id).add_working_days(timeutil.today_local(), days)
     request.signup_closes_at = local_day_start(new_day) + (old - local_day_start(local_date(old)))
 
 
