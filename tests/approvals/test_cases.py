@@ -7,6 +7,7 @@ another department's staff get 404 and change nothing; unsafe archives are refus
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -145,6 +146,8 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
             s = db.session.scalar(sa.select(Suspension))
             assert case.state == "suspended" and s.expected_days == 4
             assert "检测" in s.notice and "第四十五条" in s.notice
+            # says when the clock stops and what restarts it, in one sentence that reads
+            assert re.search(r"本办件自 \d{4}-\d\d-\d\d 起暂停计时，成果验收后恢复计时。", s.notice)
             department = db.session.get(Department, case.matter.department_id)
             assert department.name in s.notice
             s_id = s.id
