@@ -9,11 +9,13 @@ from collections import Counter
 import sqlalchemy as sa
 from flask import Flask
 
+from devdata.demo import DEMO_PASSWORD, login_labels
 from market.accounts import tenants
-from market.accounts.models import Organisation, OrgKind
+from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, User
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.selection.models import Project
+from tests.conftest import login
 
 
 def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
@@ -65,3 +67,25 @@ def test_the_demo_is_a_small_province(demo_city_app: Flask) -> None:
         agency = db.session.scalars(sa.select(SignUp).where(
             SignUp.request_id == req.id)).one().agency
         assert agency.tenant.code == "539900" and agency.status == "admitted"
+
+
+def test_an_industry_regulator_of_the_demo_logs_in_and_sees_only_its_service_types(
+        demo_city_app: Flask) -> None:
+    """The province's demo has an industry regulator (行业主管部门) one can log in as: the
+    city's 住房和城乡建设局, whose dashboard lists the clocks of the service types the catalogue
+    maps to it (设计, 施工图审查, 造价) and none of the others (环境影响评价…)."""
+    email = "industry1@yunchuan.demo"
+    assert email in [e for _label, e in login_labels()]
+    with demo_city_app.app_context():
+        org = db.session.scalars(sa.select(Organisation).join(Membership).join(User).where(
+            User.email == email)).one()
+        assert org.name == "云川市住房和城乡建设局"
+        assert org.regulator_kind == RegulatorKind.INDUSTRY.value
+        theirs = {s.name for s in db.session.scalars(
+            sa.select(ServiceType).where(ServiceType.regulator_id == org.id))}
+    assert theirs == {"工程设计", "施工图审查", "造价咨询"}
+    client = demo_city_app.test_client()
+    assert login(client, email, DEMO_PASSWORD).status_code == 302
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "云川市住房和城乡建设局" in html and "造价咨询" in html
+    assert "环境影响评价" not in html and "可行性研究报告编制" not in html

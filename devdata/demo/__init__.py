@@ -101,6 +101,13 @@ def load() -> list[tuple[str, str, str]]:
         db.session.add(ServiceType(code=seed.code, name=seed.name, name_en=seed.name_en,
                                    regulator_id=reg.id, deliverables=seed.deliverables))
 
+    # One of those bureaus can log in (行业主管部门), to see an industry regulator's scope: only
+    # the service types the catalogue maps to it.
+    name, email = person("行业主管 industry regulator", "industry1@yunchuan.demo",
+                         "行业监管员 周以安")
+    ops.add_member(regulators[CITY + "市住房和城乡建设局"], name=name, email=email,
+                   role=Role.REGULATOR, password=DEMO_PASSWORD)
+
     for i, (org_name, district) in enumerate(OWNERS, start=1):
         name, email = person(f"业主 owner {i}", f"owner{i}@yunchuan.demo", f"采购管理人 {i}号")
         user = ops.register(kind=OrgKind.OWNER, org_name=org_name,
@@ -293,6 +300,7 @@ def login_labels() -> list[tuple[str, str]]:
     """(who, e-mail) of the logins :func:`load` prints, in its order."""
     people = [("运营 operator", "operator@yunchuan.demo")]
     people += [(f"监管 regulator {i}", f"regulator{i}@yunchuan.demo") for i in (1, 2)]
+    people.append(("行业主管 industry regulator", "industry1@yunchuan.demo"))
     for i in range(1, len(OWNERS) + 1):
         people += [(f"业主 owner {i}", f"owner{i}@yunchuan.demo"),
                    (f"业主受托人 delegate {i}", f"delegate{i}@yunchuan.demo")]

@@ -589,7 +589,7 @@ def _notice(case: ApprovalCase, reason: str, days: int, end: Any,
         body = f"需要进行{word}，预计需要 {days} 个工作日（至 {end.isoformat()}）。"
         tail = f"{word}结束后恢复计时。"
     return (f"{head}{body}根据《中华人民共和国行政许可法》第四十五条，所需时间不计算在审批期限内，"
-            f"本办件自 {today.isoformat()} 起{tail}\n\n{case.matter.department.name}\n"
+            f"本办件自 {today.isoformat()} 起暂停计时，{tail}\n\n{case.matter.department.name}\n"
             f"{today.isoformat()}")
 
 

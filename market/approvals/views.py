@@ -275,11 +275,16 @@ _STAFF_WORDS = {
 }
 
 
-def _show(form: Any, error: ingest.CaseEventError) -> None:
+def _show(form: Any, error: ingest.CaseEventError, case: ApprovalCase | None = None) -> None:
     """The refusal next to its field (in the user's language: ingest translated it, and the
     ones that name the API's fields are said in the form's words), or on top of the page;
     what the staff member typed stays."""
     message = str(_STAFF_WORDS[error.code]) if error.code in _STAFF_WORDS else error.message
+    if error.code == "precondition_missing" and case is not None:
+        # the API names the services by code and the acceptance modes by their field values
+        message = _("以下受理条件还没有通过验收的中介服务成果：%(missing)s。可以选择容缺受理或"
+                    "告知承诺受理。", missing="、".join(
+                        _service_names(ingest.missing_preconditions(case))))
     field = getattr(form, _FIELD_OF.get(error.code, ""), None) if form is not None else None
     if field is not None:
         field.errors = [*field.errors, message]
@@ -363,7 +368,7 @@ def record_event(public_id: str, kind: str) -> ResponseReturnValue:
     try:
         staff.record(who, case, event_type, **fields)
     except ingest.CaseEventError as error:
-        _show(form, error)
+        _show(form, error, case)
         return _render(case, 400, **given)
     flash(str(DONE[event_type]), "success")
     return redirect(url_for("approvals.detail", public_id=case.public_id))

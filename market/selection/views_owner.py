@@ -31,6 +31,7 @@ from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.forms import ActionForm, show_error
 from market.selection import assignments, avoid_review, opening
 from market.selection import award as award_ops
+from market.selection import quotes as sealed_quotes
 from market.selection import requests as ops
 from market.selection.draw import LOTTERY_METHODS, current_lottery
 from market.selection.eligibility import eligible_on, off_catalogue, request_facts
@@ -421,6 +422,9 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
         award_ops_changes=award_ops.changes(req, awards), **_sealing_context(req),
         planned=_planned_source(req), avoid=avoid_review.status(req),
         shortlist=credit_merit.shortlist_of(req),
+        # agencies do not sign up for a sealed round: they submit a quote or a proposal
+        sealed_count=len(sealed_quotes.current_bids(req)) if req.method in opening.SEALED_METHODS
+        else None,
         choose_form=choose_form or ChooseForm(formdata=None)), status
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Every mapper, before Organisation() is built below at import: collected after a test module
+# that imported only some of the models, building one would fail to configure the mappers.
+import market.models  # noqa: F401
 from market.accounts.models import Organisation
 from market.accounts.scope import Act, ListScope, Subject, covers, list_scope
 

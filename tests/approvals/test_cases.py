@@ -7,6 +7,7 @@ another department's staff get 404 and change nothing; unsafe archives are refus
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -104,7 +105,11 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
         before = _changes(app)
         r = post(staff, action + "accept", {"accept-mode": "accepted"})
         html = r.get_data(as_text=True)
-        assert r.status_code == 400 and "EIA" in html and "accept-mode-msg" in html
+        assert r.status_code == 400 and "accept-mode-msg" in html
+        # the staff's words: the service by its name and the form's choices, not the API's codes
+        error = html.split('id="accept-mode-msg">', 1)[1].split("</p>", 1)[0]
+        assert error.startswith("以下受理条件还没有通过验收的中介服务成果：环境影响评价")
+        assert "EIA" not in error and "tolerated_acceptance" not in error
         r = post(staff, action + "accept", {"accept-mode": "tolerated_acceptance"})
         # in the form's words, not the API's field names
         html = r.get_data(as_text=True)
@@ -141,6 +146,8 @@ def test_staff_take_a_case_through_the_laws_order(city: City) -> None:
             s = db.session.scalar(sa.select(Suspension))
             assert case.state == "suspended" and s.expected_days == 4
             assert "检测" in s.notice and "第四十五条" in s.notice
+            # says when the clock stops and what restarts it, in one sentence that reads
+            assert re.search(r"本办件自 \d{4}-\d\d-\d\d 起暂停计时，成果验收后恢复计时。", s.notice)
             department = db.session.get(Department, case.matter.department_id)
             assert department.name in s.notice
             s_id = s.id

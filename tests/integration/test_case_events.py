@@ -113,6 +113,7 @@ def test_a_case_in_the_laws_order_from_application_to_decision(world: World) -> 
                                                                   "approved")
         s = db.session.scalar(sa.select(Suspension))
         assert "检测" in s.notice and "第四十五条" in s.notice and "云川市生态环境局" in s.notice
+        assert "起暂停计时，检测结束后恢复计时。" in s.notice
         assert db.session.scalar(sa.select(sa.func.count(CaseEvent.id))) == 8
         tags = [e.tag for e in db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.tag.like("client:case:%")).order_by(AuditEvent.id))]

@@ -178,3 +178,32 @@ def test_a_visitor_opens_a_request_of_each_method_past_its_opening(demo_city_app
     assert html.count('data-test="bid-rate"') == 4 and "35.00%" in html
     assert html.count('data-test="bid-low"') == 1
     assert any('data-test="score-results"' in pages[i] for i in by_method["proposals"])
+
+
+def test_the_owner_of_a_sealed_round_sees_how_many_quotes_not_an_empty_sign_up_list(
+        demo_city_app: Flask) -> None:
+    """Agencies do not sign up for 密封报价 or 方案择优, they submit a sealed quote or proposal:
+    the owner's page counts those (as the notice does) instead of saying nobody signed up."""
+    from market.accounts.models import Membership, Role, User
+    from market.selection.models import Bid
+    from tests.conftest import login
+
+    app = demo_city_app
+    with app.app_context():
+        rows = [(r.public_id, r.method, db.session.scalar(sa.select(sa.func.count(Bid.id)).where(
+                    Bid.request_id == r.id, Bid.round == r.bid_round,
+                    Bid.replaced_at.is_(None))),
+                 db.session.scalars(sa.select(User.email).join(Membership).where(
+                     Membership.organisation_id == r.owner_org_id,
+                     Membership.role == Role.OWNER_ADMIN.value)).one())
+                for r in db.session.scalars(sa.select(SelectionRequest).where(
+                    SelectionRequest.method.in_(("sealed_bid", "proposals")),
+                    SelectionRequest.state != "draft"))]
+    assert {m for _p, m, n, _e in rows if n} == {"sealed_bid", "proposals"}
+    for public_id, method, count, email in rows:
+        client = app.test_client()
+        assert login(client, email, demo.DEMO_PASSWORD).status_code == 302
+        html = client.get(f"/owner/requests/{public_id}").get_data(as_text=True)
+        assert "暂无报名" not in html, public_id
+        shown = re.search(r'data-test="sealed-count">(\d+)', html)
+        assert shown is not None and int(shown.group(1)) == count, (public_id, method)

@@ -6,6 +6,7 @@ T = {
     '请填写预计需要的工作日数（正整数，不超过法定上限）。': 'Enter the expected number of working days (a whole number, within the legal limit).',
     '请选择特别程序的法定事由（《行政许可法》第四十五条）。': 'Choose the special procedure’s reason from the law’s list (Administrative Licensing Law, Art. 45).',
     '本项目没有这个委托，请从列表中选择。': 'This project has no such engagement; choose one from the list.',
+    '以下受理条件还没有通过验收的中介服务成果：%(missing)s。可以选择容缺受理或告知承诺受理。': 'These acceptance conditions have no accepted intermediary deliverable yet: %(missing)s. You may accept with a report outstanding (容缺受理) or on the applicant’s pledge (告知承诺).',
     '请选择办理结果：准予许可或不予许可。': 'Choose the decision: licence granted or refused.',
     '一次告知补正': 'One-time correction notice',
     '一次告知补正（第三十二条）': 'Give the one-time correction notice (Art. 32)',

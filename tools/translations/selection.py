@@ -312,6 +312,7 @@ T = {
     '确认期限已于 %(at)s 届满，不能再确认。': 'The confirmation period ended at %(at)s; the award can no longer be confirmed.',
     '确认期限已届满。': 'The confirmation period has ended.',
     '密封报价': 'Sealed bid',
+    '份。密封报价和方案不需要报名；提交者和内容在开标时公开。': 'submitted. Sealed quotes and proposals need no sign-up; who submitted them and what they say are published at the opening.',
     '密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。': 'A sealed bid needs at least one owner delegate of your organisation among the witnesses (a tie at the opening is drawn in their presence).',
     '密封报价须设最高限价（可设最低限价），报价在此范围内。': 'A sealed bid needs a cap (and optionally a floor); quotes must lie within it.',
     '第 %(n)s 轮': 'round %(n)s',
