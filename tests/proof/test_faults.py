@@ -346,14 +346,21 @@ def test_postgres_restart_under_load(site: dict[str, Any], pg_base_url: str) -> 
             results.append((time.monotonic(), status))
             time.sleep(0.01)
 
+    def until(enough: Callable[[], bool]) -> None:  # polled: the readers' pace, no fixed wait
+        deadline = time.monotonic() + 60
+        while not enough():
+            assert time.monotonic() < deadline, f"{len(results)} requests: too few in 60 s"
+            assert any(t.is_alive() for t in threads), "the readers stopped"
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=reader, args=(k,)) for k in range(3)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    until(lambda: len(results) >= 30)  # the pages answer before the restart
     began = time.monotonic()
     restart(pg_base_url)
     ended = time.monotonic()
-    time.sleep(3)
+    until(lambda: sum(1 for t, _s in list(results) if t > ended + 1.0) >= 30)
     stop.set()
     for t in threads:
         t.join(timeout=60)
