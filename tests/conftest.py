@@ -33,7 +33,8 @@ PASSWORD = "correct-horse-42"
 use_cheap_parameters()
 
 
-def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> Flask:
+def make_app(tmp_path: Path, database_url: str | None = None, *, schema_ready: bool = False,
+             **extra: Any) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -52,8 +53,10 @@ def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> F
     import os
 
     # A new database gets the session's empty schema copied in (tests/support/schema.py);
-    # one that already holds something gets create_all, as it always did.
-    copied = schema.prepare(config["SQLALCHEMY_DATABASE_URI"], _create_schema)
+    # one that already holds something gets create_all, as it always did.  ``schema_ready``:
+    # the caller's app made the schema already (a race's worker processes, twenty at once,
+    # would each check every table again).
+    copied = schema_ready or schema.prepare(config["SQLALCHEMY_DATABASE_URI"], _create_schema)
     os.environ["MARKET_INSTANCE_PATH"] = str(tmp_path / "instance")
     app = create_app(config)
     if not copied:

@@ -53,6 +53,12 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def pages(city: tuple[Flask, str]) -> dict[str, list[str]]:
+    """Each role's pages, crawled once for the module (the crawls below only read)."""
+    return _pages(city[0])
+
+
 def _pages(app: Flask) -> dict[str, list[str]]:
     """Each role's pages, every view once, a view seen by an earlier role not again."""
     seen: set[str] = set()
@@ -102,14 +108,15 @@ def _header_problems(page: Any, mode: str) -> list[str]:
 @pytest.mark.parametrize(("mode", "viewport"), [("plain", PHONE), ("care", PHONE),
                                                ("care", TABLET)], ids=["phone", "phone-care",
                                                                         "tablet-care"])
-def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str], mode: str,
+def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str],
+                                 pages: dict[str, list[str]], mode: str,
                                  viewport: dict[str, int]) -> None:
     """The tablet in care mode is where tables have the least room per column: that is where
     short words (状态, 已通过) were set one character per line."""
-    app, site = city
+    _app, site = city
     problems: dict[str, list[str]] = {}
     visited = 0
-    for role, urls in _pages(app).items():
+    for role, urls in pages.items():
         page = _login(browser, site, ROLES[role], viewport=viewport, care=mode == "care")
         for url in urls:
             page.goto(site + url)  # the browser fixture runs axe-core here

@@ -24,7 +24,7 @@ from market.db import db
 from market.settings.models import SettingChange
 from tests.conftest import make_app
 from tests.support import demo_data, oidc
-from tests.support.live import menu_click, serve
+from tests.support.live import menu_click, page_at, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-operator-screens"
@@ -37,17 +37,6 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
     SHOTS.mkdir(exist_ok=True)
     with serve(app) as url:
         yield url, app
-
-
-def page_at(browser: Any, site: str, width: int, email: str) -> Any:
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.on("dialog", lambda d: d.accept())
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
 
 
 def fits(page: Any, width: int) -> None:
@@ -63,7 +52,7 @@ def nav(page: Any, test_id: str) -> None:
 def test_the_operator_changes_a_setting_with_bad_then_good_data(
         browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
     site, app = demo_site
-    page = page_at(browser, site, width, OPERATOR)
+    page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     nav(page, "nav-settings")
     page.wait_for_selector("[data-test=settings]")
     fits(page, width)
@@ -103,7 +92,7 @@ def test_the_operator_changes_a_setting_with_bad_then_good_data(
 def test_the_operator_disables_enables_and_invites(
         browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
     site, app = demo_site
-    page = page_at(browser, site, width, OPERATOR)
+    page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     nav(page, "nav-accounts")
     page.wait_for_selector("[data-test=accounts]")
     fits(page, width)

@@ -116,7 +116,7 @@ def _unlocked_worker(args: tuple[str, str, int, int, Any]) -> str:
     from billing.errors import BillingError
     from billing.service import LedgerBilling
 
-    app = make_app(Path(tmp) / f"u{n}", url)
+    app = make_app(Path(tmp) / f"u{n}", url, schema_ready=True)
     LedgerBilling._lock = lambda self, engagement_id: self.session.get(  # type: ignore[method-assign]
         BillingEngagement, engagement_id)
     with app.app_context():

@@ -30,7 +30,7 @@ FEE = 1_234_56
 
 def _worker(args: tuple[str, str, int, str, int, multiprocessing.synchronize.Barrier]) -> str:
     url, tmp, eid, action, n, barrier = args
-    app = make_app(Path(tmp) / f"w{n}", url)
+    app = make_app(Path(tmp) / f"w{n}", url, schema_ready=True)
     with app.app_context():
         billing = backend()
         barrier.wait(timeout=30)

@@ -19,7 +19,7 @@ from market.catalogue import choices
 from market.catalogue.models import ServiceType
 from market.db import db
 from tests.support import demo_data
-from tests.support.live import menu_click, serve
+from tests.support.live import menu_click, page_at, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-catalogue-choices"
@@ -32,16 +32,6 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
     SHOTS.mkdir(exist_ok=True)
     with serve(app) as url:
         yield url, app
-
-
-def _login(browser: Any, site: str, width: int, email: str) -> Any:
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
 
 
 def _fits(page: Any, width: int) -> None:
@@ -60,7 +50,7 @@ def test_the_city_operator_switches_a_service_type_off_and_on(
         tenant = db.session.scalar(
             sa.select(Organisation.tenant_id).join(Membership).join(User)
             .where(User.email == OPERATOR))
-    page = _login(browser, site, width, OPERATOR)
+    page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     menu_click(page, "nav-catalogue-choices")
     page.wait_for_selector("[data-test=choices-form]")
     _fits(page, width)
@@ -79,7 +69,7 @@ def test_the_city_operator_switches_a_service_type_off_and_on(
             sa.select(User.email).join(Membership).join(Organisation)
             .where(Membership.role == "owner_admin", Organisation.tenant_id == tenant,
                    Organisation.status == "active").order_by(User.id).limit(1))
-    owner = _login(browser, site, width, owner_email)
+    owner = page_at(browser, site, width, owner_email, demo.DEMO_PASSWORD)
     owner.goto(site + "/owner/requests/new")
     owner.wait_for_selector("select[name=service_code]")
     assert owner.locator(f"select[name=service_code] option[value='{code}']").count() == 0

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,56 +18,22 @@ from market.db import db
 from market.selection import award as award_ops
 from market.selection import procedures
 from market.selection.models import Award, Lottery, SelectionRequest
-from tests.conftest import csrf_token, make_app
+from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
+from tests.support.page_cache import badge, get, second_instance, statements, without_tokens
 from tests.support.selection_flow import lottery_to_draw, person, publish, sign_up
 
 
 @pytest.fixture
 def other(city: City, tmp_path: Path) -> Iterator[Flask]:
-    """A second instance of the app on the same database (another gunicorn worker or host)."""
-    app = make_app(tmp_path / "other", city.app.config["SQLALCHEMY_DATABASE_URI"])
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-
-
-def _get(app: Flask, path: str) -> str:
-    r = app.test_client().get(path)
-    assert r.status_code == 200
-    return r.get_data(as_text=True)
-
-
-def _without_tokens(page: str) -> str:
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", page)
+    with second_instance(city.app, tmp_path / "other") as app:
+        yield app
 
 
 def _registrants(page: str) -> int:
     found = re.search(r"有效报名</dt><dd>(\d+)</dd>", page)
     assert found, page
     return int(found.group(1))
-
-
-def _badge(page: str) -> str:
-    found = re.search(r'<h1>.*?<span class="badge badge-(\w+)">', page, re.S)
-    assert found
-    return found.group(1)
 
 
 def _score(page: str) -> int:
@@ -82,10 +46,10 @@ def test_the_notice_is_served_from_the_cache_while_nothing_changes(city: City) -
     with timeutil.frozen(START):
         req = publish(city)
         path = f"/notices/{req.public_id}"
-        first = _get(city.app, path)
-        with _statements(city.app) as seen:
-            again = _get(city.app, path)
-        assert _without_tokens(again) == _without_tokens(first)
+        first = get(city.app, path)
+        with statements(city.app) as seen:
+            again = get(city.app, path)
+        assert without_tokens(again) == without_tokens(first)
         assert len(seen) == 1, seen  # the generations, read in one statement; no rendering
 
 
@@ -94,13 +58,13 @@ def test_a_sign_up_in_another_process_shows_on_the_next_request(city: City, othe
     with timeutil.frozen(START):
         req = publish(city)
         path = f"/notices/{req.public_id}"
-        assert _registrants(_get(city.app, path)) == 0
-        assert _registrants(_get(other, path)) == 0  # both processes hold it
+        assert _registrants(get(city.app, path)) == 0
+        assert _registrants(get(other, path)) == 0  # both processes hold it
         assert sign_up(city, city.agencies[0], req.public_id) == 302
-        assert _registrants(_get(other, path)) == 1
-        assert _registrants(_get(city.app, path)) == 1
+        assert _registrants(get(other, path)) == 1
+        assert _registrants(get(city.app, path)) == 1
         assert sign_up(city, city.agencies[1], req.public_id) == 302
-        assert _registrants(_get(other, path)) == 2
+        assert _registrants(get(other, path)) == 2
 
 
 def test_the_close_shows_on_the_first_request_after_it_without_any_write(city: City) -> None:
@@ -109,11 +73,11 @@ def test_the_close_shows_on_the_first_request_after_it_without_any_write(city: C
         for a in city.agencies[:4]:
             assert sign_up(city, a, req.public_id) == 302
         path = f"/notices/{req.public_id}"
-        assert _badge(_get(city.app, path)) == "open"
+        assert badge(get(city.app, path)) == "open"
     with timeutil.frozen(req.signup_closes_at - timedelta(seconds=1)):
-        assert _badge(_get(city.app, path)) == "open"  # served from the cache
+        assert badge(get(city.app, path)) == "open"  # served from the cache
     with timeutil.frozen(req.signup_closes_at):
-        assert _badge(_get(city.app, path)) == "closed"
+        assert badge(get(city.app, path)) == "closed"
         with city.app.app_context():  # next: a witness missing at the external draw voids it
             closed = db.session.get(SelectionRequest, req.id)
             lottery = db.session.scalar(sa.select(Lottery))
@@ -129,13 +93,13 @@ def test_an_award_lapses_on_the_notice_and_the_profile_the_minute_it_is_due(
         due, agency = award_ops.confirm_by(award), award.agency.public_id
     notice, profile = f"/notices/{rid}", f"/agencies/{agency}"
     with timeutil.frozen(due - timedelta(minutes=1)):
-        page = _get(city.app, notice)
+        page = get(city.app, notice)
         assert "待确认" in page and "逾期未确认" not in page
-        score = _score(_get(city.app, profile))
+        score = _score(get(city.app, profile))
     with timeutil.frozen(due + timedelta(seconds=1)):
-        page = _get(city.app, notice)  # the first view after the deadline applies the timeout
+        page = get(city.app, notice)  # the first view after the deadline applies the timeout
         assert "逾期未确认" in page
-        assert _score(_get(city.app, profile)) < score  # a lapsed award counts against it
+        assert _score(get(city.app, profile)) < score  # a lapsed award counts against it
 
 
 def test_a_decline_in_another_process_shows_on_the_notice_and_the_profile(
@@ -146,23 +110,23 @@ def test_a_decline_in_another_process_shows_on_the_notice_and_the_profile(
         winner_id, drawn_at = lottery.record["ranking"][0], lottery.drawn_at
     notice, profile = f"/notices/{rid}", f"/agencies/{winner_id}"
     with timeutil.frozen(drawn_at + timedelta(hours=1)):
-        assert "已放弃" not in _get(other, notice)
-        score = _score(_get(other, profile))
-        assert _score(_get(other, profile)) == score  # now from the cache
+        assert "已放弃" not in get(other, notice)
+        score = _score(get(other, profile))
+        assert _score(get(other, profile)) == score  # now from the cache
         c = city.client(person(city, winner_id))
         assert c.post("/agency/awards/1/decline", data={
             "reason": "项目负责人调离", "csrf_token": csrf_token(c, "/agency/awards")}
         ).status_code == 302
-        assert "已放弃" in _get(other, notice)
-        assert _score(_get(other, profile)) < score
+        assert "已放弃" in get(other, notice)
+        assert _score(get(other, profile)) < score
 
 
 def test_a_cached_notice_is_never_shown_to_someone_logged_in(city: City) -> None:
     with timeutil.frozen(START):
         req = publish(city)
         path = f"/notices/{req.public_id}"
-        anonymous = _get(city.app, path)
-        assert _get(city.app, path) and "退出" not in anonymous  # warm
+        anonymous = get(city.app, path)
+        assert get(city.app, path) and "退出" not in anonymous  # warm
         page = city.client(city.agencies[0]).get(path).get_data(as_text=True)
         assert "退出" in page  # their own header, rendered for them
         # The cached copy's token works for the next anonymous visitor's own form.

@@ -86,7 +86,11 @@ class Instance:
              *(["--config", str(self.config)] if self.config else []), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()  # no gunicorn left running after a failed start
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30) -> None:

@@ -49,6 +49,12 @@ def open_page(browser: Any, site: str, email: str | None, password: str | None =
     return page
 
 
+def page_at(browser: Any, site: str, width: int, email: str | None = None,
+            password: str | None = None) -> Any:
+    """:func:`open_page` at ``width`` px wide (900 px high), logged in as ``email``."""
+    return open_page(browser, site, email, password, viewport={"width": width, "height": 900})
+
+
 # --- axe-core on every page -------------------------------------------------------------------
 
 def axe_missing_reason() -> str | None:
