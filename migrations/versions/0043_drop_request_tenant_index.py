@@ -12,7 +12,7 @@ newest from it instead of sorting all of the division's requests.
 Hand-checked from autogenerate: one index dropped, one added, no data to move.
 
 Revision ID: 0043
-Revises: 0041
+Revises: 0042
 Create Date: 2026-12-06 23:20:00.000000
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0043'
-down_revision = '0041'
+down_revision = '0042'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ and regulators' reminders) and every member of the organisation keeps seeing the
 on the tables as they stand at this revision, no live models.
 
 Revision ID: 0044
-Revises: 0041
+Revises: 0043
 Create Date: 2026-12-06 23:20:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0044'
-down_revision = '0041'
+down_revision = '0043'
 branch_labels = None
 depends_on = None
 
