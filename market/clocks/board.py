@@ -173,9 +173,16 @@ class Calendars:
     """The national calendar and those of the tenants with local days (地方性节假日): each
     clock counts in its tenant's."""
 
-    def __init__(self, national: WorkingCalendar) -> None:
+    def __init__(self, national: WorkingCalendar,
+                 local: dict[int, WorkingCalendar] | None = None) -> None:
         self.national = national
-        self.local = clocks.local_calendars()
+        self.local = clocks.local_calendars() if local is None else local
+
+    @classmethod
+    def refreshed(cls) -> Calendars:
+        """After refolding the stale open clocks (:func:`clocks.refresh_stale_open`)."""
+        _revision, national, local = clocks.refresh_stale_open_local()
+        return cls(national, local)
 
     def of(self, tenant: int | None) -> WorkingCalendar:
         return self.local.get(tenant, self.national) if tenant is not None else self.national
@@ -197,8 +204,7 @@ def open_clocks(org_id: int | None, side: str | None,
     """Open clocks of one side of the market (``side`` owner/agency), or all (regulator),
     most urgent first."""
     now = now or timeutil.now()
-    _, cal = clocks.refresh_stale_open()
-    rows = _finished(db.session.execute(_query(org_id, side)), now, Calendars(cal),
+    rows = _finished(db.session.execute(_query(org_id, side)), now, Calendars.refreshed(),
                      Warnings.at(now))
     today = local_date(now)
     rows.sort(key=lambda row: _sort_key(row, today))
@@ -272,8 +278,7 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     counts per state; see the module docstring.  Costs a few
     indexed queries and ``limit`` views, whatever the number of clocks."""
     now = now or timeutil.now()
-    _, cal = clocks.refresh_stale_open()
-    cals = Calendars(cal)
+    cals = Calendars.refreshed()
     wd = Warnings.at(now)
     today = local_date(now)
     if state is None:

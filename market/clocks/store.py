@@ -258,8 +258,15 @@ def refresh(ids: Sequence[int], revision: int, cal: WorkingCalendar) -> int:
 
 def refresh_stale_open() -> tuple[int, WorkingCalendar]:
     """Refold the open clocks stored under another stamp than their tenant's (or none);
-    return the national (revision, calendar).  One indexed query when nothing is stale and no
-    division has local days."""
+    return the national (revision, calendar)."""
+    revision, cal, _local = refresh_stale_open_local()
+    return revision, cal
+
+
+def refresh_stale_open_local() -> tuple[int, WorkingCalendar, dict[int, WorkingCalendar]]:
+    """:func:`refresh_stale_open`, also returning {tenant: its calendar} of the
+    :func:`local_tenants` (every other tenant counts in the national one).  One indexed query
+    when nothing is stale, besides the one that finds no division with local days."""
     revision, cal = calendar_state()
     local = {t: calendar_state(t) for t in local_tenants()}
     expected: Any = revision
@@ -278,7 +285,7 @@ def refresh_stale_open() -> tuple[int, WorkingCalendar]:
     for tenant, ids in groups.items():
         st, tenant_cal = local[tenant] if tenant is not None else (revision, cal)
         refresh(ids, st, tenant_cal)
-    return revision, cal
+    return revision, cal, {t: c for t, (_st, c) in local.items()}
 
 
 def refresh_after_calendar_change(previous_revision: int,
