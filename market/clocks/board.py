@@ -204,8 +204,10 @@ def open_clocks(org_id: int | None, side: str | None,
     """Open clocks of one side of the market (``side`` owner/agency), or all (regulator),
     most urgent first."""
     now = now or timeutil.now()
-    rows = _finished(db.session.execute(_query(org_id, side)), now, Calendars.refreshed(),
-                     Warnings.at(now))
+    # refold the stale clocks before reading them: an UPDATE while the cursor is still being
+    # read made SQLite return a refolded row twice
+    cals = Calendars.refreshed()
+    rows = _finished(db.session.execute(_query(org_id, side)), now, cals, Warnings.at(now))
     today = local_date(now)
     rows.sort(key=lambda row: _sort_key(row, today))
     return rows
