@@ -269,16 +269,31 @@ def _listing_statements(sort: str, region: bool, fee_min: bool, fee_max: bool, d
             Qualification.valid_until >= P("today")))
     count = sa.select(sa.func.count()).select_from(Listing).where(*conds)
     stmt = sa.select(Listing.organisation_id).where(*conds)
+    key = _division_key if division else _column_key
     if sort in ("rating", "on_time"):
         col = AgencyProfile.rating_centi if sort == "rating" else AgencyProfile.on_time_rate_bp
         stmt = stmt.outerjoin(AgencyProfile,
                               AgencyProfile.organisation_id == Listing.organisation_id
                               ).order_by(col.desc().nulls_last())
     else:
-        stmt = stmt.order_by(*{"default": (), "fee": (Listing.fee_low_fen,),
-                               "days": (Listing.committed_days,)}[sort])
-    stmt = stmt.order_by(Listing.organisation_id).limit(P("limit")).offset(P("offset"))
+        stmt = stmt.order_by(*{"default": (), "fee": (key(Listing.fee_low_fen),),
+                               "days": (key(Listing.committed_days),)}[sort])
+    stmt = stmt.order_by(key(Listing.organisation_id)).limit(P("limit")).offset(P("offset"))
     return count, stmt
+
+
+def _column_key(column: Any) -> Any:
+    return column
+
+
+def _division_key(column: Any) -> Any:
+    """A sort key of a division's page as an expression no index serves.  Either planner
+    would otherwise walk the service's whole fee / days / id index in order and skip the other
+    tenants' listings until the page is full: cheap for a city with many agencies, the whole
+    service's range for one with few (or for a late page).  So the division's listings come
+    from ``ix_listing_dir_tenant_fee`` (one range per tenant) and are sorted: the cost of the
+    division's own listings, whatever the rest of the province lists."""
+    return sa.func.coalesce(column, column)
 
 
 def _search_listings(f: DirectoryFilter, service: ServiceType, today: date

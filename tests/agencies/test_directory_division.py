@@ -14,30 +14,38 @@ from werkzeug.test import TestResponse as Response
 from market import pagecache
 from market.accounts import tenants
 from market.accounts.audit import AuditEvent
+from market.agencies import directory
 from market.agencies import operations as ops
+from market.agencies.directory import DirectoryFilter
 from market.agencies.models import Listing
 from market.catalogue.models import ServiceType
 from market.db import db
 from tests.agencies.helpers import agency, catalogue, first_user, fixed, org_by_public_id
+from tests.support.live import open_page, serve
 
 HOME, CITY, COUNTY = "539900", "539800", "539821"  # 云川市 (the first tenant), 云岭市, 青石县
 NAMES = {HOME: "云川青禾环境科技有限公司", CITY: "云岭远山环境科技有限公司",
          COUNTY: "青石澄川勘测设计有限公司"}
 
 
-@pytest.fixture
-def province(any_app: Flask) -> Flask:
-    catalogue(any_app)
-    with any_app.app_context():
+def _province(app: Flask) -> Flask:
+    """Three tenants (a city, a second city and one of its counties), an agency in each."""
+    catalogue(app)
+    with app.app_context():
         tenants.home_tenant()
         tenants.add(CITY, "云岭市", tenant=True)
         tenants.add(COUNTY, "青石县", tenant=True)
         db.session.commit()
-    agency(any_app, NAMES[HOME], listings={"EIA": fixed(80_000, 30)})
-    agency(any_app, NAMES[CITY], tenant=CITY, listings={"EIA": fixed(60_000, 45)})
-    agency(any_app, NAMES[COUNTY], tenant=COUNTY,
+    agency(app, NAMES[HOME], listings={"EIA": fixed(80_000, 30)})
+    agency(app, NAMES[CITY], tenant=CITY, listings={"EIA": fixed(60_000, 45)})
+    agency(app, NAMES[COUNTY], tenant=COUNTY,
            listings={"EIA": fixed(70_000, 25), "COST": fixed(9_000, 10)})
-    return any_app
+    return app
+
+
+@pytest.fixture
+def province(any_app: Flask) -> Flask:
+    return _province(any_app)
 
 
 def _api_names(app: Flask, query: str) -> list[str]:
@@ -181,3 +189,61 @@ def test_the_cache_keeps_each_divisions_page_apart(province: Flask) -> None:
     page = c.get("/agencies").get_data(as_text=True)
     assert "云岭市新区" in page
     assert c.get("/api/agencies?division=539802").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("code", [COUNTY, CITY])
+def test_a_divisions_queries_read_its_tenants_listings_only(app: Flask, code: str) -> None:
+    """With a service filter, the count and the page read ``ix_listing_dir_tenant_fee`` (the
+    division's tenants' ranges) and never ``organisation``; the page is sorted from those rows,
+    not found by walking the whole service's fee, days or id index (SQLite's plans)."""
+    catalogue(app)
+    with app.app_context():
+        tenants.home_tenant()
+        tenants.add(CITY, "云岭市", tenant=True)
+        tenants.add(COUNTY, "青石县", tenant=True)
+        db.session.commit()
+    agency(app, NAMES[COUNTY], tenant=COUNTY, listings={"EIA": fixed(70_000, 25)})
+    plans = []
+
+    def capture(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if statement.lstrip().startswith("SELECT") and "FROM listing" in statement \
+                and "listing.id" not in statement:
+            plans.append((statement, " | ".join(
+                row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                       tuple(params)))))
+
+    with app.test_request_context("/agencies"):
+        sa.event.listen(db.engine, "after_cursor_execute", capture)
+        try:
+            for f in (DirectoryFilter(service="EIA", division=code, sort="fee"),
+                      DirectoryFilter(service="EIA", division=code, sort="days"),
+                      DirectoryFilter(service="EIA", division=code, fee_max_fen=9_000_000),
+                      DirectoryFilter(service="EIA", division=code)):
+                assert directory.search(f).total == 1
+        finally:
+            sa.event.remove(db.engine, "after_cursor_execute", capture)
+    assert len(plans) == 8
+    for statement, plan in plans:
+        assert "ix_listing_dir_tenant_fee" in plan, (statement, plan)
+        assert "organisation" not in plan, (statement, plan)
+
+
+@pytest.mark.browser
+def test_choosing_a_division_in_the_browser_at_phone_width(app: Flask, browser) -> None:  # noqa: ANN001
+    _province(app)
+    with serve(app) as site:
+        page = open_page(browser, site, None, viewport={"width": 390, "height": 844})
+        page.goto(site + "/agencies")
+        page.wait_for_selector("[data-test=directory-division]")
+        page.select_option("[data-test=directory-division]", CITY)
+        page.click("[data-test=search]")
+        page.wait_for_url(f"**division={CITY}**")
+        page.wait_for_selector("[data-test=total]")
+        assert page.inner_text("[data-test=total]") == "共 2 家机构"
+        assert page.input_value("[data-test=directory-division]") == CITY
+        body = page.inner_text("main")
+        assert NAMES[CITY] in body and NAMES[COUNTY] in body and NAMES[HOME] not in body
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.goto(site + "/agencies?division=539999")
+        page.wait_for_selector("[data-test=filter-error]")
+        assert "未知的行政区划代码" in page.inner_text("[data-test=filter-error]")
