@@ -5,7 +5,8 @@ optionally, one administrator account per agency.
 Rows go in in bulk (:func:`insert_rows`, also used by the rest of :mod:`devdata.loadgen`; no ORM, no audit
 trail: nobody did these things), so this module writes what the ORM events and operations
 would have kept in step: each listing's copy of its organisation's directory state
-(``listing.admitted`` / ``listing.region``, see :func:`market.agencies.models.directory_state`),
+(``listing.admitted`` / ``region`` / ``tenant_id``, see
+:func:`market.agencies.models.directory_state`),
 the profile's lowest fee and fastest days
 (:func:`market.agencies.operations.refresh_profile_figures`), and the directory's cached pages
 marked stale (:func:`market.pagecache.invalidate`).  Works on an empty migrated database or on
@@ -195,8 +196,8 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
                 region, tenant, town = where.name, where.id, where.name[:2]
             else:
                 region, tenant, town = REGIONS[i % len(REGIONS)], home, "云川"
-            admitted, copy = directory_state(OrgKind.AGENCY.value, OrgStatus.ADMITTED.value,
-                                             region)
+            admitted, copy, copied_tenant = directory_state(
+                OrgKind.AGENCY.value, OrgStatus.ADMITTED.value, region, tenant)
             orgs.append({"id": i, "public_id": f"AG-{i:06d}", "kind": OrgKind.AGENCY.value,
                          "name": f"{town}第{i}号工程咨询有限公司", "region": region,
                          "credit_code": make_credit_code(f"91539900GN{i:07d}"),
@@ -212,7 +213,7 @@ def generate_agencies(agencies: int, listings: int, *, seed: int = 4, users: boo
                 lid = first_listing + made
                 rows.append({"id": lid, "organisation_id": i, "service_type_id": types[code],
                              "version": 1, "fee_low_fen": fee, "admitted": admitted,
-                             "region": copy, **values})
+                             "region": copy, "tenant_id": copied_tenant, **values})
                 versions.append({"id": first_version + made, "listing_id": lid, "version": 1,
                                  **values})
                 made += 1

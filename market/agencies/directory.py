@@ -1,13 +1,17 @@
 """The public agency directory (中介机构名录): filters, sorting and paging shared by the HTML
 pages and the JSON API.
 
-Filters are validated against what exists (an unknown service code, region or level is an
-error, not an empty result), so a typo in a link says so instead of showing nothing.
+Filters are validated against what exists (an unknown service code, region, level or
+division is an error, not an empty result), so a typo in a link says so instead of showing
+nothing.  The division filter (``division``, a GB/T 2260 code) keeps the agencies admitted in
+that division or under it (a city's with its counties'): agencies are on one provincial
+register, each admitted in one tenant (``Organisation.tenant_id``, copied on its listings).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +23,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from market import timeutil
-from market.accounts.models import Organisation, OrgKind, OrgStatus
+from market.accounts.models import Division, DivisionLevel, Organisation, OrgKind, OrgStatus
+from market.accounts.tenants import level_of_code
 from market.agencies.models import AgencyProfile, Listing, Practitioner, Qualification, ReviewStatus
 from market.catalogue.models import ServiceType
 from market.db import db
@@ -39,6 +44,7 @@ class DirectoryFilter:
     q: str = ""
     service: str = ""  # a service type code
     region: str = ""
+    division: str = ""  # a GB/T 2260 code: admitted there or in a division under it
     level: str = ""
     fee_min_fen: int | None = None
     fee_max_fen: int | None = None
@@ -48,7 +54,7 @@ class DirectoryFilter:
     per_page: int = 20
 
     def active(self) -> bool:
-        return bool(self.q or self.service or self.region or self.level
+        return bool(self.q or self.service or self.region or self.division or self.level
                     or self.fee_min_fen is not None or self.fee_max_fen is not None
                     or self.days_max is not None)
 
@@ -103,6 +109,30 @@ def known_region(region: str) -> bool:
         admitted(), Organisation.region == region).limit(1)) is not None
 
 
+_DIVISION_CODE = re.compile(r"[1-8]\d{5}")
+
+
+def division_ids(code: str) -> list[int] | None:
+    """The ids of the division with that GB/T 2260 code and of every division under it (codes
+    nest by prefix: a province's cities and counties share its first two digits, a city's
+    counties its first four); None for a code not in the tree.  Read once per request and
+    bound as a list: neither planner knows from a subquery how few tenants it names."""
+    found: dict[str, list[int] | None] = g.setdefault("directory_divisions", {})
+    if code not in found:
+        ids = None
+        if _DIVISION_CODE.fullmatch(code):
+            level = level_of_code(code)
+            under = (Division.code == code if level == DivisionLevel.COUNTY else
+                     Division.code.startswith(code[:2] if level == DivisionLevel.PROVINCE
+                                              else code[:4]))
+            rows = db.session.connection().execute(
+                sa.select(Division.id, Division.code).where(under)).all()
+            if any(row.code == code for row in rows):
+                ids = [row.id for row in rows]
+        found[code] = ids
+    return found[code]
+
+
 def service_types() -> list[ServiceType]:
     """All service types by code; read once per request (the filter, the form and the cards
     all need them)."""
@@ -135,6 +165,8 @@ def validate(f: DirectoryFilter) -> ServiceType | None:
     if f.region and not (f.region in g.directory_regions if "directory_regions" in g
                          else known_region(f.region)):
         raise FilterError("region", N_("未知的地区：%(value)s。"), value=f.region)
+    if f.division and division_ids(f.division) is None:
+        raise FilterError("division", N_("未知的行政区划代码：%(value)s。"), value=f.division)
     service = None
     if f.service:
         service = next((t for t in service_types() if t.code == f.service), None)
@@ -208,7 +240,7 @@ _CARDS = (sa.select(*CARD_COLUMNS)
 
 @functools.lru_cache(maxsize=256)
 def _listing_statements(sort: str, region: bool, fee_min: bool, fee_max: bool, days: bool,
-                        q: bool, level: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+                        q: bool, level: bool, division: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(count, page of organisation ids) for one combination of filters, built once per
     process: the values are bound parameters, so a request only binds them."""
     P = sa.bindparam  # noqa: N806
@@ -222,6 +254,8 @@ def _listing_statements(sort: str, region: bool, fee_min: bool, fee_max: bool, d
         conds.append(Listing.committed_days <= P("days"))
     if region:
         conds.append(Listing.region == P("region"))
+    if division:
+        conds.append(Listing.tenant_id.in_(P("tenants", expanding=True)))
     if q:
         conds.append(Listing.organisation_id.in_(sa.select(Organisation.id).where(sa.or_(
             Organisation.name.like(P("name_like"), escape="\\"),
@@ -235,31 +269,50 @@ def _listing_statements(sort: str, region: bool, fee_min: bool, fee_max: bool, d
             Qualification.valid_until >= P("today")))
     count = sa.select(sa.func.count()).select_from(Listing).where(*conds)
     stmt = sa.select(Listing.organisation_id).where(*conds)
+    key = _division_key if division else _column_key
     if sort in ("rating", "on_time"):
         col = AgencyProfile.rating_centi if sort == "rating" else AgencyProfile.on_time_rate_bp
         stmt = stmt.outerjoin(AgencyProfile,
                               AgencyProfile.organisation_id == Listing.organisation_id
                               ).order_by(col.desc().nulls_last())
     else:
-        stmt = stmt.order_by(*{"default": (), "fee": (Listing.fee_low_fen,),
-                               "days": (Listing.committed_days,)}[sort])
-    stmt = stmt.order_by(Listing.organisation_id).limit(P("limit")).offset(P("offset"))
+        stmt = stmt.order_by(*{"default": (), "fee": (key(Listing.fee_low_fen),),
+                               "days": (key(Listing.committed_days),)}[sort])
+    stmt = stmt.order_by(key(Listing.organisation_id)).limit(P("limit")).offset(P("offset"))
     return count, stmt
+
+
+def _column_key(column: Any) -> Any:
+    return column
+
+
+def _division_key(column: Any) -> Any:
+    """A sort key of a division's page as an expression no index serves.  Either planner
+    would otherwise walk the service's whole fee / days / id index in order and skip the other
+    tenants' listings until the page is full: cheap for a city with many agencies, the whole
+    service's range for one with few (or for a late page).  So the division's listings come
+    from ``ix_listing_dir_tenant_fee`` (one range per tenant) and are sorted: the cost of the
+    division's own listings, whatever the rest of the province lists."""
+    return sa.func.coalesce(column, column)
 
 
 def _search_listings(f: DirectoryFilter, service: ServiceType, today: date
                      ) -> tuple[list[int], int]:
     """With a service filter: one listing per agency, so the directory is a query on
-    ``listing`` alone.  Its copies of the organisation's state (``admitted``, ``region``) keep
-    the usual filters, the exact count and the fee / days / default orders inside one of the
-    ``ix_listing_dir_*`` indexes; the page's organisations are then fetched by id."""
+    ``listing`` alone.  Its copies of the organisation's state (``admitted``, ``region``,
+    ``tenant_id``) keep the usual filters, the exact count and the fee / days / default orders
+    inside one of the ``ix_listing_dir_*`` indexes (a division's fee order reads each of its
+    tenants' range of ``ix_listing_dir_tenant_fee``); the page's organisations are then
+    fetched by id."""
     count, stmt = _listing_statements(
         f.sort, bool(f.region), f.fee_min_fen is not None, f.fee_max_fen is not None,
-        f.days_max is not None, bool(f.q), bool(f.level))
+        f.days_max is not None, bool(f.q), bool(f.level), bool(f.division))
     params: dict[str, Any] = {
         "service_id": service.id, "fee_min": f.fee_min_fen, "fee_max": f.fee_max_fen,
         "days": f.days_max, "region": f.region, "level": f.level, "today": today,
         "limit": f.per_page, "offset": (f.page - 1) * f.per_page}
+    if f.division:
+        params["tenants"] = division_ids(f.division)
     if f.q:
         escaped = _escape_like(f.q)
         params.update(name_like=f"%{escaped}%", code_like=f"{escaped.upper()}%")
@@ -279,6 +332,8 @@ def _search_organisations(f: DirectoryFilter, today: date) -> tuple[list[int], i
         stmt = stmt.where(_name_or_code(f.q))
     if f.region:
         stmt = stmt.where(Organisation.region == f.region)
+    if f.division:
+        stmt = stmt.where(Organisation.tenant_id.in_(division_ids(f.division) or []))
     if f.level:
         stmt = stmt.where(_holds_level(Organisation.id, f.level, today))
     conn = db.session.connection()

@@ -179,10 +179,12 @@ class Listing(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
     fee_low_fen: Mapped[int] = mapped_column(sa.BigInteger)
     # Copies of the organisation's directory state, so the directory can filter, sort and
     # count listings from one narrow index without joining every match to its organisation.
-    # Kept current by :func:`market.agencies.operations.sync_listing_directory_columns`
-    # (called whenever an organisation's status or region changes, and on every save).
+    # Kept current by the ORM events below (whenever an organisation's kind, status, region
+    # or tenant changes, and when a listing is created) and by every save of the listing.
     admitted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     region: Mapped[str | None] = mapped_column(sa.String(100))
+    # The tenant (行政区划) where the agency was admitted: the directory's division filter.
+    tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("division.id"))
 
     service_type = relationship("ServiceType")
     versions: Mapped[list[ListingVersion]] = relationship(
@@ -203,6 +205,8 @@ class Listing(_FeeColumns, db.Model):  # type: ignore[name-defined,misc]
         sa.Index("ix_listing_dir_org", "service_type_id", "admitted", "organisation_id",
                  "fee_low_fen", "committed_days"),
         sa.Index("ix_listing_dir_region_fee", "service_type_id", "admitted", "region",
+                 "fee_low_fen", "organisation_id", "committed_days"),
+        sa.Index("ix_listing_dir_tenant_fee", "service_type_id", "admitted", "tenant_id",
                  "fee_low_fen", "organisation_id", "committed_days"),
         sa.Index("ix_listing_fee", "fee_low_fen", "organisation_id"),
     )
@@ -236,37 +240,42 @@ def _directory_indexes() -> None:
 _directory_indexes()
 
 
-def directory_state(kind: str | None, status: str | None, region: str | None
-                    ) -> tuple[bool, str | None]:
-    """What a listing copies from its organisation: (admitted agency?, region)."""
-    return kind == OrgKind.AGENCY.value and status == OrgStatus.ADMITTED.value, region
+def directory_state(kind: str | None, status: str | None, region: str | None,
+                    tenant_id: int | None) -> tuple[bool, str | None, int | None]:
+    """What a listing copies from its organisation: (admitted agency?, region, tenant)."""
+    return (kind == OrgKind.AGENCY.value and status == OrgStatus.ADMITTED.value, region,
+            tenant_id)
 
 
 def _copy_organisation_state(mapper: Any, connection: sa.Connection, target: Listing) -> None:
     """A new listing (however it is created through the ORM) starts with its organisation's
     directory state."""
     row = connection.execute(sa.select(Organisation.kind, Organisation.status,
-                                       Organisation.region)
+                                       Organisation.region, Organisation.tenant_id)
                              .where(Organisation.id == target.organisation_id)).one_or_none()
     if row is not None:
-        target.admitted, target.region = directory_state(*row)
+        target.admitted, target.region, target.tenant_id = directory_state(*row)
 
 
 def _push_organisation_state(mapper: Any, connection: sa.Connection, target: Any) -> None:
-    """An organisation whose kind, status or region changed (through the ORM, whichever code
-    changed it) passes the change on to its listings, in the same transaction."""
+    """An organisation whose kind, status, region or tenant changed (through the ORM,
+    whichever code changed it) passes the change on to its listings, in the same
+    transaction."""
     state = sa.inspect(target)
-    if not any(state.attrs[name].history.has_changes() for name in ("kind", "status", "region")):
+    if not any(state.attrs[name].history.has_changes()
+               for name in ("kind", "status", "region", "tenant_id")):
         return
-    admitted, region = directory_state(target.kind, target.status, target.region)
+    admitted, region, tenant_id = directory_state(target.kind, target.status, target.region,
+                                                  target.tenant_id)
     connection.execute(sa.update(Listing).where(Listing.organisation_id == target.id)
-                       .values(admitted=admitted, region=region))
+                       .values(admitted=admitted, region=region, tenant_id=tenant_id))
     session = object_session(target)
     if session is not None:  # listings already loaded see the new values without a refresh
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Listing) and obj.organisation_id == target.id:
                 attributes.set_committed_value(obj, "admitted", admitted)
                 attributes.set_committed_value(obj, "region", region)
+                attributes.set_committed_value(obj, "tenant_id", tenant_id)
 
 
 def _listen_for_directory_state() -> None:

@@ -434,7 +434,8 @@ def save_listing(
         listing.version, listing.fee_low_fen = version, fee.low_fen
     # The directory's copy of the organisation's state (also kept by the ORM events in
     # market.agencies.models when the organisation changes).
-    listing.admitted, listing.region = directory_state(org.kind, org.status, org.region)
+    listing.admitted, listing.region, listing.tenant_id = directory_state(
+        org.kind, org.status, org.region, org.tenant_id)
     db.session.flush()
     db.session.add(ListingVersion(listing_id=listing.id, version=version,
                                   created_by_id=user.id, **values))

@@ -128,6 +128,9 @@ class AgencyQuery(PageQuery):
                           max_length=MAX_QUERY_LENGTH)
     service: str | None = param(None, "a service type code (see /api/service-types)")
     region: str | None = param(None, "region, exactly as listed")
+    division: str | None = param(None, "admitted in this division (GB/T 2260 code of a city or "
+                                 "county, 行政区划) or in one under it: a city's with its "
+                                 "counties'", pattern="^[1-8][0-9]{5}$")
     level: str | None = param(None, "holds a qualification of this level valid today",
                               enum=QUALIFICATION_LEVELS)
     fee_min_fen: int | None = param(None, "lowest fee at least this (fen)", minimum=0,

@@ -144,7 +144,7 @@ def agencies(query: s.AgencyQuery) -> Response:
     sorts apply to that service's listing; without it, to any of the agency's listings. The
     fee compared is the lowest the schedule can charge (fixed price, or the minimum)."""
     f = DirectoryFilter(q=query.q or "", service=query.service or "", region=query.region or "",
-                        level=query.level or "", fee_min_fen=query.fee_min_fen,
+                        division=query.division or "", level=query.level or "", fee_min_fen=query.fee_min_fen,
                         fee_max_fen=query.fee_max_fen, days_max=query.days_max, sort=query.sort,
                         page=query.page, per_page=query.per_page)
     try:

@@ -13,6 +13,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from market import pagecache, refusal
+from market.accounts import tenants
 from market.accounts.auth import ANYONE, access
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
@@ -62,7 +63,7 @@ def _yuan_arg(name: str, field: str) -> int | None:
 def _parse_filter(per_page: int) -> DirectoryFilter:
     return DirectoryFilter(
         q=_text_arg("q"), service=_text_arg("service"), region=_text_arg("region"),
-        level=_text_arg("level"),
+        division=_text_arg("division", ascii_=True), level=_text_arg("level"),
         fee_min_fen=_yuan_arg("fee_min", "fee_min_fen"),
         fee_max_fen=_yuan_arg("fee_max", "fee_max_fen"),
         days_max=_int_arg("days_max"), sort=request.args.get("sort", "default") or "default",
@@ -135,11 +136,13 @@ def index() -> ResponseReturnValue:
         f = DirectoryFilter()
     types = directory.service_types()
     names = {t.id: t for t in types}
+    served = tenants.tenants()  # the division choices: only once the platform serves several
     pages = max(1, -(-page.total // f.per_page)) if page else 1
     texts = listing_texts(page, names, str(get_locale())) if page else {}
     return render_template(
         "public/directory.html", page=page, f=f, error=error, types=types, names=names,
-        texts=texts, regions=regions, levels=QUALIFICATION_LEVELS,
+        texts=texts, regions=regions, divisions=served if len(served) > 1 else [],
+        levels=QUALIFICATION_LEVELS,
         sorts=SORT_LABELS, pages=pages, page_url=page_url, args=request.args,
         max_query_length=directory.MAX_QUERY_LENGTH,
     ), 400 if error else 200

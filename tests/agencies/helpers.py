@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from market.accounts import operations as account_ops
+from market.accounts import tenants
 from market.accounts.models import Organisation, OrgKind, OrgStatus, Role, User
 from market.agencies import operations as ops
 from market.agencies.models import AgencyProfile
@@ -52,11 +53,14 @@ def credit_code() -> str:
 def agency(app: Flask, name: str, *, region: str = "云川市东城区",
            listings: dict[str, tuple[FeeSchedule, int]] | None = None,
            level: str | None = None, qual_until: date | None = None,
-           rating: int | None = None) -> str:
-    """An admitted agency (status set directly) with listings; returns its public id."""
+           rating: int | None = None, tenant: str | None = None) -> str:
+    """An admitted agency (status set directly) with listings, admitted in the division with
+    the code ``tenant`` (the home tenant when None); returns its public id."""
     with app.app_context():
+        where = tenants.by_code(tenant) if tenant else None
         org = account_ops.create_organisation(OrgKind.AGENCY, name, credit_code=credit_code(),
-                                              region=region)
+                                              region=region,
+                                              tenant_id=where.id if where else None)
         user = account_ops.add_member(org, name="授权人", email=f"a{org.id}-{next(_n)}@t.cn",
                                       role=Role.AGENCY_ADMIN, password=PASSWORD)
         org.status = OrgStatus.ADMITTED.value

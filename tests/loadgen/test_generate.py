@@ -33,8 +33,8 @@ def test_agencies_generate_fills_the_directory(app: Flask) -> None:
             Organisation, Organisation.id == Listing.organisation_id)).all()
         assert len(rows) == 95
         for listing, org in rows:  # the directory's copies of the organisation's state
-            assert (listing.admitted, listing.region) == directory_state(org.kind, org.status,
-                                                                         org.region)
+            assert (listing.admitted, listing.region, listing.tenant_id) == directory_state(
+                org.kind, org.status, org.region, org.tenant_id)
             assert listing.versions and listing.versions[0].version == 1
         for profile in db.session.scalars(sa.select(AgencyProfile)):
             fees = [li.fee_low_fen for li, o in rows if o.id == profile.organisation_id]

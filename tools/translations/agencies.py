@@ -16,6 +16,8 @@ T = {
 '承诺时限应在 1 到 365 个工作日之间。': 'Committed service days must be between 1 and 365 working days.',
 '未知的资质等级：%(value)s。': 'Unknown qualification level: %(value)s.',
 '未知的地区：%(value)s。': 'Unknown region: %(value)s.',
+'未知的行政区划代码：%(value)s。': 'Unknown division code: %(value)s.',
+'区划': 'Division',
 '未知的服务事项代码：%(value)s。': 'Unknown service type code: %(value)s.',
 # forms
 '请按 年-月-日 填写日期。': 'Please enter the date as year-month-day.',
