@@ -6,10 +6,8 @@ Who may call: the owner organisation's administrator or delegates, for their own
 
 from __future__ import annotations
 
-import dataclasses
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,22 +18,20 @@ from sqlalchemy.exc import IntegrityError
 from market import events, timeutil
 from market.accounts import audit
 from market.accounts.activation import may_publish
-from market.accounts.models import Membership, Organisation, OrgKind, OrgStatus, Role, User
+from market.accounts.models import Membership, Organisation, OrgKind, Role, User
 from market.accounts.scope import Act, Reach, Subject, covers, reach
 from market.calendar.service import current_calendar
 from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
 from market.db import db, lock_row
-from market.domain import credit, methods, proposal_scoring, quotes
+from market.domain import methods, proposal_scoring, quotes
 from market.domain.calendar import local_date, local_day_start
 from market.domain.codes import normalise_project_code, validate_project_code
-from market.domain.eligibility import RequestFacts, ineligibility
 from market.domain.entropy import GAMES, ExternalKind
 from market.domain.fees import MAX_FEE_FEN
 from market.domain.qualifications import QUALIFICATION_LEVELS
 from market.i18n import N_
 from market.selection import assignments, avoid_review, draw, procedures
-from market.selection.eligibility import REASON_TEXT, agency_facts
 from market.selection.errors import SelectionError
 from market.selection.external import SCHEDULE_UNKNOWN, preview_external
 from market.selection.logtext import event_text, one_line
@@ -45,28 +41,22 @@ from market.selection.models import (
     Bid,
     FundSource,
     Lottery,
-    Method,
     Project,
     RequestState,
     SelectionRequest,
     SignUp,
     Witness,
 )
+
+# re-exported: the form, the demo and the tests build terms through this module
+from market.selection.terms import Problem as Problem
+from market.selection.terms import RequestInput as RequestInput
+from market.selection.terms import admitted_agency
 from market.settings import service as settings
 
 
 def _placeholder() -> str:
     return "tmp-" + uuid.uuid4().hex[:24]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a request's terms: the form field it belongs next to, an ``N_()``
-    message and its parameters (not a refusal yet: the form shows every one at once)."""
-
-    field: str | None
-    message: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _code_taken(owner: Organisation, code: str, existing: Project | None,
@@ -135,44 +125,6 @@ def project_problems(*, code: str, fund_source: str, investment_fen: int) -> lis
     if not 0 <= investment_fen <= 10**15:
         found.append(Problem("investment", N_("总投资额不合理。")))
     return found
-
-
-@dataclass
-class RequestInput:
-    """Everything an owner types into the guided form (采购公告向导)."""
-
-    project_id: int
-    service_code: str
-    title: str
-    scope: str
-    qualification_type: str | None
-    qualification_level: str | None
-    practitioners: dict[str, int]
-    price_kind: str
-    price_fen: int | None
-    cap_fen: int | None
-    floor_fen: int | None
-    service_days: int
-    signing_days: int
-    method: str
-    signup_closes_at: datetime | None  # None: not given (direct selection has no window)
-    external_kind: str
-    avoid: list[tuple[str, str]] = field(default_factory=list)  # (agency public id, reason)
-    witness_ids: list[int] = field(default_factory=list)  # user ids, in order
-    direct_agency: str = ""  # direct selection: the named agency's public id
-    on_upheld: str = methods.ON_UPHELD_REDRAW  # what an upheld objection leads to
-    # sealed bid (密封报价): quotes as amounts or as a discount rate off the cap (下浮率), and
-    # the abnormally low quote rule (异常低价: share below the others' mean, in basis points)
-    quote_kind: str = quotes.AMOUNT
-    low_share_bp: int | None = None
-    low_action: str | None = None
-    # credit merit (信用择优): the long list's credit threshold, the short list's size
-    credit_threshold: int | None = None
-    shortlist_size: int | None = None
-    # proposal selection (方案择优): the scoring sheet's criteria, one ``name | points`` a
-    # line, and the price points (market.domain.proposal_scoring)
-    scoring_criteria: str = ""
-    price_points: int | None = None
 
 
 def eligible_witnesses(owner: Organisation, service: ServiceType | None = None
@@ -285,15 +237,11 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         # Agencies signing up for a draw accept the published price; quotes are for sealed bids.
         bad("price_kind", N_("随机抽取和信用择优须采用固定价格，报名即接受该价格。"))
     elif terms.price_kind == "cap" and data.price_kind == "fixed":
-        bad("price_kind", N_("密封报价须设最高限价（可设最低限价），报价在此范围内。")
-            if data.method != Method.PROPOSALS else
-            N_("方案择优须设最高限价（可设最低限价），报价在此范围内。"))
-    found += _method_term_problems(data)
-    if data.method == Method.PROPOSALS:
-        found += _sheet_problems(data)
+        bad("price_kind", procedures.PROCEDURES[data.method].cap_required_text)
+    procedure = procedures.PROCEDURES.get(data.method)
+    if procedure is not None:
+        procedure.check_terms(owner, project, data, now, found)
     if terms is not None and not terms.window:
-        if project is not None:
-            found += _direct_problems(owner, project, data, now)
         return found
     if data.signup_closes_at is None:
         bad("signup_closes_at", N_("请选择报名截止时间。"))
@@ -317,37 +265,9 @@ def problems(owner: Organisation, data: RequestInput, now: datetime,
         if not reason.strip() or len(reason) > 500:
             bad("avoid", N_("每个回避单位都须写明理由。"))
             break
-        if _agency(agency_id) is None:
+        if admitted_agency(agency_id) is None:
             bad("avoid", N_("回避名单中的 %(id)s 不是已入驻的中介机构。"), id=agency_id)
             break
-    return found
-
-
-def _method_term_problems(data: RequestInput) -> list[Problem]:
-    """The terms only one method has: credit merit's threshold and short list, a sealed bid's
-    kind of quote and abnormally low quote rule."""
-    found: list[Problem] = []
-    if data.method == Method.CREDIT_MERIT:
-        low, high = credit.THRESHOLD_RANGE
-        if data.credit_threshold is None or not low <= data.credit_threshold <= high:
-            found.append(Problem("credit_threshold", N_("入围信用分须为 %(low)s–%(high)s 分。"),
-                                 {"low": low, "high": high}))
-        low, high = credit.SHORTLIST_RANGE
-        if data.shortlist_size is None or not low <= data.shortlist_size <= high:
-            found.append(Problem("shortlist_size", N_("入围候选须为 %(low)s–%(high)s 家。"),
-                                 {"low": low, "high": high}))
-    if data.method != Method.SEALED_BID:
-        return found
-    if data.quote_kind not in quotes.QUOTE_KINDS:
-        found.append(Problem("quote_kind", N_("请选择报价方式。")))
-    elif (data.quote_kind == quotes.RATE and data.cap_fen is not None
-          and data.cap_fen < quotes.MIN_RATE_BASE_FEN):
-        found.append(Problem("cap", N_("按下浮率报价时，基准价（最高限价）不得低于 100 元。")))
-    problem = quotes.low_rule_problem(data.low_share_bp, data.low_action)
-    if problem == "share":
-        found.append(Problem("low_share", N_("异常低价线须在 1 至 50 之间（低于其他有效报价平均值的百分比）；不设此规则请留空。")))
-    elif problem == "action":
-        found.append(Problem("low_action", N_("请选择异常低价的处理方式。")))
     return found
 
 
@@ -379,50 +299,6 @@ def _requirement_problems(service: ServiceType | None, data: RequestInput) -> li
     return found
 
 
-SHEET_TEXT = {
-    "none": N_("请至少列出一项价格以外的评审因素。"),
-    "too_many": N_("评审因素最多 20 项。"),
-    "name": N_("每项评审因素须有名称（不超过 60 字）。"),
-    "duplicate": N_("评审因素的名称不能重复。"),
-    "points": N_("每项评审因素至少 1 分。"),
-    "total": N_("评审因素分值与价格分合计须为 100 分（现为 %(total)s 分）。"),
-}
-
-
-def scoring_sheet(data: RequestInput) -> proposal_scoring.Sheet | None:
-    """The sheet the owner typed (None when a line cannot be read or price points are
-    missing); :func:`_sheet_problems` says what is wrong with it."""
-    criteria, bad = proposal_scoring.parse_criteria(data.scoring_criteria)
-    if bad or data.price_points is None:
-        return None
-    return proposal_scoring.Sheet(tuple(criteria), data.price_points)
-
-
-def _sheet_problems(data: RequestInput) -> list[Problem]:
-    """The scoring sheet published with a proposal selection's notice (评分标准)."""
-    found: list[Problem] = []
-    _criteria, bad = proposal_scoring.parse_criteria(data.scoring_criteria)
-    if bad:
-        found.append(Problem("scoring_criteria", N_("第 %(lines)s 行应为“评审因素名称 | 分值”，如“技术方案 | 40”。"),
-                             {"lines": "、".join(str(n) for n in bad)}))
-    price = data.price_points
-    if price is None:
-        found.append(Problem("price_points", N_("请填写价格分值。")))
-    elif not proposal_scoring.MIN_PRICE_POINTS <= price <= proposal_scoring.MAX_PRICE_POINTS:
-        found.append(Problem("price_points", N_("价格分值须在 %(lo)s 到 %(hi)s 分之间（服务项目价格分值不低于总分的 10%%）。"),
-                             {"lo": proposal_scoring.MIN_PRICE_POINTS,
-                              "hi": proposal_scoring.MAX_PRICE_POINTS}))
-    sheet = scoring_sheet(data)
-    if sheet is None:
-        return found
-    for code in proposal_scoring.sheet_problems(sheet):
-        if code != "price":  # said above
-            found.append(Problem("scoring_criteria", SHEET_TEXT[code],
-                                 {"total": proposal_scoring.weights_total(sheet)}
-                                 if code == "total" else {}))
-    return found
-
-
 def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
     if not data.witness_ids:
         return [Problem("witnesses", N_("至少需要一名见证人。"))]
@@ -437,13 +313,12 @@ def _witness_problems(owner: Organisation, data: RequestInput) -> list[Problem]:
         # Witnesses all from the owner's side could be one person's accounts: whoever also
         # holds the platform's data key could then try witness values until a winner suits.
         return [Problem("witnesses", N_("见证人中须至少有一名监管人员（独立于本单位）。"))]
-    if _rules_of(data.method).delegate_witness and not db.session.scalar(sa.select(Membership.id).where(
+    terms = methods.rules(data.method)
+    if terms is not None and terms.delegate_witness and not db.session.scalar(sa.select(Membership.id).where(
             Membership.organisation_id == owner.id, Membership.user_id.in_(data.witness_ids),
             Membership.role == Role.OWNER_DELEGATE.value).limit(1)):
         # a tie is drawn at the opening: the owner's delegate must be there to witness it
-        return [Problem("witnesses", N_("方案择优的见证人中须至少有一名本单位的采购受托人（评审结果如有并列最高分，须现场见证摇号）。")
-                        if data.method == Method.PROPOSALS else
-                        N_("密封报价的见证人中须至少有一名本单位的采购受托人（开标时如有并列最低价，须现场见证摇号）。"))]
+        return [Problem("witnesses", procedures.PROCEDURES[data.method].delegate_witness_text)]
     return []
 
 
@@ -453,10 +328,6 @@ def _refusal(found: list[Problem]) -> SelectionError:
     error = SelectionError(first.field, first.message, **first.params)
     error.problems = found
     return error
-
-
-def _rules_of(method: str) -> methods.MethodRules:
-    return methods.rules(method) or methods.RULES[Method.LOTTERY.value]
 
 
 def _check(owner: Organisation, data: RequestInput, now: datetime,
@@ -469,42 +340,6 @@ def _check(owner: Organisation, data: RequestInput, now: datetime,
     service = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == data.service_code))
     assert project is not None and service is not None  # noqa: S101  # problems() checked both
     return project, service
-
-
-def _direct_problems(owner: Organisation, project: Project, data: RequestInput,
-                     now: datetime) -> list[Problem]:
-    """Direct selection (直接选取): only social funds or a fee under the threshold, a fixed
-    price, and an admitted agency that is eligible today."""
-    found: list[Problem] = []
-    threshold = settings.effective("DIRECT_SELECTION_THRESHOLD_FEN", now, owner.tenant_id)
-    if data.price_kind != "fixed":
-        found.append(Problem("price_kind", N_("直接选取须采用固定价格。")))
-    if not methods.direct_allowed(project.fund_source == FundSource.SOCIAL, data.price_fen or 0,
-                                  threshold):
-        found.append(Problem("method", N_("直接选取只适用于社会资金项目，或服务费低于 %(yuan)s 元的项目。"),
-                             {"yuan": f"{threshold // 100:,}"}))
-    agency = _agency(data.direct_agency)
-    if agency is None:
-        found.append(Problem("direct_agency", N_("请填写已入驻中介机构的编号，如 AG-000012。")))
-        return found
-    wanted = RequestFacts(
-        service_code=data.service_code, owner_org_id=owner.id,
-        owner_credit_code=owner.credit_code,
-        qualification_type=(data.qualification_type or "").strip() or None,
-        qualification_level=data.qualification_level or None,
-        practitioners=dict(data.practitioners),
-        avoid=frozenset(a.strip() for a, _r in data.avoid))
-    reasons = ineligibility(agency_facts(agency, owner.tenant_id), wanted, local_date(now))
-    if reasons:
-        found.append(Problem("direct_agency", N_("该机构不符合条件：%(reasons)s"),
-                             {"reasons": "；".join(REASON_TEXT[r] for r in reasons)}))
-    return found
-
-
-def _agency(public_id: str) -> Organisation | None:
-    return db.session.scalar(sa.select(Organisation).where(
-        Organisation.public_id == public_id.strip(), Organisation.kind == OrgKind.AGENCY.value,
-        Organisation.status == OrgStatus.ADMITTED.value))
 
 
 def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
@@ -524,21 +359,11 @@ def _apply(request: SelectionRequest, data: RequestInput, service: ServiceType,
     request.signing_days = data.signing_days
     request.method = data.method
     request.on_upheld = methods.on_upheld_of(data.method, data.on_upheld)
-    sealed = data.method == Method.SEALED_BID
-    request.quote_kind = data.quote_kind if sealed else quotes.AMOUNT
-    request.low_share_bp = data.low_share_bp if sealed else None
-    request.low_action = data.low_action if sealed and data.low_share_bp is not None else None
-    merit = data.method == Method.CREDIT_MERIT
-    request.credit_threshold = data.credit_threshold if merit else None
-    request.shortlist_size = data.shortlist_size if merit else None
     request.signup_closes_at = data.signup_closes_at or timeutil.now()  # direct: no window
     request.external_kind = data.external_kind
     request.external_label = external_source_name(data.external_kind)
-    direct = _agency(data.direct_agency) if data.method == Method.DIRECT else None
-    request.direct_agency_org_id = direct.id if direct else None
-    sheet = scoring_sheet(data) if data.method == Method.PROPOSALS else None
-    request.scoring_sheet = sheet.as_json() if sheet is not None else None
-    avoid = [AvoidEntry(agency_org_id=_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
+    procedures.of(request).apply_terms(request, data)
+    avoid = [AvoidEntry(agency_org_id=admitted_agency(a).id, reason=r.strip())  # type: ignore[union-attr]
              for a, r in data.avoid]
     roles = {u.id: label for u, label in eligible_witnesses(owner)}
     witnesses = [Witness(position=i, user_id=uid,

@@ -26,7 +26,7 @@ from market.domain import quotes as quote_rules
 from market.downloads import json_download
 from market.forms import show_error
 from market.selection import award as award_ops
-from market.selection import draw, opening, procedures, quotes, tasks
+from market.selection import draw, opening, procedures, tasks
 from market.selection import external as external_ops
 from market.selection.award import LIVE
 from market.selection.errors import SelectionError
@@ -43,8 +43,6 @@ from market.selection.models import (
     summarise_pool,
     summarise_record,
 )
-from market.selection.procedures import lottery as credit_merit
-from market.selection.procedures import proposals
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
 from market.selection.scope import division_ids, newest_published
@@ -166,19 +164,16 @@ def notice(public_id: str) -> str:
     registrants = db.session.scalar(sa.select(sa.func.count(SignUp.id)).where(
         SignUp.request_id == req.id, SignUp.withdrawn_at.is_(None))) or 0
 
-    bids = quotes.current_bids(req) if req.method == "sealed_bid" else []
-    if req.method == "sealed_bid":
-        registrants = len(bids)
-    pv = proposals.public_view(req) if req.method == "proposals" else None
-    if pv is not None:
-        registrants = len(pv["rows"])
+    shown = procedures.of(req).notice_view(req)
+    if shown.registrants is not None:
+        registrants = shown.registrants
     awards = award_ops.awards_of(req)
     return render_template(
         "selection/notice.html", req=req, lotteries=lotteries, registrants=registrants,
         sealing=opening.status(req),
-        bids=bids, pv=pv, awards=awards, award=award_ops.current_award(req),
+        bids=shown.bids, pv=shown.proposals, awards=awards, award=award_ops.current_award(req),
         changes=award_ops.changes(req, awards), successor=successor(req, published=True),
-        award_ops=award_ops, now=timeutil.now(), shortlist=credit_merit.shortlist_of(req),
+        award_ops=award_ops, now=timeutil.now(), shortlist=shown.shortlist,
         rate_of=lambda b: _rate_text(req, b),
         objections=db.session.scalars(sa.select(Objection).where(
             Objection.request_id == req.id).order_by(Objection.id)).all())

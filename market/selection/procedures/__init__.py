@@ -1,11 +1,28 @@
 """The selection procedures (选取方式) by method, and the steps that hand over to them.
 
 :data:`PROCEDURES` is the registry: a new method is its own file (a :class:`Procedure`), its
-form, and a line here.  The operations below are the same for every method and ask the
-request's procedure for what differs: what time alone decides (:func:`advance`), the external
-value that completes a draw (:func:`submit_external`), a key holder's presentation that opens
-sealed quotes (:func:`present_key`), a decline or a timeout passing the award on
-(:func:`decline`, :func:`advance_awards`), and an objection's decision (:func:`decide_objection`).
+form, its rules (:data:`market.domain.methods.RULES`: price, draw, window, log family, delegate
+witness, ranking) and a line here.  Nothing else names a method: the request's terms
+(:mod:`market.selection.requests`) and its public notice (:mod:`market.selection.views_public`)
+ask the procedure.  The hooks a new method implements (:mod:`.base` has the defaults of a
+method without that step):
+
+- the terms — ``check_terms(owner, project, data, now, found)`` adds the problems of the terms
+  only this method has (in the form's order); ``apply_terms(request, data)`` writes them onto
+  the request (call ``super()`` first: it clears every other method's terms);
+  ``cap_required_text`` (a method quoting under a cap: why a fixed price is refused) and
+  ``delegate_witness_text`` (a method whose rules draw a tie at the opening: why a delegate
+  must witness);
+- the public notice — ``notice_view(request)`` returns a :class:`~.base.NoticeView` (opened
+  quotes, proposals, the short list, the count of agencies taking part);
+- the steps — ``publish``, ``amended``, ``withdraw_open``, ``close``, ``redraw``, ``drawn``,
+  ``next_alternate``, ``awaits_choice``, ``rerun``.
+
+The operations below are the same for every method and ask the request's procedure for what
+differs: what time alone decides (:func:`advance`), the external value that completes a draw
+(:func:`submit_external`), a key holder's presentation that opens sealed quotes
+(:func:`present_key`), a decline or a timeout passing the award on (:func:`decline`,
+:func:`advance_awards`), and an objection's decision (:func:`decide_objection`).
 
 Who may call: :func:`advance` and :func:`advance_awards` any page view or ``flask selection
 tick`` (idempotent under row locks); :func:`submit_external` operators, the lottery's witnesses

@@ -11,17 +11,19 @@ names the procedure of each method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from market import timeutil
-from market.accounts.models import User
+from market.accounts.models import Organisation, User
 from market.calendar.service import current_calendar
+from market.domain import quotes
 from market.domain.calendar import local_date, local_day_start
 from market.i18n import N_
 from market.selection.errors import SelectionError
-from market.selection.models import Award, Lottery, RequestState, SelectionRequest
+from market.selection.models import Award, Lottery, Project, RequestState, SelectionRequest
+from market.selection.terms import Problem, RequestInput
 from market.settings import service as settings
 
 
@@ -36,11 +38,50 @@ class Alternate:
     fee_fen: int | None = None
 
 
+@dataclass(frozen=True)
+class NoticeView:
+    """What a method adds to its public notice (公告页): the opened quotes (sealed bids), the
+    proposals' public view (方案择优), the short list (信用择优, a ``lottery.Shortlist``), and
+    how many agencies took part when that is not the count of sign-ups (None: the sign-ups)."""
+
+    bids: list[Any] = field(default_factory=list)
+    proposals: dict[str, Any] | None = None
+    shortlist: Any = None
+    registrants: int | None = None
+
+
 class Procedure:
     """The steps of one selection method.  The defaults are those of a method that has no
     such step (a direct selection has no window, no draw and no alternate)."""
 
     method: str = ""
+    # the refusal of a fixed price where the method takes quotes under a cap
+    cap_required_text: str = ""
+    # the refusal of witnesses without the owner's delegate (methods whose rules draw a tie at
+    # the opening, ``MethodRules.delegate_witness``)
+    delegate_witness_text: str = ""
+
+    # --- the terms (发布、更正) ---------------------------------------------------------------
+
+    def check_terms(self, owner: Organisation, project: Project | None, data: RequestInput,
+                    now: datetime, found: list[Problem]) -> None:
+        """Add to ``found`` what is wrong with the terms only this method has (``project``:
+        None when the owner's project was not found).  Changes nothing."""
+
+    def apply_terms(self, request: SelectionRequest, data: RequestInput) -> None:
+        """Write the terms only this method has onto ``request``; the default clears them all
+        (a request that changed its method keeps none of the old method's terms)."""
+        request.quote_kind = quotes.AMOUNT
+        request.low_share_bp = None
+        request.low_action = None
+        request.credit_threshold = None
+        request.shortlist_size = None
+        request.direct_agency_org_id = None
+        request.scoring_sheet = None
+
+    def notice_view(self, request: SelectionRequest) -> NoticeView:
+        """What the public notice shows for this method beside the common terms."""
+        return NoticeView()
 
     def publish(self, request: SelectionRequest, now: datetime) -> None:
         """The request goes public (发布): its window opens."""

@@ -18,7 +18,15 @@ from market.accounts import audit
 from market.accounts.models import Organisation, User
 from market.credit.score import scores_for
 from market.db import db, lock_row
-from market.domain.credit import Scored, credit_cut, long_list, shortlist_minimum, still_selected
+from market.domain.credit import (
+    SHORTLIST_RANGE,
+    THRESHOLD_RANGE,
+    Scored,
+    credit_cut,
+    long_list,
+    shortlist_minimum,
+    still_selected,
+)
 from market.i18n import N_
 from market.selection import draw
 from market.selection.award import LIVE, awards_of, offer_award
@@ -29,11 +37,13 @@ from market.selection.models import (
     Lottery,
     LotteryState,
     Method,
+    Project,
     RequestState,
     SelectionRequest,
     SignUp,
 )
-from market.selection.procedures.base import Alternate, Procedure, closed_refusal
+from market.selection.procedures.base import Alternate, NoticeView, Procedure, closed_refusal
+from market.selection.terms import Problem, RequestInput
 from market.transparency import log
 
 
@@ -153,6 +163,26 @@ class CreditMerit(RandomDraw):
     brings the draw's next alternate onto the short list and the owner chooses again."""
 
     method = Method.CREDIT_MERIT.value
+
+    def check_terms(self, owner: Organisation, project: Project | None, data: RequestInput,
+                    now: datetime, found: list[Problem]) -> None:
+        # the long list's credit threshold and the short list's size
+        low, high = THRESHOLD_RANGE
+        if data.credit_threshold is None or not low <= data.credit_threshold <= high:
+            found.append(Problem("credit_threshold", N_("入围信用分须为 %(low)s–%(high)s 分。"),
+                                 {"low": low, "high": high}))
+        low, high = SHORTLIST_RANGE
+        if data.shortlist_size is None or not low <= data.shortlist_size <= high:
+            found.append(Problem("shortlist_size", N_("入围候选须为 %(low)s–%(high)s 家。"),
+                                 {"low": low, "high": high}))
+
+    def apply_terms(self, request: SelectionRequest, data: RequestInput) -> None:
+        super().apply_terms(request, data)
+        request.credit_threshold = data.credit_threshold
+        request.shortlist_size = data.shortlist_size
+
+    def notice_view(self, request: SelectionRequest) -> NoticeView:
+        return NoticeView(shortlist=shortlist_of(request))
 
     def close(self, request: SelectionRequest) -> None:
         if not shortlisted(request):

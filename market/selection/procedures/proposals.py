@@ -55,20 +55,67 @@ from market.selection.models import (
     Bid,
     Lottery,
     Method,
+    Project,
     Proposal,
     ProposalScore,
     ProposalScorer,
     RequestState,
     SelectionRequest,
 )
+from market.selection.procedures.base import NoticeView
 from market.selection.procedures.sealed_round import SealedRound
 from market.selection.quotes import current_bids, my_bid
+from market.selection.terms import Problem, RequestInput
 
 SYSTEM = "system"
 FILE_KEY_BYTES = 32
 PLAIN_BYTES = 8 + sb.NONCE_BYTES + FILE_KEY_BYTES
 FILE_SCHEME = b"\x01"
 PROPOSAL_KINDS = storage.DELIVERABLE_KINDS  # PDF, images, Office, ZIP, DWG
+
+
+SHEET_TEXT = {
+    "none": N_("请至少列出一项价格以外的评审因素。"),
+    "too_many": N_("评审因素最多 20 项。"),
+    "name": N_("每项评审因素须有名称（不超过 60 字）。"),
+    "duplicate": N_("评审因素的名称不能重复。"),
+    "points": N_("每项评审因素至少 1 分。"),
+    "total": N_("评审因素分值与价格分合计须为 100 分（现为 %(total)s 分）。"),
+}
+
+
+def scoring_sheet(data: RequestInput) -> ps.Sheet | None:
+    """The sheet the owner typed (None when a line cannot be read or price points are
+    missing); :func:`sheet_problems` says what is wrong with it."""
+    criteria, bad = ps.parse_criteria(data.scoring_criteria)
+    if bad or data.price_points is None:
+        return None
+    return ps.Sheet(tuple(criteria), data.price_points)
+
+
+def sheet_problems(data: RequestInput) -> list[Problem]:
+    """The scoring sheet published with a proposal selection's notice (评分标准)."""
+    found: list[Problem] = []
+    _criteria, bad = ps.parse_criteria(data.scoring_criteria)
+    if bad:
+        found.append(Problem("scoring_criteria", N_("第 %(lines)s 行应为“评审因素名称 | 分值”，如“技术方案 | 40”。"),
+                             {"lines": "、".join(str(n) for n in bad)}))
+    price = data.price_points
+    if price is None:
+        found.append(Problem("price_points", N_("请填写价格分值。")))
+    elif not ps.MIN_PRICE_POINTS <= price <= ps.MAX_PRICE_POINTS:
+        found.append(Problem("price_points", N_("价格分值须在 %(lo)s 到 %(hi)s 分之间（服务项目价格分值不低于总分的 10%%）。"),
+                             {"lo": ps.MIN_PRICE_POINTS,
+                              "hi": ps.MAX_PRICE_POINTS}))
+    sheet = scoring_sheet(data)
+    if sheet is None:
+        return found
+    for code in ps.sheet_problems(sheet):
+        if code != "price":  # said above
+            found.append(Problem("scoring_criteria", SHEET_TEXT[code],
+                                 {"total": ps.weights_total(sheet)}
+                                 if code == "total" else {}))
+    return found
 
 
 def _file_aad(request_id: str, round_: int, agency_id: str, commitment: str) -> bytes:
@@ -426,6 +473,21 @@ class Proposals(SealedRound):
 
     method = Method.PROPOSALS.value
     closed_message = N_("提交方案已截止，不能再撤销。")
+    cap_required_text = N_("方案择优须设最高限价（可设最低限价），报价在此范围内。")
+    delegate_witness_text = N_("方案择优的见证人中须至少有一名本单位的采购受托人（评审结果如有并列最高分，须现场见证摇号）。")
+
+    def check_terms(self, owner: Organisation, project: Project | None, data: RequestInput,
+                    now: datetime, found: list[Problem]) -> None:
+        found += sheet_problems(data)
+
+    def apply_terms(self, request: SelectionRequest, data: RequestInput) -> None:
+        super().apply_terms(request, data)
+        sheet = scoring_sheet(data)
+        request.scoring_sheet = sheet.as_json() if sheet is not None else None
+
+    def notice_view(self, request: SelectionRequest) -> NoticeView:
+        pv = public_view(request)
+        return NoticeView(proposals=pv, registrants=len(pv["rows"]))
 
     def ranking(self, request: SelectionRequest) -> list[str]:
         return full_ranking(request)
