@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from market import create_app, timeutil
 from market.accounts import operations as ops
+from market.accounts import tenants
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
@@ -175,8 +176,10 @@ _person_counter = itertools.count(1)
 
 
 def create_person(app: Flask, role: Role, *, org_id: int | None = None,
-                  admitted: bool = True) -> Person:
-    """A user holding ``role`` in a new (or the given) organisation."""
+                  admitted: bool = True, provincial: bool = False) -> Person:
+    """A user holding ``role`` in a new (or the given) organisation; ``provincial``: the new
+    organisation is the province's own (the provincial operator, who keeps the shared
+    catalogue and draw schedule), not the first city's."""
     n = next(_person_counter)
     with app.app_context():
         from market.accounts.models import Organisation, OrgStatus
@@ -187,7 +190,14 @@ def create_person(app: Flask, role: Role, *, org_id: int | None = None,
         if org_id is None:
             code = make_credit_code(f"91539900MA{n:07d}"[:17]) if kind in (
                 OrgKind.OWNER, OrgKind.AGENCY) else None
-            org = ops.create_organisation(kind, f"测试单位{n}", credit_code=code, region="云川市")
+            tenant = None
+            if provincial:
+                tenants.home_tenant()  # the tree, with its province, exists from here on
+                root = tenants.province()
+                assert root is not None
+                tenant = root.id
+            org = ops.create_organisation(kind, f"测试单位{n}", credit_code=code, region="云川市",
+                                          tenant_id=tenant)
             if kind == OrgKind.AGENCY and admitted:
                 org.status = OrgStatus.ADMITTED.value
         else:

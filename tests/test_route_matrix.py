@@ -12,8 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from market.accounts.models import Role
 from market.db import db
-from tests.conftest import csrf_token, logged_in_clients, make_app
+from tests.conftest import create_person, csrf_token, logged_in_clients, login, make_app
 
 ROLES = ["anonymous", "owner_admin", "owner_delegate", "agency_admin", "agency_staff",
          "regulator", "operator", "department_staff"]
@@ -385,3 +386,50 @@ def test_unknown_route_gets_a_styled_404(role_clients: dict[str, FlaskClient]) -
     response = role_clients["anonymous"].get("/no/such/page")
     assert response.status_code == 404
     assert "您要找的页面不存在" in response.get_data(as_text=True)
+
+
+# What the whole province shares (the catalogue, the draw schedule): every operator reads it,
+# only the provincial operator changes it; a tenant's catalogue choices are the other way round
+# (the province has none to make).  endpoint -> (method, path, city operator's answer,
+# provincial operator's answer); an empty form is refused, so nothing changes.
+SHARED: dict[str, tuple[str, str, int, int]] = {
+    "catalogue.service_types": ("POST", "/operator/service-types", 403, 200),
+    "catalogue.edit_service_type": ("POST", "/operator/service-types/NOPE", 404, 404),
+    "catalogue.approval_matters": ("POST", "/operator/approval-matters", 403, 200),
+    "catalogue.edit_approval_matter": ("POST", "/operator/approval-matters/NOPE", 404, 404),
+    "catalogue.departments": ("POST", "/operator/departments", 403, 400),
+    "catalogue.edit_department": ("POST", "/operator/departments/NOPE", 404, 404),
+    "draw_schedule.edit_year": ("POST", "/operator/draw-schedule/2026", 403, 400),
+    "catalogue.catalogue_choices": ("POST", "/operator/catalogue-choices", 302, 403),
+}
+SHARED_PAGES = ["/operator/service-types", "/operator/approval-matters", "/operator/departments",
+                "/operator/draw-schedule/2026", "/operator/catalogue-choices"]
+
+
+@pytest.fixture(scope="module")
+def operators(matrix_app: Flask) -> dict[str, FlaskClient]:
+    """A city's operator (the matrix's) and the provincial operator, each logged in."""
+    clients = {}
+    for who, provincial in (("city", False), ("province", True)):
+        c = matrix_app.test_client()
+        assert login(c, create_person(matrix_app, Role.OPERATOR,
+                                      provincial=provincial).email).status_code == 302
+        clients[who] = c
+    return clients
+
+
+@pytest.mark.parametrize("endpoint", sorted(SHARED))
+def test_the_province_keeps_what_it_shares(operators: dict[str, FlaskClient],
+                                           endpoint: str) -> None:
+    method, path, city_status, province_status = SHARED[endpoint]
+    assert MATRIX[endpoint][2] == {"operator"}
+    for who, expected in (("city", city_status), ("province", province_status)):
+        c = operators[who]
+        response = c.post(path, data={"csrf_token": csrf_token(c, "/")})
+        assert response.status_code == expected, (endpoint, who, response.status_code)
+
+
+def test_both_operators_read_what_the_province_shares(operators: dict[str, FlaskClient]) -> None:
+    for path in SHARED_PAGES:
+        for who in ("city", "province"):
+            assert operators[who].get(path).status_code == 200, (path, who)

@@ -16,7 +16,9 @@ A regulator (``Organisation.regulator_kind``) is one of three:
 An agency is on one register for the whole province; as a subject it is either where it
 applied (its admission, ``tenant_id`` of the agency) or province-wide (a sanction: any tenant's
 regulator may sanction an agency on the register).  An operator acts in its own tenant only;
-the provincial operator (tenant = the province) in the province's own matters.
+the provincial operator (tenant = the province) in the province's own matters: it alone keeps
+what every tenant shares (:func:`keeps_shared`: the service catalogue and the lottery draw
+schedule), which the other operators read.
 
 The callers build a :class:`Subject` from their objects (the request's tenant and service
 type, the agency's tenant and listed service types…) and ask :func:`covers`, which reads no
@@ -36,6 +38,8 @@ import sqlalchemy as sa
 from flask import abort
 
 from market.accounts.models import (
+    Division,
+    DivisionLevel,
     Membership,
     Organisation,
     OrgKind,
@@ -88,6 +92,32 @@ def covers(org: Organisation | None, subject: Subject, act: Act = Act.DECIDE) ->
     if kind == RegulatorKind.INDUSTRY.value:
         return org.id in subject.regulators
     return kind == RegulatorKind.CENTRE.value
+
+
+def keeps_shared(org: Organisation | None) -> bool:
+    """Whether ``org`` is the provincial operator (省级运营方, an operator whose tenant is the
+    province's row), the one that edits what the whole province shares: the service types,
+    approval matters and approving departments of the catalogue and the welfare-lottery draw
+    schedule.  A city's or county's operator reads them and keeps its own catalogue choices
+    (选用)."""
+    return (org is not None and org.kind == OrgKind.OPERATOR.value
+            and org.tenant.level == DivisionLevel.PROVINCE.value)
+
+
+def require_keeper(org: Organisation | None) -> None:
+    """Stop a change to what the province shares (403) unless ``org`` keeps it."""
+    if not keeps_shared(org):
+        abort(403)
+
+
+def shared_keeper_name() -> str | None:
+    """The name of the provincial operator, the one the read-only pages name as the keeper;
+    None while the province has none."""
+    return db.session.scalar(
+        sa.select(Organisation.name).join(Division, Division.id == Organisation.tenant_id)
+        .where(Organisation.kind == OrgKind.OPERATOR.value,
+               Division.level == DivisionLevel.PROVINCE.value)
+        .order_by(Organisation.id).limit(1))
 
 
 @dataclass(frozen=True)

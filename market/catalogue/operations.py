@@ -1,4 +1,5 @@
-"""Catalogue operations: operators maintain service types and approval matters.  Each writes
+"""Catalogue operations: the provincial operator maintains the shared catalogue (service
+types, approval matters, approving departments; the views refuse any other operator).  Each writes
 its audit event in the same transaction; a refused change raises :class:`CatalogueError`."""
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class ServiceTypeData:
 
 
 def save_service_type(existing: ServiceType | None, data: ServiceTypeData) -> ServiceType:
-    """An operator creates or edits a service type (中介服务事项)."""
+    """The provincial operator creates or edits a service type (中介服务事项)."""
     code = _code("code", data.code, ServiceType, existing.id if existing else None)
     name = (data.name or "").strip()
     if not name:
@@ -116,7 +117,7 @@ class DepartmentData:
 
 
 def save_department(existing: Department | None, data: DepartmentData) -> Department:
-    """An operator creates or edits an approving department (审批部门): its code (the one
+    """The provincial operator creates or edits an approving department (审批部门): its code (the one
     approval systems and machine clients use) and its name.  Both are unique."""
     code = (data.code or "").strip().upper()
     if not DEPARTMENT_CODE_RE.fullmatch(code):
@@ -168,7 +169,7 @@ class ApprovalMatterData:
 
 def save_approval_matter(existing: ApprovalMatter | None, data: ApprovalMatterData
                          ) -> ApprovalMatter:
-    """An operator creates or edits an approval matter (审批事项): its code, its department,
+    """The provincial operator creates or edits an approval matter (审批事项): its code, its department,
     its statutory and committed limits (working days), the service types it needs and, per
     service type, whether its report is an acceptance condition (受理条件) or needed during
     review."""

@@ -1,15 +1,24 @@
-"""Operator pages for the service catalogue: service types and approval matters."""
+"""Operator pages for the service catalogue: service types, approval matters, approving
+departments, and each tenant's choices.
+
+The catalogue is one for the province (全省共用一套服务目录): service types, approval matters
+and approving departments carry no tenant (a department's code and name are unique across
+the province, and the shared approval matters name it), so only the provincial operator
+edits them (:func:`market.accounts.scope.keeps_shared`); a city's or county's operator reads
+them, gets the pages without forms, and 403 on a POST.  What a tenant keeps itself is its
+choice of the catalogue's entries (``/operator/catalogue-choices``)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from market.accounts import scope
 from market.accounts.auth import access, require_org
 from market.accounts.models import Division, Organisation, OrgKind
 from market.catalogue import choices
@@ -46,7 +55,22 @@ def _regulator_choices() -> list[SelectChoice]:
     return [SelectChoice(0, _("（未指定）")), *(SelectChoice(i, n) for i, n in rows)]
 
 
+def _keeper() -> bool:
+    """Whether the operator keeps the shared catalogue; a POST from any other is refused
+    before its form is read."""
+    keeper = scope.keeps_shared(require_org())
+    if request.method == "POST" and not keeper:
+        abort(403)
+    return keeper
+
+
+def _read_only() -> dict[str, object]:
+    """What the catalogue's templates need to say who may edit it."""
+    return {"keeper": _keeper(), "keeper_name": scope.shared_keeper_name()}
+
+
 def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
+    shown = _read_only()
     form = ServiceTypeForm(obj=None)
     form.regulator_id.choices = _regulator_choices()
     if existing is not None and not form.is_submitted():
@@ -77,7 +101,7 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
     return render_template("catalogue/service_types.html", form=form, rows=rows,
                            existing=existing,
                            contract_fields={n: CONTRACT_FIELDS[n] for n in contract.FIELDS},
-                           standard_contract=contract.STANDARD)
+                           standard_contract=contract.STANDARD, **shown)
 
 
 @bp.route("/service-types", methods=["GET", "POST"])
@@ -96,6 +120,7 @@ def edit_service_type(code: str) -> ResponseReturnValue:
 
 
 def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
+    shown = _read_only()
     form = ApprovalMatterForm()
     types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
     form.service_type_ids.choices = [SelectChoice(t.id, service_name(t)) for t in types]
@@ -131,7 +156,7 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
         .order_by(ApprovalMatter.code)).all()
     return render_template("catalogue/approval_matters.html", form=form, rows=rows,
                            existing=existing, needs=ops.needs_of([m.id for m in rows]),
-                           has_departments=bool(departments))
+                           has_departments=bool(departments), **shown)
 
 
 @bp.route("/approval-matters", methods=["GET", "POST"])
@@ -150,6 +175,7 @@ def edit_approval_matter(code: str) -> ResponseReturnValue:
 
 
 def _department_page(existing: Department | None) -> ResponseReturnValue:
+    shown = _read_only()
     form = DepartmentForm()
     if existing is not None and not form.is_submitted():
         form.code.data, form.name.data = existing.code, existing.name
@@ -167,7 +193,7 @@ def _department_page(existing: Department | None) -> ResponseReturnValue:
                                          Department.id)
                               .group_by(Department.id).order_by(Department.code)).all()
     return render_template("catalogue/departments.html", form=form, rows=rows,
-                           existing=existing), 400 if form.errors else 200
+                           existing=existing, **shown), 400 if form.errors else 200
 
 
 @bp.route("/departments", methods=["GET", "POST"])

@@ -87,6 +87,11 @@ class Sanction(db.Model):  # type: ignore[name-defined,misc]
         """Its class (轻微/一般/严重), earliest repair and end of publication."""
         return credit_repair.publication(self.kind, self.starts_on)
 
+    @property
+    def published_until(self) -> date:
+        """The last day it is published (its class's longest period, or up to its repair)."""
+        return credit_repair.published_until(self.kind, self.starts_on, self.repaired_on)
+
     def published_on(self, on: date) -> bool:
         """Whether public pages, the API and the lists show it on ``on``: not after the
         longest publication period nor from its credit repair; the regulators always do."""

@@ -44,6 +44,11 @@ class Severity(enum.StrEnum):
     SERIOUS = "serious"  # 严重失信信息
 
 
+# each class as the rule names it (轻微失信信息、一般失信信息、严重失信信息), for records kept
+# outside the platform (the regulators' CSV): the statutory term, whatever the reader's language
+TERMS = {Severity.MINOR: "轻微失信信息", Severity.GENERAL: "一般失信信息",
+         Severity.SERIOUS: "严重失信信息"}
+
 # the class of each sanction kind (see the module's docstring for why)
 SEVERITY = {"warning": Severity.MINOR, "suspension": Severity.GENERAL,
             "blacklist": Severity.SERIOUS}
@@ -95,6 +100,15 @@ def published_on(kind: str, starts_on: date, repaired_on: date | None, on: date)
     if repaired_on is not None and on >= repaired_on:
         return False
     return on < publication(kind, starts_on).ends
+
+
+def published_until(kind: str, starts_on: date, repaired_on: date | None) -> date:
+    """The last day a sanction is published: the end of its class's longest period, or the
+    day before a credit repair takes effect (终止公示) when that comes first."""
+    last = publication(kind, starts_on).last_day
+    if repaired_on is not None:
+        return min(last, repaired_on - timedelta(days=1))
+    return last
 
 
 def add_months(day: date, months: int) -> date:

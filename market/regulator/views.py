@@ -18,6 +18,7 @@ from market.catalogue.models import ServiceType
 from market.credit.models import Sanction
 from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, all_sanctions
 from market.db import db
+from market.domain import credit_repair
 from market.downloads import csv_response
 from market.forms import show_error
 from market.i18n import N_
@@ -52,7 +53,7 @@ def index() -> ResponseReturnValue:
     open_complaints = [c for c in complaints.listing(org=current_org()) if not c.decided]
     return render_template(
         "regulator/index.html", open_complaints=open_complaints,
-        openings=opening.awaiting_requests(), opening=opening,
+        openings=opening.awaiting_requests(org=current_org()), opening=opening,
         my_opening_key=opening.my_key(current_user),
         overdue=[c for c in open_complaints if complaints.overdue(c, today)],
         active=[s for s in all_sanctions() if s.active_on(today)],
@@ -65,12 +66,17 @@ def sanction_list() -> ResponseReturnValue:
     kind = request.args.get("kind") or None
     rows = all_sanctions(kind if kind in KIND_LABELS else None)
     if request.args.get("format") == "csv":
+        # credit_class: the class of 失信信息 as the rule names it; published_until: the last
+        # day public pages show it
         return csv_response("sanctions", ["agency", "kind", "starts_on", "ends_on", "reason",
                                           "legal_basis", "issued_at", "repaired_on",
-                                          "repair_decision", "repair_reason"],
+                                          "repair_decision", "repair_reason", "credit_class",
+                                          "published_until"],
                             ([s.agency.public_id, s.kind, s.starts_on, s.ends_on, s.reason,
                               s.legal_basis, s.issued_at.isoformat(), s.repaired_on or "",
-                              s.repair_decision or "", s.repair_reason or ""] for s in rows))
+                              s.repair_decision or "", s.repair_reason or "",
+                              credit_repair.TERMS[s.publication.severity],
+                              s.published_until] for s in rows))
     return render_template("regulator/sanctions.html", rows=rows, kind=kind, today=today_local(),
                            labels=KIND_LABELS, severities=SEVERITY_LABELS)
 

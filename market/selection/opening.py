@@ -12,6 +12,14 @@ day; if the quotes are not opened within ``SEALED_OPENING_WORKING_DAYS`` working
 opening time (same clock time), the round fails with a public reason, its quotes are never
 opened and the presented shares are erased (:func:`lapse`); the owner may publish again.
 
+Keys are registered across the province, but a request's round is sealed only to the keys of
+the regulators who decide its matters (:func:`keys_for`: ``covers`` with the request's
+subject and ``Act.DECIDE``, market.accounts.scope): its tenant's service-centre supervisor and
+the industry regulator of its service type, not another tenant's and not the province (which
+reads every opening but takes no city's first-instance decision).  A key is its holder's; the
+holder's regulator memberships say whom it acts for, so a holder who leaves a regulator stops
+being sealed to for that regulator's requests.
+
 Who may call: :func:`register_key` and :func:`retire_key` a regulator; :func:`assign` the
 publication of a sealed bid (its owner) or its re-run (a regulator upholding an objection);
 :func:`seal` an agency's quote (:func:`market.selection.sealed.submit`); :func:`present` a
@@ -32,7 +40,8 @@ from flask import current_app
 
 from market import crypto, events, timeutil
 from market.accounts import audit
-from market.accounts.models import Membership, Organisation, Role, User
+from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
+from market.accounts.scope import Act, covers
 from market.calendar.service import current_calendar
 from market.db import db, lock_row
 from market.domain import sealing
@@ -50,6 +59,7 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.quotes import PURPOSE, current_bids
+from market.selection.scope import request_subject, within
 
 # The methods whose quotes are sealed to the opening keys: sealed bids, and the quotes (and
 # proposal files' keys) of a proposal selection; a proposal selection is always sealed to keys.
@@ -67,6 +77,57 @@ def threshold() -> int:
 def active_keys() -> list[OpeningKey]:
     return list(db.session.scalars(sa.select(OpeningKey).where(
         OpeningKey.retired_at.is_(None)).order_by(OpeningKey.id)))
+
+
+def _holders_regulators(holder_ids: list[int]) -> dict[int, list[Organisation]]:
+    """The regulator organisations each key holder is a member of (as a regulator)."""
+    out: dict[int, list[Organisation]] = {}
+    for user_id, org in db.session.execute(
+            sa.select(Membership.user_id, Organisation)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id.in_(holder_ids),
+                   Membership.role == Role.REGULATOR.value)).all():
+        out.setdefault(user_id, []).append(org)
+    return out
+
+
+def covering(request: SelectionRequest, keys: list[OpeningKey]) -> list[OpeningKey]:
+    """Of ``keys``, those whose holder acts for a regulator deciding ``request``'s matters."""
+    subject = request_subject(request)
+    orgs = _holders_regulators([k.holder_id for k in keys])
+    return [k for k in keys
+            if any(covers(org, subject, Act.DECIDE) for org in orgs.get(k.holder_id, []))]
+
+
+def keys_for(request: SelectionRequest) -> list[OpeningKey]:
+    """The active keys a round of ``request`` is sealed to: those of the regulators whose
+    scope covers it."""
+    return covering(request, active_keys())
+
+
+def keys_in(tenant_id: int | None, keys: list[OpeningKey] | None = None) -> list[OpeningKey]:
+    """Of ``keys`` (the active ones when None), those held for the regulators of one tenant
+    (every one when ``tenant_id`` is None: the province reads them all)."""
+    keys = active_keys() if keys is None else keys
+    if tenant_id is None:
+        return keys
+    orgs = _holders_regulators([k.holder_id for k in keys])
+    return [k for k in keys if any(o.tenant_id == tenant_id for o in orgs.get(k.holder_id, []))]
+
+
+def manages(user: User, org: Organisation | None, key: OpeningKey) -> bool:
+    """Whether ``user`` (a regulator acting for ``org``) may retire ``key``: its holder, or a
+    regulator of the tenant the holder's regulator serves (a holder who left, a lost file).
+    Another tenant's regulator, and the province, may not: the key seals that tenant's
+    requests."""
+    if key.holder_id == user.id:
+        return True
+    if org is None or org.kind != OrgKind.REGULATOR.value:
+        return False
+    if org.regulator_kind == RegulatorKind.PROVINCE.value:
+        return False
+    return any(o.tenant_id == org.tenant_id
+               for o in _holders_regulators([key.holder_id]).get(key.holder_id, []))
 
 
 def all_keys() -> list[OpeningKey]:
@@ -119,7 +180,7 @@ def register_key(user: User, public_key_text: str) -> OpeningKey:
 
 def retire_key(user: User, key: OpeningKey, reason: str) -> None:
     """A regulator retires a key (停用), e.g. a lost file or a holder who left: no new request
-    is sealed to it.  Requests already sealed to it keep it (their quotes were encrypted to it);
+    is sealed to it.  The view lets only those the key concerns do it (:func:`manages`).  Requests already sealed to it keep it (their quotes were encrypted to it);
     they open if enough of their other holders present."""
     if not _is_regulator(user):
         raise SelectionError(None, N_("只有监管人员可以停用开标密钥。"))
@@ -143,9 +204,10 @@ def needed_by(key: OpeningKey) -> list[SelectionRequest]:
 
 
 def assign(request: SelectionRequest) -> None:
-    """Seal the request's (next) round to the opening keys active now; refused when fewer are
-    registered than the threshold (the owner is told why and cannot publish)."""
-    keys = active_keys()
+    """Seal the request's (next) round to the opening keys active now of the regulators
+    covering it (:func:`keys_for`); refused when fewer are registered than the threshold (the
+    owner is told why and cannot publish)."""
+    keys = keys_for(request)
     t = threshold()
     if len(keys) < t:
         raise SelectionError("method", N_("密封报价的报价须加密到监管部门的开标密钥，到开标时间由监管人员出示密钥开启，平台自己无法打开。目前登记的有效开标密钥有 %(n)s 把，每次开标需要 %(t)s 把：请联系监管部门登记开标密钥后再发布，或改用其他选取方式。"),
@@ -158,7 +220,7 @@ def assign(request: SelectionRequest) -> None:
 def next_round(request: SelectionRequest) -> None:
     """A re-run's new round of quotes is sealed to the keys active now.  A request sealed by
     the platform stays so when too few keys exist; one sealed to keys needs enough keys."""
-    if request.sealing != OPENING_KEY and len(active_keys()) < threshold():
+    if request.sealing != OPENING_KEY and len(keys_for(request)) < threshold():
         return  # refusals roll the request back, so check before assign() would refuse
     assign(request)
 
@@ -366,24 +428,30 @@ def lapse(request: SelectionRequest, at: datetime) -> None:
                                      bid_round=request.bid_round, reason=reason))
 
 
-def awaiting_requests(now: datetime | None = None) -> list[SelectionRequest]:
+def awaiting_requests(now: datetime | None = None, org: Organisation | None = None,
+                      ) -> list[SelectionRequest]:
+    """The sealed rounds past their opening time, not opened: every one (the periodic run),
+    or those ``org``'s lists show (a regulator's openings page)."""
     now = now or timeutil.now()
-    rows = db.session.scalars(sa.select(SelectionRequest).where(
+    stmt = sa.select(SelectionRequest).where(
         SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.sealing == OPENING_KEY,
         SelectionRequest.state == RequestState.OPEN.value,
         SelectionRequest.opened_at.is_(None),
-        SelectionRequest.signup_closes_at <= now).order_by(SelectionRequest.signup_closes_at))
-    return list(rows)
+        SelectionRequest.signup_closes_at <= now).order_by(SelectionRequest.signup_closes_at)
+    return list(db.session.scalars(stmt if org is None else within(stmt, org)))
 
 
-def upcoming_requests(now: datetime | None = None) -> list[SelectionRequest]:
+def upcoming_requests(now: datetime | None = None, org: Organisation | None = None,
+                      ) -> list[SelectionRequest]:
+    """The sealed rounds before their opening time (of ``org``'s lists when given)."""
     now = now or timeutil.now()
-    return list(db.session.scalars(sa.select(SelectionRequest).where(
+    stmt = sa.select(SelectionRequest).where(
         SelectionRequest.method.in_(SEALED_METHODS),
         SelectionRequest.sealing == OPENING_KEY,
         SelectionRequest.state == RequestState.OPEN.value,
-        SelectionRequest.signup_closes_at > now).order_by(SelectionRequest.signup_closes_at)))
+        SelectionRequest.signup_closes_at > now).order_by(SelectionRequest.signup_closes_at)
+    return list(db.session.scalars(stmt if org is None else within(stmt, org)))
 
 
 def remind(now: datetime) -> int:

@@ -3,6 +3,10 @@ opening, and the page where a key holder presents its key.
 
 The key file never leaves the holder's computer: ``static/js/opening-key.js`` reads it in the
 browser, opens the holder's own shares (``shares.json``) and posts only those.
+
+An opening is its request's tenant's matter: a regulator outside the request's scope finds
+no such opening (404); the province reads it and may not present (403); the holders are the
+covering regulators' (market.selection.opening.keys_for).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from market import timeutil
-from market.accounts.auth import access
+from market.accounts import scope
+from market.accounts.auth import access, require_org
 from market.accounts.models import OrgKind
 from market.db import db
 from market.forms import show_error
@@ -24,19 +29,23 @@ from market.selection.errors import SelectionError
 from market.selection.forms import OpeningKeyForm, PresentKeyForm, RetireKeyForm
 from market.selection.models import RequestState, SelectionRequest
 from market.selection.quotes import current_bids
+from market.selection.scope import request_subject
 
 bp = Blueprint("openings", __name__, url_prefix="/regulator")
 
 MAX_SHARES_FILE = 2_000_000
 
 
-def _request(public_id: str) -> SelectionRequest:
+def _request(public_id: str, act: scope.Act = scope.Act.READ) -> SelectionRequest:
+    """The sealed request, if the regulator's scope lets it ``act`` on it (404 outside the
+    scope, 403 for an act that is another regulator's)."""
     req: SelectionRequest | None = db.session.scalar(sa.select(SelectionRequest).where(
         SelectionRequest.public_id == public_id,
         SelectionRequest.method.in_(opening.SEALED_METHODS),
         SelectionRequest.state != RequestState.DRAFT.value))
     if req is None:
         abort(404)
+    scope.require(require_org(), request_subject(req), act)
     return req
 
 
@@ -44,12 +53,15 @@ def _request(public_id: str) -> SelectionRequest:
 @access(OrgKind.REGULATOR)
 def index() -> str:
     now = timeutil.now()
-    for req in opening.awaiting_requests(now):
+    org = require_org()
+    for req in opening.awaiting_requests(now, org):
         procedures.advance(req)  # an opening whose deadline passed lapses before it is listed
-    return render_template("regulator/openings.html", awaiting=opening.awaiting_requests(now),
-                           upcoming=opening.upcoming_requests(now), opening=opening,
+    return render_template("regulator/openings.html",
+                           awaiting=opening.awaiting_requests(now, org),
+                           upcoming=opening.upcoming_requests(now, org), opening=opening,
                            mine=opening.my_key(current_user), now=now,
-                           keys=opening.active_keys(), threshold=opening.threshold())
+                           keys=opening.keys_in(scope.list_scope(org).tenant_id),
+                           threshold=opening.threshold())
 
 
 def _page(req: SelectionRequest, form: PresentKeyForm, status: int = 200) -> tuple[str, int]:
@@ -68,9 +80,9 @@ def _page(req: SelectionRequest, form: PresentKeyForm, status: int = 200) -> tup
 @access(OrgKind.REGULATOR)
 def opening_page(public_id: str) -> ResponseReturnValue:
     """The opening of one sealed bid: who holds its keys, who presented; the holder presents."""
-    req = _request(public_id)
-    procedures.advance(req)
     form = PresentKeyForm()
+    req = _request(public_id, scope.Act.DECIDE if form.is_submitted() else scope.Act.READ)
+    procedures.advance(req)
     if not form.is_submitted():
         return _page(req, form)
     if not form.validate():
@@ -108,7 +120,7 @@ def opening_page(public_id: str) -> ResponseReturnValue:
 def wrapped_shares(public_id: str) -> ResponseReturnValue:
     """This holder's sealed shares of the request's quotes, from the opening time on only.
     They open with the holder's private key alone (in the browser or the offline tool)."""
-    req = _request(public_id)
+    req = _request(public_id, scope.Act.DECIDE)
     procedures.advance(req)
     held = [k for k in opening.keys_of(req) if k.holder_id == current_user.id]
     if not held or not opening.awaiting(req):
@@ -138,9 +150,12 @@ def keys() -> ResponseReturnValue:
                         key=key.key_id), "success")
                 return redirect(url_for("openings.keys"))
     mine = opening.my_key(current_user)
-    rows = opening.all_keys()
+    org = require_org()
+    # the keys of the regulator's tenant (the province reads them all)
+    rows = opening.keys_in(scope.list_scope(org).tenant_id, opening.all_keys())
     return render_template(
         "regulator/opening_keys.html", form=form, mine=mine, rows=rows, opening=opening,
+        manages={k.key_id for k in rows if opening.manages(current_user, org, k)},
         retire_form=RetireKeyForm(), threshold=opening.threshold(),
         active=[k for k in rows if k.retired_at is None],
         needed={k.key_id: opening.needed_by(k) for k in rows},
@@ -152,8 +167,8 @@ def keys() -> ResponseReturnValue:
 @access(OrgKind.REGULATOR)
 def retire(key_id: str) -> ResponseReturnValue:
     key = opening.key_by_id(key_id)
-    if key is None:
-        abort(404)
+    if key is None or not opening.manages(current_user, require_org(), key):
+        abort(404)  # another tenant's key is not this regulator's to know of
     form = RetireKeyForm()
     if not form.validate_on_submit():
         flash(_("请写明停用理由（500 字以内）。"), "error")

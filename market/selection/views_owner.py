@@ -426,7 +426,7 @@ def _detail(req: SelectionRequest, cancel_form: CancelForm | None = None,
 
 def _sealing_context(req: SelectionRequest) -> dict[str, object]:
     """How a sealed bid's quotes are sealed, and whether enough opening keys exist to publish."""
-    keys = len(opening.active_keys())
+    keys = len(opening.keys_for(req))
     return {"sealing": opening.status(req), "key_count": keys, "threshold": opening.threshold(),
             "keys_missing": (req.state == RequestState.DRAFT and req.method in opening.SEALED_METHODS
                              and keys < opening.threshold())}

@@ -14,7 +14,8 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from market import timeutil
-from market.accounts.auth import ANYONE, access
+from market.accounts import scope
+from market.accounts.auth import ANYONE, access, current_org, require_org
 from market.calendar.operations import CalendarError
 from market.db import db
 from market.domain.entropy import GAMES, SHANGHAI, ExternalKind, PlannedDraw, ScheduleUnknown
@@ -60,13 +61,20 @@ def year_page() -> str:
         except ScheduleUnknown:
             first[kind] = None
     return render_template("selection/draw_schedule.html", year=year, row=row, next_draws=first,
-                           games=GAMES, kinds=ExternalKind)
+                           games=GAMES, kinds=ExternalKind,
+                           keeper=scope.keeps_shared(current_org()))
 
 
 @bp.route("/operator/draw-schedule/<int:year>", methods=["GET", "POST"])
 @access("operator")
 def edit_year(year: int) -> ResponseReturnValue:
+    """A year's draw arrangement: the issues of the national lottery are the same for every
+    tenant, so the provincial operator keeps it; any other operator reads it (403 on POST)."""
     year = _year_arg(year)
+    keeper = scope.keeps_shared(require_org())
+    if request.method == "POST" and not keeper:
+        abort(403)
+    shown = {"keeper": keeper, "keeper_name": scope.shared_keeper_name()}
     row = db.session.get(DrawScheduleYear, year)
     form = DrawYearForm()
     if request.method == "GET" and row is not None:
@@ -85,8 +93,8 @@ def edit_year(year: int) -> ResponseReturnValue:
             flash(_("%(year)s 年福彩开奖安排已保存。", year=year), "success")
             return redirect(url_for("draw_schedule.year_page", year=year))
         return render_template("selection/draw_schedule_edit.html", form=form, year=year,
-                               row=row), 400
+                               row=row, **shown), 400
     years = db.session.scalars(sa.select(DrawScheduleYear.year).order_by(
         DrawScheduleYear.year)).all()
     return render_template("selection/draw_schedule_edit.html", form=form, year=year, row=row,
-                           years=years)
+                           years=years, **shown), 400 if form.errors else 200

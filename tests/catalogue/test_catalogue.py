@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from market.accounts.audit import AuditEvent
-from market.accounts.models import Role
+from market.accounts.models import Organisation, Role
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from tests.conftest import create_person, csrf_token, login
@@ -17,7 +17,7 @@ from tests.conftest import create_person, csrf_token, login
 
 def _operator(app: Flask) -> FlaskClient:
     c = app.test_client()
-    assert login(c, create_person(app, Role.OPERATOR).email).status_code == 302
+    assert login(c, create_person(app, Role.OPERATOR, provincial=True).email).status_code == 302
     return c
 
 
@@ -127,3 +127,52 @@ def test_departments(app: Flask) -> None:
         tags = list(db.session.scalars(sa.select(AuditEvent.tag).where(
             AuditEvent.tag.like("operator:department:%")).order_by(AuditEvent.id)))
         assert tags == ["operator:department:create", "operator:department:update"]
+
+
+def test_only_the_provincial_operator_edits_the_shared_catalogue(app: Flask) -> None:
+    """The catalogue is one for the province: a city's operator reads its pages without forms,
+    told who keeps them, and each of its POSTs is refused (403) without a change."""
+    keeper = _operator(app)
+    _post(keeper, "/operator/service-types", code="EIA", name="环评", regulator_id="0")
+    assert _post(keeper, "/operator/departments", code="YC-EEB", name="市生态环境局"
+                 ).status_code == 302
+    with app.app_context():
+        st_id = db.session.scalar(sa.select(ServiceType.id))
+        dept_id = db.session.scalar(sa.select(Department.id))
+        db.session.execute(sa.update(Organisation).where(Organisation.kind == "operator")
+                           .values(name="云南省政务服务管理局"))
+        db.session.commit()
+    matter = {"code": "PA-EIA", "name": "环评审批", "department_id": str(dept_id),
+              "statutory_days": "60", "committed_days": "30", "service_type_ids": str(st_id)}
+    assert _post(keeper, "/operator/approval-matters", **matter).status_code == 302
+    for path in ("/operator/service-types", "/operator/approval-matters",
+                 "/operator/departments"):
+        page = keeper.get(path).get_data(as_text=True)
+        assert '<form method="post" novalidate>' in page and 'data-test="read-only"' not in page
+
+    city = app.test_client()
+    assert login(city, create_person(app, Role.OPERATOR).email).status_code == 302
+    token = csrf_token(city, "/")
+    for path, data in (
+            ("/operator/service-types", {"code": "NEW", "name": "新事项", "regulator_id": "0"}),
+            ("/operator/service-types/EIA", {"code": "EIA", "name": "改名", "regulator_id": "0"}),
+            ("/operator/approval-matters", {**matter, "code": "PA-NEW"}),
+            ("/operator/approval-matters/PA-EIA", {**matter, "committed_days": "10"}),
+            ("/operator/departments", {"code": "YC-NEW", "name": "新部门"}),
+            ("/operator/departments/YC-EEB", {"code": "YC-EEB", "name": "改名"})):
+        assert city.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+        page = city.get(path)
+        assert page.status_code == 200, path
+        html = page.get_data(as_text=True)
+        assert 'data-test="read-only"' in html and "云南省政务服务管理局" in html, path
+        assert '<form method="post" novalidate>' not in html and "修改</a>" not in html, path
+    with app.app_context():
+        assert db.session.scalar(sa.select(ServiceType.name)) == "环评"
+        assert db.session.scalar(sa.select(Department.name)) == "市生态环境局"
+        assert db.session.scalar(sa.select(ApprovalMatter.committed_days)) == 30
+        assert db.session.scalar(sa.select(sa.func.count(ServiceType.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(ApprovalMatter.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Department.id))) == 1
+    # what the city keeps itself: its choice of the shared catalogue's entries
+    assert city.post("/operator/catalogue-choices", data={
+        "csrf_token": token, "service_type_ids": str(st_id)}).status_code == 302

@@ -198,3 +198,41 @@ def test_no_longer_published_once_the_longest_period_has_run(city: City) -> None
             assert cell[:cell.index("</span>")].endswith("不再公示")
     with timeutil.frozen(START + timedelta(days=30)):  # 2026-04-01
         assert "出具虚假报告" not in profile(2) and api(2) == []
+
+
+def test_the_sanctions_csv_gives_each_ones_credit_class_and_publication(city: City) -> None:
+    """The regulators' CSV names each sanction's class of 失信信息 and the last day it is
+    published: the longest period of its class, or the day before a repair ends it; its cells
+    stay text (a reason starting with = is not a formula)."""
+    import csv as csvlib
+    import io
+
+    with timeutil.frozen(START):
+        for index, kind, start, end, reason in (
+                (0, "warning", "2026-03-01", "2026-06-30", "=1+1 报告错误"),
+                (1, "suspension", "2025-11-01", "2026-12-31", "出具虚假报告"),
+                (2, "blacklist", "2026-03-01", "2027-02-28", "@SUM(1) 串通")):
+            r = post(city, city.regulator, "/regulator/sanctions/new", {
+                "agency": city.agency_id(city.agencies[index]), "kind": kind,
+                "reason": reason, "legal_basis": "《云川市中介服务管理办法》第二十条",
+                "starts_on": start, "ends_on": end, "action": "confirm"})
+            assert r.status_code == 302, kind
+        with city.app.app_context():
+            suspension = db.session.scalar(sa.select(Sanction.id).where(
+                Sanction.kind == "suspension"))
+        assert post(city, city.regulator, f"/regulator/sanctions/{suspension}/repair",
+                    GOOD).status_code == 302
+        text = city.client(city.regulator).get("/regulator/sanctions?format=csv").get_data(
+            as_text=True)
+    rows = list(csvlib.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header = rows[0]
+    got = {row[header.index("kind")]: (row[header.index("credit_class")],
+                                       row[header.index("published_until")],
+                                       row[header.index("reason")]) for row in rows[1:]}
+    assert got == {
+        # 轻微: at most 3 months; 一般: a year, cut short by the repair of 2026-03-02;
+        # 严重: three years
+        "warning": ("轻微失信信息", "2026-05-31", "'=1+1 报告错误"),
+        "suspension": ("一般失信信息", "2026-03-01", "出具虚假报告"),
+        "blacklist": ("严重失信信息", "2029-02-28", "'@SUM(1) 串通"),
+    }

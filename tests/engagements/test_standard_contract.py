@@ -14,7 +14,7 @@ from market.domain import contract
 from market.engagements.models import Engagement
 from tests.conftest import csrf_token
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, post
-from tests.selection.conftest import START, City
+from tests.selection.conftest import START, City, provincial_operator
 
 
 def test_fill_replaces_only_the_known_fields() -> None:
@@ -33,7 +33,7 @@ def test_fill_replaces_only_the_known_fields() -> None:
 
 
 def _edit_service_type(city: City, **fields: str) -> tuple[int, str]:
-    c = city.client(city.operator)
+    c = city.client(provincial_operator(city))
     with city.app.app_context():
         st = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == "EIA"))
         data = {"code": st.code, "name": st.name, "name_en": st.name_en, "regulator_id": "0",

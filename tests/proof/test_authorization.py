@@ -620,6 +620,19 @@ SCOPED: dict[str, tuple[str, str, str, dict[str, int | str]]] = {
     "supervision.order": ("POST", "/regulator/supervision/orders/{public_id}",
                           "SELECT public_id FROM supervision_order WHERE answered_at IS NULL "
                           "ORDER BY id", {"tenant": 404, "industry": 404, "province": 403}),
+    # the shared catalogue and draw schedule are the province's: another city's operator reads
+    # them (the object exists for it) and may not change them
+    "catalogue.edit_service_type": ("POST", "/operator/service-types/{code}",
+                                    "SELECT code FROM service_type ORDER BY id",
+                                    {"operator": 403}),
+    "catalogue.edit_approval_matter": ("POST", "/operator/approval-matters/{code}",
+                                       "SELECT code FROM approval_matter ORDER BY id",
+                                       {"operator": 403}),
+    "catalogue.edit_department": ("POST", "/operator/departments/{code}",
+                                  "SELECT code FROM department ORDER BY id", {"operator": 403}),
+    "draw_schedule.edit_year": ("POST", "/operator/draw-schedule/{year}",
+                                "SELECT year FROM draw_schedule_year ORDER BY year",
+                                {"operator": 403}),
 }
 
 

@@ -44,6 +44,8 @@ class City:
     # the regulator's opening key file (registered when the city is built): sealed bids can be
     # published, and opened by presenting it (tests.support.opening)
     regulator_key: dict[str, Any] = field(default_factory=dict)
+    # the provincial operator, made when a test first needs it (provincial_operator)
+    keeper: Person | None = None
 
     def client(self, who: Person) -> FlaskClient:
         if who.email not in self.clients:
@@ -55,6 +57,14 @@ class City:
     def agency_id(self, who: Person) -> str:
         with self.app.app_context():
             return db.session.get(Organisation, who.org_id).public_id
+
+
+def provincial_operator(city: City) -> Person:
+    """A person of the provincial operator (省级运营方), the one that keeps the shared catalogue
+    and the draw schedule; ``city.operator`` is the city's and only reads them."""
+    if city.keeper is None:
+        city.keeper = create_person(city.app, "operator", provincial=True)
+    return city.keeper
 
 
 def add_listing(app: Flask, org_id: int, code: str = "EIA") -> None:

@@ -17,7 +17,7 @@ from market.accounts.models import User
 from market.db import db
 from market.selection.models import Lottery
 from tests.conftest import PASSWORD
-from tests.selection.conftest import START, City
+from tests.selection.conftest import START, City, provincial_operator
 from tests.support.live import open_page
 
 SHOTS = Path("/tmp/h-entropy-shots")
@@ -137,7 +137,7 @@ def test_the_operator_confirms_a_years_schedule_on_a_phone(browser: Any, city: C
     with timeutil.frozen(START):
         page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         page.goto(site + "/login")
-        page.fill("input[name=email]", city.operator.email)
+        page.fill("input[name=email]", provincial_operator(city).email)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.goto(site + "/operator/draw-schedule/2028")

@@ -15,7 +15,13 @@ from market.selection.models import EntropyEntry, ExternalProposal, Lottery, Sel
 from market.transparency import log
 from market.transparency.audit import run_audit
 from tests.conftest import create_person, csrf_token
-from tests.selection.conftest import START, City, confirm_draw_years, enter_external
+from tests.selection.conftest import (
+    START,
+    City,
+    confirm_draw_years,
+    enter_external,
+    provincial_operator,
+)
 from tests.support.selection_flow import project as _project
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import request_form as _request_form
@@ -282,7 +288,7 @@ def test_witnesses_are_shown_by_name_and_told_when_they_are_due(city: City) -> N
 
 
 def test_the_operator_enters_each_years_schedule(city: City) -> None:
-    c = city.client(city.operator)
+    c = city.client(provincial_operator(city))
     with timeutil.frozen(START):
         path = "/operator/draw-schedule/2028"
         r = c.post(path, data={"ssq_no_draw": "2028-01-25..2028-02-01\n2029-01-01",
@@ -296,6 +302,20 @@ def test_the_operator_enters_each_years_schedule(city: City) -> None:
         page = city.app.test_client().get("/draw-schedule?year=2028").get_data(as_text=True)
         assert "2028-01-25" in page and 'data-test="schedule-confirmed"' in page
         assert city.client(city.owner).get(path).status_code == 403
+        # the city's operator reads the schedule the province keeps, and cannot change it
+        city_op = city.client(city.operator)
+        page = city_op.get(path).get_data(as_text=True)
+        assert 'data-test="read-only"' in page and "save-draw-schedule" not in page
+        assert "2028-01-25" in page
+        r = city_op.post(path, data={"ssq_no_draw": "", "fc3d_no_draw": "", "source": "改",
+                                     "csrf_token": csrf_token(city_op, "/")})
+        assert r.status_code == 403
+        page = city.app.test_client().get("/draw-schedule?year=2028").get_data(as_text=True)
+        assert "2028-01-25" in page
+        # the public page links to the form for the one who keeps it only
+        edit = 'href="/operator/draw-schedule/2028"'
+        assert edit not in city_op.get("/draw-schedule?year=2028").get_data(as_text=True)
+        assert edit in c.get("/draw-schedule?year=2028").get_data(as_text=True)
 
 
 def test_drand_round_is_verified_with_the_chain_key(app) -> None:

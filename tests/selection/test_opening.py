@@ -593,3 +593,73 @@ def test_opening_on_postgresql_with_holders_presenting_at_once(pg_app: Flask) ->
     with pg_app.app_context():
         row = db.session.get(SelectionRequest, other.id)
         assert row.state == "failed" and "未在开标期限" in row.failed_reason
+
+
+def test_a_round_is_sealed_only_to_the_keys_of_the_regulators_covering_it(city: City) -> None:
+    """Keys are held across the province; a request's quotes are sealed to the keys of the
+    regulators that decide its matters (its tenant's service-centre supervisor, the industry
+    regulator of its service type), not to another city's, another industry's or the
+    province's.  Those others find no opening for them (404; the province reads it, 403 on a
+    presentation), and the covering holder opens it alone."""
+    from market.accounts import operations as account_ops
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind
+    from market.catalogue.models import ServiceType
+
+    app = city.app
+    with app.app_context():
+        other = tenants.add("539700", "云峰市", tenant=True)
+        root = tenants.province()
+        assert root is not None
+        home = tenants.home_tenant().id
+        orgs = {}
+        for who, tenant, kind in (("other_city", other.id, RegulatorKind.CENTRE),
+                                  ("province", root.id, RegulatorKind.PROVINCE),
+                                  ("eia_industry", home, RegulatorKind.INDUSTRY),
+                                  ("other_industry", home, RegulatorKind.INDUSTRY)):
+            orgs[who] = account_ops.create_organisation(
+                OrgKind.REGULATOR, f"{who} 监管测试单位", tenant_id=tenant,
+                regulator_kind=kind).id
+        db.session.scalars(sa.select(ServiceType).where(ServiceType.code == "EIA")).one(
+        ).regulator_id = orgs["eia_industry"]
+        db.session.commit()
+    people = {who: create_person(app, "regulator", org_id=org) for who, org in orgs.items()}
+    files = {who: register_key(app, p) for who, p in people.items()}
+    req = _quotes(city)
+    rid = req.public_id
+    with app.app_context():
+        sealed_to = set(db.session.get(SelectionRequest, req.id).opening_keys)
+        shared = set(db.session.scalars(sa.select(BidShare.key_id)))
+    wanted = {city.regulator_key["key_id"], files["eia_industry"]["key_id"]}
+    assert sealed_to == wanted and shared == wanted
+    with timeutil.frozen(OPENS + timedelta(hours=1)):
+        before = _state(app, req)
+        made_up = json.dumps({"format": sealing.SHARES_FORMAT, "request_id": rid, "round": 1,
+                              "key_id": files["other_city"]["key_id"], "shares": {}})
+        for who, page, presenting in (("other_city", 404, 404), ("other_industry", 404, 404),
+                                      ("province", 200, 403)):
+            c = city.client(people[who])
+            assert c.get(f"/regulator/openings/{rid}").status_code == page, who
+            assert c.get(f"/regulator/openings/{rid}/shares.json").status_code == presenting, who
+            r = c.post(f"/regulator/openings/{rid}", data={
+                "shares": made_up, "csrf_token": csrf_token(c, "/regulator/keys")})
+            assert r.status_code == presenting, who
+            listed = c.get("/regulator/openings").get_data(as_text=True)
+            assert (rid in listed) == (who == "province"), who
+        assert _state(app, req) == before
+        r = keys.present(city.client(city.regulator), rid, city.regulator_key)
+        assert r.status_code == 302 and r.headers["Location"].endswith(f"/notices/{rid}")
+    with app.app_context():
+        assert db.session.get(SelectionRequest, req.id).opened_at is not None
+    # nor may they retire the city's keys, nor see them among "their" keys
+    kid = city.regulator_key["key_id"]
+    for who in ("other_city", "province"):
+        c = city.client(people[who])
+        r = c.post(f"/regulator/keys/{kid}/retire", data={
+            "reason": "不是我们的密钥", "csrf_token": csrf_token(c, "/regulator/keys")})
+        assert r.status_code == 404, who
+    listed = city.client(people["other_city"]).get("/regulator/keys").get_data(as_text=True)
+    assert kid not in listed and files["other_city"]["key_id"] in listed
+    with app.app_context():
+        assert db.session.scalar(sa.select(OpeningKey.retired_at).where(
+            OpeningKey.key_id == kid)) is None

@@ -647,13 +647,15 @@ def _review_change(ctx: Ctx) -> None:
 def _service_types(ctx: Ctx) -> None:
     ctx.submit("operator", "/operator/service-types", {
         "code": "GEO", "name": "地质灾害危险性评估", "name_en": "Geological hazard assessment",
-        "qualification_types": "地质灾害评估资质", "practitioner_types": "注册岩土工程师"})
+        "qualification_types": "地质灾害评估资质", "practitioner_types": "注册岩土工程师"},
+        email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT name FROM service_type WHERE code = 'GEO'") == "地质灾害危险性评估"
 
 
 @recipe("catalogue.edit_service_type")
 def _edit_service_type(ctx: Ctx) -> None:
-    ctx.submit("operator", "/operator/service-types/SURV", {"name": "测绘（含不动产测绘）"})
+    ctx.submit("operator", "/operator/service-types/SURV", {"name": "测绘（含不动产测绘）"},
+               email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT name FROM service_type WHERE code = 'SURV'") == "测绘（含不动产测绘）"
 
 
@@ -663,7 +665,8 @@ def _approval_matters(ctx: Ctx) -> None:
     department = ctx.scalar("SELECT id FROM department WHERE name = '云川市自然资源和规划局'")
     ctx.submit("operator", "/operator/approval-matters", {
         "code": "PA-SURV", "name": "建设工程规划核实", "department_id": str(department),
-        "statutory_days": "20", "committed_days": "10", "service_type_ids": [str(surv)]})
+        "statutory_days": "20", "committed_days": "10", "service_type_ids": [str(surv)]},
+        email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-SURV'") == 10
     assert ctx.scalar("SELECT department_id FROM approval_matter WHERE code = 'PA-SURV'") \
         == department
@@ -672,14 +675,16 @@ def _approval_matters(ctx: Ctx) -> None:
 @recipe("catalogue.departments")
 def _departments(ctx: Ctx) -> None:
     before = ctx.audits("operator:department:create")
-    ctx.submit("operator", "/operator/departments", {"code": "YC-YJJ", "name": "云川市应急管理局"})
+    ctx.submit("operator", "/operator/departments", {"code": "YC-YJJ", "name": "云川市应急管理局"},
+               email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT name FROM department WHERE code = 'YC-YJJ'") == "云川市应急管理局"
     assert ctx.audits("operator:department:create") == before + 1
 
 
 @recipe("catalogue.edit_department")
 def _edit_department(ctx: Ctx) -> None:
-    ctx.submit("operator", "/operator/departments/YC-SWJ", {"name": "云川市水务局（河长制办公室）"})
+    ctx.submit("operator", "/operator/departments/YC-SWJ", {"name": "云川市水务局（河长制办公室）"},
+               email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT name FROM department WHERE code = 'YC-SWJ'") \
         == "云川市水务局（河长制办公室）"
 
@@ -761,7 +766,8 @@ def _replay(ctx: Ctx) -> None:
 
 @recipe("catalogue.edit_approval_matter")
 def _edit_approval_matter(ctx: Ctx) -> None:
-    ctx.submit("operator", "/operator/approval-matters/PA-EIA", {"committed_days": "12"})
+    ctx.submit("operator", "/operator/approval-matters/PA-EIA", {"committed_days": "12"},
+               email=PROVINCIAL_OPERATOR)
     assert ctx.scalar("SELECT committed_days FROM approval_matter WHERE code = 'PA-EIA'") == 12
 
 
@@ -779,7 +785,8 @@ def _edit_draw_year(ctx: Ctx) -> None:
     year = timeutil.today_local().year + 2
     ctx.submit("operator", f"/operator/draw-schedule/{year}", {
         "ssq_no_draw": f"{year}-02-10..{year}-02-16", "fc3d_no_draw": f"{year}-02-10..{year}-02-16",
-        "source": f"中国福利彩票发行管理中心 {year} 年春节休市公告", "confirmed": "y"})
+        "source": f"中国福利彩票发行管理中心 {year} 年春节休市公告", "confirmed": "y"},
+        email=PROVINCIAL_OPERATOR)
     row = ctx.rows("SELECT confirmed, source, ssq_no_draw FROM draw_schedule_year "
                    "WHERE year = :y", y=year)[0]
     assert row[0] in (1, True) and row[1].endswith("春节休市公告")

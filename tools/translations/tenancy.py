@@ -70,4 +70,8 @@ T = {
 '各地': 'Cities and counties',
 '%(place)s的采购公告（市的公告含所辖县区）。': 'Selection notices of %(place)s (a city’s include its counties’).',
 '全省采购公告': 'Notices of the whole province',
+# what the province shares, read by a city's or county's operator
+'%(what)s全省共用，由省级运营方（%(name)s）维护；本页只读。': '%(what)s: one for the whole province, kept by the provincial operator (%(name)s). This page is read-only.',
+'%(what)s全省共用，由省级运营方维护；本页只读。': '%(what)s: one for the whole province, kept by the provincial operator. This page is read-only.',
+'选用本地使用的事项': 'Choose the ones used here',
 }
