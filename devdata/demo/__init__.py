@@ -28,6 +28,7 @@ from market import timeutil
 from market.accounts import activation, invitations, persons, tenants
 from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
@@ -259,6 +260,7 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
         made.append(ops.add_member(org, name=name, email=email,
                                    role=Role.REGULATOR if kind == OrgKind.REGULATOR
                                    else Role.OPERATOR, password=DEMO_PASSWORD))
+    _industry_regulators(city.id, person)
     name, email = person("业主（云岭市）owner 6", "owner6@yunchuan.demo", "采购管理人 6号")
     user = ops.register(kind=OrgKind.OWNER, org_name="云岭市交通运输局",
                         credit_code=demo_credit_code("1", len(OWNERS) + 2), region="云岭市",
@@ -268,6 +270,28 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
     delegate = ops.add_member(owner, name="采购受托人 6号", email="delegate6@yunchuan.demo",
                               role=Role.OWNER_DELEGATE, password=DEMO_PASSWORD)
     selection_demo.cross_city_request(owner, [delegate, made[3]])
+
+
+SECOND_CITY_SURVEYING = "云岭市自然资源和规划局"
+
+
+def _industry_regulators(tenant_id: int, person: Callable[[str, str, str], tuple[str, str]]
+                         ) -> None:
+    """云岭市's own industry regulators (行业主管部门), one per department the catalogue names,
+    and its operator's mapping of each service type to its own (the catalogue's defaults are
+    云川市's bureaux, which regulate nothing in 云岭市); its surveying bureau has a login."""
+    own: dict[str, Organisation] = {}
+    for seed in SERVICE_TYPES:
+        name = SECOND_CITY[1] + seed.regulator.removeprefix("市")
+        if name not in own:
+            own[name] = ops.create_organisation(OrgKind.REGULATOR, name, tenant_id=tenant_id,
+                                                regulator_kind=RegulatorKind.INDUSTRY)
+    types = {code: i for code, i in db.session.execute(sa.select(ServiceType.code, ServiceType.id))}
+    catalogue_choices.assign_regulators(tenant_id, {
+        types[seed.code]: own[SECOND_CITY[1] + seed.regulator.removeprefix("市")].id
+        for seed in SERVICE_TYPES if seed.code in types})
+    name, email = person("监管（云岭市测绘）regulator 4", "regulator4@yunchuan.demo", "监管员 杨晓岚")
+    ops.add_member(own[SECOND_CITY_SURVEYING], name=name, email=email, role=Role.REGULATOR, password=DEMO_PASSWORD)
 
 
 def login_labels() -> list[tuple[str, str]]:
@@ -285,6 +309,7 @@ def login_labels() -> list[tuple[str, str]]:
                ("省级运营 provincial operator", "province-operator@yunchuan.demo"),
                ("运营（云岭市）operator 2", "operator2@yunchuan.demo"),
                ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo"),
+               ("监管（云岭市测绘）regulator 4", "regulator4@yunchuan.demo"),
                ("业主（云岭市）owner 6", "owner6@yunchuan.demo"),
                ("自然人业主 person owner", "person1@yunchuan.demo")]
     return people
