@@ -154,3 +154,54 @@ def test_a_county_without_its_own_bureau_has_no_industry_regulator(app: Flask) -
         assert regulators.regulators_of(service.id, other.id) == frozenset()
         assert regulators.types_regulated_by(bureau.id) == {service.id}
         db.session.rollback()
+
+
+def test_a_second_city_bureaus_lists_show_its_citys_rows(demo_city_app: Flask) -> None:
+    """An owner moved to 云岭市, whose operator maps the service type of one of the owner's
+    open engagements to its surveying bureau: the bureau's clock board shows the engagement's
+    clock; 云川市's bureau of that type (the catalogue's default) no longer does."""
+    from market.accounts.scope import list_scope
+    from market.clocks.board import urgent
+    from market.engagements.models import Engagement
+
+    app = demo_city_app
+    with app.app_context():
+        second = _org("云岭市政务服务中心（平台运营）").tenant_id
+        surveying = _org("云岭市自然资源和规划局")
+        home = _org("云川市政务服务管理办公室")
+        surv = db.session.scalar(sa.select(ServiceType.id).where(ServiceType.code == "SURV"))
+        open_ids = [r.engagement_id for r in urgent(limit=500, within=list_scope(home)).rows
+                    if r.engagement_id]
+        engagement = db.session.scalars(sa.select(Engagement).where(
+            Engagement.public_id.in_(open_ids), Engagement.service_type_id != surv)
+            .order_by(Engagement.id)).first()
+        assert engagement is not None
+        owner_id, type_id = engagement.request.owner_org_id, engagement.service_type_id
+        default_id = db.session.get(ServiceType, type_id).regulator_id
+        before = {r.engagement_id for r in urgent(
+            limit=500, within=list_scope(db.session.get(Organisation, default_id))).rows}
+        assert engagement.public_id in before
+        public_id = engagement.public_id
+        db.session.execute(sa.update(Organisation).where(
+            Organisation.id == owner_id).values(tenant_id=second))
+        db.session.execute(sa.update(SelectionRequest).where(
+            SelectionRequest.owner_org_id == owner_id).values(tenant_id=second))
+        accounts.add_member(db.session.get(Organisation, default_id), name="云川市行业监管员",
+                            email="bureau@scope.example.cn", role=Role.REGULATOR,
+                            password=PASSWORD)
+        db.session.commit()
+        surveying_id = surveying.id
+        db.session.remove()
+
+    operator = _client(app, SECOND_CITY_OPERATOR)
+    saved = operator.post("/operator/catalogue-choices", data=_choices_form(
+        operator, {type_id: surveying_id}))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+
+    with app.app_context():
+        mine = {r.engagement_id for r in urgent(
+            limit=500, within=list_scope(db.session.get(Organisation, surveying_id))).rows}
+        theirs = {r.engagement_id for r in urgent(
+            limit=500, within=list_scope(db.session.get(Organisation, default_id))).rows}
+        assert public_id in mine and public_id not in theirs
+        db.session.remove()
