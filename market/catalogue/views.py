@@ -258,8 +258,10 @@ def catalogue_choices() -> ResponseReturnValue:
         try:
             choices.choose(org.tenant_id, form.service_type_ids.data or [],
                            form.matter_ids.data or [])
+            # the types whose field was sent (a form without them changes no mapping)
+            picked = {t.id: getattr(form, choices.regulator_field(t.id)) for t in used}
             choices.assign_regulators(org.tenant_id, {
-                t.id: getattr(form, choices.regulator_field(t.id)).data or None for t in used})
+                i: f.data or None for i, f in picked.items() if f.raw_data})
         except ops.CatalogueError as error:
             show_error(form, error)
         else:
