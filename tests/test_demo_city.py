@@ -12,6 +12,7 @@ from flask import Flask
 from devdata.demo import DEMO_PASSWORD, login_labels
 from market.accounts import tenants
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, User
+from market.accounts.scope import covers
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.db import db
 from market.selection.models import Project
@@ -29,7 +30,8 @@ def test_the_demo_city_agrees_with_itself(demo_city_app: Flask) -> None:
         regulators = {o.id: o.name for o in db.session.scalars(
             sa.select(Organisation).where(Organisation.kind == OrgKind.REGULATOR.value,
                                           Organisation.tenant_id == home.id))}
-        assert len(everywhere) - len(regulators) == 2  # 省级监管, 云岭市
+        # 省级监管, 云岭市's supervisor and its six industry bureaux
+        assert len(everywhere) - len(regulators) == 8
         assert all(name.startswith("云川市") for name in regulators.values()), regulators
         services = db.session.scalars(sa.select(ServiceType)).all()
         assert all(regulators.get(s.regulator_id) for s in services)
@@ -67,6 +69,19 @@ def test_the_demo_is_a_small_province(demo_city_app: Flask) -> None:
         agency = db.session.scalars(sa.select(SignUp).where(
             SignUp.request_id == req.id)).one().agency
         assert agency.tenant.code == "539900" and agency.status == "admitted"
+        # 云岭市's operator mapped 测绘 to 云岭市's own surveying bureau, which covers the
+        # request; 云川市's bureau, the catalogue's default, does not
+        from market.catalogue.regulators import regulators_of
+        from market.selection.scope import request_subject
+
+        own = db.session.scalars(sa.select(Organisation).where(
+            Organisation.name == "云岭市自然资源和规划局")).one()
+        default = db.session.scalars(sa.select(Organisation).where(
+            Organisation.name == "云川市自然资源和规划局")).one()
+        assert own.tenant_id == req.tenant_id and own.regulator_kind == RegulatorKind.INDUSTRY
+        assert regulators_of(req.service_type_id, req.tenant_id) == {own.id}
+        assert covers(own, request_subject(req)) and not covers(default, request_subject(req))
+        assert own.memberships[0].user.email == "regulator4@yunchuan.demo"
 
 
 def test_an_industry_regulator_of_the_demo_logs_in_and_sees_only_its_service_types(

@@ -3,6 +3,7 @@ PostgreSQL), as Warehouse's db-check does."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -55,3 +56,62 @@ def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path, monkeypat
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
+
+
+def _previous(revision: str) -> str:
+    """The revision ``revision`` follows (read from its file: the chain is re-linked when
+    branches merge)."""
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    path = next(versions.glob(f"{revision}_*.py"))
+    found = re.search(r"^down_revision = '(\w+)'", path.read_text(encoding="utf-8"), re.M)
+    assert found
+    return found.group(1)
+
+
+def _regulators_move(app: Flask) -> None:
+    """Each service type's industry regulator becomes a row for the regulator's own tenant;
+    a type with none gets no row."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    from market.accounts import operations as accounts
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind, RegulatorKind
+    from market.catalogue.models import ServiceType
+
+    with app.app_context():
+        upgrade(revision=_previous("0045"))
+        # the tables the rows go in are the same at that revision as in the models
+        home = tenants.home_tenant()  # the migrations seed the first tenant
+        other = tenants.add("539800", "云岭市", tenant=True)
+        bureau = accounts.create_organisation(OrgKind.REGULATOR, "云川市生态环境局",
+                                              tenant_id=home.id,
+                                              regulator_kind=RegulatorKind.INDUSTRY)
+        elsewhere = accounts.create_organisation(OrgKind.REGULATOR, "云岭市住房和城乡建设局",
+                                                 tenant_id=other.id,
+                                                 regulator_kind=RegulatorKind.INDUSTRY)
+        db.session.add_all([ServiceType(code="EIA", name="环境影响评价", regulator_id=bureau.id),
+                            ServiceType(code="DES", name="工程设计", regulator_id=elsewhere.id),
+                            ServiceType(code="SURV", name="测绘")])
+        db.session.commit()
+        ids = {c: i for c, i in db.session.execute(sa.select(ServiceType.code, ServiceType.id))}
+        expected = {(home.id, ids["EIA"], bureau.id), (other.id, ids["DES"], elsewhere.id)}
+        db.session.remove()
+        upgrade()
+        rows = set(db.session.execute(sa.text(
+            "SELECT tenant_id, service_type_id, regulator_id FROM service_type_regulator")).all())
+        assert rows == expected
+        db.session.remove()
+        downgrade(revision=_previous("0045"))
+        assert db.session.scalar(sa.text("SELECT count(*) FROM service_type")) == 3
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_regulators_move_to_their_tenants(tmp_path: Path, monkeypatch) -> None:
+    _regulators_move(_fresh_app(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", monkeypatch))
+
+
+def test_postgresql_regulators_move_to_their_tenants(tmp_path: Path, pg_url: str,
+                                                     monkeypatch) -> None:
+    _regulators_move(_fresh_app(tmp_path, pg_url, monkeypatch))

@@ -29,6 +29,7 @@ from market.accounts import activation, invitations, persons, tenants
 from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.calendar import operations as calendar_ops
+from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
@@ -268,6 +269,7 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
                                    role=Role.REGULATOR if kind == OrgKind.REGULATOR
                                    else Role.OPERATOR, password=DEMO_PASSWORD))
     _local_days(city.id)
+    _industry_regulators(city.id, person)
     name, email = person("业主（云岭市）owner 6", "owner6@yunchuan.demo", "采购管理人 6号")
     user = ops.register(kind=OrgKind.OWNER, org_name="云岭市交通运输局",
                         credit_code=demo_credit_code("1", len(OWNERS) + 2), region="云岭市",
@@ -296,6 +298,28 @@ def _local_days(city_id: int) -> None:
                                     source=LOCAL_HOLIDAY_SOURCE, user_id=None)
 
 
+SECOND_CITY_SURVEYING = "云岭市自然资源和规划局"
+
+
+def _industry_regulators(tenant_id: int, person: Callable[[str, str, str], tuple[str, str]]
+                         ) -> None:
+    """云岭市's own industry regulators (行业主管部门), one per department the catalogue names,
+    and its operator's mapping of each service type to its own (the catalogue's defaults are
+    云川市's bureaux, which regulate nothing in 云岭市); its surveying bureau has a login."""
+    own: dict[str, Organisation] = {}
+    for seed in SERVICE_TYPES:
+        name = SECOND_CITY[1] + seed.regulator.removeprefix("市")
+        if name not in own:
+            own[name] = ops.create_organisation(OrgKind.REGULATOR, name, tenant_id=tenant_id,
+                                                regulator_kind=RegulatorKind.INDUSTRY)
+    types = {code: i for code, i in db.session.execute(sa.select(ServiceType.code, ServiceType.id))}
+    catalogue_choices.assign_regulators(tenant_id, {
+        types[seed.code]: own[SECOND_CITY[1] + seed.regulator.removeprefix("市")].id
+        for seed in SERVICE_TYPES if seed.code in types})
+    name, email = person("监管（云岭市测绘）regulator 4", "regulator4@yunchuan.demo", "监管员 杨晓岚")
+    ops.add_member(own[SECOND_CITY_SURVEYING], name=name, email=email, role=Role.REGULATOR, password=DEMO_PASSWORD)
+
+
 def login_labels() -> list[tuple[str, str]]:
     """(who, e-mail) of the logins :func:`load` prints, in its order."""
     people = [("运营 operator", "operator@yunchuan.demo")]
@@ -312,6 +336,7 @@ def login_labels() -> list[tuple[str, str]]:
                ("省级运营 provincial operator", "province-operator@yunchuan.demo"),
                ("运营（云岭市）operator 2", "operator2@yunchuan.demo"),
                ("监管（云岭市）regulator 3", "regulator3@yunchuan.demo"),
+               ("监管（云岭市测绘）regulator 4", "regulator4@yunchuan.demo"),
                ("业主（云岭市）owner 6", "owner6@yunchuan.demo"),
                ("自然人业主 person owner", "person1@yunchuan.demo")]
     return people

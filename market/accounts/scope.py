@@ -5,7 +5,8 @@ A regulator (``Organisation.regulator_kind``) is one of three:
 
 * the service centre's supervisor (服务中心监督, ``centre``): everything of its tenant;
 * an industry regulator (行业主管部门, ``industry``): in its tenant, only what concerns a
-  service type the catalogue maps to it (``ServiceType.regulator_id``);
+  service type its tenant's operator maps to it (market.catalogue.regulators, which the
+  callers read to build ``Subject.regulators`` and filter by ``ListScope.regulator_id``);
 * the province (省级监管, ``province``): reads everything in every tenant.  It acts where a
   matter is province-wide: sanctions and their credit repair, relations between agencies, and
   supervision orders (督办, a superior's instruction to act).  It does not take over a city's
@@ -65,8 +66,9 @@ class Subject:
 
     ``tenant_id``: the tenant it arose in (a request's, an engagement's request's, an agency's
     where it applied); None for a province-wide subject (an agency on the register as a
-    whole).  ``regulators``: the industry regulators the catalogue maps its service types to
-    (one for a request; every listed service type's for an agency)."""
+    whole).  ``regulators``: the industry regulators of its service types in its tenant
+    (market.catalogue.regulators: one at most for a request; every listed service type's, in
+    any tenant, for an agency)."""
 
     tenant_id: int | None
     regulators: frozenset[int] = frozenset()
@@ -123,8 +125,8 @@ def shared_keeper_name() -> str | None:
 @dataclass(frozen=True)
 class ListScope:
     """What a regulator's or operator's lists show: every tenant (``tenant_id`` None) or one,
-    and within it every service type (``regulator_id`` None) or those mapped to one
-    regulator."""
+    and within it every service type (``regulator_id`` None) or those the tenant maps to one
+    industry regulator (market.catalogue.regulators.regulates, on each row's tenant)."""
 
     tenant_id: int | None
     regulator_id: int | None = None

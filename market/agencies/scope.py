@@ -8,16 +8,16 @@ import sqlalchemy as sa
 from market.accounts.models import Organisation
 from market.accounts.scope import Subject
 from market.agencies.models import Listing
-from market.catalogue.models import ServiceType
+from market.catalogue.regulators import regulators_of_types
 from market.db import db
 
 
 def service_regulators(org_id: int) -> frozenset[int]:
-    """The industry regulators the catalogue maps the agency's listed service types to."""
-    return frozenset(r for r in db.session.scalars(
-        sa.select(ServiceType.regulator_id).join(Listing, Listing.service_type_id == ServiceType.id)
-        .where(Listing.organisation_id == org_id, ServiceType.regulator_id.is_not(None)))
-        if r is not None)
+    """The industry regulators of the agency's listed service types, in every tenant (the
+    agency is on the province's register; :func:`~market.accounts.scope.covers` keeps each
+    to its own tenant where the subject has one)."""
+    return regulators_of_types(db.session.scalars(sa.select(Listing.service_type_id).where(
+        Listing.organisation_id == org_id)))
 
 
 def admission_subject(org: Organisation) -> Subject:

@@ -14,10 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from market.accounts import audit
-from market.accounts.models import Division
+from market.accounts.models import Division, Organisation, OrgKind, RegulatorKind
+from market.catalogue import regulators
 from market.catalogue.models import (
     ApprovalMatter,
     ServiceType,
+    service_type_regulator,
     unused_approval_matter,
     unused_service_type,
 )
@@ -109,3 +111,49 @@ def choose(tenant_id: int, types: Iterable[int], matters: Iterable[int]) -> tupl
         "types_off_before": sorted(codes[i] for i in before[0] if i in codes),
         "matters_off_before": sorted(matter_codes[i] for i in before[1] if i in matter_codes)})
     return len(off_types), len(off_matters)
+
+
+def regulator_field(service_type_id: int) -> str:
+    """The name of the form field that picks a service type's industry regulator."""
+    return f"regulator_{service_type_id}"
+
+
+def tenant_regulators(tenant_id: int) -> list[tuple[int, str]]:
+    """The tenant's own industry regulators (行业主管部门), (id, name), by name."""
+    return [(i, n) for i, n in db.session.execute(
+        sa.select(Organisation.id, Organisation.name).where(
+            Organisation.kind == OrgKind.REGULATOR.value,
+            Organisation.regulator_kind == RegulatorKind.INDUSTRY.value,
+            Organisation.tenant_id == tenant_id).order_by(Organisation.name))]
+
+
+def assign_regulators(tenant_id: int, wanted: dict[int, int | None]) -> None:
+    """A city's or county's operator says which of its tenant's industry regulators
+    (行业主管部门) regulates each service type of ``wanted`` (None: none) in its tenant.
+    Refuses (nothing stored) the province, a service type the catalogue does not hold and a
+    regulator that is not an industry regulator of this tenant (another city's, a service
+    centre supervisor, an agency), next to the type's field.  Replaces the tenant's rows for
+    those types and writes an audit event (the codes and regulators before and after)."""
+    division = lock_row(Division, tenant_id)
+    if division is None or not division.tenant:
+        raise CatalogueError("service_type_ids", N_("全省共用的服务目录由省级运营方维护；"
+                                                   "选用目录的是各市、县（区）。"))
+    codes = {r.id: r.code for r in db.session.execute(sa.select(ServiceType.id, ServiceType.code))}
+    own = dict(tenant_regulators(tenant_id))
+    for type_id, regulator in sorted(wanted.items()):
+        if type_id not in codes:
+            raise CatalogueError("service_type_ids", N_("请从目录中选择中介服务事项。"))
+        if regulator is not None and regulator not in own:
+            raise CatalogueError(regulator_field(type_id),
+                                 N_("请选择本地的行业主管部门。"))
+    before = regulators.tenant_mapping(tenant_id)
+    if wanted:
+        db.session.execute(sa.delete(service_type_regulator).where(
+            service_type_regulator.c.tenant_id == tenant_id,
+            service_type_regulator.c.service_type_id.in_(sorted(wanted))))
+        db.session.execute(sa.insert(service_type_regulator), [
+            {"tenant_id": tenant_id, "service_type_id": t, "regulator_id": r}
+            for t, r in sorted(wanted.items())])
+    changed = {codes[t]: {"before": before.get(t), "after": r}
+               for t, r in sorted(wanted.items()) if before.get(t) != r}
+    audit.record("operator:catalogue:regulators", division.code, {"changed": changed})

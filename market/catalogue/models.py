@@ -71,6 +71,9 @@ class ServiceType(db.Model):  # type: ignore[name-defined,misc]
     contract_template: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     deliverables: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
+    # The provincial default industry regulator: it regulates the type in its own tenant only,
+    # until that tenant's operator maps the type (service_type_regulator); it grants nothing
+    # in any other tenant.  Read through market.catalogue.regulators, never directly.
     regulator = relationship("Organisation", foreign_keys=[regulator_id])
     approval_matters: Mapped[list[ApprovalMatter]] = relationship(
         secondary=approval_matter_service_type, back_populates="service_types",
@@ -121,4 +124,17 @@ unused_approval_matter = sa.Table(
     sa.Column("tenant_id", sa.ForeignKey("division.id"), primary_key=True),
     sa.Column("approval_matter_id", sa.ForeignKey("approval_matter.id", ondelete="CASCADE"),
               primary_key=True, index=True),
+)
+# Which of a tenant's industry regulators (行业主管部门) regulates a service type there: the
+# catalogue is the province's, its regulators are each city's.  A row with no regulator says
+# the tenant's operator chose none (the type's provincial default, ServiceType.regulator_id,
+# then does not apply either).  Read through market.catalogue.regulators only.
+service_type_regulator = sa.Table(
+    "service_type_regulator",
+    db.metadata,
+    sa.Column("tenant_id", sa.ForeignKey("division.id"), primary_key=True),
+    sa.Column("service_type_id", sa.ForeignKey("service_type.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("regulator_id", sa.ForeignKey("organisation.id", ondelete="CASCADE"),
+              nullable=True, index=True),
 )

@@ -68,7 +68,10 @@ class ServiceTypeData:
 
 
 def save_service_type(existing: ServiceType | None, data: ServiceTypeData) -> ServiceType:
-    """The provincial operator creates or edits a service type (中介服务事项)."""
+    """The provincial operator creates or edits a service type (中介服务事项).  Its
+    ``regulator_id`` is the provincial default industry regulator: it regulates the type in
+    its own tenant until that tenant's operator maps the type, and nowhere else
+    (market.catalogue.regulators)."""
     code = _code("code", data.code, ServiceType, existing.id if existing else None)
     name = (data.name or "").strip()
     if not name:

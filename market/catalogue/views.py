@@ -16,12 +16,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectField
 
 from market.accounts import scope
 from market.accounts.auth import access, require_org
 from market.accounts.models import Division, Organisation, OrgKind
-from market.catalogue import choices
+from market.catalogue import choices, regulators
 from market.catalogue import operations as ops
 from market.catalogue.forms import (
     ApprovalMatterForm,
@@ -211,31 +211,57 @@ def edit_department(code: str) -> ResponseReturnValue:
     return _department_page(row)
 
 
+def _choices_form(tenant_id: int | None, used: list[ServiceType]) -> ChoicesForm:
+    """The choices form, with one industry regulator field per service type the tenant uses:
+    none or one of the tenant's own industry regulators (another's is refused by the
+    operation, next to its field)."""
+    if tenant_id is None:
+        return ChoicesForm()
+    options = [SelectChoice(0, _("（无）")), *(SelectChoice(i, n) for i, n in
+                                              choices.tenant_regulators(tenant_id))]
+    fields = {choices.regulator_field(t.id): SelectField(service_name(t), coerce=int,
+                                                          validate_choice=False)
+              for t in used}
+    form: ChoicesForm = type("TenantChoicesForm", (ChoicesForm,), fields)()
+    for t in used:
+        getattr(form, choices.regulator_field(t.id)).choices = options
+    return form
+
+
 @bp.route("/catalogue-choices", methods=["GET", "POST"])
 @access(OrgKind.OPERATOR)
 def catalogue_choices() -> ResponseReturnValue:
     """The service types and approval matters of the shared catalogue the operator's tenant
+    uses, and the industry regulator (行业主管部门) of its own that regulates each type it
     uses; the provincial operator, who keeps the catalogue, reads each tenant's choices."""
     org = require_org()
     division = db.session.get(Division, org.tenant_id)
     tenant = division is not None and division.tenant
     types = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).all()
     matters = db.session.scalars(sa.select(ApprovalMatter).order_by(ApprovalMatter.code)).all()
-    form = ChoicesForm()
+    off_types = choices.unused_types(org.tenant_id) if tenant else set()
+    used = [t for t in types if t.id not in off_types]
+    form = _choices_form(org.tenant_id if tenant else None, used)
     # names only: the codes are the catalogue's keys, not words a person reads
     form.service_type_ids.choices = [SelectChoice(t.id, service_name(t)) for t in types]
     form.matter_ids.choices = [SelectChoice(m.id, m.name) for m in matters]
     if not tenant and form.is_submitted():
         abort(403)  # the province keeps the shared catalogue itself, it has no choice to make
     if tenant and not form.is_submitted():
-        off_types, off_matters = choices.unused_types(org.tenant_id), choices.unused_matters(
-            org.tenant_id)
-        form.service_type_ids.data = [t.id for t in types if t.id not in off_types]
+        off_matters = choices.unused_matters(org.tenant_id)
+        form.service_type_ids.data = [t.id for t in used]
         form.matter_ids.data = [m.id for m in matters if m.id not in off_matters]
+        mapping = regulators.tenant_mapping(org.tenant_id)
+        for t in used:
+            getattr(form, choices.regulator_field(t.id)).data = mapping.get(t.id) or 0
     if tenant and form.validate_on_submit():
         try:
             choices.choose(org.tenant_id, form.service_type_ids.data or [],
                            form.matter_ids.data or [])
+            # the types whose field was sent (a form without them changes no mapping)
+            picked = {t.id: getattr(form, choices.regulator_field(t.id)) for t in used}
+            choices.assign_regulators(org.tenant_id, {
+                i: f.data or None for i, f in picked.items() if f.raw_data})
         except ops.CatalogueError as error:
             show_error(form, error)
         else:
@@ -243,6 +269,8 @@ def catalogue_choices() -> ResponseReturnValue:
             return redirect(url_for("catalogue.catalogue_choices"))
     # the province reads every tenant's choices (what each has switched off)
     overview = [] if tenant else choices.overview()
+    regulator_fields = [form[choices.regulator_field(t.id)] for t in used] if tenant else []
     return render_template("catalogue/choices.html", form=form, tenant=tenant,
-                           where=division.name if division else "", overview=overview), \
+                           where=division.name if division else "", overview=overview,
+                           regulator_fields=regulator_fields), \
         400 if form.errors else 200

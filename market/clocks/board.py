@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.models import Organisation
 from market.accounts.scope import ListScope, Reach
+from market.catalogue.regulators import regulates
 from market.clocks import store as clocks
 from market.clocks.models import Clock, Holder
 from market.db import db
@@ -104,9 +105,11 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
         q = q.where(sa.or_(eng.owner.in_(tenant), case.owner.in_(tenant)))
     if within is not None and within.regulator_id is not None:
         # an industry regulator: engagements of its service types (no approval case)
+        # (the tenant filter above keeps the rows to the regulator's tenant, the one whose
+        # mapping is read)
         service, on_service, _name, _en = eng.subject
-        q = q.where(sa.exists().where(on_service, service.regulator_id == within.regulator_id)
-                    .correlate_except(service))
+        q = q.where(sa.exists().where(on_service, regulates(
+            within.regulator_id, within.tenant_id, service.id)).correlate_except(service))
     if side == "owner":
         q = q.where(sa.or_(eng.owner == org_id, case.owner == org_id))
     if reach is not None:

@@ -23,6 +23,7 @@ from market.accounts.scope import Act, Reach, Subject, covers, reach
 from market.calendar.service import current_calendar
 from market.catalogue import choices as catalogue_choices
 from market.catalogue.models import ServiceType
+from market.catalogue.regulators import regulators_of
 from market.db import db, lock_row
 from market.domain import methods, proposal_scoring, quotes
 from market.domain.calendar import local_date, local_day_start
@@ -148,7 +149,7 @@ def eligible_witnesses(owner: Organisation, service: ServiceType | None = None
         if org.id != owner.id:
             # no service type chosen yet: any of the tenant's industry regulators
             industry = (frozenset({org.id}) if service is None else
-                        frozenset(r for r in (service.regulator_id,) if r is not None))
+                        regulators_of(service.id, owner.tenant_id))
             if not covers(org, Subject(owner.tenant_id, industry), Act.DECIDE):
                 continue
         label = "监管人员" if org.kind == OrgKind.REGULATOR.value else (

@@ -9,14 +9,13 @@ import sqlalchemy as sa
 
 from market.accounts.models import Division, Organisation
 from market.accounts.scope import Subject, list_scope
-from market.catalogue.models import ServiceType
+from market.catalogue.regulators import regulates, regulators_of
 from market.db import db
 from market.selection.models import SelectionRequest
 
 
 def request_subject(request: SelectionRequest) -> Subject:
-    regulator = request.service_type.regulator_id if request.service_type else None
-    return Subject(request.tenant_id, frozenset({regulator} if regulator else ()))
+    return Subject(request.tenant_id, regulators_of(request.service_type_id, request.tenant_id))
 
 
 # How many rows :func:`newest_published` reads at most before sorting instead
@@ -105,6 +104,6 @@ def within(stmt: sa.Select[Any], org: Organisation | None) -> sa.Select[Any]:
     if scope.tenant_id is not None:
         stmt = stmt.where(SelectionRequest.tenant_id == scope.tenant_id)
     if scope.regulator_id is not None:
-        stmt = stmt.where(SelectionRequest.service_type_id.in_(
-            sa.select(ServiceType.id).where(ServiceType.regulator_id == scope.regulator_id)))
+        stmt = stmt.where(regulates(scope.regulator_id, SelectionRequest.tenant_id,
+                                    SelectionRequest.service_type_id))
     return stmt

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from market import events, timeutil
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
-from market.catalogue.models import ServiceType
+from market.catalogue.regulators import regulates
 from market.db import db
 from market.i18n import N_
 from market.selection import external as external_ops
@@ -202,7 +202,6 @@ _L, _R, _W = Lottery.__table__, SelectionRequest.__table__, Witness.__table__
 _E, _P = EntropyEntry.__table__, ExternalProposal.__table__
 _M, _O = Membership.__table__, Organisation.__table__
 _A = Award.__table__
-_T = ServiceType.__table__
 _USER = sa.bindparam("user_id", type_=sa.Integer)
 _NOW = sa.bindparam("now", type_=_L.c.external_at.type)
 
@@ -302,7 +301,7 @@ def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
     # (market.accounts.scope, as external.may_enter): its tenant's, an industry regulator's
     # own service types
     acting, org = _M.alias(), _O.alias()
-    own_type = sa.exists().where(_T.c.id == _R.c.service_type_id, _T.c.regulator_id == org.c.id)
+    own_type = regulates(org.c.id, _R.c.tenant_id, _R.c.service_type_id)
     in_scope = sa.exists().where(
         acting.c.user_id == _USER,
         acting.c.role.in_([Role.OPERATOR.value, Role.REGULATOR.value]),

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from market.accounts.models import Organisation
 from market.approvals.ingest import tolerated_overdue
 from market.approvals.models import ApprovalCase
+from market.catalogue.regulators import regulator_of
 from market.clocks.board import open_clocks
 from market.db import db
 from market.domain.calendar import WorkingCalendar, local_date
@@ -71,8 +72,7 @@ def request_scope(request: SelectionRequest | None) -> tuple[int | None, int | N
     """(tenant, industry regulator) of a matter that hangs from ``request``."""
     if request is None:
         return None, None
-    service = request.service_type
-    return request.tenant_id, service.regulator_id if service is not None else None
+    return request.tenant_id, regulator_of(request.service_type_id, request.tenant_id)
 
 
 _CLOCK_KINDS = {"service": SubjectKind.SERVICE, "signing": SubjectKind.SIGNING,

@@ -10,7 +10,7 @@ Existing listings take their organisation's tenant.
 Hand-checked from autogenerate: one column with its foreign key, one index, the backfill.
 
 Revision ID: 0046
-Revises: 0044
+Revises: 0045
 Create Date: 2026-12-07 00:15:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0046'
-down_revision = '0044'
+down_revision = '0045'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,9 @@ NEW_COLUMNS = {("organisation", "tenant_id"), ("organisation", "regulator_kind")
                ("organisation", "person"), ("organisation", "person_name"),
                ("organisation", "id_number_sealed"), ("organisation", "id_number_digest"),
                # (the project a notification is about, for an owner's delegates)
-               ("notification", "project_id")}
+               ("notification", "project_id"),
+               # (a listing's copy of its agency's tenant, for the directory's division filter)
+               ("listing", "tenant_id")}
 
 
 def _counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:

@@ -62,6 +62,9 @@ T = {
     "请从目录中选择审批事项。": "Choose approval matters from the catalogue.",
     "本地未选用该中介服务事项，请选择本地选用的事项。": "This intermediary service is not used here; choose one that is.",
     "项目业主所在地区未选用该审批事项。": "The project owner's city or county does not use this approval matter.",
+    "（无）": "(none)",
+    "本地选用的每个中介服务事项由本地哪个行业主管部门监管：它审核、处理该事项的采购和投诉。只能选择本地的行业主管部门。": "Which of this city's or county's industry regulators oversees each intermediary service used here: it reviews and handles that service's requests and complaints. Only an industry regulator of this city or county can be chosen.",
+    "请选择本地的行业主管部门。": "Choose an industry regulator of this city or county.",
 # a city's or county's public pages (/d/<code>/)
 '%(place)s中介服务超市': '%(place)s Intermediary Services Marketplace',
 '%(place)s统计': '%(place)s statistics',
