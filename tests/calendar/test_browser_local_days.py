@@ -19,7 +19,7 @@ from market import timeutil
 from market.calendar.models import CalendarLocalDay
 from market.db import db
 from tests.support import demo_data
-from tests.support.live import menu_click, serve
+from tests.support.live import menu_click, page_at, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-local-days"
@@ -34,16 +34,6 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
         yield url, app
 
 
-def _login(browser: Any, site: str, width: int, email: str) -> Any:
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
-
-
 def _fits(page: Any, width: int) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{page.url} is {overflow}px wide at {width}px"
@@ -55,7 +45,7 @@ def test_a_city_operator_adds_a_local_holiday_and_sees_it_on_the_calendar(
     site, app = demo_site
     year = timeutil.today_local().year + 1
     day = f"{year}-07-{27 if width == 1280 else 20}"  # one day per run (the database is shared)
-    page = _login(browser, site, width, OPERATOR)
+    page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     menu_click(page, "nav-local-days")
     page.wait_for_selector("[data-test=local-days]")
     _fits(page, width)

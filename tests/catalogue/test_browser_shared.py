@@ -18,7 +18,7 @@ from devdata import demo
 from market.catalogue.models import ServiceType
 from market.db import db
 from tests.support import demo_data
-from tests.support.live import menu_click, no_sideways_scroll, serve
+from tests.support.live import menu_click, no_sideways_scroll, page_at, serve
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-catalogue-shared"
@@ -35,21 +35,11 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, F
         yield url, app
 
 
-def _login(browser: Any, site: str, width: int, email: str) -> Any:
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(site + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_selector("[data-test=dashboard-title]")
-    return page
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_city_operator_reads_the_service_types(browser: Any, demo_site: tuple[str, Flask],
                                                  width: int) -> None:
     site, _app = demo_site
-    page = _login(browser, site, width, CITY_OPERATOR)
+    page = page_at(browser, site, width, CITY_OPERATOR, demo.DEMO_PASSWORD)
     menu_click(page, "nav-service-types")
     page.wait_for_selector("[data-test=read-only]")
     assert KEEPER in page.inner_text("[data-test=read-only]")
@@ -68,7 +58,7 @@ def test_the_provincial_operator_edits_a_service_type(
         st = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).first()
         assert st is not None
         code = st.code
-    page = _login(browser, site, width, PROVINCIAL_OPERATOR)
+    page = page_at(browser, site, width, PROVINCIAL_OPERATOR, demo.DEMO_PASSWORD)
     menu_click(page, "nav-service-types")
     page.wait_for_selector("[data-test=service-types]")
     assert page.locator("[data-test=read-only]").count() == 0
