@@ -7,10 +7,7 @@ winners in one query per page, whatever the page's size."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +22,7 @@ from market.db import db
 from market.selection import scope, views_public
 from market.selection.models import Award, Project, SelectionRequest
 from tests.conftest import create_person
+from tests.support.page_cache import statements
 
 
 def _requests(app: Flask, states: list[str], county: int = 0,
@@ -185,21 +183,6 @@ def test_api_requests_list_newest_publication_first(any_app: Flask, deep_rows: i
                                                                  "00000"]
 
 
-@contextmanager
-def _counted(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listen)
-
 
 def _award_all(app: Flask) -> dict[str, str]:
     """An award for every published request, a different agency each, some of them lost (a
@@ -228,7 +211,7 @@ def test_api_requests_reads_the_winners_in_one_query(any_app: Flask) -> None:
     client.get("/api/requests?per_page=2")  # warm: the first request reads settings etc.
     counts = {}
     for per_page in (2, 12):
-        with _counted(any_app) as seen:
+        with statements(any_app) as seen:
             body = client.get(f"/api/requests?per_page={per_page}").get_json()
         counts[per_page] = len(seen)
         assert {i["id"]: i["winner"] for i in body["items"] if i["winner"]} == {
