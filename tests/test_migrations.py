@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
@@ -71,7 +73,6 @@ def _previous(revision: str) -> str:
 def _regulators_move(app: Flask) -> None:
     """Each service type's industry regulator becomes a row for the regulator's own tenant;
     a type with none gets no row."""
-    import sqlalchemy as sa
     from flask_migrate import downgrade
 
     from market.accounts import operations as accounts
@@ -115,3 +116,37 @@ def test_sqlite_regulators_move_to_their_tenants(tmp_path: Path, monkeypatch) ->
 def test_postgresql_regulators_move_to_their_tenants(tmp_path: Path, pg_url: str,
                                                      monkeypatch) -> None:
     _regulators_move(_fresh_app(tmp_path, pg_url, monkeypatch))
+
+
+def test_the_migration_refuses_a_dated_draft(tmp_path: Path, monkeypatch,
+                                             capfd: pytest.CaptureFixture[str]) -> None:
+    """Upgraded over a draft that carries a date, the check's migration stops with the
+    request named and changes nothing; with the date cleared it goes through."""
+    from tests.support.requests_data import published_requests
+
+    app = _fresh_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", monkeypatch)
+    with app.app_context():
+        before = _previous("0047")
+        upgrade(revision=before)
+        db.session.remove()
+    published_requests(app, ["open"])
+    with app.app_context():
+        db.session.execute(sa.text(
+            "UPDATE selection_request SET published_at = "
+            "(SELECT max(published_at) FROM selection_request) WHERE state = 'draft'"))
+        db.session.commit()
+        draft = db.session.scalar(sa.text(
+            "SELECT public_id FROM selection_request WHERE state = 'draft'"))
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            upgrade(revision="0047")
+        # (alembic's logging setup writes to stderr, past pytest's log capture)
+        assert re.search(f"drafts carry a publication date.*{draft}", capfd.readouterr().err)
+        db.session.remove()
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == before
+        db.session.execute(sa.text(
+            "UPDATE selection_request SET published_at = NULL WHERE state = 'draft'"))
+        db.session.commit()
+        upgrade(revision="0047")
+        db.session.remove()
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0047"
+        db.engine.dispose()

@@ -172,6 +172,9 @@ class SelectionRequest(db.Model):  # type: ignore[name-defined,misc]
                            name="method"),
         sa.CheckConstraint("price_kind in ('fixed','cap')", name="price_kind"),
         sa.CheckConstraint("service_days > 0", name="service_days"),
+        # A draft has no publication date: the public lists and their counts find published
+        # requests by the date alone, from its index (market.selection.scope.published).
+        sa.CheckConstraint("state <> 'draft' OR published_at IS NULL", name="draft_unpublished"),
         # a city's notices: its published requests counted from the index, newest first
         sa.Index("ix_selection_request_tenant_state_published", "tenant_id", "state",
                  "published_at"),

@@ -22,6 +22,19 @@ def request_subject(request: SelectionRequest) -> Subject:
 DEEP_ROWS = 10_000
 
 
+def published() -> sa.ColumnElement[bool]:
+    """The public lists' rows: requests that have been published (已发布的采购公告), whatever
+    happened to them since.
+
+    A request is published exactly when it leaves the draft state, and a draft has no
+    publication date (the ``draft_unpublished`` check on ``selection_request``), so the date
+    alone says it: the lists' counts then come from the publication indexes alone
+    (``published_at``; ``tenant_id, published_at`` for a division) without reading each row's
+    state, and PostgreSQL's newest-first walk of those indexes starts past the drafts' empty
+    dates, which it keeps at that end (NULLS FIRST when descending)."""
+    return SelectionRequest.published_at.is_not(None)
+
+
 def division_ids(code: str) -> list[int]:
     """The ids of the division with that GB/T 2260 code and of the divisions under it (a
     city's and its counties'); none for an unknown code."""

@@ -46,7 +46,13 @@ from market.selection.models import (
     SelectionRequest,
 )
 from market.selection.requests import successor
-from market.selection.scope import division_ids, newest_published, request_subject, within
+from market.selection.scope import (
+    division_ids,
+    newest_published,
+    published,
+    request_subject,
+    within,
+)
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -409,9 +415,7 @@ def _out(req: SelectionRequest, winner: str | None) -> RequestOut:
 def api_requests(query: RequestQuery) -> Page[RequestOut]:
     """Published selection requests (采购公告), newest publication first (as the notice
     list: a request drafted long ago and published now is at the top)."""
-    q = sa.select(SelectionRequest).where(SelectionRequest.state != RequestState.DRAFT.value,
-                                          # the same rows, see lotteries.notices
-                                          SelectionRequest.published_at.is_not(None))
+    q = sa.select(SelectionRequest).where(published())
     if query.method:
         q = q.where(SelectionRequest.method == query.method)
     if query.state:

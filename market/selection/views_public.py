@@ -45,7 +45,7 @@ from market.selection.models import (
 )
 from market.selection.requests import successor
 from market.selection.schemas import BUNDLE, LotteryOut
-from market.selection.scope import division_ids, newest_published
+from market.selection.scope import division_ids, newest_published, published
 from market.transparency.keys import platform_key
 from market.web.openapi import MAX_PAGE, Page, PageQuery, PathParam, endpoint, error_response
 
@@ -112,12 +112,7 @@ def _notices(division: str, place: Division | None) -> str:
     state = request.args.get("state", "")
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    query = sa.select(SelectionRequest).where(
-        SelectionRequest.state != RequestState.DRAFT.value,
-        # the same rows (a request is published exactly when it leaves the draft state), said
-        # so that PostgreSQL's newest-first walk of the publication index starts past the
-        # drafts' empty dates, which it keeps at that end (NULLS FIRST when descending)
-        SelectionRequest.published_at.is_not(None))
+    query = sa.select(SelectionRequest).where(published())
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
     tenant_ids = division_ids(division) if division else []

@@ -5,8 +5,6 @@ engine during one request; the answer itself is compared between the two sizes."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +23,7 @@ from market.engagements.models import Engagement
 from market.integration import pull
 from market.selection.models import Award, Project, SelectionRequest
 from tests.integration.helpers import bearer, department, make_client, matter, token
+from tests.support.page_cache import statements
 
 NOW = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
 CODE = "2026-530100-48-01-000077"
@@ -37,22 +36,6 @@ CODE = "2026-530100-48-01-000077"
 # sizes, the timeline's included (it reads nothing itself); and the operator's clock-warning
 # setting, read once a request.  The two writes of the call's audit (its row, the client's last use) besides.
 MAX_QUERIES = 15
-
-
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listen)
 
 
 def _engagements(app: Flask, n: int) -> list[str]:
@@ -173,7 +156,7 @@ def _pull(app: Flask, http: Any, value: str,
             timeline.append(sum(1 for q in seen[before:] if "setting_change" not in str(q)))
 
     monkeypatch.setattr(pull, "project_split", counted_split)
-    with counted(app) as seen, timeutil.frozen(NOW):
+    with statements(app) as seen, timeutil.frozen(NOW):
         r = http.get(f"/api/v1/projects/{CODE}", headers=bearer(value))
     assert r.status_code == 200, r.get_data(as_text=True)
     [inside] = timeline

@@ -17,6 +17,7 @@ from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
 from tests.selection.test_tenant_public import _city_and_county
 from tests.support.live import no_sideways_scroll, sized_page
+from tests.support.page_cache import executed
 from tests.support.selection_flow import publish
 
 
@@ -146,7 +147,6 @@ def test_a_division_list_reads_the_tenant_index_not_the_table(app: Flask) -> Non
     through the tenant index on SQLite: a scan of ``selection_request`` costs the whole
     province's requests (the province bench's county page was 2.4× the one city's)."""
     import sqlalchemy as sa
-    from sqlalchemy import event
 
     _city_and_county(app)
     with app.app_context():
@@ -162,23 +162,14 @@ def test_a_division_list_reads_the_tenant_index_not_the_table(app: Flask) -> Non
             db.session.execute(sa.text("INSERT INTO sqlite_stat1 VALUES ('selection_request', "
                                        ":i, :s)"), {"i": index, "s": stat})
         db.session.commit()
-    seen: list[tuple[str, Any]] = []
-
-    def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any,
-             many: bool) -> None:
-        if "FROM selection_request" in statement and "division" not in statement.split(
-                "FROM selection_request")[0]:
-            seen.append((statement, params))
-
     client = app.test_client()
+    with executed(app) as sent:
+        for path in ("/d/539821/notices", "/api/requests?division=539821"):
+            assert client.get(path).status_code == 200
+    seen = [(s, p) for s, p in sent if "FROM selection_request" in s
+            and "division" not in s.split("FROM selection_request")[0]]
     with app.app_context():
         engine = db.engine
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
-            for path in ("/d/539821/notices", "/api/requests?division=539821"):
-                assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
         lists = [(s, p) for s, p in seen if "tenant_id IN" in s]
         assert len(lists) == 4  # a count and a page, twice
         with engine.connect() as conn:

@@ -16,6 +16,7 @@ from market.db import db
 from market.selection.models import SUMMARY_ROWS, Lottery
 from tests.conftest import csrf_token
 from tests.selection.conftest import START, City
+from tests.support.page_cache import statements
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import sign_up as _sign_up
 
@@ -72,20 +73,10 @@ def test_the_draw_page_shows_the_record_without_reading_it(city: City) -> None:
     assert _shown(app, lottery_id) == expected
     assert _shown(app, lottery_id, "?all=1") == expected  # fewer than 50: the same rows
 
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-        def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        sa.event.listen(engine, "before_cursor_execute", note)
-        try:
-            assert app.test_client().get(f"/lotteries/{lottery_id}").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", note)
-    read = [s for s in statements if re.search(r"lottery\.(record|pool)\b", s)]
-    assert statements and not read, read
+    with statements(app) as seen:
+        assert app.test_client().get(f"/lotteries/{lottery_id}").status_code == 200
+    read = [s for s in seen if re.search(r"lottery\.(record|pool)\b", s)]
+    assert seen and not read, read
 
 
 def test_a_changed_record_or_pool_shows_on_the_next_request(city: City) -> None:

@@ -12,53 +12,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from market import timeutil
 from market.accounts import operations as accounts
-from market.accounts import tenants
-from market.accounts.models import Organisation, OrgKind, Role
-from market.catalogue.models import ServiceType
+from market.accounts.models import OrgKind
 from market.db import db
 from market.selection import scope, views_public
-from market.selection.models import Award, Project, SelectionRequest
-from tests.conftest import create_person
+from market.selection.models import Award, SelectionRequest
 from tests.support.page_cache import statements
-
-
-def _requests(app: Flask, states: list[str], county: int = 0,
-              in_county: set[int] | None = None) -> None:
-    """Published requests in ``states`` (plus one draft), one a minute, the newest last;
-    the last ``county`` of them (or those numbered in ``in_county``) by an owner in a county
-    (539921) of the home city."""
-    home = create_person(app, Role.OWNER_ADMIN)
-    other = create_person(app, Role.OWNER_ADMIN)
-    with app.app_context():
-        tenants.home_tenant()
-        tenants.add("539921", "云川县", tenant=True)
-        db.session.get(Organisation, other.org_id).tenant_id = (  # type: ignore[union-attr]
-            tenants.by_code("539921").id)  # type: ignore[union-attr]
-        st = ServiceType(code="EIA", name="环境影响评价", name_en="EIA")
-        db.session.add(st)
-        now = timeutil.now()
-        projects = {}
-        for org_id in (home.org_id, other.org_id):
-            projects[org_id] = Project(public_id=f"PJ-P{org_id}", owner_org_id=org_id,
-                                       name="项目", code=f"2026-539900-47-01-0000{org_id:02d}",
-                                       fund_source="fiscal", investment_fen=100_00,
-                                       location="某地", created_at=now)
-            db.session.add(projects[org_id])
-        db.session.flush()
-        for n, state in enumerate([*states, "draft"]):
-            owner = (other.org_id if (len(states) - county <= n < len(states)
-                                      or n in (in_county or ())) else home.org_id)
-            db.session.add(SelectionRequest(
-                public_id=f"RQ-P{n:05d}", project_id=projects[owner].id, owner_org_id=owner,
-                service_type_id=st.id, title=f"公告{n:05d}", scope="范围", price_kind="fixed",
-                price_fen=10_000_00, service_days=10, signing_days=5, method="lottery",
-                signup_closes_at=now + timedelta(days=20), state=state,
-                published_at=None if state == "draft" else now + timedelta(minutes=n),
-                created_at=now, practitioners={}))
-        db.session.commit()
+from tests.support.requests_data import published_requests
 
 
 def _shown(html: str) -> list[str]:
@@ -85,7 +48,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("small_pages")
 def test_the_pager_counts_as_far_as_it_reaches_and_says_so(any_app: Flask) -> None:
-    _requests(any_app, ["open"] * 7 + ["closed"] * 2)  # nine published, newest: 00008
+    published_requests(any_app, ["open"] * 7 + ["closed"] * 2)  # nine published, newest: 00008
     client = any_app.test_client()
     first = client.get("/notices").get_data(as_text=True)
     assert _total(first) == "第 1 / 3 页，共 6+ 条"
@@ -106,7 +69,7 @@ def test_the_pager_counts_as_far_as_it_reaches_and_says_so(any_app: Flask) -> No
 
 @pytest.mark.usefixtures("small_pages")
 def test_filters_narrow_the_count_exactly_below_the_cap(any_app: Flask) -> None:
-    _requests(any_app, ["open"] * 7 + ["closed"] * 2, county=3)
+    published_requests(any_app, ["open"] * 7 + ["closed"] * 2, county=3)
     client = any_app.test_client()
     closed = client.get("/notices?state=closed").get_data(as_text=True)
     assert _total(closed) == "第 1 / 1 页，共 2 条" and 'notices-more' not in closed
@@ -127,7 +90,7 @@ def test_filters_narrow_the_count_exactly_below_the_cap(any_app: Flask) -> None:
 @pytest.mark.usefixtures("small_pages")
 def test_a_city_with_its_counties_pages_newest_first_across_them(any_app: Flask) -> None:
     # the city's and the county's notices interleaved; their newest are taken per tenant
-    _requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
+    published_requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
     client = any_app.test_client()
     seen, url = [], "/d/539900/notices"
     while url:
@@ -145,7 +108,7 @@ def test_a_city_with_its_counties_pages_newest_first_across_them(any_app: Flask)
 
 
 def test_the_real_cap_is_fifty_pages_of_twenty(app: Flask) -> None:
-    _requests(app, ["open"] * (views_public.NOTICE_ROWS + 1))
+    published_requests(app, ["open"] * (views_public.NOTICE_ROWS + 1))
     client = app.test_client()
     first = client.get("/notices").get_data(as_text=True)
     assert _total(first) == "第 1 / 50 页，共 1,000+ 条"
@@ -159,7 +122,7 @@ def test_the_real_cap_is_fifty_pages_of_twenty(app: Flask) -> None:
 def test_api_requests_list_newest_publication_first(any_app: Flask, deep_rows: int,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scope, "DEEP_ROWS", deep_rows)
-    _requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
+    published_requests(any_app, ["open", "closed", "selected"] * 3, in_county={0, 3, 4, 7})
     with any_app.app_context():  # the first one made (a draft till now) is published last
         first = db.session.scalar(sa.select(SelectionRequest).where(
             SelectionRequest.public_id == "RQ-P00001"))
@@ -205,7 +168,7 @@ def _award_all(app: Flask) -> dict[str, str]:
 
 
 def test_api_requests_reads_the_winners_in_one_query(any_app: Flask) -> None:
-    _requests(any_app, ["selected"] * 12)
+    published_requests(any_app, ["selected"] * 12)
     winners = _award_all(any_app)
     client = any_app.test_client()
     client.get("/api/requests?per_page=2")  # warm: the first request reads settings etc.
@@ -218,3 +181,46 @@ def test_api_requests_reads_the_winners_in_one_query(any_app: Flask) -> None:
             k: v for k, v in winners.items() if k in {i["id"] for i in body["items"]}}
         assert len(body["items"]) == per_page
     assert counts[12] == counts[2]
+
+
+# --- a draft has no publication date (check draft_unpublished): the lists rest on it ---
+
+EVERY_STATE = ["open", "closed", "selected", "failed", "cancelled"]
+
+
+def test_a_draft_with_a_publication_date_is_refused(any_app: Flask) -> None:
+    published_requests(any_app, ["open"])
+    with any_app.app_context():
+        draft = db.session.scalars(sa.select(SelectionRequest)
+                                   .where(SelectionRequest.state == "draft")).one()
+        draft.published_at = db.session.scalars(
+            sa.select(SelectionRequest.published_at)
+            .where(SelectionRequest.published_at.is_not(None))).first()
+        with pytest.raises(IntegrityError, match="draft_unpublished"):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).where(
+            SelectionRequest.state == "draft", SelectionRequest.published_at.is_not(None))) == 0
+
+
+def test_the_lists_count_every_state_but_the_draft(any_app: Flask) -> None:
+    """Each state after publication once, a cancelled draft (cancelled before publication:
+    no date, not public) and a draft: the lists show and count the five published."""
+    published_requests(any_app, EVERY_STATE)
+    with any_app.app_context():
+        never = db.session.scalars(sa.select(SelectionRequest)
+                                   .where(SelectionRequest.state == "draft")).one()
+        db.session.add(SelectionRequest(
+            public_id="RQ-PNEVER", project_id=never.project_id, owner_org_id=never.owner_org_id,
+            service_type_id=never.service_type_id, title="公告99999", scope="范围",
+            price_kind="fixed", price_fen=10_000_00, service_days=10, signing_days=5,
+            method="lottery", signup_closes_at=never.signup_closes_at, state="cancelled",
+            published_at=None, created_at=never.created_at, practitioners={}))
+        db.session.commit()
+    client = any_app.test_client()
+    api = client.get("/api/requests").get_json()
+    assert api["total"] == len(EVERY_STATE)
+    assert sorted(i["state"] for i in api["items"]) == sorted(EVERY_STATE)
+    html = client.get("/notices").get_data(as_text=True)
+    assert re.search(rf"共 {len(EVERY_STATE)} 条", html), html
+    assert "公告99999" not in html

@@ -19,6 +19,7 @@ from tests.conftest import csrf_token
 from tests.selection.conftest import START, City, city_in
 from tests.selection.test_credit_merit import MERIT, _choose
 from tests.selection.test_proposals import OPENS, _open, _score, _three_proposals
+from tests.support.page_cache import statements
 from tests.support.selection_flow import publish as _publish
 from tests.support.selection_flow import sign_up as _sign_up
 from tests.support.selection_flow import witness_and_draw as _witness_and_draw
@@ -27,21 +28,12 @@ from tests.support.selection_flow import witness_and_draw as _witness_and_draw
 def _tasks(city: City, email: str) -> list[tuple[str, str, str]]:
     """(kind, state, request id) of every to-do of one person, and checks that they are read
     in one statement whatever their kinds (beside the due closes and the person's roles)."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     with city.app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements(city.app) as seen:
             found = tasks.my_tasks(user, limit=100)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
         # the due closes, the roles, the page with its count (an empty page counts apart)
-        assert len(statements) == (3 if found.tasks else 4), statements
+        assert len(seen) == (3 if found.tasks else 4), seen
         return [(t.kind, t.state, t.request_id) for t in found.tasks]
 
 

@@ -1,6 +1,6 @@
 """Shared by the page-cache tests (tests/selection/test_public_page_cache.py and
-test_draw_page_cache.py): a second app instance on the same database, the SQL statements a
-request runs, a page fetched anonymously, a page without its CSRF tokens, a page's state badge."""
+test_draw_page_cache.py) and the tests that count or explain a request's statements: a second
+app instance on the same database, the SQL statements a request runs, a page fetched anonymously, a page without its CSRF tokens, a page's state badge."""
 
 from __future__ import annotations
 
@@ -30,6 +30,17 @@ def second_instance(app: Flask, folder: Path) -> Iterator[Flask]:
 
 
 @contextmanager
+def _listening(app: Flask, note: Any) -> Iterator[None]:
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     """The SQL statements ``app`` sends while the block runs."""
     seen: list[str] = []
@@ -37,13 +48,21 @@ def statements(app: Flask) -> Iterator[list[str]]:
     def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
+    with _listening(app, note):
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def executed(app: Flask) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements ``app`` sends while the block runs, with their parameters (to
+    explain them)."""
+    seen: list[tuple[str, Any]] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, params: Any, *_args: Any) -> None:
+        seen.append((statement, params))
+
+    with _listening(app, note):
+        yield seen
 
 
 def get(app: Flask, path: str) -> str:
