@@ -189,3 +189,31 @@ def test_a_division_list_reads_the_tenant_index_not_the_table(app: Flask) -> Non
                                                           params).fetchall())
                 assert "INDEX ix_selection_request_tenant" in plan, plan
                 assert "SCAN selection_request" not in plan, plan
+
+
+@pytest.mark.parametrize("code", ["539999", "000000", "53980", "abcdef", "5398001"])
+def test_an_unknown_division_filter_is_refused_like_the_directorys(app: Flask,
+                                                                   code: str) -> None:
+    """The notice list and the API's request list refuse a code that is no division of the
+    platform (400, the directory's words, the API's error shape) instead of answering an
+    empty list; a division's own pages answer 404 for it."""
+    ids = _city_and_county(app)
+    client = app.test_client()
+    api = client.get(f"/api/requests?division={code}")
+    assert api.status_code == 400, api.get_data(as_text=True)
+    error = api.get_json()["error"]
+    assert error["code"] == "invalid_parameter" and error["message"].startswith("division")
+    page = client.get(f"/notices?division={code}&state=open")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert re.search(r'<label class="has-error">地区\s*<select name="division"', html)
+    assert f"未知的行政区划代码：{code}。" in html
+    assert not any(public_id in html for public_id in ids.values())
+    assert 'value="open" selected' in html  # what was chosen is kept
+    assert client.get(f"/d/{code}/notices").status_code == 404
+    missing = client.get(f"/d/{code}/")
+    assert missing.status_code == 404 and "页面不存在" in missing.get_data(as_text=True)
+    # a division of the platform still filters, on both
+    assert [r["id"] for r in client.get("/api/requests?division=539821").get_json()["items"]] \
+        == [ids["539821"]]
+    assert client.get("/notices?division=539821").status_code == 200
