@@ -93,7 +93,7 @@ def _lottery(lottery_id: str) -> Lottery:
 
 @bp.route("/notices")
 @access(ANYONE)
-def notices() -> str:
+def notices() -> ResponseReturnValue:
     """Published selection requests (采购公告), newest first, filterable by state, by words
     of the title or the notice's number (``q``) and by division (``division``, a GB/T 2260
     code: that city's or county's requests, a city's with its counties')."""
@@ -103,13 +103,13 @@ def notices() -> str:
 
 @bp.route("/d/<code>/notices")
 @access(ANYONE)
-def place_notices(code: str) -> str:
+def place_notices(code: str) -> ResponseReturnValue:
     """A city's or county's notices (``/d/<code>/notices``): the list of :func:`notices`
     with the division the address names."""
     return _notices(code, tenants.page_place(code))
 
 
-def _notices(division: str, place: Division | None) -> str:
+def _notices(division: str, place: Division | None) -> ResponseReturnValue:
     state = request.args.get("state", "")
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)

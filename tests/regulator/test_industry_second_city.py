@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -95,10 +95,6 @@ def _people(city: City, scene: Scene) -> tuple[int, int]:
     for agency in city.agencies:
         add_listing(city.app, agency.org_id, "COST")
     return home, second
-
-
-def _user_id(city: City, who: Person) -> str:
-    return str(who.user_id)
 
 
 def _requests(city: City, scene: Scene, second: int) -> None:
@@ -237,7 +233,7 @@ def _sanctions(city: City, scene: Scene) -> None:
               "B_EIA": (scene.people["IB"], eia_only[1], True),
               "B_COST": (scene.people["centre_B"], cost_only, True),
               "province_EIA": (city.regulator, eia_only[2], False)}
-    today = date.today()
+    today = timeutil.today_local()
     with city.app.app_context():
         for name, (who, agency, local) in issued.items():
             row = sanctions.issue(
@@ -319,7 +315,7 @@ def test_each_citys_bureau_sees_and_acts_on_its_own_citys_eia_only(city: City) -
             "admission": c.post(f"/review/admissions/{scene.applications[theirs]}", data={
                 "decision": "admit", "reasons": "", "csrf_token": token}).status_code,
             "repair": c.post(f"/regulator/sanctions/{scene.sanctions[theirs]}/repair", data={
-                "repaired_on": date.today().isoformat(), "decision": "云岭信修〔2026〕1号",
+                "repaired_on": timeutil.today_local().isoformat(), "decision": "云岭信修〔2026〕1号",
                 "reason": "已按要求整改完毕并提交信用承诺书。", "csrf_token": token}).status_code,
             "page": c.get(f"/regulator/complaints/{scene.complaints[theirs]}").status_code,
         }
