@@ -217,3 +217,13 @@ def test_an_unknown_division_filter_is_refused_like_the_directorys(app: Flask,
     assert [r["id"] for r in client.get("/api/requests?division=539821").get_json()["items"]] \
         == [ids["539821"]]
     assert client.get("/notices?division=539821").status_code == 200
+
+
+def test_the_provinces_code_filters_every_division_under_it(app: Flask) -> None:
+    """The province's code (530000) names the province with its cities and their counties."""
+    ids = _city_and_county(app)
+    client = app.test_client()
+    listed = {r["id"] for r in client.get("/api/requests?division=530000").get_json()["items"]}
+    assert listed == set(ids.values())
+    html = client.get("/notices?division=530000").get_data(as_text=True)
+    assert all(public_id in html for public_id in ids.values())
