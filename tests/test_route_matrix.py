@@ -242,6 +242,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
                                 200),
     # contract notices (合同公告) are public; no engagement EG-999999 exists
     "contracts.index": ("GET", "/contracts", set(ROLES), 200),
+    "contracts.place_index": ("GET", "/d/539900/contracts", set(ROLES), 200),
     "contracts.notice": ("GET", "/contracts/EG-999999", set(ROLES), 404),
     "engagements.detail": ("GET", "/engagements/EG-999999", OWNER | AGENCY | {"regulator"}, 404),
     "engagements.upload_contract": ("POST", "/engagements/EG-999999/contract", OWNER | AGENCY,

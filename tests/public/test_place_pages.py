@@ -227,3 +227,45 @@ def test_the_provinces_code_filters_every_division_under_it(app: Flask) -> None:
     assert listed == set(ids.values())
     html = client.get("/notices?division=530000").get_data(as_text=True)
     assert all(public_id in html for public_id in ids.values())
+
+
+def test_a_citys_contract_notices_are_those_of_its_requests(
+        demo_city_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/d/<code>/contracts``: the contract notices of the place's requests (a city's with its
+    counties'); the province-wide list keeps them all; the place's pages link to it."""
+    import sqlalchemy as sa
+
+    from market.engagements import views_public
+    from market.engagements.models import Engagement
+    from market.selection.models import SelectionRequest
+
+    monkeypatch.setattr(views_public, "PER_PAGE", 1000)  # every notice on one page
+    app = demo_city_app
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Engagement.public_id, SelectionRequest.tenant_id)
+            .join(SelectionRequest, SelectionRequest.id == Engagement.request_id)
+            .where(Engagement.contract_confirmed_at.is_not(None))).all()
+        by_code = {code: {p for p, t in rows if t in {d.id for d in tenants.tenants()
+                                                      if d.code[:4] == code[:4]}}
+                   for code in ("539900", "539800")}
+        everything = {p for p, _t in rows}
+        db.session.remove()
+    assert everything and by_code["539900"]
+    client = app.test_client()
+
+    def listed(path: str) -> set[str]:
+        page = client.get(path)
+        assert page.status_code == 200
+        return set(re.findall(r'href="/contracts/([^"]+)"', page.get_data(as_text=True)))
+
+    assert listed("/contracts") == everything
+    for code, mine in by_code.items():
+        assert listed(f"/d/{code}/contracts") == mine, code
+    html = client.get("/d/539800/contracts").get_data(as_text=True)
+    assert "<h1>云岭市 · 合同公告</h1>" in html and _brand(html) == "/d/539800/ 云岭市中介服务超市"
+    assert 'href="/d/539800/contracts" data-test="home-contracts"' in client.get(
+        "/d/539800/").get_data(as_text=True)
+    assert 'href="/d/539800/contracts" data-test="contracts-link"' in client.get(
+        "/d/539800/notices").get_data(as_text=True)
+    assert client.get("/d/539999/contracts").status_code == 404
