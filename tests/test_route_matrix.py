@@ -110,6 +110,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
     "review.application": ("GET", "/review/admissions/999999", REVIEWERS, 404),
     "review.change": ("GET", "/review/changes/qualification/999999", REVIEWERS, 404),
     "directory.index": ("GET", "/agencies?sort=fee", set(ROLES), 200),
+    "directory.place_index": ("GET", "/d/539900/agencies?sort=fee", set(ROLES), 200),
     "directory.profile": ("GET", "/agencies/AG-999999", set(ROLES), 404),
     "directory.services": ("GET", "/services", set(ROLES), 200),
     "directory.service": ("GET", "/services/NOPE", set(ROLES), 404),
@@ -241,6 +242,7 @@ MATRIX: dict[str, tuple[str, str, set[str], int]] = {
                                 200),
     # contract notices (合同公告) are public; no engagement EG-999999 exists
     "contracts.index": ("GET", "/contracts", set(ROLES), 200),
+    "contracts.place_index": ("GET", "/d/539900/contracts", set(ROLES), 200),
     "contracts.notice": ("GET", "/contracts/EG-999999", set(ROLES), 404),
     "engagements.detail": ("GET", "/engagements/EG-999999", OWNER | AGENCY | {"regulator"}, 404),
     "engagements.upload_contract": ("POST", "/engagements/EG-999999/contract", OWNER | AGENCY,
@@ -399,9 +401,9 @@ def test_unknown_route_gets_a_styled_404(role_clients: dict[str, FlaskClient]) -
 # (the province has none to make).  endpoint -> (method, path, city operator's answer,
 # provincial operator's answer); an empty form is refused, so nothing changes.
 SHARED: dict[str, tuple[str, str, int, int]] = {
-    "catalogue.service_types": ("POST", "/operator/service-types", 403, 200),
+    "catalogue.service_types": ("POST", "/operator/service-types", 403, 400),
     "catalogue.edit_service_type": ("POST", "/operator/service-types/NOPE", 404, 404),
-    "catalogue.approval_matters": ("POST", "/operator/approval-matters", 403, 200),
+    "catalogue.approval_matters": ("POST", "/operator/approval-matters", 403, 400),
     "catalogue.edit_approval_matter": ("POST", "/operator/approval-matters/NOPE", 404, 404),
     "catalogue.departments": ("POST", "/operator/departments", 403, 400),
     "catalogue.edit_department": ("POST", "/operator/departments/NOPE", 404, 404),

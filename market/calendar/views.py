@@ -130,7 +130,8 @@ def edit_year(year: int) -> ResponseReturnValue:
         else:
             flash(_("%(year)s 年工作日历已保存。", year=year), "success")
             return redirect(url_for("calendar.year_page", year=year))
-    return render_template("calendar/edit.html", form=form, year=year, schedule=row)
+    return render_template("calendar/edit.html", form=form, year=year, schedule=row), \
+        400 if form.errors else 200
 
 
 def _local_page(form: LocalDaysForm, status: int = 200) -> ResponseReturnValue:

@@ -20,7 +20,7 @@ from market.catalogue.models import (
     ServiceType,
     approval_matter_service_type,
 )
-from market.db import db
+from market.db import db, lock_row
 from market.domain import contract
 from market.domain.codes import DEPARTMENT_CODE_RE, derived_department_code
 from market.i18n import N_
@@ -235,16 +235,23 @@ def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
                               for t in row.service_types}}
 
 
-def department_organisation(department: Department) -> Organisation:
+def department_organisation(department: Department, tenant_id: int | None = None
+                            ) -> Organisation:
     """Operator: the organisation of ``department`` (kind ``department``) whose members are its
-    staff (部门工作人员); created and linked the first time it is needed.  Named after the
-    department with 审批部门 added: the same body is often a regulator organisation too (the
-    industry regulator of a service type), and organisation names are unique."""
+    staff (部门工作人员); created and linked the first time it is needed, in ``tenant_id`` (the
+    tenant of the operator who first staffs it: the department is then that tenant's, its
+    staff and invitations are that operator's to manage; the home tenant when None).  Named
+    after the department with 审批部门 added: the same body is often a regulator organisation
+    too (the industry regulator of a service type), and organisation names are unique."""
+    if department.organisation_id is None:
+        # two operators staffing it at once: the second waits and finds the first's
+        department = lock_row(Department, department.id)
     if department.organisation_id is not None:
         org = db.session.get(Organisation, department.organisation_id)
         if org is not None:
             return org
-    org = create_organisation(OrgKind.DEPARTMENT, f"{department.name}（审批部门）")
+    org = create_organisation(OrgKind.DEPARTMENT, f"{department.name}（审批部门）",
+                              tenant_id=tenant_id)
     department.organisation_id = org.id
     db.session.flush()
     audit.record("operator:department:organisation", department.code,

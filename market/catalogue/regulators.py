@@ -34,11 +34,17 @@ def regulates(regulator: Any, tenant: Any, service_type: Any) -> sa.ColumnElemen
     joins the mapping on each row's own tenant)."""
     m, d, st, org = _M.alias(), _M.alias(), ServiceType.__table__.alias(), \
         Organisation.__table__.alias()
+    # Correlated explicitly: the row's columns may belong to a query two levels up (the draw
+    # to-dos ask it inside an EXISTS on the person's memberships), where SQLAlchemy's automatic
+    # correlation, which looks one level up only, would add the row's table to each EXISTS as
+    # a table of its own and answer "any row of the tenant", not this one.
     mapped = sa.exists().where(m.c.tenant_id == tenant, m.c.service_type_id == service_type,
-                               m.c.regulator_id == regulator)
-    unmapped = ~sa.exists().where(d.c.tenant_id == tenant, d.c.service_type_id == service_type)
+                               m.c.regulator_id == regulator).correlate_except(m)
+    unmapped = ~sa.exists().where(d.c.tenant_id == tenant,
+                                  d.c.service_type_id == service_type).correlate_except(d)
     default = sa.exists().where(st.c.id == service_type, st.c.regulator_id == regulator,
-                                org.c.id == st.c.regulator_id, org.c.tenant_id == tenant)
+                                org.c.id == st.c.regulator_id,
+                                org.c.tenant_id == tenant).correlate_except(st, org)
     return sa.or_(mapped, sa.and_(unmapped, default))
 
 

@@ -101,7 +101,8 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
     return render_template("catalogue/service_types.html", form=form, rows=rows,
                            existing=existing,
                            contract_fields={n: CONTRACT_FIELDS[n] for n in contract.FIELDS},
-                           standard_contract=contract.STANDARD, **shown)
+                           standard_contract=contract.STANDARD, **shown), \
+        400 if form.errors else 200
 
 
 @bp.route("/service-types", methods=["GET", "POST"])
@@ -156,7 +157,8 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
         .order_by(ApprovalMatter.code)).all()
     return render_template("catalogue/approval_matters.html", form=form, rows=rows,
                            existing=existing, needs=ops.needs_of([m.id for m in rows]),
-                           has_departments=bool(departments), **shown)
+                           has_departments=bool(departments), **shown), \
+        400 if form.errors else 200
 
 
 @bp.route("/approval-matters", methods=["GET", "POST"])

@@ -9,10 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 
+from market.accounts import tenants
 from market.accounts.auth import ANYONE, access
+from market.accounts.models import Division
 from market.db import db
 from market.engagements import operations as ops
 from market.engagements.models import Engagement
+from market.selection.models import SelectionRequest
+from market.selection.scope import division_ids
 from market.web.openapi import MAX_PAGE
 
 bp = Blueprint("contracts", __name__)
@@ -40,14 +44,33 @@ def contract_notices() -> dict[str, Any]:
 @access(ANYONE)
 def index() -> str:
     """Contract notices, the latest confirmed first."""
+    return _contracts(None)
+
+
+@bp.route("/d/<code>/contracts")
+@access(ANYONE)
+def place_index(code: str) -> str:
+    """A city's or county's contract notices (``/d/<code>/contracts``, 404 for a code the
+    platform does not serve): those of its requests, a city's with its counties'."""
+    return _contracts(tenants.page_place(code))
+
+
+def _contracts(place: Division | None) -> str:
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    published = _published()
+    if place is not None:
+        published = published.where(Engagement.request_id.in_(
+            sa.select(SelectionRequest.id).where(
+                SelectionRequest.tenant_id.in_(division_ids(place.code)))))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        _published().subquery())) or 0
-    rows = db.session.scalars(_published().order_by(Engagement.contract_confirmed_at.desc(),
-                                                    Engagement.id.desc())
+        published.subquery())) or 0
+    rows = db.session.scalars(published.order_by(Engagement.contract_confirmed_at.desc(),
+                                                 Engagement.id.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("engagements/contracts.html", rows=rows, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), total=total)
+                           pages=max(1, -(-total // PER_PAGE)), total=total,
+                           pager_to=(("contracts.place_index", {"code": place.code})
+                                  if place is not None else ("contracts.index", {})))
 
 
 @bp.route("/contracts/<public_id>")

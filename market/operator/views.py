@@ -46,6 +46,7 @@ from market.catalogue.models import Department
 from market.catalogue.operations import department_organisation
 from market.db import db
 from market.forms import ActionForm, show_error
+from market.i18n import N_
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
@@ -115,11 +116,17 @@ def revoke_invitation(invitation_id: int) -> Response:
 @access(OrgKind.OPERATOR)
 def department_staff() -> ResponseReturnValue:
     """The departments' staff (部门工作人员), who record the cases of their department's
-    matters where no approval system is linked; invited by the operator."""
+    matters where no approval system is linked; invited by the operator.
+
+    The departments are the shared catalogue's rows, with no tenant; a department's staff
+    organisation has one.  An operator manages its own tenant only (market.accounts.scope),
+    the provincial operator included: it keeps the catalogue's rows, not a city's people.  So
+    an operator is offered the departments whose organisation is of its tenant, and those
+    not staffed yet, whose organisation is made in the inviting operator's tenant (the
+    department is then that tenant's); another tenant's department is not a choice (400,
+    next to the field), and its staff and invitations are not shown."""
     me = require_org()
     form = DepartmentStaffForm()
-    # A department without its organisation yet gets one in the home tenant when first
-    # staffed; one that has it belongs to that organisation's tenant.
     depts = db.session.scalars(
         sa.select(Department).outerjoin(Organisation, Organisation.id == Department.organisation_id)
         .where(sa.or_(Department.organisation_id.is_(None),
@@ -131,8 +138,11 @@ def department_staff() -> ResponseReturnValue:
         if dept is None:  # pragma: no cover - the choices hold only existing departments
             abort(400)
         try:
-            invitation = invitations.invite(department_organisation(dept),
-                                            email=form.email.data or "",
+            staff_org = department_organisation(dept, me.tenant_id)
+            if staff_org.tenant_id != me.tenant_id:
+                # another tenant's operator staffed it first (this request waited for it)
+                raise ops.AccountError("department_id", N_("该审批部门由其他地区的运营方管理。"))
+            invitation = invitations.invite(staff_org, email=form.email.data or "",
                                             role=Role.DEPARTMENT_STAFF, inviter=current_user)
         except ops.AccountError as error:
             show_error(form, error)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from market import pagecache, refusal
 from market.accounts import tenants
 from market.accounts.auth import ANYONE, access
+from market.accounts.models import Division
 from market.agencies import directory
 from market.agencies.directory import DirectoryFilter, FilterError
 from market.catalogue.models import ServiceType
@@ -125,6 +126,21 @@ def helpers() -> dict[str, Any]:
 @pagecache.cached(pagecache.DIRECTORY)
 def index() -> ResponseReturnValue:
     """The agency directory with search, filters, sorting and paging."""
+    return _directory(None)
+
+
+@bp.route("/d/<code>/agencies")
+@access(ANYONE)
+@pagecache.cached(pagecache.DIRECTORY)
+def place_index(code: str) -> ResponseReturnValue:
+    """A city's or county's directory (``/d/<code>/agencies``, 404 for a code the platform
+    does not serve): the province's agencies, since the register is one (一地入驻、全省通行)
+    and every agency on it may take part in the place's requests; the division filter is
+    offered, with a link to those admitted in the place, never applied unasked."""
+    return _directory(tenants.page_place(code))
+
+
+def _directory(place: Division | None) -> ResponseReturnValue:
     error: FilterError | None = None
     page = None
     regions = directory.regions()  # the form's choices, and what the region filter accepts
@@ -142,6 +158,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "public/directory.html", page=page, f=f, error=error, types=types, names=names,
         texts=texts, regions=regions, divisions=served if len(served) > 1 else [],
+        place=place,
         levels=QUALIFICATION_LEVELS,
         sorts=SORT_LABELS, pages=pages, page_url=page_url, args=request.args,
         max_query_length=directory.MAX_QUERY_LENGTH,

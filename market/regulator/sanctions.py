@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from market import events, timeutil
 from market.accounts import audit
 from market.accounts.models import Organisation, OrgKind, User
-from market.accounts.scope import Subject
+from market.accounts.scope import Act, Subject, covers
 from market.agencies.scope import service_regulators
 from market.credit import score as credit
 from market.credit.models import Sanction, SanctionKind
-from market.credit.sanctions import KIND_LABELS, history
+from market.credit.sanctions import KIND_LABELS, all_sanctions, history
 from market.db import db, lock_row
 from market.domain.calendar import local_date
 from market.domain.credit_formula import CreditScore, compute
@@ -176,6 +176,29 @@ def issue(agency: Organisation | None, kind: str, reason: str, legal_basis: str,
     events.send(events.SanctionIssued(at=row.issued_at, sanction_id=row.id,
                                       agency_org_id=agency.id, kind=kind))
     return row
+
+
+def read_subject(row: Sanction) -> Subject:
+    """A sanction as a regulator's list reads it: where it is in force.  A province-wide one
+    bars the agency in every tenant, so it concerns every tenant's regulators whose scope
+    covers the agency on the register (a centre's supervisor, an industry regulator of a
+    service type the agency lists); a local one (本地处罚) only its tenant's."""
+    return Subject(row.local_tenant_id, service_regulators(row.agency_org_id))
+
+
+def listing(org: Organisation | None, kind: str | None = None) -> list[Sanction]:
+    """The sanctions (of ``kind``) ``org``'s lists show, newest first (:func:`read_subject`:
+    an industry regulator sees those of agencies listing a type it regulates, in force in
+    its tenant; the province sees all)."""
+    subjects: dict[tuple[int, int | None], Subject] = {}
+    shown = []
+    for row in all_sanctions(kind):
+        key = (row.agency_org_id, row.local_tenant_id)
+        if key not in subjects:
+            subjects[key] = read_subject(row)
+        if covers(org, subjects[key], Act.READ):
+            shown.append(row)
+    return shown
 
 
 def sanction_subject(row: Sanction) -> Subject:

@@ -16,7 +16,7 @@ from market.accounts.models import OrgKind, RegulatorKind
 from market.agencies.scope import register_subject
 from market.catalogue.models import ServiceType
 from market.credit.models import Sanction
-from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS, all_sanctions
+from market.credit.sanctions import KIND_LABELS, SEVERITY_LABELS
 from market.db import db
 from market.domain import credit_repair
 from market.downloads import csv_response
@@ -56,7 +56,7 @@ def index() -> ResponseReturnValue:
         openings=opening.awaiting_requests(org=current_org()), opening=opening,
         my_opening_key=opening.my_key(current_user),
         overdue=[c for c in open_complaints if complaints.overdue(c, today)],
-        active=[s for s in all_sanctions() if s.active_on(today)],
+        active=[s for s in sanctions.listing(current_org()) if s.active_on(today)],
         checkpoint=log.latest_checkpoint(), kinds=KIND_LABELS)
 
 
@@ -64,7 +64,7 @@ def index() -> ResponseReturnValue:
 @access(OrgKind.REGULATOR)
 def sanction_list() -> ResponseReturnValue:
     kind = request.args.get("kind") or None
-    rows = all_sanctions(kind if kind in KIND_LABELS else None)
+    rows = sanctions.listing(require_org(), kind if kind in KIND_LABELS else None)
     if request.args.get("format") == "csv":
         # credit_class: the class of 失信信息 as the rule names it; published_until: the last
         # day public pages show it

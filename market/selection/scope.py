@@ -36,11 +36,14 @@ def published() -> sa.ColumnElement[bool]:
 
 
 def division_ids(code: str) -> list[int]:
-    """The ids of the division with that GB/T 2260 code and of the divisions under it (a
-    city's and its counties'); none for an unknown code."""
-    return list(db.session.scalars(sa.select(Division.id).where(sa.or_(
-        Division.code == code,
-        Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))).all())
+    """The ids of the division with that GB/T 2260 code and of every division under it (a
+    city's and its counties'; the province's: all of them, counties too); none for an
+    unknown code."""
+    parent = sa.select(Division.id).where(Division.code == code)
+    under = sa.or_(Division.code == code, Division.parent_id.in_(parent),
+                   Division.parent_id.in_(sa.select(Division.id).where(
+                       Division.parent_id.in_(parent))))
+    return list(db.session.scalars(sa.select(Division.id).where(under)).all())
 
 
 def in_division(stmt: sa.Select[Any], code: str) -> sa.Select[Any]:

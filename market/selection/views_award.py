@@ -387,7 +387,8 @@ class RequestQuery(PageQuery):
     state: str | None = param(None, "filter by state", enum=tuple(
         s.value for s in RequestState if s != RequestState.DRAFT))
     division: str | None = param(None, "filter by division (GB/T 2260 code): that city's or "
-                                 "county's requests, a city's with its counties'",
+                                 "county's requests, a city's with its counties'; a code "
+                                 "that is not a division of this platform is a 400",
                                  pattern="^[1-8][0-9]{5}$")
 
 
@@ -421,6 +422,11 @@ def api_requests(query: RequestQuery) -> Page[RequestOut]:
     if query.state:
         q = q.where(SelectionRequest.state == query.state)
     tenant_ids = division_ids(query.division) if query.division else []
+    if query.division and not tenant_ids:
+        # as /api/agencies: a code that is no division of this platform is a mistake to
+        # report, not a filter that matches nothing
+        raise ApiError(400, "invalid_parameter", "division: " + _(
+            "未知的行政区划代码：%(value)s。", value=query.division))
     if query.division:
         q = q.where(SelectionRequest.tenant_id.in_(tenant_ids))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(

@@ -93,22 +93,23 @@ def _lottery(lottery_id: str) -> Lottery:
 
 @bp.route("/notices")
 @access(ANYONE)
-def notices() -> str:
+def notices() -> ResponseReturnValue:
     """Published selection requests (采购公告), newest first, filterable by state, by words
     of the title or the notice's number (``q``) and by division (``division``, a GB/T 2260
     code: that city's or county's requests, a city's with its counties')."""
-    return _notices(request.args.get("division", "")[:6], None)
+    # not cut to six characters: a longer code is no division (400), not another one
+    return _notices(request.args.get("division", "").strip()[:32], None)
 
 
 @bp.route("/d/<code>/notices")
 @access(ANYONE)
-def place_notices(code: str) -> str:
+def place_notices(code: str) -> ResponseReturnValue:
     """A city's or county's notices (``/d/<code>/notices``): the list of :func:`notices`
     with the division the address names."""
     return _notices(code, tenants.page_place(code))
 
 
-def _notices(division: str, place: Division | None) -> str:
+def _notices(division: str, place: Division | None) -> ResponseReturnValue:
     state = request.args.get("state", "")
     q = " ".join(request.args.get("q", "").split())[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
@@ -116,6 +117,13 @@ def _notices(division: str, place: Division | None) -> str:
     if state in {s.value for s in RequestState} - {"draft"}:
         query = query.where(SelectionRequest.state == state)
     tenant_ids = division_ids(division) if division else []
+    if division and not tenant_ids:
+        # a code that is no division of the platform (a typo in a link): said, as the
+        # directory and the API say it, rather than an empty list that looks like no notices
+        return render_template("selection/notices.html", rows=[], state=state, q=q, page=1,
+                               pages=1, total=0, more=False, division=division,
+                               divisions=_divisions(), pager=("lotteries.notices", {}),
+                               error=_("未知的行政区划代码：%(value)s。", value=division)), 400
     if division:
         query = query.where(SelectionRequest.tenant_id.in_(tenant_ids))
     for word in q.split(" ") if q else []:
@@ -135,13 +143,18 @@ def _notices(division: str, place: Division | None) -> str:
               .limit(PER_PAGE).offset((page - 1) * PER_PAGE))
     rows = db.session.scalars(listed.options(selectinload(SelectionRequest.owner),
                                              selectinload(SelectionRequest.service_type))).all()
-    served = tenants.tenants()
     return render_template("selection/notices.html", rows=rows, state=state, q=q, page=page,
                            pages=pages, total=total, more=more,
-                           division=division, divisions=served if len(served) > 1 else [],
+                           division=division, divisions=_divisions(),
                            pager=(("lotteries.place_notices", {"code": place.code})
                                   if place is not None else
                                   ("lotteries.notices", {"division": division or None})))
+
+
+def _divisions() -> list[Division]:
+    """The division filter's choices: only once the platform serves several."""
+    served = tenants.tenants()
+    return served if len(served) > 1 else []
 
 
 @bp.route("/notices/<public_id>")

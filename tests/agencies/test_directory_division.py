@@ -247,3 +247,49 @@ def test_choosing_a_division_in_the_browser_at_phone_width(app: Flask, browser) 
         page.goto(site + "/agencies?division=539999")
         page.wait_for_selector("[data-test=filter-error]")
         assert "未知的行政区划代码" in page.inner_text("[data-test=filter-error]")
+
+
+def test_a_citys_directory_shows_the_provinces_agencies(app: Flask) -> None:
+    """``/d/<code>/agencies``: every agency on the province's register (one register, 一地入驻、
+    全省通行), the division filter offered and not applied, a link to those admitted in the
+    place, the place's header and navigation; the filters work under the prefix."""
+    _province(app)
+    c = app.test_client()
+    r = c.get(f"/d/{CITY}/agencies")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert [n for n in NAMES.values() if n in html] == list(NAMES.values())
+    assert re.search(r"<h1>云岭市 · 中介机构</h1>", html)
+    assert 'data-test="directory-division"' in html and 'selected>云岭市' not in html
+    admitted = re.search(r'href="([^"]+)" data-test="directory-place-admitted"', html)
+    assert admitted is not None
+    assert admitted.group(1).replace("&amp;", "&") == f"/d/{CITY}/agencies?division={CITY}"
+    # the place's header: its name, and its home, notices and directory under its prefix
+    assert re.search(rf'<a class="brand" href="/d/{CITY}/" data-test="brand">云岭市', html)
+    assert re.search(rf'href="/d/{CITY}/agencies" data-test="nav-directory"', html)
+    assert re.search(rf'href="/d/{CITY}/notices" data-test="nav-notices"', html)
+    # the division filter under the prefix: the city with its county, and kept in the form
+    narrowed = c.get(admitted.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert [n for n in NAMES.values() if n in narrowed] == [NAMES[CITY], NAMES[COUNTY]]
+    assert f'value="{CITY}" selected' in narrowed
+    assert 'data-test="directory-place-admitted"' not in narrowed
+    other = c.get(f"/d/{CITY}/agencies?division={HOME}&service=EIA").get_data(as_text=True)
+    assert [n for n in NAMES.values() if n in other] == [NAMES[HOME]]
+    # a bad filter: 400 next to it, under the prefix too
+    bad = c.get(f"/d/{CITY}/agencies?division=539999")
+    assert bad.status_code == 400 and "未知的行政区划代码" in bad.get_data(as_text=True)
+    # the place's home and notices link to its directory; the province's pages do not
+    home = c.get(f"/d/{CITY}/").get_data(as_text=True)
+    assert f'action="/d/{CITY}/agencies"' in home
+    assert re.search(rf'href="/d/{CITY}/agencies" data-test="nav-directory"',
+                     c.get(f"/d/{CITY}/notices").get_data(as_text=True))
+    province_wide = c.get("/agencies").get_data(as_text=True)
+    assert re.search(r'href="/agencies" data-test="nav-directory"', province_wide)
+    assert 'data-test="directory-place"' not in province_wide
+
+
+@pytest.mark.parametrize("code", ["539999", "530000", "5398", "53980x", "5398001"])
+def test_an_unserved_places_directory_is_not_found(app: Flask, code: str) -> None:
+    _province(app)
+    r = app.test_client().get(f"/d/{code}/agencies")
+    assert r.status_code == 404 and "您要找的页面不存在" in r.get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -92,7 +94,10 @@ def test_operator_bad_dates_are_refused_and_nothing_changes(app: Flask) -> None:
             "days_off": days_off, "days_on": days_on, "source": "x",
             "csrf_token": csrf_token(c, "/operator/calendar/2026")})
         page = r.get_data(as_text=True)
-        assert r.status_code == 200 and message in page, (days_off, days_on)
+        # refused as every form refuses: 400, next to the field
+        assert r.status_code == 400 and message in page, (days_off, days_on)
+        field = "days_off" if days_off else "days_on"
+        assert re.search(rf'<p class="error" id="{field}-msg">[^<]*{message}', page), field
         assert days_off in page  # what was typed is kept
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(

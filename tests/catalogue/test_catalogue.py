@@ -25,6 +25,14 @@ def _post(c: FlaskClient, url: str, **data: object):  # type: ignore[no-untyped-
     return c.post(url, data={"csrf_token": csrf_token(c, url), **data})
 
 
+def _refused_next_to(response, field: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    """A refused form: 400, the message in the error paragraph of ``field``."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, (field, page[-2000:])
+    assert re.search(rf'<p class="error" id="{field}-msg">[^<]*{re.escape(message)}', page), \
+        (field, message)
+
+
 def test_operator_creates_and_edits_a_service_type(app: Flask) -> None:
     c = _operator(app)
     r = _post(c, "/operator/service-types", code="eia", name="环境影响评价", name_en="EIA",
@@ -48,11 +56,14 @@ def test_operator_creates_and_edits_a_service_type(app: Flask) -> None:
 def test_bad_service_types_are_refused(app: Flask) -> None:
     c = _operator(app)
     _post(c, "/operator/service-types", code="EIA", name="环评", regulator_id="0")
-    for data, message in (({"code": "1X", "name": "x"}, "以字母开头"),
-                          ({"code": "EIA", "name": "x"}, "已被使用"),
-                          ({"code": "NEW", "name": "x", "regulator_id": "999"}, "请选择监管单位")):
+    for data, field, message in (({"code": "1X", "name": "x"}, "code", "以字母开头"),
+                                 ({"code": "EIA", "name": "x"}, "code", "已被使用"),
+                                 ({"code": "NEW", "name": "x", "regulator_id": "999"},
+                                  "regulator_id", "请选择监管单位")):
         r = _post(c, "/operator/service-types", **{"regulator_id": "0", **data})
-        assert r.status_code == 200 and message in r.get_data(as_text=True)
+        # refused as every form refuses: 400, next to the field, what was typed kept
+        _refused_next_to(r, field, message)
+        assert f'value="{data["code"]}"' in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ServiceType.id))) == 1
 
@@ -73,7 +84,8 @@ def test_approval_matters(app: Flask) -> None:
                           ({"department_id": "9999"}, "请选择审批部门"),
                           ({"in_process_ids": "9999"}, "只能勾选本事项需要的")):
         r = _post(c, "/operator/approval-matters", **{**base, **over})
-        assert r.status_code == 200 and message in r.get_data(as_text=True)
+        _refused_next_to(r, next(iter(over)), message)
+        assert 'value="建设项目环境影响评价文件审批"' in r.get_data(as_text=True)
     assert _post(c, "/operator/approval-matters", **base).status_code == 302
     assert _post(c, "/operator/approval-matters/PA-EIA", **{**base, "committed_days": "20"}
                  ).status_code == 302

@@ -180,3 +180,83 @@ def test_a_division_list_reads_the_tenant_index_not_the_table(app: Flask) -> Non
                                                           params).fetchall())
                 assert "INDEX ix_selection_request_tenant" in plan, plan
                 assert "SCAN selection_request" not in plan, plan
+
+
+@pytest.mark.parametrize("code", ["539999", "000000", "53980", "abcdef", "5398001"])
+def test_an_unknown_division_filter_is_refused_like_the_directorys(app: Flask,
+                                                                   code: str) -> None:
+    """The notice list and the API's request list refuse a code that is no division of the
+    platform (400, the directory's words, the API's error shape) instead of answering an
+    empty list; a division's own pages answer 404 for it."""
+    ids = _city_and_county(app)
+    client = app.test_client()
+    api = client.get(f"/api/requests?division={code}")
+    assert api.status_code == 400, api.get_data(as_text=True)
+    error = api.get_json()["error"]
+    assert error["code"] == "invalid_parameter" and error["message"].startswith("division")
+    page = client.get(f"/notices?division={code}&state=open")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert re.search(r'<label class="has-error">地区\s*<select name="division"', html)
+    assert f"未知的行政区划代码：{code}。" in html
+    assert not any(public_id in html for public_id in ids.values())
+    assert 'value="open" selected' in html  # what was chosen is kept
+    assert client.get(f"/d/{code}/notices").status_code == 404
+    missing = client.get(f"/d/{code}/")
+    assert missing.status_code == 404 and "页面不存在" in missing.get_data(as_text=True)
+    # a division of the platform still filters, on both
+    assert [r["id"] for r in client.get("/api/requests?division=539821").get_json()["items"]] \
+        == [ids["539821"]]
+    assert client.get("/notices?division=539821").status_code == 200
+
+
+def test_the_provinces_code_filters_every_division_under_it(app: Flask) -> None:
+    """The province's code (530000) names the province with its cities and their counties."""
+    ids = _city_and_county(app)
+    client = app.test_client()
+    listed = {r["id"] for r in client.get("/api/requests?division=530000").get_json()["items"]}
+    assert listed == set(ids.values())
+    html = client.get("/notices?division=530000").get_data(as_text=True)
+    assert all(public_id in html for public_id in ids.values())
+
+
+def test_a_citys_contract_notices_are_those_of_its_requests(
+        demo_city_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/d/<code>/contracts``: the contract notices of the place's requests (a city's with its
+    counties'); the province-wide list keeps them all; the place's pages link to it."""
+    import sqlalchemy as sa
+
+    from market.engagements import views_public
+    from market.engagements.models import Engagement
+    from market.selection.models import SelectionRequest
+
+    monkeypatch.setattr(views_public, "PER_PAGE", 1000)  # every notice on one page
+    app = demo_city_app
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Engagement.public_id, SelectionRequest.tenant_id)
+            .join(SelectionRequest, SelectionRequest.id == Engagement.request_id)
+            .where(Engagement.contract_confirmed_at.is_not(None))).all()
+        by_code = {code: {p for p, t in rows if t in {d.id for d in tenants.tenants()
+                                                      if d.code[:4] == code[:4]}}
+                   for code in ("539900", "539800")}
+        everything = {p for p, _t in rows}
+        db.session.remove()
+    assert everything and by_code["539900"]
+    client = app.test_client()
+
+    def listed(path: str) -> set[str]:
+        page = client.get(path)
+        assert page.status_code == 200
+        return set(re.findall(r'href="/contracts/([^"]+)"', page.get_data(as_text=True)))
+
+    assert listed("/contracts") == everything
+    for code, mine in by_code.items():
+        assert listed(f"/d/{code}/contracts") == mine, code
+    html = client.get("/d/539800/contracts").get_data(as_text=True)
+    assert "<h1>云岭市 · 合同公告</h1>" in html and _brand(html) == "/d/539800/ 云岭市中介服务超市"
+    assert 'href="/d/539800/contracts" data-test="home-contracts"' in client.get(
+        "/d/539800/").get_data(as_text=True)
+    assert 'href="/d/539800/contracts" data-test="contracts-link"' in client.get(
+        "/d/539800/notices").get_data(as_text=True)
+    assert client.get("/d/539999/contracts").status_code == 404

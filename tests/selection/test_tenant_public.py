@@ -63,7 +63,9 @@ def test_notices_filter_by_division(app: Flask) -> None:
     county = client.get("/notices?division=539821").get_data(as_text=True)
     assert "公告539821" in county and "公告539800" not in county
     unknown = client.get("/notices?division=110000")
-    assert unknown.status_code == 200 and "公告5398" not in unknown.get_data(as_text=True)
+    # a code that is no division of the platform is refused, as the directory refuses it
+    assert unknown.status_code == 400 and "公告5398" not in unknown.get_data(as_text=True)
+    assert "未知的行政区划代码：110000。" in unknown.get_data(as_text=True)
     page = client.get(f"/notices/{ids['539821']}").get_data(as_text=True)
     assert 'data-test="notice-division">青石县' in page
 

@@ -77,4 +77,10 @@ T = {
 '%(what)s全省共用，由省级运营方（%(name)s）维护；本页只读。': '%(what)s: one for the whole province, kept by the provincial operator (%(name)s). This page is read-only.',
 '%(what)s全省共用，由省级运营方维护；本页只读。': '%(what)s: one for the whole province, kept by the provincial operator. This page is read-only.',
 '选用本地使用的事项': 'Choose the ones used here',
+# a department staffed by another tenant's operator
+'该审批部门由其他地区的运营方管理。': "This approving department is managed by another place's operator.",
+# a city's or county's directory (/d/<code>/agencies)
+'一地入驻、全省通行：全省名录中的中介机构都可以参与%(place)s的采购。': "Admitted once, valid across the province: every agency on the province's register may take part in %(place)s's requests.",
+'只看在%(place)s入驻的机构': 'Only agencies admitted in %(place)s',
+'全省中介机构': "The province's agencies",
 }
