@@ -91,6 +91,26 @@ def test_a_page_audited_clean_is_not_audited_again_until_it_changes(chromium: An
 
 
 @pytest.mark.browser
+def test_a_page_caught_between_documents_is_checked_when_touched_next(chromium: Any,
+                                                                        pages: str) -> None:
+    """A click that navigates can leave the page, for a moment, with a document that has no
+    element yet: the check waits for the next touch instead of failing on it."""
+    axe = live.Axe()
+    page = live.CheckedBrowser(chromium, axe).new_page()
+    raw = page._target
+    page.goto(pages + "/good")
+    raw.evaluate("document.removeChild(document.documentElement)")  # as between documents
+    raw.reload()
+    raw.evaluate("document.removeChild(document.documentElement)")
+    axe.check(raw)  # nothing to audit yet, and no error
+    assert axe.checked == [pages + "/good"]
+    raw.reload()
+    page.title()  # the next touch audits the page as it is now
+    assert axe.checked == [pages + "/good"] and axe.reused == [pages + "/good"]
+    page.context.close()
+
+
+@pytest.mark.browser
 def test_the_rules_left_out_could_never_fail_a_test(chromium: Any, pages: str) -> None:
     """The audit skips rules whose declared impact is below critical and serious; on pages that
     break those rules and the others, it finds exactly what the full audit finds."""

@@ -70,6 +70,7 @@ def axe_missing_reason() -> str | None:
 # input's value is nothing axe-core looks at) and the window it is laid out in, hashed in the page.
 _FINGERPRINT = """async () => {
   if (document.contentType !== "text/html") { return null; }
+  if (!document.documentElement) { return ""; }  // a new document not yet parsed
   const html = document.documentElement.outerHTML
     .replace(/(name="csrf_token" type="hidden" value=")[^"]*"/g, '$1"');
   const text = [innerWidth, innerHeight, devicePixelRatio, document.compatMode, html].join("\\n");
@@ -125,6 +126,8 @@ class Axe:
 
         try:
             fingerprint = page.evaluate(_FINGERPRINT)
+            if fingerprint == "":
+                return  # a navigation is under way: the page is checked when touched next
             if fingerprint is None or fingerprint in self._clean:
                 found = None
             else:
