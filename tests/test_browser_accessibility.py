@@ -5,6 +5,7 @@ person can act on."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from flask import Flask
@@ -14,6 +15,9 @@ from tests.support.live import AccessibilityViolations, serve
 
 BAD = """<!doctype html><html lang="zh-Hans"><head><title>坏页面</title></head>
 <body><main><h1>坏页面</h1><img src="/x.png"><a href="/next">下一页</a></main></body></html>"""
+# Fails only rules axe-core rates moderate or minor: no heading, text outside any landmark.
+UNTIDY = """<!doctype html><html lang="zh-Hans"><head><title>散页面</title></head>
+<body><p>没有标题的页面</p><img src="/x.png"></body></html>"""
 GOOD = """<!doctype html><html lang="zh-Hans"><head><title>好页面</title></head>
 <body><main><h1>好页面</h1><img src="/x.png" alt="示意图"><a href="/bad">坏页面</a></main></body>
 </html>"""
@@ -25,6 +29,9 @@ def pages() -> Any:
     app.add_url_rule("/bad", "bad", lambda: BAD)
     app.add_url_rule("/good", "good", lambda: GOOD)
     app.add_url_rule("/next", "next", lambda: GOOD)
+    app.add_url_rule("/form", "form", lambda: GOOD.replace(
+        "</main>", f'<form><input name="csrf_token" type="hidden" value="{uuid4()}"></form></main>'))
+    app.add_url_rule("/untidy", "untidy", lambda: UNTIDY)
     app.add_url_rule("/x.png", "png", lambda: ("", 404))
     with serve(app) as url:
         yield url
@@ -55,6 +62,76 @@ def test_pages_in_contexts_are_checked_when_the_context_closes(browser: Any, pag
     page._target.wait_for_load_state()
     with pytest.raises(AccessibilityViolations, match="fail on .*/bad"):
         page.context.close()
+
+
+@pytest.mark.browser
+def test_a_page_audited_clean_is_not_audited_again_until_it_changes(chromium: Any,
+                                                                     pages: str) -> None:
+    axe = live.Axe()  # its own memory of clean pages, not the session's
+    browser = live.CheckedBrowser(chromium, axe)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(pages + "/good")
+    page.goto(pages + "/next")  # the same page at another address
+    page.goto(pages + "/form")
+    page.goto(pages + "/form")  # the same form with a new CSRF token
+    page.wait_for_load_state()
+    assert axe.checked == [pages + "/good", pages + "/form"]
+    assert axe.reused == [pages + "/next", pages + "/form"]
+    page.set_viewport_size({"width": 390, "height": 844})  # laid out anew: audited anew
+    page.goto(pages + "/good")
+    page.evaluate("document.querySelector('h1').textContent = '好页面，改过'")
+    page.reload()  # back as it came from the server: the same as audited at this width
+    page.wait_for_load_state()
+    assert axe.checked == [pages + "/good", pages + "/form", pages + "/good"]
+    # a page with violations fails every time it is loaded
+    for _ in range(2):
+        with pytest.raises(AccessibilityViolations, match="fail on .*/bad"):
+            page.goto(pages + "/bad")
+    browser.finish()
+
+
+@pytest.mark.browser
+def test_a_page_caught_between_documents_is_checked_when_touched_next(chromium: Any,
+                                                                        pages: str) -> None:
+    """A click that navigates can leave the page, for a moment, with a document that has no
+    element yet: the check waits for the next touch instead of failing on it."""
+    axe = live.Axe()
+    page = live.CheckedBrowser(chromium, axe).new_page()
+    raw = page._target
+    page.goto(pages + "/good")
+    raw.evaluate("document.removeChild(document.documentElement)")  # as between documents
+    raw.reload()
+    raw.evaluate("document.removeChild(document.documentElement)")
+    axe.check(raw)  # nothing to audit yet, and no error
+    assert axe.checked == [pages + "/good"]
+    raw.reload()
+    page.title()  # the next touch audits the page as it is now
+    assert axe.checked == [pages + "/good"] and axe.reused == [pages + "/good"]
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_the_rules_left_out_could_never_fail_a_test(chromium: Any, pages: str) -> None:
+    """The audit skips rules whose declared impact is below critical and serious; on pages that
+    break those rules and the others, it finds exactly what the full audit finds."""
+    page = chromium.new_page()
+    try:
+        for path in ("/bad", "/untidy", "/good"):
+            page.goto(pages + path)
+            page.evaluate(live.AXE.read_text(encoding="utf-8"))
+            full = page.evaluate("""async (impacts) => (await axe.run(document))
+              .violations.filter(v => impacts.includes(v.impact)).map(v => v.id)""",
+                                 list(live.FAILING_IMPACTS))
+            every = page.evaluate("async () => (await axe.run(document)).violations.length")
+            assert [v["id"] for v in page.evaluate(live._RUN, list(live.FAILING_IMPACTS))] == full
+            if path == "/untidy":  # it breaks rules of both kinds
+                assert full and every > len(full)
+        left_out = page.evaluate("""(impacts) => axe._audit.rules
+          .filter(r => r.impact && !impacts.includes(r.impact)).map(r => r.impact)""",
+                                 list(live.FAILING_IMPACTS))
+        assert len(left_out) > 10 and set(left_out) <= {"moderate", "minor"}
+    finally:
+        page.close()
 
 
 def test_without_axe_core_the_browser_tests_say_why(monkeypatch: pytest.MonkeyPatch,

@@ -66,9 +66,26 @@ def axe_missing_reason() -> str | None:
             "apt-get install npm)")
 
 
+# A page's fingerprint: its DOM (CSRF tokens left out: a new one on every response, and a hidden
+# input's value is nothing axe-core looks at) and the window it is laid out in, hashed in the page.
+_FINGERPRINT = """async () => {
+  if (document.contentType !== "text/html") { return null; }
+  if (!document.documentElement) { return ""; }  // a new document not yet parsed
+  const html = document.documentElement.outerHTML
+    .replace(/(name="csrf_token" type="hidden" value=")[^"]*"/g, '$1"');
+  const text = [innerWidth, innerHeight, devicePixelRatio, document.compatMode, html].join("\\n");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+}"""
+
+# Rules that declare a lower impact than those that fail a test are not run: axe-core gives each
+# of a rule's violations the rule's declared impact, so they could never fail one.  (An axe-core
+# without the rule list there runs every rule, as before.)
 _RUN = """async (impacts) => {
   if (document.contentType !== "text/html") { return null; }
-  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const rules = Object.fromEntries((axe._audit?.rules ?? [])
+    .filter(r => r.impact && !impacts.includes(r.impact)).map(r => [r.id, {enabled: false}]));
+  const result = await axe.run(document, {resultTypes: ["violations"], rules});
   return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + " — " + n.failureSummary
@@ -84,12 +101,18 @@ class AccessibilityViolations(AssertionError):
 class Axe:
     """Runs axe-core on each page load it is told about, once the test next touches the page
     (an event handler cannot call back into the page in Playwright's sync API), and raises
-    :class:`AccessibilityViolations` with a readable list on any critical or serious one."""
+    :class:`AccessibilityViolations` with a readable list on any critical or serious one.
+
+    A page found clean is not audited again when it comes back identical (same DOM, CSRF tokens
+    aside, in a window of the same size) later in the session: axe-core would find the same.
+    A page with violations is audited, and fails, each time."""
 
     def __init__(self) -> None:
         self.source = AXE.read_text(encoding="utf-8")
         self._loaded: set[int] = set()
+        self._clean: set[str] = set()  # fingerprints of the pages audited without a violation
         self.checked: list[str] = []  # the URLs audited, in order
+        self.reused: list[str] = []  # the URLs of pages found identical to one audited clean
 
     def watch(self, page: Any) -> None:
         page.on("load", lambda p: self._loaded.add(id(p)))
@@ -102,18 +125,31 @@ class Axe:
         from playwright.sync_api import Error
 
         try:
-            page.evaluate(self.source)
-            found = page.evaluate(_RUN, list(FAILING_IMPACTS))
+            fingerprint = page.evaluate(_FINGERPRINT)
+            if fingerprint == "":
+                return  # a navigation is under way: the page is checked when touched next
+            if fingerprint is None or fingerprint in self._clean:
+                found = None
+            else:
+                page.evaluate(self.source)
+                found = page.evaluate(_RUN, list(FAILING_IMPACTS))
+                if page.evaluate(_FINGERPRINT) != fingerprint:
+                    fingerprint = ""  # the page changed while audited: not one to reuse
         except Error as exc:
             if "navigat" in str(exc) or "context was destroyed" in str(exc):
                 return  # the page moved on: the next load is checked instead
             raise
         self._loaded.discard(id(page))
-        if found is None:
+        if fingerprint is None:
+            return
+        if fingerprint in self._clean:
+            self.reused.append(page.url)
             return
         self.checked.append(page.url)
         if found:
             raise AccessibilityViolations(format_violations(page.url, found))
+        if fingerprint:
+            self._clean.add(fingerprint)
 
 
 def format_violations(url: str, found: list[dict[str, Any]]) -> str:
