@@ -8,8 +8,8 @@ app again (about 2.6 s of CPU, beside the test's own requests), most of the test
 the test checks does not change: each worker is still a separate process killed with ``kill -9``
 mid-transaction, the master still replaces it by itself, and the master opens no database
 connection before forking (making the app connects to nothing; the pause points and every
-connection come in the worker).  Starting without preloading, as the README's command does, is
-what the other instance tests do (tests/proof/test_scale_out.py, tests/supervision).
+connection come in the worker).  Starting without preloading, as the README's command does,
+stays tested by the scale-out test's two instances (tests/proof/test_scale_out.py).
 """
 
 from __future__ import annotations
