@@ -21,16 +21,19 @@ def _import_what_an_app_imports() -> None:
     from market import create_app
 
     folder = tempfile.mkdtemp(prefix="market-preload-")
-    saved = os.environ.get("MARKET_INSTANCE_PATH")
+    # Whatever MARKET_* settings the test session had when the fork server started play no
+    # part in which modules load: made from the defaults alone (a production setting left in
+    # the environment could refuse them, and the fork server would not start).
+    saved = {k: v for k, v in os.environ.items() if k.startswith("MARKET_")}
+    for key in saved:
+        del os.environ[key]
     os.environ["MARKET_INSTANCE_PATH"] = folder
     try:
         create_app({"TESTING": True, "SECRET_KEY": "preload-only",
                     "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False})
     finally:
-        if saved is None:
-            os.environ.pop("MARKET_INSTANCE_PATH", None)
-        else:
-            os.environ["MARKET_INSTANCE_PATH"] = saved
+        del os.environ["MARKET_INSTANCE_PATH"]
+        os.environ.update(saved)
         shutil.rmtree(folder, ignore_errors=True)
 
 
