@@ -73,8 +73,13 @@ def _line_ends(value: str) -> str:
 def _first_refused(value: str, allowed: str = "") -> Problem | None:
     # str.isprintable() is False for every "Other" (C*) and "Separator" (Z*) character, so a
     # printable value has none of REFUSED_CATEGORIES: checked in C, not per character in Python
-    # (a 100 kB field costs milliseconds instead of tens of them).
-    if (value.translate(dict.fromkeys(map(ord, allowed))) if allowed else value).isprintable():
+    # (a 100 kB field costs milliseconds instead of tens of them).  The allowed characters are
+    # taken out with str.replace: str.translate with a dict looks every character up in Python
+    # (50 ms for 100 kB, a hundred times the rest of the check).
+    checked = value
+    for ch in allowed:
+        checked = checked.replace(ch, "")
+    if checked.isprintable():
         return None
     for i, ch in enumerate(value, 1):
         if ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES:

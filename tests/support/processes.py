@@ -5,8 +5,9 @@ tests/transparency/test_log.py) start up to 20 worker processes at once.  With t
 start method each one is a new interpreter that imports Flask, SQLAlchemy and the whole app
 before it can race: about two seconds of CPU apiece, most of those tests' time.  Here the
 workers come from a ``forkserver``: one clean process (started from scratch, holding no
-database connection, thread or app of the test session) imports those modules once, and every
-worker is a fork of it.  Each worker is still its own process with its own app, engine and
+database connection, thread or app of the test session) imports those modules once, including
+every module that making an app loads (tests/support/app_modules.py), and every worker is a
+fork of it.  Each worker is still its own process with its own app, engine and
 database connections, so the database sees the same concurrent writers as before.
 
 The fork server outlives the test that started it, so a worker would otherwise see the
@@ -28,8 +29,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 # What every worker imports anyway; a module missing here is imported by the worker itself.
+# tests.support.app_modules: the areas and libraries that making an app imports.
 PRELOAD = ["market", "market.models", "billing.service", "billing.integration",
-           "market.transparency.log", "tests.conftest"]
+           "market.transparency.log", "tests.conftest", "tests.support.app_modules"]
 
 
 _stop_registered = False
