@@ -11,6 +11,7 @@ read.
         --rounds 15 --before-too
     .venv/bin/python bench/ingest_profile.py probe --keep /tmp/ingest-10000 --explain
     .venv/bin/python bench/ingest_profile.py probe --keep /tmp/ingest-10000 --profile decided
+    .venv/bin/python bench/ingest_profile.py http --keep /tmp/ingest-10000 --cases 100
 
 ``build`` makes the bench's data (``bench/integration_bench._setup``) in a fresh migrated
 SQLite database in ``--keep`` and sends the bench's stream through the test client (every
@@ -24,12 +25,18 @@ them: 10,000 cases in about two minutes instead of an hour.
 ``probe`` takes ``--rounds`` fresh cases (on the project after the bench's last, which has
 none) through the ten events in each database, the databases interleaved (round 1 in A,
 round 1 in B, round 2 in A…), and prints per event type the median and p95 of the request's
-wall time and its statement count, the statements that took longest in all, and the load
-average.  ``--before-too`` runs each round once more with ``market.db.lock_row`` as it was
+wall time, the median of its CPU time and its statement count, the statements that took longest in all (and
+``lock_row``'s), and the load average.  ``--before-too`` runs each round once more with ``market.db.lock_row`` as it was
 before (the primary key written to itself on SQLite), interleaved too.  ``--explain`` prints
 the statements of one round whose plan scans, sorts in a temporary B-tree or counts
 (``EXPLAIN QUERY PLAN``); ``--profile TYPE`` runs cProfile over that event type's requests
 in the last database.  A probe adds ten events per round and mode to each database.
+
+``http`` serves a database made by ``build`` with gunicorn's 2 workers (from ``--code``, e.g.
+an older commit from ``git archive`` with this virtualenv) and sends ``--cases`` fresh cases'
+ten events as the bench does (4 threads, every case's k-th event before any case's
+(k+1)-th): events/s per step, the trivial route before and after.  A spot check, not the
+bench: on a shared machine two runs of the same code and data can differ by several times.
 """
 
 # ruff: noqa: S608  # the copy's SQL is built from this file's own names and numbers
@@ -56,19 +63,26 @@ sys.path.insert(0, str(ROOT))
 
 from bench.integration_bench import (  # noqa: E402
     CASES_PER_PROJECT,
+    CONNECTIONS,
     MATTERS,
     PROJECT_FMT,
     STEPS,
+    _drive,
     _event,
+    _ok,
     _setup,
+    _token,
 )
 from bench.load_bench import LOGIN_LIMIT, _env, _flask  # noqa: E402
 from bench.pull_profile import _bearer  # noqa: E402
+from tests.support.postgres import free_port  # noqa: E402
 
 TYPES = tuple(kind for _day, kind, _extra in STEPS)
 # a plan step whose work may grow with a table: a scan (not of the one constant row), a
 # temporary B-tree, a count
 GROWING = re.compile(r"SCAN (?!CONSTANT ROW)|TEMP B-TREE|COUNT")
+# lock_row's write of a row to itself on SQLite (shown whatever its place)
+LOCK = re.compile(r"UPDATE (\w+) SET (\w+)=\1\.\2 WHERE")
 
 
 def _app(work: Path) -> tuple[Any, dict[str, str], int]:
@@ -206,8 +220,8 @@ class Probe:
 
     def round(self, profile: dict[str, cProfile.Profile] | None = None,
               capture: list[tuple[str, str, Any]] | None = None,
-              ) -> list[tuple[str, float, int]]:
-        """One fresh case through the ten events: [(type, ms, statements)]."""
+              ) -> list[tuple[str, float, int, float]]:
+        """One fresh case through the ten events: [(type, ms, statements, CPU ms)]."""
         import sqlalchemy as sa
 
         from market.db import db
@@ -240,14 +254,15 @@ class Probe:
                 prof = profile.get(kind) if profile else None
                 if prof:
                     prof.enable()
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 r = self.http.post("/api/v1/case-events", headers=self.headers, data=body)
                 ms = (time.perf_counter() - t) * 1000
+                cpu_ms = (time.process_time() - cpu) * 1000
                 if prof:
                     prof.disable()
                 if r.status_code not in (200, 201):
                     raise RuntimeError(f"{kind}: {r.status_code} {r.get_data()[:300]!r}")
-                out.append((kind, ms, len(seen)))
+                out.append((kind, ms, len(seen), cpu_ms))
                 if capture is not None:
                     capture.extend((kind, st, p) for st, p in seen)
         finally:
@@ -287,18 +302,23 @@ def pk_lock() -> Iterator[None]:
         module.lock_column = kept
 
 
-def _summary(label: str, rows: list[tuple[str, float, int]]) -> dict[str, tuple[float, float, int]]:
+Row = tuple[str, float, int, float]  # type, wall ms, statements, CPU ms
+
+
+def _summary(label: str, rows: list[Row]) -> dict[str, tuple[float, float, int, float]]:
     by: dict[str, list[float]] = defaultdict(list)
     count: dict[str, set[int]] = defaultdict(set)
-    for kind, ms, n in rows:
+    cpu: dict[str, list[float]] = defaultdict(list)
+    for kind, ms, n, cpu_ms in rows:
         by[kind].append(ms)
         count[kind].add(n)
+        cpu[kind].append(cpu_ms)
     out = {}
     for kind in TYPES:
         times = sorted(by[kind])
         out[kind] = (statistics.median(times), times[int(0.95 * (len(times) - 1))],
-                     max(count[kind]))
-    total = sum(spent for _k, spent, _n in rows)
+                     max(count[kind]), statistics.median(cpu[kind]))
+    total = sum(row[1] for row in rows)
     print(f"{label}: {len(rows)} events, {1000 * len(rows) / total:.0f} events/s")
     return out
 
@@ -311,7 +331,7 @@ def probe(works: list[Path], rounds: int, explain: bool, profile: str | None,
     for p, _old in runs[:len(works)]:  # warm-up: the first request of an app imports, compiles
         p.round()
         p.timings.clear()
-    results: list[list[tuple[str, float, int]]] = [[] for _ in runs]
+    results: list[list[Row]] = [[] for _ in runs]
     timings: list[dict[str, list[float]]] = [defaultdict(list) for _ in runs]
     profiles = {profile: cProfile.Profile()} if profile else None
     loads = [os.getloadavg()[0]]
@@ -324,7 +344,7 @@ def probe(works: list[Path], rounds: int, explain: bool, profile: str | None,
             p.timings.clear()
         loads.append(os.getloadavg()[0])
     if not rounds:
-        results = [[(k, 1.0, 0) for k in TYPES] for _ in runs]
+        results = [[(k, 1.0, 0, 1.0) for k in TYPES] for _ in runs]
     labels = [f"{p.cases:,} cases{', lock as before' if old else ''}" for p, old in runs]
     summaries = [_summary(f"{label} ({p.work})", r)
                  for label, (p, _old), r in zip(labels, runs, results, strict=True)]
@@ -332,14 +352,16 @@ def probe(works: list[Path], rounds: int, explain: bool, profile: str | None,
         spent = sorted(((sum(ms), len(ms), st) for st, ms in spent_by.items()), reverse=True)
         print(f"{label}: the statements that took longest in all (ms in all, runs, "
               "median ms):")
-        for total, n, st in spent[:6]:
+        locks = [row for row in spent[6:] if LOCK.match(row[2])]
+        for total, n, st in spent[:6] + locks:
             print(f"  {total:8.1f} {n:4d} {statistics.median(spent_by[st]):7.2f}  {st}")
     print(f"load average (1 min) during the probes: {min(loads):.1f}–{max(loads):.1f}")
-    print("| event | " + " | ".join(f"{label}: median, p95 (ms), statements"
+    print("| event | " + " | ".join(f"{label}: median, p95, CPU median (ms), statements"
                                     for label in labels) + " |")
     print("|---|" + "---|" * len(labels))
     for kind in dict.fromkeys(TYPES):
-        cells = [f"{s[kind][0]:.1f}, {s[kind][1]:.1f}, {s[kind][2]}" for s in summaries]
+        cells = [f"{s[kind][0]:.1f}, {s[kind][1]:.1f}, {s[kind][3]:.1f}, {s[kind][2]}"
+                 for s in summaries]
         print(f"| {kind} | " + " | ".join(cells) + " |")
     if len(works) == 2:
         for label, offset in (("", 0), (", lock as before", 2)):
@@ -365,6 +387,61 @@ def probe(works: list[Path], rounds: int, explain: bool, profile: str | None,
                 print(text.getvalue())
 
 
+def http(work: Path, cases: int, code: Path) -> None:
+    """``cases`` fresh cases through their ten events over HTTP, as the bench sends them (4
+    threads, every case's k-th event before any case's (k+1)-th), against the database in
+    ``work`` served by gunicorn's 2 workers from the code in ``code``: events/s per step."""
+    import signal
+    import subprocess
+    import urllib.request
+
+    env, ids = json.loads((work / "setup.json").read_text(encoding="utf-8"))
+    env = {**env, "MARKET_DATABASE_URL": f"sqlite:///{work / 'bench.db'}"}
+    first = int(ids.get("http", "0"))
+    ids["http"] = str(first + cases)
+    (work / "setup.json").write_text(json.dumps([env, ids]), encoding="utf-8")
+    projects = int(ids["cases"]) // CASES_PER_PROJECT
+    if cases > projects * CASES_PER_PROJECT:
+        raise SystemExit(f"at most {projects * CASES_PER_PROJECT} fresh cases in this database")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--log-level", "warning", "wsgi:app"], cwd=code, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310  # loopback
+                break
+            except OSError:
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {_token(base, ids['dept_id'], ids['dept_secret'])}",
+                   "Content-Type": "application/json"}
+        static: list[tuple[str, str, bytes | None, dict[str, str]]] = [
+            ("GET", "/static/favicon.svg", None, {})] * 1000
+        _drive(base, static[:200], CONNECTIONS, _ok)  # warm-up
+        trivial = _drive(base, static, CONNECTIONS, _ok)
+        # the stream's projects, ten fresh cases each, of matters the stream does not use
+        rates = []
+        for s in range(len(STEPS)):
+            stream: list[tuple[str, str, bytes | None, dict[str, str]]] = [
+                ("POST", "/api/v1/case-events",
+                 _event(3, first + c, s, PROJECT_FMT.format(1 + c // CASES_PER_PROJECT),
+                        MATTERS[CASES_PER_PROJECT + c % CASES_PER_PROJECT]), headers)
+                for c in range(cases)]
+            rates.append(_drive(base, stream, CONNECTIONS, _ok))
+        after = _drive(base, static, CONNECTIONS, _ok)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    total = sum(r.count for r in rates) / sum(r.count / r.rate for r in rates)
+    print(f"{work} from {code}: {cases} fresh cases, {cases * len(STEPS):,} events, "
+          f"{total:.0f} events/s over the stream; trivial route {trivial.rate:.0f} / "
+          f"{after.rate:.0f} requests/s before / after; load average {os.getloadavg()[0]:.1f}")
+    print("  per step: " + ", ".join(f"{kind} {r.rate:.0f}/s (p95 {r.p95:.0f} ms)"
+                                     for (_d, kind, _e), r in zip(STEPS, rates, strict=True)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -381,8 +458,15 @@ def main() -> int:
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--before-too", action="store_true", help="each round also with lock_row "
                    "as it was before (the primary key written to itself on SQLite)")
+    h = sub.add_parser("http", help="fresh cases over HTTP, gunicorn's 2 workers")
+    h.add_argument("--keep", required=True, help="a folder made by build")
+    h.add_argument("--cases", type=int, default=200)
+    h.add_argument("--code", default=str(ROOT), help="serve the code in this folder (e.g. an "
+                   "older commit from git archive, with this virtualenv)")
     args = parser.parse_args()
-    if args.command == "build":
+    if args.command == "http":
+        http(Path(args.keep), args.cases, Path(args.code))
+    elif args.command == "build":
         real = args.real or args.cases
         if args.cases % real or real % CASES_PER_PROJECT:
             parser.error("--cases must be a multiple of --real, --real of 10")
