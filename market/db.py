@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,16 +75,40 @@ def lock_row(model: Any, pk: Any) -> Any:
     """Lock one row for the rest of the transaction and return it, fresh.
 
     PostgreSQL: ``SELECT … FOR UPDATE``.  SQLite: the first write of a transaction takes the
-    database's write lock, so we write the row to itself first.  Either way a second request
-    doing the same waits here, then sees the first one's committed result.
+    database's write lock, so we write the row to itself first (one of its columns, see
+    :func:`lock_column`).  Either way a second request doing the same waits here, then sees
+    the first one's committed result.
     """
     session = db.session
     session.flush()
     table = model.__table__
     pk_col = list(table.primary_key.columns)[0]
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(sa.update(table).where(pk_col == pk).values({pk_col.name: pk_col}))
+        column = lock_column(table)
+        session.execute(sa.update(table).where(pk_col == pk).values({column.name: column}))
         stmt = sa.select(model).where(pk_col == pk)
     else:
         stmt = sa.select(model).where(pk_col == pk).with_for_update()
     return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+@functools.cache
+def lock_column(table: sa.Table) -> sa.Column[Any]:
+    """The column :func:`lock_row` writes to itself on SQLite: one that no key, foreign key
+    or index holds, so that the write costs a row and nothing else.  Writing the primary key
+    to itself, SQLite takes it for a change of a referenced key and looks in every table
+    that refers to this one for rows that referred to the old value, scanning those whose
+    reference has no index (a clock's lock read all of ``approval_case``: a cost that grew
+    with the number of cases).  The primary key if every column is held."""
+    held = {c.name for c in table.primary_key.columns}
+    for index in table.indexes:
+        held.update(c.name for c in index.columns)
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.UniqueConstraint | sa.ForeignKeyConstraint):
+            held.update(c.name for c in constraint.columns)
+    for other in table.metadata.tables.values():
+        for fk in other.foreign_keys:
+            if fk.column.table is table:
+                held.add(fk.column.name)
+    free = [c for c in table.columns if c.name not in held and c.computed is None]
+    return free[0] if free else list(table.primary_key.columns)[0]
