@@ -109,13 +109,17 @@ def open_case(app: Flask, project_id: int, matter_id: int) -> str:
         return case.public_id
 
 
-def send(app: Flask, *events_to_send: Any, commit: bool = True) -> None:
+def send(app: Flask, *events_to_send: Any, commit: bool = True, at: Any = None) -> None:
     """Hand domain events to the outbox inside one transaction, as an operation's send would
     after its change.  Only the outbox hears them: the other areas' receivers would look up the
-    made-up engagements and cases these events name."""
+    made-up engagements and cases these events name.  ``at``: the clock when they are queued
+    (their deliveries are due from then); None: the clock as it is."""
+    from contextlib import nullcontext
+
+    from market import timeutil
     from market.integration import outbox
 
-    with app.app_context():
+    with app.app_context(), (timeutil.frozen(at) if at is not None else nullcontext()):
         for event in events_to_send:
             outbox.on_event(event)
         if commit:

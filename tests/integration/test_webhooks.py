@@ -44,6 +44,8 @@ from tests.integration.helpers import (
 )
 from tests.support.receiver import receiver
 
+# The moment the tests queue their deliveries and deliver them: fixed, never the real clock
+# (a delivery queued by the real clock after T0 would not be due at T0).
 T0 = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 ALL = ["engagement.started", "engagement.paused", "deliverable.accepted", "case.clock.overdue"]
 P1, P2 = "2026-539901-47-01-000001", "2026-539901-47-01-000002"
@@ -164,7 +166,7 @@ def test_production_checks_the_address_again_before_each_attempt(tmp_path: Path)
     with receiver() as hooks:
         app = make_app(tmp_path, WEBHOOK_ALLOW_PRIVATE=True)
         _platform(app, hooks.url)
-        send(app, started(P1, 1))
+        send(app, started(P1, 1), at=T0)
         app.config["WEBHOOK_ALLOW_PRIVATE"] = False
         stats = run(app)
         assert (stats.attempts, stats.delivered) == (1, 0) and hooks.requests == []
@@ -183,10 +185,10 @@ def test_a_public_address_is_accepted_in_production(production_rules: Flask) -> 
 
 def test_the_outbox_is_written_in_the_changes_transaction(app: Flask) -> None:
     _platform(app, "https://approvals.example.cn/hooks")
-    send(app, started(P1, 1), commit=False)  # the change rolled back: no delivery either
+    send(app, started(P1, 1), commit=False, at=T0)  # the change rolled back: no delivery either
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
-    send(app, started(P1, 2))
+    send(app, started(P1, 2), at=T0)
     with app.app_context():
         d = db.session.scalar(sa.select(WebhookDelivery))
         body = json.loads(d.message.body)
@@ -219,7 +221,7 @@ def test_who_hears_what(app: Flask) -> None:
     send(app, started(P1, 1), started(P2, 2),
          events.DeliverableAccepted(at=T0, engagement_id=1, engagement_public_id="EG-000001",
                                     project_code=P1, deliverable_id=1),
-         events.SanctionIssued(at=T0, sanction_id=1, agency_org_id=1, kind="warning"))
+         events.SanctionIssued(at=T0, sanction_id=1, agency_org_id=1, kind="warning"), at=T0)
     with app.app_context():
         heard = sorted((ids[e.public_id], m.type, m.project_code) for e, m in db.session.execute(
             sa.select(WebhookEndpoint, WebhookMessage)
@@ -235,7 +237,7 @@ def test_who_hears_what(app: Flask) -> None:
 def test_deliveries_are_signed_the_standard_webhooks_way(app: Flask) -> None:
     with receiver() as hooks:
         _endpoint, secret = _platform(app, hooks.url)
-        send(app, started(P1, 1))
+        send(app, started(P1, 1), at=T0)
         with timeutil.frozen(T0):
             stats = run(app)
         assert (stats.attempts, stats.delivered) == (1, 1)
@@ -264,7 +266,7 @@ def test_a_failing_receiver_is_retried_with_backoff_for_a_day_then_given_up(app:
     with receiver() as hooks:
         hooks.script = [500] * 100
         _platform(app, hooks.url)
-        send(app, started(P1, 1))
+        send(app, started(P1, 1), at=T0)
         at, times = T0, []
         for _ in range(40):
             stats = run(app, at)
@@ -291,7 +293,7 @@ def test_one_projects_deliveries_keep_their_order_behind_a_failing_one(app: Flas
     with receiver() as hooks:
         _platform(app, hooks.url)
         hooks.fail_project = {P1: 1}  # P1's first attempt fails
-        send(app, started(P1, 1), started(P1, 2), started(P2, 3), started(P1, 4))
+        send(app, started(P1, 1), started(P1, 2), started(P2, 3), started(P1, 4), at=T0)
         stats = run(app)
         # P1's first failed and holds P1 back; P2 went through (the two streams in parallel)
         assert (stats.attempts, stats.delivered) == (2, 1)
@@ -308,11 +310,11 @@ def test_one_projects_deliveries_keep_their_order_behind_a_failing_one(app: Flas
 
 def test_revoking_or_removing_cancels_pending_deliveries(app: Flask) -> None:
     endpoint, _secret = _platform(app, "https://a.example.cn/hooks")
-    send(app, started(P1, 1))
+    send(app, started(P1, 1), at=T0)
     with app.app_context():
         client_id = db.session.scalar(sa.select(WebhookEndpoint)).client.client_id
     assert app.test_cli_runner().invoke(args=["clients", "revoke", client_id]).exit_code == 0
-    send(app, started(P1, 2))
+    send(app, started(P1, 2), at=T0)
     with app.app_context():
         assert list(db.session.scalars(sa.select(WebhookDelivery.state))) == ["cancelled"]
     assert endpoint
@@ -321,7 +323,7 @@ def test_revoking_or_removing_cancels_pending_deliveries(app: Flask) -> None:
 def test_the_operator_reads_the_log_and_replays_with_the_same_webhook_id(app: Flask) -> None:
     with receiver() as hooks:
         _platform(app, hooks.url)
-        send(app, started(P1, 1))
+        send(app, started(P1, 1), at=T0)
         run(app)
         op = app.test_client()
         assert login(op, create_person(app, "operator").email).status_code == 302
@@ -354,7 +356,7 @@ def test_two_senders_claim_disjoint_streams(any_app: Flask) -> None:
     share a delivery, and never take two deliveries of one stream apart."""
     app = any_app
     _platform(app, "https://a.example.cn/hooks")
-    send(app, *[started(f"2026-539901-47-01-{n % 7:06d}", n) for n in range(60)])
+    send(app, *[started(f"2026-539901-47-01-{n % 7:06d}", n) for n in range(60)], at=T0)
     claimed: list[list[int]] = []
     barrier = threading.Barrier(4)
 
@@ -406,7 +408,7 @@ def test_two_instances_delivering_at_once_attempt_each_delivery_once_per_retry_s
         _platform(app, hooks.url)
         # Two projects fail twice, two once, two never: three retry steps in all.
         hooks.fail_project = {projects[0]: 2, projects[1]: 2, projects[2]: 1, projects[3]: 1}
-        send(app, *[started(projects[n % 6], n) for n in range(24)])
+        send(app, *[started(projects[n % 6], n) for n in range(24)], at=T0)
         at, steps = T0, []
         for _ in range(5):
             before = len(hooks.requests)
