@@ -255,7 +255,7 @@ def test_a_citys_contract_notices_are_those_of_its_requests(
         assert listed(f"/d/{code}/contracts") == mine, code
     html = client.get("/d/539800/contracts").get_data(as_text=True)
     assert "<h1>云岭市 · 合同公告</h1>" in html and _brand(html) == "/d/539800/ 云岭市中介服务超市"
-    assert 'href="/d/539800/contracts" data-test="home-contracts"' in client.get(
+    assert 'href="/d/539800/contracts" data-test="home-contracts-all"' in client.get(
         "/d/539800/").get_data(as_text=True)
     assert 'href="/d/539800/contracts" data-test="contracts-link"' in client.get(
         "/d/539800/notices").get_data(as_text=True)
