@@ -55,6 +55,12 @@ class World:
                                   headers=headers if headers is not None
                                   else bearer(token_value or self.token))
 
+    def pull(self) -> Any:
+        """The project as this client pulls it, at NOW (its token was minted at NOW: read by
+        the real clock it would expire once the real date passes NOW)."""
+        with timeutil.frozen(NOW):
+            return self.http.get(f"/api/v1/projects/{PROJECT}", headers=bearer(self.token))
+
     def event(self, type_: str, at: str, **fields: Any) -> dict[str, Any]:
         self.n += 1
         return {"event_id": f"evt-{self.n}", "case_no": "SP-2026-0001",
@@ -470,7 +476,7 @@ def test_two_departments_number_their_cases_independently(world: World) -> None:
                                         ("SP-2026-0001", "accepted")]
     # The environment bureau's case is untouched by the housing bureau's event.
     world.send("returned_for_correction", "2026-12-08T10:00:00+08:00")
-    r = world.http.get(f"/api/v1/projects/{PROJECT}", headers=bearer(world.token))
+    r = world.pull()
     assert sorted((c["department_code"], c["state"]) for c in r.get_json()["cases"]) == [
         ("YC-STHJJ", "preparing"), ("YC-ZJJ", "accepted")]
     # One department, one number: another matter of the same department is refused.
@@ -511,7 +517,7 @@ def test_a_joint_case_is_decided_within_45_days_and_extended_by_15(world: World)
     clock = world.send("extended", "2026-12-03T09:00:00+08:00", days=15,
                        approved_by="李副市长", extension_reason="多部门联合踏勘")["clock"]
     assert clock["limit_days"] == 60 and clock["extensions"][0]["joint"] is True
-    pulled = world.http.get(f"/api/v1/projects/{PROJECT}", headers=bearer(world.token))
+    pulled = world.pull()
     [case_out] = pulled.get_json()["cases"]
     assert case_out["clock"]["joint"] is True and case_out["clock"]["limit_days"] == 60
 
