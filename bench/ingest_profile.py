@@ -69,11 +69,11 @@ from bench.integration_bench import (  # noqa: E402
     STEPS,
     _drive,
     _event,
+    _migrated,
     _ok,
     _setup,
     _token,
 )
-from bench.load_bench import LOGIN_LIMIT, _env, _flask  # noqa: E402
 from bench.pull_profile import _bearer  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
 
@@ -162,12 +162,7 @@ def _clone(db_file: Path, real: int, copies: int) -> None:
 
 def build(work: Path, cases: int, real: int) -> None:
     work.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{work / 'bench.db'}"
-    env = {**_env(work, url), "MARKET_API_CLIENT_LIMIT": LOGIN_LIMIT}
-    log = work / "bench.log"
-    _flask({**env, "MARKET_ENV": "development"}, "transparency", "keygen",
-           str(work / "signing_key.pem"), log=log)
-    _flask(env, "db", "upgrade", log=log)
+    env, log = _migrated(work)
     ids = _setup(env, cases)
     ids["cases"] = str(cases)
     ids["probes"] = "0"

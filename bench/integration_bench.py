@@ -171,6 +171,18 @@ def _event(n: int, case: int, step: int, project: str, matter: str) -> bytes:
 # --- data made in-process (the same database and keys as the server) -------------------------
 
 
+def _migrated(work: Path, **extra: str) -> tuple[dict[str, str], Path]:
+    """A fresh migrated SQLite database in ``work`` with its signing key: (the server's
+    environment, with the per-client rate limit lifted and ``extra`` settings; the log)."""
+    url = f"sqlite:///{work / 'bench.db'}"
+    env = {**_env(work, url), "MARKET_API_CLIENT_LIMIT": LOGIN_LIMIT, **extra}
+    log = work / "bench.log"
+    _flask({**env, "MARKET_ENV": "development"}, "transparency", "keygen",
+           str(work / "signing_key.pem"), log=log)
+    _flask(env, "db", "upgrade", log=log)
+    return env, log
+
+
 def _setup(env: dict[str, str], cases: int) -> dict[str, str]:
     """Department, matters, owner, projects, the pull project's engagements, two clients."""
     os.environ.update(env)
@@ -315,13 +327,7 @@ def run(cases: int, runs: int, pulls: int, deliveries: int, outbox_runs: int) ->
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="integration-bench-"))
     try:
-        url = f"sqlite:///{work / 'bench.db'}"
-        env = {**_env(work, url), "MARKET_WEBHOOK_ALLOW_PRIVATE": "1",
-               "MARKET_API_CLIENT_LIMIT": LOGIN_LIMIT}
-        log = work / "bench.log"
-        _flask({**env, "MARKET_ENV": "development"}, "transparency", "keygen",
-               str(work / "signing_key.pem"), log=log)
-        _flask(env, "db", "upgrade", log=log)
+        env, log = _migrated(work, MARKET_WEBHOOK_ALLOW_PRIVATE="1")
         ids = _setup(env, cases)
         projects = [PROJECT_FMT.format(1 + c // CASES_PER_PROJECT) for c in range(cases)]
         trivial: list[Stats] = []

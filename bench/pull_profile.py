@@ -37,8 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.integration_bench import MATTERS, PULL_PROJECT, _event, _setup  # noqa: E402
-from bench.load_bench import LOGIN_LIMIT, _env, _flask  # noqa: E402
+from bench.integration_bench import MATTERS, PULL_PROJECT, _event, _migrated, _setup  # noqa: E402
 from bench.serve import GUNICORN  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
 
@@ -57,12 +56,7 @@ def _timed(http: Any, path: str, headers: dict[str, str], n: int) -> list[float]
 def _prepare(work: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The bench's data in ``work`` (the pull project's cases come next, through the API):
     (environment, the clients' ids and secrets)."""
-    url = f"sqlite:///{work / 'bench.db'}"
-    env = {**_env(work, url), "MARKET_API_CLIENT_LIMIT": LOGIN_LIMIT}
-    log = work / "bench.log"
-    _flask({**env, "MARKET_ENV": "development"}, "transparency", "keygen",
-           str(work / "signing_key.pem"), log=log)
-    _flask(env, "db", "upgrade", log=log)
+    env, _log = _migrated(work)
     return env, _setup(env, 10)
 
 
