@@ -113,8 +113,12 @@ def test_approval_matters(app: Flask) -> None:
                                             "need": "in_process"}]}]
     assert app.test_client().get("/api/approval-matters?department=yc-eeb").get_json()[
         "total"] == 1
-    assert app.test_client().get("/api/approval-matters?department=NOPE").get_json()[
-        "items"] == []
+    # an unknown department is a mistake to report, as an unknown division of /api/requests
+    r = app.test_client().get("/api/approval-matters?department=NOPE")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == "invalid_parameter"
+    assert r.get_json()["error"]["message"].startswith("department: ")
+    assert "NOPE" in r.get_json()["error"]["message"]
 
 
 def test_departments(app: Flask) -> None:
