@@ -2,8 +2,9 @@
 departments, and each tenant's choices.
 
 The catalogue is one for the province (全省共用一套服务目录): service types, approval matters
-and approving departments carry no tenant (a department's code and name are unique across
-the province, and the shared approval matters name it), so only the provincial operator
+and approving departments are shared (a department's code and name are unique across the
+province, and the shared approval matters name it; its tenant says only whose operator
+staffs it, and the provincial operator sets it too), so only the provincial operator
 edits them (:func:`market.accounts.scope.keeps_shared`); a city's or county's operator reads
 them, gets the pages without forms, and 403 on a POST.  What a tenant keeps itself is its
 choice of the catalogue's entries (``/operator/catalogue-choices``)."""
@@ -284,7 +285,8 @@ def catalogue_choices() -> ResponseReturnValue:
             flash(_("已保存本地选用的服务目录。"), "success")
             return redirect(url_for("catalogue.catalogue_choices"))
     # a regulator the page never offered (another city's bureau) shows the one in force
-    keep_offered(form, {choices.regulator_field(t.id): mapping.get(t.id) or 0 for t in used})
+    if tenant:
+        keep_offered(form, {choices.regulator_field(t.id): mapping.get(t.id) or 0 for t in used})
     # the province reads every tenant's choices (what each has switched off)
     overview = [] if tenant else choices.overview()
     regulator_fields = [form[choices.regulator_field(t.id)] for t in used] if tenant else []
