@@ -202,6 +202,19 @@ class Refusal(Protocol):
     def message(self) -> str: ...
 
 
+def keep_offered(form: Any, shown: dict[str, object]) -> None:
+    """A select whose sent value is none of its options (a tampered form, or an option gone
+    since the page was loaded) shows again what it showed when the page was loaded:
+    ``shown[name]``, the stored value, or its first option on a new row.  Shown as the browser
+    shows an unmatched value, its first option, the page would claim a choice nobody made
+    (（无） on a mapping: sent again, it would clear it).  Call it after the refusal is put
+    next to the field; a value the page offered is kept as the user chose it."""
+    for name, value in shown.items():
+        field = form[name]
+        if not any(selected for _value, _label, selected, *_rest in field.iter_choices()):
+            field.data = value
+
+
 def show_error(form: Any, error: Refusal) -> None:
     """Put an operation's refusal next to its field, in the user's language; with no such
     field, on top of the page.  What the user typed stays in the form."""

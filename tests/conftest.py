@@ -209,7 +209,7 @@ def create_person(app: Flask, role: Role, *, org_id: int | None = None,
             from market.catalogue.models import Department
 
             db.session.add(Department(code=f"DEPT-T{n:06d}", name=org.name,
-                                      organisation_id=org.id))
+                                      organisation_id=org.id, tenant_id=org.tenant_id))
         email = f"{role.value}{n}@test.example.cn"
         user = ops.add_member(org, name=f"测试{n}", email=email, role=role, password=PASSWORD)
         db.session.commit()

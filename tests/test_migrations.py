@@ -118,6 +118,57 @@ def test_postgresql_regulators_move_to_their_tenants(tmp_path: Path, pg_url: str
     _regulators_move(_fresh_app(tmp_path, pg_url, monkeypatch))
 
 
+def _departments_get_tenants(app: Flask) -> None:
+    """A staffed department takes its staff organisation's tenant (a second city's too); one
+    nobody staffed takes the province's row (its operator keeps the catalogue and assigns it),
+    not the first city's."""
+    from flask_migrate import downgrade
+
+    from market.accounts import operations as accounts
+    from market.accounts import tenants
+    from market.accounts.models import OrgKind
+
+    with app.app_context():
+        upgrade(revision=_previous("0048"))
+        home = tenants.home_tenant()
+        other = tenants.add("539800", "云岭市", tenant=True)
+        province = tenants.province()
+        assert province is not None
+        staff = {t.id: accounts.create_organisation(OrgKind.DEPARTMENT, f"{t.name}生态环境局（审批部门）",
+                                                    tenant_id=t.id).id
+                 for t in (home, other)}
+        # the table as 0047 knows it: no tenant yet
+        for code, org in (("YC-STHJJ", staff[home.id]), ("YL-STHJJ", staff[other.id]),
+                          ("YN-FGW", None)):
+            db.session.execute(sa.text(
+                "INSERT INTO department (code, name, organisation_id) VALUES (:c, :n, :o)"),
+                {"c": code, "n": code + " 部门", "o": org})
+        db.session.commit()
+        expected = {("YC-STHJJ", home.id), ("YL-STHJJ", other.id), ("YN-FGW", province.id)}
+        db.session.remove()
+        upgrade(revision="0048")
+        assert set(db.session.execute(sa.text(
+            "SELECT code, tenant_id FROM department")).all()) == expected
+        with pytest.raises(sa.exc.IntegrityError):  # every department has one from now on
+            db.session.execute(sa.text("UPDATE department SET tenant_id = NULL"))
+        db.session.rollback()
+        db.session.remove()
+        downgrade(revision=_previous("0048"))
+        assert db.session.scalar(sa.text("SELECT count(*) FROM department")) == 3
+        assert "tenant_id" not in {c["name"] for c in sa.inspect(db.engine).get_columns(
+            "department")}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_departments_get_tenants(tmp_path: Path, monkeypatch) -> None:
+    _departments_get_tenants(_fresh_app(tmp_path, f"sqlite:///{tmp_path / 'd.db'}", monkeypatch))
+
+
+def test_postgresql_departments_get_tenants(tmp_path: Path, pg_url: str, monkeypatch) -> None:
+    _departments_get_tenants(_fresh_app(tmp_path, pg_url, monkeypatch))
+
+
 def test_the_migration_refuses_a_dated_draft(tmp_path: Path, monkeypatch,
                                              capfd: pytest.CaptureFixture[str]) -> None:
     """Upgraded over a draft that carries a date, the check's migration stops with the

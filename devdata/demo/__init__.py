@@ -30,6 +30,7 @@ from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.calendar import operations as calendar_ops
 from market.catalogue import choices as catalogue_choices
+from market.catalogue import operations as catalogue_ops
 from market.catalogue.models import ApprovalMatter, ServiceType
 from market.catalogue.operations import department_organisation
 from market.catalogue.seed import SERVICE_TYPES
@@ -270,6 +271,7 @@ def _province(person: Callable[[str, str, str], tuple[str, str]]) -> None:
                                    else Role.OPERATOR, password=DEMO_PASSWORD))
     _local_days(city.id)
     _industry_regulators(city.id, person)
+    _departments(city.id, root.id)
     name, email = person("业主（云岭市）owner 6", "owner6@yunchuan.demo", "采购管理人 6号")
     user = ops.register(kind=OrgKind.OWNER, org_name="云岭市交通运输局",
                         credit_code=demo_credit_code("1", len(OWNERS) + 2), region="云岭市",
@@ -318,6 +320,18 @@ def _industry_regulators(tenant_id: int, person: Callable[[str, str, str], tuple
         for seed in SERVICE_TYPES if seed.code in types})
     name, email = person("监管（云岭市测绘）regulator 4", "regulator4@yunchuan.demo", "监管员 杨晓岚")
     ops.add_member(own[SECOND_CITY_SURVEYING], name=name, email=email, role=Role.REGULATOR, password=DEMO_PASSWORD)
+
+
+# Approving departments not of the demo city: 云岭市's, which its operator staffs, and the
+# province's own, which the provincial operator staffs (none has staff in the demo yet).
+OTHER_DEPARTMENTS = (("云岭市自然资源和规划局", "YL-ZRZYJ", SECOND_CITY[0]),
+                     ("云岭市生态环境局", "YL-STHJJ", SECOND_CITY[0]),
+                     ("云南省发展和改革委员会", "YN-FGW", None))
+
+
+def _departments(city_id: int, province_id: int) -> None:
+    for name, code, city in OTHER_DEPARTMENTS:
+        catalogue_ops.department_named(name, code, city_id if city else province_id)
 
 
 def login_labels() -> list[tuple[str, str]]:

@@ -152,7 +152,8 @@ class RegulatorForm(Form):
 class DepartmentStaffForm(Form):
     """The operator invites a department's staff member (部门工作人员)."""
 
-    department_id = SelectField(_l("审批部门"), coerce=int,
+    # the view offers its tenant's departments and refuses any other next to the field
+    department_id = SelectField(_l("审批部门"), coerce=int, validate_choice=False,
                                 validators=[DataRequired(_l("请选择审批部门。"))])
     email = EmailField(
         _l("邮箱"),

@@ -66,7 +66,8 @@ class ApprovalMatterOut:
 
 @dataclass
 class ApprovalMatterQuery(PageQuery):
-    department: str | None = param(None, "only the matters of this department (its code)",
+    department: str | None = param(None, "only the matters of this department (its code, "
+                                   "case-insensitive); a code no department has is a 400",
                                    max_length=32)
 
 

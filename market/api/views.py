@@ -78,11 +78,17 @@ def approval_matters(query: s.ApprovalMatterQuery) -> Page[s.ApprovalMatterOut]:
     department, its statutory and committed limits in working days, and the service types
     whose reports it needs: `precondition` (受理条件: produced before the application is
     accepted, so before the approval clock starts) or `in_process` (needed during review).
-    An unknown `department` code is an empty list."""
+    An unknown `department` code is a 400 `invalid_parameter`, not an empty list."""
     where = []
     if query.department:
-        where.append(ApprovalMatter.department_id.in_(sa.select(Department.id).where(
-            Department.code == query.department.strip().upper())))
+        department = db.session.scalar(sa.select(Department.id).where(
+            Department.code == query.department.strip().upper()))
+        if department is None:
+            # as /api/requests?division=: a code no department has is a mistake to report,
+            # not a filter that matches nothing
+            raise ApiError(400, "invalid_parameter", "department: " + _(
+                "未知的审批部门代码：%(value)s。", value=query.department))
+        where.append(ApprovalMatter.department_id == department)
     total = db.session.scalar(sa.select(sa.func.count(ApprovalMatter.id)).where(*where)) or 0
     rows = db.session.scalars(sa.select(ApprovalMatter).where(*where).options(
         selectinload(ApprovalMatter.department), selectinload(ApprovalMatter.service_types))

@@ -42,6 +42,8 @@ class ApprovalMatterForm(Form):
 class DepartmentForm(Form):
     code = CodeField(_l("部门代码"), validators=[DataRequired(_REQUIRED), Length(max=32)])
     name = StringField(_l("部门名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    # the province or a tenant, filled by the view; any other is refused by the operation
+    tenant_id = SelectField(_l("所属地区"), coerce=int, validate_choice=False)
 
 
 class ChoicesForm(Form):

@@ -33,7 +33,11 @@ class Need(enum.StrEnum):
 
 class Department(db.Model):  # type: ignore[name-defined,misc]
     """An approving department (审批部门) with its code, the one approval systems and machine
-    clients name it by.  Shown as its name (``str()``), as the free-text field it replaced."""
+    clients name it by.  Shown as its name (``str()``), as the free-text field it replaced.
+
+    Its code and name are the shared catalogue's (the approval matters name it); it belongs
+    to a tenant (``tenant_id``: a city, a county or the province), the one whose operator
+    staffs it, set by the provincial operator (docs/tenancy.md)."""
 
     __tablename__ = "department"
 
@@ -44,6 +48,9 @@ class Department(db.Model):  # type: ignore[name-defined,misc]
     # (部门工作人员); created when the operator first invites one.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"),
                                                         unique=True)
+    # Where it belongs: its staff organisation is made in this tenant and moves with it.
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("division.id"), index=True)
+    tenant = relationship("Division")
 
     def __str__(self) -> str:
         return self.name

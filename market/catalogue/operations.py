@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from market.accounts import audit
-from market.accounts.models import Organisation, OrgKind
+from market.accounts import audit, tenants
+from market.accounts.models import Division, Organisation, OrgKind
 from market.accounts.operations import create_organisation
 from market.catalogue.models import (
     ApprovalMatter,
@@ -117,11 +117,23 @@ def _service_type_state(row: ServiceType) -> dict[str, Any]:
 class DepartmentData:
     code: str
     name: str
+    # the tenant it belongs to (a city, a county or the province): its operator staffs it
+    tenant_id: int | None = None
+
+
+def department_places() -> list[Division]:
+    """The places a department may belong to: the province, then each tenant (by code)."""
+    root = tenants.province()
+    return [*([root] if root is not None else []), *tenants.tenants()]
 
 
 def save_department(existing: Department | None, data: DepartmentData) -> Department:
     """The provincial operator creates or edits an approving department (审批部门): its code (the one
-    approval systems and machine clients use) and its name.  Both are unique."""
+    approval systems and machine clients use), its name (both unique) and the tenant it
+    belongs to (所属地区: the province or a tenant), whose operator alone staffs it.  A
+    department given to another tenant takes its staff organisation along (its members and
+    pending invitations are then that tenant's operator's to manage), in the same
+    transaction."""
     code = (data.code or "").strip().upper()
     if not DEPARTMENT_CODE_RE.fullmatch(code):
         raise CatalogueError("code", N_("部门代码须为 2–32 位大写字母、数字、- 或 _，以字母或数字开头。"))
@@ -135,25 +147,47 @@ def save_department(existing: Department | None, data: DepartmentData) -> Depart
     clash = db.session.scalar(sa.select(Department.id).where(Department.name == name[:200]))
     if clash is not None and clash != current:
         raise CatalogueError("name", N_("已有同名的审批部门。"))
+    place = next((d for d in department_places() if d.id == data.tenant_id), None)
+    if place is None:
+        raise CatalogueError("tenant_id", N_("请选择本省或在本平台开通的市、县（区）。"))
+    if existing is not None:
+        existing = lock_row(Department, existing.id)  # against a staffing under way
     row = existing or Department()
-    before = {"code": row.code, "name": row.name} if existing else None
-    row.code, row.name = code, name[:200]
+    before = _department_state(row) if existing else None
+    moved = existing is not None and existing.tenant_id != place.id
+    row.code, row.name, row.tenant_id = code, name[:200], place.id
     if existing is None:
         db.session.add(row)
     db.session.flush()
+    after = _department_state(row)
+    if moved and row.organisation_id is not None:
+        staff = db.session.get(Organisation, row.organisation_id)
+        if staff is not None:
+            staff.tenant_id = place.id
+            db.session.flush()
+            after["organisation"] = staff.public_id  # moved along with the department
     audit.record("operator:department:" + ("update" if existing else "create"), code,
-                 {"before": before, "after": {"code": row.code, "name": row.name}})
+                 {"before": before, "after": after})
     return row
 
 
-def department_named(name: str, code: str | None = None) -> Department:
+def _department_state(row: Department) -> dict[str, Any]:
+    tenant = db.session.get(Division, row.tenant_id) if row.tenant_id is not None else None
+    return {"code": row.code, "name": row.name, "tenant": tenant.code if tenant else None}
+
+
+def department_named(name: str, code: str | None = None, tenant_id: int | None = None
+                     ) -> Department:
     """The department of this name, created (with ``code``, or the code derived from the name
-    as the migration derived them) when there is none.  For loaders of catalogue data (the
-    demo, tests); operators use :func:`save_department`."""
+    as the migration derived them) when there is none, in ``tenant_id`` (the home tenant when
+    None: the loaders' data is one city's).  For loaders of catalogue data (the demo, tests);
+    operators use :func:`save_department`."""
     name = name.strip()
     row = db.session.scalar(sa.select(Department).where(Department.name == name))
     if row is None:
-        row = save_department(None, DepartmentData(code or derived_department_code(name), name))
+        row = save_department(None, DepartmentData(
+            code or derived_department_code(name), name,
+            tenant_id if tenant_id is not None else tenants.home_tenant().id))
     return row
 
 
@@ -235,23 +269,22 @@ def _matter_state(row: ApprovalMatter) -> dict[str, Any]:
                               for t in row.service_types}}
 
 
-def department_organisation(department: Department, tenant_id: int | None = None
-                            ) -> Organisation:
-    """Operator: the organisation of ``department`` (kind ``department``) whose members are its
-    staff (部门工作人员); created and linked the first time it is needed, in ``tenant_id`` (the
-    tenant of the operator who first staffs it: the department is then that tenant's, its
-    staff and invitations are that operator's to manage; the home tenant when None).  Named
-    after the department with 审批部门 added: the same body is often a regulator organisation
-    too (the industry regulator of a service type), and organisation names are unique."""
-    if department.organisation_id is None:
-        # two operators staffing it at once: the second waits and finds the first's
-        department = lock_row(Department, department.id)
+def department_organisation(department: Department) -> Organisation:
+    """Operator of the department's tenant: the organisation of ``department`` (kind
+    ``department``) whose members are its staff (部门工作人员); created and linked, in the
+    department's tenant, the first time it is needed.  Named after the department with 审批部门
+    added: the same body is often a regulator organisation too (the industry regulator of a
+    service type), and organisation names are unique."""
+    # two operators of its tenant staffing it at once: the second waits and finds the first's;
+    # the provincial operator giving it to another tenant meanwhile: the caller sees the
+    # organisation's new tenant
+    department = lock_row(Department, department.id)
     if department.organisation_id is not None:
         org = db.session.get(Organisation, department.organisation_id)
         if org is not None:
             return org
     org = create_organisation(OrgKind.DEPARTMENT, f"{department.name}（审批部门）",
-                              tenant_id=tenant_id)
+                              tenant_id=department.tenant_id)
     department.organisation_id = org.id
     db.session.flush()
     audit.record("operator:department:organisation", department.code,

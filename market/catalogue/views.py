@@ -2,8 +2,9 @@
 departments, and each tenant's choices.
 
 The catalogue is one for the province (全省共用一套服务目录): service types, approval matters
-and approving departments carry no tenant (a department's code and name are unique across
-the province, and the shared approval matters name it), so only the provincial operator
+and approving departments are shared (a department's code and name are unique across the
+province, and the shared approval matters name it; its tenant says only whose operator
+staffs it, and the provincial operator sets it too), so only the provincial operator
 edits them (:func:`market.accounts.scope.keeps_shared`); a city's or county's operator reads
 them, gets the pages without forms, and 403 on a POST.  What a tenant keeps itself is its
 choice of the catalogue's entries (``/operator/catalogue-choices``)."""
@@ -32,7 +33,7 @@ from market.catalogue.forms import (
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from market.domain import contract
-from market.forms import show_error
+from market.forms import keep_offered, show_error
 from market.templating import service_name
 
 bp = Blueprint("catalogue", __name__, url_prefix="/operator")
@@ -95,6 +96,7 @@ def _service_type_page(existing: ServiceType | None) -> ResponseReturnValue:
         else:
             flash(_("已保存中介服务事项 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.service_types"))
+    keep_offered(form, {"regulator_id": existing.regulator_id or 0 if existing else 0})
     rows = db.session.scalars(sa.select(ServiceType).options(
         selectinload(ServiceType.regulator), selectinload(ServiceType.approval_matters))
         .order_by(ServiceType.code)).all()
@@ -152,6 +154,7 @@ def _matter_page(existing: ApprovalMatter | None) -> ResponseReturnValue:
         else:
             flash(_("已保存审批事项 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.approval_matters"))
+    keep_offered(form, {"department_id": existing.department_id if existing else 0})
     rows = db.session.scalars(sa.select(ApprovalMatter).options(
         selectinload(ApprovalMatter.service_types), selectinload(ApprovalMatter.department))
         .order_by(ApprovalMatter.code)).all()
@@ -177,22 +180,34 @@ def edit_approval_matter(code: str) -> ResponseReturnValue:
 
 
 def _department_page(existing: Department | None) -> ResponseReturnValue:
+    """The approving departments, and the provincial operator's form for one: its code, its
+    name and the tenant it belongs to (所属地区), whose operator alone staffs it."""
     shown = _read_only()
     form = DepartmentForm()
-    if existing is not None and not form.is_submitted():
-        form.code.data, form.name.data = existing.code, existing.name
+    places = ops.department_places()
+    form.tenant_id.choices = [SelectChoice(d.id, d.name) for d in places]
+    # a new department is the province's until given to a city or county
+    stored = existing.tenant_id if existing is not None else (places[0].id if places else 0)
+    if not form.is_submitted():
+        form.tenant_id.data = stored
+        if existing is not None:
+            form.code.data, form.name.data = existing.code, existing.name
     if form.validate_on_submit():
         try:
             row = ops.save_department(existing, ops.DepartmentData(
-                code=form.code.data or "", name=form.name.data or ""))
+                code=form.code.data or "", name=form.name.data or "",
+                # a form without the field (an older client) keeps the department where it is
+                tenant_id=form.tenant_id.data if form.tenant_id.raw_data else stored))
         except ops.CatalogueError as error:
             show_error(form, error)
         else:
             flash(_("已保存审批部门 %(code)s。", code=row.code), "success")
             return redirect(url_for("catalogue.departments"))
+    keep_offered(form, {"tenant_id": stored})
     rows = db.session.execute(sa.select(Department, sa.func.count(ApprovalMatter.id))
                               .outerjoin(ApprovalMatter, ApprovalMatter.department_id ==
                                          Department.id)
+                              .options(selectinload(Department.tenant))
                               .group_by(Department.id).order_by(Department.code)).all()
     return render_template("catalogue/departments.html", form=form, rows=rows,
                            existing=existing, **shown), 400 if form.errors else 200
@@ -249,11 +264,11 @@ def catalogue_choices() -> ResponseReturnValue:
     form.matter_ids.choices = [SelectChoice(m.id, m.name) for m in matters]
     if not tenant and form.is_submitted():
         abort(403)  # the province keeps the shared catalogue itself, it has no choice to make
+    mapping = regulators.tenant_mapping(org.tenant_id) if tenant else {}
     if tenant and not form.is_submitted():
         off_matters = choices.unused_matters(org.tenant_id)
         form.service_type_ids.data = [t.id for t in used]
         form.matter_ids.data = [m.id for m in matters if m.id not in off_matters]
-        mapping = regulators.tenant_mapping(org.tenant_id)
         for t in used:
             getattr(form, choices.regulator_field(t.id)).data = mapping.get(t.id) or 0
     if tenant and form.validate_on_submit():
@@ -269,6 +284,9 @@ def catalogue_choices() -> ResponseReturnValue:
         else:
             flash(_("已保存本地选用的服务目录。"), "success")
             return redirect(url_for("catalogue.catalogue_choices"))
+    # a regulator the page never offered (another city's bureau) shows the one in force
+    if tenant:
+        keep_offered(form, {choices.regulator_field(t.id): mapping.get(t.id) or 0 for t in used})
     # the province reads every tenant's choices (what each has switched off)
     overview = [] if tenant else choices.overview()
     regulator_fields = [form[choices.regulator_field(t.id)] for t in used] if tenant else []

@@ -45,7 +45,7 @@ from market.accounts.views_members import invitation_link, mail_after_commit
 from market.catalogue.models import Department
 from market.catalogue.operations import department_organisation
 from market.db import db
-from market.forms import ActionForm, show_error
+from market.forms import ActionForm, keep_offered, show_error
 from market.i18n import N_
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -77,6 +77,7 @@ def regulators() -> ResponseReturnValue:
             flash(_("已向 %(email)s 发出监管账户邀请。对方接受后即成为监管人员。",
                     email=invitation.email), "success")
             return redirect(url_for("operator.regulators"))
+    keep_offered(form, {"regulator_kind": "centre"})  # a kind never offered: the default
     rows = db.session.execute(
         sa.select(Membership, Organisation)
         .join(Organisation)
@@ -118,29 +119,24 @@ def department_staff() -> ResponseReturnValue:
     """The departments' staff (部门工作人员), who record the cases of their department's
     matters where no approval system is linked; invited by the operator.
 
-    The departments are the shared catalogue's rows, with no tenant; a department's staff
-    organisation has one.  An operator manages its own tenant only (market.accounts.scope),
-    the provincial operator included: it keeps the catalogue's rows, not a city's people.  So
-    an operator is offered the departments whose organisation is of its tenant, and those
-    not staffed yet, whose organisation is made in the inviting operator's tenant (the
-    department is then that tenant's); another tenant's department is not a choice (400,
-    next to the field), and its staff and invitations are not shown."""
+    Each department belongs to a tenant (``Department.tenant_id``, given by the provincial
+    operator on the catalogue's department page); an operator manages its own tenant only
+    (market.accounts.scope), the provincial operator included: it is offered its tenant's
+    departments, and another tenant's is refused (400, next to the field, nothing changed);
+    another tenant's staff and invitations are not shown."""
     me = require_org()
     form = DepartmentStaffForm()
-    depts = db.session.scalars(
-        sa.select(Department).outerjoin(Organisation, Organisation.id == Department.organisation_id)
-        .where(sa.or_(Department.organisation_id.is_(None),
-                      Organisation.tenant_id == me.tenant_id))
-        .order_by(Department.name)).all()
+    depts = db.session.scalars(sa.select(Department).where(Department.tenant_id == me.tenant_id)
+                               .order_by(Department.name)).all()
     form.department_id.choices = [(d.id, d.name) for d in depts]
     if form.validate_on_submit():
         dept = db.session.get(Department, form.department_id.data)
-        if dept is None:  # pragma: no cover - the choices hold only existing departments
-            abort(400)
         try:
-            staff_org = department_organisation(dept, me.tenant_id)
+            if dept is None or dept.tenant_id != me.tenant_id:
+                raise ops.AccountError("department_id", N_("请选择本地的审批部门。"))
+            staff_org = department_organisation(dept)
             if staff_org.tenant_id != me.tenant_id:
-                # another tenant's operator staffed it first (this request waited for it)
+                # the provincial operator gave it to another tenant while this request waited
                 raise ops.AccountError("department_id", N_("该审批部门由其他地区的运营方管理。"))
             invitation = invitations.invite(staff_org, email=form.email.data or "",
                                             role=Role.DEPARTMENT_STAFF, inviter=current_user)
@@ -151,6 +147,8 @@ def department_staff() -> ResponseReturnValue:
             flash(_("已向 %(email)s 发出部门工作人员邀请。对方接受后即可登记%(dept)s的办件。",
                     email=invitation.email, dept=dept.name), "success")
             return redirect(url_for("operator.department_staff"))
+    # a refused choice the page never offered shows as loaded (its first department)
+    keep_offered(form, {"department_id": depts[0].id if depts else None})
     rows = db.session.execute(
         sa.select(Membership, Organisation, Department)
         .join(Organisation, Membership.organisation_id == Organisation.id)

@@ -25,7 +25,9 @@ NEW_COLUMNS = {("organisation", "tenant_id"), ("organisation", "regulator_kind")
                # (the project a notification is about, for an owner's delegates)
                ("notification", "project_id"),
                # (a listing's copy of its agency's tenant, for the directory's division filter)
-               ("listing", "tenant_id")}
+               ("listing", "tenant_id"),
+               # (the tenant a department belongs to, whose operator staffs it)
+               ("department", "tenant_id")}
 
 
 def _counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
@@ -104,6 +106,11 @@ def test_a_populated_city_becomes_the_first_tenant(tmp_path: Path,
         assert [k[0] for k in kinds] == ["centre"]
         assert conn.execute(sa.text("SELECT count(*) FROM organisation WHERE kind <> "
                                     "'regulator' AND regulator_kind IS NOT NULL")).scalar() == 0
+        # A staffed department is its staff's city's (0048); one nobody staffed, the
+        # province's, until its operator gives it to a city.
+        departments = conn.execute(sa.text(
+            "SELECT organisation_id IS NOT NULL, tenant_id FROM department")).all()
+        assert {(bool(s), t) for s, t in departments} == {(True, city), (False, divisions[0].id)}
         # The stored change became the province's, which the city inherits.
         assert settings.effective("MIN_ELIGIBLE_REGISTRANTS", tenant=city) == 5
         drawn = [s for s in statuses() if s.ok is not None]

@@ -64,6 +64,9 @@ def test_bad_service_types_are_refused(app: Flask) -> None:
         # refused as every form refuses: 400, next to the field, what was typed kept
         _refused_next_to(r, field, message)
         assert f'value="{data["code"]}"' in r.get_data(as_text=True)
+        # a regulator never offered: the select shows its first option, as on a new page
+        select = r.get_data(as_text=True).split('name="regulator_id"')[1].split("</select>")[0]
+        assert re.findall(r'<option selected value="(\d+)">', select) == ["0"], select
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ServiceType.id))) == 1
 
@@ -86,6 +89,10 @@ def test_approval_matters(app: Flask) -> None:
         r = _post(c, "/operator/approval-matters", **{**base, **over})
         _refused_next_to(r, next(iter(over)), message)
         assert 'value="建设项目环境影响评价文件审批"' in r.get_data(as_text=True)
+        # the department chosen is kept; one never offered shows the select's first option
+        select = r.get_data(as_text=True).split('name="department_id"')[1].split("</select>")[0]
+        shown = "0" if over.get("department_id") in ("0", "9999") else str(dept_id)
+        assert re.findall(r'<option selected value="(\d+)">', select) == [shown], (over, select)
     assert _post(c, "/operator/approval-matters", **base).status_code == 302
     assert _post(c, "/operator/approval-matters/PA-EIA", **{**base, "committed_days": "20"}
                  ).status_code == 302
@@ -113,8 +120,12 @@ def test_approval_matters(app: Flask) -> None:
                                             "need": "in_process"}]}]
     assert app.test_client().get("/api/approval-matters?department=yc-eeb").get_json()[
         "total"] == 1
-    assert app.test_client().get("/api/approval-matters?department=NOPE").get_json()[
-        "items"] == []
+    # an unknown department is a mistake to report, as an unknown division of /api/requests
+    r = app.test_client().get("/api/approval-matters?department=NOPE")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == "invalid_parameter"
+    assert r.get_json()["error"]["message"].startswith("department: ")
+    assert "NOPE" in r.get_json()["error"]["message"]
 
 
 def test_departments(app: Flask) -> None:

@@ -85,6 +85,7 @@ def test_the_second_citys_bureau_handles_its_citys_complaint(demo_city_app: Flas
                             role=Role.REGULATOR, password=PASSWORD)
         db.session.commit()
         default_id, surveying_id, code = default.id, surveying.id, service.code
+        ecology_id = _org("云岭市生态环境局").id
         assert regulators.regulators_of(type_id, second) not in ({surveying_id}, {default_id})
         db.session.remove()
 
@@ -101,6 +102,9 @@ def test_the_second_citys_bureau_handles_its_citys_complaint(demo_city_app: Flas
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert re.search(rf'name="regulator_{type_id}".*?请选择本地的行业主管部门', page, re.S)
+    # the select shows the regulator in force, not the foreign one nor a （无） nobody chose
+    select = page.split(f'name="regulator_{type_id}"')[1].split("</select>")[0]
+    assert re.findall(r'<option selected value="(\d+)">', select) == [str(ecology_id)], select
     with app.app_context():
         assert db.session.execute(sa.select(service_type_regulator)).all() == before
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == audits

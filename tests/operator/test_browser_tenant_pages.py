@@ -147,3 +147,134 @@ def test_tenant_pages_at_desktop_and_phone_width(browser: Any, demo_site: tuple[
     assert page.inner_text("[data-test=total]") == everyone
     page.context.close()
     assert failures == []
+
+
+FIRST_CITY = "539900"  # the demo city (云川市), whose requests have confirmed contracts
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_place_contract_notices_at_desktop_and_phone_width(
+        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
+    """A visitor reaches a city's contract notices (/d/<code>/contracts) from its home and
+    from its notices: the demo city's list has its contracts, the second city's is its own
+    (none of the first city's)."""
+    site, _app = demo_site
+    failures: list[str] = []
+    page = page_at(browser, site, width)
+    _watch(page, failures)
+    page.goto(f"{site}/d/{FIRST_CITY}/")
+    page.click("[data-test=home-contracts-all]")
+    page.wait_for_selector("[data-test=contract-notices]")
+    assert page.url.startswith(f"{site}/d/{FIRST_CITY}/contracts")
+    assert page.locator("[data-test=contract-notices] tbody a").count() > 0
+    no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"place-contracts-{width}.png"), full_page=True)
+    first_city = set(page.locator("[data-test=contract-notices] tbody a").all_inner_texts())
+    page.goto(f"{site}/d/{SECOND_CITY}/notices")
+    page.click("[data-test=contracts-link]")
+    page.wait_for_selector("[data-test=contract-notices]")
+    assert page.url.startswith(f"{site}/d/{SECOND_CITY}/contracts")
+    assert not first_city & set(
+        page.locator("[data-test=contract-notices] tbody a").all_inner_texts())
+    no_sideways_scroll(page)
+    page.context.close()
+    assert failures == []
+
+
+def _selected(page: Any, name: str) -> str:
+    return str(page.eval_on_selector(f"select[name={name}]", "s => s.value"))
+
+
+def _tamper(page: Any, name: str, value: str) -> None:
+    """Add an option the page never offered and choose it, as a hand-edited form would."""
+    page.evaluate("""([name, value]) => {
+        const select = document.querySelector(`select[name=${name}]`);
+        select.add(new Option('外地', value));
+        select.value = value;
+    }""", [name, value])
+
+
+def _ids(app: Flask) -> dict[str, int]:
+    from market.accounts import tenants
+    from market.catalogue.models import Department
+
+    with app.app_context():
+        found = {code: i for code, i in db.session.execute(sa.select(
+            Department.code, Department.id).where(Department.code.in_(
+                ["YL-STHJJ", "YL-ZRZYJ", "YC-STHJJ"])))}
+        found.update({code: tenants.by_code(code).id  # type: ignore[union-attr]
+                      for code in (FIRST_CITY, SECOND_CITY, "539821", "539822")})
+        db.session.remove()
+        return found
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_department_tenants_at_desktop_and_phone_width(
+        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
+    """The provincial operator gives 云岭市's ecology department to its county and back (saved),
+    then to a division not on the platform (refused next to the field, the select showing the
+    department's place); the second city's operator invites staff to its own department
+    (saved) and to the first city's (refused next to the field, the select showing its own)."""
+    from market.catalogue.models import Department
+
+    site, app = demo_site
+    failures: list[str] = []
+    ids = _ids(app)
+
+    def tenant_of(department: int) -> int:
+        with app.app_context():
+            found = db.session.get(Department, department).tenant_id  # type: ignore[union-attr]
+            db.session.remove()
+            return found
+
+    page = page_at(browser, site, width, PROVINCE_OPERATOR, demo.DEMO_PASSWORD)
+    _watch(page, failures)
+    page.goto(f"{site}/operator/departments")
+    page.wait_for_selector("[data-test=departments]")
+    no_sideways_scroll(page)
+    page.click("a[href$='/operator/departments/YL-STHJJ']")
+    page.wait_for_selector("select[name=tenant_id]")
+    assert _selected(page, "tenant_id") == str(ids[SECOND_CITY])
+    for place in ("539821", SECOND_CITY):  # to the county, and back
+        page.select_option("select[name=tenant_id]", str(ids[place]))
+        page.click("[data-test=save-department]")
+        page.wait_for_selector(".flash-success")
+        assert tenant_of(ids["YL-STHJJ"]) == ids[place]
+        page.click("a[href$='/operator/departments/YL-STHJJ']")
+        page.wait_for_selector("select[name=tenant_id]")
+    _tamper(page, "tenant_id", str(ids["539822"]))  # in the tree, not on the platform
+    page.fill("input[name=name]", "云岭市生态环境局（改名未存）")
+    page.click("[data-test=save-department]")
+    page.wait_for_selector("#tenant_id-msg")
+    assert "请选择本省或在本平台开通的" in page.inner_text("#tenant_id-msg")
+    assert _selected(page, "tenant_id") == str(ids[SECOND_CITY])
+    assert page.input_value("input[name=name]") == "云岭市生态环境局（改名未存）"
+    no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"department-tenant-refused-{width}.png"), full_page=True)
+    assert tenant_of(ids["YL-STHJJ"]) == ids[SECOND_CITY]
+    page.context.close()
+
+    page = page_at(browser, site, width, SECOND_OPERATOR, demo.DEMO_PASSWORD)
+    _watch(page, failures)
+    menu_click(page, "nav-departments")
+    page.wait_for_selector("select[name=department_id]")
+    offered = page.eval_on_selector_all("select[name=department_id] option", "os => os.map(o => o.value)")
+    assert set(offered) == {str(ids["YL-STHJJ"]), str(ids["YL-ZRZYJ"])}
+    first = offered[0]
+    _tamper(page, "department_id", str(ids["YC-STHJJ"]))  # the first city's
+    page.fill("input[name=email]", f"tamper{width}@yunling.example.cn")
+    page.click("[data-test=invite-staff]")
+    page.wait_for_selector("#department_id-msg")
+    assert "请选择本地的审批部门" in page.inner_text("#department_id-msg")
+    assert _selected(page, "department_id") == first
+    assert page.input_value("input[name=email]") == f"tamper{width}@yunling.example.cn"
+    no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"department-staff-refused-{width}.png"), full_page=True)
+    page.select_option("select[name=department_id]", str(ids["YL-ZRZYJ"]))
+    page.fill("input[name=email]", f"staff{width}@yunling.example.cn")
+    page.click("[data-test=invite-staff]")
+    page.wait_for_selector(".flash-success")
+    assert f"staff{width}@yunling.example.cn" in page.inner_text("main")
+    no_sideways_scroll(page)
+    page.context.close()
+    assert failures == []

@@ -34,7 +34,7 @@ T = {
     '受理条件': 'Acceptance condition',
     '还没有审批部门，请先到“审批部门”页新增。': 'There is no approving department yet; add one on the "Approving departments" page first.',
     '未勾选的均为受理条件：申请前须备齐，审批时限自受理起算。': 'Those not ticked are acceptance conditions: ready before the application; the approval time limit runs from acceptance.',
-    '部门代码是审批系统和接入系统识别部门所用的代码，修改会影响已对接的系统。每一项修改都记入审计日志。': 'The department code is how approval systems and connected systems name the department; changing it affects the systems already connected. Every change is written to the audit log.',
+    '部门代码是审批系统和接入系统识别部门所用的代码，修改会影响已对接的系统。每个部门属于本省或一个市、县（区），由该地的运营方管理其工作人员。每一项修改都记入审计日志。': 'The department code is how approval systems and connected systems name the department; changing it affects the systems already connected. Each department belongs to the province or to one city or county, whose operator manages its staff. Every change is written to the audit log.',
     '修改审批部门': 'Edit approving department',
     '新增审批部门': 'Add approving department',
     '如审批系统中的部门编码，或部门的统一社会信用代码。': "E.g. the department's code in the approval system, or its unified social credit code.",

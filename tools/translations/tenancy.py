@@ -79,6 +79,13 @@ T = {
 '选用本地使用的事项': 'Choose the ones used here',
 # a department staffed by another tenant's operator
 '该审批部门由其他地区的运营方管理。': "This approving department is managed by another place's operator.",
+# the tenant an approving department belongs to
+'所属地区': 'Belongs to',
+'请选择本省或在本平台开通的市、县（区）。': 'Choose the province, or a city or county open on this platform.',
+'请选择本地的审批部门。': 'Choose one of your own approving departments.',
+'该地区的运营方邀请并管理本部门的工作人员；改属其他地区时，已有的工作人员和邀请随部门一并转过去。': "That place's operator invites and manages the department's staff; given to another place, its staff and invitations go with it.",
+'本地尚无审批部门：由省级运营方在服务目录的审批部门中指定所属地区后，才能在这里邀请其工作人员。': "No approving department belongs here yet: once the provincial operator gives one to this place (in the catalogue's approving departments), you can invite its staff here.",
+'未知的审批部门代码：%(value)s。': 'Unknown department code: %(value)s.',
 # a city's or county's directory (/d/<code>/agencies)
 '一地入驻、全省通行：全省名录中的中介机构都可以参与%(place)s的采购。': "Admitted once, valid across the province: every agency on the province's register may take part in %(place)s's requests.",
 '只看在%(place)s入驻的机构': 'Only agencies admitted in %(place)s',
