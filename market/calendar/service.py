@@ -3,6 +3,13 @@ schedules (the national calendar), and for a tenant the local days (地方性节
 the province's, its city's, its own — laid over it.  Cached per process by (database, tenant)
 and rebuilt when the national revision or a counter of the chain moves.
 
+Within a request the (stamp, calendar) of each tenant is read once: the first read is kept on
+``flask.g`` for the session's transaction in progress (:func:`current_state`).  A change made
+in this transaction (:func:`bump_revision`, :func:`bump_local_revision`) drops what was kept,
+and so does the end of the transaction (its commit or rollback starts another), so a change
+shows on the next read here and on the next request everywhere else, and a rolled-back one
+leaves nothing behind.
+
 A tenant's *stamp* is the national revision plus its chain's local revisions: every counter
 only grows, so any change that concerns a tenant grows its stamp, and clocks store the stamp
 they were folded under (:mod:`market.clocks.store`)."""
@@ -11,8 +18,10 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from sqlalchemy.orm import selectinload
 
 from market.accounts.models import Division
@@ -27,6 +36,8 @@ from market.domain.calendar import WorkingCalendar, YearSchedule
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int | None], tuple[tuple[int, int], WorkingCalendar]] = {}
+State = tuple[int, WorkingCalendar]  # (stamp, calendar)
+_Kept = dict[tuple[str, int | None], State]
 
 
 def revision() -> int:
@@ -105,11 +116,50 @@ def current_calendar(tenant_id: int | None = None) -> WorkingCalendar:
     return current_state(tenant_id)[1]
 
 
-def current_state(tenant_id: int | None = None) -> tuple[int, WorkingCalendar]:
+def current_state(tenant_id: int | None = None) -> State:
     """(stamp, the calendar in force) of ``tenant_id`` from one read of the revisions.  The
     calendar is built after that read: if an operator saves in between, it is the newer one,
-    and rows stamped with the stamp read are merely refolded once more."""
+    and rows stamped with the stamp read are merely refolded once more.  In a request, read
+    once per tenant and transaction (the module docstring)."""
     key = (str(db.engine.url), tenant_id)
+    kept = _kept()
+    if kept is not None and key in kept:
+        return kept[key]
+    state = _read_state(key, tenant_id)
+    kept = _kept(start=True)
+    if kept is not None:
+        kept[key] = state
+    return state
+
+
+_KEPT = "_calendar_states"
+
+
+def _kept(*, start: bool = False) -> _Kept | None:
+    """The states read in this request's transaction in progress (None outside a request or
+    transaction; with ``start``, an empty dict for the transaction just begun)."""
+    if not has_request_context():
+        return None
+    transaction = db.session().get_transaction()
+    if transaction is None:
+        return None
+    held: tuple[Any, _Kept] | None = g.get(_KEPT)
+    if held is not None and held[0] is transaction:
+        return held[1]
+    if not start:
+        return None
+    states: _Kept = {}
+    setattr(g, _KEPT, (transaction, states))
+    return states
+
+
+def _forget() -> None:
+    """Drop the states kept for this request (a change of the calendar in this transaction)."""
+    if has_request_context():
+        g.pop(_KEPT, None)
+
+
+def _read_state(key: tuple[str, int | None], tenant_id: int | None) -> State:
     revisions = _revisions(tenant_id)
     cached = _cache.get(key)
     if cached is not None and cached[0] == revisions:
@@ -133,6 +183,7 @@ def local_revision(division_id: int) -> int:
 
 def bump_local_revision(division_id: int) -> None:
     """Called in the same transaction as a change of ``division_id``'s local days."""
+    _forget()
     row = db.session.get(CalendarLocalRevision, division_id)
     if row is None:
         db.session.add(CalendarLocalRevision(division_id=division_id, revision=1))
@@ -148,6 +199,7 @@ def divisions_with_local_days() -> set[int]:
 
 def bump_revision() -> None:
     """Called in the same transaction as a schedule change."""
+    _forget()
     row = db.session.get(CalendarRevision, 1)
     if row is None:
         db.session.add(CalendarRevision(id=1, revision=1))

@@ -100,9 +100,14 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
         q = _joined(q)
     eng, case = _holder("engagement"), _holder("case")
     if within is not None and within.tenant_id is not None:
-        # the tenant a clock's engagement or case arose in: its owner's
-        tenant = sa.select(Organisation.id).where(Organisation.tenant_id == within.tenant_id)
-        q = q.where(sa.or_(eng.owner.in_(tenant), case.owner.in_(tenant)))
+        # the tenant a clock's engagement or case arose in: its owner's, looked up per open
+        # clock by key (an IN list of the tenant's organisations was built on every query:
+        # every agency of the province's register for the home tenant)
+        owner = sa.orm.aliased(Organisation)
+        tenant_id = within.tenant_id
+        q = q.where(sa.or_(*(sa.exists().where(owner.id == side_owner,
+                                               owner.tenant_id == tenant_id)
+                             .correlate_except(owner) for side_owner in (eng.owner, case.owner))))
     if within is not None and within.regulator_id is not None:
         # an industry regulator: engagements of its service types (no approval case)
         # (the tenant filter above keeps the rows to the regulator's tenant, the one whose

@@ -13,6 +13,7 @@ receivers of the domain events sent here (:mod:`market.events`), in the same tra
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -129,16 +130,14 @@ def sync_from_awards(org_id: int | None = None) -> int:
     """System (lazily on list pages and by ``flask clocks tick``): create the engagement of every
     confirmed award that has none, once its result notice has ended with no objection pending.  Idempotent and safe when two requests race (the award id
     is unique; the loser's savepoint rolls back).  Returns how many were created."""
-    q = (sa.select(Award).outerjoin(Engagement, Engagement.award_id == Award.id)
-         .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
-    if org_id is not None:
-        # Written so that each side is answered from its own index (the award's agency, the
-        # owner's requests) rather than by walking every confirmed award of the city.
-        q = q.where(sa.or_(Award.agency_org_id == org_id, Award.request_id.in_(
-            sa.select(SelectionRequest.id).where(SelectionRequest.owner_org_id == org_id))))
+    found = db.session.scalars(_unsynced(org_id is not None),
+                               {} if org_id is None else {"org_id": org_id}).all()
+    if not found:
+        return 0  # what a list page almost always finds: one statement, no entity loaded
     created = 0
     now = timeutil.now()
-    for award in db.session.scalars(q.order_by(Award.id)).all():
+    for award in db.session.scalars(sa.select(Award).where(Award.id.in_(found))
+                                    .order_by(Award.id)).all():
         start = contract_from(award)
         if start is None or now < start:
             continue  # the result notice runs, or an objection waits for the regulator
@@ -149,6 +148,21 @@ def sync_from_awards(org_id: int | None = None) -> int:
         except IntegrityError:
             continue
     return created
+
+
+@functools.cache
+def _unsynced(by_org: bool) -> sa.Select[Any]:
+    """The ids of the confirmed awards with no engagement (of the organisation ``org_id`` on
+    either side, when ``by_org``); built once per process, as every list page runs it."""
+    q = (sa.select(Award.id).outerjoin(Engagement, Engagement.award_id == Award.id)
+         .where(Award.state == AwardState.CONFIRMED.value, Engagement.id.is_(None)))
+    if by_org:
+        # Written so that each side is answered from its own index (the award's agency, the
+        # owner's requests) rather than by walking every confirmed award of the city.
+        org_id = sa.bindparam("org_id", type_=sa.Integer)
+        q = q.where(sa.or_(Award.agency_org_id == org_id, Award.request_id.in_(
+            sa.select(SelectionRequest.id).where(SelectionRequest.owner_org_id == org_id))))
+    return q.order_by(Award.id)
 
 
 # -- contract -----------------------------------------------------------------------------------------

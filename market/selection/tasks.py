@@ -188,8 +188,10 @@ def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskLi
     count, page = _statements(wide, regulator)
     params = {"user_id": user.id, "now": now}
     rows = db.session.execute(page, {**params, "limit": limit, "offset": offset}).all()
-    # the page's rows carry the total; a page past the end counts separately
-    total = rows[0].total if rows else db.session.execute(count, params).scalar() or 0
+    # the page's rows carry the total; an empty first page has none; a page past the end
+    # counts separately
+    total = (rows[0].total if rows else
+             db.session.execute(count, params).scalar() or 0 if offset else 0)
     return TaskList([Task(r.lottery_id, r.title, r.kind, r.state, r.at,
                           _first_missing(r.request_id, r.lottery_pk, r.position)
                           if r.state == "waiting" else "", r.request_public_id)
@@ -319,9 +321,13 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
     allows); ``score``, a proposal selection (方案择优) whose proposals are opened and whose
     panel's results are not published (publishing selects, or announces a tie-break lottery
     after the opening)."""
-    member = sa.exists().where(
-        _M.c.user_id == _USER, _M.c.organisation_id == _R.c.owner_org_id,
-        _M.c.role.in_([Role.OWNER_ADMIN.value, Role.OWNER_DELEGATE.value]))
+    # Start from the requests of the person's owner organisations (a list, not a correlated
+    # EXISTS), never from every drawn lottery or closed request of the province: with the
+    # statistics of a full database SQLite chose the state indexes and walked them all (5 ms
+    # where this takes 0.2); ``|| ''`` keeps it off those indexes, as in the clock board.
+    member = _R.c.owner_org_id.in_(sa.select(_M.c.organisation_id).where(
+        _M.c.user_id == _USER,
+        _M.c.role.in_([Role.OWNER_ADMIN.value, Role.OWNER_DELEGATE.value])))
     later = _L.alias()
     current = _L.c.id == sa.select(sa.func.max(later.c.id)).where(
         later.c.request_id == _R.c.id).scalar_subquery()
@@ -334,8 +340,8 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
         sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
         .select_from(_R).join(_L, _L.c.request_id == _R.c.id)
         .where(_R.c.method == Method.CREDIT_MERIT.value, _R.c.credit_threshold.is_not(None),
-               _R.c.state == RequestState.CLOSED.value, current,
-               _L.c.state == LotteryState.DRAWN.value, ~live, member))
+               _R.c.state.concat("") == RequestState.CLOSED.value, current,
+               _L.c.state.concat("") == LotteryState.DRAWN.value, ~live, member))
     tie = _L.alias()
     tie_announced = sa.exists().where(tie.c.request_id == _R.c.id,
                                       tie.c.created_at >= _R.c.opened_at)
@@ -346,7 +352,8 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
         sa.literal(-1).label("lottery_pk"), _R.c.id.label("request_id"),
         sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
         .select_from(_R)
-        .where(_R.c.method == Method.PROPOSALS.value, _R.c.state == RequestState.CLOSED.value,
+        .where(_R.c.method == Method.PROPOSALS.value,
+               _R.c.state.concat("") == RequestState.CLOSED.value,
                _R.c.opened_at.is_not(None), ~tie_announced, member))
     return choose, score
 
