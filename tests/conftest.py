@@ -317,6 +317,21 @@ def demo_site(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def demo_city_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
+    """The module's own copy of the demo city (a file copy of the session's,
+    tests/support/demo_data.py) served on loopback: its URL and app.  The module's tests share
+    it and write to it in turn; no other module sees what they wrote."""
+    from tests.support import demo_data
+    from tests.support.live import serve
+
+    application = demo_data.demo_app(tmp_path_factory.mktemp("demo-site"))
+    with serve(application) as url:
+        yield url, application
+    with application.app_context():
+        db.engine.dispose()
+
+
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).

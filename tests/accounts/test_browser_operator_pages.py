@@ -23,20 +23,12 @@ from market.accounts.models import OidcIdentity, Organisation, OrgKind, User
 from market.db import db
 from market.settings.models import SettingChange
 from tests.conftest import make_app
-from tests.support import demo_data, oidc
-from tests.support.live import menu_click, page_at, serve
+from tests.support import oidc
+from tests.support.live import menu_click, page_at
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-operator-screens"
 OPERATOR = "operator@yunchuan.demo"
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    app = demo_data.demo_app(tmp_path_factory.mktemp("operator-browser"))
-    SHOTS.mkdir(exist_ok=True)
-    with serve(app) as url:
-        yield url, app
 
 
 def fits(page: Any, width: int) -> None:
@@ -50,8 +42,8 @@ def nav(page: Any, test_id: str) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_operator_changes_a_setting_with_bad_then_good_data(
-        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
-    site, app = demo_site
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, app = demo_city_site
     page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     nav(page, "nav-settings")
     page.wait_for_selector("[data-test=settings]")
@@ -90,8 +82,8 @@ def test_the_operator_changes_a_setting_with_bad_then_good_data(
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_operator_disables_enables_and_invites(
-        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
-    site, app = demo_site
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, app = demo_city_site
     page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)
     nav(page, "nav-accounts")
     page.wait_for_selector("[data-test=accounts]")

@@ -5,7 +5,6 @@ then good data, then the day on the city's public calendar."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,20 +17,11 @@ from devdata import demo
 from market import timeutil
 from market.calendar.models import CalendarLocalDay
 from market.db import db
-from tests.support import demo_data
-from tests.support.live import menu_click, page_at, serve
+from tests.support.live import menu_click, page_at
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-local-days"
 OPERATOR = "operator@yunchuan.demo"  # 云川市's
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    app = demo_data.demo_app(tmp_path_factory.mktemp("local-days-browser"))
-    SHOTS.mkdir(exist_ok=True)
-    with serve(app) as url:
-        yield url, app
 
 
 def _fits(page: Any, width: int) -> None:
@@ -41,8 +31,8 @@ def _fits(page: Any, width: int) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_city_operator_adds_a_local_holiday_and_sees_it_on_the_calendar(
-        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
-    site, app = demo_site
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, app = demo_city_site
     year = timeutil.today_local().year + 1
     day = f"{year}-07-{27 if width == 1280 else 20}"  # one day per run (the database is shared)
     page = page_at(browser, site, width, OPERATOR, demo.DEMO_PASSWORD)

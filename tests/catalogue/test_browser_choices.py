@@ -5,7 +5,6 @@ it on again."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,11 @@ from market.accounts.models import Membership, Organisation, User
 from market.catalogue import choices
 from market.catalogue.models import ServiceType
 from market.db import db
-from tests.support import demo_data
-from tests.support.live import menu_click, page_at, serve
+from tests.support.live import menu_click, page_at
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-catalogue-choices"
 OPERATOR = "operator@yunchuan.demo"
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    app = demo_data.demo_app(tmp_path_factory.mktemp("choices-browser"))
-    SHOTS.mkdir(exist_ok=True)
-    with serve(app) as url:
-        yield url, app
 
 
 def _fits(page: Any, width: int) -> None:
@@ -41,8 +31,8 @@ def _fits(page: Any, width: int) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_city_operator_switches_a_service_type_off_and_on(
-        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
-    site, app = demo_site
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, app = demo_city_site
     with app.app_context():
         st = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).first()
         assert st is not None

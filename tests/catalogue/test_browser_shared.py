@@ -6,7 +6,6 @@ kept) and saves good data."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,7 @@ from flask import Flask
 from devdata import demo
 from market.catalogue.models import ServiceType
 from market.db import db
-from tests.support import demo_data
-from tests.support.live import menu_click, no_sideways_scroll, page_at, serve
+from tests.support.live import menu_click, no_sideways_scroll, page_at
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-catalogue-shared"
@@ -27,18 +25,10 @@ PROVINCIAL_OPERATOR = "province-operator@yunchuan.demo"
 KEEPER = "云南省政务服务管理局（平台运营）"
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    app = demo_data.demo_app(tmp_path_factory.mktemp("shared-catalogue-browser"))
-    SHOTS.mkdir(exist_ok=True)
-    with serve(app) as url:
-        yield url, app
-
-
 @pytest.mark.parametrize("width", [1280, 390])
-def test_a_city_operator_reads_the_service_types(browser: Any, demo_site: tuple[str, Flask],
-                                                 width: int) -> None:
-    site, _app = demo_site
+def test_a_city_operator_reads_the_service_types(
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, _app = demo_city_site
     page = page_at(browser, site, width, CITY_OPERATOR, demo.DEMO_PASSWORD)
     menu_click(page, "nav-service-types")
     page.wait_for_selector("[data-test=read-only]")
@@ -52,8 +42,8 @@ def test_a_city_operator_reads_the_service_types(browser: Any, demo_site: tuple[
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_provincial_operator_edits_a_service_type(
-        browser: Any, demo_site: tuple[str, Flask], width: int) -> None:
-    site, app = demo_site
+        browser: Any, demo_city_site: tuple[str, Flask], width: int) -> None:
+    site, app = demo_city_site
     with app.app_context():
         st = db.session.scalars(sa.select(ServiceType).order_by(ServiceType.code)).first()
         assert st is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ from devdata import demo
 from market.accounts.models import Organisation
 from market.catalogue import choices, regulators
 from market.db import db
-from tests.support import demo_data
-from tests.support.live import menu_click, no_sideways_scroll, page_at, serve
+from tests.support.live import menu_click, no_sideways_scroll, page_at
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "market-tenant-pages"  # to look at after a run
@@ -32,11 +30,8 @@ SECOND_CITY = demo.SECOND_CITY[0]
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
-    app = demo_data.demo_app(tmp_path_factory.mktemp("tenant-pages-browser"))
-    SHOTS.mkdir(exist_ok=True)
-    with serve(app) as url:
-        yield url, app
+def demo_site(demo_city_site: tuple[str, Flask]) -> tuple[str, Flask]:
+    return demo_city_site
 
 
 def _watch(page: Any, failures: list[str]) -> None:

@@ -3,6 +3,7 @@ load with axe-core (npm's accessibility rules, installed by `make install`)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -184,8 +185,23 @@ class _Proxy:
         return method
 
 
+# Screenshots saved to a file are for a person to look at after a run; no test reads them.
+# Taken only when this is set (to anything): a full page costs chromium a repaint and a PNG,
+# about 0.3 s of CPU.  One asked for as bytes is always taken.
+SCREENSHOTS = "MARKET_SCREENSHOTS"
+
+
 class CheckedPage(_Proxy):
     _passthrough = frozenset({"on", "once", "remove_listener", "is_closed", "evaluate"})
+
+    def screenshot(self, **kwargs: Any) -> bytes | None:
+        path = kwargs.get("path")
+        if path is not None and not os.environ.get(SCREENSHOTS):
+            self._axe.check_if_loaded(self._target)
+            return None
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return self._after(self._target.screenshot)(**kwargs)
 
     @property
     def context(self) -> CheckedContext:
