@@ -55,17 +55,19 @@ def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
     items = []
+    shown = set()
     for req in rows:
         procedures.advance(req)
         if req.state != RequestState.OPEN:
             continue
+        shown.add(req.id)
         mine = db.session.scalar(sa.select(SignUp).where(
             SignUp.request_id == req.id, SignUp.agency_org_id == org.id).order_by(SignUp.id.desc()))
         problems = [REASON_TEXT[r] for r in reasons(org, req, today)]
         items.append({"req": req, "listed": req.service_type_id in services, "signup": mine,
                       "reasons": problems, "bid": quotes.my_bid(req, org)})
     items.sort(key=lambda i: (not i["listed"], bool(i["reasons"])))
-    if bid_for is not None and all(i["req"].id != bid_for for i in items):
+    if bid_for is not None and bid_for not in shown:
         for message in bid_form.amount.errors:  # its request is no longer open: on top
             flash(message, "error")
     return render_template("selection/agency_requests.html", items=items,
