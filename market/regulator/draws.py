@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer
 from lottery.encoding import b64encode
 from lottery.errors import CheckFailed
 from lottery.merkle import verify_consistency
-from lottery.note import verify_checkpoint
+from lottery.note import parse_checkpoint, parse_note, verify_checkpoint
 from lottery.verify import verify_bundle
 from market.db import db
 from market.i18n import N_
@@ -82,11 +82,17 @@ def check_saved_checkpoint(note: str) -> Consistency:
     text = note.replace("\r\n", "\n")
     if text and not text.endswith("\n"):
         text += "\n"
+    # The verifier's reasons are in English, for the offline tool: the page says in the
+    # reader's language which of the two things is wrong.
+    try:
+        parse_checkpoint(parse_note(text).text)
+    except Exception:  # noqa: BLE001  # any parse failure
+        return Consistency(False, N_("这不是一份签名检查点：请粘贴完整的检查点原文（来源、条数、"
+                                     "根哈希三行，一个空行，再加签名行）。"))
     try:
         old = verify_checkpoint(text, key.public_raw, key.name)
-    except Exception as error:  # noqa: BLE001  # any parse or signature failure
-        return Consistency(False, N_("检查点无法解析或签名无效：%(reason)s"),
-                           {"reason": str(error)[:300]})
+    except Exception:  # noqa: BLE001  # any signature failure
+        return Consistency(False, N_("检查点的签名无效：它不是本平台密钥签发的，或签发后被改动过。"))
     if old.origin != key.name:
         return Consistency(False, N_("检查点不属于本平台的日志（来源 %(origin)s）。"),
                            {"origin": old.origin})

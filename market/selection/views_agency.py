@@ -21,7 +21,7 @@ from market.selection import draw, procedures, quotes
 from market.selection.award import LIVE, current_of
 from market.selection.eligibility import REASON_TEXT, reasons
 from market.selection.errors import SelectionError
-from market.selection.forms import WithdrawForm
+from market.selection.forms import BidForm, WithdrawForm
 from market.selection.models import Award, RequestState, SelectionRequest, SignUp
 
 bp = Blueprint("agency_selection", __name__, url_prefix="/agency")
@@ -41,6 +41,12 @@ def _open_request(public_id: str) -> SelectionRequest:
 def open_requests() -> str:
     """Open requests for the services this agency lists, and for each whether it may sign up
     (and if not, every reason)."""
+    return requests_page(BidForm())
+
+
+def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
+    """The open requests page; ``bid_for``: the request whose quote was refused, shown with
+    ``bid_form``'s errors and what was typed."""
     org = require_org()
     services = set(db.session.scalars(sa.select(Listing.service_type_id).where(
         Listing.organisation_id == org.id)))
@@ -49,18 +55,23 @@ def open_requests() -> str:
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
     items = []
+    shown = set()
     for req in rows:
         procedures.advance(req)
         if req.state != RequestState.OPEN:
             continue
+        shown.add(req.id)
         mine = db.session.scalar(sa.select(SignUp).where(
             SignUp.request_id == req.id, SignUp.agency_org_id == org.id).order_by(SignUp.id.desc()))
         problems = [REASON_TEXT[r] for r in reasons(org, req, today)]
         items.append({"req": req, "listed": req.service_type_id in services, "signup": mine,
                       "reasons": problems, "bid": quotes.my_bid(req, org)})
     items.sort(key=lambda i: (not i["listed"], bool(i["reasons"])))
+    if bid_for is not None and bid_for not in shown:
+        for message in bid_form.amount.errors:  # its request is no longer open: on top
+            flash(message, "error")
     return render_template("selection/agency_requests.html", items=items,
-                           withdraw_form=WithdrawForm())
+                           withdraw_form=WithdrawForm(), bid_form=bid_form, bid_for=bid_for)
 
 
 @bp.route("/requests/<public_id>/signup", methods=["POST"])

@@ -53,6 +53,7 @@ from market.selection.scope import (
     request_subject,
     within,
 )
+from market.selection.views_agency import requests_page
 from market.storage import UploadError, path_for, send_upload, store_file
 from market.web.openapi import ApiError, Page, PageQuery, endpoint, error_response, param
 
@@ -77,27 +78,31 @@ def bid(public_id: str) -> ResponseReturnValue:
     form = BidForm()
     by_rate = req.quote_kind == quote_rules.RATE
     if not form.validate_on_submit():
-        flash(_("请填写下浮率（%）。") if by_rate else _("请填写报价（元）。"), "error")
-        return redirect(url_for("agency_selection.open_requests"))
+        return _refused_bid(req, form, _("请填写下浮率（%）。") if by_rate else
+                            _("请填写报价（元）。"))
     amount = rate = None
     if by_rate:
         rate = quote_rules.parse_rate(form.amount.data or "")
         if rate is None:
-            flash(_("请填写下浮率（百分比，最多两位小数，如 12.5）。"), "error")
-            return redirect(url_for("agency_selection.open_requests"))
+            return _refused_bid(req, form, _("请填写下浮率（百分比，最多两位小数，如 12.5）。"))
     else:
         amount = yuan_to_fen(form.amount.data)
         if amount is None:
-            flash(_("请填写以元为单位的金额，最多两位小数。"), "error")
-            return redirect(url_for("agency_selection.open_requests"))
+            return _refused_bid(req, form, _("请填写以元为单位的金额，最多两位小数。"))
     procedures.advance(req)
     try:
         sealed.submit(req, require_org(), current_user, amount, rate)
     except SelectionError as error:
-        flash(_(error.message, **error.params), "error")
-        return redirect(url_for("agency_selection.open_requests"))
+        show_error(form, error)
+        return requests_page(form, req.id), 400
     flash(_("报价已密封提交。请下载并保存报价回执（含承诺值，不含金额）。"), "success")
     return redirect(url_for("awards.my_bids"))
+
+
+def _refused_bid(req: SelectionRequest, form: BidForm, message: str) -> ResponseReturnValue:
+    """The open requests page again, the quote's problem next to its box, what was typed kept."""
+    form.amount.errors = [message]
+    return requests_page(form, req.id), 400
 
 
 @bp.route("/agency/bids")

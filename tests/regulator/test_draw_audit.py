@@ -64,6 +64,16 @@ def test_a_pasted_checkpoint_is_checked_for_consistency(city: City) -> None:
     assert 'data-test="consistency-fail"' in r.get_data(as_text=True)
     r = post(city, city.regulator, "/regulator/draws", {"note": "not a checkpoint"})
     assert 'data-test="consistency-fail"' in r.get_data(as_text=True)
+    # the reason in the reader's language, not the offline verifier's English
+    assert "这不是一份签名检查点" in r.get_data(as_text=True)
+    assert "a note needs" not in r.get_data(as_text=True)
+    unsigned = saved.replace(saved.split("\n\n", 1)[1], "— x AAAA\n")
+    r = post(city, city.regulator, "/regulator/draws", {"note": unsigned})
+    assert "这不是一份签名检查点" in r.get_data(as_text=True)
+    tampered = saved.replace(saved.split("\n")[1], str(int(saved.split("\n")[1]) + 1), 1)
+    r = post(city, city.regulator, "/regulator/draws", {"note": tampered})
+    html = r.get_data(as_text=True)
+    assert "检查点的签名无效" in html and "does not verify" not in html
 
 
 def test_fairness_page_on_real_draws(city: City) -> None:

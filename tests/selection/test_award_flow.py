@@ -77,7 +77,7 @@ def test_sealed_bid_quotes_opening_tie_draw_and_award(city: City, tmp_path: Path
         before = _snapshot(app)
         # Outside floor and cap, not a number, an ineligible bidder: nothing changes.
         for bad in ("19999.99", "40000.01", "abc", "0"):
-            _bid(city, a3, rid, bad)
+            _bid(city, a3, rid, bad, expect=400)
         assert _snapshot(app) == before
         # a2 replaces its quote: the old commitment stays in the log, marked replaced.
         _bid(city, a2, rid, "30000")
@@ -113,7 +113,8 @@ def test_sealed_bid_quotes_opening_tie_draw_and_award(city: City, tmp_path: Path
     with timeutil.frozen(START + timedelta(days=7, seconds=1)):
         app.test_client().get(f"/notices/{rid}")
         before = _snapshot(app)
-        _bid(city, city.agencies[4], rid, "25000")
+        late = _bid(city, city.agencies[4], rid, "25000", expect=400)
+        assert "不在报价期" in late or "截止" in late  # on top: the request is no longer listed
         assert _snapshot(app) == before
         assert app.test_client().get(f"/api/requests/{rid}").get_json()["bids"] is None
         r = opening_keys.present(city.client(city.regulator), rid, city.regulator_key)

@@ -114,6 +114,10 @@ def test_a_discount_rate_quoted_on_a_phone(browser: Any, city: City, site: str) 
         agency.fill(f"[data-test=rate-{rid}]", "12.345")  # three decimals: refused
         agency.click(f"[data-test=bid-{rid}]")
         agency.wait_for_selector("text=请填写下浮率")
+        # next to its box, in its request's card, with what was typed
+        assert "请填写下浮率" in agency.inner_text(f"[data-test=bid-error-{rid}]")
+        assert agency.input_value(f"[data-test=rate-{rid}]") == "12.345"
+        no_sideways_scroll(agency)
         with app.app_context():
             assert db.session.scalar(sa.select(sa.func.count(Bid.id))) == 0
         agency.fill(f"[data-test=rate-{rid}]", "12.5")

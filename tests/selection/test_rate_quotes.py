@@ -50,7 +50,7 @@ def test_quotes_as_a_discount_rate(city: City) -> None:
         before = _bids(city)
         # not a rate, more than two decimals, 100 %, above the floor's rate (50.0000125 %)
         for bad in ("abc", "12.345", "100", "50.01", "-1", ""):
-            _bid(city, a3, rid, bad)
+            _bid(city, a3, rid, bad, expect=400)
         assert _bids(city) == before
         _bid(city, a3, rid, "50")  # the floor's own rate is allowed (fee 20,000.01 ≥ floor)
     _open(city, rid)

@@ -29,7 +29,7 @@ T = {
 '邮箱或密码不正确。': 'The e-mail or password is not correct.', '注册成功。': 'You are registered.',
 '密码已修改。': 'Your password has been changed.', '已添加成员。': 'The member has been added.',
 '监管账户已创建。': 'The regulator account has been created.', '中介服务超市': 'Intermediary services marketplace',
-'跳到正文': 'Skip to content', '退出关怀版': 'Standard view', '关怀版': 'Care mode', '主导航': 'Main navigation',
+'跳到正文': 'Skip to content', '正在提交…': 'Sending…', '退出关怀版': 'Standard view', '关怀版': 'Care mode', '主导航': 'Main navigation',
 '首页': 'Home', '工作台': 'Dashboard', '本单位成员': 'Members', '监管账户': 'Regulator accounts',
 '修改密码': 'Change password', '退出': 'Log out', '登录': 'Log in', '注册': 'Register',
 '演示城市「云川市」为虚构，所有单位、人员与编号均非真实。': 'The demo city of Yunchuan is fictional: no organisation, person or number here is real.',

@@ -7,6 +7,44 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// A form that is sending says so: its button is disabled and reads "正在提交…" (the words come
+// translated from <body data-busy-text>) until the next page arrives, so a slow save (an upload,
+// a publication signed into the log) is not clicked again and sent twice.  Disabled a moment
+// after the submit event, which has already put the button's own name and value in the data.
+(function () {
+  var busyText = document.body.getAttribute("data-busy-text");
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post" || event.defaultPrevented) {
+      return;
+    }
+    if (form.getAttribute("aria-busy") === "true") {  // already on its way
+      event.preventDefault();
+      return;
+    }
+    var button = event.submitter;
+    form.setAttribute("aria-busy", "true");
+    setTimeout(function () {
+      if (button && form.getAttribute("aria-busy") === "true") {
+        button.setAttribute("data-label", button.textContent);
+        button.disabled = true;
+        if (busyText) { button.textContent = busyText; }
+      }
+    }, 0);
+  });
+  // back to the page (the browser's back-forward cache): the form may be sent again
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("[data-label]").forEach(function (button) {
+        button.textContent = button.getAttribute("data-label");
+        button.removeAttribute("data-label");
+        button.disabled = false;
+      });
+    });
+  });
+})();
+
 // Countdowns to a deadline: <span data-countdown="ISO time" data-format-days="…%(days)s…%(time)s"
 // data-format-day="…" data-format-time="…%(time)s">, e.g. the witnesses' deadline on a draw page.
 // The formats come translated from the page ("还剩 2 天 03:04:05" / "2 days 03:04:05 left");
