@@ -24,6 +24,7 @@ from market.db import db
 from tests.support import schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
+from tests.support.url_builders import reuse_url_builders
 
 # fixtures shared by test modules of several areas
 pytest_plugins = ["tests.support.second_factor"]
@@ -31,6 +32,7 @@ pytest_plugins = ["tests.support.second_factor"]
 PASSWORD = "correct-horse-42"
 
 use_cheap_parameters()
+reuse_url_builders()  # an app per test: Werkzeug's URL builders compiled once, not per app
 
 
 def make_app(tmp_path: Path, database_url: str | None = None, *, schema_ready: bool = False,

@@ -251,3 +251,23 @@ def test_upload_folders_and_backups_are_not_world_readable(tmp_path: Path) -> No
         assert _mode(backup) == 0o600
     finally:
         os.umask(old)
+
+
+def test_the_suites_shared_url_builders_are_werkzeugs_own(app: Flask) -> None:
+    """tests/support/url_builders.py hands every app the builders compiled for the first: each
+    rule's must be the very code Werkzeug compiles for that rule now, and build the same URLs."""
+    from werkzeug.routing import IntegerConverter
+
+    from tests.support.url_builders import compile_fresh
+
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 200
+    for rule in rules:
+        values = {name: 12 if isinstance(rule._converters.get(name), IntegerConverter)
+                  else "ab-c" for name in rule.arguments}
+        for append_unknown, built in ((False, rule._build), (True, rule._build_unknown)):
+            fresh = compile_fresh(rule, append_unknown)
+            for code in ("co_code", "co_consts", "co_names", "co_varnames", "co_argcount"):
+                assert getattr(built.__code__, code) == getattr(fresh.__code__, code), (rule, code)
+            extra = {"unknown": "x y"} if append_unknown else {}
+            assert built(**values, **extra) == fresh(**values, **extra), rule

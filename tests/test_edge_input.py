@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 import wtforms
 from flask import Flask
 from flask_wtf import FlaskForm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import market
 from market.accounts.models import Role
@@ -52,6 +55,34 @@ def test_number_rules() -> None:
     assert clean_ascii("２０２６０２５期").value == "2026025期"
     for bad in ("2²", "₃", "¹²"):
         assert clean_ascii(bad).problem.kind == "superscript", bad  # type: ignore[union-attr]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(value=st.text(alphabet=st.one_of(
+    st.characters(), st.sampled_from("\n\t\u3000\u00a0\u200b\u202e\ufeff\x00²₃ⁿ")),
+    max_size=60), multiline=st.booleans(), pad=st.sampled_from([0, 1, 4090, 4095, 4096, 8191]))
+def test_the_first_refused_character_is_the_one_a_scan_finds(value: str, multiline: bool,
+                                                             pad: int) -> None:
+    """The cleaning finds the first refused (or superscript) character by looking each distinct
+    character of a 4,096-character chunk up once: the same character at the same place as a
+    scan of every one, on either side of a chunk's end."""
+    value = "环" * pad + value
+    from market.domain.text import REFUSED_CATEGORIES, _line_ends, is_superscript
+
+    def scan(text: str, refused: Callable[[str], bool], kind: str) -> tuple[str, str, int] | None:
+        return next(((kind, ch, i) for i, ch in enumerate(text, 1) if refused(ch)), None)
+
+    allowed = "\n" if multiline else ""
+    control = lambda ch: ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES  # noqa: E731
+    for cleaned, expected in (
+            (clean_text(value, multiline=multiline), None),
+            (clean_ascii(value, multiline=multiline),
+             scan(_line_ends(value), is_superscript, "superscript"))):
+        problem = cleaned.problem
+        found = None if problem is None else (problem.kind, problem.char, problem.position)
+        if expected is None:  # a refused character of the value as cleaned, if any
+            expected = scan(cleaned.value, control, "control")
+        assert found == expected, (value, found, expected)
 
 
 def test_every_form_derives_from_the_cleaning_base_form() -> None:

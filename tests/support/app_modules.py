@@ -19,6 +19,10 @@ import tempfile
 
 def _import_what_an_app_imports() -> None:
     from market import create_app
+    from tests.support.url_builders import reuse_url_builders
+
+    # The throwaway app's URL builders stay compiled for every worker's app, as in the session.
+    reuse_url_builders()
 
     folder = tempfile.mkdtemp(prefix="market-preload-")
     # Whatever MARKET_* settings the test session had when the fork server started play no
