@@ -215,6 +215,15 @@ def keep_offered(form: Any, shown: dict[str, object]) -> None:
             field.data = value
 
 
+def errors_on_top(form: Any) -> None:
+    """Move a refused inline form's field errors to the top of the page: its row no longer
+    shows the form (it moved on since the page was loaded), so nothing else would say why."""
+    for field in form:
+        for message in field.errors:
+            flash(message, "error")
+        field.errors = []
+
+
 def show_error(form: Any, error: Refusal) -> None:
     """Put an operation's refusal next to its field, in the user's language; with no such
     field, on top of the page.  What the user typed stays in the form."""

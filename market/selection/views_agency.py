@@ -16,7 +16,7 @@ from market.agencies.models import Listing
 from market.db import db
 from market.domain.calendar import local_date
 from market.downloads import json_download
-from market.forms import ActionForm
+from market.forms import ActionForm, errors_on_top, show_error
 from market.selection import draw, procedures, quotes
 from market.selection.award import LIVE, current_of
 from market.selection.eligibility import REASON_TEXT, reasons
@@ -98,23 +98,37 @@ def withdraw(public_id: str) -> ResponseReturnValue:
         try:
             draw.withdraw(req, require_org(), current_user, form.reason.data or "")
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            show_error(form, error)
         else:
             flash(_("已退出报名。"), "success")
-    else:
-        flash(_("请写明退出理由。"), "error")
-    return redirect(url_for("agency_selection.signups"))
+            return redirect(url_for("agency_selection.signups"))
+    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
+        form.reason.errors = [_("请写明退出理由。")]
+    # refused: the page again, the reason kept and the problem next to it
+    shown = req.state == RequestState.OPEN.value and any(
+        s.active for s in db.session.scalars(sa.select(SignUp).where(
+            SignUp.request_id == req.id, SignUp.agency_org_id == require_org().id)))
+    if not shown:
+        errors_on_top(form)
+    return _signups_page(form, req.id), 400
 
 
 @bp.route("/signups")
 @access("agency")
 def signups() -> str:
+    return _signups_page(WithdrawForm(formdata=None), None)
+
+
+def _signups_page(withdraw_form: WithdrawForm, withdraw_for: int | None) -> str:
+    """The agency's sign-ups; ``withdraw_for``: the request whose withdrawal was refused,
+    shown with ``withdraw_form``'s errors next to its reason and what was typed."""
     org = require_org()
     rows = db.session.scalars(sa.select(SignUp).where(SignUp.agency_org_id == org.id)
                               .order_by(SignUp.id.desc())).all()
     return render_template("selection/agency_signups.html", signups=rows,
                            results=_results({s.request_id for s in rows}),
-                           withdraw_form=WithdrawForm(), today=local_date(timeutil.now()))
+                           withdraw_form=withdraw_form, withdraw_for=withdraw_for,
+                           today=local_date(timeutil.now()))
 
 
 def _results(request_ids: set[int]) -> dict[int, tuple[Award | None, bool]]:

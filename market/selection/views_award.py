@@ -28,7 +28,7 @@ from market.accounts.auth import ANYONE, USER, access, current_org, current_role
 from market.db import db
 from market.domain import quotes as quote_rules
 from market.downloads import json_download
-from market.forms import ActionForm, show_error
+from market.forms import ActionForm, errors_on_top, show_error
 from market.selection import award as ops
 from market.selection import bidlog, procedures, quotes, sealed
 from market.selection.errors import SelectionError
@@ -132,9 +132,11 @@ def my_awards() -> str:
     return _awards_page(ExplainForm())
 
 
-def _awards_page(explain_form: ExplainForm, explain_for: int | None = None) -> str:
+def _awards_page(explain_form: ExplainForm, explain_for: int | None = None,
+                 decline_form: DeclineForm | None = None, decline_for: int | None = None) -> str:
     """The agency's awards; ``explain_for``: the award whose written explanation was refused,
-    shown with ``explain_form``'s errors and what was typed."""
+    shown with ``explain_form``'s errors and what was typed; ``decline_for`` likewise for a
+    refused decline and ``decline_form``."""
     org = require_org()
     rows = db.session.scalars(sa.select(Award).where(Award.agency_org_id == org.id)
                               .order_by(Award.id.desc())).all()
@@ -142,7 +144,9 @@ def _awards_page(explain_form: ExplainForm, explain_for: int | None = None) -> s
         procedures.advance(a.request)
     history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
-                           history=history, decline_form=DeclineForm(),
+                           history=history,
+                           decline_form=decline_form or DeclineForm(formdata=None),
+                           decline_for=decline_for,
                            explain_form=explain_form, explain_for=explain_for,
                            now=timeutil.now())
 
@@ -198,12 +202,16 @@ def decline(award_id: int) -> ResponseReturnValue:
         try:
             procedures.decline(row, require_org(), current_user, form.reason.data or "")
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            show_error(form, error)
         else:
             flash(_("已放弃中选，中选资格已依次递补给下一名候补。"), "success")
-    else:
-        flash(_("请写明放弃理由。"), "error")
-    return redirect(url_for("awards.my_awards"))
+            return redirect(url_for("awards.my_awards"))
+    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
+        form.reason.errors = [_("请写明放弃理由。")]
+    # refused: the page again, the reason kept and the problem next to it
+    if row.state != AwardState.OFFERED:
+        errors_on_top(form)
+    return _awards_page(ExplainForm(formdata=None), None, form, row.id), 400
 
 
 # --- objections ------------------------------------------------------------------------------

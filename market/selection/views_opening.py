@@ -23,7 +23,7 @@ from market.accounts import scope
 from market.accounts.auth import access, require_org
 from market.accounts.models import OrgKind
 from market.db import db
-from market.forms import show_error
+from market.forms import errors_on_top, show_error
 from market.selection import opening, procedures
 from market.selection.errors import SelectionError
 from market.selection.forms import OpeningKeyForm, PresentKeyForm, RetireKeyForm
@@ -149,6 +149,12 @@ def keys() -> ResponseReturnValue:
                 flash(_("开标密钥 %(key)s 已登记。请妥善保存密钥文件：平台没有它的副本，丢失后无法用它开标。",
                         key=key.key_id), "success")
                 return redirect(url_for("openings.keys"))
+    return _keys_page(form, RetireKeyForm(formdata=None), None), status
+
+
+def _keys_page(form: OpeningKeyForm, retire_form: RetireKeyForm, retire_for: str | None) -> str:
+    """The keys page; ``retire_for``: the key whose retirement was refused, shown with
+    ``retire_form``'s errors next to its reason and what was typed."""
     mine = opening.my_key(current_user)
     org = require_org()
     # the keys of the regulator's tenant (the province reads them all)
@@ -156,11 +162,11 @@ def keys() -> ResponseReturnValue:
     return render_template(
         "regulator/opening_keys.html", form=form, mine=mine, rows=rows, opening=opening,
         manages={k.key_id for k in rows if opening.manages(current_user, org, k)},
-        retire_form=RetireKeyForm(), threshold=opening.threshold(),
+        retire_form=retire_form, retire_for=retire_for, threshold=opening.threshold(),
         active=[k for k in rows if k.retired_at is None],
         needed={k.key_id: opening.needed_by(k) for k in rows},
         retired_mine=[k for k in rows if k.holder_id == current_user.id and k.retired_at
-                      and opening.needed_by(k)]), status
+                      and opening.needed_by(k)])
 
 
 @bp.route("/keys/<key_id>/retire", methods=["POST"])
@@ -170,13 +176,18 @@ def retire(key_id: str) -> ResponseReturnValue:
     if key is None or not opening.manages(current_user, require_org(), key):
         abort(404)  # another tenant's key is not this regulator's to know of
     form = RetireKeyForm()
-    if not form.validate_on_submit():
-        flash(_("请写明停用理由（500 字以内）。"), "error")
-        return redirect(url_for("openings.keys"))
-    try:
-        opening.retire_key(current_user, key, form.reason.data or "")
-    except SelectionError as error:
-        flash(_(error.message, **error.params), "error")
-    else:
-        flash(_("开标密钥 %(key)s 已停用：新的密封报价不再加密到它。", key=key_id), "success")
-    return redirect(url_for("openings.keys"))
+    if form.validate_on_submit():
+        try:
+            opening.retire_key(current_user, key, form.reason.data or "")
+        except SelectionError as error:
+            show_error(form, error)
+        else:
+            flash(_("开标密钥 %(key)s 已停用：新的密封报价不再加密到它。", key=key_id), "success")
+            return redirect(url_for("openings.keys"))
+    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
+        form.reason.errors = [_("请写明停用理由（500 字以内）。")]
+    # refused: the page again, the reason kept and the problem next to it (on a phone a
+    # message on top of the page is out of sight)
+    if key.retired_at is not None:
+        errors_on_top(form)
+    return _keys_page(OpeningKeyForm(formdata=None), form, key_id), 400
