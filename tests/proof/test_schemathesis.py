@@ -37,8 +37,8 @@ from tests.proof.report import record
 from tests.support import demo_data
 
 MAX_EXAMPLES = 25
-CROSS_CHECKED = ("service:", "region:", "division:", "fee_max_fen:", "days:", "to:", "from:",
-                 "start:", "end:")
+CROSS_CHECKED = ("service:", "region:", "division:", "department:", "fee_max_fen:", "days:",
+                 "to:", "from:", "start:", "end:")
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,8 @@ def _run(operation: schemathesis.APIOperation, mode: GenerationMode) -> int:
         case.validate_response(response, excluded_checks=[positive_data_acceptance])
         if mode == GenerationMode.POSITIVE and response.status_code == 400:
             # Schema-valid values the API refuses, with a 400 the document lists: a service
-            # code, region or division code not in the data (not part of the document) and a
-            # fee_max_fen below fee_min_fen.  Anything else schema-valid must be accepted.
+            # code, region, division or department code not in the data (not part of the
+            # document) and a fee_max_fen below fee_min_fen.  Anything else schema-valid must be accepted.
             # Also tolerated: an integral float (3.0 is an "integer" in JSON Schema, but "3.0" in
             # a query string is not one; the API wants digits).
             error = response.json()["error"]
