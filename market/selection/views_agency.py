@@ -102,8 +102,6 @@ def withdraw(public_id: str) -> ResponseReturnValue:
         else:
             flash(_("已退出报名。"), "success")
             return redirect(url_for("agency_selection.signups"))
-    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
-        form.reason.errors = [_("请写明退出理由。")]
     # refused: the page again, the reason kept and the problem next to it
     shown = req.state == RequestState.OPEN.value and any(
         s.active for s in db.session.scalars(sa.select(SignUp).where(

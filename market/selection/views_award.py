@@ -206,8 +206,6 @@ def decline(award_id: int) -> ResponseReturnValue:
         else:
             flash(_("已放弃中选，中选资格已依次递补给下一名候补。"), "success")
             return redirect(url_for("awards.my_awards"))
-    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
-        form.reason.errors = [_("请写明放弃理由。")]
     # refused: the page again, the reason kept and the problem next to it
     if row.state != AwardState.OFFERED:
         errors_on_top(form)

@@ -184,8 +184,6 @@ def retire(key_id: str) -> ResponseReturnValue:
         else:
             flash(_("开标密钥 %(key)s 已停用：新的密封报价不再加密到它。", key=key_id), "success")
             return redirect(url_for("openings.keys"))
-    elif not form.reason.errors:  # a missing CSRF token: nothing next to the reason says why
-        form.reason.errors = [_("请写明停用理由（500 字以内）。")]
     # refused: the page again, the reason kept and the problem next to it (on a phone a
     # message on top of the page is out of sight)
     if key.retired_at is not None:
