@@ -13,9 +13,11 @@ clock: SQL classifies and sorts the rows by the stored ``due_date`` (see
 
 ``w`` is the clock's tenant's warning lead time (``Clock.tenant_id``; the province's where
 the tenant has none of its own), so ``warn`` is one date per distinct lead time, read once per
-request (:func:`market.clocks.store.warning_overrides`).  While every tenant has the same
-lead time the dashboard order (state, most overdue, earliest due) is ``ORDER BY due_date``;
-otherwise it is ``ORDER BY`` the state, then ``due_date``.  A
+request (:func:`market.clocks.store.warning_overrides`).  The dashboard order of running
+clocks is the state, then the earliest due date (an overdue clock: overdue the longest, by the
+date, the same measure for every tenant whatever its local days): while every tenant has the
+same lead time that is ``ORDER BY due_date``; otherwise ``ORDER BY`` the state, then
+``due_date``.  A
 paused clock is "paused" whatever its dates; paused clocks sort after running ones, by how far
 they are past their limit and then by the due date they would have if resumed today (computed
 in Python from two light columns, and only when fewer running clocks than the page shows).
@@ -156,8 +158,12 @@ def _build_query(org_id: int | None, side: str | None,
 
 
 def _sort_key(row: ClockRow, today: date) -> tuple[int, int, date, int]:
-    return (URGENCY[row.view.state], -row.view.overdue_by, row.view.due_date or today,
-            row.clock_id)
+    # A running clock sorts by its due date: for an overdue one, the longest overdue first.
+    # Not by working days overdue: a tenant with local days counts those in a calendar of its
+    # own, so a clock due earlier can be fewer working days overdue than one due later, and
+    # SQL, which orders by the stored date, would then show another first page.
+    paused_over = row.view.overdue_by if row.view.paused else 0
+    return (URGENCY[row.view.state], -paused_over, row.view.due_date or today, row.clock_id)
 
 
 @dataclass(frozen=True)

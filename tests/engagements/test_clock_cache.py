@@ -178,6 +178,31 @@ def test_stored_fold_and_sql_classification_match_replay(
         db.session.rollback()
 
 
+def test_overdue_clocks_of_a_tenant_with_local_days_sort_by_due_date(shared_app: Flask) -> None:
+    """A clock of the tenant with local rest days (2026-03-02..04) falls due on 02-28 and is
+    2 of its working days overdue on 03-06; a province clock due 03-02 is 4.  Both pages put
+    the one due first first: SQL orders by the stored date and cannot count local days."""
+    with shared_app.app_context():
+        _empty()
+        local = _build((0, 20, []), TENANTS[2])
+        national = _build((0, 21, []), None)
+        now = datetime(2026, 3, 6, 4, tzinfo=UTC)
+        every = board.open_clocks(None, None, now)
+        views = {r.clock_id: r.view for r in every}
+        assert (views[local.id].due_date, views[local.id].overdue_by) == (date(2026, 2, 28), 2)
+        assert (views[national.id].due_date, views[national.id].overdue_by) == (
+            date(2026, 3, 2), 4)
+        assert [r.clock_id for r in every] == [local.id, national.id]
+        for limit in (1, 2):
+            assert [r.clock_id for r in board.urgent(limit=limit, now=now).rows] == [
+                local.id, national.id][:limit]
+            assert [r.clock_id for r in board.urgent(state="overdue", limit=limit,
+                                                     now=now).rows] == [
+                local.id, national.id][:limit]
+        _check_board(now, 1)
+        db.session.rollback()
+
+
 def _at(s: str) -> datetime:
     return datetime.fromisoformat(s).replace(tzinfo=SHANGHAI).astimezone(UTC)
 
