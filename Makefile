@@ -69,7 +69,7 @@ system: ## install the system parts the suite drives (as root on Debian), or say
 TEST_WORKERS ?= 4
 
 test: system install lint typecheck ## install what the suite drives, lint, type-check and run the whole suite
-	$(VENV)/bin/pytest -q -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -q -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 proof: install ## run tests/proof + tests/backup and write docs/reliability.md from what they measured (fails if a test fails)
 	@evidence=$$(mktemp "$${TMPDIR:-/tmp}/market-proof.XXXXXX.jsonl"); \

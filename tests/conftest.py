@@ -21,7 +21,7 @@ from market.accounts import tenants
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
-from tests.support import schema
+from tests.support import file_order, schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 from tests.support.url_builders import reuse_url_builders
@@ -337,6 +337,12 @@ def demo_city_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On ``make test``'s workers, the files longest first (tests/support/file_order.py)."""
+    if hasattr(config, "workerinput"):
+        items[:] = file_order.longest_first(items, file_order.load_durations())
+
+
 MISSING_PARTS = {
     "axe-core is not installed": ("npm, for axe-core (`make install` runs `npm ci`)", "npm"),
     "browser tests skipped": ("Debian's chromium", "chromium"),
