@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from market.accounts import tenants
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
-from tests.support import schema
+from tests.support import file_order, schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
 from tests.support.url_builders import reuse_url_builders
@@ -52,8 +53,6 @@ def make_app(tmp_path: Path, database_url: str | None = None, *, schema_ready: b
         "SECOND_FACTOR_ROLES": "none",
         **extra,
     }
-    import os
-
     # A new database gets the session's empty schema copied in (tests/support/schema.py);
     # one that already holds something gets create_all, as it always did.  ``schema_ready``:
     # the caller's app made the schema already (a race's worker processes, twenty at once,
@@ -69,8 +68,6 @@ def make_app(tmp_path: Path, database_url: str | None = None, *, schema_ready: b
 
 def _create_schema(url: str) -> None:
     """``create_all`` into the empty database at ``url`` (the session's schema template)."""
-    import os
-
     folder = Path(tempfile.mkdtemp(prefix="market-schema-app-"))
     try:
         os.environ["MARKET_INSTANCE_PATH"] = str(folder / "instance")
@@ -337,6 +334,20 @@ def demo_city_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``make test``'s ``-n auto``: one worker more than the cores.  A worker spends about a
+    third of its time waiting for its browser, its servers and its subprocesses (two workers
+    kept two cores 135% busy), so a third worker uses what the two leave; ``--maxprocesses``
+    (TEST_WORKERS in the Makefile) caps it."""
+    return (os.cpu_count() or 1) + 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On ``make test``'s workers, the files longest first (tests/support/file_order.py)."""
+    if hasattr(config, "workerinput"):
+        items[:] = file_order.longest_first(items, file_order.load_durations())
+
+
 MISSING_PARTS = {
     "axe-core is not installed": ("npm, for axe-core (`make install` runs `npm ci`)", "npm"),
     "browser tests skipped": ("Debian's chromium", "chromium"),
