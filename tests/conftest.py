@@ -128,13 +128,18 @@ def pg_base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(pg_base_url: str) -> str:
-    return create_database(pg_base_url, f"test_{next(_pg_counter)}")
+def pg_url(request: pytest.FixtureRequest, pg_base_url: str) -> str:
+    """A new empty database (a migration test builds its own schema); with ``pg_app``, the
+    app's database, made with the schema in one step."""
+    name = f"test_{next(_pg_counter)}"
+    if "pg_app" in request.fixturenames:
+        return schema.pg_database(pg_base_url, name, _create_schema)
+    return create_database(pg_base_url, name)
 
 
 @pytest.fixture
 def pg_app(tmp_path: Path, pg_url: str) -> Iterator[Flask]:
-    application = make_app(tmp_path, pg_url)
+    application = make_app(tmp_path, pg_url, schema_ready=True)
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -145,8 +150,9 @@ def any_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The same test on SQLite and on a real PostgreSQL server."""
     url = None
     if request.param == "postgresql":
-        url = create_database(request.getfixturevalue("pg_base_url"), f"any_{next(_pg_counter)}")
-    application = make_app(tmp_path, url)
+        url = schema.pg_database(request.getfixturevalue("pg_base_url"),
+                                 f"any_{next(_pg_counter)}", _create_schema)
+    application = make_app(tmp_path, url, schema_ready=url is not None)
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -97,10 +97,26 @@ def prepare(url: str, create_all: Callable[[str], None]) -> bool:
     if make_url(url).get_backend_name() != "postgresql" or not _pg_is_empty(url):
         return False
     base, _ = _pg_split(url)
+    _pg_clone(url, _pg_template(base, create_all))
+    return True
+
+
+def _pg_template(base: str, create_all: Callable[[str], None]) -> str:
     if base not in _PG_TEMPLATES:
         from tests.support.postgres import create_database
 
         create_all(create_database(base, PG_TEMPLATE))
         _PG_TEMPLATES[base] = PG_TEMPLATE
-    _pg_clone(url, _PG_TEMPLATES[base])
-    return True
+    return _PG_TEMPLATES[base]
+
+
+def pg_database(base: str, name: str, create_all: Callable[[str], None]) -> str:
+    """A new PostgreSQL database ``name`` on the server at ``base``, made in one step as a copy
+    of the session's template; its URL.  (An empty database that :func:`prepare` fills is
+    made twice: empty, then dropped and copied.)"""
+    import psycopg
+
+    template = _pg_template(base, create_all)
+    with psycopg.connect(_pg_dsn(base), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"{base}/{name}"
