@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 
 from devdata import demo
 from market.accounts.models import Role
@@ -312,7 +313,12 @@ def form_fields(client: FlaskClient, path: str) -> tuple[list[str], list[str], s
     while len(parts) > 1:
         parts = parts[:-1]
         candidates.append("/".join(parts) or "/")
+    urls = client.application.url_map.bind("localhost")
     for page in candidates:
+        try:
+            urls.match(page, "GET")
+        except HTTPException:  # a 404 or 405 (or a slash redirect): no page to read
+            continue
         response = client.get(page)
         if response.status_code != 200 or "html" not in (response.content_type or ""):
             continue
