@@ -26,13 +26,17 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from tests.conftest import csrf_token
+from market.accounts.models import Role
+from market.db import db
+from tests.conftest import create_person, csrf_token
 from tests.proof.fuzz_support import (
     CommitWatch,
     DemoCity,
@@ -131,6 +135,31 @@ def _send(client: FlaskClient, path: str, sub: dict[str, Any], token: str) -> An
     content_type = ("application/x-www-form-urlencoded; charset=latin-1" if encoding == "raw"
                     else "application/x-www-form-urlencoded")
     return client.post(path, data=body, content_type=content_type)
+
+
+def test_the_content_is_read_again_after_every_commit(app: Flask, tmp_path: Path) -> None:
+    """What lets an example reuse the fingerprint it was checked against: the app's commit
+    moves the watch, a rolled-back write does not, and a moved watch reads the content again."""
+    watch = CommitWatch(tmp_path / "test.db")
+    fingerprint = watched(table_fingerprint(app), watch)
+    try:
+        first = fingerprint()
+        assert fingerprint() is first
+        create_person(app, Role.OWNER_DELEGATE)  # a commit of the app's own session
+        second = fingerprint()
+        assert {"user_account", "membership", "audit_event"} <= set(changed_tables(first, second))
+        with app.app_context():
+            db.session.execute(sa.text("DELETE FROM audit_event"))
+            db.session.rollback()
+        assert fingerprint() is second
+        assert not watch.committed()
+        with app.app_context():  # the same content written again: read again, found equal
+            db.session.execute(sa.text("UPDATE user_account SET email = email"))
+            db.session.commit()
+        third = fingerprint()
+        assert third is not second and third == second
+    finally:
+        watch.close()
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), ROUTES, ids=[e for e, _ in ROUTES])
