@@ -143,6 +143,33 @@ def test_schedule_validation() -> None:
         WorkingCalendar.build([library_schedule(2026), library_schedule(2026)])
 
 
+def test_rebuilding_reads_the_library_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every saved notice and every tenant's local days rebuild a calendar (in each process);
+    # the library's century of data must come from the cache, never a library object per build
+    # or per query (the library fills each year it is asked about).
+    filled: list[int] = []
+    fill = China._populate
+
+    def counted(self: China, year: int) -> None:
+        filled.append(year)
+        fill(self, year)
+
+    monkeypatch.setattr(China, "_populate", counted)
+    WorkingCalendar.build()  # the first build in a process may read the library
+    library_schedule(2026)
+    filled.clear()
+    for n in range(5):
+        notice = YearSchedule(2027, frozenset({d("2027-03-01") + timedelta(n)}), frozenset(),
+                              True, f"notice {n}")
+        cal = WorkingCalendar.build([library_schedule(2026, confirmed=True), notice])
+        assert not cal.is_working_day(d("2027-03-01") + timedelta(n))
+        local = cal.overlay(rest=[d("2028-03-06") + timedelta(n)])  # Monday to Friday
+        assert local.working_days_between(d("2000-01-01"), d("2100-12-31")) < \
+            cal.working_days_between(d("2000-01-01"), d("2100-12-31"))
+        assert local.add_working_days(d("2099-01-01"), 200) > d("2099-10-01")
+    assert filled == []
+
+
 # -- local dates -------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 
 from devdata import demo
 from market.accounts.models import Role
 from market.db import db
-from tests.conftest import create_person, csrf_token
+from tests.conftest import CSRF_RE, create_person, csrf_token
 from tests.support import demo_data
 from tests.test_route_matrix import MATRIX
 
@@ -203,14 +205,7 @@ def table_fingerprint(app: Flask) -> Callable[[], dict[str, str]]:
     primary-key order.  Two equal fingerprints mean nothing was added, changed or removed."""
     import hashlib
 
-    with app.app_context():
-        inspector = sa.inspect(db.engine)
-        queries = {}
-        for name in sorted(inspector.get_table_names()):
-            key = inspector.get_pk_constraint(name).get("constrained_columns") or []
-            columns = [c["name"] for c in inspector.get_columns(name)]
-            order = ", ".join(f'"{c}"' for c in (key or columns))
-            queries[name] = f'SELECT * FROM "{name}" ORDER BY {order}'
+    queries = _content_queries(app)
 
     def fingerprint() -> dict[str, str]:
         out = {}
@@ -231,6 +226,72 @@ def table_fingerprint(app: Flask) -> Callable[[], dict[str, str]]:
     return fingerprint
 
 
+# SQLite schema text -> the queries reading its tables: a reset demo city has the same schema
+# for every route, and reflecting a hundred tables costs more than fingerprinting them.
+_QUERIES: dict[str, dict[str, str]] = {}
+
+
+def _content_queries(app: Flask) -> dict[str, str]:
+    """Table name -> a query of its whole content in primary-key order."""
+    with app.app_context():
+        schema = None
+        if db.engine.dialect.name == "sqlite":
+            schema = str(db.session.execute(sa.text(
+                "SELECT group_concat(type || ' ' || name || ' ' || coalesce(sql, ''), ';') "
+                "FROM (SELECT * FROM sqlite_master ORDER BY type, name)")).scalar())
+            db.session.remove()
+            if schema in _QUERIES:
+                return _QUERIES[schema]
+        inspector = sa.inspect(db.engine)
+        queries = {}
+        for name in sorted(inspector.get_table_names()):
+            key = inspector.get_pk_constraint(name).get("constrained_columns") or []
+            columns = [c["name"] for c in inspector.get_columns(name)]
+            order = ", ".join(f'"{c}"' for c in (key or columns))
+            queries[name] = f'SELECT * FROM "{name}" ORDER BY {order}'
+    if schema is not None:
+        _QUERIES[schema] = queries
+    return queries
+
+
+class CommitWatch:
+    """Whether anything was committed to an SQLite file since the last look: SQLite's
+    ``PRAGMA data_version`` on a connection of the watch's own moves with every commit made
+    by any other connection, so an unmoved one proves the content is as it was.  Close it
+    before the file is replaced (:meth:`DemoCity.reset`)."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(path)
+        self._seen = self._version()
+
+    def _version(self) -> int:
+        return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def committed(self) -> bool:
+        """Whether a commit happened since the watch began or since this was last asked."""
+        version = self._version()
+        moved, self._seen = version != self._seen, version
+        return moved
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def watched(fingerprint: Callable[[], dict[str, str]],
+            watch: CommitWatch) -> Callable[[], dict[str, str]]:
+    """``fingerprint`` taken again only after a commit: the same answers, the content read
+    once per change rather than once per look."""
+    known: list[dict[str, str]] = []
+
+    def current() -> dict[str, str]:
+        # the version is read before the content, so a commit after this look moves it
+        if watch.committed() or not known:
+            known[:] = [fingerprint()]
+        return known[0]
+
+    return current
+
+
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
 
@@ -242,24 +303,33 @@ _NAME = re.compile(r"""<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"[
 _FILE = re.compile(r"""<input\b[^>]*type="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file\"""", re.I)
 
 
-def form_fields(client: FlaskClient, path: str) -> tuple[list[str], list[str]]:
+def form_fields(client: FlaskClient, path: str) -> tuple[list[str], list[str], str | None]:
     """(field names, file field names) of the form posting to ``path``, found on the page
-    itself or on a page above it."""
+    itself or on a page above it, and the session's CSRF token as the first page read shows
+    it (every page carries one in its header's forms), or None if no page was read."""
+    token = None
     candidates = [path]
     parts = path.rstrip("/").split("/")
     while len(parts) > 1:
         parts = parts[:-1]
         candidates.append("/".join(parts) or "/")
+    urls = client.application.url_map.bind("localhost")
     for page in candidates:
+        try:
+            urls.match(page, "GET")
+        except HTTPException:  # a 404 or 405 (or a slash redirect): no page to read
+            continue
         response = client.get(page)
         if response.status_code != 200 or "html" not in (response.content_type or ""):
             continue
         html = response.get_data(as_text=True)
+        if token is None and (match := CSRF_RE.search(html)) is not None:
+            token = match.group(1)
         for attrs, body in _FORM.findall(html):
             action = re.search(r'action="([^"]*)"', attrs)
             target = action.group(1).split("?")[0] if action else page
             if target in (path, "") or (page == path and not action):
                 names = sorted({n for n in _NAME.findall(body) if n != "csrf_token"})
                 files = sorted({a or b for a, b in _FILE.findall(body)})
-                return names, files
-    return [], []
+                return names, files, token
+    return [], [], token
