@@ -95,3 +95,24 @@ def test_the_first_error_of_the_guided_form_is_focused_in_view(browser: Any, cit
             > viewport["height"]
         assert page.locator(".field.has-error").count() == 1
         page.context.close()
+
+
+@VIEWPORTS
+def test_a_radio_group_left_empty_under_a_list_is_focused_in_view(browser: Any, city: City,
+                                                                  site: str,
+                                                                  viewport: dict[str, int]) -> None:
+    """The owner's project form under the list of its projects (on a phone a stack of rows,
+    laid out by the same script): the source of funds left empty is where the page stops."""
+    for n in range(8):
+        make_project(city, f"00033{n}")
+    page = open_page(browser, site, city.owner.email, viewport=viewport)
+    page.goto(site + "/owner/projects")
+    page.fill("input[name=name]", "城北小学扩建工程")
+    page.fill("input[name=code]", "2026-539901-47-01-000339")
+    page.fill("input[name=investment]", "900")
+    page.fill("input[name=location]", "北城区")
+    with page.expect_navigation():
+        page.click("form:has(input[name=code]) button[type=submit]")
+    assert page.inner_text("#fund_source-msg") == "请选择资金来源。"
+    page.wait_for_function(FOCUSED_IN_VIEW, arg="input[name=fund_source]", timeout=5000)
+    page.context.close()
