@@ -30,12 +30,15 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
+    RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.fields import Field
+from wtforms.fields.core import UnboundField
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -79,6 +82,9 @@ ASCII_FIELDS: tuple[type, ...] = (AsciiText, IntegerField, DecimalField, FloatFi
 CONTROL_MESSAGE = N_("第 %(position)s 个字符是看不见的控制字符或格式字符（%(code)s %(name)s），"
                      "常见于从网页或文档复制的文字。请删除它（或重新输入本栏）后再提交。")
 SUPERSCRIPT_MESSAGE = N_("第 %(position)s 个字符“%(char)s”是上标或下标数字，请用普通数字填写。")
+# A choice the page did not offer: a hand-edited form, or an option gone since the page was
+# loaded.  WTForms' own words ("not a valid choice: could not coerce") say nothing to a user.
+NOT_OFFERED = _l("所选的一项不在可选范围内（打开页面后可能有变动），请重新选择。")
 
 
 def problem_refusal(problem: Problem) -> tuple[str, dict[str, object]]:
@@ -128,14 +134,51 @@ def _cleaned(form: Any, formdata: Any) -> Any:
     return out
 
 
+def choice_messages(unbound: UnboundField) -> dict[str, object]:
+    """The words of a select, a radio group or checkboxes for a value it did not offer
+    (:data:`NOT_OFFERED`), unless the field gives its own; passed when the field is bound."""
+    if not issubclass(unbound.field_class, SelectField):
+        return {}
+    return {key: NOT_OFFERED for key in ("invalid_value_message", "invalid_choice_message")
+            if key not in unbound.kwargs}
+
+
+def _offered(field: Any) -> bool:
+    """Whether one of the field's options is the field's value (what the page will show)."""
+    try:
+        return any(selected for _value, _label, selected, *_rest in field.iter_choices())
+    except (TypeError, ValueError):  # an option a coerce cannot read is nobody's choice
+        return False
+
+
+def shown_when_loaded(field: Any) -> object:
+    """What a select or radio group showed when its page was loaded: the value it was given
+    (a stored row's, or its default) when offered; otherwise a select's first option (the one
+    a browser shows) and a radio group none."""
+    sent = field.data
+    field.process_data(field.object_data)  # coerced as a value sent would be
+    shown = field.data if _offered(field) else None
+    if shown is None and not isinstance(field, RadioField):
+        for value, *_rest in field.iter_choices():
+            field.process_data(value)
+            shown = field.data
+            break
+    field.data = sent
+    return shown
+
+
 class _EdgeChecked:
     """What :class:`Form` and :class:`SubForm` share: the problems found while cleaning, shown
-    as the only message of their field."""
+    as the only message of their field; a refused choice the page never offered shown again
+    as the page was loaded."""
 
     _fields: dict[str, Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.edge_problems: dict[str, Problem] = {}
+        # the selects and radio groups (by the form's names) whose value was none of their
+        # options, shown again as loaded by validate()
+        self.not_offered: set[str] = set()
         super().__init__(*args, **kwargs)
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -147,6 +190,13 @@ class _EdgeChecked:
                 # The only message for this field: a parse error about the same character
                 # ("not a valid integer") would say less.
                 field.errors = [problem_message(problem)]
+        for key, field in self._fields.items():
+            # Refused here, the value means nothing more to the view; shown as it came, the
+            # browser would show a select's first option, a choice nobody made on a stored row.
+            if (field.errors and isinstance(field, SelectField)
+                    and not isinstance(field, SelectMultipleField) and not _offered(field)):
+                field.data = shown_when_loaded(field)
+                self.not_offered.add(key)
         return ok and not self.edge_problems
 
 
@@ -154,6 +204,9 @@ class Form(_EdgeChecked, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no
     """Base form: CSRF on (Flask-WTF) and input cleaned at the edge (see the module)."""
 
     class Meta(FlaskForm.Meta):  # type: ignore[misc]
+        def bind_field(self, form: Form, unbound: UnboundField, options: dict[str, Any]) -> Any:
+            return super().bind_field(form, unbound, {**choice_messages(unbound), **options})
+
         def wrap_formdata(self, form: Form, formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is None or not hasattr(wrapped, "lists"):
@@ -167,6 +220,10 @@ class SubForm(_EdgeChecked, wtforms.Form):  # type: ignore[misc]
     integer") are in the user's language, as Flask-WTF gives them to a :class:`Form`."""
 
     class Meta(DefaultMeta):  # type: ignore[misc]
+        def bind_field(self, form: SubForm, unbound: UnboundField,
+                       options: dict[str, Any]) -> Any:
+            return super().bind_field(form, unbound, {**choice_messages(unbound), **options})
+
         def wrap_formdata(self, form: SubForm, formdata: Any) -> Any:
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is None or not hasattr(wrapped, "lists"):
@@ -208,10 +265,15 @@ def keep_offered(form: Any, shown: dict[str, object]) -> None:
     ``shown[name]``, the stored value, or its first option on a new row.  Shown as the browser
     shows an unmatched value, its first option, the page would claim a choice nobody made
     (（无） on a mapping: sent again, it would clear it).  Call it after the refusal is put
-    next to the field; a value the page offered is kept as the user chose it."""
+    next to the field; a value the page offered is kept as the user chose it.
+
+    :meth:`Form.validate` already shows a choice it refused as the page was loaded when the
+    form was built with the stored row (or is new); a view whose form is not (an edit form
+    built from the post alone) names here what the page showed."""
+    refused: set[str] = getattr(form, "not_offered", set())
     for name, value in shown.items():
         field = form[name]
-        if not any(selected for _value, _label, selected, *_rest in field.iter_choices()):
+        if name in refused or not _offered(field):
             field.data = value
 
 

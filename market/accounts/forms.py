@@ -58,7 +58,7 @@ class RegisterForm(_RegistrationForm):
     kind = RadioField(
         _l("单位类型"),
         choices=[SelectChoice("owner", _l("项目业主")), SelectChoice("agency", _l("中介机构"))],
-        validators=[DataRequired(_REQUIRED)],
+        validators=[DataRequired(_l("请选择单位类型。"))],
     )
     org_name = StringField(_l("单位名称"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     credit_code = CodeField(

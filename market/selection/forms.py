@@ -57,7 +57,7 @@ class ProjectForm(Form):
     code = CodeField(_l("投资项目代码"), validators=[DataRequired(_REQUIRED), Length(max=40)])
     fund_source = RadioField(_l("资金来源"), choices=[
         SelectChoice("fiscal", _l("财政资金")), SelectChoice("social", _l("社会资金"))],
-        validators=[DataRequired(_REQUIRED)])
+        validators=[DataRequired(_l("请选择资金来源。"))])
     investment = NumberField(_l("总投资（万元）"), validators=[DataRequired(_REQUIRED), Length(max=20)])
     location = StringField(_l("建设地点"), validators=[DataRequired(_REQUIRED), Length(max=200)])
 
@@ -89,7 +89,8 @@ class RequestForm(Form):
                               min_entries=PRACTITIONER_ROWS, max_entries=20)
     price_kind = RadioField(_l("价格方式"), choices=[
         SelectChoice("fixed", _l("固定价格（报名即接受）")),
-        SelectChoice("cap", _l("最高限价（可设最低限价）"))], validators=[DataRequired(_REQUIRED)])
+        SelectChoice("cap", _l("最高限价（可设最低限价）"))],
+        validators=[DataRequired(_l("请选择价格方式。"))])
     price = NumberField(_l("服务费（元）"), validators=[Optional(), Length(max=20)])
     cap = NumberField(_l("最高限价（元）"), validators=[Optional(), Length(max=20)])
     floor = NumberField(_l("最低限价（元）"), validators=[Optional(), Length(max=20)])
@@ -103,11 +104,11 @@ class RequestForm(Form):
         SelectChoice("credit_merit", _l("信用择优（信用分达到入围线的机构中摇号产生入围候选，业主择优选定）")),
         SelectChoice("direct", _l("直接选取（仅社会资金或低于限额）")),
         SelectChoice("proposals", _l("方案择优（比选：提交方案和报价，评审小组评分）"))],
-        default="lottery", validators=[DataRequired(_REQUIRED)])
+        default="lottery", validators=[DataRequired(_l("请选择选取方式。"))])
     on_upheld = RadioField(_l("异议成立后"), choices=[
         SelectChoice("redraw", _l("重新组织选取（重新摇号或重新报价）")),
         SelectChoice("next", _l("由公示排名的下一名候补递补"))],
-        default="redraw", validators=[DataRequired(_REQUIRED)])
+        default="redraw", validators=[DataRequired(_l("请选择异议成立后的处理方式。"))])
     # credit merit (信用择优)
     credit_threshold = IntegerField(_l("入围信用分（不低于）"), validators=[
         Optional(), NumberRange(60, 100, _l("入围信用分须为 60–100 分。"))])
@@ -204,7 +205,7 @@ class ObjectionForm(Form):
 class DecideForm(Form):
     decision = RadioField(_l("处理结果"), choices=[
         SelectChoice("uphold", _l("异议成立（本次选取作废并重新组织）")),
-        SelectChoice("reject", _l("异议不成立"))], validators=[DataRequired(_REQUIRED)])
+        SelectChoice("reject", _l("异议不成立"))], validators=[DataRequired(_l("请选择处理结果。"))])
     reason = TextAreaField(_l("处理理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
 
 

@@ -28,7 +28,7 @@ from market.domain import quotes
 from market.domain.calendar import local_date
 from market.domain.fees import format_yuan
 from market.domain.qualifications import QUALIFICATION_LEVELS
-from market.forms import ActionForm, show_error
+from market.forms import ActionForm, keep_offered, show_error
 from market.selection import assignments, avoid_review, opening
 from market.selection import award as award_ops
 from market.selection import quotes as sealed_quotes
@@ -355,8 +355,19 @@ def _submit(form: RequestForm, save: Callable[[ops.RequestInput], SelectionReque
     return redirect(url_for("owner.request_detail", public_id=req.public_id))
 
 
-def _form_page(form: RequestForm, **context: object) -> ResponseReturnValue:
-    """The guided form again: 400 when it shows errors (nothing was saved)."""
+# The guided form's selects and radio groups.
+_CHOICES = ("project_id", "service_code", "qualification_type", "qualification_level",
+            "price_kind", "method", "on_upheld", "quote_kind", "low_action", "external_kind")
+
+
+def _form_page(form: RequestForm, saved: ops.RequestInput | None = None,
+               **context: object) -> ResponseReturnValue:
+    """The guided form again: 400 when it shows errors (nothing was saved).  A choice the
+    page never offered shows the ``saved`` terms the page was loaded with (the form is built
+    from the post alone)."""
+    if saved is not None and form.is_submitted():
+        initial = _initial(saved)
+        keep_offered(form, {name: initial[name] for name in _CHOICES})
     _requirement_choices(form)
     failed = form.is_submitted()
     return render_template("selection/request_form.html", form=form, **context), \
@@ -386,7 +397,7 @@ def edit_request(public_id: str) -> ResponseReturnValue:
     _prepare(form)
     done = _submit(form, lambda data: ops.save_draft(require_org(), data, current_user, req),
                    _("草稿已保存。"))
-    return done or _form_page(form, editing=req)
+    return done or _form_page(form, ops.input_of(req), editing=req)
 
 
 def _outlook(req: SelectionRequest) -> dict[str, object] | None:
@@ -504,7 +515,8 @@ def reannounce(public_id: str) -> ResponseReturnValue:
     done = _submit(form, lambda data: ops.start_reannouncement(require_org(), failed, data,
                                                                current_user),
                    _("重新公告的草稿已保存，请预览后发布。"))
-    return done or _form_page(form, editing=None, reannouncing=failed)
+    return done or _form_page(form, ops.reannounce_input(failed), editing=None,
+                              reannouncing=failed)
 
 
 def _planned_source(req: SelectionRequest) -> tuple[str | None, str | None]:
@@ -548,4 +560,4 @@ def amend(public_id: str) -> ResponseReturnValue:
         return req
 
     done = _submit(form, save, _("更正公告已发布。"), amending=req)
-    return done or _form_page(form, editing=req, amending=True)
+    return done or _form_page(form, ops.input_of(req), editing=req, amending=True)

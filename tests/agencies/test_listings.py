@@ -53,7 +53,7 @@ def _listings(app: Flask) -> tuple[int, int]:
     ({"fee_kind": "rate", "rate": "0", "minimum": "100"}, "费率应大于 0"),
     ({"fee_kind": "rate", "rate": "0.5", "minimum": ""}, "请填写金额"),
     ({"fee_kind": "range", "minimum": "900", "maximum": "100"}, "不能低于最低收费"),
-    ({"fee_kind": "bogus", "amount": "100"}, "不是有效的选择"),
+    ({"fee_kind": "bogus", "amount": "100"}, "所选的一项不在可选范围内"),
 ])
 def test_bad_fees_are_refused_and_nothing_is_stored(
         app: Flask, fields: dict[str, str], message: str) -> None:

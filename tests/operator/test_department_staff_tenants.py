@@ -253,7 +253,7 @@ def test_a_department_given_to_no_tenant_is_refused(scene: Scene, tenant: str) -
                                  "csrf_token": csrf_token(province, url)})
     page = r.get_data(as_text=True)
     assert r.status_code == 400
-    message = "选择无效" if tenant == "not-a-number" else "请选择本省或在本平台开通的"
+    message = "所选的一项不在可选范围内" if tenant == "not-a-number" else "请选择本省或在本平台开通的"
     assert re.search(rf'<p class="error" id="tenant_id-msg">[^<]*{message}', page)
     assert 'value="云岭市自然资源局（改）"' in page
     select = page.split('name="tenant_id"')[1].split("</select>")[0]

@@ -3,6 +3,7 @@
 
 T = {
 '当前登录的账户': 'The account you are logged in with',
+'请选择单位类型。': 'Please choose the kind of organisation.',
 '该单位不在待核验状态，可能已由其他运营人员处理。': 'This organisation is no longer waiting for a check; another operator may have dealt with it.',
 '请写明不予激活的理由，申请人会看到。': 'Give the reason for refusing; the applicant will see it.',
 '理由不超过 500 字。': 'The reason can be at most 500 characters.',

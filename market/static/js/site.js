@@ -132,3 +132,25 @@ document.addEventListener("click", function (event) {
     setInterval(refresh, seconds * 1000);
   });
 })();
+
+// A refused form comes back with each error next to its field; on a phone the first may be
+// below the fold (a long form, a quote box down a list).  Its field is brought into view with
+// its message and focused, so the error is seen and read out (aria-describedby) at once.  A
+// radio group's inputs carry no aria-invalid (its fieldset names the message): the group's
+// .field.has-error finds it.  No motion for those who asked for none.  Last in this file: the
+// scripts above change the layout (a phone's tables become stacks, far taller).
+(function () {
+  var field = document.querySelector("[aria-invalid=true], .field.has-error " +
+    "input:not([type=hidden]), .field.has-error select, .field.has-error textarea");
+  if (!field) { return; }
+  var message = document.getElementById((field.getAttribute("aria-describedby") ||
+    (field.closest("fieldset") || field).getAttribute("aria-describedby") || "").split(" ")[0]);
+  var top = field.getBoundingClientRect().top;
+  var bottom = Math.max(field.getBoundingClientRect().bottom,
+                        message ? message.getBoundingClientRect().bottom : 0);
+  field.focus({preventScroll: true});
+  if (top < 0 || bottom > window.innerHeight) {
+    var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    field.scrollIntoView({block: "center", behavior: still ? "auto" : "smooth"});
+  }
+})();
