@@ -5,9 +5,11 @@ none of its commands and never loads its code."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from flask import Flask
 from market.accounts import operations as ops
 from market.accounts.models import Organisation, OrgKind
 from market.db import db
+from tests.support import demo_data
 from tests.support.production import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,65 +63,116 @@ def test_the_import_check_sees_an_import_of_devdata(tmp_path: Path) -> None:
                                "devdata.demo:demo_cli"]
 
 
-def _flask(tmp_path: Path, env: str, *args: str) -> subprocess.CompletedProcess[str]:
+# One fresh process does what the product's `flask` executable does (flask.cli.main, argv as
+# typed) for each run in turn, production first, after it has created a production app and
+# noted which modules came in: starting the app costs seconds, and these checks need no more
+# than one clean process.  A development run after the production ones cannot make a
+# production check pass (they are answered before it starts).
+_SCRIPT = """
+import contextlib, io, json, os, sys
+runs = json.loads(sys.argv[1])
+os.environ.update(runs[0]["environ"])
+from market import create_app
+app = create_app()
+commands = sorted(app.cli.list_commands(None))
+loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('devdata', 'tests'))
+from flask.cli import main
+results = []
+for run in runs[1:]:
+    os.environ.update(run["environ"])
+    sys.argv = ["flask", *run["args"]]
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main()
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+    results.append({"args": run["args"], "returncode": code, "stdout": out.getvalue(),
+                    "stderr": err.getvalue()})
+print(json.dumps({"commands": commands, "loaded": loaded, "runs": results}))
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Runs:
+    commands: list[str]  # the production app's, as create_app() built it
+    loaded: list[str]  # the modules of OUTSIDE it had loaded by then
+    flask: dict[tuple[str, ...], Run]  # (env, *argv) -> the `flask` command's run
+
+
+def _environ(tmp_path: Path, env: str) -> dict[str, str]:
+    return {**PRODUCTION, "MARKET_ENV": env, "FLASK_APP": "market",
+            "MARKET_INSTANCE_PATH": str(tmp_path / env / "instance"),
+            "MARKET_DATABASE_URL": f"sqlite:///{tmp_path / env / 'db.sqlite'}"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    tmp_path = tmp_path_factory.mktemp("cli")
+    asked = [("production", "--help"), ("production", "demo", "load"),
+             ("development", "--help")]
+    plan = [{"environ": _environ(tmp_path / "app", "production"), "args": []}] + [
+        {"environ": _environ(tmp_path, env), "args": list(args)} for env, *args in asked]
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("MARKET_", "FLASK_"))}
-    environ.update({**PRODUCTION, "MARKET_ENV": env, "FLASK_APP": "market",
-                    "MARKET_INSTANCE_PATH": str(tmp_path / env / "instance"),
-                    "MARKET_DATABASE_URL": f"sqlite:///{tmp_path / env / 'db.sqlite'}"})
-    return subprocess.run([str(Path(sys.executable).parent / "flask"), *args], cwd=ROOT,
-                          env=environ, text=True, capture_output=True, timeout=120, check=False)
+    done = subprocess.run([sys.executable, "-c", _SCRIPT, json.dumps(plan)], cwd=ROOT,
+                          env=environ, text=True, capture_output=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    return Runs(found["commands"], found["loaded"], {
+        key: Run(r["returncode"], r["stdout"], r["stderr"])
+        for key, r in zip(asked, found["runs"], strict=True)})
 
 
 @pytest.mark.parametrize("env", ["production", "development"])
-def test_development_commands_exist_only_outside_production(tmp_path: Path, env: str) -> None:
-    listing = _flask(tmp_path, env, "--help")
+def test_development_commands_exist_only_outside_production(runs: Runs, env: str) -> None:
+    listing = runs.flask[env, "--help"]
     assert listing.returncode == 0, listing.stderr
     commands = {line.split()[0] for line in listing.stdout.split("Commands:")[1].splitlines()
                 if line.strip()}
     assert {"backup", "transparency", "uploads"} <= commands  # the product's own
     if env == "production":
         assert commands.isdisjoint({"demo", "agencies"}), commands
-        refused = _flask(tmp_path, env, "demo", "load")
+        refused = runs.flask[env, "demo", "load"]
         assert refused.returncode == 2 and "No such command 'demo'" in refused.stderr
     else:
         assert {"demo", "agencies"} <= commands
 
 
-def test_a_production_app_never_loads_development_code(tmp_path: Path) -> None:
+def test_a_production_app_never_loads_development_code(runs: Runs) -> None:
     """In a fresh process: create the production app, list its commands, and look at which
     modules came in."""
-    script = ("import sys\nfrom market import create_app\napp = create_app()\n"
-              "print(sorted(app.cli.list_commands(None)))\n"
-              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('devdata', 'tests')))\n")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("MARKET_", "FLASK_"))}
-    environ.update({**PRODUCTION, "MARKET_INSTANCE_PATH": str(tmp_path / "instance"),
-                    "MARKET_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=environ, text=True,
-                          capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    commands, loaded = done.stdout.splitlines()
-    assert "'uploads'" in commands and "'demo'" not in commands and "'agencies'" not in commands
-    assert loaded == "[]"
+    assert "uploads" in runs.commands and "demo" not in runs.commands
+    assert "agencies" not in runs.commands
+    assert runs.loaded == []
 
 
-def test_demo_load_on_a_loaded_database_still_prints_the_logins(app: Flask) -> None:
+def test_demo_load_on_a_loaded_database_still_prints_the_logins(tmp_path: Path) -> None:
     """``make run`` runs ``flask demo load`` every time: the second run loads nothing and
-    still shows a newcomer how to log in."""
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "load"])
-    assert first.exit_code == 0, first.output
-    assert "Demo data loaded" in first.output
+    still shows a newcomer how to log in.  (The first run, on an empty database, is the one
+    that loaded the session's demo city; its output and a copy of what it loaded are here.)"""
+    first = demo_data.load_output()
+    assert "Demo data loaded" in first
+    app = demo_data.demo_app(tmp_path)
     with app.app_context():
         organisations = db.session.scalar(sa.select(sa.func.count(Organisation.id)))
-    again = runner.invoke(args=["demo", "load"])
+    again = app.test_cli_runner().invoke(args=["demo", "load"])
     assert again.exit_code == 0, again.output
     assert "already loaded" in again.output
     for email in ("operator@yunchuan.demo", "owner1@yunchuan.demo", "agency1@yunchuan.demo",
                   "regulator1@yunchuan.demo", "owner5@yunchuan.demo"):
         assert email in again.output
-    assert again.output.count("@yunchuan.demo") == first.output.count("@yunchuan.demo")
+    assert again.output.count("@yunchuan.demo") == first.count("@yunchuan.demo")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == organisations
+        db.engine.dispose()
 
 
 def test_demo_load_leaves_someone_elses_data_alone(app: Flask) -> None:

@@ -4,17 +4,23 @@ PostgreSQL), as Warehouse's db-check does."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
 
 from market import create_app
 from market.db import db
+from tests.support.schema import sqlite_file
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _fresh_app(tmp_path: Path, url: str, monkeypatch) -> Flask:
@@ -33,8 +39,55 @@ def _check(app: Flask) -> None:
         db.engine.dispose()
 
 
-def test_sqlite_upgrade_to_head_matches_models(tmp_path: Path, monkeypatch) -> None:
-    _check(_fresh_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", monkeypatch))
+class Upgraded:
+    """SQLite files this module upgraded, by revision.  A test that needs a database at some
+    revision starts from a copy of one upgraded there (or short of it) before: upgrading from
+    0001 takes seconds, and only the head test is about that climb.  The steps a test is about
+    still run in the test, on its own file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: dict[str, Path] = {}
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        self.chain = [s.revision for s in ScriptDirectory.from_config(config).walk_revisions()]
+        self.chain.reverse()  # from the first to head
+
+    def keep(self, revision: str, app: Flask) -> None:
+        """Remember ``app``'s database, upgraded to ``revision`` (and its engine disposed)."""
+        path = sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+        assert path is not None
+        self.files[revision] = self.folder / f"{revision}.db"
+        shutil.copyfile(path, self.files[revision])
+
+    def app(self, tmp_path: Path, monkeypatch, revision: str, name: str) -> Flask:
+        """An app on ``tmp_path / name``, at ``revision`` ("head" for the last)."""
+        if revision == "head":
+            revision = self.chain[-1]
+        target = tmp_path / name
+        before = [r for r in self.chain[:self.chain.index(revision) + 1] if r in self.files]
+        if before:
+            shutil.copyfile(self.files[before[-1]], target)
+        app = _fresh_app(tmp_path, f"sqlite:///{target}", monkeypatch)
+        if before[-1:] != [revision]:
+            with app.app_context():
+                upgrade(revision=revision)
+                db.session.remove()
+                db.engine.dispose()
+            self.keep(revision, app)
+        return app
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Upgraded:
+    return Upgraded(tmp_path_factory.mktemp("upgraded"))
+
+
+def test_sqlite_upgrade_to_head_matches_models(tmp_path: Path, monkeypatch,
+                                               upgraded: Upgraded) -> None:
+    app = _fresh_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", monkeypatch)
+    _check(app)  # from an empty file
+    upgraded.keep(upgraded.chain[-1], app)
 
 
 def test_postgresql_upgrade_to_head_matches_models(tmp_path: Path, pg_url: str,
@@ -49,12 +102,13 @@ def test_migration_files_have_readable_names() -> None:
         assert number.isdigit() and len(number) == 4 and slug, path.name
 
 
-def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path, monkeypatch) -> None:
+def test_every_migration_downgrades_and_upgrades_again(tmp_path: Path, monkeypatch,
+                                                      upgraded: Upgraded) -> None:
     from flask_migrate import downgrade
 
-    app = _fresh_app(tmp_path, f"sqlite:///{tmp_path / 'round.db'}", monkeypatch)
+    app = upgraded.app(tmp_path, monkeypatch, "head", "round.db")
     with app.app_context():
-        upgrade()
+        upgrade()  # at head already: nothing to do
         downgrade(revision="base")
         upgrade()
         db.engine.dispose()
@@ -70,7 +124,7 @@ def _previous(revision: str) -> str:
     return found.group(1)
 
 
-def _regulators_move(app: Flask) -> None:
+def _regulators_move(app: Flask, *, at_start: bool = False) -> None:
     """Each service type's industry regulator becomes a row for the regulator's own tenant;
     a type with none gets no row."""
     from flask_migrate import downgrade
@@ -81,7 +135,8 @@ def _regulators_move(app: Flask) -> None:
     from market.catalogue.models import ServiceType
 
     with app.app_context():
-        upgrade(revision=_previous("0045"))
+        if not at_start:
+            upgrade(revision=_previous("0045"))
         # the tables the rows go in are the same at that revision as in the models
         home = tenants.home_tenant()  # the migrations seed the first tenant
         other = tenants.add("539800", "云岭市", tenant=True)
@@ -109,8 +164,10 @@ def _regulators_move(app: Flask) -> None:
         db.engine.dispose()
 
 
-def test_sqlite_regulators_move_to_their_tenants(tmp_path: Path, monkeypatch) -> None:
-    _regulators_move(_fresh_app(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", monkeypatch))
+def test_sqlite_regulators_move_to_their_tenants(tmp_path: Path, monkeypatch,
+                                                 upgraded: Upgraded) -> None:
+    _regulators_move(upgraded.app(tmp_path, monkeypatch, _previous("0045"), "r.db"),
+                     at_start=True)
 
 
 def test_postgresql_regulators_move_to_their_tenants(tmp_path: Path, pg_url: str,
@@ -118,7 +175,7 @@ def test_postgresql_regulators_move_to_their_tenants(tmp_path: Path, pg_url: str
     _regulators_move(_fresh_app(tmp_path, pg_url, monkeypatch))
 
 
-def _departments_get_tenants(app: Flask) -> None:
+def _departments_get_tenants(app: Flask, *, at_start: bool = False) -> None:
     """A staffed department takes its staff organisation's tenant (a second city's too); one
     nobody staffed takes the province's row (its operator keeps the catalogue and assigns it),
     not the first city's."""
@@ -129,7 +186,8 @@ def _departments_get_tenants(app: Flask) -> None:
     from market.accounts.models import OrgKind
 
     with app.app_context():
-        upgrade(revision=_previous("0048"))
+        if not at_start:
+            upgrade(revision=_previous("0048"))
         home = tenants.home_tenant()
         other = tenants.add("539800", "云岭市", tenant=True)
         province = tenants.province()
@@ -161,8 +219,10 @@ def _departments_get_tenants(app: Flask) -> None:
         db.engine.dispose()
 
 
-def test_sqlite_departments_get_tenants(tmp_path: Path, monkeypatch) -> None:
-    _departments_get_tenants(_fresh_app(tmp_path, f"sqlite:///{tmp_path / 'd.db'}", monkeypatch))
+def test_sqlite_departments_get_tenants(tmp_path: Path, monkeypatch,
+                                        upgraded: Upgraded) -> None:
+    _departments_get_tenants(upgraded.app(tmp_path, monkeypatch, _previous("0048"), "d.db"),
+                             at_start=True)
 
 
 def test_postgresql_departments_get_tenants(tmp_path: Path, pg_url: str, monkeypatch) -> None:
@@ -170,16 +230,14 @@ def test_postgresql_departments_get_tenants(tmp_path: Path, pg_url: str, monkeyp
 
 
 def test_the_migration_refuses_a_dated_draft(tmp_path: Path, monkeypatch,
-                                             capfd: pytest.CaptureFixture[str]) -> None:
+                                             capfd: pytest.CaptureFixture[str],
+                                             upgraded: Upgraded) -> None:
     """Upgraded over a draft that carries a date, the check's migration stops with the
     request named and changes nothing; with the date cleared it goes through."""
     from tests.support.requests_data import published_requests
 
-    app = _fresh_app(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", monkeypatch)
-    with app.app_context():
-        before = _previous("0047")
-        upgrade(revision=before)
-        db.session.remove()
+    before = _previous("0047")
+    app = upgraded.app(tmp_path, monkeypatch, before, "m.db")
     published_requests(app, ["open"])
     with app.app_context():
         db.session.execute(sa.text(

@@ -3,7 +3,9 @@ module that reads it.
 
 Loading it takes seconds; a copy of its folder (the SQLite file, the instance folder whose keys
 signed its draws and sealed its secrets, its uploads) takes milliseconds.  Each caller still
-gets its own database to write to.  Tests of the loader itself keep calling ``demo.load()``.
+gets its own database to write to.  The session's load is ``flask demo load`` on an empty
+database, and its output is kept for the test of that command's first run
+(``load_output()``); other tests of the loader itself keep calling ``demo.load()``.
 """
 
 from __future__ import annotations
@@ -18,24 +20,32 @@ from flask import Flask
 from market.db import db
 
 _SNAPSHOT: Path | None = None
+_LOAD_OUTPUT = ""
 
 
 def _snapshot() -> Path:
-    global _SNAPSHOT
+    global _SNAPSHOT, _LOAD_OUTPUT
     if _SNAPSHOT is None:
-        from devdata import demo
         from tests.conftest import make_app
 
         folder = Path(tempfile.mkdtemp(prefix="market-demo-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         app = make_app(folder)
+        # the command runs demo.load() and commits, as `make run` does
+        loaded = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert loaded.exit_code == 0, loaded.output
         with app.app_context():
-            demo.load()
-            db.session.commit()
             db.session.remove()
             db.engine.dispose()
-        _SNAPSHOT = folder
+        _SNAPSHOT, _LOAD_OUTPUT = folder, loaded.output
     return _SNAPSHOT
+
+
+def load_output() -> str:
+    """What ``flask demo load`` printed when it loaded the session's demo city into an empty
+    database."""
+    _snapshot()
+    return _LOAD_OUTPUT
 
 
 def demo_app(tmp: Path) -> Flask:
