@@ -63,10 +63,10 @@ typecheck: install ## mypy (strict on lottery/ and market/domain/)
 system: ## install the system parts the suite drives (as root on Debian), or say what will be skipped
 	@tools/system-deps
 
-# The suite runs on one worker more than the cores (pytest-xdist), at most TEST_WORKERS
-# processes: each worker has its own throwaway PostgreSQL cluster, chromium and session
-# snapshots (tests/conftest.py).  A file's tests stay together on one worker, so a module's
-# shared city is built once; the workers take the longest files first (tests/durations.json).
+# The suite runs on every core (pytest-xdist), at most TEST_WORKERS processes: each worker has
+# its own throwaway PostgreSQL cluster, chromium and session snapshots (tests/conftest.py).  A
+# file's tests stay together on one worker, so a module's shared city is built once; the
+# workers take the longest files first (tests/durations.json).
 TEST_WORKERS ?= 4
 
 test: system install lint typecheck ## install what the suite drives, lint, type-check and run the whole suite

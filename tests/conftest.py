@@ -358,14 +358,6 @@ def demo_city_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 # --- what this machine lacks ----------------------------------------------------------------------
 
 # A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``make test``'s ``-n auto``: one worker more than the cores.  A worker spends about a
-    third of its time waiting for its browser, its servers and its subprocesses (two workers
-    kept two cores 135% busy), so a third worker uses what the two leave; ``--maxprocesses``
-    (TEST_WORKERS in the Makefile) caps it."""
-    return (os.cpu_count() or 1) + 1
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On ``make test``'s workers, the files longest first (tests/support/file_order.py)."""
     if hasattr(config, "workerinput"):
