@@ -355,15 +355,17 @@ def demo_city_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         db.engine.dispose()
 
 
-# --- what this machine lacks ----------------------------------------------------------------------
+# --- the order of the files ------------------------------------------------------------------------
 
-# A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On ``make test``'s workers, the files longest first (tests/support/file_order.py)."""
     if hasattr(config, "workerinput"):
         items[:] = file_order.longest_first(items, file_order.load_durations())
 
 
+# --- what this machine lacks ----------------------------------------------------------------------
+
+# A skip reason's prefix -> (what is missing, the Debian package that brings it, or None).
 MISSING_PARTS = {
     "axe-core is not installed": ("npm, for axe-core (`make install` runs `npm ci`)", "npm"),
     "MARKET_CHROMIUM names": ("the browser MARKET_CHROMIUM names (unset it to use Debian's)",

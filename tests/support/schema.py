@@ -68,13 +68,19 @@ def _pg_is_empty(url: str) -> bool:
     return row is not None and row[0] == 0
 
 
-def _pg_clone(url: str, template: str) -> None:
+def _pg_copy(base: str, name: str, template: str, *, replace: bool = False) -> None:
+    """Database ``name`` on the server at ``base`` as a copy of ``template`` (``replace``:
+    dropping the one of that name first)."""
     import psycopg
 
-    base, name = _pg_split(url)
     with psycopg.connect(_pg_dsn(base), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}"')
+        if replace:
+            conn.execute(f'DROP DATABASE "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def _pg_clone(url: str, template: str) -> None:
+    _pg_copy(*_pg_split(url), template, replace=True)
 
 
 def prepare(url: str, create_all: Callable[[str], None]) -> bool:
@@ -114,9 +120,5 @@ def pg_database(base: str, name: str, create_all: Callable[[str], None]) -> str:
     """A new PostgreSQL database ``name`` on the server at ``base``, made in one step as a copy
     of the session's template; its URL.  (An empty database that :func:`prepare` fills is
     made twice: empty, then dropped and copied.)"""
-    import psycopg
-
-    template = _pg_template(base, create_all)
-    with psycopg.connect(_pg_dsn(base), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _pg_copy(base, name, _pg_template(base, create_all))
     return f"{base}/{name}"
