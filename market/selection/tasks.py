@@ -182,9 +182,9 @@ def my_tasks(user: User, *, limit: int | None = None, offset: int = 0) -> TaskLi
     defaults to ``DASHBOARD_TASKS``."""
     limit = DASHBOARD_TASKS if limit is None else limit
     now = timeutil.now()
-    _close_due(user, now)
     roles, regulator = _roles(user)
     wide = bool(roles & {Role.OPERATOR.value, Role.REGULATOR.value})
+    _close_due(user, now, wide)
     count, page = _statements(wide, regulator)
     params = {"user_id": user.id, "now": now}
     rows = db.session.execute(page, {**params, "limit": limit, "offset": offset}).all()
@@ -208,20 +208,35 @@ _USER = sa.bindparam("user_id", type_=sa.Integer)
 _NOW = sa.bindparam("now", type_=_L.c.external_at.type)
 
 
-def _close_due(user: User, now: datetime) -> None:
+def _close_due(user: User, now: datetime, wide: bool) -> None:
     """Closes due now happen here, as on other pages: the open lotteries this person
     witnesses whose sign-up has closed (normally none; ``flask selection tick`` closes them
     too)."""
-    due = db.session.execute(_CLOSING, {"user_id": user.id, "now": now}).scalars().all()
+    due = db.session.execute(_closing(wide), {"user_id": user.id, "now": now}).scalars().all()
     for request in (db.session.get(SelectionRequest, rid) for rid in due):
         if request is not None:
             advance(request)
 
 
-_CLOSING = (sa.select(_R.c.id).distinct()
+def _witnessed_by(wide: bool) -> Any:
+    """``witness.user_id`` is the person's.  An operator or a regulator witnesses the draws of
+    a whole tenant: its witness rows grow with every draw ever held (a thousand after two
+    thousand draws), while the lotteries still open or frozen are the few of this month, so
+    for them the test is written ``user_id + 0`` and SQLite starts from the lotteries' state
+    index, looking each one's witnesses up by request (5.6 -> 0.5 ms for the closing test and
+    8.5 -> 3.9 ms for the to-dos on 10,000 agencies and 2,000 draws).  Anyone else witnesses a
+    few draws: their own rows, by the user index, are the shorter walk."""
+    return (_W.c.user_id + 0 if wide else _W.c.user_id) == _USER
+
+
+@functools.cache
+def _closing(wide: bool) -> sa.Select[Any]:
+    return (sa.select(_R.c.id).distinct()
             .join(_W, _W.c.request_id == _R.c.id).join(_L, _L.c.request_id == _R.c.id)
-            .where(_W.c.user_id == _USER, _L.c.state == LotteryState.OPEN.value,
+            .where(_witnessed_by(wide), _L.c.state == LotteryState.OPEN.value,
                    _R.c.signup_closes_at <= _NOW).order_by(_R.c.id))
+
+
 _ROLES = (sa.select(_M.c.role, _O.c.kind).join(_O, _O.c.id == _M.c.organisation_id)
           .where(_M.c.user_id == _USER))
 
@@ -243,7 +258,7 @@ def _entered(position: Any) -> Any:
                              entry.c.position == position).correlate_except(entry)
 
 
-def _witness_tasks() -> sa.Select[Any]:
+def _witness_tasks(wide: bool) -> sa.Select[Any]:
     """:func:`witness_status` in SQL: a witness of an open lottery (``not_open``), or of a
     frozen one before its deadline with no entry of theirs yet: ``waiting`` while a witness
     before them has not typed, else ``due``."""
@@ -264,7 +279,7 @@ def _witness_tasks() -> sa.Select[Any]:
         .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
         .join(_W, _W.c.request_id == _R.c.id)
         .where(_L.c.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]),
-               _W.c.user_id == _USER, ~_entered(_W.c.position),
+               _witnessed_by(wide), ~_entered(_W.c.position),
                sa.or_(is_open, _L.c.external_at > _NOW)))
 
 
@@ -362,7 +377,7 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
 def _statements(wide: bool, regulator: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """The count and one page of a person's to-dos, each row with the count (parameters
     ``user_id``, ``now``, ``limit``, ``offset``)."""
-    both = sa.union_all(_witness_tasks(), _external_tasks(wide, regulator),
+    both = sa.union_all(_witness_tasks(wide), _external_tasks(wide, regulator),
                         *_owner_tasks()).subquery()
     count = sa.select(sa.func.count()).select_from(both)
     page = (sa.select(both, sa.func.count().over().label("total"))
