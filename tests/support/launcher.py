@@ -3,12 +3,15 @@
 A ``flask`` command started from scratch spends about four seconds of CPU importing Flask,
 SQLAlchemy and every module making an app loads before it does anything; the proof tests run
 a dozen of them (``flask selection tick`` and ``flask clocks tick`` on two instances, twice).
-Here one launcher process, spawned clean (no test module, no patch of the test session, no
-database connection), imports those modules once by making a throwaway app from the defaults,
-as ``gunicorn --preload`` does for its workers; each command is a fork of it.  The fork then
+Here one launcher process, spawned clean (a new interpreter that imports none of the test
+session's fixtures or patches, holds no database connection and sees no ``MARKET_*`` setting),
+imports those modules once by making a throwaway app from the defaults, as ``gunicorn
+--preload`` does for its workers; each command is a fork of it.  The fork then
 runs the real command line: its own environment (an instance's ``MARKET_*`` variables), its
 own ``create_app`` through ``FLASK_APP``, its own engine and connections, its own exit code.
-So two commands "at once" are still two processes racing on the database.
+So two commands "at once" are still two processes racing on the database.  What the forks
+skip, a fresh interpreter importing the product, the launcher itself does once per session, and
+the scale-out test's gunicorn workers (not preloaded) each do it as well.
 
 The launcher reads requests from a pipe and is single-threaded (it waits on the pipe and on
 its children's sentinels together), so no lock of another thread is held when it forks.
