@@ -111,20 +111,21 @@ class Launcher:
         self.process = ctx.Process(target=_serve, args=(child,))
         self.process.start()
         child.close()
-        self.lock = threading.Lock()
+        # one lock per direction: a thread waiting for a command's end never holds up a start
+        self.sending, self.receiving = threading.Lock(), threading.Lock()
         self.numbers = 0
         self.ended: dict[int, int] = {}
 
     def start(self, env: dict[str, str], args: list[str]) -> Command:
         folder = Path(tempfile.mkdtemp(prefix="market-command-"))
-        with self.lock:
+        with self.sending:
             self.numbers += 1
             number = self.numbers
             self.conn.send((number, env, args, str(folder / "out"), str(folder / "err")))
         return Command(self, number, args, folder)
 
     def wait(self, number: int, timeout: float) -> int:
-        with self.lock:
+        with self.receiving:
             while number not in self.ended:
                 if not self.conn.poll(timeout):
                     raise TimeoutError(f"flask command {number} still running after {timeout} s")
