@@ -37,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
-    app.request_class = Request  # urlencoded bodies decoded in C-speed runs (market.web.formdata)
+    app.request_class = Request  # urlencoded bodies decoded in C (market.web.formdata)
     app.config.update(config_module.defaults(app.instance_path))
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
