@@ -24,6 +24,7 @@ from market.domain.fees import format_yuan
 from market.domain.quotes import format_rate
 from market.extensions import babel, cache, csrf, limiter, login_manager, migrate
 from market.forms import ActionForm
+from market.web.formdata import Request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
     )
+    app.request_class = Request  # urlencoded bodies decoded in C (market.web.formdata)
     app.config.update(config_module.defaults(app.instance_path))
     app.config.update(config_module.from_environment(os.environ))
     app.config.update(config or {})
