@@ -9,8 +9,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import Flask
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,14 +23,57 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("critical", "serious")
 
 
+# The apps :func:`serve` is serving, by their URL (for :func:`open_page`).
+_SERVED: dict[str, Flask] = {}
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept in memory for every app served alike.  A browser test makes its
+    own app, whose Jinja environment would parse and compile each page's templates again (a
+    fifth of such a test's own CPU); Jinja reuses the code only for a template of the same
+    name whose source has the same checksum, else compiles it afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+# One cache for each way an environment may compile a template differently.
+_TEMPLATE_CODE: dict[tuple[Any, ...], _SharedTemplateCode] = {}
+
+
+def _share_template_code(env: Environment) -> None:
+    if env.bytecode_cache is not None:
+        return
+    shape = (type(env), tuple(sorted(env.extensions)), env.block_start_string,
+             env.block_end_string, env.variable_start_string, env.variable_end_string,
+             env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
+             env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
+             env.keep_trailing_newline, env.optimized, env.is_async,
+             getattr(env, "newstyle_gettext", None),
+             # a function chooses per template name at compile time (Flask's, by its ending)
+             getattr(env.autoescape, "__func__", env.autoescape))
+    env.bytecode_cache = _TEMPLATE_CODE.setdefault(shape, _SharedTemplateCode())
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
+    _share_template_code(app.jinja_env)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    _SERVED[url] = app
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
+        del _SERVED[url]
         server.shutdown()
         thread.join(timeout=10)
 
@@ -35,19 +81,46 @@ def serve(app: Flask) -> Iterator[str]:
 def open_page(browser: Any, site: str, email: str | None, password: str | None = None, *,
               viewport: dict[str, int] | None = None) -> Any:
     """A page in its own browser context (its own cookies, ``viewport`` or the browser's default
-    size), logged in as ``email`` unless None; "are you sure?" confirmations are accepted."""
+    size), logged in as ``email`` unless None and showing its dashboard; "are you sure?"
+    confirmations are accepted.
+
+    On a site :func:`serve` serves, the login form is posted through the app's test client and
+    the session cookie it sets is handed to the context: the same login (its own server-side
+    session, as each browser gets), without the browser loading the login page and filling it
+    in.  The tests of logging in drive the form themselves."""
     from tests.conftest import PASSWORD
 
     context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
     page = context.new_page()
     page.on("dialog", lambda d: d.accept())
     if email:
-        page.goto(site + "/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", password or PASSWORD)
-        page.click("button[type=submit]")
+        app = _SERVED.get(site)
+        if app is None:
+            page.goto(site + "/login")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", password or PASSWORD)
+            page.click("button[type=submit]")
+        else:
+            cookie, landing = _log_in(app, email, password or PASSWORD)
+            context.add_cookies([{
+                "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
+                "secure": cookie.secure, "httpOnly": cookie.http_only,
+                "sameSite": cookie.same_site or "Lax"}])
+            page.goto(urljoin(site + "/login", landing))
         page.wait_for_selector("[data-test=dashboard-title]")
     return page
+
+
+def _log_in(app: Flask, email: str, password: str) -> tuple[Any, str]:
+    """The session cookie of a login through ``app``'s form, and where the login sends on."""
+    from tests.conftest import login
+
+    client = app.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, f"{email} could not log in: {response.status}"
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None, f"logging in as {email} set no session cookie"
+    return cookie, response.headers["Location"]
 
 
 def page_at(browser: Any, site: str, width: int, email: str | None = None,
