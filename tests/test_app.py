@@ -271,3 +271,43 @@ def test_the_suites_shared_url_builders_are_werkzeugs_own(app: Flask) -> None:
                 assert getattr(built.__code__, code) == getattr(fresh.__code__, code), (rule, code)
             extra = {"unknown": "x y"} if append_unknown else {}
             assert built(**values, **extra) == fresh(**values, **extra), rule
+
+
+def test_the_suites_shared_template_code_is_jinjas_own(app: Flask) -> None:
+    """tests/support/template_cache.py hands every app the code its first app compiled for a
+    template: after a page is rendered, the cached code of each template it used must be the
+    very code this app's environment compiles from the source now."""
+    from tests.support.template_cache import SHARED
+
+    env = app.jinja_env
+    assert env.bytecode_cache is SHARED
+    assert app.test_client().get("/login").status_code == 200
+    for name in ("base.html", "accounts/login.html"):
+        assert env.loader is not None
+        source, filename, _ = env.loader.get_source(env, name)
+        bucket = SHARED.get_bucket(env, name, filename, source)
+        assert bucket.code is not None, name
+        assert bucket.code == env.compile(source, name, filename, raw=False), name
+
+
+def test_the_shared_template_code_is_kept_apart_per_compile_option() -> None:
+    """Environments whose options change the generated code do not share it: the same template
+    renders as each environment renders it without the cache, and a changed source is compiled
+    again."""
+    from jinja2 import DictLoader, Environment
+
+    from tests.support.template_cache import SharedBytecode
+
+    shared = SharedBytecode()
+    source = {"page.html": "{% if x %}\n  <b>{{ x }}</b>\n{% endif %}\n"}
+    for options in ({}, {"trim_blocks": True}, {"autoescape": True}, {"lstrip_blocks": True,
+                                                                      "trim_blocks": True}):
+        plain = Environment(loader=DictLoader(source), **options)  # noqa: S701  # the point
+        cached = Environment(loader=DictLoader(source), bytecode_cache=shared, **options)  # noqa: S701
+        for x in ("a<", ""):
+            assert cached.get_template("page.html").render(x=x) == \
+                plain.get_template("page.html").render(x=x), options
+    assert len(shared.store) == 4
+    changed = Environment(loader=DictLoader({"page.html": "<i>{{ x }}</i>"}),
+                          bytecode_cache=shared)
+    assert changed.get_template("page.html").render(x="y") == "<i>y</i>"
