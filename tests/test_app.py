@@ -311,3 +311,53 @@ def test_the_shared_template_code_is_kept_apart_per_compile_option() -> None:
     changed = Environment(loader=DictLoader({"page.html": "<i>{{ x }}</i>"}),
                           bytecode_cache=shared)
     assert changed.get_template("page.html").render(x="y") == "<i>y</i>"
+
+
+def test_a_statement_compiled_for_one_app_serves_the_next(tmp_path: Path) -> None:
+    """tests/support/statement_cache.py: a second app's engine (another dialect object of the
+    same settings) finds the statement the first compiled, and runs it on its own database."""
+    from market.accounts.models import User
+    from tests.conftest import create_person
+    from tests.support.statement_cache import SHARED
+
+    found = []
+    for n in (1, 2):
+        application = make_app(tmp_path / str(n))
+        person = create_person(application, "operator")
+        with application.app_context():
+            assert db.engine._compiled_cache is SHARED
+            result = db.session.connection().execute(sa.select(User.email, User.id).where(
+                User.email.startswith("operator")).order_by(User.id))
+            found.append((result.context.cache_hit, result.all()))
+            db.session.remove()
+            db.engine.dispose()
+        assert found[-1][1] == [(person.email, person.user_id)]
+    assert found[1][0].name == "CACHE_HIT"  # compiled for the first app
+
+
+def test_dialects_of_other_settings_compile_their_own_statements(tmp_path: Path) -> None:
+    """Engines whose dialect settings differ (here the parameter style) do not share compiled
+    statements; engines of the same settings do."""
+    from tests.support.statement_cache import SharedStatements, dialect_settings
+
+    shared = SharedStatements()
+    table = sa.table("t", sa.column("x"))
+    query = sa.select(table.c.x).where(table.c.x == 7)
+    compiled = {}
+    for name, options in (("qmark", {}), ("named", {"paramstyle": "named"}),
+                          ("qmark again", {})):
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}", **options)
+        engine._compiled_cache = shared  # type: ignore[assignment]
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            conn.execute(sa.text("DELETE FROM t"))
+            conn.execute(sa.text("INSERT INTO t VALUES (7)"))
+            result = conn.execute(query)
+            compiled[name] = (dialect_settings(engine.dialect), result.context.compiled.string,
+                              result.context.cache_hit.name, result.all())
+        engine.dispose()
+    assert compiled["qmark"][0] != compiled["named"][0]
+    assert compiled["qmark"][0] == compiled["qmark again"][0]
+    assert "?" in compiled["qmark"][1] and ":x_1" in compiled["named"][1]
+    assert [c[2] for c in compiled.values()] == ["CACHE_MISS", "CACHE_MISS", "CACHE_HIT"]
+    assert all(c[3] == [(7,)] for c in compiled.values())
