@@ -302,14 +302,15 @@ def test_the_shared_template_code_is_kept_apart_per_compile_option() -> None:
     source = {"page.html": "{% if x %}\n  <b>{{ x }}</b>\n{% endif %}\n"}
     for options in ({}, {"trim_blocks": True}, {"autoescape": True}, {"lstrip_blocks": True,
                                                                       "trim_blocks": True}):
-        plain = Environment(loader=DictLoader(source), **options)  # noqa: S701  # the point
+        # noqa S701: autoescape off and on are both options under test
+        plain = Environment(loader=DictLoader(source), **options)  # noqa: S701
         cached = Environment(loader=DictLoader(source), bytecode_cache=shared, **options)  # noqa: S701
         for x in ("a<", ""):
             assert cached.get_template("page.html").render(x=x) == \
                 plain.get_template("page.html").render(x=x), options
     assert len(shared.store) == 4
     changed = Environment(loader=DictLoader({"page.html": "<i>{{ x }}</i>"}),
-                          bytecode_cache=shared)
+                          bytecode_cache=shared, autoescape=True)
     assert changed.get_template("page.html").render(x="y") == "<i>y</i>"
 
 
@@ -318,7 +319,7 @@ def test_a_statement_compiled_for_one_app_serves_the_next(tmp_path: Path) -> Non
     same settings) finds the statement the first compiled, and runs it on its own database."""
     from market.accounts.models import User
     from tests.conftest import create_person
-    from tests.support.statement_cache import SHARED
+    from tests.support.statement_cache import SHARED, SharedStatements
 
     found = []
     for n in (1, 2):
@@ -326,6 +327,7 @@ def test_a_statement_compiled_for_one_app_serves_the_next(tmp_path: Path) -> Non
         person = create_person(application, "operator")
         with application.app_context():
             assert db.engine._compiled_cache is SHARED
+            assert isinstance(sa.inspect(User).base_mapper._compiled_cache, SharedStatements)
             result = db.session.connection().execute(sa.select(User.email, User.id).where(
                 User.email.startswith("operator")).order_by(User.id))
             found.append((result.context.cache_hit, result.all()))

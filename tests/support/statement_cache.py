@@ -28,7 +28,8 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import Engine
-from sqlalchemy.util import LRUCache
+from sqlalchemy.orm import Mapper
+from sqlalchemy.util import HasMemoized, LRUCache
 from sqlalchemy.util.langhelpers import generic_fn_descriptor
 
 # SQLAlchemy's default per engine is 500; one process's apps run the same few thousand at most.
@@ -93,9 +94,19 @@ class SharedStatements:
 SHARED = SharedStatements()
 
 
+def _mapper_statements(mapper: Mapper[Any]) -> SharedStatements:
+    return SharedStatements(mapper._compiled_cache_size)
+
+
+_mapper_statements.__name__ = "_compiled_cache"  # the attribute it memoizes
+
+
 def reuse_compiled_statements() -> None:
     """Tests only: every engine Flask-SQLAlchemy makes from now on in this process (every
-    app's) compiles into :data:`SHARED`."""
+    app's) compiles into :data:`SHARED`; the ORM's flushes (the INSERT, UPDATE and DELETE
+    statements each mapper keeps in a cache of its own, apart from the engine's) into a cache
+    per mapper keyed the same way."""
+    Mapper._compiled_cache = HasMemoized.memoized_attribute(_mapper_statements)  # type: ignore[assignment]
     make_engine = SQLAlchemy._make_engine
 
     def _make_engine(self: SQLAlchemy, bind_key: str | None, options: dict[str, Any],

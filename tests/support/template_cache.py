@@ -51,7 +51,7 @@ class SharedBytecode(BytecodeCache):
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None,
                    source: str) -> Bucket:
-        options = hashlib.sha1(_compile_options(environment, name).encode()).hexdigest()
+        options = hashlib.sha256(_compile_options(environment, name).encode()).hexdigest()
         bucket = Bucket(environment, f"{self.get_cache_key(name, filename)}-{options}",
                         self.get_source_checksum(source))
         self.load_bytecode(bucket)
