@@ -32,8 +32,10 @@ from sqlalchemy.orm import Mapper
 from sqlalchemy.util import HasMemoized, LRUCache
 from sqlalchemy.util.langhelpers import generic_fn_descriptor
 
-# SQLAlchemy's default per engine is 500; one process's apps run the same few thousand at most.
-SIZE = 5000
+# SQLAlchemy's default per engine is 500.  A compiled ORM statement holds some 30 KiB; a test
+# file runs a few hundred distinct ones (223 for two selection files of 17 tests), and the least
+# recently used go first, so 1,000 keep a file's and its neighbours' within about 30 MB.
+SIZE = 1000
 
 _PLAIN = (type(None), bool, int, float, str, bytes, tuple)
 _BY_IDENTITY = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
