@@ -10,9 +10,9 @@ against 0.04 s of CPU for two pages).
 The compiled form depends on the dialect only through its class and its settings: the server
 version and the features read from it on the first connection, the parameter style, label
 lengths, JSON serialisers.  So this cache keys a statement on those (every plain value of the
-dialect's ``__dict__`` but those its memoized properties derive, and the identity of any function or module there) instead of the
-object: two engines of the same backend, version and options share the statement; a different
-backend, server version or option compiles its own.  Each execution still runs on its own
+dialect's ``__dict__`` but those its memoized properties derive, and the identity of any
+function or module there) instead of the object: two engines of the same backend, version and
+options share the statement; a different backend, server version or option compiles its own.  Each execution still runs on its own
 engine, connection and execution context.
 
 Only tests install this (tests/conftest.py); the product, gunicorn and ``flask`` commands keep
@@ -21,6 +21,7 @@ SQLAlchemy's per-engine cache.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Hashable
 from typing import Any
@@ -42,6 +43,7 @@ _BY_IDENTITY = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                 types.ModuleType, type)
 
 
+@functools.cache
 def _memoized(cls: type, name: str) -> bool:
     """``name`` is a value the class's memoized property computed and left on the object
     (from the settings, often while compiling: counting it would change the key between
@@ -52,6 +54,14 @@ def _memoized(cls: type, name: str) -> bool:
     return False
 
 
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:  # a tuple holding a list or a dict
+        return False
+    return True
+
+
 def dialect_settings(dialect: Any) -> Hashable:
     """What a statement compiled for ``dialect`` depends on besides the statement: its class
     and settings, not the object."""
@@ -60,7 +70,7 @@ def dialect_settings(dialect: Any) -> Hashable:
         if _memoized(type(dialect), name):
             continue
         if isinstance(value, _PLAIN):
-            settings.append((name, value))
+            settings.append((name, value if _hashable(value) else repr(value)))
         elif isinstance(value, _BY_IDENTITY):
             settings.append((name, id(value)))
     return (type(dialect), tuple(settings))
