@@ -25,6 +25,8 @@ from market.db import db
 from tests.support import file_order, schema
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
+from tests.support.statement_cache import reuse_compiled_statements
+from tests.support.template_cache import reuse_compiled_templates
 from tests.support.url_builders import reuse_url_builders
 
 # fixtures shared by test modules of several areas
@@ -34,6 +36,8 @@ PASSWORD = "correct-horse-42"
 
 use_cheap_parameters()
 reuse_url_builders()  # an app per test: Werkzeug's URL builders compiled once, not per app
+reuse_compiled_templates()  # and Jinja's templates
+reuse_compiled_statements()  # and SQLAlchemy's statements
 
 
 def make_app(tmp_path: Path, database_url: str | None = None, *, schema_ready: bool = False,

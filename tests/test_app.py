@@ -271,3 +271,95 @@ def test_the_suites_shared_url_builders_are_werkzeugs_own(app: Flask) -> None:
                 assert getattr(built.__code__, code) == getattr(fresh.__code__, code), (rule, code)
             extra = {"unknown": "x y"} if append_unknown else {}
             assert built(**values, **extra) == fresh(**values, **extra), rule
+
+
+def test_the_suites_shared_template_code_is_jinjas_own(app: Flask) -> None:
+    """tests/support/template_cache.py hands every app the code its first app compiled for a
+    template: after a page is rendered, the cached code of each template it used must be the
+    very code this app's environment compiles from the source now."""
+    from tests.support.template_cache import SHARED
+
+    env = app.jinja_env
+    assert env.bytecode_cache is SHARED
+    assert app.test_client().get("/login").status_code == 200
+    for name in ("base.html", "accounts/login.html"):
+        assert env.loader is not None
+        source, filename, _ = env.loader.get_source(env, name)
+        bucket = SHARED.get_bucket(env, name, filename, source)
+        assert bucket.code is not None, name
+        assert bucket.code == env.compile(source, name, filename, raw=False), name
+
+
+def test_the_shared_template_code_is_kept_apart_per_compile_option() -> None:
+    """Environments whose options change the generated code do not share it: the same template
+    renders as each environment renders it without the cache, and a changed source is compiled
+    again."""
+    from jinja2 import DictLoader, Environment
+
+    from tests.support.template_cache import SharedBytecode
+
+    shared = SharedBytecode()
+    source = {"page.html": "{% if x %}\n  <b>{{ x }}</b>\n{% endif %}\n"}
+    for options in ({}, {"trim_blocks": True}, {"autoescape": True}, {"lstrip_blocks": True,
+                                                                      "trim_blocks": True}):
+        # noqa S701: autoescape off and on are both options under test
+        plain = Environment(loader=DictLoader(source), **options)  # noqa: S701
+        cached = Environment(loader=DictLoader(source), bytecode_cache=shared, **options)  # noqa: S701
+        for x in ("a<", ""):
+            assert cached.get_template("page.html").render(x=x) == \
+                plain.get_template("page.html").render(x=x), options
+    assert len(shared.store) == 4
+    changed = Environment(loader=DictLoader({"page.html": "<i>{{ x }}</i>"}),
+                          bytecode_cache=shared, autoescape=True)
+    assert changed.get_template("page.html").render(x="y") == "<i>y</i>"
+
+
+def test_a_statement_compiled_for_one_app_serves_the_next(tmp_path: Path) -> None:
+    """tests/support/statement_cache.py: a second app's engine (another dialect object of the
+    same settings) finds the statement the first compiled, and runs it on its own database."""
+    from market.accounts.models import User
+    from tests.conftest import create_person
+    from tests.support.statement_cache import SHARED, SharedStatements
+
+    found = []
+    for n in (1, 2):
+        application = make_app(tmp_path / str(n))
+        person = create_person(application, "operator")
+        with application.app_context():
+            assert db.engine._compiled_cache is SHARED
+            assert isinstance(sa.inspect(User).base_mapper._compiled_cache, SharedStatements)
+            result = db.session.connection().execute(sa.select(User.email, User.id).where(
+                User.email.startswith("operator")).order_by(User.id))
+            found.append((result.context.cache_hit, result.all()))
+            db.session.remove()
+            db.engine.dispose()
+        assert found[-1][1] == [(person.email, person.user_id)]
+    assert found[1][0].name == "CACHE_HIT"  # compiled for the first app
+
+
+def test_dialects_of_other_settings_compile_their_own_statements(tmp_path: Path) -> None:
+    """Engines whose dialect settings differ (here the parameter style) do not share compiled
+    statements; engines of the same settings do."""
+    from tests.support.statement_cache import SharedStatements, dialect_settings
+
+    shared = SharedStatements()
+    table = sa.table("t", sa.column("x"))
+    query = sa.select(table.c.x).where(table.c.x == 7)
+    compiled = {}
+    for name, options in (("qmark", {}), ("named", {"paramstyle": "named"}),
+                          ("qmark again", {})):
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}", **options)
+        engine._compiled_cache = shared  # type: ignore[assignment]
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            conn.execute(sa.text("DELETE FROM t"))
+            conn.execute(sa.text("INSERT INTO t VALUES (7)"))
+            result = conn.execute(query)
+            compiled[name] = (dialect_settings(engine.dialect), result.context.compiled.string,
+                              result.context.cache_hit.name, result.all())
+        engine.dispose()
+    assert compiled["qmark"][0] != compiled["named"][0]
+    assert compiled["qmark"][0] == compiled["qmark again"][0]
+    assert "?" in compiled["qmark"][1] and ":x_1" in compiled["named"][1]
+    assert [c[2] for c in compiled.values()] == ["CACHE_MISS", "CACHE_MISS", "CACHE_HIT"]
+    assert all(c[3] == [(7,)] for c in compiled.values())
