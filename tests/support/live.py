@@ -12,8 +12,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 from flask import Flask
-from jinja2 import BytecodeCache, Environment
-from jinja2.bccache import Bucket
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,44 +25,8 @@ FAILING_IMPACTS = ("critical", "serious")
 _SERVED: dict[str, Flask] = {}
 
 
-class _SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept in memory for every app served alike.  A browser test makes its
-    own app, whose Jinja environment would parse and compile each page's templates again (a
-    fifth of such a test's own CPU); Jinja reuses the code only for a template of the same
-    name whose source has the same checksum, else compiles it afresh."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-# One cache for each way an environment may compile a template differently.
-_TEMPLATE_CODE: dict[tuple[Any, ...], _SharedTemplateCode] = {}
-
-
-def _share_template_code(env: Environment) -> None:
-    if env.bytecode_cache is not None:
-        return
-    shape = (type(env), tuple(sorted(env.extensions)), env.block_start_string,
-             env.block_end_string, env.variable_start_string, env.variable_end_string,
-             env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
-             env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,
-             env.keep_trailing_newline, env.optimized, env.is_async,
-             getattr(env, "newstyle_gettext", None),
-             # a function chooses per template name at compile time (Flask's, by its ending)
-             getattr(env.autoescape, "__func__", env.autoescape))
-    env.bytecode_cache = _TEMPLATE_CODE.setdefault(shape, _SharedTemplateCode())
-
-
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
-    _share_template_code(app.jinja_env)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
