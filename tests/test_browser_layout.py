@@ -24,7 +24,7 @@ from market.selection.models import Lottery, Project
 from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
-from tests.support.layout import MEASURE
+from tests.support.layout import CHECK, HEADER, MEASURE
 from tests.support.live import open_page, serve
 
 pytestmark = pytest.mark.browser
@@ -90,49 +90,62 @@ def _login(browser: Any, site: str, email: str | None, *, viewport: dict[str, in
     return page
 
 
-# What a page must not do on a phone, measured in the page.  Returns a list of findings.
+# The layout's findings, and whether the page's content has a closed <details> (see below).
+_CHECK = f"""(headerMax) => [({CHECK})(headerMax),
+                             document.querySelector("main details:not([open])") !== null]"""
 
 
 def _header_problems(page: Any, mode: str) -> list[str]:
-    out = []
-    height = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
-    if height > HEADER_MAX[mode]:
-        out.append(f"header {height:.0f}px high (at most {HEADER_MAX[mode]})")
-    for control in ("[data-test=care-toggle]", "[data-test=menu-toggle]",
-                    "[data-test=lang-en], [data-test=lang-zh]"):
-        if not page.locator(control).first.is_visible():
-            out.append(f"{control} not visible without opening the menu")
-    return out
+    """What is wrong with the header on a phone, measured in the page."""
+    return list(page.evaluate(HEADER, HEADER_MAX[mode]))
 
 
-@pytest.mark.parametrize(("mode", "viewport"), [("plain", PHONE), ("care", PHONE),
-                                               ("care", TABLET)], ids=["phone", "phone-care",
-                                                                        "tablet-care"])
+@pytest.mark.parametrize(("mode", "viewports"), [("plain", [PHONE]), ("care", [PHONE, TABLET])],
+                         ids=["phone", "care"])
 def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str],
                                  pages: dict[str, list[str]], mode: str,
-                                 viewport: dict[str, int]) -> None:
+                                 viewports: list[dict[str, int]]) -> None:
     """The tablet in care mode is where tables have the least room per column: that is where
-    short words (状态, 已通过) were set one character per line."""
+    short words (状态, 已通过) were set one character per line.
+
+    In care mode a page is loaded once and measured at both widths, the second after a resize:
+    the layout follows the width through the stylesheet's media queries alone (no script reads
+    the width as the page loads).  Resized, every element of 108 of the 111 crawled pages had
+    the box it has when loaded at that width, the header's folded menu included; on the other
+    three the difference was inside a closed <details> in the page's content, whose hidden
+    text Chromium lays out on a fresh load when asked and not after a resize: a page with one is
+    loaded anew at the second width.  axe-core audits each page at each width."""
     _app, site = city
-    problems: dict[str, list[str]] = {}
-    visited = 0
+    problems: dict[int, dict[str, list[str]]] = {v["width"]: {} for v in viewports}
+    visited = dict.fromkeys(problems, 0)
     for role, urls in pages.items():
-        page = _login(browser, site, ROLES[role], viewport=viewport, care=mode == "care")
+        page = _login(browser, site, ROLES[role], viewport=viewports[0], care=mode == "care")
+        widths = viewports
         for url in urls:
             page.goto(site + url)  # the browser fixture runs axe-core here
             # the hall's big screen (大厅大屏) has no site header, menu or switches on purpose:
             # it is shown on a wall, not used; its content is still measured
-            header = [] if url.endswith("/hall") else _header_problems(page, mode)
-            found = header + page.evaluate(MEASURE)
-            if found:
-                problems[f"{role} {url}"] = found
-            visited += 1
+            header = None if url.endswith("/hall") else HEADER_MAX[mode]
+            for i, viewport in enumerate(widths):
+                found, closed_details = page.evaluate(_CHECK, header)
+                if found:
+                    problems[viewport["width"]][f"{role} {url}"] = found
+                visited[viewport["width"]] += 1
+                if i + 1 < len(widths):
+                    page.set_viewport_size(widths[i + 1])
+                    if closed_details:
+                        page.goto(site + url)  # audited on load
+                    else:
+                        page.audit()
+            widths = widths[::-1]  # the next page starts at the width this one ended at
         page.context.close()
-    report = "\n".join(f"{where}:\n  " + "\n  ".join(list(dict.fromkeys(found))[:6])
-                       for where, found in problems.items())
-    assert not problems, (f"{len(problems)} of {visited} pages ({mode}, {viewport['width']}px):"
-                          f"\n{report}")
-    assert visited > 60
+    report = "\n".join(
+        f"{width}px, {where}:\n  " + "\n  ".join(list(dict.fromkeys(found))[:6])
+        for width, found_at in problems.items() for where, found in found_at.items())
+    assert not any(problems.values()), (
+        ", ".join(f"{len(found_at)} of {visited[width]} pages at {width}px"
+                  for width, found_at in problems.items()) + f" ({mode}):\n{report}")
+    assert all(count > 60 for count in visited.values()), visited
 
 
 def test_the_phone_menu_opens_and_holds_every_link(browser: Any, city: tuple[Flask, str]) -> None:

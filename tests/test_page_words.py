@@ -101,7 +101,7 @@ def test_every_page_speaks_the_page_language(demo_city: Flask, lang: str) -> Non
         client = _client(demo_city, email, lang)
         for page in crawl(demo_city, client, entry_points(demo_city)):
             visited.add(page.endpoint)
-            for problem in problems(page.html, vocabulary):
+            for problem in problems(page.html, vocabulary, page.text):
                 found[problem.what, problem.word].setdefault(f"{role} {page.url}",
                                                              problem.context)
     report = "\n".join(

@@ -23,28 +23,19 @@ _SKIP = re.compile(r"^/(static/|uploads/|logout)|\.(json|csv|pdf|txt|pem)$|/file
 
 @dataclass(frozen=True)
 class Page:
+    """A page the crawl fetched: its HTML and what a person reads on it (:func:`visible_text`,
+    from the same parse that found its links)."""
+
     endpoint: str
     url: str
     html: str
+    text: list[Text]
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.hrefs.append(href)
-
-
-def links(html: str, base: str) -> list[str]:
-    parser = _Links()
-    parser.feed(html)
+def _local(hrefs: list[str], base: str) -> list[str]:
+    """The crawl's next pages among ``hrefs``: on this site, HTML pages only (see _SKIP)."""
     out = []
-    for href in parser.hrefs:
+    for href in hrefs:
         parts = urlsplit(urljoin(base, href))
         if parts.netloc not in ("localhost", ""):
             continue
@@ -89,8 +80,10 @@ def crawl(app: Flask, client: FlaskClient, starts: Iterable[str], *,
         per[endpoint] = per.get(endpoint, 0) + 1
         per_path[path] = per_path.get(path, 0) + 1
         html = response.get_data(as_text=True)
-        yield Page(endpoint, url, html)
-        queue.extend(u for u in links(html, url) if u not in seen)
+        parser = _Text()
+        parser.feed(html)
+        yield Page(endpoint, url, html, parser.parts)
+        queue.extend(u for u in _local(parser.hrefs, url) if u not in seen)
 
 
 @dataclass(frozen=True)
@@ -105,7 +98,7 @@ class Text:
 
 class _Text(HTMLParser):
     """Text and the labels assistive technology reads out (title, aria-label, placeholder,
-    alt), without scripts and styles."""
+    alt), without scripts and styles; and the links, for the crawl (one parse for both)."""
 
     _CODE = {"code", "pre", "kbd", "samp"}
     _SKIP = {"script", "style", "template"}
@@ -116,6 +109,7 @@ class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[Text] = []
+        self.hrefs: list[str] = []
         self._stack: list[tuple[str, str]] = []  # (tag, language)
 
     def _lang(self) -> str:
@@ -126,6 +120,8 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.hrefs.append(str(values["href"]))
         lang = values.get("lang") or self._lang()
         if tag not in self._VOID:
             self._stack.append((tag, lang))

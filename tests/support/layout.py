@@ -1,4 +1,5 @@
-"""What the layout tests measure on a page: elements wider than the screen, text too small."""
+"""What the layout tests measure on a page: elements wider than the screen, text too small, and
+on a phone a header that leaves room for the page."""
 
 from __future__ import annotations
 
@@ -59,3 +60,38 @@ MEASURE = """() => {
   }
   return found;
 }"""
+
+# The site header on a phone: at most ``max`` px high, and its switches (care mode, the menu,
+# the language) shown without opening the menu.  "Shown" as Playwright's is_visible() has it
+# (the first match; a box of some size, not hidden by CSS), asked here in the page itself: one
+# round trip instead of four per page.
+HEADER = """(max) => {
+  const found = [];
+  const shown = el => {
+    const style = getComputedStyle(el);
+    if (style.display === "contents") {
+      return [...el.childNodes].some(child => child.nodeType === Node.ELEMENT_NODE ? shown(child)
+        : child.nodeType === Node.TEXT_NODE && (() => {
+          const range = document.createRange();
+          range.selectNode(child);
+          const box = range.getBoundingClientRect();
+          return box.width > 0 && box.height > 0;
+        })());
+    }
+    if (!el.checkVisibility() || style.visibility !== "visible") return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  };
+  const height = document.querySelector("header").getBoundingClientRect().height;
+  if (height > max) found.push(`header ${height.toFixed(0)}px high (at most ${max})`);
+  for (const control of ["[data-test=care-toggle]", "[data-test=menu-toggle]",
+                         "[data-test=lang-en], [data-test=lang-zh]"]) {
+    const el = document.querySelector(control);
+    if (!el || !shown(el)) found.push(`${control} not visible without opening the menu`);
+  }
+  return found;
+}"""
+
+# Both in one evaluate(): ``headerMax`` null for a page without the site header.
+CHECK = f"""(headerMax) => [...(headerMax === null ? [] : ({HEADER})(headerMax)),
+                        ...({MEASURE})()]"""

@@ -157,7 +157,9 @@ class Axe:
         if id(page) in self._loaded and not page.is_closed():
             self.check(page)
 
-    def check(self, page: Any) -> None:
+    def check(self, page: Any, *, same_document: bool = False) -> None:
+        """Audit ``page`` now; ``same_document`` when no load came since it was last checked
+        (axe-core's source may be in it already, and is then not sent again)."""
         from playwright.sync_api import Error
 
         try:
@@ -167,7 +169,8 @@ class Axe:
             if fingerprint is None or fingerprint in self._clean:
                 found = None
             else:
-                page.evaluate(self.source)
+                if not (same_document and page.evaluate("typeof axe === 'object'")):
+                    page.evaluate(self.source)
                 found = page.evaluate(_RUN, list(FAILING_IMPACTS))
                 if page.evaluate(_FINGERPRINT) != fingerprint:
                     fingerprint = ""  # the page changed while audited: not one to reuse
@@ -245,6 +248,11 @@ class CheckedPage(_Proxy):
     def close(self, **kwargs: Any) -> None:
         self._axe.check_if_loaded(self._target)
         self._target.close(**kwargs)
+
+    def audit(self) -> None:
+        """Check the page as it is now, after a change no load announces (a new viewport size
+        lays it out anew)."""
+        self._axe.check(self._target, same_document=True)
 
     def _after(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -77,10 +77,12 @@ def _segments(text: str) -> list[str]:
     return [s.strip() for s in _SEGMENT.split(text) if s.strip()]
 
 
-def problems(html: str, vocabulary: Vocabulary) -> list[Problem]:
+def problems(html: str, vocabulary: Vocabulary, text: list[Text] | None = None) -> list[Problem]:
+    """What is wrong on the page ``html``; ``text`` its :func:`visible_text` when already read
+    (a crawled page's)."""
     page_lang = "en" if '<html lang="en"' in html else "zh"
     found: list[Problem] = []
-    for part in visible_text(html):
+    for part in visible_text(html) if text is None else text:
         if not part.code:  # shown as code on purpose (a scope an integrator writes, a command)
             found.extend(Problem("internal code", m.group(), part.text[:80])
                          for m in AUDIT_TAG.finditer(part.text))
