@@ -223,9 +223,9 @@ def _witnessed_by(wide: bool) -> Any:
     a whole tenant: its witness rows grow with every draw ever held (a thousand after two
     thousand draws), while the lotteries still open or frozen are the few of this month, so
     for them the test is written ``user_id + 0`` and SQLite starts from the lotteries' state
-    index, looking each one's witnesses up by request (5.6 -> 0.5 ms for the closing test and
-    8.5 -> 3.9 ms for the to-dos on 10,000 agencies and 2,000 draws).  Anyone else witnesses a
-    few draws: their own rows, by the user index, are the shorter walk."""
+    index, looking each one's witnesses up by request (CPU on 10,000 agencies and 2,000 draws,
+    a loaded machine: 5.6 -> 0.7 ms for the closing test, 8.0 -> 4.1 ms for the to-dos).  Anyone
+    else witnesses a few draws: their own rows, by the user index, are the shorter walk."""
     return (_W.c.user_id + 0 if wide else _W.c.user_id) == _USER
 
 
