@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -125,9 +126,10 @@ class Launcher:
         return Command(self, number, args, folder)
 
     def wait(self, number: int, timeout: float) -> int:
+        deadline = time.monotonic() + timeout  # in all, however many other commands end first
         with self.receiving:
             while number not in self.ended:
-                if not self.conn.poll(timeout):
+                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
                     raise TimeoutError(f"flask command {number} still running after {timeout} s")
                 done, code = self.conn.recv()
                 self.ended[done] = code
