@@ -51,9 +51,9 @@ def use() -> Path | None:
     folder = chosen()
     if folder is None:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    # Shared like /tmp: the PostgreSQL server runs as its own user inside a folder made here.
-    if folder.stat().st_uid == os.geteuid():
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        # Shared like /tmp: the PostgreSQL server runs as its own user in a folder made here.
         folder.chmod(0o1777)
     os.environ["TMPDIR"] = str(folder)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again on next use
