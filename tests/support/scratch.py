@@ -51,8 +51,11 @@ def use() -> Path | None:
     folder = chosen()
     if folder is None:
         return None
-    if not folder.exists():
+    try:
         folder.mkdir(parents=True)
+    except FileExistsError:
+        pass  # made by an earlier session, or by the other process that got here first
+    else:
         # Shared like /tmp: the PostgreSQL server runs as its own user in a folder made here.
         folder.chmod(0o1777)
     os.environ["TMPDIR"] = str(folder)
