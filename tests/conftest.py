@@ -22,9 +22,14 @@ from market.accounts import tenants
 from market.accounts.models import OrgKind, Role
 from market.accounts.passwords import use_cheap_parameters
 from market.db import db
-from tests.support import file_order, schema
+from tests.support import file_order, schema, scratch
 from tests.support.live import Axe, CheckedBrowser, axe_missing_reason
-from tests.support.postgres import PostgresUnavailable, create_database, throwaway_cluster
+from tests.support.postgres import (
+    PostgresUnavailable,
+    create_database,
+    drop_database,
+    throwaway_cluster,
+)
 from tests.support.statement_cache import reuse_compiled_statements
 from tests.support.template_cache import reuse_compiled_templates
 from tests.support.url_builders import reuse_url_builders
@@ -34,6 +39,7 @@ pytest_plugins = ["tests.support.second_factor"]
 
 PASSWORD = "correct-horse-42"
 
+scratch.use()  # temporary files in memory where there is room (tests/support/scratch.py)
 use_cheap_parameters()
 reuse_url_builders()  # an app per test: Werkzeug's URL builders compiled once, not per app
 reuse_compiled_templates()  # and Jinja's templates
@@ -132,13 +138,16 @@ def pg_base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(request: pytest.FixtureRequest, pg_base_url: str) -> str:
+def pg_url(request: pytest.FixtureRequest, pg_base_url: str) -> Iterator[str]:
     """A new empty database (a migration test builds its own schema); with ``pg_app``, the
-    app's database, made with the schema in one step."""
+    app's database, made with the schema in one step.  Dropped after the test, so the
+    worker's cluster stays small (tests/support/scratch.py)."""
     name = f"test_{next(_pg_counter)}"
     if "pg_app" in request.fixturenames:
-        return schema.pg_database(pg_base_url, name, _create_schema)
-    return create_database(pg_base_url, name)
+        yield schema.pg_database(pg_base_url, name, _create_schema)
+    else:
+        yield create_database(pg_base_url, name)
+    drop_database(pg_base_url, name)
 
 
 @pytest.fixture
@@ -152,14 +161,16 @@ def pg_app(tmp_path: Path, pg_url: str) -> Iterator[Flask]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The same test on SQLite and on a real PostgreSQL server."""
-    url = None
+    url = base = name = None
     if request.param == "postgresql":
-        url = schema.pg_database(request.getfixturevalue("pg_base_url"),
-                                 f"any_{next(_pg_counter)}", _create_schema)
+        base, name = request.getfixturevalue("pg_base_url"), f"any_{next(_pg_counter)}"
+        url = schema.pg_database(base, name, _create_schema)
     application = make_app(tmp_path, url, schema_ready=url is not None)
     yield application
     with application.app_context():
         db.engine.dispose()
+    if base and name:
+        drop_database(base, name)
 
 
 # --- people -----------------------------------------------------------------------------------

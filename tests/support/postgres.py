@@ -92,6 +92,16 @@ def create_database(base_url: str, name: str) -> str:
     return f"{base_url}/{name}"
 
 
+def drop_database(base_url: str, name: str) -> None:
+    """Drop database ``name``, closing what is still connected to it (a test's leftover
+    sessions, or the processes it started)."""
+    import psycopg
+
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def restart(base_url: str, mode: str = "fast") -> None:
     """``pg_ctl restart`` a cluster started by :func:`throwaway_cluster` (same port, same
     options): every open connection is cut, as when the database server restarts in production."""
