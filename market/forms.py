@@ -79,6 +79,10 @@ class DateListField(AsciiText, TextAreaField):  # type: ignore[misc]
 ASCII_FIELDS: tuple[type, ...] = (AsciiText, IntegerField, DecimalField, FloatField, DateField,
                                   DateTimeField, DateTimeLocalField, EmailField)
 
+# Fields that parse a number: a value that is none says so in WTForms' words, unless the
+# field's own validators say what it takes (Form.validate).
+NUMBER_FIELDS: tuple[type, ...] = (IntegerField, DecimalField, FloatField)
+
 CONTROL_MESSAGE = N_("第 %(position)s 个字符是看不见的控制字符或格式字符（%(code)s %(name)s），"
                      "常见于从网页或文档复制的文字。请删除它（或重新输入本栏）后再提交。")
 SUPERSCRIPT_MESSAGE = N_("第 %(position)s 个字符“%(char)s”是上标或下标数字，请用普通数字填写。")
@@ -159,6 +163,10 @@ def _offered(field: Any) -> bool:
         return False
 
 
+def _is_number(field: Field) -> bool:
+    return isinstance(field, NUMBER_FIELDS)
+
+
 def _one_choice(field: Field) -> bool:
     """A select or a radio group (checkboxes may be left all unticked)."""
     return isinstance(field, SelectField) and not isinstance(field, SelectMultipleField)
@@ -217,6 +225,11 @@ class _EdgeChecked:
                 # ("not a valid integer") would say less.
                 field.errors = [problem_message(problem)]
         for key, field in self._fields.items():
+            if field.process_errors and _is_number(field):
+                # "not a valid integer" beside the field's own words on the range it takes
+                # would say the same thing twice, the less useful way first
+                own = [e for e in field.errors if e not in field.process_errors]
+                field.errors = own or field.errors
             if field.errors and _one_choice(field) and _sent_empty(field):
                 nothing_chosen(field)
             # Refused here, the value means nothing more to the view; shown as it came, the
