@@ -79,12 +79,24 @@ class DateListField(AsciiText, TextAreaField):  # type: ignore[misc]
 ASCII_FIELDS: tuple[type, ...] = (AsciiText, IntegerField, DecimalField, FloatField, DateField,
                                   DateTimeField, DateTimeLocalField, EmailField)
 
+# Fields that parse a number: a value that is none says so in WTForms' words, unless the
+# field's own validators say what it takes (Form.validate).
+NUMBER_FIELDS: tuple[type, ...] = (IntegerField, DecimalField, FloatField)
+
 CONTROL_MESSAGE = N_("第 %(position)s 个字符是看不见的控制字符或格式字符（%(code)s %(name)s），"
                      "常见于从网页或文档复制的文字。请删除它（或重新输入本栏）后再提交。")
 SUPERSCRIPT_MESSAGE = N_("第 %(position)s 个字符“%(char)s”是上标或下标数字，请用普通数字填写。")
 # A choice the page did not offer: a hand-edited form, or an option gone since the page was
 # loaded.  WTForms' own words ("not a valid choice: could not coerce") say nothing to a user.
 NOT_OFFERED = _l("所选的一项不在可选范围内（打开页面后可能有变动），请重新选择。")
+# A select or radio group sent empty: nothing was chosen, so "fill in this field" or "not one
+# of the options" would both read wrong.  A page's select offers no empty option, so this is a
+# scripted post or a radio group left unchosen; the words still name what to do.
+NOTHING_CHOSEN = N_("请在“%(label)s”中选择一项。")
+# The words a required validator or a refused choice gives when the field names none of its
+# own: the areas' shared "fill in" (msgid) and WTForms' own (in its catalogue).
+_FILL_IN = N_("请填写此项。")
+_WTFORMS_REQUIRED = "This field is required."
 
 
 def problem_refusal(problem: Problem) -> tuple[str, dict[str, object]]:
@@ -151,6 +163,28 @@ def _offered(field: Any) -> bool:
         return False
 
 
+def _is_number(field: Field) -> bool:
+    return isinstance(field, NUMBER_FIELDS)
+
+
+def _one_choice(field: Field) -> bool:
+    """A select or a radio group (checkboxes may be left all unticked)."""
+    return isinstance(field, SelectField) and not isinstance(field, SelectMultipleField)
+
+
+def _sent_empty(field: Field) -> bool:
+    return not any(str(value).strip() for value in (field.raw_data or ()))
+
+
+def nothing_chosen(field: Field) -> None:
+    """An empty select or radio group refused in generic words ("fill in this field", "not one
+    of the options") says instead that one is to be chosen, naming the field; a field's own
+    words ("请选择资金来源。") are kept."""
+    generic = {str(_(_FILL_IN)), str(field.gettext(_WTFORMS_REQUIRED)), str(NOT_OFFERED)}
+    field.errors = [_(NOTHING_CHOSEN, label=field.label.text) if str(e) in generic else e
+                    for e in field.errors]
+
+
 def shown_when_loaded(field: Any) -> object:
     """What a select or radio group showed when its page was loaded: the value it was given
     (a stored row's, or its default) when offered; otherwise a select's first option (the one
@@ -191,6 +225,13 @@ class _EdgeChecked:
                 # ("not a valid integer") would say less.
                 field.errors = [problem_message(problem)]
         for key, field in self._fields.items():
+            if field.process_errors and _is_number(field):
+                # "not a valid integer" beside the field's own words on the range it takes
+                # would say the same thing twice, the less useful way first
+                own = [e for e in field.errors if e not in field.process_errors]
+                field.errors = own or field.errors
+            if field.errors and _one_choice(field) and _sent_empty(field):
+                nothing_chosen(field)
             # Refused here, the value means nothing more to the view; shown as it came, the
             # browser would show a select's first option, a choice nobody made on a stored row.
             if (field.errors and isinstance(field, SelectField)

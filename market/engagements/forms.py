@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from market.forms import Form
 
 _REQUIRED = _l("请填写此项。")
-_WHOLE = _l("请填写 1 到 250 之间的整数。")
+_EXTENSION_DAYS = _l("延期天数须在 1 到 120 个工作日之间。")  # MAX_EXTENSION_DAYS
 
 
 class ContractForm(Form):
@@ -29,7 +29,7 @@ class AnswerForm(Form):
 
 class ExtensionForm(Form):
     days = IntegerField(_l("延长工作日"), validators=[
-        InputRequired(_WHOLE), NumberRange(1, 120, _l("延期天数须在 1 到 120 个工作日之间。"))])
+        InputRequired(_EXTENSION_DAYS), NumberRange(1, 120, _EXTENSION_DAYS)])
     reason = StringField(_l("延期理由"), validators=[DataRequired(_REQUIRED), Length(max=500)])
 
 

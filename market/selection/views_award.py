@@ -261,12 +261,20 @@ def objection_attachment(objection_id: int) -> ResponseReturnValue:
 @bp.route("/regulator/objections")
 @access("regulator")
 def objections() -> str:
+    return _objections_page()
+
+
+def _objections_page(form: DecideForm | None = None, decide_for: int | None = None) -> str:
+    """The objections of the regulator's scope, pending first; ``decide_for``: the objection
+    whose decision was refused, shown with ``form``'s errors and what was chosen and typed."""
     rows = db.session.scalars(within(
         sa.select(Objection).join(SelectionRequest, SelectionRequest.id == Objection.request_id),
         current_org()).order_by(
         (Objection.state == ObjectionState.PENDING.value).desc(), Objection.id.desc())).all()
     # each objection counts in its request's tenant's calendar (objection_due's default)
-    return render_template("selection/regulator_objections.html", rows=rows, form=DecideForm(),
+    blank = DecideForm(formdata=None)
+    return render_template("selection/regulator_objections.html", rows=rows,
+                           form=form or blank, blank=blank, decide_for=decide_for,
                            dues={o.id: ops.objection_due(o) for o in rows},
                            today=timeutil.today_local(),
                            days=int(current_app.config["OBJECTION_WORKING_DAYS"]))
@@ -283,17 +291,19 @@ def decide(objection_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             procedures.decide_objection(row, current_user, form.decision.data == "uphold",
-                                 form.reason.data or "")
+                                        form.reason.data or "")
         except SelectionError as error:
-            flash(_(error.message, **error.params), "error")
+            show_error(form, error)
         else:
             flash(_("异议处理结果已公开。") if form.decision.data == "reject"
                   else _("异议成立：中选结果已作废，已按公告递补下一名候补。")
                   if row.request.on_upheld == "next" and row.request.method != "direct"
                   else _("异议成立：本次选取已作废，公告已重新发布。"), "success")
-    else:
-        flash(_("请选择处理结果并写明理由。"), "error")
-    return redirect(url_for("awards.objections"))
+            return redirect(url_for("awards.objections"))
+    # refused: the page again, the choice and reason kept and the problem next to them
+    if row.state != ObjectionState.PENDING.value:
+        errors_on_top(form)  # decided meanwhile: its form is gone from the page
+    return _objections_page(form, row.id), 400
 
 
 # --- the bid log -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from market.engagements.models import Deliverable, Engagement
 from market.storage import path_for
 from tests.engagements.conftest import PDF, engagement_id_of, make_award, make_matter, post
 from tests.selection.conftest import START, City
+from tests.support.selection_flow import field_errors
 
 DAY = timedelta(days=1)
 
@@ -142,6 +143,12 @@ def test_extension_and_cancel(city: City) -> None:
             assert clocks.view(_clock(app, eid, "service")).state == "warning"
         r = post(owner, page + "/extension", {"days": "0", "reason": "x"})
         assert r.status_code == 400
+        # empty, zero or not a number: the same words on the limit, once, next to the field
+        for days in ("", "0", "五天"):
+            r = post(owner, page + "/extension", {"days": days, "reason": "补充勘察"})
+            assert r.status_code == 400
+            assert field_errors(r.get_data(as_text=True)) == {
+                "days": ["延期天数须在 1 到 120 个工作日之间。"]}, days
         assert post(owner, page + "/extension", {"days": "5", "reason": "补充勘察"}).status_code == 302
         with app.app_context():
             v = clocks.view(_clock(app, eid, "service"))

@@ -69,6 +69,21 @@ def test_a_tampered_matter_on_a_new_case_is_refused_next_to_it(city: City, sent:
     assert _count(app, ApprovalCase) == 0
 
 
+def test_a_matter_sent_empty_asks_to_choose_it(city: City) -> None:
+    """The select offers no empty option: sent empty (a scripted post), it says to choose,
+    next to the field, with the project chosen kept; no case is opened."""
+    make_staffed_matter(city.app, create_person(city.app, "department_staff"))
+    project = make_project(city, "000203")
+    owner = city.client(city.owner)
+    r = owner.post("/approvals/new", data={"csrf_token": csrf_token(owner, "/approvals/new"),
+                                           "project_id": str(project), "matter_id": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert field_errors(html) == {"matter_id": ["请在“审批事项”中选择一项。"]}
+    assert _selected(html, "project_id") == [str(project)]
+    assert _count(city.app, ApprovalCase) == 0
+
+
 def test_a_tampered_project_on_a_new_request_is_refused_next_to_it(city: City) -> None:
     older, newer = make_project(city, "000211"), make_project(city, "000212")
     owner = city.client(city.owner)

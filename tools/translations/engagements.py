@@ -33,7 +33,6 @@ T = {
 '只有业主可以取消委托。': 'Only the owner can cancel the engagement.',
 '委托已结束，不能取消。': 'The engagement is finished and cannot be cancelled.',
 '请写明取消理由。': 'Please give the reason for cancelling.',
-'请填写 1 到 250 之间的整数。': 'Please enter a whole number from 1 to 250.',
 '合同文件': 'Contract file',
 '需要业主提供的资料': 'Materials needed from the owner',
 '答复': 'Answer',

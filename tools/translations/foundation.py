@@ -15,6 +15,7 @@ T = {
 '密码须同时包含字母和数字或符号。': 'The password needs letters and digits or symbols.',
 '请填写此项。': 'Please fill in this field.',
 '所选的一项不在可选范围内（打开页面后可能有变动），请重新选择。': 'The option chosen is not one of those offered (they may have changed since the page was opened). Please choose again.',
+'请在“%(label)s”中选择一项。': 'Please choose an option for “%(label)s”.',
 '统一社会信用代码应为 18 位。': 'The unified social credit code has 18 characters.',
 '统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）。': 'The unified social credit code contains characters that are not allowed (I, O, Z, S and V are never used).',
 '统一社会信用代码第 3–8 位应为行政区划代码（6 位数字）。': 'Characters 3–8 of the unified social credit code are the administrative division code (6 digits).',

@@ -329,7 +329,6 @@ T = {
     '请在 %(at)s 前确认或放弃；逾期视为放弃，并计入信用记录。': 'Confirm or decline by %(at)s; no answer counts as a decline and against your credit.',
     '请填写已入驻中介机构的编号，如 AG-000012。': 'Please enter the id of an admitted agency, e.g. AG-000012.',
     '请填写报价（元）。': 'Please enter your quote (yuan).',
-    '请选择处理结果并写明理由。': 'Please choose a decision and give a reason.',
     '请选择处理结果。': 'Please choose a decision.',
     '请选择选取方式。': 'Please choose a selection method.',
     '这不是本机构的中选结果。': "This is not your agency's award.",
