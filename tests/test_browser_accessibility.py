@@ -32,6 +32,11 @@ def pages() -> Any:
     app.add_url_rule("/form", "form", lambda: GOOD.replace(
         "</main>", f'<form><input name="csrf_token" type="hidden" value="{uuid4()}"></form></main>'))
     app.add_url_rule("/untidy", "untidy", lambda: UNTIDY)
+    # the product's policy lets in scripts of the page's own site; the other lets in none
+    app.add_url_rule("/strict", "strict", lambda: (
+        BAD, {"Content-Security-Policy": "default-src 'self'; script-src 'self'"}))
+    app.add_url_rule("/no-scripts", "no_scripts", lambda: (
+        BAD, {"Content-Security-Policy": "default-src 'self'; script-src 'none'"}))
     app.add_url_rule("/x.png", "png", lambda: ("", 404))
     with serve(app) as url:
         yield url
@@ -62,6 +67,32 @@ def test_pages_in_contexts_are_checked_when_the_context_closes(browser: Any, pag
     page._target.wait_for_load_state()
     with pytest.raises(AccessibilityViolations, match="fail on .*/bad"):
         page.context.close()
+
+
+@pytest.mark.browser
+def test_axe_core_reaches_every_page_by_url_or_by_its_source(browser: Any, pages: str) -> None:
+    """A served site's page loads axe-core as a script of its own (a context's later pages from
+    its HTTP cache); a page that refuses scripts, or comes from no served site, is sent the
+    source.  Each is audited alike."""
+    page = browser.new_page()
+    with pytest.raises(AccessibilityViolations, match="fail on .*/strict"):
+        page.goto(pages + "/strict")
+    with pytest.raises(AccessibilityViolations, match="fail on .*/strict"):
+        page.reload()
+    fetched = page.evaluate("""(url) => performance.getEntriesByName(url)
+      .map(e => e.transferSize)""", pages + live.AXE_PATH)
+    assert fetched == [0], "axe-core was fetched again instead of read from the context's cache"
+    with pytest.raises(AccessibilityViolations, match="fail on .*/no-scripts"):
+        page.goto(pages + "/no-scripts")
+    app = live._SERVED.pop(pages)  # as a site tests/support/live.py does not serve
+    try:
+        other = browser.new_page()
+        with pytest.raises(AccessibilityViolations, match="fail on .*/strict"):
+            other.goto(pages + "/strict")
+        assert other.evaluate("(url) => performance.getEntriesByName(url).length",
+                              pages + live.AXE_PATH) == 0
+    finally:
+        live._SERVED[pages] = app
 
 
 @pytest.mark.browser

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -21,13 +22,36 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("critical", "serious")
 
 
-# The apps :func:`serve` is serving, by their URL (for :func:`open_page`).
+# The apps :func:`serve` is serving, by their URL (for :func:`open_page` and :class:`Axe`).
 _SERVED: dict[str, Flask] = {}
+
+# Where a served site also answers with axe-core's source, for its pages to load as a script of
+# their own origin (the product's CSP allows scripts from 'self').  The app never sees the path.
+AXE_PATH = "/_tests/axe-core.js"
+
+
+@cache
+def _axe_bytes() -> bytes:
+    return AXE.read_bytes()
+
+
+def _with_axe(app: Flask) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """``app`` as a WSGI application that also serves axe-core at :data:`AXE_PATH`, cacheable:
+    a browser context fetches it once and its later pages take it from its HTTP cache."""
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != AXE_PATH or not AXE.exists():
+            return app(environ, start_response)
+        body = _axe_bytes()
+        start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"),
+                                  ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "private, max-age=86400")])
+        return [body]
+    return application
 
 
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _with_axe(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
@@ -114,6 +138,19 @@ _FINGERPRINT = """async () => {
   return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
 }"""
 
+# axe-core loaded by URL from the page's own site (:data:`AXE_PATH`); the script element is
+# removed once run, leaving the DOM as it was (the fingerprint is taken again after the audit).
+# False when it did not load; the source is then sent into the page instead.
+_LOAD = """(path) => new Promise(resolve => {
+  const script = document.createElement("script");
+  script.src = path;
+  script.onload = script.onerror = () => {
+    script.remove();
+    resolve(typeof axe === "object");
+  };
+  (document.head || document.documentElement).append(script);
+})"""
+
 # Rules that declare a lower impact than those that fail a test are not run: axe-core gives each
 # of a rule's violations the rule's declared impact, so they could never fail one.  (An axe-core
 # without the rule list there runs every rule, as before.)
@@ -157,6 +194,16 @@ class Axe:
         if id(page) in self._loaded and not page.is_closed():
             self.check(page)
 
+    def _load(self, page: Any) -> None:
+        """Put axe-core into ``page``: by URL on a site :func:`serve` serves (a context fetches
+        it once and reads it from its HTTP cache after, instead of 654 kB carried through
+        Playwright's pipes, the driver and the browser into each page), else by sending the
+        source."""
+        parts = urlsplit(page.url)
+        if f"{parts.scheme}://{parts.netloc}" in _SERVED and page.evaluate(_LOAD, AXE_PATH):
+            return
+        page.evaluate(self.source)
+
     def check(self, page: Any, *, same_document: bool = False) -> None:
         """Audit ``page`` now; ``same_document`` when no load came since it was last checked
         (axe-core's source may be in it already, and is then not sent again)."""
@@ -170,7 +217,7 @@ class Axe:
                 found = None
             else:
                 if not (same_document and page.evaluate("typeof axe === 'object'")):
-                    page.evaluate(self.source)
+                    self._load(page)
                 found = page.evaluate(_RUN, list(FAILING_IMPACTS))
                 if page.evaluate(_FINGERPRINT) != fingerprint:
                     fingerprint = ""  # the page changed while audited: not one to reuse
