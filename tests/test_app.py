@@ -363,3 +363,22 @@ def test_dialects_of_other_settings_compile_their_own_statements(tmp_path: Path)
     assert "?" in compiled["qmark"][1] and ":x_1" in compiled["named"][1]
     assert [c[2] for c in compiled.values()] == ["CACHE_MISS", "CACHE_MISS", "CACHE_HIT"]
     assert all(c[3] == [(7,)] for c in compiled.values())
+
+
+def test_a_dialect_whose_settings_change_gets_a_new_key(tmp_path: Path) -> None:
+    """The settings of the dialect last asked about are remembered with its attributes: a
+    setting changed on the same object (as its first connection sets the server's version)
+    gives the new key, and changed back, the old one."""
+    from tests.support.statement_cache import dialect_settings
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    dialect = engine.dialect
+    before = dialect_settings(dialect)
+    assert dialect_settings(dialect) == before
+    style = dialect.paramstyle
+    dialect.paramstyle = "named"
+    changed = dialect_settings(dialect)
+    assert changed != before and ("paramstyle", "named") in changed[1]  # type: ignore[index]
+    dialect.paramstyle = style
+    assert dialect_settings(dialect) == before
+    engine.dispose()
