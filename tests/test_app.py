@@ -273,6 +273,33 @@ def test_the_suites_shared_url_builders_are_werkzeugs_own(app: Flask) -> None:
             assert built(**values, **extra) == fresh(**values, **extra), rule
 
 
+def test_the_suites_shared_rule_parses_are_werkzeugs_own(tmp_path: Path) -> None:
+    """tests/support/url_builders.py hands every app the parse its first app made of a rule:
+    a second app's rules must have the parts, trace and arguments Werkzeug parses for them now,
+    and converters of the same kinds and settings, but their own, holding their own map."""
+    from tests.support.url_builders import _PARSED, compile_fresh_rule
+
+    make_app(tmp_path / "first")
+    app = make_app(tmp_path / "second")
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 200 and len(_PARSED) >= len({r.rule for r in rules})
+    converted = 0
+    for rule in rules:
+        fresh = compile_fresh_rule(rule)
+        assert rule._parts == fresh._parts, rule
+        assert rule._trace == fresh._trace, rule
+        assert rule.arguments == fresh.arguments, rule
+        assert rule._converters.keys() == fresh._converters.keys(), rule
+        for name, converter in rule._converters.items():
+            other = fresh._converters[name]
+            assert type(converter) is type(other) and vars(converter) == vars(other), rule
+            assert converter.map is app.url_map
+            converted += 1
+    assert converted > 100
+    match = app.url_map.bind("localhost").match
+    assert match("/login") == ("accounts.login", {})
+
+
 def test_the_suites_shared_template_code_is_jinjas_own(app: Flask) -> None:
     """tests/support/template_cache.py hands every app the code its first app compiled for a
     template: after a page is rendered, the cached code of each template it used must be the
@@ -363,3 +390,22 @@ def test_dialects_of_other_settings_compile_their_own_statements(tmp_path: Path)
     assert "?" in compiled["qmark"][1] and ":x_1" in compiled["named"][1]
     assert [c[2] for c in compiled.values()] == ["CACHE_MISS", "CACHE_MISS", "CACHE_HIT"]
     assert all(c[3] == [(7,)] for c in compiled.values())
+
+
+def test_a_dialect_whose_settings_change_gets_a_new_key(tmp_path: Path) -> None:
+    """The settings of the dialect last asked about are remembered with its attributes: a
+    setting changed on the same object (as its first connection sets the server's version)
+    gives the new key, and changed back, the old one."""
+    from tests.support.statement_cache import dialect_settings
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    dialect = engine.dialect
+    before = dialect_settings(dialect)
+    assert dialect_settings(dialect) == before
+    style = dialect.paramstyle
+    dialect.paramstyle = "named"
+    changed = dialect_settings(dialect)
+    assert changed != before and ("paramstyle", "named") in changed[1]  # type: ignore[index]
+    dialect.paramstyle = style
+    assert dialect_settings(dialect) == before
+    engine.dispose()

@@ -16,6 +16,7 @@ they were folded under (:mod:`market.clocks.store`)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +39,15 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, int | None], tuple[tuple[int, int], WorkingCalendar]] = {}
 State = tuple[int, WorkingCalendar]  # (stamp, calendar)
 _Kept = dict[tuple[str, int | None], State]
+
+
+@functools.lru_cache(maxsize=8)
+def national_calendar(schedules: tuple[YearSchedule, ...]) -> WorkingCalendar:
+    """The national calendar of these schedules (by year).  A pure function of them, built once
+    per process for each set: a new database, or one whose revision moved while its schedules
+    came back to a set seen before, shares the calendar instead of building its century of days
+    again (some 40 ms of CPU)."""
+    return WorkingCalendar.build(schedules)
 
 
 def revision() -> int:
@@ -167,7 +177,8 @@ def _read_state(key: tuple[str, int | None], tenant_id: int | None) -> State:
     national = None if tenant_id is None else current_state(None)[1]
     with _lock:
         if national is None:
-            calendar = WorkingCalendar.build(stored_schedules())
+            calendar = national_calendar(tuple(sorted(stored_schedules(),
+                                                      key=lambda s: s.year)))
         else:
             days = local_days(tenant_id)
             calendar = national.overlay(rest=[d.day for d in days if not d.working],

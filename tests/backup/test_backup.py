@@ -20,15 +20,18 @@ from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
 from tests.conftest import make_app
 from tests.proof.report import record
+from tests.support import demo_data
 
 SECTION = "backup"
 
 
-def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
+def _roundtrip(source: Flask, target: Flask, path: Path, *, loaded: bool = False) -> None:
+    """``loaded``: the source holds the demo city already."""
     kind = "PostgreSQL" if path.suffix == ".dump" else "SQLite"
     with source.app_context():
-        demo.load()
-        db.session.commit()
+        if not loaded:
+            demo.load()
+            db.session.commit()
         drawn = db.session.scalar(sa.select(sa.func.count(Lottery.id)).where(
             Lottery.state == "drawn"))
         assert drawn >= 3
@@ -62,9 +65,11 @@ def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
 
 def test_sqlite_backup_restores_into_a_fresh_database(tmp_path: Path) -> None:
     # Both apps share the instance folder, as two deployments sharing the signing key would.
-    source = make_app(tmp_path, f"sqlite:///{tmp_path / 'source.db'}")
+    # The source: a copy of the session's demo city (its folder, keys included), as
+    # ``demo.load()`` and a commit would leave a new database.
+    source = demo_data.demo_app(tmp_path)
     target = make_app(tmp_path, f"sqlite:///{tmp_path / 'target.db'}")
-    _roundtrip(source, target, tmp_path / "backups" / "market.sqlite")
+    _roundtrip(source, target, tmp_path / "backups" / "market.sqlite", loaded=True)
 
 
 @pytest.mark.postgres

@@ -140,3 +140,45 @@ def test_another_instances_change_shows_on_the_next_request(any_app: Flask,
     with other.app_context():
         db.engine.dispose()
 
+
+
+def test_databases_of_the_same_schedules_share_one_built_calendar(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """The national calendar is built once per process for each set of schedules: a second
+    database of the same schedules reads its revisions but builds nothing; a saved year builds
+    the new set's calendar once, and that database alone sees it."""
+    from market.domain.calendar import WorkingCalendar
+
+    built: list[int] = []
+    build = WorkingCalendar.build.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[WorkingCalendar], *args: Any, **kwargs: Any) -> WorkingCalendar:
+        built.append(1)
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(WorkingCalendar, "build", classmethod(counted))
+    service.national_calendar.cache_clear()
+    first, second = make_app(tmp_path / "first"), make_app(tmp_path / "second")
+    with first.app_context():
+        plain = service.current_calendar()
+    with second.app_context():
+        assert service.current_calendar() is plain
+    assert len(built) == 1
+    with first.app_context():
+        schedule = plain.schedules[2026]
+        save_year(2026, days_off_text="\n".join(
+            [d.isoformat() for d in sorted(schedule.days_off)] + ["2026-07-31"]),
+            days_on_text="\n".join(d.isoformat() for d in sorted(schedule.days_on)),
+            source="测试通知", confirmed=True, user_id=None)
+        db.session.commit()
+        changed = service.current_calendar()
+        assert changed is not plain and not changed.is_working_day(date(2026, 7, 31))
+        assert service.current_calendar() is changed
+    after_save = len(built)
+    assert after_save > 1
+    with second.app_context():
+        assert service.current_calendar() is plain and plain.is_working_day(date(2026, 7, 31))
+    assert len(built) == after_save
+    for application in (first, second):
+        with application.app_context():
+            db.engine.dispose()
