@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask
-from flask_babel import get_locale
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from market.i18n import N_
@@ -122,7 +124,38 @@ def as_code(text: str) -> Markup:
     return Markup("<code>{}</code>").format(text)
 
 
+_CATALOGUE = "_templates_catalogue"
+
+
+def catalogue() -> Any:
+    """The translations of the request's locale (Flask-Babel's ``get_translations``), looked up
+    once per request and locale: Flask-Babel resolves its context on ``g`` four times for each
+    message, and a dashboard shows fifty.  Keyed by the locale object, which ``force_locale``
+    and ``refresh`` replace."""
+    locale = get_locale()
+    if locale is None:  # no request: Flask-Babel's empty catalogue
+        return get_translations()
+    held = g.get(_CATALOGUE)
+    if held is not None and held[0] is locale:
+        return held[1]
+    found = get_translations()
+    setattr(g, _CATALOGUE, (locale, found))
+    return found
+
+
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext (``jinja2.ext``, as
+    Flask-Babel installs it: escaped, always a format string) over :func:`catalogue`, called
+    directly rather than through Jinja's alias and two more context calls."""
+    rv = catalogue().ugettext(string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  # our catalogue's text, as Jinja marks it
+    return rv % variables  # type: ignore[no-any-return]
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
     app.add_template_global(as_code, "as_code")
     app.add_template_filter(grade, "grade")
     app.add_template_filter(service_name, "service_name")

@@ -212,6 +212,10 @@ def ids_under(code: str) -> sa.Select[Any]:
         Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
 
 
+# built once: every page's header reads it
+_TENANTS = sa.select(sa.func.count(Division.id)).where(Division.tenant.is_(True))
+
+
 def site_name(place: Division | None) -> str:
     """The site's name in the header and the page titles: on a city's or county's pages its
     own (云川市中介服务超市); elsewhere the province's once the platform serves more than one
@@ -219,8 +223,7 @@ def site_name(place: Division | None) -> str:
     the name it was given)."""
     if place is not None:
         return str(gettext("%(place)s中介服务超市", place=place.name))
-    count = db.session.scalar(sa.select(sa.func.count(Division.id)).where(
-        Division.tenant.is_(True))) or 0
+    count = db.session.scalar(_TENANTS) or 0
     if count > 1:
         root = province()
         if root is not None:

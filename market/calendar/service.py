@@ -52,7 +52,7 @@ def national_calendar(schedules: tuple[YearSchedule, ...]) -> WorkingCalendar:
 
 def revision() -> int:
     """The revision counter of the calendar in force (0 before any operator change)."""
-    return db.session.scalar(sa.select(CalendarRevision.revision).where(CalendarRevision.id == 1)) or 0
+    return db.session.scalar(_NATIONAL) or 0
 
 
 def stored_schedules() -> list[YearSchedule]:
@@ -82,19 +82,32 @@ def chain(division_id: int | None) -> list[int]:
 
 def _revisions(tenant_id: int | None) -> tuple[int, int]:
     """(national revision, sum of the chain's local revisions) in one query."""
+    if tenant_id is None:
+        return db.session.scalar(_NATIONAL) or 0, 0
+    row = db.session.execute(_CHAIN, {"tenant": tenant_id}).one()
+    return row[0] or 0, int(row[1] or 0)
+
+
+def _chain_revisions() -> sa.Select[Any]:
     national = sa.select(CalendarRevision.revision).where(
         CalendarRevision.id == 1).scalar_subquery()
-    if tenant_id is None:
-        return db.session.scalar(sa.select(national)) or 0, 0
+    tenant = sa.bindparam("tenant", type_=sa.Integer)
     # province, city, county: the tree has three levels, so two parents at most
-    parent = sa.select(Division.parent_id).where(Division.id == tenant_id).scalar_subquery()
+    parent = sa.select(Division.parent_id).where(Division.id == tenant).scalar_subquery()
     grand = sa.select(Division.parent_id).where(Division.id == parent).scalar_subquery()
     local = sa.select(sa.func.coalesce(sa.func.sum(CalendarLocalRevision.revision), 0)).where(
-        sa.or_(CalendarLocalRevision.division_id == tenant_id,
+        sa.or_(CalendarLocalRevision.division_id == tenant,
                CalendarLocalRevision.division_id == parent,
                CalendarLocalRevision.division_id == grand)).scalar_subquery()
-    row = db.session.execute(sa.select(national, local)).one()
-    return row[0] or 0, int(row[1] or 0)
+    return sa.select(national, local)
+
+
+# Read on every dashboard and deadline: built once (building a statement, and its cache key,
+# cost more than running these)
+_NATIONAL = sa.select(CalendarRevision.revision).where(CalendarRevision.id == 1)
+_CHAIN = _chain_revisions()
+_WITH_LOCAL_DAYS = sa.select(CalendarLocalRevision.division_id).where(
+    CalendarLocalRevision.revision > 0)
 
 
 def stamp(tenant_id: int | None = None) -> int:
@@ -204,8 +217,7 @@ def bump_local_revision(division_id: int) -> None:
 
 def divisions_with_local_days() -> set[int]:
     """The divisions whose counter ever moved (a tenant below one may count differently)."""
-    return set(db.session.scalars(sa.select(CalendarLocalRevision.division_id).where(
-        CalendarLocalRevision.revision > 0)))
+    return set(db.session.scalars(_WITH_LOCAL_DAYS))
 
 
 def bump_revision() -> None:

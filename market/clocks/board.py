@@ -74,7 +74,8 @@ _holders: dict[str, Holder] = {}
 def connect(*, engagement: Holder, case: Holder) -> None:
     """Tell the board how to join a clock's engagement and approval case (``create_app``)."""
     _holders.update(engagement=engagement, case=case)
-    _query.cache_clear()
+    for built in (_query, _where, _few, _counts, _ahead, _running, _paused, _by_ids):
+        built.cache_clear()
 
 
 def _holder(name: str) -> Holder:
@@ -97,9 +98,18 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
     """Open clocks only, of one side of the market if ``side`` is given, in a regulator's
     lists (``within``, market.accounts.scope) if given, of the projects an owner's person
     reaches (``reach``: a delegate's assigned projects) if given."""
-    q = q.where(Clock.phase.in_(clocks.OPEN))
-    if (side is not None or within is not None) and not joined:
-        q = _joined(q)
+    join, conditions = _where(org_id, side, joined, within, reach)
+    return (_joined(q) if join else q).where(*conditions)
+
+
+@functools.lru_cache(maxsize=1024)
+def _where(org_id: int | None, side: str | None, joined: bool, within: ListScope | None,
+           reach: Reach | None) -> tuple[bool, tuple[Any, ...]]:
+    """What :func:`_scope` adds: whether the holders must be joined, and the conditions
+    (built once per key and process: a regulator's tenant test, through an aliased
+    organisation, cost more to build than to run)."""
+    conditions: list[Any] = [Clock.phase.in_(clocks.OPEN)]
+    join = (side is not None or within is not None) and not joined
     eng, case = _holder("engagement"), _holder("case")
     if within is not None and within.tenant_id is not None:
         # the tenant a clock's engagement or case arose in: its owner's, looked up per open
@@ -107,25 +117,27 @@ def _scope(q: sa.Select[Any], org_id: int | None, side: str | None,
         # every agency of the province's register for the home tenant)
         owner = sa.orm.aliased(Organisation)
         tenant_id = within.tenant_id
-        q = q.where(sa.or_(*(sa.exists().where(owner.id == side_owner,
-                                               owner.tenant_id == tenant_id)
-                             .correlate_except(owner) for side_owner in (eng.owner, case.owner))))
+        conditions.append(sa.or_(*(sa.exists().where(owner.id == side_owner,
+                                                     owner.tenant_id == tenant_id)
+                                   .correlate_except(owner)
+                                   for side_owner in (eng.owner, case.owner))))
     if within is not None and within.regulator_id is not None:
         # an industry regulator: engagements of its service types (no approval case)
         # (the tenant filter above keeps the rows to the regulator's tenant, the one whose
         # mapping is read)
         service, on_service, _name, _en = eng.subject
-        q = q.where(sa.exists().where(on_service, regulates(
+        conditions.append(sa.exists().where(on_service, regulates(
             within.regulator_id, within.tenant_id, service.id)).correlate_except(service))
     if side == "owner":
-        q = q.where(sa.or_(eng.owner == org_id, case.owner == org_id))
+        conditions.append(sa.or_(eng.owner == org_id, case.owner == org_id))
     if reach is not None:
         if not joined and side is None and within is None:
-            q = _joined(q)
-        q = q.where(sa.or_(reach.where(eng.owner, eng.project), reach.where(case.owner, case.project)))
+            join = True
+        conditions.append(sa.or_(reach.where(eng.owner, eng.project),
+                                 reach.where(case.owner, case.project)))
     elif side == "agency":
-        q = q.where(eng.agency == org_id)
-    return q
+        conditions.append(eng.agency == org_id)
+    return join, tuple(conditions)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -260,20 +272,47 @@ class Warn:
             return self.base
         return sa.case(self.own, value=Clock.tenant_id, else_=self.base)
 
+    def tenants(self) -> tuple[int, ...]:
+        """The tenants of their own date: the shape of :func:`_bound_last`."""
+        return tuple(sorted(self.own))
 
-def _classes(today: date, warn: Warn) -> dict[str, Any]:
-    """What SQL decides for a settled running clock, state by state (module docstring)."""
-    last = warn.expr()
+    def params(self) -> dict[str, date]:
+        """The values of :func:`_bound_last`'s parameters."""
+        return {"warn": self.base, **{f"warn_{t}": d for t, d in self.own.items()}}
+
+
+# The board's statements are built once per process and shape (organisation, scope, the
+# tenants with a warning date of their own), their dates and times bound at each view:
+# building them, and the cache key of a new statement, cost more than running them.
+TODAY = sa.bindparam("today", type_=sa.Date)
+NOW = sa.bindparam("now", type_=Clock.last_at.type)
+WARN = sa.bindparam("warn", type_=sa.Date)
+
+
+def _bound_last(tenants: tuple[int, ...]) -> Any:
+    """:meth:`Warn.expr` with the dates as parameters (:meth:`Warn.params`)."""
+    if not tenants:
+        return WARN
+    return sa.case({t: sa.bindparam(f"warn_{t}", type_=sa.Date) for t in tenants},
+                   value=Clock.tenant_id, else_=WARN)
+
+
+def _classes(today: Any, last: Any) -> dict[str, Any]:
+    """What SQL decides for a settled running clock, state by state (module docstring), for
+    ``today`` and the last date in warning (``last``: values, or parameters)."""
     return {"overdue": Clock.due_date < today,
             "warning": sa.and_(Clock.due_date >= today, Clock.due_date <= last),
             "normal": Clock.due_date > last}
 
 
+def _state_case(classes: dict[str, Any]) -> Any:
+    return sa.case((Clock.phase == "paused", "paused"),
+                   *((cond, name) for name, cond in classes.items()), else_="normal")
+
+
 def state_expr(today: date, warn: Warn) -> Any:
     """The state SQL gives an open clock (right unless its last event is after now)."""
-    return sa.case((Clock.phase == "paused", "paused"),
-                   *((cond, name) for name, cond in _classes(today, warn).items()),
-                   else_="normal")
+    return _state_case(_classes(today, warn.expr()))
 
 
 def _sql_state(phase: str, due: date | None, today: date, warn: date) -> str:
@@ -284,6 +323,59 @@ def _sql_state(phase: str, due: date | None, today: date, warn: date) -> str:
     if due is not None and due < today:
         return "overdue"
     return "warning" if due is not None and due <= warn else "normal"
+
+
+Key = tuple[int | None, str | None, ListScope | None, Reach | None]
+
+
+@functools.lru_cache(maxsize=1024)
+def _few(key: Key, limit: int) -> sa.Select[Any]:
+    return _query(*key).limit(limit + 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _counts(key: Key, tenants: tuple[int, ...]) -> sa.Select[Any]:
+    """Open clocks per state SQL gives them, and of those with an event after ``now``."""
+    expr = _state_case(_classes(TODAY, _bound_last(tenants)))
+    org_id, side, within, reach = key
+    return _scope(sa.select(expr, sa.func.count(), sa.func.count().filter(Clock.last_at > NOW)),
+                  org_id, side, within=within, reach=reach).group_by(expr)
+
+
+@functools.lru_cache(maxsize=1024)
+def _ahead(key: Key) -> sa.Select[Any]:
+    return _query(*key).where(Clock.last_at > NOW)
+
+
+@functools.lru_cache(maxsize=1024)
+def _running(key: Key, tenants: tuple[int, ...], state: str | None, n: int) -> sa.Select[Any]:
+    """The first ``n`` running clocks (in ``state`` if given) in the board's order."""
+    classes = _classes(TODAY, _bound_last(tenants))
+    running = _query(*key).where(Clock.phase == "running")
+    if state is not None:
+        running = running.where(classes[state])
+    # one lead time: the classes follow the due date; several: a tenant's normal clock
+    # may fall due before another's in warning, so the state orders first
+    order = ((Clock.due_date, Clock.id) if not tenants else
+             (sa.case((classes["overdue"], 0), (classes["warning"], 1), else_=2),
+              Clock.due_date, Clock.id))
+    return running.order_by(*order).limit(n)
+
+
+@functools.lru_cache(maxsize=1024)
+def _paused(key: Key) -> sa.Select[Any]:
+    """What orders the paused clocks with no event after ``now`` (:func:`_most_urgent_paused`)."""
+    light: sa.Select[Any] = sa.select(  # type: ignore[assignment]
+        Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since,
+        Clock.tenant_id)
+    org_id, side, within, reach = key
+    return _scope(light.where(Clock.phase == "paused", Clock.last_at <= NOW), org_id, side,
+                  within=within, reach=reach)
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_ids(key: Key) -> sa.Select[Any]:
+    return _query(*key).where(Clock.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 50,
@@ -297,28 +389,26 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     cals = Calendars.refreshed()
     wd = Warnings.at(now)
     today = local_date(now)
+    key: Key = (org_id, side, within, reach)
     if state is None:
         # An owner or an agency usually has fewer open clocks than the page shows: then one
         # query reads them all (at most ``limit``), finished and sorted as open_clocks does.
-        few = list(db.session.execute(_query(org_id, side, within, reach).limit(limit + 1)))
+        few = list(db.session.execute(_few(key, limit)))
         if len(few) <= limit:
             rows = sorted(_finished(few, now, cals, wd), key=lambda row: _sort_key(row, today))
             return Board(rows, len(rows), +state_counts(rows))
     warn = Warn(today, cals, wd)
-    classes = _classes(today, warn)
+    tenants = warn.tenants()
+    params = {"today": today, "now": now, **warn.params()}
     # counts: SQL over every open clock (the (phase, due_date) index covers it) ...
-    expr = state_expr(today, warn)
     counts: Counter[str] = Counter()
     n_ahead = 0  # rows with an event after now (a clock entered ahead): usually none
-    for name, n, later in db.session.execute(_scope(
-            sa.select(expr, sa.func.count(), sa.func.count().filter(Clock.last_at > now)),
-            org_id, side, within=within, reach=reach).group_by(expr)):
+    for name, n, later in db.session.execute(_counts(key, tenants), params):
         counts[name] += n
         n_ahead += later
     sql_paused = counts["paused"]
     # ... corrected for the rows with an event after now, finished in Python as before
-    ahead_rows = list(db.session.execute(_query(org_id, side, within, reach).where(
-        Clock.last_at > now))) if n_ahead else []
+    ahead_rows = list(db.session.execute(_ahead(key), params)) if n_ahead else []
     ahead = _finished(ahead_rows, now, cals, wd)
     for r, row in zip(ahead_rows, ahead, strict=True):
         counts[_sql_state(r.phase, r.due_date, today, warn.of(r.tenant_id))] -= 1
@@ -326,46 +416,30 @@ def urgent(org_id: int | None = None, side: str | None = None, *, limit: int = 5
     counts = +counts  # drop zeros
     rows = [r for r in ahead if state is None or r.view.state == state]
     n_running = 0
-    if state is None or state in classes:
+    if state is None or state in ("overdue", "warning", "normal"):
         # the first rows of the (phase, due_date) index, skipping those finished above
-        running = _query(org_id, side, within, reach).where(Clock.phase == "running")
-        if state is not None:
-            running = running.where(classes[state])
         skip = {r.clock_id for r in ahead}
-        # one lead time: the classes follow the due date; several: a tenant's normal clock
-        # may fall due before another's in warning, so the state orders first
-        order = ((Clock.due_date, Clock.id) if not warn.own else
-                 (sa.case((classes["overdue"], 0), (classes["warning"], 1), else_=2),
-                  Clock.due_date, Clock.id))
         found = _finished((r for r in db.session.execute(
-            running.order_by(*order).limit(limit + len(skip)))
+            _running(key, tenants, state, limit + len(skip)), params)
             if r.id not in skip), now, cals, wd)[:limit]
         n_running = len(found)
         rows += found
     # paused clocks with no event after now, if SQL counted any
     if state in (None, "paused") and n_running < limit and sql_paused > sum(
             1 for r in ahead_rows if r.phase == "paused"):
-        ids = _most_urgent_paused(org_id, side, limit, now, cals, within, reach)
-        rows += _finished(db.session.execute(
-            _query(org_id, side, within, reach).where(Clock.id.in_(ids))), now, cals, wd)
+        ids = _most_urgent_paused(key, limit, now, cals)
+        rows += _finished(db.session.execute(_by_ids(key), {"ids": ids}), now, cals, wd)
     rows.sort(key=lambda row: _sort_key(row, today))
     return Board(rows[:limit], sum(counts.values()) if state is None else counts[state],
                  counts)
 
 
-def _most_urgent_paused(org_id: int | None, side: str | None, limit: int, now: datetime,
-                        cals: Calendars, within: ListScope | None = None,
-                        reach: Reach | None = None) -> list[int]:
+def _most_urgent_paused(key: Key, limit: int, now: datetime, cals: Calendars) -> list[int]:
     """Ids of the ``limit`` paused clocks that sort first: most past their limit, then the
     earliest due date if resumed today (the stored one plus the working days paused since)."""
     today = local_date(now)
     keyed = []
-    light: sa.Select[Any] = sa.select(  # type: ignore[assignment]
-        Clock.id, Clock.used, Clock.limit_days, Clock.extensions, Clock.due_date, Clock.since,
-        Clock.tenant_id)
-    for r in db.session.execute(_scope(light.where(
-            Clock.phase == "paused", Clock.last_at <= now), org_id, side, within=within,
-            reach=reach)):
+    for r in db.session.execute(_paused(key), {"now": now}):
         cal = cals.of(r.tenant_id)
         due = cal.add_working_days(r.due_date, cal.working_days_between(r.since, today))
         keyed.append((-max(0, r.used - r.limit_days - r.extensions), due, r.id))

@@ -256,6 +256,20 @@ def refresh(ids: Sequence[int], revision: int, cal: WorkingCalendar) -> int:
     return done
 
 
+def _stale_open(expected: Any) -> sa.Select[Any]:
+    """The open clocks not stored under ``expected`` (their tenant's stamp)."""
+    # != and the phase test written so that SQLite answers from ix_clock_calendar_revision
+    # (normally an empty range) rather than walking every open clock through a phase index
+    q: sa.Select[Any] = sa.select(Clock.id, Clock.tenant_id)  # type: ignore[assignment]
+    return q.where(
+        sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision < expected,
+               Clock.calendar_revision > expected),
+        Clock.phase.concat("").in_(OPEN))
+
+
+_STALE_OPEN = _stale_open(sa.bindparam("expected", type_=sa.Integer))
+
+
 def refresh_stale_open() -> tuple[int, WorkingCalendar]:
     """Refold the open clocks stored under another stamp than their tenant's (or none);
     return the national (revision, calendar)."""
@@ -269,16 +283,12 @@ def refresh_stale_open_local() -> tuple[int, WorkingCalendar, dict[int, WorkingC
     when nothing is stale, besides the one that finds no division with local days."""
     revision, cal = calendar_state()
     local = {t: calendar_state(t) for t in local_tenants()}
-    expected: Any = revision
     if local:
         expected = sa.case({t: st for t, (st, _) in local.items()}, value=Clock.tenant_id,
                            else_=revision)
-    # != and the phase test written so that SQLite answers from ix_clock_calendar_revision
-    # (normally an empty range) rather than walking every open clock through a phase index
-    stale = db.session.execute(sa.select(Clock.id, Clock.tenant_id).where(
-        sa.or_(Clock.calendar_revision.is_(None), Clock.calendar_revision < expected,
-               Clock.calendar_revision > expected),
-        Clock.phase.concat("").in_(OPEN))).all()
+        stale = db.session.execute(_stale_open(expected)).all()
+    else:  # the usual case: one stamp for every clock, the statement built once
+        stale = db.session.execute(_STALE_OPEN, {"expected": revision}).all()
     groups: dict[int | None, list[int]] = {}
     for clock_id, tenant in stale:
         groups.setdefault(tenant if tenant in local else None, []).append(clock_id)

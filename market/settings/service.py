@@ -75,9 +75,7 @@ def effective(key: str, at: datetime | None = None, tenant: int | None = None) -
         g.setdefault("settings_cache", {}) if has_app_context() else {})
     if key not in cache:
         cache[key] = [(row.tenant_id, row.effective_at, int(row.value))
-                      for row in db.session.execute(
-            sa.select(SettingChange.tenant_id, SettingChange.effective_at, SettingChange.value)
-            .where(SettingChange.key == key).order_by(SettingChange.effective_at))]
+                      for row in db.session.execute(_CHANGES, {"key": key})]
     own: int | None = None
     province: int | None = None
     for owner, since, value in cache[key]:
@@ -90,6 +88,12 @@ def effective(key: str, at: datetime | None = None, tenant: int | None = None) -
     if own is not None:
         return own
     return province if province is not None else default(key)
+
+
+# built once: the dashboards read it on every view, and building it cost more than running it
+_CHANGES = sa.select(SettingChange.tenant_id, SettingChange.effective_at, SettingChange.value).where(
+    SettingChange.key == sa.bindparam("key", type_=SettingChange.key.type)).order_by(
+    SettingChange.effective_at)
 
 
 def tenants_with_own(key: str) -> set[int]:
