@@ -322,7 +322,7 @@ def test_another_organisations_object_is_not_found(
         response = other.get(path)
         response.close()
     else:
-        response = other.post(path, data={"csrf_token": csrf_token(other, "/")})
+        response = other.post(path, data={"csrf_token": csrf_token(other)})
     TALLY[f"status {method} {response.status_code}"] += 1
     record(IDOR, "answers to the other organisation, by method and status",
            {k.removeprefix("status "): v for k, v in sorted(TALLY.items())
@@ -547,7 +547,7 @@ def test_only_the_operator_acts_on_an_account(city: DemoCity, counts: Callable[[
               if role != "operator"}
     before = counts()
     for role, other in others.items():
-        response = other.post(path, data={"active": "0", "csrf_token": csrf_token(other, "/")})
+        response = other.post(path, data={"active": "0", "csrf_token": csrf_token(other)})
         assert response.status_code == 403, (role, response.status_code)
     assert counts() == before
     with city.app.app_context():
@@ -783,7 +783,7 @@ def test_a_write_outside_the_scope_is_refused(
     path = template.format(**found)
     before = counts()
     response = (client.get(path) if method == "GET"
-                else client.post(path, data={"csrf_token": csrf_token(client, "/")}))
+                else client.post(path, data={"csrf_token": csrf_token(client)}))
     response.close()  # a file answer holds its file open until closed
     want = expected[who]
     if want == "ok":
