@@ -29,12 +29,12 @@ from tests.proof.fuzz_support import (
     AGENCY1,
     OWNER1,
     DemoCity,
+    city_fingerprint,
     concrete_path,
     demo_city,
     login_as,
     post_routes,
     role_for,
-    table_fingerprint,
 )
 from tests.proof.report import record
 from tests.support import form_recipes
@@ -256,9 +256,26 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
 
 @pytest.fixture(scope="module")
 def counts(city: DemoCity) -> Callable[[], dict[str, str]]:
-    """The fingerprint of every table of the city's database.  Its tables and keys are read
-    from the schema once: every reset puts back the same schema, and no test adds a table."""
-    return table_fingerprint(city.app)
+    """The fingerprint of every table of the city's database, read again after a commit or a
+    reset (:func:`city_fingerprint`).  Its tables and keys are read from the schema once:
+    every reset puts back the same schema, and no test adds a table."""
+    return city_fingerprint(city)
+
+
+def test_the_fingerprint_is_read_again_after_a_commit_or_a_reset(
+    city: DemoCity, counts: Callable[[], dict[str, str]]
+) -> None:
+    """What lets a refused request's check reuse the content read before it: unchanged
+    without a commit, read again after one (and found changed), and after a reset."""
+    city.reset()
+    first = counts()
+    assert counts() is first
+    _client(city, "owner1@yunchuan.demo")  # a login commits its session
+    second = counts()
+    assert second is not first and second["user_session"] != first["user_session"]
+    city.reset()
+    third = counts()
+    assert third is not second and third == first
 
 
 def _client(city: DemoCity, email: str):  # type: ignore[no-untyped-def]
