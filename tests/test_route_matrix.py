@@ -7,6 +7,7 @@ without an access rule stops the app from starting (``market.accounts.auth``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from weakref import WeakKeyDictionary
 
 import pytest
 import sqlalchemy as sa
@@ -373,9 +374,7 @@ def test_route_answers_each_role_as_expected(
         elif method == "DELETE":
             response = client.delete(path)
         else:
-            # the token from the login page, which every role is shown: a logged-in role's
-            # home page lists its work and costs twice as much to render
-            response = client.post(path, data={"csrf_token": csrf_token(client)})
+            response = client.post(path, data={"csrf_token": _token(client)})
         if role in allowed:
             expected = ok_status
         elif role == "anonymous":
@@ -385,6 +384,20 @@ def test_route_answers_each_role_as_expected(
         assert response.status_code == expected, (endpoint, role, response.status_code)
         if expected == 302 and role not in allowed:
             assert "/login" in response.headers["Location"]
+
+
+# client -> its session's CSRF token: no time limit (WTF_CSRF_TIME_LIMIT) and a session keeps its
+# secret until a login, so one page read per client serves all its posts; a test whose request
+# may change the session gets new clients (``role_clients``)
+TOKENS: WeakKeyDictionary[FlaskClient, str] = WeakKeyDictionary()
+
+
+def _token(client: FlaskClient) -> str:
+    if client not in TOKENS:
+        # the login page, which every role is shown: a logged-in role's home page lists its
+        # work and costs twice as much to render
+        TOKENS[client] = csrf_token(client)
+    return TOKENS[client]
 
 
 def test_post_without_csrf_token_is_refused(role_clients: dict[str, FlaskClient]) -> None:

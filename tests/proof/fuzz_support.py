@@ -55,6 +55,8 @@ class DemoCity:
 
     def reset(self) -> None:
         """Put the database back as the demo loader left it."""
+        for watch in list(_WATCHES.get(self.db_path, ())):
+            watch.close()
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -254,15 +256,22 @@ def _content_queries(app: Flask) -> dict[str, str]:
     return queries
 
 
+# database file -> the watches open on it, which DemoCity.reset closes before replacing it
+_WATCHES: dict[Path, list[CommitWatch]] = {}
+
+
 class CommitWatch:
     """Whether anything was committed to an SQLite file since the last look: SQLite's
     ``PRAGMA data_version`` on a connection of the watch's own moves with every commit made
-    by any other connection, so an unmoved one proves the content is as it was.  Close it
-    before the file is replaced (:meth:`DemoCity.reset`)."""
+    by any other connection, so an unmoved one proves the content is as it was.  Closed
+    before the file is replaced (:meth:`DemoCity.reset` closes the watches on its file)."""
 
     def __init__(self, path: Path) -> None:
+        self._path = path
         self._connection = sqlite3.connect(path)
         self._seen = self._version()
+        self.closed = False
+        _WATCHES.setdefault(path, []).append(self)
 
     def _version(self) -> int:
         return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
@@ -274,7 +283,10 @@ class CommitWatch:
         return moved
 
     def close(self) -> None:
-        self._connection.close()
+        if not self.closed:
+            self.closed = True
+            self._connection.close()
+            _WATCHES[self._path].remove(self)
 
 
 def watched(fingerprint: Callable[[], dict[str, str]],
@@ -286,6 +298,26 @@ def watched(fingerprint: Callable[[], dict[str, str]],
     def current() -> dict[str, str]:
         # the version is read before the content, so a commit after this look moves it
         if watch.committed() or not known:
+            known[:] = [fingerprint()]
+        return known[0]
+
+    return current
+
+
+def city_fingerprint(city: DemoCity) -> Callable[[], dict[str, str]]:
+    """:func:`table_fingerprint` of the city's database, read again only after a commit or a
+    reset (which closes the watch): a refused request commits nothing, so the content read
+    before it serves as the content after it."""
+    fingerprint = table_fingerprint(city.app)
+    watches: list[CommitWatch] = []
+    known: list[dict[str, str]] = []
+
+    def current() -> dict[str, str]:
+        if not watches or watches[0].closed:
+            # the watch first: a commit after it opened moves it
+            watches[:] = [CommitWatch(city.db_path)]
+            known[:] = [fingerprint()]
+        elif watches[0].committed():
             known[:] = [fingerprint()]
         return known[0]
 

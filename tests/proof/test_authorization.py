@@ -29,12 +29,12 @@ from tests.proof.fuzz_support import (
     AGENCY1,
     OWNER1,
     DemoCity,
+    city_fingerprint,
     concrete_path,
     demo_city,
     login_as,
     post_routes,
     role_for,
-    table_fingerprint,
 )
 from tests.proof.report import record
 from tests.support import form_recipes
@@ -256,9 +256,26 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoCity]:
 
 @pytest.fixture(scope="module")
 def counts(city: DemoCity) -> Callable[[], dict[str, str]]:
-    """The fingerprint of every table of the city's database.  Its tables and keys are read
-    from the schema once: every reset puts back the same schema, and no test adds a table."""
-    return table_fingerprint(city.app)
+    """The fingerprint of every table of the city's database, read again after a commit or a
+    reset (:func:`city_fingerprint`).  Its tables and keys are read from the schema once:
+    every reset puts back the same schema, and no test adds a table."""
+    return city_fingerprint(city)
+
+
+def test_the_fingerprint_is_read_again_after_a_commit_or_a_reset(
+    city: DemoCity, counts: Callable[[], dict[str, str]]
+) -> None:
+    """What lets a refused request's check reuse the content read before it: unchanged
+    without a commit, read again after one (and found changed), and after a reset."""
+    city.reset()
+    first = counts()
+    assert counts() is first
+    _client(city, "owner1@yunchuan.demo")  # a login commits its session
+    second = counts()
+    assert second is not first and second["user_session"] != first["user_session"]
+    city.reset()
+    third = counts()
+    assert third is not second and third == first
 
 
 def _client(city: DemoCity, email: str):  # type: ignore[no-untyped-def]
@@ -322,7 +339,7 @@ def test_another_organisations_object_is_not_found(
         response = other.get(path)
         response.close()
     else:
-        response = other.post(path, data={"csrf_token": csrf_token(other, "/")})
+        response = other.post(path, data={"csrf_token": csrf_token(other)})
     TALLY[f"status {method} {response.status_code}"] += 1
     record(IDOR, "answers to the other organisation, by method and status",
            {k.removeprefix("status "): v for k, v in sorted(TALLY.items())
@@ -547,7 +564,7 @@ def test_only_the_operator_acts_on_an_account(city: DemoCity, counts: Callable[[
               if role != "operator"}
     before = counts()
     for role, other in others.items():
-        response = other.post(path, data={"active": "0", "csrf_token": csrf_token(other, "/")})
+        response = other.post(path, data={"active": "0", "csrf_token": csrf_token(other)})
         assert response.status_code == 403, (role, response.status_code)
     assert counts() == before
     with city.app.app_context():
@@ -783,7 +800,7 @@ def test_a_write_outside_the_scope_is_refused(
     path = template.format(**found)
     before = counts()
     response = (client.get(path) if method == "GET"
-                else client.post(path, data={"csrf_token": csrf_token(client, "/")}))
+                else client.post(path, data={"csrf_token": csrf_token(client)}))
     response.close()  # a file answer holds its file open until closed
     want = expected[who]
     if want == "ok":

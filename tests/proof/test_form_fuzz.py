@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_from_bytes
 
 import pytest
 import sqlalchemy as sa
@@ -130,11 +129,31 @@ def _send(client: FlaskClient, path: str, sub: dict[str, Any], token: str) -> An
         body = json.dumps({k: v.decode("utf-8", "replace") for k, v in fields.items()})
         return client.post(path, data=body, content_type="application/json")
     # urlencoded, with bytes percent-encoded as they are ("raw" also declares a charset)
-    body = "&".join(f"{quote_from_bytes(k.encode())}={quote_from_bytes(v)}"
-                    for k, v in fields.items())
+    body = "&".join(f"{_quote(k.encode())}={_quote(v)}" for k, v in fields.items())
     content_type = ("application/x-www-form-urlencoded; charset=latin-1" if encoding == "raw"
                     else "application/x-www-form-urlencoded")
     return client.post(path, data=body, content_type=content_type)
+
+
+# byte -> as urllib.parse.quote_from_bytes writes it (letters, digits, "_.-~" and "/" as they
+# are, any other byte as %XX)
+_QUOTED = [chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_.-~/") else f"%{b:02X}"
+           for b in range(256)]
+
+
+def _quote(value: bytes) -> str:
+    """``urllib.parse.quote_from_bytes(value)``, a table lookup per byte in C: Python 3.11's
+    calls a Python function per byte, a tenth of this file's time with its 100 kB values."""
+    return "".join(map(_QUOTED.__getitem__, value))
+
+
+def test_quote_is_urllibs() -> None:
+    from urllib.parse import quote_from_bytes
+
+    every = bytes(range(256))
+    assert _quote(every) == quote_from_bytes(every)
+    assert _quote("第一行\r\n=%&+ a".encode() * 3) == quote_from_bytes("第一行\r\n=%&+ a".encode() * 3)
+    assert _quote(b"") == ""
 
 
 def test_the_content_is_read_again_after_every_commit(app: Flask, tmp_path: Path) -> None:
