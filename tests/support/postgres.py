@@ -82,11 +82,15 @@ def throwaway_cluster(workdir: Path) -> Iterator[str]:
                                      "stop"]), capture_output=True, timeout=60, check=False)
 
 
+def dsn(base_url: str, name: str = "postgres") -> str:
+    """psycopg's address of database ``name`` on the server at SQLAlchemy ``base_url``."""
+    return base_url.replace("postgresql+psycopg://", "postgresql://") + "/" + name
+
+
 def create_database(base_url: str, name: str) -> str:
     import psycopg
 
-    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn(base_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{base_url}/{name}"
@@ -97,8 +101,7 @@ def drop_database(base_url: str, name: str) -> None:
     sessions, or the processes it started)."""
     import psycopg
 
-    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn(base_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

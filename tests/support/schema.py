@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tests.support.postgres import create_database, dsn
+
 _TEMPLATE_DIR: Path | None = None
 _SQLITE_TEMPLATE: Path | None = None
 # PostgreSQL base URL (server, no database) -> the template database's name
@@ -55,15 +57,11 @@ def _pg_split(url: str) -> tuple[str, str]:
     return base, name
 
 
-def _pg_dsn(base: str, name: str = "postgres") -> str:
-    return base.replace("postgresql+psycopg://", "postgresql://") + "/" + name
-
-
 def _pg_is_empty(url: str) -> bool:
     import psycopg
 
     base, name = _pg_split(url)
-    with psycopg.connect(_pg_dsn(base, name)) as conn:
+    with psycopg.connect(dsn(base, name)) as conn:
         row = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
     return row is not None and row[0] == 0
 
@@ -73,7 +71,7 @@ def _pg_copy(base: str, name: str, template: str, *, replace: bool = False) -> N
     dropping the one of that name first)."""
     import psycopg
 
-    with psycopg.connect(_pg_dsn(base), autocommit=True) as conn:
+    with psycopg.connect(dsn(base), autocommit=True) as conn:
         if replace:
             conn.execute(f'DROP DATABASE "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
@@ -109,8 +107,6 @@ def prepare(url: str, create_all: Callable[[str], None]) -> bool:
 
 def _pg_template(base: str, create_all: Callable[[str], None]) -> str:
     if base not in _PG_TEMPLATES:
-        from tests.support.postgres import create_database
-
         create_all(create_database(base, PG_TEMPLATE))
         _PG_TEMPLATES[base] = PG_TEMPLATE
     return _PG_TEMPLATES[base]
