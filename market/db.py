@@ -85,7 +85,7 @@ def _transaction_begun(conn: Any) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         conn.info[_WROTE] = True
 
 
