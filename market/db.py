@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Stable constraint names, so Alembic autogenerate and hand-written migrations agree on every
 # backend (the Indico convention).
@@ -69,6 +69,58 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+# Whether the transaction open on a connection has written anything: set by every statement
+# that is not a plain SELECT (a flush, a bulk update or delete, a savepoint, lock_row's write
+# on SQLite) and by any statement that failed; cleared when a transaction begins.
+_WROTE = "market.db.wrote"
+_CONNECTIONS = "market.db.connections"  # a session's connections in its open transaction
+
+
+@event.listens_for(Engine, "begin")
+def _transaction_begun(conn: Any) -> None:
+    conn.info[_WROTE] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "handle_error")
+def _note_failure(context: Any) -> None:
+    if context.connection is not None:
+        context.connection.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: Any, conn: Any) -> None:
+    session.info.setdefault(_CONNECTIONS, set()).add(conn)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connections(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTIONS, None)
+
+
+def discard_failed_work() -> None:
+    """Roll back what a failed request did, keeping a transaction that only read.
+
+    A rollback expires every object the session loaded, so the error page would load the
+    user, their memberships and organisations again.  It is needed when the session holds
+    unflushed changes, or a flush failed, or the transaction sent anything but a SELECT (the
+    flags above), and then it is done; otherwise the transaction holds nothing to undo and
+    the end of the request closes it, so nothing of the failed request can be committed by a
+    later step either way.
+    """
+    session = db.session()
+    if (session.new or session.dirty or session.deleted or not session.is_active
+            or any(conn.invalidated or conn.closed or conn.info.get(_WROTE, True)
+                   for conn in session.info.get(_CONNECTIONS, ()))):
+        session.rollback()
 
 
 def lock_row(model: Any, pk: Any) -> Any:

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
-from market.db import db
+from market.db import db, discard_failed_work
 
 log = logging.getLogger("market.errors")
 
@@ -27,13 +27,13 @@ def _wants_json() -> bool:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        db.session.rollback()
+        discard_failed_work()
         return render_template("errors/error.html", code=400,
                                message=_("页面已过期或表单来源不明，请返回后刷新页面再提交。")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
-        db.session.rollback()
+        discard_failed_work()
         code = error.code or 500
         if code == 413:
             # The body was refused unread: the page's forms (language switch) would read it
@@ -62,7 +62,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> ResponseReturnValue:
-        db.session.rollback()
+        db.session.rollback()  # whatever failed, the database may be why: always
         reference = uuid.uuid4().hex[:12]
         log.exception("unhandled error, reference %s, %s %s", reference, request.method,
                       request.path)

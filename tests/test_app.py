@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, abort
 
 from market import create_app
 from market.accounts.audit import AuditEvent
@@ -409,3 +410,73 @@ def test_a_dialect_whose_settings_change_gets_a_new_key(tmp_path: Path) -> None:
     dialect.paramstyle = style
     assert dialect_settings(dialect) == before
     engine.dispose()
+
+
+def _audit_rows(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) or 0)
+
+
+def _write(how: str) -> None:
+    from market.accounts import audit
+
+    if how == "core":  # a statement of its own, past the unit of work
+        db.session.connection().execute(sa.insert(AuditEvent).values(
+            at=datetime(2026, 1, 1, tzinfo=UTC), tag="test:fail:core", target="x"))
+        return
+    audit.record("test:fail:" + how, "x")
+    if how == "flushed":
+        db.session.flush()
+
+
+def _fail(code: int) -> None:
+    if code == 500:
+        raise RuntimeError("failed after writing")
+    abort(code)
+
+
+@pytest.mark.parametrize("code", [403, 404, 500])
+@pytest.mark.parametrize("how", ["pending", "flushed", "core"])
+def test_a_request_that_wrote_then_failed_leaves_nothing(tmp_path: Path, code: int,
+                                                         how: str) -> None:
+    """Through a view's transaction, and through the error page alone (a route without the
+    access wrapper, which the start-up check no longer sees): nothing is written, and a
+    commit later in the same application context finds nothing of it to commit."""
+    app = make_app(tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/wrapped")
+    @access(ANYONE)
+    def wrapped() -> str:
+        _write(how)
+        _fail(code)
+        return "not reached"
+
+    @app.route("/bare")
+    def bare() -> str:
+        _write(how)
+        _fail(code)
+        return "not reached"
+
+    for path in ("/wrapped", "/bare"):
+        with app.app_context():
+            assert app.test_client().get(path).status_code == code
+            db.session.commit()
+        assert _audit_rows(app) == 0, path
+
+
+def test_an_error_page_for_a_logged_in_user_loads_them_once(app: Flask) -> None:
+    """A refused or missing page rolls back nothing when nothing was written: the page's
+    menu uses the user and memberships the request already loaded."""
+    from market.accounts.models import Role
+    from tests.conftest import create_person, login
+    from tests.support.page_cache import statements
+
+    client = app.test_client()
+    assert login(client, create_person(app, Role.AGENCY_STAFF).email).status_code == 302
+    client.get("/")  # the session's last-seen time is written here, not below
+    for path, code in (("/regulator/draws", 403), ("/no/such/page", 404)):
+        with statements(app) as seen:
+            assert client.get(path).status_code == code
+        # the session's row brings the user, memberships and organisations, once
+        assert sum("user_account" in s or "membership" in s for s in seen) == 1, (path, seen)
+        assert len(seen) <= 2, (path, seen)

@@ -3,8 +3,9 @@
 Every view is wrapped by :func:`access`, which names who may call it.  The wrapper checks the
 role and the organisation the user acts for, then runs the view inside one transaction: commit
 when it answers below 400 and no operation refused, roll back otherwise or on any exception
-(views show a refusal as a redirect or the form again, so the status alone cannot tell:
-see :mod:`market.refusal`).  ``create_app`` refuses to start when a view has no rule, and
+that finds something written (views show a refusal as a redirect or the form again, so the
+status alone cannot tell: see :mod:`market.refusal`; a transaction that only read is left to
+the end of the request: :func:`market.db.discard_failed_work`).  ``create_app`` refuses to start when a view has no rule, and
 ``tests/test_route_matrix.py`` walks every route with every role.
 """
 
@@ -22,7 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from market import refusal
 from market.accounts.models import Membership, Organisation, OrgKind, Role
 from market.accounts.scope import Reach, reach
-from market.db import db
+from market.db import db, discard_failed_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,7 +146,7 @@ def access(*allowed: str) -> Callable[[F], F]:
             try:
                 response = current_app.make_response(view(*args, **kwargs))
             except BaseException:
-                db.session.rollback()
+                discard_failed_work()  # a 403 or 404 that wrote nothing keeps what it loaded
                 raise
             if response.status_code < 400 and not refusal.happened():
                 db.session.commit()

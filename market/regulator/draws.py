@@ -18,6 +18,7 @@ from lottery.note import parse_checkpoint, parse_note, verify_checkpoint
 from lottery.verify import verify_bundle
 from market.db import db
 from market.i18n import N_
+from market.regulator.errors import RuleError
 from market.selection.draw import bundle
 from market.selection.models import Lottery
 from market.transparency import log
@@ -74,10 +75,12 @@ class Consistency:
 
 
 def check_saved_checkpoint(note: str) -> Consistency:
-    """Does today's log extend the checkpoint ``note`` (a signed note saved earlier)?
+    """Does today's log extend the checkpoint ``note`` (a signed note saved earlier)?  Any
+    regulator may ask; nothing is written.
 
     The note must verify under the platform key and name this log; then the consistency proof
-    from its size to the latest checkpoint's size must link its root to today's signed root."""
+    from its size to the latest checkpoint's size must link its root to today's signed root.
+    Text that is not a signed checkpoint at all raises :class:`RuleError` on ``note``."""
     key = platform_key()
     text = note.replace("\r\n", "\n")
     if text and not text.endswith("\n"):
@@ -87,8 +90,9 @@ def check_saved_checkpoint(note: str) -> Consistency:
     try:
         parse_checkpoint(parse_note(text).text)
     except Exception:  # noqa: BLE001  # any parse failure
-        return Consistency(False, N_("这不是一份签名检查点：请粘贴完整的检查点原文（来源、条数、"
-                                     "根哈希三行，一个空行，再加签名行）。"))
+        # nothing to verify: the form was filled wrongly, which the page says next to it
+        raise RuleError("note", N_("这不是一份签名检查点：请粘贴完整的检查点原文（来源、条数、"
+                                   "根哈希三行，一个空行，再加签名行）。")) from None
     try:
         old = verify_checkpoint(text, key.public_raw, key.name)
     except Exception:  # noqa: BLE001  # any signature failure

@@ -260,8 +260,13 @@ def complaint(public_id: str) -> ResponseReturnValue:
 def draw_audit() -> ResponseReturnValue:
     form = CheckpointForm()
     result = None
+    refused = False
     if form.validate_on_submit():
-        result = draws.check_saved_checkpoint(form.note.data or "")
+        try:
+            result = draws.check_saved_checkpoint(form.note.data or "")
+        except RuleError as error:
+            refused = True
+            show_error(form, error)
     rows = draws.statuses()
     if request.args.get("format") == "csv":
         return csv_response("draws", ["lottery", "request", "state", "verified", "check",
@@ -274,7 +279,7 @@ def draw_audit() -> ResponseReturnValue:
         replay = run_audit()
     return render_template("regulator/draws.html", rows=rows, form=form, result=result,
                            checkpoint=log.latest_checkpoint(), replay=replay), \
-        400 if form.errors else 200
+        400 if form.errors or refused else 200
 
 
 @bp.route("/fairness")

@@ -271,13 +271,15 @@ def _witness_tasks(wide: bool) -> sa.Select[Any]:
         _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
         sa.literal("witness").label("kind"),
         sa.case((is_open, "not_open"), (earlier_missing, "waiting"), else_="due").label("state"),
-        sa.case((is_open, _RANK["not_open"]), (earlier_missing, _RANK["waiting"]),
-                else_=_RANK["due"]).label("rank"),
         sa.case((is_open, _R.c.signup_closes_at), else_=_L.c.external_at).label("at"),
         _L.c.id.label("lottery_pk"), _R.c.id.label("request_id"),
         _W.c.position.label("position"), _R.c.public_id.label("request_public_id"))
-        .select_from(_L).join(_R, _R.c.id == _L.c.request_id)
-        .join(_W, _W.c.request_id == _R.c.id)
+        # The request is read for the person's rows only, after their witness row: joined
+        # to the lottery, SQLite read it for every open or frozen lottery first (the ``+ 0``
+        # keeps it from going back to that order; CPU on the generated data, a regulator
+        # witnessing 175 of 320: 4.0 -> 2.3 ms for this part).
+        .select_from(_L).join(_W, _W.c.request_id == _L.c.request_id)
+        .join(_R, _R.c.id == _W.c.request_id + 0)
         .where(_L.c.state.in_([LotteryState.OPEN.value, LotteryState.FROZEN.value]),
                _witnessed_by(wide), ~_entered(_W.c.position),
                sa.or_(is_open, _L.c.external_at > _NOW)))
@@ -303,8 +305,6 @@ def _external_tasks(wide: bool, regulator: bool) -> sa.Select[Any]:
         _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
         sa.literal("external").label("kind"),
         sa.case((none, "enter"), (own, "mine"), else_="confirm").label("state"),
-        sa.case((none, _RANK["enter"]), (own, _RANK["mine"]),
-                else_=_RANK["confirm"]).label("rank"),
         _L.c.external_at.label("at"), _L.c.id.label("lottery_pk"),
         _R.c.id.label("request_id"), sa.literal(-1).label("position"),
         _R.c.public_id.label("request_public_id"))
@@ -350,7 +350,7 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
     choose = (sa.select(
         _L.c.lottery_id.label("lottery_id"), _R.c.title.label("title"),
         sa.literal("choose").label("kind"), sa.literal("choose").label("state"),
-        sa.literal(_RANK["choose"]).label("rank"), _L.c.drawn_at.label("at"),
+        _L.c.drawn_at.label("at"),
         _L.c.id.label("lottery_pk"), _R.c.id.label("request_id"),
         sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
         .select_from(_R).join(_L, _L.c.request_id == _R.c.id)
@@ -363,7 +363,7 @@ def _owner_tasks() -> tuple[sa.Select[Any], sa.Select[Any]]:
     score = (sa.select(
         sa.literal("").label("lottery_id"), _R.c.title.label("title"),
         sa.literal("score").label("kind"), sa.literal("score").label("state"),
-        sa.literal(_RANK["score"]).label("rank"), _R.c.opened_at.label("at"),
+        _R.c.opened_at.label("at"),
         sa.literal(-1).label("lottery_pk"), _R.c.id.label("request_id"),
         sa.literal(-1).label("position"), _R.c.public_id.label("request_public_id"))
         .select_from(_R)
@@ -380,8 +380,11 @@ def _statements(wide: bool, regulator: bool) -> tuple[sa.Select[Any], sa.Select[
     both = sa.union_all(_witness_tasks(wide), _external_tasks(wide, regulator),
                         *_owner_tasks()).subquery()
     count = sa.select(sa.func.count()).select_from(both)
+    # the rank follows from the state, out here: in a branch, a witness's EXISTS for
+    # "waiting" was evaluated twice, once for each
+    rank = sa.case(_RANK, value=both.c.state)
     page = (sa.select(both, sa.func.count().over().label("total"))
-            .order_by(both.c.rank, both.c.at, both.c.lottery_id)
+            .order_by(rank, both.c.at, both.c.lottery_id)
             .limit(sa.bindparam("limit", type_=sa.Integer))
             .offset(sa.bindparam("offset", type_=sa.Integer)))
     return count, page

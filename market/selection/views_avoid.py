@@ -49,10 +49,20 @@ def _page(form: AvoidDecisionForm | None = None, failed: int | None = None,
         AvoidReview.state == "pending").order_by(AvoidReview.submitted_at)).all()
     decided = db.session.scalars(mine.where(
         AvoidReview.state != "pending").order_by(AvoidReview.decided_at.desc()).limit(50)).all()
-    forms = {r.id: form if (form is not None and r.id == failed)
-             else AvoidDecisionForm(formdata=None) for r in pending}
+    forms = {r.id: _own_ids(form if (form is not None and r.id == failed)
+                            else AvoidDecisionForm(formdata=None), r.id) for r in pending}
     return render_template("selection/avoid_reviews.html", pending=pending, decided=decided,
                            forms=forms), status
+
+
+def _own_ids(form: AvoidDecisionForm, review_id: int) -> AvoidDecisionForm:
+    """The page holds one form per pending review: each field's id (and its label's, its
+    message's) names the review, so that no two are the same and each label points to its
+    own input.  The names stay those a decision posts."""
+    for f in form:
+        f.id = f"review-{review_id}-{f.name}"
+        f.label.field_id = f.id
+    return form
 
 
 @bp.route("/regulator/avoid-reviews")

@@ -316,3 +316,31 @@ def test_a_case_received_alone_shows_the_ten_day_extension(city: City) -> None:
         html = staff.get(r.headers["Location"]).get_data(as_text=True)
         assert 'data-joint="no"' in html and "60 / 20 个工作日" in html
         assert "第四十二条第一款" in html
+
+
+def test_a_code_field_refused_says_one_thing(city: City) -> None:
+    """A project code in Chinese, too long as well, gets the one message that helps (letters
+    and digits only), not that one and the length's; a code only too long gets the length's.
+    Each under its field, what was typed kept, nothing recorded."""
+    app = city.app
+    staff_p = create_person(app, "department_staff")
+    matter_id = make_staffed_matter(app, staff_p)
+    staff = app.test_client()
+    assert login(staff, staff_p.email).status_code == 302
+    before = _changes(app)
+    chinese = "投资项目代码" * 6  # 36 characters
+    for sent, field, message in (
+            ({"project_code": chinese}, "project_code", "只能使用字母、数字"),
+            ({"project_code": "A" * 33}, "project_code", "32"),
+            ({"project_code": "2026-000000-00-00-000000", "case_no": "办件" * 33}, "case_no",
+             "只能使用字母、数字")):
+        r = post(staff, "/approvals/receive", {"matter_id": matter_id, **sent})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400
+        messages = re.findall(rf'<p class="error" id="{field}-msg">([^<]*)</p>', html)
+        assert len(messages) == 1 and message in messages[0], messages
+        assert f'id="{field}"' in html.split(f'id="{field}-msg"')[0].rsplit("<div", 1)[1]
+        assert re.search(rf'aria-invalid="true"[^>]*id="{field}"|id="{field}"[^>]*aria-invalid='
+                         '"true"', html)
+        assert f'value="{sent[field]}"' in html
+    assert _changes(app) == before

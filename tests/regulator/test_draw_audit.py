@@ -62,18 +62,28 @@ def test_a_pasted_checkpoint_is_checked_for_consistency(city: City) -> None:
         assert size > 2
     r = post(city, city.regulator, "/regulator/draws", {"note": forged})
     assert 'data-test="consistency-fail"' in r.get_data(as_text=True)
+    # text that is no checkpoint is a refused form, not a verdict: the reason under the
+    # field, in the reader's language (not the offline verifier's English), the text kept
     r = post(city, city.regulator, "/regulator/draws", {"note": "not a checkpoint"})
-    assert 'data-test="consistency-fail"' in r.get_data(as_text=True)
-    # the reason in the reader's language, not the offline verifier's English
-    assert "这不是一份签名检查点" in r.get_data(as_text=True)
-    assert "a note needs" not in r.get_data(as_text=True)
+    assert r.status_code == 400
+    _refused_under_the_field(r.get_data(as_text=True), "not a checkpoint")
     unsigned = saved.replace(saved.split("\n\n", 1)[1], "— x AAAA\n")
     r = post(city, city.regulator, "/regulator/draws", {"note": unsigned})
-    assert "这不是一份签名检查点" in r.get_data(as_text=True)
+    assert r.status_code == 400
+    _refused_under_the_field(r.get_data(as_text=True), unsigned.split("\n")[0])
     tampered = saved.replace(saved.split("\n")[1], str(int(saved.split("\n")[1]) + 1), 1)
     r = post(city, city.regulator, "/regulator/draws", {"note": tampered})
     html = r.get_data(as_text=True)
     assert "检查点的签名无效" in html and "does not verify" not in html
+
+
+def _refused_under_the_field(html: str, kept: str) -> None:
+    assert "consistency-fail" not in html and "consistency-ok" not in html
+    assert "a note needs" not in html
+    field = html.split('<div class="field has-error">', 1)[1].split("</div>", 1)[0]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="note-msg"' in field
+    assert '<p class="error" id="note-msg">这不是一份签名检查点' in field
+    assert kept in field
 
 
 def test_fairness_page_on_real_draws(city: City) -> None:

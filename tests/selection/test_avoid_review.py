@@ -124,3 +124,38 @@ def test_a_short_list_needs_no_review_and_another_owner_cannot_submit(city: City
         assert _state(city, rid) == "open"
     with city.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AvoidReview)) == 0
+
+
+def test_each_pending_review_has_its_own_field_ids(city: City) -> None:
+    """Two lists waiting: no id repeats on the page, every label points to an input of its
+    own review's form, and a refusal shows under that review's field only."""
+    import re
+
+    with timeutil.frozen(START):
+        for who in ((1, 2, 3, 4), (0, 2, 3, 4)):
+            rid = _draft(city, _avoid(city, *who))
+            assert "回避名单已提交监管部门审核" in _submit(city, rid)
+        with city.app.app_context():
+            reviews = db.session.scalars(sa.select(AvoidReview.id).order_by(AvoidReview.id)).all()
+        assert len(reviews) == 2
+        c = city.client(city.regulator)
+        page = c.get(REVIEWS).get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        for review in reviews:
+            form = page.split(f'data-test="avoid-decision-{review}"')[1].split("</form>")[0]
+            mine = re.findall(r'\sid="([^"]+)"', form)
+            assert mine and all(ids.count(i) == 1 for i in mine), (review, mine)
+            targets = re.findall(r'\sfor="([^"]+)"', form)
+            assert targets and all(f'id="{t}"' in form for t in targets), targets
+            assert f'id="review-{review}-note"' in form
+        refused = c.post(f"{REVIEWS}/{reviews[1]}", data={
+            "decision": "refuse", "note": "", "csrf_token": csrf_token(c, REVIEWS)})
+        assert refused.status_code == 400
+        html = refused.get_data(as_text=True)
+        first, second = (html.split(f'data-test="avoid-decision-{r}"')[1].split("</form>")[0]
+                         for r in reviews)
+        assert "不同意时请写明理由" not in first
+        assert f'<p class="error" id="review-{reviews[1]}-note-msg">' in second
+        assert re.search(rf'aria-describedby="review-{reviews[1]}-note-msg"[^>]*'
+                         r'aria-invalid="true"|aria-invalid="true"[^>]*aria-describedby='
+                         rf'"review-{reviews[1]}-note-msg"', second)
