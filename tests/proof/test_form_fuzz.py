@@ -139,12 +139,20 @@ def _send(client: FlaskClient, path: str, sub: dict[str, Any], token: str) -> An
 # are, any other byte as %XX)
 _QUOTED = [chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_.-~/") else f"%{b:02X}"
            for b in range(256)]
+# ... as three byte tables, the first, second and third character of each byte's quoting, NUL
+# where it is shorter (NUL itself is quoted "%00", so no quoting holds one)
+_PLANES = [bytes(ord((q + "\0\0")[i]) for q in _QUOTED) for i in range(3)]
 
 
 def _quote(value: bytes) -> str:
-    """``urllib.parse.quote_from_bytes(value)``, a table lookup per byte in C: Python 3.11's
-    calls a Python function per byte, a tenth of this file's time with its 100 kB values."""
-    return "".join(map(_QUOTED.__getitem__, value))
+    """``urllib.parse.quote_from_bytes(value)`` in C loops over the whole value: each byte's
+    three characters translated and interleaved, the NUL padding taken out.  Python 3.11's
+    calls a Python function per byte, and a table lookup per byte still took 6% of this
+    file's time with its 100 kB values."""
+    out = bytearray(3 * len(value))
+    for i, table in enumerate(_PLANES):
+        out[i::3] = value.translate(table)
+    return out.translate(None, b"\0").decode("ascii")
 
 
 def test_quote_is_urllibs() -> None:
@@ -154,6 +162,8 @@ def test_quote_is_urllibs() -> None:
     assert _quote(every) == quote_from_bytes(every)
     assert _quote("第一行\r\n=%&+ a".encode() * 3) == quote_from_bytes("第一行\r\n=%&+ a".encode() * 3)
     assert _quote(b"") == ""
+    assert _quote(b"\x00\x00a") == "%00%00a"
+    assert all(_quote(b) == quote_from_bytes(b) for b in (every[i:] + every[:i] for i in range(256)))
 
 
 def test_the_content_is_read_again_after_every_commit(app: Flask, tmp_path: Path) -> None:
