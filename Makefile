@@ -69,8 +69,15 @@ system: ## install the system parts the suite drives (as root on Debian), or say
 # workers take the longest files first (tests/durations.json).
 TEST_WORKERS ?= 4
 
+#
+# Where Python is told not to write bytecode (PYTHONDONTWRITEBYTECODE, set on some machines and
+# CI), each process the suite starts (the workers, flask, gunicorn, `python -m lottery`)
+# compiles the product from source, and pytest rewrites every test module again.  The suite
+# writes it instead, into the gitignored __pycache__ folders: the product compiled once here,
+# before the workers start, and the test modules cached by pytest from the first run on.
 test: system install lint typecheck ## install what the suite drives, lint, type-check and run the whole suite
-	$(VENV)/bin/pytest -q -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m compileall -q -j 2 market lottery billing devdata tests/support
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -q -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 proof: install ## run tests/proof + tests/backup and write docs/reliability.md from what they measured (fails if a test fails)
 	@evidence=$$(mktemp "$${TMPDIR:-/tmp}/market-proof.XXXXXX.jsonl"); \

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.support.postgres import create_database, dsn
+from tests.support.postgres import COPY, admin, create_database, dsn
 
 _TEMPLATE_DIR: Path | None = None
 _SQLITE_TEMPLATE: Path | None = None
@@ -69,12 +69,11 @@ def _pg_is_empty(url: str) -> bool:
 def _pg_copy(base: str, name: str, template: str, *, replace: bool = False) -> None:
     """Database ``name`` on the server at ``base`` as a copy of ``template`` (``replace``:
     dropping the one of that name first)."""
-    import psycopg
-
-    with psycopg.connect(dsn(base), autocommit=True) as conn:
-        if replace:
-            conn.execute(f'DROP DATABASE "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    copy = f'CREATE DATABASE "{name}" TEMPLATE "{template}" {COPY}'
+    if replace:
+        admin(base, f'DROP DATABASE "{name}"', copy)
+    else:
+        admin(base, copy)
 
 
 def _pg_clone(url: str, template: str) -> None:
