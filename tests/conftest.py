@@ -286,12 +286,9 @@ def logged_in_clients(app: Flask, *, provincial_operator: bool = False) -> dict[
 # (docs/performance.md).  Playwright passes ``--headless`` to either.
 CHROMIUM = (os.environ.get("MARKET_CHROMIUM") or shutil.which("chromium-headless-shell")
             or shutil.which("chromium") or "/usr/bin/chromium")
-# ``--in-process-gpu``: with ``--disable-gpu`` the GPU process only composites each page's frames
-# in software; as a thread of the browser process it does the same work without a process of its
-# own and the IPC to it (same pixels; docs/performance.md).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--in-process-gpu",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
 
 
 def browser_missing_reason() -> str | None:
