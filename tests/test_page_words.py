@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from devdata import demo
 from market.accounts import operations as accounts
 from market.accounts.audit import AuditEvent
+from market.accounts.auth import allowed_for
 from market.accounts.models import Organisation, Role, User
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
@@ -29,6 +30,7 @@ from market.selection.models import Project, SelectionRequest
 from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
+from tests.support.page_text import read
 from tests.support.words import Vocabulary, problems, ui_patterns
 
 POT = Path(__file__).resolve().parents[1] / "market" / "translations" / "messages.pot"
@@ -81,6 +83,23 @@ def _vocabulary(app: Flask) -> Vocabulary:
     )
 
 
+def _starts(app: Flask, role: str, email: str | None) -> list[str]:
+    """The entry points ``role`` may open.  The others are refused before their view runs (a
+    403, or the login page for anyone not logged in: tests/test_route_matrix.py holds every
+    route and role), and the crawl reads only the pages that answer 200."""
+    if email:
+        with app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            assert user is not None
+            # the membership the app acts through when no organisation has been chosen
+            acting = min(user.memberships, key=lambda m: m.id)
+            assert acting.role == role, (email, acting.role)
+    adapter = app.url_map.bind("localhost")
+    return [url for url in entry_points(app)
+            if allowed_for(app.view_functions[adapter.match(url, method="GET")[0]]._access,
+                           role if email else None, email is not None)]
+
+
 def _client(app: Flask, email: str | None, lang: str) -> FlaskClient:
     client = app.test_client()
     if email:
@@ -99,7 +118,7 @@ def test_every_page_speaks_the_page_language(demo_city: Flask, lang: str) -> Non
     visited: set[str] = set()
     for role, email in ROLES.items():
         client = _client(demo_city, email, lang)
-        for page in crawl(demo_city, client, entry_points(demo_city)):
+        for page in crawl(demo_city, client, _starts(demo_city, role, email)):
             visited.add(page.endpoint)
             for problem in problems(page.html, vocabulary, page.text):
                 found[problem.what, problem.word].setdefault(f"{role} {page.url}",
@@ -127,3 +146,26 @@ def test_withdrawing_a_sign_up_is_not_worded_like_logging_out(demo_city: Flask) 
     logout = re.search(r'<button class="link" data-test="logout">([^<]+)</button>', html)
     assert withdraw and logout, "the demo agency 2 has a sign-up it may still withdraw"
     assert withdraw[1] != logout[1] and "报名" in withdraw[1], (withdraw[1], logout[1])
+
+
+def test_the_reader_takes_what_a_person_reads_and_hears() -> None:
+    """Text in document order with the nearest language and the code flag; the labels read
+    out (title, aria-label, placeholder, alt, in that order); no script, style or template
+    text (their labels are still read); comments split
+    text; entities decoded; the links' hrefs."""
+    html = ('<!DOCTYPE html><html lang="zh"><head><title>标题</title><style>p{}</style>'
+            '<script>let a = "<b title=x>";</script></head><body>'
+            '<p lang="en">One <b>two</b> &amp; three&nbsp;</p>'
+            '<p lang="">中<!-- a comment -->文 <code>kbd:<kbd>x</kbd></code> 后</p>'
+            '<a href="/a" title="提示">链接</a><a href="">空</a><a>无</a>'
+            '<input placeholder="输入" aria-label="标签"><img alt="图"><br>尾'
+            '<template><span title="模板标签">模板</span></template></body></html>')
+    parts, hrefs = read(html)
+    assert [(p.text, p.code, p.lang) for p in parts] == [
+        ("标题", False, "zh"), ("One", False, "en"), ("two", False, "en"),
+        ("& three", False, "en"), ("中", False, "zh"), ("文", False, "zh"),
+        ("kbd:", True, "zh"), ("x", True, "zh"), ("后", False, "zh"),
+        ("提示", False, "zh"), ("链接", False, "zh"), ("空", False, "zh"), ("无", False, "zh"),
+        ("标签", False, "zh"), ("输入", False, "zh"), ("图", False, "zh"), ("尾", False, "zh"),
+        ("模板标签", False, "zh")]
+    assert hrefs == ["/a"]

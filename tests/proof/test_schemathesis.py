@@ -49,8 +49,11 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def _operations(app: Flask) -> list[schemathesis.APIOperation]:
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+@pytest.fixture(scope="module")
+def operations(demo_app: Flask) -> list[schemathesis.APIOperation]:
+    """The document's operations, loaded once for the module: schemathesis keeps what it
+    resolves and compiles (schemas, validators) on the loaded document."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", demo_app)
     return [result.ok() for result in schema.get_all_operations()]
 
 
@@ -89,8 +92,8 @@ def _run(operation: schemathesis.APIOperation, mode: GenerationMode) -> int:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_api_conforms_to_its_openapi_document(demo_app: Flask, mode: GenerationMode) -> None:
-    operations = _operations(demo_app)
+def test_api_conforms_to_its_openapi_document(operations: list[schemathesis.APIOperation],
+                                              mode: GenerationMode) -> None:
     assert len(operations) >= 10, [op.label for op in operations]
     failures: dict[str, BaseException] = {}
     skipped: list[str] = []
@@ -116,7 +119,8 @@ def test_api_conforms_to_its_openapi_document(demo_app: Flask, mode: GenerationM
                "no schema-violating request exists (no parameter, or a free path id)")
 
 
-def test_real_ids_match_the_document(demo_app: Flask) -> None:
+def test_real_ids_match_the_document(demo_app: Flask,
+                                     operations: list[schemathesis.APIOperation]) -> None:
     """The operations with a path parameter, on ids that exist (generated ones are 404s)."""
     client = demo_app.test_client()
     agencies = [a["id"] for a in client.get("/api/agencies?per_page=5").get_json()["items"]]
@@ -127,7 +131,7 @@ def test_real_ids_match_the_document(demo_app: Flask) -> None:
     ids = {"agency_id": agencies, "public_id": requests, "request_id": requests,
            "lottery_id": lotteries}
     checked = 0
-    for operation in _operations(demo_app):
+    for operation in operations:
         names = [p.name for p in operation.path_parameters]
         if not names or operation.definition.raw.get("security"):
             continue  # the bearer-token operations: test_the_machine_clients_api_with_a_real_token
@@ -169,6 +173,7 @@ def test_empty_optional_parameters_are_documented_and_accepted(demo_app: Flask) 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_machine_clients_api_with_a_real_token(demo_app: Flask,
+                                                   operations: list[schemathesis.APIOperation],
                                                    mode: GenerationMode) -> None:
     """The operations behind a bearer token (shared/spec/integration.md), fuzzed with a real
     token of the province's platform holding every scope: no 5xx, every response as
@@ -189,7 +194,7 @@ def test_the_machine_clients_api_with_a_real_token(demo_app: Flask,
                   auth=(client_id, secret))
     assert r.status_code == 200, r.get_data(as_text=True)
     headers = {"Authorization": "Bearer " + r.get_json()["access_token"]}
-    secured = [op for op in _operations(demo_app)
+    secured = [op for op in operations
                if any("bearer" in s for s in op.definition.raw.get("security", ()))]
     assert len(secured) >= 6, [op.label for op in secured]
     failures: dict[str, BaseException] = {}

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tests.support.crawl import Text, visible_text
+from tests.support.page_text import Text, visible_text
 
 # An audit event's tag (subject:object:action, e.g. system:engagement:create) or any other
 # colon-joined code.  URLs ("https://…") and times ("20:46") do not match.
