@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.layout import CHECK, HEADER, MEASURE
-from tests.support.live import open_page, serve
+from tests.support.live import _log_in, open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +48,9 @@ ROLES = {
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str]]:
     app = demo_data.demo_app(tmp_path_factory.mktemp("layout"))
+    # The stylesheets and the script are the same on every page: the browser keeps them for the
+    # module instead of asking for each again (three conditional requests per page).
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     with serve(app) as url:
         yield app, url
     with app.app_context():
@@ -95,6 +99,28 @@ _CHECK = f"""(headerMax) => [({CHECK})(headerMax),
                              document.querySelector("main details:not([open])") !== null]"""
 
 
+def _switch_role(page: Any, app: Flask, site: str, email: str | None, *, care: bool) -> None:
+    """``page``'s browser context as a fresh one logged in as ``email`` (as :func:`_login` and
+    ``open_page`` leave it): its cookies, and with them the session and its care mode, replaced.
+    The crawl keeps one context, so one renderer whose fonts, caches and compiled axe-core
+    serve every role's pages, instead of starting a context per role."""
+    page.context.clear_cookies()
+    if email:
+        cookie, landing = _log_in(app, email, demo.DEMO_PASSWORD)
+        page.context.add_cookies([{
+            "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
+            "secure": cookie.secure, "httpOnly": cookie.http_only,
+            "sameSite": cookie.same_site or "Lax"}])
+        page.goto(urljoin(site + "/login", landing))
+        page.wait_for_selector("[data-test=dashboard-title]")
+    else:
+        page.goto(site + "/login")
+    assert page.evaluate("document.documentElement.classList.contains('care')") is False
+    if care:
+        page.click("[data-test=care-toggle]")
+        page.wait_for_selector("html.care", state="attached")
+
+
 def _header_problems(page: Any, mode: str) -> list[str]:
     """What is wrong with the header on a phone, measured in the page."""
     return list(page.evaluate(HEADER, HEADER_MAX[mode]))
@@ -115,11 +141,13 @@ def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str],
     three the difference was inside a closed <details> in the page's content, whose hidden
     text Chromium lays out on a fresh load when asked and not after a resize: a page with one is
     loaded anew at the second width.  axe-core audits each page at each width."""
-    _app, site = city
+    app, site = city
     problems: dict[int, dict[str, list[str]]] = {v["width"]: {} for v in viewports}
     visited = dict.fromkeys(problems, 0)
+    page = browser.new_context(viewport=viewports[0]).new_page()
     for role, urls in pages.items():
-        page = _login(browser, site, ROLES[role], viewport=viewports[0], care=mode == "care")
+        page.set_viewport_size(viewports[0])
+        _switch_role(page, app, site, ROLES[role], care=mode == "care")
         widths = viewports
         for url in urls:
             page.goto(site + url)  # the browser fixture runs axe-core here
@@ -138,7 +166,7 @@ def test_every_page_fits_a_phone(browser: Any, city: tuple[Flask, str],
                     else:
                         page.audit()
             widths = widths[::-1]  # the next page starts at the width this one ended at
-        page.context.close()
+    page.context.close()
     report = "\n".join(
         f"{width}px, {where}:\n  " + "\n  ".join(list(dict.fromkeys(found))[:6])
         for width, found_at in problems.items() for where, found in found_at.items())
