@@ -26,7 +26,7 @@ from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.layout import CHECK, HEADER, MEASURE
-from tests.support.live import _log_in, open_page, serve
+from tests.support.live import login_cookie, open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ def _switch_role(page: Any, app: Flask, site: str, email: str | None, *, care: b
     serve every role's pages, instead of starting a context per role."""
     page.context.clear_cookies()
     if email:
-        cookie, landing = _log_in(app, email, demo.DEMO_PASSWORD)
+        cookie, landing = login_cookie(app, email, demo.DEMO_PASSWORD)
         page.context.add_cookies([{
             "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
             "secure": cookie.secure, "httpOnly": cookie.http_only,

@@ -87,7 +87,7 @@ def open_page(browser: Any, site: str, email: str | None, password: str | None =
             page.fill("input[name=password]", password or PASSWORD)
             page.click("button[type=submit]")
         else:
-            cookie, landing = _log_in(app, email, password or PASSWORD)
+            cookie, landing = login_cookie(app, email, password or PASSWORD)
             context.add_cookies([{
                 "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
                 "secure": cookie.secure, "httpOnly": cookie.http_only,
@@ -97,7 +97,7 @@ def open_page(browser: Any, site: str, email: str | None, password: str | None =
     return page
 
 
-def _log_in(app: Flask, email: str, password: str) -> tuple[Any, str]:
+def login_cookie(app: Flask, email: str, password: str) -> tuple[Any, str]:
     """The session cookie of a login through ``app``'s form, and where the login sends on."""
     from tests.conftest import login
 
