@@ -244,6 +244,15 @@ class _EdgeChecked:
 class Form(_EdgeChecked, FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """Base form: CSRF on (Flask-WTF) and input cleaned at the edge (see the module)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        csrf = self._fields.get("csrf_token")
+        if csrf is not None:
+            # A page holds several forms (the header's language switch and logout, the page's
+            # own): their hidden tokens rendered without an id, so no two elements share one.
+            # Nothing points at it (no label), and the token is read by its name.
+            csrf.id = False
+
     class Meta(FlaskForm.Meta):  # type: ignore[misc]
         def bind_field(self, form: Form, unbound: UnboundField, options: dict[str, Any]) -> Any:
             return super().bind_field(form, unbound, {**choice_messages(unbound), **options})

@@ -480,3 +480,22 @@ def test_an_error_page_for_a_logged_in_user_loads_them_once(app: Flask) -> None:
         # the session's row brings the user, memberships and organisations, once
         assert sum("user_account" in s or "membership" in s for s in seen) == 1, (path, seen)
         assert len(seen) <= 2, (path, seen)
+
+
+def test_a_page_of_several_forms_repeats_no_id(app: Flask) -> None:
+    """The header's language switch and logout and the page's own form each carry a CSRF
+    token: rendered without an id, so no two elements of the page share one, and still read
+    (and checked) by their name."""
+    import re
+
+    from market.accounts.models import Role
+    from tests.conftest import create_person, csrf_token, login
+
+    client = app.test_client()
+    assert login(client, create_person(app, Role.REGULATOR).email).status_code == 302
+    html = client.get("/regulator/avoid-reviews").get_data(as_text=True)
+    assert html.count('name="csrf_token"') >= 2
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    token = csrf_token(client, "/regulator/avoid-reviews")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
