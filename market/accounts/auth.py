@@ -2,11 +2,12 @@
 
 Every view is wrapped by :func:`access`, which names who may call it.  The wrapper checks the
 role and the organisation the user acts for, then runs the view inside one transaction: commit
-when it answers below 400 and no operation refused, roll back otherwise or on any exception
-that finds something written (views show a refusal as a redirect or the form again, so the
-status alone cannot tell: see :mod:`market.refusal`; a transaction that only read is left to
-the end of the request: :func:`market.db.discard_failed_work`).  ``create_app`` refuses to start when a view has no rule, and
-``tests/test_route_matrix.py`` walks every route with every role.
+when it answers below 400 and no operation refused, roll back otherwise (views show a refusal
+as a redirect or the form again, so the status alone cannot tell: see :mod:`market.refusal`);
+on an exception, roll back what the request wrote (:func:`market.db.discard_failed_work`: a
+transaction that only read is left to the end of the request).  ``create_app`` refuses to
+start when a view has no rule, and ``tests/test_route_matrix.py`` walks every route with every
+role.
 """
 
 from __future__ import annotations
