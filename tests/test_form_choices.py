@@ -5,8 +5,6 @@ first option; a view's own word on what the page showed wins (keep_offered)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Any
 
 import pytest
@@ -16,8 +14,8 @@ from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired
 
-import market
 from market.forms import NOT_OFFERED, CheckboxesField, Form, SubForm, keep_offered
+from tests.support.form_classes import product_forms
 
 CHOICES = [SelectChoice(1, "甲"), SelectChoice(2, "乙"), SelectChoice(3, "丙")]
 
@@ -92,24 +90,12 @@ def test_a_choice_sent_empty_asks_to_choose(app: Flask) -> None:
             "own": ["请选择方式。"], "plain": ["请在“来源”中选择一项。"]}
 
 
-def _product_forms() -> list[type[Form]]:
-    for module in pkgutil.walk_packages(market.__path__, "market."):
-        importlib.import_module(module.name)
-    found, todo = [], [Form, SubForm]
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("market."):
-            found.append(cls)
-    return found
-
-
 def test_no_select_or_radio_sent_empty_reads_fill_in(app: Flask) -> None:
     """Every product form's select and radio group, sent empty, either takes it (optional) or
     asks to choose: never the words of a box to type in, nor of an option gone."""
     wrong = {"请填写此项。", str(NOT_OFFERED), "该字段是必填字段。"}
     checked = 0
-    for cls in _product_forms():
+    for cls in product_forms(Form, SubForm):
         for name in dir(cls):
             unbound = getattr(cls, name)
             field_class = getattr(unbound, "field_class", None)

@@ -5,8 +5,6 @@ loaded; nothing is saved.  A radio group left empty says 「请选择……」, 
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from html import unescape
 
@@ -16,7 +14,6 @@ from flask import Flask
 from wtforms import RadioField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-import market
 from market import timeutil
 from market.approvals.models import ApprovalCase
 from market.db import db
@@ -25,6 +22,7 @@ from market.selection.models import SelectionRequest
 from tests.conftest import create_person, csrf_token
 from tests.selection.conftest import START, City
 from tests.support.approvals_flow import make_staffed_matter
+from tests.support.form_classes import product_forms
 from tests.support.selection_flow import field_errors, request_form
 from tests.support.selection_flow import project as make_project
 
@@ -146,26 +144,12 @@ def test_a_radio_group_left_empty_asks_to_choose(city: City) -> None:
     assert field_errors(r.get_data(as_text=True))["price_kind"] == ["请选择价格方式。"]
 
 
-def _form_classes() -> list[type[Form]]:
-    """The product's forms (a test module's own form classes, imported into the same
-    process by the whole suite's collection, are not the product's)."""
-    for module in pkgutil.walk_packages(market.__path__, "market."):
-        importlib.import_module(module.name)
-    found, todo = [], [Form]
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("market."):
-            found.append(cls)
-    return found
-
-
 def test_every_radio_group_asks_to_choose(app: Flask) -> None:
     """A radio group either has a default, may be left empty, or, left empty, says what to
     choose: 「请填写此项」 is for a box to type in."""
     radios = 0
     with app.test_request_context():
-        for form in _form_classes():
+        for form in product_forms(Form):
             for name in dir(form):
                 unbound = getattr(form, name)
                 if getattr(unbound, "field_class", None) is not RadioField:
