@@ -33,7 +33,7 @@ from market.transparency.audit import run_audit
 from tests.conftest import csrf_token
 from tests.engagements.conftest import make_award
 from tests.selection.conftest import START, City
-from tests.support.selection_flow import lottery_to_draw, object_to, person
+from tests.support.selection_flow import lottery_to_draw, object_to, pending_objection, person
 
 
 def _ranking(city: City) -> tuple[list[str], datetime]:
@@ -195,22 +195,9 @@ def test_an_upheld_objection_cancels_the_engagement_its_award_started(city: City
         assert told == {city.owner.org_id, city.agencies[0].org_id}
 
 
-def _pending_objection(city: City, filed: datetime) -> int:
-    award_id = make_award(city.app, city, offered_at=filed - timedelta(hours=1), at=filed)
-    with city.app.app_context():
-        award = db.session.get(Award, award_id)
-        objector = city.agencies[1]
-        o = Objection(request_id=award.request_id, award_id=award.id,
-                      agency_org_id=objector.org_id, by_id=objector.user_id,
-                      text="评审有误", filed_at=filed, state="pending")
-        db.session.add(o)
-        db.session.commit()
-        return o.id
-
-
 def test_the_objection_deadline_is_one_number_shown_reminded_and_escalated(city: City) -> None:
     app = city.app
-    oid = _pending_objection(city, START)
+    oid = pending_objection(city, START, "评审有误")
     with app.app_context():
         cal = current_calendar()
         days = int(app.config["OBJECTION_WORKING_DAYS"])

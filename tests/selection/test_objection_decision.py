@@ -12,26 +12,12 @@ import sqlalchemy as sa
 from market import timeutil
 from market.accounts.audit import AuditEvent
 from market.db import db
-from market.selection.models import Award, Objection
+from market.selection.models import Objection
 from tests.conftest import csrf_token
-from tests.engagements.conftest import make_award
 from tests.selection.conftest import START, City
-from tests.support.selection_flow import field_errors
+from tests.support.selection_flow import field_errors, pending_objection
 
 PAGE = "/regulator/objections"
-
-
-def _pending_objection(city: City) -> int:
-    award_id = make_award(city.app, city, offered_at=START, at=START)
-    with city.app.app_context():
-        award = db.session.get(Award, award_id)
-        objector = city.agencies[1]
-        row = Objection(request_id=award.request_id, award_id=award.id,
-                        agency_org_id=objector.org_id, by_id=objector.user_id,
-                        text="中选机构的执业人员不符合要求", filed_at=START, state="pending")
-        db.session.add(row)
-        db.session.commit()
-        return row.id
 
 
 def _state(city: City, objection: int) -> tuple[str, int]:
@@ -53,7 +39,7 @@ def _checked(html: str, objection: int) -> list[str]:
 
 
 def test_a_refused_decision_is_shown_next_to_its_field_with_what_was_typed(city: City) -> None:
-    objection = _pending_objection(city)
+    objection = pending_objection(city, START, "中选机构的执业人员不符合要求", offered_at=START)
     reg = city.client(city.regulator)
     before = _state(city, objection)
     with timeutil.frozen(START):

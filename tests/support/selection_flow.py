@@ -17,8 +17,9 @@ from market import timeutil
 from market.accounts.models import Membership
 from market.catalogue.models import ServiceType
 from market.db import db
-from market.selection.models import Lottery, Project, SelectionRequest
+from market.selection.models import Award, Lottery, Objection, Project, SelectionRequest
 from tests.conftest import Person, csrf_token
+from tests.engagements.conftest import make_award
 from tests.selection.conftest import START, City, enter_external
 
 
@@ -158,6 +159,25 @@ def object_to(city: City, who: Person, rid: str, text: str = "中选机构资质
     c = city.client(who)
     return c.post(f"/notices/{rid}/objection", data={
         "text": text, "csrf_token": csrf_token(c, f"/notices/{rid}/objection")}).status_code
+
+
+def pending_objection(city: City, filed: datetime, text: str, *,
+                      offered_at: datetime | None = None) -> int:
+    """An objection (异议) of the city's second agency to a confirmed award, filed at ``filed``
+    and waiting for the regulator; its id.  The award's offer is ``offered_at`` (by default an
+    hour before the filing)."""
+    award_id = make_award(city.app, city, at=filed,
+                          offered_at=filed - timedelta(hours=1) if offered_at is None
+                          else offered_at)
+    with city.app.app_context():
+        award = db.session.get(Award, award_id)
+        objector = city.agencies[1]
+        row = Objection(request_id=award.request_id, award_id=award.id,
+                        agency_org_id=objector.org_id, by_id=objector.user_id,
+                        text=text, filed_at=filed, state="pending")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
 
 
 # the qualification and the practitioners the EIA service type asks for after
