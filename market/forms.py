@@ -234,8 +234,7 @@ class _EdgeChecked:
                 nothing_chosen(field)
             # Refused here, the value means nothing more to the view; shown as it came, the
             # browser would show a select's first option, a choice nobody made on a stored row.
-            if (field.errors and isinstance(field, SelectField)
-                    and not isinstance(field, SelectMultipleField) and not _offered(field)):
+            if field.errors and _one_choice(field) and not _offered(field):
                 field.data = shown_when_loaded(field)
                 self.not_offered.add(key)
         return ok and not self.edge_problems
