@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urljoin
 
 import pytest
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from tests.conftest import csrf_token
 from tests.support import demo_data
 from tests.support.crawl import crawl, entry_points
 from tests.support.layout import CHECK, HEADER, MEASURE
-from tests.support.live import login_cookie, open_page, serve
+from tests.support.live import hand_session, open_page, serve
 
 pytestmark = pytest.mark.browser
 
@@ -106,12 +105,7 @@ def _switch_role(page: Any, app: Flask, site: str, email: str | None, *, care: b
     serve every role's pages, instead of starting a context per role."""
     page.context.clear_cookies()
     if email:
-        cookie, landing = login_cookie(app, email, demo.DEMO_PASSWORD)
-        page.context.add_cookies([{
-            "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
-            "secure": cookie.secure, "httpOnly": cookie.http_only,
-            "sameSite": cookie.same_site or "Lax"}])
-        page.goto(urljoin(site + "/login", landing))
+        hand_session(page, app, site, email, demo.DEMO_PASSWORD)
         page.wait_for_selector("[data-test=dashboard-title]")
     else:
         page.goto(site + "/login")

@@ -87,14 +87,20 @@ def open_page(browser: Any, site: str, email: str | None, password: str | None =
             page.fill("input[name=password]", password or PASSWORD)
             page.click("button[type=submit]")
         else:
-            cookie, landing = login_cookie(app, email, password or PASSWORD)
-            context.add_cookies([{
-                "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
-                "secure": cookie.secure, "httpOnly": cookie.http_only,
-                "sameSite": cookie.same_site or "Lax"}])
-            page.goto(urljoin(site + "/login", landing))
+            hand_session(page, app, site, email, password or PASSWORD)
         page.wait_for_selector("[data-test=dashboard-title]")
     return page
+
+
+def hand_session(page: Any, app: Flask, site: str, email: str, password: str) -> None:
+    """``email`` logged in through ``app``'s form (:func:`login_cookie`), the session cookie
+    handed to ``page``'s browser context, and ``page`` gone where the login sends."""
+    cookie, landing = login_cookie(app, email, password)
+    page.context.add_cookies([{
+        "name": cookie.key, "value": cookie.value, "url": urljoin(site, cookie.path or "/"),
+        "secure": cookie.secure, "httpOnly": cookie.http_only,
+        "sameSite": cookie.same_site or "Lax"}])
+    page.goto(urljoin(site + "/login", landing))
 
 
 def login_cookie(app: Flask, email: str, password: str) -> tuple[Any, str]:
