@@ -7,8 +7,11 @@ cookie taken before is worth nothing; a password change deletes the user's other
 Lifetimes (``SESSION_IDLE_MINUTES``, ``SESSION_MAX_HOURS``): 30 minutes without a request and
 12 hours in all, the re-authentication limits NIST SP 800-63B (rev. 3, §4.2.3) sets for its
 second assurance level, which fits accounts that publish procurement notices and confirm
-awards.  ``last_seen_at`` is written at most once a minute, so reading pages does not turn
-into one write per request.
+awards.  ``last_seen_at`` is written when it has fallen a step behind (:func:`touch_step`: a
+minute, or a thirtieth of a shorter idle limit), so reading pages does not turn into one write
+per request.  The idle limit counts from that time, which is less than a step before the last
+request: a session ends between 29 and 30 minutes after its last request, never later
+(tests/accounts/test_sessions.py holds the boundary).
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ def idle_limit() -> timedelta:
 
 def absolute_limit() -> timedelta:
     return timedelta(hours=int(current_app.config["SESSION_MAX_HOURS"]))
+
+
+def touch_step(idle: timedelta) -> timedelta:
+    """How far ``last_seen_at`` may fall behind before a request writes it, under the idle
+    limit ``idle``: a minute, and no more than a thirtieth of the limit, so a session never
+    ends more than that share of the limit early (one minute in thirty by default; two seconds
+    if the limit is a minute)."""
+    return min(_TOUCH_EVERY, idle / 30)
 
 
 def start(user: User) -> str:
@@ -80,14 +91,14 @@ def resume(token: str) -> User | None:
         .one_or_none()
     if row is None:
         return None
-    now = timeutil.now()
-    if now - row.last_seen_at >= idle_limit() or now - row.created_at >= absolute_limit() \
+    now, idle = timeutil.now(), idle_limit()
+    if now - row.last_seen_at >= idle or now - row.created_at >= absolute_limit() \
             or not row.user.active:
         # A disabled account's sessions are ended when it is disabled; this catches any that
         # a concurrent login started meanwhile.
         db.session.delete(row)
         return None
-    if now - row.last_seen_at >= _TOUCH_EVERY:
+    if now - row.last_seen_at >= touch_step(idle):
         row.last_seen_at = now
     user: User = row.user
     user._session_token = token  # what User.get_id answers

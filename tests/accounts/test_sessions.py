@@ -16,8 +16,10 @@ from market.accounts.models import UserSession
 from market.config import defaults
 from market.db import db
 from tests.conftest import PASSWORD, create_person, csrf_token, login, make_app
+from tests.support.page_cache import statements
 
 START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def _session_cookie(client: FlaskClient) -> str:
@@ -97,6 +99,55 @@ def test_idle_and_absolute_limits(limited: Flask) -> None:
         login(busy, p.email)
     with app.app_context():  # logging in again drops the user's expired sessions
         assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
+
+
+def _last_seen(app: Flask) -> datetime:
+    with app.app_context():
+        seen = db.session.scalar(sa.select(UserSession.last_seen_at))
+    assert seen is not None
+    return seen
+
+
+def test_last_seen_is_written_once_a_minute_and_idle_ends_within_that_minute(
+        limited: Flask) -> None:
+    """Reading pages writes the session's ``last_seen_at`` only when it has moved a minute or
+    more: the idle limit then counts from a request at most a minute before the last one, so
+    a session ends between 29 and 30 minutes after its last request, never later."""
+    app = limited
+    p = create_person(app, "regulator")
+    with timeutil.frozen(START):
+        c = app.test_client()
+        login(c, p.email)
+        timeutil.advance(timedelta(seconds=59))
+        with statements(app) as sent:
+            assert c.get("/dashboard").status_code == 200
+        assert not [s for s in sent if s.split(None, 1)[0].upper() in WRITES], sent
+        assert _last_seen(app) == START
+        timeutil.advance(timedelta(seconds=1))
+        assert c.get("/dashboard").status_code == 200
+        assert _last_seen(app) == START + timedelta(minutes=1)
+        timeutil.advance(timedelta(seconds=59))
+        assert c.get("/dashboard").status_code == 200  # not written: 59 s after the last
+        assert _last_seen(app) == START + timedelta(minutes=1)
+        # 29 min 1 s after that request, 30 minutes after the one written down
+        timeutil.advance(timedelta(minutes=29, seconds=1))
+        assert c.get("/dashboard").status_code == 302
+
+
+def test_a_short_idle_limit_writes_last_seen_in_a_shorter_step(tmp_path: Path) -> None:
+    """With a one-minute idle limit the step is two seconds (a thirtieth of the limit): a
+    request every 59 seconds keeps the session, a minute without one ends it."""
+    app = make_app(tmp_path, SESSION_IDLE_MINUTES=1)
+    p = create_person(app, "regulator")
+    with timeutil.frozen(START):
+        c = app.test_client()
+        login(c, p.email)
+        for _ in range(3):
+            timeutil.advance(timedelta(seconds=59))
+            assert c.get("/dashboard").status_code == 200
+        assert _last_seen(app) == START + timedelta(seconds=3 * 59)
+        timeutil.advance(timedelta(seconds=60))
+        assert c.get("/dashboard").status_code == 302
 
 
 def test_the_cookie_itself_expires_with_the_absolute_limit(limited: Flask) -> None:
