@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from billing import ledger
-from devdata import demo
 from lottery.verify import verify_bundle
 from market.db import db
 from market.selection.draw import bundle
@@ -25,13 +24,10 @@ from tests.support import demo_data
 SECTION = "backup"
 
 
-def _roundtrip(source: Flask, target: Flask, path: Path, *, loaded: bool = False) -> None:
-    """``loaded``: the source holds the demo city already."""
+def _roundtrip(source: Flask, target: Flask, path: Path) -> None:
+    """``source`` holds the demo city."""
     kind = "PostgreSQL" if path.suffix == ".dump" else "SQLite"
     with source.app_context():
-        if not loaded:
-            demo.load()
-            db.session.commit()
         drawn = db.session.scalar(sa.select(sa.func.count(Lottery.id)).where(
             Lottery.state == "drawn"))
         assert drawn >= 3
@@ -69,14 +65,16 @@ def test_sqlite_backup_restores_into_a_fresh_database(tmp_path: Path) -> None:
     # ``demo.load()`` and a commit would leave a new database.
     source = demo_data.demo_app(tmp_path)
     target = make_app(tmp_path, f"sqlite:///{tmp_path / 'target.db'}")
-    _roundtrip(source, target, tmp_path / "backups" / "market.sqlite", loaded=True)
+    _roundtrip(source, target, tmp_path / "backups" / "market.sqlite")
 
 
 @pytest.mark.postgres
 def test_postgresql_backup_restores_into_a_fresh_database(tmp_path: Path, pg_base_url: str) -> None:
     from tests.support.postgres import create_database
 
-    source = make_app(tmp_path, create_database(pg_base_url, "backup_source"))
+    # The source: the session's demo city (its folder, keys included) with its rows copied
+    # into PostgreSQL, ids and all, as ``demo.load()`` and a commit there would leave them.
+    source = demo_data.demo_app(tmp_path, create_database(pg_base_url, "backup_source"))
     target = make_app(tmp_path, create_database(pg_base_url, "backup_target"))
     _roundtrip(source, target, tmp_path / "backups" / "market.dump")
 
