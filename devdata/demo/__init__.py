@@ -8,8 +8,10 @@ fictional region code (539900) but still pass the GB 32100 check digit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import click
 import sqlalchemy as sa
@@ -25,7 +27,7 @@ from devdata.demo.award import DEMO_KEY_DIR
 from devdata.loadgen import generate_load_command
 from market import config as config_module
 from market import timeutil
-from market.accounts import activation, invitations, persons, tenants
+from market.accounts import activation, invitations, passwords, persons, tenants
 from market.accounts import operations as ops
 from market.accounts.models import Membership, Organisation, OrgKind, RegulatorKind, Role, User
 from market.calendar import operations as calendar_ops
@@ -67,8 +69,32 @@ def demo_credit_code(kind_digit: str, n: int) -> str:
     return make_credit_code(body[:17])
 
 
+@contextmanager
+def _one_password_hash() -> Iterator[None]:
+    """Every demo account is made with the published password: its hash is computed once and
+    stored for all of them, as devdata.loadgen does for its accounts.  The hash is the
+    product's own (argon2id, production's parameters, a random salt); only the salt is shared,
+    and the password is public anyway.  At production's cost a hash takes about a quarter of a
+    CPU second and the demo makes some sixty accounts: most of what `make run` spent loading.
+
+    The account operations call ``hash_password`` by name; it is replaced for the load only
+    (one process, one thread: the loader's), and any other password is still hashed alone."""
+    shared = passwords.hash_password(DEMO_PASSWORD)
+
+    def demo_hash(password: str) -> str:
+        return shared if password == DEMO_PASSWORD else passwords.hash_password(password)
+
+    with mock.patch.object(ops, "hash_password", demo_hash):
+        yield
+
+
 def load() -> list[tuple[str, str, str]]:
     """Fill an empty database; returns (who, email, password) for the logins."""
+    with _one_password_hash():
+        return _load()
+
+
+def _load() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
 
     def person(label: str, email: str, name: str) -> tuple[str, str]:
