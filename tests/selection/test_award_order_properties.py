@@ -14,8 +14,9 @@ that draws again.  After every step:
 * the draw log stays verifiable: the audit of the whole log, and the lottery's bundle (with its
   declines, or its void) verified by the lottery-v1 verifier.
 
-The drawn city is made once through the pages (tests.support.selection_flow) and its SQLite
-database restored before each generated sequence (bounded: 15 sequences of up to 10 steps for
+The drawn city is made once per rule of the notice through the pages
+(tests.support.selection_flow), shared by the module's tests, and its SQLite database restored
+before each generated sequence and each example (bounded: 15 sequences of up to 10 steps for
 each rule of the notice).
 """
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,7 +57,8 @@ from market.selection.models import (
 )
 from market.transparency.audit import run_audit
 from market.transparency.keys import platform_key
-from tests.selection.conftest import City
+from tests.conftest import make_app
+from tests.selection.conftest import City, city_in
 from tests.support import schema
 from tests.support.selection_flow import lottery_to_draw
 
@@ -79,6 +83,42 @@ def _snapshot(city: City, tmp_path: Path, on_upheld: str) -> tuple[Path, str, da
     copy = tmp_path / f"drawn-{on_upheld}.db"
     schema.copy_private(path, copy)
     return copy, rid, drawn_at
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A city with a drawn lottery under one rule of the notice, and the database's copy."""
+
+    city: City
+    snapshot: Path
+    rid: str
+    drawn_at: datetime
+
+    def machine(self, on_upheld: str) -> type[RuleBasedStateMachine]:
+        return machine(self.city.app, self.snapshot, self.rid, self.drawn_at,
+                       self.city.regulator.email, on_upheld)
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Drawn]]:
+    """The drawn city of each rule of the notice, made on first use and shared by the module's
+    tests: each sequence and each example starts by restoring the drawn database (``_restore``
+    in the machine), so no test sees what another wrote, and drawing through the pages once
+    per rule instead of once per test is most of what the small examples cost."""
+    made: dict[str, Drawn] = {}
+
+    def get(on_upheld: str) -> Drawn:
+        if on_upheld not in made:
+            folder = tmp_path_factory.mktemp(f"drawn-{on_upheld}")
+            city = city_in(make_app(folder))
+            made[on_upheld] = Drawn(city, *_snapshot(city, folder, on_upheld))
+        return made[on_upheld]
+
+    yield get
+    for d in made.values():
+        with d.city.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _restore(app: Flask, snapshot: Path) -> None:
@@ -319,21 +359,19 @@ def machine(app: Flask, snapshot: Path, rid: str, drawn_at: datetime, regulator_
 
 
 @pytest.mark.parametrize("on_upheld", ["next", "redraw"])
-def test_no_sequence_breaks_the_award_order(city: City, tmp_path: Path, on_upheld: str) -> None:
-    snapshot, rid, drawn_at = _snapshot(city, tmp_path, on_upheld)
-    cls = machine(city.app, snapshot, rid, drawn_at, city.regulator.email, on_upheld)
-    run_state_machine_as_test(cls, settings=settings(
+def test_no_sequence_breaks_the_award_order(drawn: Callable[[str], Drawn],
+                                            on_upheld: str) -> None:
+    run_state_machine_as_test(drawn(on_upheld).machine(on_upheld), settings=settings(
         max_examples=15, stateful_step_count=10, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
 
 
 def test_a_decline_after_an_upheld_objection_goes_to_the_next_unused_alternate(
-        city: City, tmp_path: Path) -> None:
+        drawn: Callable[[str], Drawn]) -> None:
     """Found by the sequence above: the winner's award voided by an upheld objection under
     "next" passed to the first alternate (a ``decline`` event); when that one declined too,
     the replacement was the first alternate again, which the log's audit refuses."""
-    snapshot, rid, drawn_at = _snapshot(city, tmp_path, "next")
-    m = machine(city.app, snapshot, rid, drawn_at, city.regulator.email, "next")()
+    m = drawn("next").machine("next")()
     m.objection(nth=0)
     m.objection(nth=1)
     m.decide(uphold=True)
@@ -347,12 +385,11 @@ def test_a_decline_after_an_upheld_objection_goes_to_the_next_unused_alternate(
 
 @pytest.mark.parametrize("on_upheld", ["next", "redraw"])
 def test_a_second_upheld_objection_to_a_voided_award_reruns_nothing(
-        city: City, tmp_path: Path, on_upheld: str) -> None:
+        drawn: Callable[[str], Drawn], on_upheld: str) -> None:
     """Two agencies object to one result notice and both objections are upheld: the first voids
     the award and re-runs as the notice said; the second is upheld on the record only — it
     neither voids the alternate's award nor re-runs the selection again."""
-    snapshot, rid, drawn_at = _snapshot(city, tmp_path, on_upheld)
-    m = machine(city.app, snapshot, rid, drawn_at, city.regulator.email, on_upheld)()
+    m = drawn(on_upheld).machine(on_upheld)()
     for nth in range(4):  # two agencies other than the winner object
         if db.session.scalar(sa.select(sa.func.count(Objection.id))) < 2:
             m.objection(nth=nth)
