@@ -41,12 +41,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_day')),
     sa.UniqueConstraint('year', 'day', name=op.f('uq_calendar_day_year_day'))
     )
-    with op.batch_alter_table('calendar_day', schema=None) as batch_op:
+    with op.batch_alter_table('calendar_day', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_day_year'), ['year'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('calendar_day', schema=None) as batch_op:
+    with op.batch_alter_table('calendar_day', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_day_year'))
     op.drop_table('calendar_day')
     op.drop_table('calendar_year')

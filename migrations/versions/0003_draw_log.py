@@ -39,7 +39,8 @@ def upgrade():
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_log_leaf'))
     )
-    with op.batch_alter_table('log_leaf', schema=None) as batch_op:
+    with op.batch_alter_table('log_leaf', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_log_leaf_lottery_id'), ['lottery_id'], unique=False)
     op.create_table('log_node',
     sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
@@ -52,7 +53,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('log_node')
-    with op.batch_alter_table('log_leaf', schema=None) as batch_op:
+    with op.batch_alter_table('log_leaf', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_log_leaf_lottery_id'))
     op.drop_table('log_leaf')
     op.drop_table('log_head')

@@ -51,7 +51,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['owner_org_id'], ['organisation.id'], name=op.f('fk_billing_engagement_owner_org_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_engagement'))
     )
-    with op.batch_alter_table('billing_engagement', schema=None) as batch_op:
+    with op.batch_alter_table('billing_engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_engagement_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_engagement_owner_org_id'), ['owner_org_id'], unique=False)
     op.create_table('billing_account',
@@ -66,7 +67,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_account')),
     sa.UniqueConstraint('key', name=op.f('uq_billing_account_key'))
     )
-    with op.batch_alter_table('billing_account', schema=None) as batch_op:
+    with op.batch_alter_table('billing_account', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_account_engagement_id'), ['engagement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_account_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_account_org_id'), ['org_id'], unique=False)
@@ -80,7 +82,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['engagement_id'], ['billing_engagement.id'], name=op.f('fk_billing_transaction_engagement_id_billing_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_transaction'))
     )
-    with op.batch_alter_table('billing_transaction', schema=None) as batch_op:
+    with op.batch_alter_table('billing_transaction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_transaction_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_transaction_engagement_id'), ['engagement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_transaction_kind'), ['kind'], unique=False)
@@ -94,7 +97,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['transaction_id'], ['billing_transaction.id'], name=op.f('fk_billing_entry_transaction_id_billing_transaction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_entry'))
     )
-    with op.batch_alter_table('billing_entry', schema=None) as batch_op:
+    with op.batch_alter_table('billing_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_entry_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_entry_transaction_id'), ['transaction_id'], unique=False)
     op.create_table('billing_payment',
@@ -115,29 +119,35 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_payment')),
     sa.UniqueConstraint('engagement_id', 'reference', name=op.f('uq_billing_payment_engagement_id_reference'))
     )
-    with op.batch_alter_table('billing_payment', schema=None) as batch_op:
+    with op.batch_alter_table('billing_payment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_payment_engagement_id'), ['engagement_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('billing_payment', schema=None) as batch_op:
+    with op.batch_alter_table('billing_payment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_billing_payment_engagement_id'))
     op.drop_table('billing_payment')
-    with op.batch_alter_table('billing_entry', schema=None) as batch_op:
+    with op.batch_alter_table('billing_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_billing_entry_transaction_id'))
         batch_op.drop_index(batch_op.f('ix_billing_entry_account_id'))
     op.drop_table('billing_entry')
-    with op.batch_alter_table('billing_transaction', schema=None) as batch_op:
+    with op.batch_alter_table('billing_transaction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_billing_transaction_kind'))
         batch_op.drop_index(batch_op.f('ix_billing_transaction_engagement_id'))
         batch_op.drop_index(batch_op.f('ix_billing_transaction_at'))
     op.drop_table('billing_transaction')
-    with op.batch_alter_table('billing_account', schema=None) as batch_op:
+    with op.batch_alter_table('billing_account', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_billing_account_org_id'))
         batch_op.drop_index(batch_op.f('ix_billing_account_kind'))
         batch_op.drop_index(batch_op.f('ix_billing_account_engagement_id'))
     op.drop_table('billing_account')
-    with op.batch_alter_table('billing_engagement', schema=None) as batch_op:
+    with op.batch_alter_table('billing_engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_billing_engagement_owner_org_id'))
         batch_op.drop_index(batch_op.f('ix_billing_engagement_agency_org_id'))
     op.drop_table('billing_engagement')

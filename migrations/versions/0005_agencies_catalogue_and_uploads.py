@@ -50,7 +50,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_practitioner_submitted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_practitioner'))
     )
-    with op.batch_alter_table('practitioner', schema=None) as batch_op:
+    with op.batch_alter_table('practitioner', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_practitioner_org_status', ['organisation_id', 'status'], unique=False)
     op.create_table('upload',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -65,7 +66,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_upload_uploaded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_upload'))
     )
-    with op.batch_alter_table('upload', schema=None) as batch_op:
+    with op.batch_alter_table('upload', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_upload_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_upload_sha256'), ['sha256'], unique=False)
     op.create_table('admission_application',
@@ -95,7 +97,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_admission_application_submitted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_admission_application'))
     )
-    with op.batch_alter_table('admission_application', schema=None) as batch_op:
+    with op.batch_alter_table('admission_application', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_admission_application_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_admission_application_status_due', ['status', 'review_due_on'], unique=False)
     op.create_table('agency_profile',
@@ -116,7 +119,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_agency_profile_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_agency_profile'))
     )
-    with op.batch_alter_table('agency_profile', schema=None) as batch_op:
+    with op.batch_alter_table('agency_profile', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_profile_min_days'), ['min_days'], unique=False)
         batch_op.create_index(batch_op.f('ix_agency_profile_min_fee_fen'), ['min_fee_fen'], unique=False)
         batch_op.create_index(batch_op.f('ix_agency_profile_on_time_rate_bp'), ['on_time_rate_bp'], unique=False)
@@ -128,7 +132,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['service_type_id'], ['service_type.id'], name=op.f('fk_approval_matter_service_type_service_type_id_service_type'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('approval_matter_id', 'service_type_id', name=op.f('pk_approval_matter_service_type'))
     )
-    with op.batch_alter_table('approval_matter_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_approval_matter_service_type_service_type_id'), ['service_type_id'], unique=False)
     op.create_table('listing',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,7 +155,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listing')),
     sa.UniqueConstraint('organisation_id', 'service_type_id', name=op.f('uq_listing_organisation_id_service_type_id'))
     )
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_listing_fee', ['fee_low_fen', 'organisation_id'], unique=False)
         batch_op.create_index('ix_listing_service_days', ['service_type_id', 'committed_days', 'organisation_id'], unique=False)
         batch_op.create_index('ix_listing_service_fee', ['service_type_id', 'fee_low_fen', 'organisation_id'], unique=False)
@@ -180,7 +186,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_qualification_submitted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_qualification'))
     )
-    with op.batch_alter_table('qualification', schema=None) as batch_op:
+    with op.batch_alter_table('qualification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_qualification_level_until', ['level', 'valid_until', 'organisation_id'], unique=False)
         batch_op.create_index('ix_qualification_org_status', ['organisation_id', 'status'], unique=False)
     op.create_table('listing_version',
@@ -201,47 +208,58 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_version')),
     sa.UniqueConstraint('listing_id', 'version', name=op.f('uq_listing_version_listing_id_version'))
     )
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_organisation_kind_status_region', ['kind', 'status', 'region'], unique=False)
-    with op.batch_alter_table('service_type', schema=None) as batch_op:
+    with op.batch_alter_table('service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('qualification_types', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('practitioner_types', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade():
-    with op.batch_alter_table('service_type', schema=None) as batch_op:
+    with op.batch_alter_table('service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('practitioner_types')
         batch_op.drop_column('qualification_types')
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_organisation_kind_status_region')
     op.drop_table('listing_version')
-    with op.batch_alter_table('qualification', schema=None) as batch_op:
+    with op.batch_alter_table('qualification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_qualification_org_status')
         batch_op.drop_index('ix_qualification_level_until')
     op.drop_table('qualification')
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_listing_service_fee')
         batch_op.drop_index('ix_listing_service_days')
         batch_op.drop_index('ix_listing_fee')
     op.drop_table('listing')
-    with op.batch_alter_table('approval_matter_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approval_matter_service_type_service_type_id'))
     op.drop_table('approval_matter_service_type')
-    with op.batch_alter_table('agency_profile', schema=None) as batch_op:
+    with op.batch_alter_table('agency_profile', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_profile_rating_centi'))
         batch_op.drop_index(batch_op.f('ix_agency_profile_on_time_rate_bp'))
         batch_op.drop_index(batch_op.f('ix_agency_profile_min_fee_fen'))
         batch_op.drop_index(batch_op.f('ix_agency_profile_min_days'))
     op.drop_table('agency_profile')
-    with op.batch_alter_table('admission_application', schema=None) as batch_op:
+    with op.batch_alter_table('admission_application', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_admission_application_status_due')
         batch_op.drop_index(batch_op.f('ix_admission_application_organisation_id'))
     op.drop_table('admission_application')
-    with op.batch_alter_table('upload', schema=None) as batch_op:
+    with op.batch_alter_table('upload', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_upload_sha256'))
         batch_op.drop_index(batch_op.f('ix_upload_organisation_id'))
     op.drop_table('upload')
-    with op.batch_alter_table('practitioner', schema=None) as batch_op:
+    with op.batch_alter_table('practitioner', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_practitioner_org_status')
     op.drop_table('practitioner')
     op.drop_table('approval_matter')

@@ -21,7 +21,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('admitted', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
         batch_op.add_column(sa.Column('region', sa.String(length=100), nullable=True))
@@ -34,7 +35,8 @@ def upgrade():
         "region = (SELECT organisation.region FROM organisation "
         "WHERE organisation.id = listing.organisation_id)")
 
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_listing_service_fee')
         batch_op.drop_index('ix_listing_service_days')
         batch_op.create_index('ix_listing_dir_fee', ['service_type_id', 'admitted', 'fee_low_fen', 'organisation_id', 'committed_days'], unique=False)
@@ -44,7 +46,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_listing_dir_region_fee')
         batch_op.drop_index('ix_listing_dir_org')
         batch_op.drop_index('ix_listing_dir_days')

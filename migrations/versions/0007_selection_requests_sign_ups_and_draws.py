@@ -39,7 +39,8 @@ def upgrade():
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_bid_log_leaf'))
     )
-    with op.batch_alter_table('bid_log_leaf', schema=None) as batch_op:
+    with op.batch_alter_table('bid_log_leaf', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_bid_log_leaf_request_id'), ['request_id'], unique=False)
     op.create_table('bid_log_node',
     sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
@@ -63,7 +64,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
     sa.UniqueConstraint('public_id', name=op.f('uq_project_public_id'))
     )
-    with op.batch_alter_table('project', schema=None) as batch_op:
+    with op.batch_alter_table('project', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_owner_org_id'), ['owner_org_id'], unique=False)
     op.create_table('selection_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -111,7 +113,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_request')),
     sa.UniqueConstraint('public_id', name=op.f('uq_selection_request_public_id'))
     )
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_request_owner_org_id'), ['owner_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_selection_request_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_selection_request_published_at'), ['published_at'], unique=False)
@@ -129,7 +132,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['request_id'], ['selection_request.id'], name=op.f('fk_amendment_request_id_selection_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_amendment'))
     )
-    with op.batch_alter_table('amendment', schema=None) as batch_op:
+    with op.batch_alter_table('amendment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_amendment_request_id'), ['request_id'], unique=False)
     op.create_table('avoid_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,7 +144,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['request_id'], ['selection_request.id'], name=op.f('fk_avoid_entry_request_id_selection_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_avoid_entry'))
     )
-    with op.batch_alter_table('avoid_entry', schema=None) as batch_op:
+    with op.batch_alter_table('avoid_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_avoid_entry_request_id'), ['request_id'], unique=False)
     op.create_table('award',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -162,7 +167,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['request_id'], ['selection_request.id'], name=op.f('fk_award_request_id_selection_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_award'))
     )
-    with op.batch_alter_table('award', schema=None) as batch_op:
+    with op.batch_alter_table('award', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_award_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_award_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_award_state'), ['state'], unique=False)
@@ -187,7 +193,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid')),
     sa.UniqueConstraint('commitment', name=op.f('uq_bid_commitment'))
     )
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_bid_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bid_request_id'), ['request_id'], unique=False)
     op.create_table('lottery',
@@ -210,7 +217,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lottery')),
     sa.UniqueConstraint('lottery_id', name=op.f('uq_lottery_lottery_id'))
     )
-    with op.batch_alter_table('lottery', schema=None) as batch_op:
+    with op.batch_alter_table('lottery', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_lottery_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lottery_state'), ['state'], unique=False)
     op.create_table('signup',
@@ -232,7 +240,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_signup')),
     sa.UniqueConstraint('request_id', 'agency_org_id', 'lottery_id', name=op.f('uq_signup_request_id_agency_org_id_lottery_id'))
     )
-    with op.batch_alter_table('signup', schema=None) as batch_op:
+    with op.batch_alter_table('signup', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_signup_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_signup_lottery_id'), ['lottery_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_signup_request_id'), ['request_id'], unique=False)
@@ -248,7 +257,8 @@ def upgrade():
     sa.UniqueConstraint('request_id', 'position', name=op.f('uq_witness_request_id_position')),
     sa.UniqueConstraint('request_id', 'user_id', name=op.f('uq_witness_request_id_user_id'))
     )
-    with op.batch_alter_table('witness', schema=None) as batch_op:
+    with op.batch_alter_table('witness', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_witness_request_id'), ['request_id'], unique=False)
     op.create_table('entropy_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,7 +272,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entropy_entry')),
     sa.UniqueConstraint('lottery_pk', 'position', name=op.f('uq_entropy_entry_lottery_pk_position'))
     )
-    with op.batch_alter_table('entropy_entry', schema=None) as batch_op:
+    with op.batch_alter_table('entropy_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_entropy_entry_lottery_pk'), ['lottery_pk'], unique=False)
     op.create_table('objection',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -286,60 +297,73 @@ def upgrade():
     sa.ForeignKeyConstraint(['upload_id'], ['upload.id'], name=op.f('fk_objection_upload_id_upload')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_objection'))
     )
-    with op.batch_alter_table('objection', schema=None) as batch_op:
+    with op.batch_alter_table('objection', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_objection_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_objection_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_objection_state'), ['state'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('objection', schema=None) as batch_op:
+    with op.batch_alter_table('objection', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_objection_state'))
         batch_op.drop_index(batch_op.f('ix_objection_request_id'))
         batch_op.drop_index(batch_op.f('ix_objection_agency_org_id'))
     op.drop_table('objection')
-    with op.batch_alter_table('entropy_entry', schema=None) as batch_op:
+    with op.batch_alter_table('entropy_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_entropy_entry_lottery_pk'))
     op.drop_table('entropy_entry')
-    with op.batch_alter_table('witness', schema=None) as batch_op:
+    with op.batch_alter_table('witness', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_witness_request_id'))
     op.drop_table('witness')
-    with op.batch_alter_table('signup', schema=None) as batch_op:
+    with op.batch_alter_table('signup', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_signup_request_id'))
         batch_op.drop_index(batch_op.f('ix_signup_lottery_id'))
         batch_op.drop_index(batch_op.f('ix_signup_agency_org_id'))
     op.drop_table('signup')
-    with op.batch_alter_table('lottery', schema=None) as batch_op:
+    with op.batch_alter_table('lottery', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lottery_state'))
         batch_op.drop_index(batch_op.f('ix_lottery_request_id'))
     op.drop_table('lottery')
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bid_request_id'))
         batch_op.drop_index(batch_op.f('ix_bid_agency_org_id'))
     op.drop_table('bid')
-    with op.batch_alter_table('award', schema=None) as batch_op:
+    with op.batch_alter_table('award', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_award_state'))
         batch_op.drop_index(batch_op.f('ix_award_request_id'))
         batch_op.drop_index(batch_op.f('ix_award_agency_org_id'))
     op.drop_table('award')
-    with op.batch_alter_table('avoid_entry', schema=None) as batch_op:
+    with op.batch_alter_table('avoid_entry', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_avoid_entry_request_id'))
     op.drop_table('avoid_entry')
-    with op.batch_alter_table('amendment', schema=None) as batch_op:
+    with op.batch_alter_table('amendment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_amendment_request_id'))
     op.drop_table('amendment')
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_selection_request_state'))
         batch_op.drop_index(batch_op.f('ix_selection_request_service_type_id'))
         batch_op.drop_index(batch_op.f('ix_selection_request_published_at'))
         batch_op.drop_index(batch_op.f('ix_selection_request_project_id'))
         batch_op.drop_index(batch_op.f('ix_selection_request_owner_org_id'))
     op.drop_table('selection_request')
-    with op.batch_alter_table('project', schema=None) as batch_op:
+    with op.batch_alter_table('project', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_owner_org_id'))
     op.drop_table('project')
     op.drop_table('bid_log_node')
-    with op.batch_alter_table('bid_log_leaf', schema=None) as batch_op:
+    with op.batch_alter_table('bid_log_leaf', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bid_log_leaf_request_id'))
     op.drop_table('bid_log_leaf')
     op.drop_table('bid_log_head')

@@ -42,7 +42,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_approval_case')),
     sa.UniqueConstraint('public_id', name=op.f('uq_approval_case_public_id'))
     )
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_approval_case_matter_id'), ['matter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_approval_case_owner_org_id'), ['owner_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_approval_case_project_id'), ['project_id'], unique=False)
@@ -87,7 +88,8 @@ def upgrade():
     sa.UniqueConstraint('award_id', name=op.f('uq_engagement_award_id')),
     sa.UniqueConstraint('public_id', name=op.f('uq_engagement_public_id'))
     )
-    with op.batch_alter_table('engagement', schema=None) as batch_op:
+    with op.batch_alter_table('engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_engagement_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_engagement_owner_org_id'), ['owner_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_engagement_project_id'), ['project_id'], unique=False)
@@ -117,7 +119,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_clock_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clock'))
     )
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_clock_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_clock_engagement_id'), ['engagement_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_clock_kind'), ['kind'], unique=False)
@@ -138,7 +141,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_materials_request_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_materials_request'))
     )
-    with op.batch_alter_table('materials_request', schema=None) as batch_op:
+    with op.batch_alter_table('materials_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_materials_request_engagement_id'), ['engagement_id'], unique=False)
     op.create_table('suspension',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,7 +162,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['engagement_id'], ['engagement.id'], name=op.f('fk_suspension_engagement_id_engagement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suspension'))
     )
-    with op.batch_alter_table('suspension', schema=None) as batch_op:
+    with op.batch_alter_table('suspension', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_suspension_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_suspension_engagement_id'), ['engagement_id'], unique=False)
     op.create_table('clock_event',
@@ -177,7 +182,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clock_event')),
     sa.UniqueConstraint('clock_id', 'seq', name=op.f('uq_clock_event_clock_id_seq'))
     )
-    with op.batch_alter_table('clock_event', schema=None) as batch_op:
+    with op.batch_alter_table('clock_event', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_clock_event_clock_id'), ['clock_id'], unique=False)
     op.create_table('deliverable',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,7 +209,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliverable')),
     sa.UniqueConstraint('engagement_id', 'version', name=op.f('uq_deliverable_engagement_id_version'))
     )
-    with op.batch_alter_table('deliverable', schema=None) as batch_op:
+    with op.batch_alter_table('deliverable', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliverable_engagement_id'), ['engagement_id'], unique=False)
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -223,7 +230,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
     sa.UniqueConstraint('key', name=op.f('uq_notification_key'))
     )
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_clock_id'), ['clock_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_organisation_id'), ['organisation_id'], unique=False)
@@ -238,31 +246,38 @@ def downgrade():
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(op.f('fk_approval_case_clock_id_clock'), 'approval_case',
                            type_='foreignkey')
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_notification_created_at'))
         batch_op.drop_index(batch_op.f('ix_notification_clock_id'))
     op.drop_table('notification')
-    with op.batch_alter_table('deliverable', schema=None) as batch_op:
+    with op.batch_alter_table('deliverable', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deliverable_engagement_id'))
     op.drop_table('deliverable')
-    with op.batch_alter_table('clock_event', schema=None) as batch_op:
+    with op.batch_alter_table('clock_event', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clock_event_clock_id'))
     op.drop_table('clock_event')
-    with op.batch_alter_table('suspension', schema=None) as batch_op:
+    with op.batch_alter_table('suspension', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suspension_engagement_id'))
         batch_op.drop_index(batch_op.f('ix_suspension_case_id'))
     op.drop_table('suspension')
-    with op.batch_alter_table('materials_request', schema=None) as batch_op:
+    with op.batch_alter_table('materials_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_materials_request_engagement_id'))
     op.drop_table('materials_request')
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_clock_phase'))
         batch_op.drop_index(batch_op.f('ix_clock_kind'))
         batch_op.drop_index(batch_op.f('ix_clock_engagement_id'))
         batch_op.drop_index(batch_op.f('ix_clock_case_id'))
     op.drop_table('clock')
-    with op.batch_alter_table('engagement', schema=None) as batch_op:
+    with op.batch_alter_table('engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_engagement_state'))
         batch_op.drop_index(batch_op.f('ix_engagement_service_type_id'))
         batch_op.drop_index(batch_op.f('ix_engagement_request_id'))
@@ -270,7 +285,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_engagement_owner_org_id'))
         batch_op.drop_index(batch_op.f('ix_engagement_agency_org_id'))
     op.drop_table('engagement')
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_approval_case_state'))
         batch_op.drop_index(batch_op.f('ix_approval_case_project_id'))
         batch_op.drop_index(batch_op.f('ix_approval_case_owner_org_id'))

@@ -43,7 +43,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint')),
     sa.UniqueConstraint('public_id', name=op.f('uq_complaint_public_id'))
     )
-    with op.batch_alter_table('complaint', schema=None) as batch_op:
+    with op.batch_alter_table('complaint', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_against_org_id'), ['against_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_filer_org_id'), ['filer_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaint_state'), ['state'], unique=False)
@@ -58,7 +59,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_credit_record_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('organisation_id', name=op.f('pk_credit_record'))
     )
-    with op.batch_alter_table('credit_record', schema=None) as batch_op:
+    with op.batch_alter_table('credit_record', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_credit_record_score'), ['score'], unique=False)
     op.create_table('sanction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -78,7 +80,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['regulator_org_id'], ['organisation.id'], name=op.f('fk_sanction_regulator_org_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sanction'))
     )
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_sanction_agency_org_id'), ['agency_org_id'], unique=False)
     op.create_table('complaint_attachment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -88,7 +91,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['upload_id'], ['upload.id'], name=op.f('fk_complaint_attachment_upload_id_upload')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_attachment'))
     )
-    with op.batch_alter_table('complaint_attachment', schema=None) as batch_op:
+    with op.batch_alter_table('complaint_attachment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_attachment_complaint_id'), ['complaint_id'], unique=False)
     op.create_table('rating',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -119,26 +123,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
     sa.UniqueConstraint('engagement_id', name=op.f('uq_rating_engagement_id'))
     )
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_rating_agency_org_id'), ['agency_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rating_owner_org_id'), ['owner_org_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rating_owner_org_id'))
         batch_op.drop_index(batch_op.f('ix_rating_agency_org_id'))
     op.drop_table('rating')
-    with op.batch_alter_table('complaint_attachment', schema=None) as batch_op:
+    with op.batch_alter_table('complaint_attachment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaint_attachment_complaint_id'))
     op.drop_table('complaint_attachment')
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sanction_agency_org_id'))
     op.drop_table('sanction')
-    with op.batch_alter_table('credit_record', schema=None) as batch_op:
+    with op.batch_alter_table('credit_record', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_credit_record_score'))
     op.drop_table('credit_record')
-    with op.batch_alter_table('complaint', schema=None) as batch_op:
+    with op.batch_alter_table('complaint', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaint_state'))
         batch_op.drop_index(batch_op.f('ix_complaint_filer_org_id'))
         batch_op.drop_index(batch_op.f('ix_complaint_against_org_id'))

@@ -22,7 +22,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('paused_days', sa.Integer(), server_default='0',
                                       nullable=False))
         batch_op.add_column(sa.Column('due_date', sa.Date(), nullable=True))
@@ -34,7 +35,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_clock_calendar_revision')
         batch_op.drop_index('ix_clock_phase_last_at')
         batch_op.drop_index('ix_clock_phase_due_date')

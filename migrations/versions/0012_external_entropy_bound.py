@@ -51,11 +51,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_external_proposal')),
         sa.UniqueConstraint('lottery_pk', name=op.f('uq_external_proposal_lottery_pk')),
     )
-    with op.batch_alter_table('entropy_entry') as batch:
+    with op.batch_alter_table('entropy_entry',
+                              reflect_kwargs={'resolve_fks': False}) as batch:
         batch.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f('fk_entropy_entry_confirmed_by_id_user_account'),
                                  'user_account', ['confirmed_by_id'], ['id'])
-    with op.batch_alter_table('notification') as batch:
+    with op.batch_alter_table('notification',
+                              reflect_kwargs={'resolve_fks': False}) as batch:
         batch.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f('fk_notification_user_id_user_account'),
                                  'user_account', ['user_id'], ['id'])
@@ -63,11 +65,13 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('notification') as batch:
+    with op.batch_alter_table('notification',
+                              reflect_kwargs={'resolve_fks': False}) as batch:
         batch.drop_index(op.f('ix_notification_user_id'))
         batch.drop_constraint(op.f('fk_notification_user_id_user_account'), type_='foreignkey')
         batch.drop_column('user_id')
-    with op.batch_alter_table('entropy_entry') as batch:
+    with op.batch_alter_table('entropy_entry',
+                              reflect_kwargs={'resolve_fks': False}) as batch:
         batch.drop_constraint(op.f('fk_entropy_entry_confirmed_by_id_user_account'),
                               type_='foreignkey')
         batch.drop_column('confirmed_by_id')

@@ -45,7 +45,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opening_key')),
     sa.UniqueConstraint('key_id', name=op.f('uq_opening_key_key_id'))
     )
-    with op.batch_alter_table('opening_key', schema=None) as batch_op:
+    with op.batch_alter_table('opening_key', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_opening_key_holder_id'), ['holder_id'], unique=False)
 
     op.create_table('bid_share',
@@ -59,7 +60,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_share')),
     sa.UniqueConstraint('bid_id', 'key_id', name=op.f('uq_bid_share_bid_id_key_id'))
     )
-    with op.batch_alter_table('bid_share', schema=None) as batch_op:
+    with op.batch_alter_table('bid_share', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_bid_share_bid_id'), ['bid_id'], unique=False)
 
     op.create_table('opening_presentation',
@@ -75,10 +77,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opening_presentation')),
     sa.UniqueConstraint('request_id', 'round', 'key_id', name=op.f('uq_opening_presentation_request_id_round_key_id'))
     )
-    with op.batch_alter_table('opening_presentation', schema=None) as batch_op:
+    with op.batch_alter_table('opening_presentation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_opening_presentation_request_id'), ['request_id'], unique=False)
 
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('sealing', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('opening_threshold', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('opening_keys', sa.JSON(), nullable=True))
@@ -92,16 +96,20 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('opening_keys')
         batch_op.drop_column('opening_threshold')
         batch_op.drop_column('sealing')
-    with op.batch_alter_table('opening_presentation', schema=None) as batch_op:
+    with op.batch_alter_table('opening_presentation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_opening_presentation_request_id'))
     op.drop_table('opening_presentation')
-    with op.batch_alter_table('bid_share', schema=None) as batch_op:
+    with op.batch_alter_table('bid_share', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bid_share_bid_id'))
     op.drop_table('bid_share')
-    with op.batch_alter_table('opening_key', schema=None) as batch_op:
+    with op.batch_alter_table('opening_key', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_opening_key_holder_id'))
     op.drop_table('opening_key')

@@ -22,7 +22,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('cancelled_at', market.db.UTCDateTime(timezone=True),
                                       nullable=True))
         batch_op.add_column(sa.Column('cancelled_by_id', sa.Integer(), nullable=True))
@@ -35,7 +36,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_selection_request_reannounces_id'))
         batch_op.drop_constraint(
             batch_op.f('fk_selection_request_cancelled_by_id_user_account'), type_='foreignkey')

@@ -48,7 +48,8 @@ organisation = sa.table(
 
 
 def upgrade():
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('name_key', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('status_reason', sa.String(length=500), nullable=True))
 
@@ -63,10 +64,12 @@ def upgrade():
         connection.execute(organisation.update().where(organisation.c.id == row.id)
                            .values(name_key=key))
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_unique_constraint(batch_op.f('uq_organisation_name_key'), ['name_key'])
 
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
+    with op.batch_alter_table('user_account', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('session_version')
 
     op.create_table('user_session',
@@ -79,7 +82,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_session')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_user_session_token_hash'))
     )
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
+    with op.batch_alter_table('user_session', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('invitation',
@@ -100,23 +104,28 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_invitation_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation'))
     )
-    with op.batch_alter_table('invitation', schema=None) as batch_op:
+    with op.batch_alter_table('invitation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitation_organisation_id'), ['organisation_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('invitation', schema=None) as batch_op:
+    with op.batch_alter_table('invitation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitation_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_invitation_email'))
     op.drop_table('invitation')
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
+    with op.batch_alter_table('user_session', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
     op.drop_table('user_session')
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
+    with op.batch_alter_table('user_account', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False,
                                       server_default='0'))
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_organisation_name_key'), type_='unique')
         batch_op.drop_column('status_reason')
         batch_op.drop_column('name_key')

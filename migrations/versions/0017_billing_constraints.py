@@ -108,21 +108,24 @@ def _fill_payments(conn):
 def upgrade():
     conn = op.get_bind()
     _refuse_broken_data(conn)
-    with op.batch_alter_table('billing_engagement', schema=None) as batch_op:
+    with op.batch_alter_table('billing_engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_unique_constraint(batch_op.f('uq_billing_engagement_id_fee_fen'),
                                           ['id', 'fee_fen'])
         batch_op.create_check_constraint(
             batch_op.f('ck_billing_engagement_released'),
             'released_net_fen >= 0 AND platform_fee_fen >= 0 AND '
             'released_net_fen + platform_fee_fen <= fee_fen')
-    with op.batch_alter_table('billing_payment', schema=None) as batch_op:
+    with op.batch_alter_table('billing_payment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('fee_fen', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('credited_fen', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('credited_before_fen', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('credited_after_fen', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('previous_after_fen', sa.BigInteger(), nullable=True))
     _fill_payments(conn)
-    with op.batch_alter_table('billing_payment', schema=None) as batch_op:
+    with op.batch_alter_table('billing_payment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('fee_fen', existing_type=sa.BigInteger(), nullable=False)
         batch_op.alter_column('credited_fen', existing_type=sa.BigInteger(), nullable=False)
         batch_op.create_check_constraint(batch_op.f('ck_billing_payment_credited_range'),
@@ -144,16 +147,19 @@ def upgrade():
         batch_op.create_foreign_key(
             'fk_billing_payment_fee_billing_engagement', 'billing_engagement',
             ['engagement_id', 'fee_fen'], ['id', 'fee_fen'])
-    with op.batch_alter_table('billing_transaction', schema=None) as batch_op:
+    with op.batch_alter_table('billing_transaction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('uq_billing_transaction_once', ['engagement_id', 'kind'],
                               unique=True, sqlite_where=sa.text(ONCE_KINDS_SQL),
                               postgresql_where=sa.text(ONCE_KINDS_SQL))
 
 
 def downgrade():
-    with op.batch_alter_table('billing_transaction', schema=None) as batch_op:
+    with op.batch_alter_table('billing_transaction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('uq_billing_transaction_once')
-    with op.batch_alter_table('billing_payment', schema=None) as batch_op:
+    with op.batch_alter_table('billing_payment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint('fk_billing_payment_fee_billing_engagement',
                                  type_='foreignkey')
         batch_op.drop_constraint('fk_billing_payment_previous_billing_payment',
@@ -171,7 +177,8 @@ def downgrade():
         batch_op.drop_column('credited_before_fen')
         batch_op.drop_column('credited_fen')
         batch_op.drop_column('fee_fen')
-    with op.batch_alter_table('billing_engagement', schema=None) as batch_op:
+    with op.batch_alter_table('billing_engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_billing_engagement_released'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_billing_engagement_id_fee_fen'),
                                  type_='unique')

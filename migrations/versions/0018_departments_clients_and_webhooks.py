@@ -78,7 +78,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_client')),
     sa.UniqueConstraint('client_id', name=op.f('uq_api_client_client_id'))
     )
-    with op.batch_alter_table('api_client', schema=None) as batch_op:
+    with op.batch_alter_table('api_client', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_client_department_id'), ['department_id'], unique=False)
 
     op.create_table('api_token',
@@ -93,7 +94,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
     )
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
+    with op.batch_alter_table('api_token', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_token_expires_at'), ['expires_at'], unique=False)
 
@@ -110,7 +112,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoint')),
     sa.UniqueConstraint('public_id', name=op.f('uq_webhook_endpoint_public_id'))
     )
-    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_endpoint', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_endpoint_client_id'), ['client_id'], unique=False)
 
     op.create_table('webhook_delivery',
@@ -132,7 +135,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['message_id'], ['webhook_message.id'], name=op.f('fk_webhook_delivery_message_id_webhook_message')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery'))
     )
-    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_delivery', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_webhook_delivery_due', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_webhook_delivery_message_id'), ['message_id'], unique=False)
         batch_op.create_index('ix_webhook_delivery_stream', ['endpoint_id', 'project_code', 'state', 'id'], unique=False)
@@ -150,12 +154,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['delivery_id'], ['webhook_delivery.id'], name=op.f('fk_webhook_attempt_delivery_id_webhook_delivery')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_attempt'))
     )
-    with op.batch_alter_table('webhook_attempt', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_attempt', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_attempt_delivery_id'), ['delivery_id'], unique=False)
 
     # Departments from the matters' free text: one per distinct trimmed name, its code derived
     # from the name alone (derived_department_code), the name kept.
-    with op.batch_alter_table('approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
     bind = op.get_bind()
     names = sorted({(name or '').strip() for (name,) in bind.execute(
@@ -173,14 +179,16 @@ def upgrade():
                     department.c.name == name)).scalar_one()
         bind.execute(matter.update().where(matter.c.id == matter_id).values(
             department_id=ids[name]))
-    with op.batch_alter_table('approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('department_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_approval_matter_department_id'), ['department_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_approval_matter_department_id_department'), 'department', ['department_id'], ['id'])
         batch_op.drop_column('department')
 
     # Every report a matter needs was an acceptance condition (受理条件) until now.
-    with op.batch_alter_table('approval_matter_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('need', sa.String(length=16), server_default='precondition', nullable=False))
         batch_op.create_check_constraint(batch_op.f('ck_approval_matter_service_type_need'),
                                          "need in ('precondition','in_process')")
@@ -188,7 +196,8 @@ def upgrade():
     # Cases driven by the approval system: its case number, the order of events, 补正 before
     # 受理, how the case was accepted (容缺受理 / 告知承诺), special procedures with every
     # reason of 行政许可法 Art. 45, and the events as received (idempotency by event id).
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('case_no', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('last_event_at', market.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('correction_since', market.db.UTCDateTime(timezone=True), nullable=True))
@@ -198,7 +207,8 @@ def upgrade():
         batch_op.create_check_constraint(
             batch_op.f('ck_approval_case_acceptance'),
             "acceptance is null or acceptance in ('complete','tolerated','pledge')")
-    with op.batch_alter_table('suspension', schema=None) as batch_op:
+    with op.batch_alter_table('suspension', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_suspension_reason'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_suspension_reason'), "reason in ('intermediary','expert_review','correction','hearing','tendering','auction','inspection','testing','quarantine','appraisal')")
     op.create_table('case_event',
@@ -220,20 +230,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_event')),
     sa.UniqueConstraint('client_id', 'event_id', name=op.f('uq_case_event_client_id_event_id'))
     )
-    with op.batch_alter_table('case_event', schema=None) as batch_op:
+    with op.batch_alter_table('case_event', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_event_case_id'), ['case_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('case_event', schema=None) as batch_op:
+    with op.batch_alter_table('case_event', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_event_case_id'))
     op.drop_table('case_event')
     # Special procedures other than the old four have no place in the old schema.
     op.execute("DELETE FROM suspension WHERE reason NOT IN ('intermediary','expert_review','correction','hearing')")
-    with op.batch_alter_table('suspension', schema=None) as batch_op:
+    with op.batch_alter_table('suspension', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_suspension_reason'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_suspension_reason'), "reason in ('intermediary','expert_review','correction','hearing')")
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_approval_case_acceptance'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_approval_case_case_no'), type_='unique')
         batch_op.drop_column('tolerated_until')
@@ -242,44 +256,52 @@ def downgrade():
         batch_op.drop_column('last_event_at')
         batch_op.drop_column('case_no')
 
-    with op.batch_alter_table('approval_matter_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_approval_matter_service_type_need'), type_='check')
         batch_op.drop_column('need')
 
     # The department's name goes back into the free-text column.
-    with op.batch_alter_table('approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('department', sa.String(length=200), nullable=True))
     bind = op.get_bind()
     names = dict(bind.execute(sa.select(department.c.id, department.c.name)).all())
     for matter_id, department_id in bind.execute(sa.select(matter.c.id, matter.c.department_id)).all():
         bind.execute(matter.update().where(matter.c.id == matter_id).values(
             department=names[department_id]))
-    with op.batch_alter_table('approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('department', existing_type=sa.String(length=200), nullable=False)
         batch_op.drop_constraint(batch_op.f('fk_approval_matter_department_id_department'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_approval_matter_department_id'))
         batch_op.drop_column('department_id')
 
-    with op.batch_alter_table('webhook_attempt', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_attempt', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_attempt_delivery_id'))
 
     op.drop_table('webhook_attempt')
-    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_delivery', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_stream')
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_message_id'))
         batch_op.drop_index('ix_webhook_delivery_due')
 
     op.drop_table('webhook_delivery')
-    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+    with op.batch_alter_table('webhook_endpoint', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_endpoint_client_id'))
 
     op.drop_table('webhook_endpoint')
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
+    with op.batch_alter_table('api_token', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_expires_at'))
         batch_op.drop_index(batch_op.f('ix_api_token_client_id'))
 
     op.drop_table('api_token')
-    with op.batch_alter_table('api_client', schema=None) as batch_op:
+    with op.batch_alter_table('api_client', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_client_department_id'))
 
     op.drop_table('api_client')

@@ -36,18 +36,21 @@ case = sa.table('approval_case', sa.column('acceptance', sa.String),
 
 
 def upgrade():
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_organisation_kind'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_organisation_kind'),
             "kind in ('owner','agency','regulator','operator','department')")
-    with op.batch_alter_table('department', schema=None) as batch_op:
+    with op.batch_alter_table('department', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('organisation_id', sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_department_organisation_id'),
                                           ['organisation_id'])
         batch_op.create_foreign_key(batch_op.f('fk_department_organisation_id_organisation'),
                                     'organisation', ['organisation_id'], ['id'])
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('received_at', market.db.UTCDateTime(timezone=True),
                                       nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_approval_case_acceptance'), type_='check')
@@ -67,18 +70,21 @@ def downgrade():
         raise RuntimeError('department organisations exist: remove their staff and the '
                            'organisations before downgrading below 0019')
     op.execute(case.update().where(case.c.acceptance == 'deemed').values(acceptance='complete'))
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_approval_case_acceptance'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_approval_case_acceptance'),
             "acceptance is null or acceptance in ('complete','tolerated','pledge')")
         batch_op.drop_column('received_at')
-    with op.batch_alter_table('department', schema=None) as batch_op:
+    with op.batch_alter_table('department', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_department_organisation_id_organisation'),
                                  type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_department_organisation_id'), type_='unique')
         batch_op.drop_column('organisation_id')
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_organisation_kind'), type_='check')
         batch_op.create_check_constraint(
             batch_op.f('ck_organisation_kind'),

@@ -24,7 +24,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
     case = sa.table('approval_case', sa.column('id', sa.Integer),
                     sa.column('matter_id', sa.Integer), sa.column('case_no', sa.String),
@@ -34,7 +35,8 @@ def upgrade():
     op.execute(case.update().where(case.c.case_no.is_not(None)).values(
         department_id=sa.select(matter.c.department_id)
         .where(matter.c.id == case.c.matter_id).scalar_subquery()))
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_approval_case_case_no'), type_='unique')
         batch_op.create_foreign_key(batch_op.f('fk_approval_case_department_id_department'),
                                     'department', ['department_id'], ['id'])
@@ -52,7 +54,8 @@ def downgrade():
     if shared is not None:
         raise RuntimeError(f'case number {shared} is used by more than one department; '
                            'renumber before downgrading')
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_approval_case_case_no_department'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_approval_case_department_id_case_no'),
                                  type_='unique')

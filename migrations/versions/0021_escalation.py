@@ -46,7 +46,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_step')),
     sa.UniqueConstraint('subject_kind', 'subject_id', 'due_date', 'step', name=op.f('uq_escalation_step_subject_kind_subject_id_due_date_step'))
     )
-    with op.batch_alter_table('escalation_step', schema=None) as batch_op:
+    with op.batch_alter_table('escalation_step', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_escalation_step_party_org_id'), ['party_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_escalation_step_raised_at'), ['raised_at'], unique=False)
 
@@ -91,10 +92,12 @@ def upgrade():
     sa.UniqueConstraint('public_id', name=op.f('uq_rating_correction_public_id')),
     sa.UniqueConstraint('rating_id', name=op.f('uq_rating_correction_rating_id'))
     )
-    with op.batch_alter_table('rating_correction', schema=None) as batch_op:
+    with op.batch_alter_table('rating_correction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_rating_correction_agency_org_id'), ['agency_org_id'], unique=False)
 
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('level', sa.String(length=20), nullable=True))
         batch_op.create_check_constraint(
             op.f('ck_rating_level'), "level is null or level in ('very_satisfied','satisfied',"
@@ -102,12 +105,14 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(op.f('ck_rating_level'), type_='check')
         batch_op.drop_column('level')
     op.drop_table('rating_correction')
     op.drop_table('supervision_order')
-    with op.batch_alter_table('escalation_step', schema=None) as batch_op:
+    with op.batch_alter_table('escalation_step', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalation_step_raised_at'))
         batch_op.drop_index(batch_op.f('ix_escalation_step_party_org_id'))
 

@@ -69,10 +69,12 @@ def upgrade():
     # keeps large values out of line (TOAST) and only gains the two columns.
     with op.batch_alter_table('lottery', schema=None,
                               recreate='always' if sqlite else 'auto',
-                              partial_reordering=[ORDER] if sqlite else None) as batch_op:
+                              partial_reordering=[ORDER] if sqlite else None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('pool_summary', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('record_summary', sa.JSON(), nullable=True))
-    with op.batch_alter_table('signup', schema=None) as batch_op:
+    with op.batch_alter_table('signup', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_signup_lottery_id_at', ['lottery_id', 'at', 'id'], unique=False)
 
     conn = op.get_bind()
@@ -96,8 +98,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('signup', schema=None) as batch_op:
+    with op.batch_alter_table('signup', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_signup_lottery_id_at')
-    with op.batch_alter_table('lottery', schema=None) as batch_op:
+    with op.batch_alter_table('lottery', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('record_summary')
         batch_op.drop_column('pool_summary')

@@ -27,12 +27,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('on_upheld', sa.String(length=8), server_default='redraw',
                                       nullable=False))
-    with op.batch_alter_table('engagement', schema=None) as batch_op:
+    with op.batch_alter_table('engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('contract_text', sa.Text(), nullable=True))
-    with op.batch_alter_table('service_type', schema=None) as batch_op:
+    with op.batch_alter_table('service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('contract_template', sa.Text(), server_default='',
                                       nullable=False))
         batch_op.add_column(sa.Column('deliverables', sa.String(length=500), server_default='',
@@ -40,10 +43,13 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('service_type', schema=None) as batch_op:
+    with op.batch_alter_table('service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('deliverables')
         batch_op.drop_column('contract_template')
-    with op.batch_alter_table('engagement', schema=None) as batch_op:
+    with op.batch_alter_table('engagement', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('contract_text')
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('on_upheld')

@@ -48,11 +48,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_owner_breach')),
     sa.UniqueConstraint('public_id', name=op.f('uq_owner_breach_public_id'))
     )
-    with op.batch_alter_table('owner_breach', schema=None) as batch_op:
+    with op.batch_alter_table('owner_breach', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_owner_breach_owner_org_id'), ['owner_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_owner_breach_recorded_at'), ['recorded_at'], unique=False)
 
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('deliverable_version', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('hidden_at', market.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('hidden_reason', sa.String(length=500), nullable=True))
@@ -63,7 +65,8 @@ def upgrade():
         batch_op.create_check_constraint('deliverable_version', 'deliverable_version >= 0')
         batch_op.create_check_constraint('hidden', '(hidden_at is null) = (hidden_reason is null)')
 
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('repaired_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('repair_decision', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('repair_reason', sa.String(length=1000), nullable=True))
@@ -80,7 +83,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(op.f('ck_sanction_repaired_on'), type_='check')
         batch_op.drop_constraint(op.f('ck_sanction_repaired'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_sanction_repaired_by_id_user_account'), type_='foreignkey')
@@ -90,7 +94,8 @@ def downgrade():
         batch_op.drop_column('repair_decision')
         batch_op.drop_column('repaired_on')
 
-    with op.batch_alter_table('rating', schema=None) as batch_op:
+    with op.batch_alter_table('rating', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(op.f('ck_rating_hidden'), type_='check')
         batch_op.drop_constraint(op.f('ck_rating_deliverable_version'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_rating_hidden_by_id_user_account'), type_='foreignkey')
@@ -101,7 +106,8 @@ def downgrade():
         batch_op.drop_column('hidden_at')
         batch_op.drop_column('deliverable_version')
 
-    with op.batch_alter_table('owner_breach', schema=None) as batch_op:
+    with op.batch_alter_table('owner_breach', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_owner_breach_recorded_at'))
         batch_op.drop_index(batch_op.f('ix_owner_breach_owner_org_id'))
     op.drop_table('owner_breach')

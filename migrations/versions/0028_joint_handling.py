@@ -22,11 +22,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('joint', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('approval_case', schema=None) as batch_op:
+    with op.batch_alter_table('approval_case', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('joint')

@@ -35,7 +35,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscription')),
     sa.UniqueConstraint('organisation_id', name=op.f('uq_subscription_organisation_id'))
     )
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('sms_phone', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('sms_claimed_at', market.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('smsed_at', market.db.UTCDateTime(timezone=True), nullable=True))
@@ -44,7 +45,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('sms_error')
         batch_op.drop_column('smsed_at')
         batch_op.drop_column('sms_claimed_at')

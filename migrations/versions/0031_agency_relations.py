@@ -38,14 +38,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency_relation')),
     sa.UniqueConstraint('organisation_id', 'other_credit_code', 'kind', name=op.f('uq_agency_relation_organisation_id_other_credit_code_kind'))
     )
-    with op.batch_alter_table('agency_relation', schema=None) as batch_op:
+    with op.batch_alter_table('agency_relation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_relation_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agency_relation_other_credit_code'), ['other_credit_code'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('agency_relation', schema=None) as batch_op:
+    with op.batch_alter_table('agency_relation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_relation_other_credit_code'))
         batch_op.drop_index(batch_op.f('ix_agency_relation_organisation_id'))
 

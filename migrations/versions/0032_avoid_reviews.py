@@ -38,13 +38,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_avoid_review_submitted_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_avoid_review'))
     )
-    with op.batch_alter_table('avoid_review', schema=None) as batch_op:
+    with op.batch_alter_table('avoid_review', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_avoid_review_request_id'), ['request_id'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('avoid_review', schema=None) as batch_op:
+    with op.batch_alter_table('avoid_review', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_avoid_review_request_id'))
 
     op.drop_table('avoid_review')

@@ -27,27 +27,33 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('quote_kind', sa.String(length=8), server_default='amount',
                                       nullable=False))
         batch_op.add_column(sa.Column('low_share_bp', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('low_action', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('credit_threshold', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('shortlist_size', sa.Integer(), nullable=True))
-    with op.batch_alter_table('award', schema=None) as batch_op:
+    with op.batch_alter_table('award', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('choice_reason', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('low_explanation', sa.String(length=2000), nullable=True))
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('abnormally_low', sa.Boolean(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('abnormally_low')
-    with op.batch_alter_table('award', schema=None) as batch_op:
+    with op.batch_alter_table('award', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('low_explanation')
         batch_op.drop_column('choice_reason')
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_column('shortlist_size')
         batch_op.drop_column('credit_threshold')
         batch_op.drop_column('low_action')

@@ -29,7 +29,8 @@ NEW = "method in ('lottery','sealed_bid','credit_merit','direct','proposals')"
 
 
 def upgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('scoring_sheet', sa.JSON(), nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_selection_request_method'), type_='check')
         batch_op.create_check_constraint('method', NEW)
@@ -55,7 +56,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal')),
         sa.UniqueConstraint('bid_id', name=op.f('uq_proposal_bid_id')),
     )
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
+    with op.batch_alter_table('proposal', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_request_id'), ['request_id'], unique=False)
 
     op.create_table(
@@ -77,7 +79,8 @@ def upgrade():
         sa.UniqueConstraint('request_id', 'round', 'position',
                             name=op.f('uq_proposal_scorer_request_id_round_position')),
     )
-    with op.batch_alter_table('proposal_scorer', schema=None) as batch_op:
+    with op.batch_alter_table('proposal_scorer', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_scorer_request_id'), ['request_id'],
                               unique=False)
 
@@ -96,7 +99,8 @@ def upgrade():
         sa.UniqueConstraint('scorer_id', 'bid_id', 'criterion',
                             name=op.f('uq_proposal_score_scorer_id_bid_id_criterion')),
     )
-    with op.batch_alter_table('proposal_score', schema=None) as batch_op:
+    with op.batch_alter_table('proposal_score', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_score_scorer_id'), ['scorer_id'],
                               unique=False)
 
@@ -107,16 +111,20 @@ def downgrade():
     if used:
         raise RuntimeError(f"{used} selection request(s) use proposal selection: "
                            "downgrading would break them")
-    with op.batch_alter_table('proposal_score', schema=None) as batch_op:
+    with op.batch_alter_table('proposal_score', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_score_scorer_id'))
     op.drop_table('proposal_score')
-    with op.batch_alter_table('proposal_scorer', schema=None) as batch_op:
+    with op.batch_alter_table('proposal_scorer', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_scorer_request_id'))
     op.drop_table('proposal_scorer')
-    with op.batch_alter_table('proposal', schema=None) as batch_op:
+    with op.batch_alter_table('proposal', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_request_id'))
     op.drop_table('proposal')
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_selection_request_method'), type_='check')
         batch_op.create_check_constraint('method', OLD)
         batch_op.drop_column('scoring_sheet')

@@ -18,10 +18,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('witness', schema=None) as batch_op:
+    with op.batch_alter_table('witness', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_witness_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('witness', schema=None) as batch_op:
+    with op.batch_alter_table('witness', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_witness_user_id'))

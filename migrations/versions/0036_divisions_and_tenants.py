@@ -70,7 +70,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_division')),
     sa.UniqueConstraint('code', name=op.f('uq_division_code'))
     )
-    with op.batch_alter_table('division', schema=None) as batch_op:
+    with op.batch_alter_table('division', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_division_parent_id'), ['parent_id'], unique=False)
 
     bind = op.get_bind()
@@ -85,13 +86,15 @@ def upgrade():
                                           parent_id=province_id, tenant=True, created_at=now))
     city_id = bind.execute(sa.select(division.c.id).where(division.c.code == ccode)).scalar()
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('regulator_kind', sa.String(length=16), nullable=True))
     bind.execute(organisation.update().values(tenant_id=city_id))
     bind.execute(organisation.update().where(organisation.c.kind == 'regulator')
                  .values(regulator_kind='centre'))
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('tenant_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_organisation_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_organisation_tenant_id_division'), 'division',
@@ -101,17 +104,20 @@ def upgrade():
             "(kind = 'regulator') = (regulator_kind is not null) and (regulator_kind is null "
             "or regulator_kind in ('centre','industry','province'))")
 
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
     bind.execute(request.update().values(tenant_id=city_id))
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('tenant_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_selection_request_tenant_id'), ['tenant_id'],
                               unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_selection_request_tenant_id_division'),
                                     'division', ['tenant_id'], ['id'])
 
-    with op.batch_alter_table('setting_change', schema=None) as batch_op:
+    with op.batch_alter_table('setting_change', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
         batch_op.drop_constraint(batch_op.f('uq_setting_change_key_effective_from'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_setting_change_tenant_id_key_effective_from'),
@@ -119,7 +125,8 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_setting_change_tenant_id_division'),
                                     'division', ['tenant_id'], ['id'])
     # Sanctions so far were the city's, and the city was everything: province-wide (NULL).
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('local_tenant_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_sanction_local_tenant_id_division'),
                                     'division', ['local_tenant_id'], ['id'])
@@ -141,29 +148,34 @@ def downgrade():
         raise RuntimeError('more than one tenant, or organisations of the province: a one-city '
                            'schema cannot hold them; downgrading below 0035 is refused')
     op.drop_index('uq_setting_change_province_key', table_name='setting_change')
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_sanction_local_tenant_id_division'),
                                  type_='foreignkey')
         batch_op.drop_column('local_tenant_id')
-    with op.batch_alter_table('setting_change', schema=None) as batch_op:
+    with op.batch_alter_table('setting_change', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_setting_change_tenant_id_division'),
                                  type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_setting_change_tenant_id_key_effective_from'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_setting_change_key_effective_from'),
                                           ['key', 'effective_from'])
         batch_op.drop_column('tenant_id')
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_selection_request_tenant_id_division'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_selection_request_tenant_id'))
         batch_op.drop_column('tenant_id')
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_organisation_regulator_kind'), type_='check')
         batch_op.drop_constraint(batch_op.f('fk_organisation_tenant_id_division'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_organisation_tenant_id'))
         batch_op.drop_column('regulator_kind')
         batch_op.drop_column('tenant_id')
-    with op.batch_alter_table('division', schema=None) as batch_op:
+    with op.batch_alter_table('division', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_division_parent_id'))
     op.drop_table('division')

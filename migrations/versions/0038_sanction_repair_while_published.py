@@ -29,7 +29,8 @@ sanction = sa.table('sanction', sa.column('repaired_on', sa.Date()),
 
 
 def upgrade():
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(op.f('ck_sanction_repaired_on'), type_='check')
         batch_op.create_check_constraint(
             'repaired_on', 'repaired_on is null or repaired_on > starts_on')
@@ -42,7 +43,8 @@ def downgrade():
     if late:
         raise RuntimeError('a credit repair takes effect after its sanction has ended: the '
                            'earlier check cannot hold it; downgrading below 0038 is refused')
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
+    with op.batch_alter_table('sanction', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(op.f('ck_sanction_repaired_on'), type_='check')
         batch_op.create_check_constraint(
             'repaired_on', 'repaired_on is null or (repaired_on > starts_on and '

@@ -43,7 +43,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id'], ['division.id'], name=op.f('fk_unused_service_type_tenant_id_division')),
     sa.PrimaryKeyConstraint('tenant_id', 'service_type_id', name=op.f('pk_unused_service_type'))
     )
-    with op.batch_alter_table('unused_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('unused_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_unused_service_type_service_type_id'), ['service_type_id'], unique=False)
     op.create_table('unused_approval_matter',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -52,10 +53,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id'], ['division.id'], name=op.f('fk_unused_approval_matter_tenant_id_division')),
     sa.PrimaryKeyConstraint('tenant_id', 'approval_matter_id', name=op.f('pk_unused_approval_matter'))
     )
-    with op.batch_alter_table('unused_approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('unused_approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_unused_approval_matter_approval_matter_id'), ['approval_matter_id'], unique=False)
 
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_clock_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_clock_tenant_id_division'), 'division',
@@ -75,13 +78,16 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('clock', schema=None) as batch_op:
+    with op.batch_alter_table('clock', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_clock_tenant_id_division'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_clock_tenant_id'))
         batch_op.drop_column('tenant_id')
-    with op.batch_alter_table('unused_approval_matter', schema=None) as batch_op:
+    with op.batch_alter_table('unused_approval_matter', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unused_approval_matter_approval_matter_id'))
     op.drop_table('unused_approval_matter')
-    with op.batch_alter_table('unused_service_type', schema=None) as batch_op:
+    with op.batch_alter_table('unused_service_type', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unused_service_type_service_type_id'))
     op.drop_table('unused_service_type')

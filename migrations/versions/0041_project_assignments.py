@@ -35,11 +35,13 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_assignment')),
     sa.UniqueConstraint('project_id', 'membership_id', name=op.f('uq_project_assignment_project_id_membership_id'))
     )
-    with op.batch_alter_table('project_assignment', schema=None) as batch_op:
+    with op.batch_alter_table('project_assignment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_assignment_membership_id'), ['membership_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_assignment_project_id'), ['project_id'], unique=False)
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('person', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('person_name', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('id_number_sealed', sa.LargeBinary(), nullable=True))
@@ -48,14 +50,16 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
+    with op.batch_alter_table('organisation', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_id_number_digest'))
         batch_op.drop_column('id_number_digest')
         batch_op.drop_column('id_number_sealed')
         batch_op.drop_column('person_name')
         batch_op.drop_column('person')
 
-    with op.batch_alter_table('project_assignment', schema=None) as batch_op:
+    with op.batch_alter_table('project_assignment', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_assignment_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_assignment_membership_id'))
 

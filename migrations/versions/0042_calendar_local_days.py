@@ -35,7 +35,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_local_day')),
     sa.UniqueConstraint('division_id', 'day', name=op.f('uq_calendar_local_day_division_id_day'))
     )
-    with op.batch_alter_table('calendar_local_day', schema=None) as batch_op:
+    with op.batch_alter_table('calendar_local_day', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_local_day_division_id'), ['division_id'], unique=False)
 
     op.create_table('calendar_local_revision',
@@ -48,6 +49,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('calendar_local_revision')
-    with op.batch_alter_table('calendar_local_day', schema=None) as batch_op:
+    with op.batch_alter_table('calendar_local_day', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_local_day_division_id'))
     op.drop_table('calendar_local_day')

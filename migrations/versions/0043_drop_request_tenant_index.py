@@ -27,13 +27,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_selection_request_tenant_id')
         batch_op.create_index('ix_selection_request_tenant_published',
                               ['tenant_id', 'published_at'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_selection_request_tenant_published')
         batch_op.create_index('ix_selection_request_tenant_id', ['tenant_id'], unique=False)

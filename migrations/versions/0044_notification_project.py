@@ -27,7 +27,8 @@ LINKED = (('/engagements/', 'engagement'), ('/approvals/', 'approval_case'),
 
 
 def upgrade():
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('project_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_notification_project_id'), ['project_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_notification_project_id_project'), 'project', ['project_id'], ['id'])
@@ -41,7 +42,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('notification', schema=None) as batch_op:
+    with op.batch_alter_table('notification', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_notification_project_id_project'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_notification_project_id'))
         batch_op.drop_column('project_id')

@@ -38,7 +38,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id'], ['division.id'], name=op.f('fk_service_type_regulator_tenant_id_division')),
     sa.PrimaryKeyConstraint('tenant_id', 'service_type_id', name=op.f('pk_service_type_regulator'))
     )
-    with op.batch_alter_table('service_type_regulator', schema=None) as batch_op:
+    with op.batch_alter_table('service_type_regulator', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_type_regulator_regulator_id'), ['regulator_id'], unique=False)
     rows = op.get_bind().execute(
         sa.select(_organisation.c.tenant_id, _service_type.c.id, _service_type.c.regulator_id)
@@ -50,7 +51,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('service_type_regulator', schema=None) as batch_op:
+    with op.batch_alter_table('service_type_regulator', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_type_regulator_regulator_id'))
 
     op.drop_table('service_type_regulator')

@@ -32,21 +32,24 @@ organisation = sa.table('organisation', sa.column('id', sa.Integer),
 
 
 def upgrade():
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_listing_tenant_id_division'), 'division',
                                     ['tenant_id'], ['id'])
     op.get_bind().execute(listing.update().values(tenant_id=(
         sa.select(organisation.c.tenant_id)
         .where(organisation.c.id == listing.c.organisation_id).scalar_subquery())))
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_index('ix_listing_dir_tenant_fee',
                               ['service_type_id', 'admitted', 'tenant_id', 'fee_low_fen',
                                'organisation_id', 'committed_days'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('listing', schema=None) as batch_op:
+    with op.batch_alter_table('listing', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_index('ix_listing_dir_tenant_fee')
         batch_op.drop_constraint(batch_op.f('fk_listing_tenant_id_division'),
                                  type_='foreignkey')

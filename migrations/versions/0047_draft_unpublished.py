@@ -47,12 +47,14 @@ def _refuse_dated_drafts(conn):
 
 def upgrade():
     _refuse_dated_drafts(op.get_bind())
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.create_check_constraint(batch_op.f('ck_selection_request_draft_unpublished'),
                                          "state <> 'draft' OR published_at IS NULL")
 
 
 def downgrade():
-    with op.batch_alter_table('selection_request', schema=None) as batch_op:
+    with op.batch_alter_table('selection_request', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_selection_request_draft_unpublished'),
                                  type_='check')

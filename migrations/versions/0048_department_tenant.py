@@ -36,7 +36,8 @@ division = sa.table('division', sa.column('id', sa.Integer), sa.column('level', 
 
 
 def upgrade():
-    with op.batch_alter_table('department', schema=None) as batch_op:
+    with op.batch_alter_table('department', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.add_column(sa.Column('tenant_id', sa.Integer(), nullable=True))
     bind = op.get_bind()
     bind.execute(department.update().where(department.c.organisation_id.is_not(None)).values(
@@ -52,7 +53,8 @@ def upgrade():
                                'table: add the province (flask tenants add), then upgrade again')
         bind.execute(department.update().where(department.c.tenant_id.is_(None))
                      .values(tenant_id=province))
-    with op.batch_alter_table('department', schema=None) as batch_op:
+    with op.batch_alter_table('department', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.alter_column('tenant_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_department_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_department_tenant_id_division'), 'division',
@@ -60,7 +62,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('department', schema=None) as batch_op:
+    with op.batch_alter_table('department', schema=None,
+                              reflect_kwargs={'resolve_fks': False}) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_department_tenant_id_division'),
                                  type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_department_tenant_id'))
