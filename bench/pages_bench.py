@@ -40,10 +40,12 @@ PYTHON = str(ROOT / ".venv/bin/python")
 AT = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 LANGS = ("zh", "en")
 _CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
+# The second factor's enrolment offers a new random secret (and its QR code) on every login.
+_SECRET = re.compile(r'(data-test="enrol-(?:qr|secret)"[^>]*>).*?(</(?:div|code)>)', re.DOTALL)
 
 
 def _mask(html: str) -> str:
-    return _CSRF.sub(r"\1…\2", html)
+    return _SECRET.sub(r"\1…\2", _CSRF.sub(r"\1…\2", html))
 
 
 # --- inside one tree's process ----------------------------------------------------------------
@@ -64,7 +66,8 @@ def load(folder: Path) -> None:
             db.engine.dispose()
 
 
-def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int) -> None:
+def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,
+           langs: tuple[str, ...] = LANGS) -> None:
     """Crawl every role's pages in this process (the tree is the current directory)."""
     sys.path.insert(0, os.getcwd())
     import sqlalchemy as sa
@@ -92,7 +95,7 @@ def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int) -> 
             prof = cProfile.Profile(time.process_time)  # CPU: the machine is shared
         pages: list[dict[str, Any]] = []
         html: dict[str, str] = {}
-        for lang in LANGS:
+        for lang in langs:
             for role, email in words.ROLES.items():
                 client = words._client(app, email, lang)
                 get = client.get
@@ -194,6 +197,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the first tree's pages")
     parser.add_argument("--stats", type=int, default=40, help="lines of the profile to print")
     parser.add_argument("--top", type=int, default=15, help="costliest endpoints to list")
+    parser.add_argument("--langs", default=",".join(LANGS), help="zh, en or both (zh,en)")
     parser.add_argument("--keep", type=Path, help="write each tree's pages (JSON) here")
     parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=3, type=Path, help=argparse.SUPPRESS)
@@ -203,7 +207,8 @@ def main() -> int:
         return 0
     if args.worker is not None:
         source, folder, out = args.worker
-        worker(source, folder, out, profile=args.profile, stats=args.stats)
+        worker(source, folder, out, profile=args.profile, stats=args.stats,
+               langs=tuple(args.langs.split(",")))
         return 0
     trees = [t.resolve() for t in (args.tree or [ROOT])]
     work = Path(tempfile.mkdtemp(prefix="pages-bench-"))
@@ -217,7 +222,8 @@ def main() -> int:
             for i, t in enumerate(trees if not args.profile else trees[:1]):
                 out = work / f"r{r}-{i}.json"
                 cmd = [PYTHON, str(ROOT / "bench/pages_bench.py"), "--worker", str(demo),
-                       str(work / f"r{r}-{i}"), str(out), "--stats", str(args.stats)]
+                       str(work / f"r{r}-{i}"), str(out), "--stats", str(args.stats),
+                       "--langs", args.langs]
                 if args.profile:
                     cmd.append("--profile")
                 subprocess.run(cmd, cwd=t, check=True, timeout=3600,
