@@ -39,7 +39,7 @@ PYTHON = str(ROOT / ".venv/bin/python")
 # The business clock of every run: the demo city is loaded and read at this time.
 AT = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 LANGS = ("zh", "en")
-_CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+(")')
+_CSRF = re.compile(r'(name="[\w-]*csrf_token"[^>]*value=")[^"]+(")')
 # The second factor's enrolment offers a new random secret (and its QR code) on every login.
 _SECRET = re.compile(r'(data-test="enrol-(?:qr|secret)"[^>]*>).*?(</(?:div|code)>)', re.DOTALL)
 
