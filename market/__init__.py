@@ -23,7 +23,7 @@ from market.db import db as database  # aliased: `market.db` must stay the modul
 from market.domain.fees import format_yuan
 from market.domain.quotes import format_rate
 from market.extensions import babel, cache, csrf, limiter, login_manager, migrate
-from market.forms import ActionForm
+from market.forms import action_form
 from market.web.formdata import Request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,7 +311,7 @@ def _register_template_helpers(app: Flask) -> None:
     def inject() -> dict[str, Any]:
         return {
             "current_membership": current_membership,
-            "action_form": ActionForm,
+            "action_form": action_form,
             "care_mode": bool(session.get("care")),
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],

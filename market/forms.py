@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import wtforms
-from flask import current_app, flash
+from flask import current_app, flash, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
@@ -287,6 +288,34 @@ class SubForm(_EdgeChecked, wtforms.Form):  # type: ignore[misc]
 
 class ActionForm(Form):
     """A form with no fields, for buttons that change state (it still carries the CSRF token)."""
+
+
+class ActionToken:
+    """What a template reads of an action form: its CSRF field, already rendered."""
+
+    __slots__ = ("csrf_token",)
+
+    def __init__(self, csrf_token: Markup) -> None:
+        self.csrf_token = csrf_token
+
+
+_ACTION_FIELD = "_action_field"  # on g: (the request's CSRF token, its rendered ActionToken)
+
+
+def action_form() -> ActionToken:
+    """``action_form()`` in templates: the hidden CSRF field of an :class:`ActionForm`, built
+    and rendered once per request rather than once per form (the header alone holds three:
+    language, care mode, logout).  Flask-WTF signs one token per request and holds it on
+    ``g``, and the field renders nothing else that varies, so every form of the request gets
+    the bytes it would render itself; should that token change, the field is rendered again."""
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    held = g.get(_ACTION_FIELD)
+    if held is None or held[0] != g.get(field_name):
+        field = ActionForm()._fields.get("csrf_token")  # none while CSRF is switched off
+        rendered = ActionToken(field() if field is not None else Markup(""))  # field(): Markup
+        held = (g.get(field_name), rendered)
+        setattr(g, _ACTION_FIELD, held)
+    return held[1]  # type: ignore[no-any-return]
 
 
 def password_strength(form: Form, field: Field) -> None:

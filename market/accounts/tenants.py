@@ -212,8 +212,13 @@ def ids_under(code: str) -> sa.Select[Any]:
         Division.parent_id.in_(sa.select(Division.id).where(Division.code == code))))
 
 
-# built once: every page's header reads it
-_TENANTS = sa.select(sa.func.count(Division.id)).where(Division.tenant.is_(True))
+# built once: every page's header reads it, in one statement: the province's name beside the
+# number of tenants (no row while the tree is empty)
+_SITE = sa.select(
+    Division.name,
+    sa.select(sa.func.count(Division.id)).where(Division.tenant.is_(True))
+    .correlate(None).scalar_subquery(),
+).where(Division.level == DivisionLevel.PROVINCE.value).order_by(Division.id).limit(1)
 
 
 def site_name(place: Division | None) -> str:
@@ -223,9 +228,7 @@ def site_name(place: Division | None) -> str:
     the name it was given)."""
     if place is not None:
         return str(gettext("%(place)s中介服务超市", place=place.name))
-    count = db.session.scalar(_TENANTS) or 0
-    if count > 1:
-        root = province()
-        if root is not None:
-            return str(gettext("%(place)s中介服务超市", place=root.name))
+    root = db.session.execute(_SITE).first()  # the province's name (province()), tenants
+    if root is not None and root[1] > 1:
+        return str(gettext("%(place)s中介服务超市", place=root[0]))
     return str(current_app.config["SITE_NAME"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import joinedload
 
 from market.accounts import tenants
 from market.accounts.auth import ANYONE, access
@@ -64,8 +65,12 @@ def _contracts(place: Division | None) -> str:
                 SelectionRequest.tenant_id.in_(division_ids(place.code)))))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(
         published.subquery())) or 0
-    rows = db.session.scalars(published.order_by(Engagement.contract_confirmed_at.desc(),
-                                                 Engagement.id.desc())
+    # what each row shows, read with the rows rather than one row at a time
+    shown = (joinedload(Engagement.project), joinedload(Engagement.service_type),
+             joinedload(Engagement.owner), joinedload(Engagement.agency))
+    rows = db.session.scalars(published.options(*shown)
+                              .order_by(Engagement.contract_confirmed_at.desc(),
+                                        Engagement.id.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("engagements/contracts.html", rows=rows, page=page,
                            pages=max(1, -(-total // PER_PAGE)), total=total,
