@@ -286,9 +286,13 @@ def logged_in_clients(app: Flask, *, provincial_operator: bool = False) -> dict[
 # (docs/performance.md).  Playwright passes ``--headless`` to either.
 CHROMIUM = (os.environ.get("MARKET_CHROMIUM") or shutil.which("chromium-headless-shell")
             or shutil.which("chromium") or "/usr/bin/chromium")
+# ``--max-opt=1``: V8 stops at its baseline compiler (Sparkplug).  A page's scripts and axe-core's
+# audit of it run once and briefly; Maglev and Turbofan spent more CPU optimising that code, in
+# the renderer's background threads, than the optimised code saved (docs/performance.md).
+# What the scripts compute is the same at every tier.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+                 "--disable-quic", "--js-flags=--max-opt=1"]
 
 
 def browser_missing_reason() -> str | None:
