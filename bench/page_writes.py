@@ -29,14 +29,11 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from flask import has_request_context, request  # noqa: E402
 
-from devdata import demo  # noqa: E402
 from market import timeutil  # noqa: E402
-from market.accounts import operations as accounts  # noqa: E402
-from market.accounts.models import Organisation, Role  # noqa: E402
 from market.db import db  # noqa: E402
 from tests.support import demo_data  # noqa: E402
 from tests.support.crawl import crawl  # noqa: E402
-from tests.test_page_words import ROLES, _client, _starts  # noqa: E402
+from tests.support.demo_roles import ROLES, add_agency_staff, role_client, role_starts  # noqa: E402
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -54,13 +51,8 @@ def main() -> int:
                         help="run the app's clock this far ahead of the real one")
     args = parser.parse_args()
     app = demo_data.demo_app(Path(tempfile.mkdtemp(prefix="page-writes-")))
-    with app.app_context():  # the agency staff member tests/test_page_words.py adds
-        agency = db.session.scalar(sa.select(Organisation).where(
-            Organisation.name.like("云川青禾%")))
-        assert agency is not None
-        accounts.add_member(agency, name="经办人 1号", email="staff1@yunchuan.demo",
-                            role=Role.AGENCY_STAFF, password=demo.DEMO_PASSWORD)
-        db.session.commit()
+    add_agency_staff(app)
+    with app.app_context():
         engine = db.engine
     pages: Counter[str] = Counter()
     statements: Counter[str] = Counter()
@@ -81,8 +73,8 @@ def main() -> int:
         timeutil.set_offset(timedelta(hours=args.ahead_hours))
     for lang in ("zh", "en"):
         for role, email in ROLES.items():
-            client = _client(app, email, lang)
-            for page in crawl(app, client, _starts(app, role, email)):
+            client = role_client(app, email, lang)
+            for page in crawl(app, client, role_starts(app, role, email)):
                 pages[page.endpoint] += 1
     total = sum(sum(w.values()) for w in writes.values())
     print(f"{sum(pages.values())} pages of {len(pages)} kinds, "

@@ -13,7 +13,8 @@ at the same time, so two trees read the same rows and must write the same bytes.
 alternate between the trees (A, B, A, B…).  Only ``client.get`` of each page is measured (not
 the crawl's parse of the HTML), CPU by ``time.process_time``.  The HTML of the first round of
 each tree is compared page by page, CSRF tokens masked; any difference is printed and makes
-the exit status 1.
+the exit status 1.  Every tree compared must hold tests/support/demo_roles.py (the roles,
+their clients and entry points, which the bench imports from the tree it runs in).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,
     import market
     from market import timeutil
     from market.db import db
-    from tests import test_page_words as words
     from tests.support.crawl import crawl
+    from tests.support.demo_roles import ROLES, role_client, role_starts
 
     assert Path(market.__file__).resolve().parent == Path.cwd() / "market", market.__file__
     shutil.copytree(source, folder)
@@ -96,8 +97,8 @@ def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,
         pages: list[dict[str, Any]] = []
         html: dict[str, str] = {}
         for lang in langs:
-            for role, email in words.ROLES.items():
-                client = words._client(app, email, lang)
+            for role, email in ROLES.items():
+                client = role_client(app, email, lang)
                 get = client.get
 
                 def measured(url: str, *args: Any, _get: Any = get, _role: str = role,
@@ -115,7 +116,7 @@ def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,
                     return answer
 
                 client.get = measured  # type: ignore[method-assign]
-                for page in crawl(app, client, words._starts(app, role, email)):
+                for page in crawl(app, client, role_starts(app, role, email)):
                     html[f"{lang} {role} {page.url}"] = _mask(page.html)
                     pages[-1]["endpoint"] = page.endpoint
     if prof is not None:
@@ -133,22 +134,11 @@ def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,
 def _demo_city(folder: Path) -> Any:
     """The words sweep's demo city (its fixture ``demo_city``): the copy in ``folder`` with
     the agency staff member it adds."""
-    import sqlalchemy as sa
-
-    from devdata import demo
-    from market.accounts import operations as accounts
-    from market.accounts.models import Organisation, Role
-    from market.db import db
     from tests.conftest import make_app
+    from tests.support.demo_roles import add_agency_staff
 
     app = make_app(folder)
-    with app.app_context():
-        agency = db.session.scalar(sa.select(Organisation).where(
-            Organisation.name.like("云川青禾%")))
-        assert agency is not None
-        accounts.add_member(agency, name="经办人 1号", email="staff1@yunchuan.demo",
-                            role=Role.AGENCY_STAFF, password=demo.DEMO_PASSWORD)
-        db.session.commit()
+    add_agency_staff(app)
     return app
 
 

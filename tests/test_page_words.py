@@ -13,13 +13,9 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from flask import Flask
-from flask.testing import FlaskClient
 
-from devdata import demo
-from market.accounts import operations as accounts
 from market.accounts.audit import AuditEvent
-from market.accounts.auth import allowed_for
-from market.accounts.models import Organisation, Role, User
+from market.accounts.models import Organisation, User
 from market.catalogue.models import ApprovalMatter, Department, ServiceType
 from market.db import db
 from market.domain.qualifications import QUALIFICATION_LEVELS
@@ -27,37 +23,18 @@ from market.engagements.models import Engagement
 from market.engagements.views import AUDIT_NAMES
 from market.regulator.models import Complaint
 from market.selection.models import Project, SelectionRequest
-from tests.conftest import csrf_token
 from tests.support import demo_data
-from tests.support.crawl import crawl, entry_points
+from tests.support.crawl import crawl
+from tests.support.demo_roles import ROLES, add_agency_staff, role_client, role_starts
 from tests.support.page_text import read
 from tests.support.words import Vocabulary, problems, ui_patterns
 
 POT = Path(__file__).resolve().parents[1] / "market" / "translations" / "messages.pot"
 
-# Who is looking: the demo city's logins (agency staff is added below).
-ROLES = {
-    "anonymous": None,
-    "owner_admin": "owner1@yunchuan.demo",
-    "owner_delegate": "delegate1@yunchuan.demo",
-    "agency_admin": "agency1@yunchuan.demo",
-    "agency_staff": "staff1@yunchuan.demo",
-    "regulator": "regulator1@yunchuan.demo",
-    "operator": "operator@yunchuan.demo",
-    "department_staff": "dept1@yunchuan.demo",
-}
-
-
 @pytest.fixture(scope="module")
 def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = demo_data.demo_app(tmp_path_factory.mktemp("words"))
-    with app.app_context():
-        agency = db.session.scalar(sa.select(Organisation).where(
-            Organisation.name.like("云川青禾%")))
-        assert agency is not None
-        accounts.add_member(agency, name="经办人 1号", email="staff1@yunchuan.demo",
-                            role=Role.AGENCY_STAFF, password=demo.DEMO_PASSWORD)
-        db.session.commit()
+    add_agency_staff(app)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -83,42 +60,14 @@ def _vocabulary(app: Flask) -> Vocabulary:
     )
 
 
-def _starts(app: Flask, role: str, email: str | None) -> list[str]:
-    """The entry points ``role`` may open.  The others are refused before their view runs (a
-    403, or the login page for anyone not logged in: tests/test_route_matrix.py holds every
-    route and role), and the crawl reads only the pages that answer 200."""
-    if email:
-        with app.app_context():
-            user = db.session.scalar(sa.select(User).where(User.email == email))
-            assert user is not None
-            # the membership the app acts through when no organisation has been chosen
-            acting = min(user.memberships, key=lambda m: m.id)
-            assert acting.role == role, (email, acting.role)
-    adapter = app.url_map.bind("localhost")
-    return [url for url in entry_points(app)
-            if allowed_for(app.view_functions[adapter.match(url, method="GET")[0]]._access,
-                           role if email else None, email is not None)]
-
-
-def _client(app: Flask, email: str | None, lang: str) -> FlaskClient:
-    client = app.test_client()
-    if email:
-        response = client.post("/login", data={
-            "email": email, "password": demo.DEMO_PASSWORD, "csrf_token": csrf_token(client)})
-        assert response.status_code == 302, email
-    if lang == "en":
-        client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/")})
-    return client
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_page_speaks_the_page_language(demo_city: Flask, lang: str) -> None:
     vocabulary = _vocabulary(demo_city)
     found: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # → {where: context}
     visited: set[str] = set()
     for role, email in ROLES.items():
-        client = _client(demo_city, email, lang)
-        for page in crawl(demo_city, client, _starts(demo_city, role, email)):
+        client = role_client(demo_city, email, lang)
+        for page in crawl(demo_city, client, role_starts(demo_city, role, email)):
             visited.add(page.endpoint)
             for problem in problems(page.html, vocabulary, page.text):
                 found[problem.what, problem.word].setdefault(f"{role} {page.url}",
@@ -140,7 +89,7 @@ def test_every_audit_event_in_an_engagement_history_has_words(demo_city: Flask) 
 
 
 def test_withdrawing_a_sign_up_is_not_worded_like_logging_out(demo_city: Flask) -> None:
-    html = _client(demo_city, "agency2@yunchuan.demo", "zh").get("/agency/signups").get_data(
+    html = role_client(demo_city, "agency2@yunchuan.demo", "zh").get("/agency/signups").get_data(
         as_text=True)
     withdraw = re.search(r'<button data-test="withdraw-[^"]+">([^<]+)</button>', html)
     logout = re.search(r'<button class="link" data-test="logout">([^<]+)</button>', html)
