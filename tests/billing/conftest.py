@@ -36,6 +36,7 @@ from market.db import db
 from tests.billing.fake_connect import LocalstripeWithFakeConnect
 from tests.conftest import make_app
 from tests.support.live import serve
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec_test_market"
@@ -137,16 +138,10 @@ def assert_ledger_balanced(app: Flask) -> None:
 # --- localstripe -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def localstripe_url() -> Iterator[str]:
     """localstripe on 127.0.0.1:<free port>, for the whole session, in its own process."""
-    port = _free_port()
+    port = free_port()
     # Its output goes to a file, not a pipe: a full pipe would block the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115  # closed in the finally below
     process = subprocess.Popen(

@@ -39,7 +39,7 @@ from tests.selection.conftest import (
     city,  # noqa: F401  # the fixture
 )
 from tests.support.live import serve
-from tests.support.postgres import free_port
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ["engagement.started", "engagement.paused", "engagement.resumed",

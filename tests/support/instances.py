@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from tests.support import launcher
-from tests.support.postgres import free_port
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
