@@ -14,7 +14,8 @@ alternate between the trees (A, B, A, B…).  Only ``client.get`` of each page i
 the crawl's parse of the HTML), CPU by ``time.process_time``.  The HTML of the first round of
 each tree is compared page by page, CSRF tokens masked; any difference is printed and makes
 the exit status 1.  Every tree compared must hold tests/support/demo_roles.py (the roles,
-their clients and entry points, which the bench imports from the tree it runs in).
+their clients and entry points) and ``demo_data.load_into``, which the bench imports from the
+tree it runs in.
 """
 
 from __future__ import annotations
@@ -55,16 +56,10 @@ def load(folder: Path) -> None:
     """The demo city in ``folder``, loaded with the clock at ``AT``."""
     sys.path.insert(0, os.getcwd())
     from market import timeutil
-    from market.db import db
-    from tests.conftest import make_app
+    from tests.support.demo_data import load_into
 
     with timeutil.frozen(AT):
-        app = make_app(folder)
-        loaded = app.test_cli_runner().invoke(args=["demo", "load"])
-        assert loaded.exit_code == 0, loaded.output
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        load_into(folder)
 
 
 def worker(source: Path, folder: Path, out: Path, profile: bool, stats: int,

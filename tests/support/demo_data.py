@@ -26,19 +26,25 @@ _LOAD_OUTPUT = ""
 def _snapshot() -> Path:
     global _SNAPSHOT, _LOAD_OUTPUT
     if _SNAPSHOT is None:
-        from tests.conftest import make_app
-
         folder = Path(tempfile.mkdtemp(prefix="market-demo-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        app = make_app(folder)
-        # the command runs demo.load() and commits, as `make run` does
-        loaded = app.test_cli_runner().invoke(args=["demo", "load"])
-        assert loaded.exit_code == 0, loaded.output
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        _SNAPSHOT, _LOAD_OUTPUT = folder, loaded.output
+        _SNAPSHOT, _LOAD_OUTPUT = folder, load_into(folder)
     return _SNAPSHOT
+
+
+def load_into(folder: Path) -> str:
+    """The demo city loaded into a test app's empty instance ``folder`` by ``flask demo load``
+    (``demo.load()`` and a commit, as `make run` does), its connections closed so the folder
+    can be copied; returns what the command printed."""
+    from tests.conftest import make_app
+
+    app = make_app(folder)
+    loaded = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return str(loaded.output)
 
 
 def load_output() -> str:
