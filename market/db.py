@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.dml import UpdateBase
 
 # Stable constraint names, so Alembic autogenerate and hand-written migrations agree on every
 # backend (the Indico convention).
@@ -72,8 +73,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 # Whether the transaction open on a connection has written anything: set by every statement
-# that is not a plain SELECT (a flush, a bulk update or delete, a savepoint, lock_row's write
-# on SQLite) and by any statement that failed; cleared when a transaction begins.
+# that is not a read (_only_reads: a flush, a bulk update or delete, a savepoint, lock_row's
+# write on SQLite) and by any statement that failed; cleared when a transaction begins.
 _WROTE = "market.db.wrote"
 _CONNECTIONS = "market.db.connections"  # a session's connections in its open transaction
 
@@ -83,9 +84,24 @@ def _transaction_begun(conn: Any) -> None:
     conn.info[_WROTE] = False
 
 
+def _only_reads(statement: str, context: Any) -> bool:
+    """Whether a statement can only read: a plain SELECT, or a compiled SELECT that starts
+    with common table expressions (the directory's region tree) none of which is an INSERT,
+    UPDATE or DELETE (PostgreSQL runs those inside a WITH).  Text starting with WITH is not
+    parsed: it counts as a write, which costs a needless rollback and nothing else."""
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        return True
+    compiled = getattr(context, "compiled", None)
+    return (head.startswith("WITH") and compiled is not None
+            and isinstance(compiled.statement, sa.Select)
+            and not any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ()))
+
+
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if statement.lstrip()[:6].upper() != "SELECT":
+def _note_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
+                _executemany: bool) -> None:
+    if not _only_reads(statement, context):
         conn.info[_WROTE] = True
 
 
@@ -111,7 +127,7 @@ def discard_failed_work() -> None:
 
     A rollback expires every object the session loaded, so the error page would load the
     user, their memberships and organisations again.  It is needed when the session holds
-    unflushed changes, or a flush failed, or the transaction sent anything but a SELECT (the
+    unflushed changes, or a flush failed, or the transaction sent anything but a read (the
     flags above), and then it is done; otherwise the transaction holds nothing to undo and
     the end of the request closes it, so nothing of the failed request can be committed by a
     later step either way.

@@ -499,3 +499,55 @@ def test_a_page_of_several_forms_repeats_no_id(app: Flask) -> None:
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     token = csrf_token(client, "/regulator/avoid-reviews")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def _kept_event() -> AuditEvent:
+    """An audit row written and committed, then loaded in a new transaction."""
+    db.session.add(AuditEvent(at=datetime(2026, 1, 1, tzinfo=UTC), tag="test:kept", target="x"))
+    db.session.commit()
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.tag == "test:kept")).one()
+    assert not sa.inspect(event).expired_attributes
+    return event
+
+
+def _tree_of_events() -> sa.Select:
+    """A recursive query shaped like the directory's region tree: SQL that starts with WITH."""
+    tree = sa.select(AuditEvent.id).where(AuditEvent.tag == "test:kept").cte("tree",
+                                                                             recursive=True)
+    tree = tree.union_all(sa.select(AuditEvent.id).join(tree, AuditEvent.id == tree.c.id + 1))
+    return sa.select(tree.c.id)
+
+
+def test_a_failed_request_that_read_through_with_keeps_its_transaction(any_app: Flask) -> None:
+    """A compiled SELECT that starts with a common table expression only reads: an error page
+    after it keeps what the request loaded.  Text starting with WITH is not parsed and counts
+    as a write (a needless rollback, nothing worse)."""
+    from market.db import discard_failed_work
+
+    with any_app.test_request_context():
+        event = _kept_event()
+        assert len(db.session.execute(_tree_of_events()).all()) == 1
+        discard_failed_work()
+        assert not sa.inspect(event).expired_attributes
+
+        db.session.execute(sa.text("WITH one AS (SELECT 1 AS n) SELECT n FROM one")).all()
+        discard_failed_work()
+        assert sa.inspect(event).expired_attributes
+
+
+@pytest.mark.postgres
+def test_a_write_inside_with_is_a_write(pg_app: Flask) -> None:
+    """PostgreSQL runs an INSERT inside a WITH: a failed request that did so rolls it back,
+    and a later commit finds nothing of it."""
+    from market.db import discard_failed_work
+
+    with pg_app.test_request_context():
+        _kept_event()
+        added = sa.insert(AuditEvent).values(at=datetime(2026, 1, 2, tzinfo=UTC),
+                                             tag="test:inside-with", target="x")
+        added_ids = added.returning(AuditEvent.id).cte("added")
+        assert len(db.session.execute(sa.select(added_ids.c.id)).all()) == 1
+        discard_failed_work()
+        db.session.commit()
+        tags = db.session.scalars(sa.select(AuditEvent.tag)).all()
+        assert tags == ["test:kept"]
