@@ -5,6 +5,9 @@ a cProfile breakdown.
     .venv/bin/python bench/dashboard_bench.py --db /tmp/load.db            # this tree
     .venv/bin/python bench/dashboard_bench.py --db /tmp/load.db --tree /tmp/main --tree .
     .venv/bin/python bench/dashboard_bench.py --db /tmp/load.db --profile regulator
+    .venv/bin/python bench/dashboard_bench.py --db /tmp/load.db --page /engagements/
+
+``--page`` measures another logged-in page the same way (default ``/dashboard``).
 
 ``--db`` is a SQLite file filled by ``flask demo generate-load`` (or ``--generate`` makes one in
 a temporary folder).  Each tree is measured on its own copy of that file, upgraded by its own
@@ -115,7 +118,7 @@ def _login(client: Any, email: str) -> None:
 
 
 def worker(roles: list[str], views: int, rounds: int, profile: str | None,
-           out: Path) -> None:
+           out: Path, page: str = "/dashboard") -> None:
     """Measure in this process (the tree is the current directory)."""
     sys.path.insert(0, os.getcwd())
     import sqlalchemy as sa
@@ -143,7 +146,7 @@ def worker(roles: list[str], views: int, rounds: int, profile: str | None,
         client = app.test_client()
         _login(client, accounts[role])
         t = time.perf_counter()
-        first = client.get("/dashboard")
+        first = client.get(page)
         assert first.status_code == 200, (role, first.status_code)
         clients[role] = client
         result["roles"][role] = {"first_ms": 1000 * (time.perf_counter() - t),
@@ -153,7 +156,7 @@ def worker(roles: list[str], views: int, rounds: int, profile: str | None,
         for role in roles:
             print(f"== {role}: the statements of one view")
             show_sql[0] = True
-            clients[role].get("/dashboard")
+            clients[role].get(page)
             show_sql[0] = False
         return
     if profile is not None:
@@ -164,7 +167,7 @@ def worker(roles: list[str], views: int, rounds: int, profile: str | None,
         prof = cProfile.Profile(time.process_time)  # CPU: the machine is shared
         prof.enable()
         for _ in range(views):
-            client.get("/dashboard")
+            client.get(page)
         prof.disable()
         prof.dump_stats(str(out) + ".prof")
         stats = pstats.Stats(prof)
@@ -180,7 +183,7 @@ def worker(roles: list[str], views: int, rounds: int, profile: str | None,
             before = statements[0]
             for _ in range(views):
                 t, c = time.perf_counter(), time.process_time()
-                answer = client.get("/dashboard")
+                answer = client.get(page)
                 row["wall"].append(1000 * (time.perf_counter() - t))
                 row["cpu"].append(1000 * (time.process_time() - c))
                 assert answer.status_code == 200, (role, answer.status_code)
@@ -270,12 +273,13 @@ def main() -> int:
     parser.add_argument("--views", type=int, default=20, help="views per role per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=ROLES, help="cProfile this role's views instead")
+    parser.add_argument("--page", default="/dashboard", help="the page to view")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help="write the markdown table here")
     args = parser.parse_args()
     roles = args.roles.split(",")
     if args.worker is not None:
-        worker(roles, args.views, args.rounds, args.profile, args.worker)
+        worker(roles, args.views, args.rounds, args.profile, args.worker, args.page)
         return 0
     trees = [t.resolve() for t in (args.tree or [ROOT])]
     work = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
@@ -291,7 +295,8 @@ def main() -> int:
             for t in trees:
                 out = work / f"r{r}-{trees.index(t)}.json"
                 cmd = [PYTHON, str(ROOT / "bench/dashboard_bench.py"), "--worker", str(out),
-                       "--roles", ",".join(roles), "--views", str(args.views), "--rounds", "1"]
+                       "--roles", ",".join(roles), "--views", str(args.views), "--rounds", "1",
+                       "--page", args.page]
                 if args.profile:
                     cmd += ["--profile", args.profile]
                 subprocess.run(cmd, cwd=t, env=envs[t], check=True, timeout=1800)

@@ -207,6 +207,19 @@ def view(clock: Clock, now: datetime | None = None,
     return finish(tally, clock.limit_days, cal, now, warning_days(clock.tenant_id))
 
 
+def view_many(shown: Iterable[Clock], now: datetime | None = None) -> dict[int, ClockView]:
+    """{clock id: :func:`view`} for a list of clocks, each tenant's calendar read once."""
+    now = now or timeutil.now()
+    states: dict[int | None, tuple[int, WorkingCalendar]] = {}
+    out = {}
+    for clock in shown:
+        if clock.tenant_id not in states:
+            states[clock.tenant_id] = calendar_state(clock.tenant_id)
+        revision, cal = states[clock.tenant_id]
+        out[clock.id] = view(clock, now, cal, revision)
+    return out
+
+
 def replay(clock: Clock, now: datetime | None = None) -> ClockView:
     """The same view, replaying the whole event log (the record; used by tests and audits)."""
     events = [e.event() for e in entries(clock)]

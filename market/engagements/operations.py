@@ -14,6 +14,7 @@ receivers of the domain events sent here (:mod:`market.events`), in the same tra
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,26 @@ def clock_of(eng: Engagement, kind: ClockKind) -> Clock | None:
     return db.session.scalar(sa.select(Clock).where(
         Clock.engagement_id == eng.id, Clock.kind == kind.value).order_by(Clock.id.desc())
         .limit(1))
+
+
+def shown_clocks(engagement_ids: Sequence[int]) -> dict[int, Clock]:
+    """{engagement id: the clock a list shows for it}: its newest service clock (服务时限),
+    else its newest signing clock (签约期限) — :func:`clock_of` for many rows in one query."""
+    if not engagement_ids:
+        return {}
+    newest: dict[tuple[int | None, str], Clock] = {}
+    for clock in db.session.scalars(sa.select(Clock).where(
+            Clock.engagement_id.in_(engagement_ids),
+            Clock.kind.in_((ClockKind.SERVICE.value, ClockKind.SIGNING.value)))
+            .order_by(Clock.id)):
+        newest[(clock.engagement_id, clock.kind)] = clock
+    shown = {}
+    for eng_id in engagement_ids:
+        found = (newest.get((eng_id, ClockKind.SERVICE.value))
+                 or newest.get((eng_id, ClockKind.SIGNING.value)))
+        if found is not None:
+            shown[eng_id] = found
+    return shown
 
 
 def _clock(eng: Engagement, kind: ClockKind) -> Clock:

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from billing.integration import backend, release_if_paid
 from market import storage
@@ -198,12 +199,13 @@ def index() -> str:
         reach = current_reach()
         q = q.where(Engagement.agency_org_id == org.id if reach is None
                     else reach.where(Engagement.owner_org_id, Engagement.project_id))
-    rows = db.session.scalars(q.limit(500)).all()
-    views = {}
-    for eng in rows:
-        clock = ops.clock_of(eng, clocks.ClockKind.SERVICE) or ops.clock_of(
-            eng, clocks.ClockKind.SIGNING)
-        views[eng.id] = (clock, clocks.view(clock) if clock else None)
+    rows = db.session.scalars(q.options(
+        joinedload(Engagement.project), joinedload(Engagement.service_type),
+        joinedload(Engagement.agency)).limit(500)).all()
+    shown = ops.shown_clocks([eng.id for eng in rows])
+    seen = clocks.view_many(shown.values())
+    views = {eng.id: (shown[eng.id], seen[shown[eng.id].id]) if eng.id in shown else (None, None)
+             for eng in rows}
     return render_template("engagements/index.html", engagements=rows, views=views)
 
 
