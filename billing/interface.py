@@ -8,7 +8,7 @@ calls it commits once, with the audit events billing wrote through its ``audit``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -117,6 +117,9 @@ class BillingBackend(Protocol):
         """The agency confirms it received the released money (offline)."""
 
     def summary(self, engagement_id: int) -> EngagementSummary: ...
+
+    def summaries(self, engagements: Sequence[Any]) -> dict[int, EngagementSummary]:
+        """:meth:`summary` of each of a list of engagements (billing rows), read at once."""
 
     def statement(self, org_id: int, only: Collection[int] | None = None) -> Statement:
         """The organisation's statement; ``only``: of these of its engagements only, with

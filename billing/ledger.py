@@ -5,7 +5,7 @@ Pure bookkeeping over a SQLAlchemy session; the business rules live in :mod:`bil
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,16 @@ _ACCOUNT = sa.select(BillingAccount).where(BillingAccount.key == sa.bindparam("k
 _BALANCES = (sa.select(BillingAccount.key, sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
              .outerjoin(LedgerEntry, LedgerEntry.account_id == BillingAccount.id)
              .group_by(BillingAccount.key))
+# The same two reads for a whole list of accounts or engagements (a page of engagements).
+_BALANCES_OF = (sa.select(BillingAccount.key, sa.func.sum(LedgerEntry.amount_fen))
+                .join(LedgerEntry, LedgerEntry.account_id == BillingAccount.id)
+                .where(BillingAccount.key.in_(sa.bindparam("keys", expanding=True)))
+                .group_by(BillingAccount.key))
+_SUMS_BY_KIND = (sa.select(LedgerTransaction.engagement_id, LedgerTransaction.kind,
+                           sa.func.sum(LedgerTransaction.amount_fen))
+                 .where(LedgerTransaction.engagement_id.in_(sa.bindparam("ids", expanding=True)),
+                        LedgerTransaction.kind.in_(sa.bindparam("kinds", expanding=True)))
+                 .group_by(LedgerTransaction.engagement_id, LedgerTransaction.kind))
 _TOTAL = sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_fen), 0))
 _UNBALANCED = (sa.select(LedgerEntry.transaction_id)
                .group_by(LedgerEntry.transaction_id)
@@ -107,6 +117,15 @@ def balance(session: DbSession, key: str) -> int:
     return int(session.scalar(_BALANCE, {"key": key}) or 0)
 
 
+def balances_of(session: DbSession, keys: Collection[str]) -> dict[str, int]:
+    """:func:`balance` of each of ``keys``, in one statement."""
+    found = {key: 0 for key in keys}
+    if found:
+        found.update((key, int(total or 0))
+                     for key, total in session.execute(_BALANCES_OF, {"keys": list(found)}))
+    return found
+
+
 def balances(session: DbSession) -> dict[str, int]:
     """Every account's balance."""
     return {key: int(total) for key, total in session.execute(_BALANCES)}
@@ -125,3 +144,15 @@ def unbalanced_transactions(session: DbSession) -> list[int]:
 def sum_by_kind(session: DbSession, engagement_id: int, kind: str) -> int:
     """The headline amounts of one engagement's transactions of one kind."""
     return int(session.scalar(_SUM_BY_KIND, {"engagement_id": engagement_id, "kind": kind}) or 0)
+
+
+def sums_by_kind(session: DbSession, engagement_ids: Collection[int],
+                 kinds: Collection[str]) -> dict[tuple[int, str], int]:
+    """:func:`sum_by_kind` of each engagement and kind, in one statement (0 where none)."""
+    found = {(i, kind): 0 for i in engagement_ids for kind in kinds}
+    if found:
+        for i, kind, total in session.execute(
+                _SUMS_BY_KIND, {"ids": list(engagement_ids), "kinds": list(kinds)}):
+            if i is not None:  # never: the IN above matches no NULL
+                found[(i, kind)] = int(total or 0)
+    return found

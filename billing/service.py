@@ -8,7 +8,7 @@ writes ledger transactions and an audit event into the caller's session and neve
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -337,26 +337,18 @@ class LedgerBilling:
 
     def summary(self, engagement_id: int) -> EngagementSummary:
         eng = self._engagement(engagement_id, lock=False)
-        outstanding, paid = self.outstanding(eng.id), self.paid(eng.id)
-        if eng.cancelled_at is not None:
-            status = "cancelled"
-        elif eng.paid_out_at is not None:
-            status = "paid_out"
-        elif eng.released_at is not None:
-            status = "released"
-        elif outstanding == 0:
-            status = "funded"
-        elif paid > 0:
-            status = "partly_paid"
-        else:
-            status = "awaiting_payment"
-        return EngagementSummary(
-            engagement_id=eng.id, owner_org_id=eng.owner_org_id,
-            agency_org_id=eng.agency_org_id, fee_fen=eng.fee_fen, outstanding_fen=outstanding,
-            paid_fen=paid, held_fen=self.held(eng.id), refunded_fen=self.refunded(eng.id),
-            released_net_fen=eng.released_net_fen, platform_fee_fen=eng.platform_fee_fen,
-            status=status, accepted=eng.accepted_at is not None,
-        )
+        return _summary(eng, outstanding=self.outstanding(eng.id), paid=self.paid(eng.id),
+                        held=self.held(eng.id), refunded=self.refunded(eng.id))
+
+    def summaries(self, engagements: Sequence[BillingEngagement]) -> dict[int, EngagementSummary]:
+        """{id: :meth:`summary`} of a list of engagements, in two statements for the list."""
+        keys = {e.id: (ledger.contract_key(e.id), ledger.held_key(e.id)) for e in engagements}
+        balances = ledger.balances_of(self.session, [k for pair in keys.values() for k in pair])
+        kinds = (TxnKind.FUNDED.value, TxnKind.REFUNDED.value)
+        sums = ledger.sums_by_kind(self.session, list(keys), kinds)
+        return {e.id: _summary(e, outstanding=balances[keys[e.id][0]],
+                               paid=sums[(e.id, kinds[0])], held=balances[keys[e.id][1]],
+                               refunded=sums[(e.id, kinds[1])]) for e in engagements}
 
     def balance(self, account_key: str) -> int:
         return ledger.balance(self.session, account_key)
@@ -390,6 +382,30 @@ class LedgerBilling:
         balance = (self.balance(key) if only is None
                    else sum(line.amount_fen for line in lines))
         return Statement(org_id=org_id, account_key=key, balance_fen=balance, lines=lines)
+
+
+def _summary(eng: BillingEngagement, *, outstanding: int, paid: int, held: int,
+             refunded: int) -> EngagementSummary:
+    """Where the engagement's money stands, from its row and its four ledger figures."""
+    if eng.cancelled_at is not None:
+        status = "cancelled"
+    elif eng.paid_out_at is not None:
+        status = "paid_out"
+    elif eng.released_at is not None:
+        status = "released"
+    elif outstanding == 0:
+        status = "funded"
+    elif paid > 0:
+        status = "partly_paid"
+    else:
+        status = "awaiting_payment"
+    return EngagementSummary(
+        engagement_id=eng.id, owner_org_id=eng.owner_org_id,
+        agency_org_id=eng.agency_org_id, fee_fen=eng.fee_fen, outstanding_fen=outstanding,
+        paid_fen=paid, held_fen=held, refunded_fen=refunded,
+        released_net_fen=eng.released_net_fen, platform_fee_fen=eng.platform_fee_fen,
+        status=status, accepted=eng.accepted_at is not None,
+    )
 
 
 class OfflineBilling(LedgerBilling):

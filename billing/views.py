@@ -128,8 +128,9 @@ def index() -> str:
     if reach is not None and reach.delegate:
         engagements = [e for e in engagements if _owner_sees(e)]
     orgs = _orgs(*{i for e in engagements for i in (e.owner_org_id, e.agency_org_id)})
+    summaries = billing.summaries(engagements)
     return render_template("billing/index.html", rows=[
-        (e, billing.summary(e.id)) for e in engagements], orgs=orgs, status_names=STATUS_NAMES)
+        (e, summaries[e.id]) for e in engagements], orgs=orgs, status_names=STATUS_NAMES)
 
 
 @bp.route("/engagements/<int:engagement_id>")

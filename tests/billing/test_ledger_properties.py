@@ -174,6 +174,11 @@ def test_balances_always_sum_to_zero(app: Flask) -> None:
                 assert m.paid - m.refunded == (summary.held_fen + summary.released_net_fen
                                                + summary.platform_fee_fen)
                 assert summary.held_fen >= 0
+            # the list pages' reading of all of them at once says the same
+            rows = db.session.scalars(sa.select(BillingEngagement).where(
+                BillingEngagement.id.in_(list(self.model)))).all()
+            assert self.billing.summaries(rows) == {
+                eid: self.billing.summary(eid) for eid in self.model}
             for owner in owners:
                 owed = sum(m.outstanding for m in self.model.values() if m.owner == owner)
                 assert self.billing.balance(ledger.owner_key(owner)) == -owed

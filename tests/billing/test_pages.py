@@ -117,3 +117,25 @@ def test_each_organisation_sees_only_its_own(app: Flask) -> None:
 
 def test_the_webhook_is_not_there_without_stripe(app: Flask) -> None:
     assert app.test_client().post("/billing/stripe/webhook", data=b"{}").status_code == 404
+
+
+def test_the_list_reads_the_ledger_once_for_all_its_rows(app: Flask) -> None:
+    """The regulator's 结算 list shows every engagement's figures; the ledger is read in the
+    same two statements for three engagements as for one."""
+    from tests.support.page_cache import statements
+
+    regulator, _ = _client(app, Role.REGULATOR)
+    owner_org, agency_org = (_client(app, role)[1] for role in (Role.OWNER_ADMIN,
+                                                                 Role.AGENCY_ADMIN))
+    ledger_reads = []
+    for n in (1, 3):
+        while len(with_backend(app, lambda b: b.engagements_of(None))) < n:
+            eid = _engagement(app, owner_org, agency_org)
+            with_backend(app, lambda b, eid=eid: b.record_offline_payment(
+                eid, reference=f"BANK-{eid}", paid_on=DAY.date(), amount_fen=100_00))
+        with statements(app) as seen:
+            page = regulator.get("/billing/").get_data(as_text=True)
+        assert page.count(">12,245.67<") == n  # each row's outstanding fee
+        ledger_reads.append([s for s in seen if "billing_entry" in s
+                             or "FROM billing_transaction" in s])
+    assert len(ledger_reads[0]) == len(ledger_reads[1]) == 2
