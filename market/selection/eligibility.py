@@ -143,6 +143,19 @@ def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reas
     return ineligibility(agency_facts(org, request.tenant_id), request_facts(request), on)
 
 
+def reasons_many(org: Organisation, requests: list[SelectionRequest], on: date
+                 ) -> dict[int, list[Reason]]:
+    """{request id: :func:`reasons`} for one agency and many requests, the agency's facts
+    read once per tenant (a sanction counts in its own tenant only)."""
+    facts: dict[int | None, AgencyFacts] = {}
+    out = {}
+    for request in requests:
+        if request.tenant_id not in facts:
+            facts[request.tenant_id] = agency_facts(org, request.tenant_id)
+        out[request.id] = ineligibility(facts[request.tenant_id], request_facts(request), on)
+    return out
+
+
 def eligible_agencies(wanted: RequestFacts, on: date, tenant: int | None) -> list[Organisation]:
     """The admitted agencies that could sign up for a request asking ``wanted`` on ``on``: the
     very rule sign-up and the close apply (:func:`market.domain.eligibility.ineligibility`),

@@ -24,3 +24,17 @@ def my_bid(request: SelectionRequest, agency: Organisation) -> Bid | None:
     return db.session.scalars(sa.select(Bid).where(
         Bid.request_id == request.id, Bid.round == request.bid_round,
         Bid.agency_org_id == agency.id, Bid.replaced_at.is_(None))).first()
+
+
+def my_bids(requests: list[SelectionRequest], agency: Organisation) -> dict[int, Bid]:
+    """{request id: :func:`my_bid`} for a list of requests, in one statement."""
+    if not requests:
+        return {}
+    rounds = {r.id: r.bid_round for r in requests}
+    found: dict[int, Bid] = {}
+    for bid in db.session.scalars(sa.select(Bid).where(
+            Bid.request_id.in_(list(rounds)), Bid.agency_org_id == agency.id,
+            Bid.replaced_at.is_(None)).order_by(Bid.id)):
+        if bid.round == rounds[bid.request_id]:
+            found.setdefault(bid.request_id, bid)  # the first, as my_bid's .first()
+    return found

@@ -19,7 +19,7 @@ from market.downloads import json_download
 from market.forms import ActionForm, errors_on_top, show_error
 from market.selection import draw, procedures, quotes
 from market.selection.award import LIVE, current_of
-from market.selection.eligibility import REASON_TEXT, reasons
+from market.selection.eligibility import REASON_TEXT, reasons_many
 from market.selection.errors import SelectionError
 from market.selection.forms import BidForm, WithdrawForm
 from market.selection.models import Award, RequestState, SelectionRequest, SignUp
@@ -54,18 +54,19 @@ def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
         SelectionRequest.state == RequestState.OPEN.value)
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
-    items = []
-    shown = set()
     for req in rows:
         procedures.advance(req)
-        if req.state != RequestState.OPEN:
-            continue
-        shown.add(req.id)
-        mine = db.session.scalar(sa.select(SignUp).where(
-            SignUp.request_id == req.id, SignUp.agency_org_id == org.id).order_by(SignUp.id.desc()))
-        problems = [REASON_TEXT[r] for r in reasons(org, req, today)]
-        items.append({"req": req, "listed": req.service_type_id in services, "signup": mine,
-                      "reasons": problems, "bid": quotes.my_bid(req, org)})
+    still_open = [req for req in rows if req.state == RequestState.OPEN]
+    shown = {req.id for req in still_open}
+    mine = {}  # each request's newest sign-up of this agency
+    for signup in db.session.scalars(sa.select(SignUp).where(
+            SignUp.request_id.in_(shown), SignUp.agency_org_id == org.id).order_by(SignUp.id)):
+        mine[signup.request_id] = signup
+    why_not = reasons_many(org, still_open, today)
+    bids = quotes.my_bids(still_open, org)
+    items = [{"req": req, "listed": req.service_type_id in services, "signup": mine.get(req.id),
+              "reasons": [REASON_TEXT[r] for r in why_not[req.id]], "bid": bids.get(req.id)}
+             for req in still_open]
     items.sort(key=lambda i: (not i["listed"], bool(i["reasons"])))
     if bid_for is not None and bid_for not in shown:
         for message in bid_form.amount.errors:  # its request is no longer open: on top

@@ -207,3 +207,55 @@ def test_the_owner_of_a_sealed_round_sees_how_many_quotes_not_an_empty_sign_up_l
         assert "暂无报名" not in html, public_id
         shown = re.search(r'data-test="sealed-count">(\d+)', html)
         assert shown is not None and int(shown.group(1)) == count, (public_id, method)
+
+
+CARD = re.compile(r'data-test="request-(RQ-[\w-]+)">(.*?)</article>', re.S)
+
+
+def test_the_open_requests_page_shows_each_agencys_standing_read_at_once(
+        demo_city_app: Flask) -> None:
+    """可报名的采购公告, for agencies with and without sign-ups and quotes: each card shows
+    the reasons, sign-up and sealed quote that the one-request functions give; the agency's
+    sign-ups and quotes are read in one statement each, its facts once per tenant."""
+    from market.accounts.models import Membership, User
+    from market.selection.eligibility import REASON_TEXT, reasons
+    from market.selection.models import SignUp
+    from market.selection.quotes import my_bid
+    from tests.conftest import login
+    from tests.support.page_cache import statements
+
+    app = demo_city_app
+    seen_signed = seen_quoted = False
+    for n in (1, 2, 3, 5, 8):
+        email = f"agency{n}@yunchuan.demo"
+        client = app.test_client()
+        assert login(client, email, demo.DEMO_PASSWORD).status_code == 302
+        client.get("/agency/requests")  # time's transitions done by a first view
+        with statements(app) as sql:
+            page = client.get("/agency/requests").get_data(as_text=True)
+        cards = CARD.findall(page)
+        assert cards, email
+        with app.app_context():
+            org = db.session.scalar(sa.select(Membership).join(User).where(
+                User.email == email)).organisation
+            tenants = set()
+            for public_id, card in cards:
+                req = db.session.scalar(sa.select(SelectionRequest).where(
+                    SelectionRequest.public_id == public_id))
+                tenants.add(req.tenant_id)
+                assert re.findall(r"<li>(.*?)</li>", card) == [
+                    REASON_TEXT[r] for r in reasons(org, req, timeutil.today_local())], public_id
+                bid = my_bid(req, org)
+                assert (bid is not None) == ("承诺值" in card), public_id
+                assert bid is None or bid.commitment[:16] in card
+                signup = db.session.scalar(sa.select(SignUp).where(
+                    SignUp.request_id == req.id, SignUp.agency_org_id == org.id)
+                    .order_by(SignUp.id.desc()))
+                if req.method == "lottery":
+                    assert (signup is not None and signup.active) == ("已报名" in card), public_id
+                seen_signed |= signup is not None
+                seen_quoted |= bid is not None
+        mine = [s for s in sql if re.search(r"(signup|bid)\.agency_org_id = ", s)]
+        assert len(mine) == 2, (email, mine)
+        assert sum("FROM qualification" in s for s in sql) == len(tenants), email
+    assert seen_signed and seen_quoted
