@@ -119,7 +119,10 @@ def _wins_by_owner(org_ids: list[int]) -> dict[int, dict[int, int]]:
     return out
 
 
-def request_facts(request: SelectionRequest) -> RequestFacts:
+def request_facts(request: SelectionRequest,
+                  taking_part: frozenset[int] | None = None) -> RequestFacts:
+    """What eligibility asks of ``request``; ``taking_part``: its :func:`participants`, when
+    the caller read them for many requests at once."""
     return RequestFacts(
         service_code=request.service_type.code, owner_org_id=request.owner_org_id,
         owner_credit_code=request.owner.credit_code,
@@ -127,7 +130,7 @@ def request_facts(request: SelectionRequest) -> RequestFacts:
         qualification_level=request.qualification_level,
         practitioners=dict(request.practitioners or {}),
         avoid=frozenset(a.agency.public_id for a in request.avoid),
-        participants=participants(request),
+        participants=participants(request) if taking_part is None else taking_part,
         repeat_win_limit=int(current_app.config.get("REPEAT_WIN_LIMIT", 0)))
 
 
@@ -143,16 +146,34 @@ def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reas
     return ineligibility(agency_facts(org, request.tenant_id), request_facts(request), on)
 
 
+def participants_many(requests: list[SelectionRequest]) -> dict[int, frozenset[int]]:
+    """{request id: :func:`participants`} in two statements."""
+    ids = [r.id for r in requests]
+    found: dict[int, set[int]] = {i: set() for i in ids}
+    if ids:
+        for request_id, agency in db.session.execute(
+                sa.select(SignUp.request_id, SignUp.agency_org_id).where(
+                    SignUp.request_id.in_(ids), SignUp.withdrawn_at.is_(None))):
+            found[request_id].add(agency)
+        for request_id, agency in db.session.execute(
+                sa.select(Bid.request_id, Bid.agency_org_id).where(Bid.request_id.in_(ids))):
+            found[request_id].add(agency)
+    return {i: frozenset(agencies) for i, agencies in found.items()}
+
+
 def reasons_many(org: Organisation, requests: list[SelectionRequest], on: date
                  ) -> dict[int, list[Reason]]:
-    """{request id: :func:`reasons`} for one agency and many requests, the agency's facts
-    read once per tenant (a sanction counts in its own tenant only)."""
+    """{request id: :func:`reasons`} for one agency and many requests: the agency's facts
+    read once per tenant (a sanction counts in its own tenant only), the requests'
+    participants at once (their avoid lists: load them with the requests)."""
     facts: dict[int | None, AgencyFacts] = {}
+    taking_part = participants_many(requests)
     out = {}
     for request in requests:
         if request.tenant_id not in facts:
             facts[request.tenant_id] = agency_facts(org, request.tenant_id)
-        out[request.id] = ineligibility(facts[request.tenant_id], request_facts(request), on)
+        out[request.id] = ineligibility(facts[request.tenant_id],
+                                        request_facts(request, taking_part[request.id]), on)
     return out
 
 

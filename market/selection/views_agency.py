@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from market import timeutil
 from market.accounts.auth import access, require_org
@@ -22,7 +23,7 @@ from market.selection.award import LIVE, current_of
 from market.selection.eligibility import REASON_TEXT, reasons_many
 from market.selection.errors import SelectionError
 from market.selection.forms import BidForm, WithdrawForm
-from market.selection.models import Award, RequestState, SelectionRequest, SignUp
+from market.selection.models import AvoidEntry, Award, RequestState, SelectionRequest, SignUp
 
 bp = Blueprint("agency_selection", __name__, url_prefix="/agency")
 
@@ -52,6 +53,7 @@ def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
         Listing.organisation_id == org.id)))
     rows = db.session.scalars(sa.select(SelectionRequest).where(
         SelectionRequest.state == RequestState.OPEN.value)
+        .options(selectinload(SelectionRequest.avoid).joinedload(AvoidEntry.agency))
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
     for req in rows:

@@ -259,3 +259,14 @@ def test_the_open_requests_page_shows_each_agencys_standing_read_at_once(
         assert len(mine) == 2, (email, mine)
         assert sum("FROM qualification" in s for s in sql) == len(tenants), email
     assert seen_signed and seen_quoted
+
+
+def test_participants_read_at_once_are_those_read_one_by_one(demo_city_app: Flask) -> None:
+    """Over every request of the demo (sign-ups, withdrawals and quotes of every method)."""
+    from market.selection.eligibility import participants, participants_many
+
+    with demo_city_app.app_context():
+        requests = list(db.session.scalars(sa.select(SelectionRequest)))
+        at_once = participants_many(requests)
+        assert at_once == {r.id: participants(r) for r in requests}
+        assert sum(1 for p in at_once.values() if p) >= 10
