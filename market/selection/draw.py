@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -209,6 +209,17 @@ def announce(request: SelectionRequest, replaces: str | None,
 def current_lottery(request: SelectionRequest) -> Lottery | None:
     return db.session.scalars(sa.select(Lottery).where(Lottery.request_id == request.id)
                               .order_by(Lottery.id.desc()).limit(1)).first()
+
+
+def current_lotteries(requests: Sequence[SelectionRequest]) -> dict[int, Lottery]:
+    """{request id: :func:`current_lottery`} for a list, in one statement."""
+    ids = [r.id for r in requests]
+    found: dict[int, Lottery] = {}
+    if ids:
+        for lottery in db.session.scalars(sa.select(Lottery).where(
+                Lottery.request_id.in_(ids)).order_by(Lottery.id)):
+            found[lottery.request_id] = lottery  # the newest, as current_lottery's
+    return found
 
 
 def receipt(event: dict[str, Any]) -> dict[str, Any]:

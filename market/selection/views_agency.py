@@ -56,8 +56,7 @@ def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
         .options(selectinload(SelectionRequest.avoid).joinedload(AvoidEntry.agency))
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
-    for req in rows:
-        procedures.advance(req)
+    procedures.advance_many(rows)
     still_open = [req for req in rows if req.state == RequestState.OPEN]
     shown = {req.id for req in still_open}
     mine = {}  # each request's newest sign-up of this agency

@@ -139,9 +139,9 @@ def _awards_page(explain_form: ExplainForm, explain_for: int | None = None,
     refused decline and ``decline_form``."""
     org = require_org()
     rows = db.session.scalars(sa.select(Award).where(Award.agency_org_id == org.id)
+                              .options(selectinload(Award.request))
                               .order_by(Award.id.desc())).all()
-    for a in rows:
-        procedures.advance(a.request)
+    procedures.advance_many(list({a.request_id: a.request for a in rows}.values()))
     history = {a.request_id: ops.changes(a.request) for a in rows}
     return render_template("selection/agency_awards.html", awards=rows, ops=ops,
                            history=history,

@@ -47,7 +47,7 @@ from market.selection.forms import (
 )
 from market.selection.helpers import local_to_utc, parse_avoid, utc_to_local, yuan_to_fen
 from market.selection.models import Method, Project, RequestState, SelectionRequest
-from market.selection.procedures import advance
+from market.selection.procedures import advance, advance_many
 from market.selection.procedures import lottery as credit_merit
 from market.settings import service as settings
 from market.templating import grade, service_name
@@ -161,8 +161,7 @@ def requests() -> str:
     rows = db.session.scalars(sa.select(SelectionRequest).where(
         require_reach().where(SelectionRequest.owner_org_id, SelectionRequest.project_id))
         .order_by(SelectionRequest.id.desc())).all()
-    for r in rows:
-        advance(r)
+    advance_many(rows)
     return render_template("selection/owner_requests.html", requests=rows)
 
 

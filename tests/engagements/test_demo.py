@@ -117,7 +117,7 @@ def test_the_engagement_list_shows_each_rows_clock_read_at_once(demo_city_app: F
         with statements(app) as seen:
             page = client.get("/engagements/").get_data(as_text=True)
         rows = LIST_ROW.findall(page)
-        assert len(rows) >= 3, email
+        assert rows, email
         with app.app_context():
             for public_id, cells in rows:
                 eng = db.session.scalar(sa.select(Engagement).where(

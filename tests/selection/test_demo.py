@@ -270,3 +270,43 @@ def test_participants_read_at_once_are_those_read_one_by_one(demo_city_app: Flas
         at_once = participants_many(requests)
         assert at_once == {r.id: participants(r) for r in requests}
         assert sum(1 for p in at_once.values() if p) >= 10
+
+
+def _selection_state(app: Flask) -> dict[str, object]:
+    with app.app_context():
+        return {
+            "requests": db.session.execute(sa.select(
+                SelectionRequest.public_id, SelectionRequest.state).order_by(
+                SelectionRequest.id)).all(),
+            "lotteries": db.session.execute(sa.select(
+                Lottery.request_id, Lottery.state).order_by(Lottery.id)).all(),
+            "awards": db.session.execute(sa.select(
+                Award.request_id, Award.agency_org_id, Award.state).order_by(Award.id)).all(),
+            "log": db.session.scalar(sa.select(sa.func.count(LogLeaf.seq))),
+        }
+
+
+@pytest.mark.parametrize("hours", [26, 240])
+def test_a_list_advanced_at_once_ends_as_each_advanced(tmp_path: Path, hours: int) -> None:
+    """Two copies of the demo city, a day and ten days on (draws whose witnesses were late,
+    closes, confirmation timeouts): ``advance_many`` over every request leaves the same
+    requests, lotteries, awards and log as ``advance`` of each."""
+    from market.selection.procedures import advance, advance_many
+    from tests.support import demo_data
+
+    one, many = demo_data.demo_app(tmp_path / "one"), demo_data.demo_app(tmp_path / "many")
+    before = _selection_state(one)
+    with timeutil.frozen(timeutil.now() + timedelta(hours=hours)):
+        for app, step in ((one, "each"), (many, "list")):
+            with app.test_request_context():
+                requests = list(db.session.scalars(sa.select(SelectionRequest).order_by(
+                    SelectionRequest.id)))
+                if step == "each":
+                    for request in requests:
+                        advance(request)
+                else:
+                    advance_many(requests)
+                db.session.commit()
+    after = _selection_state(one)
+    assert after != before
+    assert _selection_state(many) == after

@@ -32,6 +32,7 @@ and regulators; :func:`present_key` a regulator holding one of the request's ope
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -43,7 +44,14 @@ from market.db import db, lock_row
 from market.domain import methods
 from market.i18n import N_
 from market.selection import draw, external, opening
-from market.selection.award import LIVE, awards_of, confirm_by, current_award, offer_award
+from market.selection.award import (
+    LIVE,
+    awards_of,
+    confirm_by,
+    current_award,
+    current_awards,
+    offer_award,
+)
 from market.selection.errors import SelectionError
 from market.selection.logtext import event_text
 from market.selection.models import (
@@ -101,6 +109,24 @@ def advance(request: SelectionRequest) -> None:
         draw.void(lottery, "见证人未在外部随机数公开前全部录入，本次摇号作废并重新公告", SYSTEM, at=at)
         procedure.redraw(request, lottery)
     advance_awards(request)
+
+
+def advance_many(requests: Sequence[SelectionRequest]) -> None:
+    """:func:`advance` of each of a list's requests: their current lotteries and live awards
+    are read at once, and :func:`advance` (which reads and checks again) runs only for the
+    requests with one of its deadlines passed — the close, a frozen draw's external value,
+    an offered award's confirmation — so a list of many settled requests costs two reads."""
+    now = timeutil.now()
+    lotteries = draw.current_lotteries(requests)
+    awards = current_awards([r for r in requests if r.state == RequestState.SELECTED])
+    for request in requests:
+        lottery, award = lotteries.get(request.id), awards.get(request.id)
+        if ((request.state == RequestState.OPEN and now >= request.signup_closes_at)
+                or (lottery is not None and lottery.state == LotteryState.FROZEN
+                    and now >= lottery.external_at)
+                or (award is not None and award.state == AwardState.OFFERED
+                    and now >= confirm_by(award))):
+            advance(request)
 
 
 def settled_until(request: SelectionRequest) -> datetime | None:
