@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from market import timeutil
 from market.accounts.auth import access, require_org
@@ -53,7 +53,8 @@ def requests_page(bid_form: BidForm, bid_for: int | None = None) -> str:
         Listing.organisation_id == org.id)))
     rows = db.session.scalars(sa.select(SelectionRequest).where(
         SelectionRequest.state == RequestState.OPEN.value)
-        .options(selectinload(SelectionRequest.avoid).joinedload(AvoidEntry.agency))
+        .options(selectinload(SelectionRequest.avoid).joinedload(AvoidEntry.agency),
+                 joinedload(SelectionRequest.owner), joinedload(SelectionRequest.service_type))
         .order_by(SelectionRequest.signup_closes_at)).all()
     today = timeutil.today_local()
     procedures.advance_many(rows)
