@@ -16,7 +16,14 @@ from market import timeutil
 from market.db import db
 from market.selection import opening
 from market.selection.award import remind_objections
-from market.selection.models import Lottery, LotteryState, RequestState, SelectionRequest
+from market.selection.models import (
+    Award,
+    AwardState,
+    Lottery,
+    LotteryState,
+    RequestState,
+    SelectionRequest,
+)
 from market.selection.procedures import advance
 from market.selection.tasks import remind
 
@@ -31,6 +38,10 @@ def tick_command() -> None:
         SelectionRequest.signup_closes_at <= now)))
     due |= set(db.session.scalars(sa.select(Lottery.request_id).where(
         Lottery.state == LotteryState.FROZEN.value, Lottery.external_at <= now)))
+    # Offered awards: their confirmation deadline counts working days, so which have passed
+    # it is left to advance(), which applies the timeout (逾期未确认) and offers the next.
+    due |= set(db.session.scalars(sa.select(Award.request_id).where(
+        Award.state == AwardState.OFFERED.value)))
     done = 0
     for request_id in sorted(due):
         try:

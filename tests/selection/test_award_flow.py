@@ -226,6 +226,24 @@ def test_confirmation_timeout_is_a_system_decline(city: City, tmp_path: Path) ->
             assert run_audit().ok
 
 
+def test_the_tick_applies_a_confirmation_timeout_nobody_looked_at(city: City,
+                                                                   tmp_path: Path) -> None:
+    """Past the deadline, with no page viewed, ``flask selection tick`` records the timeout
+    and offers the award to the alternate; before it, the tick changes nothing."""
+    app = city.app
+    _lottery_to_draw(city, tmp_path)
+    with app.app_context():
+        deadline = award_ops.confirm_by(db.session.get(Award, 1))
+    for at, states in ((deadline - timedelta(minutes=1), ["offered"]),
+                       (deadline + timedelta(minutes=1), ["timed_out", "offered"])):
+        with timeutil.frozen(at):
+            out = app.test_cli_runner().invoke(args=["selection", "tick"])
+            assert out.exit_code == 0, out.output
+        with app.app_context():
+            assert list(db.session.scalars(sa.select(Award.state).order_by(Award.id))) == states
+            assert run_audit().ok
+
+
 def city_agency(app: Flask, award_id: int) -> str:
     with app.app_context():
         return db.session.get(Award, award_id).agency.public_id
