@@ -337,11 +337,10 @@ class LedgerBilling:
 
     def summary(self, engagement_id: int) -> EngagementSummary:
         eng = self._engagement(engagement_id, lock=False)
-        return _summary(eng, outstanding=self.outstanding(eng.id), paid=self.paid(eng.id),
-                        held=self.held(eng.id), refunded=self.refunded(eng.id))
+        return self.summaries([eng])[eng.id]
 
     def summaries(self, engagements: Sequence[BillingEngagement]) -> dict[int, EngagementSummary]:
-        """{id: :meth:`summary`} of a list of engagements, in two statements for the list."""
+        """{id: where its money stands} of a list of engagements, in two statements."""
         keys = {e.id: (ledger.contract_key(e.id), ledger.held_key(e.id)) for e in engagements}
         balances = ledger.balances_of(self.session, [k for pair in keys.values() for k in pair])
         kinds = (TxnKind.FUNDED.value, TxnKind.REFUNDED.value)

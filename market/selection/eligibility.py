@@ -136,14 +136,12 @@ def request_facts(request: SelectionRequest,
 
 def participants(request: SelectionRequest) -> frozenset[int]:
     """The agencies taking part in ``request``: signed up and not withdrawn, or quoted."""
-    signed = db.session.scalars(sa.select(SignUp.agency_org_id).where(
-        SignUp.request_id == request.id, SignUp.withdrawn_at.is_(None)))
-    quoted = db.session.scalars(sa.select(Bid.agency_org_id).where(Bid.request_id == request.id))
-    return frozenset([*signed, *quoted])
+    return participants_many([request])[request.id]
 
 
 def reasons(org: Organisation, request: SelectionRequest, on: date) -> list[Reason]:
-    return ineligibility(agency_facts(org, request.tenant_id), request_facts(request), on)
+    """Why ``org`` may not sign up for ``request`` on ``on`` (none: it may)."""
+    return reasons_many(org, [request], on)[request.id]
 
 
 def participants_many(requests: list[SelectionRequest]) -> dict[int, frozenset[int]]:

@@ -21,9 +21,8 @@ def current_bids(request: SelectionRequest, *, include_replaced: bool = False) -
 
 
 def my_bid(request: SelectionRequest, agency: Organisation) -> Bid | None:
-    return db.session.scalars(sa.select(Bid).where(
-        Bid.request_id == request.id, Bid.round == request.bid_round,
-        Bid.agency_org_id == agency.id, Bid.replaced_at.is_(None))).first()
+    """The agency's quote in the request's current round (not replaced), if any."""
+    return my_bids([request], agency).get(request.id)
 
 
 def my_bids(requests: list[SelectionRequest], agency: Organisation) -> dict[int, Bid]:
@@ -36,5 +35,5 @@ def my_bids(requests: list[SelectionRequest], agency: Organisation) -> dict[int,
             Bid.request_id.in_(list(rounds)), Bid.agency_org_id == agency.id,
             Bid.replaced_at.is_(None)).order_by(Bid.id)):
         if bid.round == rounds[bid.request_id]:
-            found.setdefault(bid.request_id, bid)  # the first, as my_bid's .first()
+            found.setdefault(bid.request_id, bid)  # one per round: the first if ever more
     return found
